@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default("127.0.0.1"),
+    DATABASE_URL: z.string().default("./data/tally.db"),
+    INNGEST_DEV: z.string().optional(),
+    INNGEST_SIGNING_KEY: z.string().optional(),
+    INNGEST_SIGNING_KEY_FALLBACK: z.string().optional(),
+    INNGEST_EVENT_KEY: z.string().optional(),
+    INNGEST_BASE_URL: z.url().optional(),
+    INNGEST_SERVE_ORIGIN: z.url().optional(),
+    JUDGE_BASE_URL: z.url().optional(),
+    JUDGE_API_KEY: z.string().optional(),
+    JUDGE_MODEL: z.string().optional(),
+    JUDGE_PROVIDER: z.string().optional(),
+    JUDGE_MAX_REPAIRS: z.coerce.number().int().min(0).max(5).default(2),
+    OPENAI_BASE_URL: z.url().optional(),
+    OPENAI_API_KEY: z.string().optional(),
+    AGENT_MODEL: z.string().default("gpt-4o-mini"),
+    SLACK_WEBHOOK_URL: z.url().optional(),
+    INNGEST_SCORES: z.enum(["0", "1"]).default("0"),
+  })
+  .superRefine((e, ctx) => {
+    if (!isDev(e) && !e.INNGEST_SIGNING_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["INNGEST_SIGNING_KEY"],
+        message: "required outside dev mode (set INNGEST_DEV=1 for local development with the Dev Server)",
+      });
+    }
+    if (e.JUDGE_BASE_URL && !e.JUDGE_MODEL) {
+      ctx.addIssue({ code: "custom", path: ["JUDGE_MODEL"], message: "required when JUDGE_BASE_URL is set" });
+    }
+  });
+
+function isDev(e: { INNGEST_DEV?: string | undefined }): boolean {
+  return e.INNGEST_DEV !== undefined && e.INNGEST_DEV !== "" && e.INNGEST_DEV !== "0" && e.INNGEST_DEV !== "false";
+}
+
+export type Env = z.infer<typeof schema> & { isDev: boolean };
+
+export function readEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return { ...parsed.data, isDev: isDev(parsed.data) };
+}

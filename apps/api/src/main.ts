@@ -1,0 +1,16 @@
+import { createApp } from "./app.ts";
+import { readEnv } from "./env.ts";
+import { createHttpServer } from "./server.ts";
+
+const env = readEnv();
+const app = await createApp(env);
+const server = createHttpServer(app);
+server.listen(env.PORT, env.HOST, () => {
+  const url = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
+  console.log(`Tally listening on ${url} (${env.isDev ? "Inngest dev mode" : "Inngest cloud mode"})`);
+  console.log(`  Inngest endpoint: ${url}/api/inngest  —  attach a Dev Server: npx inngest-cli@latest dev -u ${url}/api/inngest`);
+});
+
+const stop = () => server.close(() => void app.db.destroy().then(() => process.exit(0)));
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

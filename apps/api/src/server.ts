@@ -1,0 +1,27 @@
+import { createServer, type Server } from "node:http";
+import type { App } from "./app.ts";
+
+/** node:http routing: the Inngest endpoint and health. */
+export function createHttpServer(app: App): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/api/inngest") return app.handler(req, res);
+    if (path === "/healthz") {
+      app.db
+        .selectFrom("runs")
+        .select((eb) => eb.lit(1).as("ok"))
+        .limit(1)
+        .execute()
+        .then(
+          () => json(res, 200, { ok: true }),
+          (e: unknown) => json(res, 503, { ok: false, error: String(e) }),
+        );
+      return;
+    }
+    json(res, 404, { error: `no route for ${req.method} ${path}` });
+  });
+}
+
+function json(res: import("node:http").ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}

@@ -1,0 +1,31 @@
+import { NonRetriableError } from "inngest";
+import { createDefer } from "inngest/experimental";
+import { notifyPayloadSchema } from "@tally/shared";
+import type { TallyInngest } from "../client.ts";
+import type { Deps } from "../deps.ts";
+import { recordNotification } from "../record/notification.ts";
+import { runContext } from "./context.ts";
+import { postToSlack } from "./slack.ts";
+
+/** Posts a run summary to a Slack incoming webhook, then records that it was sent. */
+export function notifyAgentCompletion(inngest: TallyInngest, deps: Deps) {
+  return createDefer(
+    inngest,
+    { id: "notify-agent-completion", name: "Notify agent completion", schema: notifyPayloadSchema },
+    async (ctx) => {
+      const data = ctx.event.data;
+      const webhookUrl = deps.slack.webhookUrl;
+      if (!webhookUrl) {
+        throw new NonRetriableError("SLACK_WEBHOOK_URL is not configured: set it to a Slack incoming webhook URL");
+      }
+      const parent = ctx.parents[0];
+      const httpStatus = await ctx.step.run("post-to-slack", () =>
+        postToSlack(webhookUrl, { ...data, parentFn: parent.fnSlug, parentRunId: parent.runId }),
+      );
+      return ctx.step.run("record-notification", () => {
+        const { run, key } = runContext(deps, ctx, data);
+        return recordNotification(deps.db, run, { key, deferredRunId: ctx.runId, channel: data.channel, httpStatus });
+      });
+    },
+  );
+}

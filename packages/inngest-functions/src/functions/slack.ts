@@ -1,0 +1,39 @@
+import { NonRetriableError } from "inngest";
+
+interface SlackSummary {
+  channel: string;
+  summary: string;
+  model?: string | undefined;
+  ticketId?: string | undefined;
+  customerId?: string | undefined;
+  parentFn: string;
+  parentRunId: string;
+}
+
+/** Sends one incoming-webhook message. 4xx is a configuration problem; 429/5xx are retried by Inngest. */
+export async function postToSlack(webhookUrl: string, s: SlackSummary): Promise<number> {
+  const facts = [
+    s.model && `*Model:* ${s.model}`,
+    s.ticketId && `*Ticket:* ${s.ticketId}`,
+    s.customerId && `*Customer:* ${s.customerId}`,
+    `*Run:* ${s.parentFn} / ${s.parentRunId}`,
+  ].filter(Boolean);
+  const res = await fetch(webhookUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      channel: s.channel,
+      text: s.summary,
+      blocks: [
+        { type: "section", text: { type: "mrkdwn", text: s.summary } },
+        { type: "context", elements: [{ type: "mrkdwn", text: facts.join("  ·  ") }] },
+      ],
+    }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (res.ok) return res.status;
+  const body = (await res.text()).slice(0, 200);
+  const message = `Slack webhook answered ${res.status}: ${body}`;
+  if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new NonRetriableError(message);
+  throw new Error(message);
+}

@@ -1,0 +1,25 @@
+import type { TallyInngest } from "./client.ts";
+import type { Deps } from "./deps.ts";
+import { handleSupportTicket } from "./functions/handle-support-ticket.ts";
+import { notifyAgentCompletion } from "./functions/notify-agent-completion.ts";
+import { scoreAgentOutput } from "./functions/score-agent-output.ts";
+import { trackAiCosts } from "./functions/track-ai-costs.ts";
+
+export { APP_ID, createInngest, type InngestConfig, type TallyInngest } from "./client.ts";
+export type { Deps } from "./deps.ts";
+export type { ChatConfig } from "./judge/chat.ts";
+export { type JudgeConfig, rubricVersion } from "./judge/judge.ts";
+export { SIMULATED_MODEL } from "./agent/answer.ts";
+export { ticketCreatedSchema } from "./functions/handle-support-ticket.ts";
+export { recordUsage } from "./record/usage.ts";
+export { recordEvaluation } from "./record/evaluation.ts";
+export type { RunRef } from "./record/run.ts";
+
+/** Builds Tally's functions: the three deferred side effects and the example agent that defers them. */
+export function createFunctions(inngest: TallyInngest, deps: Deps) {
+  const score = scoreAgentOutput(inngest, deps);
+  const costs = trackAiCosts(inngest, deps);
+  const notify = notifyAgentCompletion(inngest, deps);
+  const agent = handleSupportTicket(inngest, deps, { score, costs, notify });
+  return { score, costs, notify, agent, all: [agent, score, costs, notify] };
+}

@@ -1,0 +1,102 @@
+import type { Kysely } from "kysely";
+import { type Database, bucketOf } from "@tally/shared/db";
+import type { NormalizedUsage } from "@tally/shared/pricing";
+import { markScored, type RunRef, upsertRun } from "./run.ts";
+import { bump } from "./rollup.ts";
+import { insertUsageLine } from "./usage.ts";
+
+export interface JudgedScore {
+  name: string;
+  rawValue: number;
+  scaleMin: number;
+  scaleMax: number;
+  rationale: string;
+}
+
+export interface EvaluationRecord {
+  key: string;
+  deferredRunId: string;
+  /** The agent model whose output was judged. */
+  model: string;
+  judgeModel: string;
+  judgeProvider?: string | undefined;
+  rubricVersion: string;
+  judgeCalls: number;
+  judgeUsage: NormalizedUsage;
+  outcome: { ok: true; scores: JudgedScore[] } | { ok: false; error: string; rawOutput: string };
+}
+
+/**
+ * Writes one evaluation: its status row, its scores (normalised to 0–1) and the judge's own cost, with
+ * their rollups, in one transaction. Idempotent on the evaluation key.
+ */
+export async function recordEvaluation(
+  db: Kysely<Database>,
+  run: RunRef,
+  ev: EvaluationRecord,
+): Promise<{ inserted: boolean; scores: number }> {
+  return db.transaction().execute(async (trx) => {
+    const prior = await trx.selectFrom("evaluations").select("id").where("id", "=", ev.key).executeTakeFirst();
+    if (prior) return { inserted: false, scores: 0 };
+    const state = await upsertRun(trx, run);
+    await trx
+      .insertInto("evaluations")
+      .values({
+        id: ev.key,
+        run_id: run.runId,
+        deferred_run_id: ev.deferredRunId,
+        status: ev.outcome.ok ? "succeeded" : "failed",
+        judge_model: ev.judgeModel,
+        rubric_version: ev.rubricVersion,
+        judge_calls: ev.judgeCalls,
+        error: ev.outcome.ok ? null : ev.outcome.error,
+        raw_output: ev.outcome.ok ? null : ev.outcome.rawOutput.slice(0, 4000),
+        created_at: run.now,
+      })
+      .execute();
+    if (ev.judgeCalls > 0) {
+      await insertUsageLine(trx, run, state.customerId, {
+        key: ev.key,
+        deferredRunId: ev.deferredRunId,
+        kind: "judge",
+        model: ev.judgeModel,
+        provider: ev.judgeProvider,
+        usage: ev.judgeUsage,
+      });
+    }
+    if (!ev.outcome.ok) return { inserted: true, scores: 0 };
+
+    for (const s of ev.outcome.scores) {
+      const value = (s.rawValue - s.scaleMin) / (s.scaleMax - s.scaleMin);
+      await trx
+        .insertInto("scores")
+        .values({
+          id: `${ev.key}:${s.name}`,
+          run_id: run.runId,
+          deferred_run_id: ev.deferredRunId,
+          model: ev.model,
+          name: s.name,
+          value,
+          raw_value: s.rawValue,
+          scale_min: s.scaleMin,
+          scale_max: s.scaleMax,
+          data_type: "numeric",
+          source: "judge",
+          judge_model: ev.judgeModel,
+          rubric_version: ev.rubricVersion,
+          rationale: s.rationale,
+          occurred_at: run.occurredAt,
+          created_at: run.now,
+        })
+        .execute();
+      await bump(
+        trx,
+        "rollup_scores_15m",
+        { bucket: bucketOf(run.occurredAt), model: ev.model, customer_id: state.customerId, name: s.name },
+        { n: 1, sum_value: value, sum_sq_value: value * value },
+      );
+    }
+    if (ev.outcome.scores.length > 0) await markScored(trx, run.runId, run.now);
+    return { inserted: true, scores: ev.outcome.scores.length };
+  });
+}

@@ -1,0 +1,167 @@
+import type { Transaction } from "kysely";
+import { type Database, bucketOf } from "@tally/shared/db";
+import { bump } from "./rollup.ts";
+
+type Tx = Transaction<Database>;
+
+/** What a deferred function knows of its parent run. */
+export interface RunRef {
+  runId: string;
+  functionSlug: string;
+  model?: string | undefined;
+  customerId?: string | undefined;
+  ticketId?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  occurredAt: number;
+  now: number;
+}
+
+export interface RunState {
+  model: string;
+  customerId: string;
+  scored: boolean;
+}
+
+/**
+ * Creates the parent run on first sight (counting it once in the runs rollup), or fills in what an
+ * earlier payload did not know. The first non-empty model and customer win. When a customer becomes
+ * known later, the run's counts, scores and judge costs move from "unattributed" to that customer, so
+ * every rollup keeps summing to its raw rows.
+ */
+export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
+  const existing = await trx
+    .selectFrom("runs")
+    .select(["model", "customer_id", "tags", "ticket_id", "occurred_at", "scored_at"])
+    .where("run_id", "=", ref.runId)
+    .executeTakeFirst();
+  if (!existing) {
+    const model = ref.model ?? "";
+    const customerId = ref.customerId ?? "";
+    await trx
+      .insertInto("runs")
+      .values({
+        run_id: ref.runId,
+        function_slug: ref.functionSlug,
+        model,
+        customer_id: customerId,
+        ticket_id: ref.ticketId ?? null,
+        tags: JSON.stringify(ref.tags ?? {}),
+        occurred_at: ref.occurredAt,
+        first_seen_at: ref.now,
+        scored_at: null,
+      })
+      .execute();
+    await bump(trx, "rollup_runs_15m", runKey(ref.occurredAt, model, customerId, ref.functionSlug), {
+      runs: 1,
+      scored_runs: 0,
+    });
+    return { model, customerId, scored: false };
+  }
+
+  const model = existing.model || ref.model || "";
+  const customerId = existing.customer_id || ref.customerId || "";
+  const tags = { ...(ref.tags ?? {}), ...(JSON.parse(existing.tags) as Record<string, string>) };
+  const patch = {
+    model,
+    customer_id: customerId,
+    ticket_id: existing.ticket_id ?? ref.ticketId ?? null,
+    tags: JSON.stringify(tags),
+  };
+  const changed =
+    patch.model !== existing.model ||
+    patch.customer_id !== existing.customer_id ||
+    patch.ticket_id !== existing.ticket_id ||
+    patch.tags !== existing.tags;
+  if (!changed) return { model, customerId, scored: existing.scored_at !== null };
+
+  await trx.updateTable("runs").set(patch).where("run_id", "=", ref.runId).execute();
+  if (model !== existing.model || customerId !== existing.customer_id) {
+    const scored = existing.scored_at === null ? 0 : 1;
+    const bucket = existing.occurred_at;
+    await bump(trx, "rollup_runs_15m", runKey(bucket, existing.model, existing.customer_id, ref.functionSlug), {
+      runs: -1,
+      scored_runs: -scored,
+    });
+    await bump(trx, "rollup_runs_15m", runKey(bucket, model, customerId, ref.functionSlug), {
+      runs: 1,
+      scored_runs: scored,
+    });
+  }
+  if (customerId !== existing.customer_id) await reattributeToCustomer(trx, ref.runId, customerId);
+  return { model, customerId, scored: existing.scored_at !== null };
+}
+
+/** Marks the run scored once; later scores of the same run do not count it again. */
+export async function markScored(trx: Tx, runId: string, at: number): Promise<void> {
+  const run = await trx
+    .updateTable("runs")
+    .set({ scored_at: at })
+    .where("run_id", "=", runId)
+    .where("scored_at", "is", null)
+    .returning(["model", "customer_id", "function_slug", "occurred_at"])
+    .executeTakeFirst();
+  if (!run) return;
+  await bump(trx, "rollup_runs_15m", runKey(run.occurred_at, run.model, run.customer_id, run.function_slug), {
+    runs: 0,
+    scored_runs: 1,
+  });
+}
+
+function runKey(occurredAt: number, model: string, customerId: string, functionSlug: string) {
+  return { bucket: bucketOf(occurredAt), model, customer_id: customerId, function_slug: functionSlug };
+}
+
+/** Scores and judge costs recorded before the run's customer was known move to that customer. */
+async function reattributeToCustomer(trx: Tx, runId: string, customerId: string): Promise<void> {
+  const scores = await trx
+    .selectFrom("scores")
+    .select(["model", "name", "value", "occurred_at"])
+    .where("run_id", "=", runId)
+    .execute();
+  for (const s of scores) {
+    const key = { bucket: bucketOf(s.occurred_at), model: s.model, name: s.name };
+    const sq = s.value * s.value;
+    await bump(trx, "rollup_scores_15m", { ...key, customer_id: "" }, { n: -1, sum_value: -s.value, sum_sq_value: -sq });
+    await bump(trx, "rollup_scores_15m", { ...key, customer_id: customerId }, { n: 1, sum_value: s.value, sum_sq_value: sq });
+  }
+  const lines = await trx
+    .updateTable("usage_costs")
+    .set({ customer_id: customerId })
+    .where("run_id", "=", runId)
+    .where("customer_id", "=", "")
+    .returningAll()
+    .execute();
+  for (const line of lines) {
+    const key = { bucket: bucketOf(line.occurred_at), model: line.model, kind: line.kind };
+    const deltas = usageDeltas(line);
+    await bump(trx, "rollup_usage_15m", { ...key, customer_id: "" }, negate(deltas));
+    await bump(trx, "rollup_usage_15m", { ...key, customer_id: customerId }, deltas);
+  }
+}
+
+export function usageDeltas(line: {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  cost_micros: number | null;
+}): Record<string, number> {
+  const priced = line.cost_micros !== null;
+  return {
+    calls: 1,
+    input_tokens: line.input_tokens,
+    output_tokens: line.output_tokens,
+    cache_read_tokens: line.cache_read_tokens,
+    cache_write_tokens: line.cache_write_tokens,
+    reasoning_tokens: line.reasoning_tokens,
+    cost_micros: line.cost_micros ?? 0,
+    priced_calls: priced ? 1 : 0,
+    unpriced_calls: priced ? 0 : 1,
+    unpriced_tokens: priced ? 0 : line.input_tokens + line.output_tokens,
+  };
+}
+
+function negate(d: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, -v]));
+}

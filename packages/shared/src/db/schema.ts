@@ -1,0 +1,188 @@
+import type { ColumnType, Insertable, Selectable } from "kysely";
+
+/**
+ * Kysely's view of the database. Timestamps are UTC epoch milliseconds; money is integer micro-USD
+ * (1 USD = 1,000,000). A NULL `cost_micros` means UNPRICED, never $0. Rollup keys use '' for "unknown"
+ * (a NULL would defeat the primary key), and the API shows '' as "unattributed".
+ */
+export interface Database {
+  runs: RunTable;
+  scores: ScoreTable;
+  evaluations: EvaluationTable;
+  usage_costs: UsageCostTable;
+  notifications: NotificationTable;
+  model_prices: ModelPriceTable;
+  customers: CustomerTable;
+  rollup_runs_15m: RollupRuns15mTable;
+  rollup_usage_15m: RollupUsage15mTable;
+  rollup_scores_15m: RollupScores15mTable;
+}
+
+export interface RunTable {
+  /** The parent run's Inngest run id (ctx.parents[0].runId). */
+  run_id: string;
+  function_slug: string;
+  /** '' until some payload names it. */
+  model: string;
+  customer_id: string;
+  ticket_id: string | null;
+  /** JSON object of string tags. */
+  tags: string;
+  /** When the parent's work happened; decides the run's rollup bucket. */
+  occurred_at: number;
+  first_seen_at: number;
+  /** Set when the first score lands; counts the run as scored exactly once. */
+  scored_at: number | null;
+}
+
+export type ScoreDataType = "numeric" | "boolean" | "categorical";
+export type ScoreSource = "judge" | "human";
+
+export interface ScoreTable {
+  /** Deterministic: `${idempotencyKey}:${name}`. */
+  id: string;
+  run_id: string;
+  deferred_run_id: string;
+  /** The agent model whose output was scored. */
+  model: string;
+  name: string;
+  /** Normalised to 0–1. */
+  value: number;
+  raw_value: number;
+  scale_min: number;
+  scale_max: number;
+  data_type: ScoreDataType;
+  source: ScoreSource;
+  judge_model: string | null;
+  rubric_version: string | null;
+  rationale: string | null;
+  occurred_at: number;
+  created_at: number;
+}
+
+export type EvaluationStatus = "succeeded" | "failed";
+
+export interface EvaluationTable {
+  /** Deterministic: the idempotency key of the deferred score run. */
+  id: string;
+  run_id: string;
+  deferred_run_id: string;
+  status: EvaluationStatus;
+  judge_model: string;
+  rubric_version: string;
+  /** Judge calls made, including repair attempts. */
+  judge_calls: number;
+  error: string | null;
+  /** The judge's last raw reply, truncated, kept for failed evaluations. */
+  raw_output: string | null;
+  created_at: number;
+}
+
+export type UsageKind = "agent" | "judge";
+
+export interface UsageCostTable {
+  /** Deterministic: `${idempotencyKey}:${kind}`. */
+  id: string;
+  run_id: string;
+  deferred_run_id: string;
+  kind: UsageKind;
+  provider: string;
+  model: string;
+  customer_id: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** Computed at write time. NULL = unpriced. */
+  cost_micros: number | null;
+  input_cost_micros: number | null;
+  output_cost_micros: number | null;
+  /** e.g. `genai-prices:openai/gpt-4o`, `override:my-model@2026-01-01`, `unpriced`. */
+  price_source: string;
+  /** What the provider itself reported, stored apart from our computed figure. */
+  reported_cost_micros: number | null;
+  occurred_at: number;
+  created_at: number;
+}
+
+export interface NotificationTable {
+  id: string;
+  run_id: string;
+  deferred_run_id: string;
+  channel: string;
+  status: "sent";
+  http_status: number;
+  created_at: number;
+}
+
+/** Keyed by (model, provider, effective_from): an override holds from its date until the next one. */
+export interface ModelPriceTable {
+  /** Exact model id this override applies to. */
+  model: string;
+  /** '' = any provider. */
+  provider: string;
+  input_micros_per_mtok: number;
+  output_micros_per_mtok: number;
+  cache_read_micros_per_mtok: number | null;
+  cache_write_micros_per_mtok: number | null;
+  effective_from: number;
+  created_at: ColumnType<number, number, never>;
+}
+
+export interface CustomerTable {
+  id: string;
+  name: string;
+  monthly_budget_micros: number | null;
+  created_at: ColumnType<number, number, never>;
+  updated_at: number;
+}
+
+interface RollupKey {
+  /** Start of the 15-minute UTC bucket, epoch ms. */
+  bucket: number;
+  model: string;
+  customer_id: string;
+}
+
+export interface RollupRuns15mTable extends RollupKey {
+  function_slug: string;
+  runs: number;
+  scored_runs: number;
+}
+
+export interface RollupUsage15mTable extends RollupKey {
+  kind: UsageKind;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** Sum over priced lines only. */
+  cost_micros: number;
+  priced_calls: number;
+  unpriced_calls: number;
+  unpriced_tokens: number;
+}
+
+export interface RollupScores15mTable extends RollupKey {
+  name: string;
+  n: number;
+  sum_value: number;
+  sum_sq_value: number;
+}
+
+export type Run = Selectable<RunTable>;
+export type NewRun = Insertable<RunTable>;
+export type Score = Selectable<ScoreTable>;
+export type NewScore = Insertable<ScoreTable>;
+export type Evaluation = Selectable<EvaluationTable>;
+export type NewEvaluation = Insertable<EvaluationTable>;
+export type UsageCost = Selectable<UsageCostTable>;
+export type NewUsageCost = Insertable<UsageCostTable>;
+export type NewNotification = Insertable<NotificationTable>;
+export type ModelPrice = Selectable<ModelPriceTable>;
+export type NewModelPrice = Insertable<ModelPriceTable>;
+export type Customer = Selectable<CustomerTable>;
+export type NewCustomer = Insertable<CustomerTable>;

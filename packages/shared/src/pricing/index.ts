@@ -1,0 +1,2 @@
+export { priceUsage, toMicros, type PriceOverride, type PricedUsage } from "./price.ts";
+export { normalizeUsage, UsageError, type NormalizedUsage, type UsageInput } from "./usage.ts";

@@ -1,0 +1,110 @@
+import { calcPrice, type ModelPrice, type Provider } from "@pydantic/genai-prices";
+import type { NormalizedUsage } from "./usage.ts";
+
+export interface PriceOverride {
+  model: string;
+  /** '' = any provider. */
+  provider: string;
+  input_micros_per_mtok: number;
+  output_micros_per_mtok: number;
+  cache_read_micros_per_mtok: number | null;
+  cache_write_micros_per_mtok: number | null;
+  effective_from: number;
+}
+
+export interface PricedUsage {
+  /** Provider the price came from; the given provider (or '') when unpriced. */
+  provider: string;
+  /** NULL when no price is known: unpriced, never $0. */
+  costMicros: number | null;
+  inputCostMicros: number | null;
+  outputCostMicros: number | null;
+  /** `override:<model>@<ISO date>`, `genai-prices:<provider>/<model id>`, or `unpriced`. */
+  priceSource: string;
+}
+
+/** USD (float, as genai-prices returns it) → integer micro-USD, rounded half away from zero. */
+export function toMicros(usd: number): number {
+  return Math.round(usd * 1_000_000);
+}
+
+/**
+ * Prices one usage line at time `at`: the newest custom override in effect wins over the genai-prices
+ * catalog (the catalog's own dated prices are honoured through `timestamp`). Both paths go through
+ * `calcPrice`, so tiers and cache rates are computed by the same code.
+ */
+export function priceUsage(
+  usage: NormalizedUsage,
+  model: string,
+  provider: string | undefined,
+  at: number,
+  overrides: readonly PriceOverride[],
+): PricedUsage {
+  const calcUsage = {
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cache_read_tokens: usage.cache_read_tokens,
+    cache_write_tokens: usage.cache_write_tokens,
+  };
+  const override = pickOverride(overrides, model, provider, at);
+  if (override) {
+    const result = calcPrice(calcUsage, model, { provider: overrideProvider(override) });
+    if (result) {
+      return {
+        provider: provider ?? override.provider,
+        ...amounts(result),
+        priceSource: `override:${override.model}@${new Date(override.effective_from).toISOString()}`,
+      };
+    }
+  }
+  const result = calcPrice(calcUsage, model, { timestamp: new Date(at), ...(provider ? { providerId: provider } : {}) });
+  if (!result) {
+    return { provider: provider ?? "", costMicros: null, inputCostMicros: null, outputCostMicros: null, priceSource: "unpriced" };
+  }
+  return {
+    provider: result.provider.id,
+    ...amounts(result),
+    priceSource: `genai-prices:${result.provider.id}/${result.model.id}`,
+  };
+}
+
+function amounts(r: { total_price: number; input_price: number; output_price: number }) {
+  return {
+    costMicros: toMicros(r.total_price),
+    inputCostMicros: toMicros(r.input_price),
+    outputCostMicros: toMicros(r.output_price),
+  };
+}
+
+function pickOverride(
+  overrides: readonly PriceOverride[],
+  model: string,
+  provider: string | undefined,
+  at: number,
+): PriceOverride | undefined {
+  let best: PriceOverride | undefined;
+  for (const o of overrides) {
+    if (o.model !== model || o.effective_from > at) continue;
+    if (o.provider !== "" && o.provider !== (provider ?? "")) continue;
+    // The newest effective date wins; at the same date a provider-specific override beats a generic one.
+    if (!best || o.effective_from > best.effective_from || (o.effective_from === best.effective_from && o.provider !== "")) {
+      best = o;
+    }
+  }
+  return best;
+}
+
+function overrideProvider(o: PriceOverride): Provider {
+  const prices: ModelPrice = {
+    input_mtok: o.input_micros_per_mtok / 1_000_000,
+    output_mtok: o.output_micros_per_mtok / 1_000_000,
+  };
+  if (o.cache_read_micros_per_mtok !== null) prices.cache_read_mtok = o.cache_read_micros_per_mtok / 1_000_000;
+  if (o.cache_write_micros_per_mtok !== null) prices.cache_write_mtok = o.cache_write_micros_per_mtok / 1_000_000;
+  return {
+    id: o.provider || "custom",
+    name: "Custom price override",
+    api_pattern: ".*",
+    models: [{ id: o.model, match: { equals: o.model }, prices }],
+  };
+}
