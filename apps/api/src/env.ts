@@ -22,19 +22,17 @@ const schema = z
     AGENT_MODEL: z.string().default("gpt-4o-mini"),
     SLACK_WEBHOOK_URL: z.url().optional(),
     INNGEST_SCORES: z.enum(["0", "1"]).default("0"),
-  })
-  .superRefine((e, ctx) => {
-    if (!isDev(e) && !e.INNGEST_SIGNING_KEY) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["INNGEST_SIGNING_KEY"],
-        message: "required outside dev mode (set INNGEST_DEV=1 for local development with the Dev Server)",
-      });
-    }
-    if (e.JUDGE_BASE_URL && !e.JUDGE_MODEL) {
-      ctx.addIssue({ code: "custom", path: ["JUDGE_MODEL"], message: "required when JUDGE_BASE_URL is set" });
-    }
   });
+
+/** Rules across variables, checked even when a variable above is malformed, so every problem shows at once. */
+function crossChecks(e: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (!isDev(e) && !e.INNGEST_SIGNING_KEY) {
+    problems.push("INNGEST_SIGNING_KEY: required outside dev mode (set INNGEST_DEV=1 for local development with the Dev Server)");
+  }
+  if (e.JUDGE_BASE_URL && !e.JUDGE_MODEL) problems.push("JUDGE_MODEL: required when JUDGE_BASE_URL is set");
+  return problems;
+}
 
 function isDev(e: { INNGEST_DEV?: string | undefined }): boolean {
   return e.INNGEST_DEV !== undefined && e.INNGEST_DEV !== "" && e.INNGEST_DEV !== "0" && e.INNGEST_DEV !== "false";
@@ -44,9 +42,12 @@ export type Env = z.infer<typeof schema> & { isDev: boolean };
 
 export function readEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = schema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+  const problems = [
+    ...(parsed.error?.issues ?? []).map((i) => `${i.path.join(".")}: ${i.message}`),
+    ...crossChecks(source),
+  ];
+  if (!parsed.success || problems.length > 0) {
+    throw new Error(`invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   }
   return { ...parsed.data, isDev: isDev(parsed.data) };
 }

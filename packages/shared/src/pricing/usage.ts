@@ -54,14 +54,20 @@ function extractRaw(raw: Record<string, unknown>, model: string, providerId: str
   }
   const errors: string[] = [];
   // Try each API flavour the provider knows (chat, responses, …): the first whose required fields exist wins.
-  for (const { api_flavor } of provider.extractors) {
+  for (const { api_flavor, root } of provider.extractors) {
     try {
-      return extractUsage(provider, { model, usage: raw }, api_flavor).usage;
+      // Each extractor reads the usage under its own root (`usage`, `usageMetadata`, …) of a response body.
+      return extractUsage(provider, { model, ...nest(root, raw) }, api_flavor).usage;
     } catch (e) {
       errors.push(`${api_flavor}: ${(e as Error).message}`);
     }
   }
   throw new UsageError(`usage: not a ${provider.id} usage object (${errors.join("; ")})`);
+}
+
+function nest(root: unknown, raw: Record<string, unknown>): Record<string, unknown> {
+  const path = typeof root === "string" ? [root] : Array.isArray(root) && root.every((p) => typeof p === "string") ? root : [];
+  return path.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), raw);
 }
 
 /** The payload's usage cannot be read: retrying will not help. */

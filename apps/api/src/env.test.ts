@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { readEnv } from "./env.ts";
+
+describe("readEnv", () => {
+  it("requires a signing key outside dev mode", () => {
+    expect(() => readEnv({})).toThrow(/INNGEST_SIGNING_KEY: required outside dev mode/);
+    expect(() => readEnv({ INNGEST_DEV: "0" })).toThrow(/INNGEST_SIGNING_KEY/);
+    expect(readEnv({ INNGEST_SIGNING_KEY: "signkey-prod-abc" }).isDev).toBe(false);
+  });
+
+  it("needs no keys in dev mode and has working defaults", () => {
+    const env = readEnv({ INNGEST_DEV: "1" });
+    expect(env).toMatchObject({ isDev: true, PORT: 3000, DATABASE_URL: "./data/tally.db" });
+  });
+
+  it("names every bad variable at once", () => {
+    expect(() => readEnv({ INNGEST_DEV: "1", PORT: "http", JUDGE_BASE_URL: "http://x/v1" })).toThrow(
+      /PORT: [^\n]+\n {2}JUDGE_MODEL: required when JUDGE_BASE_URL is set/,
+    );
+  });
+});

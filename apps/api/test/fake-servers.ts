@@ -1,0 +1,84 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+/**
+ * Real HTTP servers on 127.0.0.1 standing in for the paid third-party APIs (an OpenAI-compatible chat
+ * endpoint, a Slack incoming webhook), so the production clients run unchanged.
+ */
+export interface Recorded {
+  path: string;
+  headers: IncomingMessage["headers"];
+  body: any;
+}
+
+export interface FakeServer {
+  url: string;
+  requests: Recorded[];
+  close(): Promise<void>;
+}
+
+async function listen(
+  handle: (req: Recorded) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>,
+): Promise<FakeServer> {
+  const requests: Recorded[] = [];
+  const server: Server = createServer(async (req, res) => {
+    let raw = "";
+    for await (const chunk of req) raw += chunk;
+    const rec = { path: req.url ?? "/", headers: req.headers, body: raw ? JSON.parse(raw) : null };
+    requests.push(rec);
+    const { status, body } = await handle(rec);
+    res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain" : "application/json" });
+    res.end(typeof body === "string" ? body : JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+export interface ChatReplySpec {
+  content: string;
+  promptTokens?: number;
+  completionTokens?: number;
+  cachedTokens?: number;
+}
+
+/**
+ * An OpenAI-compatible `/v1/chat/completions`. `reply` decides each answer from the request; judge
+ * requests are the ones asking for `response_format: json_object`.
+ */
+export function fakeChatServer(reply: (body: any, index: number) => ChatReplySpec | { status: number; body: unknown }) {
+  let index = 0;
+  return listen((req) => {
+    if (req.path !== "/v1/chat/completions") return { status: 404, body: { error: "not found" } };
+    const spec = reply(req.body, index++);
+    if ("status" in spec) return spec;
+    return {
+      status: 200,
+      body: {
+        id: `chatcmpl-${index}`,
+        object: "chat.completion",
+        model: req.body.model,
+        choices: [{ index: 0, message: { role: "assistant", content: spec.content }, finish_reason: "stop" }],
+        usage: {
+          prompt_tokens: spec.promptTokens ?? 100,
+          completion_tokens: spec.completionTokens ?? 20,
+          total_tokens: (spec.promptTokens ?? 100) + (spec.completionTokens ?? 20),
+          prompt_tokens_details: { cached_tokens: spec.cachedTokens ?? 0 },
+        },
+      },
+    };
+  });
+}
+
+export function fakeSlack(status = 200) {
+  return listen(() => ({ status, body: status === 200 ? "ok" : "invalid_payload" }));
+}
+
+export function verdict(scores: Record<string, number>): string {
+  return JSON.stringify({
+    scores: Object.entries(scores).map(([criterion, score]) => ({ criterion, score, rationale: `${criterion} is ${score}/5` })),
+  });
+}

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Deps } from "@tally/inngest-functions";
+import { createApp } from "../src/app.ts";
+import { readEnv } from "../src/env.ts";
+import { createHttpServer } from "../src/server.ts";
+import { Executor } from "./executor.ts";
+
+export interface Tally {
+  base: string;
+  executor: Executor;
+  db: Awaited<ReturnType<typeof createApp>>["db"];
+  dbFile: string;
+  close(): Promise<void>;
+}
+
+/** The real app (real SQLite file, real serve() handler) on an ephemeral 127.0.0.1 port. */
+export async function startTally(env: Record<string, string> = {}, overrides: Partial<Deps> = {}): Promise<Tally> {
+  const dir = mkdtempSync(join(tmpdir(), "tally-test-"));
+  const dbFile = join(dir, "tally.db");
+  const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, ...env }), overrides);
+  const server = createHttpServer(app);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    base,
+    executor: new Executor(`${base}/api/inngest`),
+    db: app.db,
+    dbFile,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await app.db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const PARENT = { fnSlug: "tally-handle-support-ticket", runId: "01PARENTRUN0000000000000001" };

@@ -1,0 +1,109 @@
+import { sql } from "kysely";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
+import { PARENT, startTally, type Tally } from "./harness.ts";
+
+// Inngest delivers at least once: a retried or duplicated run must never add a row or count twice.
+describe("at-least-once delivery", () => {
+  let tally: Tally;
+  let judge: FakeServer;
+  beforeEach(async () => {
+    judge = await fakeChatServer(() => ({ content: verdict({ helpfulness: 5, accuracy: 4, tone: 4 }), promptTokens: 300, completionTokens: 40 }));
+    tally = await startTally({ JUDGE_BASE_URL: `${judge.url}/v1`, JUDGE_MODEL: "gpt-4o-mini" });
+  });
+  afterEach(async () => {
+    await tally.close();
+    await judge.close();
+  });
+
+  const costs = { fnSlug: "tally-track-ai-costs", input: { model: "gpt-4o", promptTokens: 1000, completionTokens: 200, customerId: "acme" } };
+  const score = { fnSlug: "tally-score-agent-output", input: { response: "Done.", model: "gpt-4o", ticketId: "T-1" } };
+
+  async function counts() {
+    const one = async (q: Promise<{ n: number | string | bigint }>) => Number((await q).n);
+    const db = tally.db;
+    return {
+      usage: await one(db.selectFrom("usage_costs").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()),
+      scores: await one(db.selectFrom("scores").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()),
+      runs: await one(db.selectFrom("rollup_runs_15m").select((e) => e.fn.sum<number>("runs").as("n")).executeTakeFirstOrThrow()),
+      scoredRuns: await one(db.selectFrom("rollup_runs_15m").select((e) => e.fn.sum<number>("scored_runs").as("n")).executeTakeFirstOrThrow()),
+      calls: await one(db.selectFrom("rollup_usage_15m").select((e) => e.fn.sum<number>("calls").as("n")).executeTakeFirstOrThrow()),
+      cost: await one(db.selectFrom("rollup_usage_15m").select((e) => e.fn.sum<number>("cost_micros").as("n")).executeTakeFirstOrThrow()),
+      scoreN: await one(db.selectFrom("rollup_scores_15m").select((e) => e.fn.sum<number>("n").as("n")).executeTakeFirstOrThrow()),
+    };
+  }
+
+  it("a duplicated delivery of the same runs changes nothing", async () => {
+    for (const call of [costs, score]) {
+      const out = await tally.executor.runDeferred(call, PARENT, { runId: `dup-${call.fnSlug}` });
+      expect(out.status).toBe("completed");
+    }
+    const first = await counts();
+    expect(first).toMatchObject({ usage: 2, scores: 3, runs: 1, scoredRuns: 1, calls: 2, scoreN: 3 });
+    expect(first.cost).toBeGreaterThan(0);
+    // The same runs delivered again from scratch: every step, the writes included, executes again.
+    for (const call of [costs, score]) {
+      const again = await tally.executor.runDeferred(call, PARENT, { runId: `dup-${call.fnSlug}` });
+      expect(again.status).toBe("completed");
+    }
+    expect(await counts()).toEqual(first);
+    expect(judge.requests).toHaveLength(2);
+  });
+
+  it("a write step that fails rolls back whole and its retry counts once", async () => {
+    // A real database failure in the middle of the write transaction: the rollup insert aborts after the
+    // run and the raw usage row were written in the same transaction.
+    await sql`CREATE TABLE fail_switch (on_ INTEGER NOT NULL)`.execute(tally.db);
+    await sql`INSERT INTO fail_switch VALUES (1)`.execute(tally.db);
+    await sql`CREATE TRIGGER fail_rollup BEFORE INSERT ON rollup_usage_15m
+      WHEN (SELECT on_ FROM fail_switch) = 1 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`.execute(tally.db);
+
+    const seen: number[] = [];
+    const out = await tally.executor.runDeferred(costs, PARENT, {
+      runId: "retry-costs",
+      beforeRequest: async (attempt) => {
+        seen.push(attempt);
+        if (attempt === 1) await sql`UPDATE fail_switch SET on_ = 0`.execute(tally.db);
+      },
+    });
+    expect(out.status).toBe("completed");
+    expect(out.attempts).toBe(2);
+    const failed = out.responses[0]!;
+    expect(failed.status).toBe(206);
+    expect(JSON.stringify(failed.body)).toContain("disk on fire");
+    expect((failed.body as { op: string }[])[0]?.op).toBe("StepError");
+    expect([...new Set(seen)]).toEqual([0, 1]);
+    expect(await counts()).toMatchObject({ usage: 1, runs: 1, calls: 1, scoreN: 0 });
+  });
+
+  it("a failed attempt leaves nothing behind", async () => {
+    await sql`CREATE TRIGGER fail_always BEFORE INSERT ON rollup_usage_15m BEGIN SELECT RAISE(ABORT, 'still on fire'); END`.execute(tally.db);
+    const out = await tally.executor.runDeferred(costs, PARENT, { runId: "doomed", maxAttempts: 2 });
+    expect(out.status).toBe("failed");
+    expect(out.attempts).toBe(2);
+    const rows = await tally.db.selectFrom("runs").select("run_id").execute();
+    expect(rows).toEqual([]);
+    expect(await counts()).toMatchObject({ usage: 0, runs: 0, calls: 0 });
+  });
+
+  it("a customer learned later moves the run's counts, scores and judge cost to that customer", async () => {
+    await tally.executor.runDeferred(score, PARENT, { runId: "s-1", ts: Date.UTC(2026, 0, 5, 10) });
+    const before = await tally.db.selectFrom("rollup_runs_15m").select(["customer_id", "runs", "scored_runs"]).execute();
+    expect(before).toEqual([{ customer_id: "", runs: 1, scored_runs: 1 }]);
+    await tally.executor.runDeferred(costs, PARENT, { runId: "c-1", ts: Date.UTC(2026, 0, 5, 10) });
+
+    expect(await tally.db.selectFrom("rollup_runs_15m").select(["customer_id", "runs", "scored_runs"]).execute()).toEqual([
+      { customer_id: "acme", runs: 1, scored_runs: 1 },
+    ]);
+    const scores = await tally.db.selectFrom("rollup_scores_15m").select(["customer_id", "n"]).execute();
+    expect(scores).toHaveLength(3);
+    expect(scores.every((s) => s.customer_id === "acme" && Number(s.n) === 1)).toBe(true);
+    const usage = await tally.db.selectFrom("rollup_usage_15m").select(["kind", "customer_id", "calls"]).orderBy("kind").execute();
+    expect(usage).toEqual([
+      { kind: "agent", customer_id: "acme", calls: 1 },
+      { kind: "judge", customer_id: "acme", calls: 1 },
+    ]);
+    const lines = await tally.db.selectFrom("usage_costs").select("customer_id").execute();
+    expect(lines.map((l) => l.customer_id)).toEqual(["acme", "acme"]);
+  });
+});

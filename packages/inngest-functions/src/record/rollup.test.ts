@@ -1,0 +1,31 @@
+import { connect } from "@tally/shared/db";
+import { describe, expect, it } from "vitest";
+import { bump } from "./rollup.ts";
+
+describe("bump", () => {
+  it("sums into one row per key and deletes a row whose count returns to zero", async () => {
+    const db = await connect({ url: ":memory:" });
+    const key = { bucket: 0, model: "m", customer_id: "c", name: "tone" };
+    await db.transaction().execute(async (trx) => {
+      await bump(trx, "rollup_scores_15m", key, { n: 1, sum_value: 0.5, sum_sq_value: 0.25 });
+      await bump(trx, "rollup_scores_15m", key, { n: 1, sum_value: 1, sum_sq_value: 1 });
+    });
+    expect(await db.selectFrom("rollup_scores_15m").selectAll().execute()).toEqual([
+      { ...key, n: 2, sum_value: 1.5, sum_sq_value: 1.25 },
+    ]);
+    await db.transaction().execute(async (trx) => {
+      await bump(trx, "rollup_scores_15m", key, { n: -1, sum_value: -0.5, sum_sq_value: -0.25 });
+      await bump(trx, "rollup_scores_15m", key, { n: -1, sum_value: -1, sum_sq_value: -1 });
+    });
+    expect(await db.selectFrom("rollup_scores_15m").selectAll().execute()).toEqual([]);
+    await db.destroy();
+  });
+
+  it("refuses a key with a missing column", async () => {
+    const db = await connect({ url: ":memory:" });
+    await expect(
+      db.transaction().execute((trx) => bump(trx, "rollup_runs_15m", { bucket: 0, model: "m", customer_id: "" }, { runs: 1 })),
+    ).rejects.toThrow("missing key function_slug");
+    await db.destroy();
+  });
+});
