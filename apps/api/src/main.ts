@@ -1,8 +1,14 @@
 import { createApp } from "./app.ts";
-import { readEnv } from "./env.ts";
+import { type Env, readEnv } from "./env.ts";
 import { createHttpServer } from "./server.ts";
 
-const env = readEnv();
+let env: Env;
+try {
+  env = readEnv();
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}
 const app = await createApp(env);
 const server = createHttpServer(app);
 server.listen(env.PORT, env.HOST, () => {
