@@ -2,3 +2,4 @@
 // `@tally/shared/pricing` (it carries the genai-prices catalog).
 export * from "./schemas/payloads.ts";
 export { formatMicros, MICROS_PER_USD } from "./money.ts";
+export * from "./schemas/analytics.ts";

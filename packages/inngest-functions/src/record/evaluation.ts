@@ -1,9 +1,10 @@
 import type { Kysely } from "kysely";
-import { type Database, bucketOf } from "@tally/shared/db";
+import type { Database } from "@tally/shared/db";
 import type { NormalizedUsage } from "@tally/shared/pricing";
 import { markScored, type RunRef, upsertRun } from "./run.ts";
-import { bump } from "./rollup.ts";
+import { bumpScore } from "./score-rollup.ts";
 import { insertUsageLine } from "./usage.ts";
+import { inTransaction } from "./tx.ts";
 
 export interface JudgedScore {
   name: string;
@@ -35,7 +36,7 @@ export async function recordEvaluation(
   run: RunRef,
   ev: EvaluationRecord,
 ): Promise<{ inserted: boolean; scores: number }> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const prior = await trx.selectFrom("evaluations").select("id").where("id", "=", ev.key).executeTakeFirst();
     if (prior) return { inserted: false, scores: 0 };
     const state = await upsertRun(trx, run);
@@ -89,12 +90,7 @@ export async function recordEvaluation(
           created_at: run.now,
         })
         .execute();
-      await bump(
-        trx,
-        "rollup_scores_15m",
-        { bucket: bucketOf(run.occurredAt), model: ev.model, customer_id: state.customerId, name: s.name },
-        { n: 1, sum_value: value, sum_sq_value: value * value },
-      );
+      await bumpScore(trx, { occurredAt: run.occurredAt, model: ev.model, customerId: state.customerId, name: s.name, value }, 1);
     }
     if (ev.outcome.scores.length > 0) await markScored(trx, run.runId, run.now);
     return { inserted: true, scores: ev.outcome.scores.length };

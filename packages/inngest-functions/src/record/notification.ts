@@ -1,13 +1,14 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@tally/shared/db";
 import { type RunRef, upsertRun } from "./run.ts";
+import { inTransaction } from "./tx.ts";
 
 export async function recordNotification(
   db: Kysely<Database>,
   run: RunRef,
   n: { key: string; deferredRunId: string; channel: string; httpStatus: number },
 ): Promise<{ inserted: boolean }> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await upsertRun(trx, run);
     const res = await trx
       .insertInto("notifications")

@@ -2,24 +2,39 @@ import type { Transaction } from "kysely";
 import type { Database } from "@tally/shared/db";
 
 type Tx = Transaction<Database>;
-type RollupTable = "rollup_runs_15m" | "rollup_usage_15m" | "rollup_scores_15m";
+type RollupTable = "rollup_runs_15m" | "rollup_usage_15m" | "rollup_scores_15m" | "rollup_score_bins_15m";
 
 /** The count column: a row whose count is back to zero holds nothing and is deleted. */
 const COUNT: Record<RollupTable, string> = {
   rollup_runs_15m: "runs",
   rollup_usage_15m: "calls",
   rollup_scores_15m: "n",
+  rollup_score_bins_15m: "n",
 };
 
 const KEYS: Record<RollupTable, readonly string[]> = {
   rollup_runs_15m: ["bucket", "model", "customer_id", "function_slug"],
   rollup_usage_15m: ["bucket", "model", "customer_id", "kind"],
   rollup_scores_15m: ["bucket", "model", "customer_id", "name"],
+  rollup_score_bins_15m: ["bucket", "model", "customer_id", "name", "bin"],
 };
 
+const PROJECTIONS: Record<RollupTable, string> = {
+  rollup_runs_15m: "rollup_runs",
+  rollup_usage_15m: "rollup_usage",
+  rollup_scores_15m: "rollup_scores",
+  rollup_score_bins_15m: "rollup_score_bins",
+};
+const GRAINS = [
+  ["1h", 3_600_000],
+  ["1d", 86_400_000],
+] as const;
+
 /**
- * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums). Negative deltas move
- * counts when a run is re-attributed; a row whose count falls to zero is deleted so readers never see empty groups.
+ * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums), and to its coarse
+ * projections (per model and per customer, by UTC hour and day: migration 0002), in the caller's
+ * transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls to zero
+ * is deleted so readers never see empty groups.
  */
 export async function bump(
   trx: Tx,
@@ -29,9 +44,30 @@ export async function bump(
 ): Promise<void> {
   const keyCols = KEYS[table];
   for (const k of keyCols) if (!(k in key)) throw new Error(`rollup ${table}: missing key ${k}`);
-  // Kysely cannot type a column set chosen at run time; the key list above is the contract.
+  await upsert(trx, table, keyCols, key, deltas, COUNT[table]);
+  const rest = keyCols.filter((k) => !["bucket", "model", "customer_id", "function_slug"].includes(k));
+  const bucket = Number(key.bucket);
+  for (const dim of ["model", "customer_id"] as const) {
+    for (const [grain, size] of GRAINS) {
+      const name = `${PROJECTIONS[table]}_${dim === "model" ? "model" : "customer"}_${grain}`;
+      const cols = ["bucket", dim, ...rest];
+      const pkey: Record<string, string | number> = { bucket: Math.floor(bucket / size) * size, [dim]: key[dim]! };
+      for (const k of rest) pkey[k] = key[k]!;
+      await upsert(trx, name, cols, pkey, deltas, COUNT[table]);
+    }
+  }
+}
+
+async function upsert(
+  trx: Tx,
+  name: string,
+  keyCols: readonly string[],
+  key: Record<string, string | number>,
+  deltas: Record<string, number>,
+  countCol: string,
+): Promise<void> {
+  // Kysely cannot type a column set chosen at run time; the key lists above are the contract.
   const db = trx as unknown as Transaction<any>;
-  const name: string = table;
   await db
     .insertInto(name)
     .values({ ...key, ...deltas })
@@ -46,6 +82,6 @@ export async function bump(
   if (Object.values(deltas).some((d) => d < 0)) {
     let del = db.deleteFrom(name);
     for (const k of keyCols) del = del.where(k, "=", key[k]);
-    await del.where(COUNT[table], "=", 0).execute();
+    await del.where(countCol, "=", 0).execute();
   }
 }

@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
 import { type Database, bucketOf } from "@tally/shared/db";
 import { bump } from "./rollup.ts";
+import { bumpScore } from "./score-rollup.ts";
 
 type Tx = Transaction<Database>;
 
@@ -119,10 +120,9 @@ async function reattributeToCustomer(trx: Tx, runId: string, customerId: string)
     .where("run_id", "=", runId)
     .execute();
   for (const s of scores) {
-    const key = { bucket: bucketOf(s.occurred_at), model: s.model, name: s.name };
-    const sq = s.value * s.value;
-    await bump(trx, "rollup_scores_15m", { ...key, customer_id: "" }, { n: -1, sum_value: -s.value, sum_sq_value: -sq });
-    await bump(trx, "rollup_scores_15m", { ...key, customer_id: customerId }, { n: 1, sum_value: s.value, sum_sq_value: sq });
+    const score = { occurredAt: s.occurred_at, model: s.model, name: s.name, value: s.value };
+    await bumpScore(trx, { ...score, customerId: "" }, -1);
+    await bumpScore(trx, { ...score, customerId }, 1);
   }
   const lines = await trx
     .updateTable("usage_costs")

@@ -3,6 +3,7 @@ import { type Database, bucketOf, type UsageKind } from "@tally/shared/db";
 import { type NormalizedUsage, priceUsage, toMicros } from "@tally/shared/pricing";
 import { type RunRef, upsertRun, usageDeltas } from "./run.ts";
 import { bump } from "./rollup.ts";
+import { inTransaction } from "./tx.ts";
 
 export interface UsageLine {
   /** Deterministic id of the fact (the deferred run id unless the payload gave its own key). */
@@ -27,7 +28,7 @@ export interface RecordedUsage {
  * in one transaction. Idempotent on `${key}:${kind}`: a retried or duplicated delivery changes nothing.
  */
 export async function recordUsage(db: Kysely<Database>, run: RunRef, line: UsageLine): Promise<RecordedUsage> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const state = await upsertRun(trx, run);
     return insertUsageLine(trx, run, state.customerId, line);
   });

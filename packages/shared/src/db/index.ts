@@ -1,4 +1,4 @@
 // Server-only: never import this subpath from apps/web.
 export { connect, migrate, type ConnectOptions, type Db } from "./connect.ts";
 export * from "./schema.ts";
-export { BUCKET_MS, bucketOf } from "./time.ts";
+export { BUCKET_MS, bucketOf, scoreBin } from "./time.ts";

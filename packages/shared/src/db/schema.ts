@@ -16,6 +16,23 @@ export interface Database {
   rollup_runs_15m: RollupRuns15mTable;
   rollup_usage_15m: RollupUsage15mTable;
   rollup_scores_15m: RollupScores15mTable;
+  rollup_score_bins_15m: RollupScoreBins15mTable;
+  rollup_runs_model_1h: ModelKey & RunMeasures;
+  rollup_runs_model_1d: ModelKey & RunMeasures;
+  rollup_runs_customer_1h: CustomerKey & RunMeasures;
+  rollup_runs_customer_1d: CustomerKey & RunMeasures;
+  rollup_usage_model_1h: ModelKey & UsageMeasures;
+  rollup_usage_model_1d: ModelKey & UsageMeasures;
+  rollup_usage_customer_1h: CustomerKey & UsageMeasures;
+  rollup_usage_customer_1d: CustomerKey & UsageMeasures;
+  rollup_scores_model_1h: ModelKey & ScoreMeasures;
+  rollup_scores_model_1d: ModelKey & ScoreMeasures;
+  rollup_scores_customer_1h: CustomerKey & ScoreMeasures;
+  rollup_scores_customer_1d: CustomerKey & ScoreMeasures;
+  rollup_score_bins_model_1h: ModelKey & BinMeasures;
+  rollup_score_bins_model_1d: ModelKey & BinMeasures;
+  rollup_score_bins_customer_1h: CustomerKey & BinMeasures;
+  rollup_score_bins_customer_1d: CustomerKey & BinMeasures;
 }
 
 export interface RunTable {
@@ -172,6 +189,31 @@ export interface RollupScores15mTable extends RollupKey {
   sum_value: number;
   sum_sq_value: number;
 }
+
+/** Score histogram: `bin` = floor(round(value * 1e6) / 10000), 0..100 (see `scoreBin`). */
+export interface RollupScoreBins15mTable extends RollupKey {
+  name: string;
+  bin: number;
+  n: number;
+}
+
+/**
+ * Coarse projections of the 15-minute rollups (migration 0002): per model without the customer, or per
+ * customer without the model, by UTC hour (`_1h`) or UTC day (`_1d`); `bucket` is the hour or day start.
+ * Written with the 15-minute row in the same transaction.
+ */
+interface ModelKey {
+  bucket: number;
+  model: string;
+}
+interface CustomerKey {
+  bucket: number;
+  customer_id: string;
+}
+type RunMeasures = Pick<RollupRuns15mTable, "runs" | "scored_runs">;
+type UsageMeasures = Omit<RollupUsage15mTable, "bucket" | "model" | "customer_id">;
+type ScoreMeasures = Omit<RollupScores15mTable, "bucket" | "model" | "customer_id">;
+type BinMeasures = Omit<RollupScoreBins15mTable, "bucket" | "model" | "customer_id">;
 
 export type Run = Selectable<RunTable>;
 export type NewRun = Insertable<RunTable>;

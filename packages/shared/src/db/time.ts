@@ -6,3 +6,8 @@ export const BUCKET_MS = 15 * 60_000;
 export function bucketOf(ms: number): number {
   return Math.floor(ms / BUCKET_MS) * BUCKET_MS;
 }
+
+/** Histogram bin of a 0–1 score, 0..100: `value >= k / 100` exactly when `scoreBin(value) >= k`. */
+export function scoreBin(value: number): number {
+  return Math.min(100, Math.max(0, Math.floor(Math.round(value * 1e6) / 10_000)));
+}

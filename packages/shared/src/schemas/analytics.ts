@@ -1,0 +1,167 @@
+import { z } from "zod";
+
+/**
+ * Inputs of the analytics API (tRPC procedures and CSV export). Browser-safe: the dashboard imports
+ * these to build its queries. Instants are epoch milliseconds or ISO strings; the parsed value is ms.
+ */
+
+export const MAX_WINDOW_DAYS = 400;
+const DAY_MS = 86_400_000;
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const instantSchema = z
+  .union([z.number().int().min(0).max(8.64e15), z.iso.datetime({ offset: true })])
+  .transform((v) => (typeof v === "number" ? v : Date.parse(v)));
+
+const key = z.string().max(200);
+const keyList = z.array(key).max(500);
+
+export const windowShape = {
+  from: instantSchema,
+  to: instantSchema,
+  timeZone: z.string().default("UTC").refine(isTimeZone, { message: "unknown IANA time zone" }),
+  models: keyList.optional(),
+  /** '' selects unattributed usage. */
+  customerIds: keyList.optional(),
+  functionSlugs: keyList.optional(),
+  tags: z.record(z.string().max(100), z.string().max(500)).optional(),
+};
+
+interface WindowLike {
+  from: number;
+  to: number;
+  functionSlugs?: string[] | undefined;
+  tags?: Record<string, string> | undefined;
+}
+
+function checkWindow(v: WindowLike, ctx: z.RefinementCtx): void {
+  if (v.from > v.to) ctx.addIssue({ code: "custom", path: ["to"], message: "`to` is before `from`" });
+  if (v.to - v.from > MAX_WINDOW_DAYS * DAY_MS) {
+    ctx.addIssue({ code: "custom", path: ["to"], message: `the window is longer than ${MAX_WINDOW_DAYS} days` });
+  }
+}
+
+/**
+ * Aggregates read rollups keyed by bucket, model and customer: no rollup carries a function or a tag for
+ * spend and scores, so those filters are refused here (they work on runs.list) rather than silently ignored.
+ */
+function checkAggregate(v: WindowLike, ctx: z.RefinementCtx): void {
+  checkWindow(v, ctx);
+  if (v.functionSlugs?.length) {
+    ctx.addIssue({ code: "custom", path: ["functionSlugs"], message: "filter by function is available on runs.list only" });
+  }
+  if (v.tags && Object.keys(v.tags).length > 0) {
+    ctx.addIssue({ code: "custom", path: ["tags"], message: "filter by tag is available on runs.list only" });
+  }
+}
+
+const bucketUnit = z.enum(["hour", "day"]).default("day");
+const direction = z.enum(["asc", "desc"]).default("desc");
+const limit = z.number().int().min(1).max(500).default(50);
+const cursor = z.string().max(1000).optional();
+/** Thresholds are exact on a 0.01 grid: the score histogram rollup has 0.01-wide bins. */
+const threshold = z
+  .number()
+  .min(0)
+  .max(1)
+  .refine((t) => Math.abs(t * 100 - Math.round(t * 100)) < 1e-9, { message: "must be a multiple of 0.01" });
+
+export const summaryInput = z.object(windowShape).superRefine(checkAggregate);
+
+export const spendTimeseriesInput = z
+  .object({ ...windowShape, bucket: bucketUnit, splitBy: z.enum(["model", "customer"]).default("model") })
+  .superRefine(checkAggregate);
+
+export const spendByCustomerInput = z
+  .object({
+    ...windowShape,
+    sort: z.enum(["spend", "runs", "costPerRun", "share", "customerId"]).default("spend"),
+    direction,
+    limit,
+    cursor,
+  })
+  .superRefine(checkAggregate);
+
+export const spendByModelInput = z
+  .object({
+    ...windowShape,
+    sort: z.enum(["spend", "runs", "costPerRun", "share", "model"]).default("spend"),
+    direction,
+    limit,
+    cursor,
+  })
+  .superRefine(checkAggregate);
+
+export const qualityTrendInput = z
+  .object({ ...windowShape, bucket: bucketUnit, scoreNames: keyList.optional() })
+  .superRefine(checkAggregate);
+
+export const compareModelsInput = z
+  .object({ ...windowShape, baselineModel: key.min(1), scoreNames: keyList.optional() })
+  .superRefine(checkAggregate);
+
+export const costVsQualityInput = z
+  .object({ ...windowShape, scoreName: key.min(1), threshold })
+  .superRefine(checkAggregate);
+
+export const runsListInput = z
+  .object({
+    ...windowShape,
+    scoreName: key.min(1).optional(),
+    scoreMin: z.number().min(0).max(1).optional(),
+    scoreMax: z.number().min(0).max(1).optional(),
+    limit,
+    cursor,
+  })
+  .superRefine((v, ctx) => {
+    checkWindow(v, ctx);
+    if ((v.scoreMin !== undefined || v.scoreMax !== undefined) && v.scoreName === undefined) {
+      ctx.addIssue({ code: "custom", path: ["scoreName"], message: "required with scoreMin/scoreMax" });
+    }
+    if (v.scoreMin !== undefined && v.scoreMax !== undefined && v.scoreMin > v.scoreMax) {
+      ctx.addIssue({ code: "custom", path: ["scoreMax"], message: "`scoreMax` is below `scoreMin`" });
+    }
+  });
+
+export const runByIdInput = z.object({ runId: key.min(1) });
+
+export const customerUpsertInput = z.object({
+  id: key.min(1),
+  name: z.string().trim().min(1).max(200),
+  /** Integer micro-USD per calendar month; null clears it. */
+  monthlyBudgetMicros: z.number().int().min(0).max(9e15).nullable().default(null),
+});
+
+export const pricesListInput = z.object({ model: key.optional() }).default({});
+
+export const priceUpsertInput = z.object({
+  model: key.min(1),
+  /** '' = any provider. */
+  provider: z.string().max(200).default(""),
+  inputMicrosPerMtok: z.number().int().min(0),
+  outputMicrosPerMtok: z.number().int().min(0),
+  cacheReadMicrosPerMtok: z.number().int().min(0).nullable().default(null),
+  cacheWriteMicrosPerMtok: z.number().int().min(0).nullable().default(null),
+  effectiveFrom: instantSchema,
+});
+
+export type SummaryInput = z.infer<typeof summaryInput>;
+export type SpendTimeseriesInput = z.infer<typeof spendTimeseriesInput>;
+export type SpendByCustomerInput = z.infer<typeof spendByCustomerInput>;
+export type SpendByModelInput = z.infer<typeof spendByModelInput>;
+export type QualityTrendInput = z.infer<typeof qualityTrendInput>;
+export type CompareModelsInput = z.infer<typeof compareModelsInput>;
+export type CostVsQualityInput = z.infer<typeof costVsQualityInput>;
+export type RunsListInput = z.infer<typeof runsListInput>;
+export type CustomerUpsertInput = z.infer<typeof customerUpsertInput>;
+export type PriceUpsertInput = z.infer<typeof priceUpsertInput>;
+/** The filter part every aggregate shares (parsed form). */
+export type WindowFilter = z.infer<typeof summaryInput>;
