@@ -8,6 +8,8 @@ export interface App {
   handler: ReturnType<typeof serve>;
   functions: ReturnType<typeof createFunctions>;
   inngest: ReturnType<typeof createInngest>;
+  /** What the analytics API needs from configuration. */
+  config: { runUrlTemplate: string };
 }
 
 /** Wires the database, the Inngest client and the functions from configuration. */
@@ -24,7 +26,9 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
           provider: env.JUDGE_PROVIDER,
           maxRepairs: env.JUDGE_MAX_REPAIRS,
         }
-      : null,
+      : env.isDev
+        ? "simulated"
+        : null,
     slack: { webhookUrl: env.SLACK_WEBHOOK_URL ?? null },
     agent: env.OPENAI_BASE_URL || env.OPENAI_API_KEY
       ? { baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1", apiKey: env.OPENAI_API_KEY, model: env.AGENT_MODEL }
@@ -40,5 +44,5 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     ...(env.INNGEST_SIGNING_KEY_FALLBACK ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK } : {}),
     ...(env.INNGEST_SERVE_ORIGIN ? { serveOrigin: env.INNGEST_SERVE_ORIGIN } : {}),
   });
-  return { db, handler, functions, inngest };
+  return { db, handler, functions, inngest, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE } };
 }

@@ -1,0 +1,117 @@
+// Analytics bench: `npm run bench` (apps/api). Not part of `npm test`.
+//   tsx bench/analytics.bench.ts [--runs 100000] [--days 365] [--customers 200] [--models 12]
+//                                [--db path] [--reuse] [--tz America/New_York] [--iterations 30]
+// Generates parent runs through the real write path (recordUsage + recordEvaluation), then times every
+// aggregate procedure through createCaller over 30- and 365-day windows against a plain GROUP BY over
+// the raw tables giving the same answer, and runs.list's first page.
+import { existsSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "@tally/shared/db";
+import { createCaller } from "../src/trpc/root.ts";
+import { DAY, rawQueries, type RawWindow } from "./analytics/raw-queries.ts";
+import { generate } from "./analytics/generate.ts";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const opts = {
+  runs: Number(arg("runs", "100000")),
+  days: Number(arg("days", "365")),
+  customers: Number(arg("customers", "200")),
+  models: Number(arg("models", "12")),
+  end: Date.UTC(2026, 10, 1),
+  seed: 42,
+};
+const tz = arg("tz", "America/New_York");
+const iterations = Number(arg("iterations", "30"));
+const file = arg("db", join(tmpdir(), `tally-bench-${opts.runs}.db`));
+const reuse = process.argv.includes("--reuse");
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
+};
+/** Up to `n` timed calls after `warmup`, stopping early (at 5 samples or more) once 8 s are spent. */
+async function time(fn: () => Promise<unknown>, n: number, warmup: number): Promise<{ p50: number; p95: number; n: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const xs: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < n && (xs.length < 5 || performance.now() - started < 8000); i++) {
+    const t0 = performance.now();
+    await fn();
+    xs.push(performance.now() - t0);
+  }
+  return { p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), n: xs.length };
+}
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1)).padStart(8);
+const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
+
+if (!reuse) for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+const db = await connect({ url: file });
+const have = Number((await db.selectFrom("runs").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst())?.n ?? 0);
+let genSeconds: number | null = null;
+if (have !== opts.runs) {
+  if (have > 0) throw new Error(`${file} holds ${have} runs, not ${opts.runs}; drop --reuse`);
+  console.log(`generating ${opts.runs.toLocaleString()} runs (${opts.days} days, ${opts.customers} customers, ${opts.models} models, 3 scores each) into ${file}`);
+  const t0 = performance.now();
+  await generate(db, opts, (done) => {
+    const s = (performance.now() - t0) / 1000;
+    const rate = done / s;
+    const eta = (opts.runs - done) / rate;
+    process.stdout.write(`  ${done.toLocaleString()} runs  ${s.toFixed(0)}s  ${rate.toFixed(0)} runs/s  eta ${eta.toFixed(0)}s\n`);
+  });
+  genSeconds = (performance.now() - t0) / 1000;
+  console.log(`generated in ${genSeconds.toFixed(0)}s (${(opts.runs / genSeconds).toFixed(0)} runs/s)`);
+} else {
+  console.log(`reusing ${file} (${have.toLocaleString()} runs)`);
+}
+
+const caller = createCaller({ db, runUrlTemplate: "http://localhost:8288/run?runID={runId}", now: Date.now });
+const procedures: Record<string, (w: RawWindow) => Promise<number>> = {
+  "overview.summary": async (w) => (await caller.overview.summary(w)).current.spendMicros.total,
+  "spend.timeseries": async (w) => (await caller.spend.timeseries({ ...w, bucket: "day", splitBy: "model" })).series.reduce((s, x) => s + x.totalMicros, 0),
+  "spend.byCustomer": async (w) => (await caller.spend.byCustomer({ ...w, limit: 50 })).totals.spendMicros,
+  "spend.byModel": async (w) => (await caller.spend.byModel({ ...w, limit: 50 })).totals.spendMicros,
+  "quality.trend": async (w) => (await caller.quality.trend(w)).series.reduce((s, x) => s + x.points.reduce((a, p) => a + p.n, 0), 0),
+  "quality.compareModels": async (w) => (await caller.quality.compareModels({ ...w, baselineModel: "bench-model-01" })).rows.reduce((s, r) => s + r.n, 0),
+  "quality.costVsQuality": async (w) =>
+    (await caller.quality.costVsQuality({ ...w, scoreName: "helpfulness", threshold: 0.7 })).rows.reduce((s, r) => s + r.passing, 0),
+};
+
+const rows: string[] = [];
+const header = `${"procedure".padEnd(24)}${"window".padStart(7)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"raw p50".padStart(9)}${"raw p95".padStart(9)}${"ratio".padStart(8)}  same answer`;
+for (const days of [30, 365]) {
+  const w: RawWindow = { from: opts.end - days * DAY, to: opts.end, timeZone: tz };
+  for (const [name, fn] of Object.entries(procedures)) {
+    const rollup = await time(() => fn(w), iterations, 2);
+    const raw = rawQueries[name]!;
+    const rawT = await time(() => raw(db, w), days > 30 ? 3 : 5, 1);
+    const same = (await fn(w)) === (await raw(db, w));
+    const line = `${name.padEnd(24)}${`${days}d`.padStart(7)}${ms(rollup.p50)} ${ms(rollup.p95)} ${ms(rawT.p50)} ${ms(rawT.p95)} ${`${(rawT.p50 / rollup.p50).toFixed(1)}x`.padStart(7)}  ${same ? "yes" : "NO"} (n=${rollup.n}/${rawT.n})`;
+    rows.push(line);
+    console.log(line);
+  }
+  const lists = {
+    "runs.list (page 1)": { from: w.from, to: w.to, limit: 50 },
+    "runs.list (1 customer)": { from: w.from, to: w.to, limit: 50, customerIds: ["cust-007"] },
+    "runs.list (score range)": { from: w.from, to: w.to, limit: 50, scoreName: "accuracy", scoreMin: 0.9, scoreMax: 1 },
+  };
+  for (const [name, input] of Object.entries(lists)) {
+    const list = await time(() => caller.runs.list(input), iterations, 3);
+    const line = `${name.padEnd(24)}${`${days}d`.padStart(7)}${ms(list.p50)} ${ms(list.p95)}`;
+    rows.push(line);
+    console.log(line);
+  }
+}
+
+await db.destroy();
+const rss = process.resourceUsage().maxRSS / 1024;
+console.log(`\n=== analytics bench: ${opts.runs.toLocaleString()} runs, ${opts.days} days, ${opts.customers} customers, ${opts.models} models, zone ${tz} ===`);
+if (genSeconds !== null) console.log(`generation: ${genSeconds.toFixed(0)}s through recordUsage + recordEvaluation (${(opts.runs / genSeconds).toFixed(0)} runs/s)`);
+console.log(`p50/p95 over up to ${iterations} calls (n = rollup/raw samples; 8 s budget each); ratio = raw p50 / rollup p50`);
+console.log(header);
+for (const r of rows) console.log(r);
+console.log(`targets: aggregate p95 <= 50 ms; >= 100x raw at 365d; runs.list page 1 p95 <= 30 ms`);
+console.log(`peak RSS: ${rss.toFixed(0)} MB; database: ${((size(file) + size(`${file}-wal`)) / 1e6).toFixed(0)} MB (${file})`);

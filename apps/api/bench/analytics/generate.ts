@@ -1,0 +1,117 @@
+import { sql } from "kysely";
+import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
+import type { Db } from "@tally/shared/db";
+
+export interface GenOptions {
+  runs: number;
+  days: number;
+  customers: number;
+  models: number;
+  /** Last instant of the data (exclusive). */
+  end: number;
+  seed: number;
+}
+
+export const SCORE_NAMES = ["helpfulness", "accuracy", "tone"] as const;
+export const JUDGE_MODEL = "bench-judge";
+const DAY = 86_400_000;
+
+export const modelName = (i: number) => `bench-model-${String(i + 1).padStart(2, "0")}`;
+export const customerName = (i: number) => `cust-${String(i + 1).padStart(3, "0")}`;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Price overrides for every model but the last (left unpriced on purpose) and the judge; customers with budgets. */
+export async function seedReferenceData(db: Db, o: GenOptions): Promise<void> {
+  const prices = [...Array.from({ length: o.models - 1 }, (_, i) => modelName(i)), JUDGE_MODEL].map((model, i) => ({
+    model,
+    provider: "",
+    input_micros_per_mtok: 150_000 * (1 + (i % 6)),
+    output_micros_per_mtok: 600_000 * (1 + (i % 6)),
+    cache_read_micros_per_mtok: null,
+    cache_write_micros_per_mtok: null,
+    effective_from: 0,
+    created_at: 0,
+  }));
+  await db.insertInto("model_prices").values(prices).onConflict((oc) => oc.doNothing()).execute();
+  const customers = Array.from({ length: o.customers }, (_, i) => ({
+    id: customerName(i),
+    name: `Customer ${i + 1}`,
+    monthly_budget_micros: i % 3 === 0 ? 50_000_000 * (1 + (i % 5)) : null,
+    created_at: 0,
+    updated_at: 0,
+  }));
+  await db.insertInto("customers").values(customers).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/**
+ * Writes `runs` parent runs through the real recording code (recordUsage for the agent line, then
+ * recordEvaluation with 3 scores and the judge's usage), in occurrence order. Bulk settings: the bench
+ * database runs with synchronous=OFF and a large page cache; the write path itself is unchanged.
+ */
+export async function generate(db: Db, o: GenOptions, progress: (done: number) => void): Promise<void> {
+  await sql`pragma synchronous = OFF`.execute(db);
+  await sql`pragma cache_size = -524288`.execute(db);
+  await seedReferenceData(db, o);
+  const rand = rng(o.seed);
+  const start = o.end - o.days * DAY;
+  const step = (o.days * DAY) / o.runs;
+  const quality = Array.from({ length: o.models }, (_, i) => 0.45 + (i / o.models) * 0.4);
+  for (let i = 0; i < o.runs; i++) {
+    const m = Math.floor(rand() * rand() * o.models * 1.999) % o.models; // skewed: a few models dominate
+    const c = Math.floor(rand() ** 2 * o.customers); // skewed: a few big customers
+    const occurredAt = Math.floor(start + i * step + rand() * step);
+    const runId = `bench-${i.toString(36).padStart(7, "0")}`;
+    const model = modelName(m);
+    const ref: RunRef = {
+      runId,
+      functionSlug: i % 5 === 0 ? "triage-agent" : "support-agent",
+      model,
+      customerId: customerName(c),
+      tags: { env: "prod" },
+      occurredAt,
+      now: occurredAt + 5_000,
+    };
+    const inTok = 200 + Math.floor(rand() * 3800);
+    const outTok = 50 + Math.floor(rand() * 950);
+    await recordUsage(db, ref, {
+      key: `${runId}-c`,
+      deferredRunId: `${runId}-c`,
+      kind: "agent",
+      model,
+      usage: { input_tokens: inTok, output_tokens: outTok, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
+    });
+    await recordEvaluation(db, ref, {
+      key: `${runId}-s`,
+      deferredRunId: `${runId}-s`,
+      model,
+      judgeModel: JUDGE_MODEL,
+      rubricVersion: "bench-v1",
+      judgeCalls: 1,
+      judgeUsage: { input_tokens: 800 + Math.floor(rand() * 400), output_tokens: 60 + Math.floor(rand() * 60), cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
+      outcome: {
+        ok: true,
+        scores: SCORE_NAMES.map((name) => ({
+          name,
+          rawValue: Math.max(0, Math.min(10, Math.round((quality[m]! + (rand() - 0.5) * 0.5) * 10))),
+          scaleMin: 0,
+          scaleMax: 10,
+          rationale: "bench",
+        })),
+      },
+    });
+    if ((i + 1) % 5000 === 0 || i + 1 === o.runs) progress(i + 1);
+  }
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  await sql`pragma synchronous = NORMAL`.execute(db);
+  await sql`analyze`.execute(db);
+}

@@ -1,0 +1,30 @@
+import { once } from "node:events";
+import type { ServerResponse } from "node:http";
+
+export type Cell = string | number | null | undefined;
+
+/** RFC 4180 quoting; text that a spreadsheet would run as a formula is prefixed with a quote. */
+export function csvCell(v: Cell): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "";
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+export function csvLine(cells: Cell[]): string {
+  return `${cells.map(csvCell).join(",")}\r\n`;
+}
+
+/** Micro-USD as an exact decimal USD string (no float rounding). */
+export function usd(micros: number | null): string | null {
+  if (micros === null) return null;
+  const m = Math.round(micros);
+  const sign = m < 0 ? "-" : "";
+  const a = Math.abs(m);
+  return `${sign}${Math.floor(a / 1e6)}.${String(a % 1e6).padStart(6, "0")}`;
+}
+
+/** Writes with backpressure: waits for `drain` when the socket's buffer is full. */
+export async function write(res: ServerResponse, chunk: string): Promise<void> {
+  if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+}

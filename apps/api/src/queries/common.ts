@@ -1,0 +1,80 @@
+import { BUCKET_MS } from "@tally/shared/db";
+
+/** What every aggregate filters on (the parsed shared input). */
+export interface AggregateFilter {
+  from: number;
+  to: number;
+  timeZone: string;
+  models?: string[] | undefined;
+  customerIds?: string[] | undefined;
+}
+
+export interface Window {
+  from: number;
+  to: number;
+}
+
+/**
+ * Aggregates cover whole 15-minute rollup buckets: [from floored, to rounded up). The effective window is
+ * returned with every answer, so a drill-down into runs.list with the same bounds sees the same rows.
+ */
+export function effectiveWindow(f: { from: number; to: number }): Window {
+  return { from: Math.floor(f.from / BUCKET_MS) * BUCKET_MS, to: Math.ceil(f.to / BUCKET_MS) * BUCKET_MS };
+}
+
+/** The previous period of equal length, ending where the window starts. */
+export function previousWindow(w: Window): Window {
+  return { from: w.from - (w.to - w.from), to: w.from };
+}
+
+export interface Stat {
+  /** null when nothing was scored: "not scored" is not a zero. */
+  mean: number | null;
+  n: number;
+  /** 95% normal-approximation interval, clamped to [0, 1]; null below n = 2. */
+  ciLow: number | null;
+  ciHigh: number | null;
+}
+
+/** Sample variance from n, Σx, Σx² (null below n = 2). */
+export function variance(n: number, sum: number, sumSq: number): number | null {
+  if (n < 2) return null;
+  return Math.max(0, (sumSq - (sum * sum) / n) / (n - 1));
+}
+
+export function stat(n: number, sum: number, sumSq: number): Stat {
+  if (n <= 0) return { mean: null, n: 0, ciLow: null, ciHigh: null };
+  const mean = sum / n;
+  const v = variance(n, sum, sumSq);
+  if (v === null) return { mean, n, ciLow: null, ciHigh: null };
+  const half = 1.96 * Math.sqrt(v / n);
+  return { mean, n, ciLow: Math.max(0, mean - half), ciHigh: Math.min(1, mean + half) };
+}
+
+/** Opaque cursors: base64url JSON. A malformed cursor is treated as a bad input by the caller. */
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) => v is T): T | undefined {
+  if (cursor === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  if (!check(v)) throw new InvalidCursorError();
+  return v;
+}
+
+/** Carries zod-like `issues`, so the API reports it as a field error on `cursor`. */
+export class InvalidCursorError extends Error {
+  readonly issues = [{ path: ["cursor"], message: "invalid cursor" }];
+  constructor() {
+    super("invalid cursor");
+    this.name = "InvalidCursorError";
+  }
+}
+
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));

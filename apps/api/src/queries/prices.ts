@@ -1,0 +1,55 @@
+import type { Db, ModelPrice } from "@tally/shared/db";
+import type { PriceUpsertInput } from "@tally/shared";
+
+export interface PriceItem {
+  model: string;
+  /** '' = any provider. */
+  provider: string;
+  inputMicrosPerMtok: number;
+  outputMicrosPerMtok: number;
+  cacheReadMicrosPerMtok: number | null;
+  cacheWriteMicrosPerMtok: number | null;
+  effectiveFrom: number;
+  createdAt: number;
+}
+
+const columns = [
+  "model", "provider", "input_micros_per_mtok", "output_micros_per_mtok", "cache_read_micros_per_mtok",
+  "cache_write_micros_per_mtok", "effective_from", "created_at",
+] as const;
+
+const toItem = (r: ModelPrice): PriceItem => ({
+  model: r.model,
+  provider: r.provider,
+  inputMicrosPerMtok: r.input_micros_per_mtok,
+  outputMicrosPerMtok: r.output_micros_per_mtok,
+  cacheReadMicrosPerMtok: r.cache_read_micros_per_mtok,
+  cacheWriteMicrosPerMtok: r.cache_write_micros_per_mtok,
+  effectiveFrom: r.effective_from,
+  createdAt: r.created_at,
+});
+
+export async function listPrices(db: Db, f: { model?: string | undefined }): Promise<PriceItem[]> {
+  let q = db.selectFrom("model_prices").select(columns);
+  if (f.model !== undefined) q = q.where("model", "=", f.model);
+  const rows = await q.orderBy("model").orderBy("provider").orderBy("effective_from").execute();
+  return rows.map(toItem);
+}
+
+/** Dated override, keyed by (model, provider, effectiveFrom). Applies to usage recorded from now on;
+ * lines already recorded keep the cost computed when they were written. */
+export async function upsertPrice(db: Db, p: PriceUpsertInput, now: number): Promise<PriceItem> {
+  const values = {
+    input_micros_per_mtok: p.inputMicrosPerMtok,
+    output_micros_per_mtok: p.outputMicrosPerMtok,
+    cache_read_micros_per_mtok: p.cacheReadMicrosPerMtok,
+    cache_write_micros_per_mtok: p.cacheWriteMicrosPerMtok,
+  };
+  const r = await db
+    .insertInto("model_prices")
+    .values({ model: p.model, provider: p.provider, effective_from: p.effectiveFrom, created_at: now, ...values })
+    .onConflict((oc) => oc.columns(["model", "provider", "effective_from"]).doUpdateSet(values))
+    .returning(columns)
+    .executeTakeFirstOrThrow();
+  return toItem(r);
+}

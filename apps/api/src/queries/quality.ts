@@ -1,0 +1,181 @@
+import { sql } from "kysely";
+import type { Db } from "@tally/shared/db";
+import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
+import { rollupSource } from "./source.ts";
+import { type BucketUnit, bucketKeySql, zoneBuckets } from "./zone.ts";
+
+export interface QualitySeries {
+  model: string;
+  name: string;
+  /** Aligned with `buckets`; a bucket without scores has mean null and n 0 ("not scored", not zero). */
+  points: Stat[];
+}
+
+export interface QualityTrend {
+  window: Window;
+  bucket: BucketUnit;
+  buckets: { start: number; end: number }[];
+  series: QualitySeries[];
+}
+
+const nameFilter = (names: string[] | undefined) => (names?.length ? [sql`name in (${sql.join(names)})`] : []);
+
+export async function getQualityTrend(
+  db: Db,
+  f: AggregateFilter & { bucket: BucketUnit; scoreNames?: string[] | undefined },
+): Promise<QualityTrend> {
+  const w = effectiveWindow(f);
+  const buckets = zoneBuckets(f.timeZone, w.from, w.to, f.bucket);
+  const rows = await db
+    .selectFrom(
+      rollupSource("scores", f, w, {
+        group: ["model"],
+        extra: nameFilter(f.scoreNames),
+        series: { timeZone: f.timeZone, unit: f.bucket },
+      }),
+    )
+    .select([
+      sql<number>`${sql.raw(bucketKeySql(f.timeZone, w.from, w.to, f.bucket))}`.as("k"),
+      "model",
+      "name",
+      sql<number>`sum(n)`.as("n"),
+      sql<number>`sum(sum_value)`.as("sum"),
+      sql<number>`sum(sum_sq_value)`.as("sum_sq"),
+    ])
+    .groupBy([sql`k`, "model", "name"])
+    .execute();
+  const index = new Map(buckets.map((b, i) => [b.key, i]));
+  const acc = new Map<string, { model: string; name: string; cells: { n: number; sum: number; sumSq: number }[] }>();
+  for (const r of rows) {
+    const i = index.get(num(r.k));
+    if (i === undefined) continue;
+    const id = JSON.stringify([r.model, r.name]);
+    let s = acc.get(id);
+    if (!s) {
+      s = { model: r.model, name: r.name, cells: buckets.map(() => ({ n: 0, sum: 0, sumSq: 0 })) };
+      acc.set(id, s);
+    }
+    const c = s.cells[i]!;
+    c.n += num(r.n);
+    c.sum += num(r.sum);
+    c.sumSq += num(r.sum_sq);
+  }
+  const series = [...acc.values()]
+    .map((s) => ({ model: s.model, name: s.name, points: s.cells.map((c) => stat(c.n, c.sum, c.sumSq)) }))
+    .sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name));
+  return { window: w, bucket: f.bucket, buckets: buckets.map((b) => ({ start: b.start, end: b.end })), series };
+}
+
+export interface ModelComparison extends Stat {
+  model: string;
+  name: string;
+  /** mean − baseline mean for the same score name; null when either is missing. */
+  diff: number | null;
+  /** Welch z statistic against the baseline; null when either side has n < 2. */
+  z: number | null;
+  /** |z| > 1.96 (two-sided, 95%); null when it cannot be tested (or for the baseline itself). */
+  significant: boolean | null;
+}
+
+export async function compareModels(
+  db: Db,
+  f: AggregateFilter & { baselineModel: string; scoreNames?: string[] | undefined },
+): Promise<{ window: Window; baselineModel: string; rows: ModelComparison[] }> {
+  const w = effectiveWindow(f);
+  // The baseline is always read, even when a model filter leaves it out.
+  const models = f.models?.length && !f.models.includes(f.baselineModel) ? [...f.models, f.baselineModel] : f.models;
+  const rows = await db
+    .selectFrom(rollupSource("scores", { ...f, models }, w, { group: ["model"], extra: nameFilter(f.scoreNames) }))
+    .select([
+      "model",
+      "name",
+      sql<number>`sum(n)`.as("n"),
+      sql<number>`sum(sum_value)`.as("sum"),
+      sql<number>`sum(sum_sq_value)`.as("sum_sq"),
+    ])
+    .groupBy(["model", "name"])
+    .orderBy("name")
+    .orderBy("model")
+    .execute();
+  const cells = rows.map((r) => ({ model: r.model, name: r.name, n: num(r.n), sum: num(r.sum), sumSq: num(r.sum_sq) }));
+  const out: ModelComparison[] = cells.map((c) => {
+    const s = stat(c.n, c.sum, c.sumSq);
+    const base = cells.find((b) => b.model === f.baselineModel && b.name === c.name);
+    if (!base || base.n === 0 || c.n === 0) return { model: c.model, name: c.name, ...s, diff: null, z: null, significant: null };
+    const diff = c.sum / c.n - base.sum / base.n;
+    if (c.model === f.baselineModel) return { model: c.model, name: c.name, ...s, diff: 0, z: null, significant: null };
+    const v1 = variance(c.n, c.sum, c.sumSq);
+    const v0 = variance(base.n, base.sum, base.sumSq);
+    if (v1 === null || v0 === null) return { model: c.model, name: c.name, ...s, diff, z: null, significant: null };
+    const se = Math.sqrt(v1 / c.n + v0 / base.n);
+    const z = se > 0 ? diff / se : diff === 0 ? 0 : Math.sign(diff) * Infinity;
+    return { model: c.model, name: c.name, ...s, diff, z: Number.isFinite(z) ? z : null, significant: Math.abs(z) > 1.96 };
+  });
+  return { window: w, baselineModel: f.baselineModel, rows: out };
+}
+
+export interface CostQualityRow {
+  model: string;
+  runs: number;
+  /** Priced agent spend of the model (judge lines are keyed by the judge's model, so they are not here). */
+  agentSpendMicros: number;
+  unpricedCalls: number;
+  costPerRunMicros: number | null;
+  meanScore: number | null;
+  scored: number;
+  /** Scores of `scoreName` at or above the threshold (one per judgement). */
+  passing: number;
+  /** agentSpendMicros / passing; null when nothing passed. */
+  costPerPassingRunMicros: number | null;
+}
+
+export async function getCostVsQuality(
+  db: Db,
+  f: AggregateFilter & { scoreName: string; threshold: number },
+): Promise<{ window: Window; scoreName: string; threshold: number; rows: CostQualityRow[] }> {
+  const w = effectiveWindow(f);
+  const bin = Math.round(f.threshold * 100);
+  const [usage, runs, scores, passing] = await Promise.all([
+    db
+      .selectFrom(rollupSource("usage", f, w, { group: ["model"], extra: [sql`kind = 'agent'`] }))
+      .select(["model", sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(unpriced_calls)`.as("unpriced")])
+      .groupBy("model")
+      .execute(),
+    db
+      .selectFrom(rollupSource("runs", f, w, { group: ["model"] }))
+      .select(["model", sql<number>`sum(runs)`.as("runs")])
+      .groupBy("model")
+      .execute(),
+    db
+      .selectFrom(rollupSource("scores", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`] }))
+      .select(["model", sql<number>`sum(n)`.as("n"), sql<number>`sum(sum_value)`.as("sum")])
+      .groupBy("model")
+      .execute(),
+    db
+      .selectFrom(rollupSource("score_bins", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`, sql`bin >= ${bin}`] }))
+      .select(["model", sql<number>`sum(n)`.as("n")])
+      .groupBy("model")
+      .execute(),
+  ]);
+  const models = [...new Set([...usage, ...runs, ...scores].map((r) => r.model))].sort();
+  const rows = models.map((model): CostQualityRow => {
+    const u = usage.find((r) => r.model === model);
+    const runCount = num(runs.find((r) => r.model === model)?.runs);
+    const s = scores.find((r) => r.model === model);
+    const pass = num(passing.find((r) => r.model === model)?.n);
+    const spend = num(u?.spend);
+    const n = num(s?.n);
+    return {
+      model,
+      runs: runCount,
+      agentSpendMicros: spend,
+      unpricedCalls: num(u?.unpriced),
+      costPerRunMicros: runCount > 0 ? spend / runCount : null,
+      meanScore: n > 0 ? num(s?.sum) / n : null,
+      scored: n,
+      passing: pass,
+      costPerPassingRunMicros: pass > 0 ? spend / pass : null,
+    };
+  });
+  return { window: w, scoreName: f.scoreName, threshold: f.threshold, rows };
+}

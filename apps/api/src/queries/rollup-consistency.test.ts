@@ -1,0 +1,74 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bucketOf, scoreBin } from "@tally/shared/db";
+import { fixture, openTestDb, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+
+const START = Date.UTC(2026, 6, 1);
+let t: TestDb;
+
+beforeAll(async () => {
+  t = await openTestDb();
+  await seedPrices(t);
+  // Every run is judged BEFORE its cost line names the customer, so every score moves once.
+  for (const r of fixture(START, 3, 200, 21)) {
+    await seedRun(t.db, { ...r, customerId: undefined, agent: undefined });
+    await seedRun(t.db, { ...r, scores: undefined, judge: undefined });
+  }
+});
+afterAll(() => t.close());
+
+describe("rollups added by 0002 (score histogram, hour/day projections)", () => {
+  it("sums to the raw scores after re-attribution, customer by customer", async () => {
+    const rollup = await t.db
+      .selectFrom("rollup_score_bins_15m")
+      .select(["bucket", "model", "customer_id", "name", "bin", "n"])
+      .execute();
+    const raw = await t.db
+      .selectFrom("scores")
+      .innerJoin("runs", "runs.run_id", "scores.run_id")
+      .select(["scores.occurred_at", "scores.model", "runs.customer_id", "scores.name", "scores.value"])
+      .execute();
+    const expected = new Map<string, number>();
+    for (const s of raw) {
+      const k = JSON.stringify([bucketOf(s.occurred_at), s.model, s.customer_id, s.name, scoreBin(s.value)]);
+      expected.set(k, (expected.get(k) ?? 0) + 1);
+    }
+    const got = new Map(rollup.map((r) => [JSON.stringify([r.bucket, r.model, r.customer_id, r.name, r.bin]), r.n]));
+    expect(got).toEqual(expected);
+    expect(new Set(rollup.map((r) => r.customer_id)).size).toBeGreaterThan(2);
+    const zero = await sql<{ n: number }>`select count(*) as n from rollup_score_bins_15m where n <= 0`.execute(t.db);
+    expect(zero.rows[0]?.n).toBe(0);
+  });
+
+  it("every hour/day projection equals its 15-minute rollup summed (after re-attribution)", async () => {
+    const facts = {
+      runs: { keys: [], measures: ["runs", "scored_runs"] },
+      usage: { keys: ["kind"], measures: ["calls", "input_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"] },
+      scores: { keys: ["name"], measures: ["n", "sum_value", "sum_sq_value"] },
+      score_bins: { keys: ["name", "bin"], measures: ["n"] },
+    };
+    let compared = 0;
+    for (const [fact, { keys, measures }] of Object.entries(facts)) {
+      for (const [dim, short] of [["model", "model"], ["customer_id", "customer"]] as const) {
+        for (const [grain, size] of [["1h", 3_600_000], ["1d", 86_400_000]] as const) {
+          const cols = ["b", dim, ...keys].join(", ");
+          const agg = measures.map((m) => `round(sum(${m}), 9) as ${m}`).join(", ");
+          const order = `order by ${cols}`;
+          const fromBase = await sql
+            .raw(`select (bucket / ${size}) * ${size} as b, ${[dim, ...keys].join(", ")}, ${agg} from rollup_${fact}_15m group by ${cols} ${order}`)
+            .execute(t.db);
+          const fromProjection = await sql
+            .raw(`select bucket as b, ${[dim, ...keys].join(", ")}, ${agg} from rollup_${fact}_${short}_${grain} group by ${cols} ${order}`)
+            .execute(t.db);
+          expect(fromProjection.rows, `rollup_${fact}_${short}_${grain}`).toEqual(fromBase.rows);
+          compared += fromBase.rows.length;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+
+  it("bins are exact at the 0.01 grid", () => {
+    expect([0, 0.29, 0.3, 0.7, 2 / 3, 0.999999, 1].map(scoreBin)).toEqual([0, 29, 30, 70, 66, 99, 100]);
+  });
+});

@@ -1,0 +1,106 @@
+import type { Db } from "@tally/shared/db";
+
+export async function getRunById(db: Db, runId: string, runUrlTemplate: string) {
+  const run = await db
+    .selectFrom("runs")
+    .select(["run_id", "function_slug", "model", "customer_id", "ticket_id", "tags", "occurred_at", "first_seen_at", "scored_at"])
+    .where("run_id", "=", runId)
+    .executeTakeFirst();
+  if (!run) return null;
+  const [scores, costs, evaluations, notifications] = await Promise.all([
+    db
+      .selectFrom("scores")
+      .select([
+        "id", "deferred_run_id", "model", "name", "value", "raw_value", "scale_min", "scale_max", "data_type",
+        "source", "judge_model", "rubric_version", "rationale", "created_at",
+      ])
+      .where("run_id", "=", runId)
+      .orderBy("created_at")
+      .orderBy("name")
+      .execute(),
+    db
+      .selectFrom("usage_costs")
+      .select([
+        "id", "deferred_run_id", "kind", "provider", "model", "customer_id", "input_tokens", "output_tokens",
+        "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_micros", "input_cost_micros",
+        "output_cost_micros", "price_source", "reported_cost_micros", "created_at",
+      ])
+      .where("run_id", "=", runId)
+      .orderBy("created_at")
+      .orderBy("kind")
+      .execute(),
+    db
+      .selectFrom("evaluations")
+      .select(["id", "deferred_run_id", "status", "judge_model", "rubric_version", "judge_calls", "error", "created_at"])
+      .where("run_id", "=", runId)
+      .orderBy("created_at")
+      .execute(),
+    db.selectFrom("notifications").select(["deferred_run_id"]).where("run_id", "=", runId).execute(),
+  ]);
+  const deferred = new Set([...scores, ...costs, ...evaluations, ...notifications].map((r) => r.deferred_run_id));
+  return {
+    run: {
+      runId: run.run_id,
+      functionSlug: run.function_slug,
+      model: run.model,
+      customerId: run.customer_id,
+      ticketId: run.ticket_id,
+      tags: JSON.parse(run.tags) as Record<string, string>,
+      occurredAt: run.occurred_at,
+      firstSeenAt: run.first_seen_at,
+      scoredAt: run.scored_at,
+    },
+    scores: scores.map((s) => ({
+      id: s.id,
+      deferredRunId: s.deferred_run_id,
+      model: s.model,
+      name: s.name,
+      value: s.value,
+      rawValue: s.raw_value,
+      scaleMin: s.scale_min,
+      scaleMax: s.scale_max,
+      dataType: s.data_type,
+      source: s.source,
+      judgeModel: s.judge_model,
+      rubricVersion: s.rubric_version,
+      rationale: s.rationale,
+      createdAt: s.created_at,
+    })),
+    costs: costs.map((c) => ({
+      id: c.id,
+      deferredRunId: c.deferred_run_id,
+      kind: c.kind,
+      provider: c.provider,
+      model: c.model,
+      customerId: c.customer_id,
+      tokens: {
+        input: c.input_tokens,
+        output: c.output_tokens,
+        cacheRead: c.cache_read_tokens,
+        cacheWrite: c.cache_write_tokens,
+        reasoning: c.reasoning_tokens,
+      },
+      /** null = unpriced, never $0. */
+      costMicros: c.cost_micros,
+      inputCostMicros: c.input_cost_micros,
+      outputCostMicros: c.output_cost_micros,
+      priceSource: c.price_source,
+      reportedCostMicros: c.reported_cost_micros,
+      createdAt: c.created_at,
+    })),
+    evaluations: evaluations.map((e) => ({
+      id: e.id,
+      deferredRunId: e.deferred_run_id,
+      status: e.status,
+      judgeModel: e.judge_model,
+      rubricVersion: e.rubric_version,
+      judgeCalls: e.judge_calls,
+      error: e.error,
+      createdAt: e.created_at,
+    })),
+    deferredRunIds: [...deferred].sort(),
+    inngestUrl: runUrlTemplate.replaceAll("{runId}", encodeURIComponent(run.run_id)),
+  };
+}
+
+export type RunDetail = NonNullable<Awaited<ReturnType<typeof getRunById>>>;

@@ -1,0 +1,205 @@
+import { sql } from "kysely";
+import type { Db } from "@tally/shared/db";
+import {
+  type AggregateFilter,
+  decodeCursor,
+  effectiveWindow,
+  encodeCursor,
+  num,
+  type Window,
+} from "./common.ts";
+import { rollupSource } from "./source.ts";
+import { bucketKeySql, zoneBuckets } from "./zone.ts";
+
+type Dim = "model" | "customer_id";
+type SortKey = "spend" | "runs" | "costPerRun" | "share" | "customerId" | "model";
+
+export interface BreakdownInput extends AggregateFilter {
+  sort: SortKey;
+  direction: "asc" | "desc";
+  limit: number;
+  cursor?: string | undefined;
+}
+
+interface BreakdownRow {
+  key: string;
+  /** Priced spend; null when none of the row's usage is priced (unpricedCalls says how much is not). */
+  spendMicros: number | null;
+  agentSpendMicros: number;
+  judgeSpendMicros: number;
+  runs: number;
+  /** Priced spend / runs; null without runs or without priced spend. */
+  costPerRunMicros: number | null;
+  unpricedCalls: number;
+  /** Share of the window's total priced spend; null when that total is 0. */
+  share: number | null;
+  /** Daily priced spend in the viewer's zone, aligned with `buckets`; null = nothing priced that day. */
+  sparkline: (number | null)[];
+}
+
+export interface CustomerSpendRow extends Omit<BreakdownRow, "key"> {
+  /** '' = unattributed. */
+  customerId: string;
+  name: string | null;
+  budgetMicros: number | null;
+}
+
+export interface ModelSpendRow extends Omit<BreakdownRow, "key"> {
+  model: string;
+}
+
+export interface Breakdown<Row> {
+  window: Window;
+  totals: { spendMicros: number; runs: number; unpricedCalls: number; rows: number };
+  buckets: { start: number; end: number }[];
+  rows: Row[];
+  nextCursor: string | null;
+}
+
+export async function getSpendByCustomer(db: Db, f: BreakdownInput): Promise<Breakdown<CustomerSpendRow>> {
+  const b = await breakdown(db, f, "customer_id");
+  const ids = b.rows.map((r) => r.key);
+  const customers = ids.length
+    ? await db
+        .selectFrom("customers")
+        .select(["id", "name", "monthly_budget_micros"])
+        .where("id", "in", ids)
+        .execute()
+    : [];
+  const byId = new Map(customers.map((c) => [c.id, c]));
+  const rows = b.rows.map(({ key, ...r }) => ({
+    ...r,
+    customerId: key,
+    name: byId.get(key)?.name ?? null,
+    budgetMicros: byId.get(key)?.monthly_budget_micros ?? null,
+  }));
+  return { ...b, rows };
+}
+
+export async function getSpendByModel(db: Db, f: BreakdownInput): Promise<Breakdown<ModelSpendRow>> {
+  const b = await breakdown(db, f, "model");
+  return { ...b, rows: b.rows.map(({ key, ...r }) => ({ ...r, model: key })) };
+}
+
+interface Cursor {
+  v: number | string | null;
+  k: string;
+}
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" && v !== null && typeof (v as Cursor).k === "string" && "v" in v;
+
+async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown<BreakdownRow>> {
+  const w = effectiveWindow(f);
+  const cursor = decodeCursor(f.cursor, isCursor);
+  const [usage, runs] = await Promise.all([
+    db
+      .selectFrom(rollupSource("usage", f, w, { group: [dim] }))
+      .select([
+        sql<string>`${sql.ref(dim)}`.as("key"),
+        sql<number>`sum(case when kind = 'agent' then cost_micros else 0 end)`.as("agent"),
+        sql<number>`sum(case when kind = 'judge' then cost_micros else 0 end)`.as("judge"),
+        sql<number>`sum(unpriced_calls)`.as("unpriced"),
+        sql<number>`sum(priced_calls)`.as("priced"),
+      ])
+      .groupBy(sql`key`)
+      .execute(),
+    db
+      .selectFrom(rollupSource("runs", f, w, { group: [dim] }))
+      .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(runs)`.as("runs")])
+      .groupBy(sql`key`)
+      .execute(),
+  ]);
+
+  const rows = new Map<string, BreakdownRow>();
+  const row = (key: string): BreakdownRow => {
+    let r = rows.get(key);
+    if (!r) {
+      r = { key, spendMicros: null, agentSpendMicros: 0, judgeSpendMicros: 0, runs: 0, costPerRunMicros: null, unpricedCalls: 0, share: null, sparkline: [] };
+      rows.set(key, r);
+    }
+    return r;
+  };
+  for (const u of usage) {
+    const r = row(u.key);
+    r.agentSpendMicros = num(u.agent);
+    r.judgeSpendMicros = num(u.judge);
+    r.spendMicros = num(u.priced) > 0 ? r.agentSpendMicros + r.judgeSpendMicros : null;
+    r.unpricedCalls = num(u.unpriced);
+  }
+  for (const x of runs) row(x.key).runs = num(x.runs);
+  const all = [...rows.values()];
+  const total = all.reduce((s, r) => s + (r.spendMicros ?? 0), 0);
+  for (const r of all) {
+    r.costPerRunMicros = r.runs > 0 && r.spendMicros !== null ? r.spendMicros / r.runs : null;
+    r.share = total > 0 && r.spendMicros !== null ? r.spendMicros / total : null;
+  }
+
+  const value = (r: BreakdownRow): number | string | null =>
+    f.sort === "spend" ? r.spendMicros
+    : f.sort === "runs" ? r.runs
+    : f.sort === "costPerRun" ? r.costPerRunMicros
+    : f.sort === "share" ? r.share
+    : r.key;
+  const sign = f.direction === "asc" ? 1 : -1;
+  // Total order: the sort value (nulls last in either direction), then the key ascending.
+  const cmp = (a: { v: number | string | null; k: string }, b: { v: number | string | null; k: string }) => {
+    if (a.v !== b.v) {
+      if (a.v === null) return 1;
+      if (b.v === null) return -1;
+      return (a.v < b.v ? -1 : 1) * sign;
+    }
+    return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
+  };
+  const sorted = all.map((r) => ({ r, v: value(r), k: r.key })).sort(cmp);
+  const after = cursor ? sorted.filter((x) => cmp(x, cursor) > 0) : sorted;
+  const page = after.slice(0, f.limit);
+  const last = page[page.length - 1];
+  const nextCursor = after.length > f.limit && last ? encodeCursor({ v: last.v, k: last.k }) : null;
+
+  const buckets = zoneBuckets(f.timeZone, w.from, w.to, "day");
+  const pageRows = page.map((x) => x.r);
+  await fillSparklines(db, f, w, dim, buckets, pageRows);
+  return {
+    window: w,
+    totals: {
+      spendMicros: total,
+      runs: all.reduce((s, r) => s + r.runs, 0),
+      unpricedCalls: all.reduce((s, r) => s + r.unpricedCalls, 0),
+      rows: all.length,
+    },
+    buckets: buckets.map((b) => ({ start: b.start, end: b.end })),
+    rows: pageRows,
+    nextCursor,
+  };
+}
+
+async function fillSparklines(
+  db: Db,
+  f: AggregateFilter,
+  w: Window,
+  dim: Dim,
+  buckets: { key: number }[],
+  rows: BreakdownRow[],
+): Promise<void> {
+  for (const r of rows) r.sparkline = buckets.map(() => null);
+  if (rows.length === 0) return;
+  const keySql = bucketKeySql(f.timeZone, w.from, w.to, "day");
+  const pageFilter = dim === "model" ? { ...f, models: rows.map((r) => r.key) } : { ...f, customerIds: rows.map((r) => r.key) };
+  const points = await db
+    .selectFrom(rollupSource("usage", pageFilter, w, { group: [dim], series: { timeZone: f.timeZone, unit: "day" } }))
+    .select([
+      sql<string>`${sql.ref(dim)}`.as("key"),
+      sql<number>`${sql.raw(keySql)}`.as("k"),
+      sql<number>`sum(cost_micros)`.as("spend"),
+      sql<number>`sum(priced_calls)`.as("priced"),
+    ])
+    .groupBy([sql`key`, sql`k`])
+    .execute();
+  const index = new Map(buckets.map((b, i) => [b.key, i]));
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  for (const p of points) {
+    const i = index.get(num(p.k));
+    const r = byKey.get(p.key);
+    if (i !== undefined && r && num(p.priced) > 0) r.sparkline[i] = (r.sparkline[i] ?? 0) + num(p.spend);
+  }
+}

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  agentCost,
+  fixture,
+  judgeCost,
+  localDate,
+  openTestDb,
+  type RunSpec,
+  seedPrices,
+  seedRun,
+  type TestDb,
+} from "./test-support.ts";
+
+const DAY = 86_400_000;
+const START = Date.UTC(2026, 2, 1); // spans the US DST switch on 2026-03-08
+let t: TestDb;
+let runs: RunSpec[];
+
+beforeAll(async () => {
+  t = await openTestDb();
+  await seedPrices(t);
+  runs = fixture(START, 14, 400, 3);
+  for (const r of runs) await seedRun(t.db, r);
+  await t.caller.customers.upsert({ id: "cust-1", name: "Globex", monthlyBudgetMicros: 5_000_000 });
+});
+afterAll(() => t.close());
+
+const cost = (r: RunSpec) => (agentCost(r) ?? 0) + (judgeCost(r) ?? 0);
+
+describe("spend.timeseries", () => {
+  it("buckets by day in Asia/Kolkata (+5:30) exactly", async () => {
+    const from = Date.UTC(2026, 1, 28, 18, 30); // 2026-03-01 00:00 IST
+    const to = from + 10 * DAY;
+    const res = await t.caller.spend.timeseries({ from, to, timeZone: "Asia/Kolkata", bucket: "day", splitBy: "model" });
+    expect(res.buckets).toHaveLength(10);
+    expect(res.buckets[0]).toEqual({ start: from, end: from + DAY });
+    const byDay = new Map<string, number>();
+    for (const r of runs) {
+      if (r.occurredAt < from || r.occurredAt >= to || r.model !== "acme-large") continue;
+      const d = localDate(r.occurredAt, "Asia/Kolkata");
+      byDay.set(d, (byDay.get(d) ?? 0) + (agentCost(r) ?? 0));
+    }
+    const series = res.series.find((s) => s.key === "acme-large")!;
+    res.buckets.forEach((b, i) => {
+      expect(series.points[i] ?? 0).toBe(byDay.get(localDate(b.start, "Asia/Kolkata")) ?? 0);
+    });
+    // Judge lines form their own series, keyed by the judge model.
+    const judge = res.series.find((s) => s.key === "acme-judge")!;
+    const judgeTotal = runs.filter((r) => r.occurredAt >= from && r.occurredAt < to).reduce((s, r) => s + (judgeCost(r) ?? 0), 0);
+    expect(judge.totalMicros).toBe(judgeTotal);
+  });
+
+  it("has 23- and 25-hour days across DST in America/New_York and keeps unpriced spend a gap", async () => {
+    const from = Date.UTC(2026, 2, 5, 5); // 2026-03-05 00:00 EST
+    const to = Date.UTC(2026, 2, 12, 4); // 2026-03-12 00:00 EDT
+    const res = await t.caller.spend.timeseries({ from, to, timeZone: "America/New_York", bucket: "day", splitBy: "customer" });
+    const hours = res.buckets.map((b) => (b.end - b.start) / 3_600_000);
+    expect(hours).toEqual([24, 24, 24, 23, 24, 24, 24]);
+    for (const s of res.series) {
+      res.buckets.forEach((b, i) => {
+        const inDay = runs.filter((r) => (r.customerId ?? "") === s.key && r.occurredAt >= b.start && r.occurredAt < b.end);
+        const expected = inDay.reduce((sum, r) => sum + cost(r), 0);
+        if (inDay.every((r) => agentCost(r) === null && judgeCost(r) === null)) expect(s.points[i]).toBeNull();
+        else expect(s.points[i]).toBe(expected);
+      });
+    }
+    const fall = await t.caller.spend.timeseries({
+      from: Date.UTC(2026, 9, 31, 4),
+      to: Date.UTC(2026, 10, 3, 5),
+      timeZone: "America/New_York",
+      bucket: "day",
+      splitBy: "model",
+    });
+    expect(fall.buckets.map((b) => (b.end - b.start) / 3_600_000)).toEqual([24, 25, 24]);
+  });
+
+  it("hour buckets in Asia/Kathmandu (+5:45) start at :15 UTC", async () => {
+    const from = Date.UTC(2026, 2, 2, 0, 15);
+    const res = await t.caller.spend.timeseries({ from, to: from + 6 * 3_600_000, timeZone: "Asia/Kathmandu", bucket: "hour", splitBy: "model" });
+    expect(res.buckets.map((b) => b.start)).toEqual([0, 1, 2, 3, 4, 5].map((h) => from + h * 3_600_000));
+  });
+});
+
+describe("spend.byCustomer / spend.byModel", () => {
+  const w = { from: START, to: START + 14 * DAY };
+
+  it("gives spend, runs, cost per run, share, budget and a sparkline per customer", async () => {
+    const res = await t.caller.spend.byCustomer({ ...w, limit: 10 });
+    const total = runs.reduce((s, r) => s + cost(r), 0);
+    expect(res.totals.spendMicros).toBe(total);
+    expect(res.totals.runs).toBe(runs.length);
+    for (const row of res.rows) {
+      const mine = runs.filter((r) => (r.customerId ?? "") === row.customerId);
+      const spend = mine.reduce((s, r) => s + cost(r), 0);
+      expect(row.spendMicros).toBe(spend);
+      expect(row.runs).toBe(mine.length);
+      expect(row.costPerRunMicros).toBeCloseTo(spend / mine.length, 9);
+      expect(row.share).toBeCloseTo(spend / total, 12);
+      expect(row.unpricedCalls).toBe(mine.filter((r) => agentCost(r) === null).length);
+      expect(row.sparkline).toHaveLength(14);
+      expect(row.sparkline.reduce<number>((s, v) => s + (v ?? 0), 0)).toBe(spend);
+    }
+    const globex = res.rows.find((r) => r.customerId === "cust-1")!;
+    expect(globex).toMatchObject({ name: "Globex", budgetMicros: 5_000_000 });
+    expect(res.rows.find((r) => r.customerId === "")).toMatchObject({ name: null, budgetMicros: null });
+    const spends = res.rows.map((r) => r.spendMicros ?? -1);
+    expect(spends).toEqual([...spends].sort((a, b) => b - a));
+  });
+
+  it("paginates with a stable cursor in every sort order", async () => {
+    for (const sort of ["spend", "runs", "costPerRun", "customerId"] as const) {
+      for (const direction of ["asc", "desc"] as const) {
+        const all = await t.caller.spend.byCustomer({ ...w, sort, direction, limit: 100 });
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await t.caller.spend.byCustomer({ ...w, sort, direction, limit: 1, cursor });
+          seen.push(...page.rows.map((r) => r.customerId));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        expect(seen).toEqual(all.rows.map((r) => r.customerId));
+        expect(new Set(seen).size).toBe(seen.length);
+      }
+    }
+  });
+
+  it("gives the same figures per model, judge model included", async () => {
+    const res = await t.caller.spend.byModel({ ...w, sort: "model", direction: "asc" });
+    expect(res.rows.map((r) => r.model)).toEqual(["acme-judge", "acme-large", "acme-small", "zz-unpriced-model"]);
+    for (const row of res.rows) {
+      const mine = runs.filter((r) => r.model === row.model);
+      expect(row.agentSpendMicros).toBe(mine.reduce((s, r) => s + (agentCost(r) ?? 0), 0));
+      expect(row.runs).toBe(mine.length);
+    }
+    const unpriced = res.rows.find((r) => r.model === "zz-unpriced-model")!;
+    expect(unpriced.unpricedCalls).toBe(runs.filter((r) => r.model === "zz-unpriced-model").length);
+    // Unpriced usage is a count, never $0.
+    expect(unpriced).toMatchObject({ spendMicros: null, costPerRunMicros: null, share: null });
+    expect(unpriced.sparkline.every((v) => v === null)).toBe(true);
+  });
+});

@@ -1,0 +1,53 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { Db } from "@tally/shared/db";
+import { InvalidCursorError } from "../queries/common.ts";
+
+export interface Context {
+  db: Db;
+  /** Opens a parent run in Inngest; `{runId}` is replaced. */
+  runUrlTemplate: string;
+  now: () => number;
+}
+
+export interface FieldErrors {
+  /** Field path (dot-joined) → messages. */
+  fieldErrors: Record<string, string[]>;
+  formErrors: string[];
+}
+
+interface Issues {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}
+
+/** Zod issues (or an InvalidCursorError's) as field messages: `{ "to": ["`to` is before `from`"] }`. */
+function fieldErrors(err: Issues): FieldErrors {
+  const out: FieldErrors = { fieldErrors: {}, formErrors: [] };
+  for (const i of err.issues) {
+    if (i.path.length === 0) out.formErrors.push(i.message);
+    else (out.fieldErrors[i.path.map(String).join(".")] ??= []).push(i.message);
+  }
+  return out;
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const hasIssues = cause instanceof z.ZodError || cause instanceof InvalidCursorError;
+    const zodError = error.code === "BAD_REQUEST" && hasIssues ? fieldErrors(cause) : null;
+    return { ...shape, data: { ...shape.data, zodError } };
+  },
+});
+
+/** A bad cursor is the caller's mistake: a 400 naming the field, like any other input error. */
+const badCursorIs400 = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof InvalidCursorError) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "invalid cursor", cause: result.error.cause });
+  }
+  return result;
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(badCursorIs400);

@@ -1,0 +1,23 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { createCallerFactory, createTRPCRouter } from "./init.ts";
+import { customersRouter } from "./routers/customers.ts";
+import { overviewRouter } from "./routers/overview.ts";
+import { pricesRouter } from "./routers/prices.ts";
+import { qualityRouter } from "./routers/quality.ts";
+import { runsRouter } from "./routers/runs.ts";
+import { spendRouter } from "./routers/spend.ts";
+
+export const appRouter = createTRPCRouter({
+  overview: overviewRouter,
+  spend: spendRouter,
+  quality: qualityRouter,
+  runs: runsRouter,
+  customers: customersRouter,
+  prices: pricesRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export const createCaller = createCallerFactory(appRouter);
+export type { Context } from "./init.ts";
