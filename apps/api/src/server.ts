@@ -1,11 +1,17 @@
 import { createServer, type Server } from "node:http";
 import type { App } from "./app.ts";
+import { serveStatic } from "./static.ts";
+import { createTrpcHandler } from "./trpc/http.ts";
+import { handleExport } from "./export/handler.ts";
 
 /** node:http routing: the Inngest endpoint and health. */
 export function createHttpServer(app: App): Server {
+  const trpc = createTrpcHandler(app);
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/api/inngest") return app.handler(req, res);
+    if (path?.startsWith("/api/trpc/")) return trpc(req, res);
+    if (path?.startsWith("/api/export/")) return void handleExport(app, req, res);
     if (path === "/healthz") {
       app.db
         .selectFrom("runs")
@@ -18,7 +24,7 @@ export function createHttpServer(app: App): Server {
         );
       return;
     }
-    json(res, 404, { error: `no route for ${req.method} ${path}` });
+    serveStatic(req, res);
   });
 }
 

@@ -1,0 +1,79 @@
+import { createReadStream, existsSync, statSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The built dashboard (`npm run build -w @tally/web`). */
+export const WEB_DIST = resolve(fileURLToPath(new URL("../../web/dist", import.meta.url)));
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+};
+
+/**
+ * Serves the built web app: files under `root` with their content type, hashed assets (`/assets/*`) as
+ * immutable, and `index.html` (never cached) for any other GET that is not an API path, so client-side
+ * routes load on refresh. Paths that escape `root` are refused.
+ */
+export function serveStatic(req: IncomingMessage, res: ServerResponse, root: string = WEB_DIST): void {
+  const method = req.method ?? "GET";
+  let path: string;
+  try {
+    path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
+  } catch {
+    return text(res, 400, "bad request");
+  }
+  if (path.startsWith("/api/") || path === "/api") return text(res, 404, `no route for ${method} ${path}`, true);
+  if (method !== "GET" && method !== "HEAD") return text(res, 405, "method not allowed");
+  if (path.includes("\0")) return text(res, 400, "bad request");
+
+  const base = resolve(root);
+  const file = resolve(join(base, normalize(path)));
+  if (file !== base && !file.startsWith(base + sep)) return text(res, 403, "forbidden");
+
+  if (isFile(file)) {
+    const immutable = path.startsWith("/assets/");
+    return send(req, res, file, immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  }
+  // A missing asset is a 404, not the app shell (a stale hashed file must not parse HTML as JS).
+  if (path.startsWith("/assets/") || extname(path) !== "") return text(res, 404, "not found");
+  const index = join(base, "index.html");
+  if (!isFile(index)) {
+    return text(res, 503, "the web app is not built: run `npm run build -w @tally/web`");
+  }
+  send(req, res, index, "no-cache");
+}
+
+function isFile(p: string): boolean {
+  return existsSync(p) && statSync(p).isFile();
+}
+
+function send(req: IncomingMessage, res: ServerResponse, file: string, cache: string): void {
+  const type = TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+  res.writeHead(200, {
+    "content-type": type,
+    "content-length": statSync(file).size,
+    "cache-control": cache,
+    "x-content-type-options": "nosniff",
+  });
+  if (req.method === "HEAD") return void res.end();
+  createReadStream(file).pipe(res);
+}
+
+function text(res: ServerResponse, status: number, body: string, json = false): void {
+  if (json) {
+    res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: body }));
+    return;
+  }
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(body);
+}

@@ -1,0 +1,76 @@
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { connect } from "@tally/shared/db";
+import { createApp } from "../../api/src/app.ts";
+import { readEnv } from "../../api/src/env.ts";
+import { createHttpServer } from "../../api/src/server.ts";
+import { seed, type SeedSummary } from "./seed.ts";
+
+const WEB = resolve(fileURLToPath(new URL("..", import.meta.url)));
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((m, f) => Math.max(m, newestMtime(join(path, f))), st.mtimeMs);
+}
+
+/** Builds apps/web when dist is missing or older than its sources (or when TALLY_E2E_REBUILD=1). */
+export function ensureBuilt(): void {
+  const index = join(WEB, "dist", "index.html");
+  const sources = Math.max(newestMtime(join(WEB, "src")), newestMtime(join(WEB, "index.html")), newestMtime(join(WEB, "vite.config.ts")));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources && process.env.TALLY_E2E_REBUILD !== "1") return;
+  execFileSync(process.execPath, [join(WEB, "..", "..", "node_modules", "vite", "bin", "vite.js"), "build"], {
+    cwd: WEB,
+    stdio: "inherit",
+    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  dbFile: string;
+  seeded: SeedSummary;
+  close: () => Promise<void>;
+}
+
+/**
+ * The real API (createApp + createHttpServer, serving the built app) on 127.0.0.1 with a temporary SQLite
+ * file seeded through the production write path.
+ */
+export async function startServer(opts: { runs?: number; days?: number; copyOf?: string } = {}): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), "tally-e2e-"));
+  const file = join(dir, "tally.db");
+  let seeded: SeedSummary;
+  if (opts.copyOf) {
+    // An existing database (e.g. a benchmark's), copied so the original is never written.
+    copyFileSync(opts.copyOf, file);
+    seeded = { runs: -1, now: Date.now(), runIds: [] };
+  } else {
+    const seedDb = await connect({ url: file });
+    seeded = await seed(seedDb, { runs: opts.runs ?? 360, ...(opts.days ? { days: opts.days } : {}) });
+    await seedDb.destroy();
+  }
+
+  const env = readEnv({ INNGEST_DEV: "1", DATABASE_URL: file, PORT: "0", HOST: "127.0.0.1" });
+  const app = await createApp(env);
+  const server: Server = createHttpServer(app);
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dbFile: file,
+    seeded,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await app.db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

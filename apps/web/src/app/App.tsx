@@ -1,0 +1,78 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import type { QueryClient } from "@tanstack/react-query";
+import { lazy, Suspense } from "react";
+import { Link } from "../components/Link.tsx";
+import { Skeleton } from "../components/States.tsx";
+import { filterQuery } from "../lib/filters.ts";
+import { matchPath, useLocation } from "../lib/router.ts";
+import { type TrpcClient, TRPCProvider } from "../lib/trpc.ts";
+import { FilterBar } from "./FilterBar.tsx";
+import { OverviewPage } from "../features/overview/OverviewPage.tsx";
+
+const QualityPage = lazy(() => import("../features/quality/QualityPage.tsx"));
+const SpendPage = lazy(() => import("../features/spend/SpendPage.tsx"));
+const RunsPage = lazy(() => import("../features/runs/RunsPage.tsx"));
+const RunDetailPage = lazy(() => import("../features/run-detail/RunDetailPage.tsx"));
+const SettingsPage = lazy(() => import("../features/settings/SettingsPage.tsx"));
+
+const NAV = [
+  { path: "/", label: "Overview" },
+  { path: "/quality", label: "Quality" },
+  { path: "/spend", label: "Spend" },
+  { path: "/runs", label: "Runs" },
+  { path: "/settings", label: "Settings" },
+] as const;
+
+export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trpcClient: TrpcClient }) {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <Shell />
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
+
+function Shell() {
+  const { pathname, search } = useLocation();
+  const keep = filterQuery(search);
+  const section = NAV.slice(1).find((n) => pathname.startsWith(n.path))?.path ?? "/";
+  return (
+    <>
+      <header className="topbar">
+        <Link className="brand" href={`/${keep}`}>
+          Tally
+        </Link>
+        <nav className="nav" aria-label="Pages">
+          {NAV.map((n) => (
+            <Link key={n.path} href={`${n.path}${keep}`} aria-current={section === n.path ? "page" : undefined}>
+              {n.label}
+            </Link>
+          ))}
+        </nav>
+      </header>
+      {pathname !== "/settings" ? <FilterBar /> : null}
+      <main>
+        <Suspense fallback={<Skeleton height={300} label="loading page" />}>
+          <Route pathname={pathname} />
+        </Suspense>
+      </main>
+    </>
+  );
+}
+
+function Route({ pathname }: { pathname: string }) {
+  if (pathname === "/") return <OverviewPage />;
+  if (pathname === "/quality") return <QualityPage />;
+  if (pathname === "/spend") return <SpendPage />;
+  if (pathname === "/runs") return <RunsPage />;
+  if (pathname === "/settings") return <SettingsPage />;
+  const run = matchPath("/runs/:id", pathname);
+  if (run?.id) return <RunDetailPage runId={run.id} />;
+  return (
+    <div className="state state-empty">
+      <strong>No page at {pathname}.</strong>
+      <Link href="/">Go to the overview</Link>
+    </div>
+  );
+}

@@ -1,0 +1,135 @@
+import { useState } from "react";
+import { PRESETS, type Filters } from "../lib/filters.ts";
+import { fromLocalInput, toLocalInput, customerLabel } from "../lib/format.ts";
+import { useFilters } from "../lib/use-filters.ts";
+import { useFilterOptions } from "./use-filter-options.ts";
+
+const COMMON_ZONES = ["UTC", "America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"];
+
+let allZones: string[] | undefined;
+
+/** The full IANA list is long to build and render: it is loaded when the select is first opened. */
+function zones(current: string, full: boolean): string[] {
+  const list = full
+    ? (allZones ??= ["UTC", ...(typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : COMMON_ZONES).filter((z) => z !== "UTC")])
+    : COMMON_ZONES;
+  return list.includes(current) ? list : [current, ...list];
+}
+
+/** Time range, time zone, model, customer and function: all in the URL. */
+export function FilterBar() {
+  const { filters, window, setFilters, pathname } = useFilters();
+  const [opened, setOpened] = useState(false);
+  const options = useFilterOptions(window, opened);
+  const [custom, setCustom] = useState(false);
+  const [allZonesShown, setAllZonesShown] = useState(false);
+  const showCustom = custom || filters.range === "custom";
+
+  return (
+    <div className="filterbar" role="search" aria-label="Filters" onFocus={() => setOpened(true)} onMouseDown={() => setOpened(true)}>
+      <div className="segmented" role="group" aria-label="Time range">
+        {PRESETS.map((p) => (
+          <button
+            key={p}
+            type="button"
+            aria-pressed={filters.range === p}
+            onClick={() => {
+              setCustom(false);
+              setFilters({ range: p, from: null, to: null });
+            }}
+          >
+            {p}
+          </button>
+        ))}
+        <button type="button" aria-pressed={showCustom} onClick={() => setCustom(true)}>
+          Custom
+        </button>
+      </div>
+      {showCustom ? <CustomRange key={filters.range === "custom" ? `${window.from}|${window.to}|${filters.tz}` : `preset|${filters.tz}`} filters={filters} window={window} onApply={setFilters} /> : null}
+      <label>
+        Time zone
+        <select
+          value={filters.tz}
+          onChange={(e) => setFilters({ tz: e.target.value })}
+          onFocus={() => setAllZonesShown(true)}
+          onMouseDown={() => setAllZonesShown(true)}
+          aria-label="Time zone"
+        >
+          {zones(filters.tz, allZonesShown).map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </select>
+      </label>
+      <Select label="Model" value={filters.model} values={options.models.map((m) => [m, m || "unknown"])} onChange={(v) => setFilters({ model: v })} />
+      <Select
+        label="Customer"
+        value={filters.customer}
+        values={options.customers.map((c) => [c.id, customerLabel(c.id, c.name)])}
+        onChange={(v) => setFilters({ customer: v })}
+      />
+      <Select label="Function" value={filters.fn} values={options.functions.map((f) => [f, f])} onChange={(v) => setFilters({ fn: v })} />
+      {filters.fn && !pathname.startsWith("/runs") ? (
+        <span className="small muted" role="note">
+          The function filter applies to Runs; charts and totals cover every function.
+        </span>
+      ) : null}
+      {filters.model || filters.customer || filters.fn ? (
+        <button type="button" onClick={() => setFilters({ model: null, customer: null, fn: null })}>
+          Clear filters
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function Select({ label, value, values, onChange }: {
+  label: string;
+  value: string | null;
+  values: [string, string][];
+  onChange: (v: string | null) => void;
+}) {
+  const list = value !== null && !values.some(([v]) => v === value) ? [[value, value] as [string, string], ...values] : values;
+  return (
+    <label>
+      {label}
+      <select aria-label={label} value={value ?? "\u0000all"} onChange={(e) => onChange(e.target.value === "\u0000all" ? null : e.target.value)}>
+        <option value={"\u0000all"}>All</option>
+        {list.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function CustomRange({ filters, window, onApply }: {
+  filters: Filters;
+  window: { from: number; to: number };
+  onApply: (p: Partial<Filters>) => void;
+}) {
+  const [from, setFrom] = useState(toLocalInput(window.from, filters.tz));
+  const [to, setTo] = useState(toLocalInput(window.to, filters.tz));
+  const f = fromLocalInput(from, filters.tz);
+  const t = fromLocalInput(to, filters.tz);
+  const valid = f !== null && t !== null && f < t;
+  return (
+    <form
+      className="row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) onApply({ range: "custom", from: f, to: t });
+      }}
+    >
+      <input type="datetime-local" aria-label="From" value={from} onChange={(e) => setFrom(e.target.value)} />
+      <span className="muted">to</span>
+      <input type="datetime-local" aria-label="To" value={to} onChange={(e) => setTo(e.target.value)} />
+      <button type="submit" disabled={!valid}>
+        Apply
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,60 @@
+import type { ReactNode } from "react";
+
+export function Skeleton({ height = 16, width = "100%", label }: { height?: number; width?: number | string; label?: string }) {
+  return <div className="skeleton" style={{ height, width }} aria-busy="true" aria-label={label ?? "loading"} />;
+}
+
+export function ChartSkeleton({ height = 260 }: { height?: number }) {
+  return <Skeleton height={height} label="loading chart" />;
+}
+
+export function ErrorState({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <div className="state state-error" role="alert">
+      <strong>Could not load this data.</strong>
+      <span className="muted">{message}</span>
+      <button type="button" onClick={onRetry}>
+        Retry
+      </button>
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="state state-empty">
+      <strong>{title}</strong>
+      {children ? <span className="muted">{children}</span> : null}
+    </div>
+  );
+}
+
+interface QueryLike<T> {
+  data: T | undefined;
+  error: unknown;
+  isPending: boolean;
+  refetch: () => unknown;
+}
+
+/** Renders a query's loading, error, empty and data states in one place. */
+export function QueryView<T>({
+  query,
+  loading,
+  isEmpty,
+  empty,
+  children,
+}: {
+  query: QueryLike<T>;
+  loading?: ReactNode;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <>{loading ?? <Skeleton height={120} />}</>;
+  if (query.error || query.data === undefined) {
+    return <ErrorState error={query.error ?? "no data"} onRetry={() => void query.refetch()} />;
+  }
+  if (isEmpty?.(query.data)) return <>{empty ?? <EmptyState title="Nothing in this range." />}</>;
+  return <>{children(query.data)}</>;
+}

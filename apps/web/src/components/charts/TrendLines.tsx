@@ -1,0 +1,97 @@
+import { Area, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { PreparedTrend, TrendRow } from "../../features/quality/lib/prepare-quality.ts";
+
+export interface TrendLinesProps {
+  data: PreparedTrend;
+  xLabel: (bucket: number) => string;
+  value: (v: number) => string;
+  color: (model: string) => string;
+  /** Draw the 95% confidence band of each line. */
+  bands?: boolean;
+  onSelect?: (row: TrendRow, model: string) => void;
+  height?: number;
+  ariaLabel: string;
+}
+
+interface DotProps {
+  cx?: number;
+  cy?: number;
+  index?: number;
+  payload?: TrendRow;
+  value?: unknown;
+}
+
+export function TrendLines({ data, xLabel, value, color, bands = false, onSelect, height = 280, ariaLabel }: TrendLinesProps) {
+  // The hover dot is drawn over the plain one after the mouse moves; it must not take the click, or a
+  // quick click (down on the plain dot, up on the hover dot) is lost.
+  const dot = (model: string, color: string, r: number, active: boolean) =>
+    function ClickableDot(p: DotProps) {
+      if (p.cx === undefined || p.cy === undefined || p.value === null || p.value === undefined || !p.payload) return <g />;
+      const row = p.payload;
+      return (
+        <circle
+          cx={p.cx}
+          cy={p.cy}
+          r={r}
+          fill={color}
+          stroke="#fff"
+          strokeWidth={1}
+          style={active ? { pointerEvents: "none" } : { cursor: onSelect ? "pointer" : undefined }}
+          data-bucket={active ? undefined : row.bucket}
+          data-series={active ? undefined : model}
+          className={active ? "trend-dot-active" : "trend-dot"}
+          onClick={onSelect && !active ? () => onSelect(row, model) : undefined}
+        />
+      );
+    };
+  return (
+    <div role="img" aria-label={ariaLabel} data-chart="trend-lines">
+      <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 560, height }}>
+        <ComposedChart data={data.rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6ea" />
+          <XAxis dataKey="bucket" tickFormatter={xLabel} minTickGap={24} tick={{ fontSize: 12, fill: "#5b6470" }} />
+          <YAxis domain={[0, 1]} tickFormatter={(v: number) => value(v)} width={44} tick={{ fontSize: 12, fill: "#5b6470" }} />
+          <Tooltip
+            labelFormatter={(b) => xLabel(Number(b))}
+            formatter={(v, name) => (Array.isArray(v) ? [`${value(Number(v[0]))} – ${value(Number(v[1]))}`, `${String(name)} 95% CI`] : [value(Number(v)), String(name)])}
+          />
+          <Legend />
+          {bands
+            ? data.lines.map((l) => (
+                <Area
+                  key={`${l.dataKey}_band`}
+                  dataKey={`${l.dataKey}_band`}
+                  name={l.model}
+                  stroke="none"
+                  fill={color(l.model)}
+                  fillOpacity={0.15}
+                  legendType="none"
+                  tooltipType="none"
+                  connectNulls={false}
+                  isAnimationActive={false}
+                  activeDot={false}
+                />
+              ))
+            : null}
+          {data.lines.map((l) => {
+            const stroke = color(l.model);
+            return (
+              <Line
+                key={l.dataKey}
+                dataKey={l.dataKey}
+                name={l.model}
+                stroke={stroke}
+                strokeWidth={2}
+                connectNulls={false}
+                isAnimationActive={false}
+                dot={dot(l.model, stroke, 3.5, false)}
+                activeDot={dot(l.model, stroke, 6, true)}
+              />
+            );
+          })}
+        </ComposedChart>
+      </ResponsiveContainer>
+      {onSelect ? <p className="chart-hint">Click a point to see the runs behind it.{bands ? " Shaded bands: 95% confidence interval." : ""}</p> : null}
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import { money, num, percent, score } from "../../lib/format.ts";
+import type { Kpi } from "./lib/prepare-kpis.ts";
+
+function fmt(k: Kpi, v: number | null): string {
+  if (v === null) return "—";
+  return k.format === "money" ? money(v) : k.format === "score" ? score(v) : num(v);
+}
+
+export function KpiCard({ kpi }: { kpi: Kpi }) {
+  // Round before choosing a sign, so a change too small to show reads ±0.00, not −0.00.
+  const c = kpi.change === null ? null : kpi.changeKind === "absolute" && kpi.format === "score" ? Math.round(kpi.change * 100) / 100 : kpi.change;
+  const dir = c === null || c === 0 ? null : c > 0 ? "up" : "down";
+  const tone = dir && kpi.goodWhen ? (dir === kpi.goodWhen ? "up" : "down") : "";
+  const changeText =
+    c === null
+      ? "no previous data"
+      : kpi.changeKind === "absolute"
+        ? `${c > 0 ? "+" : c < 0 ? "−" : "±"}${kpi.format === "score" ? score(Math.abs(c)) : num(Math.abs(c))} vs previous`
+        : `${c > 0 ? "+" : c < 0 ? "−" : "±"}${percent(Math.abs(c), undefined, 1)} vs previous`;
+  return (
+    <div className={`card kpi ${kpi.warning ? "warning" : ""}`} data-kpi={kpi.id} data-value={kpi.value ?? ""}>
+      <div className="kpi-label">{kpi.label}</div>
+      <div className="kpi-value">{fmt(kpi, kpi.value)}</div>
+      <div className={`kpi-delta ${tone}`} title={kpi.previous !== null ? `previous: ${fmt(kpi, kpi.previous)}` : undefined}>
+        {changeText}
+      </div>
+      {kpi.warning ? <div className="small" role="status">{kpi.warning}</div> : kpi.hint ? <div className="small muted">{kpi.hint}</div> : null}
+    </div>
+  );
+}

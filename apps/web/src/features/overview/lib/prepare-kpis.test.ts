@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { type PeriodInput, prepareKpis } from "./prepare-kpis.ts";
+
+const period = (over: Partial<PeriodInput> = {}): PeriodInput => ({
+  spendMicros: { total: 0, agent: 0, judge: 0 },
+  runs: 0,
+  scoredRuns: 0,
+  costPerRunMicros: null,
+  unpricedCalls: 0,
+  unpricedTokens: 0,
+  scores: [],
+  ...over,
+});
+
+describe("prepareKpis", () => {
+  it("computes deltas against the previous period", () => {
+    const cur = period({ spendMicros: { total: 3_000_000, agent: 2_500_000, judge: 500_000 }, runs: 30, costPerRunMicros: 100_000 });
+    const prev = period({ spendMicros: { total: 2_000_000, agent: 1_500_000, judge: 500_000 }, runs: 40, costPerRunMicros: 50_000 });
+    const k = Object.fromEntries(prepareKpis(cur, prev).map((x) => [x.id, x]));
+    expect(k.spend?.value).toBe(3_000_000);
+    expect(k.spend?.change).toBeCloseTo(0.5);
+    expect(k.runs?.change).toBeCloseTo(-0.25);
+    expect(k["cost-per-run"]?.change).toBeCloseTo(1);
+    expect(k["judge-spend"]?.change).toBe(0);
+  });
+
+  it("shows no data (null) rather than zero when nothing ran, and no delta without a baseline", () => {
+    const k = Object.fromEntries(prepareKpis(period(), period()).map((x) => [x.id, x]));
+    expect(k.spend?.value).toBeNull();
+    expect(k["cost-per-run"]?.value).toBeNull();
+    expect(k.runs?.value).toBe(0);
+    expect(k.runs?.change).toBeNull();
+  });
+
+  it("adds one card per score name with an absolute change", () => {
+    const cur = period({ runs: 5, scores: [{ name: "tone", mean: 0.8, n: 5 }, { name: "accuracy", mean: 0.7, n: 5 }] });
+    const prev = period({ runs: 5, scores: [{ name: "tone", mean: 0.75, n: 4 }] });
+    const scores = prepareKpis(cur, prev).filter((k) => k.format === "score");
+    expect(scores.map((s) => s.label)).toEqual(["Mean accuracy", "Mean tone"]);
+    expect(scores[0]?.change).toBeNull();
+    expect(scores[1]?.change).toBeCloseTo(0.05);
+    expect(scores[1]?.changeKind).toBe("absolute");
+  });
+
+  it("warns when usage is unpriced", () => {
+    const ok = prepareKpis(period(), period()).find((k) => k.id === "unpriced");
+    expect(ok?.warning).toBeUndefined();
+    const bad = prepareKpis(period({ unpricedCalls: 3, unpricedTokens: 1200 }), period()).find((k) => k.id === "unpriced");
+    expect(bad?.warning).toMatch(/3 calls \(1200 tokens\)/);
+    expect(bad?.change).toBe(3);
+  });
+});

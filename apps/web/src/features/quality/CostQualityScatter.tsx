@@ -1,0 +1,44 @@
+import { CartesianGrid, Cell, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { money, moneyAxis, num, percent, score } from "../../lib/format.ts";
+import type { ScatterPoint } from "./lib/prepare-quality.ts";
+
+export function CostQualityScatter({ points, color, onSelect }: {
+  points: ScatterPoint[];
+  color: (model: string) => string;
+  onSelect: (model: string) => void;
+}) {
+  return (
+    <div role="img" aria-label="Cost per run versus mean score, per model" data-chart="scatter">
+      <ResponsiveContainer width="100%" height={280}>
+        <ScatterChart margin={{ top: 12, right: 24, bottom: 8, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
+          <XAxis type="number" dataKey="x" name="Cost per run" domain={[0, "auto"]} padding={{ left: 8, right: 24 }} tickFormatter={(v: number) => moneyAxis(v)} tick={{ fontSize: 12, fill: "#5b6470" }} />
+          <YAxis type="number" dataKey="y" name="Mean score" domain={[0, 1]} tickFormatter={(v: number) => score(v)} width={44} tick={{ fontSize: 12, fill: "#5b6470" }} />
+          <ZAxis type="number" dataKey="runs" range={[80, 400]} name="Runs" />
+          <Tooltip
+            cursor={{ strokeDasharray: "3 3" }}
+            content={({ payload }) => {
+              const p = payload?.[0]?.payload as ScatterPoint | undefined;
+              if (!p) return null;
+              return (
+                <div className="card small">
+                  <strong>{p.model}</strong>
+                  <div>cost per run {money(p.x)}</div>
+                  <div>mean score {score(p.y)}</div>
+                  <div>pass rate {percent(p.passRate)}</div>
+                  <div>$ per passing run {money(p.costPerPassingRunMicros ?? undefined)}</div>
+                  <div>{num(p.runs)} runs</div>
+                </div>
+              );
+            }}
+          />
+          <Scatter data={points} isAnimationActive={false} cursor="pointer" onClick={(d) => onSelect((d.payload as ScatterPoint).model)}>
+            {points.map((p) => (
+              <Cell key={p.model} fill={color(p.model)} />
+            ))}
+          </Scatter>
+        </ScatterChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

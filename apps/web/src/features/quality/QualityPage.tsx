@@ -1,0 +1,203 @@
+import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { Card } from "../../components/Card.tsx";
+import { Link } from "../../components/Link.tsx";
+import { TrendLines } from "../../components/charts/lazy.tsx";
+import { ChartSkeleton, EmptyState, QueryView } from "../../components/States.tsx";
+import { aggregateInput } from "../../lib/api-input.ts";
+import { hrefWith, narrowTo } from "../../lib/filters.ts";
+import { bucketLabel, money, num, percent, score } from "../../lib/format.ts";
+import { navigate } from "../../lib/router.ts";
+import { useTRPC } from "../../lib/trpc.ts";
+import { useColors } from "../../lib/use-colors.ts";
+import { useFilters } from "../../lib/use-filters.ts";
+import { CompareChart } from "./CompareChart.tsx";
+import { CostQualityScatter } from "./CostQualityScatter.tsx";
+import { prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./lib/prepare-quality.ts";
+
+const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
+
+export default function QualityPage() {
+  const trpc = useTRPC();
+  const colors = useColors();
+  const { filters, window, bucket, params, setParams } = useFilters();
+  const input = aggregateInput(filters, window);
+  const trend = useQuery(trpc.quality.trend.queryOptions({ ...input, bucket }));
+  const names = useMemo(() => (trend.data ? scoreNames(trend.data) : []), [trend.data]);
+  const name = names.includes(params.get("score") ?? "") ? (params.get("score") ?? "") : (names[0] ?? "");
+  const trendData = useMemo(() => (trend.data && name ? prepareTrend(trend.data, name) : null), [trend.data, name]);
+  const threshold = THRESHOLDS.includes(Number(params.get("threshold"))) ? Number(params.get("threshold")) : 0.7;
+
+  // The baseline defaults to the most-scored model of the trend (the same window and filters).
+  const models = trendData?.lines.map((l) => l.model) ?? [];
+  const mostScored = [...(trendData?.lines ?? [])].sort((a, b) => b.n - a.n || a.model.localeCompare(b.model))[0]?.model ?? "";
+  const baselineParam = params.get("baseline");
+  const baseline = baselineParam && models.includes(baselineParam) ? baselineParam : mostScored;
+  const compareFinal = useQuery({ ...trpc.quality.compareModels.queryOptions({ ...input, baselineModel: baseline || "-", scoreNames: [name] }), enabled: Boolean(name && baseline) });
+  const compareRows = useMemo(() => (compareFinal.data ? prepareComparison(compareFinal.data.rows, name, baseline) : []), [compareFinal.data, name, baseline]);
+
+  const cvq = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name, threshold }), enabled: Boolean(name) });
+  const scatter = useMemo(() => (cvq.data ? prepareScatter(cvq.data.rows) : null), [cvq.data]);
+
+  const label = (b: number) => bucketLabel(b, bucket === "hour" ? 3_600_000 : 86_400_000, filters.tz);
+  const toRuns = (model: string | null, extra: Record<string, string | number | null> = {}) =>
+    navigate(hrefWith("/runs", { ...filters, model: model ?? filters.model }, { score: name, ...extra }));
+
+  return (
+    <div className="stack">
+      <div className="row">
+        <h1 style={{ margin: 0 }}>Quality</h1>
+        <span className="spacer" />
+        {names.length ? (
+          <label className="row small muted">
+            Score
+            <select aria-label="Score name" value={name} onChange={(e) => setParams({ score: e.target.value })}>
+              {names.map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+      </div>
+      <Card title={`Trend of ${name || "scores"} per model`} subtitle="Mean judge score per bucket with its 95% confidence interval">
+        <QueryView
+          query={trend}
+          loading={<ChartSkeleton />}
+          isEmpty={() => !trendData || trendData.empty}
+          empty={<EmptyState title="No scores yet.">Call defer("score", {"{ response, model }"}) from your agent to have its output judged.</EmptyState>}
+        >
+          {() =>
+            trendData ? (
+              <TrendLines
+                ariaLabel={`Mean ${name} per model with confidence bands`}
+                data={trendData}
+                bands
+                xLabel={label}
+                value={(v) => score(v)}
+                color={colors.model}
+                height={300}
+                onSelect={(row, model) => navigate(hrefWith("/runs", narrowTo({ ...filters, model }, row.bucket, row.end), { score: name }))}
+              />
+            ) : null
+          }
+        </QueryView>
+      </Card>
+      <div className="grid grid-2">
+        <Card
+          title="Model comparison"
+          subtitle={`Mean ${name} with 95% CI; Welch test against the baseline`}
+          actions={
+            models.length > 1 ? (
+              <label className="row small muted">
+                Baseline
+                <select aria-label="Baseline model" value={baseline} onChange={(e) => setParams({ baseline: e.target.value }, { replace: true })}>
+                  {models.map((m) => (
+                    <option key={m}>{m}</option>
+                  ))}
+                </select>
+              </label>
+            ) : null
+          }
+        >
+          {!baseline ? <NoScores pending={trend.isPending} /> : <QueryView query={compareFinal} loading={<ChartSkeleton height={180} />} isEmpty={() => compareRows.length === 0} empty={<EmptyState title="Nothing to compare yet.">Scores for at least one model are needed.</EmptyState>}>
+            {() => (
+              <>
+                <CompareChart rows={compareRows} color={colors.model} onSelect={(m) => toRuns(m)} />
+                <table aria-label="Model comparison">
+                  <thead>
+                    <tr>
+                      <th>Model</th>
+                      <th className="num">n</th>
+                      <th className="num">Mean</th>
+                      <th className="num">95% CI</th>
+                      <th className="num">Δ vs baseline</th>
+                      <th>Verdict</th>
+                      <th>Runs</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {compareRows.map((r) => (
+                      <tr key={r.model}>
+                        <td>{r.model}</td>
+                        <td className="num">{num(r.n)}</td>
+                        <td className="num">{score(r.mean)}</td>
+                        <td className="num">{r.ciLow !== null && r.ciHigh !== null ? `${score(r.ciLow)}–${score(r.ciHigh)}` : "—"}</td>
+                        <td className="num">{r.isBaseline || r.diff === null ? "—" : `${r.diff > 0 ? "+" : r.diff < 0 ? "−" : "±"}${score(Math.abs(r.diff))}`}</td>
+                        <td>
+                          <span className={`badge ${r.verdict === "better" ? "good" : r.verdict === "worse" ? "bad" : ""}`}>{r.verdict}</span>
+                        </td>
+                        <td className="small">
+                          <Link href={hrefWith("/runs", { ...filters, model: r.model }, { score: name, max: 0.5 })}>low (≤ 0.50)</Link>
+                          {" · "}
+                          <Link href={hrefWith("/runs", { ...filters, model: r.model }, { score: name, min: threshold })}>passing</Link>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+          </QueryView>}
+        </Card>
+        <Card
+          title="Cost versus quality"
+          subtitle={`Agent cost per run against mean ${name}; bubble size = runs`}
+          actions={
+            <label className="row small muted">
+              Pass at
+              <select aria-label="Pass threshold" value={threshold} onChange={(e) => setParams({ threshold: e.target.value }, { replace: true })}>
+                {THRESHOLDS.map((t) => (
+                  <option key={t} value={t}>
+                    ≥ {score(t)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          }
+        >
+          {!name ? <NoScores pending={trend.isPending} /> : <QueryView query={cvq} loading={<ChartSkeleton height={280} />} isEmpty={() => !scatter || (scatter.points.length === 0 && scatter.omitted.length === 0)} empty={<EmptyState title="No runs with both a cost and a score.">Defer both "track-spend" and "score" from your agent.</EmptyState>}>
+            {() =>
+              scatter && cvq.data ? (
+                <>
+                  <CostQualityScatter points={scatter.points} color={colors.model} onSelect={(m) => toRuns(m)} />
+                  <table aria-label="Cost per passing run">
+                    <thead>
+                      <tr>
+                        <th>Model</th>
+                        <th className="num">Runs</th>
+                        <th className="num">Cost per run</th>
+                        <th className="num">Mean</th>
+                        <th className="num">Pass rate</th>
+                        <th className="num">$ per passing run</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {cvq.data.rows.map((r) => (
+                        <tr key={r.model}>
+                          <td>{r.model || "unknown"}</td>
+                          <td className="num">{num(r.runs)}</td>
+                          <td className="num">{r.agentSpendMicros === 0 && r.unpricedCalls > 0 ? "unpriced" : money(r.costPerRunMicros ?? undefined)}</td>
+                          <td className="num">{score(r.meanScore)}</td>
+                          <td className="num">{r.scored ? percent(r.passing / r.scored) : "—"}</td>
+                          <td className="num">{r.agentSpendMicros === 0 && r.unpricedCalls > 0 ? "unpriced" : money(r.costPerPassingRunMicros ?? undefined)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                  {scatter.omitted.length ? (
+                    <p className="small muted">Not plotted: {scatter.omitted.map((o) => `${o.model || "unknown"} (${o.reason})`).join(", ")}.</p>
+                  ) : null}
+                </>
+              ) : null
+            }
+          </QueryView>}
+        </Card>
+      </div>
+    </div>
+  );
+}
+
+function NoScores({ pending }: { pending: boolean }) {
+  if (pending) return <ChartSkeleton height={180} />;
+  return <EmptyState title="No scores yet.">Call defer("score", {"{ response, model }"}) from your agent to have its output judged.</EmptyState>;
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { defaultBaseline, prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./prepare-quality.ts";
+
+const st = (mean: number | null, n: number, lo: number | null = null, hi: number | null = null) => ({ mean, n, ciLow: lo, ciHigh: hi });
+const buckets = [{ start: 0, end: 10 }, { start: 10, end: 20 }];
+
+describe("prepareTrend", () => {
+  const input = {
+    buckets,
+    series: [
+      { model: "b-model", name: "tone", points: [st(0.8, 4, 0.7, 0.9), st(null, 0)] },
+      { model: "a-model", name: "tone", points: [st(0.5, 1), st(0.6, 3, 0.4, 0.8)] },
+      { model: "a-model", name: "accuracy", points: [st(0.9, 2, 0.8, 1), st(null, 0)] },
+      { model: "c-model", name: "tone", points: [st(null, 0), st(null, 0)] },
+    ],
+  };
+
+  it("draws one line per model with gaps and bands only where the interval exists", () => {
+    const t = prepareTrend(input, "tone");
+    expect(t.lines).toEqual([
+      { model: "a-model", dataKey: "m0", n: 4 },
+      { model: "b-model", dataKey: "m1", n: 4 },
+    ]);
+    expect(t.rows[0]).toEqual({ bucket: 0, end: 10, m0: 0.5, m0_band: null, m1: 0.8, m1_band: [0.7, 0.9] });
+    expect(t.rows[1]).toEqual({ bucket: 10, end: 20, m0: 0.6, m0_band: [0.4, 0.8], m1: null, m1_band: null });
+    expect(t.names).toEqual(["accuracy", "tone"]);
+    expect(scoreNames(input)).toEqual(["accuracy", "tone"]);
+  });
+
+  it("is empty when nothing was scored under that name", () => {
+    expect(prepareTrend(input, "helpfulness").empty).toBe(true);
+  });
+});
+
+describe("prepareComparison", () => {
+  const rows = [
+    { model: "base", name: "tone", ...st(0.7, 50, 0.65, 0.75), diff: 0, z: null, significant: null },
+    { model: "new", name: "tone", ...st(0.8, 40, 0.75, 0.85), diff: 0.1, z: 3, significant: true },
+    { model: "old", name: "tone", ...st(0.69, 30, 0.6, 0.78), diff: -0.01, z: -0.2, significant: false },
+    { model: "tiny", name: "tone", ...st(0.2, 1), diff: -0.5, z: null, significant: null },
+    { model: "new", name: "accuracy", ...st(0.9, 90, 0.88, 0.92), diff: null, z: null, significant: null },
+  ];
+
+  it("orders baseline first and labels significance", () => {
+    const c = prepareComparison(rows, "tone", "base");
+    expect(c.map((r) => [r.model, r.verdict])).toEqual([
+      ["base", "baseline"],
+      ["new", "better"],
+      ["old", "no significant difference"],
+      ["tiny", "not enough data"],
+    ]);
+    expect(c[1]?.error?.[0]).toBeCloseTo(0.05);
+    expect(c[3]?.error).toBeNull();
+  });
+
+  it("picks the most-scored model as the default baseline", () => {
+    expect(defaultBaseline(rows, "tone")).toBe("base");
+    expect(defaultBaseline(rows, "nothing")).toBeNull();
+  });
+});
+
+describe("prepareScatter", () => {
+  it("plots priced, scored models and lists the rest with a reason", () => {
+    const r = prepareScatter([
+      { model: "m1", runs: 10, costPerRunMicros: 500, meanScore: 0.8, passing: 6, scored: 8, costPerPassingRunMicros: 833, unpricedCalls: 0 },
+      { model: "m2", runs: 5, costPerRunMicros: 0, meanScore: 0.5, passing: 1, scored: 5, costPerPassingRunMicros: 0, unpricedCalls: 5 },
+      { model: "m3", runs: 5, costPerRunMicros: 100, meanScore: null, passing: 0, scored: 0, costPerPassingRunMicros: null, unpricedCalls: 0 },
+    ]);
+    expect(r.points).toEqual([{ model: "m1", x: 500, y: 0.8, runs: 10, passRate: 0.75, costPerPassingRunMicros: 833 }]);
+    expect(r.omitted).toEqual([
+      { model: "m2", reason: "unpriced" },
+      { model: "m3", reason: "no scores" },
+    ]);
+  });
+});

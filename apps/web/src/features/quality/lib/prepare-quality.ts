@@ -1,0 +1,157 @@
+/** Quality chart data: trend lines with confidence bands, model comparison, cost vs quality. Pure. */
+
+export interface StatInput {
+  mean: number | null;
+  n: number;
+  ciLow: number | null;
+  ciHigh: number | null;
+}
+
+export interface TrendInput {
+  buckets: readonly { start: number; end: number }[];
+  series: readonly { model: string; name: string; points: readonly StatInput[] }[];
+}
+
+export type TrendRow = { bucket: number; end: number } & Record<string, number | null | [number, number]>;
+
+export interface TrendLine {
+  model: string;
+  /** Mean column; `${dataKey}_band` holds [ciLow, ciHigh] or null. */
+  dataKey: string;
+  n: number;
+}
+
+export interface PreparedTrend {
+  rows: TrendRow[];
+  lines: TrendLine[];
+  names: string[];
+  empty: boolean;
+}
+
+/** Score names present, sorted. */
+export function scoreNames(input: Pick<TrendInput, "series">): string[] {
+  return [...new Set(input.series.map((s) => s.name))].sort();
+}
+
+/**
+ * One line per model for score `name`; a bucket without scores is null (a gap). The band is only set
+ * where the interval exists (n ≥ 2).
+ */
+export function prepareTrend(input: TrendInput, name: string): PreparedTrend {
+  const chosen = input.series
+    .filter((s) => s.name === name && s.points.some((p) => p.mean !== null))
+    .sort((a, b) => a.model.localeCompare(b.model));
+  const lines = chosen.map((s, i) => ({ model: s.model, dataKey: `m${i}`, n: s.points.reduce((a, p) => a + p.n, 0) }));
+  const rows = input.buckets.map((b, bi) => {
+    const row = { bucket: b.start, end: b.end } as TrendRow;
+    chosen.forEach((s, i) => {
+      const p = s.points[bi];
+      row[`m${i}`] = p?.mean ?? null;
+      row[`m${i}_band`] = p && p.ciLow !== null && p.ciHigh !== null ? [p.ciLow, p.ciHigh] : null;
+    });
+    return row;
+  });
+  return { rows, lines, names: scoreNames(input), empty: lines.length === 0 };
+}
+
+export interface CompareInput extends StatInput {
+  model: string;
+  name: string;
+  diff: number | null;
+  z: number | null;
+  significant: boolean | null;
+}
+
+export interface CompareRow {
+  model: string;
+  mean: number;
+  n: number;
+  /** [mean − low, high − mean] for recharts ErrorBar; null without an interval. */
+  error: [number, number] | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  isBaseline: boolean;
+  diff: number | null;
+  significant: boolean | null;
+  verdict: "baseline" | "better" | "worse" | "no significant difference" | "not enough data";
+}
+
+export function prepareComparison(rows: readonly CompareInput[], name: string, baseline: string): CompareRow[] {
+  return rows
+    .filter((r) => r.name === name && r.mean !== null)
+    .map((r): CompareRow => {
+      const mean = r.mean ?? 0;
+      const isBaseline = r.model === baseline;
+      const verdict: CompareRow["verdict"] = isBaseline
+        ? "baseline"
+        : r.significant === null
+          ? "not enough data"
+          : !r.significant
+            ? "no significant difference"
+            : (r.diff ?? 0) > 0
+              ? "better"
+              : "worse";
+      return {
+        model: r.model,
+        mean,
+        n: r.n,
+        error: r.ciLow !== null && r.ciHigh !== null ? [mean - r.ciLow, r.ciHigh - mean] : null,
+        ciLow: r.ciLow,
+        ciHigh: r.ciHigh,
+        isBaseline,
+        diff: r.diff,
+        significant: r.significant,
+        verdict,
+      };
+    })
+    .sort((a, b) => Number(b.isBaseline) - Number(a.isBaseline) || b.mean - a.mean || a.model.localeCompare(b.model));
+}
+
+/** The default baseline: the model with the most scores for `name`. */
+export function defaultBaseline(rows: readonly CompareInput[], name: string): string | null {
+  const best = rows.filter((r) => r.name === name && r.n > 0).sort((a, b) => b.n - a.n || a.model.localeCompare(b.model))[0];
+  return best?.model ?? null;
+}
+
+export interface CostQualityInput {
+  model: string;
+  runs: number;
+  costPerRunMicros: number | null;
+  meanScore: number | null;
+  passing: number;
+  scored: number;
+  costPerPassingRunMicros: number | null;
+  unpricedCalls: number;
+}
+
+export interface ScatterPoint {
+  model: string;
+  /** Cost per run, micro-USD. */
+  x: number;
+  /** Mean score, 0–1. */
+  y: number;
+  runs: number;
+  passRate: number | null;
+  costPerPassingRunMicros: number | null;
+}
+
+/** Models with both a cost and a score are plotted; the others are listed with the reason. */
+export function prepareScatter(rows: readonly CostQualityInput[]): { points: ScatterPoint[]; omitted: { model: string; reason: string }[] } {
+  const points: ScatterPoint[] = [];
+  const omitted: { model: string; reason: string }[] = [];
+  for (const r of rows) {
+    if (r.meanScore === null) omitted.push({ model: r.model, reason: "no scores" });
+    else if (r.costPerRunMicros === null) omitted.push({ model: r.model, reason: "no runs" });
+    else if (r.costPerRunMicros === 0 && r.unpricedCalls > 0) omitted.push({ model: r.model, reason: "unpriced" });
+    else
+      points.push({
+        model: r.model,
+        x: r.costPerRunMicros,
+        y: r.meanScore,
+        runs: r.runs,
+        passRate: r.scored > 0 ? r.passing / r.scored : null,
+        costPerPassingRunMicros: r.costPerPassingRunMicros,
+      });
+  }
+  return { points: points.sort((a, b) => a.model.localeCompare(b.model)), omitted };
+}

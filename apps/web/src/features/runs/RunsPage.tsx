@@ -1,0 +1,112 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Card } from "../../components/Card.tsx";
+import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
+import { runsInput } from "../../lib/api-input.ts";
+import { dateTime, score } from "../../lib/format.ts";
+import { useTRPC } from "../../lib/trpc.ts";
+import { useFilters } from "../../lib/use-filters.ts";
+import { currentCursor, nextTrail, prevTrail, readTrail } from "./lib/cursor-trail.ts";
+import { RunsTable } from "./RunsTable.tsx";
+
+const PAGE_SIZE = 50;
+
+export default function RunsPage() {
+  const trpc = useTRPC();
+  const { filters, window, params, setParams, setFilters } = useFilters();
+  const trail = readTrail(params);
+  const cursor = currentCursor(trail);
+  const base = runsInput(filters, window, params, PAGE_SIZE);
+  const input = { ...base, ...(cursor ? { cursor } : {}) };
+  const runs = useQuery(trpc.runs.list.queryOptions(input));
+  const scoreName = params.get("score");
+  const pageNo = trail.length + 1;
+
+  return (
+    <div className="stack">
+      <h1>Runs</h1>
+      <Card
+        title={filters.range === "custom" ? `Runs from ${dateTime(window.from, filters.tz)} to ${dateTime(window.to, filters.tz)}` : "Runs"}
+        subtitle="Newest first. Click a run to see its scores, rationale and cost lines."
+        actions={<ScoreFilter key={`${scoreName}|${params.get("min")}|${params.get("max")}`} name={scoreName} min={params.get("min")} max={params.get("max")} onApply={(p) => setParams({ ...p, pages: null })} />}
+      >
+        {scoreName ? (
+          <p className="row small">
+            <span className="chip">
+              {scoreName}
+              {params.get("min") || params.get("max") ? ` ${score(Number(params.get("min") ?? 0))}–${score(Number(params.get("max") ?? 1))}` : ""}
+              <button type="button" aria-label="Remove score filter" onClick={() => setParams({ score: null, min: null, max: null, pages: null })}>
+                ×
+              </button>
+            </span>
+          </p>
+        ) : null}
+        <QueryView
+          query={runs}
+          loading={<Skeleton height={320} label="loading runs" />}
+          isEmpty={(d) => d.items.length === 0}
+          empty={
+            <EmptyState title="No runs match these filters.">
+              {filters.range === "custom" || filters.model || filters.customer || filters.fn || scoreName ? (
+                <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null })}>
+                  Reset filters
+                </button>
+              ) : (
+                <>Runs appear when your agent calls defer("track-spend", …) or defer("score", …).</>
+              )}
+            </EmptyState>
+          }
+        >
+          {(d) => (
+            <>
+              <RunsTable rows={d.items} filters={filters} />
+              <div className="pager">
+                <span className="muted small">Page {pageNo}</span>
+                <button type="button" disabled={trail.length === 0} onClick={() => setParams({ pages: prevTrail(trail) })}>
+                  Previous
+                </button>
+                <button type="button" disabled={!d.nextCursor} onClick={() => d.nextCursor && setParams({ pages: nextTrail(trail, d.nextCursor) })}>
+                  Next
+                </button>
+              </div>
+            </>
+          )}
+        </QueryView>
+      </Card>
+    </div>
+  );
+}
+
+function ScoreFilter({ name, min, max, onApply }: {
+  name: string | null;
+  min: string | null;
+  max: string | null;
+  onApply: (p: Record<string, string | null>) => void;
+}) {
+  const [n, setN] = useState(name ?? "");
+  const [lo, setLo] = useState(min ?? "");
+  const [hi, setHi] = useState(max ?? "");
+  return (
+    <form
+      className="inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onApply({ score: n.trim() || null, min: n.trim() && lo ? lo : null, max: n.trim() && hi ? hi : null });
+      }}
+    >
+      <label>
+        Score name
+        <input value={n} onChange={(e) => setN(e.target.value)} placeholder="e.g. accuracy" size={12} />
+      </label>
+      <label>
+        Min
+        <input type="number" min={0} max={1} step={0.01} value={lo} onChange={(e) => setLo(e.target.value)} style={{ width: 76 }} />
+      </label>
+      <label>
+        Max
+        <input type="number" min={0} max={1} step={0.01} value={hi} onChange={(e) => setHi(e.target.value)} style={{ width: 76 }} />
+      </label>
+      <button type="submit">Filter</button>
+    </form>
+  );
+}

@@ -1,0 +1,75 @@
+import type { MouseEvent } from "react";
+import { Link } from "../../components/Link.tsx";
+import type { Filters } from "../../lib/filters.ts";
+import { hrefWith } from "../../lib/filters.ts";
+import { customerLabel, dateTime, money, score } from "../../lib/format.ts";
+import { navigate } from "../../lib/router.ts";
+
+export interface RunRow {
+  runId: string;
+  functionSlug: string;
+  model: string;
+  customerId: string;
+  occurredAt: number;
+  scores: { name: string; value: number }[];
+  costMicros: number | null;
+  agentCostMicros: number | null;
+  judgeCostMicros: number | null;
+  unpricedCalls: number;
+}
+
+export function RunsTable({ rows, filters }: { rows: RunRow[]; filters: Filters }) {
+  const open = (id: string) => (e: MouseEvent) => {
+    if ((e.target as HTMLElement).closest("a")) return;
+    navigate(hrefWith(`/runs/${encodeURIComponent(id)}`, filters));
+  };
+  return (
+    <table aria-label="Runs">
+      <thead>
+        <tr>
+          <th>Time ({filters.tz})</th>
+          <th>Run</th>
+          <th>Function</th>
+          <th>Model</th>
+          <th>Customer</th>
+          <th>Scores</th>
+          <th className="num">Agent cost</th>
+          <th className="num">Judge cost</th>
+          <th className="num">Cost per run</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.runId} className="clickable" onClick={open(r.runId)} data-run-id={r.runId} data-occurred-at={r.occurredAt}>
+            <td className="num">{dateTime(r.occurredAt, filters.tz)}</td>
+            <td className="mono">
+              <Link href={hrefWith(`/runs/${encodeURIComponent(r.runId)}`, filters)}>{r.runId}</Link>
+            </td>
+            <td className="nowrap">{r.functionSlug}</td>
+            <td className="nowrap">{r.model || <span className="muted">unknown</span>}</td>
+            <td className="nowrap">{customerLabel(r.customerId)}</td>
+            <td>
+              {r.scores.length === 0 ? (
+                <span className="muted">not scored</span>
+              ) : (
+                <span className="row">
+                  {r.scores.map((s) => (
+                    <span key={s.name} className={`badge ${s.value >= 0.7 ? "good" : s.value < 0.4 ? "bad" : ""}`} title={s.name}>
+                      {s.name} {score(s.value)}
+                    </span>
+                  ))}
+                </span>
+              )}
+            </td>
+            <td className="num">{money(r.agentCostMicros)}</td>
+            <td className="num">{r.judgeCostMicros === null && r.scores.length === 0 ? "—" : money(r.judgeCostMicros)}</td>
+            <td className="num">
+              {money(r.costMicros)}
+              {r.unpricedCalls > 0 && r.costMicros !== null ? <div className="small muted">+ {r.unpricedCalls} unpriced</div> : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,145 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Card } from "../../components/Card.tsx";
+import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
+import { money } from "../../lib/format.ts";
+import { useTRPC } from "../../lib/trpc.ts";
+import { microsToUsdInput, parseUsdToMicros } from "./lib/money-input.ts";
+
+interface Customer {
+  id: string;
+  name: string;
+  monthlyBudgetMicros: number | null;
+}
+
+export function BudgetsCard() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const customers = useQuery(trpc.customers.list.queryOptions());
+  const upsert = useMutation(
+    trpc.customers.upsert.mutationOptions({
+      onSuccess: () =>
+        Promise.all([
+          qc.invalidateQueries({ queryKey: trpc.customers.pathKey() }),
+          qc.invalidateQueries({ queryKey: trpc.spend.pathKey() }),
+        ]),
+    }),
+  );
+  const save = (c: Customer) => upsert.mutateAsync(c);
+
+  return (
+    <Card title="Customers and budgets" subtitle="Monthly budgets in USD; Spend shows month-to-date use against them">
+      <QueryView
+        query={customers}
+        loading={<Skeleton height={160} />}
+        isEmpty={(d) => d.length === 0}
+        empty={<EmptyState title="No customers yet.">Add one below, or pass customerId in defer("track-spend", …).</EmptyState>}
+      >
+        {(d) => (
+          <table aria-label="Customer budgets">
+            <thead>
+              <tr>
+                <th>Id</th>
+                <th>Name</th>
+                <th>Monthly budget (USD)</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {d.map((c) => (
+                <CustomerRow key={c.id} customer={c} onSave={save} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
+      <h3 style={{ marginTop: 16 }}>Add a customer</h3>
+      <CustomerForm onSave={save} />
+      {upsert.error ? <p className="state state-error">{upsert.error.message}</p> : null}
+    </Card>
+  );
+}
+
+function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Customer) => Promise<unknown> }) {
+  const [name, setName] = useState(customer.name);
+  const [budget, setBudget] = useState(microsToUsdInput(customer.monthlyBudgetMicros));
+  const [state, setState] = useState<"idle" | "saving" | "saved">("idle");
+  const micros = parseUsdToMicros(budget);
+  const dirty = name !== customer.name || micros !== customer.monthlyBudgetMicros;
+  const valid = micros !== undefined && name.trim() !== "";
+  return (
+    <tr data-customer={customer.id}>
+      <td className="mono">{customer.id}</td>
+      <td>
+        <input aria-label={`Name of ${customer.id}`} value={name} onChange={(e) => setName(e.target.value)} />
+      </td>
+      <td>
+        <input
+          aria-label={`Monthly budget of ${customer.id}`}
+          inputMode="decimal"
+          placeholder="no budget"
+          value={budget}
+          onChange={(e) => setBudget(e.target.value)}
+          aria-invalid={micros === undefined}
+          style={{ width: 130 }}
+        />{" "}
+        <span className="small muted">{micros === undefined ? "enter an amount like 250 or 99.50" : micros === null ? "no budget" : money(micros)}</span>
+      </td>
+      <td>
+        <button
+          type="button"
+          disabled={!dirty || !valid || state === "saving"}
+          onClick={() => {
+            if (micros === undefined) return;
+            setState("saving");
+            onSave({ id: customer.id, name: name.trim(), monthlyBudgetMicros: micros }).then(
+              () => setState("saved"),
+              () => setState("idle"),
+            );
+          }}
+        >
+          {state === "saving" ? "Saving…" : "Save"}
+        </button>
+        {state === "saved" && !dirty ? <span className="small muted"> saved</span> : null}
+      </td>
+    </tr>
+  );
+}
+
+function CustomerForm({ onSave }: { onSave: (c: Customer) => Promise<unknown> }) {
+  const [id, setId] = useState("");
+  const [name, setName] = useState("");
+  const [budget, setBudget] = useState("");
+  const micros = parseUsdToMicros(budget);
+  const valid = id.trim() !== "" && name.trim() !== "" && micros !== undefined;
+  return (
+    <form
+      className="inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!valid || micros === undefined) return;
+        void onSave({ id: id.trim(), name: name.trim(), monthlyBudgetMicros: micros }).then(() => {
+          setId("");
+          setName("");
+          setBudget("");
+        });
+      }}
+    >
+      <label>
+        Id (as sent in customerId)
+        <input value={id} onChange={(e) => setId(e.target.value)} required />
+      </label>
+      <label>
+        Name
+        <input value={name} onChange={(e) => setName(e.target.value)} required />
+      </label>
+      <label>
+        Monthly budget (USD, optional)
+        <input value={budget} inputMode="decimal" onChange={(e) => setBudget(e.target.value)} aria-invalid={micros === undefined} />
+      </label>
+      <button type="submit" className="primary" disabled={!valid}>
+        Add customer
+      </button>
+    </form>
+  );
+}

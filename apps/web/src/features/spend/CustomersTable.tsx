@@ -1,0 +1,74 @@
+import { money, num, percent } from "../../lib/format.ts";
+import { type CustomerSort, type CustomerView, sparklinePath, type TableState } from "./lib/prepare-customers.ts";
+
+const COLUMNS: { key: CustomerSort | null; label: string; num?: boolean }[] = [
+  { key: "name", label: "Customer" },
+  { key: "spend", label: "Spend", num: true },
+  { key: "runs", label: "Runs", num: true },
+  { key: "costPerRun", label: "Cost per run", num: true },
+  { key: "budgetUse", label: "Budget use (month to date)" },
+  { key: null, label: "Daily spend" },
+];
+
+export function CustomersTable({ rows, state, onSort, onOpen }: {
+  rows: CustomerView[];
+  state: TableState;
+  onSort: (key: CustomerSort) => void;
+  onOpen: (customerId: string) => void;
+}) {
+  return (
+    <table aria-label="Customers">
+      <thead>
+        <tr>
+          {COLUMNS.map((c) => (
+            <th key={c.label} className={c.num ? "num" : undefined} aria-sort={c.key === state.sort ? (state.dir === "asc" ? "ascending" : "descending") : undefined}>
+              {c.key ? (
+                <button type="button" onClick={() => onSort(c.key as CustomerSort)}>
+                  {c.label} {c.key === state.sort ? (state.dir === "asc" ? "▲" : "▼") : ""}
+                </button>
+              ) : (
+                c.label
+              )}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.customerId} className="clickable" onClick={() => onOpen(r.customerId)} data-customer={r.customerId} data-spend={r.spendMicros ?? ""}>
+            <td>
+              <strong>{r.label}</strong>
+              {r.name && r.name !== r.customerId ? <div className="small muted mono">{r.customerId}</div> : null}
+            </td>
+            <td className="num">
+              {money(r.spendMicros)}
+              {r.unpricedCalls > 0 ? <div className="small badge warn">+ {num(r.unpricedCalls)} unpriced</div> : null}
+            </td>
+            <td className="num">{num(r.runs)}</td>
+            <td className="num">{money(r.costPerRunMicros ?? undefined)}</td>
+            <td>
+              {r.budgetMicros === null ? (
+                <span className="muted small">no budget</span>
+              ) : (
+                <div title={`${money(r.monthSpendMicros ?? undefined)} of ${money(r.budgetMicros)}`}>
+                  <div className="row small" style={{ justifyContent: "space-between" }}>
+                    <span>{r.budgetUse === null ? "—" : percent(r.budgetUse)}</span>
+                    <span className="muted" data-budget={r.budgetMicros}>of {money(r.budgetMicros)}</span>
+                  </div>
+                  <div className={`bar ${r.budgetUse !== null && r.budgetUse > 1 ? "over" : ""}`}>
+                    <span style={{ width: `${Math.min(100, (r.budgetUse ?? 0) * 100)}%` }} />
+                  </div>
+                </div>
+              )}
+            </td>
+            <td>
+              <svg width={100} height={24} aria-hidden="true">
+                <path d={sparklinePath(r.sparkline, 100, 24)} fill="none" stroke="#0b5cad" strokeWidth={1.5} />
+              </svg>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

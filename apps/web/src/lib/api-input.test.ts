@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { aggregateInput, runsInput } from "./api-input.ts";
+import { parseFilters } from "./filters.ts";
+
+const w = { from: 1000, to: 2000 };
+
+describe("API inputs from the URL", () => {
+  it("maps filters to an aggregate input, leaving the function filter to runs", () => {
+    const f = parseFilters("model=gpt-4o&customer=acme&fn=handle&tz=Asia/Tokyo", "UTC");
+    expect(aggregateInput(f, w)).toEqual({ from: 1000, to: 2000, timeZone: "Asia/Tokyo", models: ["gpt-4o"], customerIds: ["acme"] });
+    expect(runsInput(f, w, new URLSearchParams())).toMatchObject({ functionSlugs: ["handle"], limit: 50 });
+  });
+
+  it("adds a score range only with a score name and valid bounds", () => {
+    const f = parseFilters("", "UTC");
+    expect(runsInput(f, w, new URLSearchParams("score=tone&min=0.5&max=0.75"))).toMatchObject({ scoreName: "tone", scoreMin: 0.5, scoreMax: 0.75 });
+    const bad = runsInput(f, w, new URLSearchParams("min=0.5&max=7"));
+    expect(bad.scoreMin).toBeUndefined();
+    expect(runsInput(f, w, new URLSearchParams("score=tone&max=7")).scoreMax).toBeUndefined();
+    expect(runsInput(f, w, new URLSearchParams("cursor=abc")).cursor).toBe("abc");
+  });
+});

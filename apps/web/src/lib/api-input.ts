@@ -1,0 +1,54 @@
+import type { Filters, Window } from "./filters.ts";
+
+/** Turns URL filter state into API inputs. Pure. */
+
+export interface AggregateInput {
+  from: number;
+  to: number;
+  timeZone: string;
+  models?: string[];
+  customerIds?: string[];
+}
+
+/** Aggregates (rollups) filter by window, model and customer; a function filter applies to runs only. */
+export function aggregateInput(f: Filters, w: Window): AggregateInput {
+  return {
+    from: w.from,
+    to: w.to,
+    timeZone: f.tz,
+    ...(f.model !== null ? { models: [f.model] } : {}),
+    ...(f.customer !== null ? { customerIds: [f.customer] } : {}),
+  };
+}
+
+export interface RunsInput extends AggregateInput {
+  functionSlugs?: string[];
+  scoreName?: string;
+  scoreMin?: number;
+  scoreMax?: number;
+  limit: number;
+  cursor?: string;
+}
+
+function unit(v: string | null): number | undefined {
+  if (v === null || v === "") return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 && n <= 1 ? n : undefined;
+}
+
+/** Runs page parameters: `score` (name), `min`, `max` (0–1), `cursor`. */
+export function runsInput(f: Filters, w: Window, params: URLSearchParams, limit = 50): RunsInput {
+  const scoreName = params.get("score") || undefined;
+  const min = unit(params.get("min"));
+  const max = unit(params.get("max"));
+  const cursor = params.get("cursor") || undefined;
+  return {
+    ...aggregateInput(f, w),
+    ...(f.fn !== null ? { functionSlugs: [f.fn] } : {}),
+    ...(scoreName ? { scoreName } : {}),
+    ...(scoreName && min !== undefined ? { scoreMin: min } : {}),
+    ...(scoreName && max !== undefined ? { scoreMax: max } : {}),
+    limit,
+    ...(cursor ? { cursor } : {}),
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The dashboard's shared filter state, kept in the URL so any view is a shareable link and the back
+ * button works. Pure: parse/serialise URLSearchParams and resolve a preset to a concrete window.
+ */
+
+export const PRESETS = ["24h", "7d", "30d", "90d"] as const;
+export type Preset = (typeof PRESETS)[number];
+export type RangeKind = Preset | "custom";
+
+const PRESET_MS: Record<Preset, number> = {
+  "24h": 24 * 3_600_000,
+  "7d": 7 * 86_400_000,
+  "30d": 30 * 86_400_000,
+  "90d": 90 * 86_400_000,
+};
+
+export const DEFAULT_RANGE: Preset = "7d";
+
+export interface Filters {
+  range: RangeKind;
+  /** Epoch ms, only for a custom range. */
+  from: number | null;
+  to: number | null;
+  /** IANA time zone used for day boundaries and display. */
+  tz: string;
+  model: string | null;
+  customer: string | null;
+  /** Parent function slug. */
+  fn: string | null;
+}
+
+/** Keys owned by the filter bar; every other query parameter belongs to the page. */
+export const FILTER_KEYS = ["range", "from", "to", "tz", "model", "customer", "fn"] as const;
+
+let viewerZone: string | undefined;
+
+/** The viewer's IANA zone (resolved once: building a DateTimeFormat per render is measurably slow). */
+export function browserTimeZone(): string {
+  if (viewerZone === undefined) {
+    try {
+      viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    } catch {
+      viewerZone = "UTC";
+    }
+  }
+  return viewerZone;
+}
+
+const validZones = new Map<string, boolean>();
+
+export function isValidTimeZone(tz: string): boolean {
+  let ok = validZones.get(tz);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    validZones.set(tz, ok);
+  }
+  return ok;
+}
+
+function intParam(v: string | null): number | null {
+  if (v === null || !/^\d{1,15}$/.test(v)) return null;
+  return Number(v);
+}
+
+function textParam(v: string | null): string | null {
+  if (v === null) return null;
+  const t = v.trim();
+  return t === "" ? null : t.slice(0, 200);
+}
+
+/** Reads filters from a query string, falling back to defaults for anything missing or invalid. */
+export function parseFilters(search: URLSearchParams | string, defaultTz: string = browserTimeZone()): Filters {
+  const p = typeof search === "string" ? new URLSearchParams(search) : search;
+  const tzRaw = p.get("tz");
+  const tz = tzRaw && isValidTimeZone(tzRaw) ? tzRaw : defaultTz;
+  const rangeRaw = p.get("range");
+  const from = intParam(p.get("from"));
+  const to = intParam(p.get("to"));
+  let range: RangeKind = (PRESETS as readonly string[]).includes(rangeRaw ?? "") ? (rangeRaw as Preset) : DEFAULT_RANGE;
+  const customOk = from !== null && to !== null && from < to;
+  if (rangeRaw === "custom" || (rangeRaw === null && customOk)) range = customOk ? "custom" : DEFAULT_RANGE;
+  return {
+    range,
+    from: range === "custom" ? from : null,
+    to: range === "custom" ? to : null,
+    tz,
+    model: textParam(p.get("model")),
+    customer: textParam(p.get("customer")),
+    fn: textParam(p.get("fn")),
+  };
+}
+
+/**
+ * Writes filters into `base` (page parameters are kept), omitting defaults so links stay short.
+ * The time zone is always written when it differs from the viewer's default, so a shared link shows
+ * the same days to everyone.
+ */
+export function writeFilters(f: Filters, base: URLSearchParams = new URLSearchParams(), defaultTz = browserTimeZone()): URLSearchParams {
+  const p = new URLSearchParams(base);
+  for (const k of FILTER_KEYS) p.delete(k);
+  if (f.range === "custom" && f.from !== null && f.to !== null) {
+    p.set("range", "custom");
+    p.set("from", String(f.from));
+    p.set("to", String(f.to));
+  } else if (f.range !== DEFAULT_RANGE && f.range !== "custom") {
+    p.set("range", f.range);
+  }
+  if (f.tz !== defaultTz) p.set("tz", f.tz);
+  if (f.model) p.set("model", f.model);
+  if (f.customer) p.set("customer", f.customer);
+  if (f.fn) p.set("fn", f.fn);
+  return p;
+}
+
+export interface Window {
+  from: number;
+  to: number;
+}
+
+/** Presets end at the next whole minute, so the window (and the query key) is stable within a minute. */
+export function resolveWindow(f: Filters, now: number): Window {
+  if (f.range === "custom" && f.from !== null && f.to !== null) return { from: f.from, to: f.to };
+  const preset: Preset = f.range === "custom" ? DEFAULT_RANGE : f.range;
+  const to = Math.ceil(now / 60_000) * 60_000;
+  return { from: to - PRESET_MS[preset], to };
+}
+
+/** The window of equal length just before `w`: the baseline for KPI deltas. */
+export function previousWindow(w: Window): Window {
+  const len = w.to - w.from;
+  return { from: w.from - len, to: w.from };
+}
+
+/** The same filters narrowed to one bucket (a drill-down from a chart point). */
+export function narrowTo(f: Filters, from: number, to: number): Filters {
+  return { ...f, range: "custom", from, to };
+}
+
+/** Builds `path?query` with the filters and the given page parameters (null/'' values dropped). */
+export function hrefWith(path: string, f: Filters, page: Record<string, string | number | null | undefined> = {}, defaultTz = browserTimeZone()): string {
+  const base = new URLSearchParams();
+  for (const [k, v] of Object.entries(page)) if (v !== null && v !== undefined && v !== "") base.set(k, String(v));
+  const qs = writeFilters(f, base, defaultTz).toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** Only the filter part of a query string, for links that change page but keep the filters. */
+export function filterQuery(search: string, defaultTz = browserTimeZone()): string {
+  const qs = writeFilters(parseFilters(search, defaultTz), new URLSearchParams(), defaultTz).toString();
+  return qs ? `?${qs}` : "";
+}
+
+export type BucketUnit = "hour" | "day";
+
+/** Hourly buckets up to three days, daily beyond. */
+export function pickBucket(w: Window): BucketUnit {
+  return w.to - w.from <= 3 * 86_400_000 ? "hour" : "day";
+}

@@ -1,0 +1,144 @@
+
+/** Display formatting. Money arrives as integer micro-USD and is converted here only. */
+
+// Intl formatters are costly to build (tens of µs each); charts format hundreds of ticks and labels.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+export function numberFormat(locale: string, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${JSON.stringify(opts)}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, opts)));
+  return f;
+}
+
+export function dateFormat(locale: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(opts)}`;
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, opts)));
+  return f;
+}
+
+export const LOCALE: string = typeof navigator !== "undefined" && navigator.language ? navigator.language : "en-US";
+
+/**
+ * `null` is unpriced usage and is shown as such, never as $0. Same rule as `formatMicros` in
+ * @tally/shared (cents, or six decimals below a cent), with cached formatters.
+ */
+export function money(micros: number | null | undefined, locale = LOCALE): string {
+  if (micros === undefined) return "—";
+  if (micros === null) return "unpriced";
+  const usd = micros / 1_000_000;
+  const digits = Math.abs(usd) > 0 && Math.abs(usd) < 0.01 ? 6 : 2;
+  return numberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: digits }).format(usd);
+}
+
+/** Compact money for chart axes: $1.2K, $0.03, $0.0012 (two significant digits below a dollar). */
+export function moneyAxis(micros: number, locale = LOCALE): string {
+  const usd = micros / 1_000_000;
+  const abs = Math.abs(usd);
+  if (abs > 0 && abs < 1) {
+    return numberFormat(locale, { style: "currency", currency: "USD", maximumSignificantDigits: 2 }).format(usd);
+  }
+  return numberFormat(locale, {
+    style: "currency",
+    currency: "USD",
+    notation: abs >= 10_000 ? "compact" : "standard",
+    maximumFractionDigits: abs >= 100 ? 0 : 2,
+    minimumFractionDigits: 0,
+  }).format(usd);
+}
+
+export function num(n: number | null | undefined, locale = LOCALE, digits = 0): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "—";
+  return numberFormat(locale, { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(n);
+}
+
+/** Scores are 0–1; shown with two decimals. */
+export function score(v: number | null | undefined, locale = LOCALE): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  return numberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
+}
+
+export function percent(v: number | null | undefined, locale = LOCALE, digits = 0): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  return numberFormat(locale, { style: "percent", maximumFractionDigits: digits }).format(v);
+}
+
+/** A relative change such as +12% / −3%; null when there is no baseline. */
+export function delta(current: number | null, previous: number | null): number | null {
+  if (current === null || previous === null || previous === 0) return null;
+  return (current - previous) / Math.abs(previous);
+}
+
+export function deltaLabel(d: number | null, locale = LOCALE): string {
+  if (d === null) return "no previous data";
+  const sign = d > 0 ? "+" : d < 0 ? "−" : "±";
+  return `${sign}${percent(Math.abs(d), locale, 1)} vs previous`;
+}
+
+export function dateTime(ms: number, tz: string, locale = LOCALE): string {
+  return dateFormat(locale, {
+    timeZone: tz,
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).format(ms);
+}
+
+/** A bucket label: time of day for hourly buckets, a date for daily ones. */
+export function bucketLabel(ms: number, bucketMs: number, tz: string, locale = LOCALE): string {
+  const opts: Intl.DateTimeFormatOptions =
+    bucketMs < 86_400_000
+      ? { timeZone: tz, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }
+      : { timeZone: tz, month: "short", day: "numeric" };
+  return dateFormat(locale, opts).format(ms);
+}
+
+/** `<input type="datetime-local">` value for `ms` in `tz`, and back. */
+export function toLocalInput(ms: number, tz: string): string {
+  const parts = Object.fromEntries(
+    dateFormat("en-CA", {
+      timeZone: tz,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+/** Offset of `tz` from UTC at `ms`, in ms (positive east of Greenwich). */
+export function tzOffset(ms: number, tz: string): number {
+  const local = toLocalInput(ms, tz);
+  const asUtc = Date.parse(`${local}:00Z`);
+  return asUtc - Math.floor(ms / 60_000) * 60_000;
+}
+
+export function fromLocalInput(value: string, tz: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return null;
+  const guess = Date.parse(`${value}:00Z`);
+  if (Number.isNaN(guess)) return null;
+  // Two passes settle the offset across a DST change.
+  let ms = guess - tzOffset(guess, tz);
+  ms = guess - tzOffset(ms, tz);
+  return ms;
+}
+
+export const UNATTRIBUTED = "";
+export function customerLabel(id: string, name?: string | null): string {
+  if (id === UNATTRIBUTED) return "unattributed";
+  return name && name !== id ? `${name} (${id})` : id;
+}
+
+/** Start of the calendar month containing `ms`, in `tz` (for month-to-date budget use). */
+export function monthStart(ms: number, tz: string): number {
+  return fromLocalInput(`${toLocalInput(ms, tz).slice(0, 7)}-01T00:00`, tz) ?? ms;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { OTHER, prepareSeries, seriesKeyOf } from "./prepare-timeseries.ts";
+
+const H = 3_600_000;
+const buckets = [0, 1, 2].map((i) => ({ start: i * H, end: (i + 1) * H }));
+
+describe("prepareSeries", () => {
+  it("makes one row per bucket and keeps gaps as null, not zero", () => {
+    const p = prepareSeries(buckets, [
+      { key: "gpt-4.1", points: [5, null, 1] },
+      { key: "claude", points: [null, null, 7] },
+    ]);
+    expect(p.series).toEqual([
+      { dataKey: "s0", key: "claude", total: 7 },
+      { dataKey: "s1", key: "gpt-4.1", total: 6 },
+    ]);
+    expect(p.rows).toEqual([
+      { bucket: 0, end: H, s0: null, s1: 5 },
+      { bucket: H, end: 2 * H, s0: null, s1: null },
+      { bucket: 2 * H, end: 3 * H, s0: 7, s1: 1 },
+    ]);
+    expect(p.empty).toBe(false);
+  });
+
+  it("folds small series into other, keeping gaps where none of them had data", () => {
+    const p = prepareSeries(buckets, [
+      { key: "a", points: [10, 10, 10] },
+      { key: "b", points: [1, null, null] },
+      { key: "c", points: [2, null, null] },
+    ], 2);
+    expect(p.series.map((s) => s.key)).toEqual(["a", OTHER]);
+    expect(p.rows.map((r) => r.s1)).toEqual([3, null, null]);
+    expect(seriesKeyOf(p, "s0")).toBe("a");
+    expect(seriesKeyOf(p, "s1")).toBeNull();
+  });
+
+  it("drops series without any value and reports empty", () => {
+    const p = prepareSeries(buckets, [{ key: "x", points: [null, null, null] }]);
+    expect(p.series).toEqual([]);
+    expect(p.empty).toBe(true);
+    expect(p.rows).toHaveLength(3);
+  });
+});

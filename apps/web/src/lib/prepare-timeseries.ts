@@ -1,0 +1,72 @@
+/**
+ * Shapes bucketed series from the API ({ buckets, series: [{ key, points }] }) into recharts rows: one
+ * row per bucket, one column per series named `s0`, `s1`, … (model ids may contain dots, which recharts
+ * would read as paths). A missing point stays `null` — a gap, never 0. Pure.
+ */
+
+export interface Bucket {
+  start: number;
+  end: number;
+}
+
+export interface InputSeries {
+  key: string;
+  points: readonly (number | null)[];
+}
+
+export type SeriesRow = { bucket: number; end: number } & Record<string, number | null>;
+
+export interface SeriesInfo {
+  /** Column in each row. */
+  dataKey: string;
+  /** Series key as the API names it (model or customer id), or OTHER. */
+  key: string;
+  total: number;
+}
+
+export interface PreparedSeries {
+  rows: SeriesRow[];
+  /** By total descending; OTHER last when series were folded. */
+  series: SeriesInfo[];
+  /** True when no series had any value. */
+  empty: boolean;
+}
+
+export const OTHER = "\u0000other";
+
+/** @param maxSeries series beyond the top `maxSeries − 1` by total are summed into OTHER. */
+export function prepareSeries(buckets: readonly Bucket[], input: readonly InputSeries[], maxSeries = Infinity): PreparedSeries {
+  const withTotals = input
+    .map((s) => ({ s, total: s.points.reduce<number>((a, v) => a + (v ?? 0), 0), any: s.points.some((v) => v !== null) }))
+    .filter((x) => x.any)
+    .sort((a, b) => b.total - a.total || a.s.key.localeCompare(b.s.key));
+  const fold = withTotals.length > maxSeries;
+  const kept = fold ? withTotals.slice(0, Math.max(0, maxSeries - 1)) : withTotals;
+  const rest = fold ? withTotals.slice(kept.length) : [];
+
+  const series: SeriesInfo[] = kept.map((x, i) => ({ dataKey: `s${i}`, key: x.s.key, total: x.total }));
+  if (rest.length) series.push({ dataKey: `s${kept.length}`, key: OTHER, total: rest.reduce((a, x) => a + x.total, 0) });
+
+  const rows: SeriesRow[] = buckets.map((b, bi) => {
+    const row = { bucket: b.start, end: b.end } as SeriesRow;
+    kept.forEach((x, i) => {
+      row[`s${i}`] = x.s.points[bi] ?? null;
+    });
+    if (rest.length) {
+      let sum: number | null = null;
+      for (const x of rest) {
+        const v = x.s.points[bi];
+        if (v !== null && v !== undefined) sum = (sum ?? 0) + v;
+      }
+      row[`s${kept.length}`] = sum;
+    }
+    return row;
+  });
+  return { rows, series, empty: withTotals.length === 0 };
+}
+
+/** The series behind a data key, for drill-down from a clicked bar or point. */
+export function seriesKeyOf(prepared: PreparedSeries, dataKey: string): string | null {
+  const s = prepared.series.find((x) => x.dataKey === dataKey);
+  return s && s.key !== OTHER ? s.key : null;
+}

@@ -1,0 +1,51 @@
+import { useMemo } from "react";
+import { type BucketUnit, type Filters, type Window, browserTimeZone, parseFilters, pickBucket, resolveWindow, writeFilters } from "./filters.ts";
+import { navigate, useLocation } from "./router.ts";
+
+export interface FilterState {
+  filters: Filters;
+  window: Window;
+  bucket: BucketUnit;
+  /** Page parameters (everything in the query string that is not a filter). */
+  params: URLSearchParams;
+  pathname: string;
+  setFilters: (patch: Partial<Filters>) => void;
+  /** Sets page parameters (null removes one); filters are kept. `replace` for typing in a search box. */
+  setParams: (patch: Record<string, string | number | null>, opts?: { replace?: boolean }) => void;
+}
+
+/** The filters of the current URL, resolved against a clock that ticks once a minute. */
+export function useFilters(): FilterState {
+  const loc = useLocation();
+  const tz = browserTimeZone();
+  const minute = Math.ceil(Date.now() / 60_000);
+  return useMemo(() => {
+    const filters = parseFilters(loc.params, tz);
+    const window = resolveWindow(filters, minute * 60_000);
+    const setFilters = (patch: Partial<Filters>) => {
+      const next = writeFilters({ ...filters, ...patch }, loc.params, tz);
+      next.delete("page"); // a new filter starts at the first page
+      next.delete("pages");
+      const qs = next.toString();
+      navigate(qs ? `${loc.pathname}?${qs}` : loc.pathname);
+    };
+    const setParams = (patch: Record<string, string | number | null>, opts: { replace?: boolean } = {}) => {
+      const next = new URLSearchParams(loc.params);
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === null || v === "") next.delete(k);
+        else next.set(k, String(v));
+      }
+      const qs = next.toString();
+      navigate(qs ? `${loc.pathname}?${qs}` : loc.pathname, opts);
+    };
+    return {
+      filters,
+      window,
+      bucket: pickBucket(window),
+      params: loc.params,
+      pathname: loc.pathname,
+      setFilters,
+      setParams,
+    };
+  }, [loc.search, loc.pathname, tz, minute]);
+}
