@@ -22,6 +22,10 @@ const schema = z
     AGENT_MODEL: z.string().default("gpt-4o-mini"),
     SLACK_WEBHOOK_URL: z.url().optional(),
     INNGEST_SCORES: z.enum(["0", "1"]).default("0"),
+    /** `auto` seeds the demo history on first start with an empty database; `0` never does. */
+    TALLY_DEMO: z.enum(["auto", "0"]).default("auto"),
+    /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
+    INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
   });
 
 /** Rules across variables, checked even when a variable above is malformed, so every problem shows at once. */

@@ -1,5 +1,7 @@
 import { createApp } from "./app.ts";
 import { type Env, readEnv } from "./env.ts";
+import { progressBar } from "./demo/progress.ts";
+import { isEmpty, seedDemo } from "./demo/seed.ts";
 import { createHttpServer } from "./server.ts";
 
 let env: Env;
@@ -10,6 +12,10 @@ try {
   process.exit(1);
 }
 const app = await createApp(env);
+if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isEmpty(app.db)))) {
+  const { runs } = await seedDemo(app.db, { now: Date.now(), onProgress: progressBar("Seeding demo data") });
+  console.log(`Seeded ${runs.toLocaleString("en-US")} demo runs (remove them with: npm run demo:clear)`);
+}
 const server = createHttpServer(app);
 server.listen(env.PORT, env.HOST, () => {
   const url = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;

@@ -6,8 +6,11 @@ import type { JudgeConfig } from "./judge/judge.ts";
 /** Everything the functions touch outside themselves, injected so tests and apps choose the real thing. */
 export interface Deps {
   db: Db;
-  /** The LLM judge; null leaves scoring unconfigured (score runs fail with a clear error). */
-  judge: JudgeConfig | null;
+  /**
+   * The LLM judge. "simulated" is the offline judge for dev mode without keys; null leaves scoring
+   * unconfigured (score runs fail with a clear error).
+   */
+  judge: JudgeConfig | "simulated" | null;
   /** Default criteria when a payload gives none (helpfulness, accuracy, tone). */
   criteria?: readonly Criterion[] | undefined;
   slack: { webhookUrl: string | null };

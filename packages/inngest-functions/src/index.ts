@@ -10,10 +10,12 @@ export type { Deps } from "./deps.ts";
 export type { ChatConfig } from "./judge/chat.ts";
 export { type JudgeConfig, rubricVersion } from "./judge/judge.ts";
 export { SIMULATED_MODEL } from "./agent/answer.ts";
+export { SIMULATED_JUDGE } from "./judge/simulated.ts";
 export { ticketCreatedSchema } from "./functions/handle-support-ticket.ts";
 export { recordUsage } from "./record/usage.ts";
 export { recordEvaluation } from "./record/evaluation.ts";
 export type { RunRef } from "./record/run.ts";
+export { forgetRun } from "./record/forget.ts";
 
 /** Builds Tally's functions: the three deferred side effects and the example agent that defers them. */
 export function createFunctions(inngest: TallyInngest, deps: Deps) {

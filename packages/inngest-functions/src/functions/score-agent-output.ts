@@ -3,7 +3,8 @@ import { createDefer } from "inngest/experimental";
 import { DEFAULT_CRITERIA, scorePayloadSchema } from "@tally/shared";
 import type { TallyInngest } from "../client.ts";
 import type { Deps } from "../deps.ts";
-import { judge, SCALE } from "../judge/judge.ts";
+import { judge, type JudgeResult, SCALE } from "../judge/judge.ts";
+import { simulatedJudge } from "../judge/simulated.ts";
 import { recordEvaluation } from "../record/evaluation.ts";
 import { runContext } from "./context.ts";
 
@@ -23,7 +24,11 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
         throw new NonRetriableError("the LLM judge is not configured: set JUDGE_BASE_URL and JUDGE_MODEL");
       }
       const criteria = data.criteria ?? DEFAULT_CRITERIA;
-      const result = await ctx.step.run("judge", () => judge(judgeConfig, criteria, data.response, data.input));
+      const result = await ctx.step.run("judge", async (): Promise<JudgeResult> =>
+        judgeConfig === "simulated"
+          ? simulatedJudge(criteria, data.response)
+          : judge(judgeConfig, criteria, data.response, data.input),
+      );
 
       const recorded = await ctx.step.run("record-evaluation", () => {
         const { run, key } = runContext(deps, ctx, data);
@@ -32,7 +37,7 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
           deferredRunId: ctx.runId,
           model: data.model,
           judgeModel: result.judgeModel,
-          judgeProvider: judgeConfig.provider,
+          judgeProvider: judgeConfig === "simulated" ? undefined : judgeConfig.provider,
           rubricVersion: result.rubricVersion,
           judgeCalls: result.calls,
           judgeUsage: result.usage,

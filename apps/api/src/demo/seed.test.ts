@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { recordUsage } from "@tally/inngest-functions";
+import { connect, type Db } from "@tally/shared/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CUSTOMERS, NEAR_BUDGET_CUSTOMER, PRICE_OVERRIDE, VERSION_CHANGE_DAY } from "./scenario.ts";
+import { clearDemo, hasDemoData, seedDemo } from "./seed.ts";
+
+const NOW = Date.UTC(2026, 10, 20, 15, 30);
+const DAY = 86_400_000;
+
+async function totals(db: Db) {
+  const q = (sql: string) => db.executeQuery<{ v: number }>({ sql, parameters: [], query: { kind: "SelectQueryNode" } } as never);
+  const one = async (sql: string) => Number((await q(sql)).rows[0]?.v ?? 0);
+  return {
+    runs: await one("select count(*) v from runs"),
+    rollupRuns: await one("select coalesce(sum(runs), 0) v from rollup_runs_15m"),
+    scores: await one("select count(*) v from scores"),
+    rollupScores: await one("select coalesce(sum(n), 0) v from rollup_scores_15m"),
+    cost: await one("select coalesce(sum(cost_micros), 0) v from usage_costs"),
+    rollupCost: await one("select coalesce(sum(cost_micros), 0) v from rollup_usage_15m"),
+    lines: await one("select count(*) v from usage_costs"),
+    rollupCalls: await one("select coalesce(sum(calls), 0) v from rollup_usage_15m"),
+  };
+}
+
+describe("demo data", () => {
+  let dir: string;
+  let db: Db;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tally-demo-"));
+    db = await connect({ url: join(dir, "demo.db") });
+    await seedDemo(db, { now: NOW, runsPerDay: 12 });
+  });
+  afterAll(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes a 90-day history whose rollups equal its raw rows", async () => {
+    const t = await totals(db);
+    expect(t.runs).toBeGreaterThan(700);
+    expect(t.rollupRuns).toBe(t.runs);
+    expect(t.rollupScores).toBe(t.scores);
+    expect(t.rollupCost).toBe(t.cost);
+    expect(t.rollupCalls).toBe(t.lines);
+    const span = await db.selectFrom("runs").select((e) => [e.fn.min<number>("occurred_at").as("first"), e.fn.max<number>("occurred_at").as("last")]).executeTakeFirstOrThrow();
+    expect(NOW - span.first).toBeGreaterThan(89 * DAY);
+    expect(span.last).toBeLessThan(NOW);
+    expect(await hasDemoData(db)).toBe(true);
+  });
+
+  it("seeding again adds nothing", async () => {
+    const before = await totals(db);
+    await seedDemo(db, { now: NOW + 3_600_000, runsPerDay: 12 });
+    expect(await totals(db)).toEqual(before);
+    expect(await db.selectFrom("customers").select("id").execute()).toHaveLength(CUSTOMERS.length);
+  });
+
+  it("tells the story: an unpriced model, a regression, a price override, a customer near budget, judge costs", async () => {
+    const unpriced = await db.selectFrom("usage_costs").select("model").distinct().where("cost_micros", "is", null).execute();
+    expect(unpriced).toEqual([{ model: "acme-support-ft-v2" }]);
+
+    const accuracy = (model: string, after: boolean) =>
+      db.selectFrom("scores").select((e) => e.fn.avg<number>("raw_value").as("m")).where("name", "=", "accuracy").where("model", "=", model)
+        .where("occurred_at", after ? ">=" : "<", NOW - VERSION_CHANGE_DAY * DAY).executeTakeFirstOrThrow();
+    const newModel = (await accuracy("gpt-4.1-mini", true)).m;
+    const oldModel = (await accuracy("gpt-4o-mini", false)).m;
+    expect(newModel).toBeLessThan(oldModel - 0.4);
+
+    const sources = await db.selectFrom("usage_costs").select("price_source").distinct().where("model", "=", PRICE_OVERRIDE.model).execute();
+    expect(sources.map((s) => s.price_source.split(":")[0]).sort()).toEqual(["genai-prices", "override"]);
+
+    const monthStart = Date.UTC(2026, 10, 1);
+    const mtd = await db.selectFrom("usage_costs").select((e) => e.fn.sum<number>("cost_micros").as("s"))
+      .where("customer_id", "=", NEAR_BUDGET_CUSTOMER).where("occurred_at", ">=", monthStart).executeTakeFirstOrThrow();
+    const customer = await db.selectFrom("customers").selectAll().where("id", "=", NEAR_BUDGET_CUSTOMER).executeTakeFirstOrThrow();
+    const used = Number(mtd.s) / customer.monthly_budget_micros!;
+    expect(used).toBeGreaterThan(0.9);
+    expect(used).toBeLessThan(1);
+
+    const judge = await db.selectFrom("usage_costs").select((e) => e.fn.sum<number>("cost_micros").as("s")).where("kind", "=", "judge").executeTakeFirstOrThrow();
+    expect(Number(judge.s)).toBeGreaterThan(0);
+  });
+
+  it("clearing removes the demo and keeps real data and its rollups", async () => {
+    await recordUsage(db, { runId: "real-run-1", functionSlug: "my-app-agent", customerId: "real-co", model: "gpt-4o", occurredAt: NOW - DAY, now: NOW }, {
+      key: "real-1", deferredRunId: "real-1", kind: "agent", model: "gpt-4o",
+      usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
+    });
+    const { runs } = await clearDemo(db);
+    expect(runs).toBeGreaterThan(700);
+    expect(await hasDemoData(db)).toBe(false);
+    const t = await totals(db);
+    expect(t).toMatchObject({ runs: 1, rollupRuns: 1, scores: 0, rollupScores: 0, lines: 1, rollupCalls: 1 });
+    expect(t.rollupCost).toBe(t.cost);
+    expect(await db.selectFrom("rollup_score_bins_15m").select("n").execute()).toEqual([]);
+    expect(await db.selectFrom("customers").select("id").execute()).toEqual([]);
+    expect(await db.selectFrom("model_prices").select("model").execute()).toEqual([]);
+  });
+});

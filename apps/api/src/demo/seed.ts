@@ -1,0 +1,191 @@
+import { type Db } from "@tally/shared/db";
+import { forgetRun, recordEvaluation, recordUsage, rubricVersion, type RunRef } from "@tally/inngest-functions";
+import { DEFAULT_CRITERIA } from "@tally/shared";
+import { upsertCustomer } from "../queries/customers.ts";
+import { upsertPrice } from "../queries/prices.ts";
+import {
+  AGENTS, CRITERIA, CUSTOMERS, DEMO_DAYS, DEMO_PREFIX, type DemoModel, JUDGE_MODEL, MODELS, NEAR_BUDGET_CUSTOMER,
+  PLANS, PRICE_OVERRIDE, VERSION_CHANGE_DAY,
+} from "./scenario.ts";
+
+const DAY = 86_400_000;
+const BATCH = 400;
+
+export interface SeedOptions {
+  now: number;
+  /** Average runs per weekday (default 140: about 11k runs over 90 days). */
+  runsPerDay?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Deterministic PRNG (mulberry32): the same demo every time, so a second seed finds every key and adds nothing. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const pick = <T>(items: readonly T[], weight: (t: T) => number): T => {
+    const total = items.reduce((s, t) => s + weight(t), 0);
+    let r = next() * total;
+    for (const t of items) if ((r -= weight(t)) < 0) return t;
+    return items[items.length - 1]!;
+  };
+  return { next, normal, pick };
+}
+
+interface PlannedRun {
+  index: number;
+  at: number;
+  daysAgo: number;
+}
+
+/** Every run's time, drawn first so the total is known for the progress bar. */
+function plan(now: number, runsPerDay: number, rng: ReturnType<typeof prng>): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  const start = Math.floor(now / DAY) * DAY - DEMO_DAYS * DAY;
+  for (let d = 0; d <= DEMO_DAYS; d++) {
+    const dayStart = start + d * DAY;
+    const weekday = new Date(dayStart).getUTCDay();
+    const weekend = weekday === 0 || weekday === 6 ? 0.45 : 1;
+    const growth = 0.7 + 0.6 * (d / DEMO_DAYS);
+    const count = Math.round(runsPerDay * weekend * growth * (0.85 + 0.3 * rng.next()));
+    for (let k = 0; k < count; k++) {
+      // Busier in working hours (UTC 8–20).
+      const hour = rng.next() < 0.75 ? 8 + rng.next() * 12 : rng.next() * 24;
+      const at = Math.floor(dayStart + hour * 3_600_000);
+      if (at < now) runs.push({ index: runs.length, at, daysAgo: (now - at) / DAY });
+    }
+  }
+  return runs;
+}
+
+function judgeScore(rng: ReturnType<typeof prng>, m: DemoModel, criterion: string, afterChange: boolean): number {
+  const mean = criterion === "accuracy" && afterChange ? m.quality[1] : m.quality[0];
+  const tone = criterion === "tone" ? 0.2 : 0;
+  return Math.min(5, Math.max(1, Math.round(mean + tone + rng.normal() * 0.7)));
+}
+
+/**
+ * Writes a realistic 90-day history through the same recording code the deferred functions use. Every
+ * key is deterministic, so seeding twice adds nothing.
+ */
+export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: number }> {
+  const rng = prng(20261122);
+  await upsertPrice(
+    db,
+    { ...PRICE_OVERRIDE, effectiveFrom: Math.floor(opts.now / DAY) * DAY - PRICE_OVERRIDE.daysAgo * DAY },
+    opts.now,
+  );
+  const planned = plan(opts.now, opts.runsPerDay ?? 140, rng);
+  const rubric = rubricVersion(DEFAULT_CRITERIA);
+  for (let i = 0; i < planned.length; i += BATCH) {
+    await db.transaction().execute(async (trx) => {
+      for (const p of planned.slice(i, i + BATCH)) {
+        const afterChange = p.daysAgo <= VERSION_CHANGE_DAY;
+        const m = rng.pick(MODELS, (x) => x.share[afterChange ? 1 : 0]);
+        const customer = rng.pick(CUSTOMERS, (c) => PLANS[c.plan].weight);
+        const agent = rng.pick(AGENTS, (a) => a.share);
+        const runId = `${DEMO_PREFIX}run-${String(p.index).padStart(6, "0")}`;
+        const run: RunRef = {
+          runId, functionSlug: agent.slug, model: m.model, customerId: customer.id, ticketId: `T-${10_000 + p.index}`,
+          tags: { demo: "true", channel: rng.next() < 0.6 ? "email" : "chat" }, occurredAt: p.at, now: p.at + 4_000,
+        };
+        const prompt = Math.round(m.promptTokens * (0.5 + rng.next()));
+        const completion = Math.round(m.completionTokens * (0.5 + rng.next()));
+        await recordUsage(trx, run, {
+          key: `${runId}:costs`, deferredRunId: `${runId}-track-ai-costs`, kind: "agent", model: m.model, provider: m.provider,
+          usage: {
+            input_tokens: prompt, output_tokens: completion, cache_read_tokens: Math.floor(prompt * m.cacheShare * rng.next()),
+            cache_write_tokens: 0, reasoning_tokens: 0,
+          },
+        });
+        const garbage = rng.next() < 0.01;
+        await recordEvaluation(trx, run, {
+          key: `${runId}:score`, deferredRunId: `${runId}-score-agent-output`, model: m.model, judgeModel: JUDGE_MODEL,
+          judgeProvider: "openai", rubricVersion: rubric, judgeCalls: garbage ? 3 : 1,
+          judgeUsage: {
+            input_tokens: (garbage ? 3 : 1) * (650 + completion), output_tokens: (garbage ? 3 : 1) * 140,
+            cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0,
+          },
+          outcome: garbage
+            ? { ok: false, error: "judge verdict invalid after 3 calls: not valid JSON", rawOutput: "Overall the reply looks fine to me!" }
+            : {
+                ok: true,
+                scores: CRITERIA.map((name) => {
+                  const raw = judgeScore(rng, m, name, afterChange);
+                  return { name, rawValue: raw, scaleMin: 1, scaleMax: 5, rationale: rationale(name, raw) };
+                }),
+              },
+        });
+      }
+    });
+    opts.onProgress?.(Math.min(i + BATCH, planned.length), planned.length);
+  }
+  await seedCustomers(db, opts.now);
+  return { runs: planned.length };
+}
+
+async function seedCustomers(db: Db, now: number): Promise<void> {
+  const monthStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
+  const mtd = await db
+    .selectFrom("usage_costs")
+    .select((eb) => eb.fn.sum<number>("cost_micros").as("spend"))
+    .where("customer_id", "=", NEAR_BUDGET_CUSTOMER)
+    .where("occurred_at", ">=", monthStart)
+    .executeTakeFirst();
+  for (const c of CUSTOMERS) {
+    const budget = c.id === NEAR_BUDGET_CUSTOMER
+      ? Math.max(10_000, Math.round(Number(mtd?.spend ?? 0) / 0.93))
+      : PLANS[c.plan].budgetUsd * 1_000_000;
+    await upsertCustomer(db, { id: c.id, name: c.name, monthlyBudgetMicros: budget }, now);
+  }
+}
+
+function rationale(criterion: string, score: number): string {
+  const tone = score >= 4 ? "clearly meets" : score === 3 ? "partly meets" : "falls short of";
+  return `The reply ${tone} the ${criterion} bar: ${score >= 4 ? "specific, correct next steps" : "vague or partly incorrect steps"}.`;
+}
+
+/** A database with no runs at all: a first start. */
+export async function isEmpty(db: Db): Promise<boolean> {
+  return (await db.selectFrom("runs").select("run_id").limit(1).executeTakeFirst()) === undefined;
+}
+
+/** True when any demo run is present (a prefix range on the primary key). */
+export async function hasDemoData(db: Db): Promise<boolean> {
+  const row = await db
+    .selectFrom("runs")
+    .select("run_id")
+    .where("run_id", ">=", DEMO_PREFIX)
+    .where("run_id", "<", `${DEMO_PREFIX.slice(0, -1)}.`)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Removes every demo run (and its rollup counts), the demo customers and the demo price override. */
+export async function clearDemo(db: Db): Promise<{ runs: number }> {
+  let removed = 0;
+  for (;;) {
+    const ids = await db.selectFrom("runs").select("run_id").where("run_id", ">=", DEMO_PREFIX)
+      .where("run_id", "<", `${DEMO_PREFIX.slice(0, -1)}.`).limit(BATCH).execute();
+    if (ids.length === 0) break;
+    await db.transaction().execute(async (trx) => {
+      for (const { run_id } of ids) if (await forgetRun(trx, run_id)) removed++;
+    });
+  }
+  await db.deleteFrom("customers").where("id", "in", CUSTOMERS.map((c) => c.id)).execute();
+  await db
+    .deleteFrom("model_prices")
+    .where("model", "=", PRICE_OVERRIDE.model)
+    .where("provider", "=", PRICE_OVERRIDE.provider)
+    .where("input_micros_per_mtok", "=", PRICE_OVERRIDE.inputMicrosPerMtok)
+    .where("output_micros_per_mtok", "=", PRICE_OVERRIDE.outputMicrosPerMtok)
+    .execute();
+  return { runs: removed };
+}

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// A newcomer's first `npm start`: the real server process, a fresh empty data directory, no API keys.
+describe("first start with an empty database", () => {
+  let dir: string;
+  let child: ChildProcess;
+  let base: string;
+  let output = "";
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tally-first-run-"));
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    base = `http://127.0.0.1:${port}`;
+    const env = { ...process.env, INNGEST_DEV: "1", PORT: String(port), DATABASE_URL: join(dir, "data", "tally.db") };
+    child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    await new Promise<void>((resolve, reject) => {
+      const onData = (b: Buffer) => {
+        output += b.toString();
+        if (output.includes("Tally listening")) resolve();
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+    });
+  }, 120_000);
+
+  afterAll(() => {
+    child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("seeds the demo history, showing progress", () => {
+    expect(output).toMatch(/Seeding demo data: 100%/);
+    expect(output).toMatch(/Seeded [\d,]+ demo runs \(remove them with: npm run demo:clear\)/);
+  });
+
+  it("answers overview.summary with spend, scores and unpriced usage", async () => {
+    const input = { from: Date.now() - 30 * 86_400_000, to: Date.now() };
+    const res = await fetch(`${base}/api/trpc/overview.summary?input=${encodeURIComponent(JSON.stringify(input))}`);
+    expect(res.status).toBe(200);
+    const { result } = (await res.json()) as { result: { data: { current: Record<string, any> } } };
+    const now = result.data.current;
+    expect(now.spendMicros.total).toBeGreaterThan(0);
+    expect(now.spendMicros.judge).toBeGreaterThan(0);
+    expect(now.runs).toBeGreaterThan(1000);
+    expect(now.scores.map((s: { name: string }) => s.name).sort()).toEqual(["accuracy", "helpfulness", "tone"]);
+    expect(now.unpricedCalls).toBeGreaterThan(0);
+
+    const byModel = await fetch(`${base}/api/trpc/spend.byModel?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const rows = ((await byModel.json()) as { result: { data: { rows: { model: string; spendMicros: number | null }[] } } }).result.data.rows;
+    expect(rows.filter((r) => r.spendMicros === null).map((r) => r.model)).toEqual(["acme-support-ft-v2"]);
+  });
+
+  it("serves the web app at the root", async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await res.text()).toMatch(/<div id="root">/);
+  });
+});

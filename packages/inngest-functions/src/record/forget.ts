@@ -1,0 +1,41 @@
+import type { Kysely } from "kysely";
+import { bucketOf, type Database } from "@tally/shared/db";
+import { bump } from "./rollup.ts";
+import { usageDeltas } from "./run.ts";
+import { bumpScore } from "./score-rollup.ts";
+import { inTransaction } from "./tx.ts";
+
+/**
+ * Removes a run and everything recorded for it, taking its counts back out of every rollup in the same
+ * transaction (used to remove demo data without disturbing real data recorded beside it).
+ */
+export async function forgetRun(db: Kysely<Database>, runId: string): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const run = await trx
+      .selectFrom("runs")
+      .select(["model", "customer_id", "function_slug", "occurred_at", "scored_at"])
+      .where("run_id", "=", runId)
+      .executeTakeFirst();
+    if (!run) return false;
+    const scores = await trx.selectFrom("scores").select(["model", "name", "value", "occurred_at"]).where("run_id", "=", runId).execute();
+    for (const s of scores) {
+      await bumpScore(trx, { occurredAt: s.occurred_at, model: s.model, customerId: run.customer_id, name: s.name, value: s.value }, -1);
+    }
+    const lines = await trx.selectFrom("usage_costs").selectAll().where("run_id", "=", runId).execute();
+    for (const line of lines) {
+      const deltas = Object.fromEntries(Object.entries(usageDeltas(line)).map(([k, v]) => [k, -v]));
+      await bump(trx, "rollup_usage_15m", { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, kind: line.kind }, deltas);
+    }
+    await bump(
+      trx,
+      "rollup_runs_15m",
+      { bucket: bucketOf(run.occurred_at), model: run.model, customer_id: run.customer_id, function_slug: run.function_slug },
+      { runs: -1, scored_runs: run.scored_at === null ? 0 : -1 },
+    );
+    for (const table of ["scores", "usage_costs", "evaluations", "notifications"] as const) {
+      await trx.deleteFrom(table).where("run_id", "=", runId).execute();
+    }
+    await trx.deleteFrom("runs").where("run_id", "=", runId).execute();
+    return true;
+  });
+}
