@@ -5,7 +5,8 @@ import { recordUsage } from "@tally/inngest-functions";
 import { connect, type Db } from "@tally/shared/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CUSTOMERS, NEAR_BUDGET_CUSTOMER, PRICE_OVERRIDE, VERSION_CHANGE_DAY } from "./scenario.ts";
-import { clearDemo, hasDemoData, seedDemo } from "./seed.ts";
+import { createCaller } from "../trpc/root.ts";
+import { clearDemo, seedDemo } from "./seed.ts";
 
 const NOW = Date.UTC(2026, 10, 20, 15, 30);
 const DAY = 86_400_000;
@@ -24,6 +25,9 @@ async function totals(db: Db) {
     rollupCalls: await one("select coalesce(sum(calls), 0) v from rollup_usage_15m"),
   };
 }
+
+/** What the dashboard asks to label demo data: the `system.status` procedure. */
+const status = (db: Db) => createCaller({ db, runUrlTemplate: "{runId}", now: () => NOW }).system.status();
 
 describe("demo data", () => {
   let dir: string;
@@ -48,7 +52,7 @@ describe("demo data", () => {
     const span = await db.selectFrom("runs").select((e) => [e.fn.min<number>("occurred_at").as("first"), e.fn.max<number>("occurred_at").as("last")]).executeTakeFirstOrThrow();
     expect(NOW - span.first).toBeGreaterThan(89 * DAY);
     expect(span.last).toBeLessThan(NOW);
-    expect(await hasDemoData(db)).toBe(true);
+    expect(await status(db)).toEqual({ demoData: true });
   });
 
   it("seeding again adds nothing", async () => {
@@ -91,7 +95,7 @@ describe("demo data", () => {
     });
     const { runs } = await clearDemo(db);
     expect(runs).toBeGreaterThan(700);
-    expect(await hasDemoData(db)).toBe(false);
+    expect(await status(db)).toEqual({ demoData: false });
     const t = await totals(db);
     expect(t).toMatchObject({ runs: 1, rollupRuns: 1, scores: 0, rollupScores: 0, lines: 1, rollupCalls: 1 });
     expect(t.rollupCost).toBe(t.cost);

@@ -6,6 +6,7 @@ import { pricesRouter } from "./routers/prices.ts";
 import { qualityRouter } from "./routers/quality.ts";
 import { runsRouter } from "./routers/runs.ts";
 import { spendRouter } from "./routers/spend.ts";
+import { systemRouter } from "./routers/system.ts";
 
 export const appRouter = createTRPCRouter({
   overview: overviewRouter,
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   runs: runsRouter,
   customers: customersRouter,
   prices: pricesRouter,
+  system: systemRouter,
 });
 
 export type AppRouter = typeof appRouter;

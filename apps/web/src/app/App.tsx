@@ -6,6 +6,7 @@ import { Skeleton } from "../components/States.tsx";
 import { filterQuery } from "../lib/filters.ts";
 import { matchPath, useLocation } from "../lib/router.ts";
 import { type TrpcClient, TRPCProvider } from "../lib/trpc.ts";
+import { DemoBanner } from "./DemoBanner.tsx";
 import { FilterBar } from "./FilterBar.tsx";
 import { OverviewPage } from "../features/overview/OverviewPage.tsx";
 
@@ -51,6 +52,7 @@ function Shell() {
           ))}
         </nav>
       </header>
+      <DemoBanner />
       {pathname !== "/settings" ? <FilterBar /> : null}
       <main>
         <Suspense fallback={<Skeleton height={300} label="loading page" />}>

@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useMemo, useSyncExternalStore } from "react";
 import { type BucketUnit, type Filters, type Window, browserTimeZone, parseFilters, pickBucket, resolveWindow, writeFilters } from "./filters.ts";
 import { navigate, useLocation } from "./router.ts";
 
@@ -14,11 +14,20 @@ export interface FilterState {
   setParams: (patch: Record<string, string | number | null>, opts?: { replace?: boolean }) => void;
 }
 
+/** A clock in whole minutes: preset windows ("last 7 days") slide forward as it ticks. */
+const minuteClock = {
+  subscribe: (onChange: () => void) => {
+    const timer = setInterval(onChange, 10_000);
+    return () => clearInterval(timer);
+  },
+  read: () => Math.ceil(Date.now() / 60_000),
+};
+
 /** The filters of the current URL, resolved against a clock that ticks once a minute. */
 export function useFilters(): FilterState {
   const loc = useLocation();
   const tz = browserTimeZone();
-  const minute = Math.ceil(Date.now() / 60_000);
+  const minute = useSyncExternalStore(minuteClock.subscribe, minuteClock.read);
   return useMemo(() => {
     const filters = parseFilters(loc.params, tz);
     const window = resolveWindow(filters, minute * 60_000);

@@ -11,7 +11,8 @@ import { CostLines } from "./CostLines.tsx";
 export default function RunDetailPage({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const { filters } = useFilters();
-  const q = useQuery({ ...trpc.runs.byId.queryOptions({ runId }), retry: (n, e) => !/no run/.test(String(e)) && n < 1 });
+  // No placeholder: another run's details must never show under this run's id.
+  const q = useQuery({ ...trpc.runs.byId.queryOptions({ runId }), placeholderData: undefined, retry: (n, e) => !/no run/.test(String(e)) && n < 1 });
   const back = hrefWith("/runs", filters);
 
   if (q.isPending) return <Skeleton height={400} label="loading run" />;
