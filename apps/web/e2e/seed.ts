@@ -1,5 +1,6 @@
 import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import type { Db } from "@tally/shared/db";
+import { mulberry32 as prng } from "@tally/shared";
 
 /**
  * Seeds a database through the real write path (recordUsage / recordEvaluation), so rollups and raw
@@ -15,17 +16,6 @@ export const SEED_CUSTOMERS = [
 ] as const;
 export const SEED_FUNCTIONS = ["handle-support-ticket", "summarize-thread"] as const;
 export const JUDGE_MODEL = "gpt-4o-mini";
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SeedSummary {
   runs: number;

@@ -3,3 +3,4 @@
 export * from "./schemas/payloads.ts";
 export { formatMicros, MICROS_PER_USD } from "./money.ts";
 export * from "./schemas/analytics.ts";
+export { mulberry32 } from "./random.ts";

@@ -1,6 +1,6 @@
 import { type Db } from "@tally/shared/db";
 import { forgetRun, recordEvaluation, recordUsage, rubricVersion, type RunRef } from "@tally/inngest-functions";
-import { DEFAULT_CRITERIA } from "@tally/shared";
+import { DEFAULT_CRITERIA, mulberry32 } from "@tally/shared";
 import { upsertCustomer } from "../queries/customers.ts";
 import { upsertPrice } from "../queries/prices.ts";
 import {
@@ -20,14 +20,7 @@ export interface SeedOptions {
 
 /** Deterministic PRNG (mulberry32): the same demo every time, so a second seed finds every key and adds nothing. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   const pick = <T>(items: readonly T[], weight: (t: T) => number): T => {
     const total = items.reduce((s, t) => s + weight(t), 0);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import { connect, type Db } from "@tally/shared/db";
 import { createCaller } from "../trpc/root.ts";
+import { mulberry32 as rng } from "@tally/shared";
 
 export const RUN_URL = "https://inngest.test/run/{runId}";
 export const NOW = Date.UTC(2026, 5, 1);
@@ -117,18 +118,6 @@ export function agentCost(r: RunSpec): number | null {
 }
 export function judgeCost(r: RunSpec): number | null {
   return r.judge ? r.judge.in * PRICE[JUDGE].in + r.judge.out * PRICE[JUDGE].out : null;
-}
-
-/** Deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A fixture of runs over `days` days from `start`, across models, customers and score names. */

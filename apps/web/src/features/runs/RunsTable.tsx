@@ -4,19 +4,9 @@ import type { Filters } from "../../lib/filters.ts";
 import { hrefWith } from "../../lib/filters.ts";
 import { customerLabel, dateTime, money, score } from "../../lib/format.ts";
 import { navigate } from "../../lib/router.ts";
+import type { RouterOutputs } from "../../lib/trpc.ts";
 
-export interface RunRow {
-  runId: string;
-  functionSlug: string;
-  model: string;
-  customerId: string;
-  occurredAt: number;
-  scores: { name: string; value: number }[];
-  costMicros: number | null;
-  agentCostMicros: number | null;
-  judgeCostMicros: number | null;
-  unpricedCalls: number;
-}
+export type RunRow = RouterOutputs["runs"]["list"]["items"][number];
 
 export function RunsTable({ rows, filters }: { rows: RunRow[]; filters: Filters }) {
   const open = (id: string) => (e: MouseEvent) => {

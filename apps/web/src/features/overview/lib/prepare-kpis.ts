@@ -1,14 +1,8 @@
 /** Overview KPI cards from the summary of the window and of the previous period. Pure. */
+import type { RouterOutputs } from "../../../lib/trpc.ts";
 
-export interface PeriodInput {
-  spendMicros: { total: number; agent: number; judge: number };
-  runs: number;
-  scoredRuns: number;
-  costPerRunMicros: number | null;
-  unpricedCalls: number;
-  unpricedTokens: number;
-  scores: { name: string; mean: number; n: number }[];
-}
+/** One period of `overview.summary` (its window aside). */
+export type PeriodInput = Omit<RouterOutputs["overview"]["summary"]["current"], "window">;
 
 export type KpiFormat = "money" | "count" | "score";
 
