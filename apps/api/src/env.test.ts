@@ -13,6 +13,13 @@ describe("readEnv", () => {
     expect(env).toMatchObject({ isDev: true, PORT: 3000, DATABASE_URL: "./data/tally.db" });
   });
 
+  it("takes a relative database path from where npm was run, not from the workspace", () => {
+    expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me/tally" }).DATABASE_URL).toBe("/home/me/tally/data/tally.db");
+    expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: "/var/lib/t.db" }).DATABASE_URL).toBe("/var/lib/t.db");
+    expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: ":memory:" }).DATABASE_URL).toBe(":memory:");
+    expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: "sqlite:x.db" }).DATABASE_URL).toBe("sqlite:x.db");
+  });
+
   it("names every bad variable at once", () => {
     expect(() => readEnv({ INNGEST_DEV: "1", PORT: "http", JUDGE_BASE_URL: "http://x/v1" })).toThrow(
       /PORT: [^\n]+\n {2}JUDGE_MODEL: required when JUDGE_BASE_URL is set/,

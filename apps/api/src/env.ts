@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
@@ -53,5 +54,14 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   if (!parsed.success || problems.length > 0) {
     throw new Error(`invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   }
-  return { ...parsed.data, isDev: isDev(parsed.data) };
+  return { ...parsed.data, DATABASE_URL: fromInvocationDir(parsed.data.DATABASE_URL, source.INIT_CWD), isDev: isDev(parsed.data) };
+}
+
+/**
+ * A relative SQLite path is taken from where the user ran npm (`INIT_CWD`), not from the workspace npm and
+ * turbo switch into, so `npm start` at the root uses `./data/tally.db` there.
+ */
+function fromInvocationDir(url: string, invokedIn: string | undefined): string {
+  if (!invokedIn || url === ":memory:" || /^[a-z]+:/i.test(url) || isAbsolute(url)) return url;
+  return resolve(invokedIn, url);
 }
