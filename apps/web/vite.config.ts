@@ -13,10 +13,5 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     target: "es2022",
-    rolldownOptions: {
-      // @tally/shared's root export is pure (schemas, formatting) but does not declare `sideEffects: false`;
-      // saying so here lets the bundle keep `formatMicros` without every zod schema behind it.
-      treeshake: { moduleSideEffects: (id: string) => !/[\\/]packages[\\/]shared[\\/]src[\\/]/.test(id) },
-    },
   },
 });
