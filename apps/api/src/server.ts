@@ -20,7 +20,10 @@ export function createHttpServer(app: App): Server {
         .execute()
         .then(
           () => json(res, 200, { ok: true }),
-          (e: unknown) => json(res, 503, { ok: false, error: String(e) }),
+          (e: unknown) => {
+            console.error("healthz: database check failed:", e); // details stay in the log, not the answer
+            json(res, 503, { ok: false, error: "database unavailable" });
+          },
         );
       return;
     }

@@ -1,4 +1,5 @@
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, type Stats, statSync } from "node:fs";
+import { pipeline } from "node:stream";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,33 +42,37 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, root: str
   const file = resolve(join(base, normalize(path)));
   if (file !== base && !file.startsWith(base + sep)) return text(res, 403, "forbidden");
 
-  if (isFile(file)) {
+  const asset = fileStat(file);
+  if (asset) {
     const immutable = path.startsWith("/assets/");
-    return send(req, res, file, immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    return send(req, res, file, asset, immutable ? "public, max-age=31536000, immutable" : "no-cache");
   }
   // A missing asset is a 404, not the app shell (a stale hashed file must not parse HTML as JS).
   if (path.startsWith("/assets/") || extname(path) !== "") return text(res, 404, "not found");
   const index = join(base, "index.html");
-  if (!isFile(index)) {
-    return text(res, 503, "the web app is not built: run `npm run build -w @tally/web`");
-  }
-  send(req, res, index, "no-cache");
+  const shell = fileStat(index);
+  if (!shell) return text(res, 503, "the web app is not built: run `npm run build -w @tally/web`");
+  send(req, res, index, shell, "no-cache");
 }
 
-function isFile(p: string): boolean {
-  return existsSync(p) && statSync(p).isFile();
+/** The file's stats, or null when it is missing or not a regular file (one stat: no check-then-use race). */
+function fileStat(p: string): Stats | null {
+  const st = statSync(p, { throwIfNoEntry: false });
+  return st?.isFile() ? st : null;
 }
 
-function send(req: IncomingMessage, res: ServerResponse, file: string, cache: string): void {
+function send(req: IncomingMessage, res: ServerResponse, file: string, st: Stats, cache: string): void {
   const type = TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
   res.writeHead(200, {
     "content-type": type,
-    "content-length": statSync(file).size,
+    "content-length": st.size,
     "cache-control": cache,
     "x-content-type-options": "nosniff",
   });
   if (req.method === "HEAD") return void res.end();
-  createReadStream(file).pipe(res);
+  // pipeline closes the file when the client goes away, and a read error (the build replaced the file)
+  // ends this response instead of the process.
+  pipeline(createReadStream(file), res, () => {});
 }
 
 function text(res: ServerResponse, status: number, body: string, json = false): void {

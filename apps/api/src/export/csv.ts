@@ -24,7 +24,21 @@ export function usd(micros: number | null): string | null {
   return `${sign}${Math.floor(a / 1e6)}.${String(a % 1e6).padStart(6, "0")}`;
 }
 
-/** Writes with backpressure: waits for `drain` when the socket's buffer is full. */
+/** The client went away mid-download: stop reading pages, nothing to answer. */
+export class ClientGone extends Error {}
+
+/**
+ * Writes with backpressure: waits for `drain` when the socket's buffer is full, and throws `ClientGone`
+ * once the client has closed the connection, so an aborted download stops instead of waiting forever.
+ */
 export async function write(res: ServerResponse, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+  if (res.destroyed) throw new ClientGone("the client closed the download");
+  if (res.write(chunk)) return;
+  const settled = new AbortController();
+  try {
+    await Promise.race([once(res, "drain", { signal: settled.signal }), once(res, "close", { signal: settled.signal })]);
+  } finally {
+    settled.abort(); // detach the listener that lost the race
+  }
+  if (res.destroyed) throw new ClientGone("the client closed the download");
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
 import type { App } from "../app.ts";
 import { InvalidCursorError } from "../queries/common.ts";
+import { ClientGone } from "./csv.ts";
 import { exportRuns, exportSpendByCustomer, exportSpendByModel } from "./tables.ts";
 
 const TABLES = {
@@ -52,7 +53,7 @@ export async function handleExport(app: Pick<App, "db">, req: IncomingMessage, r
     res.end();
   } catch (e) {
     if (e instanceof InvalidCursorError) res.end();
-    else res.destroy(e instanceof Error ? e : new Error(String(e)));
+    else if (!(e instanceof ClientGone)) res.destroy(e instanceof Error ? e : new Error(String(e)));
   }
 }
 

@@ -12,9 +12,8 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
   let cursor: string | undefined;
   do {
     const page = await getSpendByCustomer(db, { ...f, limit: PAGE, cursor });
-    for (const r of page.rows) {
-      await write(res, csvLine([r.customerId, r.name, usd(r.spendMicros), r.spendMicros, r.agentSpendMicros, r.judgeSpendMicros, r.runs, round(r.costPerRunMicros), r.unpricedCalls, r.share, r.budgetMicros]));
-    }
+    const rows = page.rows.map((r) => csvLine([r.customerId, r.name, usd(r.spendMicros), r.spendMicros, r.agentSpendMicros, r.judgeSpendMicros, r.runs, round(r.costPerRunMicros), r.unpricedCalls, r.share, r.budgetMicros]));
+    if (rows.length > 0) await write(res, rows.join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
@@ -24,9 +23,8 @@ export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendBy
   let cursor: string | undefined;
   do {
     const page = await getSpendByModel(db, { ...f, limit: PAGE, cursor });
-    for (const r of page.rows) {
-      await write(res, csvLine([r.model, usd(r.spendMicros), r.spendMicros, r.agentSpendMicros, r.judgeSpendMicros, r.runs, round(r.costPerRunMicros), r.unpricedCalls, r.share]));
-    }
+    const rows = page.rows.map((r) => csvLine([r.model, usd(r.spendMicros), r.spendMicros, r.agentSpendMicros, r.judgeSpendMicros, r.runs, round(r.costPerRunMicros), r.unpricedCalls, r.share]));
+    if (rows.length > 0) await write(res, rows.join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
@@ -46,7 +44,7 @@ export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput):
     }
     if (chunk) await write(res, chunk);
     const last = rows[rows.length - 1];
-    if (rows.length < PAGE || !last || res.destroyed) return;
+    if (rows.length < PAGE || !last) return;
     after = { t: last.occurred_at, id: last.run_id };
   }
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { bucketOf, type Database } from "@tally/shared/db";
 import { bump } from "./rollup.ts";
-import { usageDeltas } from "./run.ts";
+import { negate, usageDeltas } from "./run.ts";
 import { bumpScore } from "./score-rollup.ts";
 import { inTransaction } from "./tx.ts";
 
@@ -23,8 +23,7 @@ export async function forgetRun(db: Kysely<Database>, runId: string): Promise<bo
     }
     const lines = await trx.selectFrom("usage_costs").selectAll().where("run_id", "=", runId).execute();
     for (const line of lines) {
-      const deltas = Object.fromEntries(Object.entries(usageDeltas(line)).map(([k, v]) => [k, -v]));
-      await bump(trx, "rollup_usage_15m", { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, kind: line.kind }, deltas);
+      await bump(trx, "rollup_usage_15m", { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, kind: line.kind }, negate(usageDeltas(line)));
     }
     await bump(
       trx,

@@ -162,6 +162,6 @@ export function usageDeltas(line: {
   };
 }
 
-function negate(d: Record<string, number>): Record<string, number> {
+export function negate(d: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, -v]));
 }
