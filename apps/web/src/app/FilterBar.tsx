@@ -75,7 +75,7 @@ export function FilterBar() {
           The function filter applies to Runs; charts and totals cover every function.
         </span>
       ) : null}
-      {filters.model || filters.customer || filters.fn ? (
+      {filters.model !== null || filters.customer !== null || filters.fn ? (
         <button type="button" onClick={() => setFilters({ model: null, customer: null, fn: null })}>
           Clear filters
         </button>

@@ -10,19 +10,26 @@ describe("URL filter state", () => {
 
   it("round-trips every filter through the query string", () => {
     const f = { range: "custom" as const, from: 1000, to: 5000, tz: "Asia/Kolkata", model: "gpt-4o", customer: "acme", fn: "handle-ticket" };
-    const qs = writeFilters(f, undefined, TZ).toString();
+    const qs = writeFilters(f).toString();
     expect(qs).toBe("range=custom&from=1000&to=5000&tz=Asia%2FKolkata&model=gpt-4o&customer=acme&fn=handle-ticket");
     expect(parseFilters(qs, TZ)).toEqual(f);
   });
 
-  it("omits defaults so links stay short", () => {
-    expect(writeFilters(parseFilters("range=7d", TZ), undefined, TZ).toString()).toBe("");
-    expect(writeFilters(parseFilters("range=30d", TZ), undefined, TZ).toString()).toBe("range=30d");
+  it("omits the default range, and always writes the zone so a shared link shows the sender's days", () => {
+    expect(writeFilters(parseFilters("range=7d", TZ)).toString()).toBe("tz=Europe%2FParis");
+    expect(writeFilters(parseFilters("range=30d", TZ)).toString()).toBe("range=30d&tz=Europe%2FParis");
+  });
+
+  it("keeps the unattributed customer and the unknown model as filters", () => {
+    const f = parseFilters("customer=&model=", TZ);
+    expect(f).toMatchObject({ customer: "", model: "" });
+    expect(writeFilters(f).toString()).toBe("tz=Europe%2FParis&model=&customer=");
+    expect(parseFilters("customer=%20", TZ).customer).toBeNull();
   });
 
   it("keeps page parameters and replaces filter ones", () => {
     const base = new URLSearchParams("page=3&sort=spend&model=old");
-    const out = writeFilters({ ...parseFilters("", TZ), model: "new" }, base, TZ);
+    const out = writeFilters({ ...parseFilters("", TZ), model: "new" }, base);
     expect(out.get("page")).toBe("3");
     expect(out.get("sort")).toBe("spend");
     expect(out.getAll("model")).toEqual(["new"]);
@@ -46,9 +53,9 @@ describe("URL filter state", () => {
 
   it("narrows to a bucket and builds drill-down links that keep the filters", () => {
     const f = { ...parseFilters("customer=acme&tz=UTC", TZ), model: "m1" };
-    const href = hrefWith("/runs", narrowTo(f, 100, 200), { score: "accuracy", page: null }, TZ);
+    const href = hrefWith("/runs", narrowTo(f, 100, 200), { score: "accuracy", page: null });
     expect(href).toBe("/runs?score=accuracy&range=custom&from=100&to=200&tz=UTC&model=m1&customer=acme");
-    expect(filterQuery("?page=2&model=m1&q=x", TZ)).toBe("?model=m1");
+    expect(filterQuery("?page=2&model=m1&q=x", TZ)).toBe("?tz=Europe%2FParis&model=m1");
   });
 });
 

@@ -73,6 +73,11 @@ function textParam(v: string | null): string | null {
   return t === "" ? null : t.slice(0, 200);
 }
 
+/** A model or customer filter: present and empty selects the "unknown model" / "unattributed" group. */
+function dimensionParam(p: URLSearchParams, key: string): string | null {
+  return p.get(key) === "" ? "" : textParam(p.get(key));
+}
+
 /** Reads filters from a query string, falling back to defaults for anything missing or invalid. */
 export function parseFilters(search: URLSearchParams | string, defaultTz: string = browserTimeZone()): Filters {
   const p = typeof search === "string" ? new URLSearchParams(search) : search;
@@ -89,18 +94,17 @@ export function parseFilters(search: URLSearchParams | string, defaultTz: string
     from: range === "custom" ? from : null,
     to: range === "custom" ? to : null,
     tz,
-    model: textParam(p.get("model")),
-    customer: textParam(p.get("customer")),
+    model: dimensionParam(p, "model"),
+    customer: dimensionParam(p, "customer"),
     fn: textParam(p.get("fn")),
   };
 }
 
 /**
  * Writes filters into `base` (page parameters are kept), omitting defaults so links stay short.
- * The time zone is always written when it differs from the viewer's default, so a shared link shows
- * the same days to everyone.
+ * The time zone is always written, so a shared link shows the sender's days to everyone.
  */
-export function writeFilters(f: Filters, base: URLSearchParams = new URLSearchParams(), defaultTz = browserTimeZone()): URLSearchParams {
+export function writeFilters(f: Filters, base: URLSearchParams = new URLSearchParams()): URLSearchParams {
   const p = new URLSearchParams(base);
   for (const k of FILTER_KEYS) p.delete(k);
   if (f.range === "custom" && f.from !== null && f.to !== null) {
@@ -110,9 +114,9 @@ export function writeFilters(f: Filters, base: URLSearchParams = new URLSearchPa
   } else if (f.range !== DEFAULT_RANGE && f.range !== "custom") {
     p.set("range", f.range);
   }
-  if (f.tz !== defaultTz) p.set("tz", f.tz);
-  if (f.model) p.set("model", f.model);
-  if (f.customer) p.set("customer", f.customer);
+  p.set("tz", f.tz);
+  if (f.model !== null) p.set("model", f.model);
+  if (f.customer !== null) p.set("customer", f.customer);
   if (f.fn) p.set("fn", f.fn);
   return p;
 }
@@ -142,16 +146,16 @@ export function narrowTo(f: Filters, from: number, to: number): Filters {
 }
 
 /** Builds `path?query` with the filters and the given page parameters (null/'' values dropped). */
-export function hrefWith(path: string, f: Filters, page: Record<string, string | number | null | undefined> = {}, defaultTz = browserTimeZone()): string {
+export function hrefWith(path: string, f: Filters, page: Record<string, string | number | null | undefined> = {}): string {
   const base = new URLSearchParams();
   for (const [k, v] of Object.entries(page)) if (v !== null && v !== undefined && v !== "") base.set(k, String(v));
-  const qs = writeFilters(f, base, defaultTz).toString();
+  const qs = writeFilters(f, base).toString();
   return qs ? `${path}?${qs}` : path;
 }
 
 /** Only the filter part of a query string, for links that change page but keep the filters. */
 export function filterQuery(search: string, defaultTz = browserTimeZone()): string {
-  const qs = writeFilters(parseFilters(search, defaultTz), new URLSearchParams(), defaultTz).toString();
+  const qs = writeFilters(parseFilters(search, defaultTz)).toString();
   return qs ? `?${qs}` : "";
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OTHER, prepareSeries, seriesKeyOf } from "./prepare-timeseries.ts";
+import { OTHER, prepareSeries } from "./prepare-timeseries.ts";
 
 const H = 3_600_000;
 const buckets = [0, 1, 2].map((i) => ({ start: i * H, end: (i + 1) * H }));
@@ -30,8 +30,6 @@ describe("prepareSeries", () => {
     ], 2);
     expect(p.series.map((s) => s.key)).toEqual(["a", OTHER]);
     expect(p.rows.map((r) => r.s1)).toEqual([3, null, null]);
-    expect(seriesKeyOf(p, "s0")).toBe("a");
-    expect(seriesKeyOf(p, "s1")).toBeNull();
   });
 
   it("drops series without any value and reports empty", () => {

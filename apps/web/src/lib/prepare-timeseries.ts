@@ -64,9 +64,3 @@ export function prepareSeries(buckets: readonly Bucket[], input: readonly InputS
   });
   return { rows, series, empty: withTotals.length === 0 };
 }
-
-/** The series behind a data key, for drill-down from a clicked bar or point. */
-export function seriesKeyOf(prepared: PreparedSeries, dataKey: string): string | null {
-  const s = prepared.series.find((x) => x.dataKey === dataKey);
-  return s && s.key !== OTHER ? s.key : null;
-}

@@ -32,7 +32,7 @@ export function useFilters(): FilterState {
     const filters = parseFilters(loc.params, tz);
     const window = resolveWindow(filters, minute * 60_000);
     const setFilters = (patch: Partial<Filters>) => {
-      const next = writeFilters({ ...filters, ...patch }, loc.params, tz);
+      const next = writeFilters({ ...filters, ...patch }, loc.params);
       next.delete("page"); // a new filter starts at the first page
       next.delete("pages");
       const qs = next.toString();

@@ -11,7 +11,7 @@ export interface StackedBarsProps {
   yTick: (v: number) => string;
   value: (v: number) => string;
   /** A click on a bar: the bucket row and the series key (null for "other"). */
-  onSelect?: (row: SeriesRow, seriesKey: string | null) => void;
+  onSelect?: (row: SeriesRow, seriesKey: string) => void;
   height?: number;
   ariaLabel: string;
 }
@@ -38,8 +38,9 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
               stackId="a"
               fill={s.key === OTHER ? "#9aa3ad" : color(s.key)}
               isAnimationActive={false}
-              cursor={onSelect ? "pointer" : undefined}
-              onClick={(item) => onSelect?.(item.payload as SeriesRow, s.key === OTHER ? null : s.key)}
+              // The folded "other" segment is several series at once: no single filter narrows to it.
+              cursor={onSelect && s.key !== OTHER ? "pointer" : undefined}
+              onClick={s.key === OTHER ? undefined : (item) => onSelect?.(item.payload as SeriesRow, s.key)}
             />
           ))}
         </BarChart>

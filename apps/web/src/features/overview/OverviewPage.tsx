@@ -77,7 +77,7 @@ export function OverviewPage() {
                   yTick={moneyAxis}
                   value={(v) => money(v)}
                   onSelect={(row, model) =>
-                    navigate(hrefWith("/runs", narrowTo({ ...filters, model: model ?? filters.model }, row.bucket, row.end)))
+                    navigate(hrefWith("/runs", narrowTo({ ...filters, model }, row.bucket, row.end)))
                   }
                 />
               ) : null

@@ -47,7 +47,7 @@ export default function RunsPage() {
           isEmpty={(d) => d.items.length === 0}
           empty={
             <EmptyState title="No runs match these filters.">
-              {filters.range === "custom" || filters.model || filters.customer || filters.fn || scoreName ? (
+              {filters.range === "custom" || filters.model !== null || filters.customer !== null || filters.fn || scoreName ? (
                 <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null })}>
                   Reset filters
                 </button>

@@ -30,7 +30,10 @@ export default function SpendPage() {
   const customers = useQuery(trpc.customers.list.queryOptions());
 
   const state = parseTableState(params);
-  const monthSpend = useMemo(() => (byCustomerMonth.data ? new Map(byCustomerMonth.data.rows.map((r) => [r.customerId, r.spendMicros ?? 0])) : null), [byCustomerMonth.data]);
+  const monthSpend = useMemo(() => {
+    const d = byCustomerMonth.data;
+    return d ? { spend: new Map(d.rows.map((r) => [r.customerId, r.spendMicros])), complete: d.nextCursor === null } : null;
+  }, [byCustomerMonth.data]);
   const table = useMemo(() => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, monthSpend, state) : null), [byCustomer.data, monthSpend, state.q, state.sort, state.dir, state.page]);
   const names = useMemo(() => new Map((customers.data ?? []).map((c) => [c.id, c.name])), [customers.data]);
   const chart = useMemo(() => (series.data ? prepareSeries(series.data.buckets, series.data.series, 8) : null), [series.data]);
@@ -118,7 +121,7 @@ export default function SpendPage() {
                   xLabel={label}
                   yTick={moneyAxis}
                   value={(v) => money(v)}
-                  onSelect={(row, customer) => navigate(hrefWith("/runs", narrowTo({ ...filters, customer: customer ?? filters.customer }, row.bucket, row.end)))}
+                  onSelect={(row, customer) => navigate(hrefWith("/runs", narrowTo({ ...filters, customer }, row.bucket, row.end)))}
                 />
               ) : null
             }

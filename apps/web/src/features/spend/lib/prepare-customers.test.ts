@@ -13,7 +13,7 @@ const c = (customerId: string, name: string | null, spendMicros: number, runs: n
 });
 
 const rows = [c("acme", "Acme Corp", 500, 5, 1000), c("globex", "Globex", 900, 3, 400), c("", null, 50, 1), c("initech", null, 700, 7)];
-const month = new Map([["acme", 250], ["globex", 600]]);
+const month = { spend: new Map<string, number | null>([["acme", 250], ["globex", 600]]), complete: true };
 
 describe("prepareCustomers", () => {
   it("sorts by spend descending by default and computes month-to-date budget use", () => {
@@ -23,6 +23,15 @@ describe("prepareCustomers", () => {
     expect(t.rows[2]?.budgetUse).toBeCloseTo(0.25);
     expect(t.rows[1]?.budgetUse).toBeNull();
     expect(t.rows[1]?.monthSpendMicros).toBe(0);
+  });
+
+  it("never shows unknown or unpriced month-to-date spend as $0", () => {
+    const spend = new Map<string, number | null>([["acme", null], ["globex", 600]]);
+    const cut = prepareCustomers(rows, { spend, complete: false }, parseTableState(new URLSearchParams()));
+    const byId = new Map(cut.rows.map((r) => [r.customerId, r]));
+    expect(byId.get("acme")).toMatchObject({ monthSpendMicros: null, budgetUse: null });
+    expect(byId.get("initech")?.monthSpendMicros).toBeNull(); // not in a truncated list: unknown
+    expect(byId.get("globex")?.budgetUse).toBeCloseTo(1.5);
   });
 
   it("searches names and ids, case-insensitively", () => {

@@ -52,13 +52,17 @@ export interface PreparedTable {
 
 export function prepareCustomers(
   input: readonly CustomerInput[],
-  /** Month-to-date priced spend per customer; null while unknown. */
-  monthSpend: ReadonlyMap<string, number> | null,
+  /**
+   * Month-to-date priced spend per customer (null = only unpriced usage), and whether the list holds every
+   * customer with usage this month; null while loading. Unknown is never shown as $0.
+   */
+  monthSpend: { spend: ReadonlyMap<string, number | null>; complete: boolean } | null,
   s: TableState,
 ): PreparedTable {
   const q = s.q.trim().toLowerCase();
   const views: CustomerView[] = input.map((r) => {
-    const month = monthSpend === null ? null : (monthSpend.get(r.customerId) ?? 0);
+    const listed = monthSpend?.spend.get(r.customerId);
+    const month = monthSpend === null ? null : listed !== undefined ? listed : monthSpend.complete ? 0 : null;
     return {
       ...r,
       label: customerName(r.customerId, r.name),
