@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import type { Db } from "@tally/shared/db";
+import { mulberry32 as rng } from "@tally/shared";
 
 export interface GenOptions {
   runs: number;
@@ -18,17 +19,6 @@ const DAY = 86_400_000;
 
 export const modelName = (i: number) => `bench-model-${String(i + 1).padStart(2, "0")}`;
 export const customerName = (i: number) => `cust-${String(i + 1).padStart(3, "0")}`;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Price overrides for every model but the last (left unpriced on purpose) and the judge; customers with budgets. */
 export async function seedReferenceData(db: Db, o: GenOptions): Promise<void> {

@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
+import { zoneSeriesSource } from "./series.ts";
 import { rollupSource } from "./source.ts";
-import { type BucketUnit, bucketKeySql, zoneBuckets } from "./zone.ts";
+import { type BucketUnit, zoneBuckets } from "./zone.ts";
 
 export interface QualitySeries {
   model: string;
@@ -28,27 +29,28 @@ export async function getQualityTrend(
   const buckets = zoneBuckets(f.timeZone, w.from, w.to, f.bucket);
   const rows = await db
     .selectFrom(
-      rollupSource("scores", f, w, {
+      zoneSeriesSource("scores", f, w, {
         group: ["model"],
         extra: nameFilter(f.scoreNames),
-        series: { timeZone: f.timeZone, unit: f.bucket },
+        timeZone: f.timeZone,
+        unit: f.bucket,
       }),
     )
     .select([
-      sql<number>`${sql.raw(bucketKeySql(f.timeZone, w.from, w.to, f.bucket))}`.as("k"),
-      "model",
-      "name",
+      sql<number>`k`.as("k"),
+      sql<string>`model`.as("model"),
+      sql<string>`name`.as("name"),
       sql<number>`sum(n)`.as("n"),
       sql<number>`sum(sum_value)`.as("sum"),
       sql<number>`sum(sum_sq_value)`.as("sum_sq"),
     ])
-    .groupBy([sql`k`, "model", "name"])
+    .groupBy([sql`k`, sql`model`, sql`name`])
     .execute();
   const index = new Map(buckets.map((b, i) => [b.key, i]));
   const acc = new Map<string, { model: string; name: string; cells: { n: number; sum: number; sumSq: number }[] }>();
   for (const r of rows) {
     const i = index.get(num(r.k));
-    if (i === undefined) continue;
+    if (i === undefined || num(r.n) === 0) continue;
     const id = JSON.stringify([r.model, r.name]);
     let s = acc.get(id);
     if (!s) {

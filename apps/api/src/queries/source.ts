@@ -7,10 +7,11 @@ import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
  * per model (no customer) and per customer (no model) by UTC hour and day. A query that needs at most
  * one of the two dimensions reads the projection: whole UTC days from `_1d`, whole hours at the edges
  * from `_1h`, the rest from the 15-minute table, as one UNION ALL. Zone series only use a grain whose
- * buckets nest in the zone's buckets (hours for whole-hour offsets, days for offset 0).
+ * buckets nest in the zone's buckets (hours for whole-hour offsets, days for offset 0). Day series in
+ * other zones go through series.ts, which decomposes each local day on its own.
  */
 export type Fact = "runs" | "usage" | "scores" | "score_bins";
-type Dim = "model" | "customer_id";
+export type Dim = "model" | "customer_id";
 
 export interface RunsRow {
   bucket: number;
@@ -54,7 +55,7 @@ interface Rows {
   score_bins: BinsRow;
 }
 
-const COLUMNS: Record<Fact, string[]> = {
+export const COLUMNS: Record<Fact, string[]> = {
   runs: ["runs", "scored_runs"],
   usage: ["kind", "calls", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"],
   scores: ["name", "n", "sum_value", "sum_sq_value"],
@@ -70,7 +71,7 @@ export interface SourceOptions {
   series?: { timeZone: string; unit: BucketUnit };
 }
 
-type Grain = "15m" | "1h" | "1d";
+export type Grain = "15m" | "1h" | "1d";
 
 export function rollupSource<F extends Fact>(
   fact: F,
@@ -78,10 +79,7 @@ export function rollupSource<F extends Fact>(
   w: Window,
   opts: SourceOptions = {},
 ): AliasedRawBuilder<Rows[F], "r"> {
-  const group = opts.group ?? [];
-  const needModel = group.includes("model") || (f.models?.length ?? 0) > 0;
-  const needCustomer = group.includes("customer_id") || (f.customerIds?.length ?? 0) > 0;
-  const projection: Dim | null = needModel && needCustomer ? null : needCustomer ? "customer_id" : "model";
+  const projection = projectionFor(f, opts.group ?? []);
   let allow1h = projection !== null;
   let allow1d = projection !== null;
   if (opts.series) {
@@ -94,6 +92,27 @@ export function rollupSource<F extends Fact>(
   return sql<Rows[F]>`(${sql.join(parts, sql` union all `)})`.as("r");
 }
 
+/** The projection a query can read (null: only the 15-minute table holds both dimensions). */
+export function projectionFor(f: AggregateFilter, group: Dim[]): Dim | null {
+  const needModel = group.includes("model") || (f.models?.length ?? 0) > 0;
+  const needCustomer = group.includes("customer_id") || (f.customerIds?.length ?? 0) > 0;
+  return needModel && needCustomer ? null : needCustomer ? "customer_id" : "model";
+}
+
+export function tableFor(fact: Fact, grain: Grain, projection: Dim | null): string {
+  return grain === "15m" || projection === null
+    ? `rollup_${fact}_15m`
+    : `rollup_${fact}_${projection === "model" ? "model" : "customer"}_${grain}`;
+}
+
+/** The model / customer filters a table of that projection can apply. */
+export function filterConds(f: AggregateFilter, projection: Dim | null): RawBuilder<unknown>[] {
+  const conds: RawBuilder<unknown>[] = [];
+  if (f.models?.length && projection !== "customer_id") conds.push(sql`model in (${sql.join(f.models)})`);
+  if (f.customerIds?.length && projection !== "model") conds.push(sql`customer_id in (${sql.join(f.customerIds)})`);
+  return conds;
+}
+
 function piece(
   fact: Fact,
   p: { grain: Grain; a: number; b: number },
@@ -101,16 +120,10 @@ function piece(
   f: AggregateFilter,
   extra: RawBuilder<unknown>[],
 ): RawBuilder<unknown> {
-  const table =
-    p.grain === "15m" || projection === null
-      ? `rollup_${fact}_15m`
-      : `rollup_${fact}_${projection === "model" ? "model" : "customer"}_${p.grain}`;
+  const table = tableFor(fact, p.grain, projection);
   const model = projection === "customer_id" ? sql`'' as model` : sql.ref("model");
   const customer = projection === "model" ? sql`'' as customer_id` : sql.ref("customer_id");
-  const conds: RawBuilder<unknown>[] = [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`];
-  if (f.models?.length && projection !== "customer_id") conds.push(sql`model in (${sql.join(f.models)})`);
-  if (f.customerIds?.length && projection !== "model") conds.push(sql`customer_id in (${sql.join(f.customerIds)})`);
-  conds.push(...extra);
+  const conds: RawBuilder<unknown>[] = [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`, ...filterConds(f, projection), ...extra];
   const cols = sql.join(COLUMNS[fact].map((c) => sql.ref(c)));
   return sql`select bucket, ${model}, ${customer}, ${cols} from ${sql.table(table)} where ${sql.join(conds, sql` and `)}`;
 }

@@ -9,7 +9,8 @@ import {
   type Window,
 } from "./common.ts";
 import { rollupSource } from "./source.ts";
-import { bucketKeySql, zoneBuckets } from "./zone.ts";
+import { zoneSeriesSource } from "./series.ts";
+import { zoneBuckets } from "./zone.ts";
 
 type Dim = "model" | "customer_id";
 type SortKey = "spend" | "runs" | "costPerRun" | "share" | "customerId" | "model";
@@ -183,13 +184,12 @@ async function fillSparklines(
 ): Promise<void> {
   for (const r of rows) r.sparkline = buckets.map(() => null);
   if (rows.length === 0) return;
-  const keySql = bucketKeySql(f.timeZone, w.from, w.to, "day");
   const pageFilter = dim === "model" ? { ...f, models: rows.map((r) => r.key) } : { ...f, customerIds: rows.map((r) => r.key) };
   const points = await db
-    .selectFrom(rollupSource("usage", pageFilter, w, { group: [dim], series: { timeZone: f.timeZone, unit: "day" } }))
+    .selectFrom(zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: "day" }))
     .select([
       sql<string>`${sql.ref(dim)}`.as("key"),
-      sql<number>`${sql.raw(keySql)}`.as("k"),
+      sql<number>`k`.as("k"),
       sql<number>`sum(cost_micros)`.as("spend"),
       sql<number>`sum(priced_calls)`.as("priced"),
     ])

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Window } from "./common.ts";
-import { rollupSource } from "./source.ts";
-import { type BucketUnit, bucketKeySql, zoneBuckets } from "./zone.ts";
+import { zoneSeriesSource } from "./series.ts";
+import { type BucketUnit, zoneBuckets } from "./zone.ts";
 
 export interface SpendSeries {
   /** Model id, or customer id ('' = unattributed). */
@@ -27,16 +27,16 @@ export async function getSpendTimeseries(
 ): Promise<SpendTimeseries> {
   const w = effectiveWindow(f);
   const buckets = zoneBuckets(f.timeZone, w.from, w.to, f.bucket);
-  const keySql = bucketKeySql(f.timeZone, w.from, w.to, f.bucket);
   const dim = f.splitBy === "model" ? "model" : "customer_id";
   const rows = await db
-    .selectFrom(rollupSource("usage", f, w, { group: [dim], series: { timeZone: f.timeZone, unit: f.bucket } }))
+    .selectFrom(zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket }))
     .select([
-      sql<number>`${sql.raw(keySql)}`.as("k"),
+      sql<number>`k`.as("k"),
       sql<string>`${sql.ref(dim)}`.as("series"),
       sql<number>`sum(cost_micros)`.as("spend"),
       sql<number>`sum(priced_calls)`.as("priced"),
       sql<number>`sum(unpriced_calls)`.as("unpriced"),
+      sql<number>`sum(calls)`.as("calls"),
     ])
     .groupBy([sql`k`, sql`series`])
     .execute();
@@ -45,7 +45,7 @@ export async function getSpendTimeseries(
   const bySeries = new Map<string, SpendSeries>();
   for (const r of rows) {
     const i = index.get(num(r.k));
-    if (i === undefined) continue;
+    if (i === undefined || num(r.calls) === 0) continue;
     let s = bySeries.get(r.series);
     if (!s) {
       s = { key: r.series, totalMicros: 0, unpricedCalls: 0, points: buckets.map(() => null) };

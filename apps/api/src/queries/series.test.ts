@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedPieces } from "./series.ts";
+import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { zoneBuckets } from "./zone.ts";
+
+// Day series read whole UTC days from `_1d` and add or subtract the hours (and quarters) between a local
+// day's edges and the nearest UTC midnights. These windows have partial edge days in zones west and east
+// of UTC, half- and quarter-hour offsets, a DST switch and a 30-minute DST switch (Lord Howe).
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const START = Date.UTC(2026, 2, 3); // covers the US DST switch (2026-03-08) and Lord Howe's (2026-04-05)
+const ZONES = ["America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Kiritimati", "UTC"];
+// Window edges mid-day everywhere; a run of its own model just outside each edge, inside the hours a
+// correction reads, must not show up as a series.
+const FROM = START + 3 * DAY + 2 * HOUR + 15 * 60_000;
+const TO = START + 37 * DAY + 7 * HOUR + 45 * 60_000;
+let t: TestDb;
+let runs: RunSpec[];
+
+beforeAll(async () => {
+  t = await openTestDb();
+  await seedPrices(t);
+  runs = fixture(START, 40, 700, 11);
+  for (const at of [FROM - 60 * 60_000, TO + 60 * 60_000]) {
+    runs.push({ runId: `edge-${at}`, model: "acme-edge", customerId: "cust-edge", occurredAt: at, agent: { in: 5, out: 5 }, scores: { helpfulness: 0.5 } });
+  }
+  for (const r of runs) await seedRun(t.db, r);
+});
+afterAll(() => t.close());
+
+const inside = (r: RunSpec, a: number, b: number) => r.occurredAt >= a && r.occurredAt < b;
+const cost = (r: RunSpec) => (agentCost(r) ?? 0) + (judgeCost(r) ?? 0);
+
+describe("day series from days ± edge hours", () => {
+  it("signed pieces sum to each zone bucket exactly", () => {
+    for (const tz of ZONES) {
+      for (const [b, subtract] of zoneBuckets(tz, FROM, TO, "day").flatMap((b) => [[b, true], [b, false]] as const)) {
+        const p = signedPieces([b], true, subtract);
+        if (!subtract) expect([...p["1d"], ...p["1h"], ...p["15m"]].every(([, , , sign]) => sign === 1)).toBe(true);
+        const days = p["1d"].flatMap(([a, e, k, sign]) => Array.from({ length: (e - a) / DAY }, (_, i) => [a + i * DAY, a + (i + 1) * DAY, k + i, sign] as const));
+        expect(days.every(([, , k]) => k === b.key)).toBe(true);
+        const all = [...days, ...p["1h"], ...p["15m"]];
+        // Every instant of the bucket is counted once, every other instant zero times (15-minute grid).
+        const lo = Math.min(...all.map((x) => x[0]));
+        const hi = Math.max(...all.map((x) => x[1]));
+        for (let q = lo; q < hi; q += 900_000) {
+          const n = all.reduce((s, [a, e, , sign]) => s + (q >= a && q < e ? sign : 0), 0);
+          expect(n, `${tz} ${new Date(q).toISOString()}`).toBe(q >= b.start && q < b.end ? 1 : 0);
+        }
+        expect(p["1h"].every(([a, e]) => a % HOUR === 0 && e % HOUR === 0)).toBe(true);
+      }
+    }
+  });
+
+  it("spend.timeseries and quality.trend equal the raw rows per local day in every zone", async () => {
+    for (const timeZone of ZONES) {
+      const w = { from: FROM, to: TO, timeZone };
+      const spend = await t.caller.spend.timeseries({ ...w, bucket: "day", splitBy: "model" });
+      const inWindow = runs.filter((r) => inside(r, FROM, TO));
+      expect(new Set(spend.series.map((s) => s.key))).toEqual(new Set([...inWindow.map((r) => r.model), "acme-judge"]));
+      for (const s of spend.series) {
+        spend.buckets.forEach((b, i) => {
+          const day = runs.filter((r) => inside(r, b.start, b.end));
+          const lines = s.key === "acme-judge" ? day.map(judgeCost) : day.filter((r) => r.model === s.key).map(agentCost);
+          const priced = lines.filter((c): c is number => c !== null);
+          expect(s.points[i], `${timeZone} ${s.key} ${i}`).toBe(priced.length ? priced.reduce((a, c) => a + c, 0) : null);
+        });
+      }
+      const trend = await t.caller.quality.trend({ ...w, bucket: "day" });
+      expect(trend.series.some((s) => s.model === "acme-edge")).toBe(false);
+      for (const s of trend.series) {
+        trend.buckets.forEach((b, i) => {
+          const v = runs.filter((r) => r.model === s.model && inside(r, b.start, b.end)).flatMap((r) => r.scores?.[s.name] ?? []);
+          expect(s.points[i]!.n, `${timeZone} ${s.model} ${s.name} ${i}`).toBe(v.length);
+          if (v.length === 0) return expect(s.points[i]!.mean).toBeNull();
+          const mean = v.reduce((a, x) => a + x, 0) / v.length;
+          expect(s.points[i]!.mean).toBeCloseTo(mean, 12);
+          if (v.length < 2) return;
+          const half = 1.96 * Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1) / v.length);
+          expect(s.points[i]!.ciLow).toBeCloseTo(Math.max(0, mean - half), 9);
+          expect(s.points[i]!.ciHigh).toBeCloseTo(Math.min(1, mean + half), 9);
+        });
+      }
+    }
+  });
+
+  it("sparklines and totals equal the raw rows, whatever the zone", async () => {
+    const inWindow = runs.filter((r) => inside(r, FROM, TO));
+    const utc = await t.caller.overview.summary({ from: FROM, to: TO, timeZone: "UTC" });
+    expect(utc.current.spendMicros.total).toBe(inWindow.reduce((s, r) => s + cost(r), 0));
+    expect(utc.current.runs).toBe(inWindow.length);
+    for (const timeZone of ZONES) {
+      const w = { from: FROM, to: TO, timeZone };
+      expect((await t.caller.overview.summary(w)).current).toEqual(utc.current);
+      const byCustomer = await t.caller.spend.byCustomer({ ...w, limit: 100 });
+      expect(byCustomer.rows.some((r) => r.customerId === "cust-edge")).toBe(false);
+      for (const row of byCustomer.rows) {
+        const mine = inWindow.filter((r) => (r.customerId ?? "") === row.customerId);
+        expect(row.spendMicros).toBe(mine.reduce((s, r) => s + cost(r), 0));
+        byCustomer.buckets.forEach((b, i) => {
+          const priced = mine.filter((r) => inside(r, b.start, b.end)).flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c) => c !== null);
+          expect(row.sparkline[i], `${timeZone} ${row.customerId} ${i}`).toBe(priced.length ? priced.reduce((s, c) => s + c, 0) : null);
+        });
+      }
+      const byModel = await t.caller.spend.byModel({ ...w, limit: 100 });
+      for (const row of byModel.rows.filter((r) => r.model !== "acme-judge" && r.spendMicros !== null)) {
+        byModel.buckets.forEach((b, i) => {
+          const day = inWindow.filter((r) => r.model === row.model && inside(r, b.start, b.end));
+          expect(row.sparkline[i]).toBe(day.length ? day.reduce((s, r) => s + (agentCost(r) ?? 0), 0) : null);
+        });
+      }
+    }
+  });
+});
