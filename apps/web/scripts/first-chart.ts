@@ -1,6 +1,6 @@
 // Time from navigation to the first chart drawn on Overview, in Chromium, against the real API and the
 // built app, on an existing database (copied first, never written) or on a freshly seeded one:
-//   npx tsx apps/web/scripts/first-chart.ts --db /tmp/tally-bench.db [--loads 5]
+//   npx tsx apps/web/scripts/first-chart.ts --db /tmp/tally-bench.db [--loads 5] [--detail]
 //   npx tsx apps/web/scripts/first-chart.ts --seed 20000 [--days 90]
 // Windows measured: the last 30 days of data, and the whole span of the data.
 import Database from "better-sqlite3";
@@ -15,6 +15,21 @@ const dbPath = arg("--db");
 const seedRuns = Number(arg("--seed") ?? 0);
 if (!dbPath && !seedRuns) throw new Error("give --db <sqlite file> or --seed <runs>");
 const loads = Number(arg("--loads") ?? 5);
+const detail = process.argv.includes("--detail");
+
+/** Where the time went on one load: when each script and API answer finished, then the first chart.
+ * A string, not a function: tsx's helpers do not exist in the page. */
+const timeline = `(() => {
+  const ms = (v) => String(Math.round(v)).padStart(5) + " ms";
+  const nav = performance.getEntriesByType("navigation")[0];
+  const lines = [ms(nav.responseEnd) + "  document", ms(nav.domContentLoadedEventEnd) + "  DOMContentLoaded"];
+  for (const r of performance.getEntriesByType("resource")) {
+    const name = new URL(r.name).pathname.replace("/api/trpc/", "trpc ").slice(0, 90);
+    lines.push(ms(r.responseEnd) + "  " + name + " (" + Math.round(r.encodedBodySize / 1024) + " KB, started " + Math.round(r.startTime) + ")");
+  }
+  lines.push(ms(window.__firstChart) + "  first chart");
+  return lines.sort().join("\\n");
+})()`;
 
 const probe = `(() => { const sel = ".recharts-bar-rectangle path, .recharts-line-curve"; const mo = new MutationObserver(() => {
   if (window.__firstChart === undefined && document.querySelector(sel)) { window.__firstChart = performance.now(); mo.disconnect(); } });
@@ -43,6 +58,7 @@ for (const [label, [from, end]] of Object.entries(windows)) {
     await page.goto(`${server.url}/?range=custom&from=${from}&to=${end}&tz=UTC`);
     await page.waitForFunction(() => (window as unknown as { __firstChart?: number }).__firstChart !== undefined, undefined, { timeout: 60_000 });
     times.push(await page.evaluate(() => (window as unknown as { __firstChart: number }).__firstChart));
+    if (detail && i === loads - 1) console.log(await page.evaluate(timeline));
     await page.close();
   }
   times.sort((a, b) => a - b);
