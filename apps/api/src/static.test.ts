@@ -3,6 +3,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveStatic } from "./static.ts";
 
@@ -11,12 +12,15 @@ let server: Server;
 let port: number;
 
 /** Raw GET (no URL normalisation by the client, so traversal attempts reach the server as sent). */
-function get(path: string, method = "GET"): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(path: string, method = "GET", headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; raw: Buffer }> {
   return new Promise((ok, fail) => {
-    const req = request({ host: "127.0.0.1", port, path, method }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => ok({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    const req = request({ host: "127.0.0.1", port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const raw = Buffer.concat(chunks);
+        ok({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString(), raw });
+      });
     });
     req.on("error", fail);
     req.end();
@@ -42,6 +46,17 @@ afterAll(async () => {
 });
 
 describe("serveStatic", () => {
+  it("gzips text assets for clients that accept it, and says so to caches", async () => {
+    const js = await get("/assets/index-abc123.js", "GET", { "accept-encoding": "gzip, deflate, br" });
+    expect(js.headers["content-encoding"]).toBe("gzip");
+    expect(js.headers.vary).toBe("accept-encoding");
+    expect(Number(js.headers["content-length"])).toBe(js.raw.length);
+    expect(gunzipSync(js.raw).toString()).toBe("console.log(1)");
+    const plain = await get("/assets/index-abc123.js");
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.body).toBe("console.log(1)");
+  });
+
   it("serves hashed assets with their type and an immutable cache", async () => {
     const js = await get("/assets/index-abc123.js");
     expect(js.status).toBe(200);

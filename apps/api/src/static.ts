@@ -1,5 +1,6 @@
-import { createReadStream, type Stats, statSync } from "node:fs";
+import { createReadStream, readFileSync, type Stats, statSync } from "node:fs";
 import { pipeline } from "node:stream";
+import { gzipSync } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,16 +64,32 @@ function fileStat(p: string): Stats | null {
 
 function send(req: IncomingMessage, res: ServerResponse, file: string, st: Stats, cache: string): void {
   const type = TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
-  res.writeHead(200, {
-    "content-type": type,
-    "content-length": st.size,
-    "cache-control": cache,
-    "x-content-type-options": "nosniff",
-  });
+  const headers = { "content-type": type, "cache-control": cache, "x-content-type-options": "nosniff" };
+  const compressible = /^text\/|javascript|json|svg/.test(type);
+  if (compressible && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
+    const body = gzipped(file, st);
+    res.writeHead(200, { ...headers, "content-encoding": "gzip", "content-length": body.length, vary: "accept-encoding" });
+    return void res.end(req.method === "HEAD" ? undefined : body);
+  }
+  res.writeHead(200, { ...headers, "content-length": st.size, ...(compressible ? { vary: "accept-encoding" } : {}) });
   if (req.method === "HEAD") return void res.end();
   // pipeline closes the file when the client goes away, and a read error (the build replaced the file)
   // ends this response instead of the process.
   pipeline(createReadStream(file), res, () => {});
+}
+
+/** Gzipped files, compressed once per version of the file (the build is a few hundred KB of text). */
+const gzipCache = new Map<string, Buffer>();
+
+function gzipped(file: string, st: Stats): Buffer {
+  const key = `${file}\0${st.mtimeMs}\0${st.size}`;
+  let body = gzipCache.get(key);
+  if (!body) {
+    if (gzipCache.size >= 256) gzipCache.clear();
+    body = gzipSync(readFileSync(file), { level: 9 });
+    gzipCache.set(key, body);
+  }
+  return body;
 }
 
 function text(res: ServerResponse, status: number, body: string, json = false): void {
