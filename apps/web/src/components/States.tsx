@@ -30,6 +30,15 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
+/** The empty state of every score chart: what to call to get scores. */
+export function NoScoresYet() {
+  return (
+    <EmptyState title="No scores yet.">
+      Call <code>defer("score", {"{ response, model }"})</code> from your agent to have its output judged.
+    </EmptyState>
+  );
+}
+
 interface QueryLike<T> {
   data: T | undefined;
   error: unknown;

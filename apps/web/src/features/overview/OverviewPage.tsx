@@ -4,7 +4,7 @@ import { Card } from "../../components/Card.tsx";
 import { Link } from "../../components/Link.tsx";
 import { StackedBars } from "../../components/charts/lazy.tsx";
 import { TrendLines } from "../../components/charts/lazy.tsx";
-import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
+import { ChartSkeleton, EmptyState, NoScoresYet, QueryView, Skeleton } from "../../components/States.tsx";
 import { hrefWith, narrowTo } from "../../lib/filters.ts";
 import { bucketLabel, money, moneyAxis, score } from "../../lib/format.ts";
 import { prepareSeries } from "../../lib/prepare-timeseries.ts";
@@ -55,7 +55,7 @@ export function OverviewPage() {
       </QueryView>
       {summary.data && summary.data.current.runs === 0 ? (
         <EmptyState title="No runs in this range.">
-          Widen the time range, or start sending data: call <code>defer("track-spend", …)</code> and <code>defer("score", …)</code> from your agent.
+          Widen the time range, or start sending data: call <code>defer("track-costs", …)</code> and <code>defer("score", …)</code> from your agent.
         </EmptyState>
       ) : null}
       <div className="grid grid-2">
@@ -64,7 +64,7 @@ export function OverviewPage() {
             query={spend}
             loading={<ChartSkeleton />}
             isEmpty={() => spendSeries?.empty ?? true}
-            empty={<EmptyState title="No spend yet.">Call defer("track-spend", {"{ model, customerId, promptTokens, completionTokens }"}) from your agent.</EmptyState>}
+            empty={<EmptyState title="No spend yet.">Call defer("track-costs", {"{ model, customerId, promptTokens, completionTokens }"}) from your agent.</EmptyState>}
           >
             {() =>
               spendSeries ? (
@@ -101,7 +101,7 @@ export function OverviewPage() {
             query={trend}
             loading={<ChartSkeleton />}
             isEmpty={() => !trendData || trendData.empty}
-            empty={<EmptyState title="No scores yet.">Call defer("score", {"{ response, model }"}) from your agent to have its output judged.</EmptyState>}
+            empty={<NoScoresYet />}
           >
             {() =>
               trendData ? (

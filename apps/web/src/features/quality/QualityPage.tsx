@@ -3,7 +3,7 @@ import { useMemo } from "react";
 import { Card } from "../../components/Card.tsx";
 import { Link } from "../../components/Link.tsx";
 import { TrendLines } from "../../components/charts/lazy.tsx";
-import { ChartSkeleton, EmptyState, QueryView } from "../../components/States.tsx";
+import { ChartSkeleton, EmptyState, NoScoresYet, QueryView } from "../../components/States.tsx";
 import { aggregateInput } from "../../lib/api-input.ts";
 import { hrefWith, narrowTo } from "../../lib/filters.ts";
 import { bucketLabel, money, num, percent, score } from "../../lib/format.ts";
@@ -64,7 +64,7 @@ export default function QualityPage() {
           query={trend}
           loading={<ChartSkeleton />}
           isEmpty={() => !trendData || trendData.empty}
-          empty={<EmptyState title="No scores yet.">Call defer("score", {"{ response, model }"}) from your agent to have its output judged.</EmptyState>}
+          empty={<NoScoresYet />}
         >
           {() =>
             trendData ? (
@@ -155,7 +155,7 @@ export default function QualityPage() {
             </label>
           }
         >
-          {!name ? <NoScores pending={trend.isPending} /> : <QueryView query={cvq} loading={<ChartSkeleton height={280} />} isEmpty={() => !scatter || (scatter.points.length === 0 && scatter.omitted.length === 0)} empty={<EmptyState title="No runs with both a cost and a score.">Defer both "track-spend" and "score" from your agent.</EmptyState>}>
+          {!name ? <NoScores pending={trend.isPending} /> : <QueryView query={cvq} loading={<ChartSkeleton height={280} />} isEmpty={() => !scatter || (scatter.points.length === 0 && scatter.omitted.length === 0)} empty={<EmptyState title="No runs with both a cost and a score.">Defer both "track-costs" and "score" from your agent.</EmptyState>}>
             {() =>
               scatter && cvq.data ? (
                 <>
@@ -199,5 +199,5 @@ export default function QualityPage() {
 
 function NoScores({ pending }: { pending: boolean }) {
   if (pending) return <ChartSkeleton height={180} />;
-  return <EmptyState title="No scores yet.">Call defer("score", {"{ response, model }"}) from your agent to have its output judged.</EmptyState>;
+  return <NoScoresYet />;
 }

@@ -17,7 +17,7 @@ export interface CostLine {
 
 export function CostLines({ lines }: { lines: CostLine[] }) {
   if (lines.length === 0) {
-    return <EmptyState title="No cost lines.">Call defer("track-spend", {"{ model, customerId, promptTokens, completionTokens }"}) from the parent function.</EmptyState>;
+    return <EmptyState title="No cost lines.">Call defer("track-costs", {"{ model, customerId, promptTokens, completionTokens }"}) from the parent function.</EmptyState>;
   }
   return (
     <table aria-label="Cost lines">

@@ -52,7 +52,7 @@ export default function RunsPage() {
                   Reset filters
                 </button>
               ) : (
-                <>Runs appear when your agent calls defer("track-spend", …) or defer("score", …).</>
+                <>Runs appear when your agent calls defer("track-costs", …) or defer("score", …).</>
               )}
             </EmptyState>
           }

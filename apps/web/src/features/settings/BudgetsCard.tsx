@@ -33,7 +33,7 @@ export function BudgetsCard() {
         query={customers}
         loading={<Skeleton height={160} />}
         isEmpty={(d) => d.length === 0}
-        empty={<EmptyState title="No customers yet.">Add one below, or pass customerId in defer("track-spend", …).</EmptyState>}
+        empty={<EmptyState title="No customers yet.">Add one below, or pass customerId in defer("track-costs", …).</EmptyState>}
       >
         {(d) => (
           <table aria-label="Customer budgets">

@@ -76,7 +76,7 @@ export default function SpendPage() {
           query={byCustomer}
           loading={<Skeleton height={240} label="loading customers" />}
           isEmpty={(d) => d.rows.length === 0}
-          empty={<EmptyState title="No customer spend in this range.">Pass customerId in defer("track-spend", …) to attribute spend, and set budgets in Settings.</EmptyState>}
+          empty={<EmptyState title="No customer spend in this range.">Pass customerId in defer("track-costs", …) to attribute spend, and set budgets in Settings.</EmptyState>}
         >
           {(d) =>
             table ? (
