@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -10,7 +11,10 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  * seeded through recordUsage / recordEvaluation.
  */
 
-const SHOTS = resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)));
+/** `npm run screenshots` refreshes README's screenshots; a plain test run keeps them out of the work tree. */
+const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
+  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
+  : join(tmpdir(), "tally-screenshots");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
 /** Records when the first chart shape is drawn (bar, line or scatter symbol), on the page's own clock. */
