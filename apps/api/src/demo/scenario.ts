@@ -8,9 +8,10 @@ export const DEMO_PREFIX = "demo-";
 export const JUDGE_MODEL = "gpt-4o-mini";
 
 export const PLANS = {
-  starter: { budgetUsd: 25, weight: 1 },
-  growth: { budgetUsd: 150, weight: 4 },
-  enterprise: { budgetUsd: 900, weight: 14 },
+  // Monthly budgets sized to the demo's traffic, so month-to-date budget use spreads over roughly 20–70%.
+  starter: { budgetUsd: 0.25, weight: 1 },
+  growth: { budgetUsd: 0.75, weight: 4 },
+  enterprise: { budgetUsd: 2, weight: 14 },
 } as const;
 export type Plan = keyof typeof PLANS;
 
