@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatMicros } from "@tally/shared";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
@@ -105,8 +106,7 @@ describe("dashboard in Chromium", () => {
     expect(Number(await value("unpriced"))).toBe(summary.current.unpricedCalls);
     expect(summary.current.runs).toBe(server.seeded.runs);
     const shown = await page.textContent("[data-kpi='spend'] .kpi-value");
-    const usd = summary.current.spendMicros.total / 1e6;
-    expect(shown).toBe(new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: usd < 0.01 ? 6 : 2 }).format(usd));
+    expect(shown).toBe(formatMicros(summary.current.spendMicros.total, "en-US"));
     expect(await page.textContent("[data-kpi='runs'] .kpi-value")).toBe(summary.current.runs.toLocaleString("en-US"));
     await expect(page.locator("[data-kpi='unpriced'].warning").count()).resolves.toBe(1);
     await shot(page, "overview");

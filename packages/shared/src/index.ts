@@ -1,6 +1,6 @@
 // Browser-safe exports only. Database code lives behind `@tally/shared/db`, pricing behind
 // `@tally/shared/pricing` (it carries the genai-prices catalog).
 export * from "./schemas/payloads.ts";
-export { formatMicros, MICROS_PER_USD } from "./money.ts";
+export { formatMicros, MICROS_PER_USD, moneyFractionDigits } from "./money.ts";
 export * from "./schemas/analytics.ts";
 export { mulberry32 } from "./random.ts";

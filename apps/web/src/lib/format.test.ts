@@ -6,6 +6,11 @@ describe("formatting", () => {
   it("converts micro-USD only at display and never shows unpriced as $0", () => {
     expect(money(12_345_678, "en-US")).toBe("$12.35");
     expect(money(1_234, "en-US")).toBe("$0.001234");
+    // Small per-run costs keep four significant digits, so neighbours stay comparable.
+    expect(money(10_600, "en-US")).toBe("$0.0106");
+    expect(money(9_426, "en-US")).toBe("$0.009426");
+    expect(money(260_000, "en-US")).toBe("$0.26");
+    expect(money(-52_345, "en-US")).toBe("-$0.05235");
     expect(money(null, "en-US")).toBe("unpriced");
     expect(money(0, "en-US")).toBe("$0.00");
     for (const m of [0, 1, 999, 9_999, 10_000, 1_234_567, -5_000, 123_456_789_012, null]) {

@@ -1,3 +1,4 @@
+import { moneyFractionDigits } from "@tally/shared";
 
 /** Display formatting. Money arrives as integer micro-USD and is converted here only. */
 
@@ -23,14 +24,13 @@ export const LOCALE: string = typeof navigator !== "undefined" && navigator.lang
 
 /**
  * `null` is unpriced usage and is shown as such, never as $0. Same rule as `formatMicros` in
- * @tally/shared (cents, or six decimals below a cent), with cached formatters.
+ * @tally/shared (`moneyFractionDigits`), with cached formatters.
  */
 export function money(micros: number | null | undefined, locale = LOCALE): string {
   if (micros === undefined) return "—";
   if (micros === null) return "unpriced";
   const usd = micros / 1_000_000;
-  const digits = Math.abs(usd) > 0 && Math.abs(usd) < 0.01 ? 6 : 2;
-  return numberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: digits }).format(usd);
+  return numberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: moneyFractionDigits(usd) }).format(usd);
 }
 
 /** Compact money for chart axes: $1.2K, $0.03, $0.0012 (two significant digits below a dollar). */
