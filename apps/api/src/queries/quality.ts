@@ -3,7 +3,7 @@ import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { rollupSource } from "./source.ts";
-import { type BucketUnit, zoneBuckets } from "./zone.ts";
+import { type BucketUnit, chartBuckets, readUnit } from "./zone.ts";
 
 export interface QualitySeries {
   model: string;
@@ -26,14 +26,14 @@ export async function getQualityTrend(
   f: AggregateFilter & { bucket: BucketUnit; scoreNames?: string[] | undefined },
 ): Promise<QualityTrend> {
   const w = effectiveWindow(f);
-  const buckets = zoneBuckets(f.timeZone, w.from, w.to, f.bucket);
+  const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const rows = await db
     .selectFrom(
       zoneSeriesSource("scores", f, w, {
         group: ["model"],
         extra: nameFilter(f.scoreNames),
         timeZone: f.timeZone,
-        unit: f.bucket,
+        unit: readUnit(f.bucket),
       }),
     )
     .select([
@@ -46,7 +46,6 @@ export async function getQualityTrend(
     ])
     .groupBy([sql`k`, sql`model`, sql`name`])
     .execute();
-  const index = new Map(buckets.map((b, i) => [b.key, i]));
   const acc = new Map<string, { model: string; name: string; cells: { n: number; sum: number; sumSq: number }[] }>();
   for (const r of rows) {
     const i = index.get(num(r.k));

@@ -52,10 +52,18 @@ describe("day series from days ± edge hours", () => {
     }
   });
 
-  it("spend.timeseries and quality.trend equal the raw rows per local day in every zone", async () => {
+  it.each(["day", "week"] as const)("spend.timeseries and quality.trend equal the raw rows per local %s in every zone", async (bucket) => {
     for (const timeZone of ZONES) {
       const w = { from: FROM, to: TO, timeZone };
-      const spend = await t.caller.spend.timeseries({ ...w, bucket: "day", splitBy: "model" });
+      const spend = await t.caller.spend.timeseries({ ...w, bucket, splitBy: "model" });
+      expect(spend.buckets[0]?.start).toBe(FROM);
+      expect(spend.buckets.at(-1)?.end).toBe(TO);
+      const local = new Intl.DateTimeFormat("en-US", { timeZone, weekday: "short", hour: "numeric", minute: "numeric", hourCycle: "h23" });
+      for (const [i, b] of spend.buckets.entries()) {
+        if (i > 0) expect(b.start).toBe(spend.buckets[i - 1]!.end);
+        // Inner boundaries are local midnights, and for weeks Monday's.
+        if (i > 0) expect(local.format(b.start), `${timeZone} bucket ${i}`).toMatch(bucket === "week" ? /^Mon 00:00$/ : / 00:00$/);
+      }
       const inWindow = runs.filter((r) => inside(r, FROM, TO));
       expect(new Set(spend.series.map((s) => s.key))).toEqual(new Set([...inWindow.map((r) => r.model), "acme-judge"]));
       for (const s of spend.series) {
@@ -66,7 +74,7 @@ describe("day series from days ± edge hours", () => {
           expect(s.points[i], `${timeZone} ${s.key} ${i}`).toBe(priced.length ? priced.reduce((a, c) => a + c, 0) : null);
         });
       }
-      const trend = await t.caller.quality.trend({ ...w, bucket: "day" });
+      const trend = await t.caller.quality.trend({ ...w, bucket });
       expect(trend.series.some((s) => s.model === "acme-edge")).toBe(false);
       for (const s of trend.series) {
         trend.buckets.forEach((b, i) => {

@@ -11,7 +11,7 @@ import {
   rollupSource,
   tableFor,
 } from "./source.ts";
-import { type BucketUnit, bucketKeySql, DAY_MS, segments, type ZoneBucket, zoneBuckets } from "./zone.ts";
+import { bucketKeySql, DAY_MS, type ReadUnit, segments, type ZoneBucket, zoneBuckets } from "./zone.ts";
 
 /**
  * A zone series source: rollup rows tagged with `k`, the zone bucket key of `zoneBuckets`, for the
@@ -39,7 +39,7 @@ export interface ZoneSeriesOptions {
   group: Dim[];
   extra?: RawBuilder<unknown>[];
   timeZone: string;
-  unit: BucketUnit;
+  unit: ReadUnit;
 }
 
 /**

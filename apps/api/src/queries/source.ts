@@ -1,6 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
+import { DAY_MS, HOUR_MS, type ReadUnit, segments } from "./zone.ts";
 
 /**
  * Where an aggregate reads from. The 15-minute rollups hold every key; migration 0002 adds projections
@@ -68,7 +68,7 @@ export interface SourceOptions {
   /** Extra conditions on fact columns (kind, name, bin). */
   extra?: RawBuilder<unknown>[];
   /** A zone series: every row's bucket must sit inside one zone bucket. */
-  series?: { timeZone: string; unit: BucketUnit };
+  series?: { timeZone: string; unit: ReadUnit };
 }
 
 export type Grain = "15m" | "1h" | "1d";

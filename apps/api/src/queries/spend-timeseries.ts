@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Window } from "./common.ts";
 import { zoneSeriesSource } from "./series.ts";
-import { type BucketUnit, zoneBuckets } from "./zone.ts";
+import { type BucketUnit, chartBuckets, readUnit } from "./zone.ts";
 
 export interface SpendSeries {
   /** Model id, or customer id ('' = unattributed). */
@@ -26,10 +26,10 @@ export async function getSpendTimeseries(
   f: AggregateFilter & { bucket: BucketUnit; splitBy: "model" | "customer" },
 ): Promise<SpendTimeseries> {
   const w = effectiveWindow(f);
-  const buckets = zoneBuckets(f.timeZone, w.from, w.to, f.bucket);
+  const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const dim = f.splitBy === "model" ? "model" : "customer_id";
   const rows = await db
-    .selectFrom(zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket }))
+    .selectFrom(zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: readUnit(f.bucket) }))
     .select([
       sql<number>`k`.as("k"),
       sql<string>`${sql.ref(dim)}`.as("series"),
@@ -41,7 +41,6 @@ export async function getSpendTimeseries(
     .groupBy([sql`k`, sql`series`])
     .execute();
 
-  const index = new Map(buckets.map((b, i) => [b.key, i]));
   const bySeries = new Map<string, SpendSeries>();
   for (const r of rows) {
     const i = index.get(num(r.k));

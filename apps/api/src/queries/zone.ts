@@ -9,7 +9,14 @@ import { BUCKET_MS } from "@tally/shared/db";
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
-export type BucketUnit = "hour" | "day";
+/** The units rollup rows are keyed by in SQL. */
+export type ReadUnit = "hour" | "day";
+/** Chart buckets: weeks (Monday to Monday, local) are read as days and summed. */
+export type BucketUnit = ReadUnit | "week";
+
+export function readUnit(unit: BucketUnit): ReadUnit {
+  return unit === "week" ? "day" : unit;
+}
 
 export interface Segment {
   start: number;
@@ -100,12 +107,12 @@ function computeSegments(tz: string, from: number, to: number): Segment[] {
   return out;
 }
 
-function keyOf(t: number, offset: number, unit: BucketUnit): number {
+function keyOf(t: number, offset: number, unit: ReadUnit): number {
   return unit === "day" ? Math.floor((t + offset) / DAY_MS) : t - mod(t + offset, HOUR_MS);
 }
 
 /** The zone's hour or day buckets over [from, to), clipped to the window. */
-export function zoneBuckets(tz: string, from: number, to: number, unit: BucketUnit): ZoneBucket[] {
+export function zoneBuckets(tz: string, from: number, to: number, unit: ReadUnit): ZoneBucket[] {
   const size = unit === "day" ? DAY_MS : HOUR_MS;
   const out: ZoneBucket[] = [];
   for (const seg of segments(tz, from, to)) {
@@ -122,10 +129,30 @@ export function zoneBuckets(tz: string, from: number, to: number, unit: BucketUn
 }
 
 /**
+ * The chart buckets of `unit` over [from, to), and for each key read in SQL (`readUnit(unit)` buckets)
+ * the index of the chart bucket it adds into. A week is the local days from Monday to Monday (day
+ * number d, 0 = Thursday 1970-01-01, is in week floor((d + 3) / 7)), clipped to the window.
+ */
+export function chartBuckets(tz: string, from: number, to: number, unit: BucketUnit): { buckets: ZoneBucket[]; index: Map<number, number> } {
+  const read = zoneBuckets(tz, from, to, readUnit(unit));
+  if (unit !== "week") return { buckets: read, index: new Map(read.map((b, i) => [b.key, i])) };
+  const buckets: ZoneBucket[] = [];
+  const index = new Map<number, number>();
+  for (const day of read) {
+    const key = Math.floor((day.key + 3) / 7);
+    const last = buckets[buckets.length - 1];
+    if (last && last.key === key) last.end = day.end;
+    else buckets.push({ key, start: day.start, end: day.end });
+    index.set(day.key, buckets.length - 1);
+  }
+  return { buckets, index };
+}
+
+/**
  * SQL computing a rollup row's zone-bucket key from its `bucket` column, matching `zoneBuckets` keys.
  * Literal integers only (derived from validated numbers), so it is safe to inline.
  */
-export function bucketKeySql(tz: string, from: number, to: number, unit: BucketUnit, column = "bucket"): string {
+export function bucketKeySql(tz: string, from: number, to: number, unit: ReadUnit, column = "bucket"): string {
   const segs = segments(tz, from, to);
   const expr = (off: number) =>
     unit === "day" ? `((${column} + ${off}) / ${DAY_MS})` : `(${column} - ((${column} + ${off}) % ${HOUR_MS}))`;

@@ -64,5 +64,7 @@ describe("bucket unit", () => {
     const { pickBucket } = await import("./filters.ts");
     expect(pickBucket({ from: 0, to: 86_400_000 })).toBe("hour");
     expect(pickBucket({ from: 0, to: 7 * 86_400_000 })).toBe("day");
+    expect(pickBucket({ from: 0, to: 90 * 86_400_000 })).toBe("day");
+    expect(pickBucket({ from: 0, to: 365 * 86_400_000 })).toBe("week");
   });
 });

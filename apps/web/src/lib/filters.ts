@@ -159,9 +159,13 @@ export function filterQuery(search: string, defaultTz = browserTimeZone()): stri
   return qs ? `?${qs}` : "";
 }
 
-export type BucketUnit = "hour" | "day";
+export type BucketUnit = "hour" | "day" | "week";
 
-/** Hourly buckets up to three days, daily beyond. */
+/** Nominal length of a bucket (for labels; DST days and clipped weeks are shorter or longer). */
+export const BUCKET_LENGTH: Record<BucketUnit, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 };
+
+/** Hourly buckets up to three days, daily up to 120 days, weekly beyond (a year is 53 bars, not 365). */
 export function pickBucket(w: Window): BucketUnit {
-  return w.to - w.from <= 3 * 86_400_000 ? "hour" : "day";
+  const len = w.to - w.from;
+  return len <= 3 * 86_400_000 ? "hour" : len <= 120 * 86_400_000 ? "day" : "week";
 }

@@ -63,7 +63,7 @@ function checkAggregate(v: WindowLike, ctx: z.RefinementCtx): void {
   }
 }
 
-const bucketUnit = z.enum(["hour", "day"]).default("day");
+const bucketUnit = z.enum(["hour", "day", "week"]).default("day");
 const direction = z.enum(["asc", "desc"]).default("desc");
 const limit = z.number().int().min(1).max(500).default(50);
 const cursor = z.string().max(1000).optional();

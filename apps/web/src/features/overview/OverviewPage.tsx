@@ -5,7 +5,7 @@ import { Link } from "../../components/Link.tsx";
 import { StackedBars } from "../../components/charts/lazy.tsx";
 import { TrendLines } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, NoScoresYet, QueryView, Skeleton } from "../../components/States.tsx";
-import { hrefWith, narrowTo } from "../../lib/filters.ts";
+import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
 import { bucketLabel, money, moneyAxis, score } from "../../lib/format.ts";
 import { prepareSeries } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
@@ -32,7 +32,7 @@ export function OverviewPage() {
   const [fallbackName] = names;
   const chosen = params.get("score") && names.includes(params.get("score") ?? "") ? (params.get("score") ?? "") : fallbackName;
   const trendData = useMemo(() => (trend.data && chosen ? prepareTrend(trend.data, chosen) : null), [trend.data, chosen]);
-  const label = (b: number) => bucketLabel(b, bucket === "hour" ? 3_600_000 : 86_400_000, filters.tz);
+  const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
 
   return (
     <div className="stack">

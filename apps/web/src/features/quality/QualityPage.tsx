@@ -5,7 +5,7 @@ import { Link } from "../../components/Link.tsx";
 import { TrendLines } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, NoScoresYet, QueryView } from "../../components/States.tsx";
 import { aggregateInput } from "../../lib/api-input.ts";
-import { hrefWith, narrowTo } from "../../lib/filters.ts";
+import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
 import { bucketLabel, money, num, percent, score } from "../../lib/format.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
@@ -39,7 +39,7 @@ export default function QualityPage() {
   const cvq = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name, threshold }), enabled: Boolean(name) });
   const scatter = useMemo(() => (cvq.data ? prepareScatter(cvq.data.rows) : null), [cvq.data]);
 
-  const label = (b: number) => bucketLabel(b, bucket === "hour" ? 3_600_000 : 86_400_000, filters.tz);
+  const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
   const toRuns = (model: string | null, extra: Record<string, string | number | null> = {}) =>
     navigate(hrefWith("/runs", { ...filters, model: model ?? filters.model }, { score: name, ...extra }));
 

@@ -5,7 +5,7 @@ import { Link } from "../../components/Link.tsx";
 import { StackedBars } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { aggregateInput } from "../../lib/api-input.ts";
-import { hrefWith, narrowTo } from "../../lib/filters.ts";
+import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
 import { bucketLabel, money, moneyAxis, monthStart, num, percent } from "../../lib/format.ts";
 import { prepareSeries } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
@@ -37,7 +37,7 @@ export default function SpendPage() {
   const table = useMemo(() => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, monthSpend, state) : null), [byCustomer.data, monthSpend, state.q, state.sort, state.dir, state.page]);
   const names = useMemo(() => new Map((customers.data ?? []).map((c) => [c.id, c.name])), [customers.data]);
   const chart = useMemo(() => (series.data ? prepareSeries(series.data.buckets, series.data.series, 8) : null), [series.data]);
-  const label = (b: number) => bucketLabel(b, bucket === "hour" ? 3_600_000 : 86_400_000, filters.tz);
+  const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
   const csvHref = `/api/export/spend-by-customer.csv?input=${encodeURIComponent(JSON.stringify({ ...input, sort: state.sort === "name" ? "customerId" : state.sort === "budgetUse" ? "spend" : state.sort, direction: state.dir }))}`;
 
   return (
