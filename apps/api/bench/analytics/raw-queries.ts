@@ -36,24 +36,8 @@ export const rawQueries: Record<string, (db: Db, w: RawWindow) => Promise<number
       where occurred_at >= ${w.from} and occurred_at < ${w.to} group by k, model`.execute(db);
     return r.rows.reduce((s, x) => s + num(x.spend), 0);
   },
-  "spend.byCustomer": async (db, w) => {
-    const r = await sql<{ spend: number }>`select customer_id, sum(cost_micros) as spend, sum(cost_micros is null) as unpriced
-      from usage_costs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by customer_id`.execute(db);
-    await sql`select customer_id, count(*) from runs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by customer_id`.execute(db);
-    const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
-    await sql`select customer_id, ${k} as k, sum(cost_micros) from usage_costs
-      where occurred_at >= ${w.from} and occurred_at < ${w.to} group by customer_id, k`.execute(db);
-    return r.rows.reduce((s, x) => s + num(x.spend), 0);
-  },
-  "spend.byModel": async (db, w) => {
-    const r = await sql<{ spend: number }>`select model, sum(cost_micros) as spend, sum(cost_micros is null) as unpriced
-      from usage_costs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by model`.execute(db);
-    await sql`select model, count(*) from runs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by model`.execute(db);
-    const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
-    await sql`select model, ${k} as k, sum(cost_micros) from usage_costs
-      where occurred_at >= ${w.from} and occurred_at < ${w.to} group by model, k`.execute(db);
-    return r.rows.reduce((s, x) => s + num(x.spend), 0);
-  },
+  "spend.byCustomer": (db, w) => breakdown(db, w, "customer_id"),
+  "spend.byModel": (db, w) => breakdown(db, w, "model"),
   "quality.trend": async (db, w) => {
     const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
     const r = await sql<{ n: number }>`select ${k} as k, model, name, count(*) as n, sum(value), sum(value * value)
@@ -75,3 +59,15 @@ export const rawQueries: Record<string, (db: Db, w: RawWindow) => Promise<number
 };
 
 export { DAY };
+
+/** spend.byCustomer / spend.byModel the plain way: totals, run counts and daily sparklines per group. */
+async function breakdown(db: Db, w: RawWindow, dim: "customer_id" | "model"): Promise<number> {
+  const d = sql.ref(dim);
+  const r = await sql<{ spend: number }>`select ${d}, sum(cost_micros) as spend, sum(cost_micros is null) as unpriced
+    from usage_costs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by ${d}`.execute(db);
+  await sql`select ${d}, count(*) from runs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by ${d}`.execute(db);
+  const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
+  await sql`select ${d}, ${k} as k, sum(cost_micros) from usage_costs
+    where occurred_at >= ${w.from} and occurred_at < ${w.to} group by ${d}, k`.execute(db);
+  return r.rows.reduce((s, x) => s + num(x.spend), 0);
+}

@@ -151,22 +151,25 @@ export async function isEmpty(db: Db): Promise<boolean> {
 
 /** True when any demo run is present (a prefix range on the primary key). */
 export async function hasDemoData(db: Db): Promise<boolean> {
-  const row = await db
+  return (await demoRunIds(db, 1)).length > 0;
+}
+
+/** Up to `limit` demo run ids: a range on the primary key ("demo-" up to "demo."). */
+function demoRunIds(db: Db, limit: number): Promise<{ run_id: string }[]> {
+  return db
     .selectFrom("runs")
     .select("run_id")
     .where("run_id", ">=", DEMO_PREFIX)
     .where("run_id", "<", `${DEMO_PREFIX.slice(0, -1)}.`)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+    .limit(limit)
+    .execute();
 }
 
 /** Removes every demo run (and its rollup counts), the demo customers and the demo price override. */
 export async function clearDemo(db: Db): Promise<{ runs: number }> {
   let removed = 0;
   for (;;) {
-    const ids = await db.selectFrom("runs").select("run_id").where("run_id", ">=", DEMO_PREFIX)
-      .where("run_id", "<", `${DEMO_PREFIX.slice(0, -1)}.`).limit(BATCH).execute();
+    const ids = await demoRunIds(db, BATCH);
     if (ids.length === 0) break;
     await db.transaction().execute(async (trx) => {
       for (const { run_id } of ids) if (await forgetRun(trx, run_id)) removed++;
