@@ -1,6 +1,6 @@
-import { sql } from "kysely";
+import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucketOf, scoreBin } from "@tally/shared/db";
+import { bucketOf, migrate, migrationProvider, scoreBin, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
 import { fixture, openTestDb, seedPrices, seedRun, type TestDb } from "./test-support.ts";
 
 const START = Date.UTC(2026, 6, 1);
@@ -10,14 +10,22 @@ beforeAll(async () => {
   t = await openTestDb();
   await seedPrices(t);
   // Every run is judged BEFORE its cost line names the customer, so every score moves once.
-  for (const r of fixture(START, 3, 200, 21)) {
+  const runs = fixture(START, 9, 200, 21);
+  const judged = runs.slice(0, 120);
+  for (const r of judged) await seedRun(t.db, { ...r, customerId: undefined, agent: undefined });
+  // Weekly projections backfilled by 0003 from what 0002's tables hold, then written by bump().
+  const migrator = new Migrator({ db: t.db, provider: migrationProvider });
+  expect((await migrator.migrateDown()).error).toBeUndefined();
+  await migrate(t.db);
+  for (const r of judged) await seedRun(t.db, { ...r, scores: undefined, judge: undefined });
+  for (const r of runs.slice(120)) {
     await seedRun(t.db, { ...r, customerId: undefined, agent: undefined });
     await seedRun(t.db, { ...r, scores: undefined, judge: undefined });
   }
 });
 afterAll(() => t.close());
 
-describe("rollups added by 0002 (score histogram, hour/day projections)", () => {
+describe("rollups added by 0002 and 0003 (score histogram, hour/day/week projections)", () => {
   it("sums to the raw scores after re-attribution, customer by customer", async () => {
     const rollup = await t.db
       .selectFrom("rollup_score_bins_15m")
@@ -40,7 +48,7 @@ describe("rollups added by 0002 (score histogram, hour/day projections)", () => 
     expect(zero.rows[0]?.n).toBe(0);
   });
 
-  it("every hour/day projection equals its 15-minute rollup summed (after re-attribution)", async () => {
+  it("every hour/day/week projection equals its 15-minute rollup summed (after re-attribution)", async () => {
     const facts = {
       runs: { keys: [], measures: ["runs", "scored_runs"] },
       usage: { keys: ["kind"], measures: ["calls", "input_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"] },
@@ -50,12 +58,16 @@ describe("rollups added by 0002 (score histogram, hour/day projections)", () => 
     let compared = 0;
     for (const [fact, { keys, measures }] of Object.entries(facts)) {
       for (const [dim, short] of [["model", "model"], ["customer_id", "customer"]] as const) {
-        for (const [grain, size] of [["1h", 3_600_000], ["1d", 86_400_000]] as const) {
+        for (const [grain, start] of [
+          ["1h", "(bucket / 3600000) * 3600000"],
+          ["1d", "(bucket / 86400000) * 86400000"],
+          ["1w", `((bucket - ${WEEK_ORIGIN_MS}) / ${WEEK_MS}) * ${WEEK_MS} + ${WEEK_ORIGIN_MS}`],
+        ] as const) {
           const cols = ["b", dim, ...keys].join(", ");
           const agg = measures.map((m) => `round(sum(${m}), 9) as ${m}`).join(", ");
           const order = `order by ${cols}`;
           const fromBase = await sql
-            .raw(`select (bucket / ${size}) * ${size} as b, ${[dim, ...keys].join(", ")}, ${agg} from rollup_${fact}_15m group by ${cols} ${order}`)
+            .raw(`select ${start} as b, ${[dim, ...keys].join(", ")}, ${agg} from rollup_${fact}_15m group by ${cols} ${order}`)
             .execute(t.db);
           const fromProjection = await sql
             .raw(`select bucket as b, ${[dim, ...keys].join(", ")}, ${agg} from rollup_${fact}_${short}_${grain} group by ${cols} ${order}`)

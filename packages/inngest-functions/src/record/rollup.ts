@@ -1,5 +1,5 @@
 import type { Transaction } from "kysely";
-import type { Database } from "@tally/shared/db";
+import { type Database, weekOf } from "@tally/shared/db";
 
 type Tx = Transaction<Database>;
 type RollupTable = "rollup_runs_15m" | "rollup_usage_15m" | "rollup_scores_15m" | "rollup_score_bins_15m";
@@ -25,37 +25,49 @@ const PROJECTIONS: Record<RollupTable, string> = {
   rollup_scores_15m: "rollup_scores",
   rollup_score_bins_15m: "rollup_score_bins",
 };
+/** Projection grains and the start of the grain's bucket holding a 15-minute bucket. */
 const GRAINS = [
-  ["1h", 3_600_000],
-  ["1d", 86_400_000],
+  ["1h", (b: number) => Math.floor(b / 3_600_000) * 3_600_000],
+  ["1d", (b: number) => Math.floor(b / 86_400_000) * 86_400_000],
+  ["1w", weekOf],
 ] as const;
+
+export type Dim = "model" | "customer_id";
+const DIMS: readonly Dim[] = ["model", "customer_id"];
 
 /**
  * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums), and to its coarse
- * projections (per model and per customer, by UTC hour and day: migration 0002), in the caller's
- * transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls to zero
- * is deleted so readers never see empty groups.
+ * projections (per model and per customer, by UTC hour, day and week: migrations 0002, 0003), in the
+ * caller's transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls
+ * to zero is deleted so readers never see empty groups. `dims` limits the projections written: a move
+ * between customers leaves the per-model rows as they are (`movedDims`).
  */
 export async function bump(
   trx: Tx,
   table: RollupTable,
   key: Record<string, string | number>,
   deltas: Record<string, number>,
+  dims: readonly Dim[] = DIMS,
 ): Promise<void> {
   const keyCols = KEYS[table];
   for (const k of keyCols) if (!(k in key)) throw new Error(`rollup ${table}: missing key ${k}`);
   await upsert(trx, table, keyCols, key, deltas, COUNT[table]);
   const rest = keyCols.filter((k) => !["bucket", "model", "customer_id", "function_slug"].includes(k));
   const bucket = Number(key.bucket);
-  for (const dim of ["model", "customer_id"] as const) {
-    for (const [grain, size] of GRAINS) {
+  for (const dim of dims) {
+    for (const [grain, start] of GRAINS) {
       const name = `${PROJECTIONS[table]}_${dim === "model" ? "model" : "customer"}_${grain}`;
       const cols = ["bucket", dim, ...rest];
-      const pkey: Record<string, string | number> = { bucket: Math.floor(bucket / size) * size, [dim]: key[dim]! };
+      const pkey: Record<string, string | number> = { bucket: start(bucket), [dim]: key[dim]! };
       for (const k of rest) pkey[k] = key[k]!;
       await upsert(trx, name, cols, pkey, deltas, COUNT[table]);
     }
   }
+}
+
+/** The projections a move from one key to another changes: those whose own key differs. */
+export function movedDims(from: { model: string; customerId: string }, to: { model: string; customerId: string }): Dim[] {
+  return DIMS.filter((d) => (d === "model" ? from.model !== to.model : from.customerId !== to.customerId));
 }
 
 async function upsert(

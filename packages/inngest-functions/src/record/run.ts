@@ -1,6 +1,6 @@
 import type { Transaction } from "kysely";
 import { type Database, bucketOf } from "@tally/shared/db";
-import { bump } from "./rollup.ts";
+import { bump, movedDims } from "./rollup.ts";
 import { bumpScore } from "./score-rollup.ts";
 
 type Tx = Transaction<Database>;
@@ -79,14 +79,10 @@ export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
   if (model !== existing.model || customerId !== existing.customer_id) {
     const scored = existing.scored_at === null ? 0 : 1;
     const bucket = existing.occurred_at;
-    await bump(trx, "rollup_runs_15m", runKey(bucket, existing.model, existing.customer_id, ref.functionSlug), {
-      runs: -1,
-      scored_runs: -scored,
-    });
-    await bump(trx, "rollup_runs_15m", runKey(bucket, model, customerId, ref.functionSlug), {
-      runs: 1,
-      scored_runs: scored,
-    });
+    const dims = movedDims({ model: existing.model, customerId: existing.customer_id }, { model, customerId });
+    const from = runKey(bucket, existing.model, existing.customer_id, ref.functionSlug);
+    await bump(trx, "rollup_runs_15m", from, { runs: -1, scored_runs: -scored }, dims);
+    await bump(trx, "rollup_runs_15m", runKey(bucket, model, customerId, ref.functionSlug), { runs: 1, scored_runs: scored }, dims);
   }
   if (customerId !== existing.customer_id) await reattributeToCustomer(trx, ref.runId, customerId);
   return { model, customerId, scored: existing.scored_at !== null };
@@ -121,8 +117,8 @@ async function reattributeToCustomer(trx: Tx, runId: string, customerId: string)
     .execute();
   for (const s of scores) {
     const score = { occurredAt: s.occurred_at, model: s.model, name: s.name, value: s.value };
-    await bumpScore(trx, { ...score, customerId: "" }, -1);
-    await bumpScore(trx, { ...score, customerId }, 1);
+    await bumpScore(trx, { ...score, customerId: "" }, -1, ["customer_id"]);
+    await bumpScore(trx, { ...score, customerId }, 1, ["customer_id"]);
   }
   const lines = await trx
     .updateTable("usage_costs")
@@ -134,8 +130,8 @@ async function reattributeToCustomer(trx: Tx, runId: string, customerId: string)
   for (const line of lines) {
     const key = { bucket: bucketOf(line.occurred_at), model: line.model, kind: line.kind };
     const deltas = usageDeltas(line);
-    await bump(trx, "rollup_usage_15m", { ...key, customer_id: "" }, negate(deltas));
-    await bump(trx, "rollup_usage_15m", { ...key, customer_id: customerId }, deltas);
+    await bump(trx, "rollup_usage_15m", { ...key, customer_id: "" }, negate(deltas), ["customer_id"]);
+    await bump(trx, "rollup_usage_15m", { ...key, customer_id: customerId }, deltas, ["customer_id"]);
   }
 }
 

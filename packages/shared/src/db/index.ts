@@ -1,4 +1,5 @@
 // Server-only: never import this subpath from apps/web.
 export { connect, migrate, type ConnectOptions, type Db } from "./connect.ts";
+export { migrationProvider } from "./migrations/index.ts";
 export * from "./schema.ts";
-export { BUCKET_MS, bucketOf, scoreBin } from "./time.ts";
+export { BUCKET_MS, bucketOf, scoreBin, WEEK_MS, WEEK_ORIGIN_MS, weekOf } from "./time.ts";

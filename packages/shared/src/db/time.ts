@@ -11,3 +11,12 @@ export function bucketOf(ms: number): number {
 export function scoreBin(value: number): number {
   return Math.min(100, Math.max(0, Math.floor(Math.round(value * 1e6) / 10_000)));
 }
+
+/** Weekly rollups: UTC weeks from Monday 00:00 (1970-01-05 was a Monday). */
+export const WEEK_MS = 7 * 86_400_000;
+export const WEEK_ORIGIN_MS = 4 * 86_400_000;
+
+/** Start of the UTC week (Monday 00:00) containing `ms`. */
+export function weekOf(ms: number): number {
+  return Math.floor((ms - WEEK_ORIGIN_MS) / WEEK_MS) * WEEK_MS + WEEK_ORIGIN_MS;
+}
