@@ -36,10 +36,15 @@ export interface Stat {
   ciHigh: number | null;
 }
 
-/** Sample variance from n, Σx, Σx² (null below n = 2). */
+/**
+ * Sample variance from n, Σx, Σx² (null below n = 2). Sums read through subtraction (series.ts) or added
+ * in another order carry a rounding residue of ~1e-16 of the sums: a spread below 1e-12 of Σx² is that
+ * residue, not data (a constant score keeps a zero-width interval).
+ */
 export function variance(n: number, sum: number, sumSq: number): number | null {
   if (n < 2) return null;
-  return Math.max(0, (sumSq - (sum * sum) / n) / (n - 1));
+  const m2 = sumSq - (sum * sum) / n;
+  return m2 <= 1e-12 * sumSq ? 0 : m2 / (n - 1);
 }
 
 export function stat(n: number, sum: number, sumSq: number): Stat {

@@ -3,7 +3,7 @@ import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { rollupSource } from "./source.ts";
-import { type BucketUnit, chartBuckets, readUnit } from "./zone.ts";
+import { type BucketUnit, chartBuckets } from "./zone.ts";
 
 export interface QualitySeries {
   model: string;
@@ -33,7 +33,7 @@ export async function getQualityTrend(
         group: ["model"],
         extra: nameFilter(f.scoreNames),
         timeZone: f.timeZone,
-        unit: readUnit(f.bucket),
+        unit: f.bucket,
       }),
     )
     .select([

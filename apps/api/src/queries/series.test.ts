@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedPieces } from "./series.ts";
 import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
-import { zoneBuckets } from "./zone.ts";
+import { chartBuckets } from "./zone.ts";
 
 // Day series read whole UTC days from `_1d` and add or subtract the hours (and quarters) between a local
 // day's edges and the nearest UTC midnights. These windows have partial edge days in zones west and east
@@ -24,6 +24,10 @@ beforeAll(async () => {
   for (const at of [FROM - 60 * 60_000, TO + 60 * 60_000]) {
     runs.push({ runId: `edge-${at}`, model: "acme-edge", customerId: "cust-edge", occurredAt: at, agent: { in: 5, out: 5 }, scores: { helpfulness: 0.5 } });
   }
+  // A model whose every score is 0.7: its interval must have no width, whatever the decomposition.
+  for (let i = 0; i < 160; i++) {
+    runs.push({ runId: `steady-${i}`, model: "acme-steady", occurredAt: FROM + i * 5 * HOUR + 7 * 60_000, agent: { in: 3, out: 1 }, scores: { helpfulness: 0.7 } });
+  }
   for (const r of runs) await seedRun(t.db, r);
 });
 afterAll(() => t.close());
@@ -32,24 +36,31 @@ const inside = (r: RunSpec, a: number, b: number) => r.occurredAt >= a && r.occu
 const cost = (r: RunSpec) => (agentCost(r) ?? 0) + (judgeCost(r) ?? 0);
 
 describe("day series from days ± edge hours", () => {
-  it("signed pieces sum to each zone bucket exactly", () => {
+  it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly", (unit) => {
     for (const tz of ZONES) {
-      for (const [b, subtract] of zoneBuckets(tz, FROM, TO, "day").flatMap((b) => [[b, true], [b, false]] as const)) {
-        const p = signedPieces([b], true, subtract);
-        if (!subtract) expect([...p["1d"], ...p["1h"], ...p["15m"]].every(([, , , sign]) => sign === 1)).toBe(true);
-        const days = p["1d"].flatMap(([a, e, k, sign]) => Array.from({ length: (e - a) / DAY }, (_, i) => [a + i * DAY, a + (i + 1) * DAY, k + i, sign] as const));
-        expect(days.every(([, , k]) => k === b.key)).toBe(true);
-        const all = [...days, ...p["1h"], ...p["15m"]];
+      for (const [b, subtract] of chartBuckets(tz, FROM, TO, unit).buckets.flatMap((b) => [[b, true], [b, false]] as const)) {
+        const p = signedPieces([b], unit, subtract);
+        const entries = Object.values(p).flat();
+        if (!subtract) expect(entries.every(([, , , sign]) => sign === 1)).toBe(true);
+        // One bucket: every entry keys its rows with the bucket's key (a multi-bucket range would not).
+        expect(entries.every(([, , k]) => k === b.key)).toBe(true);
+        expect([...p["1d"], ...p["1w"]].every(([a, e]) => e - a === (p["1w"].some((x) => x[0] === a) ? 7 : 1) * DAY)).toBe(true);
         // Every instant of the bucket is counted once, every other instant zero times (15-minute grid).
-        const lo = Math.min(...all.map((x) => x[0]));
-        const hi = Math.max(...all.map((x) => x[1]));
+        const lo = Math.min(...entries.map((x) => x[0]));
+        const hi = Math.max(...entries.map((x) => x[1]));
         for (let q = lo; q < hi; q += 900_000) {
-          const n = all.reduce((s, [a, e, , sign]) => s + (q >= a && q < e ? sign : 0), 0);
+          const n = entries.reduce((s, [a, e, , sign]) => s + (q >= a && q < e ? sign : 0), 0);
           expect(n, `${tz} ${new Date(q).toISOString()}`).toBe(q >= b.start && q < b.end ? 1 : 0);
         }
         expect(p["1h"].every(([a, e]) => a % HOUR === 0 && e % HOUR === 0)).toBe(true);
+        if (subtract && unit === "week" && b.end - b.start === 7 * DAY) expect(p["1w"].length, `${tz} ${b.start}`).toBe(1);
       }
     }
+  });
+
+  it("consecutive local days read one range of UTC days, keyed day by day", () => {
+    const p = signedPieces(chartBuckets("America/New_York", FROM, TO, "day").buckets, "day", true);
+    expect(p["1d"].length).toBeLessThan(4); // one range between DST switches, not one per day
   });
 
   it.each(["day", "week"] as const)("spend.timeseries and quality.trend equal the raw rows per local %s in every zone", async (bucket) => {
@@ -76,6 +87,12 @@ describe("day series from days ± edge hours", () => {
       }
       const trend = await t.caller.quality.trend({ ...w, bucket });
       expect(trend.series.some((s) => s.model === "acme-edge")).toBe(false);
+      const steady = trend.series.find((s) => s.model === "acme-steady")?.points.filter((p) => p.n >= 2) ?? [];
+      expect(steady.length).toBeGreaterThan(3);
+      for (const p of steady) {
+        expect(p.mean, timeZone).toBeCloseTo(0.7, 12);
+        expect([p.ciLow, p.ciHigh], timeZone).toEqual([p.mean, p.mean]);
+      }
       for (const s of trend.series) {
         trend.buckets.forEach((b, i) => {
           const v = runs.filter((r) => r.model === s.model && inside(r, b.start, b.end)).flatMap((r) => r.scores?.[s.name] ?? []);

@@ -1,6 +1,8 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
+import { WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
 import {
+  type Allowed,
   COLUMNS,
   type Dim,
   type Fact,
@@ -11,22 +13,21 @@ import {
   rollupSource,
   tableFor,
 } from "./source.ts";
-import { bucketKeySql, DAY_MS, type ReadUnit, segments, type ZoneBucket, zoneBuckets } from "./zone.ts";
+import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments, type ZoneBucket } from "./zone.ts";
 
 /**
- * A zone series source: rollup rows tagged with `k`, the zone bucket key of `zoneBuckets`, for the
- * caller to GROUP BY. Measures may arrive signed, so a caller sums them and skips groups whose count
- * (runs, calls, n) sums to 0.
+ * A zone series source: rollup rows tagged with `k`, a read key of `chartBuckets` (a day number, or an
+ * hour's start), for the caller to GROUP BY and map to its chart bucket. Measures may arrive signed, so a
+ * caller sums them and skips groups whose count (runs, calls, n) sums to 0.
  *
- * Day buckets read as few rows as the rollups allow. A local day [s, e) is the whole UTC days between
- * the day boundaries nearest to s and e (from `_1d`), plus or minus the few hours between those
- * boundaries and s, e (from `_1h`, and `_15m` for half- or quarter-hour offsets). For New York that is
- * one day row and 2 × 4–5 hour rows instead of 24 hour rows; for Kolkata (+5:30) 1 day, 2 × 5 hours and
- * 2 × 2 quarters instead of 96 quarters. DST days (23 or 25 hours) decompose the same way. Integer
- * measures are exact whatever the signs. Scores carry float sums (sum_value, sum_sq_value), where
- * subtracting a whole day's sum loses precision that the CI's Σx² − (Σx)²/n magnifies, so score series
- * only add: the hours (and edge quarters) inside each local day, as before but per bucket (Kolkata reads
- * 23 hours and 4 quarters a day instead of 96 quarters).
+ * Day and week buckets read as few rows as the rollups allow. A local day [s, e) is the UTC day between
+ * the midnights nearest to s and e (from `_1d`), plus or minus the few hours between those midnights and
+ * s, e (from `_1h`, and `_15m` for half- or quarter-hour offsets); a local week is the UTC week between
+ * the nearest Mondays (from `_1w`), plus or minus the same edges. For New York that is one row and 2 × 4–5
+ * hour rows per bucket and key, instead of 24 (or 168) hour rows; DST days (23 or 25 hours) decompose the
+ * same way. Integer measures are exact whatever the signs. Score sums are floats: subtraction leaves a
+ * rounding residue (~1e-16 of the week's sum), far below a displayed figure; `variance` floors the
+ * residue of a constant series to 0.
  */
 const MEASURES: Record<Fact, string[]> = {
   runs: ["runs", "scored_runs"],
@@ -39,41 +40,48 @@ export interface ZoneSeriesOptions {
   group: Dim[];
   extra?: RawBuilder<unknown>[];
   timeZone: string;
-  unit: ReadUnit;
+  unit: BucketUnit;
 }
 
 /**
- * [from, to, bucket key, sign] per grain: summed with their signs, exactly each zone bucket. A `1d` range
- * of several days keys its first day `key` and each later day one more (consecutive local days).
+ * [from, to, key, sign] per grain: summed with their signs, exactly each bucket. A `1d` or `1w` entry
+ * spanning several grain buckets keys its rows `key + whole days from its start` (consecutive buckets
+ * with consecutive day-number keys merge into one range); any other entry keys all its rows `key`.
  */
 export type SignedPieces = Record<Grain, [number, number, number, 1 | -1][]>;
 
+const ALL: Allowed = { "1h": true, "1d": true, "1w": true };
+
 /**
- * `subtract`: local days as UTC days ± edge hours (integer measures only: exact whatever the signs).
- * Without it, each bucket is an exact sum of the coarsest pieces inside it (no sign, for float sums).
+ * Each bucket ({ key, start, end }, key a day number) as the coarse-grain span between the boundaries
+ * nearest to its edges (`subtract`; integer measures exact whatever the signs), corrected by the pieces
+ * between those boundaries and the edges; or, without `subtract`, as the coarsest pieces inside it.
  */
-export function signedPieces(buckets: ZoneBucket[], coarse: boolean, subtract: boolean): SignedPieces {
-  const out: SignedPieces = { "15m": [], "1h": [], "1d": [] };
-  const day = (d: number, key: number): void => {
-    // Consecutive days with consecutive keys merge into one range: key = k + whole days from a.
-    const last = out["1d"][out["1d"].length - 1];
-    if (last && last[1] === d && last[3] === 1 && last[2] + (d - last[0]) / DAY_MS === key) last[1] = d + DAY_MS;
-    else out["1d"].push([d, d + DAY_MS, key, 1]);
+export function signedPieces(buckets: ZoneBucket[], unit: "day" | "week", subtract: boolean): SignedPieces {
+  const out: SignedPieces = { "15m": [], "1h": [], "1d": [], "1w": [] };
+  const coarse = (grain: "1d" | "1w", t: number, key: number, sign: 1 | -1): void => {
+    const size = grain === "1w" ? WEEK_MS : DAY_MS;
+    const last = out[grain][out[grain].length - 1];
+    if (sign === 1 && last && last[3] === 1 && last[1] === t && last[2] + (t - last[0]) / DAY_MS === key) last[1] = t + size;
+    else out[grain].push([t, t + size, key, sign]);
   };
   const add = (a: number, b: number, key: number, sign: 1 | -1): void => {
-    for (const p of pieces(a, b, coarse, coarse)) {
-      if (p.grain === "1d" && sign === 1) for (let d = p.a; d < p.b; d += DAY_MS) day(d, key);
-      else out[p.grain].push([p.a, p.b, key, sign]);
+    for (const p of pieces(a, b, ALL)) {
+      if (p.grain === "1d" || p.grain === "1w") {
+        for (let t = p.a; t < p.b; t += p.grain === "1w" ? WEEK_MS : DAY_MS) coarse(p.grain, t, key, sign);
+      } else out[p.grain].push([p.a, p.b, key, sign]);
     }
   };
+  const [size, origin] = unit === "week" ? [WEEK_MS, WEEK_ORIGIN_MS] : [DAY_MS, 0];
+  const nearest = (t: number) => Math.round((t - origin) / size) * size + origin;
   for (const { key, start, end } of buckets) {
-    const b1 = Math.round(start / DAY_MS) * DAY_MS;
-    const b2 = Math.round(end / DAY_MS) * DAY_MS;
-    if (!coarse || !subtract || b1 >= b2) {
+    const b1 = nearest(start);
+    const b2 = nearest(end);
+    if (!subtract || b1 >= b2) {
       add(start, end, key, 1);
       continue;
     }
-    for (let d = b1; d < b2; d += DAY_MS) day(d, key);
+    add(b1, b2, key, 1);
     if (start > b1) add(b1, start, key, -1);
     else add(start, b1, key, 1);
     if (end > b2) add(b2, end, key, 1);
@@ -91,20 +99,20 @@ export function zoneSeriesSource(
   const projection = projectionFor(f, opts.group);
   const extra = opts.extra ?? [];
   const utcDays = segments(opts.timeZone, w.from, w.to).every((seg) => seg.offset % DAY_MS === 0);
-  if (opts.unit !== "day" || projection === null || utcDays) {
-    // Hour buckets, both dimensions, or days that are UTC days: every row lies inside one zone bucket
-    // (rollupSource reads `_1d` directly for UTC days); key it by its bucket.
-    const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, opts.unit));
+  if (opts.unit === "hour" || projection === null || utcDays) {
+    // Hour buckets, both dimensions, or UTC days and weeks: every row lies inside one chart bucket
+    // (rollupSource reads `_1d` and `_1w` directly when they nest); key it by its read bucket.
+    const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, readUnit(opts.unit)));
     const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
     return sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r");
   }
-  const split = signedPieces(zoneBuckets(opts.timeZone, w.from, w.to, "day"), true, fact !== "scores");
+  const split = signedPieces(chartBuckets(opts.timeZone, w.from, w.to, opts.unit).buckets, opts.unit, true);
   const model = projection === "customer_id" ? sql`'' as model` : sql`t.model`;
   const customer = projection === "model" ? sql`'' as customer_id` : sql`t.customer_id`;
   const keys = COLUMNS[fact].filter((c) => !MEASURES[fact].includes(c)).map((c) => sql`t.${sql.ref(c)}`);
   const measures = MEASURES[fact].map((c) => sql`j.s * t.${sql.ref(c)} as ${sql.ref(c)}`);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
-  const cols = (g: Grain) => sql.join([g === "1d" ? dayKey : sql`j.k as k`, model, customer, ...keys, ...measures]);
+  const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, model, customer, ...keys, ...measures]);
   const parts = (Object.keys(split) as Grain[])
     .filter((g) => split[g].length > 0)
     .map((g) => {

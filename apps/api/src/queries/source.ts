@@ -1,14 +1,16 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { DAY_MS, HOUR_MS, type ReadUnit, segments } from "./zone.ts";
+import { WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
+import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
  * Where an aggregate reads from. The 15-minute rollups hold every key; migration 0002 adds projections
  * per model (no customer) and per customer (no model) by UTC hour and day. A query that needs at most
- * one of the two dimensions reads the projection: whole UTC days from `_1d`, whole hours at the edges
- * from `_1h`, the rest from the 15-minute table, as one UNION ALL. Zone series only use a grain whose
- * buckets nest in the zone's buckets (hours for whole-hour offsets, days for offset 0). Day series in
- * other zones go through series.ts, which decomposes each local day on its own.
+ * one of the two dimensions reads the projection: whole UTC weeks (Monday to Monday) from `_1w`, whole days
+ * and hours at the edges from `_1d` and `_1h`, the rest from the 15-minute table, as one UNION ALL. Zone
+ * series only use a grain whose buckets nest in the zone's buckets (hours for whole-hour offsets; days and
+ * weeks for offset 0). Day and week series in other zones go through series.ts, which decomposes each
+ * local bucket on its own.
  */
 export type Fact = "runs" | "usage" | "scores" | "score_bins";
 export type Dim = "model" | "customer_id";
@@ -68,10 +70,10 @@ export interface SourceOptions {
   /** Extra conditions on fact columns (kind, name, bin). */
   extra?: RawBuilder<unknown>[];
   /** A zone series: every row's bucket must sit inside one zone bucket. */
-  series?: { timeZone: string; unit: ReadUnit };
+  series?: { timeZone: string; unit: BucketUnit };
 }
 
-export type Grain = "15m" | "1h" | "1d";
+export type Grain = "15m" | "1h" | "1d" | "1w";
 
 export function rollupSource<F extends Fact>(
   fact: F,
@@ -80,14 +82,15 @@ export function rollupSource<F extends Fact>(
   opts: SourceOptions = {},
 ): AliasedRawBuilder<Rows[F], "r"> {
   const projection = projectionFor(f, opts.group ?? []);
-  let allow1h = projection !== null;
-  let allow1d = projection !== null;
+  const allow: Allowed = { "1h": projection !== null, "1d": projection !== null, "1w": projection !== null };
   if (opts.series) {
     const offsets = segments(opts.series.timeZone, w.from, w.to).map((s) => s.offset);
-    allow1h &&= offsets.every((o) => o % HOUR_MS === 0);
-    allow1d &&= opts.series.unit === "day" && offsets.every((o) => o % DAY_MS === 0);
+    const utc = offsets.every((o) => o % DAY_MS === 0);
+    allow["1h"] &&= offsets.every((o) => o % HOUR_MS === 0);
+    allow["1d"] &&= opts.series.unit !== "hour" && utc;
+    allow["1w"] &&= opts.series.unit === "week" && utc;
   }
-  const parts = pieces(w.from, w.to, allow1h, allow1d).map((p) => piece(fact, p, projection, f, opts.extra ?? []));
+  const parts = pieces(w.from, w.to, allow).map((p) => piece(fact, p, projection, f, opts.extra ?? []));
   if (parts.length === 0) parts.push(piece(fact, { grain: "15m", a: w.from, b: w.from }, projection, f, []));
   return sql<Rows[F]>`(${sql.join(parts, sql` union all `)})`.as("r");
 }
@@ -128,27 +131,38 @@ function piece(
   return sql`select bucket, ${model}, ${customer}, ${cols} from ${sql.table(table)} where ${sql.join(conds, sql` and `)}`;
 }
 
-/** Whole UTC days in the middle, whole hours next to them, 15-minute buckets at the very edges. */
-export function pieces(from: number, to: number, allow1h: boolean, allow1d: boolean): { grain: Grain; a: number; b: number }[] {
+/** The grains a source may read besides the 15-minute table (which holds everything). */
+export interface Allowed {
+  "1h": boolean;
+  "1d": boolean;
+  "1w": boolean;
+}
+const COARSER: Grain[] = ["1w", "1d", "1h"];
+const FINER: Record<Grain, Grain> = { "1w": "1d", "1d": "1h", "1h": "15m", "15m": "15m" };
+
+/** Start of the `grain` bucket at or after `t` (ceil) or at or before it (floor). */
+function align(t: number, grain: Grain, up: boolean): number {
+  const [size, origin] = grain === "1w" ? [WEEK_MS, WEEK_ORIGIN_MS] : grain === "1d" ? [DAY_MS, 0] : [HOUR_MS, 0];
+  const round = up ? Math.ceil : Math.floor;
+  return round((t - origin) / size) * size + origin;
+}
+
+/** Whole UTC weeks in the middle, whole days and hours next to them, 15-minute buckets at the very edges. */
+export function pieces(from: number, to: number, allow: Allowed): { grain: Grain; a: number; b: number }[] {
   const out: { grain: Grain; a: number; b: number }[] = [];
   const split = (a: number, b: number, grain: Grain): void => {
     if (a >= b) return;
-    const size = grain === "1d" ? DAY_MS : grain === "1h" ? HOUR_MS : 0;
-    const allowed = grain === "1d" ? allow1d : grain === "1h" ? allow1h : false;
-    const finer: Grain = grain === "1d" ? "1h" : "15m";
-    if (size > 0 && allowed) {
-      const c1 = Math.ceil(a / size) * size;
-      const c2 = Math.floor(b / size) * size;
-      if (c1 < c2) {
-        split(a, c1, finer);
-        out.push({ grain, a: c1, b: c2 });
-        split(c2, b, finer);
-        return;
-      }
+    if (grain === "15m") {
+      out.push({ grain, a, b });
+      return;
     }
-    if (grain === "15m") out.push({ grain, a, b });
-    else split(a, b, finer);
+    const c1 = align(a, grain, true);
+    const c2 = align(b, grain, false);
+    if (!allow[grain] || c1 >= c2) return split(a, b, FINER[grain]);
+    split(a, c1, FINER[grain]);
+    out.push({ grain, a: c1, b: c2 });
+    split(c2, b, FINER[grain]);
   };
-  split(from, to, "1d");
+  split(from, to, COARSER[0]!);
   return out;
 }

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Window } from "./common.ts";
 import { zoneSeriesSource } from "./series.ts";
-import { type BucketUnit, chartBuckets, readUnit } from "./zone.ts";
+import { type BucketUnit, chartBuckets } from "./zone.ts";
 
 export interface SpendSeries {
   /** Model id, or customer id ('' = unattributed). */
@@ -29,7 +29,7 @@ export async function getSpendTimeseries(
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const dim = f.splitBy === "model" ? "model" : "customer_id";
   const rows = await db
-    .selectFrom(zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: readUnit(f.bucket) }))
+    .selectFrom(zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket }))
     .select([
       sql<number>`k`.as("k"),
       sql<string>`${sql.ref(dim)}`.as("series"),

@@ -131,7 +131,8 @@ export function zoneBuckets(tz: string, from: number, to: number, unit: ReadUnit
 /**
  * The chart buckets of `unit` over [from, to), and for each key read in SQL (`readUnit(unit)` buckets)
  * the index of the chart bucket it adds into. A week is the local days from Monday to Monday (day
- * number d, 0 = Thursday 1970-01-01, is in week floor((d + 3) / 7)), clipped to the window.
+ * number d, 0 = Thursday 1970-01-01, is in week floor((d + 3) / 7)), clipped to the window, keyed by its
+ * first day's number.
  */
 export function chartBuckets(tz: string, from: number, to: number, unit: BucketUnit): { buckets: ZoneBucket[]; index: Map<number, number> } {
   const read = zoneBuckets(tz, from, to, readUnit(unit));
@@ -139,10 +140,9 @@ export function chartBuckets(tz: string, from: number, to: number, unit: BucketU
   const buckets: ZoneBucket[] = [];
   const index = new Map<number, number>();
   for (const day of read) {
-    const key = Math.floor((day.key + 3) / 7);
     const last = buckets[buckets.length - 1];
-    if (last && last.key === key) last.end = day.end;
-    else buckets.push({ key, start: day.start, end: day.end });
+    if (last && week(last.key) === week(day.key)) last.end = day.end;
+    else buckets.push({ key: day.key, start: day.start, end: day.end });
     index.set(day.key, buckets.length - 1);
   }
   return { buckets, index };
@@ -160,6 +160,8 @@ export function bucketKeySql(tz: string, from: number, to: number, unit: ReadUni
   const whens = segs.slice(0, -1).map((s) => `WHEN ${column} < ${s.end} THEN ${expr(s.offset)}`);
   return `(CASE ${whens.join(" ")} ELSE ${expr(segs[segs.length - 1]!.offset)} END)`;
 }
+
+const week = (day: number) => Math.floor((day + 3) / 7);
 
 function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
