@@ -10,7 +10,8 @@ import {
 } from "./common.ts";
 import { rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
-import { zoneBuckets } from "./zone.ts";
+import { pickBucket } from "@tally/shared";
+import { type BucketUnit, chartBuckets } from "./zone.ts";
 
 type Dim = "model" | "customer_id";
 type SortKey = "spend" | "runs" | "costPerRun" | "share" | "customerId" | "model";
@@ -34,7 +35,7 @@ interface BreakdownRow {
   unpricedCalls: number;
   /** Share of the window's total priced spend; null when that total is 0. */
   share: number | null;
-  /** Daily priced spend in the viewer's zone, aligned with `buckets`; null = nothing priced that day. */
+  /** Priced spend per `bucket` in the viewer's zone, aligned with `buckets`; null = nothing priced then. */
   sparkline: (number | null)[];
 }
 
@@ -52,6 +53,8 @@ export interface ModelSpendRow extends Omit<BreakdownRow, "key"> {
 export interface Breakdown<Row> {
   window: Window;
   totals: { spendMicros: number; runs: number; unpricedCalls: number; rows: number };
+  /** The sparklines' bucket: the one the dashboard charts this window in (`pickBucket`). */
+  bucket: BucketUnit;
   buckets: { start: number; end: number }[];
   rows: Row[];
   nextCursor: string | null;
@@ -157,9 +160,10 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
   const last = page[page.length - 1];
   const nextCursor = after.length > f.limit && last ? encodeCursor({ v: last.v, k: last.k }) : null;
 
-  const buckets = zoneBuckets(f.timeZone, w.from, w.to, "day");
+  const bucket = pickBucket(w);
+  const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, bucket);
   const pageRows = page.map((x) => x.r);
-  await fillSparklines(db, f, w, dim, buckets, pageRows);
+  await fillSparklines(db, f, w, dim, { unit: bucket, count: buckets.length, index }, pageRows);
   return {
     window: w,
     totals: {
@@ -168,6 +172,7 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
       unpricedCalls: all.reduce((s, r) => s + r.unpricedCalls, 0),
       rows: all.length,
     },
+    bucket,
     buckets: buckets.map((b) => ({ start: b.start, end: b.end })),
     rows: pageRows,
     nextCursor,
@@ -179,14 +184,14 @@ async function fillSparklines(
   f: AggregateFilter,
   w: Window,
   dim: Dim,
-  buckets: { key: number }[],
+  buckets: { unit: BucketUnit; count: number; index: Map<number, number> },
   rows: BreakdownRow[],
 ): Promise<void> {
-  for (const r of rows) r.sparkline = buckets.map(() => null);
+  for (const r of rows) r.sparkline = Array.from({ length: buckets.count }, () => null);
   if (rows.length === 0) return;
   const pageFilter = dim === "model" ? { ...f, models: rows.map((r) => r.key) } : { ...f, customerIds: rows.map((r) => r.key) };
   const points = await db
-    .selectFrom(zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: "day" }))
+    .selectFrom(zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit }))
     .select([
       sql<string>`${sql.ref(dim)}`.as("key"),
       sql<number>`k`.as("k"),
@@ -195,10 +200,9 @@ async function fillSparklines(
     ])
     .groupBy([sql`key`, sql`k`])
     .execute();
-  const index = new Map(buckets.map((b, i) => [b.key, i]));
   const byKey = new Map(rows.map((r) => [r.key, r]));
   for (const p of points) {
-    const i = index.get(num(p.k));
+    const i = buckets.index.get(num(p.k));
     const r = byKey.get(p.key);
     if (i !== undefined && r && num(p.priced) > 0) r.sparkline[i] = (r.sparkline[i] ?? 0) + num(p.spend);
   }

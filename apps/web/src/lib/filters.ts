@@ -2,6 +2,9 @@
  * The dashboard's shared filter state, kept in the URL so any view is a shareable link and the back
  * button works. Pure: parse/serialise URLSearchParams and resolve a preset to a concrete window.
  */
+import type { BucketUnit } from "@tally/shared";
+
+export { type BucketUnit, pickBucket } from "@tally/shared";
 
 export const PRESETS = ["24h", "7d", "30d", "90d"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -159,13 +162,7 @@ export function filterQuery(search: string, defaultTz = browserTimeZone()): stri
   return qs ? `?${qs}` : "";
 }
 
-export type BucketUnit = "hour" | "day" | "week";
 
 /** Nominal length of a bucket (for labels; DST days and clipped weeks are shorter or longer). */
 export const BUCKET_LENGTH: Record<BucketUnit, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 };
 
-/** Hourly buckets up to three days, daily up to 120 days, weekly beyond (a year is 53 bars, not 365). */
-export function pickBucket(w: Window): BucketUnit {
-  const len = w.to - w.from;
-  return len <= 3 * 86_400_000 ? "hour" : len <= 120 * 86_400_000 ? "day" : "week";
-}

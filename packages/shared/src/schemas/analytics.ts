@@ -63,6 +63,17 @@ function checkAggregate(v: WindowLike, ctx: z.RefinementCtx): void {
   }
 }
 
+export type BucketUnit = "hour" | "day" | "week";
+
+/**
+ * The bucket a window is charted in: hourly up to three days, daily up to 120 days, weekly beyond (a year
+ * is 53 bars, not 365). The dashboard asks for it; breakdown sparklines use it.
+ */
+export function pickBucket(w: { from: number; to: number }): BucketUnit {
+  const len = w.to - w.from;
+  return len <= 3 * DAY_MS ? "hour" : len <= 120 * DAY_MS ? "day" : "week";
+}
+
 const bucketUnit = z.enum(["hour", "day", "week"]).default("day");
 const direction = z.enum(["asc", "desc"]).default("desc");
 const limit = z.number().int().min(1).max(500).default(50);
