@@ -8,6 +8,7 @@
 import { existsSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type BucketUnit, pickBucket } from "@tally/shared";
 import { connect } from "@tally/shared/db";
 import { createCaller } from "../src/trpc/root.ts";
 import { DAY, rawQueries, type RawWindow } from "./analytics/raw-queries.ts";
@@ -70,12 +71,20 @@ if (have !== opts.runs) {
 }
 
 const caller = createCaller({ db, runUrlTemplate: "http://localhost:8288/run?runID={runId}", now: Date.now });
+// Series in the bucket the dashboard asks for (pickBucket: day at 30 days, week at 365), and at 365 days
+// also in days ("/day" rows), for an API client that asks for a year day by day.
+const series = {
+  "spend.timeseries": async (w: RawWindow, bucket: BucketUnit) =>
+    (await caller.spend.timeseries({ ...w, bucket, splitBy: "model" })).series.reduce((s, x) => s + x.totalMicros, 0),
+  "quality.trend": async (w: RawWindow, bucket: BucketUnit) =>
+    (await caller.quality.trend({ ...w, bucket })).series.reduce((s, x) => s + x.points.reduce((a, p) => a + p.n, 0), 0),
+};
 const procedures: Record<string, (w: RawWindow) => Promise<number>> = {
   "overview.summary": async (w) => (await caller.overview.summary(w)).current.spendMicros.total,
-  "spend.timeseries": async (w) => (await caller.spend.timeseries({ ...w, bucket: "day", splitBy: "model" })).series.reduce((s, x) => s + x.totalMicros, 0),
+  "spend.timeseries": (w) => series["spend.timeseries"](w, pickBucket(w)),
   "spend.byCustomer": async (w) => (await caller.spend.byCustomer({ ...w, limit: 50 })).totals.spendMicros,
   "spend.byModel": async (w) => (await caller.spend.byModel({ ...w, limit: 50 })).totals.spendMicros,
-  "quality.trend": async (w) => (await caller.quality.trend(w)).series.reduce((s, x) => s + x.points.reduce((a, p) => a + p.n, 0), 0),
+  "quality.trend": (w) => series["quality.trend"](w, pickBucket(w)),
   "quality.compareModels": async (w) => (await caller.quality.compareModels({ ...w, baselineModel: "bench-model-01" })).rows.reduce((s, r) => s + r.n, 0),
   "quality.costVsQuality": async (w) =>
     (await caller.quality.costVsQuality({ ...w, scoreName: "helpfulness", threshold: 0.7 })).rows.reduce((s, r) => s + r.passing, 0),
@@ -85,12 +94,14 @@ const rows: string[] = [];
 const header = `${"zone".padEnd(18)}${"procedure".padEnd(24)}${"window".padStart(7)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"raw p50".padStart(9)}${"raw p95".padStart(9)}${"ratio".padStart(8)}  same answer`;
 for (const tz of zones) for (const days of [30, 365]) {
   const w: RawWindow = { from: opts.end - days * DAY, to: opts.end, timeZone: tz };
-  for (const [name, fn] of Object.entries(procedures)) {
+  const daily = days > 120 ? Object.entries(series).map(([name, fn]) => [`${name}/day`, (x: RawWindow) => fn(x, "day")] as const) : [];
+  for (const [name, fn] of [...Object.entries(procedures), ...daily]) {
     const rollup = await time(() => fn(w), iterations, 2);
-    const raw = rawQueries[name]!;
+    const raw = rawQueries[name.replace("/day", "")]!;
     const rawT = await time(() => raw(db, w), days > 30 ? 3 : 5, 1);
     const same = (await fn(w)) === (await raw(db, w));
-    const line = `${tz.padEnd(18)}${name.padEnd(24)}${`${days}d`.padStart(7)}${ms(rollup.p50)} ${ms(rollup.p95)} ${ms(rawT.p50)} ${ms(rawT.p95)} ${`${(rawT.p50 / rollup.p50).toFixed(1)}x`.padStart(7)}  ${same ? "yes" : "NO"} (n=${rollup.n}/${rawT.n})`;
+    const label = name in series ? `${name}/${pickBucket(w)}` : name;
+    const line = `${tz.padEnd(18)}${label.padEnd(24)}${`${days}d`.padStart(7)}${ms(rollup.p50)} ${ms(rollup.p95)} ${ms(rawT.p50)} ${ms(rawT.p95)} ${`${(rawT.p50 / rollup.p50).toFixed(1)}x`.padStart(7)}  ${same ? "yes" : "NO"} (n=${rollup.n}/${rawT.n})`;
     rows.push(line);
     console.log(line);
   }
