@@ -4,8 +4,8 @@ import { WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
- * Where an aggregate reads from. The 15-minute rollups hold every key; migration 0002 adds projections
- * per model (no customer) and per customer (no model) by UTC hour and day. A query that needs at most
+ * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002 and 0003 add
+ * projections per model (no customer) and per customer (no model) by UTC hour, day and week. A query that needs at most
  * one of the two dimensions reads the projection: whole UTC weeks (Monday to Monday) from `_1w`, whole days
  * and hours at the edges from `_1d` and `_1h`, the rest from the 15-minute table, as one UNION ALL. Zone
  * series only use a grain whose buckets nest in the zone's buckets (hours for whole-hour offsets; days and
@@ -137,7 +137,6 @@ export interface Allowed {
   "1d": boolean;
   "1w": boolean;
 }
-const COARSER: Grain[] = ["1w", "1d", "1h"];
 const FINER: Record<Grain, Grain> = { "1w": "1d", "1d": "1h", "1h": "15m", "15m": "15m" };
 
 /** Start of the `grain` bucket at or after `t` (ceil) or at or before it (floor). */
@@ -163,6 +162,6 @@ export function pieces(from: number, to: number, allow: Allowed): { grain: Grain
     out.push({ grain, a: c1, b: c2 });
     split(c2, b, FINER[grain]);
   };
-  split(from, to, COARSER[0]!);
+  split(from, to, "1w");
   return out;
 }
