@@ -184,7 +184,9 @@ describe("dashboard in Chromium", () => {
     const page = await open(`/spend?${q()}`);
     await page.locator("tr[data-customer]").first().waitFor();
     await page.waitForSelector("[data-chart='stacked-bars'] .recharts-bar-rectangle path");
-    const api1 = await api<{ rows: { customerId: string; spendMicros: number | null }[] }>("spend.byCustomer", { from, to, timeZone: "UTC", limit: 500 });
+    const api1 = await api<{ bucket: string; rows: { customerId: string; spendMicros: number | null }[] }>("spend.byCustomer", { from, to, timeZone: "UTC", limit: 500 });
+    // The sparkline column names the bucket the API chose for this window.
+    expect(await page.locator("table[aria-label='Customers'] th").last().textContent()).toBe({ hour: "Hourly spend", day: "Daily spend", week: "Weekly spend" }[api1.bucket]);
     const shown = await page.locator("tr[data-customer]").evaluateAll((trs) =>
       trs.map((tr) => [tr.getAttribute("data-customer"), tr.getAttribute("data-spend")]),
     );

@@ -1,17 +1,21 @@
 import { money, num, percent } from "../../lib/format.ts";
 import { type CustomerSort, type CustomerView, sparklinePath, type TableState } from "./lib/prepare-customers.ts";
 
+const SPARK_LABEL = { hour: "Hourly spend", day: "Daily spend", week: "Weekly spend" } as const;
+
 const COLUMNS: { key: CustomerSort | null; label: string; num?: boolean }[] = [
   { key: "name", label: "Customer" },
   { key: "spend", label: "Spend", num: true },
   { key: "runs", label: "Runs", num: true },
   { key: "costPerRun", label: "Cost per run", num: true },
   { key: "budgetUse", label: "Budget use (month to date)" },
-  { key: null, label: "Daily spend" },
+  { key: null, label: "sparkline" },
 ];
 
-export function CustomersTable({ rows, state, onSort, onOpen }: {
+export function CustomersTable({ rows, bucket, state, onSort, onOpen }: {
   rows: CustomerView[];
+  /** The sparklines' bucket, as the API chose it for the window. */
+  bucket: keyof typeof SPARK_LABEL;
   state: TableState;
   onSort: (key: CustomerSort) => void;
   onOpen: (customerId: string) => void;
@@ -27,7 +31,7 @@ export function CustomersTable({ rows, state, onSort, onOpen }: {
                   {c.label} {c.key === state.sort ? (state.dir === "asc" ? "▲" : "▼") : ""}
                 </button>
               ) : (
-                c.label
+                SPARK_LABEL[bucket]
               )}
             </th>
           ))}

@@ -86,6 +86,7 @@ export default function SpendPage() {
                 ) : (
                   <CustomersTable
                     rows={table.rows}
+                    bucket={d.bucket}
                     state={state}
                     onSort={(key) => setParams({ sort: key, dir: key === state.sort ? (state.dir === "asc" ? "desc" : "asc") : key === "name" ? "asc" : "desc", page: null })}
                     onOpen={(id) => setFilters({ customer: id })}
