@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe("rollups added by 0002 and 0003 (score histogram, hour/day/week projections)", () => {
+describe("rollups added by 0002 and 0003 (score histogram, hour/6-hour/day/week projections)", () => {
   it("sums to the raw scores after re-attribution, customer by customer", async () => {
     const rollup = await t.db
       .selectFrom("rollup_score_bins_15m")
@@ -48,7 +48,7 @@ describe("rollups added by 0002 and 0003 (score histogram, hour/day/week project
     expect(zero.rows[0]?.n).toBe(0);
   });
 
-  it("every hour/day/week projection equals its 15-minute rollup summed (after re-attribution)", async () => {
+  it("every hour/6-hour/day/week projection equals its 15-minute rollup summed (after re-attribution)", async () => {
     const facts = {
       runs: { keys: [], measures: ["runs", "scored_runs"] },
       usage: { keys: ["kind"], measures: ["calls", "input_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"] },
@@ -60,6 +60,7 @@ describe("rollups added by 0002 and 0003 (score histogram, hour/day/week project
       for (const [dim, short] of [["model", "model"], ["customer_id", "customer"]] as const) {
         for (const [grain, start] of [
           ["1h", "(bucket / 3600000) * 3600000"],
+          ["6h", "(bucket / 21600000) * 21600000"],
           ["1d", "(bucket / 86400000) * 86400000"],
           ["1w", `((bucket - ${WEEK_ORIGIN_MS}) / ${WEEK_MS}) * ${WEEK_MS} + ${WEEK_ORIGIN_MS}`],
         ] as const) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedPieces } from "./series.ts";
+import { type SignedPieces, signedPieces } from "./series.ts";
+import { pieces } from "./source.ts";
 import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
 import { chartBuckets } from "./zone.ts";
 
@@ -36,15 +37,14 @@ const inside = (r: RunSpec, a: number, b: number) => r.occurredAt >= a && r.occu
 const cost = (r: RunSpec) => (agentCost(r) ?? 0) + (judgeCost(r) ?? 0);
 
 describe("day series from days ± edge hours", () => {
-  it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly", (unit) => {
+  it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly, in no more rows than adding", (unit) => {
+    const length = { "1w": 7 * DAY, "1d": DAY, "6h": 6 * HOUR, "1h": HOUR, "15m": 900_000 } as const;
     for (const tz of ZONES) {
-      for (const [b, subtract] of chartBuckets(tz, FROM, TO, unit).buckets.flatMap((b) => [[b, true], [b, false]] as const)) {
-        const p = signedPieces([b], unit, subtract);
+      for (const b of chartBuckets(tz, FROM, TO, unit).buckets) {
+        const p = signedPieces([b], unit);
         const entries = Object.values(p).flat();
-        if (!subtract) expect(entries.every(([, , , sign]) => sign === 1)).toBe(true);
         // One bucket: every entry keys its rows with the bucket's key (a multi-bucket range would not).
         expect(entries.every(([, , k]) => k === b.key)).toBe(true);
-        expect([...p["1d"], ...p["1w"]].every(([a, e]) => e - a === (p["1w"].some((x) => x[0] === a) ? 7 : 1) * DAY)).toBe(true);
         // Every instant of the bucket is counted once, every other instant zero times (15-minute grid).
         const lo = Math.min(...entries.map((x) => x[0]));
         const hi = Math.max(...entries.map((x) => x[1]));
@@ -52,14 +52,25 @@ describe("day series from days ± edge hours", () => {
           const n = entries.reduce((s, [a, e, , sign]) => s + (q >= a && q < e ? sign : 0), 0);
           expect(n, `${tz} ${new Date(q).toISOString()}`).toBe(q >= b.start && q < b.end ? 1 : 0);
         }
-        expect(p["1h"].every(([a, e]) => a % HOUR === 0 && e % HOUR === 0)).toBe(true);
-        if (subtract && unit === "week" && b.end - b.start === 7 * DAY) expect(p["1w"].length, `${tz} ${b.start}`).toBe(1);
+        for (const g of ["6h", "1h"] as const) expect(p[g].every(([a, e]) => a % length[g] === 0 && e % length[g] === 0), g).toBe(true);
+        const read = (Object.keys(p) as (keyof SignedPieces)[]).reduce((n, g) => n + p[g].reduce((m, [a, e]) => m + (e - a) / length[g], 0), 0);
+        const added = pieces(b.start, b.end, { "1h": true, "6h": true, "1d": true, "1w": true }).reduce((n, x) => n + (x.b - x.a) / length[x.grain], 0);
+        expect(read, `${tz} ${b.start}`).toBeLessThanOrEqual(added);
       }
     }
   });
 
+  it("a New York day reads a day, two 6-hour blocks and two hours; a week, a week and the same edges", () => {
+    const [day] = chartBuckets("America/New_York", Date.UTC(2026, 0, 13, 5), Date.UTC(2026, 0, 14, 5), "day").buckets;
+    const d = signedPieces([day!], "day");
+    expect([d["1w"].length, d["1d"].length, d["6h"].length, d["1h"].length, d["15m"].length]).toEqual([0, 1, 2, 2, 0]);
+    const [week] = chartBuckets("America/New_York", Date.UTC(2026, 0, 12, 5), Date.UTC(2026, 0, 19, 5), "week").buckets;
+    const w = signedPieces([week!], "week");
+    expect([w["1w"].length, w["1d"].length, w["6h"].length, w["1h"].length, w["15m"].length]).toEqual([1, 0, 2, 2, 0]);
+  });
+
   it("consecutive local days read one range of UTC days, keyed day by day", () => {
-    const p = signedPieces(chartBuckets("America/New_York", FROM, TO, "day").buckets, "day", true);
+    const p = signedPieces(chartBuckets("America/New_York", FROM, TO, "day").buckets, "day");
     expect(p["1d"].length).toBeLessThan(4); // one range between DST switches, not one per day
   });
 

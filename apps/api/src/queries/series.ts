@@ -1,14 +1,14 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
 import {
-  type Allowed,
+  align,
   COLUMNS,
   type Dim,
   type Fact,
   filterConds,
+  FINER,
   type Grain,
-  pieces,
+  GRAIN_MS,
   projectionFor,
   rollupSource,
   tableFor,
@@ -20,14 +20,12 @@ import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments
  * hour's start), for the caller to GROUP BY and map to its chart bucket. Measures may arrive signed, so a
  * caller sums them and skips groups whose count (runs, calls, n) sums to 0.
  *
- * Day and week buckets read as few rows as the rollups allow. A local day [s, e) is the UTC day between
- * the midnights nearest to s and e (from `_1d`), plus or minus the few hours between those midnights and
- * s, e (from `_1h`, and `_15m` for half- or quarter-hour offsets); a local week is the UTC week between
- * the nearest Mondays (from `_1w`), plus or minus the same edges. For New York that is one row and 2 × 4–5
- * hour rows per bucket and key, instead of 24 (or 168) hour rows; DST days (23 or 25 hours) decompose the
- * same way. Integer measures are exact whatever the signs. Score sums are floats: subtraction leaves a
- * rounding residue (~1e-16 of the week's sum), far below a displayed figure; `variance` floors the
- * residue of a constant series to 0.
+ * Day and week buckets off UTC read as few rows as the rollups allow (`decompose`): a local day or week
+ * is the UTC day or week between the nearest boundaries, plus or minus its edges, each edge itself the
+ * nearest 6-hour block plus or minus hours (and quarters for half-hour offsets). A New York day is one day
+ * row and, at each edge, a 6-hour block minus an hour: 5 rows per key instead of 24. Counts and money are
+ * integers, exact whatever the signs. Score sums are floats: subtraction leaves a rounding residue (~1e-16
+ * of the sums), far below a displayed figure; `variance` floors the residue of a constant series to 0.
  */
 const MEASURES: Record<Fact, string[]> = {
   runs: ["runs", "scored_runs"],
@@ -50,42 +48,54 @@ export interface ZoneSeriesOptions {
  */
 export type SignedPieces = Record<Grain, [number, number, number, 1 | -1][]>;
 
-const ALL: Allowed = { "1h": true, "1d": true, "1w": true };
+interface Entry {
+  grain: Grain;
+  a: number;
+  b: number;
+  sign: 1 | -1;
+}
+const rows = (es: Entry[]) => es.reduce((n, e) => n + (e.b - e.a) / GRAIN_MS[e.grain][0], 0);
+const negate = (es: Entry[]) => es.map((e): Entry => ({ ...e, sign: e.sign === 1 ? -1 : 1 }));
 
 /**
- * Each bucket ({ key, start, end }, key a day number) as the coarse-grain span between the boundaries
- * nearest to its edges (`subtract`; integer measures exact whatever the signs), corrected by the pieces
- * between those boundaries and the edges; or, without `subtract`, as the coarsest pieces inside it.
+ * The fewest rows (per key) that sum, with signs, to exactly [a, b), from grain `g` down: either the whole
+ * `g` buckets inside plus finer edges, or the `g` buckets between the nearest boundaries, corrected by
+ * finer pieces between those boundaries and a, b.
  */
-export function signedPieces(buckets: ZoneBucket[], unit: "day" | "week", subtract: boolean): SignedPieces {
-  const out: SignedPieces = { "15m": [], "1h": [], "1d": [], "1w": [] };
+export function decompose(a: number, b: number, g: Grain): Entry[] {
+  if (a >= b) return [];
+  if (g === "15m") return [{ grain: g, a, b, sign: 1 }];
+  const finer = FINER[g];
+  const c1 = align(a, g, Math.ceil);
+  const c2 = align(b, g, Math.floor);
+  let best = c1 < c2 ? [{ grain: g, a: c1, b: c2, sign: 1 } as Entry, ...decompose(a, c1, finer), ...decompose(c2, b, finer)] : decompose(a, b, finer);
+  const n1 = align(a, g, Math.round);
+  const n2 = align(b, g, Math.round);
+  if (n1 < n2 && (n1 !== c1 || n2 !== c2)) {
+    const outer: Entry[] = [
+      { grain: g, a: n1, b: n2, sign: 1 },
+      ...(a < n1 ? decompose(a, n1, finer) : negate(decompose(n1, a, finer))),
+      ...(b > n2 ? decompose(n2, b, finer) : negate(decompose(b, n2, finer))),
+    ];
+    if (rows(outer) < rows(best)) best = outer;
+  }
+  return best;
+}
+
+/** Each bucket ({ key, start, end }, key a day number) decomposed from its own unit's grain down. */
+export function signedPieces(buckets: ZoneBucket[], unit: "day" | "week"): SignedPieces {
+  const out: SignedPieces = { "15m": [], "1h": [], "6h": [], "1d": [], "1w": [] };
   const coarse = (grain: "1d" | "1w", t: number, key: number, sign: 1 | -1): void => {
-    const size = grain === "1w" ? WEEK_MS : DAY_MS;
     const last = out[grain][out[grain].length - 1];
-    if (sign === 1 && last && last[3] === 1 && last[1] === t && last[2] + (t - last[0]) / DAY_MS === key) last[1] = t + size;
-    else out[grain].push([t, t + size, key, sign]);
+    if (sign === 1 && last && last[3] === 1 && last[1] === t && last[2] + (t - last[0]) / DAY_MS === key) last[1] = t + GRAIN_MS[grain][0];
+    else out[grain].push([t, t + GRAIN_MS[grain][0], key, sign]);
   };
-  const add = (a: number, b: number, key: number, sign: 1 | -1): void => {
-    for (const p of pieces(a, b, ALL)) {
-      if (p.grain === "1d" || p.grain === "1w") {
-        for (let t = p.a; t < p.b; t += p.grain === "1w" ? WEEK_MS : DAY_MS) coarse(p.grain, t, key, sign);
-      } else out[p.grain].push([p.a, p.b, key, sign]);
-    }
-  };
-  const [size, origin] = unit === "week" ? [WEEK_MS, WEEK_ORIGIN_MS] : [DAY_MS, 0];
-  const nearest = (t: number) => Math.round((t - origin) / size) * size + origin;
   for (const { key, start, end } of buckets) {
-    const b1 = nearest(start);
-    const b2 = nearest(end);
-    if (!subtract || b1 >= b2) {
-      add(start, end, key, 1);
-      continue;
+    for (const e of decompose(start, end, unit === "week" ? "1w" : "1d")) {
+      if (e.grain === "1d" || e.grain === "1w") {
+        for (let t = e.a; t < e.b; t += GRAIN_MS[e.grain][0]) coarse(e.grain, t, key, e.sign);
+      } else out[e.grain].push([e.a, e.b, key, e.sign]);
     }
-    add(b1, b2, key, 1);
-    if (start > b1) add(b1, start, key, -1);
-    else add(start, b1, key, 1);
-    if (end > b2) add(b2, end, key, 1);
-    else add(end, b2, key, -1);
   }
   return out;
 }
@@ -106,7 +116,7 @@ export function zoneSeriesSource(
     const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
     return sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r");
   }
-  const split = signedPieces(chartBuckets(opts.timeZone, w.from, w.to, opts.unit).buckets, opts.unit, true);
+  const split = signedPieces(chartBuckets(opts.timeZone, w.from, w.to, opts.unit).buckets, opts.unit);
   const model = projection === "customer_id" ? sql`'' as model` : sql`t.model`;
   const customer = projection === "model" ? sql`'' as customer_id` : sql`t.customer_id`;
   const keys = COLUMNS[fact].filter((c) => !MEASURES[fact].includes(c)).map((c) => sql`t.${sql.ref(c)}`);

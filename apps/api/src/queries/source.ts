@@ -1,16 +1,16 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
+import { BUCKET_MS, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
  * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002 and 0003 add
- * projections per model (no customer) and per customer (no model) by UTC hour, day and week. A query that needs at most
- * one of the two dimensions reads the projection: whole UTC weeks (Monday to Monday) from `_1w`, whole days
- * and hours at the edges from `_1d` and `_1h`, the rest from the 15-minute table, as one UNION ALL. Zone
- * series only use a grain whose buckets nest in the zone's buckets (hours for whole-hour offsets; days and
- * weeks for offset 0). Day and week series in other zones go through series.ts, which decomposes each
- * local bucket on its own.
+ * projections per model (no customer) and per customer (no model) by UTC hour, 6 hours, day and week.
+ * A query that needs at most one of the two dimensions reads the projection: whole UTC weeks (Monday to
+ * Monday) from `_1w`, then whole days, 6-hour blocks and hours towards the edges, the rest from the
+ * 15-minute table, as one UNION ALL. Zone series only use a grain whose buckets nest in the zone's buckets
+ * (hours for whole-hour offsets; coarser grains for offset 0). Day and week series in other zones go
+ * through series.ts, which decomposes each local bucket on its own.
  */
 export type Fact = "runs" | "usage" | "scores" | "score_bins";
 export type Dim = "model" | "customer_id";
@@ -73,7 +73,7 @@ export interface SourceOptions {
   series?: { timeZone: string; unit: BucketUnit };
 }
 
-export type Grain = "15m" | "1h" | "1d" | "1w";
+export type Grain = "15m" | "1h" | "6h" | "1d" | "1w";
 
 export function rollupSource<F extends Fact>(
   fact: F,
@@ -82,11 +82,12 @@ export function rollupSource<F extends Fact>(
   opts: SourceOptions = {},
 ): AliasedRawBuilder<Rows[F], "r"> {
   const projection = projectionFor(f, opts.group ?? []);
-  const allow: Allowed = { "1h": projection !== null, "1d": projection !== null, "1w": projection !== null };
+  const allow: Allowed = { "1h": projection !== null, "6h": projection !== null, "1d": projection !== null, "1w": projection !== null };
   if (opts.series) {
     const offsets = segments(opts.series.timeZone, w.from, w.to).map((s) => s.offset);
     const utc = offsets.every((o) => o % DAY_MS === 0);
     allow["1h"] &&= offsets.every((o) => o % HOUR_MS === 0);
+    allow["6h"] &&= opts.series.unit !== "hour" && utc;
     allow["1d"] &&= opts.series.unit !== "hour" && utc;
     allow["1w"] &&= opts.series.unit === "week" && utc;
   }
@@ -134,19 +135,27 @@ function piece(
 /** The grains a source may read besides the 15-minute table (which holds everything). */
 export interface Allowed {
   "1h": boolean;
+  "6h": boolean;
   "1d": boolean;
   "1w": boolean;
 }
-const FINER: Record<Grain, Grain> = { "1w": "1d", "1d": "1h", "1h": "15m", "15m": "15m" };
+export const FINER: Record<Grain, Grain> = { "1w": "1d", "1d": "6h", "6h": "1h", "1h": "15m", "15m": "15m" };
+/** Length and origin of each grain's buckets (weeks start on Monday 00:00 UTC). */
+export const GRAIN_MS: Record<Grain, [number, number]> = {
+  "1w": [WEEK_MS, WEEK_ORIGIN_MS],
+  "1d": [DAY_MS, 0],
+  "6h": [6 * HOUR_MS, 0],
+  "1h": [HOUR_MS, 0],
+  "15m": [BUCKET_MS, 0],
+};
 
-/** Start of the `grain` bucket at or after `t` (ceil) or at or before it (floor). */
-function align(t: number, grain: Grain, up: boolean): number {
-  const [size, origin] = grain === "1w" ? [WEEK_MS, WEEK_ORIGIN_MS] : grain === "1d" ? [DAY_MS, 0] : [HOUR_MS, 0];
-  const round = up ? Math.ceil : Math.floor;
+/** A `grain` boundary near `t`: at or after it (ceil), at or before it (floor), or the nearest (round). */
+export function align(t: number, grain: Grain, round: (x: number) => number): number {
+  const [size, origin] = GRAIN_MS[grain];
   return round((t - origin) / size) * size + origin;
 }
 
-/** Whole UTC weeks in the middle, whole days and hours next to them, 15-minute buckets at the very edges. */
+/** Whole UTC weeks in the middle, whole days, 6-hour blocks and hours next to them, 15-minute buckets at the very edges. */
 export function pieces(from: number, to: number, allow: Allowed): { grain: Grain; a: number; b: number }[] {
   const out: { grain: Grain; a: number; b: number }[] = [];
   const split = (a: number, b: number, grain: Grain): void => {
@@ -155,8 +164,8 @@ export function pieces(from: number, to: number, allow: Allowed): { grain: Grain
       out.push({ grain, a, b });
       return;
     }
-    const c1 = align(a, grain, true);
-    const c2 = align(b, grain, false);
+    const c1 = align(a, grain, Math.ceil);
+    const c2 = align(b, grain, Math.floor);
     if (!allow[grain] || c1 >= c2) return split(a, b, FINER[grain]);
     split(a, c1, FINER[grain]);
     out.push({ grain, a: c1, b: c2 });

@@ -28,6 +28,7 @@ const PROJECTIONS: Record<RollupTable, string> = {
 /** Projection grains and the start of the grain's bucket holding a 15-minute bucket. */
 const GRAINS = [
   ["1h", (b: number) => Math.floor(b / 3_600_000) * 3_600_000],
+  ["6h", (b: number) => Math.floor(b / 21_600_000) * 21_600_000],
   ["1d", (b: number) => Math.floor(b / 86_400_000) * 86_400_000],
   ["1w", weekOf],
 ] as const;
@@ -37,7 +38,7 @@ const DIMS: readonly Dim[] = ["model", "customer_id"];
 
 /**
  * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums), and to its coarse
- * projections (per model and per customer, by UTC hour, day and week: migrations 0002, 0003), in the
+ * projections (per model and per customer, by UTC hour, 6 hours, day and week: migrations 0002, 0003), in the
  * caller's transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls
  * to zero is deleted so readers never see empty groups. `dims` limits the projections written: a move
  * between customers leaves the per-model rows as they are (`movedDims`).

@@ -19,20 +19,36 @@ export interface Database {
   rollup_score_bins_15m: RollupScoreBins15mTable;
   rollup_runs_model_1h: ModelKey & RunMeasures;
   rollup_runs_model_1d: ModelKey & RunMeasures;
+  rollup_runs_model_6h: ModelKey & RunMeasures;
+  rollup_runs_model_1w: ModelKey & RunMeasures;
   rollup_runs_customer_1h: CustomerKey & RunMeasures;
   rollup_runs_customer_1d: CustomerKey & RunMeasures;
+  rollup_runs_customer_6h: CustomerKey & RunMeasures;
+  rollup_runs_customer_1w: CustomerKey & RunMeasures;
   rollup_usage_model_1h: ModelKey & UsageMeasures;
   rollup_usage_model_1d: ModelKey & UsageMeasures;
+  rollup_usage_model_6h: ModelKey & UsageMeasures;
+  rollup_usage_model_1w: ModelKey & UsageMeasures;
   rollup_usage_customer_1h: CustomerKey & UsageMeasures;
   rollup_usage_customer_1d: CustomerKey & UsageMeasures;
+  rollup_usage_customer_6h: CustomerKey & UsageMeasures;
+  rollup_usage_customer_1w: CustomerKey & UsageMeasures;
   rollup_scores_model_1h: ModelKey & ScoreMeasures;
   rollup_scores_model_1d: ModelKey & ScoreMeasures;
+  rollup_scores_model_6h: ModelKey & ScoreMeasures;
+  rollup_scores_model_1w: ModelKey & ScoreMeasures;
   rollup_scores_customer_1h: CustomerKey & ScoreMeasures;
   rollup_scores_customer_1d: CustomerKey & ScoreMeasures;
+  rollup_scores_customer_6h: CustomerKey & ScoreMeasures;
+  rollup_scores_customer_1w: CustomerKey & ScoreMeasures;
   rollup_score_bins_model_1h: ModelKey & BinMeasures;
   rollup_score_bins_model_1d: ModelKey & BinMeasures;
+  rollup_score_bins_model_6h: ModelKey & BinMeasures;
+  rollup_score_bins_model_1w: ModelKey & BinMeasures;
   rollup_score_bins_customer_1h: CustomerKey & BinMeasures;
   rollup_score_bins_customer_1d: CustomerKey & BinMeasures;
+  rollup_score_bins_customer_6h: CustomerKey & BinMeasures;
+  rollup_score_bins_customer_1w: CustomerKey & BinMeasures;
 }
 
 export interface RunTable {
@@ -198,9 +214,10 @@ export interface RollupScoreBins15mTable extends RollupKey {
 }
 
 /**
- * Coarse projections of the 15-minute rollups (migration 0002): per model without the customer, or per
- * customer without the model, by UTC hour (`_1h`) or UTC day (`_1d`); `bucket` is the hour or day start.
- * Written with the 15-minute row in the same transaction.
+ * Coarse projections of the 15-minute rollups (migrations 0002, 0003): per model without the customer, or
+ * per customer without the model, by UTC hour (`_1h`), 6 hours (`_6h`), day (`_1d`) or week from Monday
+ * (`_1w`); `bucket` is the start of the grain's bucket. Written with the 15-minute row in the same
+ * transaction.
  */
 interface ModelKey {
   bucket: number;

@@ -1,13 +1,13 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as m0001 from "./0001-init.ts";
 import * as m0002 from "./0002-score-bins.ts";
-import * as m0003 from "./0003-weeks.ts";
+import * as m0003 from "./0003-coarser-projections.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
   "0001-init": m0001,
   "0002-score-bins": m0002,
-  "0003-weeks": m0003,
+  "0003-coarser-projections": m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

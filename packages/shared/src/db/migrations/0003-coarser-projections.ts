@@ -2,9 +2,10 @@ import { type Kysely, sql } from "kysely";
 import { WEEK_MS, WEEK_ORIGIN_MS } from "../time.ts";
 
 // Frozen once landed.
-// 1. Weekly projections (UTC weeks from Monday 00:00) of the per-model and per-customer rollups, next to
-//    the hour and day ones of 0002, backfilled from the day projections. A year's total reads ~60 rows
-//    per key instead of ~365; a weekly chart reads one row per week and key (plus edge hours off UTC).
+// 1. Weekly (UTC weeks from Monday 00:00) and 6-hour (00, 06, 12, 18 UTC) projections of the per-model and
+//    per-customer rollups, next to the hour and day ones of 0002, backfilled from the day and hour
+//    projections. A year's total reads ~60 rows per key instead of ~365; a local day or week off UTC reads
+//    one row and, at each edge, a 6-hour block ± an hour or two instead of up to 12 hour rows.
 // 2. Every rollup table becomes WITHOUT ROWID (SQLite): rows are stored in primary-key order, so a range
 //    scan on (bucket, …) reads the measures from the key's own b-tree instead of a second lookup per row.
 //    The tables are rebuilt from their own CREATE statements, rows copied as they are.
@@ -25,31 +26,32 @@ const ROWID = /\s*without rowid\s*$/i;
 const DIMS = [["model", "model"], ["customer", "customer_id"]] as const;
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const weekStart = `((bucket - ${WEEK_ORIGIN_MS}) / ${WEEK_MS}) * ${WEEK_MS} + ${WEEK_ORIGIN_MS}`;
+  const sixHours = `(bucket / ${6 * 3_600_000}) * ${6 * 3_600_000}`;
   for (const [fact, { keys, measures }] of Object.entries(FACTS)) {
-    for (const [dimName, dim] of DIMS) {
-      const week = `rollup_${fact}_${dimName}_1w`;
-      const day = `rollup_${fact}_${dimName}_1d`;
-      // Same columns as the day projection; its CREATE statement is the template.
-      const row = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${day}`.execute(db);
+    for (const [dimName, dim] of DIMS) for (const [grain, source, start] of [["1w", "1d", weekStart], ["6h", "1h", sixHours]]) {
+      const table = `rollup_${fact}_${dimName}_${grain}`;
+      const from = `rollup_${fact}_${dimName}_${source}`;
+      // Same columns as the finer projection; its CREATE statement is the template.
+      const row = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${from}`.execute(db);
       const ddl = row.rows[0]?.sql;
-      if (!ddl) throw new Error(`migration 0003: ${day} not found`);
-      const weekDdl = ddl.replace(`"${day}"`, `"${week}"`).replace(`"${day}_pk"`, `"${week}_pk"`).replace(ROWID, "");
-      await sql.raw(`${weekDdl} without rowid`).execute(db);
+      if (!ddl) throw new Error(`migration 0003: ${from} not found`);
+      const tableDdl = ddl.replace(`"${from}"`, `"${table}"`).replace(`"${from}_pk"`, `"${table}_pk"`).replace(ROWID, "");
+      await sql.raw(`${tableDdl} without rowid`).execute(db);
       const group = [dim, ...keys].join(", ");
-      const weekStart = `((bucket - ${WEEK_ORIGIN_MS}) / ${WEEK_MS}) * ${WEEK_MS} + ${WEEK_ORIGIN_MS}`;
       await sql
         .raw(
-          `insert into "${week}" (bucket, ${group}, ${measures.join(", ")}) ` +
-            `select ${weekStart} as w, ${group}, ${measures.map((m) => `sum(${m})`).join(", ")} from "${day}" ` +
+          `insert into "${table}" (bucket, ${group}, ${measures.join(", ")}) ` +
+            `select ${start} as w, ${group}, ${measures.map((m) => `sum(${m})`).join(", ")} from "${from}" ` +
             `group by w, ${group}`,
         )
         .execute(db);
     }
   }
   const tables = await sql<{ name: string; sql: string }>`
-    select name, sql from sqlite_master where type = 'table' and name like 'rollup!_%' escape '!' and name not like '%!_1w' escape '!'`.execute(db);
+    select name, sql from sqlite_master where type = 'table' and name like 'rollup!_%' escape '!'`.execute(db);
   for (const { name, sql: ddl } of tables.rows) {
-    if (ROWID.test(ddl)) continue; // rebuilt already (a down and up again)
+    if (ROWID.test(ddl)) continue; // created above, or rebuilt already (a down and up again)
     const tmp = `${name}_rebuild`;
     await sql.raw(`${ddl.replace(`"${name}"`, `"${tmp}"`)} without rowid`).execute(db);
     await sql.raw(`insert into "${tmp}" select * from "${name}"`).execute(db);
@@ -60,6 +62,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const fact of Object.keys(FACTS)) {
-    for (const [dimName] of DIMS) await db.schema.dropTable(`rollup_${fact}_${dimName}_1w`).execute();
+    for (const [dimName] of DIMS) for (const grain of ["1w", "6h"]) await db.schema.dropTable(`rollup_${fact}_${dimName}_${grain}`).execute();
   }
 }
