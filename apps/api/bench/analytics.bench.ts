@@ -82,8 +82,9 @@ const series = {
 const procedures: Record<string, (w: RawWindow) => Promise<number>> = {
   "overview.summary": async (w) => (await caller.overview.summary(w)).current.spendMicros.total,
   "spend.timeseries": (w) => series["spend.timeseries"](w, pickBucket(w)),
-  "spend.byCustomer": async (w) => (await caller.spend.byCustomer({ ...w, limit: 50 })).totals.spendMicros,
-  "spend.byModel": async (w) => (await caller.spend.byModel({ ...w, limit: 50 })).totals.spendMicros,
+  // The limits the Spend page asks for: every customer and model, each with its sparkline.
+  "spend.byCustomer": async (w) => (await caller.spend.byCustomer({ ...w, limit: 500 })).totals.spendMicros,
+  "spend.byModel": async (w) => (await caller.spend.byModel({ ...w, limit: 200 })).totals.spendMicros,
   "quality.trend": (w) => series["quality.trend"](w, pickBucket(w)),
   "quality.compareModels": async (w) => (await caller.quality.compareModels({ ...w, baselineModel: "bench-model-01" })).rows.reduce((s, r) => s + r.n, 0),
   "quality.costVsQuality": async (w) =>
