@@ -163,7 +163,7 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
   const bucket = pickBucket(w);
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, bucket);
   const pageRows = page.map((x) => x.r);
-  await fillSparklines(db, f, w, dim, { unit: bucket, count: buckets.length, index }, pageRows);
+  await fillSparklines(db, f, w, dim, { unit: bucket, count: buckets.length, index }, pageRows, pageRows.length === all.length);
   return {
     window: w,
     totals: {
@@ -186,10 +186,13 @@ async function fillSparklines(
   dim: Dim,
   buckets: { unit: BucketUnit; count: number; index: Map<number, number> },
   rows: BreakdownRow[],
+  everyRow: boolean,
 ): Promise<void> {
   for (const r of rows) r.sparkline = Array.from({ length: buckets.count }, () => null);
   if (rows.length === 0) return;
-  const pageFilter = dim === "model" ? { ...f, models: rows.map((r) => r.key) } : { ...f, customerIds: rows.map((r) => r.key) };
+  // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
+  const keys = rows.map((r) => r.key);
+  const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
   const points = await db
     .selectFrom(zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit }))
     .select([
