@@ -193,20 +193,25 @@ async function fillSparklines(
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
-  const points = await db
+  // Points come back as one JSON array per key ([[k, spend], …], priced buckets only): 200 rows
+  // instead of 200 × 53 cost far less to hand over to JavaScript.
+  const perBucket = db
     .selectFrom(zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit }))
-    .select([
-      sql<string>`${sql.ref(dim)}`.as("key"),
-      sql<number>`k`.as("k"),
-      sql<number>`sum(cost_micros)`.as("spend"),
-      sql<number>`sum(priced_calls)`.as("priced"),
-    ])
+    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`k`.as("k"), sql<number>`sum(cost_micros)`.as("spend")])
     .groupBy([sql`key`, sql`k`])
+    .having(sql`sum(priced_calls)`, ">", 0);
+  const points = await db
+    .selectFrom(perBucket.as("p"))
+    .select(["key", sql<string>`json_group_array(json_array(k, spend))`.as("points")])
+    .groupBy("key")
     .execute();
   const byKey = new Map(rows.map((r) => [r.key, r]));
   for (const p of points) {
-    const i = buckets.index.get(num(p.k));
     const r = byKey.get(p.key);
-    if (i !== undefined && r && num(p.priced) > 0) r.sparkline[i] = (r.sparkline[i] ?? 0) + num(p.spend);
+    if (!r) continue;
+    for (const [k, spend] of JSON.parse(p.points) as [number, number][]) {
+      const i = buckets.index.get(k);
+      if (i !== undefined) r.sparkline[i] = (r.sparkline[i] ?? 0) + spend;
+    }
   }
 }
