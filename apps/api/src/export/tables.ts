@@ -11,7 +11,7 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
   await write(res, csvLine(["customer_id", "name", "spend_usd", "spend_micros", "agent_spend_micros", "judge_spend_micros", "runs", "cost_per_run_micros", "unpriced_calls", "share", "monthly_budget_micros"]));
   let cursor: string | undefined;
   do {
-    const page = await getSpendByCustomer(db, { ...f, limit: PAGE, cursor });
+    const page = await getSpendByCustomer(db, { ...f, limit: PAGE, cursor, sparklines: false });
     const rows = page.rows.map((r) => csvLine([r.customerId, r.name, usd(r.spendMicros), r.spendMicros, r.agentSpendMicros, r.judgeSpendMicros, r.runs, round(r.costPerRunMicros), r.unpricedCalls, r.share, r.budgetMicros]));
     if (rows.length > 0) await write(res, rows.join(""));
     cursor = page.nextCursor ?? undefined;
@@ -22,7 +22,7 @@ export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendBy
   await write(res, csvLine(["model", "spend_usd", "spend_micros", "agent_spend_micros", "judge_spend_micros", "runs", "cost_per_run_micros", "unpriced_calls", "share"]));
   let cursor: string | undefined;
   do {
-    const page = await getSpendByModel(db, { ...f, limit: PAGE, cursor });
+    const page = await getSpendByModel(db, { ...f, limit: PAGE, cursor, sparklines: false });
     const rows = page.rows.map((r) => csvLine([r.model, usd(r.spendMicros), r.spendMicros, r.agentSpendMicros, r.judgeSpendMicros, r.runs, round(r.costPerRunMicros), r.unpricedCalls, r.share]));
     if (rows.length > 0) await write(res, rows.join(""));
     cursor = page.nextCursor ?? undefined;

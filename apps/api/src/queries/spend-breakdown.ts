@@ -21,6 +21,8 @@ export interface BreakdownInput extends AggregateFilter {
   direction: "asc" | "desc";
   limit: number;
   cursor?: string | undefined;
+  /** false: rows carry `sparkline: []` and the answer no buckets (totals only). Default true. */
+  sparklines?: boolean | undefined;
 }
 
 interface BreakdownRow {
@@ -163,7 +165,8 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
   const bucket = pickBucket(w);
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, bucket);
   const pageRows = page.map((x) => x.r);
-  await fillSparklines(db, f, w, dim, { unit: bucket, count: buckets.length, index }, pageRows, pageRows.length === all.length);
+  const withSparklines = f.sparklines !== false;
+  if (withSparklines) await fillSparklines(db, f, w, dim, { unit: bucket, count: buckets.length, index }, pageRows, pageRows.length === all.length);
   return {
     window: w,
     totals: {
@@ -173,7 +176,7 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
       rows: all.length,
     },
     bucket,
-    buckets: buckets.map((b) => ({ start: b.start, end: b.end })),
+    buckets: withSparklines ? buckets.map((b) => ({ start: b.start, end: b.end })) : [],
     rows: pageRows,
     nextCursor,
   };

@@ -107,6 +107,15 @@ describe("spend.byCustomer / spend.byModel", () => {
     expect(spends).toEqual([...spends].sort((a, b) => b - a));
   });
 
+  it("leaves the sparklines out when asked to, and nothing else", async () => {
+    const full = await t.caller.spend.byCustomer({ ...w, limit: 10 });
+    const bare = await t.caller.spend.byCustomer({ ...w, limit: 10, sparklines: false });
+    expect(bare.buckets).toEqual([]);
+    expect(bare.rows.every((r) => r.sparkline.length === 0)).toBe(true);
+    expect(bare.rows).toEqual(full.rows.map((r) => ({ ...r, sparkline: [] })));
+    expect(bare.totals).toEqual(full.totals);
+  });
+
   it("paginates with a stable cursor in every sort order", async () => {
     for (const sort of ["spend", "runs", "costPerRun", "customerId"] as const) {
       for (const direction of ["asc", "desc"] as const) {

@@ -22,8 +22,8 @@ export function useFilterOptions(window: Window, full = false): FilterOptions {
   const trpc = useTRPC();
   const { filters } = useFilters();
   const base = { from: window.from, to: window.to, timeZone: filters.tz };
-  const models = useQuery(trpc.spend.byModel.queryOptions({ ...base, limit: 200 }));
-  const spendCustomers = useQuery({ ...trpc.spend.byCustomer.queryOptions({ ...base, limit: 500 }), enabled: full });
+  const models = useQuery(trpc.spend.byModel.queryOptions({ ...base, limit: 200, sparklines: false }));
+  const spendCustomers = useQuery({ ...trpc.spend.byCustomer.queryOptions({ ...base, limit: 500, sparklines: false }), enabled: full });
   const customers = useQuery(trpc.customers.list.queryOptions());
   const runs = useQuery({ ...trpc.runs.list.queryOptions({ ...base, limit: 200 }), enabled: full });
 

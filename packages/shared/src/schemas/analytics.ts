@@ -78,6 +78,8 @@ const bucketUnit = z.enum(["hour", "day", "week"]).default("day");
 const direction = z.enum(["asc", "desc"]).default("desc");
 const limit = z.number().int().min(1).max(500).default(50);
 const cursor = z.string().max(1000).optional();
+/** Breakdowns: `false` skips the per-row sparklines (rows carry `sparkline: []`) when only totals are shown. */
+const sparklines = z.boolean().default(true);
 /** Thresholds are exact on a 0.01 grid: the score histogram rollup has 0.01-wide bins. */
 const threshold = z
   .number()
@@ -98,6 +100,7 @@ export const spendByCustomerInput = z
     direction,
     limit,
     cursor,
+    sparklines,
   })
   .superRefine(checkAggregate);
 
@@ -108,6 +111,7 @@ export const spendByModelInput = z
     direction,
     limit,
     cursor,
+    sparklines,
   })
   .superRefine(checkAggregate);
 

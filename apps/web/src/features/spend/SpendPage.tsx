@@ -24,8 +24,8 @@ export default function SpendPage() {
   const input = aggregateInput(filters, window);
   const byCustomer = useQuery(trpc.spend.byCustomer.queryOptions({ ...input, limit: MAX_CUSTOMERS }));
   const month = { ...input, from: monthStart(window.to - 1, filters.tz), to: window.to };
-  const byCustomerMonth = useQuery(trpc.spend.byCustomer.queryOptions({ ...month, limit: MAX_CUSTOMERS }));
-  const byModel = useQuery(trpc.spend.byModel.queryOptions({ ...input, limit: 200 }));
+  const byCustomerMonth = useQuery(trpc.spend.byCustomer.queryOptions({ ...month, limit: MAX_CUSTOMERS, sparklines: false }));
+  const byModel = useQuery(trpc.spend.byModel.queryOptions({ ...input, limit: 200, sparklines: false }));
   const series = useQuery(trpc.spend.timeseries.queryOptions({ ...input, bucket, splitBy: "customer" }));
   const customers = useQuery(trpc.customers.list.queryOptions());
 
