@@ -1,5 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
+import { GRAIN_MS } from "@tally/shared/db";
 import {
   align,
   COLUMNS,
@@ -8,7 +9,6 @@ import {
   filterConds,
   FINER,
   type Grain,
-  GRAIN_MS,
   projectionFor,
   rollupSource,
   tableFor,

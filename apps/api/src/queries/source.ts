@@ -1,6 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { BUCKET_MS, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
+import { GRAIN_MS, type Grain } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
@@ -73,7 +73,7 @@ export interface SourceOptions {
   series?: { timeZone: string; unit: BucketUnit };
 }
 
-export type Grain = "15m" | "1h" | "6h" | "1d" | "1w";
+export type { Grain };
 
 export function rollupSource<F extends Fact>(
   fact: F,
@@ -140,15 +140,6 @@ export interface Allowed {
   "1w": boolean;
 }
 export const FINER: Record<Grain, Grain> = { "1w": "1d", "1d": "6h", "6h": "1h", "1h": "15m", "15m": "15m" };
-/** Length and origin of each grain's buckets (weeks start on Monday 00:00 UTC). */
-export const GRAIN_MS: Record<Grain, [number, number]> = {
-  "1w": [WEEK_MS, WEEK_ORIGIN_MS],
-  "1d": [DAY_MS, 0],
-  "6h": [6 * HOUR_MS, 0],
-  "1h": [HOUR_MS, 0],
-  "15m": [BUCKET_MS, 0],
-};
-
 /** A `grain` boundary near `t`: at or after it (ceil), at or before it (floor), or the nearest (round). */
 export function align(t: number, grain: Grain, round: (x: number) => number): number {
   const [size, origin] = GRAIN_MS[grain];

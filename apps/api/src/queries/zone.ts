@@ -1,3 +1,4 @@
+import type { BucketUnit } from "@tally/shared";
 import { BUCKET_MS } from "@tally/shared/db";
 
 /**
@@ -12,7 +13,7 @@ export const DAY_MS = 86_400_000;
 /** The units rollup rows are keyed by in SQL. */
 export type ReadUnit = "hour" | "day";
 /** Chart buckets: weeks (Monday to Monday, local) are read as days and summed. */
-export type BucketUnit = ReadUnit | "week";
+export type { BucketUnit };
 
 export function readUnit(unit: BucketUnit): ReadUnit {
   return unit === "week" ? "day" : unit;

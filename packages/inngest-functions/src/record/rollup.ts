@@ -1,5 +1,5 @@
 import type { Transaction } from "kysely";
-import { type Database, weekOf } from "@tally/shared/db";
+import { type Database, grainStart } from "@tally/shared/db";
 
 type Tx = Transaction<Database>;
 type RollupTable = "rollup_runs_15m" | "rollup_usage_15m" | "rollup_scores_15m" | "rollup_score_bins_15m";
@@ -25,13 +25,7 @@ const PROJECTIONS: Record<RollupTable, string> = {
   rollup_scores_15m: "rollup_scores",
   rollup_score_bins_15m: "rollup_score_bins",
 };
-/** Projection grains and the start of the grain's bucket holding a 15-minute bucket. */
-const GRAINS = [
-  ["1h", (b: number) => Math.floor(b / 3_600_000) * 3_600_000],
-  ["6h", (b: number) => Math.floor(b / 21_600_000) * 21_600_000],
-  ["1d", (b: number) => Math.floor(b / 86_400_000) * 86_400_000],
-  ["1w", weekOf],
-] as const;
+const GRAINS = ["1h", "6h", "1d", "1w"] as const;
 
 export type Dim = "model" | "customer_id";
 const DIMS: readonly Dim[] = ["model", "customer_id"];
@@ -56,10 +50,10 @@ export async function bump(
   const rest = keyCols.filter((k) => !["bucket", "model", "customer_id", "function_slug"].includes(k));
   const bucket = Number(key.bucket);
   for (const dim of dims) {
-    for (const [grain, start] of GRAINS) {
+    for (const grain of GRAINS) {
       const name = `${PROJECTIONS[table]}_${dim === "model" ? "model" : "customer"}_${grain}`;
       const cols = ["bucket", dim, ...rest];
-      const pkey: Record<string, string | number> = { bucket: start(bucket), [dim]: key[dim]! };
+      const pkey: Record<string, string | number> = { bucket: grainStart(grain, bucket), [dim]: key[dim]! };
       for (const k of rest) pkey[k] = key[k]!;
       await upsert(trx, name, cols, pkey, deltas, COUNT[table]);
     }

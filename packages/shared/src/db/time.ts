@@ -16,7 +16,20 @@ export function scoreBin(value: number): number {
 export const WEEK_MS = 7 * 86_400_000;
 export const WEEK_ORIGIN_MS = 4 * 86_400_000;
 
-/** Start of the UTC week (Monday 00:00) containing `ms`. */
-export function weekOf(ms: number): number {
-  return Math.floor((ms - WEEK_ORIGIN_MS) / WEEK_MS) * WEEK_MS + WEEK_ORIGIN_MS;
+/** Rollup grains: the 15-minute table and its projections by hour, 6 hours, day and week (all UTC). */
+export type Grain = "15m" | "1h" | "6h" | "1d" | "1w";
+
+/** Length and origin of each grain's buckets (weeks start on Monday 00:00 UTC). */
+export const GRAIN_MS: Record<Grain, readonly [size: number, origin: number]> = {
+  "1w": [WEEK_MS, WEEK_ORIGIN_MS],
+  "1d": [86_400_000, 0],
+  "6h": [21_600_000, 0],
+  "1h": [3_600_000, 0],
+  "15m": [BUCKET_MS, 0],
+};
+
+/** Start of the `grain` bucket containing `ms`: the key of that grain's rollup row. */
+export function grainStart(grain: Grain, ms: number): number {
+  const [size, origin] = GRAIN_MS[grain];
+  return Math.floor((ms - origin) / size) * size + origin;
 }
