@@ -191,6 +191,12 @@ describe("dashboard in Chromium", () => {
       trs.map((tr) => [tr.getAttribute("data-customer"), tr.getAttribute("data-spend")]),
     );
     expect(shown).toEqual(api1.rows.map((r) => [r.customerId, r.spendMicros === null ? "" : String(r.spendMicros)]));
+    // Sparklines load for the shown page only, and draw the points the API gives when asked for everyone.
+    await page.waitForFunction(() => document.querySelectorAll("[data-sparkline='loading']").length === 0);
+    const drawn = await page.locator("tr[data-customer] svg[data-sparkline]").evaluateAll((svgs) => svgs.map((s) => s.getAttribute("data-sparkline")));
+    const all = await api<{ rows: { sparkline: (number | null)[] }[] }>("spend.byCustomer", { from, to, timeZone: "UTC", limit: 500 });
+    expect(drawn).toEqual(all.rows.map((r) => String(r.sparkline.filter((p) => p !== null).length)));
+    expect(drawn.some((n) => Number(n) > 1)).toBe(true);
     await shot(page, "spend");
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid='export-csv']")]);

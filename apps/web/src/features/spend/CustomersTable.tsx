@@ -12,10 +12,12 @@ const COLUMNS: { key: CustomerSort | null; label: string; num?: boolean }[] = [
   { key: null, label: "sparkline" },
 ];
 
-export function CustomersTable({ rows, bucket, state, onSort, onOpen }: {
+export function CustomersTable({ rows, bucket, sparklines, state, onSort, onOpen }: {
   rows: CustomerView[];
   /** The sparklines' bucket, as the API chose it for the window. */
   bucket: keyof typeof SPARK_LABEL;
+  /** The shown rows' sparklines by customer id; null while they load. */
+  sparklines: ReadonlyMap<string, readonly (number | null)[]> | null;
   state: TableState;
   onSort: (key: CustomerSort) => void;
   onOpen: (customerId: string) => void;
@@ -66,13 +68,24 @@ export function CustomersTable({ rows, bucket, state, onSort, onOpen }: {
               )}
             </td>
             <td>
-              <svg width={100} height={24} aria-hidden="true">
-                <path d={sparklinePath(r.sparkline, 100, 24)} fill="none" stroke="#0b5cad" strokeWidth={1.5} />
-              </svg>
+              <Sparkline points={sparklines ? (sparklines.get(r.customerId) ?? []) : null} />
             </td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** null: still loading (a faint baseline, so the row does not jump when the line arrives). */
+function Sparkline({ points }: { points: readonly (number | null)[] | null }) {
+  return (
+    <svg width={100} height={24} aria-hidden="true" data-sparkline={points === null ? "loading" : points.filter((p) => p !== null).length}>
+      {points === null ? (
+        <path d="M0,23L100,23" stroke="#d0d7de" strokeDasharray="3 3" />
+      ) : (
+        <path d={sparklinePath(points, 100, 24)} fill="none" stroke="#0b5cad" strokeWidth={1.5} />
+      )}
+    </svg>
   );
 }

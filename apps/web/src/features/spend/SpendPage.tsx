@@ -22,7 +22,9 @@ export default function SpendPage() {
   const colors = useColors();
   const { filters, window, bucket, params, setParams, setFilters } = useFilters();
   const input = aggregateInput(filters, window);
-  const byCustomer = useQuery(trpc.spend.byCustomer.queryOptions({ ...input, limit: MAX_CUSTOMERS }));
+  // Totals for every customer (the table searches, sorts and pages them here); sparklines only for the
+  // page on screen, below.
+  const byCustomer = useQuery(trpc.spend.byCustomer.queryOptions({ ...input, limit: MAX_CUSTOMERS, sparklines: false }));
   const month = { ...input, from: monthStart(window.to - 1, filters.tz), to: window.to };
   const byCustomerMonth = useQuery(trpc.spend.byCustomer.queryOptions({ ...month, limit: MAX_CUSTOMERS, sparklines: false }));
   const byModel = useQuery(trpc.spend.byModel.queryOptions({ ...input, limit: 200, sparklines: false }));
@@ -35,6 +37,12 @@ export default function SpendPage() {
     return d ? { spend: new Map(d.rows.map((r) => [r.customerId, r.spendMicros])), complete: d.nextCursor === null } : null;
   }, [byCustomerMonth.data]);
   const table = useMemo(() => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, monthSpend, state) : null), [byCustomer.data, monthSpend, state.q, state.sort, state.dir, state.page]);
+  const shownIds = table?.rows.map((r) => r.customerId) ?? [];
+  const pageSparklines = useQuery({
+    ...trpc.spend.byCustomer.queryOptions({ ...input, customerIds: shownIds, limit: Math.max(1, shownIds.length) }),
+    enabled: shownIds.length > 0,
+  });
+  const sparklines = useMemo(() => (pageSparklines.data ? new Map(pageSparklines.data.rows.map((r) => [r.customerId, r.sparkline])) : null), [pageSparklines.data]);
   const names = useMemo(() => new Map((customers.data ?? []).map((c) => [c.id, c.name])), [customers.data]);
   const chart = useMemo(() => (series.data ? prepareSeries(series.data.buckets, series.data.series, 8) : null), [series.data]);
   const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
@@ -87,6 +95,7 @@ export default function SpendPage() {
                   <CustomersTable
                     rows={table.rows}
                     bucket={d.bucket}
+                    sparklines={sparklines}
                     state={state}
                     onSort={(key) => setParams({ sort: key, dir: key === state.sort ? (state.dir === "asc" ? "desc" : "asc") : key === "name" ? "asc" : "desc", page: null })}
                     onOpen={(id) => setFilters({ customer: id })}

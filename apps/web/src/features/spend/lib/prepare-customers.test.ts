@@ -9,7 +9,6 @@ const c = (customerId: string, name: string | null, spendMicros: number, runs: n
   costPerRunMicros: runs ? spendMicros / runs : null,
   unpricedCalls: 0,
   budgetMicros,
-  sparkline: [],
 });
 
 const rows = [c("acme", "Acme Corp", 500, 5, 1000), c("globex", "Globex", 900, 3, 400), c("", null, 50, 1), c("initech", null, 700, 7)];

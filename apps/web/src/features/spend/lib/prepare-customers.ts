@@ -8,7 +8,6 @@ export interface CustomerInput {
   costPerRunMicros: number | null;
   unpricedCalls: number;
   budgetMicros: number | null;
-  sparkline: readonly (number | null)[];
 }
 
 export interface CustomerView extends CustomerInput {
