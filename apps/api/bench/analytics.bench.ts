@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type BucketUnit, pickBucket } from "@tally/shared";
 import { connect } from "@tally/shared/db";
 import { createCaller } from "../src/trpc/root.ts";
-import { DAY, rawQueries, type RawWindow } from "./analytics/raw-queries.ts";
+import { breakdown, DAY, rawQueries, type RawWindow } from "./analytics/raw-queries.ts";
 import { generate } from "./analytics/generate.ts";
 
 function arg(name: string, fallback: string): string {
@@ -79,11 +79,21 @@ const series = {
   "quality.trend": async (w: RawWindow, bucket: BucketUnit) =>
     (await caller.quality.trend({ ...w, bucket })).series.reduce((s, x) => s + x.points.reduce((a, p) => a + p.n, 0), 0),
 };
+/** The first `n` customers by spend in the window (the Spend table shows 20; the API's default page is 50). */
+const tops = new Map<string, string[]>();
+async function top(w: RawWindow, n: number): Promise<string[]> {
+  const key = `${w.from}-${w.to}-${n}`;
+  if (!tops.has(key)) tops.set(key, (await caller.spend.byCustomer({ ...w, limit: n, sparklines: false })).rows.map((r) => r.customerId));
+  return tops.get(key)!;
+}
 const procedures: Record<string, (w: RawWindow) => Promise<number>> = {
   "overview.summary": async (w) => (await caller.overview.summary(w)).current.spendMicros.total,
   "spend.timeseries": (w) => series["spend.timeseries"](w, pickBucket(w)),
-  // The limits the Spend page asks for: every customer and model, each with its sparkline.
-  "spend.byCustomer": async (w) => (await caller.spend.byCustomer({ ...w, limit: 500 })).totals.spendMicros,
+  // What the Spend page asks: every customer's totals, then the sparklines of the 20 it shows; and an API
+  // client's default page (50 customers with sparklines). byModel: every model, each with its sparkline.
+  "spend.byCustomer": async (w) => (await caller.spend.byCustomer({ ...w, limit: 500, sparklines: false })).totals.spendMicros,
+  "spend.byCustomer/page": async (w) => (await caller.spend.byCustomer({ ...w, customerIds: await top(w, 20), limit: 20 })).totals.spendMicros,
+  "spend.byCustomer/50": async (w) => (await caller.spend.byCustomer({ ...w, limit: 50 })).totals.spendMicros,
   "spend.byModel": async (w) => (await caller.spend.byModel({ ...w, limit: 200 })).totals.spendMicros,
   "quality.trend": (w) => series["quality.trend"](w, pickBucket(w)),
   "quality.compareModels": async (w) => (await caller.quality.compareModels({ ...w, baselineModel: "bench-model-01" })).rows.reduce((s, r) => s + r.n, 0),
@@ -98,7 +108,12 @@ for (const tz of zones) for (const days of [30, 365]) {
   const daily = days > 120 ? Object.entries(series).map(([name, fn]) => [`${name}/day`, (x: RawWindow) => fn(x, "day")] as const) : [];
   for (const [name, fn] of [...Object.entries(procedures), ...daily]) {
     const rollup = await time(() => fn(w), iterations, 2);
-    const raw = rawQueries[name.replace("/day", "")]!;
+    const [page, first50] = [await top(w, 20), await top(w, 50)];
+    const raw: (d: typeof db, x: RawWindow) => Promise<number> =
+      name === "spend.byCustomer" ? (d, x) => breakdown(d, x, "customer_id", { sparklines: false })
+      : name === "spend.byCustomer/page" ? (d, x) => breakdown(d, x, "customer_id", { ids: page })
+      : name === "spend.byCustomer/50" ? (d, x) => breakdown(d, x, "customer_id", { sparklines: first50 })
+      : rawQueries[name.replace("/day", "")]!;
     const rawT = await time(() => raw(db, w), days > 30 ? 3 : 5, 1);
     const same = (await fn(w)) === (await raw(db, w));
     const label = name in series ? `${name}/${pickBucket(w)}` : name;

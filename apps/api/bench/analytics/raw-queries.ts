@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
-import { bucketKeySql } from "../../src/queries/zone.ts";
+import { pickBucket } from "@tally/shared";
+import { bucketKeySql, readUnit } from "../../src/queries/zone.ts";
 
 /**
  * The same answers as the aggregate procedures, computed by a plain GROUP BY over the raw tables (no
@@ -60,14 +61,26 @@ export const rawQueries: Record<string, (db: Db, w: RawWindow) => Promise<number
 
 export { DAY };
 
-/** spend.byCustomer / spend.byModel the plain way: totals, run counts and daily sparklines per group. */
-async function breakdown(db: Db, w: RawWindow, dim: "customer_id" | "model"): Promise<number> {
+/**
+ * spend.byCustomer / spend.byModel the plain way: totals and run counts per group (only the `ids`
+ * groups, if given), and the spend per chart bucket of the `sparklines` groups (default: every group).
+ */
+export async function breakdown(
+  db: Db,
+  w: RawWindow,
+  dim: "customer_id" | "model",
+  o: { ids?: string[]; sparklines?: string[] | false } = {},
+): Promise<number> {
   const d = sql.ref(dim);
+  const within = (ids: string[] | undefined) => (ids ? sql`and ${d} in (${sql.join(ids)})` : sql``);
+  const only = within(o.ids);
   const r = await sql<{ spend: number }>`select ${d}, sum(cost_micros) as spend, sum(cost_micros is null) as unpriced
-    from usage_costs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by ${d}`.execute(db);
-  await sql`select ${d}, count(*) from runs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by ${d}`.execute(db);
-  const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
-  await sql`select ${d}, ${k} as k, sum(cost_micros) from usage_costs
-    where occurred_at >= ${w.from} and occurred_at < ${w.to} group by ${d}, k`.execute(db);
+    from usage_costs where occurred_at >= ${w.from} and occurred_at < ${w.to} ${only} group by ${d}`.execute(db);
+  await sql`select ${d}, count(*) from runs where occurred_at >= ${w.from} and occurred_at < ${w.to} ${only} group by ${d}`.execute(db);
+  if (o.sparklines !== false) {
+    const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, readUnit(pickBucket(w)), "occurred_at"));
+    await sql`select ${d}, ${k} as k, sum(cost_micros) from usage_costs
+      where occurred_at >= ${w.from} and occurred_at < ${w.to} ${within(o.sparklines ?? o.ids)} group by ${d}, k`.execute(db);
+  }
   return r.rows.reduce((s, x) => s + num(x.spend), 0);
 }
