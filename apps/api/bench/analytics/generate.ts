@@ -16,6 +16,7 @@ export interface GenOptions {
 export const SCORE_NAMES = ["helpfulness", "accuracy", "tone"] as const;
 export const JUDGE_MODEL = "bench-judge";
 const DAY = 86_400_000;
+const BATCH = 500;
 
 export const modelName = (i: number) => `bench-model-${String(i + 1).padStart(2, "0")}`;
 export const customerName = (i: number) => `cust-${String(i + 1).padStart(3, "0")}`;
@@ -46,7 +47,8 @@ export async function seedReferenceData(db: Db, o: GenOptions): Promise<void> {
 /**
  * Writes `runs` parent runs through the real recording code (recordUsage for the agent line, then
  * recordEvaluation with 3 scores and the judge's usage), in occurrence order. Bulk settings: the bench
- * database runs with synchronous=OFF and a large page cache; the write path itself is unchanged.
+ * database runs with synchronous=OFF, a large page cache and 500 runs per transaction; the write path
+ * itself is unchanged.
  */
 export async function generate(db: Db, o: GenOptions, progress: (done: number) => void): Promise<void> {
   await sql`pragma synchronous = OFF`.execute(db);
@@ -56,7 +58,19 @@ export async function generate(db: Db, o: GenOptions, progress: (done: number) =
   const start = o.end - o.days * DAY;
   const step = (o.days * DAY) / o.runs;
   const quality = Array.from({ length: o.models }, (_, i) => 0.45 + (i / o.models) * 0.4);
-  for (let i = 0; i < o.runs; i++) {
+  for (let batch = 0; batch < o.runs; batch += BATCH) {
+    // Many runs per commit, as the demo seed does: each record stays atomic inside the batch's transaction.
+    await db.transaction().execute(async (trx) => {
+      for (let i = batch; i < Math.min(o.runs, batch + BATCH); i++) await oneRun(trx, i);
+    });
+    const done = Math.min(o.runs, batch + BATCH);
+    if (done % 5000 === 0 || done === o.runs) progress(done);
+  }
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  await sql`pragma synchronous = NORMAL`.execute(db);
+  await sql`analyze`.execute(db);
+
+  async function oneRun(trx: Db, i: number): Promise<void> {
     const m = Math.floor(rand() * rand() * o.models * 1.999) % o.models; // skewed: a few models dominate
     const c = Math.floor(rand() ** 2 * o.customers); // skewed: a few big customers
     const occurredAt = Math.floor(start + i * step + rand() * step);
@@ -73,14 +87,14 @@ export async function generate(db: Db, o: GenOptions, progress: (done: number) =
     };
     const inTok = 200 + Math.floor(rand() * 3800);
     const outTok = 50 + Math.floor(rand() * 950);
-    await recordUsage(db, ref, {
+    await recordUsage(trx, ref, {
       key: `${runId}-c`,
       deferredRunId: `${runId}-c`,
       kind: "agent",
       model,
       usage: { input_tokens: inTok, output_tokens: outTok, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
     });
-    await recordEvaluation(db, ref, {
+    await recordEvaluation(trx, ref, {
       key: `${runId}-s`,
       deferredRunId: `${runId}-s`,
       model,
@@ -99,9 +113,5 @@ export async function generate(db: Db, o: GenOptions, progress: (done: number) =
         })),
       },
     });
-    if ((i + 1) % 5000 === 0 || i + 1 === o.runs) progress(i + 1);
   }
-  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
-  await sql`pragma synchronous = NORMAL`.execute(db);
-  await sql`analyze`.execute(db);
 }
