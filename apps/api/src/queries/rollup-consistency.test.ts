@@ -13,9 +13,10 @@ beforeAll(async () => {
   const runs = fixture(START, 9, 200, 21);
   const judged = runs.slice(0, 120);
   for (const r of judged) await seedRun(t.db, { ...r, customerId: undefined, agent: undefined });
-  // Weekly projections backfilled by 0003 from what 0002's tables hold, then written by bump().
+  // Quarter, 6-hour and weekly projections backfilled by 0003 and 0004 from what the tables before them
+  // hold, then written by bump().
   const migrator = new Migrator({ db: t.db, provider: migrationProvider });
-  expect((await migrator.migrateDown()).error).toBeUndefined();
+  expect((await migrator.migrateTo("0002-score-bins")).error).toBeUndefined();
   await migrate(t.db);
   for (const r of judged) await seedRun(t.db, { ...r, scores: undefined, judge: undefined });
   for (const r of runs.slice(120)) {
@@ -25,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe("rollups added by 0002 and 0003 (score histogram, hour/6-hour/day/week projections)", () => {
+describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day/week projections)", () => {
   it("sums to the raw scores after re-attribution, customer by customer", async () => {
     const rollup = await t.db
       .selectFrom("rollup_score_bins_15m")
@@ -48,7 +49,7 @@ describe("rollups added by 0002 and 0003 (score histogram, hour/6-hour/day/week 
     expect(zero.rows[0]?.n).toBe(0);
   });
 
-  it("every hour/6-hour/day/week projection equals its 15-minute rollup summed (after re-attribution)", async () => {
+  it("every quarter/hour/6-hour/day/week projection equals its 15-minute rollup summed (after re-attribution)", async () => {
     const facts = {
       runs: { keys: [], measures: ["runs", "scored_runs"] },
       usage: { keys: ["kind"], measures: ["calls", "input_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"] },
@@ -59,6 +60,7 @@ describe("rollups added by 0002 and 0003 (score histogram, hour/6-hour/day/week 
     for (const [fact, { keys, measures }] of Object.entries(facts)) {
       for (const [dim, short] of [["model", "model"], ["customer_id", "customer"]] as const) {
         for (const [grain, start] of [
+          ["15m", "bucket"],
           ["1h", "(bucket / 3600000) * 3600000"],
           ["6h", "(bucket / 21600000) * 21600000"],
           ["1d", "(bucket / 86400000) * 86400000"],

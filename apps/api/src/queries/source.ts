@@ -4,12 +4,12 @@ import { GRAIN_MS, type Grain } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
- * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002 and 0003 add
- * projections per model (no customer) and per customer (no model) by UTC hour, 6 hours, day and week.
- * A query that needs at most one of the two dimensions reads the projection: whole UTC weeks (Monday to
- * Monday) from `_1w`, then whole days, 6-hour blocks and hours towards the edges, the rest from the
- * 15-minute table, as one UNION ALL. Zone series only use a grain whose buckets nest in the zone's buckets
- * (hours for whole-hour offsets; coarser grains for offset 0). Day and week series in other zones go
+ * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002–0004 add
+ * projections per model (no customer) and per customer (no model) by 15 minutes, UTC hour, 6 hours, day
+ * and week. A query that needs at most one of the two dimensions reads the projections: whole UTC weeks
+ * (Monday to Monday) from `_1w`, then whole days, 6-hour blocks, hours and quarters towards the edges, as
+ * one UNION ALL; a query on both reads the 15-minute table. Zone series only use a grain whose buckets
+ * nest in the zone's buckets (hours for whole-hour offsets; coarser grains for offset 0). Day and week series in other zones go
  * through series.ts, which decomposes each local bucket on its own.
  */
 export type Fact = "runs" | "usage" | "scores" | "score_bins";
@@ -104,9 +104,7 @@ export function projectionFor(f: AggregateFilter, group: Dim[]): Dim | null {
 }
 
 export function tableFor(fact: Fact, grain: Grain, projection: Dim | null): string {
-  return grain === "15m" || projection === null
-    ? `rollup_${fact}_15m`
-    : `rollup_${fact}_${projection === "model" ? "model" : "customer"}_${grain}`;
+  return projection === null ? `rollup_${fact}_15m` : `rollup_${fact}_${projection === "model" ? "model" : "customer"}_${grain}`;
 }
 
 /** The model / customer filters a table of that projection can apply. */

@@ -1,11 +1,12 @@
 import type { ColumnType, Insertable, Selectable } from "kysely";
+import type { Grain } from "./time.ts";
 
 /**
  * Kysely's view of the database. Timestamps are UTC epoch milliseconds; money is integer micro-USD
  * (1 USD = 1,000,000). A NULL `cost_micros` means UNPRICED, never $0. Rollup keys use '' for "unknown"
  * (a NULL would defeat the primary key), and the API shows '' as "unattributed".
  */
-export interface Database {
+export interface Database extends Projections {
   runs: RunTable;
   scores: ScoreTable;
   evaluations: EvaluationTable;
@@ -17,38 +18,6 @@ export interface Database {
   rollup_usage_15m: RollupUsage15mTable;
   rollup_scores_15m: RollupScores15mTable;
   rollup_score_bins_15m: RollupScoreBins15mTable;
-  rollup_runs_model_1h: ModelKey & RunMeasures;
-  rollup_runs_model_1d: ModelKey & RunMeasures;
-  rollup_runs_model_6h: ModelKey & RunMeasures;
-  rollup_runs_model_1w: ModelKey & RunMeasures;
-  rollup_runs_customer_1h: CustomerKey & RunMeasures;
-  rollup_runs_customer_1d: CustomerKey & RunMeasures;
-  rollup_runs_customer_6h: CustomerKey & RunMeasures;
-  rollup_runs_customer_1w: CustomerKey & RunMeasures;
-  rollup_usage_model_1h: ModelKey & UsageMeasures;
-  rollup_usage_model_1d: ModelKey & UsageMeasures;
-  rollup_usage_model_6h: ModelKey & UsageMeasures;
-  rollup_usage_model_1w: ModelKey & UsageMeasures;
-  rollup_usage_customer_1h: CustomerKey & UsageMeasures;
-  rollup_usage_customer_1d: CustomerKey & UsageMeasures;
-  rollup_usage_customer_6h: CustomerKey & UsageMeasures;
-  rollup_usage_customer_1w: CustomerKey & UsageMeasures;
-  rollup_scores_model_1h: ModelKey & ScoreMeasures;
-  rollup_scores_model_1d: ModelKey & ScoreMeasures;
-  rollup_scores_model_6h: ModelKey & ScoreMeasures;
-  rollup_scores_model_1w: ModelKey & ScoreMeasures;
-  rollup_scores_customer_1h: CustomerKey & ScoreMeasures;
-  rollup_scores_customer_1d: CustomerKey & ScoreMeasures;
-  rollup_scores_customer_6h: CustomerKey & ScoreMeasures;
-  rollup_scores_customer_1w: CustomerKey & ScoreMeasures;
-  rollup_score_bins_model_1h: ModelKey & BinMeasures;
-  rollup_score_bins_model_1d: ModelKey & BinMeasures;
-  rollup_score_bins_model_6h: ModelKey & BinMeasures;
-  rollup_score_bins_model_1w: ModelKey & BinMeasures;
-  rollup_score_bins_customer_1h: CustomerKey & BinMeasures;
-  rollup_score_bins_customer_1d: CustomerKey & BinMeasures;
-  rollup_score_bins_customer_6h: CustomerKey & BinMeasures;
-  rollup_score_bins_customer_1w: CustomerKey & BinMeasures;
 }
 
 export interface RunTable {
@@ -214,11 +183,20 @@ export interface RollupScoreBins15mTable extends RollupKey {
 }
 
 /**
- * Coarse projections of the 15-minute rollups (migrations 0002, 0003): per model without the customer, or
- * per customer without the model, by UTC hour (`_1h`), 6 hours (`_6h`), day (`_1d`) or week from Monday
- * (`_1w`); `bucket` is the start of the grain's bucket. Written with the 15-minute row in the same
- * transaction.
+ * Projections of the 15-minute rollups (migrations 0002, 0003, 0004): per model without the customer, or
+ * per customer without the model, by 15 minutes (`_15m`), UTC hour (`_1h`), 6 hours (`_6h`), day (`_1d`) or
+ * week from Monday (`_1w`); `bucket` is the start of the grain's bucket. Written with the 15-minute row in
+ * the same transaction.
  */
+type Projections = { [G in Grain as `rollup_runs_model_${G}`]: ModelKey & RunMeasures } & {
+  [G in Grain as `rollup_runs_customer_${G}`]: CustomerKey & RunMeasures;
+} & { [G in Grain as `rollup_usage_model_${G}`]: ModelKey & UsageMeasures } & {
+  [G in Grain as `rollup_usage_customer_${G}`]: CustomerKey & UsageMeasures;
+} & { [G in Grain as `rollup_scores_model_${G}`]: ModelKey & ScoreMeasures } & {
+  [G in Grain as `rollup_scores_customer_${G}`]: CustomerKey & ScoreMeasures;
+} & { [G in Grain as `rollup_score_bins_model_${G}`]: ModelKey & BinMeasures } & {
+  [G in Grain as `rollup_score_bins_customer_${G}`]: CustomerKey & BinMeasures;
+};
 interface ModelKey {
   bucket: number;
   model: string;
