@@ -147,4 +147,37 @@ describe("day series from days ± edge hours", () => {
       }
     }
   });
+  it.each(["day", "week"] as const)("reads filtered to a few customers or one model (each key sought bucket by bucket) equal the raw rows per local %s", async (bucket) => {
+    const customers = ["cust-1", ""];
+    const inWindow = runs.filter((r) => inside(r, FROM, TO));
+    const priced = (rs: RunSpec[]) => {
+      const lines = rs.flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c): c is number => c !== null);
+      return lines.length ? lines.reduce((a, c) => a + c, 0) : null;
+    };
+    for (const timeZone of ZONES) {
+      const w = { from: FROM, to: TO, timeZone };
+      const spend = await t.caller.spend.timeseries({ ...w, bucket, splitBy: "customer", customerIds: customers });
+      const page = await t.caller.spend.byCustomer({ ...w, customerIds: customers, limit: 10 });
+      expect(new Set(spend.series.map((s) => s.key))).toEqual(new Set(customers));
+      expect(new Set(page.rows.map((r) => r.customerId))).toEqual(new Set(customers));
+      for (const id of customers) {
+        const mine = inWindow.filter((r) => (r.customerId ?? "") === id);
+        const series = spend.series.find((s) => s.key === id)!;
+        const row = page.rows.find((r) => r.customerId === id)!;
+        expect(row.spendMicros).toBe(priced(mine));
+        spend.buckets.forEach((b, i) => expect(series.points[i], `${timeZone} ${id} ${i}`).toBe(priced(mine.filter((r) => inside(r, b.start, b.end)))));
+        // Sparklines come in the window's own bucket (days for these 34 days).
+        page.buckets.forEach((b, i) => expect(row.sparkline[i], `${timeZone} ${id} sparkline ${i}`).toBe(priced(mine.filter((r) => inside(r, b.start, b.end)))));
+      }
+      const trend = await t.caller.quality.trend({ ...w, bucket, models: ["acme-large"] });
+      expect(new Set(trend.series.map((s) => s.model))).toEqual(new Set(["acme-large"]));
+      for (const s of trend.series) {
+        trend.buckets.forEach((b, i) => {
+          const v = inWindow.filter((r) => r.model === "acme-large" && inside(r, b.start, b.end)).flatMap((r) => r.scores?.[s.name] ?? []);
+          expect(s.points[i]!.n, `${timeZone} ${s.name} ${i}`).toBe(v.length);
+          if (v.length) expect(s.points[i]!.mean).toBeCloseTo(v.reduce((a, x) => a + x, 0) / v.length, 12);
+        });
+      }
+    }
+  });
 });

@@ -11,6 +11,7 @@ import {
   type Grain,
   projectionFor,
   rollupSource,
+  seeksKeys,
   tableFor,
 } from "./source.ts";
 import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments, type ZoneBucket } from "./zone.ts";
@@ -139,17 +140,34 @@ export function zoneSeriesSource(
   const measures = MEASURES[fact].map((c) => sql`j.s * t.${sql.ref(c)} as ${sql.ref(c)}`);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
   const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, model, customer, ...keys, ...measures]);
+  // With the table's key filtered to a list, one entry per grain bucket, each an equality: SQLite seeks every
+  // (bucket, key) pair instead of scanning all keys' rows in a range (`seeksKeys`).
+  const seek = seeksKeys(f, projection);
   const parts = (Object.keys(split) as Grain[])
     .filter((g) => split[g].length > 0)
     .map((g) => {
-      const conds = [sql`t.bucket >= j.a`, sql`t.bucket < j.b`, ...filterConds(f, projection), ...extra];
+      const entries = seek ? perBucket(split[g], g) : split[g];
+      const range = seek ? [sql`t.bucket = j.a`] : [sql`t.bucket >= j.a`, sql`t.bucket < j.b`];
+      const conds = [...range, ...filterConds(f, projection), ...extra];
       // Pieces unpacked once (LIMIT keeps the subquery from being flattened) and kept as the outer loop
       // (CROSS JOIN): one index range on `bucket` per piece.
-      const pieceRows = sql`select value ->> 0 as a, value ->> 1 as b, value ->> 2 as k, value ->> 3 as s from json_each(${JSON.stringify(split[g])})`;
+      const pieceRows = sql`select value ->> 0 as a, value ->> 1 as b, value ->> 2 as k, value ->> 3 as s from json_each(${JSON.stringify(entries)})`;
       return sql`select ${cols(g)} from (${pieceRows} limit -1) as j cross join ${sql.table(tableFor(fact, g, projection))} as t where ${sql.join(conds, sql` and `)}`;
     });
   if (parts.length === 0) return sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r");
   return sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r");
+}
+
+/** Entries split into one per grain bucket, keyed as the range would key that bucket's rows. */
+function perBucket(entries: SignedPieces[Grain], g: Grain): SignedPieces[Grain] {
+  const size = GRAIN_MS[g][0];
+  const dayKeyed = g === "1d" || g === "1w";
+  return entries.flatMap(([a, b, k, s]) =>
+    Array.from({ length: Math.ceil((b - a) / size) }, (_, i): [number, number, number, 1 | -1] => {
+      const t = a + i * size;
+      return [t, t + size, dayKeyed ? k + (t - a) / DAY_MS : k, s];
+    }),
+  );
 }
 
 function emptyColumns(fact: Fact): RawBuilder<unknown> {
