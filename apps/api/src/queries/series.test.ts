@@ -147,6 +147,7 @@ describe("day series from days ± edge hours", () => {
       }
     }
   });
+
   it.each(["day", "week"] as const)("reads filtered to a few customers or one model (each key sought bucket by bucket) equal the raw rows per local %s", async (bucket) => {
     const customers = ["cust-1", ""];
     const inWindow = runs.filter((r) => inside(r, FROM, TO));
