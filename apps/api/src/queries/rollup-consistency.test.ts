@@ -13,8 +13,8 @@ beforeAll(async () => {
   const runs = fixture(START, 9, 200, 21);
   const judged = runs.slice(0, 120);
   for (const r of judged) await seedRun(t.db, { ...r, customerId: undefined, agent: undefined });
-  // Quarter, 6-hour and weekly projections backfilled by 0003 and 0004 from what the tables before them
-  // hold, then written by bump().
+  // Quarter, 6-hour, weekly and 4-week projections backfilled by 0003–0005 from what the tables before
+  // them hold, then written by bump().
   const migrator = new Migrator({ db: t.db, provider: migrationProvider });
   expect((await migrator.migrateTo("0002-score-bins")).error).toBeUndefined();
   await migrate(t.db);
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day/week projections)", () => {
+describe("rollups added by 0002–0005 (score histogram, quarter/hour/6-hour/day/week/4-week projections)", () => {
   it("sums to the raw scores after re-attribution, customer by customer", async () => {
     const rollup = await t.db
       .selectFrom("rollup_score_bins_15m")
@@ -49,7 +49,7 @@ describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day
     expect(zero.rows[0]?.n).toBe(0);
   });
 
-  it("every quarter/hour/6-hour/day/week projection equals its 15-minute rollup summed (after re-attribution)", async () => {
+  it("every quarter/hour/6-hour/day/week/4-week projection equals its 15-minute rollup summed (after re-attribution)", async () => {
     const facts = {
       runs: { keys: [], measures: ["runs", "scored_runs"] },
       usage: { keys: ["kind"], measures: ["calls", "input_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"] },
@@ -65,6 +65,7 @@ describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day
           ["6h", "(bucket / 21600000) * 21600000"],
           ["1d", "(bucket / 86400000) * 86400000"],
           ["1w", `((bucket - ${WEEK_ORIGIN_MS}) / ${WEEK_MS}) * ${WEEK_MS} + ${WEEK_ORIGIN_MS}`],
+          ["4w", `((bucket - ${WEEK_ORIGIN_MS}) / ${4 * WEEK_MS}) * ${4 * WEEK_MS} + ${WEEK_ORIGIN_MS}`],
         ] as const) {
           const cols = ["b", dim, ...keys].join(", ");
           const agg = measures.map((m) => `round(sum(${m}), 9) as ${m}`).join(", ");

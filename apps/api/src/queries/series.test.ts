@@ -38,7 +38,7 @@ const cost = (r: RunSpec) => (agentCost(r) ?? 0) + (judgeCost(r) ?? 0);
 
 describe("day series from days ± edge hours", () => {
   it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly, in no more rows than adding", (unit) => {
-    const length = { "1w": 7 * DAY, "1d": DAY, "6h": 6 * HOUR, "1h": HOUR, "15m": 900_000 } as const;
+    const length = { "4w": 28 * DAY, "1w": 7 * DAY, "1d": DAY, "6h": 6 * HOUR, "1h": HOUR, "15m": 900_000 } as const;
     for (const tz of ZONES) {
       for (const b of chartBuckets(tz, FROM, TO, unit).buckets) {
         const p = signedPieces([b], unit);
@@ -54,7 +54,7 @@ describe("day series from days ± edge hours", () => {
         }
         for (const g of ["6h", "1h"] as const) expect(p[g].every(([a, e]) => a % length[g] === 0 && e % length[g] === 0), g).toBe(true);
         const read = (Object.keys(p) as (keyof SignedPieces)[]).reduce((n, g) => n + p[g].reduce((m, [a, e]) => m + (e - a) / length[g], 0), 0);
-        const added = pieces(b.start, b.end, { "1h": true, "6h": true, "1d": true, "1w": true }).reduce((n, x) => n + (x.b - x.a) / length[x.grain], 0);
+        const added = pieces(b.start, b.end, { "1h": true, "6h": true, "1d": true, "1w": true, "4w": true }).reduce((n, x) => n + (x.b - x.a) / length[x.grain], 0);
         expect(read, `${tz} ${b.start}`).toBeLessThanOrEqual(added);
       }
     }
@@ -145,6 +145,27 @@ describe("day series from days ± edge hours", () => {
           expect(row.sparkline[i]).toBe(day.length ? day.reduce((s, r) => s + (agentCost(r) ?? 0), 0) : null);
         });
       }
+    }
+  });
+
+  it("totals over a window holding whole 4-week blocks equal the raw rows", async () => {
+    const w = { from: START - 30 * DAY, to: START + 41 * DAY + 5 * HOUR };
+    expect(pieces(w.from, w.to, { "1h": true, "6h": true, "1d": true, "1w": true, "4w": true }).some((p) => p.grain === "4w")).toBe(true);
+    expect((await t.caller.overview.summary(w)).current.spendMicros.total).toBe(runs.reduce((s, r) => s + cost(r), 0));
+    const byCustomer = await t.caller.spend.byCustomer({ ...w, limit: 100, sparklines: false });
+    for (const row of byCustomer.rows) {
+      const mine = runs.filter((r) => (r.customerId ?? "") === row.customerId);
+      const lines = mine.flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c): c is number => c !== null);
+      expect(row.spendMicros, row.customerId).toBe(lines.length ? lines.reduce((a, c) => a + c, 0) : null);
+      expect(row.runs, row.customerId).toBe(mine.length);
+    }
+    // A week series never reads a 4-week row (it spans four chart buckets).
+    const weekly = await t.caller.spend.timeseries({ ...w, timeZone: "UTC", bucket: "week", splitBy: "customer" });
+    for (const s of weekly.series) {
+      weekly.buckets.forEach((b, i) => {
+        const lines = runs.filter((r) => (r.customerId ?? "") === s.key && inside(r, b.start, b.end)).flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c): c is number => c !== null);
+        expect(s.points[i], `${s.key} ${i}`).toBe(lines.length ? lines.reduce((a, c) => a + c, 0) : null);
+      });
     }
   });
 

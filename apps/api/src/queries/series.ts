@@ -101,7 +101,7 @@ function search(a: number, b: number, g: Grain): Entry[] {
 
 /** Each bucket ({ key, start, end }, key a day number) decomposed from its own unit's grain down. */
 export function signedPieces(buckets: ZoneBucket[], unit: "day" | "week"): SignedPieces {
-  const out: SignedPieces = { "15m": [], "1h": [], "6h": [], "1d": [], "1w": [] };
+  const out: SignedPieces = { "15m": [], "1h": [], "6h": [], "1d": [], "1w": [], "4w": [] };
   const coarse = (grain: "1d" | "1w", t: number, key: number, sign: 1 | -1): void => {
     const last = out[grain][out[grain].length - 1];
     if (sign === 1 && last && last[3] === 1 && last[1] === t && last[2] + (t - last[0]) / DAY_MS === key) last[1] = t + GRAIN_MS[grain][0];

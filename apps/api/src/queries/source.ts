@@ -4,11 +4,11 @@ import { GRAIN_MS, type Grain } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
- * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002–0004 add
- * projections per model (no customer) and per customer (no model) by 15 minutes, UTC hour, 6 hours, day
- * and week. A query that needs at most one of the two dimensions reads the projections: whole UTC weeks
- * (Monday to Monday) from `_1w`, then whole days, 6-hour blocks, hours and quarters towards the edges, as
- * one UNION ALL; a query on both reads the 15-minute table. Zone series only use a grain whose buckets
+ * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002–0005 add
+ * projections per model (no customer) and per customer (no model) by 15 minutes, UTC hour, 6 hours, day,
+ * week and 4 weeks. A query that needs at most one of the two dimensions reads the projections: whole
+ * 4-week blocks and UTC weeks (Monday to Monday) in the middle, then whole days, 6-hour blocks, hours and
+ * quarters towards the edges, as one UNION ALL; a query on both reads the 15-minute table. Zone series only use a grain whose buckets
  * nest in the zone's buckets (hours for whole-hour offsets; coarser grains for offset 0). Day and week series in other zones go
  * through series.ts, which decomposes each local bucket on its own.
  */
@@ -82,7 +82,8 @@ export function rollupSource<F extends Fact>(
   opts: SourceOptions = {},
 ): AliasedRawBuilder<Rows[F], "r"> {
   const projection = projectionFor(f, opts.group ?? []);
-  const allow: Allowed = { "1h": projection !== null, "6h": projection !== null, "1d": projection !== null, "1w": projection !== null };
+  const any = projection !== null;
+  const allow: Allowed = { "1h": any, "6h": any, "1d": any, "1w": any, "4w": any };
   if (opts.series) {
     const offsets = segments(opts.series.timeZone, w.from, w.to).map((s) => s.offset);
     const utc = offsets.every((o) => o % DAY_MS === 0);
@@ -90,6 +91,7 @@ export function rollupSource<F extends Fact>(
     allow["6h"] &&= opts.series.unit !== "hour" && utc;
     allow["1d"] &&= opts.series.unit !== "hour" && utc;
     allow["1w"] &&= opts.series.unit === "week" && utc;
+    allow["4w"] = false; // a 4-week row spans several chart buckets
   }
   const parts = pieces(w.from, w.to, allow).map((p) => piece(fact, p, projection, f, opts.extra ?? []));
   if (parts.length === 0) parts.push(piece(fact, { grain: "15m", a: w.from, b: w.from }, projection, f, []));
@@ -152,15 +154,16 @@ export interface Allowed {
   "6h": boolean;
   "1d": boolean;
   "1w": boolean;
+  "4w": boolean;
 }
-export const FINER: Record<Grain, Grain> = { "1w": "1d", "1d": "6h", "6h": "1h", "1h": "15m", "15m": "15m" };
+export const FINER: Record<Grain, Grain> = { "4w": "1w", "1w": "1d", "1d": "6h", "6h": "1h", "1h": "15m", "15m": "15m" };
 /** A `grain` boundary near `t`: at or after it (ceil), at or before it (floor), or the nearest (round). */
 export function align(t: number, grain: Grain, round: (x: number) => number): number {
   const [size, origin] = GRAIN_MS[grain];
   return round((t - origin) / size) * size + origin;
 }
 
-/** Whole UTC weeks in the middle, whole days, 6-hour blocks and hours next to them, 15-minute buckets at the very edges. */
+/** Whole 4-week blocks and UTC weeks in the middle, whole days, 6-hour blocks and hours next to them, 15-minute buckets at the very edges. */
 export function pieces(from: number, to: number, allow: Allowed): { grain: Grain; a: number; b: number }[] {
   const out: { grain: Grain; a: number; b: number }[] = [];
   const split = (a: number, b: number, grain: Grain): void => {
@@ -176,6 +179,6 @@ export function pieces(from: number, to: number, allow: Allowed): { grain: Grain
     out.push({ grain, a: c1, b: c2 });
     split(c2, b, FINER[grain]);
   };
-  split(from, to, "1w");
+  split(from, to, "4w");
   return out;
 }

@@ -25,14 +25,14 @@ const PROJECTIONS: Record<RollupTable, string> = {
   rollup_scores_15m: "rollup_scores",
   rollup_score_bins_15m: "rollup_score_bins",
 };
-const GRAINS = ["15m", "1h", "6h", "1d", "1w"] as const;
+const GRAINS = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
 
 export type Dim = "model" | "customer_id";
 const DIMS: readonly Dim[] = ["model", "customer_id"];
 
 /**
  * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums), and to its projections
- * (per model and per customer, by 15 minutes, UTC hour, 6 hours, day and week: migrations 0002–0004), in the
+ * (per model and per customer, by 15 minutes, UTC hour, 6 hours, day, week and 4 weeks: migrations 0002–0005), in the
  * caller's transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls
  * to zero is deleted so readers never see empty groups. `dims` limits the projections written: a move
  * between customers leaves the per-model rows as they are (`movedDims`).
