@@ -13,7 +13,7 @@ beforeAll(async () => {
   const runs = fixture(START, 9, 200, 21);
   const judged = runs.slice(0, 120);
   for (const r of judged) await seedRun(t.db, { ...r, customerId: undefined, agent: undefined });
-  // Quarter, 6-hour, weekly and 4-week projections backfilled by 0003–0005 from what the tables before
+  // Quarter, 6-hour, weekly and 4-week projections backfilled by 0003 and 0004 from what the tables before
   // them hold, then written by bump().
   const migrator = new Migrator({ db: t.db, provider: migrationProvider });
   expect((await migrator.migrateTo("0002-score-bins")).error).toBeUndefined();
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe("rollups added by 0002–0005 (score histogram, quarter/hour/6-hour/day/week/4-week projections)", () => {
+describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day/week/4-week projections)", () => {
   it("sums to the raw scores after re-attribution, customer by customer", async () => {
     const rollup = await t.db
       .selectFrom("rollup_score_bins_15m")

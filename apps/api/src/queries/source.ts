@@ -4,7 +4,7 @@ import { GRAIN_MS, type Grain } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
- * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002–0005 add
+ * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002–0004 add
  * projections per model (no customer) and per customer (no model) by 15 minutes, UTC hour, 6 hours, day,
  * week and 4 weeks. A query that needs at most one of the two dimensions reads the projections: whole
  * 4-week blocks and UTC weeks (Monday to Monday) in the middle, then whole days, 6-hour blocks, hours and

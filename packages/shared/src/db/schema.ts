@@ -183,7 +183,7 @@ export interface RollupScoreBins15mTable extends RollupKey {
 }
 
 /**
- * Projections of the 15-minute rollups (migrations 0002–0005): per model without the customer, or
+ * Projections of the 15-minute rollups (migrations 0002–0004): per model without the customer, or
  * per customer without the model, by 15 minutes (`_15m`), UTC hour (`_1h`), 6 hours (`_6h`), day (`_1d`),
  * week from Monday (`_1w`) or 4 weeks (`_4w`); `bucket` is the start of the grain's bucket. Written with
  * the 15-minute row in the same transaction.

@@ -2,16 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as m0001 from "./0001-init.ts";
 import * as m0002 from "./0002-score-bins.ts";
 import * as m0003 from "./0003-coarser-projections.ts";
-import * as m0004 from "./0004-quarter-projections.ts";
-import * as m0005 from "./0005-four-week-projections.ts";
+import * as m0004 from "./0004-quarter-and-4-week-projections.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
   "0001-init": m0001,
   "0002-score-bins": m0002,
   "0003-coarser-projections": m0003,
-  "0004-quarter-projections": m0004,
-  "0005-four-week-projections": m0005,
+  "0004-quarter-and-4-week-projections": m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
