@@ -8,9 +8,10 @@ import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
  * projections per model (no customer) and per customer (no model) by 15 minutes, UTC hour, 6 hours, day,
  * week and 4 weeks. A query that needs at most one of the two dimensions reads the projections: whole
  * 4-week blocks and UTC weeks (Monday to Monday) in the middle, then whole days, 6-hour blocks, hours and
- * quarters towards the edges, as one UNION ALL; a query on both reads the 15-minute table. Zone series only use a grain whose buckets
- * nest in the zone's buckets (hours for whole-hour offsets; coarser grains for offset 0). Day and week series in other zones go
- * through series.ts, which decomposes each local bucket on its own.
+ * quarters towards the edges, as one UNION ALL; a query on both reads the 15-minute table. Zone series
+ * only use a grain whose buckets nest in the zone's buckets (hours for whole-hour offsets; coarser grains
+ * but 4 weeks for offset 0). Day and week series in other zones go through series.ts, which decomposes
+ * each local bucket on its own.
  */
 export type Fact = "runs" | "usage" | "scores" | "score_bins";
 export type Dim = "model" | "customer_id";
