@@ -1,4 +1,4 @@
-import { CompiledQuery, type Transaction } from "kysely";
+import { type Compilable, CompiledQuery, type Transaction } from "kysely";
 import { type Database, grainStart } from "@tally/shared/db";
 
 type Tx = Transaction<Database>;
@@ -73,52 +73,53 @@ async function upsert(
   deltas: Record<string, number>,
   countCol: string,
 ): Promise<void> {
+  // Kysely cannot type a column set chosen at run time; the key lists above are the contract.
   const values = { ...key, ...deltas };
-  const params = Object.values(values);
-  await trx.executeQuery(CompiledQuery.raw(upsertSql(trx, name, keyCols, values), params));
+  await run(trx, `upsert|${name}|${keyCols.join(",")}|${Object.keys(values).join(",")}`, Object.values(values), (db) =>
+    db
+      .insertInto(name)
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(keyCols as string[]).doUpdateSet((eb) =>
+          Object.fromEntries(Object.keys(deltas).map((c) => [c, eb(eb.ref(`${name}.${c}`), "+", eb.ref(`excluded.${c}`))])),
+        ),
+      ),
+  );
   if (Object.values(deltas).some((d) => d < 0)) {
-    // Kysely cannot type a column set chosen at run time; the key lists above are the contract.
-    let del = (trx as unknown as Transaction<any>).deleteFrom(name);
-    for (const k of keyCols) del = del.where(k, "=", key[k]);
-    await del.where(countCol, "=", 0).execute();
+    await run(trx, `delete|${name}|${keyCols.join(",")}|${countCol}`, [...keyCols.map((k) => key[k]!), 0], (db) => {
+      let del = db.deleteFrom(name);
+      for (const k of keyCols) del = del.where(k, "=", key[k]);
+      return del.where(countCol, "=", 0);
+    });
   }
 }
 
 /**
- * The upsert's SQL, built once per table and column set (per dialect) and then run with fresh values:
- * building and compiling the query cost more than SQLite takes to run it (a judged run writes ~100 rollup
- * rows: bench generation went from 125 to 395 runs/s).
+ * Runs a rollup write whose SQL is built once per shape (table and columns) and dialect, then reused with
+ * fresh values: building and compiling the query cost more than SQLite takes to run it (a judged run
+ * writes ~100 rollup rows: bench generation went from 125 to 395 runs/s).
  */
 const compiled = new WeakMap<object, Map<string, string>>();
-function upsertSql(trx: Tx, name: string, keyCols: readonly string[], values: Record<string, string | number>): string {
+async function run(
+  trx: Tx,
+  shape: string,
+  params: readonly (string | number)[],
+  build: (db: Transaction<any>) => Compilable,
+): Promise<void> {
   // The executor's adapter identifies the dialect (placeholders differ between SQLite and PostgreSQL);
   // getExecutor() is marked internal in Kysely's types but is how plugins reach the adapter.
   const adapter = trx.getExecutor().adapter;
   let byShape = compiled.get(adapter);
   if (!byShape) compiled.set(adapter, (byShape = new Map()));
-  const shape = `${name}|${keyCols.join(",")}|${Object.keys(values).join(",")}`;
   let text = byShape.get(shape);
   if (text === undefined) {
-    const q = (trx as unknown as Transaction<any>)
-      .insertInto(name)
-      .values(values)
-      .onConflict((oc) =>
-        oc.columns(keyCols as string[]).doUpdateSet((eb) =>
-          Object.fromEntries(
-            Object.keys(values)
-              .filter((c) => !keyCols.includes(c))
-              .map((c) => [c, eb(eb.ref(`${name}.${c}`), "+", eb.ref(`excluded.${c}`))]),
-          ),
-        ),
-      )
-      .compile();
-    // The cached text is only reused if its parameters are exactly the values, in order.
-    const params = Object.values(values);
+    const q = build(trx as unknown as Transaction<any>).compile();
+    // The cached text is only reused if it takes exactly these parameters, in this order.
     if (q.parameters.length !== params.length || q.parameters.some((p, i) => p !== params[i])) {
-      throw new Error(`rollup ${name}: compiled upsert does not take its values in column order`);
+      throw new Error(`rollup ${shape}: compiled query does not take its values in column order`);
     }
     text = q.sql;
     byShape.set(shape, text);
   }
-  return text;
+  await trx.executeQuery(CompiledQuery.raw(text, [...params]));
 }
