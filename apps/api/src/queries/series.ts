@@ -1,14 +1,14 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { GRAIN_MS } from "@tally/shared/db";
+import { GRAIN_MS, grainStart } from "@tally/shared/db";
 import {
-  align,
   COLUMNS,
   type Dim,
   type Fact,
   filterConds,
   FINER,
   type Grain,
+  grainStarts,
   projectionFor,
   rollupSource,
   seeksKeys,
@@ -83,11 +83,11 @@ function search(a: number, b: number, g: Grain): Entry[] {
   if (a >= b) return [];
   if (g === "15m") return [{ grain: g, a, b, sign: 1 }];
   const finer = FINER[g];
-  const c1 = align(a, g, Math.ceil);
-  const c2 = align(b, g, Math.floor);
+  const c1 = grainStart(g, a, Math.ceil);
+  const c2 = grainStart(g, b);
   let best = c1 < c2 ? [{ grain: g, a: c1, b: c2, sign: 1 } as Entry, ...decompose(a, c1, finer), ...decompose(c2, b, finer)] : decompose(a, b, finer);
-  const n1 = align(a, g, Math.round);
-  const n2 = align(b, g, Math.round);
+  const n1 = grainStart(g, a, Math.round);
+  const n2 = grainStart(g, b, Math.round);
   if (n1 < n2 && (n1 !== c1 || n2 !== c2)) {
     const outer: Entry[] = [
       { grain: g, a: n1, b: n2, sign: 1 },
@@ -163,10 +163,7 @@ function perBucket(entries: SignedPieces[Grain], g: Grain): SignedPieces[Grain] 
   const size = GRAIN_MS[g][0];
   const dayKeyed = g === "1d" || g === "1w";
   return entries.flatMap(([a, b, k, s]) =>
-    Array.from({ length: Math.ceil((b - a) / size) }, (_, i): [number, number, number, 1 | -1] => {
-      const t = a + i * size;
-      return [t, t + size, dayKeyed ? k + (t - a) / DAY_MS : k, s];
-    }),
+    grainStarts(g, a, b).map((t): [number, number, number, 1 | -1] => [t, t + size, dayKeyed ? k + (t - a) / DAY_MS : k, s]),
   );
 }
 

@@ -1,6 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { GRAIN_MS, type Grain } from "@tally/shared/db";
+import { GRAIN_MS, type Grain, grainStart } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
@@ -138,11 +138,10 @@ function piece(
   const table = tableFor(fact, p.grain, projection);
   const model = projection === "customer_id" ? sql`'' as model` : sql.ref("model");
   const customer = projection === "model" ? sql`'' as customer_id` : sql.ref("customer_id");
-  const size = GRAIN_MS[p.grain][0];
-  const n = Math.ceil((p.b - p.a) / size);
+  const n = Math.ceil((p.b - p.a) / GRAIN_MS[p.grain][0]);
   const range =
     seeksKeys(f, projection) && n > 0 && n <= 500
-      ? [sql`bucket in (${sql.join(Array.from({ length: n }, (_, i) => p.a + i * size))})`]
+      ? [sql`bucket in (${sql.join(grainStarts(p.grain, p.a, p.b))})`]
       : [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`];
   const conds: RawBuilder<unknown>[] = [...range, ...filterConds(f, projection), ...extra];
   const cols = sql.join(COLUMNS[fact].map((c) => sql.ref(c)));
@@ -158,10 +157,10 @@ export interface Allowed {
   "4w": boolean;
 }
 export const FINER: Record<Grain, Grain> = { "4w": "1w", "1w": "1d", "1d": "6h", "6h": "1h", "1h": "15m", "15m": "15m" };
-/** A `grain` boundary near `t`: at or after it (ceil), at or before it (floor), or the nearest (round). */
-export function align(t: number, grain: Grain, round: (x: number) => number): number {
-  const [size, origin] = GRAIN_MS[grain];
-  return round((t - origin) / size) * size + origin;
+/** Starts of the `grain` buckets in [a, b), `a` on a boundary. */
+export function grainStarts(grain: Grain, a: number, b: number): number[] {
+  const size = GRAIN_MS[grain][0];
+  return Array.from({ length: Math.ceil((b - a) / size) }, (_, i) => a + i * size);
 }
 
 /** Whole 4-week blocks and UTC weeks in the middle, whole days, 6-hour blocks and hours next to them, 15-minute buckets at the very edges. */
@@ -173,8 +172,8 @@ export function pieces(from: number, to: number, allow: Allowed): { grain: Grain
       out.push({ grain, a, b });
       return;
     }
-    const c1 = align(a, grain, Math.ceil);
-    const c2 = align(b, grain, Math.floor);
+    const c1 = grainStart(grain, a, Math.ceil);
+    const c2 = grainStart(grain, b);
     if (!allow[grain] || c1 >= c2) return split(a, b, FINER[grain]);
     split(a, c1, FINER[grain]);
     out.push({ grain, a: c1, b: c2 });

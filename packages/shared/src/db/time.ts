@@ -29,8 +29,11 @@ export const GRAIN_MS: Record<Grain, readonly [size: number, origin: number]> = 
   "15m": [BUCKET_MS, 0],
 };
 
-/** Start of the `grain` bucket containing `ms`: the key of that grain's rollup row. */
-export function grainStart(grain: Grain, ms: number): number {
+/**
+ * Start of the `grain` bucket containing `ms` (the key of that grain's rollup row); with `Math.ceil` the
+ * boundary at or after `ms`, with `Math.round` the nearest one.
+ */
+export function grainStart(grain: Grain, ms: number, round: (x: number) => number = Math.floor): number {
   const [size, origin] = GRAIN_MS[grain];
-  return Math.floor((ms - origin) / size) * size + origin;
+  return round((ms - origin) / size) * size + origin;
 }
