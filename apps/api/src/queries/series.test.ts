@@ -35,6 +35,11 @@ afterAll(() => t.close());
 
 const inside = (r: RunSpec, a: number, b: number) => r.occurredAt >= a && r.occurredAt < b;
 const cost = (r: RunSpec) => (agentCost(r) ?? 0) + (judgeCost(r) ?? 0);
+/** Priced spend of these runs' agent and judge lines; null when none is priced (never $0). */
+const priced = (rs: RunSpec[]) => {
+  const lines = rs.flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c): c is number => c !== null);
+  return lines.length ? lines.reduce((a, c) => a + c, 0) : null;
+};
 
 describe("day series from days ± edge hours", () => {
   it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly, in no more rows than adding", (unit) => {
@@ -134,8 +139,7 @@ describe("day series from days ± edge hours", () => {
         const mine = inWindow.filter((r) => (r.customerId ?? "") === row.customerId);
         expect(row.spendMicros).toBe(mine.reduce((s, r) => s + cost(r), 0));
         byCustomer.buckets.forEach((b, i) => {
-          const priced = mine.filter((r) => inside(r, b.start, b.end)).flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c) => c !== null);
-          expect(row.sparkline[i], `${timeZone} ${row.customerId} ${i}`).toBe(priced.length ? priced.reduce((s, c) => s + c, 0) : null);
+          expect(row.sparkline[i], `${timeZone} ${row.customerId} ${i}`).toBe(priced(mine.filter((r) => inside(r, b.start, b.end))));
         });
       }
       const byModel = await t.caller.spend.byModel({ ...w, limit: 100 });
@@ -155,16 +159,14 @@ describe("day series from days ± edge hours", () => {
     const byCustomer = await t.caller.spend.byCustomer({ ...w, limit: 100, sparklines: false });
     for (const row of byCustomer.rows) {
       const mine = runs.filter((r) => (r.customerId ?? "") === row.customerId);
-      const lines = mine.flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c): c is number => c !== null);
-      expect(row.spendMicros, row.customerId).toBe(lines.length ? lines.reduce((a, c) => a + c, 0) : null);
+      expect(row.spendMicros, row.customerId).toBe(priced(mine));
       expect(row.runs, row.customerId).toBe(mine.length);
     }
     // A week series never reads a 4-week row (it spans four chart buckets).
     const weekly = await t.caller.spend.timeseries({ ...w, timeZone: "UTC", bucket: "week", splitBy: "customer" });
     for (const s of weekly.series) {
       weekly.buckets.forEach((b, i) => {
-        const lines = runs.filter((r) => (r.customerId ?? "") === s.key && inside(r, b.start, b.end)).flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c): c is number => c !== null);
-        expect(s.points[i], `${s.key} ${i}`).toBe(lines.length ? lines.reduce((a, c) => a + c, 0) : null);
+        expect(s.points[i], `${s.key} ${i}`).toBe(priced(runs.filter((r) => (r.customerId ?? "") === s.key && inside(r, b.start, b.end))));
       });
     }
   });
@@ -172,10 +174,6 @@ describe("day series from days ± edge hours", () => {
   it.each(["day", "week"] as const)("reads filtered to a few customers or one model (each key sought bucket by bucket) equal the raw rows per local %s", async (bucket) => {
     const customers = ["cust-1", ""];
     const inWindow = runs.filter((r) => inside(r, FROM, TO));
-    const priced = (rs: RunSpec[]) => {
-      const lines = rs.flatMap((r) => [agentCost(r), judgeCost(r)]).filter((c): c is number => c !== null);
-      return lines.length ? lines.reduce((a, c) => a + c, 0) : null;
-    };
     for (const timeZone of ZONES) {
       const w = { from: FROM, to: TO, timeZone };
       const spend = await t.caller.spend.timeseries({ ...w, bucket, splitBy: "customer", customerIds: customers });
