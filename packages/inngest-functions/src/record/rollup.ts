@@ -32,8 +32,8 @@ const DIMS: readonly Dim[] = ["model", "customer_id"];
 
 /**
  * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums), and to its projections
- * (per model and per customer, by 15 minutes, UTC hour, 6 hours, day, week and 4 weeks: migrations 0002–0004), in the
- * caller's transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls
+ * (per model and per customer, by 15 minutes, UTC hour, 6 hours, day, week and 4 weeks: migrations
+ * 0002–0004), in the caller's transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls
  * to zero is deleted so readers never see empty groups. `dims` limits the projections written: a move
  * between customers leaves the per-model rows as they are (`movedDims`).
  */
