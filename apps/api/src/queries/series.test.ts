@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SignedPieces, signedPieces } from "./series.ts";
+import { bucketBefore, type SignedPieces, signedPieces } from "./series.ts";
 import { pieces } from "./source.ts";
 import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
 import { chartBuckets } from "./zone.ts";
@@ -45,30 +45,44 @@ describe("day series from days ± edge hours", () => {
   it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly, in no more rows than adding", (unit) => {
     const length = { "4w": 28 * DAY, "1w": 7 * DAY, "1d": DAY, "6h": 6 * HOUR, "1h": HOUR, "15m": 900_000 } as const;
     for (const tz of ZONES) {
-      for (const b of chartBuckets(tz, FROM, TO, unit).buckets) {
-        const p = signedPieces([b], unit);
-        const entries = Object.values(p).flat();
-        // One bucket: every entry keys its rows with the bucket's key (a multi-bucket range would not).
-        expect(entries.every(([, , k]) => k === b.key)).toBe(true);
-        // Every instant of the bucket is counted once, every other instant zero times (15-minute grid).
-        const lo = Math.min(...entries.map((x) => x[0]));
-        const hi = Math.max(...entries.map((x) => x[1]));
-        for (let q = lo; q < hi; q += 900_000) {
-          const n = entries.reduce((s, [a, e, , sign]) => s + (q >= a && q < e ? sign : 0), 0);
-          expect(n, `${tz} ${new Date(q).toISOString()}`).toBe(q >= b.start && q < b.end ? 1 : 0);
+      const { buckets, index } = chartBuckets(tz, FROM, TO, unit);
+      const p = signedPieces(buckets, unit);
+      const before = bucketBefore(buckets);
+      // How many times each 15-minute instant counts in each bucket, rows keyed as the SQL keys them.
+      const counted = buckets.map(() => new Map<number, number>());
+      for (const g of Object.keys(p) as (keyof SignedPieces)[]) {
+        for (const [a, e, k, sign, edge] of p[g]) {
+          for (let t = a; t < e; t += length[g]) {
+            const key = g === "1d" || g === "1w" ? k + (t - a) / DAY : k;
+            // As the SQL signs them: an edge subtracts from its bucket and adds into the one before.
+            const count = (i: number | undefined, s: number) => {
+              for (let q = t; i !== undefined && q < t + length[g]; q += 900_000) counted[i]!.set(q, (counted[i]!.get(q) ?? 0) + s);
+            };
+            count(index.get(key), edge ? -sign : sign);
+            if (edge) count(before.get(key), sign);
+          }
         }
-        for (const g of ["6h", "1h"] as const) expect(p[g].every(([a, e]) => a % length[g] === 0 && e % length[g] === 0), g).toBe(true);
-        const read = (Object.keys(p) as (keyof SignedPieces)[]).reduce((n, g) => n + p[g].reduce((m, [a, e]) => m + (e - a) / length[g], 0), 0);
-        const added = pieces(b.start, b.end, { "1h": true, "6h": true, "1d": true, "1w": true, "4w": true }).reduce((n, x) => n + (x.b - x.a) / length[x.grain], 0);
-        expect(read, `${tz} ${b.start}`).toBeLessThanOrEqual(added);
+        if (g === "6h" || g === "1h") expect(p[g].every(([a, e]) => a % length[g] === 0 && e % length[g] === 0), g).toBe(true);
       }
+      // Every instant of a bucket is counted once in it, every other instant zero times.
+      buckets.forEach((b, i) => {
+        for (const [q, n] of counted[i]!) expect(n, `${tz} ${i} ${new Date(q).toISOString()}`).toBe(q >= b.start && q < b.end ? 1 : 0);
+        for (let q = b.start; q < b.end; q += 900_000) expect(counted[i]!.get(q), `${tz} ${i} ${new Date(q).toISOString()}`).toBe(1);
+      });
+      const read = (Object.keys(p) as (keyof SignedPieces)[]).reduce((n, g) => n + p[g].reduce((m, [a, e]) => m + (e - a) / length[g], 0), 0);
+      const all = { "1h": true, "6h": true, "1d": true, "1w": true, "4w": true };
+      const added = buckets.reduce((n, b) => n + pieces(b.start, b.end, all).reduce((m, x) => m + (x.b - x.a) / length[x.grain], 0), 0);
+      expect(read, tz).toBeLessThanOrEqual(added);
     }
   });
 
-  it("a New York day reads a day, two 6-hour blocks and two hours; a week, a week and the same edges", () => {
-    const [day] = chartBuckets("America/New_York", Date.UTC(2026, 0, 13, 5), Date.UTC(2026, 0, 14, 5), "day").buckets;
-    const d = signedPieces([day!], "day");
-    expect([d["1w"].length, d["1d"].length, d["6h"].length, d["1h"].length, d["15m"].length]).toEqual([0, 1, 2, 2, 0]);
+  it("New York days read a day each and one edge per boundary: a 6-hour block minus an hour", () => {
+    const days = chartBuckets("America/New_York", Date.UTC(2026, 0, 13, 5), Date.UTC(2026, 0, 16, 5), "day").buckets;
+    const d = signedPieces(days, "day");
+    expect(d["1d"].map(([a, b]) => (b - a) / DAY)).toEqual([3]); // one range, keyed day by day
+    expect([d["1w"].length, d["6h"].length, d["1h"].length, d["15m"].length]).toEqual([0, 4, 4, 0]);
+    expect(d["6h"].every(([, , , sign, edge]) => sign === 1 && edge === 1)).toBe(true);
+    expect(d["1h"].every(([a, , , sign, edge]) => sign === -1 && edge === 1 && a % DAY === 5 * HOUR)).toBe(true);
     const [week] = chartBuckets("America/New_York", Date.UTC(2026, 0, 12, 5), Date.UTC(2026, 0, 19, 5), "week").buckets;
     const w = signedPieces([week!], "week");
     expect([w["1w"].length, w["1d"].length, w["6h"].length, w["1h"].length, w["15m"].length]).toEqual([1, 0, 2, 2, 0]);

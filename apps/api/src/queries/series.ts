@@ -18,15 +18,20 @@ import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments
 
 /**
  * A zone series source: rollup rows tagged with `k`, a read key of `chartBuckets` (a day number, or an
- * hour's start), for the caller to GROUP BY and map to its chart bucket. Measures may arrive signed, so a
- * caller sums them and skips groups whose count (runs, calls, n) sums to 0.
+ * hour's start), for the caller to GROUP BY and add into chart buckets: each measure `m` into the bucket of
+ * key `k`, and its twin `m_b` into the bucket before it (`bucketBefore`; non-zero for edges only).
+ * Measures may arrive signed, so a caller sums them, skips groups whose counts (runs, calls, n) sum to 0,
+ * and drops series whose every bucket nets to 0.
  *
- * Day and week buckets off UTC read as few rows as the rollups allow (`decompose`): a local day or week
- * is the UTC day or week between the nearest boundaries, plus or minus its edges, each edge itself the
- * nearest 6-hour block plus or minus hours (and quarters for half-hour offsets). A New York day is one day
- * row and, at each edge, a 6-hour block minus an hour: 5 rows per key instead of 24. Counts and money are
- * integers, exact whatever the signs. Score sums are floats: subtraction leaves a rounding residue (~1e-16
- * of the sums), far below a displayed figure; `variance` floors the residue of a constant series to 0.
+ * Day and week buckets off UTC read as few rows as the rollups allow: each boundary between two local
+ * buckets moves to the nearest UTC day (week) boundary, and the stretch in between (an "edge", `e` = 1) is
+ * read once, subtracted from the bucket after it and added to the one before. A local bucket is then its
+ * UTC days (weeks) plus and minus two edges, each edge the nearest 6-hour block plus or minus hours (and
+ * quarters for half-hour offsets, `decompose`). A New York day reads one day row and one edge of two rows
+ * (a 6-hour block minus an hour): 3 rows per key, instead of 5 with both edges per bucket or 24 by adding.
+ * Counts and money are integers, exact whatever the signs. Score sums are floats: subtraction leaves a
+ * rounding residue (~1e-16 of the sums), far below a displayed figure; `variance` floors the residue of a
+ * constant series to 0.
  */
 const MEASURES: Record<Fact, string[]> = {
   runs: ["runs", "scored_runs"],
@@ -43,11 +48,15 @@ export interface ZoneSeriesOptions {
 }
 
 /**
- * [from, to, key, sign] per grain: summed with their signs, exactly each bucket. A `1d` or `1w` entry
- * spanning several grain buckets keys its rows `key + whole days from its start` (consecutive buckets
- * with consecutive day-number keys merge into one range); any other entry keys all its rows `key`.
+ * [from, to, key, sign, edge] per grain. A row of a non-edge entry adds, with `sign`, into the bucket keyed
+ * `key`; a `1d` or `1w` one spanning several grain buckets keys its rows `key + whole days from its start`
+ * (consecutive buckets with consecutive day-number keys merge into one range). An edge entry's rows
+ * subtract from the bucket keyed `key` and add into the one before it (`bucketBefore`; `AFTER_LAST`:
+ * the last bucket).
  */
-export type SignedPieces = Record<Grain, [number, number, number, 1 | -1][]>;
+export type SignedPieces = Record<Grain, [number, number, number, 1 | -1, 0 | 1][]>;
+/** The key of the boundary after the last bucket (no day number comes near it). */
+export const AFTER_LAST = 1e12;
 
 interface Entry {
   grain: Grain;
@@ -99,22 +108,62 @@ function search(a: number, b: number, g: Grain): Entry[] {
   return best;
 }
 
-/** Each bucket ({ key, start, end }, key a day number) decomposed from its own unit's grain down. */
+/** [a, b) with a sign, whichever way round (the rows of [b, a), subtracted, when b < a). */
+function between(a: number, b: number, g: Grain): Entry[] {
+  return a <= b ? decompose(a, b, g) : negate(decompose(b, a, g));
+}
+
+/**
+ * Contiguous buckets ({ key, start, end }, key a day number) as UTC days (weeks) between each boundary's
+ * nearest UTC day (week) boundary, and one edge per boundary: the signed stretch from that UTC boundary
+ * to the local one.
+ */
 export function signedPieces(buckets: ZoneBucket[], unit: "day" | "week"): SignedPieces {
   const out: SignedPieces = { "15m": [], "1h": [], "6h": [], "1d": [], "1w": [], "4w": [] };
-  const coarse = (grain: "1d" | "1w", t: number, key: number, sign: 1 | -1): void => {
+  const grain = unit === "week" ? "1w" : "1d";
+  const coarse = (t: number, key: number, sign: 1 | -1): void => {
     const last = out[grain][out[grain].length - 1];
     if (sign === 1 && last && last[3] === 1 && last[1] === t && last[2] + (t - last[0]) / DAY_MS === key) last[1] = t + GRAIN_MS[grain][0];
-    else out[grain].push([t, t + GRAIN_MS[grain][0], key, sign]);
+    else out[grain].push([t, t + GRAIN_MS[grain][0], key, sign, 0]);
   };
-  for (const { key, start, end } of buckets) {
-    for (const e of decompose(start, end, unit === "week" ? "1w" : "1d")) {
-      if (e.grain === "1d" || e.grain === "1w") {
-        for (let t = e.a; t < e.b; t += GRAIN_MS[e.grain][0]) coarse(e.grain, t, key, e.sign);
-      } else out[e.grain].push([e.a, e.b, key, e.sign]);
+  const bounds = [...buckets.map((b) => b.start), ...buckets.slice(-1).map((b) => b.end)];
+  const keys = [...buckets.map((b) => b.key), AFTER_LAST];
+  const near = bounds.map((t) => grainStart(grain, t, Math.round));
+  bounds.forEach((t, j) => {
+    for (const e of between(near[j]!, t, FINER[grain])) {
+      // A week's edge may hold whole days: one entry per day, as a longer `1d` range keys later rows by later days.
+      const day = e.grain === "1d";
+      for (const u of day ? grainStarts(e.grain, e.a, e.b) : [e.a]) out[e.grain].push([u, day ? u + DAY_MS : e.b, keys[j]!, e.sign, 1]);
     }
-  }
+    if (j === buckets.length) return;
+    // Rounding is monotonic: near[j] <= near[j + 1], so these are whole grain buckets, added.
+    for (let u = near[j]!; u < near[j + 1]!; u += GRAIN_MS[grain][0]) coarse(u, keys[j]!, 1);
+  });
   return out;
+}
+
+/** For each bucket's key (and `AFTER_LAST`), the index of the bucket before it: where `m_b` measures add. */
+export function bucketBefore(buckets: ZoneBucket[]): Map<number, number> {
+  const before = new Map(buckets.slice(1).map((b, i) => [b.key, i]));
+  if (buckets.length > 0) before.set(AFTER_LAST, buckets.length - 1);
+  return before;
+}
+
+export interface ZoneSeries {
+  from: AliasedRawBuilder<Record<string, unknown>, "r">;
+  /** Whether rows carry `_b` measures (signed edges: day and week buckets off UTC). */
+  edges: boolean;
+  /** `sum(column) as alias` per measure, and with edges `sum(column_b) as alias_b` (else alias_b is absent: 0). */
+  sums: (measures: Record<string, string>) => AliasedRawBuilder<number, string>[];
+}
+
+function series(from: ZoneSeries["from"], edges: boolean): ZoneSeries {
+  const sums = (measures: Record<string, string>) =>
+    Object.entries(measures).flatMap(([alias, c]) => [
+      sql<number>`sum(${sql.ref(c)})`.as(alias),
+      ...(edges ? [sql<number>`sum(${sql.ref(`${c}_b`)})`.as(`${alias}_b`)] : []),
+    ]);
+  return { from, edges, sums };
 }
 
 export function zoneSeriesSource(
@@ -122,7 +171,7 @@ export function zoneSeriesSource(
   f: AggregateFilter,
   w: Window,
   opts: ZoneSeriesOptions,
-): AliasedRawBuilder<Record<string, unknown>, "r"> {
+): ZoneSeries {
   const projection = projectionFor(f, opts.group);
   const extra = opts.extra ?? [];
   const utcDays = segments(opts.timeZone, w.from, w.to).every((seg) => seg.offset % DAY_MS === 0);
@@ -131,13 +180,14 @@ export function zoneSeriesSource(
     // (rollupSource reads `_1d` and `_1w` directly when they nest); key it by its read bucket.
     const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, readUnit(opts.unit)));
     const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
-    return sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r");
+    return series(sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r"), false);
   }
   const split = signedPieces(chartBuckets(opts.timeZone, w.from, w.to, opts.unit).buckets, opts.unit);
   const model = projection === "customer_id" ? sql`'' as model` : sql`t.model`;
   const customer = projection === "model" ? sql`'' as customer_id` : sql`t.customer_id`;
   const keys = COLUMNS[fact].filter((c) => !MEASURES[fact].includes(c)).map((c) => sql`t.${sql.ref(c)}`);
-  const measures = MEASURES[fact].map((c) => sql`j.s * t.${sql.ref(c)} as ${sql.ref(c)}`);
+  // x: the sign in the bucket keyed k (an edge subtracts there); y: the sign in the bucket before (edges).
+  const measures = MEASURES[fact].flatMap((c) => [sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`, sql`j.y * t.${sql.ref(c)} as ${sql.ref(`${c}_b`)}`]);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
   const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, model, customer, ...keys, ...measures]);
   // With the table's key filtered to a list, one entry per grain bucket, each an equality: SQLite seeks every
@@ -151,23 +201,23 @@ export function zoneSeriesSource(
       const conds = [...range, ...filterConds(f, projection), ...extra];
       // Pieces unpacked once (LIMIT keeps the subquery from being flattened) and kept as the outer loop
       // (CROSS JOIN): one index range on `bucket` per piece.
-      const pieceRows = sql`select value ->> 0 as a, value ->> 1 as b, value ->> 2 as k, value ->> 3 as s from json_each(${JSON.stringify(entries)})`;
+      const pieceRows = sql`select value ->> 0 as a, value ->> 1 as b, value ->> 2 as k, value ->> 3 as x, value ->> 4 as y from json_each(${JSON.stringify(entries.map(([a, b, k, s, e]) => [a, b, k, e ? -s : s, e ? s : 0]))})`;
       return sql`select ${cols(g)} from (${pieceRows} limit -1) as j cross join ${sql.table(tableFor(fact, g, projection))} as t where ${sql.join(conds, sql` and `)}`;
     });
-  if (parts.length === 0) return sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r");
-  return sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r");
+  if (parts.length === 0) return series(sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), true);
+  return series(sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), true);
 }
 
 /** Entries split into one per grain bucket, keyed as the range would key that bucket's rows. */
 function perBucket(entries: SignedPieces[Grain], g: Grain): SignedPieces[Grain] {
   const size = GRAIN_MS[g][0];
   const dayKeyed = g === "1d" || g === "1w";
-  return entries.flatMap(([a, b, k, s]) =>
-    grainStarts(g, a, b).map((t): [number, number, number, 1 | -1] => [t, t + size, dayKeyed ? k + (t - a) / DAY_MS : k, s]),
+  return entries.flatMap(([a, b, k, s, e]) =>
+    grainStarts(g, a, b).map((t): SignedPieces[Grain][number] => [t, t + size, dayKeyed ? k + (t - a) / DAY_MS : k, s, e]),
   );
 }
 
 function emptyColumns(fact: Fact): RawBuilder<unknown> {
-  const cols = ["0 as k", "'' as model", "'' as customer_id", ...COLUMNS[fact].map((c) => `0 as ${c}`)];
+  const cols = ["0 as k", "'' as model", "'' as customer_id", ...COLUMNS[fact].map((c) => `0 as ${c}`), ...MEASURES[fact].map((m) => `0 as ${m}_b`)];
   return sql.raw(cols.join(", "));
 }

@@ -9,9 +9,9 @@ import {
   type Window,
 } from "./common.ts";
 import { rollupSource } from "./source.ts";
-import { zoneSeriesSource } from "./series.ts";
+import { bucketBefore, zoneSeriesSource } from "./series.ts";
 import { pickBucket } from "@tally/shared";
-import { type BucketUnit, chartBuckets } from "./zone.ts";
+import { type BucketUnit, chartBuckets, type ZoneBucket } from "./zone.ts";
 
 type Dim = "model" | "customer_id";
 type SortKey = "spend" | "runs" | "costPerRun" | "share" | "customerId" | "model";
@@ -166,7 +166,7 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, bucket);
   const pageRows = page.map((x) => x.r);
   const withSparklines = f.sparklines !== false;
-  if (withSparklines) await fillSparklines(db, f, w, dim, { unit: bucket, count: buckets.length, index }, pageRows, pageRows.length === all.length);
+  if (withSparklines) await fillSparklines(db, f, w, dim, { unit: bucket, count: buckets.length, list: buckets, index }, pageRows, pageRows.length === all.length);
   return {
     window: w,
     totals: {
@@ -187,7 +187,7 @@ async function fillSparklines(
   f: AggregateFilter,
   w: Window,
   dim: Dim,
-  buckets: { unit: BucketUnit; count: number; index: Map<number, number> },
+  buckets: { unit: BucketUnit; count: number; list: ZoneBucket[]; index: Map<number, number> },
   rows: BreakdownRow[],
   everyRow: boolean,
 ): Promise<void> {
@@ -196,25 +196,34 @@ async function fillSparklines(
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
-  // Points come back as one JSON array per key ([[k, spend], …], priced buckets only): 200 rows
-  // instead of 200 × 53 cost far less to hand over to JavaScript.
+  // Points come back as one JSON array per key ([[k, spend, priced calls, the same for the bucket before],
+  // …]): 200 rows instead of 200 × 53 cost far less to hand over to JavaScript.
+  const src = zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit });
   const perBucket = db
-    .selectFrom(zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit }))
-    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`k`.as("k"), sql<number>`sum(cost_micros)`.as("spend")])
-    .groupBy([sql`key`, sql`k`])
-    .having(sql`sum(priced_calls)`, ">", 0);
+    .selectFrom(src.from)
+    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`k`.as("k"), ...src.sums({ spend: "cost_micros", priced: "priced_calls", calls: "calls" })])
+    .groupBy([sql`key`, sql`k`]);
   const points = await db
     .selectFrom(perBucket.as("p"))
-    .select(["key", sql<string>`json_group_array(json_array(k, spend))`.as("points")])
+    .select(["key", sql<string>`json_group_array(json_array(k, spend, priced, calls${sql.raw(src.edges ? ", spend_b, priced_b, calls_b" : "")}))`.as("points")])
     .groupBy("key")
     .execute();
   const byKey = new Map(rows.map((r) => [r.key, r]));
+  const before = bucketBefore(buckets.list);
   for (const p of points) {
     const r = byKey.get(p.key);
     if (!r) continue;
-    for (const [k, spend] of JSON.parse(p.points) as [number, number][]) {
-      const i = buckets.index.get(k);
-      if (i !== undefined) r.sparkline[i] = (r.sparkline[i] ?? 0) + spend;
+    const spend = new Float64Array(buckets.count);
+    const priced = new Float64Array(buckets.count);
+    const add = (i: number | undefined, s: number, n: number) => {
+      if (i === undefined) return;
+      spend[i] = spend[i]! + s;
+      priced[i] = priced[i]! + n;
+    };
+    for (const [k, s, n, calls, sb, nb, callsB] of JSON.parse(p.points) as (number | null)[][]) {
+      if (calls) add(buckets.index.get(k!), s!, n!);
+      if (callsB) add(before.get(k!), sb!, nb!);
     }
+    r.sparkline = Array.from(spend, (s, i) => (priced[i]! > 0 ? s : null));
   }
 }
