@@ -121,10 +121,11 @@ function between(a: number, b: number, g: Grain): Entry[] {
 export function signedPieces(buckets: ZoneBucket[], unit: "day" | "week"): SignedPieces {
   const out: SignedPieces = { "15m": [], "1h": [], "6h": [], "1d": [], "1w": [], "4w": [] };
   const grain = unit === "week" ? "1w" : "1d";
-  const coarse = (t: number, key: number, sign: 1 | -1): void => {
+  // Whole UTC days (weeks), added; consecutive ones whose keys run on with them extend one range.
+  const coarse = (t: number, key: number): void => {
     const last = out[grain][out[grain].length - 1];
-    if (sign === 1 && last && last[3] === 1 && last[1] === t && last[2] + (t - last[0]) / DAY_MS === key) last[1] = t + GRAIN_MS[grain][0];
-    else out[grain].push([t, t + GRAIN_MS[grain][0], key, sign, 0]);
+    if (last && last[1] === t && last[2] + (t - last[0]) / DAY_MS === key) last[1] = t + GRAIN_MS[grain][0];
+    else out[grain].push([t, t + GRAIN_MS[grain][0], key, 1, 0]);
   };
   const bounds = [...buckets.map((b) => b.start), ...buckets.slice(-1).map((b) => b.end)];
   const keys = [...buckets.map((b) => b.key), AFTER_LAST];
@@ -136,8 +137,8 @@ export function signedPieces(buckets: ZoneBucket[], unit: "day" | "week"): Signe
       for (const u of day ? grainStarts(e.grain, e.a, e.b) : [e.a]) out[e.grain].push([u, day ? u + DAY_MS : e.b, keys[j]!, e.sign, 1]);
     }
     if (j === buckets.length) return;
-    // Rounding is monotonic: near[j] <= near[j + 1], so these are whole grain buckets, added.
-    for (let u = near[j]!; u < near[j + 1]!; u += GRAIN_MS[grain][0]) coarse(u, keys[j]!, 1);
+    // Rounding is monotonic: near[j] <= near[j + 1], so these are whole grain buckets.
+    for (const u of grainStarts(grain, near[j]!, near[j + 1]!)) coarse(u, keys[j]!);
   });
   return out;
 }
