@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
-import { bucketBefore, zoneSeriesSource } from "./series.ts";
+import { bucketSums, zoneSeriesSource } from "./series.ts";
 import { rollupSource } from "./source.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
 
@@ -33,30 +33,18 @@ export async function getQualityTrend(
     .select([sql<number>`k`.as("k"), sql<string>`model`.as("model"), sql<string>`name`.as("name"), ...src.sums({ n: "n", sum: "sum_value", sum_sq: "sum_sq_value" })])
     .groupBy([sql`k`, sql`model`, sql`name`])
     .execute();
-  const before = bucketBefore(buckets);
-  const acc = new Map<string, { model: string; name: string; n: Float64Array; sum: Float64Array; sumSq: Float64Array }>();
-  const add = (s: { n: Float64Array; sum: Float64Array; sumSq: Float64Array }, i: number | undefined, n: number, sum: number, sumSq: number) => {
-    if (i === undefined || n === 0) return;
-    s.n[i] = s.n[i]! + n;
-    s.sum[i] = s.sum[i]! + sum;
-    s.sumSq[i] = s.sumSq[i]! + sumSq;
-  };
+  const sums = bucketSums(buckets, index, ["n", "sum", "sum_sq"], "n", src.edges);
+  const acc = new Map<string, { model: string; name: string; cells: ReturnType<typeof sums.empty> }>();
   for (const r of rows) {
-    const [n, nb] = [num(r.n), num(r.n_b)];
-    if (n === 0 && nb === 0) continue;
     const id = `${r.model}\u0000${r.name}`;
     let s = acc.get(id);
-    if (!s) {
-      s = { model: r.model, name: r.name, n: new Float64Array(buckets.length), sum: new Float64Array(buckets.length), sumSq: new Float64Array(buckets.length) };
-      acc.set(id, s);
-    }
-    add(s, index.get(num(r.k)), n, num(r.sum), num(r.sum_sq));
-    add(s, before.get(num(r.k)), nb, num(r.sum_b), num(r.sum_sq_b));
+    if (!s) acc.set(id, (s = { model: r.model, name: r.name, cells: sums.empty() }));
+    sums.add(s.cells, r);
   }
   // A series whose rows net to nothing in every bucket (scores just outside the window, read by an edge) is not shown.
   const series = [...acc.values()]
-    .filter((s) => s.n.some((n) => n !== 0))
-    .map((s) => ({ model: s.model, name: s.name, points: Array.from(s.n, (n, i) => stat(n, s.sum[i]!, s.sumSq[i]!)) }))
+    .filter(({ cells }) => cells.n.some((n) => n !== 0))
+    .map(({ model, name, cells }) => ({ model, name, points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]!, cells.sum_sq[i]!)) }))
     .sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name));
   return { window: w, bucket: f.bucket, buckets: buckets.map((b) => ({ start: b.start, end: b.end })), series };
 }

@@ -1,5 +1,5 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
-import type { AggregateFilter, Window } from "./common.ts";
+import { type AggregateFilter, num, type Window } from "./common.ts";
 import { GRAIN_MS, grainStart } from "@tally/shared/db";
 import {
   COLUMNS,
@@ -148,6 +148,31 @@ export function bucketBefore(buckets: ZoneBucket[]): Map<number, number> {
   const before = new Map(buckets.slice(1).map((b, i) => [b.key, i]));
   if (buckets.length > 0) before.set(AFTER_LAST, buckets.length - 1);
   return before;
+}
+
+/**
+ * Sums a series' grouped rows ({ k, measures…, twins… }) into its chart buckets: each measure at the bucket
+ * of key `k`, and with `edges` (`ZoneSeries.edges`) each `_b` twin at the bucket before it. A part whose
+ * `count` nets to 0 adds nothing (its other measures net to 0 with it).
+ */
+export function bucketSums<M extends string>(buckets: ZoneBucket[], index: Map<number, number>, measures: readonly M[], count: M, edges: boolean) {
+  const parts = [{ at: index, cols: measures as readonly string[], count: count as string }];
+  if (edges) parts.push({ at: bucketBefore(buckets), cols: measures.map((m) => `${m}_b`), count: `${count}_b` });
+  return {
+    empty: (): Record<M, Float64Array> => Object.fromEntries(measures.map((m) => [m, new Float64Array(buckets.length)])) as Record<M, Float64Array>,
+    add(cells: Record<M, Float64Array>, r: Record<string, unknown>): void {
+      const k = num(r.k);
+      for (let p = 0; p < parts.length; p++) {
+        const { at, cols, count: c } = parts[p]!;
+        const i = at.get(k);
+        if (i === undefined || num(r[c]) === 0) continue;
+        for (let j = 0; j < measures.length; j++) {
+          const sum = cells[measures[j]!];
+          sum[i] = sum[i]! + num(r[cols[j]!]);
+        }
+      }
+    },
+  };
 }
 
 export interface ZoneSeries {

@@ -9,7 +9,7 @@ import {
   type Window,
 } from "./common.ts";
 import { rollupSource } from "./source.ts";
-import { bucketBefore, zoneSeriesSource } from "./series.ts";
+import { bucketSums, zoneSeriesSource } from "./series.ts";
 import { pickBucket } from "@tally/shared";
 import { type BucketUnit, chartBuckets, type ZoneBucket } from "./zone.ts";
 
@@ -196,34 +196,27 @@ async function fillSparklines(
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
-  // Points come back as one JSON array per key ([[k, spend, priced calls, the same for the bucket before],
+  // Points come back as one JSON array per key ([{ k, spend, priced, calls, the same for the bucket before },
   // …]): 200 rows instead of 200 × 53 cost far less to hand over to JavaScript.
   const src = zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit });
+  const measures = { spend: "cost_micros", priced: "priced_calls", calls: "calls" };
   const perBucket = db
     .selectFrom(src.from)
-    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`k`.as("k"), ...src.sums({ spend: "cost_micros", priced: "priced_calls", calls: "calls" })])
+    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`k`.as("k"), ...src.sums(measures)])
     .groupBy([sql`key`, sql`k`]);
+  const cols = ["k", ...Object.keys(measures), ...(src.edges ? Object.keys(measures).map((m) => `${m}_b`) : [])];
   const points = await db
     .selectFrom(perBucket.as("p"))
-    .select(["key", sql<string>`json_group_array(json_array(k, spend, priced, calls${sql.raw(src.edges ? ", spend_b, priced_b, calls_b" : "")}))`.as("points")])
+    .select(["key", sql<string>`json_group_array(json_object(${sql.join(cols.map((c) => sql`${sql.lit(c)}, ${sql.ref(c)}`))}))`.as("points")])
     .groupBy("key")
     .execute();
   const byKey = new Map(rows.map((r) => [r.key, r]));
-  const before = bucketBefore(buckets.list);
+  const sums = bucketSums(buckets.list, buckets.index, ["spend", "priced", "calls"], "calls", src.edges);
   for (const p of points) {
     const r = byKey.get(p.key);
     if (!r) continue;
-    const spend = new Float64Array(buckets.count);
-    const priced = new Float64Array(buckets.count);
-    const add = (i: number | undefined, s: number, n: number) => {
-      if (i === undefined) return;
-      spend[i] = spend[i]! + s;
-      priced[i] = priced[i]! + n;
-    };
-    for (const [k, s, n, calls, sb, nb, callsB] of JSON.parse(p.points) as (number | null)[][]) {
-      if (calls) add(buckets.index.get(k!), s!, n!);
-      if (callsB) add(before.get(k!), sb!, nb!);
-    }
-    r.sparkline = Array.from(spend, (s, i) => (priced[i]! > 0 ? s : null));
+    const cells = sums.empty();
+    for (const point of JSON.parse(p.points) as Record<string, number>[]) sums.add(cells, point);
+    r.sparkline = Array.from(cells.spend, (s, i) => (cells.priced[i]! > 0 ? s : null));
   }
 }
