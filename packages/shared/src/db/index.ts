@@ -3,3 +3,4 @@ export { connect, migrate, type ConnectOptions, type Db } from "./connect.ts";
 export { migrationProvider } from "./migrations/index.ts";
 export * from "./schema.ts";
 export { BUCKET_MS, bucketOf, GRAIN_MS, type Grain, grainStart, scoreBin, WEEK_MS, WEEK_ORIGIN_MS } from "./time.ts";
+export { bucketKeySql, DAY_MS, HOUR_MS, localDay, mod, mondayOf, offsetAt, type ReadUnit, type Segment, segments } from "./zone.ts";
