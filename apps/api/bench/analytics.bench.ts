@@ -1,15 +1,17 @@
 // Analytics bench: `npm run bench` (apps/api). Not part of `npm test`.
 //   tsx bench/analytics.bench.ts [--runs 100000] [--days 365] [--customers 200] [--models 12]
 //                                [--db path] [--reuse] [--tz UTC,America/New_York,Asia/Kolkata] [--iterations 30]
+//                                [--calendars America/New_York]
 // Generates parent runs through the real write path (recordUsage + recordEvaluation), then times every
 // aggregate procedure through createCaller over 30- and 365-day windows against a plain GROUP BY over
 // the raw tables giving the same answer, and runs.list's first page. One pass per time zone (comma list):
-// totals do not depend on the zone, day series do (whole-hour, half-hour and DST offsets).
+// totals do not depend on the zone, day series do (whole-hour, half-hour and DST offsets). Zones in
+// --calendars get a local calendar (TALLY_TIME_ZONES) before generating, or backfilled on a --reuse'd DB.
 import { existsSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BucketUnit, pickBucket } from "@tally/shared";
-import { connect } from "@tally/shared/db";
+import { connect, syncCalendars } from "@tally/shared/db";
 import { createCaller } from "../src/trpc/root.ts";
 import { breakdown, DAY, rawQueries, type RawWindow } from "./analytics/raw-queries.ts";
 import { generate } from "./analytics/generate.ts";
@@ -28,6 +30,7 @@ const opts = {
 };
 const zones = arg("tz", "UTC,America/New_York,Asia/Kolkata").split(",");
 const iterations = Number(arg("iterations", "30"));
+const calendarZones = arg("calendars", "America/New_York").split(",").filter(Boolean);
 const file = arg("db", join(tmpdir(), `tally-bench-${opts.runs}.db`));
 const reuse = process.argv.includes("--reuse");
 
@@ -52,6 +55,10 @@ const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
 
 if (!reuse) for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
 const db = await connect({ url: file });
+const synced = performance.now();
+const { added, removed } = await syncCalendars(db, calendarZones);
+const syncSeconds = (performance.now() - synced) / 1000;
+if (added.length + removed.length > 0) console.log(`local calendars: ${calendarZones.join(", ") || "none"} (${added.length} added, ${removed.length} removed) in ${syncSeconds.toFixed(1)}s`);
 const have = Number((await db.selectFrom("runs").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst())?.n ?? 0);
 let genSeconds: number | null = null;
 if (have !== opts.runs) {
@@ -117,7 +124,8 @@ for (const tz of zones) for (const days of [30, 365]) {
     const rawT = await time(() => raw(db, w), days > 30 ? 3 : 5, 1);
     const same = (await fn(w)) === (await raw(db, w));
     const label = name in series ? `${name}/${pickBucket(w)}` : name;
-    const line = `${tz.padEnd(18)}${label.padEnd(24)}${`${days}d`.padStart(7)}${ms(rollup.p50)} ${ms(rollup.p95)} ${ms(rawT.p50)} ${ms(rawT.p95)} ${`${(rawT.p50 / rollup.p50).toFixed(1)}x`.padStart(7)}  ${same ? "yes" : "NO"} (n=${rollup.n}/${rawT.n})`;
+    const zone = calendarZones.includes(tz) ? `${tz}*` : tz;
+    const line = `${zone.padEnd(18)}${label.padEnd(24)}${`${days}d`.padStart(7)}${ms(rollup.p50)} ${ms(rollup.p95)} ${ms(rawT.p50)} ${ms(rawT.p95)} ${`${(rawT.p50 / rollup.p50).toFixed(1)}x`.padStart(7)}  ${same ? "yes" : "NO"} (n=${rollup.n}/${rawT.n})`;
     rows.push(line);
     console.log(line);
   }
@@ -139,6 +147,7 @@ await db.destroy();
 const rss = process.resourceUsage().maxRSS / 1024;
 console.log(`\n=== analytics bench: ${opts.runs.toLocaleString()} runs, ${opts.days} days, ${opts.customers} customers, ${opts.models} models, zones ${zones.join(", ")} ===`);
 if (genSeconds !== null) console.log(`generation: ${genSeconds.toFixed(0)}s through recordUsage + recordEvaluation (${(opts.runs / genSeconds).toFixed(0)} runs/s)`);
+console.log(`local calendars (*): ${calendarZones.join(", ") || "none"}${added.length ? `, backfilled in ${syncSeconds.toFixed(1)}s` : ""}`);
 console.log(`p50/p95 over up to ${iterations} calls (n = rollup/raw samples; 8 s budget each); ratio = raw p50 / rollup p50`);
 console.log(header);
 for (const r of rows) console.log(r);

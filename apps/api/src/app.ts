@@ -1,5 +1,5 @@
 import { serve } from "inngest/node";
-import { connect, type Db } from "@tally/shared/db";
+import { connect, type Db, syncCalendars } from "@tally/shared/db";
 import { createFunctions, createInngest, type Deps } from "@tally/inngest-functions";
 import type { Env } from "./env.ts";
 
@@ -15,6 +15,9 @@ export interface App {
 /** Wires the database, the Inngest client and the functions from configuration. */
 export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promise<App> {
   const db = overrides.db ?? (await connect({ url: env.DATABASE_URL }));
+  // Local calendars follow the configuration: a new zone is backfilled, a removed one dropped.
+  const { added } = await syncCalendars(db, env.TALLY_TIME_ZONES);
+  if (added.length > 0) console.log(`Local calendars added for ${[...new Set(added.map((c) => c.time_zone))].join(", ")}`);
   const inngest = createInngest({ isDev: env.isDev, eventKey: env.INNGEST_EVENT_KEY, baseUrl: env.INNGEST_BASE_URL });
   const deps: Deps = {
     db,

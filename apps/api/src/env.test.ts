@@ -20,6 +20,12 @@ describe("readEnv", () => {
     expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: "sqlite:x.db" }).DATABASE_URL).toBe("sqlite:x.db");
   });
 
+  it("reads the reporting zones as a list, naming an unknown one", () => {
+    expect(readEnv({ INNGEST_DEV: "1" }).TALLY_TIME_ZONES).toEqual([]);
+    expect(readEnv({ INNGEST_DEV: "1", TALLY_TIME_ZONES: "America/New_York, Asia/Kolkata" }).TALLY_TIME_ZONES).toEqual(["America/New_York", "Asia/Kolkata"]);
+    expect(() => readEnv({ INNGEST_DEV: "1", TALLY_TIME_ZONES: "UTC,Mars/Olympus" })).toThrow(/TALLY_TIME_ZONES: unknown IANA time zone "Mars\/Olympus"/);
+  });
+
   it("names every bad variable at once", () => {
     expect(() => readEnv({ INNGEST_DEV: "1", PORT: "http", JUDGE_BASE_URL: "http://x/v1" })).toThrow(
       /PORT: [^\n]+\n {2}JUDGE_MODEL: required when JUDGE_BASE_URL is set/,

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { isTimeZone } from "@tally/shared";
 
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
 const schema = z
@@ -25,6 +26,15 @@ const schema = z
     INNGEST_SCORES: z.enum(["0", "1"]).default("0"),
     /** `auto` seeds the demo history on first start with an empty database; `0` never does. */
     TALLY_DEMO: z.enum(["auto", "0"]).default("auto"),
+    /** Zones the team reports in (comma list): day and week series there read one row per key and bucket. */
+    TALLY_TIME_ZONES: z
+      .string()
+      .default("")
+      .transform((v, ctx) => {
+        const zones = v.split(",").map((z) => z.trim()).filter(Boolean);
+        for (const tz of zones.filter((tz) => !isTimeZone(tz))) ctx.addIssue({ code: "custom", message: `unknown IANA time zone "${tz}"` });
+        return zones;
+      }),
     /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
     INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
   });

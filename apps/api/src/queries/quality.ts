@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
+import { localCalendar } from "./local.ts";
 import { bucketSums, zoneSeriesSource } from "./series.ts";
 import { rollupSource } from "./source.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
@@ -27,7 +28,8 @@ export async function getQualityTrend(
 ): Promise<QualityTrend> {
   const w = effectiveWindow(f);
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
-  const src = zoneSeriesSource("scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket });
+  const calendar = await localCalendar(db, f.timeZone, f.bucket);
+  const src = zoneSeriesSource("scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket, calendar });
   const rows = await db
     .selectFrom(src.from)
     .select([sql<number>`k`.as("k"), sql<string>`model`.as("model"), sql<string>`name`.as("name"), ...src.sums({ n: "n", sum: "sum_value", sum_sq: "sum_sq_value" })])

@@ -1,9 +1,10 @@
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucketOf, migrate, migrationProvider, scoreBin, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
+import { bucketOf, LOCAL_TABLES, migrate, migrationProvider, scoreBin, syncCalendars, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
 import { fixture, openTestDb, seedPrices, seedRun, type TestDb } from "./test-support.ts";
 
 const START = Date.UTC(2026, 6, 1);
+const ZONES = ["America/New_York", "Asia/Kolkata"];
 let t: TestDb;
 
 beforeAll(async () => {
@@ -18,6 +19,7 @@ beforeAll(async () => {
   const migrator = new Migrator({ db: t.db, provider: migrationProvider });
   expect((await migrator.migrateTo("0002-score-bins")).error).toBeUndefined();
   await migrate(t.db);
+  await syncCalendars(t.db, ZONES); // backfilled from the judged runs; then written by bump(), moves included
   for (const r of judged) await seedRun(t.db, { ...r, scores: undefined, judge: undefined });
   for (const r of runs.slice(120)) {
     await seedRun(t.db, { ...r, customerId: undefined, agent: undefined });
@@ -82,6 +84,28 @@ describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day
       }
     }
     expect(compared).toBeGreaterThan(1000);
+  });
+
+  it("local calendars written by bump() equal a backfill from scratch (after re-attribution)", async () => {
+    const read = async () => {
+      const out: Record<string, unknown[]> = {};
+      for (const table of LOCAL_TABLES) {
+        const cols = (await sql<{ name: string }>`select name from pragma_table_info(${`rollup_${table}_local`})`.execute(t.db)).rows.map((c) => c.name);
+        const shown = cols.filter((c) => c !== "calendar").map((c) => (c.startsWith("sum_") ? `round(${c}, 9) as ${c}` : c));
+        const rows = await sql
+          .raw(`select c.time_zone, c.unit, ${shown.join(", ")} from rollup_${table}_local join rollup_calendars c on c.id = calendar order by ${Array.from({ length: cols.length + 1 }, (_, i) => i + 1).join(", ")}`)
+          .execute(t.db);
+        out[table] = rows.rows;
+      }
+      return out;
+    };
+    const written = await read();
+    await syncCalendars(t.db, []);
+    expect(Object.values(await read()).flat()).toEqual([]);
+    await syncCalendars(t.db, ZONES);
+    expect(written).toEqual(await read());
+    expect(new Set(written.usage_customer!.map((r) => (r as { customer_id: string }).customer_id)).size).toBeGreaterThan(2);
+    expect(written.scores_model!.length).toBeGreaterThan(50);
   });
 
   it("bins are exact at the 0.01 grid", () => {

@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { calendars, syncCalendars } from "@tally/shared/db";
 import { bucketBefore, type SignedPieces, signedPieces } from "./series.ts";
 import { pieces } from "./source.ts";
 import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
@@ -93,6 +95,38 @@ describe("day series from days ± edge hours", () => {
     expect(p["1d"].length).toBeLessThan(4); // one range between DST switches, not one per day
   });
 
+  equalsRawRows();
+});
+
+describe("with a local calendar for every zone (TALLY_TIME_ZONES)", () => {
+  beforeAll(async () => {
+    await syncCalendars(t.db, ZONES); // backfilled from what the first describe read
+    // More runs, written after: their local rows come from the write path.
+    const late = fixture(START, 40, 150, 12).map((r) => ({ ...r, runId: `late-${r.runId}` }));
+    for (const r of late) await seedRun(t.db, r);
+    runs.push(...late);
+  });
+
+  equalsRawRows();
+
+  it.each(["day", "week"] as const)("reads whole local %ss from the calendar and cut ones from UTC rows and edges", async (unit) => {
+    const timeZone = "America/New_York";
+    const [cal] = (await calendars(t.db)).filter((c) => c.time_zone === timeZone && c.unit === unit);
+    const { buckets } = chartBuckets(timeZone, FROM, TO, unit);
+    const n = async () => (await t.caller.quality.trend({ from: FROM, to: TO, timeZone, bucket: unit, models: ["acme-large"] })).series.find((s) => s.name === "accuracy")!.points.map((p) => p.n);
+    const before = await n();
+    // A whole bucket (the second) and the cut first one, each marked in the calendar's rows.
+    for (const [i, key] of [[1, buckets[1]!.key], [0, unit === "week" ? buckets[1]!.key - 7 : buckets[0]!.key]] as const) {
+      const mark = (d: number) => sql`update rollup_scores_model_local set n = n + ${d} where calendar = ${cal!.id} and bucket = ${key} and model = 'acme-large' and name = 'accuracy'`.execute(t.db);
+      expect(Number((await mark(1000)).numAffectedRows), `${unit} ${i}`).toBe(1);
+      const after = await n();
+      await mark(-1000);
+      expect(after[i]! - before[i]!, `${unit} bucket ${i}`).toBe(i === 1 ? 1000 : 0);
+    }
+  });
+});
+
+function equalsRawRows(): void {
   it.each(["day", "week"] as const)("spend.timeseries and quality.trend equal the raw rows per local %s in every zone", async (bucket) => {
     for (const timeZone of ZONES) {
       const w = { from: FROM, to: TO, timeZone };
@@ -214,4 +248,4 @@ describe("day series from days ± edge hours", () => {
       }
     }
   });
-});
+}

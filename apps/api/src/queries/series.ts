@@ -14,6 +14,7 @@ import {
   seeksKeys,
   tableFor,
 } from "./source.ts";
+import { localRows, wholeBuckets } from "./local.ts";
 import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments, type ZoneBucket } from "./zone.ts";
 
 /**
@@ -45,6 +46,8 @@ export interface ZoneSeriesOptions {
   extra?: RawBuilder<unknown>[];
   timeZone: string;
   unit: BucketUnit;
+  /** The zone's local calendar for this unit (`localCalendar`), if it has one. */
+  calendar?: number | null;
 }
 
 /**
@@ -208,39 +211,59 @@ export function zoneSeriesSource(
     const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
     return series(sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r"), false);
   }
-  const split = signedPieces(chartBuckets(opts.timeZone, w.from, w.to, opts.unit).buckets, opts.unit);
+  const { buckets, index } = chartBuckets(opts.timeZone, w.from, w.to, opts.unit);
+  const split = signedPieces(buckets, opts.unit);
+  // [a, b, key, x, y]: x the sign in the bucket keyed `key` (an edge subtracts there), y in the one before (edges).
+  const reads = {} as Record<Grain, Read[]>;
+  for (const g of Object.keys(split) as Grain[]) reads[g] = split[g].map(([a, b, k, s, e]): Read => [a, b, k, e ? -s : s, e ? s : 0]);
+  const local = opts.calendar != null && (fact === "usage" || fact === "scores") ? wholeBuckets(buckets, opts.timeZone, opts.unit) : null;
+  if (local) {
+    // Whole local buckets come from the calendar: drop every read (and edge side) that would land in one.
+    const before = bucketBefore(buckets);
+    const outside = (i: number | undefined) => (i !== undefined && i >= local[0] && i <= local[1] ? 0 : 1);
+    for (const g of Object.keys(reads) as Grain[]) {
+      reads[g] = perBucket(reads[g], g)
+        .map(([a, b, k, x, y]): Read => [a, b, k, x * outside(index.get(k)), y * outside(before.get(k))])
+        .filter(([, , , x, y]) => x !== 0 || y !== 0);
+    }
+  }
   const model = projection === "customer_id" ? sql`'' as model` : sql`t.model`;
   const customer = projection === "model" ? sql`'' as customer_id` : sql`t.customer_id`;
-  const keys = COLUMNS[fact].filter((c) => !MEASURES[fact].includes(c)).map((c) => sql`t.${sql.ref(c)}`);
-  // x: the sign in the bucket keyed k (an edge subtracts there); y: the sign in the bucket before (edges).
+  const keyCols = COLUMNS[fact].filter((c) => !MEASURES[fact].includes(c));
+  const keys = keyCols.map((c) => sql`t.${sql.ref(c)}`);
   const measures = MEASURES[fact].flatMap((c) => [sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`, sql`j.y * t.${sql.ref(c)} as ${sql.ref(`${c}_b`)}`]);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
   const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, model, customer, ...keys, ...measures]);
   // With the table's key filtered to a list, one entry per grain bucket, each an equality: SQLite seeks every
   // (bucket, key) pair instead of scanning all keys' rows in a range (`seeksKeys`).
   const seek = seeksKeys(f, projection);
-  const parts = (Object.keys(split) as Grain[])
-    .filter((g) => split[g].length > 0)
+  const parts = (Object.keys(reads) as Grain[])
+    .filter((g) => reads[g].length > 0)
     .map((g) => {
-      const entries = seek ? perBucket(split[g], g) : split[g];
+      const entries = seek ? perBucket(reads[g], g) : reads[g];
       const range = seek ? [sql`t.bucket = j.a`] : [sql`t.bucket >= j.a`, sql`t.bucket < j.b`];
       const conds = [...range, ...filterConds(f, projection), ...extra];
       // Pieces unpacked once (LIMIT keeps the subquery from being flattened) and kept as the outer loop
       // (CROSS JOIN): one index range on `bucket` per piece.
-      const pieceRows = sql`select value ->> 0 as a, value ->> 1 as b, value ->> 2 as k, value ->> 3 as x, value ->> 4 as y from json_each(${JSON.stringify(entries.map(([a, b, k, s, e]) => [a, b, k, e ? -s : s, e ? s : 0]))})`;
+      const pieceRows = sql`select value ->> 0 as a, value ->> 1 as b, value ->> 2 as k, value ->> 3 as x, value ->> 4 as y from json_each(${JSON.stringify(entries)})`;
       return sql`select ${cols(g)} from (${pieceRows} limit -1) as j cross join ${sql.table(tableFor(fact, g, projection))} as t where ${sql.join(conds, sql` and `)}`;
     });
+  if (local) {
+    const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);
+    parts.push(localRows(opts.calendar!, fact as "usage" | "scores", projection, localKeys, f, extra, { keys: keyCols, measures: MEASURES[fact] }));
+  }
   if (parts.length === 0) return series(sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), true);
   return series(sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), true);
 }
 
+/** A read of one grain's rows over [a, b): keyed `k` (plus whole days from `a` for `1d`/`1w`), signed x and y. */
+type Read = [a: number, b: number, k: number, x: number, y: number];
+
 /** Entries split into one per grain bucket, keyed as the range would key that bucket's rows. */
-function perBucket(entries: SignedPieces[Grain], g: Grain): SignedPieces[Grain] {
+function perBucket(entries: Read[], g: Grain): Read[] {
   const size = GRAIN_MS[g][0];
   const dayKeyed = g === "1d" || g === "1w";
-  return entries.flatMap(([a, b, k, s, e]) =>
-    grainStarts(g, a, b).map((t): SignedPieces[Grain][number] => [t, t + size, dayKeyed ? k + (t - a) / DAY_MS : k, s, e]),
-  );
+  return entries.flatMap(([a, b, k, x, y]) => grainStarts(g, a, b).map((t): Read => [t, t + size, dayKeyed ? k + (t - a) / DAY_MS : k, x, y]));
 }
 
 function emptyColumns(fact: Fact): RawBuilder<unknown> {

@@ -9,6 +9,7 @@ import {
   type Window,
 } from "./common.ts";
 import { rollupSource } from "./source.ts";
+import { localCalendar } from "./local.ts";
 import { bucketSums, zoneSeriesSource } from "./series.ts";
 import { pickBucket } from "@tally/shared";
 import { type BucketUnit, chartBuckets, type ZoneBucket } from "./zone.ts";
@@ -198,7 +199,8 @@ async function fillSparklines(
   const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
   // Points come back as one JSON array per key ([{ k, spend, priced, calls, the same for the bucket before },
   // …]): 200 rows instead of 200 × 53 cost far less to hand over to JavaScript.
-  const src = zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit });
+  const calendar = await localCalendar(db, f.timeZone, buckets.unit);
+  const src = zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit, calendar });
   const measures = { spend: "cost_micros", priced: "priced_calls", calls: "calls" };
   const perBucket = db
     .selectFrom(src.from)

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, type Window } from "./common.ts";
+import { localCalendar } from "./local.ts";
 import { bucketSums, zoneSeriesSource } from "./series.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
 
@@ -28,7 +29,8 @@ export async function getSpendTimeseries(
   const w = effectiveWindow(f);
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const dim = f.splitBy === "model" ? "model" : "customer_id";
-  const src = zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket });
+  const calendar = await localCalendar(db, f.timeZone, f.bucket);
+  const src = zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket, calendar });
   const measures = ["cost_micros", "priced_calls", "unpriced_calls", "calls"] as const;
   const rows = await db
     .selectFrom(src.from)

@@ -1,5 +1,5 @@
 import { type Compilable, CompiledQuery, type Transaction } from "kysely";
-import { type Database, grainStart } from "@tally/shared/db";
+import { type Calendar, calendars, type Database, grainStart, localKey } from "@tally/shared/db";
 
 type Tx = Transaction<Database>;
 type RollupTable = "rollup_runs_15m" | "rollup_usage_15m" | "rollup_scores_15m" | "rollup_score_bins_15m";
@@ -26,6 +26,8 @@ const PROJECTIONS: Record<RollupTable, string> = {
   rollup_score_bins_15m: "rollup_score_bins",
 };
 const GRAINS = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
+/** The facts kept per local calendar too (LOCAL_TABLES). */
+const LOCAL: Partial<Record<RollupTable, string>> = { rollup_usage_15m: "rollup_usage", rollup_scores_15m: "rollup_scores" };
 
 export type Dim = "model" | "customer_id";
 const DIMS: readonly Dim[] = ["model", "customer_id"];
@@ -33,8 +35,9 @@ const DIMS: readonly Dim[] = ["model", "customer_id"];
 /**
  * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums), and to its projections
  * (per model and per customer, by 15 minutes, UTC hour, 6 hours, day, week and 4 weeks: migrations
- * 0002–0004), in the caller's transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls
- * to zero is deleted so readers never see empty groups. `dims` limits the projections written: a move
+ * 0002–0004; usage and scores also by each local calendar's day or week: 0005), in the caller's
+ * transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls to zero
+ * is deleted so readers never see empty groups. `dims` limits the projections written: a move
  * between customers leaves the per-model rows as they are (`movedDims`).
  */
 export async function bump(
@@ -57,7 +60,22 @@ export async function bump(
       for (const k of rest) pkey[k] = key[k]!;
       await upsert(trx, name, cols, pkey, deltas, COUNT[table]);
     }
+    const local = LOCAL[table];
+    if (!local) continue;
+    for (const cal of await calendarsIn(trx)) {
+      const pkey: Record<string, string | number> = { calendar: cal.id, bucket: localKey(cal, bucket), [dim]: key[dim]! };
+      for (const k of rest) pkey[k] = key[k]!;
+      await upsert(trx, `${local}_${dim === "model" ? "model" : "customer"}_local`, ["calendar", "bucket", dim, ...rest], pkey, deltas, COUNT[table]);
+    }
   }
+}
+
+/** The calendars, read once per transaction: one that syncCalendars adds later is backfilled from what this one commits. */
+const calendarCache = new WeakMap<Tx, Promise<Calendar[]>>();
+function calendarsIn(trx: Tx): Promise<Calendar[]> {
+  let hit = calendarCache.get(trx);
+  if (!hit) calendarCache.set(trx, (hit = calendars(trx)));
+  return hit;
 }
 
 /** The projections a move from one key to another changes: those whose own key differs. */

@@ -18,6 +18,7 @@ export interface Database extends Projections {
   rollup_usage_15m: RollupUsage15mTable;
   rollup_scores_15m: RollupScores15mTable;
   rollup_score_bins_15m: RollupScoreBins15mTable;
+  rollup_calendars: RollupCalendarTable;
 }
 
 export interface RunTable {
@@ -182,6 +183,14 @@ export interface RollupScoreBins15mTable extends RollupKey {
   n: number;
 }
 
+/** A local calendar (migration 0005): day or week buckets in a configured time zone (`syncCalendars`). */
+export interface RollupCalendarTable {
+  id: ColumnType<number, number | undefined, never>;
+  time_zone: string;
+  unit: "day" | "week";
+  created_at: number;
+}
+
 /**
  * Projections of the 15-minute rollups (migrations 0002–0004): per model without the customer, or
  * per customer without the model, by 15 minutes (`_15m`), UTC hour (`_1h`), 6 hours (`_6h`), day (`_1d`),
@@ -196,7 +205,14 @@ type Projections = { [G in Grain as `rollup_runs_model_${G}`]: ModelKey & RunMea
   [G in Grain as `rollup_scores_customer_${G}`]: CustomerKey & ScoreMeasures;
 } & { [G in Grain as `rollup_score_bins_model_${G}`]: ModelKey & BinMeasures } & {
   [G in Grain as `rollup_score_bins_customer_${G}`]: CustomerKey & BinMeasures;
+} & {
+  /** Local calendars' rows (0005): `bucket` is the local day number of the day, or of the week's Monday. */
+  rollup_usage_model_local: Local<ModelKey & UsageMeasures>;
+  rollup_usage_customer_local: Local<CustomerKey & UsageMeasures>;
+  rollup_scores_model_local: Local<ModelKey & ScoreMeasures>;
+  rollup_scores_customer_local: Local<CustomerKey & ScoreMeasures>;
 };
+type Local<T> = T & { calendar: number };
 interface ModelKey {
   bucket: number;
   model: string;

@@ -3,6 +3,7 @@ import * as m0001 from "./0001-init.ts";
 import * as m0002 from "./0002-score-bins.ts";
 import * as m0003 from "./0003-coarser-projections.ts";
 import * as m0004 from "./0004-quarter-and-4-week-projections.ts";
+import * as m0005 from "./0005-local-calendars.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   "0002-score-bins": m0002,
   "0003-coarser-projections": m0003,
   "0004-quarter-and-4-week-projections": m0004,
+  "0005-local-calendars": m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
