@@ -2,7 +2,8 @@ import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
 import { localCalendar } from "./local.ts";
-import { bucketSums, zoneSeriesSource } from "./series.ts";
+import { zoneSeriesSource } from "./series.ts";
+import { seriesSums } from "./series-sums.ts";
 import { rollupSource } from "./source.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
 
@@ -30,23 +31,9 @@ export async function getQualityTrend(
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const calendar = await localCalendar(db, f.timeZone, f.bucket);
   const src = zoneSeriesSource("scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket, calendar });
-  const rows = await db
-    .selectFrom(src.from)
-    .select([sql<number>`k`.as("k"), sql<string>`model`.as("model"), sql<string>`name`.as("name"), ...src.sums({ n: "n", sum: "sum_value", sum_sq: "sum_sq_value" })])
-    .groupBy([sql`k`, sql`model`, sql`name`])
-    .execute();
-  const sums = bucketSums(buckets, index, ["n", "sum", "sum_sq"], "n", src.edges);
-  const acc = new Map<string, { model: string; name: string; cells: ReturnType<typeof sums.empty> }>();
-  for (const r of rows) {
-    const id = `${r.model}\u0000${r.name}`;
-    let s = acc.get(id);
-    if (!s) acc.set(id, (s = { model: r.model, name: r.name, cells: sums.empty() }));
-    sums.add(s.cells, r);
-  }
-  // A series whose rows net to nothing in every bucket (scores just outside the window, read by an edge) is not shown.
-  const series = [...acc.values()]
-    .filter(({ cells }) => cells.n.some((n) => n !== 0))
-    .map(({ model, name, cells }) => ({ model, name, points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]!, cells.sum_sq[i]!)) }))
+  const rows = await seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n", { buckets, index });
+  const series = rows
+    .map(({ key: [model, name], cells }) => ({ model: model!, name: name!, points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]!, cells.sum_sq[i]!)) }))
     .sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name));
   return { window: w, bucket: f.bucket, buckets: buckets.map((b) => ({ start: b.start, end: b.end })), series };
 }

@@ -1,5 +1,5 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
-import { type AggregateFilter, num, type Window } from "./common.ts";
+import type { AggregateFilter, Window } from "./common.ts";
 import { GRAIN_MS, grainStart } from "@tally/shared/db";
 import {
   COLUMNS,
@@ -19,10 +19,10 @@ import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments
 
 /**
  * A zone series source: rollup rows tagged with `k`, a read key of `chartBuckets` (a day number, or an
- * hour's start), for the caller to GROUP BY and add into chart buckets: each measure `m` into the bucket of
- * key `k`, and its twin `m_b` into the bucket before it (`bucketBefore`; non-zero for edges only).
- * Measures may arrive signed, so a caller sums them, skips groups whose counts (runs, calls, n) sum to 0,
- * and drops series whose every bucket nets to 0.
+ * hour's start), for `seriesSums` to add into chart buckets: each measure `m` into the bucket of key `k`,
+ * and its twin `m_b` into the bucket before it (`bucketBefore`; non-zero for edges only). Measures may
+ * arrive signed, so parts whose counts (runs, calls, n) sum to 0 are skipped, and series whose every
+ * bucket nets to 0 dropped.
  *
  * Day and week buckets off UTC read as few rows as the rollups allow: each boundary between two local
  * buckets moves to the nearest UTC day (week) boundary, and the stretch in between (an "edge", `e` = 1) is
@@ -32,7 +32,7 @@ import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments
  * (a 6-hour block minus an hour): 3 rows per key, instead of 5 with both edges per bucket or 24 by adding.
  * Counts and money are integers, exact whatever the signs. Score sums are floats: subtraction leaves a
  * rounding residue (~1e-16 of the sums), far below a displayed figure; `variance` floors the residue of a
- * constant series to 0.
+ * constant series to 0. With a local calendar for the zone (local.ts), whole buckets read its rows instead.
  */
 const MEASURES: Record<Fact, string[]> = {
   runs: ["runs", "scored_runs"],
@@ -153,46 +153,16 @@ export function bucketBefore(buckets: ZoneBucket[]): Map<number, number> {
   return before;
 }
 
-/**
- * Sums a series' grouped rows ({ k, measures…, twins… }) into its chart buckets: each measure at the bucket
- * of key `k`, and with `edges` (`ZoneSeries.edges`) each `_b` twin at the bucket before it. A part whose
- * `count` nets to 0 adds nothing (its other measures net to 0 with it).
- */
-export function bucketSums<M extends string>(buckets: ZoneBucket[], index: Map<number, number>, measures: readonly M[], count: M, edges: boolean) {
-  const parts = [{ at: index, cols: measures as readonly string[], count: count as string }];
-  if (edges) parts.push({ at: bucketBefore(buckets), cols: measures.map((m) => `${m}_b`), count: `${count}_b` });
-  return {
-    empty: (): Record<M, Float64Array> => Object.fromEntries(measures.map((m) => [m, new Float64Array(buckets.length)])) as Record<M, Float64Array>,
-    add(cells: Record<M, Float64Array>, r: Record<string, unknown>): void {
-      const k = num(r.k);
-      for (let p = 0; p < parts.length; p++) {
-        const { at, cols, count: c } = parts[p]!;
-        const i = at.get(k);
-        if (i === undefined || num(r[c]) === 0) continue;
-        for (let j = 0; j < measures.length; j++) {
-          const sum = cells[measures[j]!];
-          sum[i] = sum[i]! + num(r[cols[j]!]);
-        }
-      }
-    },
-  };
-}
-
 export interface ZoneSeries {
   from: AliasedRawBuilder<Record<string, unknown>, "r">;
   /** Whether rows carry `_b` measures (signed edges: day and week buckets off UTC). */
   edges: boolean;
-  /** `sum(column) as alias` per measure, and with edges `sum(column_b) as alias_b` (else alias_b is absent: 0). */
-  sums: (measures: Record<string, string>) => AliasedRawBuilder<number, string>[];
+  /** Whether rows are about one per key and bucket (UTC days and weeks, local calendars): nothing to group. */
+  perKey: boolean;
 }
 
-function series(from: ZoneSeries["from"], edges: boolean): ZoneSeries {
-  const sums = (measures: Record<string, string>) =>
-    Object.entries(measures).flatMap(([alias, c]) => [
-      sql<number>`sum(${sql.ref(c)})`.as(alias),
-      ...(edges ? [sql<number>`sum(${sql.ref(`${c}_b`)})`.as(`${alias}_b`)] : []),
-    ]);
-  return { from, edges, sums };
+function series(from: ZoneSeries["from"], edges: boolean, perKey: boolean): ZoneSeries {
+  return { from, edges, perKey };
 }
 
 export function zoneSeriesSource(
@@ -209,7 +179,7 @@ export function zoneSeriesSource(
     // (rollupSource reads `_1d` and `_1w` directly when they nest); key it by its read bucket.
     const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, readUnit(opts.unit)));
     const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
-    return series(sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r"), false);
+    return series(sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r"), false, projection !== null && opts.unit !== "hour");
   }
   const { buckets, index } = chartBuckets(opts.timeZone, w.from, w.to, opts.unit);
   const split = signedPieces(buckets, opts.unit);
@@ -252,8 +222,8 @@ export function zoneSeriesSource(
     const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);
     parts.push(localRows(opts.calendar!, fact as "usage" | "scores", projection, localKeys, f, extra, { keys: keyCols, measures: MEASURES[fact] }));
   }
-  if (parts.length === 0) return series(sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), true);
-  return series(sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), true);
+  if (parts.length === 0) return series(sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), true, true);
+  return series(sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), true, local !== null);
 }
 
 /** A read of one grain's rows over [a, b): keyed `k` (plus whole days from `a` for `1d`/`1w`), signed x and y. */

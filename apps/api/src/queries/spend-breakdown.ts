@@ -10,7 +10,8 @@ import {
 } from "./common.ts";
 import { rollupSource } from "./source.ts";
 import { localCalendar } from "./local.ts";
-import { bucketSums, zoneSeriesSource } from "./series.ts";
+import { zoneSeriesSource } from "./series.ts";
+import { seriesSums } from "./series-sums.ts";
 import { pickBucket } from "@tally/shared";
 import { type BucketUnit, chartBuckets, type ZoneBucket } from "./zone.ts";
 
@@ -197,28 +198,13 @@ async function fillSparklines(
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
-  // Points come back as one JSON array per key ([{ k, spend, priced, calls, the same for the bucket before },
-  // …]): 200 rows instead of 200 × 53 cost far less to hand over to JavaScript.
   const calendar = await localCalendar(db, f.timeZone, buckets.unit);
   const src = zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit, calendar });
   const measures = { spend: "cost_micros", priced: "priced_calls", calls: "calls" };
-  const perBucket = db
-    .selectFrom(src.from)
-    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`k`.as("k"), ...src.sums(measures)])
-    .groupBy([sql`key`, sql`k`]);
-  const cols = ["k", ...Object.keys(measures), ...(src.edges ? Object.keys(measures).map((m) => `${m}_b`) : [])];
-  const points = await db
-    .selectFrom(perBucket.as("p"))
-    .select(["key", sql<string>`json_group_array(json_object(${sql.join(cols.map((c) => sql`${sql.lit(c)}, ${sql.ref(c)}`))}))`.as("points")])
-    .groupBy("key")
-    .execute();
   const byKey = new Map(rows.map((r) => [r.key, r]));
-  const sums = bucketSums(buckets.list, buckets.index, ["spend", "priced", "calls"], "calls", src.edges);
-  for (const p of points) {
-    const r = byKey.get(p.key);
+  for (const { key: [key], cells } of await seriesSums(db, src, [dim], measures, "calls", { buckets: buckets.list, index: buckets.index })) {
+    const r = byKey.get(key!);
     if (!r) continue;
-    const cells = sums.empty();
-    for (const point of JSON.parse(p.points) as Record<string, number>[]) sums.add(cells, point);
     r.sparkline = Array.from(cells.spend, (s, i) => (cells.priced[i]! > 0 ? s : null));
   }
 }

@@ -2,7 +2,8 @@ import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, type Window } from "./common.ts";
 import { localCalendar } from "./local.ts";
-import { bucketSums, zoneSeriesSource } from "./series.ts";
+import { zoneSeriesSource } from "./series.ts";
+import { seriesSums } from "./series-sums.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
 
 export interface SpendSeries {
@@ -31,28 +32,12 @@ export async function getSpendTimeseries(
   const dim = f.splitBy === "model" ? "model" : "customer_id";
   const calendar = await localCalendar(db, f.timeZone, f.bucket);
   const src = zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket, calendar });
-  const measures = ["cost_micros", "priced_calls", "unpriced_calls", "calls"] as const;
-  const rows = await db
-    .selectFrom(src.from)
-    .select([sql<number>`k`.as("k"), sql<string>`${sql.ref(dim)}`.as("series"), ...src.sums(Object.fromEntries(measures.map((m) => [m, m])))])
-    .groupBy([sql`k`, sql`series`])
-    .execute();
-
-  const sums = bucketSums(buckets, index, measures, "calls", src.edges);
-  const cells = new Map<string, ReturnType<typeof sums.empty>>();
-  for (const r of rows) {
-    const key = String(r.series);
-    let c = cells.get(key);
-    if (!c) cells.set(key, (c = sums.empty()));
-    sums.add(c, r);
-  }
+  const measures = { cost_micros: "cost_micros", priced_calls: "priced_calls", unpriced_calls: "unpriced_calls", calls: "calls" };
   const bySeries = new Map<string, SpendSeries>();
-  for (const [key, c] of cells) {
-    // Usage just outside the window, read by an edge, nets to nothing: no series.
-    if (!c.calls.some((n) => n !== 0)) continue;
+  for (const { key: [key], cells: c } of await seriesSums(db, src, [dim], measures, "calls", { buckets, index })) {
     const points = Array.from(c.cost_micros, (spend, i) => (c.priced_calls[i]! > 0 ? spend : null));
     const totalMicros = c.cost_micros.reduce((a, x) => a + x, 0);
-    bySeries.set(key, { key, totalMicros, unpricedCalls: c.unpriced_calls.reduce((a, x) => a + x, 0), points });
+    bySeries.set(key!, { key: key!, totalMicros, unpricedCalls: c.unpriced_calls.reduce((a, x) => a + x, 0), points });
   }
   const series = [...bySeries.values()].sort((a, b) => b.totalMicros - a.totalMicros || a.key.localeCompare(b.key));
   return { window: w, bucket: f.bucket, buckets: buckets.map((b) => ({ start: b.start, end: b.end })), series };
