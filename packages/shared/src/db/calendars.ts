@@ -21,14 +21,20 @@ export interface Calendar {
 export const LOCAL_TABLES = ["usage_model", "usage_customer", "scores_model", "scores_customer"] as const;
 const UNITS: CalendarUnit[] = ["day", "week"];
 
-/** The zone's canonical IANA name; a RangeError naming it if Intl does not know it. */
+/** The zone's canonical IANA name (remembered); a RangeError naming it if Intl does not know it. */
 export function canonicalZone(tz: string): string {
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
-  } catch {
-    throw new RangeError(`unknown IANA time zone "${tz}"`);
+  let name = canonical.get(tz);
+  if (name === undefined) {
+    try {
+      name = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+    } catch {
+      throw new RangeError(`unknown IANA time zone "${tz}"`);
+    }
+    if (canonical.size < 2000) canonical.set(tz, name);
   }
+  return name;
 }
+const canonical = new Map<string, string>();
 
 /** The key of a rollup bucket's row in a calendar: its local day number, or its week's Monday's. */
 export function localKey(cal: Calendar, bucket: number): number {
