@@ -37,8 +37,8 @@ export function wholeBuckets(buckets: ZoneBucket[], tz: string, unit: "day" | "w
 }
 
 /**
- * The calendar's rows for buckets first..last, in the columns of a signed series source: `k` the row's
- * day (Monday) number, each measure as is and its `_b` twin 0.
+ * The calendar's rows for the buckets keyed `keys`, in the columns of a series source: `k` the row's day
+ * (Monday) number, then the measures.
  */
 export function localRows(
   calendar: number,
@@ -61,7 +61,7 @@ export function localRows(
     model,
     customer,
     ...columns.keys.map((c) => sql`t.${sql.ref(c)}`),
-    ...columns.measures.flatMap((c) => [sql`t.${sql.ref(c)} as ${sql.ref(c)}`, sql`0 as ${sql.ref(`${c}_b`)}`]),
+    ...columns.measures.map((c) => sql`t.${sql.ref(c)}`),
   ];
   const conds = [sql`t.calendar = ${calendar}`, ...range, ...filterConds(f, projection), ...extra];
   return sql`select ${sql.join(cols)} from ${sql.table(table)} as t where ${sql.join(conds, sql` and `)}`;

@@ -155,7 +155,7 @@ export function bucketBefore(buckets: ZoneBucket[]): Map<number, number> {
 
 export interface ZoneSeries {
   from: AliasedRawBuilder<Record<string, unknown>, "r">;
-  /** Whether rows carry `_b` measures (signed edges: day and week buckets off UTC). */
+  /** Whether rows carry `_b` measures (signed edges: day and week buckets off UTC, without a calendar). */
   edges: boolean;
   /** Whether rows are about one per key and bucket (UTC days and weeks, local calendars): nothing to group. */
   perKey: boolean;
@@ -188,20 +188,26 @@ export function zoneSeriesSource(
   for (const g of Object.keys(split) as Grain[]) reads[g] = split[g].map(([a, b, k, s, e]): Read => [a, b, k, e ? -s : s, e ? s : 0]);
   const local = opts.calendar != null && (fact === "usage" || fact === "scores") ? wholeBuckets(buckets, opts.timeZone, opts.unit) : null;
   if (local) {
-    // Whole local buckets come from the calendar: drop every read (and edge side) that would land in one.
+    // Whole local buckets come from the calendar: drop every read (and edge side) that would land in one,
+    // and key an edge's side for the bucket before by that bucket's own key: no row needs a `_b` twin.
     const before = bucketBefore(buckets);
-    const outside = (i: number | undefined) => (i !== undefined && i >= local[0] && i <= local[1] ? 0 : 1);
+    const cut = (i: number | undefined): i is number => i !== undefined && (i < local[0] || i > local[1]);
     for (const g of Object.keys(reads) as Grain[]) {
-      reads[g] = perBucket(reads[g], g)
-        .map(([a, b, k, x, y]): Read => [a, b, k, x * outside(index.get(k)), y * outside(before.get(k))])
-        .filter(([, , , x, y]) => x !== 0 || y !== 0);
+      reads[g] = perBucket(reads[g], g).flatMap(([a, b, k, x, y]) => {
+        const [i, h] = [index.get(k), before.get(k)];
+        return [...(x !== 0 && cut(i) ? [[a, b, k, x, 0] as Read] : []), ...(y !== 0 && cut(h) ? [[a, b, buckets[h]!.key, y, 0] as Read] : [])];
+      });
     }
   }
   const model = projection === "customer_id" ? sql`'' as model` : sql`t.model`;
   const customer = projection === "model" ? sql`'' as customer_id` : sql`t.customer_id`;
   const keyCols = COLUMNS[fact].filter((c) => !MEASURES[fact].includes(c));
   const keys = keyCols.map((c) => sql`t.${sql.ref(c)}`);
-  const measures = MEASURES[fact].flatMap((c) => [sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`, sql`j.y * t.${sql.ref(c)} as ${sql.ref(`${c}_b`)}`]);
+  const twins = local === null;
+  const measures = MEASURES[fact].flatMap((c) => [
+    sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`,
+    ...(twins ? [sql`j.y * t.${sql.ref(c)} as ${sql.ref(`${c}_b`)}`] : []),
+  ]);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
   const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, model, customer, ...keys, ...measures]);
   // With the table's key filtered to a list, one entry per grain bucket, each an equality: SQLite seeks every
@@ -223,7 +229,7 @@ export function zoneSeriesSource(
     parts.push(localRows(opts.calendar!, fact as "usage" | "scores", projection, localKeys, f, extra, { keys: keyCols, measures: MEASURES[fact] }));
   }
   if (parts.length === 0) return series(sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), true, true);
-  return series(sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), true, local !== null);
+  return series(sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), twins, !twins);
 }
 
 /** A read of one grain's rows over [a, b): keyed `k` (plus whole days from `a` for `1d`/`1w`), signed x and y. */
