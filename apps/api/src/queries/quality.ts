@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
-import { localCalendar } from "./local.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { rollupSource } from "./source.ts";
@@ -29,8 +28,7 @@ export async function getQualityTrend(
 ): Promise<QualityTrend> {
   const w = effectiveWindow(f);
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
-  const calendar = await localCalendar(db, f.timeZone, f.bucket);
-  const src = zoneSeriesSource("scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket, calendar });
+  const src = await zoneSeriesSource(db, "scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket });
   const rows = await seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n", { buckets, index });
   const series = rows
     .map(({ key: [model, name], cells }) => ({ model: model!, name: name!, points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]!, cells.sum_sq[i]!)) }))

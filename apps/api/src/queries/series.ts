@@ -1,6 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { GRAIN_MS, grainStart } from "@tally/shared/db";
+import { type Db, GRAIN_MS, grainStart } from "@tally/shared/db";
 import {
   COLUMNS,
   type Dim,
@@ -14,7 +14,7 @@ import {
   seeksKeys,
   tableFor,
 } from "./source.ts";
-import { localRows, wholeBuckets } from "./local.ts";
+import { localCalendar, localRows, wholeBuckets } from "./local.ts";
 import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments, type ZoneBucket } from "./zone.ts";
 
 /**
@@ -46,8 +46,6 @@ export interface ZoneSeriesOptions {
   extra?: RawBuilder<unknown>[];
   timeZone: string;
   unit: BucketUnit;
-  /** The zone's local calendar for this unit (`localCalendar`), if it has one. */
-  calendar?: number | null;
 }
 
 /**
@@ -165,12 +163,8 @@ function series(from: ZoneSeries["from"], edges: boolean, perKey: boolean): Zone
   return { from, edges, perKey };
 }
 
-export function zoneSeriesSource(
-  fact: Fact,
-  f: AggregateFilter,
-  w: Window,
-  opts: ZoneSeriesOptions,
-): ZoneSeries {
+/** The zone series source of `fact` over `w` (see above), reading the zone's local calendar where it has one. */
+export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w: Window, opts: ZoneSeriesOptions): Promise<ZoneSeries> {
   const projection = projectionFor(f, opts.group);
   const extra = opts.extra ?? [];
   const utcDays = segments(opts.timeZone, w.from, w.to).every((seg) => seg.offset % DAY_MS === 0);
@@ -186,7 +180,8 @@ export function zoneSeriesSource(
   // [a, b, key, x, y]: x the sign in the bucket keyed `key` (an edge subtracts there), y in the one before (edges).
   const reads = {} as Record<Grain, Read[]>;
   for (const g of Object.keys(split) as Grain[]) reads[g] = split[g].map(([a, b, k, s, e]): Read => [a, b, k, e ? -s : s, e ? s : 0]);
-  const local = opts.calendar != null && (fact === "usage" || fact === "scores") ? wholeBuckets(buckets, opts.timeZone, opts.unit) : null;
+  const calendar = fact === "usage" || fact === "scores" ? await localCalendar(db, opts.timeZone, opts.unit) : null;
+  const local = calendar !== null ? wholeBuckets(buckets, opts.timeZone, opts.unit) : null;
   if (local) {
     // Whole local buckets come from the calendar: drop every read (and edge side) that would land in one,
     // and key an edge's side for the bucket before by that bucket's own key: no row needs a `_b` twin.
@@ -226,7 +221,7 @@ export function zoneSeriesSource(
     });
   if (local) {
     const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);
-    parts.push(localRows(opts.calendar!, fact as "usage" | "scores", projection, localKeys, f, extra, { keys: keyCols, measures: MEASURES[fact] }));
+    parts.push(localRows(calendar!, fact as "usage" | "scores", projection, localKeys, f, extra, { keys: keyCols, measures: MEASURES[fact] }));
   }
   if (parts.length === 0) return series(sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), true, true);
   return series(sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), twins, !twins);

@@ -9,7 +9,6 @@ import {
   type Window,
 } from "./common.ts";
 import { rollupSource } from "./source.ts";
-import { localCalendar } from "./local.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { pickBucket } from "@tally/shared";
@@ -198,8 +197,7 @@ async function fillSparklines(
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
-  const calendar = await localCalendar(db, f.timeZone, buckets.unit);
-  const src = zoneSeriesSource("usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit, calendar });
+  const src = await zoneSeriesSource(db, "usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit });
   const measures = { spend: "cost_micros", priced: "priced_calls", calls: "calls" };
   const byKey = new Map(rows.map((r) => [r.key, r]));
   for (const { key: [key], cells } of await seriesSums(db, src, [dim], measures, "calls", { buckets: buckets.list, index: buckets.index })) {

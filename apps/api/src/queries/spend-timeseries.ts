@@ -1,7 +1,5 @@
-import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, type Window } from "./common.ts";
-import { localCalendar } from "./local.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
@@ -30,15 +28,15 @@ export async function getSpendTimeseries(
   const w = effectiveWindow(f);
   const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const dim = f.splitBy === "model" ? "model" : "customer_id";
-  const calendar = await localCalendar(db, f.timeZone, f.bucket);
-  const src = zoneSeriesSource("usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket, calendar });
+  const src = await zoneSeriesSource(db, "usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket });
   const measures = { cost_micros: "cost_micros", priced_calls: "priced_calls", unpriced_calls: "unpriced_calls", calls: "calls" };
-  const bySeries = new Map<string, SpendSeries>();
-  for (const { key: [key], cells: c } of await seriesSums(db, src, [dim], measures, "calls", { buckets, index })) {
-    const points = Array.from(c.cost_micros, (spend, i) => (c.priced_calls[i]! > 0 ? spend : null));
-    const totalMicros = c.cost_micros.reduce((a, x) => a + x, 0);
-    bySeries.set(key!, { key: key!, totalMicros, unpricedCalls: c.unpriced_calls.reduce((a, x) => a + x, 0), points });
-  }
-  const series = [...bySeries.values()].sort((a, b) => b.totalMicros - a.totalMicros || a.key.localeCompare(b.key));
+  const series = (await seriesSums(db, src, [dim], measures, "calls", { buckets, index }))
+    .map(({ key: [key], cells: c }): SpendSeries => ({
+      key: key!,
+      totalMicros: c.cost_micros.reduce((a, x) => a + x, 0),
+      unpricedCalls: c.unpriced_calls.reduce((a, x) => a + x, 0),
+      points: Array.from(c.cost_micros, (spend, i) => (c.priced_calls[i]! > 0 ? spend : null)),
+    }))
+    .sort((a, b) => b.totalMicros - a.totalMicros || a.key.localeCompare(b.key));
   return { window: w, bucket: f.bucket, buckets: buckets.map((b) => ({ start: b.start, end: b.end })), series };
 }
