@@ -27,6 +27,7 @@ describe("handle-support-ticket defers score, costs and notify", () => {
       JUDGE_API_KEY: "sk-judge",
       JUDGE_MODEL: "gpt-4o-mini",
       SLACK_WEBHOOK_URL: `${slack.url}/hook`,
+      TALLY_TIME_ZONES: "Pacific/Honolulu",
     });
   });
   afterAll(async () => {
@@ -129,5 +130,26 @@ describe("handle-support-ticket defers score, costs and notify", () => {
     const raw = await tally.db.selectFrom("usage_costs").select(["kind", "cost_micros", "input_tokens"]).orderBy("kind").execute();
     const usage = await tally.db.selectFrom("rollup_usage_15m").select(["kind", "cost_micros", "input_tokens", "calls", "unpriced_calls"]).orderBy("kind").execute();
     expect(usage).toEqual(raw.map((r) => ({ ...r, calls: 1, unpriced_calls: 0 })));
+  });
+
+  it("keeps a local calendar per TALLY_TIME_ZONES zone, written by the deferred runs, and answers by local day", async () => {
+    const calendars = await tally.db.selectFrom("rollup_calendars").select(["id", "time_zone", "unit"]).orderBy("unit").execute();
+    expect(calendars.map((c) => [c.time_zone, c.unit])).toEqual([["Pacific/Honolulu", "day"], ["Pacific/Honolulu", "week"]]);
+    // 09:07 UTC on 1 November is 23:07 on Saturday 31 October in Honolulu; its week starts Monday 26 October.
+    const DAY = 86_400_000;
+    const rows = await tally.db.selectFrom("rollup_scores_model_local").select(["calendar", "bucket", "model", "name", "n"]).orderBy(["calendar", "name"]).execute();
+    expect(rows).toEqual(
+      calendars.flatMap((c) =>
+        ["accuracy", "helpfulness", "tone"].map((name) => ({ calendar: c.id, bucket: Date.UTC(2026, 9, c.unit === "day" ? 31 : 26) / DAY, model: "gpt-4o", name, n: 1 })),
+      ),
+    );
+    const input = { from: Date.UTC(2026, 9, 30, 10), to: Date.UTC(2026, 10, 2, 10), timeZone: "Pacific/Honolulu", bucket: "day" };
+    const res = await fetch(`${tally.base}/api/trpc/quality.trend?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const trend = (await res.json()).result.data as { series: { model: string; name: string; points: { n: number; mean: number | null }[] }[] };
+    expect(trend.series.find((s) => s.model === "gpt-4o" && s.name === "helpfulness")?.points).toEqual([
+      { mean: null, n: 0, ciLow: null, ciHigh: null },
+      { mean: 0.75, n: 1, ciLow: null, ciHigh: null },
+      { mean: null, n: 0, ciLow: null, ciHigh: null },
+    ]);
   });
 });
