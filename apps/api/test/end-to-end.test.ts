@@ -145,7 +145,7 @@ describe("handle-support-ticket defers score, costs and notify", () => {
     );
     const input = { from: Date.UTC(2026, 9, 30, 10), to: Date.UTC(2026, 10, 2, 10), timeZone: "Pacific/Honolulu", bucket: "day" };
     const res = await fetch(`${tally.base}/api/trpc/quality.trend?input=${encodeURIComponent(JSON.stringify(input))}`);
-    const trend = (await res.json()).result.data as { series: { model: string; name: string; points: { n: number; mean: number | null }[] }[] };
+    const trend = ((await res.json()) as { result: { data: unknown } }).result.data as { series: { model: string; name: string; points: { n: number; mean: number | null }[] }[] };
     expect(trend.series.find((s) => s.model === "gpt-4o" && s.name === "helpfulness")?.points).toEqual([
       { mean: null, n: 0, ciLow: null, ciHigh: null },
       { mean: 0.75, n: 1, ciLow: null, ciHigh: null },

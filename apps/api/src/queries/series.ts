@@ -159,10 +159,6 @@ export interface ZoneSeries {
   perKey: boolean;
 }
 
-function series(from: ZoneSeries["from"], edges: boolean, perKey: boolean): ZoneSeries {
-  return { from, edges, perKey };
-}
-
 /** The zone series source of `fact` over `w` (see above), reading the zone's local calendar where it has one. */
 export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w: Window, opts: ZoneSeriesOptions): Promise<ZoneSeries> {
   const projection = projectionFor(f, opts.group);
@@ -173,7 +169,8 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     // (rollupSource reads `_1d` and `_1w` directly when they nest); key it by its read bucket.
     const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, readUnit(opts.unit)));
     const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
-    return series(sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r"), false, projection !== null && opts.unit !== "hour");
+    const from = sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r");
+    return { from, edges: false, perKey: projection !== null && opts.unit !== "hour" };
   }
   const { buckets, index } = chartBuckets(opts.timeZone, w.from, w.to, opts.unit);
   const split = signedPieces(buckets, opts.unit);
@@ -223,8 +220,8 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);
     parts.push(localRows(calendar!, fact as "usage" | "scores", projection, localKeys, f, extra, { keys: keyCols, measures: MEASURES[fact] }));
   }
-  if (parts.length === 0) return series(sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), true, true);
-  return series(sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), twins, !twins);
+  if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), edges: true, perKey: true };
+  return { from: sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), edges: twins, perKey: !twins };
 }
 
 /** A read of one grain's rows over [a, b): keyed `k` (plus whole days from `a` for `1d`/`1w`), signed x and y. */
