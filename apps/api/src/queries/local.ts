@@ -10,16 +10,12 @@ import { type BucketUnit, DAY_MS, type ZoneBucket } from "./zone.ts";
  * (a first or last partial day or week) goes through the UTC rows and edges.
  */
 
-/** The id of the calendar kept for this zone and unit, or null (hours never have one). */
+/** The id of the calendar kept for this zone (by canonical name) and unit, or null (hours never have one). */
 export async function localCalendar(db: Db, timeZone: string, unit: BucketUnit): Promise<number | null> {
   if (unit === "hour") return null;
-  const row = await db
-    .selectFrom("rollup_calendars")
-    .select("id")
-    .where("time_zone", "=", canonicalZone(timeZone))
-    .where("unit", "=", unit)
-    .executeTakeFirst();
-  return row?.id ?? null;
+  const zone = canonicalZone(timeZone);
+  const rows = await db.selectFrom("rollup_calendars").select(["id", "time_zone"]).where("unit", "=", unit).execute();
+  return rows.find((c) => canonicalZone(c.time_zone) === zone)?.id ?? null;
 }
 
 /** Whether `t` starts a local day (a week: a Monday) in `tz`. */

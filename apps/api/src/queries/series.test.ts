@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calendars, syncCalendars } from "@tally/shared/db";
+import { localCalendar } from "./local.ts";
 import { bucketBefore, type SignedPieces, signedPieces } from "./series.ts";
 import { pieces } from "./source.ts";
 import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
@@ -101,6 +102,8 @@ describe("day series from days ± edge hours", () => {
 describe("with a local calendar for every zone (TALLY_TIME_ZONES)", () => {
   beforeAll(async () => {
     await syncCalendars(t.db, ZONES); // backfilled from what the first describe read
+    // UTC gets none: its days and weeks are the rollups' own.
+    expect(new Set((await calendars(t.db)).map((c) => c.time_zone))).toEqual(new Set(ZONES.filter((z) => z !== "UTC")));
     // More runs, written after: their local rows come from the write path.
     const late = fixture(START, 40, 150, 12).map((r) => ({ ...r, runId: `late-${r.runId}` }));
     for (const r of late) await seedRun(t.db, r);
@@ -108,6 +111,15 @@ describe("with a local calendar for every zone (TALLY_TIME_ZONES)", () => {
   });
 
   equalsRawRows();
+
+  it("matches zones by canonical name: Asia/Calcutta reads Asia/Kolkata's calendar, and re-syncing under that alias rebuilds nothing", async () => {
+    const kept = await calendars(t.db);
+    const { added, removed } = await syncCalendars(t.db, ZONES.map((z) => (z === "Asia/Kolkata" ? "Asia/Calcutta" : z)));
+    expect([added, removed]).toEqual([[], []]);
+    expect(await calendars(t.db)).toEqual(kept);
+    expect(await localCalendar(t.db, "Asia/Calcutta", "day")).toBe(kept.find((c) => c.time_zone === "Asia/Kolkata" && c.unit === "day")!.id);
+    expect(await localCalendar(t.db, "Europe/Paris", "day")).toBeNull();
+  });
 
   it.each(["day", "week"] as const)("reads whole local %ss from the calendar and cut ones from UTC rows and edges", async (unit) => {
     const timeZone = "America/New_York";

@@ -56,18 +56,24 @@ const days = new Map<string, number>();
  * (bump), so each delta lands either in the backfill or through bump, never both.
  */
 export async function syncCalendars(db: Db, zones: readonly string[], now = Date.now()): Promise<{ added: Calendar[]; removed: Calendar[] }> {
-  const wanted = [...new Set(zones.map(canonicalZone))].flatMap((time_zone) => UNITS.map((unit) => ({ time_zone, unit })));
+  // Zones are kept as configured and matched by their canonical name (Intl's may be an older alias:
+  // Asia/Kolkata's is Asia/Calcutta). UTC and its aliases need none: its days and weeks are `_1d`, `_1w`.
+  const named = new Map<string, string>();
+  for (const tz of zones) if (canonicalZone(tz) !== "UTC" && !named.has(canonicalZone(tz))) named.set(canonicalZone(tz), tz);
+  const wanted = [...named.values()].flatMap((time_zone) => UNITS.map((unit) => ({ time_zone, unit })));
+  const same = (a: { time_zone: string; unit: CalendarUnit }, b: { time_zone: string; unit: CalendarUnit }) =>
+    a.unit === b.unit && canonicalZone(a.time_zone) === canonicalZone(b.time_zone);
   return db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
       const have = await conn.selectFrom("rollup_calendars").select(["id", "time_zone", "unit"]).execute();
-      const removed = have.filter((c) => !wanted.some((w) => w.time_zone === c.time_zone && w.unit === c.unit));
+      const removed = have.filter((c) => !wanted.some((w) => same(w, c)));
       for (const c of removed) {
         for (const t of LOCAL_TABLES) await sql`delete from ${sql.table(`rollup_${t}_local`)} where calendar = ${c.id}`.execute(conn);
         await conn.deleteFrom("rollup_calendars").where("id", "=", c.id).execute();
       }
       const added: Calendar[] = [];
-      for (const w of wanted.filter((w) => !have.some((c) => c.time_zone === w.time_zone && c.unit === w.unit))) {
+      for (const w of wanted.filter((w) => !have.some((c) => same(w, c)))) {
         const row = await conn.insertInto("rollup_calendars").values({ ...w, created_at: now }).returning("id").executeTakeFirstOrThrow();
         const cal = { id: row.id, ...w };
         for (const t of LOCAL_TABLES) await backfill(conn, cal, t);
