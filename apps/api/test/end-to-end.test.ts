@@ -135,6 +135,8 @@ describe("handle-support-ticket defers score, costs and notify", () => {
   it("keeps a local calendar per TALLY_TIME_ZONES zone, written by the deferred runs, and answers by local day", async () => {
     const calendars = await tally.db.selectFrom("rollup_calendars").select(["id", "time_zone", "unit"]).orderBy("unit").execute();
     expect(calendars.map((c) => [c.time_zone, c.unit])).toEqual([["Pacific/Honolulu", "day"], ["Pacific/Honolulu", "week"]]);
+    const status = await fetch(`${tally.base}/api/trpc/system.status`);
+    expect(((await status.json()) as { result: { data: unknown } }).result.data).toMatchObject({ teamZones: ["Pacific/Honolulu"] });
     // 09:07 UTC on 1 November is 23:07 on Saturday 31 October in Honolulu; its week starts Monday 26 October.
     const DAY = 86_400_000;
     const rows = await tally.db.selectFrom("rollup_scores_model_local").select(["calendar", "bucket", "model", "name", "n"]).orderBy(["calendar", "name"]).execute();

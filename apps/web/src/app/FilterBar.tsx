@@ -1,19 +1,18 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { PRESETS, type Filters } from "../lib/filters.ts";
 import { fromLocalInput, toLocalInput, customerLabel } from "../lib/format.ts";
 import { useFilters } from "../lib/use-filters.ts";
+import { useTRPC } from "../lib/trpc.ts";
+import { COMMON_ZONES, zoneOptions } from "../lib/zones.ts";
 import { useFilterOptions } from "./use-filter-options.ts";
-
-const COMMON_ZONES = ["UTC", "America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"];
 
 let allZones: string[] | undefined;
 
 /** The full IANA list is long to build and render: it is loaded when the select is first opened. */
-function zones(current: string, full: boolean): string[] {
-  const list = full
-    ? (allZones ??= ["UTC", ...(typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : COMMON_ZONES).filter((z) => z !== "UTC")])
-    : COMMON_ZONES;
-  return list.includes(current) ? list : [current, ...list];
+function zoneList(full: boolean): string[] {
+  if (!full) return COMMON_ZONES;
+  return (allZones ??= ["UTC", ...(typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : COMMON_ZONES).filter((z) => z !== "UTC")]);
 }
 
 /** Time range, time zone, model, customer and function: all in the URL. */
@@ -23,6 +22,8 @@ export function FilterBar() {
   const options = useFilterOptions(window, opened);
   const [custom, setCustom] = useState(false);
   const [allZonesShown, setAllZonesShown] = useState(false);
+  const trpc = useTRPC();
+  const teamZones = useQuery(trpc.system.status.queryOptions()).data?.teamZones ?? [];
   const showCustom = custom || filters.range === "custom";
 
   return (
@@ -55,9 +56,9 @@ export function FilterBar() {
           onMouseDown={() => setAllZonesShown(true)}
           aria-label="Time zone"
         >
-          {zones(filters.tz, allZonesShown).map((z) => (
+          {zoneOptions(filters.tz, zoneList(allZonesShown), teamZones).map((z) => (
             <option key={z} value={z}>
-              {z}
+              {teamZones.includes(z) ? `${z} (team)` : z}
             </option>
           ))}
         </select>
