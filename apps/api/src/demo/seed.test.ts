@@ -52,7 +52,7 @@ describe("demo data", () => {
     const span = await db.selectFrom("runs").select((e) => [e.fn.min<number>("occurred_at").as("first"), e.fn.max<number>("occurred_at").as("last")]).executeTakeFirstOrThrow();
     expect(NOW - span.first).toBeGreaterThan(89 * DAY);
     expect(span.last).toBeLessThan(NOW);
-    expect(await status(db)).toEqual({ demoData: true });
+    expect(await status(db)).toEqual({ demoData: true, teamZones: [] });
   });
 
   it("seeding again adds nothing", async () => {
@@ -95,7 +95,7 @@ describe("demo data", () => {
     });
     const { runs } = await clearDemo(db);
     expect(runs).toBeGreaterThan(700);
-    expect(await status(db)).toEqual({ demoData: false });
+    expect(await status(db)).toEqual({ demoData: false, teamZones: [] });
     const t = await totals(db);
     expect(t).toMatchObject({ runs: 1, rollupRuns: 1, scores: 0, rollupScores: 0, lines: 1, rollupCalls: 1 });
     expect(t.rollupCost).toBe(t.cost);
