@@ -16,6 +16,7 @@ export { recordUsage } from "./record/usage.ts";
 export { recordEvaluation } from "./record/evaluation.ts";
 export type { RunRef } from "./record/run.ts";
 export { forgetRun } from "./record/forget.ts";
+export { batchRollups } from "./record/rollup.ts";
 
 /** Builds Tally's functions: the three deferred side effects and the example agent that defers them. */
 export function createFunctions(inngest: TallyInngest, deps: Deps) {

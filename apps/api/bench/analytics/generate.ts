@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
+import { batchRollups, recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import type { Db } from "@tally/shared/db";
 import { mulberry32 as rng } from "@tally/shared";
 
@@ -59,10 +59,13 @@ export async function generate(db: Db, o: GenOptions, progress: (done: number) =
   const step = (o.days * DAY) / o.runs;
   const quality = Array.from({ length: o.models }, (_, i) => 0.45 + (i / o.models) * 0.4);
   for (let batch = 0; batch < o.runs; batch += BATCH) {
-    // Many runs per commit, as the demo seed does: each record stays atomic inside the batch's transaction.
-    await db.transaction().execute(async (trx) => {
-      for (let i = batch; i < Math.min(o.runs, batch + BATCH); i++) await oneRun(trx, i);
-    });
+    // Many runs per commit, as the demo seed does, their rollup rows summed in memory and written once per
+    // row and batch (batchRollups).
+    await db.transaction().execute((trx) =>
+      batchRollups(trx, async () => {
+        for (let i = batch; i < Math.min(o.runs, batch + BATCH); i++) await oneRun(trx, i);
+      }),
+    );
     const done = Math.min(o.runs, batch + BATCH);
     if (done % 5000 === 0 || done === o.runs) progress(done);
   }

@@ -1,5 +1,5 @@
 import { type Db } from "@tally/shared/db";
-import { forgetRun, recordEvaluation, recordUsage, rubricVersion, type RunRef } from "@tally/inngest-functions";
+import { batchRollups, forgetRun, recordEvaluation, recordUsage, rubricVersion, type RunRef } from "@tally/inngest-functions";
 import { DEFAULT_CRITERIA, mulberry32 } from "@tally/shared";
 import { upsertCustomer } from "../queries/customers.ts";
 import { upsertPrice } from "../queries/prices.ts";
@@ -77,7 +77,7 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
   const planned = plan(opts.now, opts.runsPerDay ?? 140, rng);
   const rubric = rubricVersion(DEFAULT_CRITERIA);
   for (let i = 0; i < planned.length; i += BATCH) {
-    await db.transaction().execute(async (trx) => {
+    await db.transaction().execute((trx) => batchRollups(trx, async () => {
       for (const p of planned.slice(i, i + BATCH)) {
         const afterChange = p.daysAgo <= VERSION_CHANGE_DAY;
         const m = rng.pick(MODELS, (x) => x.share[afterChange ? 1 : 0]);
@@ -116,7 +116,7 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
               },
         });
       }
-    });
+    }));
     opts.onProgress?.(Math.min(i + BATCH, planned.length), planned.length);
   }
   await seedCustomers(db, opts.now);
@@ -171,9 +171,11 @@ export async function clearDemo(db: Db): Promise<{ runs: number }> {
   for (;;) {
     const ids = await demoRunIds(db, BATCH);
     if (ids.length === 0) break;
-    await db.transaction().execute(async (trx) => {
-      for (const { run_id } of ids) if (await forgetRun(trx, run_id)) removed++;
-    });
+    await db.transaction().execute((trx) =>
+      batchRollups(trx, async () => {
+        for (const { run_id } of ids) if (await forgetRun(trx, run_id)) removed++;
+      }),
+    );
   }
   await db.deleteFrom("customers").where("id", "in", CUSTOMERS.map((c) => c.id)).execute();
   await db

@@ -1,7 +1,9 @@
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucketOf, LOCAL_TABLES, migrate, migrationProvider, scoreBin, syncCalendars, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
-import { fixture, openTestDb, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { batchRollups, forgetRun } from "@tally/inngest-functions";
+import { type Db } from "@tally/shared/db";
+import { fixture, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
 
 const START = Date.UTC(2026, 6, 1);
 const ZONES = ["America/New_York", "Asia/Kolkata"];
@@ -106,6 +108,45 @@ describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day
     expect(written).toEqual(await read());
     expect(new Set(written.usage_customer!.map((r) => (r as { customer_id: string }).customer_id)).size).toBeGreaterThan(2);
     expect(written.scores_model!.length).toBeGreaterThan(50);
+  });
+
+  it("rollups summed in one batch (batchRollups) equal rollups written record by record, forgotten runs included", async () => {
+    const [each, batched] = [await openTestDb(), await openTestDb()];
+    try {
+      for (const x of [each, batched]) {
+        await seedPrices(x);
+        await syncCalendars(x.db, ZONES);
+      }
+      const runs = fixture(START, 9, 150, 33);
+      // Judged before the customer is known (a move), and the first 40 forgotten again (negative deltas).
+      const record = async (db: Db, r: RunSpec) => {
+        await seedRun(db, { ...r, customerId: undefined, agent: undefined });
+        await seedRun(db, { ...r, scores: undefined, judge: undefined });
+      };
+      for (const r of runs) await record(each.db, r);
+      for (const r of runs.slice(0, 40)) await forgetRun(each.db, r.runId);
+      await batched.db.transaction().execute((trx) =>
+        batchRollups(trx, async () => {
+          for (const r of runs) await record(trx, r);
+          for (const r of runs.slice(0, 40)) await forgetRun(trx, r.runId);
+        }),
+      );
+      const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like 'rollup%' and name != 'rollup_calendars' order by name`.execute(each.db)).rows;
+      expect(tables.length).toBeGreaterThan(50);
+      const round = (v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 1e9) / 1e9 : v);
+      const dump = async (db: Db, table: string) =>
+        (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db)).rows.map((r) => JSON.stringify(Object.values(r).map(round))).sort();
+      let rows = 0;
+      for (const { name } of tables) {
+        const expected = await dump(each.db, name);
+        expect(await dump(batched.db, name), name).toEqual(expected);
+        rows += expected.length;
+      }
+      expect(rows).toBeGreaterThan(5000);
+    } finally {
+      await each.close();
+      await batched.close();
+    }
   });
 
   it("bins are exact at the 0.01 grid", () => {

@@ -83,6 +83,39 @@ export function movedDims(from: { model: string; customerId: string }, to: { mod
   return DIMS.filter((d) => (d === "model" ? from.model !== to.model : from.customerId !== to.customerId));
 }
 
+interface Pending {
+  name: string;
+  keyCols: readonly string[];
+  key: Record<string, string | number>;
+  deltas: Record<string, number>;
+  countCol: string;
+}
+const batches = new WeakMap<Tx, Map<string, Pending>>();
+
+/**
+ * Runs `fn` (many records in the caller's transaction: the demo seed, its clearing, bench generation) with
+ * rollup writes gathered in memory, one sum per row, and written once per row at the end, still inside the
+ * transaction. Nothing reads rollups while recording, so the rows come out as if written one by one; a
+ * day, week or 4-week row that hundreds of runs touch is written once instead of hundreds of times.
+ */
+export async function batchRollups<T>(trx: Tx, fn: () => Promise<T>): Promise<T> {
+  if (batches.has(trx)) return fn();
+  const pending = new Map<string, Pending>();
+  batches.set(trx, pending);
+  try {
+    const out = await fn();
+    for (const p of pending.values()) {
+      // Deltas that cancel out (a run added, then forgotten) leave the row as it was; a count summing to 0
+      // or less may have emptied the row (float sums can leave a residue, so only the count decides).
+      if (Object.values(p.deltas).every((d) => d === 0)) continue;
+      await write(trx, p.name, p.keyCols, p.key, p.deltas, p.countCol, (p.deltas[p.countCol] ?? 0) <= 0);
+    }
+    return out;
+  } finally {
+    batches.delete(trx);
+  }
+}
+
 async function upsert(
   trx: Tx,
   name: string,
@@ -90,6 +123,23 @@ async function upsert(
   key: Record<string, string | number>,
   deltas: Record<string, number>,
   countCol: string,
+): Promise<void> {
+  const pending = batches.get(trx);
+  if (!pending) return write(trx, name, keyCols, key, deltas, countCol);
+  const id = `${name}\u0000${keyCols.map((k) => key[k]).join("\u0000")}`;
+  const hit = pending.get(id);
+  if (!hit) pending.set(id, { name, keyCols, key: { ...key }, deltas: { ...deltas }, countCol });
+  else for (const [c, d] of Object.entries(deltas)) hit.deltas[c] = (hit.deltas[c] ?? 0) + d;
+}
+
+async function write(
+  trx: Tx,
+  name: string,
+  keyCols: readonly string[],
+  key: Record<string, string | number>,
+  deltas: Record<string, number>,
+  countCol: string,
+  mayEmpty = Object.values(deltas).some((d) => d < 0),
 ): Promise<void> {
   // Kysely cannot type a column set chosen at run time; the key lists above are the contract.
   const values = { ...key, ...deltas };
@@ -103,7 +153,7 @@ async function upsert(
         ),
       ),
   );
-  if (Object.values(deltas).some((d) => d < 0)) {
+  if (mayEmpty) {
     await run(trx, `delete|${name}|${keyCols.join(",")}|${countCol}`, [...keyCols.map((k) => key[k]!), 0], (db) => {
       let del = db.deleteFrom(name);
       for (const k of keyCols) del = del.where(k, "=", key[k]);
