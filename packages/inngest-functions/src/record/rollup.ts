@@ -49,7 +49,8 @@ export async function bump(
 ): Promise<void> {
   const keyCols = KEYS[table];
   for (const k of keyCols) if (!(k in key)) throw new Error(`rollup ${table}: missing key ${k}`);
-  await upsert(trx, table, keyCols, key, deltas, COUNT[table]);
+  const countCol = COUNT[table];
+  await upsert(trx, { name: table, keyCols, key, deltas, countCol });
   const rest = keyCols.filter((k) => !["bucket", "model", "customer_id", "function_slug"].includes(k));
   const bucket = Number(key.bucket);
   for (const dim of dims) {
@@ -58,14 +59,15 @@ export async function bump(
       const cols = ["bucket", dim, ...rest];
       const pkey: Record<string, string | number> = { bucket: grainStart(grain, bucket), [dim]: key[dim]! };
       for (const k of rest) pkey[k] = key[k]!;
-      await upsert(trx, name, cols, pkey, deltas, COUNT[table]);
+      await upsert(trx, { name, keyCols: cols, key: pkey, deltas, countCol });
     }
     const local = LOCAL[table];
     if (!local) continue;
     for (const cal of await calendarsIn(trx)) {
       const pkey: Record<string, string | number> = { calendar: cal.id, bucket: localKey(cal, bucket), [dim]: key[dim]! };
       for (const k of rest) pkey[k] = key[k]!;
-      await upsert(trx, `${local}_${dim === "model" ? "model" : "customer"}_local`, ["calendar", "bucket", dim, ...rest], pkey, deltas, COUNT[table]);
+      const name = `${local}_${dim === "model" ? "model" : "customer"}_local`;
+      await upsert(trx, { name, keyCols: ["calendar", "bucket", dim, ...rest], key: pkey, deltas, countCol });
     }
   }
 }
@@ -83,14 +85,15 @@ export function movedDims(from: { model: string; customerId: string }, to: { mod
   return DIMS.filter((d) => (d === "model" ? from.model !== to.model : from.customerId !== to.customerId));
 }
 
-interface Pending {
+/** One rollup row's change: add `deltas` to the row of `name` keyed `key` (`keyCols`), created if missing. */
+interface RowDelta {
   name: string;
   keyCols: readonly string[];
   key: Record<string, string | number>;
   deltas: Record<string, number>;
   countCol: string;
 }
-const batches = new WeakMap<Tx, Map<string, Pending>>();
+const batches = new WeakMap<Tx, Map<string, RowDelta>>();
 
 /**
  * Runs `fn` (many records in the caller's transaction: the demo seed, its clearing, bench generation) with
@@ -100,7 +103,7 @@ const batches = new WeakMap<Tx, Map<string, Pending>>();
  */
 export async function batchRollups<T>(trx: Tx, fn: () => Promise<T>): Promise<T> {
   if (batches.has(trx)) return fn();
-  const pending = new Map<string, Pending>();
+  const pending = new Map<string, RowDelta>();
   batches.set(trx, pending);
   try {
     const out = await fn();
@@ -108,7 +111,7 @@ export async function batchRollups<T>(trx: Tx, fn: () => Promise<T>): Promise<T>
       // Deltas that cancel out (a run added, then forgotten) leave the row as it was; a count summing to 0
       // or less may have emptied the row (float sums can leave a residue, so only the count decides).
       if (Object.values(p.deltas).every((d) => d === 0)) continue;
-      await write(trx, p.name, p.keyCols, p.key, p.deltas, p.countCol, (p.deltas[p.countCol] ?? 0) <= 0);
+      await write(trx, p, (p.deltas[p.countCol] ?? 0) <= 0);
     }
     return out;
   } finally {
@@ -116,31 +119,16 @@ export async function batchRollups<T>(trx: Tx, fn: () => Promise<T>): Promise<T>
   }
 }
 
-async function upsert(
-  trx: Tx,
-  name: string,
-  keyCols: readonly string[],
-  key: Record<string, string | number>,
-  deltas: Record<string, number>,
-  countCol: string,
-): Promise<void> {
+async function upsert(trx: Tx, r: RowDelta): Promise<void> {
   const pending = batches.get(trx);
-  if (!pending) return write(trx, name, keyCols, key, deltas, countCol);
-  const id = `${name}\u0000${keyCols.map((k) => key[k]).join("\u0000")}`;
+  if (!pending) return write(trx, r);
+  const id = `${r.name}\u0000${r.keyCols.map((k) => r.key[k]).join("\u0000")}`;
   const hit = pending.get(id);
-  if (!hit) pending.set(id, { name, keyCols, key: { ...key }, deltas: { ...deltas }, countCol });
-  else for (const [c, d] of Object.entries(deltas)) hit.deltas[c] = (hit.deltas[c] ?? 0) + d;
+  if (!hit) pending.set(id, { ...r, key: { ...r.key }, deltas: { ...r.deltas } });
+  else for (const [c, d] of Object.entries(r.deltas)) hit.deltas[c] = (hit.deltas[c] ?? 0) + d;
 }
 
-async function write(
-  trx: Tx,
-  name: string,
-  keyCols: readonly string[],
-  key: Record<string, string | number>,
-  deltas: Record<string, number>,
-  countCol: string,
-  mayEmpty = Object.values(deltas).some((d) => d < 0),
-): Promise<void> {
+async function write(trx: Tx, { name, keyCols, key, deltas, countCol }: RowDelta, mayEmpty = Object.values(deltas).some((d) => d < 0)): Promise<void> {
   // Kysely cannot type a column set chosen at run time; the key lists above are the contract.
   const values = { ...key, ...deltas };
   await run(trx, `upsert|${name}|${keyCols.join(",")}|${Object.keys(values).join(",")}`, Object.values(values), (db) =>
