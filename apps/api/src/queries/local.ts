@@ -1,7 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
-import { canonicalZone, type Db, localDay, mondayOf, offsetAt } from "@tally/shared/db";
-import type { AggregateFilter } from "./common.ts";
-import { type Dim, filterConds, seeksKeys } from "./source.ts";
+import { canonicalZone, type Db, mondayOf, offsetAt } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, type ZoneBucket } from "./zone.ts";
 
 /**
@@ -20,8 +18,8 @@ export async function localCalendar(db: Db, timeZone: string, unit: BucketUnit):
 
 /** Whether `t` starts a local day (a week: a Monday) in `tz`. */
 function startsBucket(tz: string, t: number, unit: "day" | "week"): boolean {
-  if ((t + offsetAt(tz, t)) % DAY_MS !== 0) return false;
-  return unit === "day" || mondayOf(localDay(tz, t)) === localDay(tz, t);
+  const day = (t + offsetAt(tz, t)) / DAY_MS;
+  return Number.isInteger(day) && (unit === "day" || mondayOf(day) === day);
 }
 
 /** Indexes [first, last] of the buckets that are whole local days (weeks), or null when none is. */
@@ -33,32 +31,12 @@ export function wholeBuckets(buckets: ZoneBucket[], tz: string, unit: "day" | "w
 }
 
 /**
- * The calendar's rows for the buckets keyed `keys`, in the columns of a series source: `k` the row's day
- * (Monday) number, then the measures.
+ * A calendar's rows for the buckets keyed `keys` (day or Monday numbers, in order) from `table`, as a
+ * series source's rows: `k` the row's key, then `cols` (the source's other columns, from `t`). With the
+ * table's dimension filtered to a list (`seek`), each (key, dimension) pair is sought.
  */
-export function localRows(
-  calendar: number,
-  fact: "usage" | "scores",
-  projection: Dim,
-  keys: number[],
-  f: AggregateFilter,
-  extra: RawBuilder<unknown>[],
-  columns: { keys: string[]; measures: string[] },
-): RawBuilder<unknown> {
-  const table = `rollup_${fact}_${projection === "model" ? "model" : "customer"}_local`;
-  const model = projection === "customer_id" ? sql`'' as model` : sql`t.model`;
-  const customer = projection === "model" ? sql`'' as customer_id` : sql`t.customer_id`;
-  const range =
-    seeksKeys(f, projection) && keys.length <= 500
-      ? [sql`t.bucket in (${sql.join(keys)})`]
-      : [sql`t.bucket >= ${keys[0]!}`, sql`t.bucket <= ${keys.at(-1)!}`];
-  const cols = [
-    sql`t.bucket as k`,
-    model,
-    customer,
-    ...columns.keys.map((c) => sql`t.${sql.ref(c)}`),
-    ...columns.measures.map((c) => sql`t.${sql.ref(c)}`),
-  ];
-  const conds = [sql`t.calendar = ${calendar}`, ...range, ...filterConds(f, projection), ...extra];
-  return sql`select ${sql.join(cols)} from ${sql.table(table)} as t where ${sql.join(conds, sql` and `)}`;
+export function localRows(calendar: number, table: string, keys: number[], seek: boolean, conds: RawBuilder<unknown>[], cols: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  const range = seek && keys.length <= 500 ? [sql`t.bucket in (${sql.join(keys)})`] : [sql`t.bucket >= ${keys[0]!}`, sql`t.bucket <= ${keys.at(-1)!}`];
+  const where = [sql`t.calendar = ${calendar}`, ...range, ...conds];
+  return sql`select t.bucket as k, ${sql.join(cols)} from ${sql.table(table)} as t where ${sql.join(where, sql` and `)}`;
 }

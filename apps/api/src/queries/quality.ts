@@ -27,13 +27,13 @@ export async function getQualityTrend(
   f: AggregateFilter & { bucket: BucketUnit; scoreNames?: string[] | undefined },
 ): Promise<QualityTrend> {
   const w = effectiveWindow(f);
-  const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
-  const src = await zoneSeriesSource(db, "scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket });
-  const rows = await seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n", { buckets, index });
+  const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
+  const src = await zoneSeriesSource(db, "scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket, chart });
+  const rows = await seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n");
   const series = rows
     .map(({ key: [model, name], cells }) => ({ model: model!, name: name!, points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]!, cells.sum_sq[i]!)) }))
     .sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name));
-  return { window: w, bucket: f.bucket, buckets: buckets.map((b) => ({ start: b.start, end: b.end })), series };
+  return { window: w, bucket: f.bucket, buckets: chart.buckets.map((b) => ({ start: b.start, end: b.end })), series };
 }
 
 export interface ModelComparison extends Stat {

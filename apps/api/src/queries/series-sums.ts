@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { bucketBefore, type ZoneSeries } from "./series.ts";
-import type { ZoneBucket } from "./zone.ts";
 
 export interface SeriesCells<M extends string> {
   /** The series' values of the `by` columns, in order. */
@@ -26,7 +25,6 @@ export async function seriesSums<M extends string>(
   by: readonly string[],
   measures: Record<M, string>,
   count: NoInfer<M>,
-  chart: { buckets: ZoneBucket[]; index: Map<number, number> },
 ): Promise<SeriesCells<M>[]> {
   const names = Object.keys(measures) as M[];
   const cols = names.flatMap((m) => [{ as: m, col: measures[m] }, ...(src.edges ? [{ as: `${m}_b`, col: `${measures[m]}_b` }] : [])]);
@@ -45,7 +43,7 @@ export async function seriesSums<M extends string>(
     .groupBy(by.map((d) => sql.ref(d)))
     .execute()) as Record<string, string>[];
 
-  const { buckets, index } = chart;
+  const { buckets, index } = src.chart;
   const before = bucketBefore(buckets);
   const c = names.indexOf(count);
   const out: SeriesCells<M>[] = [];

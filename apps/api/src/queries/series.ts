@@ -15,7 +15,7 @@ import {
   tableFor,
 } from "./source.ts";
 import { localCalendar, localRows, wholeBuckets } from "./local.ts";
-import { type BucketUnit, bucketKeySql, chartBuckets, DAY_MS, readUnit, segments, type ZoneBucket } from "./zone.ts";
+import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, segments, type ZoneBucket } from "./zone.ts";
 
 /**
  * A zone series source: rollup rows tagged with `k`, a read key of `chartBuckets` (a day number, or an
@@ -46,6 +46,8 @@ export interface ZoneSeriesOptions {
   extra?: RawBuilder<unknown>[];
   timeZone: string;
   unit: BucketUnit;
+  /** The caller's `chartBuckets(timeZone, w.from, w.to, unit)`. */
+  chart: Chart;
 }
 
 /**
@@ -157,6 +159,8 @@ export interface ZoneSeries {
   edges: boolean;
   /** Whether rows are about one per key and bucket (UTC days and weeks, local calendars): nothing to group. */
   perKey: boolean;
+  /** The chart buckets rows add into (`ZoneSeriesOptions.chart`). */
+  chart: Chart;
 }
 
 /** The zone series source of `fact` over `w` (see above), reading the zone's local calendar where it has one. */
@@ -170,9 +174,9 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, readUnit(opts.unit)));
     const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
     const from = sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r");
-    return { from, edges: false, perKey: projection !== null && opts.unit !== "hour" };
+    return { from, edges: false, perKey: projection !== null && opts.unit !== "hour", chart: opts.chart };
   }
-  const { buckets, index } = chartBuckets(opts.timeZone, w.from, w.to, opts.unit);
+  const { buckets, index } = opts.chart;
   const split = signedPieces(buckets, opts.unit);
   // [a, b, key, x, y]: x the sign in the bucket keyed `key` (an edge subtracts there), y in the one before (edges).
   const reads = {} as Record<Grain, Read[]>;
@@ -218,10 +222,11 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     });
   if (local) {
     const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);
-    parts.push(localRows(calendar!, fact as "usage" | "scores", projection, localKeys, f, extra, { keys: keyCols, measures: MEASURES[fact] }));
+    const cols = [model, customer, ...keys, ...MEASURES[fact].map((c) => sql`t.${sql.ref(c)}`)];
+    parts.push(localRows(calendar!, tableFor(fact, "local", projection), localKeys, seek, [...filterConds(f, projection), ...extra], cols));
   }
-  if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), edges: true, perKey: true };
-  return { from: sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), edges: twins, perKey: !twins };
+  if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), edges: true, perKey: true, chart: opts.chart };
+  return { from: sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), edges: twins, perKey: !twins, chart: opts.chart };
 }
 
 /** A read of one grain's rows over [a, b): keyed `k` (plus whole days from `a` for `1d`/`1w`), signed x and y. */

@@ -106,7 +106,8 @@ export function projectionFor(f: AggregateFilter, group: Dim[]): Dim | null {
   return needModel && needCustomer ? null : needCustomer ? "customer_id" : "model";
 }
 
-export function tableFor(fact: Fact, grain: Grain, projection: Dim | null): string {
+/** The table of `fact` at `grain` in `projection` (`local`: its local calendars' rows, 0005). */
+export function tableFor(fact: Fact, grain: Grain | "local", projection: Dim | null): string {
   return projection === null ? `rollup_${fact}_15m` : `rollup_${fact}_${projection === "model" ? "model" : "customer"}_${grain}`;
 }
 

@@ -12,7 +12,7 @@ import { rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { pickBucket } from "@tally/shared";
-import { type BucketUnit, chartBuckets, type ZoneBucket } from "./zone.ts";
+import { type BucketUnit, type Chart, chartBuckets } from "./zone.ts";
 
 type Dim = "model" | "customer_id";
 type SortKey = "spend" | "runs" | "costPerRun" | "share" | "customerId" | "model";
@@ -164,10 +164,10 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
   const nextCursor = after.length > f.limit && last ? encodeCursor({ v: last.v, k: last.k }) : null;
 
   const bucket = pickBucket(w);
-  const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, bucket);
+  const chart = chartBuckets(f.timeZone, w.from, w.to, bucket);
   const pageRows = page.map((x) => x.r);
   const withSparklines = f.sparklines !== false;
-  if (withSparklines) await fillSparklines(db, f, w, dim, { unit: bucket, count: buckets.length, list: buckets, index }, pageRows, pageRows.length === all.length);
+  if (withSparklines) await fillSparklines(db, f, w, dim, bucket, chart, pageRows, pageRows.length === all.length);
   return {
     window: w,
     totals: {
@@ -177,7 +177,7 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
       rows: all.length,
     },
     bucket,
-    buckets: withSparklines ? buckets.map((b) => ({ start: b.start, end: b.end })) : [],
+    buckets: withSparklines ? chart.buckets.map((b) => ({ start: b.start, end: b.end })) : [],
     rows: pageRows,
     nextCursor,
   };
@@ -188,19 +188,20 @@ async function fillSparklines(
   f: AggregateFilter,
   w: Window,
   dim: Dim,
-  buckets: { unit: BucketUnit; count: number; list: ZoneBucket[]; index: Map<number, number> },
+  unit: BucketUnit,
+  chart: Chart,
   rows: BreakdownRow[],
   everyRow: boolean,
 ): Promise<void> {
-  for (const r of rows) r.sparkline = Array.from({ length: buckets.count }, () => null);
+  for (const r of rows) r.sparkline = Array.from({ length: chart.buckets.length }, () => null);
   if (rows.length === 0) return;
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
-  const src = await zoneSeriesSource(db, "usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit: buckets.unit });
+  const src = await zoneSeriesSource(db, "usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit, chart });
   const measures = { spend: "cost_micros", priced: "priced_calls", calls: "calls" };
   const byKey = new Map(rows.map((r) => [r.key, r]));
-  for (const { key: [key], cells } of await seriesSums(db, src, [dim], measures, "calls", { buckets: buckets.list, index: buckets.index })) {
+  for (const { key: [key], cells } of await seriesSums(db, src, [dim], measures, "calls")) {
     const r = byKey.get(key!);
     if (!r) continue;
     r.sparkline = Array.from(cells.spend, (s, i) => (cells.priced[i]! > 0 ? s : null));

@@ -26,11 +26,11 @@ export async function getSpendTimeseries(
   f: AggregateFilter & { bucket: BucketUnit; splitBy: "model" | "customer" },
 ): Promise<SpendTimeseries> {
   const w = effectiveWindow(f);
-  const { buckets, index } = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
+  const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const dim = f.splitBy === "model" ? "model" : "customer_id";
-  const src = await zoneSeriesSource(db, "usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket });
+  const src = await zoneSeriesSource(db, "usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket, chart });
   const measures = { cost_micros: "cost_micros", priced_calls: "priced_calls", unpriced_calls: "unpriced_calls", calls: "calls" };
-  const series = (await seriesSums(db, src, [dim], measures, "calls", { buckets, index }))
+  const series = (await seriesSums(db, src, [dim], measures, "calls"))
     .map(({ key: [key], cells: c }): SpendSeries => ({
       key: key!,
       totalMicros: c.cost_micros.reduce((a, x) => a + x, 0),
@@ -38,5 +38,5 @@ export async function getSpendTimeseries(
       points: Array.from(c.cost_micros, (spend, i) => (c.priced_calls[i]! > 0 ? spend : null)),
     }))
     .sort((a, b) => b.totalMicros - a.totalMicros || a.key.localeCompare(b.key));
-  return { window: w, bucket: f.bucket, buckets: buckets.map((b) => ({ start: b.start, end: b.end })), series };
+  return { window: w, bucket: f.bucket, buckets: chart.buckets.map((b) => ({ start: b.start, end: b.end })), series };
 }

@@ -41,13 +41,19 @@ export function zoneBuckets(tz: string, from: number, to: number, unit: ReadUnit
   return out;
 }
 
+export interface Chart {
+  buckets: ZoneBucket[];
+  /** Read key → index of the bucket it adds into. */
+  index: Map<number, number>;
+}
+
 /**
  * The chart buckets of `unit` over [from, to), and for each key read in SQL (`readUnit(unit)` buckets)
  * the index of the chart bucket it adds into. A week is the local days from Monday to Monday (day
  * number d, 0 = Thursday 1970-01-01, is in week floor((d + 3) / 7)), clipped to the window, keyed by its
  * first day's number.
  */
-export function chartBuckets(tz: string, from: number, to: number, unit: BucketUnit): { buckets: ZoneBucket[]; index: Map<number, number> } {
+export function chartBuckets(tz: string, from: number, to: number, unit: BucketUnit): Chart {
   const read = zoneBuckets(tz, from, to, readUnit(unit));
   if (unit !== "week") return { buckets: read, index: new Map(read.map((b, i) => [b.key, i])) };
   const buckets: ZoneBucket[] = [];
