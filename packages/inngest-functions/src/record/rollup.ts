@@ -27,7 +27,7 @@ const PROJECTIONS: Record<RollupTable, string> = {
 };
 const GRAINS = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
 /** The facts kept per local calendar too (LOCAL_TABLES). */
-const LOCAL: Partial<Record<RollupTable, string>> = { rollup_usage_15m: "rollup_usage", rollup_scores_15m: "rollup_scores" };
+const LOCAL = new Set<RollupTable>(["rollup_usage_15m", "rollup_scores_15m"]);
 
 export type Dim = "model" | "customer_id";
 const DIMS: readonly Dim[] = ["model", "customer_id"];
@@ -52,22 +52,18 @@ export async function bump(
   const countCol = COUNT[table];
   await upsert(trx, { name: table, keyCols, key, deltas, countCol });
   const rest = keyCols.filter((k) => !["bucket", "model", "customer_id", "function_slug"].includes(k));
+  const restKey = Object.fromEntries(rest.map((k) => [k, key[k]!]));
   const bucket = Number(key.bucket);
   for (const dim of dims) {
+    const prefix = `${PROJECTIONS[table]}_${dim === "model" ? "model" : "customer"}`;
     for (const grain of GRAINS) {
-      const name = `${PROJECTIONS[table]}_${dim === "model" ? "model" : "customer"}_${grain}`;
-      const cols = ["bucket", dim, ...rest];
-      const pkey: Record<string, string | number> = { bucket: grainStart(grain, bucket), [dim]: key[dim]! };
-      for (const k of rest) pkey[k] = key[k]!;
-      await upsert(trx, { name, keyCols: cols, key: pkey, deltas, countCol });
+      const pkey = { bucket: grainStart(grain, bucket), [dim]: key[dim]!, ...restKey };
+      await upsert(trx, { name: `${prefix}_${grain}`, keyCols: ["bucket", dim, ...rest], key: pkey, deltas, countCol });
     }
-    const local = LOCAL[table];
-    if (!local) continue;
+    if (!LOCAL.has(table)) continue;
     for (const cal of await calendarsIn(trx)) {
-      const pkey: Record<string, string | number> = { calendar: cal.id, bucket: localKey(cal, bucket), [dim]: key[dim]! };
-      for (const k of rest) pkey[k] = key[k]!;
-      const name = `${local}_${dim === "model" ? "model" : "customer"}_local`;
-      await upsert(trx, { name, keyCols: ["calendar", "bucket", dim, ...rest], key: pkey, deltas, countCol });
+      const pkey = { calendar: cal.id, bucket: localKey(cal, bucket), [dim]: key[dim]!, ...restKey };
+      await upsert(trx, { name: `${prefix}_local`, keyCols: ["calendar", "bucket", dim, ...rest], key: pkey, deltas, countCol });
     }
   }
 }

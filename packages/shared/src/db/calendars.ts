@@ -59,7 +59,10 @@ export async function syncCalendars(db: Db, zones: readonly string[], now = Date
   // Zones are kept as configured and matched by their canonical name (Intl's may be an older alias:
   // Asia/Kolkata's is Asia/Calcutta). UTC and its aliases need none: its days and weeks are `_1d`, `_1w`.
   const named = new Map<string, string>();
-  for (const tz of zones) if (canonicalZone(tz) !== "UTC" && !named.has(canonicalZone(tz))) named.set(canonicalZone(tz), tz);
+  for (const tz of zones) {
+    const canonical = canonicalZone(tz);
+    if (canonical !== "UTC" && !named.has(canonical)) named.set(canonical, tz);
+  }
   const wanted = [...named.values()].flatMap((time_zone) => UNITS.map((unit) => ({ time_zone, unit })));
   const same = (a: { time_zone: string; unit: CalendarUnit }, b: { time_zone: string; unit: CalendarUnit }) =>
     a.unit === b.unit && canonicalZone(a.time_zone) === canonicalZone(b.time_zone);
