@@ -4,26 +4,19 @@ import { type Calendar, calendars, type Database, grainStart, localKey } from "@
 type Tx = Transaction<Database>;
 type RollupTable = "rollup_runs_15m" | "rollup_usage_15m" | "rollup_scores_15m" | "rollup_score_bins_15m";
 
-/** The count column: a row whose count is back to zero holds nothing and is deleted. */
-const COUNT: Record<RollupTable, string> = {
-  rollup_runs_15m: "runs",
-  rollup_usage_15m: "calls",
-  rollup_scores_15m: "n",
-  rollup_score_bins_15m: "n",
-};
-
-const KEYS: Record<RollupTable, readonly string[]> = {
-  rollup_runs_15m: ["bucket", "model", "customer_id", "function_slug"],
-  rollup_usage_15m: ["bucket", "model", "customer_id", "kind"],
-  rollup_scores_15m: ["bucket", "model", "customer_id", "name"],
-  rollup_score_bins_15m: ["bucket", "model", "customer_id", "name", "bin"],
-};
-
-const PROJECTIONS: Record<RollupTable, string> = {
-  rollup_runs_15m: "rollup_runs",
-  rollup_usage_15m: "rollup_usage",
-  rollup_scores_15m: "rollup_scores",
-  rollup_score_bins_15m: "rollup_score_bins",
+/**
+ * Each fact's key columns, the columns its deltas add to (the count first: a row whose count is back to
+ * zero holds nothing and is deleted) and its projections' name.
+ */
+const FACTS: Record<RollupTable, { keys: readonly string[]; sums: readonly string[]; projection: string }> = {
+  rollup_runs_15m: { keys: ["bucket", "model", "customer_id", "function_slug"], sums: ["runs", "scored_runs"], projection: "rollup_runs" },
+  rollup_usage_15m: {
+    keys: ["bucket", "model", "customer_id", "kind"],
+    sums: ["calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"],
+    projection: "rollup_usage",
+  },
+  rollup_scores_15m: { keys: ["bucket", "model", "customer_id", "name"], sums: ["n", "sum_value", "sum_sq_value"], projection: "rollup_scores" },
+  rollup_score_bins_15m: { keys: ["bucket", "model", "customer_id", "name", "bin"], sums: ["n"], projection: "rollup_score_bins" },
 };
 const GRAINS = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
 /** The facts kept per local calendar too (LOCAL_TABLES). */
@@ -32,13 +25,48 @@ const LOCAL = new Set<RollupTable>(["rollup_usage_15m", "rollup_scores_15m"]);
 export type Dim = "model" | "customer_id";
 const DIMS: readonly Dim[] = ["model", "customer_id"];
 
+/** A rollup table one fact is summed into, with its key columns and the columns its deltas add to. */
+interface Target {
+  name: string;
+  keys: readonly string[];
+  sums: readonly string[];
+}
+/** Each fact's tables: its own, then per dimension each grain's projection and (usage, scores) the calendars'. */
+interface Targets extends Record<Dim, { grains: Target[]; local: Target | null }> {
+  own: Target;
+  /** Key columns beyond bucket and the dimensions, kept by the projections. */
+  rest: readonly string[];
+}
+function targetsOf(table: RollupTable): Targets {
+  const { keys, sums, projection } = FACTS[table];
+  const rest = keys.filter((k) => !["bucket", "model", "customer_id", "function_slug"].includes(k));
+  const per = (dim: Dim) => {
+    const prefix = `${projection}_${dim === "model" ? "model" : "customer"}`;
+    return {
+      grains: GRAINS.map((g) => ({ name: `${prefix}_${g}`, keys: ["bucket", dim, ...rest], sums })),
+      local: LOCAL.has(table) ? { name: `${prefix}_local`, keys: ["calendar", "bucket", dim, ...rest], sums } : null,
+    };
+  };
+  return { own: { name: table, keys, sums }, rest, model: per("model"), customer_id: per("customer_id") };
+}
+const TARGETS = {} as Record<RollupTable, Targets>;
+for (const table of Object.keys(FACTS) as RollupTable[]) TARGETS[table] = targetsOf(table);
+
+/** One rollup row's change: add `sums` (in the target's column order) to the row keyed `key`, created if missing. */
+interface RowDelta {
+  target: Target;
+  key: (string | number)[];
+  sums: number[];
+}
+
 /**
  * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums), and to its projections
  * (per model and per customer, by 15 minutes, UTC hour, 6 hours, day, week and 4 weeks: migrations
  * 0002–0004; usage and scores also by each local calendar's day or week: 0005), in the caller's
  * transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls to zero
  * is deleted so readers never see empty groups. `dims` limits the projections written: a move
- * between customers leaves the per-model rows as they are (`movedDims`).
+ * between customers leaves the per-model rows as they are (`movedDims`). Inside batchRollups (every
+ * recording transaction) the rows are summed in memory and written when the batch ends.
  */
 export async function bump(
   trx: Tx,
@@ -47,25 +75,21 @@ export async function bump(
   deltas: Record<string, number>,
   dims: readonly Dim[] = DIMS,
 ): Promise<void> {
-  const keyCols = KEYS[table];
-  for (const k of keyCols) if (!(k in key)) throw new Error(`rollup ${table}: missing key ${k}`);
-  const countCol = COUNT[table];
-  await upsert(trx, { name: table, keyCols, key, deltas, countCol });
-  const rest = keyCols.filter((k) => !["bucket", "model", "customer_id", "function_slug"].includes(k));
-  const restKey = Object.fromEntries(rest.map((k) => [k, key[k]!]));
+  const t = TARGETS[table];
+  for (const k of t.own.keys) if (!(k in key)) throw new Error(`rollup ${table}: missing key ${k}`);
+  for (const c in deltas) if (!t.own.sums.includes(c)) throw new Error(`rollup ${table}: no column ${c}`);
+  const sums = t.own.sums.map((c) => deltas[c] ?? 0);
+  const rest = t.rest.map((k) => key[k]!);
   const bucket = Number(key.bucket);
+  const rows: RowDelta[] = [{ target: t.own, key: t.own.keys.map((k) => key[k]!), sums }];
   for (const dim of dims) {
-    const prefix = `${PROJECTIONS[table]}_${dim === "model" ? "model" : "customer"}`;
-    for (const grain of GRAINS) {
-      const pkey = { bucket: grainStart(grain, bucket), [dim]: key[dim]!, ...restKey };
-      await upsert(trx, { name: `${prefix}_${grain}`, keyCols: ["bucket", dim, ...rest], key: pkey, deltas, countCol });
-    }
-    if (!LOCAL.has(table)) continue;
-    for (const cal of await calendarsIn(trx)) {
-      const pkey = { calendar: cal.id, bucket: localKey(cal, bucket), [dim]: key[dim]!, ...restKey };
-      await upsert(trx, { name: `${prefix}_local`, keyCols: ["calendar", "bucket", dim, ...rest], key: pkey, deltas, countCol });
-    }
+    const { grains, local } = t[dim];
+    for (let g = 0; g < GRAINS.length; g++) rows.push({ target: grains[g]!, key: [grainStart(GRAINS[g]!, bucket), key[dim]!, ...rest], sums });
+    if (local) for (const cal of await calendarsIn(trx)) rows.push({ target: local, key: [cal.id, localKey(cal, bucket), key[dim]!, ...rest], sums });
   }
+  const pending = batches.get(trx);
+  if (pending) add(pending, rows);
+  else await flush(trx, add(new Map(), rows));
 }
 
 /** The calendars, read once per transaction: one that syncCalendars adds later is backfilled from what this one commits. */
@@ -81,69 +105,80 @@ export function movedDims(from: { model: string; customerId: string }, to: { mod
   return DIMS.filter((d) => (d === "model" ? from.model !== to.model : from.customerId !== to.customerId));
 }
 
-/** One rollup row's change: add `deltas` to the row of `name` keyed `key` (`keyCols`), created if missing. */
-interface RowDelta {
-  name: string;
-  keyCols: readonly string[];
-  key: Record<string, string | number>;
-  deltas: Record<string, number>;
-  countCol: string;
-}
-const batches = new WeakMap<Tx, Map<string, RowDelta>>();
+/** Rows waiting in a batch: per target, by key. */
+type Pending = Map<Target, Map<string, RowDelta>>;
+const batches = new WeakMap<Tx, Pending>();
 
 /**
- * Runs `fn` (many records in the caller's transaction: the demo seed, its clearing, bench generation) with
- * rollup writes gathered in memory, one sum per row, and written once per row at the end, still inside the
- * transaction. Nothing reads rollups while recording, so the rows come out as if written one by one; a
- * day, week or 4-week row that hundreds of runs touch is written once instead of hundreds of times.
+ * Runs `fn` (records in the caller's transaction: one deferred function's, or many for the demo seed, its
+ * clearing and bench generation) with rollup writes gathered in memory, one sum per row, and written at
+ * the end, still inside the transaction, a table's rows in multi-row upserts. Nothing reads rollups while
+ * recording, so the rows come out as if written one by one; a day, week or 4-week row that hundreds of
+ * runs touch is written once instead of hundreds of times.
  */
 export async function batchRollups<T>(trx: Tx, fn: () => Promise<T>): Promise<T> {
   if (batches.has(trx)) return fn();
-  const pending = new Map<string, RowDelta>();
+  const pending: Pending = new Map();
   batches.set(trx, pending);
   try {
     const out = await fn();
-    for (const p of pending.values()) {
-      // Deltas that cancel out (a run added, then forgotten) leave the row as it was; a count summing to 0
-      // or less may have emptied the row (float sums can leave a residue, so only the count decides).
-      if (Object.values(p.deltas).every((d) => d === 0)) continue;
-      await write(trx, p, (p.deltas[p.countCol] ?? 0) <= 0);
-    }
+    await flush(trx, pending);
     return out;
   } finally {
     batches.delete(trx);
   }
 }
 
-async function upsert(trx: Tx, r: RowDelta): Promise<void> {
-  const pending = batches.get(trx);
-  if (!pending) return write(trx, r);
-  const id = `${r.name}\u0000${r.keyCols.map((k) => r.key[k]).join("\u0000")}`;
-  const hit = pending.get(id);
-  if (!hit) pending.set(id, { ...r, key: { ...r.key }, deltas: { ...r.deltas } });
-  else for (const [c, d] of Object.entries(r.deltas)) hit.deltas[c] = (hit.deltas[c] ?? 0) + d;
+function add(pending: Pending, rows: RowDelta[]): Pending {
+  for (const r of rows) {
+    let byKey = pending.get(r.target);
+    if (!byKey) pending.set(r.target, (byKey = new Map()));
+    const id = r.key.join("\u0000");
+    const hit = byKey.get(id);
+    if (!hit) byKey.set(id, { ...r, sums: [...r.sums] });
+    else for (let i = 0; i < r.sums.length; i++) hit.sums[i]! += r.sums[i]!;
+  }
+  return pending;
 }
 
-async function write(trx: Tx, { name, keyCols, key, deltas, countCol }: RowDelta, mayEmpty = Object.values(deltas).some((d) => d < 0)): Promise<void> {
-  // Kysely cannot type a column set chosen at run time; the key lists above are the contract.
-  const values = { ...key, ...deltas };
-  await run(trx, `upsert|${name}|${keyCols.join(",")}|${Object.keys(values).join(",")}`, Object.values(values), (db) =>
+/** Statement sizes: a table's rows go in as few statements as these sizes allow (a bounded set of SQL texts). */
+const CHUNKS = [256, 64, 16, 4, 1];
+
+async function flush(trx: Tx, pending: Pending): Promise<void> {
+  for (const [target, byKey] of pending) {
+    // Deltas that cancel out (a run added, then forgotten) leave the row as it was.
+    const rows = [...byKey.values()].filter((r) => r.sums.some((d) => d !== 0));
+    for (let i = 0, c = 0; i < rows.length; ) {
+      while (CHUNKS[c]! > rows.length - i) c++;
+      await upsert(trx, target, rows.slice(i, (i += CHUNKS[c]!)));
+    }
+    // A count summing to 0 or less may have emptied the row (float sums can leave a residue, so only the
+    // count decides).
+    for (const r of rows) if (r.sums[0]! <= 0) await deleteIfEmpty(trx, target, r.key);
+  }
+}
+
+function upsert(trx: Tx, { name, keys, sums }: Target, rows: RowDelta[]): Promise<void> {
+  // Kysely cannot type a column set chosen at run time; FACTS is the contract.
+  const cols = [...keys, ...sums];
+  const params: (string | number)[] = [];
+  for (const r of rows) params.push(...r.key, ...r.sums);
+  return run(trx, `upsert|${name}|${rows.length}`, params, (db) =>
     db
       .insertInto(name)
-      .values(values)
+      .values(rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, i < keys.length ? r.key[i] : r.sums[i - keys.length]]))))
       .onConflict((oc) =>
-        oc.columns(keyCols as string[]).doUpdateSet((eb) =>
-          Object.fromEntries(Object.keys(deltas).map((c) => [c, eb(eb.ref(`${name}.${c}`), "+", eb.ref(`excluded.${c}`))])),
-        ),
+        oc.columns(keys as string[]).doUpdateSet((eb) => Object.fromEntries(sums.map((c) => [c, eb(eb.ref(`${name}.${c}`), "+", eb.ref(`excluded.${c}`))]))),
       ),
   );
-  if (mayEmpty) {
-    await run(trx, `delete|${name}|${keyCols.join(",")}|${countCol}`, [...keyCols.map((k) => key[k]!), 0], (db) => {
-      let del = db.deleteFrom(name);
-      for (const k of keyCols) del = del.where(k, "=", key[k]);
-      return del.where(countCol, "=", 0);
-    });
-  }
+}
+
+function deleteIfEmpty(trx: Tx, { name, keys, sums }: Target, key: (string | number)[]): Promise<void> {
+  return run(trx, `delete|${name}`, [...key, 0], (db) => {
+    let del = db.deleteFrom(name);
+    for (let i = 0; i < keys.length; i++) del = del.where(keys[i]!, "=", key[i]!);
+    return del.where(sums[0]!, "=", 0);
+  });
 }
 
 /**
