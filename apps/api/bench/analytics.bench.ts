@@ -7,6 +7,7 @@
 // the raw tables giving the same answer, and runs.list's first page. One pass per time zone (comma list):
 // totals do not depend on the zone, day series do (whole-hour, half-hour and DST offsets). Zones in
 // --calendars get a local calendar (TALLY_TIME_ZONES) before generating, or backfilled on a --reuse'd DB.
+// --reuse keeps --db; one holding fewer runs than --runs (an interrupted generation) is generated onwards.
 import { existsSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,18 +62,19 @@ const syncSeconds = (performance.now() - synced) / 1000;
 if (added.length + removed.length > 0) console.log(`local calendars: ${calendarZones.join(", ") || "none"} (${added.length} added, ${removed.length} removed) in ${syncSeconds.toFixed(1)}s`);
 const have = Number((await db.selectFrom("runs").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst())?.n ?? 0);
 let genSeconds: number | null = null;
-if (have !== opts.runs) {
-  if (have > 0) throw new Error(`${file} holds ${have} runs, not ${opts.runs}; drop --reuse`);
-  console.log(`generating ${opts.runs.toLocaleString()} runs (${opts.days} days, ${opts.customers} customers, ${opts.models} models, 3 scores each) into ${file}`);
+if (have > opts.runs) throw new Error(`${file} holds ${have} runs, more than ${opts.runs}; drop --reuse`);
+if (have < opts.runs) {
+  const what = `${opts.runs.toLocaleString()} runs (${opts.days} days, ${opts.customers} customers, ${opts.models} models, 3 scores each) into ${file}`;
+  console.log(have > 0 ? `continuing at run ${have.toLocaleString()}: ${what}` : `generating ${what}`);
   const t0 = performance.now();
-  await generate(db, opts, (done) => {
+  await generate(db, opts, have, (done) => {
     const s = (performance.now() - t0) / 1000;
-    const rate = done / s;
+    const rate = (done - have) / s;
     const eta = (opts.runs - done) / rate;
     process.stdout.write(`  ${done.toLocaleString()} runs  ${s.toFixed(0)}s  ${rate.toFixed(0)} runs/s  eta ${eta.toFixed(0)}s\n`);
   });
   genSeconds = (performance.now() - t0) / 1000;
-  console.log(`generated in ${genSeconds.toFixed(0)}s (${(opts.runs / genSeconds).toFixed(0)} runs/s)`);
+  console.log(`generated ${(opts.runs - have).toLocaleString()} runs in ${genSeconds.toFixed(0)}s (${((opts.runs - have) / genSeconds).toFixed(0)} runs/s)`);
 } else {
   console.log(`reusing ${file} (${have.toLocaleString()} runs)`);
 }
@@ -146,7 +148,7 @@ for (const tz of zones) for (const days of [30, 365]) {
 await db.destroy();
 const rss = process.resourceUsage().maxRSS / 1024;
 console.log(`\n=== analytics bench: ${opts.runs.toLocaleString()} runs, ${opts.days} days, ${opts.customers} customers, ${opts.models} models, zones ${zones.join(", ")} ===`);
-if (genSeconds !== null) console.log(`generation: ${genSeconds.toFixed(0)}s through recordUsage + recordEvaluation (${(opts.runs / genSeconds).toFixed(0)} runs/s)`);
+if (genSeconds !== null) console.log(`generation: ${(opts.runs - have).toLocaleString()} runs in ${genSeconds.toFixed(0)}s through recordUsage + recordEvaluation (${((opts.runs - have) / genSeconds).toFixed(0)} runs/s)`);
 console.log(`local calendars (*): ${calendarZones.join(", ") || "none"}${added.length ? `, backfilled in ${syncSeconds.toFixed(1)}s` : ""}`);
 console.log(`p50/p95 over up to ${iterations} calls (n = rollup/raw samples; 8 s budget each); ratio = raw p50 / rollup p50`);
 console.log(header);

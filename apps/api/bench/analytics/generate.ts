@@ -45,20 +45,20 @@ export async function seedReferenceData(db: Db, o: GenOptions): Promise<void> {
 }
 
 /**
- * Writes `runs` parent runs through the real recording code (recordUsage for the agent line, then
- * recordEvaluation with 3 scores and the judge's usage), in occurrence order. Bulk settings: the bench
- * database runs with synchronous=OFF, a large page cache and 500 runs per transaction; the write path
- * itself is unchanged.
+ * Writes parent runs `from` to `runs` through the real recording code (recordUsage for the agent line, then
+ * recordEvaluation with 3 scores and the judge's usage), in occurrence order. Run i's values depend on the
+ * seed and i alone, so an interrupted generation (a whole batch commits or none of it) continues from the
+ * runs already written and ends as one uninterrupted would. Bulk settings: the bench database runs with
+ * synchronous=OFF, a large page cache and 500 runs per transaction; the write path itself is unchanged.
  */
-export async function generate(db: Db, o: GenOptions, progress: (done: number) => void): Promise<void> {
+export async function generate(db: Db, o: GenOptions, from: number, progress: (done: number) => void): Promise<void> {
   await sql`pragma synchronous = OFF`.execute(db);
   await sql`pragma cache_size = -524288`.execute(db);
   await seedReferenceData(db, o);
-  const rand = rng(o.seed);
   const start = o.end - o.days * DAY;
   const step = (o.days * DAY) / o.runs;
   const quality = Array.from({ length: o.models }, (_, i) => 0.45 + (i / o.models) * 0.4);
-  for (let batch = 0; batch < o.runs; batch += BATCH) {
+  for (let batch = from; batch < o.runs; batch += BATCH) {
     // Many runs per commit, as the demo seed does, their rollup rows summed in memory and written once per
     // row and batch (batchRollups).
     await db.transaction().execute((trx) =>
@@ -74,6 +74,7 @@ export async function generate(db: Db, o: GenOptions, progress: (done: number) =
   await sql`analyze`.execute(db);
 
   async function oneRun(trx: Db, i: number): Promise<void> {
+    const rand = rng(Math.imul(o.seed, 0x9e3779b1) ^ i);
     const m = Math.floor(rand() * rand() * o.models * 1.999) % o.models; // skewed: a few models dominate
     const c = Math.floor(rand() ** 2 * o.customers); // skewed: a few big customers
     const occurredAt = Math.floor(start + i * step + rand() * step);
