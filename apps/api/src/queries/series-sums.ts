@@ -9,15 +9,17 @@ export interface SeriesCells<M extends string> {
   cells: Record<M, Float64Array>;
 }
 
+/** Joins a series' `by` values into one string (ids and names never hold this control character). */
+const SEP = "\u001f";
+
 /**
- * Every series' measures per chart bucket. SQLite packs each series into one row of JSON arrays (`k` and
- * each measure, with edges each `_b` twin too) and JavaScript adds element i of a measure into the bucket
- * of key k[i], and of a twin into the bucket before it. A year of days is ~13,000 cells: as one row
- * object each, handing them over cost more than reading them; as three dozen rows of arrays it costs a
- * fraction. A source whose rows are about one per key and bucket (`perKey`: UTC days, weeks and hours,
- * local calendars) is packed as it is; others (edges) are grouped by key first, which leaves fewer
- * elements. Series whose `count` nets to 0 in every bucket (rows just outside the window, read by an edge)
- * are left out.
+ * Every series' measures per chart bucket. SQLite packs the source's rows into one row of JSON arrays
+ * (the series key, `k`, each measure and, for edges, the signs `x` and `y`), with no GROUP BY, and
+ * JavaScript adds element i of each measure into its series' bucket of key k[i] (times x[i]), and, for
+ * edges, into the bucket before it (times y[i]). A year of days is ~13,000 cells: as one row object each,
+ * handing them over cost more than reading them; grouping in SQLite (a sort) cost more than adding in
+ * JavaScript. Series whose `count` nets to 0 in every bucket (rows just outside the window, read by an
+ * edge) are left out.
  */
 export async function seriesSums<M extends string>(
   db: Db,
@@ -27,42 +29,40 @@ export async function seriesSums<M extends string>(
   count: NoInfer<M>,
 ): Promise<SeriesCells<M>[]> {
   const names = Object.keys(measures) as M[];
-  const cols = names.flatMap((m) => [{ as: m, col: measures[m] }, ...(src.edges ? [{ as: `${m}_b`, col: `${measures[m]}_b` }] : [])]);
-  const grouped = db
+  const id = sql.join(by.map((d) => sql.ref(d)), sql.raw(` || '${SEP}' || `));
+  const cols = [...(src.edges ? ["x", "y"] : []), ...names.map((m) => measures[m])];
+  const row = (await db
     .selectFrom(src.from)
-    .select([...by.map((d) => sql.ref(d).as(d)), sql`k`.as("k"), ...cols.map((c) => sql`sum(${sql.ref(c.col)})`.as(c.as))])
-    .groupBy([...by.map((d) => sql.ref(d)), sql`k`]);
-  const from = src.perKey ? src.from : (grouped.as("r") as unknown as ZoneSeries["from"]);
-  const rows = (await db
-    .selectFrom(from)
-    .select([
-      ...by.map((d) => sql.ref(d).as(d)),
-      sql`json_group_array(k)`.as("k"),
-      ...cols.map((c) => sql`json_group_array(${sql.ref(src.perKey ? c.col : c.as)})`.as(c.as)),
-    ])
-    .groupBy(by.map((d) => sql.ref(d)))
-    .execute()) as Record<string, string>[];
+    .select([sql`json_group_array(${id})`.as("id"), sql`json_group_array(k)`.as("k"), ...cols.map((c) => sql`json_group_array(${sql.ref(c)})`.as(c))])
+    .executeTakeFirstOrThrow()) as Record<string, string>;
+  const ids = JSON.parse(row.id!) as string[];
+  const keys = JSON.parse(row.k!) as number[];
+  const values = names.map((m) => JSON.parse(row[measures[m]]!) as number[]);
+  const [xs, ys] = src.edges ? [JSON.parse(row.x!) as number[], JSON.parse(row.y!) as number[]] : [null, null];
 
   const { buckets, index } = src.chart;
   const before = bucketBefore(buckets);
+  const series = new Map<string, Float64Array[]>();
+  let last = "";
+  let sums: Float64Array[] | undefined;
+  const add = (b: number | undefined, sign: number, i: number) => {
+    if (b === undefined || sign === 0) return;
+    for (let j = 0; j < names.length; j++) sums![j]![b] = sums![j]![b]! + sign * values[j]![i]!;
+  };
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] !== last || !sums) {
+      last = ids[i]!;
+      sums = series.get(last);
+      if (!sums) series.set(last, (sums = names.map(() => new Float64Array(buckets.length))));
+    }
+    add(index.get(keys[i]!), xs ? xs[i]! : 1, i);
+    if (ys) add(before.get(keys[i]!), ys[i]!, i);
+  }
   const c = names.indexOf(count);
   const out: SeriesCells<M>[] = [];
-  for (const r of rows) {
-    const keys = JSON.parse(r.k!) as number[];
-    const sums = names.map(() => new Float64Array(buckets.length));
-    // A part whose count is 0 adds nothing (its other measures are 0 with it, or a float residue).
-    const add = (at: Map<number, number>, suffix: string) => {
-      const values = names.map((m) => JSON.parse(r[`${m}${suffix}`]!) as number[]);
-      for (let i = 0; i < keys.length; i++) {
-        const b = at.get(keys[i]!);
-        if (b === undefined || values[c]![i] === 0) continue;
-        for (let j = 0; j < names.length; j++) sums[j]![b] = sums[j]![b]! + values[j]![i]!;
-      }
-    };
-    add(index, "");
-    if (src.edges) add(before, "_b");
-    if (!sums[c]!.some((n) => n !== 0)) continue;
-    out.push({ key: by.map((d) => r[d]!), cells: Object.fromEntries(names.map((m, j) => [m, sums[j]!])) as Record<M, Float64Array> });
+  for (const [key, s] of series) {
+    if (!s[c]!.some((n) => n !== 0)) continue;
+    out.push({ key: key.split(SEP), cells: Object.fromEntries(names.map((m, j) => [m, s[j]!])) as Record<M, Float64Array> });
   }
   return out;
 }

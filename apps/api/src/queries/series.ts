@@ -19,10 +19,9 @@ import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, segments, 
 
 /**
  * A zone series source: rollup rows tagged with `k`, a read key of `chartBuckets` (a day number, or an
- * hour's start), for `seriesSums` to add into chart buckets: each measure `m` into the bucket of key `k`,
- * and its twin `m_b` into the bucket before it (`bucketBefore`; non-zero for edges only). Measures may
- * arrive signed, so parts whose counts (runs, calls, n) sum to 0 are skipped, and series whose every
- * bucket nets to 0 dropped.
+ * hour's start), for `seriesSums` to add into chart buckets: each measure into the bucket of key `k`,
+ * and, for edges, times the signs `x` into that bucket and `y` into the one before it (`bucketBefore`).
+ * Series whose every bucket nets to 0 are dropped.
  *
  * Day and week buckets off UTC read as few rows as the rollups allow: each boundary between two local
  * buckets moves to the nearest UTC day (week) boundary, and the stretch in between (an "edge", `e` = 1) is
@@ -146,7 +145,7 @@ export function signedPieces(buckets: ZoneBucket[], unit: "day" | "week"): Signe
   return out;
 }
 
-/** For each bucket's key (and `AFTER_LAST`), the index of the bucket before it: where `m_b` measures add. */
+/** For each bucket's key (and `AFTER_LAST`), the index of the bucket before it: where an edge's `y` side adds. */
 export function bucketBefore(buckets: ZoneBucket[]): Map<number, number> {
   const before = new Map(buckets.slice(1).map((b, i) => [b.key, i]));
   if (buckets.length > 0) before.set(AFTER_LAST, buckets.length - 1);
@@ -155,10 +154,8 @@ export function bucketBefore(buckets: ZoneBucket[]): Map<number, number> {
 
 export interface ZoneSeries {
   from: AliasedRawBuilder<Record<string, unknown>, "r">;
-  /** Whether rows carry `_b` measures (signed edges: day and week buckets off UTC, without a calendar). */
+  /** Whether rows carry signs `x` and `y` and unsigned measures (edges: day and week buckets off UTC, without a calendar). */
   edges: boolean;
-  /** Whether rows are about one per key and bucket (UTC days and weeks, local calendars): nothing to group. */
-  perKey: boolean;
   /** The chart buckets rows add into (`ZoneSeriesOptions.chart`). */
   chart: Chart;
 }
@@ -174,7 +171,7 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, readUnit(opts.unit)));
     const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
     const from = sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r");
-    return { from, edges: false, perKey: projection !== null && opts.unit !== "hour", chart: opts.chart };
+    return { from, edges: false, chart: opts.chart };
   }
   const { buckets, index } = opts.chart;
   const split = signedPieces(buckets, opts.unit);
@@ -185,7 +182,7 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
   const local = calendar !== null ? wholeBuckets(buckets, opts.timeZone, opts.unit) : null;
   if (local) {
     // Whole local buckets come from the calendar: drop every read (and edge side) that would land in one,
-    // and key an edge's side for the bucket before by that bucket's own key: no row needs a `_b` twin.
+    // and key an edge's side for the bucket before by that bucket's own key: rows need no `y`.
     const before = bucketBefore(buckets);
     const cut = (i: number | undefined): i is number => i !== undefined && (i < local[0] || i > local[1]);
     for (const g of Object.keys(reads) as Grain[]) {
@@ -199,11 +196,10 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
   const customer = projection === "model" ? sql`'' as customer_id` : sql`t.customer_id`;
   const keyCols = COLUMNS[fact].filter((c) => !MEASURES[fact].includes(c));
   const keys = keyCols.map((c) => sql`t.${sql.ref(c)}`);
-  const twins = local === null;
-  const measures = MEASURES[fact].flatMap((c) => [
-    sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`,
-    ...(twins ? [sql`j.y * t.${sql.ref(c)} as ${sql.ref(`${c}_b`)}`] : []),
-  ]);
+  const signed = local === null;
+  const measures = signed
+    ? [sql`j.x as x`, sql`j.y as y`, ...MEASURES[fact].map((c) => sql`t.${sql.ref(c)} as ${sql.ref(c)}`)]
+    : MEASURES[fact].map((c) => sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
   const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, model, customer, ...keys, ...measures]);
   // With the table's key filtered to a list, one entry per grain bucket, each an equality: SQLite seeks every
@@ -225,8 +221,8 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     const cols = [model, customer, ...keys, ...MEASURES[fact].map((c) => sql`t.${sql.ref(c)}`)];
     parts.push(localRows(calendar!, tableFor(fact, "local", projection), localKeys, seek, [...filterConds(f, projection), ...extra], cols));
   }
-  if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), edges: true, perKey: true, chart: opts.chart };
-  return { from: sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), edges: twins, perKey: !twins, chart: opts.chart };
+  if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), edges: true, chart: opts.chart };
+  return { from: sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), edges: signed, chart: opts.chart };
 }
 
 /** A read of one grain's rows over [a, b): keyed `k` (plus whole days from `a` for `1d`/`1w`), signed x and y. */
@@ -240,6 +236,6 @@ function perBucket(entries: Read[], g: Grain): Read[] {
 }
 
 function emptyColumns(fact: Fact): RawBuilder<unknown> {
-  const cols = ["0 as k", "'' as model", "'' as customer_id", ...COLUMNS[fact].map((c) => `0 as ${c}`), ...MEASURES[fact].map((m) => `0 as ${m}_b`)];
+  const cols = ["0 as k", "'' as model", "'' as customer_id", ...COLUMNS[fact].map((c) => `0 as ${c}`), "0 as x", "0 as y"];
   return sql.raw(cols.join(", "));
 }
