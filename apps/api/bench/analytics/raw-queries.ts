@@ -31,12 +31,8 @@ export const rawQueries: Record<string, (db: Db, w: RawWindow) => Promise<number
     const [cur] = await Promise.all([totals(db, w), totals(db, { from: w.from - len, to: w.from })]);
     return cur;
   },
-  "spend.timeseries": async (db, w) => {
-    const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
-    const r = await sql<{ spend: number }>`select ${k} as k, model, sum(cost_micros) as spend from usage_costs
-      where occurred_at >= ${w.from} and occurred_at < ${w.to} group by k, model`.execute(db);
-    return r.rows.reduce((s, x) => s + num(x.spend), 0);
-  },
+  "spend.timeseries": (db, w) => spendSeries(db, w, "model"),
+  "spend.timeseries/cust": (db, w) => spendSeries(db, w, "customer_id"),
   "spend.byCustomer": (db, w) => breakdown(db, w, "customer_id"),
   "spend.byModel": (db, w) => breakdown(db, w, "model"),
   "quality.trend": async (db, w) => {
@@ -60,6 +56,13 @@ export const rawQueries: Record<string, (db: Db, w: RawWindow) => Promise<number
 };
 
 export { DAY };
+
+async function spendSeries(db: Db, w: RawWindow, dim: "model" | "customer_id"): Promise<number> {
+  const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
+  const r = await sql<{ spend: number }>`select ${k} as k, ${sql.ref(dim)}, sum(cost_micros) as spend from usage_costs
+    where occurred_at >= ${w.from} and occurred_at < ${w.to} group by k, ${sql.ref(dim)}`.execute(db);
+  return r.rows.reduce((s, x) => s + num(x.spend), 0);
+}
 
 /**
  * spend.byCustomer / spend.byModel the plain way: totals and run counts per group (only the `ids`
