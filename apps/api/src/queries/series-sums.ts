@@ -29,7 +29,7 @@ export async function seriesSums<M extends string>(
   count: NoInfer<M>,
 ): Promise<SeriesCells<M>[]> {
   const names = Object.keys(measures) as M[];
-  const id = sql.join(by.map((d) => sql.ref(d)), sql.raw(` || '${SEP}' || `));
+  const id = by.length > 0 ? sql.join(by.map((d) => sql.ref(d)), sql.raw(` || '${SEP}' || `)) : sql.lit("");
   const cols = [...(src.edges ? ["x", "y"] : []), ...names.map((m) => measures[m])];
   const row = (await db
     .selectFrom(src.from)
@@ -62,7 +62,7 @@ export async function seriesSums<M extends string>(
   const out: SeriesCells<M>[] = [];
   for (const [key, s] of series) {
     if (!s[c]!.some((n) => n !== 0)) continue;
-    out.push({ key: key.split(SEP), cells: Object.fromEntries(names.map((m, j) => [m, s[j]!])) as Record<M, Float64Array> });
+    out.push({ key: by.length > 0 ? key.split(SEP) : [], cells: Object.fromEntries(names.map((m, j) => [m, s[j]!])) as Record<M, Float64Array> });
   }
   return out;
 }

@@ -1,7 +1,9 @@
+import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, type Window } from "./common.ts";
+import { rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
-import { seriesSums } from "./series-sums.ts";
+import { type SeriesCells, seriesSums } from "./series-sums.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
 
 export interface SpendSeries {
@@ -18,25 +20,66 @@ export interface SpendTimeseries {
   bucket: BucketUnit;
   /** Exact zone bucket bounds (ms): a chart point drills into runs.list with these. */
   buckets: { start: number; end: number }[];
+  /** By total spend, largest first (ties by key). */
   series: SpendSeries[];
+  /** With `top`: the series left out, summed (`count` of them); null when none was. */
+  other: (Omit<SpendSeries, "key"> & { count: number }) | null;
 }
+
+const MEASURES = { cost_micros: "cost_micros", priced_calls: "priced_calls", unpriced_calls: "unpriced_calls", calls: "calls" };
+type Cells = SeriesCells<keyof typeof MEASURES>["cells"];
+type Dim = "model" | "customer_id";
 
 export async function getSpendTimeseries(
   db: Db,
-  f: AggregateFilter & { bucket: BucketUnit; splitBy: "model" | "customer" },
+  f: AggregateFilter & { bucket: BucketUnit; splitBy: "model" | "customer"; top?: number | undefined },
 ): Promise<SpendTimeseries> {
   const w = effectiveWindow(f);
   const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
-  const dim = f.splitBy === "model" ? "model" : "customer_id";
-  const src = await zoneSeriesSource(db, "usage", f, w, { group: [dim], timeZone: f.timeZone, unit: f.bucket, chart });
-  const measures = { cost_micros: "cost_micros", priced_calls: "priced_calls", unpriced_calls: "unpriced_calls", calls: "calls" };
-  const series = (await seriesSums(db, src, [dim], measures, "calls"))
-    .map(({ key: [key], cells: c }): SpendSeries => ({
-      key: key!,
-      totalMicros: c.cost_micros.reduce((a, x) => a + x, 0),
-      unpricedCalls: c.unpriced_calls.reduce((a, x) => a + x, 0),
-      points: Array.from(c.cost_micros, (spend, i) => (c.priced_calls[i]! > 0 ? spend : null)),
-    }))
-    .sort((a, b) => b.totalMicros - a.totalMicros || a.key.localeCompare(b.key));
-  return { window: w, bucket: f.bucket, buckets: chart.buckets.map((b) => ({ start: b.start, end: b.end })), series };
+  const dim: Dim = f.splitBy === "model" ? "model" : "customer_id";
+  const read = async (filter: AggregateFilter, by: Dim[]) =>
+    seriesSums(db, await zoneSeriesSource(db, "usage", filter, w, { group: by, timeZone: f.timeZone, unit: f.bucket, chart }), by, MEASURES, "calls");
+  const answer = (series: SpendSeries[], other: SpendTimeseries["other"]): SpendTimeseries => ({
+    window: w,
+    bucket: f.bucket,
+    buckets: chart.buckets.map((b) => ({ start: b.start, end: b.end })),
+    series: series.sort(byTotal),
+    other,
+  });
+
+  const keys = f.top === undefined ? null : await rankedKeys(db, f, w, dim);
+  if (keys === null || keys.length <= f.top!) return answer((await read(f, [dim])).map(({ key: [k], cells }) => spendSeries(k!, cells)), null);
+  // The top series, read with their keys as a filter, and the rest as the one series of every key (by
+  // model, the smaller projection, unless a filter needs customers) minus them: a few hundred rows a
+  // year, not one series per customer.
+  const top = keys.slice(0, f.top);
+  const [parts, whole] = await Promise.all([read(dim === "model" ? { ...f, models: top } : { ...f, customerIds: top }, [dim]), read(f, [])]);
+  const rest = Object.fromEntries(Object.entries(whole[0]!.cells).map(([m, c]) => [m, Float64Array.from(c)])) as Cells;
+  for (const { cells } of parts) for (const m of Object.keys(MEASURES) as (keyof Cells)[]) cells[m].forEach((v, i) => (rest[m][i]! -= v));
+  const series = parts.map(({ key: [k], cells }) => spendSeries(k!, cells));
+  return answer(series, { ...figures(rest), count: keys.length - top.length });
 }
+
+/** Every key with usage in the window, by priced spend (largest first, ties by key). */
+async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim): Promise<string[]> {
+  const rows = await db
+    .selectFrom(rollupSource("usage", f, w, { group: [dim] }))
+    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(cost_micros)`.as("spend")])
+    .groupBy(sql`key`)
+    .having(sql`sum(calls)`, ">", 0)
+    .execute();
+  return rows.map((r) => ({ key: r.key, totalMicros: Number(r.spend) })).sort(byTotal).map((r) => r.key);
+}
+
+const spendSeries = (key: string, c: Cells): SpendSeries => ({ key, ...figures(c) });
+
+function figures(c: Cells): Omit<SpendSeries, "key"> {
+  return {
+    totalMicros: c.cost_micros.reduce((a, x) => a + x, 0),
+    unpricedCalls: c.unpriced_calls.reduce((a, x) => a + x, 0),
+    points: Array.from(c.cost_micros, (spend, i) => (c.priced_calls[i]! > 0 ? spend : null)),
+  };
+}
+
+const byTotal = (a: { key: string; totalMicros: number }, b: { key: string; totalMicros: number }) =>
+  b.totalMicros - a.totalMicros || a.key.localeCompare(b.key);

@@ -74,6 +74,27 @@ describe("spend.timeseries", () => {
     expect(fall.buckets.map((b) => (b.end - b.start) / 3_600_000)).toEqual([24, 25, 24]);
   });
 
+  it("with `top`, returns those series as they are and sums the rest into `other`", async () => {
+    for (const [timeZone, bucket, days] of [["Asia/Kolkata", "day", 12], ["UTC", "week", 30]] as const) {
+      const input = { from: START, to: START + days * DAY, timeZone, bucket, splitBy: "customer" as const };
+      const full = await t.caller.spend.timeseries(input);
+      expect(full.other).toBeNull();
+      expect(full.series.length).toBeGreaterThan(2);
+      const folded = await t.caller.spend.timeseries({ ...input, top: 2 });
+      expect(folded.buckets).toEqual(full.buckets);
+      expect(folded.series).toEqual(full.series.slice(0, 2));
+      const rest = full.series.slice(2);
+      expect(folded.other).toEqual({
+        count: rest.length,
+        totalMicros: rest.reduce((s, x) => s + x.totalMicros, 0),
+        unpricedCalls: rest.reduce((s, x) => s + x.unpricedCalls, 0),
+        points: full.buckets.map((_, i) => (rest.some((x) => x.points[i] !== null) ? rest.reduce((s, x) => s + (x.points[i] ?? 0), 0) : null)),
+      });
+      // Nothing left out: no `other`.
+      expect((await t.caller.spend.timeseries({ ...input, top: full.series.length })).other).toBeNull();
+    }
+  });
+
   it("hour buckets in Asia/Kathmandu (+5:45) start at :15 UTC", async () => {
     const from = Date.UTC(2026, 2, 2, 0, 15);
     const res = await t.caller.spend.timeseries({ from, to: from + 6 * 3_600_000, timeZone: "Asia/Kathmandu", bucket: "hour", splitBy: "model" });

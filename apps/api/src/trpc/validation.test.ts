@@ -30,6 +30,9 @@ describe("invalid input is BAD_REQUEST naming the field", () => {
   it("from > to", async () => {
     await expectFieldError(t.caller.spend.timeseries({ from: to, to: from }), "to");
   });
+  it("a series count out of range", async () => {
+    await expectFieldError(t.caller.spend.timeseries({ from, to, top: 0 }), "top");
+  });
   it("a window over 400 days", async () => {
     await expectFieldError(t.caller.quality.trend({ from, to: from + 401 * 86_400_000 }), "to");
   });

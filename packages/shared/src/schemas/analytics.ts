@@ -94,7 +94,13 @@ const threshold = z
 export const summaryInput = z.object(windowShape).superRefine(checkAggregate);
 
 export const spendTimeseriesInput = z
-  .object({ ...windowShape, bucket: bucketUnit, splitBy: z.enum(["model", "customer"]).default("model") })
+  .object({
+    ...windowShape,
+    bucket: bucketUnit,
+    splitBy: z.enum(["model", "customer"]).default("model"),
+    /** Only the `top` series by spend, the rest summed into `other` (a chart's legend); default: every series. */
+    top: z.number().int().min(1).max(100).optional(),
+  })
   .superRefine(checkAggregate);
 
 export const spendByCustomerInput = z
