@@ -32,6 +32,15 @@ describe("prepareSeries", () => {
     expect(p.rows.map((r) => r.s1)).toEqual([3, null, null]);
   });
 
+  it("adds the points the API summed for the series it left out into other", () => {
+    const p = prepareSeries(buckets, [{ key: "a", points: [10, 10, 10] }], 2, [4, null, 1]);
+    expect(p.series.map((s) => [s.key, s.total])).toEqual([["a", 30], [OTHER, 5]]);
+    expect(p.rows.map((r) => r.s1)).toEqual([4, null, 1]);
+    const both = prepareSeries(buckets, [{ key: "a", points: [10, 10, 10] }, { key: "b", points: [1, null, null] }, { key: "c", points: [2, 2, null] }], 2, [4, null, 1]);
+    expect(both.rows.map((r) => r.s1)).toEqual([7, 2, 1]);
+    expect(prepareSeries(buckets, [], 8, [null, null, null]).empty).toBe(true);
+  });
+
   it("drops series without any value and reports empty", () => {
     const p = prepareSeries(buckets, [{ key: "x", points: [null, null, null] }]);
     expect(p.series).toEqual([]);

@@ -34,15 +34,25 @@ export interface PreparedSeries {
 
 export const OTHER = "\u0000other";
 
-/** @param maxSeries series beyond the top `maxSeries − 1` by total are summed into OTHER. */
-export function prepareSeries(buckets: readonly Bucket[], input: readonly InputSeries[], maxSeries = Infinity): PreparedSeries {
+/**
+ * @param maxSeries series beyond the top `maxSeries − 1` by total are summed into OTHER.
+ * @param other points the API already summed for the series it left out (`spend.timeseries` with `top`),
+ *   added into OTHER.
+ */
+export function prepareSeries(
+  buckets: readonly Bucket[],
+  input: readonly InputSeries[],
+  maxSeries = Infinity,
+  other: readonly (number | null)[] | null = null,
+): PreparedSeries {
+  const totalled = (s: InputSeries) => ({ s, total: s.points.reduce<number>((a, v) => a + (v ?? 0), 0), any: s.points.some((v) => v !== null) });
   const withTotals = input
-    .map((s) => ({ s, total: s.points.reduce<number>((a, v) => a + (v ?? 0), 0), any: s.points.some((v) => v !== null) }))
+    .map(totalled)
     .filter((x) => x.any)
     .sort((a, b) => b.total - a.total || a.s.key.localeCompare(b.s.key));
-  const fold = withTotals.length > maxSeries;
-  const kept = fold ? withTotals.slice(0, Math.max(0, maxSeries - 1)) : withTotals;
-  const rest = fold ? withTotals.slice(kept.length) : [];
+  const kept = withTotals.length > maxSeries ? withTotals.slice(0, Math.max(0, maxSeries - 1)) : withTotals;
+  const folded = other ? [totalled({ key: OTHER, points: other })].filter((x) => x.any) : [];
+  const rest = [...withTotals.slice(kept.length), ...folded];
 
   const series: SeriesInfo[] = kept.map((x, i) => ({ dataKey: `s${i}`, key: x.s.key, total: x.total }));
   if (rest.length) series.push({ dataKey: `s${kept.length}`, key: OTHER, total: rest.reduce((a, x) => a + x.total, 0) });
@@ -62,5 +72,5 @@ export function prepareSeries(buckets: readonly Bucket[], input: readonly InputS
     }
     return row;
   });
-  return { rows, series, empty: withTotals.length === 0 };
+  return { rows, series, empty: withTotals.length + folded.length === 0 };
 }

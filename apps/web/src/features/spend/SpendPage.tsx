@@ -16,6 +16,8 @@ import { CustomersTable } from "./CustomersTable.tsx";
 import { customerName, parseTableState, prepareCustomers } from "./lib/prepare-customers.ts";
 
 const MAX_CUSTOMERS = 500;
+/** Customers stacked in the chart, "other" included. */
+const CHART_SERIES = 8;
 
 export default function SpendPage() {
   const trpc = useTRPC();
@@ -28,7 +30,8 @@ export default function SpendPage() {
   const month = { ...input, from: monthStart(window.to - 1, filters.tz), to: window.to };
   const byCustomerMonth = useQuery(trpc.spend.byCustomer.queryOptions({ ...month, limit: MAX_CUSTOMERS, sparklines: false }));
   const byModel = useQuery(trpc.spend.byModel.queryOptions({ ...input, limit: 200, sparklines: false }));
-  const series = useQuery(trpc.spend.timeseries.queryOptions({ ...input, bucket, splitBy: "customer" }));
+  // The chart stacks the top customers; the API sums the rest into `other` rather than send every series.
+  const series = useQuery(trpc.spend.timeseries.queryOptions({ ...input, bucket, splitBy: "customer", top: CHART_SERIES - 1 }));
   const customers = useQuery(trpc.customers.list.queryOptions());
 
   const state = parseTableState(params);
@@ -44,7 +47,10 @@ export default function SpendPage() {
   });
   const sparklines = useMemo(() => (pageSparklines.data ? new Map(pageSparklines.data.rows.map((r) => [r.customerId, r.sparkline])) : null), [pageSparklines.data]);
   const names = useMemo(() => new Map((customers.data ?? []).map((c) => [c.id, c.name])), [customers.data]);
-  const chart = useMemo(() => (series.data ? prepareSeries(series.data.buckets, series.data.series, 8) : null), [series.data]);
+  const chart = useMemo(
+    () => (series.data ? prepareSeries(series.data.buckets, series.data.series, CHART_SERIES, series.data.other?.points ?? null) : null),
+    [series.data],
+  );
   const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
   const csvHref = `/api/export/spend-by-customer.csv?input=${encodeURIComponent(JSON.stringify({ ...input, sort: state.sort === "name" ? "customerId" : state.sort === "budgetUse" ? "spend" : state.sort, direction: state.dir }))}`;
 
