@@ -112,9 +112,11 @@ async function top(w: RawWindow, n: number): Promise<string[]> {
 const procedures: Record<string, (w: RawWindow) => Promise<number>> = {
   "overview.summary": async (w) => (await caller.overview.summary(w)).current.spendMicros.total,
   "spend.timeseries": (w) => series["spend.timeseries"](w, pickBucket(w)),
-  // The Spend page's chart: every customer's series (the page stacks the top 8 and the rest).
-  "spend.timeseries/cust": async (w) =>
-    (await caller.spend.timeseries({ ...w, bucket: pickBucket(w), splitBy: "customer" })).series.reduce((s, x) => s + x.totalMicros, 0),
+  // The Spend page's chart: the top 7 customers' series and the rest summed (`top`).
+  "spend.timeseries/cust": async (w) => {
+    const r = await caller.spend.timeseries({ ...w, bucket: pickBucket(w), splitBy: "customer", top: 7 });
+    return r.series.reduce((s, x) => s + x.totalMicros, r.other?.totalMicros ?? 0);
+  },
   // What the Spend page asks: every customer's totals, then the sparklines of the 20 it shows; and an API
   // client's default page (50 customers with sparklines). byModel: every model, each with its sparkline.
   "spend.byCustomer": async (w) => (await caller.spend.byCustomer({ ...w, limit: 500, sparklines: false })).totals.spendMicros,
