@@ -30,8 +30,10 @@ describe("invalid input is BAD_REQUEST naming the field", () => {
   it("from > to", async () => {
     await expectFieldError(t.caller.spend.timeseries({ from: to, to: from }), "to");
   });
-  it("a series count out of range", async () => {
+  it("a series count out of range, and hour buckets over more than 31 days", async () => {
     await expectFieldError(t.caller.spend.timeseries({ from, to, top: 0 }), "top");
+    await expectFieldError(t.caller.quality.trend({ from, to: from + 32 * 86_400_000, bucket: "hour" }), "bucket");
+    await expect(t.caller.quality.trend({ from, to: from + 31 * 86_400_000, bucket: "hour" })).resolves.toBeTruthy();
   });
   it("a window over 400 days", async () => {
     await expectFieldError(t.caller.quality.trend({ from, to: from + 401 * 86_400_000 }), "to");

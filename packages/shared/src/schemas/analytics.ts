@@ -79,6 +79,16 @@ export function pickBucket(w: { from: number; to: number }): BucketUnit {
 }
 
 const bucketUnit = z.enum(["hour", "day", "week"]).default("day");
+/** Hour buckets: a month at most (744 points a series; a year of hours is a chart no one reads). */
+export const MAX_HOURLY_DAYS = 31;
+
+/** A series' window and bucket: hours over at most MAX_HOURLY_DAYS. */
+function checkSeries(v: WindowLike & { bucket: BucketUnit }, ctx: z.RefinementCtx): void {
+  checkAggregate(v, ctx);
+  if (v.bucket === "hour" && v.to - v.from > MAX_HOURLY_DAYS * DAY_MS) {
+    ctx.addIssue({ code: "custom", path: ["bucket"], message: `hour buckets cover at most ${MAX_HOURLY_DAYS} days; ask for day or week` });
+  }
+}
 const direction = z.enum(["asc", "desc"]).default("desc");
 const limit = z.number().int().min(1).max(500).default(50);
 const cursor = z.string().max(1000).optional();
@@ -101,7 +111,7 @@ export const spendTimeseriesInput = z
     /** Only the `top` series by spend, the rest summed into `other` (a chart's legend); default: every series. */
     top: z.number().int().min(1).max(100).optional(),
   })
-  .superRefine(checkAggregate);
+  .superRefine(checkSeries);
 
 export const spendByCustomerInput = z
   .object({
@@ -127,7 +137,7 @@ export const spendByModelInput = z
 
 export const qualityTrendInput = z
   .object({ ...windowShape, bucket: bucketUnit, scoreNames: keyList.optional() })
-  .superRefine(checkAggregate);
+  .superRefine(checkSeries);
 
 export const compareModelsInput = z
   .object({ ...windowShape, baselineModel: key.min(1), scoreNames: keyList.optional() })
