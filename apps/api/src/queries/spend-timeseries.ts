@@ -50,11 +50,11 @@ export async function getSpendTimeseries(
   const keys = f.top === undefined ? null : await rankedKeys(db, f, w, dim);
   if (keys === null || keys.length <= f.top!) return answer((await read(f, [dim])).map(({ key: [k], cells }) => spendSeries(k!, cells)), null);
   // The top series, read with their keys as a filter, and the rest as the one series of every key (by
-  // model, the smaller projection, unless a filter needs customers) minus them: a few hundred rows a
-  // year, not one series per customer.
+  // model, the smaller projection, unless a filter needs customers) minus them: no read of one series
+  // per customer.
   const top = keys.slice(0, f.top);
-  const [parts, whole] = await Promise.all([read(dim === "model" ? { ...f, models: top } : { ...f, customerIds: top }, [dim]), read(f, [])]);
-  const rest = Object.fromEntries(Object.entries(whole[0]!.cells).map(([m, c]) => [m, Float64Array.from(c)])) as Cells;
+  const [parts, [whole]] = await Promise.all([read(dim === "model" ? { ...f, models: top } : { ...f, customerIds: top }, [dim]), read(f, [])]);
+  const rest = whole!.cells;
   for (const { cells } of parts) for (const m of Object.keys(MEASURES) as (keyof Cells)[]) cells[m].forEach((v, i) => (rest[m][i]! -= v));
   const series = parts.map(({ key: [k], cells }) => spendSeries(k!, cells));
   return answer(series, { ...figures(rest), count: keys.length - top.length });
