@@ -9,8 +9,17 @@ export interface SeriesCells<M extends string> {
   cells: Record<M, Float64Array>;
 }
 
-/** Joins a series' `by` values into one string (ids and names never hold this control character). */
+/**
+ * Joins a series' `by` values into one string. Only the first value may hold it (a model or customer id
+ * is any string; score names are lower_snake_case), so a key splits at its last `by.length − 1` SEPs.
+ */
 const SEP = "\u001f";
+function splitKey(id: string, n: number): string[] {
+  if (n === 0) return [];
+  const parts = id.split(SEP);
+  const rest = parts.splice(parts.length - (n - 1));
+  return [parts.join(SEP), ...rest];
+}
 
 /**
  * Every series' measures per chart bucket. SQLite packs the source's rows into one row of JSON arrays
@@ -62,7 +71,7 @@ export async function seriesSums<M extends string>(
   const out: SeriesCells<M>[] = [];
   for (const [key, s] of series) {
     if (!s[c]!.some((n) => n !== 0)) continue;
-    out.push({ key: by.length > 0 ? key.split(SEP) : [], cells: Object.fromEntries(names.map((m, j) => [m, s[j]!])) as Record<M, Float64Array> });
+    out.push({ key: splitKey(key, by.length), cells: Object.fromEntries(names.map((m, j) => [m, s[j]!])) as Record<M, Float64Array> });
   }
   return out;
 }
