@@ -10,6 +10,7 @@ import { bucketLabel, money, moneyAxis, monthStart, num, percent } from "../../l
 import { prepareSeries } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
+import { PALETTE } from "../../lib/colors.ts";
 import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { CustomersTable } from "./CustomersTable.tsx";
@@ -133,7 +134,7 @@ export default function SpendPage() {
                   ariaLabel="Spend over time by customer"
                   data={chart}
                   seriesLabel={(k) => customerName(k, names.get(k) ?? null)}
-                  color={colors.customer}
+                  color={(k) => PALETTE[Math.max(0, chart.series.findIndex((s) => s.key === k)) % PALETTE.length]!}
                   xLabel={label}
                   yTick={moneyAxis}
                   value={(v) => money(v)}
