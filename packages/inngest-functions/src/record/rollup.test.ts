@@ -1,6 +1,6 @@
 import { connect } from "@tally/shared/db";
 import { describe, expect, it } from "vitest";
-import { bump } from "./rollup.ts";
+import { batchRollups, bump } from "./rollup.ts";
 
 describe("bump", () => {
   it("sums into one row per key and deletes a row whose count returns to zero", async () => {
@@ -18,6 +18,24 @@ describe("bump", () => {
       await bump(trx, "rollup_scores_15m", key, { n: -1, sum_value: -1, sum_sq_value: -1 });
     });
     expect(await db.selectFrom("rollup_scores_15m").selectAll().execute()).toEqual([]);
+    await db.destroy();
+  });
+
+  it("keeps rows apart in a batch whatever characters their keys hold", async () => {
+    const db = await connect({ url: ":memory:" });
+    const a = { bucket: 0, model: "m\u0000x", customer_id: "c", name: "tone" };
+    const b = { bucket: 0, model: "m", customer_id: "x\u0000c", name: "tone" };
+    await db.transaction().execute((trx) =>
+      batchRollups(trx, async () => {
+        await bump(trx, "rollup_scores_15m", a, { n: 1, sum_value: 0.5, sum_sq_value: 0.25 });
+        await bump(trx, "rollup_scores_15m", b, { n: 1, sum_value: 1, sum_sq_value: 1 });
+      }),
+    );
+    const rows = await db.selectFrom("rollup_scores_15m").selectAll().orderBy("sum_value").execute();
+    expect(rows).toEqual([
+      { ...a, n: 1, sum_value: 0.5, sum_sq_value: 0.25 },
+      { ...b, n: 1, sum_value: 1, sum_sq_value: 1 },
+    ]);
     await db.destroy();
   });
 

@@ -133,7 +133,7 @@ function add(pending: Pending, rows: RowDelta[]): Pending {
   for (const r of rows) {
     let byKey = pending.get(r.target);
     if (!byKey) pending.set(r.target, (byKey = new Map()));
-    const id = r.key.join("\u0000");
+    const id = JSON.stringify(r.key); // ids may hold any character: no separator is safe
     const hit = byKey.get(id);
     if (!hit) byKey.set(id, { ...r, sums: [...r.sums] });
     else for (let i = 0; i < r.sums.length; i++) hit.sums[i]! += r.sums[i]!;
