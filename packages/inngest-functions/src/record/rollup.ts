@@ -133,12 +133,19 @@ function add(pending: Pending, rows: RowDelta[]): Pending {
   for (const r of rows) {
     let byKey = pending.get(r.target);
     if (!byKey) pending.set(r.target, (byKey = new Map()));
-    const id = JSON.stringify(r.key); // ids may hold any character: no separator is safe
+    const id = rowId(r.key);
     const hit = byKey.get(id);
     if (!hit) byKey.set(id, { ...r, sums: [...r.sums] });
     else for (let i = 0; i < r.sums.length; i++) hit.sums[i]! += r.sums[i]!;
   }
   return pending;
+}
+
+/** A row's key as one string, one to one: a string value goes with its length, since ids may hold any character. */
+function rowId(key: (string | number)[]): string {
+  let id = "";
+  for (const v of key) id += typeof v === "string" ? `${v.length}:${v}\u0000` : `${v}\u0000`;
+  return id;
 }
 
 /** Statement sizes: a table's rows go in as few statements as these sizes allow (a bounded set of SQL texts). */
