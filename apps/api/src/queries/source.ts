@@ -121,6 +121,11 @@ export function seeksKeys(f: AggregateFilter, projection: Dim | null): boolean {
   return (list?.length ?? 0) > 0;
 }
 
+/** `f` narrowed to the `keys` of dimension `dim` (a page of customers, the top models). */
+export function onlyKeys<F extends AggregateFilter>(f: F, dim: Dim, keys: string[]): F {
+  return dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
+}
+
 /** The model / customer filters a table of that projection can apply. */
 export function filterConds(f: AggregateFilter, projection: Dim | null): RawBuilder<unknown>[] {
   const conds: RawBuilder<unknown>[] = [];

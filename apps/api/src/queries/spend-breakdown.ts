@@ -8,7 +8,7 @@ import {
   num,
   type Window,
 } from "./common.ts";
-import { rollupSource } from "./source.ts";
+import { onlyKeys, rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { pickBucket } from "@tally/shared";
@@ -197,7 +197,7 @@ async function fillSparklines(
   if (rows.length === 0) return;
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
-  const pageFilter = everyRow ? f : dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
+  const pageFilter = everyRow ? f : onlyKeys(f, dim, keys);
   const src = await zoneSeriesSource(db, "usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit, chart });
   const measures = { spend: "cost_micros", priced: "priced_calls", calls: "calls" };
   const byKey = new Map(rows.map((r) => [r.key, r]));

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, type Window } from "./common.ts";
-import { rollupSource } from "./source.ts";
+import { onlyKeys, rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { type SeriesCells, seriesSums } from "./series-sums.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
@@ -53,7 +53,7 @@ export async function getSpendTimeseries(
   // model, the smaller projection, unless a filter needs customers) minus them: no read of one series
   // per customer.
   const top = keys.slice(0, f.top);
-  const [parts, [whole]] = await Promise.all([read(dim === "model" ? { ...f, models: top } : { ...f, customerIds: top }, [dim]), read(f, [])]);
+  const [parts, [whole]] = await Promise.all([read(onlyKeys(f, dim, top), [dim]), read(f, [])]);
   const rest = whole!.cells;
   for (const { cells } of parts) for (const m of Object.keys(MEASURES) as (keyof Cells)[]) cells[m].forEach((v, i) => (rest[m][i]! -= v));
   const series = parts.map(({ key: [k], cells }) => spendSeries(k!, cells));
