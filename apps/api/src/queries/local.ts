@@ -8,11 +8,11 @@ import { type BucketUnit, DAY_MS, type ZoneBucket } from "./zone.ts";
  * (a first or last partial day or week) goes through the UTC rows and edges.
  */
 
-/** The id of the calendar kept for this zone (by canonical name) and unit, or null (hours never have one). */
+/** The id of the complete calendar kept for this zone (by canonical name) and unit, or null (hours never have one). */
 export async function localCalendar(db: Db, timeZone: string, unit: BucketUnit): Promise<number | null> {
   if (unit === "hour") return null;
   const zone = canonicalZone(timeZone);
-  const rows = await db.selectFrom("rollup_calendars").select(["id", "time_zone"]).where("unit", "=", unit).execute();
+  const rows = await db.selectFrom("rollup_calendars").select(["id", "time_zone"]).where("unit", "=", unit).where("filled_to", "is", null).execute();
   return rows.find((c) => canonicalZone(c.time_zone) === zone)?.id ?? null;
 }
 

@@ -1,9 +1,9 @@
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucketOf, LOCAL_TABLES, migrate, migrationProvider, scoreBin, syncCalendars, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
+import { bucketOf, migrate, migrationProvider, scoreBin, syncCalendars, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
 import { batchRollups, forgetRun } from "@tally/inngest-functions";
 import { type Db } from "@tally/shared/db";
-import { fixture, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { fixture, localCalendarRows, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
 
 const START = Date.UTC(2026, 6, 1);
 const ZONES = ["America/New_York", "Asia/Kolkata"];
@@ -89,18 +89,7 @@ describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day
   });
 
   it("local calendars written by bump() equal a backfill from scratch (after re-attribution)", async () => {
-    const read = async () => {
-      const out: Record<string, unknown[]> = {};
-      for (const table of LOCAL_TABLES) {
-        const cols = (await sql<{ name: string }>`select name from pragma_table_info(${`rollup_${table}_local`})`.execute(t.db)).rows.map((c) => c.name);
-        const shown = cols.filter((c) => c !== "calendar").map((c) => (c.startsWith("sum_") ? `round(${c}, 9) as ${c}` : c));
-        const rows = await sql
-          .raw(`select c.time_zone, c.unit, ${shown.join(", ")} from rollup_${table}_local join rollup_calendars c on c.id = calendar order by ${Array.from({ length: cols.length + 1 }, (_, i) => i + 1).join(", ")}`)
-          .execute(t.db);
-        out[table] = rows.rows;
-      }
-      return out;
-    };
+    const read = () => localCalendarRows(t.db);
     const written = await read();
     await syncCalendars(t.db, []);
     expect(Object.values(await read()).flat()).toEqual([]);

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
-import { connect, type Db } from "@tally/shared/db";
+import { sql } from "kysely";
+import { connect, type Db, LOCAL_TABLES } from "@tally/shared/db";
 import { createCaller } from "../trpc/root.ts";
 import { mulberry32 as rng } from "@tally/shared";
 
@@ -147,4 +148,18 @@ export function fixture(start: number, days: number, count: number, seed = 1): R
 /** The local calendar date (YYYY-MM-DD) of `t` in `tz`, by Intl: the test's independent day bucketing. */
 export function localDate(t: number, tz: string): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(t);
+}
+
+/** Every local calendar row, per table, keyed by zone and unit (not the calendar id), sums rounded to 1e-9. */
+export async function localCalendarRows(db: Db): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of LOCAL_TABLES) {
+    const cols = (await sql<{ name: string }>`select name from pragma_table_info(${`rollup_${table}_local`})`.execute(db)).rows.map((c) => c.name);
+    const shown = cols.filter((c) => c !== "calendar").map((c) => (c.startsWith("sum_") ? `round(${c}, 9) as ${c}` : c));
+    const rows = await sql
+      .raw(`select c.time_zone, c.unit, ${shown.join(", ")} from rollup_${table}_local join rollup_calendars c on c.id = calendar order by ${Array.from({ length: cols.length + 1 }, (_, i) => i + 1).join(", ")}`)
+      .execute(db);
+    out[table] = rows.rows;
+  }
+  return out;
 }

@@ -85,14 +85,19 @@ export async function bump(
   for (const dim of dims) {
     const { grains, local } = t[dim];
     for (let g = 0; g < GRAINS.length; g++) rows.push({ target: grains[g]!, key: [grainStart(GRAINS[g]!, bucket), key[dim]!, ...rest], sums });
-    if (local) for (const cal of await calendarsIn(trx)) rows.push({ target: local, key: [cal.id, localKey(cal, bucket), key[dim]!, ...rest], sums });
+    if (!local) continue;
+    // A calendar still filling takes only buckets its fill has passed; the fill reads the rest from the
+    // 15-minute rows this transaction writes (fillCalendars).
+    for (const cal of await calendarsIn(trx)) {
+      if (cal.filled_to === null || bucket < cal.filled_to) rows.push({ target: local, key: [cal.id, localKey(cal, bucket), key[dim]!, ...rest], sums });
+    }
   }
   const pending = batches.get(trx);
   if (pending) add(pending, rows);
   else await flush(trx, add(new Map(), rows));
 }
 
-/** The calendars, read once per transaction: one that syncCalendars adds later is backfilled from what this one commits. */
+/** The calendars, read once per transaction: one added later is filled from what this one commits. */
 const calendarCache = new WeakMap<Tx, Promise<Calendar[]>>();
 function calendarsIn(trx: Tx): Promise<Calendar[]> {
   let hit = calendarCache.get(trx);

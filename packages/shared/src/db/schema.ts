@@ -183,12 +183,18 @@ export interface RollupScoreBins15mTable extends RollupKey {
   n: number;
 }
 
-/** A local calendar (migration 0005): day or week buckets in a configured time zone (`syncCalendars`). */
+/** A local calendar (migration 0005): day or week buckets in a time zone (`syncCalendars`, `wantCalendar`). */
 export interface RollupCalendarTable {
   id: ColumnType<number, number | undefined, never>;
   time_zone: string;
   unit: "day" | "week";
   created_at: number;
+  /** 0006: every 15-minute bucket before this is in the calendar; NULL when all are (complete, read). */
+  filled_to: number | null;
+  /** 0006: configured (TALLY_TIME_ZONES) or added for the requests that asked for the zone. */
+  source: ColumnType<"config" | "auto", "config" | "auto" | undefined, "config" | "auto">;
+  /** 0006: when a request last asked for this zone (auto calendars unused for long are dropped). */
+  used_at: number | null;
 }
 
 /**
