@@ -1,6 +1,7 @@
 import { serve } from "inngest/node";
 import { connect, type Db, syncCalendars } from "@tally/shared/db";
 import { createFunctions, createInngest, type Deps } from "@tally/inngest-functions";
+import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts";
 import type { Env } from "./env.ts";
 
 export interface App {
@@ -8,16 +9,23 @@ export interface App {
   handler: ReturnType<typeof serve>;
   functions: ReturnType<typeof createFunctions>;
   inngest: ReturnType<typeof createInngest>;
+  /** Local calendars for the configured zones and the ones requests ask for, filled in the background. */
+  calendars: CalendarKeeper;
   /** What the analytics API needs from configuration. */
   config: { runUrlTemplate: string };
+  /** Stops the background calendar fill, then closes the database. */
+  close(): Promise<void>;
 }
 
 /** Wires the database, the Inngest client and the functions from configuration. */
 export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promise<App> {
   const db = overrides.db ?? (await connect({ url: env.DATABASE_URL }));
-  // Local calendars follow the configuration: a new zone is backfilled, a removed one dropped.
-  const { added } = await syncCalendars(db, env.TALLY_TIME_ZONES);
+  // Local calendars follow the configuration (a removed zone is dropped, with auto zones unused for two
+  // weeks); new ones fill in the background, so start-up does not wait for a backfill.
+  const { added } = await syncCalendars(db, env.TALLY_TIME_ZONES, { fill: false });
   if (added.length > 0) console.log(`Local calendars added for ${[...new Set(added.map((c) => c.time_zone))].join(", ")}`);
+  const calendars = createCalendarKeeper(db, { cap: env.TALLY_AUTO_ZONES });
+  calendars.fill();
   const inngest = createInngest({ isDev: env.isDev, eventKey: env.INNGEST_EVENT_KEY, baseUrl: env.INNGEST_BASE_URL });
   const deps: Deps = {
     db,
@@ -47,5 +55,9 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     ...(env.INNGEST_SIGNING_KEY_FALLBACK ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK } : {}),
     ...(env.INNGEST_SERVE_ORIGIN ? { serveOrigin: env.INNGEST_SERVE_ORIGIN } : {}),
   });
-  return { db, handler, functions, inngest, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE } };
+  const close = async () => {
+    await calendars.stop();
+    await db.destroy();
+  };
+  return { db, handler, functions, inngest, calendars, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE }, close };
 }

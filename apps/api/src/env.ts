@@ -35,6 +35,8 @@ const schema = z
         for (const tz of zones.filter((tz) => !isTimeZone(tz))) ctx.addIssue({ code: "custom", message: `unknown IANA time zone "${tz}"` });
         return zones;
       }),
+    /** How many more zones, beyond those, get a calendar by themselves when requests ask for them (0: none). */
+    TALLY_AUTO_ZONES: z.coerce.number().int().min(0).max(20).default(3),
     /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
     INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
   });

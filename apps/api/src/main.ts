@@ -23,6 +23,6 @@ server.listen(env.PORT, env.HOST, () => {
   console.log(`  Inngest endpoint: ${url}/api/inngest  —  attach a Dev Server: npx inngest-cli@latest dev -u ${url}/api/inngest`);
 });
 
-const stop = () => server.close(() => void app.db.destroy().then(() => process.exit(0)));
+const stop = () => server.close(() => void app.close().then(() => process.exit(0)));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

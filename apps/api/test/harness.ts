@@ -12,6 +12,8 @@ export interface Tally {
   executor: Executor;
   db: Awaited<ReturnType<typeof createApp>>["db"];
   dbFile: string;
+  /** The app's calendar keeper (tests await its background work with idle()). */
+  calendars: Awaited<ReturnType<typeof createApp>>["calendars"];
   close(): Promise<void>;
 }
 
@@ -28,9 +30,10 @@ export async function startTally(env: Record<string, string> = {}, overrides: Pa
     executor: new Executor(`${base}/api/inngest`),
     db: app.db,
     dbFile,
+    calendars: app.calendars,
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
-      await app.db.destroy();
+      await app.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

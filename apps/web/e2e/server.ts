@@ -69,7 +69,7 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
-      await app.db.destroy();
+      await app.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

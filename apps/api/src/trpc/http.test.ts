@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
-  await app.db.destroy();
+  await app.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

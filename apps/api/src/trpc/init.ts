@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Db } from "@tally/shared/db";
+import type { CalendarKeeper } from "../calendar-keeper.ts";
 import { InvalidCursorError } from "../queries/common.ts";
 
 export interface Context {
@@ -8,6 +9,8 @@ export interface Context {
   /** Opens a parent run in Inngest; `{runId}` is replaced. */
   runUrlTemplate: string;
   now: () => number;
+  /** Hears the zone of every answered request, to keep a local calendar for it (the server's; none in tests). */
+  calendars?: Pick<CalendarKeeper, "note">;
 }
 
 export interface FieldErrors {
@@ -48,6 +51,18 @@ const badCursorIs400 = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** An answered request that named a time zone tells the calendar keeper, which adds one for a zone in use. */
+const notesZone = t.middleware(async ({ ctx, getRawInput, next }) => {
+  const result = await next();
+  if (result.ok && ctx.calendars) {
+    // The procedure answered: a raw input it ignored may still be malformed, and must not fail it now.
+    const input = await getRawInput().catch(() => undefined);
+    const tz = typeof input === "object" && input !== null && "timeZone" in input ? input.timeZone : undefined;
+    if (typeof tz === "string") ctx.calendars.note(tz);
+  }
+  return result;
+});
+
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(badCursorIs400);
+export const publicProcedure = t.procedure.use(badCursorIs400).use(notesZone);

@@ -10,6 +10,6 @@ export const systemRouter = {
    */
   status: publicProcedure.query(async ({ ctx }) => ({
     demoData: await hasDemoData(ctx.db),
-    teamZones: [...new Set((await calendars(ctx.db)).map((c) => c.time_zone))],
+    teamZones: [...new Set((await calendars(ctx.db)).filter((c) => c.source === "config").map((c) => c.time_zone))],
   })),
 } satisfies TRPCRouterRecord;

@@ -1,0 +1,73 @@
+import { isTimeZone } from "@tally/shared";
+import { canonicalZone, type Db, fillCalendars, wantCalendar } from "@tally/shared/db";
+
+/**
+ * Keeps local calendars (@tally/shared/db calendars.ts) for the zones people view in, as well as the
+ * configured ones: the first request in a zone without one adds its calendars (up to `cap` such zones; one
+ * unused for two weeks makes room), and they fill in the background, a UTC day of rows per transaction,
+ * yielding to requests between transactions. Until a calendar is complete, series in its zone read UTC
+ * rows and edges: the same answers, only slower. Nothing here waits in, or fails, a request.
+ */
+export interface CalendarKeeper {
+  /** A request in `timeZone` (any string; unknown zones and UTC are ignored). Never waits, never throws. */
+  note(timeZone: string): void;
+  /** Fills pending calendars (start-up's configured ones, say) in the background. */
+  fill(): void;
+  /** Resolves once nothing is being asked or filled. */
+  idle(): Promise<void>;
+  /** Stops filling after the current transaction, and resolves when nothing runs. */
+  stop(): Promise<void>;
+}
+
+/** A zone already asked for is asked again (to mark its calendar used) at most this often. */
+const ASK_EVERY_MS = 3_600_000;
+
+export function createCalendarKeeper(db: Db, opts: { cap: number; now?: () => number; log?: (e: unknown) => void }): CalendarKeeper {
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? ((e: unknown) => console.error("local calendars:", e));
+  const asked = new Map<string, number>();
+  let asking: Promise<void> = Promise.resolve();
+  let filling: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  const pause = () => new Promise<boolean>((ok) => setImmediate(() => ok(!stopped)));
+
+  function fill(): void {
+    again = true;
+    // A calendar added while a fill is finishing is filled by the next round (`again`).
+    filling ??= (async () => {
+      while (again && !stopped) {
+        again = false;
+        await fillCalendars(db, pause);
+      }
+    })()
+      .catch(log)
+      .finally(() => (filling = null));
+  }
+
+  return {
+    note(timeZone) {
+      if (stopped || opts.cap <= 0 || !isTimeZone(timeZone)) return;
+      const zone = canonicalZone(timeZone);
+      const t = now();
+      if (zone === "UTC" || t - (asked.get(zone) ?? -Infinity) < ASK_EVERY_MS) return;
+      if (asked.size >= 1000) asked.clear();
+      asked.set(zone, t);
+      asking = asking
+        .then(async () => {
+          if (!stopped && (await wantCalendar(db, timeZone, { now: t, cap: opts.cap })) === "added") fill();
+        })
+        .catch(log);
+    },
+    fill,
+    async idle() {
+      await asking;
+      while (filling) await filling;
+    },
+    async stop() {
+      stopped = true;
+      await asking;
+      await filling;
+    },
+  };
+}
