@@ -64,7 +64,7 @@ try {
   console.error = logError;
   const rows = await app.db.selectFrom("usage_costs").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
   await new Promise<void>((r) => server.close(() => r()));
-  await app.db.destroy();
+  await app.close();
   if (Number(rows.n) !== RUNS) throw new Error(`expected ${RUNS} usage rows, found ${rows.n}`);
 
   const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 });
