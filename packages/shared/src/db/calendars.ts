@@ -52,7 +52,7 @@ export function localKey(cal: Calendar, bucket: number): number {
 }
 const days = new Map<string, number>();
 
-/** One UTC day of 15-minute rows per fill transaction: writers wait for one chunk at most (~0.3 s at 10M runs). */
+/** One UTC day of 15-minute rows per fill transaction: writers wait for one chunk at most (~50 ms at 10M runs). */
 const FILL_CHUNK_MS = 86_400_000;
 /** An auto calendar no request has asked for in this long makes room for another zone, or goes at start-up. */
 export const AUTO_IDLE_MS = 14 * 86_400_000;
