@@ -145,8 +145,10 @@ for (const tz of zones) for (const days of [30, 365]) {
     const got = await wantCalendar(db, tz, { now: Date.now(), cap: 20 });
     const chunks = await fillCalendars(db);
     if (got === "added" || got === "kept") autoZones.add(tz);
-    if (got === "added") filled.push(`${tz} in ${((performance.now() - t0) / 1000).toFixed(1)}s (${chunks} transactions)`);
-    if (got === "added") console.log(`auto calendar: ${filled.at(-1)}`);
+    if (got === "added") {
+      filled.push(`${tz} in ${((performance.now() - t0) / 1000).toFixed(1)}s (${chunks} transactions)`);
+      console.log(`auto calendar: ${filled.at(-1)}`);
+    }
   }
   const w: RawWindow = { from: opts.end - days * DAY, to: opts.end, timeZone: tz };
   const daily = days > 120 ? Object.entries(series).map(([name, fn]) => [`${name}/day`, (x: RawWindow) => fn(x, "day")] as const) : [];

@@ -121,9 +121,10 @@ export async function wantCalendar(db: Db, tz: string, opts: { now: number; cap:
 /**
  * Fills pending calendars from the 15-minute projections (every zone's day is a union of them), one UTC
  * day of rows per write transaction, until every calendar is complete; `pause` runs between transactions
- * (the server yields to requests there; false stops). A calendar's `filled_to` moves in the transaction that adds the
- * rows before it, and bump() writes a calendar only for buckets before its `filled_to` (inside the writer's
- * own transaction), so each delta lands once: through bump() or through the fill. Returns the chunks filled.
+ * (the server yields to requests there; false stops). A calendar's `filled_to` moves in the transaction
+ * that adds the rows before it, and bump() writes a calendar only for buckets before its `filled_to`
+ * (inside the writer's own transaction), so each delta lands once: through bump() or through the fill.
+ * Returns the chunks filled.
  */
 export async function fillCalendars(db: Db, pause?: () => Promise<boolean>): Promise<number> {
   let chunks = 0;
@@ -203,9 +204,7 @@ function immediate<T>(db: Db, fn: (conn: Db) => Promise<T>): Promise<T> {
 /** Adds the calendar's rows for the 15-minute buckets in [from, to) of projection `t` (summing into rows a chunk before began). */
 async function backfill(db: Db, cal: Pick<Calendar, "id" | "time_zone" | "unit">, t: (typeof LOCAL_TABLES)[number], from: number, to: number): Promise<void> {
   const source = `rollup_${t}_15m`;
-  const cols = (await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info(${source})`.execute(db)).rows;
-  const group = cols.filter((c) => c.pk > 0 && c.name !== "bucket").map((c) => `"${c.name}"`);
-  const measures = cols.filter((c) => c.pk === 0).map((c) => `"${c.name}"`);
+  const { group, measures } = await columnsOf(db, source);
   const day = bucketKeySql(cal.time_zone, from, to, "day");
   const key = cal.unit === "week" ? "d - (((d + 3) % 7 + 7) % 7)" : "d"; // mondayOf
   await sql
@@ -218,6 +217,19 @@ async function backfill(db: Db, cal: Pick<Calendar, "id" | "time_zone" | "unit">
     )
     .execute(db);
 }
+
+/** A projection's key columns beyond bucket, and its measures: read once per table (migrations fix them). */
+async function columnsOf(db: Db, table: string): Promise<{ group: string[]; measures: string[] }> {
+  let hit = columns.get(table);
+  if (!hit) {
+    const cols = (await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info(${table})`.execute(db)).rows;
+    if (cols.length === 0) throw new Error(`local calendars: ${table} not found`);
+    hit = { group: cols.filter((c) => c.pk > 0 && c.name !== "bucket").map((c) => `"${c.name}"`), measures: cols.filter((c) => c.pk === 0).map((c) => `"${c.name}"`) };
+    columns.set(table, hit);
+  }
+  return hit;
+}
+const columns = new Map<string, { group: string[]; measures: string[] }>();
 
 /** The calendars rollup writes keep up to date; read inside the writer's transaction. */
 export function calendars(db: Db): Promise<Calendar[]> {
