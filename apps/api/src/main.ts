@@ -18,11 +18,27 @@ if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isEm
 }
 const server = createHttpServer(app);
 server.listen(env.PORT, env.HOST, () => {
-  const url = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
+  const { port } = server.address() as import("node:net").AddressInfo;
+  const url = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
   console.log(`Tally listening on ${url} (${env.isDev ? "Inngest dev mode" : "Inngest cloud mode"})`);
   console.log(`  Inngest endpoint: ${url}/api/inngest  —  attach a Dev Server: npx inngest-cli@latest dev -u ${url}/api/inngest`);
 });
 
-const stop = () => server.close(() => void app.close().then(() => process.exit(0)));
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+/** Stops taking requests, lets the ones in flight finish (5 s at most), closes the database, exits. */
+let stopping = false;
+function stop(reason: string): void {
+  if (stopping) return;
+  stopping = true;
+  console.log(`Tally stopping (${reason})`);
+  setTimeout(() => process.exit(1), 5_000).unref();
+  server.close(() => void app.close().then(() => process.exit(0)));
+  server.closeIdleConnections();
+}
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGHUP", () => stop("SIGHUP"));
+// Whatever started us (npm, tsx) was killed without passing a signal on (kill -KILL): do not live on orphaned.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop("parent process exited");
+}, 1_000).unref();

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `npm start`: build the dashboard (turbo, cached), then run the API in Inngest dev mode as this process's
+// own child, in this process group. SIGINT, SIGTERM and SIGHUP are passed on, so stopping `npm start` stops
+// everything; if this process is killed outright, the API notices it lost its parent and stops (main.ts).
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+let child = null;
+let stopping = false;
+
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    stopping = true;
+    if (child && child.exitCode === null) child.kill(sig);
+    else process.exit(130);
+  });
+}
+
+function run(command, args, options) {
+  return new Promise((resolve) => {
+    child = spawn(command, args, { stdio: "inherit", ...options });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const built = await run(process.execPath, [`${root}node_modules/turbo/bin/turbo`, "run", "build", "--filter=@tally/web", "--output-logs=errors-only"], {
+  cwd: root,
+});
+if (built !== 0 || stopping) process.exit(built || 1);
+
+const api = `${root}apps/api`;
+process.exit(
+  await run(process.execPath, ["--import", "tsx", "src/main.ts", ...process.argv.slice(2)], {
+    cwd: api,
+    env: { ...process.env, INNGEST_DEV: "1" },
+  }),
+);
