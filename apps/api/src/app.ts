@@ -1,18 +1,20 @@
-import { serve } from "inngest/node";
+import { serve } from "inngest/edge";
 import { connect, type Db, syncCalendars } from "@tally/shared/db";
 import { createFunctions, createInngest, type Deps } from "@tally/inngest-functions";
 import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts";
 import type { Env } from "./env.ts";
+import { type HttpConfig, httpConfig } from "./http/config.ts";
 
 export interface App {
   db: Db;
+  /** The SDK's web-standard handler; `http/inngest-route.ts` reads and checks the body before it. */
   handler: ReturnType<typeof serve>;
   functions: ReturnType<typeof createFunctions>;
   inngest: ReturnType<typeof createInngest>;
   /** Local calendars for the configured zones and the ones requests ask for, filled in the background. */
   calendars: CalendarKeeper;
-  /** What the analytics API needs from configuration. */
-  config: { runUrlTemplate: string };
+  /** What the HTTP API needs from configuration. */
+  config: { runUrlTemplate: string; http: HttpConfig };
   /** Stops the background calendar fill, then closes the database. */
   close(): Promise<void>;
 }
@@ -59,5 +61,5 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     await calendars.stop();
     await db.destroy();
   };
-  return { db, handler, functions, inngest, calendars, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE }, close };
+  return { db, handler, functions, inngest, calendars, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http: httpConfig(env) }, close };
 }

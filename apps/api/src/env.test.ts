@@ -26,6 +26,21 @@ describe("readEnv", () => {
     expect(() => readEnv({ INNGEST_DEV: "1", TALLY_TIME_ZONES: "UTC,Mars/Olympus" })).toThrow(/TALLY_TIME_ZONES: unknown IANA time zone "Mars\/Olympus"/);
   });
 
+  it("reads the allowed host names as a list, naming an entry that is not a bare host name", () => {
+    expect(readEnv({ INNGEST_DEV: "1" }).TALLY_ALLOWED_HOSTS).toEqual([]);
+    expect(readEnv({ INNGEST_DEV: "1", TALLY_ALLOWED_HOSTS: " Tally.Example.com , 10.0.0.5,::1,tally_api" }).TALLY_ALLOWED_HOSTS).toEqual([
+      "tally.example.com",
+      "10.0.0.5",
+      "[::1]",
+      "tally_api",
+    ]);
+    for (const bad of ["https://tally.example.com", "tally.example.com:3000", "tally.example.com/x", "*", "ümlaut.de"]) {
+      expect(() => readEnv({ INNGEST_DEV: "1", TALLY_ALLOWED_HOSTS: `ok.example,${bad}` })).toThrow(
+        new RegExp(`TALLY_ALLOWED_HOSTS: "${bad.replace(/[.*/]/g, "\\$&")}" is not a host name`),
+      );
+    }
+  });
+
   it("names every bad variable at once", () => {
     expect(() => readEnv({ INNGEST_DEV: "1", PORT: "http", JUDGE_BASE_URL: "http://x/v1" })).toThrow(
       /PORT: [^\n]+\n {2}JUDGE_MODEL: required when JUDGE_BASE_URL is set/,

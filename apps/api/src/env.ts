@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { isTimeZone } from "@tally/shared";
+import { hostName } from "./http/hosts.ts";
 
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
 const schema = z
@@ -37,6 +38,23 @@ const schema = z
       }),
     /** How many more zones, beyond those, get a calendar by themselves when requests ask for them (0: none). */
     TALLY_AUTO_ZONES: z.coerce.number().int().min(0).max(20).default(3),
+    /**
+     * Host names (comma list, no scheme or port) this server answers besides localhost, 127.0.0.1, [::1], HOST
+     * and INNGEST_SERVE_ORIGIN's: any other Host header gets a 421 (DNS rebinding).
+     */
+    TALLY_ALLOWED_HOSTS: z
+      .string()
+      .default("")
+      .transform((v, ctx) => {
+        const hosts = v.split(",").map((h) => h.trim()).filter(Boolean);
+        const names: string[] = [];
+        for (const h of hosts) {
+          const name = hostName(h);
+          if (name) names.push(name);
+          else ctx.addIssue({ code: "custom", message: `"${h}" is not a host name (give a name, in punycode, or an IP address alone, without scheme, port or path)` });
+        }
+        return names;
+      }),
     /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
     INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
   });

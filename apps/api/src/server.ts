@@ -1,36 +1,48 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { App } from "./app.ts";
+import { handleExport } from "./export/handler.ts";
+import { refusal } from "./http/guard.ts";
+import { createInngestRoute } from "./http/inngest-route.ts";
+import { sendFailure, sendJson } from "./http/respond.ts";
+import { setSecurityHeaders } from "./http/security-headers.ts";
 import { serveStatic } from "./static.ts";
 import { createTrpcHandler } from "./trpc/http.ts";
-import { handleExport } from "./export/handler.ts";
 
-/** node:http routing: the Inngest endpoint and health. */
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/**
+ * node:http routing. Every request gets the security headers and passes the guard (Host, cross-site,
+ * content type) first; a handler that throws or rejects is answered (its HttpError, else a 500), never
+ * left to take the process down.
+ */
 export function createHttpServer(app: App): Server {
-  const trpc = createTrpcHandler(app);
+  const config = app.config.http;
+  if (config.warning) console.warn(`Warning: ${config.warning}`);
+  const routes: { matches: (path: string) => boolean; handle: Handler }[] = [
+    { matches: (p) => p === "/api/inngest", handle: createInngestRoute(app) },
+    { matches: (p) => p.startsWith("/api/trpc/"), handle: createTrpcHandler(app) },
+    { matches: (p) => p.startsWith("/api/export/"), handle: (req, res) => handleExport(app, req, res) },
+    { matches: (p) => p === "/healthz", handle: (_req, res) => health(app, res) },
+    { matches: () => true, handle: serveStatic },
+  ];
   return createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/api/inngest") return app.handler(req, res);
-    if (path?.startsWith("/api/trpc/")) return trpc(req, res);
-    if (path?.startsWith("/api/export/")) return void handleExport(app, req, res);
-    if (path === "/healthz") {
-      app.db
-        .selectFrom("runs")
-        .select((eb) => eb.lit(1).as("ok"))
-        .limit(1)
-        .execute()
-        .then(
-          () => json(res, 200, { ok: true }),
-          (e: unknown) => {
-            console.error("healthz: database check failed:", e); // details stay in the log, not the answer
-            json(res, 503, { ok: false, error: "database unavailable" });
-          },
-        );
-      return;
-    }
-    serveStatic(req, res);
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const answer = async () => {
+      setSecurityHeaders(req, res);
+      const refused = refusal(req, path, config);
+      if (refused) throw refused;
+      await routes.find((r) => r.matches(path))!.handle(req, res);
+    };
+    answer().catch((e: unknown) => sendFailure(res, e, config.exposeErrors));
   });
 }
 
-function json(res: import("node:http").ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+async function health(app: App, res: ServerResponse): Promise<void> {
+  try {
+    await app.db.selectFrom("runs").select((eb) => eb.lit(1).as("ok")).limit(1).execute();
+    sendJson(res, 200, { ok: true });
+  } catch (e) {
+    console.error("healthz: database check failed:", e); // details stay in the log, not the answer
+    sendJson(res, 503, { ok: false, error: "database unavailable" });
+  }
 }

@@ -3,11 +3,23 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { App } from "../app.ts";
 import { appRouter } from "./root.ts";
 
-/** `/api/trpc/<path>` over tRPC's standard HTTP adapter: `GET ...?input=<json>` for queries, POST for mutations. */
+/** Largest tRPC request body: a query at its schema's maximum (500 customer ids of 200 characters) is ~100 KB. */
+export const TRPC_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * `/api/trpc/<path>` over tRPC's standard HTTP adapter: `GET ...?input=<json>` for queries, POST for
+ * mutations, and POST for queries too (method override) when the input is too long for a URL.
+ */
 export function createTrpcHandler(app: Pick<App, "db" | "config" | "calendars">): (req: IncomingMessage, res: ServerResponse) => void {
+  const exposeErrors = app.config.http.exposeErrors;
   return createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
-    createContext: () => ({ db: app.db, runUrlTemplate: app.config.runUrlTemplate, now: Date.now, calendars: app.calendars }),
+    allowMethodOverride: true,
+    maxBodySize: TRPC_MAX_BODY_BYTES,
+    createContext: () => ({ db: app.db, runUrlTemplate: app.config.runUrlTemplate, now: Date.now, calendars: app.calendars, exposeErrors }),
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
+    },
   });
 }

@@ -11,6 +11,8 @@ export interface Context {
   now: () => number;
   /** Hears the zone of every answered request, to keep a local calendar for it (the server's; none in tests). */
   calendars?: Pick<CalendarKeeper, "note">;
+  /** Dev mode: error answers keep their stack, and an unexpected error its message. */
+  exposeErrors?: boolean;
 }
 
 export interface FieldErrors {
@@ -34,11 +36,15 @@ function fieldErrors(err: Issues): FieldErrors {
 }
 
 const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error }) {
+  // Outside dev mode an answer never carries a stack (server file paths) or an unexpected error's message.
+  errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
     const hasIssues = cause instanceof z.ZodError || cause instanceof InvalidCursorError;
     const zodError = error.code === "BAD_REQUEST" && hasIssues ? fieldErrors(cause) : null;
-    return { ...shape, data: { ...shape.data, zodError } };
+    const { stack, ...data } = shape.data;
+    if (ctx?.exposeErrors) return { ...shape, data: { ...data, stack, zodError } };
+    const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal server error" : shape.message;
+    return { ...shape, message, data: { ...data, zodError } };
   },
 });
 

@@ -1,0 +1,30 @@
+import type { Env } from "../env.ts";
+import { hostName } from "./hosts.ts";
+
+/** What the HTTP edge needs from configuration. */
+export interface HttpConfig {
+  /** Host names (any port) this server answers; any other Host header gets a 421. */
+  allowedHosts: ReadonlySet<string>;
+  /** Dev mode: answers to unexpected errors may carry their message and stack. */
+  exposeErrors: boolean;
+  /** Said once at start-up: HOST listens on every interface, yet only local names are allowed. */
+  warning: string | null;
+}
+
+const LOCAL = ["localhost", "127.0.0.1", "[::1]"];
+const EVERY_INTERFACE = new Set(["0.0.0.0", "[::]"]);
+
+export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "isDev">): HttpConfig {
+  const bound = hostName(env.HOST);
+  const serveOrigin = env.INNGEST_SERVE_ORIGIN ? hostName(new URL(env.INNGEST_SERVE_ORIGIN).hostname) : null;
+  const everywhere = bound !== null && EVERY_INTERFACE.has(bound);
+  const allowed = new Set([...LOCAL, ...env.TALLY_ALLOWED_HOSTS]);
+  if (bound && !everywhere) allowed.add(bound);
+  if (serveOrigin) allowed.add(serveOrigin);
+  const warning =
+    everywhere && env.TALLY_ALLOWED_HOSTS.length === 0
+      ? `HOST=${env.HOST} listens on every interface, but only requests for ${[...allowed].join(", ")} are answered ` +
+        "(others get 421, against DNS rebinding): set TALLY_ALLOWED_HOSTS to the names clients use to reach this server."
+      : null;
+  return { allowedHosts: allowed, exposeErrors: env.isDev, warning };
+}

@@ -1,0 +1,32 @@
+import type { ServerResponse } from "node:http";
+
+/** A request refused on purpose: its status and a message for the client. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The Inngest SDK's convention: the executor does not retry an answer carrying this header. */
+export const NO_RETRY = { "x-inngest-no-retry": "true" } as const;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Answers a handler's failure: an HttpError with its status and message; anything else as a 500 whose
+ * message and stack stay in the log unless `exposeErrors` (dev mode). A response already under way is cut.
+ */
+export function sendFailure(res: ServerResponse, e: unknown, exposeErrors: boolean): void {
+  if (!(e instanceof HttpError)) console.error("request failed:", e);
+  if (res.headersSent) return void res.destroy();
+  if (e instanceof HttpError) return sendJson(res, e.status, { error: e.message }, e.headers);
+  const detail = exposeErrors && e instanceof Error ? { message: e.message, stack: e.stack } : {};
+  sendJson(res, 500, { error: "internal server error", ...detail });
+}

@@ -1,0 +1,147 @@
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { PARENT, startTally, type Tally } from "./harness.ts";
+import { closedPort, PRODUCTION, rawRequest } from "./raw-http.ts";
+
+const FN = "tally-track-ai-costs";
+const PAYLOAD = { model: "gpt-4o", promptTokens: 1000, completionTokens: 200, customerId: "acme" };
+
+/** A deferred call as the Inngest executor POSTs it (see executor.ts), with `change` applied to it. */
+function call(change: (body: Record<string, any>) => void = () => {}): Record<string, any> {
+  const event = {
+    name: "inngest/deferred.schedule",
+    id: "evt-1",
+    ts: Date.UTC(2026, 1, 1),
+    data: { ...PAYLOAD, _inngest: { fn_slug: FN, parent_fn_slug: PARENT.fnSlug, parent_run_id: PARENT.runId } },
+  };
+  const body: Record<string, any> = {
+    event: structuredClone(event),
+    events: [structuredClone(event)],
+    steps: {},
+    ctx: { run_id: "01DEFERREDRUN", attempt: 0, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 } },
+    version: 2,
+  };
+  change(body);
+  return body;
+}
+
+const both = (f: (data: Record<string, any>) => void) => (b: Record<string, any>) => {
+  f(b.event.data);
+  f(b.events[0].data);
+};
+
+/** Malformed executor requests: each must be a 400 that the executor does not retry, naming the field. */
+const MALFORMED: { name: string; query?: string; body: unknown; says: RegExp }[] = [
+  { name: "_inngest missing", body: call(both((d) => delete d._inngest)), says: /event\.data\._inngest/ },
+  { name: "_inngest not an object", body: call(both((d) => (d._inngest = "parent"))), says: /event\.data\._inngest/ },
+  { name: "empty parent_run_id", body: call(both((d) => (d._inngest.parent_run_id = ""))), says: /event\.data\._inngest\.parent_run_id: must be a non-empty string/ },
+  { name: "parent_run_id not a string", body: call(both((d) => (d._inngest.parent_run_id = 7))), says: /parent_run_id/ },
+  { name: "parent_fn_slug missing", body: call(both((d) => delete d._inngest.parent_fn_slug)), says: /parent_fn_slug/ },
+  { name: "only events[0] lacks _inngest", body: call((b) => delete b.events[0].data._inngest), says: /events\.0\.data\._inngest/ },
+  { name: "event.data a string", body: call((b) => (b.event.data = "usage")), says: /event\.data/ },
+  { name: "event.data an array", body: call((b) => (b.event.data = [PAYLOAD])), says: /event\.data/ },
+  { name: "event.data missing", body: call((b) => delete b.event.data), says: /event\.data/ },
+  { name: "event missing", body: call((b) => delete b.event), says: /event/ },
+  { name: "no ctx", body: call((b) => delete b.ctx), says: /ctx/ },
+  { name: "ctx null", body: call((b) => (b.ctx = null)), says: /ctx/ },
+  { name: "empty ctx.run_id", body: call((b) => (b.ctx.run_id = "")), says: /ctx\.run_id/ },
+  { name: "empty events", body: call((b) => (b.events = [])), says: /events: must list the run's events/ },
+  { name: "events missing", body: call((b) => delete b.events), says: /events/ },
+  { name: "events not a list", body: call((b) => (b.events = {})), says: /events/ },
+  { name: "steps not an object", body: call((b) => (b.steps = "none")), says: /steps/ },
+  { name: "missing fnId", query: "?stepId=step", body: call(), says: /fnId query parameter is required/ },
+  { name: "unknown fnId", query: "?fnId=tally-nope&stepId=step", body: call(), says: /unknown function "tally-nope"/ },
+];
+
+async function count(tally: Tally, table: "runs" | "usage_costs" | "evaluations" | "rollup_usage_15m" | "notifications"): Promise<number> {
+  const row = await tally.db.selectFrom(table).select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describe("malformed executor requests", () => {
+  let tally: Tally;
+  let inngestApi: Server;
+  const apiRequests: { path: string; body: any }[] = [];
+  beforeAll(async () => {
+    // A stand-in for the Inngest API: the SDK registers with it on a sync (`PUT /api/inngest`) and reads a
+    // run's events and steps from it when a call says `ctx.use_api`.
+    inngestApi = createServer((req, res) => {
+      let raw = "";
+      req.on("data", (c) => (raw += c));
+      req.on("end", () => {
+        apiRequests.push({ path: req.url ?? "", body: raw ? JSON.parse(raw) : null });
+        const answer = req.url?.endsWith("/batch") ? [call().event] : {};
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((r) => inngestApi.listen(0, "127.0.0.1", r));
+    tally = await startTally({ INNGEST_BASE_URL: `http://127.0.0.1:${(inngestApi.address() as { port: number }).port}` });
+  });
+  afterAll(async () => {
+    await tally.close();
+    await new Promise((r) => inngestApi.close(r));
+  });
+
+  it.each(MALFORMED)("$name: a non-retriable 400 naming the field, nothing written", async ({ query, body, says }) => {
+    const res = await fetch(`${tally.base}/api/inngest${query ?? `?fnId=${FN}&stepId=step`}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("x-inngest-no-retry")).toBe("true");
+    expect(((await res.json()) as { error: string }).error).toMatch(says);
+    for (const table of ["runs", "usage_costs", "evaluations", "rollup_usage_15m", "notifications"] as const) {
+      expect(await count(tally, table), table).toBe(0);
+    }
+  });
+
+  it("the same call, well formed, records the usage once under its parent run", async () => {
+    const out = await tally.executor.runDeferred({ fnSlug: FN, input: PAYLOAD }, PARENT, { runId: "01WELLFORMED" });
+    expect(out.status).toBe("completed");
+    expect(await tally.db.selectFrom("runs").select("run_id").execute()).toEqual([{ run_id: PARENT.runId }]);
+    expect(await count(tally, "usage_costs")).toBe(1);
+  });
+
+  it("passes a call with ctx.use_api and no events to the SDK, which fetches them from the Inngest API", async () => {
+    const res = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(call((b) => ((b.events = []), (b.ctx.use_api = true), (b.ctx.run_id = "01USEAPI")))),
+    });
+    expect(res.status).toBe(206);
+    expect(((await res.json()) as { op: string }[]).map((o) => o.op)).toEqual(["StepRun"]);
+    expect(apiRequests.map((r) => r.path).sort()).toEqual(["/v0/runs/01USEAPI/actions", "/v0/runs/01USEAPI/batch"]);
+  });
+
+  it("keeps introspection (GET) and a body-less sync (PUT, no content type) working", async () => {
+    const info = await fetch(`${tally.base}/api/inngest`);
+    expect(info.status).toBe(200);
+    expect(((await info.json()) as { function_count: number }).function_count).toBe(4);
+    const sync = await rawRequest(tally.base, "PUT", "/api/inngest", "", {});
+    expect(sync.status).toBe(200);
+    const registered = apiRequests.find((r) => r.path.startsWith("/fn/register"))!;
+    expect(registered.body.url).toBe(`${tally.base}/api/inngest`);
+    expect(registered.body.functions.map((f: { id: string }) => f.id).sort()).toEqual([FN, "tally-handle-support-ticket", "tally-notify-agent-completion", "tally-score-agent-output"].sort());
+  });
+});
+
+describe("malformed executor requests in production mode", () => {
+  it("are refused the same way, before the signature check", async () => {
+    // The Inngest v4 client reads its signing key from process.env (app.ts's serve() option is ignored).
+    vi.stubEnv("INNGEST_SIGNING_KEY", PRODUCTION.INNGEST_SIGNING_KEY);
+    const tally = await startTally({ ...PRODUCTION, INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}` });
+    try {
+      const bad = call(both((d) => (d._inngest.parent_run_id = "")));
+      const res = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(bad) });
+      expect([res.status, res.headers.get("x-inngest-no-retry")]).toEqual([400, "true"]);
+      // A well-formed call without a signature still meets the SDK's signature check.
+      const unsigned = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(call()) });
+      expect(unsigned.status).toBe(401);
+      expect(await count(tally, "runs")).toBe(0);
+    } finally {
+      await tally.close();
+      vi.unstubAllEnvs();
+    }
+  });
+});
