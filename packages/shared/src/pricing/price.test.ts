@@ -1,7 +1,8 @@
 import { calcPrice } from "@pydantic/genai-prices";
 import { describe, expect, it } from "vitest";
-import { type PriceOverride, priceUsage, toMicros } from "./price.ts";
-import { normalizeUsage } from "./usage.ts";
+import { MAX_PRICE_MICROS_PER_MTOK } from "../schemas/analytics.ts";
+import { MAX_COST_MICROS, type PriceOverride, priceUsage, toMicros } from "./price.ts";
+import { normalizeUsage, UsageError } from "./usage.ts";
 
 const usage = (input: number, output: number, cacheRead = 0) => ({
   input_tokens: input,
@@ -76,5 +77,38 @@ describe("normalizeUsage", () => {
   it("reads a Google usageMetadata object through the provider's extractor", () => {
     const u = normalizeUsage({ model: "gemini-2.5-flash", provider: "google", usage: { promptTokenCount: 100, candidatesTokenCount: 20 } });
     expect(u.input_tokens).toBe(100);
+  });
+});
+
+describe("bounds that keep money exact", () => {
+  it("refuses raw counts that are fractional or beyond 1e12, naming the raw field", () => {
+    const raw = (usage: Record<string, unknown>) => () => normalizeUsage({ model: "gpt-4o", provider: "openai", usage });
+    expect(raw({ prompt_tokens: 1e300, completion_tokens: 1 })).toThrow(/usage\.prompt_tokens: must be an integer between 0 and 1e12/);
+    expect(raw({ prompt_tokens: 1, completion_tokens: 0.5 })).toThrow(/usage\.completion_tokens/);
+    expect(raw({ prompt_tokens: 5, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 6 } })).toThrow(UsageError);
+    expect(raw({ prompt_tokens: 5, completion_tokens: 1, queue_time: 0.25 })).not.toThrow();
+  });
+
+  it("priceUsage refuses counts out of bounds from any caller (the judge's usage too)", () => {
+    expect(() => priceUsage(usage(1e300, 1), "gpt-4o", "openai", 0, [])).toThrow(/input_tokens .* must be an integer/);
+    expect(() => priceUsage(usage(10.5, 1), "no-such-model-x", undefined, 0, [])).toThrow(UsageError);
+    expect(() => priceUsage(usage(10, 1, 11), "gpt-4o", "openai", 0, [])).toThrow(/cannot exceed/);
+  });
+
+  it("refuses a normalised sum beyond 1e12", () => {
+    const usage = { input_tokens: 1e12, output_tokens: 1, cache_creation_input_tokens: 1 };
+    expect(() => normalizeUsage({ model: "claude-sonnet-4-20250514", provider: "anthropic", usage })).toThrow(/input_tokens .* must be an integer/);
+  });
+
+  it("the dearest allowed line is an exact integer; a price above the bound is refused, not stored", () => {
+    const max = usage(1e12, 1e12);
+    const top = override({ input_micros_per_mtok: MAX_PRICE_MICROS_PER_MTOK, output_micros_per_mtok: MAX_PRICE_MICROS_PER_MTOK });
+    const p = priceUsage(max, "m", undefined, 0, [top]);
+    // 1e12 tokens × 1e9 micro-USD per 1e6 tokens, in and out: 2 × 1e15.
+    expect(p.costMicros).toBe(2e15);
+    expect(p.costMicros).toBe(MAX_COST_MICROS);
+    expect(Number.isSafeInteger(p.costMicros)).toBe(true);
+    const tooDear = override({ input_micros_per_mtok: 1e15 });
+    expect(() => priceUsage(max, "m", undefined, 0, [tooDear])).toThrow(/costMicros: .* is outside 0…2000000000000000/);
   });
 });

@@ -1,5 +1,14 @@
 import { calcPrice, type ModelPrice, type Provider } from "@pydantic/genai-prices";
-import type { NormalizedUsage } from "./usage.ts";
+import { MAX_TOKENS } from "../schemas/payloads.ts";
+import { MAX_PRICE_MICROS_PER_MTOK } from "../schemas/analytics.ts";
+import { checkUsage, type NormalizedUsage, UsageError } from "./usage.ts";
+
+/**
+ * The most one usage line can cost: every input and every output token (each at most MAX_TOKENS) at
+ * MAX_PRICE_MICROS_PER_MTOK = 2 × 1e12 × 1e9 / 1e6 = 2e15 micro-USD, under 2^53 ≈ 9.007e15, so a cost is
+ * always an exact integer. (The catalog's dearest model, o1-pro at $150/$600 per Mtok, tops out at 7.5e14.)
+ */
+export const MAX_COST_MICROS = (2 * MAX_TOKENS * MAX_PRICE_MICROS_PER_MTOK) / 1_000_000;
 
 export interface PriceOverride {
   model: string;
@@ -31,7 +40,8 @@ export function toMicros(usd: number): number {
 /**
  * Prices one usage line at time `at`: the newest custom override in effect wins over the genai-prices
  * catalog (the catalog's own dated prices are honoured through `timestamp`). Both paths go through
- * `calcPrice`, so tiers and cache rates are computed by the same code.
+ * `calcPrice`, so tiers and cache rates are computed by the same code. Throws a UsageError for counts out of
+ * bounds or a cost that would not be an exact integer in 0…MAX_COST_MICROS.
  */
 export function priceUsage(
   usage: NormalizedUsage,
@@ -40,6 +50,7 @@ export function priceUsage(
   at: number,
   overrides: readonly PriceOverride[],
 ): PricedUsage {
+  checkUsage(usage);
   const calcUsage = {
     input_tokens: usage.input_tokens,
     output_tokens: usage.output_tokens,
@@ -69,11 +80,17 @@ export function priceUsage(
 }
 
 function amounts(r: { total_price: number; input_price: number; output_price: number }) {
-  return {
+  const micros = {
     costMicros: toMicros(r.total_price),
     inputCostMicros: toMicros(r.input_price),
     outputCostMicros: toMicros(r.output_price),
   };
+  for (const [field, m] of Object.entries(micros)) {
+    if (!Number.isSafeInteger(m) || m < 0 || m > MAX_COST_MICROS) {
+      throw new UsageError(`${field}: ${m} micro-USD is outside 0…${MAX_COST_MICROS}; check the tokens and the model's price`);
+    }
+  }
+  return micros;
 }
 
 function pickOverride(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tagsSchema, wellFormedString } from "./strings.ts";
 
 /**
  * Inputs of the analytics API (tRPC procedures and CSV export). Browser-safe: the dashboard imports
@@ -25,7 +26,7 @@ export const instantSchema = z
   .union([z.number().int().min(0).max(8.64e15), z.iso.datetime({ offset: true })])
   .transform((v) => (typeof v === "number" ? v : Date.parse(v)));
 
-const key = z.string().max(200);
+const key = wellFormedString().max(200);
 const keyList = z.array(key).max(500);
 
 export const windowShape = {
@@ -36,7 +37,7 @@ export const windowShape = {
   /** '' selects unattributed usage. */
   customerIds: keyList.optional(),
   functionSlugs: keyList.optional(),
-  tags: z.record(z.string().max(100), z.string().max(500)).optional(),
+  tags: tagsSchema.optional(),
 };
 
 interface WindowLike {
@@ -170,21 +171,28 @@ export const runByIdInput = z.object({ runId: key.min(1) });
 
 export const customerUpsertInput = z.object({
   id: key.min(1),
-  name: z.string().trim().min(1).max(200),
+  name: wellFormedString().trim().min(1).max(200),
   /** Integer micro-USD per calendar month; null clears it. */
   monthlyBudgetMicros: z.number().int().min(0).max(9e15).nullable().default(null),
 });
 
 export const pricesListInput = z.object({ model: key.optional() }).default({});
 
+/**
+ * Override prices are bounded ($1,000 per Mtok; the catalog's dearest is $600) so that a line of at most
+ * 1e12 input and 1e12 output tokens costs at most 2e15 micro-USD, an exact integer (MAX_COST_MICROS).
+ */
+export const MAX_PRICE_MICROS_PER_MTOK = 1e9;
+const pricePerMtok = z.number().int().min(0).max(MAX_PRICE_MICROS_PER_MTOK);
+
 export const priceUpsertInput = z.object({
   model: key.min(1),
   /** '' = any provider. */
-  provider: z.string().max(200).default(""),
-  inputMicrosPerMtok: z.number().int().min(0),
-  outputMicrosPerMtok: z.number().int().min(0),
-  cacheReadMicrosPerMtok: z.number().int().min(0).nullable().default(null),
-  cacheWriteMicrosPerMtok: z.number().int().min(0).nullable().default(null),
+  provider: key.default(""),
+  inputMicrosPerMtok: pricePerMtok,
+  outputMicrosPerMtok: pricePerMtok,
+  cacheReadMicrosPerMtok: pricePerMtok.nullable().default(null),
+  cacheWriteMicrosPerMtok: pricePerMtok.nullable().default(null),
   effectiveFrom: instantSchema,
 });
 

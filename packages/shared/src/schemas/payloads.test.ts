@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { notifyPayloadSchema, scorePayloadSchema, trackCostsPayloadSchema } from "./payloads.ts";
+import { notifyPayloadSchema, plainTags, scorePayloadSchema, trackCostsPayloadSchema } from "./payloads.ts";
+import { wellFormedString } from "./strings.ts";
 
 describe("payload schemas", () => {
   it("accept the seed example's fields as written", () => {
@@ -22,5 +23,40 @@ describe("payload schemas", () => {
   it("reject criterion names that are not lower_snake_case", () => {
     const r = scorePayloadSchema.safeParse({ response: "x", model: "m", criteria: [{ name: "Be Nice", description: "d" }] });
     expect(r.error?.issues[0]?.path).toEqual(["criteria", 0, "name"]);
+  });
+});
+
+describe("string and time rules", () => {
+  const costs = { model: "m", customerId: "c", promptTokens: 1, completionTokens: 1 };
+
+  it("refuse lone surrogates but keep well-formed astral characters", () => {
+    expect(wellFormedString().safeParse("x\uD800y").success).toBe(false);
+    expect(wellFormedString().safeParse("x\uDC00").success).toBe(false);
+    expect(wellFormedString().safeParse("ok 😀 ü").success).toBe(true);
+    expect(trackCostsPayloadSchema.safeParse({ ...costs, customerId: "😀-acme" }).success).toBe(true);
+  });
+
+  it("refuse prototype tag keys that zod's record would silently drop", () => {
+    const r = trackCostsPayloadSchema.safeParse({ ...costs, tags: JSON.parse('{"__proto__":{"x":"y"}}') });
+    expect(r.error?.issues[0]?.path).toEqual(["tags", "__proto__"]);
+  });
+
+  it("accept occurredAt from 2000-01-01 to one day ahead of now, in ms or ISO", () => {
+    const ok = (occurredAt: unknown) => trackCostsPayloadSchema.safeParse({ ...costs, occurredAt }).success;
+    expect(ok(Date.UTC(2000, 0, 1))).toBe(true);
+    expect(ok("2000-01-01T01:00:00+01:00")).toBe(true);
+    expect(ok(Date.UTC(2000, 0, 1) - 1)).toBe(false);
+    expect(ok("1999-12-31T23:00:00-01:00")).toBe(true); // 2000-01-01T00:00Z
+    expect(ok(Date.now() + 86_400_000 - 60_000)).toBe(true);
+    expect(ok(Date.now() + 86_400_000 + 60_000)).toBe(false);
+    expect(ok(1.5e12 + 0.5)).toBe(false);
+  });
+
+  it("plainTags keeps only own string entries", () => {
+    const stored = JSON.parse('{"__proto__":{"a":"b"},"ok":"yes","n":1,"prototype":"p","o":{}}');
+    const tags = plainTags(stored);
+    expect(Object.keys(tags)).toEqual(["ok"]);
+    expect(plainTags(null)).toEqual({});
+    expect(plainTags(["a"])).toEqual({});
   });
 });

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { tagsSchema, wellFormedString } from "./strings.ts";
+
+export { plainTags } from "./strings.ts";
 
 /**
  * Payloads of the three deferred functions. Each schema is handed to `createDefer`, so a parent's
@@ -7,19 +10,32 @@ import { z } from "zod";
  * `ticketId`, `promptTokens`, …) are kept as written; richer fields are optional.
  */
 
-const id = z.string().trim().min(1).max(200);
-const tags = z.record(z.string().max(100), z.string().max(500)).refine((t) => Object.keys(t).length <= 32, {
-  message: "at most 32 tags",
-});
-const tokenCount = z.number().int().nonnegative().max(1e12);
+const id = wellFormedString().trim().min(1).max(200);
+/** Token counts (explicit or read from a raw provider `usage` object) are integers in 0…MAX_TOKENS. */
+export const MAX_TOKENS = 1e12;
+const tokenCount = z.number().int().nonnegative().max(MAX_TOKENS);
+
+/** The earliest `occurredAt` accepted; the latest is one day ahead of the server's clock. */
+export const OCCURRED_AT_MIN_MS = Date.UTC(2000, 0, 1);
+export const OCCURRED_AT_MAX_AHEAD_MS = 86_400_000;
+/** Only spend a window can show: checked when the payload is processed, so "now" is the server's clock then. */
+const occurredAt = z
+  .union([z.number().int(), z.iso.datetime({ offset: true })])
+  .refine(
+    (v) => {
+      const ms = occurredAtMs(v, Number.NaN);
+      return ms >= OCCURRED_AT_MIN_MS && ms <= Date.now() + OCCURRED_AT_MAX_AHEAD_MS;
+    },
+    { message: "must be between 2000-01-01T00:00:00Z and one day ahead of the server's clock (epoch ms or ISO 8601)" },
+  );
 
 /** Fields every payload may carry to describe the parent run. */
 const runContext = {
   customerId: id.optional(),
   ticketId: id.optional(),
-  tags: tags.optional(),
+  tags: tagsSchema.optional(),
   /** When the parent's work happened (ms or ISO). Defaults to the deferred event's timestamp. */
-  occurredAt: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]).optional(),
+  occurredAt: occurredAt.optional(),
   /** Overrides the idempotency key (default: the deferred run id). Use one per logical fact. */
   idempotencyKey: id.optional(),
 };
@@ -102,7 +118,7 @@ export const trackCostsPayloadSchema = z
 export type TrackCostsPayload = z.infer<typeof trackCostsPayloadSchema>;
 
 export const notifyPayloadSchema = z.object({
-  channel: z.string().trim().min(1).max(80),
+  channel: wellFormedString().trim().min(1).max(80),
   summary: z.string().min(1).max(3000),
   model: id.optional(),
   ...runContext,
