@@ -1,3 +1,4 @@
+import { plainTags } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 
 export async function getRunById(db: Db, runId: string, runUrlTemplate: string) {
@@ -45,7 +46,7 @@ export async function getRunById(db: Db, runId: string, runUrlTemplate: string) 
       model: run.model,
       customerId: run.customer_id,
       ticketId: run.ticket_id,
-      tags: JSON.parse(run.tags) as Record<string, string>,
+      tags: storedTags(run.tags),
       occurredAt: run.occurred_at,
       firstSeenAt: run.first_seen_at,
       scoredAt: run.scored_at,
@@ -101,6 +102,15 @@ export async function getRunById(db: Db, runId: string, runUrlTemplate: string) 
     deferredRunIds: [...deferred].sort(),
     inngestUrl: runUrlTemplate.replaceAll("{runId}", encodeURIComponent(run.run_id)),
   };
+}
+
+/** Own string-valued tags only: a row stored by an older version cannot put an object where text is shown. */
+function storedTags(json: string): Record<string, string> {
+  try {
+    return plainTags(JSON.parse(json));
+  } catch {
+    return {};
+  }
 }
 
 export type RunDetail = NonNullable<Awaited<ReturnType<typeof getRunById>>>;

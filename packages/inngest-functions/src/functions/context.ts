@@ -1,4 +1,5 @@
-import { occurredAtMs } from "@tally/shared";
+import { NonRetriableError } from "inngest";
+import { occurredAtMs, plainTags } from "@tally/shared";
 import { type Deps, now } from "../deps.ts";
 import type { RunRef } from "../record/run.ts";
 
@@ -6,7 +7,7 @@ interface DeferCtx {
   runId: string;
   /** The SDK types a deferred event as `{ name, data }`; the executor also sends `ts`. */
   event: object;
-  parents: [{ fnSlug: string; runId: string }];
+  parents: { fnSlug: string; runId: string }[];
 }
 
 interface RunFields {
@@ -19,11 +20,23 @@ interface RunFields {
 }
 
 /**
+ * The parent run a deferred run belongs to. An empty or blank parent run id would become a run `""` that
+ * collects every such delivery, so it is refused (the HTTP edge refuses it too; this holds for any transport).
+ */
+export function parentRun(ctx: Pick<DeferCtx, "parents">): { fnSlug: string; runId: string } {
+  const parent = ctx.parents[0];
+  if (!parent || typeof parent.runId !== "string" || parent.runId.trim() === "") {
+    throw new NonRetriableError("parents[0].runId (event.data._inngest.parent_run_id) is missing or empty: no parent run to record against");
+  }
+  return parent;
+}
+
+/**
  * The parent link and the deterministic key every write of a deferred run uses. Computed inside a
  * step, so `now` is the time of the write.
  */
 export function runContext(deps: Deps, ctx: DeferCtx, data: RunFields): { run: RunRef; key: string } {
-  const parent = ctx.parents[0];
+  const parent = parentRun(ctx);
   const t = now(deps);
   return {
     key: data.idempotencyKey ?? ctx.runId,
@@ -33,7 +46,8 @@ export function runContext(deps: Deps, ctx: DeferCtx, data: RunFields): { run: R
       model: data.model,
       customerId: data.customerId,
       ticketId: data.ticketId,
-      tags: data.tags,
+      // Own string entries only, whatever object the transport handed over.
+      tags: data.tags && plainTags(data.tags),
       occurredAt: occurredAtMs(data.occurredAt, eventTs(ctx.event) ?? t),
       now: t,
     },

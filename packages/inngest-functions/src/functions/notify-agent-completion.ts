@@ -4,7 +4,7 @@ import { notifyPayloadSchema } from "@tally/shared";
 import type { TallyInngest } from "../client.ts";
 import type { Deps } from "../deps.ts";
 import { recordNotification } from "../record/notification.ts";
-import { runContext } from "./context.ts";
+import { parentRun, runContext } from "./context.ts";
 import { postToSlack } from "./slack.ts";
 
 /** Posts a run summary to a Slack incoming webhook, then records that it was sent. */
@@ -18,7 +18,7 @@ export function notifyAgentCompletion(inngest: TallyInngest, deps: Deps) {
       if (!webhookUrl) {
         throw new NonRetriableError("SLACK_WEBHOOK_URL is not configured: set it to a Slack incoming webhook URL");
       }
-      const parent = ctx.parents[0];
+      const parent = parentRun(ctx);
       const httpStatus = await ctx.step.run("post-to-slack", () =>
         postToSlack(webhookUrl, { ...data, parentFn: parent.fnSlug, parentRunId: parent.runId }),
       );

@@ -6,7 +6,7 @@ import type { Deps } from "../deps.ts";
 import { judge, type JudgeResult, SCALE } from "../judge/judge.ts";
 import { simulatedJudge } from "../judge/simulated.ts";
 import { recordEvaluation } from "../record/evaluation.ts";
-import { runContext } from "./context.ts";
+import { parentRun, runContext } from "./context.ts";
 
 /**
  * Has an LLM judge rate the parent's output on each criterion (1–5), then records the scores
@@ -19,6 +19,7 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
     { id: "score-agent-output", name: "Score agent output", schema: scorePayloadSchema },
     async (ctx) => {
       const data = ctx.event.data;
+      const parentRunId = parentRun(ctx).runId;
       const judgeConfig = deps.judge;
       if (!judgeConfig) {
         throw new NonRetriableError("the LLM judge is not configured: set JUDGE_BASE_URL and JUDGE_MODEL");
@@ -57,7 +58,6 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
       });
 
       if (result.ok && deps.inngestScores) {
-        const parentRunId = ctx.parents[0].runId;
         await ctx.step.run("send-inngest-scores", async () => {
           for (const v of result.verdicts) {
             const value = (v.score - SCALE.min) / (SCALE.max - SCALE.min);

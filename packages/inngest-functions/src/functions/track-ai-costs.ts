@@ -15,23 +15,22 @@ export function trackAiCosts(inngest: TallyInngest, deps: Deps) {
     async (ctx) => {
       const data = ctx.event.data;
       return ctx.step.run("record-usage", async () => {
-        let usage;
+        const { run, key } = runContext(deps, ctx, data);
         try {
-          usage = normalizeUsage(data);
+          return await recordUsage(deps.db, run, {
+            key,
+            deferredRunId: ctx.runId,
+            kind: "agent",
+            model: data.model,
+            provider: data.provider,
+            usage: normalizeUsage(data),
+            reportedCostUsd: data.reportedCostUsd,
+          });
         } catch (e) {
+          // Usage that cannot be read, counts out of bounds, a cost that is not an exact integer: retrying will not help.
           if (e instanceof UsageError) throw new NonRetriableError(e.message);
           throw e;
         }
-        const { run, key } = runContext(deps, ctx, data);
-        return recordUsage(deps.db, run, {
-          key,
-          deferredRunId: ctx.runId,
-          kind: "agent",
-          model: data.model,
-          provider: data.provider,
-          usage,
-          reportedCostUsd: data.reportedCostUsd,
-        });
       });
     },
   );
