@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeServer, fakeSlack } from "./fake-servers.ts";
+import { PARENT, startTally, type Tally } from "./harness.ts";
+
+// Slack reads `&`, `<` and `>` in mrkdwn as entities, links and mentions. A payload's text must reach the
+// webhook escaped: no @channel ping, no disguised link, and Slack shows the original characters.
+describe("Slack messages escape every value from the payload", () => {
+  let slack: FakeServer;
+  let tally: Tally;
+  beforeAll(async () => {
+    slack = await fakeSlack();
+    tally = await startTally({ SLACK_WEBHOOK_URL: `${slack.url}/hook` });
+  });
+  afterAll(async () => {
+    await tally.close();
+    await slack.close();
+  });
+
+  // Escaped by hand, independently of the code under test; `&` first so the others' `&` stay single.
+  const escape = (s: string) => s.split("&").join("&amp;").split("<").join("&lt;").split(">").join("&gt;");
+  // What Slack shows: the reverse, `&amp;` last.
+  const unescape = (s: string) => s.split("&lt;").join("<").split("&gt;").join(">").split("&amp;").join("&");
+
+  it("summary, model, ticket and customer reach the webhook escaped in text and in every block", async () => {
+    const payload = {
+      channel: "#ai",
+      summary: "<!channel> Done & dusted: <https://evil.example|Reset your password> 1 < 2 > 0 &amp;",
+      model: "gpt-4o<!here>",
+      ticketId: "T-<@U123>",
+      customerId: "acme & <#C42>",
+    };
+    const out = await tally.executor.runDeferred({ fnSlug: "tally-notify-agent-completion", input: payload }, { ...PARENT, runId: "slack-parent-1" }, { runId: "slack-1" });
+    expect(out.status, JSON.stringify(out.error)).toBe("completed");
+    expect(slack.requests).toHaveLength(1);
+    const body = slack.requests[0]!.body as { text: string; blocks: { text?: { text: string }; elements?: { text: string }[] }[] };
+
+    expect(body.text).toBe(escape(payload.summary));
+    expect(body.blocks[0]?.text?.text).toBe(escape(payload.summary));
+    const facts = body.blocks[1]?.elements?.[0]?.text ?? "";
+    expect(facts).toBe(
+      [
+        `*Model:* ${escape(payload.model)}`,
+        `*Ticket:* ${escape(payload.ticketId)}`,
+        `*Customer:* ${escape(payload.customerId)}`,
+        `*Run:* ${PARENT.fnSlug} / slack-parent-1`,
+      ].join("  ·  "),
+    );
+
+    // No control sequence survives anywhere in what was sent, and Slack's unescape gives back the originals.
+    const sent = JSON.stringify(body);
+    for (const bad of ["<!channel>", "<!here>", "<@U123>", "<#C42>", "<https://evil.example"]) expect(sent).not.toContain(bad);
+    expect([...sent].filter((c) => c === "<" || c === ">")).toEqual([]);
+    expect(unescape(body.text)).toBe(payload.summary);
+    expect(unescape(facts)).toContain(payload.customerId);
+    expect(unescape(facts)).toContain(payload.model);
+  });
+});
