@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "@tally/shared/db";
-import { createApp } from "../../api/src/app.ts";
+import { type App, createApp } from "../../api/src/app.ts";
 import { readEnv } from "../../api/src/env.ts";
 import { createHttpServer } from "../../api/src/server.ts";
 import { seed, type SeedSummary } from "./seed.ts";
@@ -36,6 +36,10 @@ export interface RunningServer {
   url: string;
   dbFile: string;
   seeded: SeedSummary;
+  /** Stops the API as a crash would: connections dropped, database closed; the file stays. */
+  stop: () => Promise<void>;
+  /** Starts the API again on the same port and database file (nothing if it is running). */
+  start: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -58,18 +62,36 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
   }
 
   const env = readEnv({ INNGEST_DEV: "1", DATABASE_URL: file, PORT: "0", HOST: "127.0.0.1" });
-  const app = await createApp(env);
-  const server: Server = createHttpServer(app);
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const { port } = server.address() as AddressInfo;
+  let running: { app: App; server: Server } | null = null;
+  let port = 0;
+  const start = async () => {
+    if (running) return;
+    const app = await createApp(env);
+    const server = createHttpServer(app);
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen(port, "127.0.0.1", () => ok());
+    });
+    port = (server.address() as AddressInfo).port;
+    running = { app, server };
+  };
+  const stop = async () => {
+    if (!running) return;
+    const { app, server } = running;
+    running = null;
+    server.closeAllConnections();
+    await new Promise<void>((ok) => server.close(() => ok()));
+    await app.close();
+  };
+  await start();
   return {
     url: `http://127.0.0.1:${port}`,
     dbFile: file,
     seeded,
+    stop,
+    start,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((ok) => server.close(() => ok()));
-      await app.close();
+      await stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
