@@ -46,7 +46,11 @@ interface QueryLike<T> {
   refetch: () => unknown;
 }
 
-/** Renders a query's loading, error, empty and data states in one place. */
+/**
+ * Renders a query's loading, error, empty and data states in one place. A failed refresh keeps the last
+ * answer on screen (the app's offline banner says how old it is); only a query with nothing to show
+ * shows its error.
+ */
 export function QueryView<T>({
   query,
   loading,
@@ -61,7 +65,7 @@ export function QueryView<T>({
   children: (data: T) => ReactNode;
 }) {
   if (query.isPending) return <>{loading ?? <Skeleton height={120} />}</>;
-  if (query.error || query.data === undefined) {
+  if (query.data === undefined) {
     return <ErrorState error={query.error ?? "no data"} onRetry={() => void query.refetch()} />;
   }
   if (isEmpty?.(query.data)) return <>{empty ?? <EmptyState title="Nothing in this range." />}</>;

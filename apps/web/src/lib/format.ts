@@ -88,6 +88,11 @@ export function dateTime(ms: number, tz: string, locale = LOCALE): string {
   }).format(ms);
 }
 
+/** Hours and minutes in `tz` (e.g. "14:05" or "02:05 PM", as the locale writes them). */
+export function clockTime(ms: number, tz: string, locale = LOCALE): string {
+  return dateFormat(locale, { timeZone: tz, hour: "2-digit", minute: "2-digit" }).format(ms);
+}
+
 /** A bucket label: time of day for hourly buckets, a date for daily ones. */
 export function bucketLabel(ms: number, bucketMs: number, tz: string, locale = LOCALE): string {
   const opts: Intl.DateTimeFormatOptions =

@@ -1,7 +1,8 @@
 import type { AppRouter } from "@tally/api/trpc";
-import { keepPreviousData, QueryClient } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchStreamLink } from "@trpc/client";
+import { keepPreviousData, QueryCache, QueryClient } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchStreamLink, type Operation, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
+import { apiHealth } from "./api-health.ts";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -11,10 +12,13 @@ export const LIVE_REFRESH_MS = 30_000;
 /**
  * Live by default: every query refetches every 30 s while the tab is visible and when it regains focus.
  * Preset windows slide with the clock (see `useFilters`), and the previous answer stays on screen while
- * the next one loads, so a refresh never flashes a skeleton.
+ * the next one loads, so a refresh never flashes a skeleton. A refresh that fails keeps the last answer on
+ * screen (QueryView) and tells `apiHealth`, which drives the offline banner; polling goes on, so the
+ * figures come back by themselves when the API answers again.
  */
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
+    queryCache: new QueryCache({ onSuccess: () => apiHealth.answered(), onError: (e) => apiHealth.failed(e) }),
     defaultOptions: {
       queries: {
         staleTime: 10_000,
@@ -29,10 +33,31 @@ export function makeQueryClient(): QueryClient {
 
 export type TrpcClient = ReturnType<typeof makeTrpcClient>;
 
-export function makeTrpcClient() {
+/**
+ * Longest GET URL the dashboard sends. Node answers 431 past 16 KB of request headers (URL included), and
+ * proxies often stop at 8 KB; a query whose input alone would pass this goes by POST.
+ */
+export const MAX_GET_URL = 6_000;
+
+/** Whether a query's input is too long for a GET URL (a list of 500 customer ids is). */
+export function sendsByPost(op: Pick<Operation, "type" | "path" | "input">): boolean {
+  if (op.type !== "query") return false;
+  // The URL of this call alone: `<url>/<path>?batch=1&input={"0":<input>}`, the input URI-encoded.
+  return op.path.length + encodeURIComponent(JSON.stringify({ 0: op.input ?? null })).length + 64 > MAX_GET_URL;
+}
+
+export function makeTrpcClient(url = "/api/trpc") {
   return createTRPCClient<AppRouter>({
-    // Streamed batches: each answer renders as soon as it is ready, not when the slowest one is.
-    links: [httpBatchStreamLink({ url: "/api/trpc" })],
+    // Streamed batches: each answer renders as soon as it is ready, not when the slowest one is. Short
+    // queries stay GETs (batched while their URL fits); a long input is sent as a POST query (tRPC's
+    // method override, allowed by the API's handler).
+    links: [
+      splitLink({
+        condition: sendsByPost,
+        true: httpBatchStreamLink({ url, methodOverride: "POST" }),
+        false: httpBatchStreamLink({ url, maxURLLength: MAX_GET_URL }),
+      }),
+    ],
   });
 }
 

@@ -1,4 +1,5 @@
 import { useMemo, useSyncExternalStore } from "react";
+import { useApiHealth } from "./api-health.ts";
 import { type BucketUnit, type Filters, type Window, browserTimeZone, parseFilters, pickBucket, resolveWindow, writeFilters } from "./filters.ts";
 import { navigate, useLocation } from "./router.ts";
 
@@ -23,11 +24,17 @@ const minuteClock = {
   read: () => Math.ceil(Date.now() / 60_000),
 };
 
-/** The filters of the current URL, resolved against a clock that ticks once a minute. */
+/**
+ * The filters of the current URL, resolved against a clock that ticks once a minute. While the API is
+ * offline the clock holds at its last answer: a preset window that slid on would ask new questions that
+ * cannot be answered, and the figures already on screen would give way to errors.
+ */
 export function useFilters(): FilterState {
   const loc = useLocation();
   const tz = browserTimeZone();
-  const minute = useSyncExternalStore(minuteClock.subscribe, minuteClock.read);
+  const ticking = useSyncExternalStore(minuteClock.subscribe, minuteClock.read);
+  const health = useApiHealth();
+  const minute = health.offline && health.since !== null ? Math.min(ticking, Math.ceil(health.since / 60_000)) : ticking;
   return useMemo(() => {
     const filters = parseFilters(loc.params, tz);
     const window = resolveWindow(filters, minute * 60_000);

@@ -16,8 +16,8 @@ export default function RunDetailPage({ runId }: { runId: string }) {
   const back = hrefWith("/runs", filters);
 
   if (q.isPending) return <Skeleton height={400} label="loading run" />;
-  if (q.error) {
-    if (/no run/.test(q.error.message)) {
+  if (q.data === undefined) {
+    if (q.error && /no run/.test(q.error.message)) {
       return (
         <EmptyState title={`No run ${runId}.`}>
           It may not have been recorded yet. <Link href={back}>Back to runs</Link>
