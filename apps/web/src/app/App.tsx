@@ -1,20 +1,23 @@
 import { QueryClientProvider } from "@tanstack/react-query";
 import type { QueryClient } from "@tanstack/react-query";
-import { lazy, Suspense } from "react";
+import { Suspense, useState } from "react";
 import { Link } from "../components/Link.tsx";
 import { Skeleton } from "../components/States.tsx";
 import { filterQuery } from "../lib/filters.ts";
+import { retryableLazy } from "../lib/lazy.ts";
 import { matchPath, useLocation } from "../lib/router.ts";
 import { type TrpcClient, TRPCProvider } from "../lib/trpc.ts";
 import { DemoBanner } from "./DemoBanner.tsx";
 import { FilterBar } from "./FilterBar.tsx";
+import { OfflineBanner } from "./OfflineBanner.tsx";
+import { PageBoundary } from "./PageBoundary.tsx";
 import { OverviewPage } from "../features/overview/OverviewPage.tsx";
 
-const QualityPage = lazy(() => import("../features/quality/QualityPage.tsx"));
-const SpendPage = lazy(() => import("../features/spend/SpendPage.tsx"));
-const RunsPage = lazy(() => import("../features/runs/RunsPage.tsx"));
-const RunDetailPage = lazy(() => import("../features/run-detail/RunDetailPage.tsx"));
-const SettingsPage = lazy(() => import("../features/settings/SettingsPage.tsx"));
+const QualityPage = retryableLazy(() => import("../features/quality/QualityPage.tsx"));
+const SpendPage = retryableLazy(() => import("../features/spend/SpendPage.tsx"));
+const RunsPage = retryableLazy(() => import("../features/runs/RunsPage.tsx"));
+const RunDetailPage = retryableLazy(() => import("../features/run-detail/RunDetailPage.tsx"));
+const SettingsPage = retryableLazy(() => import("../features/settings/SettingsPage.tsx"));
 
 const NAV = [
   { path: "/", label: "Overview" },
@@ -34,8 +37,11 @@ export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trp
   );
 }
 
+/** The header, navigation and banners stay whatever a page does: each page renders inside its own error boundary. */
 function Shell() {
   const { pathname, search } = useLocation();
+  // A click on a nav link, even the current page's, gives a page that failed another try.
+  const [navClicks, setNavClicks] = useState(0);
   const keep = filterQuery(search);
   const section = NAV.slice(1).find((n) => pathname.startsWith(n.path))?.path ?? "/";
   return (
@@ -46,18 +52,21 @@ function Shell() {
         </Link>
         <nav className="nav" aria-label="Pages">
           {NAV.map((n) => (
-            <Link key={n.path} href={`${n.path}${keep}`} aria-current={section === n.path ? "page" : undefined}>
+            <Link key={n.path} href={`${n.path}${keep}`} aria-current={section === n.path ? "page" : undefined} onClick={() => setNavClicks((c) => c + 1)}>
               {n.label}
             </Link>
           ))}
         </nav>
       </header>
+      <OfflineBanner />
       <DemoBanner />
       {pathname !== "/settings" ? <FilterBar /> : null}
       <main>
-        <Suspense fallback={<Skeleton height={300} label="loading page" />}>
-          <Route pathname={pathname} />
-        </Suspense>
+        <PageBoundary resetKey={`${pathname}#${navClicks}`}>
+          <Suspense fallback={<Skeleton height={300} label="loading page" />}>
+            <Route pathname={pathname} />
+          </Suspense>
+        </PageBoundary>
       </main>
     </>
   );

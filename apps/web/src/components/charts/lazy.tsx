@@ -1,12 +1,13 @@
-import { type ComponentProps, lazy, Suspense } from "react";
+import { type ComponentProps, Suspense } from "react";
+import { retryableLazy } from "../../lib/lazy.ts";
 import { ChartSkeleton } from "../States.tsx";
 
 /**
  * recharts is most of the bundle: loading it in its own chunk lets the app shell render and the API
  * queries start while the chart code downloads and compiles in parallel.
  */
-const StackedBarsImpl = lazy(() => import("./StackedBars.tsx").then((m) => ({ default: m.StackedBars })));
-const TrendLinesImpl = lazy(() => import("./TrendLines.tsx").then((m) => ({ default: m.TrendLines })));
+const StackedBarsImpl = retryableLazy(() => import("./StackedBars.tsx").then((m) => ({ default: m.StackedBars })));
+const TrendLinesImpl = retryableLazy(() => import("./TrendLines.tsx").then((m) => ({ default: m.TrendLines })));
 
 export function StackedBars(props: ComponentProps<typeof StackedBarsImpl>) {
   return (
