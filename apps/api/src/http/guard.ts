@@ -11,8 +11,10 @@ const SAME_SITE_FETCHES = new Set(["same-origin", "none"]);
  * - Host: only the configured host names (DNS rebinding makes a browser send any page's requests to a
  *   local server under the attacker's name); `GET /healthz` is exempt for load-balancer probes.
  * - Cross-site: a state-changing request (any method but GET, HEAD, OPTIONS) that a browser marks as
- *   coming from another site (`Sec-Fetch-Site`), or whose `Origin` names another host. Server-to-server
- *   calls (the Inngest executor, curl) send neither header and pass.
+ *   coming from another site (`Sec-Fetch-Site`, which a page cannot forge), or, from a browser too old to
+ *   send it, whose `Origin` names a host not allowed. `Sec-Fetch-Site` decides alone when present, so a
+ *   proxy that rewrites Host does not break the dashboard. Server-to-server calls (the Inngest executor,
+ *   curl) send neither header and pass.
  * - Content type: a state-changing request with a body must declare `application/json`, which no page can
  *   send cross-origin without a CORS preflight (that Tally never grants). A body-less request (the
  *   `curl -X PUT` that syncs the Inngest app) needs none.
@@ -25,18 +27,17 @@ export function refusal(req: IncomingMessage, path: string, config: HttpConfig):
     if (!host || !config.allowedHosts.has(host)) {
       return new HttpError(
         421,
-        `host ${JSON.stringify(req.headers.host ?? "")} is not served here; allowed host names: ${[...config.allowedHosts].join(", ")} (add more with TALLY_ALLOWED_HOSTS)`,
+        `host ${JSON.stringify(req.headers.host ?? "")} is not served here: add its name to TALLY_ALLOWED_HOSTS to serve it`,
       );
     }
   }
   if (safe) return null;
 
   const site = header(req, "sec-fetch-site");
-  if (site !== undefined && !SAME_SITE_FETCHES.has(site)) {
-    return new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${site})`);
-  }
   const origin = header(req, "origin");
-  if (origin !== undefined) {
+  if (site !== undefined) {
+    if (!SAME_SITE_FETCHES.has(site)) return new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${site})`);
+  } else if (origin !== undefined) {
     const host = originHostName(origin);
     if (!host || !config.allowedHosts.has(host)) return new HttpError(403, `cross-site request refused (Origin: ${origin})`);
   }
