@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { BucketUnit } from "./buckets.ts";
 import { tagsSchema, wellFormedString } from "./strings.ts";
 
 /**
@@ -68,16 +69,7 @@ function checkAggregate(v: WindowLike, ctx: z.RefinementCtx): void {
   }
 }
 
-export type BucketUnit = "hour" | "day" | "week";
-
-/**
- * The bucket a window is charted in: hourly up to three days, daily up to 120 days, weekly beyond (a year
- * is 53 bars, not 365). The dashboard asks for it; breakdown sparklines use it.
- */
-export function pickBucket(w: { from: number; to: number }): BucketUnit {
-  const len = w.to - w.from;
-  return len <= 3 * DAY_MS ? "hour" : len <= 120 * DAY_MS ? "day" : "week";
-}
+export { type BucketUnit, pickBucket } from "./buckets.ts";
 
 const bucketUnit = z.enum(["hour", "day", "week"]).default("day");
 /** Hour buckets: a month at most (744 points a series; a year of hours is a chart no one reads). */
