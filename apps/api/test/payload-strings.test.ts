@@ -26,7 +26,8 @@ describe("payload strings and the parent link", () => {
     const message = (o.error as { message?: string } | null)?.message ?? JSON.stringify(o.error);
     for (const t of texts) expect(message).toContain(t);
   }
-  function send(fnSlug: string, input: Record<string, unknown>, parentRunId = `str-parent-${++n}`) {
+  function send(fnSlug: string, input: Record<string, unknown>, parentRunId = `str-parent-${n + 1}`) {
+    n++; // each delivery its own deferred run id (the idempotency key)
     refused.push(parentRunId);
     return tally.executor.runDeferred({ fnSlug, input }, { ...PARENT, runId: parentRunId }, { runId: `str-${n}-${fnSlug}` });
   }
@@ -77,7 +78,17 @@ describe("payload strings and the parent link", () => {
     expect(JSON.parse(row.tags)).toEqual({ env: "prod", "team/ü": "a&b <c>" });
   });
 
+  it("ids are stored as the schema cleans them (trimmed), so a filter on the id finds them", async () => {
+    const out = await send("tally-track-ai-costs", { model: "  gpt-4o ", customerId: " acme\t", ticketId: " T-9 ", promptTokens: 1, completionTokens: 1 }, "str-trim");
+    expect(out.status, JSON.stringify(out.error)).toBe("completed");
+    const run = await tally.db.selectFrom("runs").select(["model", "customer_id", "ticket_id"]).where("run_id", "=", "str-trim").executeTakeFirstOrThrow();
+    expect(run).toEqual({ model: "gpt-4o", customer_id: "acme", ticket_id: "T-9" });
+    const line = await tally.db.selectFrom("usage_costs").select(["model", "customer_id"]).where("run_id", "=", "str-trim").executeTakeFirstOrThrow();
+    expect(line).toEqual({ model: "gpt-4o", customer_id: "acme" });
+  });
+
   it("nothing refused was written", async () => {
+    refused.splice(refused.indexOf("str-trim"), 1);
     const ids = refused.filter((id) => id !== "str-valid");
     expect(await tally.db.selectFrom("runs").select("run_id").where("run_id", "in", ids).execute()).toEqual([]);
     expect(await tally.db.selectFrom("usage_costs").select("id").where("run_id", "in", ids).execute()).toEqual([]);

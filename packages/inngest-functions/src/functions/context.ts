@@ -1,4 +1,5 @@
 import { NonRetriableError } from "inngest";
+import { z } from "zod";
 import { occurredAtMs, plainTags } from "@tally/shared";
 import { type Deps, now } from "../deps.ts";
 import type { RunRef } from "../record/run.ts";
@@ -17,6 +18,16 @@ interface RunFields {
   tags?: Record<string, string> | undefined;
   occurredAt?: number | string | undefined;
   idempotencyKey?: string | undefined;
+}
+
+/**
+ * The payload as its schema cleans it (trimmed ids, parsed defaults). The SDK validates a deferred payload
+ * against the schema but hands the handler the raw object, so `" acme "` would be stored with its spaces.
+ */
+export function parsePayload<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new NonRetriableError(`invalid payload: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 /**

@@ -4,7 +4,7 @@ import { notifyPayloadSchema } from "@tally/shared";
 import type { TallyInngest } from "../client.ts";
 import type { Deps } from "../deps.ts";
 import { recordNotification } from "../record/notification.ts";
-import { parentRun, runContext } from "./context.ts";
+import { parentRun, parsePayload, runContext } from "./context.ts";
 import { postToSlack } from "./slack.ts";
 
 /** Posts a run summary to a Slack incoming webhook, then records that it was sent. */
@@ -13,7 +13,7 @@ export function notifyAgentCompletion(inngest: TallyInngest, deps: Deps) {
     inngest,
     { id: "notify-agent-completion", name: "Notify agent completion", schema: notifyPayloadSchema },
     async (ctx) => {
-      const data = ctx.event.data;
+      const data = parsePayload(notifyPayloadSchema, ctx.event.data);
       const webhookUrl = deps.slack.webhookUrl;
       if (!webhookUrl) {
         throw new NonRetriableError("SLACK_WEBHOOK_URL is not configured: set it to a Slack incoming webhook URL");

@@ -6,7 +6,7 @@ import type { Deps } from "../deps.ts";
 import { judge, type JudgeResult, SCALE } from "../judge/judge.ts";
 import { simulatedJudge } from "../judge/simulated.ts";
 import { recordEvaluation } from "../record/evaluation.ts";
-import { parentRun, runContext } from "./context.ts";
+import { parentRun, parsePayload, runContext } from "./context.ts";
 
 /**
  * Has an LLM judge rate the parent's output on each criterion (1–5), then records the scores
@@ -18,7 +18,7 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
     inngest,
     { id: "score-agent-output", name: "Score agent output", schema: scorePayloadSchema },
     async (ctx) => {
-      const data = ctx.event.data;
+      const data = parsePayload(scorePayloadSchema, ctx.event.data);
       const parentRunId = parentRun(ctx).runId;
       const judgeConfig = deps.judge;
       if (!judgeConfig) {

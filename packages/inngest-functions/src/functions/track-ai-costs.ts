@@ -5,7 +5,7 @@ import { normalizeUsage, UsageError } from "@tally/shared/pricing";
 import type { TallyInngest } from "../client.ts";
 import type { Deps } from "../deps.ts";
 import { recordUsage } from "../record/usage.ts";
-import { runContext } from "./context.ts";
+import { parsePayload, runContext } from "./context.ts";
 
 /** Prices the parent's token usage (genai-prices + dated overrides) and records it per model and customer. */
 export function trackAiCosts(inngest: TallyInngest, deps: Deps) {
@@ -13,7 +13,7 @@ export function trackAiCosts(inngest: TallyInngest, deps: Deps) {
     inngest,
     { id: "track-ai-costs", name: "Track AI costs", schema: trackCostsPayloadSchema },
     async (ctx) => {
-      const data = ctx.event.data;
+      const data = parsePayload(trackCostsPayloadSchema, ctx.event.data);
       return ctx.step.run("record-usage", async () => {
         const { run, key } = runContext(deps, ctx, data);
         try {
