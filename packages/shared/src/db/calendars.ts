@@ -75,7 +75,7 @@ export async function syncCalendars(
     const canonical = canonicalZone(tz);
     if (canonical !== "UTC" && !named.has(canonical)) named.set(canonical, tz);
   }
-  const out = await immediate(db, async (conn) => {
+  const out = await db.transaction().execute(async (conn) => {
     const have = await conn.selectFrom("rollup_calendars").select(["id", "time_zone", "unit", "filled_to", "source", "used_at"]).execute();
     const configured = (c: { time_zone: string }) => named.has(canonicalZone(c.time_zone));
     const removed = have.filter((c) => !configured(c) && (c.source === "config" || (c.used_at ?? 0) < now - AUTO_IDLE_MS));
@@ -100,7 +100,7 @@ export async function syncCalendars(
 export async function wantCalendar(db: Db, tz: string, opts: { now: number; cap: number }): Promise<"utc" | "kept" | "added" | "full"> {
   const zone = canonicalZone(tz);
   if (zone === "UTC") return "utc";
-  return immediate(db, async (conn) => {
+  return db.transaction().execute(async (conn) => {
     const have = await conn.selectFrom("rollup_calendars").select(["id", "time_zone", "source", "used_at"]).execute();
     const mine = have.filter((c) => canonicalZone(c.time_zone) === zone).map((c) => c.id);
     if (mine.length > 0) {
@@ -136,7 +136,7 @@ export async function fillCalendars(db: Db, pause?: () => Promise<boolean>): Pro
 }
 
 async function fillChunk(db: Db): Promise<boolean> {
-  return immediate(db, async (conn) => {
+  return db.transaction().execute(async (conn) => {
     const cal = await conn
       .selectFrom("rollup_calendars")
       .select(["id", "time_zone", "unit", "filled_to"])
@@ -184,21 +184,6 @@ async function addPending(db: Db, tz: string, source: "config" | "auto", now: nu
 async function drop(db: Db, id: number): Promise<void> {
   for (const t of LOCAL_TABLES) await sql`delete from ${sql.table(`rollup_${t}_local`)} where calendar = ${id}`.execute(db);
   await db.deleteFrom("rollup_calendars").where("id", "=", id).execute();
-}
-
-/** `fn` in one write transaction taken up front (BEGIN IMMEDIATE), on one connection. */
-function immediate<T>(db: Db, fn: (conn: Db) => Promise<T>): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const out = await fn(conn);
-      await sql`commit`.execute(conn);
-      return out;
-    } catch (e) {
-      await sql`rollback`.execute(conn);
-      throw e;
-    }
-  });
 }
 
 /** Adds the calendar's rows for the 15-minute buckets in [from, to) of projection `t` (summing into rows a chunk before began). */

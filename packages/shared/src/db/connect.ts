@@ -1,7 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  Migrator,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type TransactionSettings,
+} from "kysely";
 import type { Database } from "./schema.ts";
 import { migrationProvider } from "./migrations/index.ts";
 
@@ -14,7 +25,10 @@ export interface ConnectOptions {
 
 export type Db = Kysely<Database>;
 
-/** Opens the embedded SQLite database (WAL, busy timeout) and brings its schema up to date. */
+/**
+ * Opens the embedded SQLite database (WAL, busy timeout, write transactions that wait for the write lock)
+ * and brings its schema up to date.
+ */
 export async function connect(options: ConnectOptions = {}): Promise<Db> {
   const url = options.url ?? "./data/tally.db";
   if (/^postgres(ql)?:/.test(url)) {
@@ -28,9 +42,34 @@ export async function connect(options: ConnectOptions = {}): Promise<Db> {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   // bigint columns hold epoch ms and micro-USD: both well inside 2^53, so plain numbers are exact.
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   if (options.migrate !== false) await migrate(db);
   return db;
+}
+
+/**
+ * `db.transaction()` begins with BEGIN IMMEDIATE: it takes the write lock up front, so a writer in another
+ * process (two servers on one file, the demo seed, a bench) makes it wait, up to the busy timeout. Kysely's
+ * plain (deferred) BEGIN reads under a snapshot and asks for the lock at its first write; if another process
+ * wrote in between, SQLite cannot let it wait (its snapshot is stale) and answers `database is locked` at
+ * once, busy timeout or not. Reads outside a transaction never take the lock; a transaction marked
+ * `.setAccessMode("read only")` begins deferred, so it does not wait for (or hold up) writers either.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === "read only" ? "begin deferred" : "begin immediate"));
+  }
 }
 
 /**
