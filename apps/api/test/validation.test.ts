@@ -99,3 +99,27 @@ describe("a judge that answers garbage", () => {
     expect(ev).toMatchObject({ status: "succeeded", judge_calls: 2, error: null });
   });
 });
+
+describe("a judge endpoint that reports absurd usage", () => {
+  let judge: FakeServer;
+  let tally: Tally;
+  beforeAll(async () => {
+    judge = await fakeChatServer(() => ({ content: verdict({ helpfulness: 4, accuracy: 4, tone: 4 }), promptTokens: 1e300, completionTokens: 10 }));
+    tally = await startTally({ JUDGE_BASE_URL: `${judge.url}/v1`, JUDGE_MODEL: "gpt-4o-mini" });
+  });
+  afterAll(async () => {
+    await tally.close();
+    await judge.close();
+  });
+
+  it("fails without retry, naming the count, and records no cost", async () => {
+    const call = { fnSlug: "tally-score-agent-output", input: { response: "ok", model: "gpt-4o", customerId: "acme" } };
+    const out = await tally.executor.runDeferred(call, PARENT, { runId: "absurd-judge-usage" });
+    expect(out.status).toBe("failed");
+    expect(out.attempts).toBe(1);
+    expect(judge.requests).toHaveLength(1);
+    expect(JSON.stringify(out.error)).toContain("input_tokens");
+    expect(await tally.db.selectFrom("usage_costs").select("id").execute()).toEqual([]);
+    expect(await tally.db.selectFrom("scores").select("id").execute()).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { NonRetriableError } from "inngest";
-import type { NormalizedUsage } from "@tally/shared/pricing";
+import { checkUsage, type NormalizedUsage } from "@tally/shared/pricing";
 
 /** An OpenAI-compatible chat-completions endpoint: OpenAI, Ollama, vLLM, LiteLLM, … */
 export interface ChatConfig {
@@ -60,17 +60,19 @@ export async function chatComplete(
     throw new Error(`chat completion ${url} answered non-JSON: ${text.slice(0, 300)}`);
   }
   const u = body.usage ?? {};
-  return {
-    content: body.choices?.[0]?.message?.content ?? "",
-    model: body.model ?? config.model,
-    usage: {
-      input_tokens: u.prompt_tokens ?? 0,
-      output_tokens: u.completion_tokens ?? 0,
-      cache_read_tokens: u.prompt_tokens_details?.cached_tokens ?? 0,
-      cache_write_tokens: 0,
-      reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
-    },
+  const usage = {
+    input_tokens: u.prompt_tokens ?? 0,
+    output_tokens: u.completion_tokens ?? 0,
+    cache_read_tokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
   };
+  try {
+    checkUsage(usage); // the same bounds as a payload's usage: an absurd count must not reach the judge's cost
+  } catch (e) {
+    throw new NonRetriableError(`chat completion ${url} reported invalid ${(e as Error).message}`);
+  }
+  return { content: body.choices?.[0]?.message?.content ?? "", model: body.model ?? config.model, usage };
 }
 
 interface OpenAiChatResponse {

@@ -1,2 +1,2 @@
 export { priceUsage, toMicros, type PriceOverride, type PricedUsage } from "./price.ts";
-export { normalizeUsage, UsageError, type NormalizedUsage, type UsageInput } from "./usage.ts";
+export { checkUsage, normalizeUsage, UsageError, type NormalizedUsage, type UsageInput } from "./usage.ts";
