@@ -28,7 +28,14 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   if (added.length > 0) console.log(`Local calendars added for ${[...new Set(added.map((c) => c.time_zone))].join(", ")}`);
   const calendars = createCalendarKeeper(db, { cap: env.TALLY_AUTO_ZONES });
   calendars.fill();
-  const inngest = createInngest({ isDev: env.isDev, eventKey: env.INNGEST_EVENT_KEY, baseUrl: env.INNGEST_BASE_URL });
+  // Inngest v4 reads signing keys from the client (serve() ignores them), so they go here.
+  const inngest = createInngest({
+    isDev: env.isDev,
+    eventKey: env.INNGEST_EVENT_KEY,
+    baseUrl: env.INNGEST_BASE_URL,
+    signingKey: env.INNGEST_SIGNING_KEY,
+    signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK,
+  });
   const deps: Deps = {
     db,
     judge: env.JUDGE_BASE_URL && env.JUDGE_MODEL
@@ -53,8 +60,6 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   const handler = serve({
     client: inngest,
     functions: functions.all,
-    ...(env.INNGEST_SIGNING_KEY ? { signingKey: env.INNGEST_SIGNING_KEY } : {}),
-    ...(env.INNGEST_SIGNING_KEY_FALLBACK ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK } : {}),
     ...(env.INNGEST_SERVE_ORIGIN ? { serveOrigin: env.INNGEST_SERVE_ORIGIN } : {}),
   });
   const close = async () => {

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
@@ -127,9 +128,9 @@ describe("malformed executor requests", () => {
 });
 
 describe("malformed executor requests in production mode", () => {
-  it("are refused the same way, before the signature check", async () => {
-    // The Inngest v4 client reads its signing key from process.env (app.ts's serve() option is ignored).
-    vi.stubEnv("INNGEST_SIGNING_KEY", PRODUCTION.INNGEST_SIGNING_KEY);
+  it("are refused the same way, before the signature check; a signed call runs", async () => {
+    // The key comes from the configuration alone (readEnv's source), not from process.env.
+    expect(process.env.INNGEST_SIGNING_KEY).toBeUndefined();
     const tally = await startTally({ ...PRODUCTION, INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}` });
     try {
       const bad = call(both((d) => (d._inngest.parent_run_id = "")));
@@ -139,9 +140,27 @@ describe("malformed executor requests in production mode", () => {
       const unsigned = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(call()) });
       expect(unsigned.status).toBe(401);
       expect(await count(tally, "runs")).toBe(0);
+      // Signed as Inngest signs: HMAC-SHA256 of the canonical JSON body (RFC 8785: sorted keys; for this
+      // ASCII body with integer numbers, JSON.stringify of sorted keys) + timestamp, keyed by the key without its prefix.
+      const body = JSON.stringify(sortedKeys(call()));
+      const ts = Math.round(Date.now() / 1000).toString();
+      const key = PRODUCTION.INNGEST_SIGNING_KEY.replace(/^signkey-\w+-/, "");
+      const signature = createHmac("sha256", key).update(body + ts).digest("hex");
+      const signed = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-inngest-signature": `t=${ts}&s=${signature}` },
+        body,
+      });
+      expect(signed.status, await signed.clone().text()).toBe(206); // the step ran: the usage is recorded
+      expect(await count(tally, "runs")).toBe(1);
     } finally {
       await tally.close();
-      vi.unstubAllEnvs();
     }
   });
 });
+
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (typeof v !== "object" || v === null) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]));
+}

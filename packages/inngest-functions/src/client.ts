@@ -8,6 +8,9 @@ export interface InngestConfig {
   eventKey?: string | undefined;
   /** Inngest API/event base URL (self-hosted or a Dev Server elsewhere). */
   baseUrl?: string | undefined;
+  /** Verifies that requests come from Inngest (required outside dev mode); the fallback serves key rotation. */
+  signingKey?: string | undefined;
+  signingKeyFallback?: string | undefined;
 }
 
 export function createInngest(config: InngestConfig) {
@@ -16,6 +19,8 @@ export function createInngest(config: InngestConfig) {
     isDev: config.isDev,
     ...(config.eventKey ? { eventKey: config.eventKey } : {}),
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+    ...(config.signingKey ? { signingKey: config.signingKey } : {}),
+    ...(config.signingKeyFallback ? { signingKeyFallback: config.signingKeyFallback } : {}),
   });
 }
 
