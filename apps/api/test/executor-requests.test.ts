@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
 import { closedPort, PRODUCTION, rawRequest } from "./raw-http.ts";
 
