@@ -1,0 +1,106 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+
+/**
+ * README's `npm start`, as a user runs it: the whole process tree stops with it. Each test starts it in a
+ * process group of its own (as a terminal does), on an ephemeral port and an empty database.
+ */
+const ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const dirs: string[] = [];
+const started: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const p of started.splice(0)) {
+    try {
+      process.kill(-p.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function npmStart(): Promise<{ npm: ChildProcess; url: string; output: () => string }> {
+  const dir = mkdtempSync(join(tmpdir(), "tally-start-"));
+  dirs.push(dir);
+  const npm = spawn("npm", ["start"], {
+    cwd: ROOT,
+    detached: true, // its own process group, as in a terminal
+    env: { ...process.env, PORT: "0", DATABASE_URL: join(dir, "tally.db"), TALLY_DEMO: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push(npm);
+  let out = "";
+  npm.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  npm.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  const url = await waitFor(() => /Tally listening on (http:\/\/\S+)/.exec(out)?.[1], 120_000, () => out);
+  return { npm, url, output: () => out };
+}
+
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, ms: number, why: () => string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out; output:\n${why()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Live processes still in a process group (ps, as a user would look; a killed zombie awaiting its reaper is gone). */
+function inGroup(pgid: number): number[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=,stat=", "-g", String(pgid)], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([pid, stat]) => Number(pid) > 0 && !stat?.startsWith("Z"))
+      .map(([pid]) => Number(pid));
+  } catch {
+    return []; // ps exits 1 when nothing matches
+  }
+}
+
+const answers = (url: string) =>
+  fetch(`${url}/healthz`).then(
+    (r) => r.status,
+    () => undefined,
+  );
+const refused = async (url: string) => ((await answers(url)) === undefined ? true : undefined);
+
+/** The API process: the node running main.ts in the group. */
+function apiPid(pgid: number): number {
+  const ps = execFileSync("ps", ["-o", "pid=,args=", "-g", String(pgid)], { encoding: "utf8" });
+  const line = ps.split("\n").find((l) => l.includes("src/main.ts"));
+  if (!line) throw new Error(`no API process in group ${pgid}:\n${ps}`);
+  return Number(line.trim().split(/\s+/)[0]);
+}
+
+describe("npm start", { timeout: 180_000 }, () => {
+  it("SIGTERM to npm stops the API and every process it started", async () => {
+    const { npm, url } = await npmStart();
+    expect(await answers(url)).toBe(200);
+    process.kill(npm.pid!, "SIGTERM");
+    await waitFor(() => refused(url), 10_000, () => "the API still answers after SIGTERM");
+    await waitFor(() => (inGroup(npm.pid!).length === 0 ? true : undefined), 10_000, () => `left: ${inGroup(npm.pid!).join(" ")}`);
+  });
+
+  it("kill -KILL of the process group leaves nothing running", async () => {
+    const { npm, url } = await npmStart();
+    expect(inGroup(npm.pid!)).toContain(apiPid(npm.pid!)); // the API runs in the group npm start was given
+    process.kill(-npm.pid!, "SIGKILL");
+    await waitFor(() => refused(url), 5_000, () => "the API still answers after kill -KILL of the group");
+    await waitFor(() => (inGroup(npm.pid!).length === 0 ? true : undefined), 5_000, () => `left: ${inGroup(npm.pid!).join(" ")}`);
+  });
+
+  it("the API stops by itself when what started it is killed outright", async () => {
+    const { npm, url } = await npmStart();
+    const api = apiPid(npm.pid!);
+    const launcher = Number(execFileSync("ps", ["-o", "ppid=", "-p", String(api)], { encoding: "utf8" }).trim());
+    process.kill(launcher, "SIGKILL"); // the API's parent, without passing any signal on
+    await waitFor(() => refused(url), 10_000, () => "the orphaned API still answers");
+  });
+});
