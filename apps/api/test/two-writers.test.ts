@@ -12,8 +12,8 @@ import { consistency, line, readWindow, runLoad, startWriter, trpc, UNPRICED_MOD
 
 // Issue 15, "Writers must not fail each other": two Tally processes on one SQLite file, each receiving
 // deliveries (some keys at both, 2–3 times) while readers query both. 6,100 deliveries is the issue's floor
-// (3,000 a process), each a real serve() run of 2 requests: ~75 CPU-seconds, so ~40 s at best on 2 cores
-// (80–90 s measured on a 2-core VM shared with other work, load average ~7).
+// (3,000 a process), each a real serve() run of 2 requests: ~80 CPU-seconds, so ~40 s at best on 2 cores
+// (measured on a 2-core VM shared with other work: 47 s at load average ~3, 80–90 s at ~7).
 const DELIVERIES = 6_100;
 const dir = mkdtempSync(join(tmpdir(), "tally-two-writers-"));
 const dbFile = join(dir, "tally.db");
