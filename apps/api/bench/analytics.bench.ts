@@ -103,7 +103,7 @@ const caller = createCaller({ db, runUrlTemplate: "http://localhost:8288/run?run
 // also in days ("/day" rows), for an API client that asks for a year day by day.
 const series = {
   "spend.timeseries": async (w: RawWindow, bucket: BucketUnit) =>
-    (await caller.spend.timeseries({ ...w, bucket, splitBy: "model" })).series.reduce((s, x) => s + x.totalMicros, 0),
+    (await caller.spend.timeseries({ ...w, bucket, splitBy: "model" })).series.reduce((s, x) => s + (x.totalMicros ?? 0), 0),
   "quality.trend": async (w: RawWindow, bucket: BucketUnit) =>
     (await caller.quality.trend({ ...w, bucket })).series.reduce((s, x) => s + x.points.reduce((a, p) => a + p.n, 0), 0),
 };
@@ -114,13 +114,13 @@ async function top(w: RawWindow, n: number): Promise<string[]> {
   if (!tops.has(key)) tops.set(key, (await caller.spend.byCustomer({ ...w, limit: n, sparklines: false })).rows.map((r) => r.customerId));
   return tops.get(key)!;
 }
-const procedures: Record<string, (w: RawWindow) => Promise<number>> = {
+const procedures: Record<string, (w: RawWindow) => Promise<number | null>> = {
   "overview.summary": async (w) => (await caller.overview.summary(w)).current.spendMicros.total,
   "spend.timeseries": (w) => series["spend.timeseries"](w, pickBucket(w)),
   // The Spend page's chart: the top 7 customers' series and the rest summed (`top`).
   "spend.timeseries/cust": async (w) => {
     const r = await caller.spend.timeseries({ ...w, bucket: pickBucket(w), splitBy: "customer", top: 7 });
-    return r.series.reduce((s, x) => s + x.totalMicros, r.other?.totalMicros ?? 0);
+    return r.series.reduce((s, x) => s + (x.totalMicros ?? 0), r.other?.totalMicros ?? 0);
   },
   // What the Spend page asks: every customer's totals, then the sparklines of the 20 it shows; and an API
   // client's default page (50 customers with sparklines). byModel: every model, each with its sparkline.

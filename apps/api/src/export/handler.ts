@@ -6,7 +6,8 @@ import { InvalidCursorError } from "../queries/common.ts";
 import { ClientGone } from "./csv.ts";
 import { exportRuns, exportSpendByCustomer, exportSpendByModel } from "./tables.ts";
 
-const TABLES = {
+/** Every CSV export, by name (the walk over every money field reads this list). */
+export const TABLES = {
   "spend-by-customer": { schema: spendByCustomerInput, run: exportSpendByCustomer },
   "spend-by-model": { schema: spendByModelInput, run: exportSpendByModel },
   runs: { schema: runsListInput, run: exportRuns },

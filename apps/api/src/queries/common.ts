@@ -83,3 +83,21 @@ export class InvalidCursorError extends Error {
 }
 
 export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/**
+ * Money from the rollups: the priced sum when at least one of its calls was priced, else null. Unpriced
+ * usage adds nothing to `cost_micros`, so without a priced call the sum is "unknown", never $0 (a model
+ * priced at $0 still has priced calls, so its 0 stays a real 0).
+ */
+export const money = (micros: unknown, pricedCalls: unknown): number | null => (num(pricedCalls) > 0 ? num(micros) : null);
+
+/** Sum of two money fields: null only when both are. */
+export const addMoney = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
+
+/**
+ * Cost per run: priced spend / priced runs. A priced run is an agent usage line with a price (the rollups'
+ * agent `priced_calls`): each track-costs delivery records one agent line for its run, so for runs that
+ * report their usage once this is exactly the runs whose usage was priced. Null without a priced run.
+ */
+export const costPerRun = (spend: number | null, pricedRuns: number): number | null =>
+  spend !== null && pricedRuns > 0 ? spend / pricedRuns : null;

@@ -31,6 +31,8 @@ function expected(list: RunSpec[]) {
     judge,
     runs: list.length,
     scored: list.filter((r) => r.scores).length,
+    // A priced run: one whose agent line has a price (each fixture run has one agent line).
+    pricedRuns: list.filter((r) => agentCost(r) !== null).length,
     unpricedCalls: unpriced.length,
     unpricedTokens: unpriced.reduce((s, r) => s + r.agent!.in + r.agent!.out, 0),
     names,
@@ -47,7 +49,9 @@ describe("overview.summary", () => {
     expect(res.current.spendMicros).toEqual({ total: e.agent + e.judge, agent: e.agent, judge: e.judge });
     expect(res.current.runs).toBe(e.runs);
     expect(res.current.scoredRuns).toBe(e.scored);
-    expect(res.current.costPerRunMicros).toBeCloseTo((e.agent + e.judge) / e.runs, 9);
+    expect(res.current.pricedRuns).toBe(e.pricedRuns);
+    expect(e.pricedRuns).toBeLessThan(e.runs);
+    expect(res.current.costPerRunMicros).toBeCloseTo((e.agent + e.judge) / e.pricedRuns, 9);
     expect(e.unpricedCalls).toBeGreaterThan(0);
     expect(res.current.unpricedCalls).toBe(e.unpricedCalls);
     expect(res.current.unpricedTokens).toBe(e.unpricedTokens);
@@ -75,7 +79,7 @@ describe("overview.summary", () => {
     const sel = runs.filter((r) => r.model === "acme-large" && ["cust-1", undefined].includes(r.customerId));
     // Judge lines are keyed by the judge model, so a filter on an agent model keeps agent spend only.
     expect(res.current.spendMicros.agent).toBe(expected(sel).agent);
-    expect(res.current.spendMicros.judge).toBe(0);
+    expect(res.current.spendMicros.judge).toBeNull(); // no judge line here: unknown, not $0
     expect(res.current.runs).toBe(sel.length);
   });
 
@@ -94,6 +98,6 @@ describe("overview.summary", () => {
     const unattributed = await t.caller.overview.summary({ ...w, customerIds: [""] });
     expect(named.current).toMatchObject({ runs: 1, scoredRuns: 1, spendMicros: { agent: 120, judge: 11, total: 131 } });
     expect(named.current.scores).toEqual([{ name: "helpfulness", mean: 0.5, n: 1 }]);
-    expect(unattributed.current).toMatchObject({ runs: 0, scoredRuns: 0, spendMicros: { total: 0 }, scores: [] });
+    expect(unattributed.current).toMatchObject({ runs: 0, scoredRuns: 0, spendMicros: { total: null }, scores: [] });
   });
 });

@@ -1,17 +1,24 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
-import { type AggregateFilter, effectiveWindow, num, previousWindow, type Window } from "./common.ts";
+import { type AggregateFilter, addMoney, costPerRun, effectiveWindow, money, num, previousWindow, type Window } from "./common.ts";
 import { rollupSource } from "./source.ts";
 
 export interface PeriodFigures {
   window: Window;
-  /** Priced usage only; unpriced usage is counted below, never folded in as $0. */
-  spendMicros: { total: number; agent: number; judge: number };
+  /**
+   * Priced usage only, each null when none of its calls is priced (unpriced is never $0); the unpriced calls
+   * beside them (`unpricedCalls`, `agentUnpricedCalls`, `judgeUnpricedCalls`) say what is left out.
+   */
+  spendMicros: { total: number | null; agent: number | null; judge: number | null };
   runs: number;
   scoredRuns: number;
-  /** Total priced spend / runs; null without runs. */
+  /** Runs whose agent usage is priced (priced agent lines: `costPerRun` in common.ts). */
+  pricedRuns: number;
+  /** Total priced spend / priced runs; null without a priced run. */
   costPerRunMicros: number | null;
   unpricedCalls: number;
+  agentUnpricedCalls: number;
+  judgeUnpricedCalls: number;
   unpricedTokens: number;
   scores: { name: string; mean: number; n: number }[];
 }
@@ -34,6 +41,7 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
     .select([
       "kind",
       sql<number>`sum(cost_micros)`.as("spend"),
+      sql<number>`sum(priced_calls)`.as("priced_calls"),
       sql<number>`sum(unpriced_calls)`.as("unpriced_calls"),
       sql<number>`sum(unpriced_tokens)`.as("unpriced_tokens"),
     ])
@@ -50,16 +58,23 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
     .orderBy("name")
     .execute();
 
-  const agent = num(usage.find((u) => u.kind === "agent")?.spend);
-  const judge = num(usage.find((u) => u.kind === "judge")?.spend);
-  const runCount = num(runs?.runs);
+  const ofKind = (kind: string) => usage.find((u) => u.kind === kind);
+  const agentUsage = ofKind("agent");
+  const judgeUsage = ofKind("judge");
+  const agent = money(agentUsage?.spend, agentUsage?.priced_calls);
+  const judge = money(judgeUsage?.spend, judgeUsage?.priced_calls);
+  const total = addMoney(agent, judge);
+  const pricedRuns = num(agentUsage?.priced_calls);
   return {
     window: w,
-    spendMicros: { total: agent + judge, agent, judge },
-    runs: runCount,
+    spendMicros: { total, agent, judge },
+    runs: num(runs?.runs),
     scoredRuns: num(runs?.scored),
-    costPerRunMicros: runCount > 0 ? (agent + judge) / runCount : null,
+    pricedRuns,
+    costPerRunMicros: costPerRun(total, pricedRuns),
     unpricedCalls: usage.reduce((s, u) => s + num(u.unpriced_calls), 0),
+    agentUnpricedCalls: num(agentUsage?.unpriced_calls),
+    judgeUnpricedCalls: num(judgeUsage?.unpriced_calls),
     unpricedTokens: usage.reduce((s, u) => s + num(u.unpriced_tokens), 0),
     scores: scores.filter((s) => num(s.n) > 0).map((s) => ({ name: s.name, mean: num(s.sum) / num(s.n), n: num(s.n) })),
   };

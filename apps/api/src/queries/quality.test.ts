@@ -97,7 +97,8 @@ describe("quality.costVsQuality", () => {
     const res = await t.caller.quality.costVsQuality({ from, to, scoreName: "helpfulness", threshold: 0.7 });
     for (const row of res.rows) {
       const mine = runs.filter((r) => r.model === row.model);
-      const spend = mine.reduce((s, r) => s + (agentCost(r) ?? 0), 0);
+      const priced = mine.filter((r) => agentCost(r) !== null);
+      const spend = priced.length ? priced.reduce((s, r) => s + agentCost(r)!, 0) : null;
       const scored = mine.filter((r) => r.scores).map((r) => r.scores!.helpfulness!);
       const passing = scored.filter((v) => v >= 0.7).length;
       expect(row.runs).toBe(mine.length);
@@ -105,7 +106,11 @@ describe("quality.costVsQuality", () => {
       expect(row.passing).toBe(passing);
       expect(row.scored).toBe(scored.length);
       expect(row.meanScore).toBeCloseTo(scored.reduce((s, v) => s + v, 0) / scored.length, 12);
-      expect(row.costPerPassingRunMicros).toBeCloseTo(spend / passing, 9);
+      expect(row.pricedRuns).toBe(priced.length);
+      if (spend === null) expect(row.costPerRunMicros).toBeNull();
+      else expect(row.costPerRunMicros).toBeCloseTo(spend / priced.length, 9);
+      if (spend === null || priced.length < mine.length) expect(row.costPerPassingRunMicros).toBeNull();
+      else expect(row.costPerPassingRunMicros).toBeCloseTo(spend / passing, 9);
     }
     expect(res.rows.map((r) => r.model)).toContain("acme-large");
   });

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
-import { type AggregateFilter, effectiveWindow, num, type Stat, stat, variance, type Window } from "./common.ts";
+import { type AggregateFilter, costPerRun, effectiveWindow, money, num, type Stat, stat, variance, type Window } from "./common.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { rollupSource } from "./source.ts";
@@ -87,15 +87,25 @@ export async function compareModels(
 export interface CostQualityRow {
   model: string;
   runs: number;
-  /** Priced agent spend of the model (judge lines are keyed by the judge's model, so they are not here). */
-  agentSpendMicros: number;
+  /**
+   * Priced agent spend of the model (judge lines are keyed by the judge's model, so they are not here);
+   * null when none of its agent calls is priced, never $0. `unpricedCalls` beside it: the agent calls left out.
+   */
+  agentSpendMicros: number | null;
   unpricedCalls: number;
+  /** Runs whose agent usage is priced (priced agent lines). */
+  pricedRuns: number;
+  /** agentSpendMicros / pricedRuns; null without a priced run. */
   costPerRunMicros: number | null;
   meanScore: number | null;
   scored: number;
   /** Scores of `scoreName` at or above the threshold (one per judgement). */
   passing: number;
-  /** agentSpendMicros / passing; null when nothing passed. */
+  /**
+   * agentSpendMicros / passing; null when nothing passed, and when any agent call of the model is unpriced
+   * (the passing runs cannot be split into priced and unpriced ones, so a partial spend over every passing
+   * run would understate it).
+   */
   costPerPassingRunMicros: number | null;
 }
 
@@ -108,7 +118,12 @@ export async function getCostVsQuality(
   const [usage, runs, scores, passing] = await Promise.all([
     db
       .selectFrom(rollupSource("usage", f, w, { group: ["model"], extra: [sql`kind = 'agent'`] }))
-      .select(["model", sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(unpriced_calls)`.as("unpriced")])
+      .select([
+        "model",
+        sql<number>`sum(cost_micros)`.as("spend"),
+        sql<number>`sum(priced_calls)`.as("priced"),
+        sql<number>`sum(unpriced_calls)`.as("unpriced"),
+      ])
       .groupBy("model")
       .execute(),
     db
@@ -133,18 +148,21 @@ export async function getCostVsQuality(
     const runCount = num(runs.find((r) => r.model === model)?.runs);
     const s = scores.find((r) => r.model === model);
     const pass = num(passing.find((r) => r.model === model)?.n);
-    const spend = num(u?.spend);
+    const spend = money(u?.spend, u?.priced);
+    const pricedRuns = num(u?.priced);
+    const unpriced = num(u?.unpriced);
     const n = num(s?.n);
     return {
       model,
       runs: runCount,
       agentSpendMicros: spend,
-      unpricedCalls: num(u?.unpriced),
-      costPerRunMicros: runCount > 0 ? spend / runCount : null,
+      unpricedCalls: unpriced,
+      pricedRuns,
+      costPerRunMicros: costPerRun(spend, pricedRuns),
       meanScore: n > 0 ? num(s?.sum) / n : null,
       scored: n,
       passing: pass,
-      costPerPassingRunMicros: pass > 0 ? spend / pass : null,
+      costPerPassingRunMicros: spend !== null && unpriced === 0 && pass > 0 ? spend / pass : null,
     };
   });
   return { window: w, scoreName: f.scoreName, threshold: f.threshold, rows };

@@ -2,9 +2,12 @@ import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import {
   type AggregateFilter,
+  addMoney,
+  costPerRun,
   decodeCursor,
   effectiveWindow,
   encodeCursor,
+  money,
   num,
   type Window,
 } from "./common.ts";
@@ -30,12 +33,17 @@ interface BreakdownRow {
   key: string;
   /** Priced spend; null when none of the row's usage is priced (unpricedCalls says how much is not). */
   spendMicros: number | null;
-  agentSpendMicros: number;
-  judgeSpendMicros: number;
+  /** Priced agent / judge spend; null when none of that kind's calls is priced (the unpriced count beside it). */
+  agentSpendMicros: number | null;
+  judgeSpendMicros: number | null;
   runs: number;
-  /** Priced spend / runs; null without runs or without priced spend. */
+  /** Runs whose agent usage is priced (priced agent lines: `costPerRun` in common.ts). */
+  pricedRuns: number;
+  /** Priced spend / priced runs; null without a priced run. */
   costPerRunMicros: number | null;
   unpricedCalls: number;
+  agentUnpricedCalls: number;
+  judgeUnpricedCalls: number;
   /** Share of the window's total priced spend; null when that total is 0. */
   share: number | null;
   /** Priced spend per `bucket` in the viewer's zone, aligned with `buckets`; null = nothing priced then. */
@@ -55,7 +63,8 @@ export interface ModelSpendRow extends Omit<BreakdownRow, "key"> {
 
 export interface Breakdown<Row> {
   window: Window;
-  totals: { spendMicros: number; runs: number; unpricedCalls: number; rows: number };
+  /** spendMicros: null when nothing in the window is priced. */
+  totals: { spendMicros: number | null; runs: number; pricedRuns: number; unpricedCalls: number; rows: number };
   /** The sparklines' bucket: the one the dashboard charts this window in (`pickBucket`). */
   bucket: BucketUnit;
   buckets: { start: number; end: number }[];
@@ -105,8 +114,10 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
         sql<string>`${sql.ref(dim)}`.as("key"),
         sql<number>`sum(case when kind = 'agent' then cost_micros else 0 end)`.as("agent"),
         sql<number>`sum(case when kind = 'judge' then cost_micros else 0 end)`.as("judge"),
-        sql<number>`sum(unpriced_calls)`.as("unpriced"),
-        sql<number>`sum(priced_calls)`.as("priced"),
+        sql<number>`sum(case when kind = 'agent' then priced_calls else 0 end)`.as("agent_priced"),
+        sql<number>`sum(case when kind = 'judge' then priced_calls else 0 end)`.as("judge_priced"),
+        sql<number>`sum(case when kind = 'agent' then unpriced_calls else 0 end)`.as("agent_unpriced"),
+        sql<number>`sum(case when kind = 'judge' then unpriced_calls else 0 end)`.as("judge_unpriced"),
       ])
       .groupBy(sql`key`)
       .execute(),
@@ -121,24 +132,30 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
   const row = (key: string): BreakdownRow => {
     let r = rows.get(key);
     if (!r) {
-      r = { key, spendMicros: null, agentSpendMicros: 0, judgeSpendMicros: 0, runs: 0, costPerRunMicros: null, unpricedCalls: 0, share: null, sparkline: [] };
+      r = {
+        key, spendMicros: null, agentSpendMicros: null, judgeSpendMicros: null, runs: 0, pricedRuns: 0, costPerRunMicros: null,
+        unpricedCalls: 0, agentUnpricedCalls: 0, judgeUnpricedCalls: 0, share: null, sparkline: [],
+      };
       rows.set(key, r);
     }
     return r;
   };
   for (const u of usage) {
     const r = row(u.key);
-    r.agentSpendMicros = num(u.agent);
-    r.judgeSpendMicros = num(u.judge);
-    r.spendMicros = num(u.priced) > 0 ? r.agentSpendMicros + r.judgeSpendMicros : null;
-    r.unpricedCalls = num(u.unpriced);
+    r.agentSpendMicros = money(u.agent, u.agent_priced);
+    r.judgeSpendMicros = money(u.judge, u.judge_priced);
+    r.spendMicros = addMoney(r.agentSpendMicros, r.judgeSpendMicros);
+    r.pricedRuns = num(u.agent_priced);
+    r.agentUnpricedCalls = num(u.agent_unpriced);
+    r.judgeUnpricedCalls = num(u.judge_unpriced);
+    r.unpricedCalls = r.agentUnpricedCalls + r.judgeUnpricedCalls;
   }
   for (const x of runs) row(x.key).runs = num(x.runs);
   const all = [...rows.values()];
-  const total = all.reduce((s, r) => s + (r.spendMicros ?? 0), 0);
+  const total = all.reduce<number | null>((s, r) => addMoney(s, r.spendMicros), null);
   for (const r of all) {
-    r.costPerRunMicros = r.runs > 0 && r.spendMicros !== null ? r.spendMicros / r.runs : null;
-    r.share = total > 0 && r.spendMicros !== null ? r.spendMicros / total : null;
+    r.costPerRunMicros = costPerRun(r.spendMicros, r.pricedRuns);
+    r.share = total !== null && total > 0 && r.spendMicros !== null ? r.spendMicros / total : null;
   }
 
   const value = (r: BreakdownRow): number | string | null =>
@@ -173,6 +190,7 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
     totals: {
       spendMicros: total,
       runs: all.reduce((s, r) => s + r.runs, 0),
+      pricedRuns: all.reduce((s, r) => s + r.pricedRuns, 0),
       unpricedCalls: all.reduce((s, r) => s + r.unpricedCalls, 0),
       rows: all.length,
     },

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
-import { type AggregateFilter, effectiveWindow, type Window } from "./common.ts";
+import { type AggregateFilter, effectiveWindow, money, type Window } from "./common.ts";
 import { onlyKeys, rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { type SeriesCells, seriesSums } from "./series-sums.ts";
@@ -9,7 +9,9 @@ import { type BucketUnit, chartBuckets } from "./zone.ts";
 export interface SpendSeries {
   /** Model id, or customer id ('' = unattributed). */
   key: string;
-  totalMicros: number;
+  /** Priced spend over the window; null when none of the series' calls is priced (never $0). */
+  totalMicros: number | null;
+  /** The calls left out of totalMicros and points. */
   unpricedCalls: number;
   /** Priced spend per bucket; null where nothing was priced (no usage, or unpriced only): a gap, not $0. */
   points: (number | null)[];
@@ -20,7 +22,7 @@ export interface SpendTimeseries {
   bucket: BucketUnit;
   /** Exact zone bucket bounds (ms): a chart point drills into runs.list with these. */
   buckets: { start: number; end: number }[];
-  /** By total spend, largest first (ties by key). */
+  /** By total priced spend, largest first, unpriced-only series last (ties by key). */
   series: SpendSeries[];
   /** With `top`: the series left out, summed (`count` of them); null when none was. */
   other: (Omit<SpendSeries, "key"> & { count: number }) | null;
@@ -64,22 +66,22 @@ export async function getSpendTimeseries(
 async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim): Promise<string[]> {
   const rows = await db
     .selectFrom(rollupSource("usage", f, w, { group: [dim] }))
-    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(cost_micros)`.as("spend")])
+    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(priced_calls)`.as("priced")])
     .groupBy(sql`key`)
     .having(sql`sum(calls)`, ">", 0)
     .execute();
-  return rows.map((r) => ({ key: r.key, totalMicros: Number(r.spend) })).sort(byTotal).map((r) => r.key);
+  return rows.map((r) => ({ key: r.key, totalMicros: money(r.spend, r.priced) })).sort(byTotal).map((r) => r.key);
 }
 
 const spendSeries = (key: string, c: Cells): SpendSeries => ({ key, ...figures(c) });
 
 function figures(c: Cells): Omit<SpendSeries, "key"> {
   return {
-    totalMicros: c.cost_micros.reduce((a, x) => a + x, 0),
+    totalMicros: money(c.cost_micros.reduce((a, x) => a + x, 0), c.priced_calls.reduce((a, x) => a + x, 0)),
     unpricedCalls: c.unpriced_calls.reduce((a, x) => a + x, 0),
     points: Array.from(c.cost_micros, (spend, i) => (c.priced_calls[i]! > 0 ? spend : null)),
   };
 }
 
-const byTotal = (a: { key: string; totalMicros: number }, b: { key: string; totalMicros: number }) =>
-  b.totalMicros - a.totalMicros || a.key.localeCompare(b.key);
+const byTotal = (a: { key: string; totalMicros: number | null }, b: { key: string; totalMicros: number | null }) =>
+  (b.totalMicros ?? -Infinity) - (a.totalMicros ?? -Infinity) || a.key.localeCompare(b.key);

@@ -86,7 +86,7 @@ describe("spend.timeseries", () => {
       const rest = full.series.slice(2);
       expect(folded.other).toEqual({
         count: rest.length,
-        totalMicros: rest.reduce((s, x) => s + x.totalMicros, 0),
+        totalMicros: rest.some((x) => x.totalMicros !== null) ? rest.reduce((s, x) => s + (x.totalMicros ?? 0), 0) : null,
         unpricedCalls: rest.reduce((s, x) => s + x.unpricedCalls, 0),
         points: full.buckets.map((_, i) => (rest.some((x) => x.points[i] !== null) ? rest.reduce((s, x) => s + (x.points[i] ?? 0), 0) : null)),
       });
@@ -115,7 +115,9 @@ describe("spend.byCustomer / spend.byModel", () => {
       const spend = mine.reduce((s, r) => s + cost(r), 0);
       expect(row.spendMicros).toBe(spend);
       expect(row.runs).toBe(mine.length);
-      expect(row.costPerRunMicros).toBeCloseTo(spend / mine.length, 9);
+      const pricedRuns = mine.filter((r) => agentCost(r) !== null).length;
+      expect(row.pricedRuns).toBe(pricedRuns);
+      expect(row.costPerRunMicros).toBeCloseTo(spend / pricedRuns, 9);
       expect(row.share).toBeCloseTo(spend / total, 12);
       expect(row.unpricedCalls).toBe(mine.filter((r) => agentCost(r) === null).length);
       expect(row.sparkline).toHaveLength(14);
@@ -159,13 +161,14 @@ describe("spend.byCustomer / spend.byModel", () => {
     expect(res.rows.map((r) => r.model)).toEqual(["acme-judge", "acme-large", "acme-small", "zz-unpriced-model"]);
     for (const row of res.rows) {
       const mine = runs.filter((r) => r.model === row.model);
-      expect(row.agentSpendMicros).toBe(mine.reduce((s, r) => s + (agentCost(r) ?? 0), 0));
+      const priced = mine.filter((r) => agentCost(r) !== null);
+      expect(row.agentSpendMicros).toBe(priced.length ? priced.reduce((s, r) => s + agentCost(r)!, 0) : null);
       expect(row.runs).toBe(mine.length);
     }
     const unpriced = res.rows.find((r) => r.model === "zz-unpriced-model")!;
     expect(unpriced.unpricedCalls).toBe(runs.filter((r) => r.model === "zz-unpriced-model").length);
     // Unpriced usage is a count, never $0.
-    expect(unpriced).toMatchObject({ spendMicros: null, costPerRunMicros: null, share: null });
+    expect(unpriced).toMatchObject({ spendMicros: null, agentSpendMicros: null, judgeSpendMicros: null, costPerRunMicros: null, share: null });
     expect(unpriced.sparkline.every((v) => v === null)).toBe(true);
   });
 });
