@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { type Database, bucketOf, type UsageKind } from "@tally/shared/db";
-import { type NormalizedUsage, priceUsage, toMicros } from "@tally/shared/pricing";
+import { fill, type NormalizedUsage, normalizeModelId, priceUsage, toMicros } from "@tally/shared/pricing";
 import { type RunRef, upsertRun, usageDeltas } from "./run.ts";
 import { bump } from "./rollup.ts";
 import { inTransaction } from "./tx.ts";
@@ -49,23 +49,21 @@ export async function insertUsageLine(
     .executeTakeFirst();
   if (prior) return { id, inserted: false, costMicros: prior.cost_micros, priceSource: prior.price_source };
 
-  const overrides = await trx
-    .selectFrom("model_prices")
-    .selectAll()
-    .where("model", "=", line.model)
-    .where("effective_from", "<=", run.occurredAt)
-    .execute();
-  const price = priceUsage(line.usage, line.model, line.provider, run.occurredAt, overrides);
+  // One stored form of the model id on every path (payloads arrive normalised; the judge's model too).
+  const model = normalizeModelId(line.model);
+  // Overrides match the id as the catalog does (priceUsage compares normalised ids), so all in force are read.
+  const overrides = await trx.selectFrom("model_prices").selectAll().where("effective_from", "<=", run.occurredAt).execute();
+  const price = priceUsage(line.usage, model, line.provider, run.occurredAt, overrides);
   const row = {
     id,
     run_id: run.runId,
     deferred_run_id: line.deferredRunId,
     kind: line.kind,
     provider: price.provider,
-    model: line.model,
+    model,
     // An agent line names its customer; a judge line bills the run's customer ('' until known).
     customer_id: line.kind === "agent" ? (run.customerId ?? runCustomerId) : runCustomerId,
-    ...line.usage,
+    ...fill(line.usage as unknown as Record<string, number | undefined>),
     cost_micros: price.costMicros,
     input_cost_micros: price.inputCostMicros,
     output_cost_micros: price.outputCostMicros,

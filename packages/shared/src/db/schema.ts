@@ -83,6 +83,9 @@ export interface EvaluationTable {
 
 export type UsageKind = "agent" | "judge";
 
+/** A 0007 unit column: NOT NULL DEFAULT 0, so an insert may leave it out. */
+type UnitCount = ColumnType<number, number | undefined, number>;
+
 export interface UsageCostTable {
   /** Deterministic: `${idempotencyKey}:${kind}`. */
   id: string;
@@ -97,6 +100,25 @@ export interface UsageCostTable {
   cache_read_tokens: number;
   cache_write_tokens: number;
   reasoning_tokens: number;
+  /** 0007: the other units genai-prices prices (pricing/units.ts), 0 when not reported; parts as the names say. */
+  input_audio_tokens: UnitCount;
+  input_image_tokens: UnitCount;
+  input_video_tokens: UnitCount;
+  cache_audio_read_tokens: UnitCount;
+  cache_image_read_tokens: UnitCount;
+  cache_write_1h_tokens: UnitCount;
+  output_audio_tokens: UnitCount;
+  output_image_tokens: UnitCount;
+  output_video_tokens: UnitCount;
+  output_citation_tokens: UnitCount;
+  web_searches: UnitCount;
+  storage_searches: UnitCount;
+  input_document_pages: UnitCount;
+  input_annotated_document_pages: UnitCount;
+  input_text_messages: UnitCount;
+  /** Seconds of audio (may be fractional); input_audio_seconds are part of audio_seconds. */
+  audio_seconds: UnitCount;
+  input_audio_seconds: UnitCount;
   /** Computed at write time. NULL = unpriced. */
   cost_micros: number | null;
   input_cost_micros: number | null;

@@ -65,13 +65,10 @@ describe("priceUsage", () => {
 
 describe("normalizeUsage", () => {
   it("keeps explicit counts in genai-prices' convention", () => {
-    expect(normalizeUsage({ model: "x", promptTokens: 10, completionTokens: 5, cachedTokens: 4, reasoningTokens: 2 })).toEqual({
-      input_tokens: 10,
-      output_tokens: 5,
-      cache_read_tokens: 4,
-      cache_write_tokens: 0,
-      reasoning_tokens: 2,
-    });
+    const u = normalizeUsage({ model: "x", promptTokens: 10, completionTokens: 5, cachedTokens: 4, reasoningTokens: 2 });
+    expect(u).toMatchObject({ input_tokens: 10, output_tokens: 5, cache_read_tokens: 4, cache_write_tokens: 0, reasoning_tokens: 2 });
+    // Every other unit is present and 0.
+    expect(Object.values(u).reduce((a, b) => a + b, 0)).toBe(21);
   });
 
   it("reads a Google usageMetadata object through the provider's extractor", () => {

@@ -1,12 +1,14 @@
 import { calcPrice, type ModelPrice, type Provider } from "@pydantic/genai-prices";
-import { MAX_TOKENS } from "../schemas/payloads.ts";
 import { MAX_PRICE_MICROS_PER_MTOK } from "../schemas/analytics.ts";
-import { checkUsage, type NormalizedUsage, UsageError } from "./usage.ts";
+import { ALL_UNITS, MAX_TOKENS } from "./units.ts";
+import { checkUsage, type NormalizedUsage, normalizeModelId, UsageError } from "./usage.ts";
 
 /**
  * The most one usage line can cost: every input and every output token (each at most MAX_TOKENS) at
  * MAX_PRICE_MICROS_PER_MTOK = 2 × 1e12 × 1e9 / 1e6 = 2e15 micro-USD, under 2^53 ≈ 9.007e15, so a cost is
- * always an exact integer. (The catalog's dearest model, o1-pro at $150/$600 per Mtok, tops out at 7.5e14.)
+ * always an exact integer. (The catalog's dearest model, o1-pro at $150/$600 per Mtok, tops out at 7.5e14;
+ * searches, pages, messages and seconds are bounded at 1e9 so that every catalog line, every unit at its
+ * bound, stays under 8e14: units.test.ts checks it model by model. Overrides price tokens only.)
  */
 export const MAX_COST_MICROS = (2 * MAX_TOKENS * MAX_PRICE_MICROS_PER_MTOK) / 1_000_000;
 
@@ -51,12 +53,11 @@ export function priceUsage(
   overrides: readonly PriceOverride[],
 ): PricedUsage {
   checkUsage(usage);
-  const calcUsage = {
-    input_tokens: usage.input_tokens,
-    output_tokens: usage.output_tokens,
-    cache_read_tokens: usage.cache_read_tokens,
-    cache_write_tokens: usage.cache_write_tokens,
-  };
+  // Every unit the line carries, under its genai-prices key: audio, image, 1-hour cache writes, searches, …
+  const calcUsage: Record<string, number> = {};
+  for (const unit of ALL_UNITS) {
+    calcUsage[unit.priceKey] = (usage as unknown as Record<string, number | undefined>)[unit.column] ?? 0;
+  }
   const override = pickOverride(overrides, model, provider, at);
   if (override) {
     const result = calcPrice(calcUsage, model, { provider: overrideProvider(override) });
@@ -100,8 +101,9 @@ function pickOverride(
   at: number,
 ): PriceOverride | undefined {
   let best: PriceOverride | undefined;
+  const id = normalizeModelId(model);
   for (const o of overrides) {
-    if (o.model !== model || o.effective_from > at) continue;
+    if (normalizeModelId(o.model) !== id || o.effective_from > at) continue;
     if (o.provider !== "" && o.provider !== (provider ?? "")) continue;
     // The newest effective date wins; at the same date a provider-specific override beats a generic one.
     if (!best || o.effective_from > best.effective_from || (o.effective_from === best.effective_from && o.provider !== "")) {
@@ -122,6 +124,6 @@ function overrideProvider(o: PriceOverride): Provider {
     id: o.provider || "custom",
     name: "Custom price override",
     api_pattern: ".*",
-    models: [{ id: o.model, match: { equals: o.model }, prices }],
+    models: [{ id: o.model, match: { equals: normalizeModelId(o.model) }, prices }],
   };
 }

@@ -1,9 +1,14 @@
-import { extractUsage, findProvider, type Usage } from "@pydantic/genai-prices";
-import { MAX_TOKENS } from "../schemas/payloads.ts";
+import { ALL_UNITS, unitViolations } from "./units.ts";
+import { readRawUsage } from "./flavour.ts";
+import { UsageError } from "./usage-error.ts";
+
+export { UsageError } from "./usage-error.ts";
 
 /**
- * Token counts in genai-prices' convention: `input_tokens` is the WHOLE prompt, cache reads and writes
- * are parts of it; `reasoning_tokens` are part of `output_tokens`.
+ * One usage line's counts in genai-prices' convention: `input_tokens` is the WHOLE prompt (cache reads and
+ * writes, audio/image/video input are parts of it); `reasoning_tokens`, audio/image/video output and
+ * citation tokens are parts of `output_tokens`. The optional units (units.ts EXTRA_UNITS) are 0 when absent.
+ * Keys are usage_costs columns.
  */
 export interface NormalizedUsage {
   input_tokens: number;
@@ -11,119 +16,77 @@ export interface NormalizedUsage {
   cache_read_tokens: number;
   cache_write_tokens: number;
   reasoning_tokens: number;
+  input_audio_tokens?: number;
+  input_image_tokens?: number;
+  input_video_tokens?: number;
+  cache_audio_read_tokens?: number;
+  cache_image_read_tokens?: number;
+  cache_write_1h_tokens?: number;
+  output_audio_tokens?: number;
+  output_image_tokens?: number;
+  output_video_tokens?: number;
+  output_citation_tokens?: number;
+  web_searches?: number;
+  storage_searches?: number;
+  input_document_pages?: number;
+  input_annotated_document_pages?: number;
+  input_text_messages?: number;
+  audio_seconds?: number;
+  input_audio_seconds?: number;
 }
 
-export interface UsageInput {
-  model: string;
-  provider?: string | undefined;
-  promptTokens?: number | undefined;
-  completionTokens?: number | undefined;
-  cachedTokens?: number | undefined;
-  cacheWriteTokens?: number | undefined;
-  reasoningTokens?: number | undefined;
-  usage?: Record<string, unknown> | undefined;
+export type UsageInput = { model: string; provider?: string | undefined; usage?: Record<string, unknown> | undefined } & {
+  [field: string]: unknown;
+};
+
+/**
+ * Model ids are matched by genai-prices trimmed and lower-cased (`calcPrice` does so itself; `findProvider`'s
+ * regexes see the id as given, so `O3` found no provider on the raw path). One form is stored, on every path.
+ */
+export function normalizeModelId(model: string): string {
+  return model.trim().toLowerCase();
 }
 
 /**
- * Reads explicit counts, or a provider's raw `usage` object through genai-prices' own extractors. The
- * result is checked by `checkUsage`; a raw field read into it that is not a token count is named.
+ * Reads explicit counts (the payload's fields, units.ts), or a provider's raw `usage` object through
+ * genai-prices' own extractors with the flavour that fits it (flavour.ts). The result is checked by `checkUsage`.
  */
 export function normalizeUsage(input: UsageInput): NormalizedUsage {
+  const counts: Record<string, number> = {};
   if (!input.usage) {
-    return checkUsage({
-      input_tokens: input.promptTokens ?? 0,
-      output_tokens: input.completionTokens ?? 0,
-      cache_read_tokens: input.cachedTokens ?? 0,
-      cache_write_tokens: input.cacheWriteTokens ?? 0,
-      reasoning_tokens: input.reasoningTokens ?? 0,
-    });
+    for (const unit of ALL_UNITS) {
+      const n = input[unit.field];
+      if (n !== undefined) counts[unit.column] = n as number;
+    }
+  } else {
+    const { usage } = readRawUsage(input.usage, normalizeModelId(input.model), input.provider);
+    for (const unit of ALL_UNITS) {
+      const n = usage[unit.priceKey];
+      if (n !== undefined) counts[unit.column] = n;
+    }
   }
-  const usage = extractRaw(input.usage, input.model, input.provider);
-  return checkUsage({
-    input_tokens: usage.input_tokens ?? 0,
-    output_tokens: usage.output_tokens ?? 0,
-    cache_read_tokens: usage.cache_read_tokens ?? 0,
-    cache_write_tokens: usage.cache_write_tokens ?? 0,
-    reasoning_tokens: usage.output_reasoning_tokens ?? 0,
-  });
+  return checkUsage(fill(counts));
 }
 
-const isTokenCount = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_TOKENS;
-const BOUNDS = "must be an integer between 0 and 1e12";
+/** Every column present: the five base counts and each extra unit (0 when absent). */
+export function fill(counts: Readonly<Record<string, number | undefined>>): NormalizedUsage {
+  const out: Record<string, number> = {};
+  for (const unit of ALL_UNITS) out[unit.column] = counts[unit.column] ?? 0;
+  return out as unknown as NormalizedUsage;
+}
 
 /**
- * Every count an integer in 0…MAX_TOKENS, cache reads + writes ≤ input, reasoning ≤ output (genai-prices'
- * convention), or a UsageError naming the field: one absurd count would swamp every total of its rollup row.
- * `normalizeUsage` and `priceUsage` (every stored line, the judge's too) both hold to it.
+ * Every count in its bounds (tokens: integers in 0…1e12; searches, pages, messages: integers in 0…1e9;
+ * seconds: 0…1e9) and every part ≤ its whole (units.ts), or a UsageError naming the field: one absurd count
+ * would swamp every total of its rollup row. `normalizeUsage` and `priceUsage` (every stored line, the
+ * judge's too) both hold to it.
  */
 export function checkUsage(u: NormalizedUsage): NormalizedUsage {
-  for (const [field, n] of Object.entries(u)) {
-    if (!isTokenCount(n)) throw new UsageError(`usage: ${field} (${n}, after normalisation) ${BOUNDS}`);
+  const counts = u as unknown as Record<string, number | undefined>;
+  for (const key of Object.keys(counts)) {
+    if (!ALL_UNITS.some((unit) => unit.column === key)) throw new UsageError(`usage: ${key} is not a known unit`);
   }
-  if (u.cache_read_tokens + u.cache_write_tokens > u.input_tokens) {
-    throw new UsageError(
-      `usage: cache reads (${u.cache_read_tokens}) + cache writes (${u.cache_write_tokens}) are part of the prompt ` +
-        `and cannot exceed its ${u.input_tokens} input tokens`,
-    );
-  }
-  if (u.reasoning_tokens > u.output_tokens) {
-    throw new UsageError(
-      `usage: reasoning tokens (${u.reasoning_tokens}) are part of the output and cannot exceed its ${u.output_tokens} tokens`,
-    );
-  }
+  const [first] = unitViolations(counts);
+  if (first) throw new UsageError(`usage: ${first.message}`);
   return u;
-}
-
-/** The genai-prices usage keys a NormalizedUsage is built from. */
-const PRICED_KEYS = new Set(["input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "output_reasoning_tokens"]);
-
-type Extractor = NonNullable<NonNullable<ReturnType<typeof findProvider>>["extractors"]>[number];
-
-/** Each raw field an extractor reads into a priced key must itself be a token count; names it otherwise. */
-function checkRawCounts(raw: Record<string, unknown>, extractor: Extractor): void {
-  for (const { path, dest } of extractor.mappings) {
-    if (!PRICED_KEYS.has(dest)) continue;
-    const steps = Array.isArray(path) ? path : [path];
-    if (!steps.every((s): s is string => typeof s === "string")) continue;
-    let value: unknown = raw;
-    for (const step of steps) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[step] : undefined;
-    if (typeof value === "number" && !isTokenCount(value)) {
-      throw new UsageError(`usage.${steps.join(".")}: ${BOUNDS} (got ${value})`);
-    }
-  }
-}
-
-function extractRaw(raw: Record<string, unknown>, model: string, providerId: string | undefined): Usage {
-  const provider = findProvider({ modelId: model, ...(providerId ? { providerId } : {}) });
-  if (!provider?.extractors?.length) {
-    throw new UsageError(
-      `usage: no usage extractor for provider ${providerId ?? "(inferred from model)"} and model ${model}; ` +
-        "send promptTokens/completionTokens instead",
-    );
-  }
-  const errors: string[] = [];
-  // Try each API flavour the provider knows (chat, responses, …): the first whose required fields exist wins.
-  for (const extractor of provider.extractors) {
-    let usage: Usage;
-    try {
-      // Each extractor reads the usage under its own root (`usage`, `usageMetadata`, …) of a response body.
-      usage = extractUsage(provider, { model, ...nest(extractor.root, raw) }, extractor.api_flavor).usage;
-    } catch (e) {
-      errors.push(`${extractor.api_flavor}: ${(e as Error).message}`);
-      continue;
-    }
-    checkRawCounts(raw, extractor);
-    return usage;
-  }
-  throw new UsageError(`usage: not a ${provider.id} usage object (${errors.join("; ")})`);
-}
-
-function nest(root: unknown, raw: Record<string, unknown>): Record<string, unknown> {
-  const path = typeof root === "string" ? [root] : Array.isArray(root) && root.every((p) => typeof p === "string") ? root : [];
-  return path.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), raw);
-}
-
-/** The payload's usage cannot be read: retrying will not help. */
-export class UsageError extends Error {
-  override name = "UsageError";
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ALL_UNITS, MAX_COUNT, MAX_TOKENS, type UnitDef, type UnitField, unitViolations } from "../pricing/units.ts";
 import { tagsSchema, wellFormedString } from "./strings.ts";
 
 export { plainTags } from "./strings.ts";
@@ -11,9 +12,20 @@ export { plainTags } from "./strings.ts";
  */
 
 const id = wellFormedString().trim().min(1).max(200);
-/** Token counts (explicit or read from a raw provider `usage` object) are integers in 0…MAX_TOKENS. */
-export const MAX_TOKENS = 1e12;
-const tokenCount = z.number().int().nonnegative().max(MAX_TOKENS);
+/** A model id as genai-prices matches it: trimmed and lower-cased, stored so on every path (`O3` = `o3`). */
+const modelId = id.transform((m) => m.toLowerCase());
+export { MAX_COUNT, MAX_TOKENS };
+/** Tokens: integers in 0…1e12; searches, pages, messages: integers in 0…1e9; seconds: 0…1e9 (units.ts). */
+function countSchema(unit: UnitDef) {
+  if (unit.kind === "seconds") return z.number().nonnegative().max(MAX_COUNT);
+  return z.number().int().nonnegative().max(unit.kind === "tokens" ? MAX_TOKENS : MAX_COUNT);
+}
+const FIELD_BY_COLUMN = new Map(ALL_UNITS.map((u) => [u.column, u.field]));
+/** Every count field of the payload (promptTokens, completionTokens, …, audioInputTokens, webSearchRequests, …). */
+const countFields = Object.fromEntries(ALL_UNITS.map((u) => [u.field, countSchema(u).optional()])) as Record<
+  UnitField,
+  z.ZodOptional<z.ZodNumber>
+>;
 
 /** The earliest `occurredAt` accepted; the latest is one day ahead of the server's clock. */
 export const OCCURRED_AT_MIN_MS = Date.UTC(2000, 0, 1);
@@ -56,7 +68,7 @@ export const DEFAULT_CRITERIA: readonly Criterion[] = [
 
 export const scorePayloadSchema = z.object({
   response: z.string().min(1).max(100_000),
-  model: id,
+  model: modelId,
   /** The user's request, shown to the judge when given. */
   input: z.string().max(100_000).optional(),
   criteria: z.array(criterionSchema).min(1).max(10).optional(),
@@ -66,18 +78,18 @@ export type ScorePayload = z.infer<typeof scorePayloadSchema>;
 
 export const trackCostsPayloadSchema = z
   .object({
-    model: id,
+    model: modelId,
     /** genai-prices provider id (openai, anthropic, google, …). Inferred from the model when absent. */
     provider: id.optional(),
     customerId: id,
-    promptTokens: tokenCount.optional(),
-    completionTokens: tokenCount.optional(),
-    /** Cache-read tokens, counted INSIDE promptTokens (OpenAI convention). */
-    cachedTokens: tokenCount.optional(),
-    /** Cache-write tokens, counted INSIDE promptTokens. */
-    cacheWriteTokens: tokenCount.optional(),
-    /** Reasoning tokens, counted INSIDE completionTokens. */
-    reasoningTokens: tokenCount.optional(),
+    /**
+     * Counts (units.ts): promptTokens, completionTokens; parts of the prompt: cachedTokens, cacheWriteTokens
+     * (of which cacheWrite1hTokens), audioInputTokens, imageInputTokens, videoInputTokens, cachedAudioTokens,
+     * cachedImageTokens; parts of the completion: reasoningTokens, audioOutputTokens, imageOutputTokens,
+     * videoOutputTokens, citationTokens; and webSearchRequests, fileSearchRequests, documentPages
+     * (annotatedDocumentPages of them), textMessages, audioSeconds (audioInputSeconds of them).
+     */
+    ...countFields,
     /** A provider's raw `usage` object (OpenAI, Anthropic, Google, …), read with genai-prices extractUsage. */
     usage: z.record(z.string(), z.unknown()).optional(),
     /** The provider's own cost figure in USD, stored beside our computed cost, never instead of it. */
@@ -88,6 +100,7 @@ export const trackCostsPayloadSchema = z
     idempotencyKey: runContext.idempotencyKey,
   })
   .superRefine((p, ctx) => {
+    const counts = p as Record<string, unknown>;
     const hasCounts = p.promptTokens !== undefined || p.completionTokens !== undefined;
     if (!hasCounts && !p.usage) {
       ctx.addIssue({
@@ -96,23 +109,15 @@ export const trackCostsPayloadSchema = z
         message: "give promptTokens/completionTokens or a raw provider `usage` object",
       });
     }
-    if (hasCounts && p.usage) {
+    const given = ALL_UNITS.filter((u) => counts[u.field] !== undefined);
+    if (given.length && p.usage) {
       ctx.addIssue({ code: "custom", path: ["usage"], message: "give either token counts or `usage`, not both" });
     }
-    const prompt = p.promptTokens ?? 0;
-    if ((p.cachedTokens ?? 0) + (p.cacheWriteTokens ?? 0) > prompt && hasCounts) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["cachedTokens"],
-        message: "cachedTokens + cacheWriteTokens are part of promptTokens and cannot exceed it",
-      });
-    }
-    if ((p.reasoningTokens ?? 0) > (p.completionTokens ?? 0) && hasCounts) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["reasoningTokens"],
-        message: "reasoningTokens are part of completionTokens and cannot exceed it",
-      });
+    if (p.usage) return;
+    // Parts ≤ whole, the rules priceUsage holds every line to, named by payload field.
+    const byColumn = Object.fromEntries(given.map((u) => [u.column, counts[u.field] as number]));
+    for (const v of unitViolations(byColumn, (col) => FIELD_BY_COLUMN.get(col) ?? col)) {
+      ctx.addIssue({ code: "custom", path: [FIELD_BY_COLUMN.get(v.column) ?? v.column], message: v.message });
     }
   });
 export type TrackCostsPayload = z.infer<typeof trackCostsPayloadSchema>;
@@ -120,7 +125,7 @@ export type TrackCostsPayload = z.infer<typeof trackCostsPayloadSchema>;
 export const notifyPayloadSchema = z.object({
   channel: wellFormedString().trim().min(1).max(80),
   summary: z.string().min(1).max(3000),
-  model: id.optional(),
+  model: modelId.optional(),
   ...runContext,
 });
 export type NotifyPayload = z.infer<typeof notifyPayloadSchema>;
