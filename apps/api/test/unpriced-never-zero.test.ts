@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TABLES } from "../src/export/handler.ts";
+import { appRouter } from "../src/trpc/root.ts";
+import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
+import { startTally, type Tally } from "./harness.ts";
+import { callProcedure, type Delivery, deliver, eachMoney, isMoneyColumn, readCsv, WINDOW } from "./unpriced-money.ts";
+
+// Issue 17 §2: unpriced is never 0, anywhere. Every procedure of the app router and every CSV export is read
+// over HTTP from a database whose usage is all unpriced (agent and judge models genai-prices does not know,
+// no overrides): any money value that is 0 there is a lie, since nothing was priced.
+
+const AGENT = "acme-private-ft-v3";
+const JUDGE = "acme-private-judge";
+
+/** Inputs per procedure. A procedure missing here fails the test: every new one must be walked. */
+const INPUTS: Record<string, unknown[]> = {
+  "overview.summary": [WINDOW, { ...WINDOW, models: [AGENT] }, { ...WINDOW, customerIds: ["acme"] }],
+  "spend.timeseries": [
+    { ...WINDOW, bucket: "hour", splitBy: "model" },
+    { ...WINDOW, bucket: "day", splitBy: "customer" },
+    { ...WINDOW, bucket: "day", splitBy: "customer", top: 1 },
+  ],
+  "spend.byCustomer": [{ ...WINDOW, limit: 500 }, { ...WINDOW, limit: 1, sort: "costPerRun" }, { ...WINDOW, sparklines: false }],
+  "spend.byModel": [{ ...WINDOW, limit: 500 }, { ...WINDOW, models: [JUDGE] }],
+  "quality.trend": [{ ...WINDOW, bucket: "hour" }],
+  "quality.compareModels": [{ ...WINDOW, baselineModel: AGENT }],
+  "quality.costVsQuality": [{ ...WINDOW, scoreName: "helpfulness", threshold: 0.5 }],
+  "runs.list": [{ ...WINDOW, limit: 500 }],
+  "runs.byId": [{ runId: "walk-run-0" }, { runId: "walk-run-3" }],
+  "customers.list": [undefined],
+  "customers.upsert": [{ id: "acme", name: "Acme", monthlyBudgetMicros: 5_000_000 }],
+  "prices.list": [{}],
+  // A price for a model no usage names: it prices nothing already recorded.
+  "prices.upsert": [{ model: "walk-other-model", inputMicrosPerMtok: 2_500_000, outputMicrosPerMtok: 10_000_000, effectiveFrom: 0 }],
+  "system.status": [undefined],
+};
+
+/** Money every walk must see (as null): the walk would prove nothing if these were missing. */
+const MUST_SEE = [
+  "overview.summary current.spendMicros.total",
+  "overview.summary current.spendMicros.agent",
+  "overview.summary current.spendMicros.judge",
+  "overview.summary current.costPerRunMicros",
+  "spend.timeseries series[].totalMicros",
+  "spend.timeseries series[].points[]",
+  "spend.timeseries other.totalMicros",
+  "spend.byCustomer totals.spendMicros",
+  "spend.byCustomer rows[].agentSpendMicros",
+  "spend.byCustomer rows[].judgeSpendMicros",
+  "spend.byCustomer rows[].costPerRunMicros",
+  "spend.byCustomer rows[].share",
+  "spend.byCustomer rows[].sparkline[]",
+  "spend.byModel rows[].spendMicros",
+  "spend.byModel rows[].agentSpendMicros",
+  "spend.byModel rows[].judgeSpendMicros",
+  "quality.costVsQuality rows[].agentSpendMicros",
+  "quality.costVsQuality rows[].costPerRunMicros",
+  "quality.costVsQuality rows[].costPerPassingRunMicros",
+  "runs.list items[].costMicros",
+  "runs.list items[].agentCostMicros",
+  "runs.list items[].judgeCostMicros",
+  "runs.byId costs[].costMicros",
+];
+
+describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
+  let llm: FakeServer;
+  let tally: Tally;
+  const runs: Delivery[] = Array.from({ length: 6 }, (_, i) => ({
+    runId: `walk-run-${i}`,
+    model: AGENT,
+    customerId: i < 4 ? "acme" : "globex",
+    promptTokens: 1000 + i,
+    completionTokens: 100 + i,
+    judged: i % 2 === 0,
+  }));
+
+  beforeAll(async () => {
+    llm = await fakeChatServer(() => ({ content: verdict({ helpfulness: 4, accuracy: 5, tone: 3 }), promptTokens: 400, completionTokens: 60 }));
+    tally = await startTally({ JUDGE_BASE_URL: `${llm.url}/v1`, JUDGE_API_KEY: "sk-judge", JUDGE_MODEL: JUDGE });
+    await deliver(tally, runs);
+  }, 60_000);
+  afterAll(async () => {
+    await tally.close();
+    await llm.close();
+  });
+
+  it("stored every line unpriced (the premise)", async () => {
+    const lines = await tally.db.selectFrom("usage_costs").select(["kind", "cost_micros"]).execute();
+    expect(lines.filter((l) => l.kind === "agent")).toHaveLength(6);
+    expect(lines.filter((l) => l.kind === "judge")).toHaveLength(3);
+    expect(lines.every((l) => l.cost_micros === null)).toBe(true);
+  });
+
+  it("answers null, never 0, for every money field of every procedure, with the unpriced count beside it", async () => {
+    const procedures = (appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string } }> } })._def.procedures;
+    expect(Object.keys(procedures).filter((p) => !(p in INPUTS)), "procedures without walk inputs").toEqual([]);
+    const zeros: string[] = [];
+    const seen = new Set<string>();
+    const answers: Record<string, unknown[]> = {};
+    for (const [path, proc] of Object.entries(procedures)) {
+      for (const input of INPUTS[path]!) {
+        const data = await callProcedure(tally, path, proc._def.type, input);
+        (answers[path] ??= []).push(data);
+        eachMoney(data, (at, value) => {
+          seen.add(`${path} ${at}`);
+          if (value === 0) zeros.push(`${path} ${JSON.stringify(input)} ${at}`);
+        });
+      }
+    }
+    expect(zeros).toEqual([]);
+    expect(MUST_SEE.filter((p) => !seen.has(p)), "money the walk never reached").toEqual([]);
+
+    // The counts say what is missing: 6 agent calls and 3 judge calls, none priced.
+    const summary = answers["overview.summary"]![0] as { current: Record<string, unknown> };
+    expect(summary.current).toMatchObject({
+      spendMicros: { total: null, agent: null, judge: null },
+      runs: 6,
+      pricedRuns: 0,
+      costPerRunMicros: null,
+      unpricedCalls: 9,
+      agentUnpricedCalls: 6,
+      judgeUnpricedCalls: 3,
+    });
+    const byModel = answers["spend.byModel"]![0] as { rows: Record<string, unknown>[] };
+    expect(byModel.rows.map((r) => [r.model, r.agentUnpricedCalls, r.judgeUnpricedCalls, r.pricedRuns])).toEqual([
+      [AGENT, 6, 0, 0],
+      [JUDGE, 0, 3, 0],
+    ]);
+    const series = answers["spend.timeseries"]![1] as { series: { key: string; totalMicros: unknown; unpricedCalls: number }[] };
+    expect(series.series.map((s) => [s.key, s.totalMicros, s.unpricedCalls])).toEqual([
+      ["acme", null, 6],
+      ["globex", null, 3],
+    ]);
+    const cvq = answers["quality.costVsQuality"]![0] as { rows: Record<string, unknown>[] };
+    expect(cvq.rows.find((r) => r.model === AGENT)).toMatchObject({ agentSpendMicros: null, unpricedCalls: 6, pricedRuns: 0, runs: 6 });
+  });
+
+  it("leaves every money cell of every CSV export empty, never 0", async () => {
+    const inputs: Record<string, unknown> = { "spend-by-customer": WINDOW, "spend-by-model": WINDOW, runs: WINDOW };
+    expect(Object.keys(TABLES).filter((t) => !(t in inputs)), "exports without walk inputs").toEqual([]);
+    for (const table of Object.keys(TABLES)) {
+      const rows = await readCsv(tally, table, inputs[table]);
+      expect(rows.length, table).toBeGreaterThan(0);
+      const money = Object.keys(rows[0]!).filter(isMoneyColumn);
+      expect(money.length, table).toBeGreaterThan(0);
+      const zeros = rows.flatMap((r) => money.filter((c) => /^0(\.0*)?$/.test(r[c]!)).map((c) => `${table} ${c}`));
+      expect(zeros).toEqual([]);
+      for (const r of rows) for (const c of money.filter((m) => m !== "monthly_budget_micros")) expect(r[c], `${table} ${c}`).toBe("");
+    }
+    const byCustomer = await readCsv(tally, "spend-by-customer", WINDOW);
+    expect(byCustomer.map((r) => [r.customer_id, r.agent_unpriced_calls, r.judge_unpriced_calls, r.unpriced_calls, r.priced_runs])).toEqual([
+      ["acme", "4", "2", "6", "0"],
+      ["globex", "2", "1", "3", "0"],
+    ]);
+  });
+});
