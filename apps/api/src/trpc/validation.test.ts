@@ -56,3 +56,56 @@ describe("invalid input is BAD_REQUEST naming the field", () => {
     await expectFieldError(t.caller.runs.list({ from, to, scoreMin: 0.5 }), "scoreName");
   });
 });
+
+const LONE = "x\uD800y"; // a lone high surrogate: SQLite's UTF-8 would store it as U+FFFD
+/** A key Object.prototype reaches: JSON.parse keeps it as an own property, as a server's body parser does. */
+const protoTags = () => JSON.parse('{"__proto__":{"a":"b"},"env":"prod"}') as Record<string, string>;
+
+describe("ill-formed strings, prototype keys and stored rows", () => {
+  it("ill-formed strings are refused in every key field, naming it", async () => {
+    await expectFieldError(t.caller.overview.summary({ from, to, models: [LONE] }), "models.0");
+    await expectFieldError(t.caller.overview.summary({ from, to, customerIds: ["ok", LONE] }), "customerIds.1");
+    await expectFieldError(t.caller.runs.list({ from, to, functionSlugs: [LONE] }), "functionSlugs.0");
+    await expectFieldError(t.caller.runs.list({ from, to, scoreName: LONE }), "scoreName");
+    await expectFieldError(t.caller.quality.trend({ from, to, scoreNames: [LONE] }), "scoreNames.0");
+    await expectFieldError(t.caller.quality.compareModels({ from, to, baselineModel: LONE }), "baselineModel");
+    await expectFieldError(t.caller.runs.byId({ runId: LONE }), "runId");
+    await expectFieldError(t.caller.customers.upsert({ id: LONE, name: "n" }), "id");
+    await expectFieldError(t.caller.customers.upsert({ id: "c", name: LONE }), "name");
+    await expectFieldError(t.caller.prices.upsert({ model: LONE, inputMicrosPerMtok: 1, outputMicrosPerMtok: 1, effectiveFrom: 0 }), "model");
+    await expectFieldError(t.caller.prices.upsert({ model: "m", provider: LONE, inputMicrosPerMtok: 1, outputMicrosPerMtok: 1, effectiveFrom: 0 }), "provider");
+    await expectFieldError(t.caller.runs.list({ from, to, tags: { k: LONE } }), "tags.k");
+  });
+
+  it("the tags filter refuses prototype keys", async () => {
+    await expectFieldError(t.caller.runs.list({ from, to, tags: protoTags() }), "tags.__proto__");
+    await expectFieldError(t.caller.runs.list({ from, to, tags: { constructor: "x" } }), "tags.constructor");
+  });
+
+  it("an override price is bounded so that a cost stays an exact integer", async () => {
+    await expectFieldError(t.caller.prices.upsert({ model: "m", inputMicrosPerMtok: 1e9 + 1, outputMicrosPerMtok: 1, effectiveFrom: 0 }), "inputMicrosPerMtok");
+    await expect(t.caller.prices.upsert({ model: "m", inputMicrosPerMtok: 1e9, outputMicrosPerMtok: 1e9, effectiveFrom: 0 })).resolves.toBeDefined();
+  });
+
+  it("runs.byId returns only own string-valued tags of a row stored by an older version", async () => {
+    await t.db
+      .insertInto("runs")
+      .values({
+        run_id: "old-row",
+        function_slug: "f",
+        model: "m",
+        customer_id: "c",
+        ticket_id: null,
+        tags: '{"__proto__":{"a":"b"},"ok":"yes","n":5,"nested":{"x":1},"constructor":"c","list":["a"]}',
+        occurred_at: from,
+        first_seen_at: from,
+        scored_at: null,
+      })
+      .execute();
+    const detail = await t.caller.runs.byId({ runId: "old-row" });
+    const tags = detail!.run.tags;
+    expect(Object.keys(tags)).toEqual(["ok"]);
+    expect(Object.getPrototypeOf(tags)).toBe(Object.prototype);
+    expect(JSON.stringify(tags)).toBe('{"ok":"yes"}');
+  });
+});
