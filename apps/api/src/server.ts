@@ -3,7 +3,7 @@ import type { App } from "./app.ts";
 import { handleExport } from "./export/handler.ts";
 import { refusal } from "./http/guard.ts";
 import { createInngestRoute } from "./http/inngest-route.ts";
-import { sendFailure, sendJson } from "./http/respond.ts";
+import { HttpError, sendFailure, sendJson } from "./http/respond.ts";
 import { setSecurityHeaders } from "./http/security-headers.ts";
 import { serveStatic } from "./static.ts";
 import { createTrpcHandler } from "./trpc/http.ts";
@@ -18,11 +18,13 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
 export function createHttpServer(app: App): Server {
   const config = app.config.http;
   if (config.warning) console.warn(`Warning: ${config.warning}`);
-  const routes: { matches: (path: string) => boolean; handle: Handler }[] = [
-    { matches: (p) => p === "/api/inngest", handle: createInngestRoute(app) },
-    { matches: (p) => p.startsWith("/api/trpc/"), handle: createTrpcHandler(app) },
-    { matches: (p) => p.startsWith("/api/export/"), handle: (req, res) => handleExport(app, req, res) },
-    { matches: (p) => p === "/healthz", handle: (_req, res) => health(app, res) },
+  // The methods each route answers: any other is a 405 naming them, before a handler sees it (the static
+  // files answer 404 for unknown paths and 405 for writes themselves).
+  const routes: { matches: (path: string) => boolean; methods?: readonly string[]; handle: Handler }[] = [
+    { matches: (p) => p === "/api/inngest", methods: ["GET", "POST", "PUT"], handle: createInngestRoute(app) },
+    { matches: (p) => p.startsWith("/api/trpc/"), methods: ["GET", "POST"], handle: createTrpcHandler(app) },
+    { matches: (p) => p.startsWith("/api/export/"), methods: ["GET"], handle: (req, res) => handleExport(app, req, res) },
+    { matches: (p) => p === "/healthz", methods: ["GET", "HEAD"], handle: (_req, res) => health(app, res) },
     { matches: () => true, handle: serveStatic },
   ];
   return createServer((req, res) => {
@@ -31,7 +33,12 @@ export function createHttpServer(app: App): Server {
       setSecurityHeaders(req, res);
       const refused = refusal(req, path, config);
       if (refused) throw refused;
-      await routes.find((r) => r.matches(path))!.handle(req, res);
+      const route = routes.find((r) => r.matches(path))!;
+      if (route.methods && !route.methods.includes(req.method ?? "GET")) {
+        const allow = route.methods.join(", ");
+        throw new HttpError(405, `${req.method} ${path} is not answered (Allow: ${allow})`, { allow });
+      }
+      await route.handle(req, res);
     };
     answer().catch((e: unknown) => sendFailure(res, e, config.exposeErrors));
   });

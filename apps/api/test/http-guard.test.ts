@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
-import { rawRequest } from "./raw-http.ts";
+import { healthy, rawRequest } from "./raw-http.ts";
 
 const FN = "tally-track-ai-costs";
 const INNGEST = `/api/inngest?fnId=${FN}&stepId=step`;
@@ -135,5 +135,30 @@ describe("Host header (DNS rebinding)", () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe("methods a route does not answer", () => {
+  let tally: Tally;
+  beforeAll(async () => {
+    tally = await startTally();
+  });
+  afterAll(() => tally.close());
+
+  it("are a 405 naming the allowed methods, never a 500, and the server keeps serving", async () => {
+    const expected: [string, string, string][] = [
+      ["/api/inngest", "TRACE", "GET, POST, PUT"],
+      ["/api/inngest", "DELETE", "GET, POST, PUT"],
+      ["/api/trpc/overview.summary", "TRACE", "GET, POST"],
+      ["/api/trpc/customers.upsert", "PUT", "GET, POST"],
+      ["/api/export/runs.csv", "DELETE", "GET"],
+      ["/healthz", "POST", "GET, HEAD"],
+    ];
+    for (const [path, method, allow] of expected) {
+      const res = await rawRequest(tally.base, method, path, "", { host: new URL(tally.base).host });
+      expect([path, method, res.status, res.headers.allow]).toEqual([path, method, 405, allow]);
+      expect(JSON.parse(res.text).error).toContain(allow);
+    }
+    expect(await healthy(tally.base)).toBe(true);
   });
 });
