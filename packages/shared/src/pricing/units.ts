@@ -101,6 +101,8 @@ export interface UnitViolation {
   /** The unit at fault (its column). */
   column: string;
   message: string;
+  /** A bound broken (reported alone: part-of rules are checked on counts within bounds only). */
+  bounds?: true;
 }
 
 /**
@@ -113,7 +115,7 @@ export function unitViolations(c: UnitCounts, name: (column: string) => string =
   const v = (col: string) => c[col] ?? 0;
   for (const unit of ALL_UNITS) {
     const n = c[unit.column];
-    if (n !== undefined && !inBounds(unit.kind, n)) out.push({ column: unit.column, message: `${name(unit.column)}: ${n} ${BOUNDS[unit.kind]}` });
+    if (n !== undefined && !inBounds(unit.kind, n)) out.push({ column: unit.column, message: `${name(unit.column)}: ${n} ${BOUNDS[unit.kind]}`, bounds: true });
   }
   if (out.length) return out;
   for (const unit of ALL_UNITS) {

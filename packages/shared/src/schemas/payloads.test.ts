@@ -20,6 +20,28 @@ describe("payload schemas", () => {
     expect(r.error?.issues[0]?.path).toEqual(["usage"]);
   });
 
+  it("carry every priced unit as a count: bounded, and each part within its whole", () => {
+    const base = { model: "m", customerId: "c", promptTokens: 100, completionTokens: 50 };
+    const ok = (extra: Record<string, unknown>) => trackCostsPayloadSchema.safeParse({ ...base, ...extra });
+    const r = ok({ audioInputTokens: 60, cachedTokens: 30, cachedAudioTokens: 20, cacheWriteTokens: 10, cacheWrite1hTokens: 10, audioOutputTokens: 20, reasoningTokens: 20, citationTokens: 30, webSearchRequests: 3, fileSearchRequests: 2, documentPages: 4, annotatedDocumentPages: 4, textMessages: 1, audioSeconds: 1.5, audioInputSeconds: 1.5, imageInputTokens: 10, videoInputTokens: 10, imageOutputTokens: 10, videoOutputTokens: 10, cachedImageTokens: 5 });
+    expect(r.success, JSON.stringify(r.error?.issues)).toBe(true);
+    const fields = (extra: Record<string, unknown>) => ok(extra).error?.issues.map((i) => i.path.join("."));
+    expect(fields({ audioInputTokens: 101 })).toEqual(["audioInputTokens"]);
+    expect(fields({ audioOutputTokens: 51 })).toEqual(["audioOutputTokens"]);
+    expect(fields({ cacheWriteTokens: 5, cacheWrite1hTokens: 6 })).toEqual(["cacheWrite1hTokens"]);
+    expect(fields({ cachedTokens: 10, cachedAudioTokens: 11, audioInputTokens: 20 })).toEqual(["cachedAudioTokens"]);
+    expect(fields({ audioInputTokens: 60, imageInputTokens: 41 })).toEqual(["audioInputTokens"]);
+    expect(fields({ webSearchRequests: 1e9 + 1 })).toEqual(["webSearchRequests"]);
+    expect(fields({ webSearchRequests: 0.5 })).toEqual(["webSearchRequests"]);
+    expect(fields({ audioInputTokens: 1, usage: { prompt_tokens: 1 } })).toContain("usage");
+    expect(ok({ audioInputTokens: 101 }).error?.issues[0]?.message).toMatch(/audioInputTokens \(101\) is part of promptTokens/);
+  });
+
+  it("trim and lower-case model ids as genai-prices matches them", () => {
+    expect(trackCostsPayloadSchema.parse({ model: "  Mistral-Large-Latest ", customerId: "c", promptTokens: 1 }).model).toBe("mistral-large-latest");
+    expect(scorePayloadSchema.parse({ response: "x", model: " O3" }).model).toBe("o3");
+  });
+
   it("reject criterion names that are not lower_snake_case", () => {
     const r = scorePayloadSchema.safeParse({ response: "x", model: "m", criteria: [{ name: "Be Nice", description: "d" }] });
     expect(r.error?.issues[0]?.path).toEqual(["criteria", 0, "name"]);

@@ -116,7 +116,8 @@ export const trackCostsPayloadSchema = z
     if (p.usage) return;
     // Parts ≤ whole, the rules priceUsage holds every line to, named by payload field.
     const byColumn = Object.fromEntries(given.map((u) => [u.column, counts[u.field] as number]));
-    for (const v of unitViolations(byColumn, (col) => FIELD_BY_COLUMN.get(col) ?? col)) {
+    // Out-of-bounds counts are already refused by their field's schema.
+    for (const v of unitViolations(byColumn, (col) => FIELD_BY_COLUMN.get(col) ?? col).filter((x) => !x.bounds)) {
       ctx.addIssue({ code: "custom", path: [FIELD_BY_COLUMN.get(v.column) ?? v.column], message: v.message });
     }
   });
