@@ -1,6 +1,6 @@
 import { formatMicros } from "@tally/shared";
 import { describe, expect, it } from "vitest";
-import { delta, deltaLabel, money, moneyAxis, num, score } from "./format.ts";
+import { delta, deltaLabel, money, moneyAxis, num, pricedMoney, score } from "./format.ts";
 
 describe("formatting", () => {
   it("converts micro-USD only at display and never shows unpriced as $0", () => {
@@ -20,6 +20,15 @@ describe("formatting", () => {
     expect(moneyAxis(1_250, "en-US")).toBe("$0.0013");
     expect(moneyAxis(0, "en-US")).toBe("$0");
     expect(moneyAxis(2_500_000, "en-US")).toBe("$2.5");
+  });
+
+  it("shows money beside its unpriced calls: unpriced or a dash, never $0, for what has no price", () => {
+    expect(pricedMoney(1_230_000, 0, "en-US")).toEqual({ text: "$1.23", note: null });
+    expect(pricedMoney(1_230_000, 3, "en-US")).toEqual({ text: "$1.23", note: "+ 3 unpriced calls" });
+    expect(pricedMoney(null, 1, "en-US")).toEqual({ text: "unpriced", note: "1 unpriced call" });
+    expect(pricedMoney(null, 0, "en-US")).toEqual({ text: "—", note: null });
+    expect(pricedMoney(undefined, 2, "en-US")).toEqual({ text: "unpriced", note: "2 unpriced calls" });
+    expect(pricedMoney(0, 0, "en-US")).toEqual({ text: "$0.00", note: null }); // priced at $0 is a real 0
   });
 
   it("formats numbers per locale and shows gaps as a dash", () => {

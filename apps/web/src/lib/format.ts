@@ -33,6 +33,17 @@ export function money(micros: number | null | undefined, locale = LOCALE): strin
   return numberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: moneyFractionDigits(usd) }).format(usd);
 }
 
+/**
+ * A money figure beside the calls left out of it (the API sends null when none of its calls is priced):
+ * "$1.23" when every call is priced, "$1.23" + "+ 3 unpriced calls" when part is, "unpriced" + "3 unpriced
+ * calls" when none is, and "—" with no usage at all. Never $0 for what was not priced.
+ */
+export function pricedMoney(micros: number | null | undefined, unpricedCalls: number, locale = LOCALE): { text: string; note: string | null } {
+  const calls = `${num(unpricedCalls, locale)} unpriced call${unpricedCalls === 1 ? "" : "s"}`;
+  if (micros === null || micros === undefined) return unpricedCalls > 0 ? { text: "unpriced", note: calls } : { text: "—", note: null };
+  return { text: money(micros, locale), note: unpricedCalls > 0 ? `+ ${calls}` : null };
+}
+
 /** Compact money for chart axes: $1.2K, $0.03, $0.0012 (two significant digits below a dollar). */
 export function moneyAxis(micros: number, locale = LOCALE): string {
   const usd = micros / 1_000_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OTHER, prepareSeries } from "./prepare-timeseries.ts";
+import { OTHER, prepareSeries, unpricedOnly } from "./prepare-timeseries.ts";
 
 const H = 3_600_000;
 const buckets = [0, 1, 2].map((i) => ({ start: i * H, end: (i + 1) * H }));
@@ -46,5 +46,15 @@ describe("prepareSeries", () => {
     expect(p.series).toEqual([]);
     expect(p.empty).toBe(true);
     expect(p.rows).toHaveLength(3);
+  });
+});
+
+describe("unpricedOnly", () => {
+  it("counts the unpriced calls when nothing in the answer is priced, else 0", () => {
+    const s = (totalMicros: number | null, unpricedCalls: number) => ({ totalMicros, unpricedCalls });
+    expect(unpricedOnly({ series: [s(null, 3), s(null, 2)], other: s(null, 4) })).toBe(9);
+    expect(unpricedOnly({ series: [s(null, 3), s(0, 0)], other: null })).toBe(0); // priced at $0 is priced
+    expect(unpricedOnly({ series: [s(null, 3)], other: s(12, 1) })).toBe(0);
+    expect(unpricedOnly({ series: [], other: null })).toBe(0);
   });
 });

@@ -35,6 +35,18 @@ export interface PreparedSeries {
 export const OTHER = "\u0000other";
 
 /**
+ * The unpriced calls of a spend series answer in which nothing is priced (every total null): the chart is
+ * empty because nothing has a price, not because nothing ran. 0 when anything is priced or nothing ran.
+ */
+export function unpricedOnly(d: {
+  series: readonly { totalMicros: number | null; unpricedCalls: number }[];
+  other: { totalMicros: number | null; unpricedCalls: number } | null;
+}): number {
+  const all = d.other ? [...d.series, d.other] : d.series;
+  return all.some((s) => s.totalMicros !== null) ? 0 : all.reduce((a, s) => a + s.unpricedCalls, 0);
+}
+
+/**
  * @param maxSeries series beyond the top `maxSeries − 1` by total are summed into OTHER.
  * @param other points the API already summed for the series it left out (`spend.timeseries` with `top`),
  *   added into OTHER.

@@ -27,7 +27,7 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
           <YAxis tickFormatter={yTick} width={70} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <Tooltip
             labelFormatter={(b) => xLabel(Number(b))}
-            formatter={(v, _n, item) => [value(Number(v)), label(data.series.find((s) => s.dataKey === item.dataKey)?.key ?? "")]}
+            formatter={(v, _n, item) => [v === null || v === undefined ? "—" : value(Number(v)), label(data.series.find((s) => s.dataKey === item.dataKey)?.key ?? "")]}
             cursor={{ fill: "rgba(11,92,173,0.06)" }}
           />
           <Legend formatter={(_v, entry) => label(data.series.find((s) => s.dataKey === entry.dataKey)?.key ?? "")} />

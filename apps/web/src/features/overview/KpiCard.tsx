@@ -1,10 +1,5 @@
-import { money, num, percent, score } from "../../lib/format.ts";
-import type { Kpi } from "./lib/prepare-kpis.ts";
-
-function fmt(k: Kpi, v: number | null): string {
-  if (v === null) return "—";
-  return k.format === "money" ? money(v) : k.format === "score" ? score(v) : num(v);
-}
+import { num, percent, score } from "../../lib/format.ts";
+import { type Kpi, kpiText as fmt } from "./lib/prepare-kpis.ts";
 
 export function KpiCard({ kpi }: { kpi: Kpi }) {
   // Round before choosing a sign, so a change too small to show reads ±0.00, not −0.00.
@@ -20,7 +15,8 @@ export function KpiCard({ kpi }: { kpi: Kpi }) {
   return (
     <div className={`card kpi ${kpi.warning ? "warning" : ""}`} data-kpi={kpi.id} data-value={kpi.value ?? ""}>
       <div className="kpi-label">{kpi.label}</div>
-      <div className="kpi-value">{fmt(kpi, kpi.value)}</div>
+      <div className="kpi-value">{fmt(kpi, kpi.value, kpi.unpricedCalls)}</div>
+      {kpi.note ? <div className="small muted" data-unpriced={kpi.unpricedCalls}>{kpi.note}</div> : null}
       <div className={`kpi-delta ${tone}`} title={kpi.previous !== null ? `previous: ${fmt(kpi, kpi.previous)}` : undefined}>
         {changeText}
       </div>

@@ -6,8 +6,8 @@ import { StackedBars } from "../../components/charts/lazy.tsx";
 import { TrendLines } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, NoScoresYet, QueryView, Skeleton } from "../../components/States.tsx";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
-import { bucketLabel, money, moneyAxis, score } from "../../lib/format.ts";
-import { prepareSeries } from "../../lib/prepare-timeseries.ts";
+import { bucketLabel, money, moneyAxis, num, score } from "../../lib/format.ts";
+import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useColors } from "../../lib/use-colors.ts";
@@ -64,7 +64,13 @@ export function OverviewPage() {
             query={spend}
             loading={<ChartSkeleton />}
             isEmpty={() => spendSeries?.empty ?? true}
-            empty={<EmptyState title="No spend yet.">Call defer("track-costs", {"{ model, customerId, promptTokens, completionTokens }"}) from your agent.</EmptyState>}
+            empty={
+              spend.data && unpricedOnly(spend.data) ? (
+                <EmptyState title={`Only unpriced usage in this range (${num(unpricedOnly(spend.data))} calls).`}>Add a custom model price in Settings to see its spend.</EmptyState>
+              ) : (
+                <EmptyState title="No spend yet.">Call defer("track-costs", {"{ model, customerId, promptTokens, completionTokens }"}) from your agent.</EmptyState>
+              )
+            }
           >
             {() =>
               spendSeries ? (

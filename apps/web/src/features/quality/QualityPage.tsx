@@ -6,7 +6,8 @@ import { TrendLines } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, NoScoresYet, QueryView } from "../../components/States.tsx";
 import { aggregateInput } from "../../lib/api-input.ts";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
-import { bucketLabel, money, num, percent, score } from "../../lib/format.ts";
+import { Money } from "../../components/Money.tsx";
+import { bucketLabel, num, percent, pricedMoney, score } from "../../lib/format.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useColors } from "../../lib/use-colors.ts";
@@ -176,10 +177,12 @@ export default function QualityPage() {
                         <tr key={r.model}>
                           <td>{r.model || "unknown"}</td>
                           <td className="num">{num(r.runs)}</td>
-                          <td className="num">{r.agentSpendMicros === 0 && r.unpricedCalls > 0 ? "unpriced" : money(r.costPerRunMicros ?? undefined)}</td>
+                          <td className="num" data-cell="cost-per-run">
+                            <Money micros={r.costPerRunMicros} unpricedCalls={r.unpricedCalls} />
+                          </td>
                           <td className="num">{score(r.meanScore)}</td>
                           <td className="num">{r.scored ? percent(r.passing / r.scored) : "—"}</td>
-                          <td className="num">{r.agentSpendMicros === 0 && r.unpricedCalls > 0 ? "unpriced" : money(r.costPerPassingRunMicros ?? undefined)}</td>
+                          <td className="num">{r.passing ? pricedMoney(r.costPerPassingRunMicros, r.unpricedCalls).text : "—"}</td>
                         </tr>
                       ))}
                     </tbody>

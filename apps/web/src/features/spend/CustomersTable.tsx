@@ -1,4 +1,5 @@
-import { money, num, percent } from "../../lib/format.ts";
+import { Money } from "../../components/Money.tsx";
+import { money, num, percent, pricedMoney } from "../../lib/format.ts";
 import { type CustomerSort, type CustomerView, sparklinePath, type TableState } from "./lib/prepare-customers.ts";
 
 const SPARK_LABEL = { hour: "Hourly spend", day: "Daily spend", week: "Weekly spend" } as const;
@@ -47,11 +48,10 @@ export function CustomersTable({ rows, bucket, sparklines, state, onSort, onOpen
               {r.name && r.name !== r.customerId ? <div className="small muted mono">{r.customerId}</div> : null}
             </td>
             <td className="num">
-              {money(r.spendMicros)}
-              {r.unpricedCalls > 0 ? <div className="small badge warn">+ {num(r.unpricedCalls)} unpriced</div> : null}
+              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} />
             </td>
             <td className="num">{num(r.runs)}</td>
-            <td className="num">{money(r.costPerRunMicros ?? undefined)}</td>
+            <td className="num">{pricedMoney(r.costPerRunMicros, r.unpricedCalls).text}</td>
             <td>
               {r.budgetMicros === null ? (
                 <span className="muted small">no budget</span>

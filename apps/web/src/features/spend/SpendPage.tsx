@@ -6,8 +6,9 @@ import { StackedBars } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { aggregateInput } from "../../lib/api-input.ts";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
-import { bucketLabel, money, moneyAxis, monthStart, num, percent } from "../../lib/format.ts";
-import { prepareSeries } from "../../lib/prepare-timeseries.ts";
+import { Money } from "../../components/Money.tsx";
+import { bucketLabel, money, moneyAxis, monthStart, num, percent, pricedMoney } from "../../lib/format.ts";
+import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { PALETTE } from "../../lib/colors.ts";
@@ -127,7 +128,12 @@ export default function SpendPage() {
       </Card>
       <div className="grid grid-2">
         <Card title="Spend over time by customer" subtitle="Top customers; the rest are grouped as other">
-          <QueryView query={series} loading={<ChartSkeleton />} isEmpty={() => chart?.empty ?? true} empty={<EmptyState title="No spend in this range." />}>
+          <QueryView
+            query={series}
+            loading={<ChartSkeleton />}
+            isEmpty={() => chart?.empty ?? true}
+            empty={<EmptyState title={series.data && unpricedOnly(series.data) ? `Only unpriced usage in this range (${num(unpricedOnly(series.data))} calls).` : "No spend in this range."} />}
+          >
             {() =>
               chart ? (
                 <StackedBars
@@ -166,14 +172,17 @@ export default function SpendPage() {
                         <span style={{ display: "inline-block", width: 10, height: 10, borderRadius: 2, background: colors.model(r.model), marginRight: 6 }} />
                         {r.model || "unknown"}
                       </td>
-                      <td className="num">
-                        {money(r.spendMicros)}
-                        {r.unpricedCalls > 0 ? <div className="small muted">{num(r.unpricedCalls)} unpriced calls</div> : null}
+                      <td className="num" data-cell="spend">
+                        <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} />
                       </td>
-                      <td className="num">{r.spendMicros === null ? "unpriced" : money(r.agentSpendMicros)}</td>
-                      <td className="num">{r.judgeSpendMicros === 0 ? "—" : money(r.judgeSpendMicros)}</td>
+                      <td className="num" data-cell="agent">
+                        <Money micros={r.agentSpendMicros} unpricedCalls={r.agentUnpricedCalls} />
+                      </td>
+                      <td className="num" data-cell="judge">
+                        <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} />
+                      </td>
                       <td className="num">{r.runs ? num(r.runs) : "—"}</td>
-                      <td className="num">{money(r.costPerRunMicros ?? undefined)}</td>
+                      <td className="num" data-cell="cost-per-run">{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls).text}</td>
                       <td className="num">{percent(r.share)}</td>
                     </tr>
                   ))}

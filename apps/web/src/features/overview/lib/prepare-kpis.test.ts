@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { type PeriodInput, prepareKpis } from "./prepare-kpis.ts";
+import { kpiText, type PeriodInput, prepareKpis } from "./prepare-kpis.ts";
 
 const period = (over: Partial<PeriodInput> = {}): PeriodInput => ({
-  spendMicros: { total: 0, agent: 0, judge: 0 },
+  spendMicros: { total: null, agent: null, judge: null },
   runs: 0,
   scoredRuns: 0,
+  pricedRuns: 0,
   costPerRunMicros: null,
   unpricedCalls: 0,
+  agentUnpricedCalls: 0,
+  judgeUnpricedCalls: 0,
   unpricedTokens: 0,
   scores: [],
   ...over,
@@ -48,5 +51,36 @@ describe("prepareKpis", () => {
     const bad = prepareKpis(period({ unpricedCalls: 3, unpricedTokens: 1200 }), period()).find((k) => k.id === "unpriced");
     expect(bad?.warning).toMatch(/3 calls \(1200 tokens\)/);
     expect(bad?.change).toBe(3);
+  });
+});
+
+describe("money cards without a price", () => {
+  const shown = (k: ReturnType<typeof prepareKpis>[number]) => [kpiText(k, k.value, k.unpricedCalls), k.note ?? null];
+
+  it("read unpriced with the count beside them when nothing is priced, never $0", () => {
+    const cur = period({ runs: 4, unpricedCalls: 6, agentUnpricedCalls: 4, judgeUnpricedCalls: 2, unpricedTokens: 900 });
+    const k = Object.fromEntries(prepareKpis(cur, period()).map((x) => [x.id, x]));
+    expect(shown(k.spend!)).toEqual(["unpriced", "6 unpriced calls"]);
+    expect(shown(k["cost-per-run"]!)).toEqual(["unpriced", "6 unpriced calls"]);
+    expect(shown(k["judge-spend"]!)).toEqual(["unpriced", "2 unpriced calls"]);
+    expect(k.spend?.value).toBeNull();
+    expect(k.spend?.change).toBeNull();
+  });
+
+  it("show the priced part with the unpriced calls beside it, and cost per run over priced runs", () => {
+    const cur = period({
+      runs: 10, pricedRuns: 8, spendMicros: { total: 2_000_000, agent: 1_500_000, judge: 500_000 }, costPerRunMicros: 250_000,
+      unpricedCalls: 2, agentUnpricedCalls: 2,
+    });
+    const k = Object.fromEntries(prepareKpis(cur, period()).map((x) => [x.id, x]));
+    expect(shown(k.spend!)).toEqual(["$2.00", "+ 2 unpriced calls"]);
+    expect(shown(k["judge-spend"]!)).toEqual(["$0.50", null]);
+    expect(k["cost-per-run"]?.hint).toBe("priced spend / 8 priced runs");
+  });
+
+  it("read a dash when there is no usage at all", () => {
+    const k = Object.fromEntries(prepareKpis(period({ runs: 3 }), period()).map((x) => [x.id, x]));
+    expect(shown(k.spend!)).toEqual(["—", null]);
+    expect(kpiText(k.spend!, null)).toBe("—");
   });
 });

@@ -1,4 +1,5 @@
 /** Overview KPI cards from the summary of the window and of the previous period. Pure. */
+import { num, pricedMoney, score } from "../../../lib/format.ts";
 import type { RouterOutputs } from "../../../lib/trpc.ts";
 
 /** One period of `overview.summary` (its window aside). */
@@ -18,8 +19,22 @@ export interface Kpi {
   changeKind: "relative" | "absolute";
   /** Which direction is good, for colouring the change. */
   goodWhen: "up" | "down" | null;
+  /** Money cards: the calls left out of the figure (a null figure with calls is "unpriced", not "—"). */
+  unpricedCalls?: number;
+  /** Beside a money figure: "+ 3 unpriced calls", or "3 unpriced calls" when nothing is priced. */
+  note?: string;
   warning?: string;
   hint?: string;
+}
+
+/**
+ * A card's value as shown: money that is null with unpriced calls (`unpricedCalls`, the card's own for its
+ * value) reads "unpriced", a missing value "—", never $0.
+ */
+export function kpiText(k: Kpi, v: number | null, unpricedCalls = 0): string {
+  if (k.format === "money") return pricedMoney(v, unpricedCalls).text;
+  if (v === null) return "—";
+  return k.format === "score" ? score(v) : num(v);
 }
 
 function relative(cur: number | null, prev: number | null): number | null {
@@ -28,41 +43,27 @@ function relative(cur: number | null, prev: number | null): number | null {
 }
 
 export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] {
-  const hasRuns = current.runs > 0;
   const prevRuns = previous.runs > 0;
+  // Money is null from the API when none of its calls is priced; the unpriced calls go beside it.
+  const moneyKpi = (id: string, label: string, value: number | null, prev: number | null, unpricedCalls: number, hint?: string): Kpi => {
+    const note = pricedMoney(value, unpricedCalls).note;
+    return {
+      id, label, format: "money", value, previous: prev, change: null, changeKind: "relative", goodWhen: "down", unpricedCalls,
+      ...(note ? { note } : {}), ...(hint ? { hint } : {}),
+    };
+  };
   const kpis: Kpi[] = [
-    {
-      id: "spend",
-      label: "Spend",
-      format: "money",
-      value: hasRuns || current.spendMicros.total > 0 ? current.spendMicros.total : null,
-      previous: prevRuns || previous.spendMicros.total > 0 ? previous.spendMicros.total : null,
-      change: null,
-      changeKind: "relative",
-      goodWhen: "down",
-      hint: "agent + judge, priced usage",
-    },
+    moneyKpi("spend", "Spend", current.spendMicros.total, previous.spendMicros.total, current.unpricedCalls, "agent + judge, priced usage"),
     { id: "runs", label: "Runs", format: "count", value: current.runs, previous: prevRuns ? previous.runs : null, change: null, changeKind: "relative", goodWhen: null },
-    {
-      id: "cost-per-run",
-      label: "Cost per run",
-      format: "money",
-      value: current.costPerRunMicros,
-      previous: previous.costPerRunMicros,
-      change: null,
-      changeKind: "relative",
-      goodWhen: "down",
-    },
-    {
-      id: "judge-spend",
-      label: "Judge spend",
-      format: "money",
-      value: hasRuns || current.spendMicros.judge > 0 ? current.spendMicros.judge : null,
-      previous: prevRuns || previous.spendMicros.judge > 0 ? previous.spendMicros.judge : null,
-      change: null,
-      changeKind: "relative",
-      goodWhen: "down",
-    },
+    moneyKpi(
+      "cost-per-run",
+      "Cost per run",
+      current.costPerRunMicros,
+      previous.costPerRunMicros,
+      current.unpricedCalls,
+      current.pricedRuns > 0 ? `priced spend / ${num(current.pricedRuns)} priced run${current.pricedRuns === 1 ? "" : "s"}` : undefined,
+    ),
+    moneyKpi("judge-spend", "Judge spend", current.spendMicros.judge, previous.spendMicros.judge, current.judgeUnpricedCalls),
   ];
   for (const k of kpis) k.change = relative(k.value, k.previous);
 

@@ -63,12 +63,15 @@ describe("prepareScatter", () => {
   it("plots priced, scored models and lists the rest with a reason", () => {
     const r = prepareScatter([
       { model: "m1", runs: 10, costPerRunMicros: 500, meanScore: 0.8, passing: 6, scored: 8, costPerPassingRunMicros: 833, unpricedCalls: 0 },
-      { model: "m2", runs: 5, costPerRunMicros: 0, meanScore: 0.5, passing: 1, scored: 5, costPerPassingRunMicros: 0, unpricedCalls: 5 },
+      // Unpriced only: the API sends null, never 0.
+      { model: "m2", runs: 5, costPerRunMicros: null, meanScore: 0.5, passing: 1, scored: 5, costPerPassingRunMicros: null, unpricedCalls: 5 },
+      { model: "m4", runs: 0, costPerRunMicros: null, meanScore: 0.5, passing: 1, scored: 1, costPerPassingRunMicros: null, unpricedCalls: 0 },
       { model: "m3", runs: 5, costPerRunMicros: 100, meanScore: null, passing: 0, scored: 0, costPerPassingRunMicros: null, unpricedCalls: 0 },
     ]);
     expect(r.points).toEqual([{ model: "m1", x: 500, y: 0.8, runs: 10, passRate: 0.75, costPerPassingRunMicros: 833 }]);
     expect(r.omitted).toEqual([
       { model: "m2", reason: "unpriced" },
+      { model: "m4", reason: "no runs" },
       { model: "m3", reason: "no scores" },
     ]);
   });

@@ -141,8 +141,7 @@ export function prepareScatter(rows: readonly CostQualityInput[]): { points: Sca
   const omitted: { model: string; reason: string }[] = [];
   for (const r of rows) {
     if (r.meanScore === null) omitted.push({ model: r.model, reason: "no scores" });
-    else if (r.costPerRunMicros === null) omitted.push({ model: r.model, reason: "no runs" });
-    else if (r.costPerRunMicros === 0 && r.unpricedCalls > 0) omitted.push({ model: r.model, reason: "unpriced" });
+    else if (r.costPerRunMicros === null) omitted.push({ model: r.model, reason: r.unpricedCalls > 0 ? "unpriced" : "no runs" });
     else
       points.push({
         model: r.model,
