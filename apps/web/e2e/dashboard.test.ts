@@ -220,6 +220,43 @@ describe("dashboard in Chromium", () => {
     await page.close();
   });
 
+  it("an unpriced-only model shows no $0 anywhere: unpriced, with its count", async () => {
+    const model = "acme-internal-llm"; // no price in genai-prices and no override: every call unpriced
+    const byModel = await api<{ rows: { model: string; spendMicros: number | null; agentUnpricedCalls: number }[] }>("spend.byModel", { from, to, timeZone: "UTC", limit: 500 });
+    const row = byModel.rows.find((r) => r.model === model)!;
+    expect(row.spendMicros).toBeNull();
+    expect(row.agentUnpricedCalls).toBeGreaterThan(0);
+    const calls = `${row.agentUnpricedCalls.toLocaleString("en-US")} unpriced calls`;
+
+    // Overview narrowed to the model: the money cards read "unpriced" (judge lines belong to the judge's
+    // model, so judge spend here is "—"), with the count beside them.
+    const overview = await open(`/?${q()}&model=${model}`);
+    await overview.waitForSelector("[data-kpi='spend'] [data-unpriced]");
+    const card = (id: string) => overview.locator(`[data-kpi='${id}']`);
+    expect(await card("spend").locator(".kpi-value").textContent()).toBe("unpriced");
+    expect(await card("spend").locator("[data-unpriced]").textContent()).toBe(calls);
+    expect(await card("cost-per-run").locator(".kpi-value").textContent()).toBe("unpriced");
+    expect(await card("judge-spend").locator(".kpi-value").textContent()).toBe("—");
+    expect(await card("spend").getAttribute("data-value")).toBe("");
+    expect(await overview.locator(".kpi").allTextContents()).not.toContainEqual(expect.stringContaining("$0"));
+    await overview.close();
+
+    // Spend's per-model row and Quality's cost table: no dollar figure at all for this model.
+    const spend = await open(`/spend?${q()}`);
+    const tr = spend.locator(`tr[data-model='${model}']`);
+    await tr.waitFor();
+    expect(await tr.locator("[data-cell='spend']").textContent()).toBe(`unpriced${calls}`);
+    expect(await tr.locator("[data-cell='cost-per-run']").textContent()).toBe("unpriced");
+    expect(await tr.textContent()).not.toContain("$");
+    await spend.close();
+    const quality = await open(`/quality?${q()}`);
+    const qr = quality.locator("table[aria-label='Cost per passing run'] tr", { hasText: model });
+    await qr.waitFor();
+    expect(await qr.locator("[data-cell='cost-per-run']").textContent()).toBe(`unpriced${calls}`);
+    expect(await qr.textContent()).not.toContain("$");
+    await quality.close();
+  });
+
   it("an edited budget shows on Spend", async () => {
     const page = await open(`/settings?tz=UTC`);
     const input = page.locator("input[aria-label='Monthly budget of globex']");
