@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { MAX_BATCH_CALLS } from "@tally/shared";
 import { sendFailure } from "../src/http/respond.ts";
 import { agentCost, fixture, judgeCost, PRICE, seedRun } from "../src/queries/test-support.ts";
 import { startTally, type Tally } from "./harness.ts";
@@ -48,6 +49,28 @@ describe("long query inputs by POST (method override)", () => {
       return { customerId: c, runs: mine.length, spendMicros: mine.reduce((s, r) => s + (agentCost(r) ?? 0) + (judgeCost(r) ?? 0), 0) };
     });
     expect(rows.map((r) => ({ customerId: r.customerId, runs: r.runs, spendMicros: r.spendMicros })).sort((a, b) => a.customerId.localeCompare(b.customerId))).toEqual(expected);
+  });
+});
+
+describe("batches", () => {
+  let tally: Tally;
+  beforeAll(async () => {
+    tally = await startTally();
+  });
+  afterAll(() => tally.close());
+
+  const batch = (n: number) => {
+    const input = Object.fromEntries(Array.from({ length: n }, (_, i) => [i, { from: START, to: START + DAY }]));
+    const paths = Array.from({ length: n }, () => "overview.summary").join(",");
+    return fetch(`${tally.base}/api/trpc/${paths}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`);
+  };
+
+  it(`answer up to ${MAX_BATCH_CALLS} calls and refuse a larger batch with a 400, so one request cannot ask for thousands`, async () => {
+    const full = await batch(MAX_BATCH_CALLS);
+    expect(full.status).toBe(200);
+    expect((await full.json()) as unknown[]).toHaveLength(MAX_BATCH_CALLS);
+    const over = await batch(MAX_BATCH_CALLS + 1);
+    expect(over.status).toBe(400);
   });
 });
 

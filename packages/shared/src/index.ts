@@ -4,3 +4,4 @@ export * from "./schemas/payloads.ts";
 export { formatMicros, MICROS_PER_USD, moneyFractionDigits } from "./money.ts";
 export * from "./schemas/analytics.ts";
 export { mulberry32 } from "./random.ts";
+export { MAX_BATCH_CALLS } from "./limits.ts";

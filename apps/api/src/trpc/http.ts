@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { MAX_BATCH_CALLS } from "@tally/shared";
 import type { App } from "../app.ts";
 import { appRouter } from "./root.ts";
 
@@ -16,6 +17,7 @@ export function createTrpcHandler(app: Pick<App, "db" | "config" | "calendars">)
     router: appRouter,
     basePath: "/api/trpc/",
     allowMethodOverride: true,
+    maxBatchSize: MAX_BATCH_CALLS,
     maxBodySize: TRPC_MAX_BODY_BYTES,
     createContext: () => ({ db: app.db, runUrlTemplate: app.config.runUrlTemplate, now: Date.now, calendars: app.calendars, exposeErrors }),
     onError({ error, path }) {

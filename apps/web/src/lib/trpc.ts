@@ -2,6 +2,7 @@ import type { AppRouter } from "@tally/api/trpc";
 import { keepPreviousData, QueryCache, QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchStreamLink, type Operation, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
+import { MAX_BATCH_CALLS } from "@tally/shared";
 import { apiHealth } from "./api-health.ts";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -54,8 +55,8 @@ export function makeTrpcClient(url = "/api/trpc") {
     links: [
       splitLink({
         condition: sendsByPost,
-        true: httpBatchStreamLink({ url, methodOverride: "POST" }),
-        false: httpBatchStreamLink({ url, maxURLLength: MAX_GET_URL }),
+        true: httpBatchStreamLink({ url, methodOverride: "POST", maxItems: MAX_BATCH_CALLS }),
+        false: httpBatchStreamLink({ url, maxURLLength: MAX_GET_URL, maxItems: MAX_BATCH_CALLS }),
       }),
     ],
   });
