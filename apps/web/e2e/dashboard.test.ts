@@ -222,16 +222,16 @@ describe("dashboard in Chromium", () => {
 
   it("an unpriced-only model shows no $0 anywhere: unpriced, with its count", async () => {
     const model = "acme-internal-llm"; // no price in genai-prices and no override: every call unpriced
-    const byModel = await api<{ rows: { model: string; spendMicros: number | null; agentUnpricedCalls: number }[] }>("spend.byModel", { from, to, timeZone: "UTC", limit: 500 });
+    const byModel = await api<{ rows: { model: string; spendMicros: number | null; unpricedCalls: number }[] }>("spend.byModel", { from, to, timeZone: "UTC", limit: 500 });
     const row = byModel.rows.find((r) => r.model === model)!;
     expect(row.spendMicros).toBeNull();
-    expect(row.agentUnpricedCalls).toBeGreaterThan(0);
-    const calls = `${row.agentUnpricedCalls.toLocaleString("en-US")} unpriced calls`;
+    expect(row.unpricedCalls).toBeGreaterThan(0); // its agent calls: judge lines sit under the judge's model
+    const calls = `${row.unpricedCalls.toLocaleString("en-US")} unpriced calls`;
 
     // Overview narrowed to the model: the money cards read "unpriced" (judge lines belong to the judge's
     // model, so judge spend here is "—"), with the count beside them.
     const overview = await open(`/?${q()}&model=${model}`);
-    await overview.waitForSelector("[data-kpi='spend'] [data-unpriced]");
+    await overview.waitForSelector("[data-kpi='spend'] .kpi-value");
     const card = (id: string) => overview.locator(`[data-kpi='${id}']`);
     expect(await card("spend").locator(".kpi-value").textContent()).toBe("unpriced");
     expect(await card("spend").locator("[data-unpriced]").textContent()).toBe(calls);
