@@ -3,41 +3,67 @@ import type { Db } from "@tally/shared/db";
 import type { RunsListInput, SpendByCustomerInput, SpendByModelInput } from "@tally/shared";
 import { runsQuery, withScoresAndCosts } from "../queries/runs.ts";
 import { getSpendByCustomer, getSpendByModel, type ModelSpendRow } from "../queries/spend-breakdown.ts";
-import { csvLine, usd, write } from "./csv.ts";
+import { type Cell, csvLine, usd, write } from "./csv.ts";
+import type { CustomerExportOptions } from "./handler.ts";
+import { localIso, monthsIn, ratio } from "./period.ts";
 
 const PAGE = 1000;
 type SpendRow = Omit<ModelSpendRow, "model">;
+
+/** Every row says which period and zone it covers (local times with their offset). */
+const PERIOD_COLUMNS = ["period_start", "period_end", "time_zone"];
+const periodCells = (f: { from: number; to: number; timeZone: string }): Cell[] => [localIso(f.from, f.timeZone), localIso(f.to, f.timeZone), f.timeZone];
 
 /** Money cells are empty when nothing in them is priced (never 0); the unpriced calls sit beside them. */
 const SPEND_COLUMNS = ["spend_usd", "spend_micros", "agent_spend_micros", "agent_unpriced_calls", "judge_spend_micros", "judge_unpriced_calls", "runs", "priced_runs", "cost_per_run_micros", "unpriced_calls", "share"];
 const spendCells = (r: SpendRow) => [
   usd(r.spendMicros), r.spendMicros, r.agentSpendMicros, r.agentUnpricedCalls, r.judgeSpendMicros, r.judgeUnpricedCalls,
-  r.runs, r.pricedRuns, round(r.costPerRunMicros), r.unpricedCalls, r.share,
+  r.runs, r.pricedRuns, round(r.costPerRunMicros), r.unpricedCalls, ratio(r.share),
 ];
 
-export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: SpendByCustomerInput): Promise<void> {
-  await write(res, csvLine(["customer_id", "name", ...SPEND_COLUMNS, "monthly_budget_micros"]));
+/** The search box's rule: the shown name ("unattributed" for '') or the id contains the text, any case. */
+function matches(r: { customerId: string; name: string | null }, search: string): boolean {
+  const q = search.trim().toLowerCase();
+  const label = r.customerId === "" ? "unattributed" : (r.name ?? r.customerId);
+  return q === "" || label.toLowerCase().includes(q) || r.customerId.toLowerCase().includes(q);
+}
+
+/**
+ * Budget columns: the period's budget is the monthly budget × the months of `budgetPeriod` (each calendar
+ * month in the zone counted by its share of time inside; default: the window), and budget use is the
+ * window's priced spend over it.
+ */
+const BUDGET_COLUMNS = ["monthly_budget_micros", "budget_months", "period_budget_micros", "budget_use"];
+
+export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: SpendByCustomerInput, o: CustomerExportOptions = {}): Promise<void> {
+  await write(res, csvLine(["customer_id", "name", ...SPEND_COLUMNS, ...BUDGET_COLUMNS, ...PERIOD_COLUMNS]));
+  const months = monthsIn(o.budgetPeriod?.from ?? f.from, o.budgetPeriod?.to ?? f.to, f.timeZone);
+  const budgetCells = (spend: number | null, monthly: number | null): Cell[] => {
+    const budget = monthly === null ? null : monthly * months;
+    return [monthly, ratio(months), budget === null ? null : Math.round(budget), budget && spend !== null ? ratio(spend / budget) : null];
+  };
   let cursor: string | undefined;
   do {
     const page = await getSpendByCustomer(db, { ...f, limit: PAGE, cursor, sparklines: false });
-    const rows = page.rows.map((r) => csvLine([r.customerId, r.name, ...spendCells(r), r.budgetMicros]));
+    const shown = o.search ? page.rows.filter((r) => matches(r, o.search!)) : page.rows;
+    const rows = shown.map((r) => csvLine([r.customerId, r.name, ...spendCells(r), ...budgetCells(r.spendMicros, r.budgetMicros), ...periodCells(f)]));
     if (rows.length > 0) await write(res, rows.join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
 
 export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendByModelInput): Promise<void> {
-  await write(res, csvLine(["model", ...SPEND_COLUMNS]));
+  await write(res, csvLine(["model", ...SPEND_COLUMNS, ...PERIOD_COLUMNS]));
   let cursor: string | undefined;
   do {
     const page = await getSpendByModel(db, { ...f, limit: PAGE, cursor, sparklines: false });
-    const rows = page.rows.map((r) => csvLine([r.model, ...spendCells(r)]));
+    const rows = page.rows.map((r) => csvLine([r.model, ...spendCells(r), ...periodCells(f)]));
     if (rows.length > 0) await write(res, rows.join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
 
-/** Every matching run, newest first, one keyset page at a time (never the whole table in memory). An
+/** Every matching run, newest first (each with its occurred_at; the file name gives the period and zone), one keyset page at a time (never the whole table in memory). An
  * unpriced cost is an empty cell, never 0. */
 export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput): Promise<void> {
   await write(res, csvLine(["run_id", "occurred_at", "function_slug", "model", "customer_id", "cost_micros", "agent_cost_micros", "judge_cost_micros", "unpriced_calls", "scores"]));
