@@ -3,5 +3,6 @@
 export * from "./schemas/payloads.ts";
 export { formatMicros, MICROS_PER_USD, moneyFractionDigits } from "./money.ts";
 export * from "./schemas/analytics.ts";
+export { wellFormedString } from "./schemas/strings.ts";
 export { mulberry32 } from "./random.ts";
 export { MAX_BATCH_CALLS } from "./limits.ts";

@@ -4,15 +4,36 @@ import { z } from "zod";
  * String rules shared by every boundary (deferred payloads and analytics inputs). Browser-safe.
  *
  * A lone UTF-16 surrogate cannot be stored: SQLite's UTF-8 replaces it, so the stored id would differ
- * from the one sent and a filter on the original would never match. Such strings are refused.
+ * from the one sent and a filter on the original would never match. A control character (NUL, a newline,
+ * DEL, C1) makes an id that reads like another one (`"gpt-4o\u0000"` shows as `gpt-4o`) and lands raw in
+ * CSV exports. An id of nothing but spaces and invisible characters (U+200B, U+FEFF, U+2060, a Hangul
+ * filler, …) names nothing anyone can see or type. Such strings are refused.
  */
 const LONE_SURROGATE = /\p{Cs}/u;
+const CONTROL = /\p{Cc}/u;
+/** What a string is blank without: white space, format characters (\p{Cf}) and other default-ignorables. */
+const INVISIBLE = /[\s\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
-/** A string without lone surrogates (what `String.prototype.isWellFormed` checks). */
-export function wellFormedString() {
+/** Text that can be stored as sent: no lone surrogates (what `String.prototype.isWellFormed` checks). */
+function storableText() {
   return z.string().refine((s) => !LONE_SURROGATE.test(s), {
     message: "contains a lone UTF-16 surrogate (an ill-formed string that cannot be stored as sent)",
   });
+}
+
+/**
+ * An id or key (model, customer, run, tag key, filter key, …): storable text without control characters,
+ * and, unless empty, not blank once white space and invisible characters are removed. The empty string is
+ * left to the caller (`.min(1)`; an empty customer filter selects unattributed usage). Emoji with ZWJ
+ * sequences, accents and right-to-left text pass.
+ */
+export function wellFormedString() {
+  return storableText()
+    // White space around an id is what `.trim()` strips (a trailing tab included), so only the rest is checked.
+    .refine((s) => !CONTROL.test(s.trim()), { message: "contains a control character (U+0000–U+001F, U+007F–U+009F)" })
+    .refine((s) => s === "" || s.replace(INVISIBLE, "") !== "", {
+      message: "is blank: only white space or invisible characters (such as U+200B)",
+    });
 }
 
 /** Keys that would reach an object's prototype or constructor when copied into a plain object. */
@@ -23,11 +44,12 @@ export const MAX_TAG_KEY = 100;
 export const MAX_TAG_VALUE = 500;
 
 const tagRecord = z
-  .record(wellFormedString().min(1).max(MAX_TAG_KEY), wellFormedString().max(MAX_TAG_VALUE))
+  .record(wellFormedString().min(1).max(MAX_TAG_KEY), storableText().max(MAX_TAG_VALUE))
   .refine((t) => Object.keys(t).length <= MAX_TAGS, { message: `at most ${MAX_TAGS} tags` });
 
 /**
- * Tags: at most 32 string → string pairs (keys 1–100 characters, values up to 500). `__proto__`,
+ * Tags: at most 32 string → string pairs (keys 1–100 characters with the id rules above, values up to 500
+ * characters of any storable text). `__proto__`,
  * `constructor` and `prototype` are refused as keys. The check reads the raw object, because zod's record
  * silently drops a `__proto__` key, while the Inngest SDK hands the handler the raw payload, not zod's copy.
  */
