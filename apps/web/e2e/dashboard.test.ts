@@ -186,7 +186,7 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector("[data-chart='stacked-bars'] .recharts-bar-rectangle path");
     const api1 = await api<{ bucket: string; rows: { customerId: string; spendMicros: number | null }[] }>("spend.byCustomer", { from, to, timeZone: "UTC", limit: 500 });
     // The sparkline column names the bucket the API chose for this window.
-    expect(await page.locator("table[aria-label='Customers'] th").last().textContent()).toBe({ hour: "Hourly spend", day: "Daily spend", week: "Weekly spend" }[api1.bucket]);
+    expect(await page.locator("table[aria-label='Customers'] thead th").last().textContent()).toBe({ hour: "Hourly spend", day: "Daily spend", week: "Weekly spend" }[api1.bucket]);
     const shown = await page.locator("tr[data-customer]").evaluateAll((trs) =>
       trs.map((tr) => [tr.getAttribute("data-customer"), tr.getAttribute("data-spend")]),
     );
@@ -252,7 +252,7 @@ describe("dashboard in Chromium", () => {
   });
 
   it("an edited budget shows on Spend", async () => {
-    const page = await open(`/settings?tz=UTC`);
+    const page = await open(`/settings?tz=UTC&range=this-quarter`); // Spend then measures the quarter: 3 × the monthly budget
     const input = page.locator("input[aria-label='Monthly budget of globex']");
     await input.waitFor();
     await shot(page, "settings");
@@ -266,7 +266,7 @@ describe("dashboard in Chromium", () => {
     const budget = page.locator("tr[data-customer='globex'] [data-budget]");
     await budget.waitFor();
     expect(await budget.getAttribute("data-budget")).toBe("3250000");
-    expect(await budget.textContent()).toBe("of $3.25");
+    expect(await budget.textContent()).toBe("of $9.75");
     await page.close();
   });
 

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { PRESETS, type Filters } from "../lib/filters.ts";
+import { PRESET_LABELS, PRESETS, type Filters } from "../lib/filters.ts";
 import { fromLocalInput, toLocalInput, customerLabel } from "../lib/format.ts";
 import { useFilters } from "../lib/use-filters.ts";
 import { useTRPC } from "../lib/trpc.ts";
@@ -39,7 +39,7 @@ export function FilterBar() {
               setFilters({ range: p, from: null, to: null });
             }}
           >
-            {p}
+            {PRESET_LABELS[p]}
           </button>
         ))}
         <button type="button" aria-pressed={showCustom} onClick={() => setCustom(true)}>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { aggregateInput, runsInput } from "./api-input.ts";
+import { aggregateInput, exportHref, runsInput } from "./api-input.ts";
 import { parseFilters } from "./filters.ts";
 
 const w = { from: 1000, to: 2000 };
@@ -18,5 +18,14 @@ describe("API inputs from the URL", () => {
     expect(bad.scoreMin).toBeUndefined();
     expect(runsInput(f, w, new URLSearchParams("score=tone&max=7")).scoreMax).toBeUndefined();
     expect(runsInput(f, w, new URLSearchParams("cursor=abc")).cursor).toBe("abc");
+  });
+
+  it("builds export addresses with the tRPC input and the export's options, empty options left out", () => {
+    const decode = (href: string) => Object.fromEntries([...new URL(href, "http://x").searchParams].map(([k, v]) => [k, JSON.parse(v)]));
+    expect(decode(exportHref("spend-by-customer", { from: 1, to: 2 }, { search: "glob", budgetPeriod: { from: 0, to: 5 } }))).toEqual({
+      input: { from: 1, to: 2 },
+      options: { search: "glob", budgetPeriod: { from: 0, to: 5 } },
+    });
+    expect(exportHref("runs", { from: 1 }, { search: "" })).toBe(`/api/export/runs.csv?input=${encodeURIComponent('{"from":1}')}`);
   });
 });

@@ -52,3 +52,15 @@ export function runsInput(f: Filters, w: Window, params: URLSearchParams, limit 
     ...(cursor ? { cursor } : {}),
   };
 }
+
+export type ExportTable = "spend-by-customer" | "spend-by-model" | "runs";
+
+/**
+ * A CSV export's address: the same JSON input as the matching tRPC procedure, and the export's own options
+ * (spend-by-customer: `search`, `budgetPeriod`). The API names the file after the period and zone.
+ */
+export function exportHref(table: ExportTable, input: object, options?: Record<string, unknown>): string {
+  const opts = options ? Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && v !== "")) : {};
+  const tail = Object.keys(opts).length > 0 ? `&options=${encodeURIComponent(JSON.stringify(opts))}` : "";
+  return `/api/export/${table}.csv?input=${encodeURIComponent(JSON.stringify(input))}${tail}`;
+}

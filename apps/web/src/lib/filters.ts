@@ -3,14 +3,28 @@
  * button works. Pure: parse/serialise URLSearchParams and resolve a preset to a concrete window.
  */
 import type { BucketUnit } from "@tally/shared";
+import { CALENDAR_PRESETS, type CalendarPreset, calendarWindow } from "./calendar.ts";
 
 export { type BucketUnit, pickBucket } from "@tally/shared";
 
-export const PRESETS = ["24h", "7d", "30d", "90d"] as const;
+const ROLLING = ["24h", "7d", "30d", "90d"] as const;
+/** Rolling windows ending now, then calendar periods in the chosen zone (`calendar.ts`). */
+export const PRESETS = [...ROLLING, ...CALENDAR_PRESETS] as const;
 export type Preset = (typeof PRESETS)[number];
 export type RangeKind = Preset | "custom";
 
-const PRESET_MS: Record<Preset, number> = {
+export const PRESET_LABELS: Record<Preset, string> = {
+  "24h": "24h",
+  "7d": "7d",
+  "30d": "30d",
+  "90d": "90d",
+  "this-month": "This month",
+  "last-month": "Last month",
+  "this-quarter": "This quarter",
+  ytd: "Year to date",
+};
+
+const PRESET_MS: Record<(typeof ROLLING)[number], number> = {
   "24h": 24 * 3_600_000,
   "7d": 7 * 86_400_000,
   "30d": 30 * 86_400_000,
@@ -129,12 +143,17 @@ export interface Window {
   to: number;
 }
 
-/** Presets end at the next whole minute, so the window (and the query key) is stable within a minute. */
+/**
+ * Presets end at the next whole minute, so the window (and the query key) is stable within a minute;
+ * calendar presets start at local midnight of their first day in the filters' zone (last month ends at
+ * this month's start).
+ */
 export function resolveWindow(f: Filters, now: number): Window {
   if (f.range === "custom" && f.from !== null && f.to !== null) return { from: f.from, to: f.to };
   const preset: Preset = f.range === "custom" ? DEFAULT_RANGE : f.range;
   const to = Math.ceil(now / 60_000) * 60_000;
-  return { from: to - PRESET_MS[preset], to };
+  if (preset in PRESET_MS) return { from: to - PRESET_MS[preset as keyof typeof PRESET_MS], to };
+  return calendarWindow(preset as CalendarPreset, now, f.tz, to);
 }
 
 /** The window of equal length just before `w`: the baseline for KPI deltas. */

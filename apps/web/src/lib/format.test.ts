@@ -48,7 +48,8 @@ describe("formatting", () => {
 });
 
 describe("time zone conversions", async () => {
-  const { fromLocalInput, monthStart, toLocalInput } = await import("./format.ts");
+  const { fromLocalInput, toLocalInput } = await import("./format.ts");
+  const { calendarPeriod } = await import("./calendar.ts");
   it("converts datetime-local values both ways, across DST", () => {
     const ms = fromLocalInput("2026-11-22T09:15", "America/New_York");
     expect(ms).toBe(Date.UTC(2026, 10, 22, 14, 15));
@@ -57,7 +58,7 @@ describe("time zone conversions", async () => {
     expect(fromLocalInput("nope", "UTC")).toBeNull();
   });
   it("finds the local start of the month", () => {
-    expect(monthStart(Date.UTC(2026, 10, 1, 3), "America/Los_Angeles")).toBe(Date.UTC(2026, 9, 1, 7));
-    expect(monthStart(Date.UTC(2026, 10, 22), "UTC")).toBe(Date.UTC(2026, 10, 1));
+    expect(calendarPeriod("this-month", Date.UTC(2026, 10, 1, 3), "America/Los_Angeles").from).toBe(Date.UTC(2026, 9, 1, 7));
+    expect(calendarPeriod("this-month", Date.UTC(2026, 10, 22), "UTC").from).toBe(Date.UTC(2026, 10, 1));
   });
 });

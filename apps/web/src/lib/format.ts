@@ -153,8 +153,3 @@ export function customerLabel(id: string, name?: string | null): string {
   if (id === UNATTRIBUTED) return "unattributed";
   return name && name !== id ? `${name} (${id})` : id;
 }
-
-/** Start of the calendar month containing `ms`, in `tz` (for month-to-date budget use). */
-export function monthStart(ms: number, tz: string): number {
-  return fromLocalInput(`${toLocalInput(ms, tz).slice(0, 7)}-01T00:00`, tz) ?? ms;
-}

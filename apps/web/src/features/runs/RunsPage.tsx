@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
-import { runsInput } from "../../lib/api-input.ts";
+import { exportHref, runsInput } from "../../lib/api-input.ts";
 import { dateTime, score } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useFilters } from "../../lib/use-filters.ts";
@@ -28,7 +28,15 @@ export default function RunsPage() {
       <Card
         title={filters.range === "custom" ? `Runs from ${dateTime(window.from, filters.tz)} to ${dateTime(window.to, filters.tz)}` : "Runs"}
         subtitle="Newest first. Click a run to see its scores, rationale and cost lines."
-        actions={<ScoreFilter key={`${scoreName}|${params.get("min")}|${params.get("max")}`} name={scoreName} min={params.get("min")} max={params.get("max")} onApply={(p) => setParams({ ...p, pages: null })} />}
+        actions={
+          <>
+            <ScoreFilter key={`${scoreName}|${params.get("min")}|${params.get("max")}`} name={scoreName} min={params.get("min")} max={params.get("max")} onApply={(p) => setParams({ ...p, pages: null })} />
+            {/* Every run matching the filters, not only this page; the API names the file after the period and zone. */}
+            <a className="btn" href={exportHref("runs", base)} download data-testid="export-runs-csv">
+              Export CSV
+            </a>
+          </>
+        }
       >
         {scoreName ? (
           <p className="row small">

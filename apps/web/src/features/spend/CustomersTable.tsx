@@ -1,4 +1,5 @@
 import { Money } from "../../components/Money.tsx";
+import type { BudgetBasis } from "../../lib/calendar.ts";
 import { money, num, percent, pricedMoney } from "../../lib/format.ts";
 import { type CustomerSort, type CustomerView, sparklinePath, type TableState } from "./lib/prepare-customers.ts";
 
@@ -9,12 +10,31 @@ const COLUMNS: { key: CustomerSort | null; label: string; num?: boolean }[] = [
   { key: "spend", label: "Spend", num: true },
   { key: "runs", label: "Runs", num: true },
   { key: "costPerRun", label: "Cost per run", num: true },
-  { key: "budgetUse", label: "Budget use (month to date)" },
+  { key: "budgetUse", label: "Budget use" },
   { key: null, label: "sparkline" },
 ];
 
-export function CustomersTable({ rows, bucket, sparklines, state, onSort, onOpen }: {
+/** The total row: the API's exact totals (all customers), or with a search the exact sum of the matches. */
+export interface CustomerTotal {
+  label: string;
+  spendMicros: number | null;
+  runs: number;
+  unpricedCalls: number;
+}
+
+/** What the budget column measures, for its header and tooltip. */
+export function budgetTitle(b: BudgetBasis, tz: string): string {
+  const months = b.prorated ? `${num(b.months, undefined, 3)} months` : `${b.months} month${b.months === 1 ? "" : "s"}`;
+  return b.prorated
+    ? `Spend in the ${b.label} against the monthly budget pro-rated to the period: monthly budget × ${months} (each calendar month in ${tz} counted by its share of time in the period)`
+    : `Spend in ${b.label} against the budget for ${b.label}: monthly budget × ${months}`;
+}
+
+export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, state, onSort, onOpen }: {
   rows: CustomerView[];
+  total: CustomerTotal;
+  basis: BudgetBasis;
+  tz: string;
   /** The sparklines' bucket, as the API chose it for the window. */
   bucket: keyof typeof SPARK_LABEL;
   /** The shown rows' sparklines by customer id; null while they load. */
@@ -28,10 +48,16 @@ export function CustomersTable({ rows, bucket, sparklines, state, onSort, onOpen
       <thead>
         <tr>
           {COLUMNS.map((c) => (
-            <th key={c.label} className={c.num ? "num" : undefined} aria-sort={c.key === state.sort ? (state.dir === "asc" ? "ascending" : "descending") : undefined}>
+            <th
+              key={c.label}
+              className={c.num ? "num" : undefined}
+              aria-sort={c.key === state.sort ? (state.dir === "asc" ? "ascending" : "descending") : undefined}
+              title={c.key === "budgetUse" ? budgetTitle(basis, tz) : undefined}
+              data-budget-months={c.key === "budgetUse" ? basis.months : undefined}
+            >
               {c.key ? (
                 <button type="button" onClick={() => onSort(c.key as CustomerSort)}>
-                  {c.label} {c.key === state.sort ? (state.dir === "asc" ? "▲" : "▼") : ""}
+                  {c.key === "budgetUse" ? `Budget use (${basis.prorated ? `${basis.label}, pro-rated` : basis.label})` : c.label} {c.key === state.sort ? (state.dir === "asc" ? "▲" : "▼") : ""}
                 </button>
               ) : (
                 SPARK_LABEL[bucket]
@@ -56,10 +82,10 @@ export function CustomersTable({ rows, bucket, sparklines, state, onSort, onOpen
               {r.budgetMicros === null ? (
                 <span className="muted small">no budget</span>
               ) : (
-                <div title={`${money(r.monthSpendMicros ?? undefined)} of ${money(r.budgetMicros)}`}>
+                <div title={`${pricedMoney(r.spendMicros, r.unpricedCalls).text} of ${money(r.periodBudgetMicros)} (${money(r.budgetMicros)} a month × ${num(basis.months, undefined, 3)})`}>
                   <div className="row small" style={{ justifyContent: "space-between" }}>
-                    <span>{r.budgetUse === null ? "—" : percent(r.budgetUse)}</span>
-                    <span className="muted" data-budget={r.budgetMicros}>of {money(r.budgetMicros)}</span>
+                    <span data-budget-use={r.budgetUse ?? ""}>{r.budgetUse === null ? "—" : percent(r.budgetUse)}</span>
+                    <span className="muted" data-budget={r.budgetMicros}>of {money(r.periodBudgetMicros)}</span>
                   </div>
                   <div className={`bar ${r.budgetUse !== null && r.budgetUse > 1 ? "over" : ""}`}>
                     <span style={{ width: `${Math.min(100, (r.budgetUse ?? 0) * 100)}%` }} />
@@ -73,6 +99,16 @@ export function CustomersTable({ rows, bucket, sparklines, state, onSort, onOpen
           </tr>
         ))}
       </tbody>
+      <tfoot>
+        <tr className="total" data-total-spend={total.spendMicros ?? ""}>
+          <th scope="row">{total.label}</th>
+          <td className="num">
+            <Money micros={total.spendMicros} unpricedCalls={total.unpricedCalls} />
+          </td>
+          <td className="num">{num(total.runs)}</td>
+          <td colSpan={3} />
+        </tr>
+      </tfoot>
     </table>
   );
 }

@@ -4,17 +4,18 @@ import { Card } from "../../components/Card.tsx";
 import { Link } from "../../components/Link.tsx";
 import { StackedBars } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
-import { aggregateInput } from "../../lib/api-input.ts";
+import { aggregateInput, exportHref } from "../../lib/api-input.ts";
+import { budgetBasis } from "../../lib/calendar.ts";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
-import { Money } from "../../components/Money.tsx";
-import { bucketLabel, money, moneyAxis, monthStart, num, percent, pricedMoney } from "../../lib/format.ts";
+import { bucketLabel, money, moneyAxis, num } from "../../lib/format.ts";
 import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { PALETTE } from "../../lib/colors.ts";
 import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
-import { CustomersTable } from "./CustomersTable.tsx";
+import { budgetTitle, CustomersTable } from "./CustomersTable.tsx";
+import { ModelsTable } from "./ModelsTable.tsx";
 import { customerName, parseTableState, prepareCustomers } from "./lib/prepare-customers.ts";
 
 const MAX_CUSTOMERS = 500;
@@ -29,19 +30,16 @@ export default function SpendPage() {
   // Totals for every customer (the table searches, sorts and pages them here); sparklines only for the
   // page on screen, below.
   const byCustomer = useQuery(trpc.spend.byCustomer.queryOptions({ ...input, limit: MAX_CUSTOMERS, sparklines: false }));
-  const month = { ...input, from: monthStart(window.to - 1, filters.tz), to: window.to };
-  const byCustomerMonth = useQuery(trpc.spend.byCustomer.queryOptions({ ...month, limit: MAX_CUSTOMERS, sparklines: false }));
   const byModel = useQuery(trpc.spend.byModel.queryOptions({ ...input, limit: 200, sparklines: false }));
   // The chart stacks the top customers; the API sums the rest into `other` rather than send every series.
   const series = useQuery(trpc.spend.timeseries.queryOptions({ ...input, bucket, splitBy: "customer", top: CHART_SERIES - 1 }));
   const customers = useQuery(trpc.customers.list.queryOptions());
 
   const state = parseTableState(params);
-  const monthSpend = useMemo(() => {
-    const d = byCustomerMonth.data;
-    return d ? { spend: new Map(d.rows.map((r) => [r.customerId, r.spendMicros])), complete: d.nextCursor === null } : null;
-  }, [byCustomerMonth.data]);
-  const table = useMemo(() => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, monthSpend, state) : null), [byCustomer.data, monthSpend, state.q, state.sort, state.dir, state.page]);
+  // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or
+  // the window pro-rated (calendar.ts budgetBasis).
+  const basis = budgetBasis(filters.range, window, filters.tz);
+  const table = useMemo(() => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, basis.months, state) : null), [byCustomer.data, basis.months, state.q, state.sort, state.dir, state.page]);
   const shownIds = table?.rows.map((r) => r.customerId) ?? [];
   const pageSparklines = useQuery({
     ...trpc.spend.byCustomer.queryOptions({ ...input, customerIds: shownIds, limit: Math.max(1, shownIds.length) }),
@@ -54,7 +52,9 @@ export default function SpendPage() {
     [series.data],
   );
   const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
-  const csvHref = `/api/export/spend-by-customer.csv?input=${encodeURIComponent(JSON.stringify({ ...input, sort: state.sort === "name" ? "customerId" : state.sort === "budgetUse" ? "spend" : state.sort, direction: state.dir }))}`;
+  const csvSort = { sort: state.sort === "name" ? "customerId" : state.sort === "budgetUse" ? "spend" : state.sort, direction: state.dir };
+  // The export shows the table's rows: the same search, and the budget period of the budget column.
+  const csvHref = exportHref("spend-by-customer", { ...input, ...csvSort }, { search: state.q.trim(), budgetPeriod: basis.prorated ? undefined : basis.period });
 
   return (
     <div className="stack">
@@ -72,7 +72,7 @@ export default function SpendPage() {
       ) : null}
       <Card
         title="Customers"
-        subtitle="Priced spend in the range; budget use is month-to-date spend against the monthly budget"
+        subtitle={`Priced spend in the range; budget use: ${budgetTitle(basis, filters.tz)}`}
         actions={
           <>
             <input
@@ -82,7 +82,7 @@ export default function SpendPage() {
               defaultValue={state.q}
               onChange={(e) => setParams({ q: e.target.value, page: null }, { replace: true })}
             />
-            <a className="btn" href={csvHref} download="spend-by-customer.csv" data-testid="export-csv">
+            <a className="btn" href={csvHref} download data-testid="export-csv">
               Export CSV
             </a>
           </>
@@ -102,6 +102,13 @@ export default function SpendPage() {
                 ) : (
                   <CustomersTable
                     rows={table.rows}
+                    total={
+                      state.q.trim()
+                        ? { label: `Total of ${num(table.matched)} matching`, ...table.matchedTotal }
+                        : { label: d.totals.rows > d.rows.length ? `Total (all ${num(d.totals.rows)} customers)` : "Total", ...d.totals }
+                    }
+                    basis={basis}
+                    tz={filters.tz}
                     bucket={d.bucket}
                     sparklines={sparklines}
                     state={state}
@@ -150,44 +157,18 @@ export default function SpendPage() {
             }
           </QueryView>
         </Card>
-        <Card title="By model" subtitle="Agent and judge spend per model">
+        <Card
+          title="By model"
+          subtitle="Agent and judge spend per model"
+          actions={
+            <a className="btn" href={exportHref("spend-by-model", input)} download data-testid="export-models-csv">
+              Export CSV
+            </a>
+          }
+        >
           <QueryView query={byModel} loading={<Skeleton height={200} />} isEmpty={(d) => d.rows.length === 0} empty={<EmptyState title="No model usage in this range." />}>
             {(d) => (
-              <table aria-label="Spend by model">
-                <thead>
-                  <tr>
-                    <th>Model</th>
-                    <th className="num">Spend</th>
-                    <th className="num">Agent</th>
-                    <th className="num">Judge</th>
-                    <th className="num">Runs</th>
-                    <th className="num">Cost per run</th>
-                    <th className="num">Share</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.rows.map((r) => (
-                    <tr key={r.model} className="clickable" data-model={r.model} onClick={() => navigate(hrefWith("/runs", { ...filters, model: r.model }))}>
-                      <td>
-                        <span style={{ display: "inline-block", width: 10, height: 10, borderRadius: 2, background: colors.model(r.model), marginRight: 6 }} />
-                        {r.model || "unknown"}
-                      </td>
-                      <td className="num" data-cell="spend">
-                        <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} />
-                      </td>
-                      <td className="num" data-cell="agent">
-                        <Money micros={r.agentSpendMicros} unpricedCalls={r.agentUnpricedCalls} />
-                      </td>
-                      <td className="num" data-cell="judge">
-                        <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} />
-                      </td>
-                      <td className="num">{r.runs ? num(r.runs) : "—"}</td>
-                      <td className="num" data-cell="cost-per-run">{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls).text}</td>
-                      <td className="num">{percent(r.share)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <ModelsTable data={d} filters={filters} color={colors.model} />
             )}
           </QueryView>
         </Card>

@@ -12,46 +12,48 @@ const c = (customerId: string, name: string | null, spendMicros: number, runs: n
 });
 
 const rows = [c("acme", "Acme Corp", 500, 5, 1000), c("globex", "Globex", 900, 3, 400), c("", null, 50, 1), c("initech", null, 700, 7)];
-const month = { spend: new Map<string, number | null>([["acme", 250], ["globex", 600]]), complete: true };
+const c0 = (id: string, spendMicros: number | null, budgetMicros: number | null): CustomerInput => ({ ...c(id, null, 0, 1, budgetMicros), spendMicros });
 
 describe("prepareCustomers", () => {
-  it("sorts by spend descending by default and computes month-to-date budget use", () => {
-    const t = prepareCustomers(rows, month, parseTableState(new URLSearchParams()));
+  it("sorts by spend descending by default; budget use is the period's spend over the monthly budget for one month", () => {
+    const t = prepareCustomers(rows, 1, parseTableState(new URLSearchParams()));
     expect(t.rows.map((r) => r.label)).toEqual(["Globex", "initech", "Acme Corp", "unattributed"]);
-    expect(t.rows[0]?.budgetUse).toBeCloseTo(1.5);
-    expect(t.rows[2]?.budgetUse).toBeCloseTo(0.25);
-    expect(t.rows[1]?.budgetUse).toBeNull();
-    expect(t.rows[1]?.monthSpendMicros).toBe(0);
+    expect(t.rows[0]).toMatchObject({ periodBudgetMicros: 400, budgetUse: 900 / 400 });
+    expect(t.rows[2]).toMatchObject({ periodBudgetMicros: 1000, budgetUse: 0.5 });
+    expect(t.rows[1]).toMatchObject({ periodBudgetMicros: null, budgetUse: null });
   });
 
-  it("never shows unknown or unpriced month-to-date spend as $0", () => {
-    const spend = new Map<string, number | null>([["acme", null], ["globex", 600]]);
-    const cut = prepareCustomers(rows, { spend, complete: false }, parseTableState(new URLSearchParams()));
-    const byId = new Map(cut.rows.map((r) => [r.customerId, r]));
-    expect(byId.get("acme")).toMatchObject({ monthSpendMicros: null, budgetUse: null });
-    expect(byId.get("initech")?.monthSpendMicros).toBeNull(); // not in a truncated list: unknown
-    expect(byId.get("globex")?.budgetUse).toBeCloseTo(1.5);
+  it("measures other periods against the monthly budget × their months", () => {
+    const quarter = prepareCustomers(rows, 3, parseTableState(new URLSearchParams()));
+    expect(quarter.rows.find((r) => r.customerId === "acme")).toMatchObject({ periodBudgetMicros: 3000, budgetUse: 500 / 3000 });
+    const week = prepareCustomers([c0("a", 70, 3_000)], 7 / 30, parseTableState(new URLSearchParams()));
+    expect(week.rows[0]?.periodBudgetMicros).toBeCloseTo(700, 9);
+    expect(week.rows[0]?.budgetUse).toBeCloseTo(0.1, 12);
+  });
+
+  it("never reads unpriced spend as 0% of a budget, and a zero budget has no use", () => {
+    const t = prepareCustomers([c0("a", null, 1000), c0("b", 5, 0)], 1, parseTableState(new URLSearchParams()));
+    expect(t.rows.map((r) => [r.customerId, r.budgetUse])).toEqual([["b", null], ["a", null]]);
   });
 
   it("searches names and ids, case-insensitively", () => {
-    const t = prepareCustomers(rows, month, parseTableState(new URLSearchParams("q=ACME")));
+    const t = prepareCustomers(rows, 1, parseTableState(new URLSearchParams("q=ACME")));
     expect(t.rows.map((r) => r.customerId)).toEqual(["acme"]);
-    expect(prepareCustomers(rows, month, parseTableState(new URLSearchParams("q=unattr"))).matched).toBe(1);
+    expect(prepareCustomers(rows, 1, parseTableState(new URLSearchParams("q=unattr"))).matched).toBe(1);
+    // The matches' total is their exact sum, every page of them: 900 + 500 for "o" (Globex, Acme Corp).
+    const o = prepareCustomers(rows, 1, { ...parseTableState(new URLSearchParams("q=o")), pageSize: 1 });
+    expect(o.matchedTotal).toEqual({ spendMicros: 1400, runs: 8, unpricedCalls: 0 });
+    expect(prepareCustomers([c0("a", null, null)], 1, parseTableState(new URLSearchParams())).matchedTotal.spendMicros).toBeNull();
   });
 
   it("sorts by any column with nulls last, and pages", () => {
-    const byBudget = prepareCustomers(rows, month, parseTableState(new URLSearchParams("sort=budgetUse&dir=asc")));
-    expect(byBudget.rows.map((r) => r.customerId)).toEqual(["acme", "globex", "", "initech"]);
-    const byName = prepareCustomers(rows, month, { ...parseTableState(new URLSearchParams("sort=name")), pageSize: 3, page: 2 });
+    const byBudget = prepareCustomers(rows, 1, parseTableState(new URLSearchParams("sort=budgetUse&dir=asc")));
+    expect(byBudget.rows.map((r) => r.customerId)).toEqual(["acme", "globex", "", "initech"]); // 0.5, 2.25, then no budget
+    const byName = prepareCustomers(rows, 1, { ...parseTableState(new URLSearchParams("sort=name")), pageSize: 3, page: 2 });
     expect(byName).toMatchObject({ page: 2, pages: 2, matched: 4 });
     expect(byName.rows.map((r) => r.label)).toEqual(["unattributed"]);
-    const clamped = prepareCustomers(rows, month, { ...parseTableState(new URLSearchParams()), pageSize: 3, page: 9 });
+    const clamped = prepareCustomers(rows, 1, { ...parseTableState(new URLSearchParams()), pageSize: 3, page: 9 });
     expect(clamped.page).toBe(2);
-  });
-
-  it("leaves budget use unknown when month-to-date spend was not loaded", () => {
-    const t = prepareCustomers(rows, null, parseTableState(new URLSearchParams()));
-    expect(t.rows.every((r) => r.budgetUse === null && r.monthSpendMicros === null)).toBe(true);
   });
 
   it("draws sparklines with gaps where a day had no usage", () => {

@@ -12,9 +12,9 @@ export interface CustomerInput {
 
 export interface CustomerView extends CustomerInput {
   label: string;
-  /** Month-to-date priced spend, when known. */
-  monthSpendMicros: number | null;
-  /** Month-to-date spend / monthly budget; null without a budget. */
+  /** The budget for the period: monthly budget × the period's months (`budgetBasis`); null without a budget. */
+  periodBudgetMicros: number | null;
+  /** Priced spend in the period / the period's budget; null without a budget or without priced spend. */
   budgetUse: number | null;
 }
 
@@ -41,35 +41,38 @@ export function customerName(id: string, name: string | null): string {
   return name ?? id;
 }
 
+/** The search box's rule (the CSV export applies the same one server-side): label or id contains the text, any case. */
+export function matchesSearch(v: { label: string; customerId: string }, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  return q === "" || v.label.toLowerCase().includes(q) || v.customerId.toLowerCase().includes(q);
+}
+
 export interface PreparedTable {
   rows: CustomerView[];
   /** Rows after search, before paging. */
   matched: number;
+  /** Exact sums over every matched row (integer micro-USD; null when none of them has priced spend). */
+  matchedTotal: { spendMicros: number | null; runs: number; unpricedCalls: number };
   page: number;
   pages: number;
 }
 
 export function prepareCustomers(
   input: readonly CustomerInput[],
-  /**
-   * Month-to-date priced spend per customer (null = only unpriced usage), and whether the list holds every
-   * customer with usage this month; null while loading. Unknown is never shown as $0.
-   */
-  monthSpend: { spend: ReadonlyMap<string, number | null>; complete: boolean } | null,
+  /** Months the budget covers in this period (`budgetBasis`): 1 for a calendar month, 7/30 for 7 days of November. */
+  budgetMonths: number,
   s: TableState,
 ): PreparedTable {
-  const q = s.q.trim().toLowerCase();
   const views: CustomerView[] = input.map((r) => {
-    const listed = monthSpend?.spend.get(r.customerId);
-    const month = monthSpend === null ? null : listed !== undefined ? listed : monthSpend.complete ? 0 : null;
+    const periodBudget = r.budgetMicros === null ? null : r.budgetMicros * budgetMonths;
     return {
       ...r,
       label: customerName(r.customerId, r.name),
-      monthSpendMicros: month,
-      budgetUse: r.budgetMicros && r.budgetMicros > 0 && month !== null ? month / r.budgetMicros : null,
+      periodBudgetMicros: periodBudget,
+      budgetUse: periodBudget !== null && periodBudget > 0 && r.spendMicros !== null ? r.spendMicros / periodBudget : null,
     };
   });
-  const matched = q ? views.filter((v) => v.label.toLowerCase().includes(q) || v.customerId.toLowerCase().includes(q)) : views;
+  const matched = views.filter((v) => matchesSearch(v, s.q));
   const value = (v: CustomerView): number | string | null =>
     s.sort === "spend" ? v.spendMicros
     : s.sort === "runs" ? v.runs
@@ -89,7 +92,13 @@ export function prepareCustomers(
   });
   const pages = Math.max(1, Math.ceil(sorted.length / s.pageSize));
   const page = Math.min(s.page, pages);
-  return { rows: sorted.slice((page - 1) * s.pageSize, page * s.pageSize), matched: sorted.length, page, pages };
+  const matchedTotal = { spendMicros: null as number | null, runs: 0, unpricedCalls: 0 };
+  for (const v of matched) {
+    if (v.spendMicros !== null) matchedTotal.spendMicros = (matchedTotal.spendMicros ?? 0) + v.spendMicros;
+    matchedTotal.runs += v.runs;
+    matchedTotal.unpricedCalls += v.unpricedCalls;
+  }
+  return { rows: sorted.slice((page - 1) * s.pageSize, page * s.pageSize), matched: sorted.length, matchedTotal, page, pages };
 }
 
 /** Sparkline points: null (no usage that day) stays a gap. */

@@ -1,0 +1,62 @@
+import { Money } from "../../components/Money.tsx";
+import { hrefWith, type Filters } from "../../lib/filters.ts";
+import { num, percent, pricedMoney } from "../../lib/format.ts";
+import type { RouterOutputs } from "../../lib/trpc.ts";
+import { navigate } from "../../lib/router.ts";
+
+type ByModel = RouterOutputs["spend"]["byModel"];
+
+/** Spend per model, with a total row read from the API's exact totals (not a sum of rounded cells). */
+export function ModelsTable({ data, filters, color }: { data: ByModel; filters: Filters; color: (model: string) => string }) {
+  const t = data.totals;
+  return (
+    <table aria-label="Spend by model">
+      <thead>
+        <tr>
+          <th>Model</th>
+          <th className="num">Spend</th>
+          <th className="num">Agent</th>
+          <th className="num">Judge</th>
+          <th className="num">Runs</th>
+          <th className="num">Cost per run</th>
+          <th className="num">Share</th>
+        </tr>
+      </thead>
+      <tbody>
+        {data.rows.map((r) => (
+          <tr key={r.model} className="clickable" data-model={r.model} onClick={() => navigate(hrefWith("/runs", { ...filters, model: r.model }))}>
+            <td>
+              <span style={{ display: "inline-block", width: 10, height: 10, borderRadius: 2, background: color(r.model), marginRight: 6 }} />
+              {r.model || "unknown"}
+            </td>
+            <td className="num" data-cell="spend">
+              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} />
+            </td>
+            <td className="num" data-cell="agent">
+              <Money micros={r.agentSpendMicros} unpricedCalls={r.agentUnpricedCalls} />
+            </td>
+            <td className="num" data-cell="judge">
+              <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} />
+            </td>
+            <td className="num">{r.runs ? num(r.runs) : "—"}</td>
+            <td className="num" data-cell="cost-per-run">{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls).text}</td>
+            <td className="num">{percent(r.share)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr className="total" data-total-spend={t.spendMicros ?? ""}>
+          <th scope="row">Total{t.rows > data.rows.length ? ` (all ${num(t.rows)} models)` : ""}</th>
+          <td className="num" data-cell="spend">
+            <Money micros={t.spendMicros} unpricedCalls={t.unpricedCalls} />
+          </td>
+          <td />
+          <td />
+          <td className="num">{t.runs ? num(t.runs) : "—"}</td>
+          <td />
+          <td className="num">{t.spendMicros !== null && t.spendMicros > 0 ? percent(1) : "—"}</td>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
