@@ -94,6 +94,9 @@ for (const [mode, modeEnv] of [["dev", { INNGEST_DEV: "1" }], ["production", PRO
         for (const kind of KINDS) {
           for (const route of ROUTES) {
             const headers: Record<string, string> = { "content-type": "application/json", ...route.headers, ...kind.headers };
+            // Outside dev mode an unsigned call is refused before its body is read (test/inngest-gate.test.ts):
+            // a current, well-formed (wrong) signature takes these bodies to the checks that read them.
+            if (mode === "production" && route.path.startsWith("/api/inngest")) headers["x-inngest-signature"] = `t=${Math.round(Date.now() / 1000)}&s=${"0".repeat(64)}`;
             if (headers["content-type"] === "") delete headers["content-type"];
             const res = await rawRequest(server.base, route.method, route.path, kind.body, headers).catch((e: Error): RawAnswer => ({ status: 0, headers: {}, text: e.message }));
             const where = `${kind.name}: ${route.method} ${route.path.split("?")[0]} → ${res.status}`;

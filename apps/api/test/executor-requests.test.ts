@@ -50,6 +50,26 @@ const MALFORMED: { name: string; query?: string; body: unknown; says: RegExp }[]
   { name: "events missing", body: call((b) => delete b.events), says: /events/ },
   { name: "events not a list", body: call((b) => (b.events = {})), says: /events/ },
   { name: "steps not an object", body: call((b) => (b.steps = "none")), says: /steps/ },
+  // Run ids and slugs are stored and shown: well-formed, visible, at most 200 characters.
+  { name: "lone surrogate in parent_run_id", body: call(both((d) => (d._inngest.parent_run_id = "run\uD800"))), says: /event\.data\._inngest\.parent_run_id: contains a lone UTF-16 surrogate/ },
+  { name: "lone surrogate in ctx.run_id", body: call((b) => (b.ctx.run_id = "\uDC00run")), says: /ctx\.run_id: contains a lone UTF-16 surrogate/ },
+  { name: "NUL in parent_fn_slug", body: call(both((d) => (d._inngest.parent_fn_slug = "tally-x\u0000"))), says: /parent_fn_slug: contains a control character/ },
+  { name: "blank parent_run_id", body: call(both((d) => (d._inngest.parent_run_id = " \u200b "))), says: /parent_run_id: is blank/ },
+  { name: "100,000-character parent_run_id", body: call(both((d) => (d._inngest.parent_run_id = "r".repeat(100_000)))), says: /parent_run_id: Too big: expected string to have <=200 characters/ },
+  { name: "201-character ctx.run_id", body: call((b) => (b.ctx.run_id = "r".repeat(201))), says: /ctx\.run_id: Too big/ },
+  // The SDK's own parse would answer these with a retriable 500 ("Failed to parse data from executor").
+  { name: "version 99", body: call((b) => (b.version = 99)), says: /version: must be one of -1, 1, 2 or absent/ },
+  { name: "version 0", body: call((b) => (b.version = 0)), says: /version: must be one of -1, 1, 2 or absent/ },
+  { name: 'version "2"', body: call((b) => (b.version = "2")), says: /version: must be one of/ },
+  { name: 'ctx.stack "x"', body: call((b) => (b.ctx.stack = "x")), says: /ctx\.stack/ },
+  { name: "ctx.stack.stack of numbers", body: call((b) => (b.ctx.stack = { stack: [1], current: 0 })), says: /ctx\.stack\.stack\.0/ },
+  { name: "ctx.stack without current", body: call((b) => (b.ctx.stack = { stack: [] })), says: /ctx\.stack\.current/ },
+  { name: "ctx.max_attempts a string", body: call((b) => (b.ctx.max_attempts = "3")), says: /ctx\.max_attempts/ },
+  // The deferred event's ts is a row's time when the payload has no occurredAt.
+  { name: "event.ts 1e20", body: call((b) => (b.event.ts = b.events[0].ts = 1e20)), says: /event\.ts: must be epoch ms from 2000-01-01T00:00:00Z to one day ahead/ },
+  { name: "event.ts before 2000", body: call((b) => (b.events[0].ts = Date.UTC(1999, 11, 31))), says: /events\.0\.ts: must be epoch ms/ },
+  { name: "event.ts fractional", body: call((b) => (b.event.ts = 1.7e12 + 0.5)), says: /event\.ts: must be an integer/ },
+  { name: "event.ts a string", body: call((b) => (b.event.ts = "2026-02-01")), says: /event\.ts/ },
   { name: "missing fnId", query: "?stepId=step", body: call(), says: /fnId query parameter is required/ },
   { name: "unknown fnId", query: "?fnId=tally-nope&stepId=step", body: call(), says: /unknown function "tally-nope"/ },
 ];
@@ -127,18 +147,55 @@ describe("malformed executor requests", () => {
   });
 });
 
+/** One POST of `body` to the track-costs step, as the executor sends it. */
+function post(base: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${base}/api/inngest?fnId=${FN}&stepId=step`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+describe("executor requests the SDK accepts stay accepted", () => {
+  let tally: Tally;
+  beforeAll(async () => {
+    tally = await startTally({ INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}` });
+  });
+  afterAll(() => tally.close());
+
+  const ACCEPTED: { name: string; change: (b: Record<string, any>) => void; headers?: Record<string, string> }[] = [
+    { name: "no version", change: (b) => delete b.version },
+    { name: "version -1 (the SDK's choice)", change: (b) => (b.version = -1) },
+    { name: "version 1", change: (b) => (b.version = 1) },
+    { name: "version 99 when x-inngest-req-version: 2 decides", change: (b) => (b.version = 99), headers: { "x-inngest-req-version": "2" } },
+    { name: "ctx.stack null", change: (b) => (b.ctx.stack = null) },
+    { name: "ctx.stack.stack null", change: (b) => (b.ctx.stack = { stack: null, current: 0 }) },
+    { name: "no ctx.stack, SDK-only ctx fields", change: (b) => (delete b.ctx.stack, Object.assign(b.ctx, { fn_id: "f", max_attempts: 4, qi_id: "q" })) },
+    { name: "no event.ts", change: (b) => (delete b.event.ts, delete b.events[0].ts) },
+    { name: "a 200-character ULID-like parent run id of emoji and accents", change: both((d) => (d._inngest.parent_run_id = `👩‍💻é-${"r".repeat(190)}`)) },
+  ];
+  it.each(ACCEPTED)("$name: the step runs", async ({ change, headers }) => {
+    const body = call((b) => {
+      change(b);
+      b.ctx.run_id = `01ACCEPTED-${Math.random()}`;
+    });
+    const res = await post(tally.base, body, headers);
+    expect(res.status, await res.clone().text()).toBe(206);
+    expect(((await res.json()) as { op: string }[]).map((o) => o.op)).toEqual(["StepRun"]);
+  });
+});
+
 describe("malformed executor requests in production mode", () => {
-  it("are refused the same way, before the signature check; a signed call runs", async () => {
+  it("are refused the same way, before the SDK's signature check; a signed call runs", async () => {
     // The key comes from the configuration alone (readEnv's source), not from process.env.
     expect(process.env.INNGEST_SIGNING_KEY).toBeUndefined();
     const tally = await startTally({ ...PRODUCTION, INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}` });
     try {
+      // A current, well-formed signature header (the HMAC is not checked before the body is read).
+      const forged = { "x-inngest-signature": `t=${Math.round(Date.now() / 1000)}&s=${"0".repeat(64)}` };
       const bad = call(both((d) => (d._inngest.parent_run_id = "")));
-      const res = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(bad) });
+      const res = await post(tally.base, bad, forged);
       expect([res.status, res.headers.get("x-inngest-no-retry")]).toEqual([400, "true"]);
-      // A well-formed call without a signature still meets the SDK's signature check.
-      const unsigned = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(call()) });
-      expect(unsigned.status).toBe(401);
+      // A well-formed call with a wrong signature meets the SDK's signature check.
+      expect((await post(tally.base, call(), forged)).status).toBe(401);
+      // Without one, the same call gets the SDK's answer before its body is read (test/inngest-gate.test.ts).
+      expect((await post(tally.base, call())).status).toBe(401);
       expect(await count(tally, "runs")).toBe(0);
       // Signed as Inngest signs: HMAC-SHA256 of the canonical JSON body (RFC 8785: sorted keys; for this
       // ASCII body with integer numbers, JSON.stringify of sorted keys) + timestamp, keyed by the key without its prefix.

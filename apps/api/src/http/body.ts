@@ -2,15 +2,44 @@ import type { IncomingMessage } from "node:http";
 import { HttpError } from "./respond.ts";
 
 /**
+ * Bytes of request bodies held at once, across requests: a request that would take more than is left is
+ * refused (503 with Retry-After) before a byte of its body is read, so concurrent large bodies cannot
+ * exhaust memory or starve other requests. A request reserves what it declares (Content-Length), or the
+ * route's whole limit when it streams without one, and gives it back once answered.
+ */
+export class BodyBudget {
+  private held = 0;
+  constructor(readonly capacity: number) {}
+
+  /** Reserves the body of `req` (413 beyond `limit`, 503 when the budget is spent); returns the release. */
+  reserve(req: IncomingMessage, limit: number, headers: Record<string, string> = {}): () => void {
+    const declared = req.headers["transfer-encoding"] !== undefined ? limit : Number(req.headers["content-length"] ?? 0);
+    if (!(declared <= limit)) throw refuseUnread(req, new HttpError(413, `request body over ${limit} bytes`, headers));
+    if (this.held + declared > this.capacity) {
+      throw refuseUnread(req, new HttpError(503, `busy: ${this.held} bytes of request bodies are being read; retry shortly`, { "retry-after": "1" }));
+    }
+    this.held += declared;
+    let released = false;
+    return () => {
+      if (!released) this.held -= declared;
+      released = true;
+    };
+  }
+}
+
+/** `error`, with the body left unread: discarded as it arrives (never buffered), so the answer reaches a client still sending. */
+export function refuseUnread(req: IncomingMessage, error: HttpError): HttpError {
+  req.resume();
+  return error;
+}
+
+/**
  * The request body as text, at most `limit` bytes (413 beyond, checked against Content-Length before
  * reading and while reading), refused with a 400 unless it is valid UTF-8.
  */
 export function readText(req: IncomingMessage, limit: number, headers: Record<string, string> = {}): Promise<string> {
   const tooLarge = () => new HttpError(413, `request body over ${limit} bytes`, headers);
-  if (Number(req.headers["content-length"] ?? 0) > limit) {
-    req.resume(); // drain, so the refusal reaches a client still sending
-    return Promise.reject(tooLarge());
-  }
+  if (Number(req.headers["content-length"] ?? 0) > limit) return Promise.reject(refuseUnread(req, tooLarge()));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -22,7 +51,10 @@ export function readText(req: IncomingMessage, limit: number, headers: Record<st
       reject(tooLarge());
     };
     req.on("data", onData);
-    req.on("error", reject);
+    // The client went away mid-body (no-ops after the end): nobody is left to answer, so nothing to log.
+    const incomplete = () => reject(new HttpError(400, "request body incomplete: the connection closed", headers));
+    req.on("error", incomplete);
+    req.on("close", incomplete);
     req.on("end", () => {
       if (size > limit) return;
       try {

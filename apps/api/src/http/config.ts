@@ -7,9 +7,19 @@ export interface HttpConfig {
   allowedHosts: ReadonlySet<string>;
   /** Dev mode: answers to unexpected errors may carry their message and stack. */
   exposeErrors: boolean;
+  /**
+   * Outside dev mode: a POST to `/api/inngest`, or a PUT with a body, must carry a well-formed, current
+   * `X-Inngest-Signature` before its body is read (the SDK checks the signature itself only after).
+   */
+  requireInngestSignature: boolean;
+  /** Bytes of `/api/inngest` request bodies held at once across requests; beyond, a 503 with Retry-After. */
+  inngestBodyBytesInFlight: number;
   /** Said once at start-up: HOST listens on every interface, yet only local names are allowed. */
   warning: string | null;
 }
+
+/** Four bodies at the 16 MiB limit, or thousands of ordinary executor calls (a few KB each), at once. */
+export const INNGEST_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
 const LOCAL = ["localhost", "127.0.0.1", "[::1]"];
 const EVERY_INTERFACE = new Set(["0.0.0.0", "[::]"]);
@@ -26,5 +36,11 @@ export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TAL
       ? `HOST=${env.HOST} listens on every interface, but only requests for ${[...allowed].join(", ")} are answered ` +
         "(others get 421, against DNS rebinding): set TALLY_ALLOWED_HOSTS to the names clients use to reach this server."
       : null;
-  return { allowedHosts: allowed, exposeErrors: env.isDev, warning };
+  return {
+    allowedHosts: allowed,
+    exposeErrors: env.isDev,
+    requireInngestSignature: !env.isDev,
+    inngestBodyBytesInFlight: INNGEST_BODY_BYTES_IN_FLIGHT,
+    warning,
+  };
 }

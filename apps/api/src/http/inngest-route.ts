@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App } from "../app.ts";
-import { parseJson, readText } from "./body.ts";
+import { BodyBudget, parseJson, readText } from "./body.ts";
 import { checkFunctionCall, functionIndex } from "./executor-request.ts";
 import { HttpError, NO_RETRY } from "./respond.ts";
+import { checkSignatureHeader } from "./signature.ts";
 
 /**
  * Largest body `/api/inngest` reads: an executor call carries the run's event twice (`event`, `events`)
@@ -14,29 +15,51 @@ export const INNGEST_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "expect", "upgrade"]);
 
 /**
- * `/api/inngest`: reads the body (bounded), refuses a body that is not JSON and a malformed function call
- * (400, non-retriable), then hands the request to the SDK's web-standard `serve()` handler, which checks
- * the signature and runs the function.
+ * `/api/inngest`: outside dev mode, refuses a call without a well-formed, current signature (401) before
+ * reading its body; reads the body (bounded per request, and across requests by the body budget: 503
+ * beyond), refuses a body that is not JSON and a malformed function call (400, non-retriable), then hands
+ * the request to the SDK's web-standard `serve()` handler, which verifies the signature and runs the function.
  */
-export function createInngestRoute(app: Pick<App, "handler" | "functions" | "inngest">) {
+export function createInngestRoute(app: Pick<App, "handler" | "functions" | "inngest" | "config">) {
   const fns = functionIndex(app);
+  const { requireInngestSignature, inngestBodyBytesInFlight } = app.config.http;
+  const budget = new BodyBudget(inngestBodyBytesInFlight);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? "GET";
     const url = requestUrl(req);
-    const text = await readText(req, INNGEST_MAX_BODY_BYTES, NO_RETRY);
-    if (method === "POST" || method === "PUT") {
+    if (method !== "POST" && method !== "PUT") {
+      req.resume(); // the SDK reads no body on GET: discard it unread
+      return answer(app, req, res, url, "");
+    }
+    if (requireInngestSignature) checkSignatureHeader(req);
+    const release = budget.reserve(req, INNGEST_MAX_BODY_BYTES, NO_RETRY);
+    try {
+      const text = await readText(req, INNGEST_MAX_BODY_BYTES, NO_RETRY);
       const body = text === "" ? undefined : parseJson(text, NO_RETRY);
-      if (method === "POST" && !url.searchParams.has("probe")) checkFunctionCall(url, body, fns);
+      if (method === "POST" && !url.searchParams.has("probe")) checkFunctionCall(url, body, fns, header(req, "x-inngest-req-version"));
       if (method === "PUT" && req.headers["x-inngest-sync-kind"] === "in_band" && (typeof body !== "object" || body === null)) {
         // The SDK answers a retriable 500 to an in-band sync without a body.
         throw new HttpError(400, 'an in-band sync (x-inngest-sync-kind: in_band) takes a JSON object body: {"url": ...}');
       }
+      await answer(app, req, res, url, text);
+    } finally {
+      release();
     }
-    const answer = await app.handler(new Request(url, { method, headers: forwarded(req), body: text === "" || method === "GET" || method === "HEAD" ? undefined : text }));
-    const headers: Record<string, string> = {};
-    answer.headers.forEach((v, k) => void (headers[k] = v));
-    res.writeHead(answer.status, headers).end(Buffer.from(await answer.arrayBuffer()));
   };
+}
+
+/** The SDK's answer to the request (its body as read), written to `res`. */
+async function answer(app: Pick<App, "handler">, req: IncomingMessage, res: ServerResponse, url: URL, text: string): Promise<void> {
+  const method = req.method ?? "GET";
+  const sdk = await app.handler(new Request(url, { method, headers: forwarded(req), body: text === "" || method === "GET" || method === "HEAD" ? undefined : text }));
+  const headers: Record<string, string> = {};
+  sdk.headers.forEach((v, k) => void (headers[k] = v));
+  res.writeHead(sdk.status, headers).end(Buffer.from(await sdk.arrayBuffer()));
+}
+
+function header(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
 }
 
 /** The URL the SDK sees (and registers): the request's, with the scheme a TLS-terminating proxy reports. */
