@@ -1,6 +1,6 @@
 import { NonRetriableError } from "inngest";
 import { z } from "zod";
-import { occurredAtMs, plainTags } from "@tally/shared";
+import { OCCURRED_AT_MAX_AHEAD_MS, OCCURRED_AT_MIN_MS, occurredAtMs, plainTags } from "@tally/shared";
 import { type Deps, now } from "../deps.ts";
 import type { RunRef } from "../record/run.ts";
 
@@ -59,13 +59,26 @@ export function runContext(deps: Deps, ctx: DeferCtx, data: RunFields): { run: R
       ticketId: data.ticketId,
       // Own string entries only, whatever object the transport handed over.
       tags: data.tags && plainTags(data.tags),
-      occurredAt: occurredAtMs(data.occurredAt, eventTs(ctx.event) ?? t),
+      occurredAt: occurredAt(data, ctx.event, t),
       now: t,
     },
   };
 }
 
-function eventTs(event: object): number | undefined {
+/**
+ * The row's time: the payload's `occurredAt`, else the deferred event's `ts` (stable across retries), else
+ * now. It must lie where a window can show it (2000-01-01 to a day ahead of `now`), whichever it came from:
+ * the schema checks `occurredAt`, and this checks the event's `ts`, which no schema has seen.
+ */
+function occurredAt(data: RunFields, event: object, now: number): number {
   const ts = (event as { ts?: unknown }).ts;
-  return typeof ts === "number" && ts > 0 ? ts : undefined;
+  const field = data.occurredAt !== undefined ? "occurredAt" : "event.ts";
+  const ms = data.occurredAt !== undefined ? occurredAtMs(data.occurredAt, Number.NaN) : ts ?? now;
+  if (typeof ms !== "number" || !Number.isSafeInteger(ms) || ms < OCCURRED_AT_MIN_MS || ms > now + OCCURRED_AT_MAX_AHEAD_MS) {
+    throw new NonRetriableError(
+      `${field} ${JSON.stringify(field === "occurredAt" ? data.occurredAt : ts)} is not a time in epoch ms from ` +
+        "2000-01-01T00:00:00Z to one day ahead of the server's clock: spend at that time could never be shown",
+    );
+  }
+  return ms;
 }
