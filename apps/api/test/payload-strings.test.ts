@@ -61,6 +61,34 @@ describe("payload strings and the parent link", () => {
     await expectRefused(send("tally-score-agent-output", { response: "r", model: LONE }), "model", "lone UTF-16 surrogate");
   });
 
+  it("ids with control characters or nothing visible are refused, naming the field", async () => {
+    // "gpt-4o\u0000" would be a second model that reads like gpt-4o, with a raw NUL in the CSV export.
+    await expectRefused(track({ model: "gpt-4o\u0000" }), "model", "control character");
+    await expectRefused(track({ customerId: "acme\nother" }), "customerId", "control character");
+    await expectRefused(track({ customerId: "\u200b" }), "customerId", "is blank");
+    await expectRefused(track({ ticketId: "\ufeff \u2060" }), "ticketId", "is blank");
+    await expectRefused(track({ tags: { " ": "v" } }), "tags", "is blank");
+    await expectRefused(track({ tags: { "k\u0000": "v" } }), "tags", "control character");
+    await expectRefused(send("tally-notify-agent-completion", { channel: "#ai\u0007", summary: "s" }), "channel", "control character");
+  });
+
+  it("ids in any script, emoji ZWJ sequences included, are stored as sent", async () => {
+    const ids = { model: "模型-🇩🇪", customerId: "👩‍💻 Zoë", ticketId: "تذكرة-٤٢" };
+    const out = await send("tally-track-ai-costs", { ...ids, promptTokens: 1, completionTokens: 1, tags: { "équipe": "ligne 1\nligne 2" } }, "str-scripts");
+    expect(out.status, JSON.stringify(out.error)).toBe("completed");
+    const run = await tally.db.selectFrom("runs").select(["model", "customer_id", "ticket_id", "tags"]).where("run_id", "=", "str-scripts").executeTakeFirstOrThrow();
+    expect(run).toEqual({ model: ids.model, customer_id: ids.customerId, ticket_id: ids.ticketId, tags: JSON.stringify({ "équipe": "ligne 1\nligne 2" }) });
+  });
+
+  it("an analytics filter with a NUL is a 400 naming the field", async () => {
+    const input = { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 2), models: ["gpt-4o\u0000"] };
+    const res = await fetch(`${tally.base}/api/trpc/overview.summary?input=${encodeURIComponent(JSON.stringify(input))}`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toContain("control character");
+    expect(body.error.message).toContain("models");
+  });
+
   it("an empty or blank parent run id is refused and never becomes a run", async () => {
     for (const parentRunId of ["", "   "]) {
       const out = await send("tally-track-ai-costs", { model: "gpt-4o", customerId: "acme", promptTokens: 1, completionTokens: 1 }, parentRunId);
@@ -86,8 +114,7 @@ describe("payload strings and the parent link", () => {
   });
 
   it("nothing refused was written", async () => {
-    refused.splice(refused.indexOf("str-trim"), 1);
-    const ids = refused.filter((id) => id !== "str-valid");
+    const ids = refused.filter((id) => !["str-trim", "str-valid", "str-scripts"].includes(id));
     expect(await tally.db.selectFrom("runs").select("run_id").where("run_id", "in", ids).execute()).toEqual([]);
     expect(await tally.db.selectFrom("usage_costs").select("id").where("run_id", "in", ids).execute()).toEqual([]);
     expect(await tally.db.selectFrom("runs").select("run_id").where("run_id", "=", "").execute()).toEqual([]);
