@@ -6,3 +6,4 @@ export * from "./schemas/analytics.ts";
 export { wellFormedString } from "./schemas/strings.ts";
 export { mulberry32 } from "./random.ts";
 export { MAX_BATCH_CALLS } from "./limits.ts";
+export { type LocalParts, localParts, monthStart, monthsIn, zoneOffset } from "./months.ts";

@@ -7,7 +7,8 @@ import { type App, createApp } from "../app.ts";
 import { readEnv } from "../env.ts";
 import { createHttpServer } from "../server.ts";
 import { type RunSpec, seedRun } from "../queries/test-support.ts";
-import { exportFileName, localIso, monthsIn, ratio } from "./period.ts";
+import { monthsIn } from "@tally/shared";
+import { exportFileName, localIso, ratio } from "./period.ts";
 
 // Hand-computed instants: Kolkata is UTC+05:30 all year; New York UTC−04:00 until 1 Nov 2026 02:00, then −05:00.
 const NOV_KOLKATA = { from: Date.parse("2026-10-31T18:30:00Z"), to: Date.parse("2026-11-30T18:30:00Z") };

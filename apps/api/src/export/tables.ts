@@ -5,7 +5,8 @@ import { runsQuery, withScoresAndCosts } from "../queries/runs.ts";
 import { getSpendByCustomer, getSpendByModel, type ModelSpendRow } from "../queries/spend-breakdown.ts";
 import { type Cell, csvLine, usd, write } from "./csv.ts";
 import type { CustomerExportOptions } from "./handler.ts";
-import { localIso, monthsIn, ratio } from "./period.ts";
+import { monthsIn } from "@tally/shared";
+import { localIso, ratio } from "./period.ts";
 
 const PAGE = 1000;
 type SpendRow = Omit<ModelSpendRow, "model">;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { budgetBasis, calendarPeriod, monthsIn } from "./calendar.ts";
+import { monthsIn } from "@tally/shared";
+import { budgetBasis, calendarPeriod } from "./calendar.ts";
 import { parseFilters, resolveWindow, writeFilters } from "./filters.ts";
 
 // Expected instants are written out by hand: Kolkata is UTC+05:30 all year; New York is UTC−04:00 in
@@ -63,7 +64,7 @@ describe("budget basis", () => {
 
   it("any other window is pro-rated by each month's share of time", () => {
     // 7 days of November (30 days) in UTC: 7/30 of a month.
-    expect(monthsIn({ from: Date.UTC(2026, 10, 10), to: Date.UTC(2026, 10, 17) }, "UTC")).toBeCloseTo(7 / 30, 12);
+    expect(monthsIn(Date.UTC(2026, 10, 10), Date.UTC(2026, 10, 17), "UTC")).toBeCloseTo(7 / 30, 12);
     // 30 Nov to 2 Dec: 1/30 of November + 1/31 of December.
     const b = budgetBasis("7d", { from: Date.UTC(2026, 10, 30), to: Date.UTC(2026, 11, 2) }, "UTC");
     expect(b.months).toBeCloseTo(1 / 30 + 1 / 31, 12);

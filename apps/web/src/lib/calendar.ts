@@ -1,9 +1,10 @@
 /**
  * Calendar periods in a time zone: the "this month / last month / this quarter / year to date" presets and
- * the budget a period is measured against. Pure; every boundary is a local midnight in `tz`, found with
- * `fromLocalInput` (offset- and DST-exact).
+ * the budget a period is measured against. Pure; every boundary is a local midnight in `tz` (`monthStart`
+ * from `@tally/shared`, which the CSV export's period and budget columns use too).
  */
-import { dateFormat, fromLocalInput, toLocalInput } from "./format.ts";
+import { localParts, monthStart, monthsIn } from "@tally/shared";
+import { dateFormat } from "./format.ts";
 
 export const CALENDAR_PRESETS = ["this-month", "last-month", "this-quarter", "ytd"] as const;
 export type CalendarPreset = (typeof CALENDAR_PRESETS)[number];
@@ -14,17 +15,12 @@ export interface Period {
 }
 
 /** Local midnight of the first of month `m` (0-based; any integer, it carries into years) of year `y`. */
-export function monthStartAt(y: number, m: number, tz: string): number {
-  const year = y + Math.floor(m / 12);
-  const month = ((m % 12) + 12) % 12;
-  const iso = `${String(year).padStart(4, "0")}-${String(month + 1).padStart(2, "0")}-01T00:00`;
-  return fromLocalInput(iso, tz) ?? Date.UTC(year, month, 1);
-}
+const monthStartAt = (y: number, m: number, tz: string): number => monthStart(y, m + 1, tz);
 
 /** Local year and 0-based month of `ms` in `tz`. */
-export function localMonth(ms: number, tz: string): { y: number; m: number } {
-  const s = toLocalInput(ms, tz);
-  return { y: Number(s.slice(0, 4)), m: Number(s.slice(5, 7)) - 1 };
+function localMonth(ms: number, tz: string): { y: number; m: number } {
+  const { y, mo } = localParts(ms, tz);
+  return { y, m: mo - 1 };
 }
 
 /** The whole calendar period a preset belongs to: a month, a quarter or a year, in `tz`. */
@@ -53,22 +49,6 @@ export function calendarWindow(p: CalendarPreset, now: number, tz: string, end: 
   return p === "last-month" ? period : { from: period.from, to: Math.max(period.from + 60_000, Math.min(end, period.to)) };
 }
 
-/**
- * Months in a period for budgets: each calendar month in `tz` counts by the share of its time inside the
- * period. A whole month is 1, a quarter 3, a year 12; 7 days of a 30-day month are 7/30.
- */
-export function monthsIn(period: Period, tz: string): number {
-  let { y, m } = localMonth(period.from, tz);
-  let months = 0;
-  for (let start = monthStartAt(y, m, tz); start < period.to; m++) {
-    const end = monthStartAt(y, m + 1, tz);
-    const inside = Math.min(end, period.to) - Math.max(start, period.from);
-    if (inside > 0) months += inside / (end - start);
-    start = end;
-  }
-  return months;
-}
-
 /** What the budget column measures: the period's spend against the monthly budget × `months`. */
 export interface BudgetBasis {
   period: Period;
@@ -95,7 +75,7 @@ export function budgetBasis(range: string, window: Period, tz: string): BudgetBa
       p === "ytd" ? String(y)
       : p === "this-quarter" ? `Q${Math.floor(m / 3) + 1} ${y}`
       : dateFormat("en-US", { timeZone: "UTC", month: "long", year: "numeric" }).format(Date.UTC(y, m, 15));
-    return { period, months: monthsIn(period, tz), label, prorated: false };
+    return { period, months: monthsIn(period.from, period.to, tz), label, prorated: false };
   }
-  return { period: window, months: monthsIn(window, tz), label: RANGE_LABEL[range] ?? range, prorated: true };
+  return { period: window, months: monthsIn(window.from, window.to, tz), label: RANGE_LABEL[range] ?? range, prorated: true };
 }
