@@ -1,14 +1,16 @@
-import { calcPrice, type ModelPrice, type Provider } from "@pydantic/genai-prices";
+import { calcPrice, findProvider, type ModelPrice, type Provider } from "@pydantic/genai-prices";
 import { MAX_PRICE_MICROS_PER_MTOK } from "../schemas/analytics.ts";
 import { ALL_UNITS, MAX_TOKENS } from "./units.ts";
-import { checkUsage, type NormalizedUsage, normalizeModelId, UsageError } from "./usage.ts";
+import { checkUsage, type NormalizedUsage, normalizeModelId, normalizeProviderId, UsageError } from "./usage.ts";
 
 /**
  * The most one usage line can cost: every input and every output token (each at most MAX_TOKENS) at
  * MAX_PRICE_MICROS_PER_MTOK = 2 × 1e12 × 1e9 / 1e6 = 2e15 micro-USD, under 2^53 ≈ 9.007e15, so a cost is
  * always an exact integer. (The catalog's dearest model, o1-pro at $150/$600 per Mtok, tops out at 7.5e14;
  * searches, pages, messages and seconds are bounded at 1e9 so that every catalog line, every unit at its
- * bound, stays under 8e14: units.test.ts checks it model by model. Overrides price tokens only.)
+ * bound, stays under 8e14: units.test.ts checks it model by model. An override's token prices are capped
+ * at MAX_PRICE_MICROS_PER_MTOK; its other units keep the catalog's prices, so a line at every bound may exceed
+ * MAX_COST_MICROS: `amounts` refuses it.)
  */
 export const MAX_COST_MICROS = (2 * MAX_TOKENS * MAX_PRICE_MICROS_PER_MTOK) / 1_000_000;
 
@@ -30,7 +32,7 @@ export interface PricedUsage {
   costMicros: number | null;
   inputCostMicros: number | null;
   outputCostMicros: number | null;
-  /** `override:<model>@<ISO date>`, `genai-prices:<provider>/<model id>`, or `unpriced`. */
+  /** `override:<model>@<ISO date>`, `genai-prices:<provider>/<model id>`, `unpriced`, or `unpriced:<unit>,…`. */
   priceSource: string;
 }
 
@@ -53,31 +55,75 @@ export function priceUsage(
   overrides: readonly PriceOverride[],
 ): PricedUsage {
   checkUsage(usage);
+  const providerId = provider === undefined ? undefined : normalizeProviderId(provider) || undefined;
   // Every unit the line carries, under its genai-prices key: audio, image, 1-hour cache writes, searches, …
   const calcUsage: Record<string, number> = {};
   for (const unit of ALL_UNITS) {
     calcUsage[unit.priceKey] = (usage as unknown as Record<string, number | undefined>)[unit.column] ?? 0;
   }
-  const override = pickOverride(overrides, model, provider, at);
+  const catalog = calcPrice(calcUsage, model, { timestamp: new Date(at), ...(providerId ? { providerId } : {}) });
+  const override = pickOverride(overrides, model, providerId, at);
   if (override) {
-    const result = calcPrice(calcUsage, model, { provider: overrideProvider(override) });
+    const prices = overridePrices(override, catalog?.model_price);
+    const lineProvider = providerId ?? normalizeProviderId(override.provider);
+    const missing = unpricedUnits(usage, prices);
+    if (missing.length) return unpriced(lineProvider, missing);
+    const result = calcPrice(calcUsage, model, { provider: overrideProvider(override, prices) });
     if (result) {
       return {
-        provider: provider ?? override.provider,
+        provider: lineProvider,
         ...amounts(result),
         priceSource: `override:${override.model}@${new Date(override.effective_from).toISOString()}`,
       };
     }
   }
-  const result = calcPrice(calcUsage, model, { timestamp: new Date(at), ...(provider ? { providerId: provider } : {}) });
-  if (!result) {
-    return { provider: provider ?? "", costMicros: null, inputCostMicros: null, outputCostMicros: null, priceSource: "unpriced" };
-  }
+  if (!catalog) return unpriced(providerId ?? "", []);
+  const missing = unpricedUnits(usage, catalog.model_price);
+  if (missing.length) return unpriced(catalog.provider.id, missing);
   return {
-    provider: result.provider.id,
-    ...amounts(result),
-    priceSource: `genai-prices:${result.provider.id}/${result.model.id}`,
+    provider: catalog.provider.id,
+    ...amounts(catalog),
+    priceSource: `genai-prices:${catalog.provider.id}/${catalog.model.id}`,
   };
+}
+
+/**
+ * The provider ids a line sent with `provider` can be stored with: the id as sent (override or unpriced)
+ * or the catalog provider it names (`xai` → `x-ai`, `vertex` → `google`).
+ */
+export function storedProviderIds(provider: string): string[] {
+  const id = normalizeProviderId(provider);
+  const catalog = id ? findProvider({ providerId: id })?.id : undefined;
+  return catalog && catalog !== id ? [id, catalog] : [id];
+}
+
+/**
+ * `unpriced` (no price for the model), or `unpriced:<column>,…` naming each unit of the line with no price
+ * in the model's price (a web search of a model priced for tokens only): calcPrice would count such a unit as
+ * free, so the line is stored unpriced with the unpriced calls, never as a partial or $0 cost.
+ */
+function unpriced(provider: string, missing: readonly string[]): PricedUsage {
+  const priceSource = missing.length ? `unpriced:${missing.join(",")}` : "unpriced";
+  return { provider, costMicros: null, inputCostMicros: null, outputCostMicros: null, priceSource };
+}
+
+const UNIT_BY_COLUMN = new Map(ALL_UNITS.map((unit) => [unit.column, unit]));
+
+/**
+ * The non-zero units of a line that `prices` does not price. A unit is priced by its own rate or, as
+ * genai-prices splits a count into leaves, by the rate of a count it is part of (cache reads at the input
+ * rate, 1-hour cache writes at the cache-write rate, input audio seconds at the audio rate, …). A model with
+ * no token rate at all is billed by another measure (grok-voice by the second, Mistral OCR by the page):
+ * its token counts are information, not a missing price.
+ */
+function unpricedUnits(usage: NormalizedUsage, prices: ModelPrice): string[] {
+  const counts = usage as unknown as Record<string, number | undefined>;
+  const pricesTokens = Object.entries(prices).some(([key, price]) => key.endsWith("_mtok") && price !== undefined);
+  return ALL_UNITS.filter((unit) => {
+    if ((counts[unit.column] ?? 0) <= 0 || (unit.kind === "tokens" && !pricesTokens)) return false;
+    const rates = [unit, ...unit.partOf.map((column) => UNIT_BY_COLUMN.get(column)!)].map((u) => u.rateKey);
+    return !rates.some((rate) => prices[rate] !== undefined);
+  }).map((unit) => unit.column);
 }
 
 function amounts(r: { total_price: number; input_price: number; output_price: number }) {
@@ -104,22 +150,35 @@ function pickOverride(
   const id = normalizeModelId(model);
   for (const o of overrides) {
     if (normalizeModelId(o.model) !== id || o.effective_from > at) continue;
-    if (o.provider !== "" && o.provider !== (provider ?? "")) continue;
+    const overrideProviderId = normalizeProviderId(o.provider);
+    if (overrideProviderId !== "" && overrideProviderId !== (provider ?? "")) continue;
     // The newest effective date wins; at the same date a provider-specific override beats a generic one.
-    if (!best || o.effective_from > best.effective_from || (o.effective_from === best.effective_from && o.provider !== "")) {
+    if (!best || o.effective_from > best.effective_from || (o.effective_from === best.effective_from && overrideProviderId !== "")) {
       best = o;
     }
   }
   return best;
 }
 
-function overrideProvider(o: PriceOverride): Provider {
-  const prices: ModelPrice = {
-    input_mtok: o.input_micros_per_mtok / 1_000_000,
-    output_mtok: o.output_micros_per_mtok / 1_000_000,
-  };
+/**
+ * An override sets every token price (input, output, and cache reads / writes when given; without them those
+ * tokens are charged at the input rate, as genai-prices does), laid over the catalog's price for the model,
+ * whose other prices (searches, pages, messages, audio seconds, per-request fees) stay. Token prices are
+ * the catalog's `*_mtok` keys: all of them are replaced, so the override's own rates price every token.
+ */
+function overridePrices(o: PriceOverride, catalog: ModelPrice | undefined): ModelPrice {
+  const prices: ModelPrice = {};
+  for (const [key, price] of Object.entries(catalog ?? {})) {
+    if (!key.endsWith("_mtok")) prices[key] = price;
+  }
+  prices.input_mtok = o.input_micros_per_mtok / 1_000_000;
+  prices.output_mtok = o.output_micros_per_mtok / 1_000_000;
   if (o.cache_read_micros_per_mtok !== null) prices.cache_read_mtok = o.cache_read_micros_per_mtok / 1_000_000;
   if (o.cache_write_micros_per_mtok !== null) prices.cache_write_mtok = o.cache_write_micros_per_mtok / 1_000_000;
+  return prices;
+}
+
+function overrideProvider(o: PriceOverride, prices: ModelPrice): Provider {
   return {
     id: o.provider || "custom",
     name: "Custom price override",

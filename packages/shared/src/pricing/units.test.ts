@@ -1,7 +1,7 @@
 import { calcPrice, type ModelPrice, waitForUpdate } from "@pydantic/genai-prices";
 import { describe, expect, it } from "vitest";
 import { MAX_COST_MICROS, priceUsage } from "./price.ts";
-import { MAX_COUNT, MAX_TOKENS } from "./units.ts";
+import { ALL_UNITS, MAX_COUNT, MAX_TOKENS } from "./units.ts";
 import { checkUsage, fill, normalizeUsage, UsageError } from "./usage.ts";
 
 describe("bounds keep every catalog line an exact integer", () => {
@@ -43,6 +43,21 @@ describe("bounds keep every catalog line an exact integer", () => {
     const p = priceUsage(fill({ input_tokens: 1, output_tokens: 1, web_searches: MAX_COUNT }), "claude-opus-4-1", "anthropic", at, []);
     expect(p.costMicros).toBe(Math.round(calcPrice(usage(MAX_COUNT), "claude-opus-4-1", { providerId: "anthropic", timestamp: new Date(at) })!.total_price * 1e6));
     expect(() => checkUsage(fill({ input_tokens: 1, output_tokens: 1, web_searches: MAX_COUNT + 1 }))).toThrow(/web_searches .*between 0 and 1e9/);
+  });
+});
+
+describe("rate keys", () => {
+  it("each unit's rateKey is the ModelPrice key genai-prices prices it with", () => {
+    const byColumn = new Map(ALL_UNITS.map((u) => [u.column, u]));
+    for (const unit of ALL_UNITS) {
+      const wholes = unit.partOf.map((c) => byColumn.get(c)!);
+      // The unit's own rate (its wholes at $0, as genai-prices wants every ancestor priced): a wrong key is
+      // ignored by calcPrice ("Unsupported price key"), so the unit would cost nothing.
+      const prices = { ...Object.fromEntries(wholes.map((w) => [w.rateKey, 0])), [unit.rateKey]: 1_000 };
+      const usage = Object.fromEntries([unit, ...wholes].map((u) => [u.priceKey, 3_600]));
+      const provider = { id: "t", name: "t", api_pattern: ".*", models: [{ id: "m", match: { equals: "m" }, prices }] };
+      expect(calcPrice(usage, "m", { provider })!.total_price, unit.column).toBeGreaterThan(0);
+    }
   });
 });
 

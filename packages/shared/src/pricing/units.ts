@@ -28,6 +28,8 @@ export interface UnitDef<F extends string = string> {
   column: string;
   /** The genai-prices usage key it is priced as. */
   priceKey: string;
+  /** The ModelPrice key that prices it (`input_tokens` → `input_mtok`, `web_searches` → `web_searches_kcount`). */
+  rateKey: string;
   kind: UnitKind;
   /** Columns this count is part of (each must be ≥ it). */
   partOf: readonly string[];
@@ -39,10 +41,18 @@ const u = <F extends string>(field: F, column: string, label: string, kind: Unit
   field,
   column,
   priceKey,
+  rateKey: rateKeyOf(priceKey, kind),
   kind,
   partOf,
   label,
 });
+
+/** genai-prices' naming: tokens per million, pages per thousand, other counts per thousand, seconds per hour. */
+function rateKeyOf(priceKey: string, kind: UnitKind): string {
+  if (kind === "tokens") return priceKey.replace(/_tokens$/, "_mtok");
+  if (kind === "seconds") return priceKey.replace(/_seconds$/, "_hours");
+  return priceKey.endsWith("_pages") ? priceKey.replace(/_pages$/, "_kpages") : `${priceKey}_kcount`;
+}
 
 /** The five counts every line has had since 0001 (NOT NULL columns). */
 export const BASE_UNITS = [

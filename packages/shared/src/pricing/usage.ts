@@ -47,6 +47,11 @@ export function normalizeModelId(model: string): string {
   return model.trim().toLowerCase();
 }
 
+/** Provider ids too: an override for `acme` prices a payload's `ACME`, and one form is stored. */
+export function normalizeProviderId(provider: string): string {
+  return provider.trim().toLowerCase();
+}
+
 /**
  * Reads explicit counts (the payload's fields, units.ts), or a provider's raw `usage` object through
  * genai-prices' own extractors with the flavour that fits it (flavour.ts). The result is checked by `checkUsage`.
