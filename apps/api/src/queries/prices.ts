@@ -1,5 +1,6 @@
 import type { Db, ModelPrice } from "@tally/shared/db";
 import type { PriceUpsertInput } from "@tally/shared";
+import { normalizeModelId, normalizeProviderId } from "@tally/shared/pricing";
 
 export interface PriceItem {
   model: string;
@@ -31,13 +32,14 @@ const toItem = (r: ModelPrice): PriceItem => ({
 
 export async function listPrices(db: Db, f: { model?: string | undefined }): Promise<PriceItem[]> {
   let q = db.selectFrom("model_prices").select(columns);
-  if (f.model !== undefined) q = q.where("model", "=", f.model);
+  if (f.model !== undefined) q = q.where("model", "=", normalizeModelId(f.model));
   const rows = await q.orderBy("model").orderBy("provider").orderBy("effective_from").execute();
   return rows.map(toItem);
 }
 
-/** Dated override, keyed by (model, provider, effectiveFrom). Applies to usage recorded from now on;
- * lines already recorded keep the cost computed when they were written. */
+/** Dated override, keyed by (model, provider, effectiveFrom), both ids stored trimmed and lower-cased as
+ * payloads' are (so `ACME` and `acme` are one override). Applies to usage recorded from now on; lines already
+ * recorded keep the cost computed when they were written. */
 export async function upsertPrice(db: Db, p: PriceUpsertInput, now: number): Promise<PriceItem> {
   const values = {
     input_micros_per_mtok: p.inputMicrosPerMtok,
@@ -47,7 +49,7 @@ export async function upsertPrice(db: Db, p: PriceUpsertInput, now: number): Pro
   };
   const r = await db
     .insertInto("model_prices")
-    .values({ model: p.model, provider: p.provider, effective_from: p.effectiveFrom, created_at: now, ...values })
+    .values({ model: normalizeModelId(p.model), provider: normalizeProviderId(p.provider), effective_from: p.effectiveFrom, created_at: now, ...values })
     .onConflict((oc) => oc.columns(["model", "provider", "effective_from"]).doUpdateSet(values))
     .returning(columns)
     .executeTakeFirstOrThrow();

@@ -42,6 +42,10 @@ describe("payload schemas", () => {
     expect(scorePayloadSchema.parse({ response: "x", model: " O3" }).model).toBe("o3");
   });
 
+  it("trim and lower-case provider ids the same way", () => {
+    expect(trackCostsPayloadSchema.parse({ model: "m", provider: " ACME ", customerId: "c", promptTokens: 1 }).provider).toBe("acme");
+  });
+
   it("reject criterion names that are not lower_snake_case", () => {
     const r = scorePayloadSchema.safeParse({ response: "x", model: "m", criteria: [{ name: "Be Nice", description: "d" }] });
     expect(r.error?.issues[0]?.path).toEqual(["criteria", 0, "name"]);

@@ -14,6 +14,8 @@ export { plainTags } from "./strings.ts";
 const id = wellFormedString().trim().min(1).max(200);
 /** A model id as genai-prices matches it: trimmed and lower-cased, stored so on every path (`O3` = `o3`). */
 const modelId = id.transform((m) => m.toLowerCase());
+/** A provider id the same way, so an override for `acme` prices a payload's `ACME` (one stored form). */
+const providerId = id.transform((p) => p.toLowerCase());
 export { MAX_COUNT, MAX_TOKENS };
 /** Tokens: integers in 0…1e12; searches, pages, messages: integers in 0…1e9; seconds: 0…1e9 (units.ts). */
 function countSchema(unit: UnitDef) {
@@ -80,7 +82,7 @@ export const trackCostsPayloadSchema = z
   .object({
     model: modelId,
     /** genai-prices provider id (openai, anthropic, google, …). Inferred from the model when absent. */
-    provider: id.optional(),
+    provider: providerId.optional(),
     customerId: id,
     /**
      * Counts (units.ts): promptTokens, completionTokens; parts of the prompt: cachedTokens, cacheWriteTokens
