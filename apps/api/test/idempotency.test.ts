@@ -106,4 +106,37 @@ describe("at-least-once delivery", () => {
     const lines = await tally.db.selectFrom("usage_costs").select("customer_id").execute();
     expect(lines.map((l) => l.customer_id)).toEqual(["acme", "acme"]);
   });
+
+  it("an idempotencyKey reused with different content is refused, naming what differs; the same content is a redelivery", async () => {
+    const line = (customerId: string, promptTokens: number) => ({
+      fnSlug: "tally-track-ai-costs",
+      input: { model: "gpt-4o", promptTokens, completionTokens: 0, customerId, idempotencyKey: "order-1" },
+    });
+    const first = await tally.executor.runDeferred(line("tenantA", 1000), PARENT, { runId: "order-a" });
+    expect(first.status).toBe("completed");
+    const stored = await counts();
+    // By hand: 1,000 input tokens at gpt-4o's $2.50 per million.
+    expect(stored).toMatchObject({ usage: 1, calls: 1, cost: 2_500 });
+
+    const other = await tally.executor.runDeferred(line("tenantB", 5000), { ...PARENT, runId: "01PARENTRUN0000000000000002" }, { runId: "order-b" });
+    expect(other.status).toBe("failed");
+    expect(other.attempts).toBe(1);
+    const message = (other.error as { message?: string } | null)?.message ?? "";
+    for (const text of ["idempotencyKey", "order-1", 'customerId "tenantA" → "tenantB"', "promptTokens 1000 → 5000"]) expect(message).toContain(text);
+    expect(await counts()).toEqual(stored);
+    expect(await tally.db.selectFrom("runs").select("run_id").execute()).toEqual([{ run_id: PARENT.runId }]);
+    const rows = await tally.db.selectFrom("usage_costs").select(["customer_id", "input_tokens"]).execute();
+    expect(rows).toEqual([{ customer_id: "tenantA", input_tokens: 1000 }]);
+
+    // Only the model differs: refused too.
+    const model = await tally.executor.runDeferred({ ...line("tenantA", 1000), input: { ...line("tenantA", 1000).input, model: "gpt-4o-mini" } }, PARENT, { runId: "order-c" });
+    expect(model.status).toBe("failed");
+    expect((model.error as { message?: string } | null)?.message).toContain('model "gpt-4o" → "gpt-4o-mini"');
+
+    // The same fact delivered by another deferred run: answered with the stored line, nothing added.
+    const again = await tally.executor.runDeferred(line("tenantA", 1000), PARENT, { runId: "order-d" });
+    expect(again.status).toBe("completed");
+    expect(again.result).toMatchObject({ inserted: false, costMicros: 2_500 });
+    expect(await counts()).toEqual(stored);
+  });
 });

@@ -1,6 +1,15 @@
 import type { Kysely, Transaction } from "kysely";
 import { type Database, bucketOf, type UsageKind } from "@tally/shared/db";
-import { fill, type NormalizedUsage, normalizeModelId, priceUsage, toMicros } from "@tally/shared/pricing";
+import {
+  ALL_UNITS,
+  fill,
+  type NormalizedUsage,
+  normalizeModelId,
+  priceUsage,
+  storedProviderIds,
+  toMicros,
+  UsageError,
+} from "@tally/shared/pricing";
 import { type RunRef, upsertRun, usageDeltas } from "./run.ts";
 import { bump } from "./rollup.ts";
 import { inTransaction } from "./tx.ts";
@@ -42,15 +51,21 @@ export async function insertUsageLine(
   line: UsageLine,
 ): Promise<RecordedUsage> {
   const id = `${line.key}:${line.kind}`;
-  const prior = await trx
-    .selectFrom("usage_costs")
-    .select(["cost_micros", "price_source"])
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (prior) return { id, inserted: false, costMicros: prior.cost_micros, priceSource: prior.price_source };
-
   // One stored form of the model id on every path (payloads arrive normalised; the judge's model too).
   const model = normalizeModelId(line.model);
+  // An agent line names its customer; a judge line bills the run's customer ('' until known).
+  const customerId = line.kind === "agent" ? (run.customerId ?? runCustomerId) : runCustomerId;
+  const prior = await trx.selectFrom("usage_costs").selectAll().where("id", "=", id).executeTakeFirst();
+  if (prior) {
+    const differences = lineDifferences(prior, { ...line, model, customerId });
+    if (differences.length) {
+      throw new UsageError(
+        `idempotencyKey "${line.key}" was already used for a different ${line.kind} usage line (${differences.join(", ")}): use one key per fact`,
+      );
+    }
+    return { id, inserted: false, costMicros: prior.cost_micros, priceSource: prior.price_source };
+  }
+
   // Overrides match the id as the catalog does (priceUsage compares normalised ids), so all in force are read.
   const overrides = await trx.selectFrom("model_prices").selectAll().where("effective_from", "<=", run.occurredAt).execute();
   const price = priceUsage(line.usage, model, line.provider, run.occurredAt, overrides);
@@ -61,8 +76,7 @@ export async function insertUsageLine(
     kind: line.kind,
     provider: price.provider,
     model,
-    // An agent line names its customer; a judge line bills the run's customer ('' until known).
-    customer_id: line.kind === "agent" ? (run.customerId ?? runCustomerId) : runCustomerId,
+    customer_id: customerId,
     ...fill(line.usage as unknown as Record<string, number | undefined>),
     cost_micros: price.costMicros,
     input_cost_micros: price.inputCostMicros,
@@ -80,4 +94,28 @@ export async function insertUsageLine(
     usageDeltas(row),
   );
   return { id, inserted: true, costMicros: price.costMicros, priceSource: price.priceSource };
+}
+
+/**
+ * What a second line with the same key changes in the stored one, as `field stored → sent` (empty: a true
+ * redelivery). Only what cannot legitimately change is compared: the model, each count, the provider when
+ * the line names one (stored as sent or as the catalog names it; without one, the line stores the provider
+ * its price came from), and an agent line's customer (a judge line's moves from '' to the run's customer
+ * when that becomes known, record/run.ts).
+ */
+function lineDifferences(
+  stored: Record<string, unknown> & { model: string; provider: string; customer_id: string },
+  line: UsageLine & { model: string; customerId: string },
+): string[] {
+  const out: string[] = [];
+  const differ = (field: string, was: unknown, now: unknown) => {
+    if (was !== now) out.push(`${field} ${JSON.stringify(was)} → ${JSON.stringify(now)}`);
+  };
+  if (line.kind === "agent") differ("customerId", stored.customer_id, line.customerId);
+  differ("model", stored.model, line.model);
+  const providers = line.provider === undefined ? [] : storedProviderIds(line.provider);
+  if (providers[0] && !providers.includes(stored.provider)) out.push(`provider ${JSON.stringify(stored.provider)} → ${JSON.stringify(providers[0])}`);
+  const counts = fill(line.usage as unknown as Record<string, number | undefined>) as unknown as Record<string, number>;
+  for (const unit of ALL_UNITS) differ(unit.field, stored[unit.column], counts[unit.column]);
+  return out;
 }
