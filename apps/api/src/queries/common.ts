@@ -97,7 +97,8 @@ export const addMoney = (a: number | null, b: number | null): number | null => (
 /**
  * Cost per run: priced spend / priced runs. A priced run is an agent usage line with a price (the rollups'
  * agent `priced_calls`): each track-costs delivery records one agent line for its run, so for runs that
- * report their usage once this is exactly the runs whose usage was priced. Null without a priced run.
+ * report their usage once this is exactly the runs whose usage was priced. Null without a priced run. Money
+ * is integer micro-USD to the API: the quotient is rounded to the nearest micro-USD (also per passing run).
  */
 export const costPerRun = (spend: number | null, pricedRuns: number): number | null =>
-  spend !== null && pricedRuns > 0 ? spend / pricedRuns : null;
+  spend !== null && pricedRuns > 0 ? Math.round(spend / pricedRuns) : null;

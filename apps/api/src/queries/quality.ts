@@ -162,7 +162,7 @@ export async function getCostVsQuality(
       meanScore: n > 0 ? num(s?.sum) / n : null,
       scored: n,
       passing: pass,
-      costPerPassingRunMicros: spend !== null && unpriced === 0 && pass > 0 ? spend / pass : null,
+      costPerPassingRunMicros: unpriced === 0 ? costPerRun(spend, pass) : null,
     };
   });
   return { window: w, scoreName: f.scoreName, threshold: f.threshold, rows };
