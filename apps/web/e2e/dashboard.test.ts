@@ -46,12 +46,7 @@ let from = 0;
 let to = 0;
 const q = () => `range=custom&from=${from}&to=${to}&tz=UTC`;
 
-async function api<T>(path: string, input: unknown): Promise<T> {
-  const res = await fetch(`${server.url}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok || !body.result) throw new Error(`${path}: ${res.status} ${JSON.stringify(body.error)}`);
-  return body.result.data;
-}
+const api = <T,>(path: string, input: unknown): Promise<T> => server.query<T>(path, input);
 
 async function open(path: string): Promise<Page> {
   const page = await context.newPage();

@@ -41,6 +41,8 @@ export interface RunningServer {
   /** Starts the API again on the same port and database file (nothing if it is running). */
   start: () => Promise<void>;
   close: () => Promise<void>;
+  /** A tRPC query's answer, as the dashboard gets it (GET `?input=`); throws on an error answer. */
+  query: <T>(path: string, input: unknown) => Promise<T>;
 }
 
 /**
@@ -84,8 +86,9 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
     await app.close();
   };
   await start();
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     dbFile: file,
     seeded,
     stop,
@@ -93,6 +96,12 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
     close: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+    async query<T>(path: string, input: unknown): Promise<T> {
+      const res = await fetch(`${url}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
+      const body = (await res.json()) as { result?: { data: T }; error?: unknown };
+      if (!res.ok || !body.result) throw new Error(`${path}: ${res.status} ${JSON.stringify(body.error)}`);
+      return body.result.data;
     },
   };
 }
