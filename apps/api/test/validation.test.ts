@@ -32,7 +32,7 @@ describe("bad input fails clearly and writes nothing", () => {
     const call = { fnSlug: "tally-track-ai-costs", input: { model: "gpt-4o", customerId: "acme", usage: { tokens: 5 } } };
     const out = await tally.executor.runDeferred(call, PARENT, { runId: "bad-usage" });
     expect(out.status).toBe("failed");
-    expect(JSON.stringify(out.error)).toContain("not a openai usage object");
+    expect(JSON.stringify(out.error)).toContain("not openai's usage object");
   });
 
   it("notify without a webhook is a configuration error", async () => {

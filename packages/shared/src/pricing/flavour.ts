@@ -46,7 +46,7 @@ export function readRawUsage(raw: Record<string, unknown>, model: string, provid
     if (!best || score > best.score) best = { usage, flavour: `${p.id}:${extractor.api_flavor}`, score, extractor };
   }
   if (!best) {
-    const whose = provider?.extractors?.length ? `a ${provider.id}` : "a known provider's";
+    const whose = provider?.extractors?.length ? `${provider.id}'s` : "a known provider's";
     throw new UsageError(`usage: not ${whose} usage object (${errors.slice(0, 6).join("; ")}); send promptTokens/completionTokens instead`);
   }
   checkRawCounts(raw, best.extractor);
