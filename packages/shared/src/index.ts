@@ -3,7 +3,7 @@
 export * from "./schemas/payloads.ts";
 export { formatMicros, MICROS_PER_USD, moneyFractionDigits } from "./money.ts";
 export * from "./schemas/analytics.ts";
-export { wellFormedString } from "./schemas/strings.ts";
+export { catalogId, wellFormedString } from "./schemas/strings.ts";
 export { mulberry32 } from "./random.ts";
 export { MAX_BATCH_CALLS } from "./limits.ts";
 export { type LocalParts, localParts, monthStart, monthsIn, zoneOffset } from "./months.ts";

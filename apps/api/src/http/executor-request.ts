@@ -1,6 +1,6 @@
 import { DeferredFunction } from "inngest/experimental";
 import { z } from "zod";
-import { OCCURRED_AT_MAX_AHEAD_MS, OCCURRED_AT_MIN_MS, wellFormedString } from "@tally/shared";
+import { isShowableTime, wellFormedString } from "@tally/shared";
 import type { App } from "../app.ts";
 import { HttpError, NO_RETRY } from "./respond.ts";
 
@@ -13,7 +13,7 @@ const runId = wellFormedString().min(1, "must be a non-empty string").max(200);
 const eventTs = z
   .number()
   .int("must be an integer (epoch ms)")
-  .refine((ts) => ts >= OCCURRED_AT_MIN_MS && ts <= Date.now() + OCCURRED_AT_MAX_AHEAD_MS, {
+  .refine((ts) => isShowableTime(ts), {
     message: "must be epoch ms from 2000-01-01T00:00:00Z to one day ahead of the server's clock",
   });
 

@@ -1,6 +1,5 @@
 import type { Db, ModelPrice } from "@tally/shared/db";
-import type { PriceUpsertInput } from "@tally/shared";
-import { normalizeModelId, normalizeProviderId } from "@tally/shared/pricing";
+import { catalogId, type PriceUpsertInput } from "@tally/shared";
 
 export interface PriceItem {
   model: string;
@@ -32,7 +31,7 @@ const toItem = (r: ModelPrice): PriceItem => ({
 
 export async function listPrices(db: Db, f: { model?: string | undefined }): Promise<PriceItem[]> {
   let q = db.selectFrom("model_prices").select(columns);
-  if (f.model !== undefined) q = q.where("model", "=", normalizeModelId(f.model));
+  if (f.model !== undefined) q = q.where("model", "=", catalogId(f.model));
   const rows = await q.orderBy("model").orderBy("provider").orderBy("effective_from").execute();
   return rows.map(toItem);
 }
@@ -49,7 +48,7 @@ export async function upsertPrice(db: Db, p: PriceUpsertInput, now: number): Pro
   };
   const r = await db
     .insertInto("model_prices")
-    .values({ model: normalizeModelId(p.model), provider: normalizeProviderId(p.provider), effective_from: p.effectiveFrom, created_at: now, ...values })
+    .values({ model: catalogId(p.model), provider: catalogId(p.provider), effective_from: p.effectiveFrom, created_at: now, ...values })
     .onConflict((oc) => oc.columns(["model", "provider", "effective_from"]).doUpdateSet(values))
     .returning(columns)
     .executeTakeFirstOrThrow();

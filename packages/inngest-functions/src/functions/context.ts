@@ -1,6 +1,6 @@
 import { NonRetriableError } from "inngest";
 import { z } from "zod";
-import { OCCURRED_AT_MAX_AHEAD_MS, OCCURRED_AT_MIN_MS, occurredAtMs, plainTags } from "@tally/shared";
+import { isShowableTime, occurredAtMs, plainTags } from "@tally/shared";
 import { type Deps, now } from "../deps.ts";
 import type { RunRef } from "../record/run.ts";
 
@@ -74,7 +74,7 @@ function occurredAt(data: RunFields, event: object, now: number): number {
   const ts = (event as { ts?: unknown }).ts;
   const field = data.occurredAt !== undefined ? "occurredAt" : "event.ts";
   const ms = data.occurredAt !== undefined ? occurredAtMs(data.occurredAt, Number.NaN) : ts ?? now;
-  if (typeof ms !== "number" || !Number.isSafeInteger(ms) || ms < OCCURRED_AT_MIN_MS || ms > now + OCCURRED_AT_MAX_AHEAD_MS) {
+  if (!isShowableTime(ms, now)) {
     throw new NonRetriableError(
       `${field} ${JSON.stringify(field === "occurredAt" ? data.occurredAt : ts)} is not a time in epoch ms from ` +
         "2000-01-01T00:00:00Z to one day ahead of the server's clock: spend at that time could never be shown",

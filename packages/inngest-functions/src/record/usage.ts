@@ -1,10 +1,10 @@
 import type { Kysely, Transaction } from "kysely";
+import { catalogId } from "@tally/shared";
 import { type Database, bucketOf, type UsageKind } from "@tally/shared/db";
 import {
   ALL_UNITS,
   fill,
   type NormalizedUsage,
-  normalizeModelId,
   priceUsage,
   storedProviderIds,
   toMicros,
@@ -52,7 +52,7 @@ export async function insertUsageLine(
 ): Promise<RecordedUsage> {
   const id = `${line.key}:${line.kind}`;
   // One stored form of the model id on every path (payloads arrive normalised; the judge's model too).
-  const model = normalizeModelId(line.model);
+  const model = catalogId(line.model);
   // An agent line names its customer; a judge line bills the run's customer ('' until known).
   const customerId = line.kind === "agent" ? (run.customerId ?? runCustomerId) : runCustomerId;
   const prior = await trx.selectFrom("usage_costs").selectAll().where("id", "=", id).executeTakeFirst();

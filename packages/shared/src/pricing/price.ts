@@ -1,7 +1,8 @@
 import { calcPrice, findProvider, type ModelPrice, type Provider } from "@pydantic/genai-prices";
 import { MAX_PRICE_MICROS_PER_MTOK } from "../schemas/analytics.ts";
 import { ALL_UNITS, MAX_TOKENS } from "./units.ts";
-import { checkUsage, type NormalizedUsage, normalizeModelId, normalizeProviderId, UsageError } from "./usage.ts";
+import { catalogId } from "../schemas/strings.ts";
+import { checkUsage, type NormalizedUsage, UsageError } from "./usage.ts";
 
 /**
  * The most one usage line can cost: every input and every output token (each at most MAX_TOKENS) at
@@ -55,7 +56,7 @@ export function priceUsage(
   overrides: readonly PriceOverride[],
 ): PricedUsage {
   checkUsage(usage);
-  const providerId = provider === undefined ? undefined : normalizeProviderId(provider) || undefined;
+  const providerId = provider === undefined ? undefined : catalogId(provider) || undefined;
   // Every unit the line carries, under its genai-prices key: audio, image, 1-hour cache writes, searches, …
   const calcUsage: Record<string, number> = {};
   for (const unit of ALL_UNITS) {
@@ -65,7 +66,7 @@ export function priceUsage(
   const override = pickOverride(overrides, model, providerId, at);
   if (override) {
     const prices = overridePrices(override, catalog?.model_price);
-    const lineProvider = providerId ?? normalizeProviderId(override.provider);
+    const lineProvider = providerId ?? catalogId(override.provider);
     const missing = unpricedUnits(usage, prices);
     if (missing.length) return unpriced(lineProvider, missing);
     const result = calcPrice(calcUsage, model, { provider: overrideProvider(override, prices) });
@@ -92,7 +93,7 @@ export function priceUsage(
  * or the catalog provider it names (`xai` → `x-ai`, `vertex` → `google`).
  */
 export function storedProviderIds(provider: string): string[] {
-  const id = normalizeProviderId(provider);
+  const id = catalogId(provider);
   const catalog = id ? findProvider({ providerId: id })?.id : undefined;
   return catalog && catalog !== id ? [id, catalog] : [id];
 }
@@ -147,10 +148,10 @@ function pickOverride(
   at: number,
 ): PriceOverride | undefined {
   let best: PriceOverride | undefined;
-  const id = normalizeModelId(model);
+  const id = catalogId(model);
   for (const o of overrides) {
-    if (normalizeModelId(o.model) !== id || o.effective_from > at) continue;
-    const overrideProviderId = normalizeProviderId(o.provider);
+    if (catalogId(o.model) !== id || o.effective_from > at) continue;
+    const overrideProviderId = catalogId(o.provider);
     if (overrideProviderId !== "" && overrideProviderId !== (provider ?? "")) continue;
     // The newest effective date wins; at the same date a provider-specific override beats a generic one.
     if (!best || o.effective_from > best.effective_from || (o.effective_from === best.effective_from && overrideProviderId !== "")) {
@@ -183,6 +184,6 @@ function overrideProvider(o: PriceOverride, prices: ModelPrice): Provider {
     id: o.provider || "custom",
     name: "Custom price override",
     api_pattern: ".*",
-    models: [{ id: o.model, match: { equals: normalizeModelId(o.model) }, prices }],
+    models: [{ id: o.model, match: { equals: catalogId(o.model) }, prices }],
   };
 }

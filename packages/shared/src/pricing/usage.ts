@@ -1,3 +1,4 @@
+import { catalogId } from "../schemas/strings.ts";
 import { ALL_UNITS, unitViolations } from "./units.ts";
 import { readRawUsage } from "./flavour.ts";
 import { UsageError } from "./usage-error.ts";
@@ -40,19 +41,6 @@ export type UsageInput = { model: string; provider?: string | undefined; usage?:
 };
 
 /**
- * Model ids are matched by genai-prices trimmed and lower-cased (`calcPrice` does so itself; `findProvider`'s
- * regexes see the id as given, so `O3` found no provider on the raw path). One form is stored, on every path.
- */
-export function normalizeModelId(model: string): string {
-  return model.trim().toLowerCase();
-}
-
-/** Provider ids too: an override for `acme` prices a payload's `ACME`, and one form is stored. */
-export function normalizeProviderId(provider: string): string {
-  return provider.trim().toLowerCase();
-}
-
-/**
  * Reads explicit counts (the payload's fields, units.ts), or a provider's raw `usage` object through
  * genai-prices' own extractors with the flavour that fits it (flavour.ts). The result is checked by `checkUsage`.
  */
@@ -64,7 +52,7 @@ export function normalizeUsage(input: UsageInput): NormalizedUsage {
       if (n !== undefined) counts[unit.column] = n as number;
     }
   } else {
-    const { usage } = readRawUsage(input.usage, normalizeModelId(input.model), input.provider);
+    const { usage } = readRawUsage(input.usage, catalogId(input.model), input.provider);
     for (const unit of ALL_UNITS) {
       const n = usage[unit.priceKey];
       if (n !== undefined) counts[unit.column] = n;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ALL_UNITS, MAX_COUNT, MAX_TOKENS, type UnitDef, type UnitField, unitViolations } from "../pricing/units.ts";
-import { tagsSchema, wellFormedString } from "./strings.ts";
+import { catalogId, tagsSchema, wellFormedString } from "./strings.ts";
 
 export { plainTags } from "./strings.ts";
 
@@ -12,10 +12,8 @@ export { plainTags } from "./strings.ts";
  */
 
 const id = wellFormedString().trim().min(1).max(200);
-/** A model id as genai-prices matches it: trimmed and lower-cased, stored so on every path (`O3` = `o3`). */
-const modelId = id.transform((m) => m.toLowerCase());
-/** A provider id the same way, so an override for `acme` prices a payload's `ACME` (one stored form). */
-const providerId = id.transform((p) => p.toLowerCase());
+/** A model or provider id as genai-prices matches it (`catalogId`: `O3` = `o3`, `ACME` = `acme`), stored so on every path. */
+const catalogIdSchema = id.transform(catalogId);
 export { MAX_COUNT, MAX_TOKENS };
 /** Tokens: integers in 0…1e12; searches, pages, messages: integers in 0…1e9; seconds: 0…1e9 (units.ts). */
 function countSchema(unit: UnitDef) {
@@ -32,16 +30,21 @@ const countFields = Object.fromEntries(ALL_UNITS.map((u) => [u.field, countSchem
 /** The earliest `occurredAt` accepted; the latest is one day ahead of the server's clock. */
 export const OCCURRED_AT_MIN_MS = Date.UTC(2000, 0, 1);
 export const OCCURRED_AT_MAX_AHEAD_MS = 86_400_000;
+
+/**
+ * Whether a row's time (epoch ms) is one a window can show: an integer from 2000-01-01 to one day ahead of
+ * `now`. The one rule for `occurredAt`, the executor's event `ts` and the time a deferred function records.
+ */
+export function isShowableTime(ms: unknown, now = Date.now()): ms is number {
+  return typeof ms === "number" && Number.isSafeInteger(ms) && ms >= OCCURRED_AT_MIN_MS && ms <= now + OCCURRED_AT_MAX_AHEAD_MS;
+}
+
 /** Only spend a window can show: checked when the payload is processed, so "now" is the server's clock then. */
 const occurredAt = z
   .union([z.number().int(), z.iso.datetime({ offset: true })])
-  .refine(
-    (v) => {
-      const ms = occurredAtMs(v, Number.NaN);
-      return ms >= OCCURRED_AT_MIN_MS && ms <= Date.now() + OCCURRED_AT_MAX_AHEAD_MS;
-    },
-    { message: "must be between 2000-01-01T00:00:00Z and one day ahead of the server's clock (epoch ms or ISO 8601)" },
-  );
+  .refine((v) => isShowableTime(occurredAtMs(v, Number.NaN)), {
+    message: "must be between 2000-01-01T00:00:00Z and one day ahead of the server's clock (epoch ms or ISO 8601)",
+  });
 
 /** Fields every payload may carry to describe the parent run. */
 const runContext = {
@@ -70,7 +73,7 @@ export const DEFAULT_CRITERIA: readonly Criterion[] = [
 
 export const scorePayloadSchema = z.object({
   response: z.string().min(1).max(100_000),
-  model: modelId,
+  model: catalogIdSchema,
   /** The user's request, shown to the judge when given. */
   input: z.string().max(100_000).optional(),
   criteria: z.array(criterionSchema).min(1).max(10).optional(),
@@ -80,9 +83,9 @@ export type ScorePayload = z.infer<typeof scorePayloadSchema>;
 
 export const trackCostsPayloadSchema = z
   .object({
-    model: modelId,
+    model: catalogIdSchema,
     /** genai-prices provider id (openai, anthropic, google, …). Inferred from the model when absent. */
-    provider: providerId.optional(),
+    provider: catalogIdSchema.optional(),
     customerId: id,
     /**
      * Counts (units.ts): promptTokens, completionTokens; parts of the prompt: cachedTokens, cacheWriteTokens
@@ -128,7 +131,7 @@ export type TrackCostsPayload = z.infer<typeof trackCostsPayloadSchema>;
 export const notifyPayloadSchema = z.object({
   channel: wellFormedString().trim().min(1).max(80),
   summary: z.string().min(1).max(3000),
-  model: modelId.optional(),
+  model: catalogIdSchema.optional(),
   ...runContext,
 });
 export type NotifyPayload = z.infer<typeof notifyPayloadSchema>;

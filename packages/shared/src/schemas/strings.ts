@@ -36,6 +36,15 @@ export function wellFormedString() {
     });
 }
 
+/**
+ * A model or provider id as genai-prices matches it: trimmed and lower-cased (`calcPrice` does so itself;
+ * `findProvider`'s regexes see the id as given, so `O3` found no provider on the raw path). One form is stored
+ * on every path, so an override for `acme` prices a payload's `ACME`.
+ */
+export function catalogId(id: string): string {
+  return id.trim().toLowerCase();
+}
+
 /** Keys that would reach an object's prototype or constructor when copied into a plain object. */
 const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
