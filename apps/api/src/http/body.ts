@@ -27,6 +27,17 @@ export class BodyBudget {
   }
 }
 
+/** Whether the request carries a body (chunked, or a non-zero Content-Length). */
+export function hasBody(req: IncomingMessage): boolean {
+  return req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+}
+
+/** A request header as one string (repeated ones joined), or undefined. */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
 /** `error`, with the body left unread: discarded as it arrives (never buffered), so the answer reaches a client still sending. */
 export function refuseUnread(req: IncomingMessage, error: HttpError): HttpError {
   req.resume();

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { hasBody, header } from "./body.ts";
 import { HttpError } from "./respond.ts";
 import type { HttpConfig } from "./config.ts";
 import { originHostName, requestHostName } from "./hosts.ts";
@@ -49,16 +50,6 @@ export function refusal(req: IncomingMessage, path: string, config: HttpConfig):
   return null;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(", ") : v;
-}
-
 function isJson(contentType: string): boolean {
   return contentType.split(";")[0]!.trim().toLowerCase() === "application/json";
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App } from "../app.ts";
-import { BodyBudget, parseJson, readText } from "./body.ts";
+import { BodyBudget, header, parseJson, readText } from "./body.ts";
 import { checkFunctionCall, functionIndex } from "./executor-request.ts";
 import { HttpError, NO_RETRY } from "./respond.ts";
 import { checkSignatureHeader } from "./signature.ts";
@@ -36,7 +36,7 @@ export function createInngestRoute(app: Pick<App, "handler" | "functions" | "inn
     try {
       const text = await readText(req, INNGEST_MAX_BODY_BYTES, NO_RETRY);
       const body = text === "" ? undefined : parseJson(text, NO_RETRY);
-      if (method === "POST" && !url.searchParams.has("probe")) checkFunctionCall(url, body, fns, header(req, "x-inngest-req-version"));
+      if (method === "POST" && !url.searchParams.has("probe")) checkFunctionCall(url, body, fns, header(req, "x-inngest-req-version") ?? null);
       if (method === "PUT" && req.headers["x-inngest-sync-kind"] === "in_band" && (typeof body !== "object" || body === null)) {
         // The SDK answers a retriable 500 to an in-band sync without a body.
         throw new HttpError(400, 'an in-band sync (x-inngest-sync-kind: in_band) takes a JSON object body: {"url": ...}');
@@ -55,11 +55,6 @@ async function answer(app: Pick<App, "handler">, req: IncomingMessage, res: Serv
   const headers: Record<string, string> = {};
   sdk.headers.forEach((v, k) => void (headers[k] = v));
   res.writeHead(sdk.status, headers).end(Buffer.from(await sdk.arrayBuffer()));
-}
-
-function header(req: IncomingMessage, name: string): string | null {
-  const v = req.headers[name];
-  return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
 }
 
 /** The URL the SDK sees (and registers): the request's, with the scheme a TLS-terminating proxy reports. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { refuseUnread } from "./body.ts";
+import { hasBody, refuseUnread } from "./body.ts";
 import { HttpError } from "./respond.ts";
 
 /** How far a signature's time may be from the server's clock: the SDK's own window (`hasExpired`). */
@@ -16,8 +16,7 @@ export const SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000;
  */
 export function checkSignatureHeader(req: IncomingMessage, now = Date.now()): void {
   const method = req.method ?? "GET";
-  const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-  if (!(method === "POST" || (method === "PUT" && hasBody))) return;
+  if (!(method === "POST" || (method === "PUT" && hasBody(req)))) return;
   const problem = signatureProblem(req.headers["x-inngest-signature"], now);
   if (problem) throw refuseUnread(req, new HttpError(401, `Unauthorized: ${problem}`));
 }
