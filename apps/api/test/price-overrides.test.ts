@@ -88,14 +88,15 @@ describe("price overrides and units without a price", () => {
     expect(stored).toMatchObject({ model: "other-llm", provider: "other" });
     expect(await callProcedure(tally, "prices.list", "query", { model: "other-llm" })).toHaveLength(1);
     expect(await track({ model: "other-llm", provider: "other", promptTokens: 1_000_000, completionTokens: 0 })).toMatchObject({ cost_micros: 4_000_000 });
-    // A model id that is blank once trimmed names no model: a 400 naming the field.
+    // A model id that is blank once trimmed names no model: a 400 naming the field (the shared id rule).
     const blank = await fetch(`${tally.base}/api/trpc/prices.upsert`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: tally.base, "sec-fetch-site": "same-origin" },
       body: JSON.stringify({ model: "   ", inputMicrosPerMtok: 1, outputMicrosPerMtok: 1, effectiveFrom: 0 }),
     });
     expect(blank.status).toBe(400);
-    expect(await blank.text()).toContain("model must not be blank");
+    const refused = (await blank.json()) as { error: { data: { zodError: { fieldErrors: Record<string, string[]> } } } };
+    expect(refused.error.data.zodError.fieldErrors.model?.join(" ")).toContain("is blank");
   });
 
   it("cost per run is a whole number of micro-USD", async () => {
