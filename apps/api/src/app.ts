@@ -1,6 +1,7 @@
 import { serve } from "inngest/edge";
 import { connect, type Db, syncCalendars } from "@tally/shared/db";
 import { createFunctions, createInngest, type Deps } from "@tally/inngest-functions";
+import { type Access, createAccess, initAccess } from "./auth/access.ts";
 import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts";
 import type { Env } from "./env.ts";
 import { type HttpConfig, httpConfig } from "./http/config.ts";
@@ -13,6 +14,8 @@ export interface App {
   inngest: ReturnType<typeof createInngest>;
   /** Local calendars for the configured zones and the ones requests ask for, filled in the background. */
   calendars: CalendarKeeper;
+  /** Sign-in, sessions and API keys (better-auth on the same database). */
+  access: Access;
   /** What the HTTP API needs from configuration. */
   config: { runUrlTemplate: string; http: HttpConfig };
   /** Stops the background calendar fill, then closes the database. */
@@ -26,6 +29,9 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   // weeks); new ones fill in the background, so start-up does not wait for a backfill.
   const { added } = await syncCalendars(db, env.TALLY_TIME_ZONES, { fill: false });
   if (added.length > 0) console.log(`Local calendars added for ${[...new Set(added.map((c) => c.time_zone))].join(", ")}`);
+  for (const done of await initAccess(db, env, Date.now())) console.log(`Access: ${done}`);
+  const http = httpConfig(env);
+  const access = await createAccess(db, env, http.allowedHosts);
   const calendars = createCalendarKeeper(db, { cap: env.TALLY_AUTO_ZONES });
   calendars.fill();
   // Inngest v4 reads signing keys from the client (serve() ignores them), so they go here.
@@ -66,5 +72,5 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     await calendars.stop();
     await db.destroy();
   };
-  return { db, handler, functions, inngest, calendars, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http: httpConfig(env) }, close };
+  return { db, handler, functions, inngest, calendars, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http }, close };
 }

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { isTimeZone } from "@tally/shared";
+import { emailSchema, isTimeZone, passwordSchema } from "@tally/shared";
 import { hostName } from "./http/hosts.ts";
 
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
@@ -55,6 +55,18 @@ const schema = z
         }
         return names;
       }),
+    /** Signs session cookies (at least 32 characters). Required outside dev mode; in dev mode a random one is kept in the database. */
+    TALLY_AUTH_SECRET: z.string().min(32, { message: "must be at least 32 characters (for example: openssl rand -base64 32)" }).optional(),
+    /** The dashboard's public URL (https://tally.example.com) when it is not the address Tally listens on. */
+    TALLY_PUBLIC_URL: z.url().optional(),
+    /** Headless start: the first admin (only when no user has that email yet). */
+    TALLY_INIT_ADMIN_EMAIL: emailSchema.optional(),
+    TALLY_INIT_ADMIN_PASSWORD: passwordSchema.optional(),
+    TALLY_INIT_ADMIN_NAME: z.string().trim().min(1).max(100).default("Admin"),
+    /** Headless start: an admin API key with this secret (at least 32 characters), created once. */
+    TALLY_INIT_API_KEY: z.string().min(32, { message: "must be at least 32 characters" }).max(512).optional(),
+    /** `1` behind a reverse proxy: the client address for sign-in limits is X-Forwarded-For's last entry. */
+    TALLY_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
     /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
     INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
   });
@@ -64,6 +76,12 @@ function crossChecks(e: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (!isDev(e) && !e.INNGEST_SIGNING_KEY) {
     problems.push("INNGEST_SIGNING_KEY: required outside dev mode (set INNGEST_DEV=1 for local development with the Dev Server)");
+  }
+  if (!isDev(e) && !e.TALLY_AUTH_SECRET) {
+    problems.push("TALLY_AUTH_SECRET: required outside dev mode, at least 32 characters (for example: openssl rand -base64 32)");
+  }
+  if (!e.TALLY_INIT_ADMIN_EMAIL !== !e.TALLY_INIT_ADMIN_PASSWORD) {
+    problems.push("TALLY_INIT_ADMIN_EMAIL and TALLY_INIT_ADMIN_PASSWORD: set both or neither");
   }
   if (e.JUDGE_BASE_URL && !e.JUDGE_MODEL) problems.push("JUDGE_MODEL: required when JUDGE_BASE_URL is set");
   return problems;

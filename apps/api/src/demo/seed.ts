@@ -1,6 +1,7 @@
 import { type Db } from "@tally/shared/db";
 import { batchRollups, forgetRun, recordEvaluation, recordUsage, rubricVersion, type RunRef } from "@tally/inngest-functions";
 import { DEFAULT_CRITERIA, mulberry32 } from "@tally/shared";
+import type { Actor } from "../auth/principal.ts";
 import { upsertCustomer } from "../queries/customers.ts";
 import { upsertPrice } from "../queries/prices.ts";
 import {
@@ -63,6 +64,9 @@ function judgeScore(rng: ReturnType<typeof prng>, m: DemoModel, criterion: strin
   return Math.min(5, Math.max(1, Math.round(mean + tone + rng.normal() * 0.7)));
 }
 
+/** The demo's prices and budgets are recorded in the audit log as the seed's. */
+const DEMO_SEED: Actor = { kind: "system", id: "demo-seed", label: "demo seed" };
+
 /**
  * Writes a realistic 90-day history through the same recording code the deferred functions use. Every
  * key is deterministic, so seeding twice adds nothing.
@@ -71,6 +75,7 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
   const rng = prng(20261122);
   await upsertPrice(
     db,
+    DEMO_SEED,
     { ...PRICE_OVERRIDE, effectiveFrom: Math.floor(opts.now / DAY) * DAY - PRICE_OVERRIDE.daysAgo * DAY },
     opts.now,
   );
@@ -135,7 +140,7 @@ async function seedCustomers(db: Db, now: number): Promise<void> {
     const budget = c.id === NEAR_BUDGET_CUSTOMER
       ? Math.max(10_000, Math.round(Number(mtd?.spend ?? 0) / 0.93))
       : PLANS[c.plan].budgetUsd * 1_000_000;
-    await upsertCustomer(db, { id: c.id, name: c.name, monthlyBudgetMicros: budget }, now);
+    await upsertCustomer(db, DEMO_SEED, { id: c.id, name: c.name, monthlyBudgetMicros: budget }, now);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { can } from "@tally/shared";
 import { instantSchema, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
 import type { App } from "../app.ts";
 import { InvalidCursorError } from "../queries/common.ts";
@@ -30,6 +31,8 @@ export const TABLES = {
 } as const;
 
 type TableName = keyof typeof TABLES;
+/** Every export is a read: any role. */
+export const EXPORT_CAPABILITY = "read" as const;
 
 /**
  * `GET /api/export/<table>.csv?input=<json>`: the same JSON input as the matching tRPC procedure
@@ -37,8 +40,11 @@ type TableName = keyof typeof TABLES;
  * optional `options=<json>` (`customerExportOptions`). Streams page by page. The file is named after the
  * table, the period and the zone (`exportFileName`); every row carries period_start, period_end, time_zone.
  */
-export async function handleExport(app: Pick<App, "db">, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleExport(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
+  const principal = await app.access.authenticate(req);
+  if (!principal) return json(res, 401, { error: "sign in, or send Authorization: Bearer <API key>" });
+  if (!can(principal.role, EXPORT_CAPABILITY)) return json(res, 403, { error: `the ${principal.role} role cannot export` });
   const match = /^\/api\/export\/([a-z-]+)\.csv$/.exec(url.pathname);
   const name = match?.[1];
   if (req.method !== "GET" || !name || !(name in TABLES)) {

@@ -4,6 +4,7 @@ import { BodyBudget, header, parseJson, readText } from "./body.ts";
 import { checkFunctionCall, functionIndex } from "./executor-request.ts";
 import { HttpError, NO_RETRY } from "./respond.ts";
 import { checkSignatureHeader } from "./signature.ts";
+import { requestUrl, sendWebResponse, webRequest } from "./web-request.ts";
 
 /**
  * Largest body `/api/inngest` reads: an executor call carries the run's event twice (`event`, `events`)
@@ -11,8 +12,6 @@ import { checkSignatureHeader } from "./signature.ts";
  * larger run state comes with `ctx.use_api`, fetched by the SDK instead.
  */
 export const INNGEST_MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "expect", "upgrade"]);
 
 /**
  * `/api/inngest`: outside dev mode, refuses a call without a well-formed, current signature (401) before
@@ -50,26 +49,5 @@ export function createInngestRoute(app: Pick<App, "handler" | "functions" | "inn
 
 /** The SDK's answer to the request (its body as read), written to `res`. */
 async function answer(app: Pick<App, "handler">, req: IncomingMessage, res: ServerResponse, url: URL, text: string): Promise<void> {
-  const method = req.method ?? "GET";
-  const sdk = await app.handler(new Request(url, { method, headers: forwarded(req), body: text === "" || method === "GET" || method === "HEAD" ? undefined : text }));
-  const headers: Record<string, string> = {};
-  sdk.headers.forEach((v, k) => void (headers[k] = v));
-  res.writeHead(sdk.status, headers).end(Buffer.from(await sdk.arrayBuffer()));
-}
-
-/** The URL the SDK sees (and registers): the request's, with the scheme a TLS-terminating proxy reports. */
-function requestUrl(req: IncomingMessage): URL {
-  const proto = String(req.headers["x-forwarded-proto"] ?? "").split(",")[0]!.trim();
-  const scheme = proto === "https" || proto === "http" ? proto : "encrypted" in req.socket ? "https" : "http";
-  return new URL(req.url ?? "/", `${scheme}://${req.headers.host}`);
-}
-
-/** Request headers for the SDK, empty values kept (the Dev Server signs with `X-Inngest-Signature: ""`). */
-function forwarded(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(key)) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
-  }
-  return headers;
+  await sendWebResponse(res, await app.handler(webRequest(req, text, url)));
 }

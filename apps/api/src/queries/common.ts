@@ -73,11 +73,20 @@ export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) 
   return v;
 }
 
+/** The caller's mistake about one field: the API answers 400 with the message under that field. */
+export class InputError extends Error {
+  readonly issues: { path: string[]; message: string }[];
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = "InputError";
+    this.issues = [{ path: [field], message }];
+  }
+}
+
 /** Carries zod-like `issues`, so the API reports it as a field error on `cursor`. */
-export class InvalidCursorError extends Error {
-  readonly issues = [{ path: ["cursor"], message: "invalid cursor" }];
+export class InvalidCursorError extends InputError {
   constructor() {
-    super("invalid cursor");
+    super("cursor", "invalid cursor");
     this.name = "InvalidCursorError";
   }
 }

@@ -5,11 +5,14 @@ import { join } from "node:path";
 import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import { sql } from "kysely";
 import { connect, type Db, LOCAL_TABLES } from "@tally/shared/db";
+import type { Principal } from "../auth/principal.ts";
 import { createCaller } from "../trpc/root.ts";
 import { mulberry32 as rng } from "@tally/shared";
 
 export const RUN_URL = "https://inngest.test/run/{runId}";
 export const NOW = Date.UTC(2026, 5, 1);
+/** The caller of direct procedure calls in tests: an admin (role checks have their own test over HTTP). */
+export const TEST_ADMIN: Principal = { kind: "user", id: "test-admin", label: "admin@test.local", role: "admin" };
 
 export interface TestDb {
   db: Db;
@@ -21,7 +24,7 @@ export interface TestDb {
 export async function openTestDb(): Promise<TestDb> {
   const dir = mkdtempSync(join(tmpdir(), "tally-queries-"));
   const db = await connect({ url: join(dir, "tally.db") });
-  const caller = createCaller({ db, runUrlTemplate: RUN_URL, now: () => NOW });
+  const caller = createCaller({ db, runUrlTemplate: RUN_URL, now: () => NOW, principal: TEST_ADMIN });
   return {
     db,
     caller,

@@ -11,7 +11,7 @@ export const TRPC_MAX_BODY_BYTES = 1024 * 1024;
  * `/api/trpc/<path>` over tRPC's standard HTTP adapter: `GET ...?input=<json>` for queries, POST for
  * mutations, and POST for queries too (method override) when the input is too long for a URL.
  */
-export function createTrpcHandler(app: Pick<App, "db" | "config" | "calendars">): (req: IncomingMessage, res: ServerResponse) => void {
+export function createTrpcHandler(app: Pick<App, "db" | "config" | "calendars" | "access">): (req: IncomingMessage, res: ServerResponse) => void {
   const exposeErrors = app.config.http.exposeErrors;
   return createHTTPHandler({
     router: appRouter,
@@ -19,7 +19,14 @@ export function createTrpcHandler(app: Pick<App, "db" | "config" | "calendars">)
     allowMethodOverride: true,
     maxBatchSize: MAX_BATCH_CALLS,
     maxBodySize: TRPC_MAX_BODY_BYTES,
-    createContext: () => ({ db: app.db, runUrlTemplate: app.config.runUrlTemplate, now: Date.now, calendars: app.calendars, exposeErrors }),
+    createContext: async ({ req }) => ({
+      db: app.db,
+      runUrlTemplate: app.config.runUrlTemplate,
+      now: Date.now,
+      calendars: app.calendars,
+      exposeErrors,
+      principal: await app.access.authenticate(req),
+    }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
     },

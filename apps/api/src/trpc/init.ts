@@ -1,8 +1,10 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { can, type Capability } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import type { CalendarKeeper } from "../calendar-keeper.ts";
-import { InvalidCursorError } from "../queries/common.ts";
+import type { Principal } from "../auth/principal.ts";
+import { InputError } from "../queries/common.ts";
 
 export interface Context {
   db: Db;
@@ -11,6 +13,8 @@ export interface Context {
   now: () => number;
   /** Hears the zone of every answered request, to keep a local calendar for it (the server's; none in tests). */
   calendars?: Pick<CalendarKeeper, "note">;
+  /** Who asks (API key or signed-in user), null without credentials: every procedure then answers 401. */
+  principal: Principal | null;
   /** Dev mode: error answers keep their stack, and an unexpected error its message. */
   exposeErrors?: boolean;
 }
@@ -25,7 +29,7 @@ interface Issues {
   issues: readonly { path: readonly PropertyKey[]; message: string }[];
 }
 
-/** Zod issues (or an InvalidCursorError's) as field messages: `{ "to": ["`to` is before `from`"] }`. */
+/** Zod issues (or an InputError's) as field messages: `{ "to": ["`to` is before `from`"] }`. */
 function fieldErrors(err: Issues): FieldErrors {
   const out: FieldErrors = { fieldErrors: {}, formErrors: [] };
   for (const i of err.issues) {
@@ -35,11 +39,11 @@ function fieldErrors(err: Issues): FieldErrors {
   return out;
 }
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<{ capability: Capability }>().create({
   // Outside dev mode an answer never carries a stack (server file paths) or an unexpected error's message.
   errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
-    const hasIssues = cause instanceof z.ZodError || cause instanceof InvalidCursorError;
+    const hasIssues = cause instanceof z.ZodError || cause instanceof InputError;
     const zodError = error.code === "BAD_REQUEST" && hasIssues ? fieldErrors(cause) : null;
     const { stack, ...data } = shape.data;
     if (ctx?.exposeErrors) return { ...shape, data: { ...data, stack, zodError } };
@@ -48,11 +52,11 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** A bad cursor is the caller's mistake: a 400 naming the field, like any other input error. */
-const badCursorIs400 = t.middleware(async ({ next }) => {
+/** An InputError (a bad cursor, a taken email, the last admin) is the caller's mistake: a 400 naming the field. */
+const inputErrorIs400 = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof InvalidCursorError) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: "invalid cursor", cause: result.error.cause });
+  if (!result.ok && result.error.cause instanceof InputError) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: result.error.cause.message, cause: result.error.cause });
   }
   return result;
 });
@@ -71,4 +75,21 @@ const notesZone = t.middleware(async ({ ctx, getRawInput, next }) => {
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(badCursorIs400).use(notesZone);
+/**
+ * The only way to make a procedure: each names the capability it needs (`CAPABILITIES` in @tally/shared).
+ * Without credentials a procedure answers 401, with a role that lacks the capability 403, before its input
+ * is read. `ctx.principal` is then non-null.
+ */
+export function procedure(capability: Capability) {
+  return t.procedure
+    .meta({ capability })
+    .use(({ ctx, next }) => {
+      if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in, or send Authorization: Bearer <API key>" });
+      if (!can(ctx.principal.role, capability)) {
+        throw new TRPCError({ code: "FORBIDDEN", message: `the ${ctx.principal.role} role cannot do this (needs ${capability})` });
+      }
+      return next({ ctx: { ...ctx, principal: ctx.principal } });
+    })
+    .use(inputErrorIs400)
+    .use(notesZone);
+}

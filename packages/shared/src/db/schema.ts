@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Selectable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { Grain } from "./time.ts";
 
 /**
@@ -19,6 +19,102 @@ export interface Database extends Projections {
   rollup_scores_15m: RollupScores15mTable;
   rollup_score_bins_15m: RollupScoreBins15mTable;
   rollup_calendars: RollupCalendarTable;
+  auth_user: AuthUserTable;
+  auth_session: AuthSessionTable;
+  auth_account: AuthAccountTable;
+  api_keys: ApiKeyTable;
+  setup_tokens: SetupTokenTable;
+  audit_log: AuditLogTable;
+  sign_in_failures: SignInFailureTable;
+  settings: SettingTable;
+}
+
+/** better-auth's user (its camelCase columns), with Tally's role. Dates are ISO strings in SQLite. */
+export interface AuthUserTable {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: number | boolean;
+  image: string | null;
+  createdAt: string | Date;
+  updatedAt: string | Date;
+  role: string;
+}
+
+export interface AuthSessionTable {
+  id: string;
+  expiresAt: string | Date;
+  token: string;
+  createdAt: string | Date;
+  updatedAt: string | Date;
+  ipAddress: string | null;
+  userAgent: string | null;
+  userId: string;
+}
+
+export interface AuthAccountTable {
+  id: string;
+  accountId: string;
+  /** `credential` for email + password (`password` holds better-auth's scrypt hash), else the SSO provider id. */
+  providerId: string;
+  userId: string;
+  password: string | null;
+  createdAt: string | Date;
+  updatedAt: string | Date;
+}
+
+/** A key for scripts and BI tools: the SHA-256 of its secret, never the secret. */
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  role: string;
+  key_hash: string;
+  /** The secret's first characters, shown to tell keys apart. */
+  prefix: string;
+  created_by: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** A one-time link that creates an account with a role: the first admin's setup link, or an invitation. */
+export interface SetupTokenTable {
+  token_hash: string;
+  role: string;
+  /** An invitation names the email; the first-run link lets the admin choose. */
+  email: string | null;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** Append-only: written in the transaction of the change it records; no API edits or deletes it. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor_type: "user" | "api_key" | "system";
+  actor_id: string;
+  /** The user's email or the key's name at the time. */
+  actor_label: string;
+  /** The procedure or event, e.g. `prices.upsert`, `users.setRole`. */
+  action: string;
+  target: string;
+  /** JSON of the row before and after (null: created / deleted). */
+  before: string | null;
+  after: string | null;
+}
+
+export interface SignInFailureTable {
+  /** `email:<address>` or `ip:<address>`. */
+  key: string;
+  window_start: number;
+  failures: number;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
 }
 
 export interface RunTable {

@@ -2,10 +2,10 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { spendByCustomerInput, spendByModelInput, spendTimeseriesInput } from "@tally/shared";
 import { getSpendByCustomer, getSpendByModel } from "../../queries/spend-breakdown.ts";
 import { getSpendTimeseries } from "../../queries/spend-timeseries.ts";
-import { publicProcedure } from "../init.ts";
+import { procedure } from "../init.ts";
 
 export const spendRouter = {
-  timeseries: publicProcedure.input(spendTimeseriesInput).query(({ ctx, input }) => getSpendTimeseries(ctx.db, input)),
-  byCustomer: publicProcedure.input(spendByCustomerInput).query(({ ctx, input }) => getSpendByCustomer(ctx.db, input)),
-  byModel: publicProcedure.input(spendByModelInput).query(({ ctx, input }) => getSpendByModel(ctx.db, input)),
+  timeseries: procedure("read").input(spendTimeseriesInput).query(({ ctx, input }) => getSpendTimeseries(ctx.db, input)),
+  byCustomer: procedure("read").input(spendByCustomerInput).query(({ ctx, input }) => getSpendByCustomer(ctx.db, input)),
+  byModel: procedure("read").input(spendByModelInput).query(({ ctx, input }) => getSpendByModel(ctx.db, input)),
 } satisfies TRPCRouterRecord;

@@ -1,14 +1,14 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { calendars } from "@tally/shared/db";
 import { hasDemoData } from "../../demo/seed.ts";
-import { publicProcedure } from "../init.ts";
+import { procedure } from "../init.ts";
 
 export const systemRouter = {
   /**
    * What the dashboard labels: whether the demo history is in the database, and the zones the team reports
    * in (TALLY_TIME_ZONES: their day and week charts read local calendars), listed first in the zone picker.
    */
-  status: publicProcedure.query(async ({ ctx }) => ({
+  status: procedure("read").query(async ({ ctx }) => ({
     demoData: await hasDemoData(ctx.db),
     teamZones: [...new Set((await calendars(ctx.db)).filter((c) => c.source === "config").map((c) => c.time_zone))],
   })),

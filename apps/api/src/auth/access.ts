@@ -1,0 +1,71 @@
+import type { IncomingMessage } from "node:http";
+import { randomBytes } from "node:crypto";
+import type { Db } from "@tally/shared/db";
+import type { Env } from "../env.ts";
+import { header } from "../http/body.ts";
+import { createPasswordUser } from "./accounts.ts";
+import { apiKeyExists, createApiKey } from "./api-keys.ts";
+import { type Auth, createAuth } from "./auth.ts";
+import { authenticate } from "./authenticate.ts";
+import type { Principal } from "./principal.ts";
+import { SYSTEM } from "./principal.ts";
+
+export interface Access {
+  auth: Auth;
+  /** The request's principal (API key or session), or null. */
+  authenticate(req: IncomingMessage): Promise<Principal | null>;
+  /** The client's address for sign-in limits: the socket's, or behind TALLY_TRUST_PROXY=1 the proxy's report. */
+  clientAddress(req: IncomingMessage): string;
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/** Sign-in, sessions and keys from configuration. Secure cookies unless the dashboard is served on loopback. */
+export async function createAccess(db: Db, env: Env, allowedHosts: ReadonlySet<string>): Promise<Access> {
+  const secret = env.TALLY_AUTH_SECRET ?? (await devSecret(db));
+  const served = env.TALLY_PUBLIC_URL ? new URL(env.TALLY_PUBLIC_URL).hostname : env.HOST;
+  const auth = createAuth(db, {
+    secret,
+    baseURL: env.TALLY_PUBLIC_URL,
+    allowedHosts: [...allowedHosts],
+    secureCookies: !LOOPBACK.has(served.toLowerCase()),
+    trustedOrigins: env.TALLY_PUBLIC_URL ? [new URL(env.TALLY_PUBLIC_URL).origin] : [],
+  });
+  return {
+    auth,
+    authenticate: (req) => authenticate(db, auth, req, Date.now()),
+    clientAddress: (req) => {
+      const forwarded = env.TALLY_TRUST_PROXY === "1" ? header(req, "x-forwarded-for")?.split(",").pop()?.trim() : undefined;
+      return forwarded || req.socket.remoteAddress || "unknown";
+    },
+  };
+}
+
+/** Dev mode without TALLY_AUTH_SECRET: a random secret made once and kept in the database, so sessions survive restarts. */
+async function devSecret(db: Db): Promise<string> {
+  const fresh = randomBytes(32).toString("base64url");
+  await db.insertInto("settings").values({ key: "auth_secret", value: fresh }).onConflict((oc) => oc.column("key").doNothing()).execute();
+  return (await db.selectFrom("settings").select("value").where("key", "=", "auth_secret").executeTakeFirstOrThrow()).value;
+}
+
+/**
+ * Headless initialisation (TALLY_INIT_*), at start, each only when it does not exist yet: the first admin
+ * by email and password, and an admin API key with the operator's secret. Recorded in the audit log.
+ */
+export async function initAccess(db: Db, env: Env, now: number): Promise<string[]> {
+  const done: string[] = [];
+  const email = env.TALLY_INIT_ADMIN_EMAIL;
+  if (email && env.TALLY_INIT_ADMIN_PASSWORD) {
+    const exists = await db.selectFrom("auth_user").select("id").where("email", "=", email).executeTakeFirst();
+    if (!exists) {
+      await createPasswordUser(db, SYSTEM, { email, name: env.TALLY_INIT_ADMIN_NAME, role: "admin", password: env.TALLY_INIT_ADMIN_PASSWORD }, now);
+      done.push(`admin ${email} created (TALLY_INIT_ADMIN_EMAIL)`);
+    }
+  }
+  const key = env.TALLY_INIT_API_KEY;
+  if (key && !(await apiKeyExists(db, key))) {
+    await createApiKey(db, SYSTEM, { name: "TALLY_INIT_API_KEY", role: "admin", secret: key }, now);
+    done.push("admin API key created (TALLY_INIT_API_KEY)");
+  }
+  return done;
+}

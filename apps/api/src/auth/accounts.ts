@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { hashPassword } from "better-auth/crypto";
+import type { Role } from "@tally/shared";
+import type { Db } from "@tally/shared/db";
+import { InputError } from "../queries/common.ts";
+import { writeAudit } from "./audit.ts";
+import type { Actor } from "./principal.ts";
+
+export interface UserItem {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+  /** How the user signs in: `credential` (email + password) and/or an SSO provider id. */
+  signInMethods: string[];
+}
+
+/** better-auth's Kysely adapter stores dates in SQLite as ISO strings and booleans as 0/1. */
+const authDate = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Creates a user who signs in with email + password (better-auth's `credential` account, its scrypt hash),
+ * and records it, in one transaction. A taken email is a 400 on `email`.
+ */
+export async function createPasswordUser(
+  db: Db,
+  actor: Actor,
+  input: { email: string; name: string; role: Role; password: string },
+  now: number,
+): Promise<UserItem> {
+  const hash = await hashPassword(input.password);
+  const id = randomUUID();
+  const at = authDate(now);
+  await db.transaction().execute(async (trx) => {
+    if (await trx.selectFrom("auth_user").select("id").where("email", "=", input.email).executeTakeFirst()) {
+      throw new InputError("email", `${input.email} already has an account`);
+    }
+    await trx
+      .insertInto("auth_user")
+      .values({ id, email: input.email, name: input.name, role: input.role, emailVerified: 0, image: null, createdAt: at, updatedAt: at })
+      .execute();
+    await trx
+      .insertInto("auth_account")
+      .values({ id: randomUUID(), accountId: id, providerId: "credential", userId: id, password: hash, createdAt: at, updatedAt: at })
+      .execute();
+    await writeAudit(trx, actor, { action: "users.create", target: `user:${input.email}`, before: null, after: { email: input.email, name: input.name, role: input.role } }, now);
+  });
+  return { id, email: input.email, name: input.name, role: input.role, createdAt: now, signInMethods: ["credential"] };
+}
+
+export async function listUsers(db: Db): Promise<UserItem[]> {
+  const users = await db.selectFrom("auth_user").select(["id", "email", "name", "role", "createdAt"]).orderBy("email").execute();
+  const accounts = await db.selectFrom("auth_account").select(["userId", "providerId"]).execute();
+  return users.map((u) => ({
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role as Role,
+    createdAt: new Date(u.createdAt).getTime(),
+    signInMethods: accounts.filter((a) => a.userId === u.id).map((a) => a.providerId).sort(),
+  }));
+}
+
+export async function userCount(db: Db): Promise<number> {
+  const r = await db.selectFrom("auth_user").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Changes a user's role. The last admin cannot lose the role (nobody could manage users after). */
+export async function setUserRole(db: Db, actor: Actor, userId: string, role: Role, now: number): Promise<UserItem> {
+  await db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom("auth_user").select(["email", "role"]).where("id", "=", userId).executeTakeFirst();
+    if (!user) throw new InputError("userId", `no user ${userId}`);
+    if (user.role === role) return;
+    if (user.role === "admin") await keepAnAdmin(trx, userId, "role");
+    await trx.updateTable("auth_user").set({ role, updatedAt: authDate(now) }).where("id", "=", userId).execute();
+    await writeAudit(trx, actor, { action: "users.setRole", target: `user:${user.email}`, before: { role: user.role }, after: { role } }, now);
+  });
+  return (await listUsers(db)).find((u) => u.id === userId)!;
+}
+
+/** Removes a user with their sessions and sign-in methods. Not oneself, and not the last admin. */
+export async function removeUser(db: Db, actor: Actor, userId: string, now: number): Promise<void> {
+  if (actor.kind === "user" && actor.id === userId) throw new InputError("userId", "you cannot remove yourself");
+  await db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom("auth_user").select(["email", "name", "role"]).where("id", "=", userId).executeTakeFirst();
+    if (!user) throw new InputError("userId", `no user ${userId}`);
+    if (user.role === "admin") await keepAnAdmin(trx, userId, "userId");
+    await trx.deleteFrom("auth_session").where("userId", "=", userId).execute();
+    await trx.deleteFrom("auth_account").where("userId", "=", userId).execute();
+    await trx.deleteFrom("auth_user").where("id", "=", userId).execute();
+    await writeAudit(trx, actor, { action: "users.remove", target: `user:${user.email}`, before: user, after: null }, now);
+  });
+}
+
+async function keepAnAdmin(trx: Db, leaving: string, field: string): Promise<void> {
+  const other = await trx.selectFrom("auth_user").select("id").where("role", "=", "admin").where("id", "!=", leaving).executeTakeFirst();
+  if (!other) throw new InputError(field, "this is the last admin: make another user admin first");
+}

@@ -1,0 +1,60 @@
+import { betterAuth } from "better-auth";
+import type { Db } from "@tally/shared/db";
+import { PASSWORD_MAX, PASSWORD_MIN } from "@tally/shared";
+
+export interface AuthConfig {
+  /** Signs session cookies: TALLY_AUTH_SECRET, or in dev mode a random one kept in `settings`. */
+  secret: string;
+  /** TALLY_PUBLIC_URL; without it each request's own origin, when its host is one the guard allows. */
+  baseURL: string | undefined;
+  /** Host names the HTTP guard allows (any port). */
+  allowedHosts: readonly string[];
+  /** `Secure` cookies: on unless the dashboard is served on a loopback address. */
+  secureCookies: boolean;
+  /** Origins whose cookie-authenticated requests better-auth accepts (besides the request's own). */
+  trustedOrigins: string[];
+}
+
+/**
+ * better-auth on Tally's own database (its Kysely adapter; tables from migration 0008): email + password,
+ * no self sign-up (accounts come from the setup link, an invitation or TALLY_INIT_*), no telemetry.
+ * Sessions last 7 days and are read from the database on every request, so a revoked session or a changed
+ * role counts at once. Failed sign-ins are limited by `sign-in-limit.ts` before a request gets here.
+ */
+export function createAuth(db: Db, config: AuthConfig) {
+  return betterAuth({
+    appName: "Tally",
+    database: { db: db as never, type: "sqlite" },
+    secret: config.secret,
+    baseURL: config.baseURL ?? { allowedHosts: config.allowedHosts.flatMap((h) => [h, `${h}:*`]), protocol: "auto" },
+    basePath: "/api/auth",
+    trustedOrigins: (request) => {
+      const own = request ? new URL(request.url).origin : undefined;
+      return [...config.trustedOrigins, ...(own ? [own] : [])];
+    },
+    telemetry: { enabled: false },
+    emailAndPassword: {
+      enabled: true,
+      disableSignUp: true,
+      minPasswordLength: PASSWORD_MIN,
+      maxPasswordLength: PASSWORD_MAX,
+      revokeSessionsOnPasswordReset: true,
+    },
+    user: {
+      modelName: "auth_user",
+      additionalFields: { role: { type: "string", input: false, required: true, defaultValue: "viewer" } },
+    },
+    session: { modelName: "auth_session", expiresIn: 7 * 86_400, updateAge: 86_400 },
+    account: { modelName: "auth_account" },
+    verification: { modelName: "auth_verification" },
+    // Tally limits failed sign-ins itself, per account and per address, in the database (sign-in-limit.ts).
+    rateLimit: { enabled: false },
+    advanced: {
+      useSecureCookies: config.secureCookies,
+      defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
+      ipAddress: { disableIpTracking: false },
+    },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
