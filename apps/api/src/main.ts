@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { type Env, readEnv } from "./env.ts";
 import { progressBar } from "./demo/progress.ts";
 import { isEmpty, seedDemo } from "./demo/seed.ts";
+import { firstRunToken } from "./auth/setup.ts";
 import { createHttpServer } from "./server.ts";
 
 let env: Env;
@@ -17,11 +18,14 @@ if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isEm
   console.log(`Seeded ${runs.toLocaleString("en-US")} demo runs (remove them with: npm run demo:clear)`);
 }
 const server = createHttpServer(app);
-server.listen(env.PORT, env.HOST, () => {
+server.listen(env.PORT, env.HOST, async () => {
   const { port } = server.address() as import("node:net").AddressInfo;
   const url = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
   console.log(`Tally listening on ${url} (${env.isDev ? "Inngest dev mode" : "Inngest cloud mode"})`);
   console.log(`  Inngest endpoint: ${url}/api/inngest  —  attach a Dev Server: npx inngest-cli@latest dev -u ${url}/api/inngest`);
+  // No account yet: a one-time link (valid a day, replaced at each start) creates the first admin.
+  const token = await firstRunToken(app.db, Date.now());
+  if (token) console.log(`  First run: create the admin account at ${env.TALLY_PUBLIC_URL ?? url}/setup?token=${token}`);
 });
 
 /** Stops taking requests, lets the ones in flight finish (5 s at most), closes the database, exits. */

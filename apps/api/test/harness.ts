@@ -17,11 +17,18 @@ export interface Tally {
   close(): Promise<void>;
 }
 
+/**
+ * An admin API key every harness server has (made at start by TALLY_INIT_API_KEY, the operator's path), so
+ * tests read and write through the same credential check as any client.
+ */
+export const TEST_API_KEY = "tally_test_admin_key_0123456789abcdefghijklmnop";
+export const AUTH = { authorization: `Bearer ${TEST_API_KEY}` } as const;
+
 /** The real app (real SQLite file, real serve() handler) on an ephemeral 127.0.0.1 port. */
 export async function startTally(env: Record<string, string> = {}, overrides: Partial<Deps> = {}): Promise<Tally> {
   const dir = mkdtempSync(join(tmpdir(), "tally-test-"));
   const dbFile = join(dir, "tally.db");
-  const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, ...env }), overrides);
+  const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY, ...env }), overrides);
   const server = createHttpServer(app);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
