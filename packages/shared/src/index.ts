@@ -8,3 +8,4 @@ export { mulberry32 } from "./random.ts";
 export { MAX_BATCH_CALLS } from "./limits.ts";
 export { type Capability, CAPABILITIES, can, emailSchema, PASSWORD_MAX, PASSWORD_MIN, passwordSchema, type Role, ROLE_LABELS, ROLES, roleSchema } from "./roles.ts";
 export { type LocalParts, localParts, monthStart, monthsIn, zoneOffset } from "./months.ts";
+export * from "./schemas/access.ts";

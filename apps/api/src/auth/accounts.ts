@@ -5,6 +5,7 @@ import type { Db } from "@tally/shared/db";
 import { InputError } from "../queries/common.ts";
 import { writeAudit } from "./audit.ts";
 import type { Actor } from "./principal.ts";
+import { createSetupToken, INVITATION_TTL_MS } from "./setup.ts";
 
 export interface UserItem {
   id: string;
@@ -65,6 +66,23 @@ export async function listUsers(db: Db): Promise<UserItem[]> {
 export async function userCount(db: Db): Promise<number> {
   const r = await db.selectFrom("auth_user").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/**
+ * Invites someone by email with a role: a one-time setup link (`/setup?token=…`, valid INVITATION_TTL_MS)
+ * for that email only. An email that already has an account is a 400 on `email`.
+ */
+export async function inviteUser(
+  db: Db,
+  actor: Actor,
+  input: { email: string; role: Role },
+  now: number,
+): Promise<{ email: string; role: Role; token: string; expiresAt: number; path: string }> {
+  if (await db.selectFrom("auth_user").select("id").where("email", "=", input.email).executeTakeFirst()) {
+    throw new InputError("email", `${input.email} already has an account`);
+  }
+  const { token, expiresAt } = await createSetupToken(db, actor, { role: input.role, email: input.email, ttlMs: INVITATION_TTL_MS }, now);
+  return { email: input.email, role: input.role, token, expiresAt, path: `/setup?token=${encodeURIComponent(token)}` };
 }
 
 /** Changes a user's role. The last admin cannot lose the role (nobody could manage users after). */

@@ -1,9 +1,10 @@
+import type { AuditAction } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import type { Actor } from "./principal.ts";
 
 export interface AuditEntry {
-  /** The procedure or event, e.g. `prices.upsert`. */
-  action: string;
+  /** The procedure or event, e.g. `prices.upsert`: one of AUDIT_ACTIONS (@tally/shared), which `audit.list` filters on. */
+  action: AuditAction;
   /** What changed, e.g. `customer:acme`, `price:gpt-4o/openai@2026-01-01T00:00:00.000Z`. */
   target: string;
   before: unknown;

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { can } from "@tally/shared";
-import { instantSchema, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
+import { auditExportInput, can, type Capability, instantSchema, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
 import type { App } from "../app.ts";
 import { InvalidCursorError } from "../queries/common.ts";
 import { ClientGone } from "./csv.ts";
 import { exportFileName } from "./period.ts";
-import { exportRuns, exportSpendByCustomer, exportSpendByModel } from "./tables.ts";
+import { auditFileName, exportAudit, exportRuns, exportSpendByCustomer, exportSpendByModel } from "./tables.ts";
 
 /**
  * The customer export's own options (`options=<json>`, beside `input`): the table's search box (the same
@@ -23,34 +22,72 @@ export const customerExportOptions = z.strictObject({
 export type CustomerExportOptions = z.infer<typeof customerExportOptions>;
 const noOptions = z.strictObject({});
 
-/** Every CSV export, by name (the walk over every money field reads this list). */
+/** One export: the capability it needs, its input and options schemas, its file name and its rows. */
+interface ExportTable<I, O> {
+  capability: Capability;
+  schema: z.ZodType<I, unknown>;
+  options: z.ZodType<O, unknown>;
+  fileName(name: string, input: I): string;
+  run(db: App["db"], res: ServerResponse, input: I, options: O): Promise<void>;
+}
+
+/** A table with its types checked here, erased to one shape the handler calls. */
+function exportTable<I, O>(t: ExportTable<I, O>) {
+  return {
+    capability: t.capability,
+    /** Parses `input` and `options`: the file name and a writer, or the field errors. */
+    prepare(name: string, input: unknown, options: unknown) {
+      const parsed = t.schema.safeParse(input);
+      const opts = t.options.safeParse(options);
+      if (parsed.success && opts.success) {
+        const [i, o] = [parsed.data, opts.data];
+        return { ok: true as const, fileName: t.fileName(name, i), run: (db: App["db"], res: ServerResponse) => t.run(db, res, i, o) };
+      }
+      const fieldErrors: Record<string, string[]> = {};
+      for (const [prefix, r] of [["", parsed], ["options.", opts]] as const) {
+        for (const i of r.error?.issues ?? []) (fieldErrors[prefix + (i.path.map(String).join(".") || "input")] ??= []).push(i.message);
+      }
+      return { ok: false as const, fieldErrors };
+    },
+  };
+}
+
+const periodFileName = (name: string, f: { from: number; to: number; timeZone: string }) => exportFileName(name, f.from, f.to, f.timeZone);
+
+/**
+ * Every CSV export, by name, with the capability it needs (the walk over every money field and the walk
+ * over every role read this list): the data tables are reads (any role), the audit log is admin only.
+ */
 export const TABLES = {
-  "spend-by-customer": { schema: spendByCustomerInput, options: customerExportOptions, run: exportSpendByCustomer },
-  "spend-by-model": { schema: spendByModelInput, options: noOptions, run: exportSpendByModel },
-  runs: { schema: runsListInput, options: noOptions, run: exportRuns },
-} as const;
+  "spend-by-customer": exportTable({ capability: "read", schema: spendByCustomerInput, options: customerExportOptions, fileName: periodFileName, run: exportSpendByCustomer }),
+  "spend-by-model": exportTable({ capability: "read", schema: spendByModelInput, options: noOptions, fileName: periodFileName, run: exportSpendByModel }),
+  runs: exportTable({ capability: "read", schema: runsListInput, options: noOptions, fileName: periodFileName, run: exportRuns }),
+  audit: exportTable({ capability: "admin", schema: auditExportInput, options: noOptions, fileName: auditFileName, run: exportAudit }),
+};
 
 type TableName = keyof typeof TABLES;
-/** Every export is a read: any role. */
-export const EXPORT_CAPABILITY = "read" as const;
 
 /**
  * `GET /api/export/<table>.csv?input=<json>`: the same JSON input as the matching tRPC procedure
- * (spend.byCustomer, spend.byModel, runs.list; paging fields are ignored), and for spend-by-customer an
- * optional `options=<json>` (`customerExportOptions`). Streams page by page. The file is named after the
- * table, the period and the zone (`exportFileName`); every row carries period_start, period_end, time_zone.
+ * (spend.byCustomer, spend.byModel, runs.list, audit.list; paging fields are ignored), and for
+ * spend-by-customer an optional `options=<json>` (`customerExportOptions`). 401 without credentials, 403
+ * when the role lacks the table's capability, before the input is read. Streams page by page. A data
+ * table's file is named after the table, the period and the zone (`exportFileName`), and every row carries
+ * period_start, period_end, time_zone.
  */
 export async function handleExport(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const principal = await app.access.authenticate(req);
   if (!principal) return json(res, 401, { error: "sign in, or send Authorization: Bearer <API key>" });
-  if (!can(principal.role, EXPORT_CAPABILITY)) return json(res, 403, { error: `the ${principal.role} role cannot export` });
   const match = /^\/api\/export\/([a-z-]+)\.csv$/.exec(url.pathname);
   const name = match?.[1];
-  if (req.method !== "GET" || !name || !(name in TABLES)) {
+  if (req.method !== "GET" || !name || !Object.hasOwn(TABLES, name)) {
     return json(res, 404, { error: `no export ${url.pathname}; tables: ${Object.keys(TABLES).join(", ")}` });
   }
   const table = TABLES[name as TableName];
+  if (!can(principal.role, table.capability)) {
+    return json(res, 403, { error: `the ${principal.role} role cannot export ${name} (needs ${table.capability})` });
+  }
   const raw = { input: {} as unknown, options: {} as unknown };
   for (const param of ["input", "options"] as const) {
     try {
@@ -59,29 +96,15 @@ export async function handleExport(app: Pick<App, "db" | "access">, req: Incomin
       return json(res, 400, { error: `${param} is not JSON`, fieldErrors: { [param]: ["not JSON"] } });
     }
   }
-  const parsed = table.schema.safeParse(raw.input);
-  const options = table.options.safeParse(raw.options);
-  if (!parsed.success || !options.success) {
-    const fieldErrors: Record<string, string[]> = {};
-    for (const [prefix, r] of [["", parsed], ["options.", options]] as const) {
-      for (const i of r.error?.issues ?? []) (fieldErrors[prefix + (i.path.map(String).join(".") || "input")] ??= []).push(i.message);
-    }
-    return json(res, 400, { error: "invalid input", fieldErrors });
-  }
-  const { from, to, timeZone } = parsed.data;
+  const prepared = table.prepare(name, raw.input, raw.options);
+  if (!prepared.ok) return json(res, 400, { error: "invalid input", fieldErrors: prepared.fieldErrors });
   res.writeHead(200, {
     "content-type": "text/csv; charset=utf-8",
-    "content-disposition": `attachment; filename="${exportFileName(name, from, to, timeZone)}"`,
+    "content-disposition": `attachment; filename="${prepared.fileName}"`,
     "cache-control": "no-store",
   });
   try {
-    // The parsed input and options match the table's schemas; the map above pairs them.
-    await (table.run as (db: App["db"], res: ServerResponse, input: z.infer<typeof table.schema>, options: CustomerExportOptions) => Promise<void>)(
-      app.db,
-      res,
-      parsed.data,
-      options.data,
-    );
+    await prepared.run(app.db, res);
     res.end();
   } catch (e) {
     if (e instanceof InvalidCursorError) res.end();

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Db } from "@tally/shared/db";
-import type { RunsListInput, SpendByCustomerInput, SpendByModelInput } from "@tally/shared";
+import type { AuditFilter, RunsListInput, SpendByCustomerInput, SpendByModelInput } from "@tally/shared";
+import { auditQuery } from "../queries/audit.ts";
 import { runsQuery, withScoresAndCosts } from "../queries/runs.ts";
 import { getSpendByCustomer, getSpendByModel, type ModelSpendRow } from "../queries/spend-breakdown.ts";
 import { type Cell, csvLine, usd, write } from "./csv.ts";
@@ -82,6 +83,29 @@ export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput):
     if (rows.length < PAGE || !last) return;
     after = { t: last.occurred_at, id: last.run_id };
   }
+}
+
+/**
+ * Every matching audit entry, newest first, one keyset page at a time; `before` and `after` as the JSON the
+ * log stored. The times are UTC ISO instants.
+ */
+export async function exportAudit(db: Db, res: ServerResponse, f: AuditFilter): Promise<void> {
+  await write(res, csvLine(["id", "at", "actor_type", "actor_id", "actor_label", "action", "target", "before", "after"]));
+  let after: { at: number; id: number } | undefined;
+  for (;;) {
+    const rows = await auditQuery(db, f, after).limit(PAGE).execute();
+    const chunk = rows.map((r) => csvLine([r.id, new Date(Number(r.at)).toISOString(), r.actor_type, r.actor_id, r.actor_label, r.action, r.target, r.before, r.after])).join("");
+    if (chunk) await write(res, chunk);
+    const last = rows[rows.length - 1];
+    if (rows.length < PAGE || !last) return;
+    after = { at: Number(last.at), id: Number(last.id) };
+  }
+}
+
+/** `audit_<from>_<to>.csv` (UTC dates; `start` / `now` for an open end). */
+export function auditFileName(name: string, f: AuditFilter): string {
+  const day = (ms: number | undefined, open: string) => (ms === undefined ? open : new Date(ms).toISOString().slice(0, 10));
+  return `${name}_${day(f.from, "start")}_${day(f.to, "now")}.csv`;
 }
 
 const round = (v: number | null) => (v === null ? null : Math.round(v));

@@ -1,5 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
+import { apiKeysRouter } from "./routers/apiKeys.ts";
+import { auditRouter } from "./routers/audit.ts";
 import { customersRouter } from "./routers/customers.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { pricesRouter } from "./routers/prices.ts";
@@ -7,6 +9,7 @@ import { qualityRouter } from "./routers/quality.ts";
 import { runsRouter } from "./routers/runs.ts";
 import { spendRouter } from "./routers/spend.ts";
 import { systemRouter } from "./routers/system.ts";
+import { usersRouter } from "./routers/users.ts";
 
 export const appRouter = createTRPCRouter({
   overview: overviewRouter,
@@ -16,6 +19,9 @@ export const appRouter = createTRPCRouter({
   customers: customersRouter,
   prices: pricesRouter,
   system: systemRouter,
+  users: usersRouter,
+  apiKeys: apiKeysRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;
