@@ -1,14 +1,58 @@
+import { Link } from "../../components/Link.tsx";
+import { filterQuery } from "../../lib/filters.ts";
+import { useLocation } from "../../lib/router.ts";
+import { useCan } from "../../lib/session.ts";
 import { useFilters } from "../../lib/use-filters.ts";
+import { ApiKeysSection } from "./ApiKeysSection.tsx";
+import { AuditSection } from "./AuditSection.tsx";
 import { BudgetsCard } from "./BudgetsCard.tsx";
 import { PricesCard } from "./PricesCard.tsx";
+import { UsersSection } from "./UsersSection.tsx";
+import "./settings.css";
+
+/** `/settings?section=…`: budgets and prices for everyone; users, API keys and the audit log for admins only. */
+const SECTIONS = [
+  { id: "general", label: "Budgets and prices", admin: false },
+  { id: "users", label: "Users", admin: true },
+  { id: "api-keys", label: "API keys", admin: true },
+  { id: "audit", label: "Audit log", admin: true },
+] as const;
+type SectionId = (typeof SECTIONS)[number]["id"];
 
 export default function SettingsPage() {
-  const { filters } = useFilters();
+  const { filters, params } = useFilters();
+  const isAdmin = useCan("admin");
+  const visible = SECTIONS.filter((s) => isAdmin || !s.admin);
+  const section: SectionId = visible.find((s) => s.id === params.get("section"))?.id ?? "general";
+  const keep = new URLSearchParams(filterQuery(useLocation().search));
+  const href = (id: SectionId) => {
+    const q = new URLSearchParams(keep);
+    if (id !== "general") q.set("section", id);
+    const qs = q.toString();
+    return qs ? `/settings?${qs}` : "/settings";
+  };
+  const tz = filters.tz;
   return (
     <div className="stack">
       <h1>Settings</h1>
-      <BudgetsCard />
-      <PricesCard tz={filters.tz} />
+      {visible.length > 1 ? (
+        <nav className="section-tabs" aria-label="Settings sections">
+          {visible.map((s) => (
+            <Link key={s.id} href={href(s.id)} aria-current={s.id === section ? "page" : undefined}>
+              {s.label}
+            </Link>
+          ))}
+        </nav>
+      ) : null}
+      {section === "users" ? <UsersSection tz={tz} /> : null}
+      {section === "api-keys" ? <ApiKeysSection tz={tz} /> : null}
+      {section === "audit" ? <AuditSection tz={tz} /> : null}
+      {section === "general" ? (
+        <>
+          <BudgetsCard />
+          <PricesCard tz={tz} />
+        </>
+      ) : null}
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS, type AuditAction } from "@tally/shared";
 import { fromLocalInput } from "../../../lib/format.ts";
 
 /** The audit log's filters as the page keeps them in the URL (dates are local days, `YYYY-MM-DD`, in the user's zone). */
@@ -14,7 +15,7 @@ export const AUDIT_FILTER_KEYS = ["action", "actor", "target", "since", "until"]
 
 /** What `audit.list` and `audit.csv` take, without the paging fields. */
 export interface AuditFilterInput {
-  action?: string;
+  action?: AuditAction;
   actor?: string;
   target?: string;
   from?: number;
@@ -44,13 +45,14 @@ export function nextDay(day: string): string {
 }
 
 /**
- * The API filter for the form: blanks left out, texts trimmed, `since` from the start of that day and
+ * The API filter for the form: blanks and unknown actions left out, texts trimmed, `since` from the start of that day and
  * `until` through the end of that day (to the start of the next, exclusive) in `tz`. A date the form
  * cannot read is left out rather than sent.
  */
 export function auditFilterInput(form: AuditFilterForm, tz: string): AuditFilterInput {
   const out: AuditFilterInput = {};
-  if (form.action) out.action = form.action;
+  const action = AUDIT_ACTIONS.find((a) => a === form.action);
+  if (action) out.action = action;
   if (form.actor.trim()) out.actor = form.actor.trim();
   if (form.target.trim()) out.target = form.target.trim();
   const from = dayStart(form.since, tz);
