@@ -1,4 +1,6 @@
 import type { ReactNode } from "react";
+import { isForbidden } from "../lib/auth-redirect.ts";
+import { useMe } from "../lib/session.ts";
 
 export function Skeleton({ height = 16, width = "100%", label }: { height?: number; width?: number | string; label?: string }) {
   return <div className="skeleton" style={{ height, width }} aria-busy="true" aria-label={label ?? "loading"} />;
@@ -9,6 +11,7 @@ export function ChartSkeleton({ height = 260 }: { height?: number }) {
 }
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  if (isForbidden(error)) return <ForbiddenState error={error} />;
   const message = error instanceof Error ? error.message : String(error);
   return (
     <div className="state state-error" role="alert">
@@ -17,6 +20,19 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry: () => 
       <button type="button" onClick={onRetry}>
         Retry
       </button>
+    </div>
+  );
+}
+
+/** A 403: the signed-in role lacks the capability. Said plainly; no retry, which would get the same answer. */
+export function ForbiddenState({ error }: { error?: unknown }) {
+  const me = useMe();
+  const said = error instanceof Error ? /the (\w+) role/.exec(error.message)?.[1] : undefined;
+  const role = me?.role ?? said;
+  return (
+    <div className="state state-empty" role="status" data-forbidden={role ?? ""}>
+      <strong>{role ? `Your role (${role}) cannot see this.` : "Your role cannot see this."}</strong>
+      <span className="muted">Ask an admin of this Tally if you need it.</span>
     </div>
   );
 }

@@ -8,6 +8,9 @@ describe("apiHealth", () => {
     expect(isOutage({ data: { httpStatus: 503 } })).toBe(true);
     expect(isOutage({ data: { httpStatus: 400 } })).toBe(false);
     expect(isOutage({ data: { httpStatus: 500 } })).toBe(false);
+    // Signed out, or a role without the capability: the API answered.
+    expect(isOutage({ data: { httpStatus: 401 } })).toBe(false);
+    expect(isOutage({ data: { httpStatus: 403 } })).toBe(false);
   });
 
   it("goes offline on an outage, keeps when the API last answered, and is back on the next answer", () => {

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from "react";
+import { httpStatusOf } from "./auth-redirect.ts";
 
 /**
  * Whether the API answers, learned from the dashboard's own queries (no extra polling): the first query
@@ -10,10 +11,13 @@ export interface ApiHealth {
   since: number | null;
 }
 
-/** A failure with no HTTP answer, or a proxy's "upstream down"; an error the API itself sent (400, 500) is not an outage. */
+/**
+ * A failure with no HTTP answer, or a proxy's "upstream down"; an error the API itself sent (400, 500, and
+ * 401 "sign in" or 403 "not your role") is not an outage.
+ */
 export function isOutage(error: unknown): boolean {
-  const status = (error as { data?: { httpStatus?: unknown } } | null)?.data?.httpStatus;
-  return typeof status !== "number" || status === 502 || status === 503 || status === 504;
+  const status = httpStatusOf(error);
+  return status === undefined || status === 502 || status === 503 || status === 504;
 }
 
 let lastAnswerAt: number | null = null;

@@ -1,9 +1,10 @@
 import type { AppRouter } from "@tally/api/trpc";
-import { keepPreviousData, QueryCache, QueryClient } from "@tanstack/react-query";
+import { keepPreviousData, MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchStreamLink, type Operation, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { MAX_BATCH_CALLS } from "@tally/shared";
 import { apiHealth } from "./api-health.ts";
+import { isForbidden, isSignedOut, sendToSignIn } from "./auth-redirect.ts";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -16,20 +17,38 @@ export const LIVE_REFRESH_MS = 30_000;
  * the next one loads, so a refresh never flashes a skeleton. A refresh that fails keeps the last answer on
  * screen (QueryView) and tells `apiHealth`, which drives the offline banner; polling goes on, so the
  * figures come back by themselves when the API answers again.
+ *
+ * A 401 (the session expired or was signed out) from any query or mutation loads the sign-in page, which
+ * comes back afterwards; a 401 or 403 is an answer, not an outage, and is not asked again.
  */
 export function makeQueryClient(): QueryClient {
+  const signedOut = (e: unknown) => {
+    if (isSignedOut(e)) sendToSignIn();
+  };
   return new QueryClient({
-    queryCache: new QueryCache({ onSuccess: () => apiHealth.answered(), onError: (e) => apiHealth.failed(e) }),
+    queryCache: new QueryCache({
+      onSuccess: () => apiHealth.answered(),
+      onError: (e) => {
+        signedOut(e);
+        apiHealth.failed(e);
+      },
+    }),
+    mutationCache: new MutationCache({ onError: signedOut }),
     defaultOptions: {
       queries: {
         staleTime: 10_000,
-        retry: 1,
+        retry: shouldRetry,
         refetchOnWindowFocus: true,
         refetchInterval: LIVE_REFRESH_MS,
         placeholderData: keepPreviousData,
       },
     },
   });
+}
+
+/** One more try after a failure, except when the answer was "sign in" (401) or "not your role" (403). */
+export function shouldRetry(failures: number, error: unknown): boolean {
+  return failures < 1 && !isSignedOut(error) && !isForbidden(error);
 }
 
 export type TrpcClient = ReturnType<typeof makeTrpcClient>;
@@ -47,7 +66,8 @@ export function sendsByPost(op: Pick<Operation, "type" | "path" | "input">): boo
   return op.path.length + encodeURIComponent(JSON.stringify({ 0: op.input ?? null })).length + 64 > MAX_GET_URL;
 }
 
-export function makeTrpcClient(url = "/api/trpc") {
+/** `headers`: for scripts and tests outside a browser (an API key: `{ authorization: "Bearer …" }`). */
+export function makeTrpcClient(url = "/api/trpc", headers?: Record<string, string>) {
   return createTRPCClient<AppRouter>({
     // Streamed batches: each answer renders as soon as it is ready, not when the slowest one is. Short
     // queries stay GETs (batched while their URL fits); a long input is sent as a POST query (tRPC's
@@ -55,8 +75,8 @@ export function makeTrpcClient(url = "/api/trpc") {
     links: [
       splitLink({
         condition: sendsByPost,
-        true: httpBatchStreamLink({ url, methodOverride: "POST", maxItems: MAX_BATCH_CALLS }),
-        false: httpBatchStreamLink({ url, maxURLLength: MAX_GET_URL, maxItems: MAX_BATCH_CALLS }),
+        true: httpBatchStreamLink({ url, methodOverride: "POST", maxItems: MAX_BATCH_CALLS, ...(headers ? { headers } : {}) }),
+        false: httpBatchStreamLink({ url, maxURLLength: MAX_GET_URL, maxItems: MAX_BATCH_CALLS, ...(headers ? { headers } : {}) }),
       }),
     ],
   });

@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Card } from "../../components/Card.tsx";
+import { ExportLink } from "../../components/ExportLink.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { exportHref, runsInput } from "../../lib/api-input.ts";
 import { dateTime, score } from "../../lib/format.ts";
@@ -32,9 +33,9 @@ export default function RunsPage() {
           <>
             <ScoreFilter key={`${scoreName}|${params.get("min")}|${params.get("max")}`} name={scoreName} min={params.get("min")} max={params.get("max")} onApply={(p) => setParams({ ...p, pages: null })} />
             {/* Every run matching the filters, not only this page; the API names the file after the period and zone. */}
-            <a className="btn" href={exportHref("runs", base)} download data-testid="export-runs-csv">
+            <ExportLink className="btn" href={exportHref("runs", base)} data-testid="export-runs-csv">
               Export CSV
-            </a>
+            </ExportLink>
           </>
         }
       >

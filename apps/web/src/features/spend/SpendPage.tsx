@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Card } from "../../components/Card.tsx";
+import { ExportLink } from "../../components/ExportLink.tsx";
 import { Link } from "../../components/Link.tsx";
 import { StackedBars } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
@@ -82,9 +83,9 @@ export default function SpendPage() {
               defaultValue={state.q}
               onChange={(e) => setParams({ q: e.target.value, page: null }, { replace: true })}
             />
-            <a className="btn" href={csvHref} download data-testid="export-csv">
+            <ExportLink className="btn" href={csvHref} data-testid="export-csv">
               Export CSV
-            </a>
+            </ExportLink>
           </>
         }
       >
@@ -161,9 +162,9 @@ export default function SpendPage() {
           title="By model"
           subtitle="Agent and judge spend per model"
           actions={
-            <a className="btn" href={exportHref("spend-by-model", input)} download data-testid="export-models-csv">
+            <ExportLink className="btn" href={exportHref("spend-by-model", input)} data-testid="export-models-csv">
               Export CSV
-            </a>
+            </ExportLink>
           }
         >
           <QueryView query={byModel} loading={<Skeleton height={200} />} isEmpty={(d) => d.rows.length === 0} empty={<EmptyState title="No model usage in this range." />}>
