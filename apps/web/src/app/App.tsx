@@ -12,12 +12,18 @@ import { FilterBar } from "./FilterBar.tsx";
 import { OfflineBanner } from "./OfflineBanner.tsx";
 import { PageBoundary } from "./PageBoundary.tsx";
 import { OverviewPage } from "../features/overview/OverviewPage.tsx";
+import { UserMenu } from "../features/auth/UserMenu.tsx";
 
 const QualityPage = retryableLazy(() => import("../features/quality/QualityPage.tsx"));
 const SpendPage = retryableLazy(() => import("../features/spend/SpendPage.tsx"));
 const RunsPage = retryableLazy(() => import("../features/runs/RunsPage.tsx"));
 const RunDetailPage = retryableLazy(() => import("../features/run-detail/RunDetailPage.tsx"));
 const SettingsPage = retryableLazy(() => import("../features/settings/SettingsPage.tsx"));
+const SignInPage = retryableLazy(() => import("../features/auth/SignInPage.tsx"));
+const SetupPage = retryableLazy(() => import("../features/auth/SetupPage.tsx"));
+
+/** Pages a signed-out visitor uses: rendered without the app shell and without any data query. */
+const OPEN_PAGES: Record<string, typeof SignInPage> = { "/sign-in": SignInPage, "/setup": SetupPage };
 
 const NAV = [
   { path: "/", label: "Overview" },
@@ -28,6 +34,17 @@ const NAV = [
 ] as const;
 
 export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trpcClient: TrpcClient }) {
+  const { pathname } = useLocation();
+  const Open = OPEN_PAGES[pathname];
+  if (Open) {
+    return (
+      <PageBoundary resetKey={pathname}>
+        <Suspense fallback={null}>
+          <Open />
+        </Suspense>
+      </PageBoundary>
+    );
+  }
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
@@ -57,6 +74,7 @@ function Shell() {
             </Link>
           ))}
         </nav>
+        <UserMenu />
       </header>
       <OfflineBanner />
       <DemoBanner />
