@@ -3,6 +3,7 @@ import { useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { money } from "../../lib/format.ts";
+import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { microsToUsdInput, parseUsdToMicros } from "./lib/money-input.ts";
 
@@ -15,6 +16,8 @@ interface Customer {
 export function BudgetsCard() {
   const trpc = useTRPC();
   const qc = useQueryClient();
+  // Viewers and reviewers read budgets; finance and admin edit them (the server refuses anyone else).
+  const canEdit = useCan("editMoney");
   const customers = useQuery(trpc.customers.list.queryOptions());
   const upsert = useMutation(
     trpc.customers.upsert.mutationOptions({
@@ -42,19 +45,31 @@ export function BudgetsCard() {
                 <th>Id</th>
                 <th>Name</th>
                 <th>Monthly budget (USD)</th>
-                <th />
+                {canEdit ? <th /> : null}
               </tr>
             </thead>
             <tbody>
-              {d.map((c) => (
-                <CustomerRow key={c.id} customer={c} onSave={save} />
-              ))}
+              {d.map((c) =>
+                canEdit ? (
+                  <CustomerRow key={c.id} customer={c} onSave={save} />
+                ) : (
+                  <tr key={c.id} data-customer={c.id}>
+                    <td className="mono">{c.id}</td>
+                    <td>{c.name}</td>
+                    <td>{c.monthlyBudgetMicros === null ? <span className="muted">no budget</span> : money(c.monthlyBudgetMicros)}</td>
+                  </tr>
+                ),
+              )}
             </tbody>
           </table>
         )}
       </QueryView>
-      <h3 style={{ marginTop: 16 }}>Add a customer</h3>
-      <CustomerForm onSave={save} />
+      {canEdit ? (
+        <>
+          <h3 style={{ marginTop: 16 }}>Add a customer</h3>
+          <CustomerForm onSave={save} />
+        </>
+      ) : null}
       {upsert.error ? <p className="state state-error">{upsert.error.message}</p> : null}
     </Card>
   );

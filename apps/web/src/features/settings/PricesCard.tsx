@@ -3,28 +3,15 @@ import { useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { dateTime, fromLocalInput, money, toLocalInput } from "../../lib/format.ts";
+import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { parseUsdToMicros } from "./lib/money-input.ts";
 
 export function PricesCard({ tz }: { tz: string }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
+  // Viewers and reviewers read prices; finance and admin add them (the server refuses anyone else).
+  const canEdit = useCan("editMoney");
   const prices = useQuery(trpc.prices.list.queryOptions({}));
-  const upsert = useMutation(trpc.prices.upsert.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.prices.pathKey() }) }));
-
-  const [model, setModel] = useState("");
-  const [provider, setProvider] = useState("");
-  const [input, setInput] = useState("");
-  const [output, setOutput] = useState("");
-  const [cacheRead, setCacheRead] = useState("");
-  const [cacheWrite, setCacheWrite] = useState("");
-  const [from, setFrom] = useState(toLocalInput(Date.now(), tz).slice(0, 10));
-  const inMicros = parseUsdToMicros(input);
-  const outMicros = parseUsdToMicros(output);
-  const crMicros = parseUsdToMicros(cacheRead);
-  const cwMicros = parseUsdToMicros(cacheWrite);
-  const effectiveFrom = fromLocalInput(`${from}T00:00`, tz);
-  const valid = model.trim() !== "" && typeof inMicros === "number" && typeof outMicros === "number" && crMicros !== undefined && cwMicros !== undefined && effectiveFrom !== null;
 
   return (
     <Card title="Custom model prices" subtitle="Dated overrides, per million tokens; they price usage recorded from their date on (lines already recorded keep their cost)">
@@ -63,6 +50,31 @@ export function PricesCard({ tz }: { tz: string }) {
           </table>
         )}
       </QueryView>
+      {canEdit ? <PriceForm tz={tz} /> : null}
+    </Card>
+  );
+}
+
+function PriceForm({ tz }: { tz: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const upsert = useMutation(trpc.prices.upsert.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.prices.pathKey() }) }));
+  const [model, setModel] = useState("");
+  const [provider, setProvider] = useState("");
+  const [input, setInput] = useState("");
+  const [output, setOutput] = useState("");
+  const [cacheRead, setCacheRead] = useState("");
+  const [cacheWrite, setCacheWrite] = useState("");
+  const [from, setFrom] = useState(toLocalInput(Date.now(), tz).slice(0, 10));
+  const inMicros = parseUsdToMicros(input);
+  const outMicros = parseUsdToMicros(output);
+  const crMicros = parseUsdToMicros(cacheRead);
+  const cwMicros = parseUsdToMicros(cacheWrite);
+  const effectiveFrom = fromLocalInput(`${from}T00:00`, tz);
+  const valid = model.trim() !== "" && typeof inMicros === "number" && typeof outMicros === "number" && crMicros !== undefined && cwMicros !== undefined && effectiveFrom !== null;
+
+  return (
+    <>
       <h3 style={{ marginTop: 16 }}>Add a dated price</h3>
       <form
         className="inline"
@@ -116,6 +128,6 @@ export function PricesCard({ tz }: { tz: string }) {
         </button>
       </form>
       {upsert.error ? <p className="state state-error">{upsert.error.message}</p> : null}
-    </Card>
+    </>
   );
 }
