@@ -18,7 +18,11 @@ export async function authenticate(db: Db, auth: Auth, req: IncomingMessage, now
     const key = /^Bearer +([\x21-\x7e]{1,512})$/i.exec(authorization.trim())?.[1];
     return key ? principalForKey(db, key, now) : null;
   }
-  if (!header(req, "cookie")) return null;
+  return header(req, "cookie") ? sessionPrincipal(auth, req) : null;
+}
+
+/** The signed-in user of the request's session cookie, or null (no session, or a role Tally does not know). */
+export async function sessionPrincipal(auth: Auth, req: IncomingMessage): Promise<Principal | null> {
   const session = await auth.api.getSession({ headers: forwardedHeaders(req) });
   if (!session) return null;
   const role = roleSchema.safeParse((session.user as { role?: unknown }).role);

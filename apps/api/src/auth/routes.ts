@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { emailSchema } from "@tally/shared";
+import { emailSchema, passwordSchema } from "@tally/shared";
 import type { App } from "../app.ts";
 import { parseJson, readText } from "../http/body.ts";
 import { HttpError, sendJson } from "../http/respond.ts";
 import { requestUrl, sendWebResponse, webRequest } from "../http/web-request.ts";
 import { InputError } from "../queries/common.ts";
-import { clearSignInFailures, recordSignInFailure, signInBlockedFor } from "./sign-in-limit.ts";
+import { writeAudit } from "./audit.ts";
+import { sessionPrincipal } from "./authenticate.ts";
+import { countAttempt, settleAttempt } from "./sign-in-limit.ts";
 import { readSetupToken, redeemSetupToken, setupInput } from "./setup.ts";
 
 /** Auth request bodies are small (an email and a password). */
@@ -24,30 +26,63 @@ const AUTH_PATHS = new Set([
 ]);
 const isAuthPath = (path: string) => AUTH_PATHS.has(path) || path.startsWith("/api/auth/oauth2/callback/");
 
-/** `/api/auth/*`: better-auth's handler, with failed email sign-ins limited per account and per address. */
-export function createAuthRoute(app: Pick<App, "db" | "access">) {
+/** `/api/auth/*`: better-auth's handler, with password checks limited per account and per address. */
+export function createAuthRoute(app: Pick<App, "db" | "access">, now: () => number = Date.now) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
     if (!isAuthPath(url.pathname)) throw new HttpError(404, `no auth endpoint ${url.pathname}`);
     const text = req.method === "POST" ? await readText(req, AUTH_MAX_BODY_BYTES) : "";
-    if (url.pathname !== "/api/auth/sign-in/email") {
-      return sendWebResponse(res, await app.access.auth.handler(webRequest(req, text, url)));
-    }
-    const body = parseJson(text) as { email?: unknown } | undefined;
-    const email = emailSchema.safeParse(body?.email);
-    if (!email.success) return sendJson(res, 400, { error: "invalid input", fieldErrors: { email: ["email is not a valid address"] } });
-    const ip = app.access.clientAddress(req);
-    const now = Date.now();
-    const wait = await signInBlockedFor(app.db, email.data, ip, now);
-    if (wait !== null) {
-      const error = `too many failed sign-ins: try again in ${Math.ceil(wait / 60)} min`;
-      return sendJson(res, 429, { error, message: error }, { "retry-after": String(wait) });
-    }
-    const answer = await app.access.auth.handler(webRequest(req, text, url));
-    if (answer.status === 401) await recordSignInFailure(app.db, email.data, ip, now);
-    else if (answer.ok) await clearSignInFailures(app.db, email.data);
-    await sendWebResponse(res, answer);
+    const forward = () => app.access.auth.handler(webRequest(req, text, url));
+    if (url.pathname === "/api/auth/sign-in/email") return signIn(app, req, res, text, forward, now());
+    if (url.pathname === "/api/auth/change-password") return changePassword(app, req, res, text, forward, now());
+    await sendWebResponse(res, await forward());
   };
+}
+
+type Forward = () => Promise<Response>;
+
+/** Email sign-in: a valid email, not at the failure limit; a wrong password (401) stays counted. */
+async function signIn(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse, text: string, forward: Forward, now: number) {
+  const email = emailSchema.safeParse((parseJson(text) as { email?: unknown } | null)?.email);
+  if (!email.success) return sendJson(res, 400, { error: "invalid input", fieldErrors: { email: ["email is not a valid address"] } });
+  const ip = app.access.clientAddress(req);
+  const wait = await countAttempt(app.db, email.data, ip, now);
+  if (wait !== null) return tooManyFailures(res, wait);
+  const answer = await forward();
+  await settleAttempt(app.db, email.data, ip, answer.status === 401 ? "failed" : answer.ok ? "succeeded" : "unjudged");
+  await sendWebResponse(res, answer);
+}
+
+/**
+ * Password change: the new password must pass Tally's rule (400 on `newPassword`) before better-auth sees
+ * it; a wrong current password counts as a failed sign-in of the account; a change is recorded.
+ */
+async function changePassword(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse, text: string, forward: Forward, now: number) {
+  const newPassword = passwordSchema.safeParse((parseJson(text) as { newPassword?: unknown } | null)?.newPassword);
+  if (!newPassword.success) {
+    return sendJson(res, 400, { error: "invalid input", fieldErrors: { newPassword: newPassword.error.issues.map((i) => i.message) } });
+  }
+  const user = await sessionPrincipal(app.access.auth, req);
+  if (!user) return sendJson(res, 401, { error: "sign in first", message: "sign in first" });
+  const ip = app.access.clientAddress(req);
+  const wait = await countAttempt(app.db, user.label, ip, now);
+  if (wait !== null) return tooManyFailures(res, wait);
+  const answer = await forward();
+  const code = answer.status === 400 ? ((await answer.clone().json().catch(() => null)) as { code?: unknown } | null)?.code : undefined;
+  const wrongPassword = code === "INVALID_PASSWORD";
+  await settleAttempt(app.db, user.label, ip, wrongPassword ? "failed" : answer.ok ? "succeeded" : "unjudged");
+  if (answer.ok) {
+    await app.db.transaction().execute((trx) =>
+      writeAudit(trx, user, { action: "users.changePassword", target: `user:${user.label}`, before: null, after: null }, now),
+    );
+  }
+  await sendWebResponse(res, answer);
+}
+
+/** The same answer whichever account or address is at its limit, and whether or not the account exists. */
+function tooManyFailures(res: ServerResponse, wait: number): void {
+  const error = `too many failed sign-ins: try again in ${Math.ceil(wait / 60)} min`;
+  sendJson(res, 429, { error, message: error }, { "retry-after": String(wait) });
 }
 
 /**
