@@ -62,3 +62,44 @@ export async function exportCsv(tally: Tally, table: string, input: unknown, hea
   const fileName = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? null;
   return { status: res.status, text: await res.text(), fileName };
 }
+
+/**
+ * What a mutation may change: the audit log and every table an admin or finance mutation writes (an API
+ * key's `last_used_at` aside: using a key notes the time whatever the answer).
+ */
+export async function snapshot(tally: Tally) {
+  const all = <T extends "audit_log" | "auth_user" | "auth_session" | "auth_account" | "api_keys" | "setup_tokens" | "model_prices" | "customers">(t: T) =>
+    tally.db.selectFrom(t).selectAll().execute();
+  const [audit, users, sessions, accounts, keys, tokens, prices, customers] = await Promise.all(
+    (["audit_log", "auth_user", "auth_session", "auth_account", "api_keys", "setup_tokens", "model_prices", "customers"] as const).map(all),
+  );
+  const unused = keys!.map(({ last_used_at, ...k }: any) => k);
+  return { audit: audit!.sort((a: any, b: any) => a.id - b.id), users, sessions, accounts, keys: unused, tokens, prices, customers };
+}
+
+/** The audit rows in id order (`before`/`after` parsed). */
+export async function auditRows(tally: Tally) {
+  const rows = await tally.db.selectFrom("audit_log").selectAll().orderBy("id").execute();
+  return rows.map((r) => ({ ...r, before: r.before === null ? null : JSON.parse(r.before), after: r.after === null ? null : JSON.parse(r.after) }));
+}
+
+/** Parses RFC 4180 CSV (quoted cells with commas, quotes and line breaks) into rows of cells. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(cell), (cell = "");
+    else if (c === "\r" && text[i + 1] === "\n") row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
+    else cell += c;
+  }
+  if (cell !== "" || row.length > 0) row.push(cell), rows.push(row);
+  return rows;
+}
