@@ -49,15 +49,16 @@ async function devSecret(db: Db): Promise<string> {
 }
 
 /**
- * Headless initialisation (TALLY_INIT_*), at start, each only when it does not exist yet: the first admin
- * by email and password, and an admin API key with the operator's secret. Recorded in the audit log.
+ * Headless initialisation (TALLY_INIT_*), at start, each once for good: the first admin by email and
+ * password, and an admin API key with the operator's secret. Recorded in the audit log. An admin who changed
+ * the password or was removed, and a key that was revoked, stay so: restarts with the same settings make nothing.
  */
 export async function initAccess(db: Db, env: Env, now: number): Promise<string[]> {
   const done: string[] = [];
   const email = env.TALLY_INIT_ADMIN_EMAIL;
   if (email && env.TALLY_INIT_ADMIN_PASSWORD) {
     const exists = await db.selectFrom("auth_user").select("id").where("email", "=", email).executeTakeFirst();
-    if (!exists) {
+    if (!exists && !(await initAdminCreatedBefore(db, email))) {
       await createPasswordUser(db, SYSTEM, { email, name: env.TALLY_INIT_ADMIN_NAME, role: "admin", password: env.TALLY_INIT_ADMIN_PASSWORD }, now);
       done.push(`admin ${email} created (TALLY_INIT_ADMIN_EMAIL)`);
     }
@@ -68,4 +69,17 @@ export async function initAccess(db: Db, env: Env, now: number): Promise<string[
     done.push("admin API key created (TALLY_INIT_API_KEY)");
   }
   return done;
+}
+
+/** Whether TALLY_INIT_ADMIN_EMAIL made this account before (the audit log's record of it, which is never deleted). */
+async function initAdminCreatedBefore(db: Db, email: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("audit_log")
+    .select("id")
+    .where("actor_type", "=", SYSTEM.kind)
+    .where("actor_id", "=", SYSTEM.id)
+    .where("action", "=", "users.create")
+    .where("target", "=", `user:${email}`)
+    .executeTakeFirst();
+  return row !== undefined;
 }
