@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../app.ts";
 import { readEnv } from "../env.ts";
 import { createHttpServer } from "../server.ts";
+import { AUTH, TEST_API_KEY } from "../../test/harness.ts";
 import { type RunSpec, seedRun } from "../queries/test-support.ts";
 import { monthsIn } from "@tally/shared";
 import { exportFileName, localIso, ratio } from "./period.ts";
@@ -53,7 +54,7 @@ describe("CSV exports over HTTP", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tally-export-"));
-    app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: join(dir, "tally.db") }));
+    app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: join(dir, "tally.db"), TALLY_INIT_API_KEY: TEST_API_KEY }));
     await app.db
       .insertInto("model_prices")
       .values({ model: "acme-large", provider: "", input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 2_000_000, cache_read_micros_per_mtok: null, cache_write_micros_per_mtok: null, effective_from: 0, created_at: 0 })
@@ -77,7 +78,7 @@ describe("CSV exports over HTTP", () => {
   });
 
   const get = (table: string, input: unknown, options?: unknown) =>
-    fetch(`${base}/api/export/${table}.csv?input=${encodeURIComponent(JSON.stringify(input))}${options ? `&options=${encodeURIComponent(JSON.stringify(options))}` : ""}`);
+    fetch(`${base}/api/export/${table}.csv?input=${encodeURIComponent(JSON.stringify(input))}${options ? `&options=${encodeURIComponent(JSON.stringify(options))}` : ""}`, { headers: AUTH });
   const rows = async (res: Response) => {
     const [head, ...body] = (await res.text()).trimEnd().split("\r\n").map((l) => l.split(","));
     return body.map((cells) => Object.fromEntries(head!.map((h, i) => [h, cells[i]])));
@@ -126,7 +127,7 @@ describe("CSV exports over HTTP", () => {
     expect(Object.keys(((await bad.json()) as { fieldErrors: object }).fieldErrors)).toEqual(["options.search"]);
     const extra = await get("runs", { ...nov, limit: 5 }, { search: "a" });
     expect(extra.status).toBe(400);
-    const notJson = await fetch(`${base}/api/export/spend-by-customer.csv?input=${encodeURIComponent(JSON.stringify(nov))}&options=%7B`);
+    const notJson = await fetch(`${base}/api/export/spend-by-customer.csv?input=${encodeURIComponent(JSON.stringify(nov))}&options=%7B`, { headers: AUTH });
     expect(notJson.status).toBe(400);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../app.ts";
 import { readEnv } from "../env.ts";
 import { createHttpServer } from "../server.ts";
+import { AUTH, TEST_API_KEY } from "../../test/harness.ts";
 import { agentCost, fixture, judgeCost, type RunSpec, seedRun } from "../queries/test-support.ts";
 
 const DAY = 86_400_000;
@@ -18,7 +19,7 @@ let runs: RunSpec[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tally-http-"));
-  app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: join(dir, "tally.db") }));
+  app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: join(dir, "tally.db"), TALLY_INIT_API_KEY: TEST_API_KEY }));
   for (const [model, p] of [["acme-large", 2], ["acme-small", 2], ["acme-judge", 1]] as const) {
     await app.db
       .insertInto("model_prices")
@@ -30,7 +31,7 @@ beforeAll(async () => {
   server = createHttpServer(app);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-});
+}, 60_000);
 afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
   await app.close();
@@ -41,7 +42,7 @@ const q = (input: unknown) => `input=${encodeURIComponent(JSON.stringify(input))
 
 describe("GET /api/trpc", () => {
   it("answers overview.summary with 200 and the figures", async () => {
-    const res = await fetch(`${base}/api/trpc/overview.summary?${q({ from: START, to: START + 3 * DAY, timeZone: "Asia/Kolkata" })}`);
+    const res = await fetch(`${base}/api/trpc/overview.summary?${q({ from: START, to: START + 3 * DAY, timeZone: "Asia/Kolkata" })}`, { headers: AUTH });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { result: { data: { current: { runs: number; spendMicros: { total: number } } } } };
     expect(body.result.data.current.runs).toBe(runs.length);
@@ -49,19 +50,19 @@ describe("GET /api/trpc", () => {
   });
 
   it("answers bad input with 400 and field messages, never 500", async () => {
-    const res = await fetch(`${base}/api/trpc/overview.summary?${q({ from: START + DAY, to: START, timeZone: "Nowhere/City" })}`);
+    const res = await fetch(`${base}/api/trpc/overview.summary?${q({ from: START + DAY, to: START, timeZone: "Nowhere/City" })}`, { headers: AUTH });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { data: { code: string; zodError: { fieldErrors: Record<string, string[]> } } } };
     expect(body.error.data.code).toBe("BAD_REQUEST");
     expect(Object.keys(body.error.data.zodError.fieldErrors).sort()).toEqual(["timeZone", "to"]);
-    const sort = await fetch(`${base}/api/trpc/spend.byModel?${q({ from: START, to: START + DAY, sort: "nope" })}`);
+    const sort = await fetch(`${base}/api/trpc/spend.byModel?${q({ from: START, to: START + DAY, sort: "nope" })}`, { headers: AUTH });
     expect(sort.status).toBe(400);
   });
 });
 
 describe("GET /api/export/<table>.csv", () => {
   it("streams the runs list as CSV, page by page, unpriced cost as an empty cell", async () => {
-    const res = await fetch(`${base}/api/export/runs.csv?${q({ from: START, to: START + 3 * DAY })}`);
+    const res = await fetch(`${base}/api/export/runs.csv?${q({ from: START, to: START + 3 * DAY })}`, { headers: AUTH });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(res.headers.get("transfer-encoding")).toBe("chunked");
@@ -85,16 +86,16 @@ describe("GET /api/export/<table>.csv", () => {
   });
 
   it("exports spend by customer and by model with the same filters, and refuses bad input with 400", async () => {
-    const res = await fetch(`${base}/api/export/spend-by-customer.csv?${q({ from: START, to: START + 3 * DAY, customerIds: ["cust-1"] })}`);
+    const res = await fetch(`${base}/api/export/spend-by-customer.csv?${q({ from: START, to: START + 3 * DAY, customerIds: ["cust-1"] })}`, { headers: AUTH });
     const lines = (await res.text()).trimEnd().split("\r\n");
     expect(lines).toHaveLength(2);
     const spend = runs.filter((r) => r.customerId === "cust-1").reduce((s, r) => s + (agentCost(r) ?? 0) + (judgeCost(r) ?? 0), 0);
     expect(lines[1]!.split(",")[3]).toBe(String(spend));
-    const models = await fetch(`${base}/api/export/spend-by-model.csv?${q({ from: START, to: START + 3 * DAY })}`);
+    const models = await fetch(`${base}/api/export/spend-by-model.csv?${q({ from: START, to: START + 3 * DAY })}`, { headers: AUTH });
     expect((await models.text()).trimEnd().split("\r\n")).toHaveLength(5);
-    const bad = await fetch(`${base}/api/export/runs.csv?${q({ from: START, to: START - 1 })}`);
+    const bad = await fetch(`${base}/api/export/runs.csv?${q({ from: START, to: START - 1 })}`, { headers: AUTH });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { fieldErrors: Record<string, string[]> }).fieldErrors).toHaveProperty("to");
-    expect((await fetch(`${base}/api/export/nope.csv`)).status).toBe(404);
+    expect((await fetch(`${base}/api/export/nope.csv`, { headers: AUTH })).status).toBe(404);
   });
 });
