@@ -5,7 +5,7 @@ describe("readEnv", () => {
   it("requires a signing key outside dev mode", () => {
     expect(() => readEnv({})).toThrow(/INNGEST_SIGNING_KEY: required outside dev mode/);
     expect(() => readEnv({ INNGEST_DEV: "0" })).toThrow(/INNGEST_SIGNING_KEY/);
-    expect(readEnv({ INNGEST_SIGNING_KEY: "signkey-prod-abc" }).isDev).toBe(false);
+    expect(readEnv({ INNGEST_SIGNING_KEY: "signkey-prod-abc", TALLY_AUTH_SECRET: "a".repeat(32) }).isDev).toBe(false);
   });
 
   it("needs no keys in dev mode and has working defaults", () => {
@@ -39,6 +39,22 @@ describe("readEnv", () => {
         new RegExp(`TALLY_ALLOWED_HOSTS: "${bad.replace(/[.*/]/g, "\\$&")}" is not a host name`),
       );
     }
+  });
+
+  it("reads single sign-on as all three of issuer, client id and secret, or none", () => {
+    const sso = { INNGEST_DEV: "1", TALLY_OIDC_ISSUER: "https://id.example.com/realms/acme", TALLY_OIDC_CLIENT_ID: "tally", TALLY_OIDC_CLIENT_SECRET: "s3cret" };
+    expect(readEnv(sso).TALLY_OIDC_NAME).toBe("Single sign-on");
+    expect(readEnv(sso).TALLY_OIDC_DEFAULT_ROLE).toBeUndefined();
+    expect(readEnv({ ...sso, TALLY_OIDC_NAME: " Acme SSO ", TALLY_OIDC_DEFAULT_ROLE: "finance" })).toMatchObject({ TALLY_OIDC_NAME: "Acme SSO", TALLY_OIDC_DEFAULT_ROLE: "finance" });
+    expect(readEnv({ ...sso, TALLY_OIDC_ISSUER: "http://127.0.0.1:9000" }).TALLY_OIDC_ISSUER).toBe("http://127.0.0.1:9000");
+    const allThree = /TALLY_OIDC_ISSUER, TALLY_OIDC_CLIENT_ID and TALLY_OIDC_CLIENT_SECRET: set all three \(single sign-on\) or none/;
+    expect(() => readEnv({ ...sso, TALLY_OIDC_CLIENT_SECRET: undefined })).toThrow(allThree);
+    expect(() => readEnv({ INNGEST_DEV: "1", TALLY_OIDC_CLIENT_ID: "tally" })).toThrow(allThree);
+    expect(() => readEnv({ ...sso, TALLY_OIDC_ISSUER: "http://id.example.com" })).toThrow(/TALLY_OIDC_ISSUER: must be an https URL \(http only on localhost, 127.0.0.1 or \[::1\]\)/);
+    expect(() => readEnv({ ...sso, TALLY_OIDC_ISSUER: "id.example.com" })).toThrow(/TALLY_OIDC_ISSUER: /);
+    expect(() => readEnv({ ...sso, TALLY_OIDC_DEFAULT_ROLE: "admin" })).toThrow(/TALLY_OIDC_DEFAULT_ROLE: must be viewer, finance or reviewer \(admins are made by an admin\)/);
+    expect(() => readEnv({ ...sso, TALLY_OIDC_DEFAULT_ROLE: "owner" })).toThrow(/TALLY_OIDC_DEFAULT_ROLE: /);
+    expect(() => readEnv({ INNGEST_DEV: "1", TALLY_OIDC_DEFAULT_ROLE: "viewer" })).toThrow(/TALLY_OIDC_DEFAULT_ROLE: only with TALLY_OIDC_ISSUER \(single sign-on is off\)/);
   });
 
   it("names every bad variable at once", () => {

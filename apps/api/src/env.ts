@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { emailSchema, isTimeZone, passwordSchema } from "@tally/shared";
+import { emailSchema, isTimeZone, passwordSchema, roleSchema } from "@tally/shared";
 import { hostName } from "./http/hosts.ts";
 
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
@@ -65,6 +65,25 @@ const schema = z
     TALLY_INIT_ADMIN_NAME: z.string().trim().min(1).max(100).default("Admin"),
     /** Headless start: an admin API key with this secret (at least 32 characters), created once. */
     TALLY_INIT_API_KEY: z.string().min(32, { message: "must be at least 32 characters" }).max(512).optional(),
+    /**
+     * Single sign-on with an OpenID Connect provider (all three of issuer, client id and secret, or none). The
+     * issuer's `/.well-known/openid-configuration` gives the endpoints; https unless the issuer is on loopback.
+     */
+    TALLY_OIDC_ISSUER: z
+      .url()
+      .refine(isHttpsOrLoopback, { message: "must be an https URL (http only on localhost, 127.0.0.1 or [::1])" })
+      .optional(),
+    TALLY_OIDC_CLIENT_ID: z.string().trim().min(1).max(500).optional(),
+    TALLY_OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+    /** The sign-in page's button label. */
+    TALLY_OIDC_NAME: z.string().trim().min(1).max(60).default("Single sign-on"),
+    /**
+     * Role of a first-time SSO user who has neither an account nor a live invitation. Unset: such a sign-in is
+     * refused. Never admin (an admin makes admins).
+     */
+    TALLY_OIDC_DEFAULT_ROLE: roleSchema
+      .exclude(["admin"], { message: "must be viewer, finance or reviewer (admins are made by an admin)" })
+      .optional(),
     /** `1` behind a reverse proxy: the client address for sign-in limits is X-Forwarded-For's last entry. */
     TALLY_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
     /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
@@ -83,8 +102,25 @@ function crossChecks(e: Record<string, string | undefined>): string[] {
   if (!e.TALLY_INIT_ADMIN_EMAIL !== !e.TALLY_INIT_ADMIN_PASSWORD) {
     problems.push("TALLY_INIT_ADMIN_EMAIL and TALLY_INIT_ADMIN_PASSWORD: set both or neither");
   }
+  const oidc = [e.TALLY_OIDC_ISSUER, e.TALLY_OIDC_CLIENT_ID, e.TALLY_OIDC_CLIENT_SECRET].filter(Boolean).length;
+  if (oidc !== 0 && oidc !== 3) {
+    problems.push("TALLY_OIDC_ISSUER, TALLY_OIDC_CLIENT_ID and TALLY_OIDC_CLIENT_SECRET: set all three (single sign-on) or none");
+  }
+  for (const name of ["TALLY_OIDC_NAME", "TALLY_OIDC_DEFAULT_ROLE"] as const) {
+    if (e[name] && !e.TALLY_OIDC_ISSUER) problems.push(`${name}: only with TALLY_OIDC_ISSUER (single sign-on is off)`);
+  }
   if (e.JUDGE_BASE_URL && !e.JUDGE_MODEL) problems.push("JUDGE_MODEL: required when JUDGE_BASE_URL is set");
   return problems;
+}
+
+/** An issuer the client secret may travel to: https, or http on this machine. A malformed URL is z.url()'s to name. */
+function isHttpsOrLoopback(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+  } catch {
+    return true;
+  }
 }
 
 function isDev(e: { INNGEST_DEV?: string | undefined }): boolean {
