@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { App } from "./app.ts";
 import { createAuthRoute, createSetupRoute } from "./auth/routes.ts";
+import { createSignInOptionsRoute } from "./auth/sso.ts";
 import { handleExport } from "./export/handler.ts";
 import { refusal } from "./http/guard.ts";
 import { createInngestRoute } from "./http/inngest-route.ts";
@@ -27,6 +28,7 @@ export function createHttpServer(app: App): Server {
     { matches: (p) => p.startsWith("/api/export/"), methods: ["GET"], handle: (req, res) => handleExport(app, req, res) },
     { matches: (p) => p.startsWith("/api/auth/"), methods: ["GET", "POST"], handle: createAuthRoute(app) },
     { matches: (p) => p === "/api/setup", methods: ["GET", "POST"], handle: createSetupRoute(app) },
+    { matches: (p) => p === "/api/sign-in-options", methods: ["GET"], handle: createSignInOptionsRoute(app.access.auth) },
     { matches: (p) => p === "/healthz", methods: ["GET", "HEAD"], handle: (_req, res) => health(app, res) },
     { matches: () => true, handle: serveStatic },
   ];

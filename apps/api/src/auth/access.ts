@@ -8,6 +8,7 @@ import { apiKeyExists, createApiKey } from "./api-keys.ts";
 import { type Auth, createAuth } from "./auth.ts";
 import { authenticate } from "./authenticate.ts";
 import type { Principal } from "./principal.ts";
+import { ssoConfig } from "./sso.ts";
 import { SYSTEM } from "./principal.ts";
 
 export interface Access {
@@ -30,6 +31,7 @@ export async function createAccess(db: Db, env: Env, allowedHosts: ReadonlySet<s
     allowedHosts: [...allowedHosts],
     secureCookies: !LOOPBACK.has(served.toLowerCase()),
     trustedOrigins: env.TALLY_PUBLIC_URL ? [new URL(env.TALLY_PUBLIC_URL).origin] : [],
+    sso: ssoConfig(env),
   });
   return {
     auth,
