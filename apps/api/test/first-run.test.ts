@@ -5,12 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// A newcomer's first `npm start`: the real server process, a fresh empty data directory, no API keys.
+// A newcomer's first `npm start`: the real server process, a fresh empty data directory, no API keys. They
+// read through the account the printed first-run link creates, signed in like the dashboard.
 describe("first start with an empty database", () => {
   let dir: string;
   let child: ChildProcess;
   let base: string;
   let output = "";
+  let cookie: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tally-first-run-"));
@@ -26,7 +28,7 @@ describe("first start with an empty database", () => {
     await new Promise<void>((resolve, reject) => {
       const onData = (b: Buffer) => {
         output += b.toString();
-        if (output.includes("Tally listening")) resolve();
+        if (/First run: .*\n/.test(output)) resolve();
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
@@ -44,9 +46,25 @@ describe("first start with an empty database", () => {
     expect(output).toMatch(/Seeded [\d,]+ demo runs \(remove them with: npm run demo:clear\)/);
   });
 
-  it("answers overview.summary with spend, scores and unpriced usage", async () => {
+  it("prints a first-run link whose account signs in", async () => {
+    const token = /First run: create the admin account at \S+\/setup\?token=([\w-]+)/.exec(output)?.[1];
+    expect(token, output).toMatch(/^[\w-]{43}$/);
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", origin: base }, body: JSON.stringify(body) });
+    const account = { email: "first@example.com", password: "first-run password 1" };
+    expect((await post("/api/setup", { token, name: "First", ...account })).status).toBe(201);
+    const signedIn = await post("/api/auth/sign-in/email", account);
+    expect(signedIn.status).toBe(200);
+    const set = signedIn.headers.getSetCookie().find((c) => c.startsWith("better-auth.session_token="));
+    expect(set, signedIn.headers.getSetCookie().join(" | ")).toBeDefined();
+    cookie = set!.split(";")[0]!;
+  });
+
+  it("answers overview.summary with spend, scores and unpriced usage, to the signed-in admin only", async () => {
     const input = { from: Date.now() - 30 * 86_400_000, to: Date.now() };
-    const res = await fetch(`${base}/api/trpc/overview.summary?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const url = `${base}/api/trpc/overview.summary?input=${encodeURIComponent(JSON.stringify(input))}`;
+    expect((await fetch(url)).status).toBe(401);
+    const res = await fetch(url, { headers: { cookie } });
     expect(res.status).toBe(200);
     const { result } = (await res.json()) as { result: { data: { current: Record<string, any> } } };
     const now = result.data.current;
@@ -56,7 +74,7 @@ describe("first start with an empty database", () => {
     expect(now.scores.map((s: { name: string }) => s.name).sort()).toEqual(["accuracy", "helpfulness", "tone"]);
     expect(now.unpricedCalls).toBeGreaterThan(0);
 
-    const byModel = await fetch(`${base}/api/trpc/spend.byModel?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const byModel = await fetch(`${base}/api/trpc/spend.byModel?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { cookie } });
     const rows = ((await byModel.json()) as { result: { data: { rows: { model: string; spendMicros: number | null }[] } } }).result.data.rows;
     expect(rows.filter((r) => r.spendMicros === null).map((r) => r.model)).toEqual(["acme-support-ft-v2"]);
   });
