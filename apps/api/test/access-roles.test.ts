@@ -126,7 +126,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
   it.each(NO_CREDENTIALS)("answers 401 to every procedure and export with %s", async (_, headers) => {
     const wrong: string[] = [];
     for (const [path, proc] of Object.entries(procedures)) {
-      const a = await call(tally, path, proc._def.type, await inputs[path]!(), headers);
+      // A procedure not yet in the tables is still walked (with no input): it must answer 401 too.
+      const a = await call(tally, path, proc._def.type, await inputs[path]?.(), headers);
       if (a.status !== 401) wrong.push(`${path} ${a.status}`);
     }
     for (const table of Object.keys(TABLES)) {
