@@ -2,25 +2,14 @@ import { z } from "zod";
 import { emailSchema, roleSchema } from "../roles.ts";
 import { instantSchema } from "./analytics.ts";
 import { wellFormedString } from "./strings.ts";
+import { AUDIT_ACTIONS } from "../access-names.ts";
 
 /**
  * Inputs of the admin procedures (users, API keys, audit log) and the audit CSV export. Browser-safe: the
  * settings pages import these.
  */
 
-/** Every action the audit log records: writeAudit accepts only these, and `audit.list` filters on them. */
-export const AUDIT_ACTIONS = [
-  "prices.upsert",
-  "customers.upsert",
-  "users.create",
-  "users.invite",
-  "users.setRole",
-  "users.remove",
-  "users.changePassword",
-  "apiKeys.create",
-  "apiKeys.revoke",
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, type AuditAction } from "../access-names.ts";
 
 /** A user's or a key's id as stored (a UUID today); bounded and without control characters. */
 const recordId = (name: string) => wellFormedString().trim().min(1, { message: `${name} is required` }).max(200);
