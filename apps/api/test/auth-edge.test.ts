@@ -20,7 +20,8 @@ describe("cross-site requests", () => {
   const audits = () => t.db.selectFrom("audit_log").select("action").where("action", "=", "customers.upsert").execute();
 
   it("a cookie-authenticated mutation marked cross-site, or from a foreign Origin, is a 403 and changes nothing", async () => {
-    for (const forged of [{ "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }, { origin: "https://evil.example" }, { origin: "null" }]) {
+    const forgeries: Record<string, string>[] = [{ "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }, { origin: "https://evil.example" }, { origin: "null" }];
+    for (const forged of forgeries) {
       const res = await rawRequest(t.base, "POST", UPSERT, ACME, { ...JSON_TYPE, cookie, ...forged });
       expect(res.status, JSON.stringify(forged)).toBe(403);
     }
@@ -37,7 +38,8 @@ describe("cross-site requests", () => {
 
   it("a sign-in from a foreign Origin or marked cross-site is a 403 and sets no cookie", async () => {
     const body = JSON.stringify({ email: "fin@example.com", password: PASSWORD });
-    for (const forged of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site", origin: t.base }]) {
+    const forgeries: Record<string, string>[] = [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site", origin: t.base }];
+    for (const forged of forgeries) {
       const res = await rawRequest(t.base, "POST", "/api/auth/sign-in/email", body, { ...JSON_TYPE, ...forged });
       expect(res.status, JSON.stringify(forged)).toBe(403);
       expect(res.headers["set-cookie"]).toBeUndefined();
@@ -74,6 +76,8 @@ describe("only the dashboard's better-auth endpoints answer", () => {
       ["/api/auth/sign-in/%2e%2e/update-user", { role: "admin" }],
       ["/api/auth/change-email", { newEmail: "vic2@example.com" }],
       ["/api/auth/revoke-sessions", {}],
+      ["/api/auth/callback/github", {}],
+      ["/api/auth/oauth2/callback/other", {}],
     ];
     for (const [path, body] of tries) {
       const res = await rawRequest(t.base, "POST", path, JSON.stringify(body), { ...JSON_TYPE, origin: t.base, cookie });

@@ -14,17 +14,21 @@ import { readSetupToken, redeemSetupToken, setupInput } from "./setup.ts";
 const AUTH_MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * The better-auth endpoints the dashboard uses, and no other (sign-up, account deletion and the rest stay
- * unreachable whatever better-auth enables by default). SSO adds its own two with the provider.
+ * The better-auth endpoints the dashboard uses, and no other (sign-up, account deletion, user updates and the
+ * rest stay unreachable whatever better-auth enables by default). SSO (sso.ts) starts at `sign-in/social` or
+ * `sign-in/oauth2` and comes back to the matching callback for its one provider, `oidc`.
  */
 const AUTH_PATHS = new Set([
   "/api/auth/get-session",
   "/api/auth/sign-in/email",
   "/api/auth/sign-out",
   "/api/auth/change-password",
+  "/api/auth/sign-in/social",
+  "/api/auth/callback/oidc",
   "/api/auth/sign-in/oauth2",
+  "/api/auth/oauth2/callback/oidc",
 ]);
-const isAuthPath = (path: string) => AUTH_PATHS.has(path) || path.startsWith("/api/auth/oauth2/callback/");
+const isAuthPath = (path: string) => AUTH_PATHS.has(path);
 
 /** `/api/auth/*`: better-auth's handler, with password checks limited per account and per address. */
 export function createAuthRoute(app: Pick<App, "db" | "access">, now: () => number = Date.now) {
