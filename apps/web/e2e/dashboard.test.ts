@@ -75,7 +75,9 @@ beforeAll(async () => {
   to = Math.ceil((server.seeded.now + 60_000) / 60_000) * 60_000;
   from = to - 14 * 86_400_000;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true });
+  // Signed in once through the real /sign-in page, as the admin (budgets are edited below).
+  const storageState = await server.signedIn(browser);
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true, storageState });
   await context.addInitScript(FIRST_CHART_PROBE);
 });
 

@@ -56,7 +56,9 @@ beforeAll(async () => {
   ensureBuilt();
   server = await startServer({ runs: 400, days: 45 });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true });
+  // Signed in once through the real /sign-in page, as a finance user invited by the admin.
+  const storageState = await server.signedIn(browser, await server.createAccount("finance"));
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true, storageState });
 });
 
 afterAll(async () => {

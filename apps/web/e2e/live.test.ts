@@ -2,7 +2,7 @@ import { recordUsage } from "@tally/inngest-functions";
 import { connect } from "@tally/shared/db";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
 
 /**
  * Live refresh: a run recorded while the dashboard is open appears without a reload, and the demo label
@@ -12,11 +12,13 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 let server: RunningServer;
 let browser: Browser;
+let storageState: StorageState;
 
 beforeAll(async () => {
   ensureBuilt();
   server = await startServer({ runs: 30, days: 5 });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  storageState = await server.signedIn(browser, await server.createAccount("viewer"));
 });
 
 afterAll(async () => {
@@ -25,7 +27,7 @@ afterAll(async () => {
 });
 
 it("shows a run recorded after the page loaded, and labels demo data, without a reload", async () => {
-  const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US" });
+  const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US", storageState });
   await context.clock.install();
   const page = await context.newPage();
   const errors: string[] = [];

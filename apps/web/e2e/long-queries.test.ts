@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { makeTrpcClient, sendsByPost } from "../src/lib/trpc.ts";
-import { type RunningServer, startServer } from "./server.ts";
+import { E2E_AUTH, type RunningServer, startServer } from "./server.ts";
 
 /**
  * The dashboard's own tRPC client against the real server: a query whose input is too long for a URL
@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 it("answers a query with 500 customer ids of 200 characters", async () => {
-  const client = makeTrpcClient(`${server.url}/api/trpc`);
+  const client = makeTrpcClient(`${server.url}/api/trpc`, E2E_AUTH);
   const to = server.seeded.now + 60_000;
   const window = { from: to - 5 * 86_400_000, to, timeZone: "UTC", limit: 500 };
   const seededIds = ["acme", "globex"];

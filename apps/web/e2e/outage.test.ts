@@ -2,7 +2,7 @@ import { recordUsage } from "@tally/inngest-functions";
 import { connect } from "@tally/shared/db";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
 
 /**
  * The dashboard through an API outage, in Chromium against the real server: the server is stopped while
@@ -13,6 +13,7 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 let server: RunningServer;
 let browser: Browser;
+let storageState: StorageState;
 let from = 0;
 let to = 0;
 const q = () => `range=custom&from=${from}&to=${to}&tz=UTC`;
@@ -23,6 +24,7 @@ beforeAll(async () => {
   to = Math.ceil((server.seeded.now + 60_000) / 60_000) * 60_000;
   from = to - 7 * 86_400_000;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  storageState = await server.signedIn(browser); // sessions live in the database, so they outlast a restart
 });
 
 afterEach(async () => {
@@ -48,7 +50,7 @@ const navLinks = (page: Page) => page.locator("header nav a").count();
 
 describe("dashboard through an API outage", () => {
   it("a page whose code cannot be downloaded keeps the app, offers a retry, and opens once the API is back", async () => {
-    const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US" });
+    const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US", storageState });
     const { page, pageErrors } = await open(context, `/?${q()}`);
     await page.waitForSelector("[data-chart='trend-lines'] .recharts-line-curve", { state: "attached" });
     const loads = await navigations(page);
@@ -73,7 +75,7 @@ describe("dashboard through an API outage", () => {
   });
 
   it("a failed refresh keeps the figures on screen under an offline banner, which leaves by itself when the API answers", async () => {
-    const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US" });
+    const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US", storageState });
     await context.clock.install();
     // A preset window, which slides with the clock: the outage must not turn its next minute into errors.
     const { page, pageErrors } = await open(context, "/?range=7d&tz=UTC");
@@ -130,7 +132,7 @@ describe("dashboard through an API outage", () => {
     await db.updateTable("runs").set({ occurred_at: 9e15 }).where("run_id", "=", runId).execute();
     await db.destroy();
 
-    const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US" });
+    const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US", storageState });
     const { page } = await open(context, `/runs/${runId}?${q()}`);
     await page.locator("[data-page-error='render']").waitFor({ timeout: 15_000 });
     expect(await navLinks(page)).toBe(5);

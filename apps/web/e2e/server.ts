@@ -2,6 +2,8 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Role } from "@tally/shared";
+import type { Browser, BrowserContextOptions } from "playwright-core";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +12,7 @@ import { type App, createApp } from "../../api/src/app.ts";
 import { readEnv } from "../../api/src/env.ts";
 import { createHttpServer } from "../../api/src/server.ts";
 import { seed, type SeedSummary } from "./seed.ts";
+import { signInThroughPage } from "./sign-in.ts";
 
 const WEB = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
@@ -32,6 +35,21 @@ export function ensureBuilt(): void {
   });
 }
 
+export interface Account {
+  email: string;
+  name: string;
+  role: Role;
+  password: string;
+}
+
+/** The first admin, made at start by TALLY_INIT_ADMIN_EMAIL / _PASSWORD (the operator's headless path). */
+export const E2E_ADMIN: Account = { email: "admin@tally.test", name: "E2E Admin", role: "admin", password: "e2e-admin-pass-0123" };
+/** An admin API key, made at start by TALLY_INIT_API_KEY: what scripts and `query` use. */
+export const E2E_API_KEY = "tally_e2e_admin_key_0123456789abcdefghijkl";
+export const E2E_AUTH = { authorization: `Bearer ${E2E_API_KEY}` };
+
+export type StorageState = Exclude<BrowserContextOptions["storageState"], string | undefined>;
+
 export interface RunningServer {
   url: string;
   dbFile: string;
@@ -41,8 +59,12 @@ export interface RunningServer {
   /** Starts the API again on the same port and database file (nothing if it is running). */
   start: () => Promise<void>;
   close: () => Promise<void>;
-  /** A tRPC query's answer, as the dashboard gets it (GET `?input=`); throws on an error answer. */
+  /** A tRPC query's answer, as the dashboard gets it (GET `?input=`, with the admin API key); throws on an error answer. */
   query: <T>(path: string, input: unknown) => Promise<T>;
+  /** A new account with this role, made as a team makes one: an admin's invitation (users.invite), redeemed at POST /api/setup. */
+  createAccount: (role: Role, email?: string) => Promise<Account>;
+  /** Signs in through the real /sign-in page (as the admin unless told) and hands back the session, for `browser.newContext({ storageState })`. */
+  signedIn: (browser: Browser, account?: Pick<Account, "email" | "password">) => Promise<StorageState>;
 }
 
 /**
@@ -63,7 +85,16 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
     await seedDb.destroy();
   }
 
-  const env = readEnv({ INNGEST_DEV: "1", DATABASE_URL: file, PORT: "0", HOST: "127.0.0.1" });
+  const env = readEnv({
+    INNGEST_DEV: "1",
+    DATABASE_URL: file,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    TALLY_INIT_ADMIN_EMAIL: E2E_ADMIN.email,
+    TALLY_INIT_ADMIN_PASSWORD: E2E_ADMIN.password,
+    TALLY_INIT_ADMIN_NAME: E2E_ADMIN.name,
+    TALLY_INIT_API_KEY: E2E_API_KEY,
+  });
   let running: { app: App; server: Server } | null = null;
   let port = 0;
   const start = async () => {
@@ -87,6 +118,7 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
   };
   await start();
   const url = `http://127.0.0.1:${port}`;
+  let accounts = 0;
   return {
     url,
     dbFile: file,
@@ -98,10 +130,35 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
       rmSync(dir, { recursive: true, force: true });
     },
     async query<T>(path: string, input: unknown): Promise<T> {
-      const res = await fetch(`${url}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
+      const res = await fetch(`${url}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: E2E_AUTH });
       const body = (await res.json()) as { result?: { data: T }; error?: unknown };
       if (!res.ok || !body.result) throw new Error(`${path}: ${res.status} ${JSON.stringify(body.error)}`);
       return body.result.data;
+    },
+    async createAccount(role, email = `${role}-${++accounts}@tally.test`) {
+      const account: Account = { email, name: `E2E ${role}`, role, password: `e2e-${role}-pass-${accounts}-xyz` };
+      const invited = await fetch(`${url}/api/trpc/users.invite`, {
+        method: "POST",
+        headers: { ...E2E_AUTH, "content-type": "application/json" },
+        body: JSON.stringify({ email, role }),
+      });
+      const invitation = (await invited.json()) as { result?: { data: { token: string } }; error?: unknown };
+      if (!invitation.result) throw new Error(`users.invite: ${invited.status} ${JSON.stringify(invitation.error)}`);
+      const { token } = invitation.result.data;
+      const setup = await fetch(`${url}/api/setup`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token, email, name: account.name, password: account.password }),
+      });
+      if (setup.status !== 201) throw new Error(`POST /api/setup: ${setup.status} ${await setup.text()}`);
+      return account;
+    },
+    async signedIn(browser, account = E2E_ADMIN) {
+      const context = await browser.newContext();
+      await signInThroughPage(context, url, account);
+      const state = await context.storageState();
+      await context.close();
+      return state;
     },
   };
 }
