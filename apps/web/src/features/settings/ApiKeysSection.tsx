@@ -96,7 +96,7 @@ function KeyRow({ apiKey: k, tz, now }: { apiKey: ApiKey; tz: string; now: numbe
       <td className="nowrap" title={k.lastUsedAt === null ? undefined : dateTime(k.lastUsedAt, tz)}>
         {relativeTime(k.lastUsedAt, now, tz)}
       </td>
-      <td className="nowrap">{k.revokedAt === null ? <span className="badge good">active</span> : <span className="badge bad">revoked {dateTime(k.revokedAt, tz)}</span>}</td>
+      <td className="nowrap">{k.revokedAt === null ? <span className="badge">active</span> : <span className="badge bad">revoked {dateTime(k.revokedAt, tz)}</span>}</td>
       <td>
         {k.revokedAt === null ? (
           <button type="button" className="link-danger" onClick={() => void onRevoke()} disabled={revoke.isPending} aria-label={`Revoke ${k.name}`} aria-describedby={message ? `${id}-error` : undefined}>

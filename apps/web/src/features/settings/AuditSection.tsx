@@ -6,7 +6,7 @@ import { ExportLink } from "../../components/ExportLink.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { dateTime } from "../../lib/format.ts";
 import { useFilters } from "../../lib/use-filters.ts";
-import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
+import { type RouterOutputs, useTRPC, useTRPCClient } from "../../lib/trpc.ts";
 import { auditChanges, formatAuditValue } from "./lib/audit-diff.ts";
 import { AUDIT_FILTER_KEYS, type AuditFilterForm, auditCsvHref, auditFilterInput, rangeIsBackwards, readAuditFilters } from "./lib/audit-filters.ts";
 
@@ -18,12 +18,18 @@ const ACTOR_KINDS: Record<AuditItem["actorType"], string | null> = { user: null,
 /** Admins: every recorded change, newest first, filtered by the URL (`action`, `actor`, `target`, `since`, `until`). */
 export function AuditSection({ tz }: { tz: string }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const { params, setParams } = useFilters();
   const applied = readAuditFilters(params);
   const input = auditFilterInput(applied, tz);
   const backwards = rangeIsBackwards(input);
+  // Pages by the API's cursor. Not tRPC's infiniteQueryOptions: it adds `direction` to the input, which
+  // audit.list (a strict input) refuses.
   const log = useInfiniteQuery({
-    ...trpc.audit.list.infiniteQueryOptions({ ...input, limit: PAGE }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
+    queryKey: trpc.audit.list.infiniteQueryKey({ ...input, limit: PAGE }),
+    queryFn: ({ pageParam, signal }) => client.audit.list.query({ ...input, limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) }, { signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
     enabled: !backwards,
   });
   const apply = (f: AuditFilterForm) => setParams(Object.fromEntries(AUDIT_FILTER_KEYS.map((k) => [k, f[k] || null])));
