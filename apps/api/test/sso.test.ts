@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
@@ -52,6 +53,8 @@ async function startIdp(redirectUris: string[]): Promise<Idp> {
       const p = people[sub];
       return p ? { accountId: sub, claims: () => ({ ...p, role: "admin" }) } : undefined;
     },
+    // Claims in the ID token itself (as Google, Okta or Keycloak do), not only at the userinfo endpoint.
+    conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: ["idp-cookie-key-0123456789"] },
@@ -237,6 +240,31 @@ describe("single sign-on with an OpenID Connect provider", () => {
     const again = await ssoSignIn(strict, idp, fin);
     expect(again.me).toMatchObject({ label: "fin@acme.test", role: "finance" });
     expect(await usersWith(strict, "fin@acme.test")).toHaveLength(1);
+    // Signing out ends the Tally session only: no redirect to the provider's logout.
+    const out = await again.browser.fetch(new URL("/api/auth/sign-out", strict.base), { method: "POST", headers: { origin: strict.base } });
+    expect(out.status).toBe(200);
+    expect(await out.json()).toEqual({ success: true });
+    expect((await again.browser.fetch(new URL("/api/trpc/system.me", strict.base))).status).toBe(401);
+  });
+
+  it("takes no ID token posted directly: the provider's page is the only way in", async () => {
+    // A genuine ID token the provider issued to Tally for fin@acme.test (kept with the linked account).
+    const account = await strict.db
+      .selectFrom("auth_account")
+      .select(sql<string>`"idToken"`.as("idToken"))
+      .where("providerId", "=", "oidc")
+      .where("accountId", "=", "fin-1")
+      .executeTakeFirstOrThrow();
+    const token = account.idToken;
+    const { nonce } = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { nonce?: string };
+    const res = await fetch(`${strict.base}/api/auth/sign-in/social`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: strict.base },
+      body: JSON.stringify({ provider: "oidc", idToken: { token, nonce } }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "ID_TOKEN_SIGN_IN_OFF" });
+    expect(res.headers.getSetCookie().filter((c) => c.includes("session_token="))).toEqual([]);
   });
 
   it("refuses an email Tally does not know when no default role is set, creating nobody", async () => {

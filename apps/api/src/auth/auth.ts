@@ -1,7 +1,7 @@
 import { betterAuth } from "better-auth";
 import type { Db } from "@tally/shared/db";
 import { PASSWORD_MAX, PASSWORD_MIN } from "@tally/shared";
-import { type SsoConfig, ssoPlugin, ssoUserHooks } from "./sso.ts";
+import { type SsoConfig, ssoPlugin, ssoRequestPolicy, ssoUserHooks } from "./sso.ts";
 
 export interface AuthConfig {
   /** Signs session cookies: TALLY_AUTH_SECRET, or in dev mode a random one kept in `settings`. */
@@ -52,6 +52,7 @@ export function createAuth(db: Db, config: AuthConfig) {
     verification: { modelName: "auth_verification" },
     plugins: config.sso ? [ssoPlugin(config.sso)] : [],
     databaseHooks: { user: ssoUserHooks(db, config.sso) },
+    hooks: { before: ssoRequestPolicy },
     account: {
       modelName: "auth_account",
       // An SSO sign-in joins the Tally user with the same email only when the provider has verified that

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { APIError } from "better-auth/api";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import { type GenericOAuthOptions, genericOAuth } from "better-auth/plugins/generic-oauth";
 import { type Role, roleSchema } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
@@ -55,10 +55,22 @@ export function ssoPlugin(sso: SsoConfig) {
         clientSecret: sso.clientSecret,
         scopes: ["openid", "email", "profile"],
         pkce: true,
+        // Signing out of Tally ends the Tally session only, not the person's session at the provider.
+        disableProviderLogout: true,
       },
     ],
   });
 }
+
+/**
+ * Only the redirect flow: better-auth would also take an ID token posted to `/sign-in/social`, which would
+ * let any leaked ID token for Tally's client sign in without the provider in the loop.
+ */
+export const ssoRequestPolicy = createAuthMiddleware(async (ctx) => {
+  if (ctx.path === "/sign-in/social" && ctx.body?.idToken !== undefined) {
+    throw new APIError("BAD_REQUEST", { code: "ID_TOKEN_SIGN_IN_OFF", message: "sign in through the provider's page, not with an ID token" });
+  }
+});
 
 const SSO_ACTOR: Actor = { kind: "system", id: "sso", label: "single sign-on" };
 
