@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { limiterAddress } from "../src/auth/access.ts";
 import { countAttempt, settleAttempt } from "../src/auth/sign-in-limit.ts";
 import { addUser, PASSWORD, post, session, signIn } from "./auth-client.ts";
 import { startTally, type Tally } from "./harness.ts";
@@ -59,6 +60,14 @@ describe("failed sign-ins, per account and per address", { timeout: 60_000 }, ()
     for (let i = 0; i < 30; i++) expect((await signIn(t, `spray${i % 6}@example.com`, WRONG, ip)).status).toBe(401);
     expect((await signIn(t, "eve@example.com", PASSWORD, ip)).status).toBe(429);
     expect((await signIn(t, "eve@example.com", PASSWORD, from("198.51.100.6"))).status).toBe(200);
+  });
+
+  it("IPv6 addresses count by their /64: a fresh address in the same network does not get round the limit", async () => {
+    for (let i = 0; i < 30; i++) {
+      expect((await signIn(t, `v6spray${i % 6}@example.com`, WRONG, from(`2001:db8:77:1::${(i + 1).toString(16)}`))).status).toBe(401);
+    }
+    expect((await signIn(t, "eve@example.com", PASSWORD, from("2001:db8:77:1:ffff:ffff:ffff:fffe"))).status).toBe(429);
+    expect((await signIn(t, "eve@example.com", PASSWORD, from("2001:db8:77:2::1"))).status).toBe(200);
   });
 
   it("attempts sent at once are counted before their passwords are checked: 5 are judged, the rest get 429", async () => {
@@ -123,5 +132,22 @@ describe("the 15-minute window (clock passed in)", () => {
     }
     const rows = await t.db.selectFrom("sign_in_failures").selectAll().where("key", "in", ["email:hal@example.com", "ip:192.0.2.2"]).execute();
     expect(rows.map((r) => r.failures).filter((n) => n > 0)).toEqual([]);
+  });
+});
+
+describe("the address the limits count by", () => {
+  it("is IPv4 as is, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64 network", () => {
+    const cases: [string, string][] = [
+      ["203.0.113.7", "203.0.113.7"],
+      ["::ffff:203.0.113.7", "203.0.113.7"],
+      ["2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"],
+      ["2001:0DB8:0001:0002::9", "2001:db8:1:2::/64"],
+      ["2001:db8::1", "2001:db8:0:0::/64"],
+      ["2001:db8::1:2:3:4:5", "2001:db8:0:1::/64"],
+      ["::1", "0:0:0:0::/64"],
+      ["2001:db8:1:2::ffff:1.2.3.4", "2001:db8:1:2::/64"],
+      ["unknown", "unknown"],
+    ];
+    for (const [ip, key] of cases) expect(limiterAddress(ip), ip).toBe(key);
   });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { randomBytes } from "node:crypto";
+import { isIPv6 } from "node:net";
 import type { Db } from "@tally/shared/db";
 import type { Env } from "../env.ts";
 import { header } from "../http/body.ts";
@@ -15,7 +16,10 @@ export interface Access {
   auth: Auth;
   /** The request's principal (API key or session), or null. */
   authenticate(req: IncomingMessage): Promise<Principal | null>;
-  /** The client's address for sign-in limits: the socket's, or behind TALLY_TRUST_PROXY=1 the proxy's report. */
+  /**
+   * The client's address for sign-in limits: the socket's, or behind TALLY_TRUST_PROXY=1 the proxy's report
+   * (X-Forwarded-For's last entry); an IPv6 address by its /64 network.
+   */
   clientAddress(req: IncomingMessage): string;
 }
 
@@ -38,9 +42,24 @@ export async function createAccess(db: Db, env: Env, allowedHosts: ReadonlySet<s
     authenticate: (req) => authenticate(db, auth, req, Date.now()),
     clientAddress: (req) => {
       const forwarded = env.TALLY_TRUST_PROXY === "1" ? header(req, "x-forwarded-for")?.split(",").pop()?.trim() : undefined;
-      return forwarded || req.socket.remoteAddress || "unknown";
+      return limiterAddress(forwarded || req.socket.remoteAddress || "unknown");
     },
   };
+}
+
+/**
+ * The address sign-in limits count by: IPv4 as is (also IPv4-mapped IPv6), IPv6 by its /64 network, since
+ * one client usually holds a whole /64 and could otherwise try from a fresh address each time.
+ */
+export function limiterAddress(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  const [head, tail] = ip.toLowerCase().split("::").map((part) => (part === "" ? [] : part.split(":")));
+  // `::` stands for the zero groups that make eight (a dotted IPv4 ending counts as two).
+  const width = (groups: string[]) => groups.reduce((n, g) => n + (g.includes(".") ? 2 : 1), 0);
+  const groups = tail === undefined ? head! : [...head!, ...Array(8 - width(head!) - width(tail)).fill("0"), ...tail];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
 /** Dev mode without TALLY_AUTH_SECRET: a random secret made once and kept in the database, so sessions survive restarts. */
