@@ -24,17 +24,28 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry: () => 
   );
 }
 
-/** A 403: the signed-in role lacks the capability. Said plainly; no retry, which would get the same answer. */
-export function ForbiddenState({ error }: { error?: unknown }) {
+/**
+ * A 403: the signed-in role lacks the capability (a role changed while the page was open, or a link to a
+ * page the role cannot use). Said plainly, with the role the server judged; no retry, which would get the
+ * same answer.
+ */
+export function ForbiddenState({ error, what = "see this" }: { error?: unknown; what?: string }) {
   const me = useMe();
   const said = error instanceof Error ? /the (\w+) role/.exec(error.message)?.[1] : undefined;
-  const role = me?.role ?? said;
+  const role = said ?? me?.role;
   return (
-    <div className="state state-empty" role="status" data-forbidden={role ?? ""}>
-      <strong>{role ? `Your role (${role}) cannot see this.` : "Your role cannot see this."}</strong>
+    <div className="state state-empty" role="alert" data-forbidden={role ?? ""}>
+      <strong>{role ? `Your role (${role}) cannot ${what}.` : `Your role cannot ${what}.`}</strong>
       <span className="muted">Ask an admin of this Tally if you need it.</span>
     </div>
   );
+}
+
+/** A failed change: "your role cannot change this" for a 403, else the server's message. */
+export function MutationError({ error }: { error: unknown }) {
+  if (!error) return null;
+  if (isForbidden(error)) return <ForbiddenState error={error} what="change this" />;
+  return <p className="state state-error">{error instanceof Error ? error.message : String(error)}</p>;
 }
 
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {

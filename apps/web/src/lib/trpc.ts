@@ -22,18 +22,22 @@ export const LIVE_REFRESH_MS = 30_000;
  * comes back afterwards; a 401 or 403 is an answer, not an outage, and is not asked again.
  */
 export function makeQueryClient(): QueryClient {
-  const signedOut = (e: unknown) => {
+  // A 401 opens the sign-in page; a 403 means the role changed under the page: ask who we are again, so
+  // the controls it may no longer use go away.
+  const refused = (e: unknown) => {
     if (isSignedOut(e)) sendToSignIn();
+    else if (isForbidden(e)) void client.invalidateQueries({ queryKey: ME_KEY, exact: false });
   };
-  return new QueryClient({
+  const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({
       onSuccess: () => apiHealth.answered(),
-      onError: (e) => {
-        signedOut(e);
+      onError: (e, query) => {
+        if (JSON.stringify(query.queryKey[0]) !== JSON.stringify(ME_KEY[0])) refused(e);
+        else if (isSignedOut(e)) sendToSignIn();
         apiHealth.failed(e);
       },
     }),
-    mutationCache: new MutationCache({ onError: signedOut }),
+    mutationCache: new MutationCache({ onError: refused }),
     defaultOptions: {
       queries: {
         staleTime: 10_000,
@@ -44,7 +48,11 @@ export function makeQueryClient(): QueryClient {
       },
     },
   });
+  return client;
 }
+
+/** `system.me`'s query key prefix (tRPC's: the path, then the input and type). */
+const ME_KEY = [["system", "me"]] as const;
 
 /** One more try after a failure, except when the answer was "sign in" (401) or "not your role" (403). */
 export function shouldRetry(failures: number, error: unknown): boolean {

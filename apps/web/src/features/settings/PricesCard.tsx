@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Card } from "../../components/Card.tsx";
-import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
+import { EmptyState, MutationError, QueryView, Skeleton } from "../../components/States.tsx";
 import { dateTime, fromLocalInput, money, toLocalInput } from "../../lib/format.ts";
 import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
@@ -127,7 +127,7 @@ function PriceForm({ tz }: { tz: string }) {
           Save price
         </button>
       </form>
-      {upsert.error ? <p className="state state-error">{upsert.error.message}</p> : null}
+      <MutationError error={upsert.error} />
     </>
   );
 }
