@@ -94,10 +94,18 @@ describe("password change (/api/auth/change-password)", () => {
     expect((await signIn(t, "cy@example.com", "a brand new passphrase 42")).status).toBe(200);
   });
 
+  it("a change ends the user's other sessions even when the request asks to keep them", async () => {
+    const [mine, other] = [await session(t, "cy@example.com", "a brand new passphrase 42"), await session(t, "cy@example.com", "a brand new passphrase 42")];
+    const res = await post(t, "/api/auth/change-password", { currentPassword: "a brand new passphrase 42", newPassword: "yet another passphrase 9", revokeOtherSessions: false }, mine);
+    expect(res.status).toBe(200);
+    expect((await me(t, other)).status).toBe(401);
+    expect((await me(t, { cookie: sessionCookie(res) })).body.result.data).toMatchObject({ label: "cy@example.com" });
+  });
+
   it("without a session the change is a 401 and records nothing", async () => {
     const res = await change("", PASSWORD, "another fine passphrase 7");
     expect(res.status).toBe(401);
-    expect(await audits()).toHaveLength(1);
+    expect(await audits()).toHaveLength(2);
   });
 });
 

@@ -36,14 +36,15 @@ export function createAuthRoute(app: Pick<App, "db" | "access">, now: () => numb
     const url = requestUrl(req);
     if (!isAuthPath(url.pathname)) throw new HttpError(404, `no auth endpoint ${url.pathname}`);
     const text = req.method === "POST" ? await readText(req, AUTH_MAX_BODY_BYTES) : "";
-    const forward = () => app.access.auth.handler(webRequest(req, text, url));
+    const forward = (body = text) => app.access.auth.handler(webRequest(req, body, url));
     if (url.pathname === "/api/auth/sign-in/email") return signIn(app, req, res, text, forward, now());
     if (url.pathname === "/api/auth/change-password") return changePassword(app, req, res, text, forward, now());
     await sendWebResponse(res, await forward());
   };
 }
 
-type Forward = () => Promise<Response>;
+/** Hands the request to better-auth, with its body as read or as Tally rewrote it. */
+type Forward = (body?: string) => Promise<Response>;
 
 /** Email sign-in: a valid email, not at the failure limit; a wrong password (401) stays counted. */
 async function signIn(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse, text: string, forward: Forward, now: number) {
@@ -59,10 +60,13 @@ async function signIn(app: Pick<App, "db" | "access">, req: IncomingMessage, res
 
 /**
  * Password change: the new password must pass Tally's rule (400 on `newPassword`) before better-auth sees
- * it; a wrong current password counts as a failed sign-in of the account; a change is recorded.
+ * it; a wrong current password counts as a failed sign-in of the account; a change ends every other session
+ * of the user (whatever `revokeOtherSessions` says: a password is changed when someone else may know it) and
+ * is recorded.
  */
 async function changePassword(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse, text: string, forward: Forward, now: number) {
-  const newPassword = passwordSchema.safeParse((parseJson(text) as { newPassword?: unknown } | null)?.newPassword);
+  const body = parseJson(text) as { newPassword?: unknown } | null;
+  const newPassword = passwordSchema.safeParse(body?.newPassword);
   if (!newPassword.success) {
     return sendJson(res, 400, { error: "invalid input", fieldErrors: { newPassword: newPassword.error.issues.map((i) => i.message) } });
   }
@@ -71,7 +75,7 @@ async function changePassword(app: Pick<App, "db" | "access">, req: IncomingMess
   const ip = app.access.clientAddress(req);
   const wait = await countAttempt(app.db, user.label, ip, now);
   if (wait !== null) return tooManyFailures(res, wait);
-  const answer = await forward();
+  const answer = await forward(JSON.stringify({ ...body, revokeOtherSessions: true }));
   const code = answer.status === 400 ? ((await answer.clone().json().catch(() => null)) as { code?: unknown } | null)?.code : undefined;
   const wrongPassword = code === "INVALID_PASSWORD";
   await settleAttempt(app.db, user.label, ip, wrongPassword ? "failed" : answer.ok ? "succeeded" : "unjudged");
