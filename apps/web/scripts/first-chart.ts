@@ -46,7 +46,8 @@ const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
 });
-const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: "UTC" });
+// Signed in once through the real /sign-in page, as the admin the server makes at start (TALLY_INIT_ADMIN_*).
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: "UTC", storageState: await server.signedIn(browser) });
 await context.addInitScript(probe);
 
 const to = Math.ceil((span.b + 1) / 60_000) * 60_000;
