@@ -36,6 +36,8 @@ interface Idp {
   issuer: string;
   /** Who is at the provider's login page for the next sign-in. */
   signInAs: IdpPerson | null;
+  /** While true the provider takes connections and never answers (down behind a load balancer, say). */
+  silent: boolean;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,7 @@ async function startIdp(redirectUris: string[]): Promise<Idp> {
   const server = createServer((req, res) => handle(req, res));
   const port = await listen(server, 0);
   const issuer = `http://127.0.0.1:${port}`;
-  const idp: Idp = { issuer, signInAs: null, close: () => closeServer(server) };
+  const idp: Idp = { issuer, signInAs: null, silent: false, close: () => closeServer(server) };
   const provider = new Provider(issuer, {
     clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: redirectUris, token_endpoint_auth_method: "client_secret_post" }],
     // Everyone at this provider carries `role: admin` in their profile: Tally must ignore it.
@@ -61,6 +63,7 @@ async function startIdp(redirectUris: string[]): Promise<Idp> {
   });
   const callback = provider.callback();
   handle = (req, res) => {
+    if (idp.silent) return;
     if (!req.url?.startsWith("/interaction/")) return callback(req, res);
     // The login and consent pages: the person `signInAs` signs in and approves what Tally asks for.
     void (async () => {
@@ -206,10 +209,12 @@ describe("single sign-on with an OpenID Connect provider", () => {
   let strict: RunningTally; // no TALLY_OIDC_DEFAULT_ROLE: only people Tally knows
   let open: RunningTally; // TALLY_OIDC_DEFAULT_ROLE=finance (not viewer, better-auth's fallback for the column)
   let plain: RunningTally; // no SSO configured
+  let latePort: number; // for a Tally started while the provider does not answer
 
   beforeAll(async () => {
     const [strictPort, openPort, plainPort] = [await freePort(), await freePort(), await freePort()];
-    idp = await startIdp([strictPort, openPort].map((p) => `http://127.0.0.1:${p}/api/auth/callback/oidc`));
+    latePort = await freePort();
+    idp = await startIdp([strictPort, openPort, latePort].map((p) => `http://127.0.0.1:${p}/api/auth/callback/oidc`));
     const sso = { TALLY_OIDC_ISSUER: idp.issuer, TALLY_OIDC_CLIENT_ID: CLIENT_ID, TALLY_OIDC_CLIENT_SECRET: CLIENT_SECRET, TALLY_OIDC_NAME: "Acme SSO" };
     strict = await startTallyOn(strictPort, sso);
     open = await startTallyOn(openPort, { ...sso, TALLY_OIDC_DEFAULT_ROLE: "finance" });
@@ -313,6 +318,29 @@ describe("single sign-on with an OpenID Connect provider", () => {
     const tokens = await strict.db.selectFrom("setup_tokens").select("used_at").where("email", "=", "invitee@acme.test").execute();
     expect(tokens.map((t) => t.used_at !== null)).toEqual([true]);
   });
+
+  it("keeps sessions working when the provider does not answer at start, and signs in by SSO once it does", async () => {
+    idp.silent = true;
+    const late = await startTallyOn(latePort, {
+      TALLY_OIDC_ISSUER: idp.issuer,
+      TALLY_OIDC_CLIENT_ID: CLIENT_ID,
+      TALLY_OIDC_CLIENT_SECRET: CLIENT_SECRET,
+      TALLY_OIDC_DEFAULT_ROLE: "reviewer",
+    });
+    try {
+      // A session check waits for better-auth's start, which waits for the provider's discovery document.
+      const began = Date.now();
+      const session = await fetch(`${late.base}/api/auth/get-session`, { headers: { cookie: "better-auth.session_token=none.none" } });
+      expect(session.status).toBe(200);
+      expect(Date.now() - began).toBeLessThan(8_000);
+      idp.silent = false;
+      const r = await ssoSignIn(late, idp, person("late-1", "late@acme.test"));
+      expect(r.me).toMatchObject({ label: "late@acme.test", role: "reviewer" });
+    } finally {
+      idp.silent = false;
+      await late.close();
+    }
+  }, 20_000);
 
   it("refuses a first-time user whose email the provider has not verified, even with a default role", async () => {
     const r = await ssoSignIn(open, idp, person("unverified-1", "unverified@acme.test", false));

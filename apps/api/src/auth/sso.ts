@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { APIError, createAuthMiddleware } from "better-auth/api";
-import { type GenericOAuthOptions, genericOAuth } from "better-auth/plugins/generic-oauth";
+import { type GenericOAuthConfig, type GenericOAuthOptions, genericOAuth } from "better-auth/plugins/generic-oauth";
 import { type Role, roleSchema } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import type { Env } from "../env.ts";
@@ -40,26 +40,50 @@ export function ssoConfig(env: Env): SsoConfig | null {
 }
 
 /**
+ * How long better-auth's start waits for the issuer's discovery document. Every session check waits for
+ * that start, and better-auth's own fetch has no time limit: an issuer that does not answer would hang the
+ * whole dashboard, password users included. After this the provider is left to the plugin's own retry at
+ * the next SSO sign-in (10 s limit there).
+ */
+const DISCOVERY_WAIT_MS = 5_000;
+
+/**
  * The provider, from the issuer's discovery document: authorization code flow with PKCE and a nonce, ID
  * tokens checked against the issuer's keys (a provider whose discovery fails is retried at the next sign-in).
  */
 export function ssoPlugin(sso: SsoConfig) {
-  return genericOAuth({
-    config: [
-      {
-        providerId: SSO_PROVIDER_ID,
-        name: sso.name,
-        discoveryUrl: `${sso.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`,
-        requireIdTokenVerification: true,
-        clientId: sso.clientId,
-        clientSecret: sso.clientSecret,
-        scopes: ["openid", "email", "profile"],
-        pkce: true,
-        // Signing out of Tally ends the Tally session only, not the person's session at the provider.
-        disableProviderLogout: true,
-      },
-    ],
-  });
+  const config: GenericOAuthConfig = {
+    providerId: SSO_PROVIDER_ID,
+    name: sso.name,
+    discoveryUrl: `${sso.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`,
+    requireIdTokenVerification: true,
+    clientId: sso.clientId,
+    clientSecret: sso.clientSecret,
+    scopes: ["openid", "email", "profile"],
+    pkce: true,
+    // Signing out of Tally ends the Tally session only, not the person's session at the provider.
+    disableProviderLogout: true,
+  };
+  const plugin = genericOAuth({ config: [config] });
+  const init = plugin.init;
+  type Init = Awaited<ReturnType<typeof init>>;
+  return {
+    ...plugin,
+    init: async (ctx: Parameters<typeof init>[0]): Promise<Init> => {
+      let timer: NodeJS.Timeout | undefined;
+      const unanswered = new Promise<Init>((resolve) => {
+        timer = setTimeout(() => {
+          ctx.logger.error(`SSO: ${config.discoveryUrl} did not answer in ${DISCOVERY_WAIT_MS / 1000} s; tried again at the next SSO sign-in`);
+          resolve({ context: { socialProviders: ctx.socialProviders, genericOAuthPendingDiscovery: new Map([[SSO_PROVIDER_ID, config]]) } });
+        }, DISCOVERY_WAIT_MS);
+      });
+      try {
+        return await Promise.race([init(ctx), unanswered]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
 
 /**
