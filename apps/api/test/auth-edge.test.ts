@@ -92,6 +92,11 @@ describe("only the dashboard's better-auth endpoints answer", () => {
     const odd = await session(t, "odd@example.com");
     await t.db.updateTable("auth_user").set({ role: "superuser" }).where("email", "=", "odd@example.com").execute();
     expect((await me(t, odd)).status).toBe(401);
+    // The page asking whether it is signed in hears no, as for no session at all (and does not loop on 401s).
+    const asked = await fetch(`${t.base}/api/auth/get-session`, { headers: odd });
+    expect([asked.status, await asked.json()]).toEqual([200, null]);
+    const normal = await fetch(`${t.base}/api/auth/get-session`, { headers: { cookie } });
+    expect(((await normal.json()) as { user: { email: string } }).user.email).toBe("vic@example.com");
   });
 
   it("a wrong Bearer key is a 401 even with a valid session cookie; a right one is judged alone", async () => {

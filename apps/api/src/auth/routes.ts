@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { emailSchema, passwordSchema } from "@tally/shared";
+import { emailSchema, passwordSchema, roleSchema } from "@tally/shared";
 import type { App } from "../app.ts";
 import { parseJson, readText } from "../http/body.ts";
 import { HttpError, sendJson } from "../http/respond.ts";
@@ -39,8 +39,17 @@ export function createAuthRoute(app: Pick<App, "db" | "access">, now: () => numb
     const forward = (body = text) => app.access.auth.handler(webRequest(req, body, url));
     if (url.pathname === "/api/auth/sign-in/email") return signIn(app, req, res, text, forward, now());
     if (url.pathname === "/api/auth/change-password") return changePassword(app, req, res, text, forward, now());
-    await sendWebResponse(res, await forward());
+    const answer = await forward();
+    if (url.pathname === "/api/auth/get-session" && (await hasUnknownRole(answer))) return sendJson(res, 200, null);
+    await sendWebResponse(res, answer);
   };
+}
+
+/** A session whose user has a role Tally does not know is no session (the API answers it 401), so the page signs in. */
+async function hasUnknownRole(answer: Response): Promise<boolean> {
+  if (!answer.ok) return false;
+  const session = (await answer.clone().json().catch(() => null)) as { user?: { role?: unknown } } | null;
+  return session?.user !== undefined && !roleSchema.safeParse(session.user.role).success;
 }
 
 /** Hands the request to better-auth, with its body as read or as Tally rewrote it. */
