@@ -4,10 +4,9 @@ import { type FormEvent, useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { ExportLink } from "../../components/ExportLink.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
-import { dateTime } from "../../lib/format.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { type RouterOutputs, useTRPC, useTRPCClient } from "../../lib/trpc.ts";
-import { auditChanges, formatAuditValue } from "./lib/audit-diff.ts";
+import { auditChanges, auditTime, formatAuditValue } from "./lib/audit-diff.ts";
 import { AUDIT_FILTER_KEYS, type AuditFilterForm, auditCsvHref, auditFilterInput, rangeIsBackwards, readAuditFilters } from "./lib/audit-filters.ts";
 
 type AuditItem = RouterOutputs["audit"]["list"]["items"][number];
@@ -155,22 +154,22 @@ function AuditRow({ entry: e, tz }: { entry: AuditItem; tz: string }) {
   return (
     <tr data-audit-action={e.action}>
       <td className="nowrap" title={new Date(e.at).toISOString()}>
-        {dateTime(e.at, tz)}
+        {auditTime(e.at, tz)}
       </td>
       <td className="wrap">
         {e.actorLabel}
         {kind ? <span className="badge you">{kind}</span> : null}
       </td>
       <td className="mono nowrap">{e.action}</td>
-      <td className="mono wrap">{e.target}</td>
-      <td className="wrap">
+      <td className="mono wrap target">{e.target}</td>
+      <td className="wrap changes-cell">
         {changes.length === 0 ? (
           <span className="muted">no field changed</span>
         ) : (
           <ul className="changes">
             {changes.map((c) => (
               <li key={c.field}>
-                {c.field ? <span className="field">{c.field}: </span> : null}
+                {c.field ? <span className="change-field">{c.field}: </span> : null}
                 {c.kind === "added" ? null : <del>{formatAuditValue(c.field, c.before, tz)}</del>}
                 {c.kind === "changed" ? " → " : null}
                 {c.kind === "removed" ? null : <ins>{formatAuditValue(c.field, c.after, tz)}</ins>}

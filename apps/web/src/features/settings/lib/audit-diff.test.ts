@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditChanges, formatAuditValue, sameJson } from "./audit-diff.ts";
+import { auditChanges, auditTime, formatAuditValue, sameJson } from "./audit-diff.ts";
 
 describe("audit diff", () => {
   it("lists only the fields an update changed", () => {
@@ -15,6 +15,9 @@ describe("audit diff", () => {
       { field: "role", before: null, after: "viewer", kind: "added" },
     ]);
     expect(auditChanges({ email: "a@x.io" }, null)).toEqual([{ field: "email", before: "a@x.io", after: null, kind: "removed" }]);
+    // Null fields of a created or removed record say nothing.
+    expect(auditChanges(null, { name: "ci", lastUsedAt: null, revokedAt: null })).toEqual([{ field: "name", before: null, after: "ci", kind: "added" }]);
+    expect(auditChanges({ name: "ci", revokedAt: null }, null)).toEqual([{ field: "name", before: "ci", after: null, kind: "removed" }]);
   });
 
   it("tells a field set to null from a field that appears or goes", () => {
@@ -45,8 +48,8 @@ describe("audit diff", () => {
 
   it("formats instants in the zone, micro-USD as dollars, and nothing as a dash", () => {
     // 2026-01-01T00:00Z is 2025-12-31 19:00 in New York (UTC-5 in winter).
-    expect(formatAuditValue("expiresAt", Date.UTC(2026, 0, 1), "America/New_York", "en-US")).toBe("Dec 31, 2025, 07:00 PM");
-    expect(formatAuditValue("effectiveFrom", Date.UTC(2026, 0, 1), "UTC", "en-US")).toBe("Jan 1, 2026, 12:00 AM");
+    expect(formatAuditValue("expiresAt", Date.UTC(2026, 0, 1), "America/New_York", "en-US")).toBe("Dec 31, 2025, 07:00:00 PM");
+    expect(formatAuditValue("effectiveFrom", Date.UTC(2026, 0, 1), "UTC", "en-US")).toBe("Jan 1, 2026, 12:00:00 AM");
     expect(formatAuditValue("monthlyBudgetMicros", 12_500_000, "UTC", "en-US")).toBe("$12.50");
     expect(formatAuditValue("inputMicrosPerMtok", 2_500_000, "UTC", "en-US")).toBe("$2.50");
     expect(formatAuditValue("role", "admin", "UTC")).toBe("admin");
@@ -54,6 +57,7 @@ describe("audit diff", () => {
     expect(formatAuditValue("revokedAt", null, "UTC")).toBe("—");
     expect(formatAuditValue("count", 3, "UTC")).toBe("3");
     expect(formatAuditValue("tags", ["a", "b"], "UTC")).toBe('["a","b"]');
+    expect(auditTime(Date.UTC(2026, 0, 1, 9, 5, 7), "UTC", "en-US")).toBe("Jan 1, 2026, 09:05:07 AM");
     // A small number in a time-named field is not an instant.
     expect(formatAuditValue("retryAt", 5, "UTC")).toBe("5");
   });

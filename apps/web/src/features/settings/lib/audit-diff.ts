@@ -1,4 +1,4 @@
-import { dateTime, LOCALE, money } from "../../../lib/format.ts";
+import { dateFormat, LOCALE, money } from "../../../lib/format.ts";
 
 /** One field an audited change touched: its value before (null when it did not exist) and after. */
 export interface FieldChange {
@@ -33,8 +33,8 @@ function flatten(v: unknown, prefix: string, out: Map<string, unknown>): Map<str
 
 /**
  * The fields an audited change touched, in the record's own order (before's fields, then new ones):
- * a creation (before null) lists every field as added, a removal every field as removed, an update only
- * the fields whose value differs.
+ * a creation (before null) lists every field it set as added, a removal every field it had as removed
+ * (fields that are null say nothing there), an update only the fields whose value differs.
  */
 export function auditChanges(before: unknown, after: unknown): FieldChange[] {
   if (before == null && after == null) return [];
@@ -47,6 +47,7 @@ export function auditChanges(before: unknown, after: unknown): FieldChange[] {
     const was = inBefore ? b.get(field) : null;
     const now = inAfter ? a.get(field) : null;
     if (inBefore && inAfter && sameJson(was, now)) continue;
+    if ((before == null && now === null) || (after == null && was === null)) continue;
     out.push({ field, before: was, after: now, kind: !inBefore ? "added" : !inAfter ? "removed" : "changed" });
   }
   return out;
@@ -57,14 +58,19 @@ const TIME_FIELD = /(At|From|Until)$/;
 const MONEY_FIELD = /Micros(PerMtok)?$/;
 const Y2000 = 946_684_800_000;
 
+/** An instant to the second in `tz`: two changes within a minute still read apart. */
+export function auditTime(ms: number, tz: string, locale = LOCALE): string {
+  return dateFormat(locale, { timeZone: tz, year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(ms);
+}
+
 /**
- * A field's value as a person reads it: instants as dates in `tz`, micro-USD as dollars, strings as they
+ * A field's value as a person reads it: instants as dates in `tz` (to the second), micro-USD as dollars, strings as they
  * are, nothing as "—", anything else as compact JSON.
  */
 export function formatAuditValue(field: string, value: unknown, tz: string, locale = LOCALE): string {
   if (value === null || value === undefined) return "—";
   const leaf = field.slice(field.lastIndexOf(".") + 1);
-  if (typeof value === "number" && TIME_FIELD.test(leaf) && value >= Y2000) return dateTime(value, tz, locale);
+  if (typeof value === "number" && TIME_FIELD.test(leaf) && value >= Y2000) return auditTime(value, tz, locale);
   if (typeof value === "number" && MONEY_FIELD.test(leaf)) return money(value, locale);
   if (typeof value === "string") return value === "" ? '""' : value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
