@@ -15,8 +15,8 @@ const AUTH_MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * The better-auth endpoints the dashboard uses, and no other (sign-up, account deletion, user updates and the
- * rest stay unreachable whatever better-auth enables by default). SSO (sso.ts) starts at `sign-in/social` or
- * `sign-in/oauth2` and comes back to the matching callback for its one provider, `oidc`.
+ * rest stay unreachable whatever better-auth enables by default). SSO (sso.ts) starts at `sign-in/social` and
+ * comes back to `callback/oidc`, its one provider (better-auth's generic OAuth plugin adds no endpoint of its own).
  */
 const AUTH_PATHS = new Set([
   "/api/auth/get-session",
@@ -25,8 +25,6 @@ const AUTH_PATHS = new Set([
   "/api/auth/change-password",
   "/api/auth/sign-in/social",
   "/api/auth/callback/oidc",
-  "/api/auth/sign-in/oauth2",
-  "/api/auth/oauth2/callback/oidc",
 ]);
 const isAuthPath = (path: string) => AUTH_PATHS.has(path);
 

@@ -24,15 +24,15 @@ export const INNGEST_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 const LOCAL = ["localhost", "127.0.0.1", "[::1]"];
 const EVERY_INTERFACE = new Set(["0.0.0.0", "[::]"]);
 
-export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "isDev">): HttpConfig {
+export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "TALLY_PUBLIC_URL" | "isDev">): HttpConfig {
   const bound = hostName(env.HOST);
-  const serveOrigin = env.INNGEST_SERVE_ORIGIN ? hostName(new URL(env.INNGEST_SERVE_ORIGIN).hostname) : null;
+  const origins = [env.INNGEST_SERVE_ORIGIN, env.TALLY_PUBLIC_URL].flatMap((u) => (u ? [hostName(new URL(u).hostname)] : []));
   const everywhere = bound !== null && EVERY_INTERFACE.has(bound);
   const allowed = new Set([...LOCAL, ...env.TALLY_ALLOWED_HOSTS]);
   if (bound && !everywhere) allowed.add(bound);
-  if (serveOrigin) allowed.add(serveOrigin);
+  for (const o of origins) if (o) allowed.add(o);
   const warning =
-    everywhere && env.TALLY_ALLOWED_HOSTS.length === 0
+    everywhere && env.TALLY_ALLOWED_HOSTS.length === 0 && !env.TALLY_PUBLIC_URL
       ? `HOST=${env.HOST} listens on every interface, but only requests for ${[...allowed].join(", ")} are answered ` +
         "(others get 421, against DNS rebinding): set TALLY_ALLOWED_HOSTS to the names clients use to reach this server."
       : null;

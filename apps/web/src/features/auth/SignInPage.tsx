@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { safeNext } from "../../lib/auth-redirect.ts";
 import { useLocation } from "../../lib/router.ts";
-import { type Failure, NETWORK_FAILURE, signIn, signInFailure, ssoProvider, startSso } from "./auth-api.ts";
+import { type Failure, NETWORK_FAILURE, signIn, signInFailure, ssoFailure, ssoProvider, startSso } from "./auth-api.ts";
 import { AuthLayout } from "./AuthLayout.tsx";
 import { Field, FormError } from "./Field.tsx";
 
@@ -11,7 +11,7 @@ export default function SignInPage() {
   const next = safeNext(params.get("next"));
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [failure, setFailure] = useState<Failure | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(() => ssoFailure(params.get("error"), params.get("error_description")));
   const [busy, setBusy] = useState(false);
   const [sso, setSso] = useState<{ providerId: string; name: string } | null>(null);
 

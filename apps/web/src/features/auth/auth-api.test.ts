@@ -36,3 +36,13 @@ describe("failureOf", () => {
     });
   });
 });
+
+describe("ssoFailure", () => {
+  it("words a provider's refusal, prefers the server's description, and says nothing without an error", async () => {
+    const { ssoFailure } = await import("./auth-api.ts");
+    expect(ssoFailure(null, null)).toBeNull();
+    expect(ssoFailure("NO_TALLY_ACCOUNT", "a@b.c has no Tally account")?.message).toBe("a@b.c has no Tally account");
+    expect(ssoFailure("account_not_linked", null)?.message).toMatch(/not verified this email/);
+    expect(ssoFailure("weird_code", "  ")?.message).toBe("Single sign-on failed (weird_code).");
+  });
+});

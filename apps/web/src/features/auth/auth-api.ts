@@ -81,7 +81,8 @@ export async function ssoProvider(): Promise<{ providerId: string; name: string 
 
 /** Starts SSO: better-auth answers the provider's address to go to. */
 export async function startSso(providerId: string, callbackURL: string): Promise<{ url: string } | Failure> {
-  const answer = await call("/api/auth/sign-in/oauth2", { providerId, callbackURL });
+  // better-auth runs a generic OIDC provider through its social sign-in endpoint; failures come back to /sign-in?error=.
+  const answer = await call("/api/auth/sign-in/social", { provider: providerId, callbackURL, errorCallbackURL: "/sign-in" });
   const url = answer.body.url;
   return answer.status === 200 && typeof url === "string" && url ? { url } : failureOf(answer);
 }
@@ -102,3 +103,14 @@ export async function setupOffer(token: string): Promise<SetupOffer | Failure> {
 }
 
 export const redeemSetup = (input: { token: string; email: string; name: string; password: string }) => call("/api/setup", input);
+
+/** Why single sign-on sent the user back (`/sign-in?error=CODE&error_description=…`), in words, or null. */
+export function ssoFailure(code: string | null, description: string | null): Failure | null {
+  if (!code) return null;
+  const words: Record<string, string> = {
+    account_not_linked: "Your sign-in provider has not verified this email, so it cannot be joined to your Tally account.",
+    access_denied: "Single sign-on was cancelled.",
+  };
+  const text = description?.trim() || words[code] || `Single sign-on failed (${code}).`;
+  return { message: text.slice(0, 300), fields: {} };
+}
