@@ -29,11 +29,18 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 export async function createAccess(db: Db, env: Env, allowedHosts: ReadonlySet<string>): Promise<Access> {
   const secret = env.TALLY_AUTH_SECRET ?? (await devSecret(db));
   const served = env.TALLY_PUBLIC_URL ? new URL(env.TALLY_PUBLIC_URL).hostname : env.HOST;
+  const secureCookies = !LOOPBACK.has(served.toLowerCase());
+  if (secureCookies && !env.TALLY_PUBLIC_URL?.startsWith("https:")) {
+    console.warn(
+      `Warning: Tally is served on ${served}, not a loopback address, so session cookies are Secure: browsers sign in over ` +
+        "HTTPS only. Put a TLS proxy in front and set TALLY_PUBLIC_URL=https://<host> (API keys work either way).",
+    );
+  }
   const auth = createAuth(db, {
     secret,
     baseURL: env.TALLY_PUBLIC_URL,
     allowedHosts: [...allowedHosts],
-    secureCookies: !LOOPBACK.has(served.toLowerCase()),
+    secureCookies,
     trustedOrigins: env.TALLY_PUBLIC_URL ? [new URL(env.TALLY_PUBLIC_URL).origin] : [],
     sso: ssoConfig(env),
   });
