@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { calendars } from "@tally/shared/db";
 import { localCalendar } from "../src/queries/local.ts";
 import { fixture, seedRun } from "../src/queries/test-support.ts";
-import { startTally, type Tally } from "./harness.ts";
+import { AUTH, startTally, type Tally } from "./harness.ts";
 
 // The real server: a zone people view in gets a calendar by itself, filled in the background, and its
 // answers stay the same while the series switch from UTC rows and edges to the calendar's rows.
@@ -17,7 +17,7 @@ afterAll(() => tally.close());
 
 async function get(path: string, input: unknown): Promise<{ status: number; data: unknown }> {
   const query = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
-  const res = await fetch(`${tally.base}/api/trpc/${path}${query}`);
+  const res = await fetch(`${tally.base}/api/trpc/${path}${query}`, { headers: AUTH });
   const body = (await res.json()) as { result?: { data: unknown } };
   return { status: res.status, data: body.result?.data };
 }
@@ -50,7 +50,7 @@ it("adds none for UTC, an unknown zone, a failed request or past the cap (TALLY_
   expect((await get("quality.trend", { ...window("Asia/Tokyo"), bucket: "fortnight" })).status).toBe(400);
   expect((await get("overview.summary", { ...window("Europe/Berlin"), bucket: undefined })).status).toBe(200);
   // A procedure that takes no input answers whatever `input` says, as before the keeper listened.
-  expect((await fetch(`${tally.base}/api/trpc/system.status?input=undefined`)).status).toBe(200);
+  expect((await fetch(`${tally.base}/api/trpc/system.status?input=undefined`, { headers: AUTH })).status).toBe(200);
   await tally.calendars.idle();
   expect([...new Set((await calendars(tally.db)).map((c) => c.time_zone))]).toEqual(["Asia/Kolkata"]);
 });

@@ -2,7 +2,7 @@ import { calcPrice } from "@pydantic/genai-prices";
 import { toMicros } from "@tally/shared/pricing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, fakeChatServer, fakeSlack, verdict } from "./fake-servers.ts";
-import { startTally, type Tally } from "./harness.ts";
+import { AUTH, startTally, type Tally } from "./harness.ts";
 
 // parent → DeferAdd → each deferred function, through the real serve() handler and a real SQLite file.
 describe("handle-support-ticket defers score, costs and notify", () => {
@@ -135,7 +135,7 @@ describe("handle-support-ticket defers score, costs and notify", () => {
   it("keeps a local calendar per TALLY_TIME_ZONES zone, written by the deferred runs, and answers by local day", async () => {
     const calendars = await tally.db.selectFrom("rollup_calendars").select(["id", "time_zone", "unit"]).orderBy("unit").execute();
     expect(calendars.map((c) => [c.time_zone, c.unit])).toEqual([["Pacific/Honolulu", "day"], ["Pacific/Honolulu", "week"]]);
-    const status = await fetch(`${tally.base}/api/trpc/system.status`);
+    const status = await fetch(`${tally.base}/api/trpc/system.status`, { headers: AUTH });
     expect(((await status.json()) as { result: { data: unknown } }).result.data).toMatchObject({ teamZones: ["Pacific/Honolulu"] });
     // 09:07 UTC on 1 November is 23:07 on Saturday 31 October in Honolulu; its week starts Monday 26 October.
     const DAY = 86_400_000;
@@ -146,7 +146,7 @@ describe("handle-support-ticket defers score, costs and notify", () => {
       ),
     );
     const input = { from: Date.UTC(2026, 9, 30, 10), to: Date.UTC(2026, 10, 2, 10), timeZone: "Pacific/Honolulu", bucket: "day" };
-    const res = await fetch(`${tally.base}/api/trpc/quality.trend?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const res = await fetch(`${tally.base}/api/trpc/quality.trend?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
     const trend = ((await res.json()) as { result: { data: unknown } }).result.data as { series: { model: string; name: string; points: { n: number; mean: number | null }[] }[] };
     expect(trend.series.find((s) => s.model === "gpt-4o" && s.name === "helpfulness")?.points).toEqual([
       { mean: null, n: 0, ciLow: null, ciHigh: null },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunOutcome } from "./executor.ts";
-import { PARENT, startTally, type Tally } from "./harness.ts";
+import { AUTH, PARENT, startTally, type Tally } from "./harness.ts";
 
 const LONE = "x\uD800y"; // a lone high surrogate: SQLite's UTF-8 would store it as U+FFFD
 /** A key Object.prototype reaches: JSON.parse keeps it as an own property, as a server's body parser does. */
@@ -82,7 +82,7 @@ describe("payload strings and the parent link", () => {
 
   it("an analytics filter with a NUL is a 400 naming the field", async () => {
     const input = { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 2), models: ["gpt-4o\u0000"] };
-    const res = await fetch(`${tally.base}/api/trpc/overview.summary?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const res = await fetch(`${tally.base}/api/trpc/overview.summary?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { message: string } };
     expect(body.error.message).toContain("control character");

@@ -1,6 +1,6 @@
 import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PARENT, startTally, type Tally } from "./harness.ts";
+import { AUTH, PARENT, startTally, type Tally } from "./harness.ts";
 import { callProcedure } from "./unpriced-money.ts";
 
 // Through the real serve() handler and the real prices.upsert: an override prices a model's tokens and keeps
@@ -91,7 +91,7 @@ describe("price overrides and units without a price", () => {
     // A model id that is blank once trimmed names no model: a 400 naming the field (the shared id rule).
     const blank = await fetch(`${tally.base}/api/trpc/prices.upsert`, {
       method: "POST",
-      headers: { "content-type": "application/json", origin: tally.base, "sec-fetch-site": "same-origin" },
+      headers: { ...AUTH, "content-type": "application/json", origin: tally.base, "sec-fetch-site": "same-origin" },
       body: JSON.stringify({ model: "   ", inputMicrosPerMtok: 1, outputMicrosPerMtok: 1, effectiveFrom: 0 }),
     });
     expect(blank.status).toBe(400);

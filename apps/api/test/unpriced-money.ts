@@ -2,7 +2,7 @@
 // procedures and CSV exports over HTTP, and finding every money value in an answer.
 import { expect } from "vitest";
 import type { Tally } from "./harness.ts";
-import { PARENT } from "./harness.ts";
+import { AUTH, PARENT } from "./harness.ts";
 
 export const AT = Date.UTC(2026, 5, 1, 12);
 export const WINDOW = { from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 5, 2), timeZone: "UTC" };
@@ -32,15 +32,15 @@ export async function deliver(tally: Tally, runs: Delivery[]): Promise<void> {
   }
 }
 
-const SAME_ORIGIN = (base: string) => ({ "content-type": "application/json", origin: base, "sec-fetch-site": "same-origin" });
+const SAME_ORIGIN = (base: string) => ({ ...AUTH, "content-type": "application/json", origin: base, "sec-fetch-site": "same-origin" });
 
-/** One tRPC procedure over HTTP: a query by GET, a mutation by POST. */
+/** One tRPC procedure over HTTP with the harness admin key: a query by GET, a mutation by POST. */
 export async function callProcedure(tally: Tally, path: string, type: string, input: unknown): Promise<unknown> {
   const url = `${tally.base}/api/trpc/${path}`;
   const res =
     type === "mutation"
       ? await fetch(url, { method: "POST", headers: SAME_ORIGIN(tally.base), body: JSON.stringify(input) })
-      : await fetch(input === undefined ? url : `${url}?input=${encodeURIComponent(JSON.stringify(input))}`);
+      : await fetch(input === undefined ? url : `${url}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
   const body = (await res.json()) as { result?: { data: unknown } };
   expect(res.status, `${path}: ${JSON.stringify(body)}`).toBe(200);
   return body.result!.data;
@@ -48,7 +48,7 @@ export async function callProcedure(tally: Tally, path: string, type: string, in
 
 /** One CSV export over HTTP, as rows of cells keyed by the header (the cells hold no quotes or commas). */
 export async function readCsv(tally: Tally, table: string, input: unknown): Promise<Record<string, string>[]> {
-  const res = await fetch(`${tally.base}/api/export/${table}.csv?input=${encodeURIComponent(JSON.stringify(input))}`);
+  const res = await fetch(`${tally.base}/api/export/${table}.csv?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
   expect(res.status, table).toBe(200);
   const [header, ...lines] = (await res.text()).split("\r\n").filter((l) => l !== "");
   const names = header!.split(",");

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPasswordUser } from "../src/auth/accounts.ts";
+import { createApiKey } from "../src/auth/api-keys.ts";
+import { SYSTEM } from "../src/auth/principal.ts";
 import { TABLES } from "../src/export/handler.ts";
 import { appRouter } from "../src/trpc/root.ts";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
-import { startTally, type Tally } from "./harness.ts";
+import { AUTH, startTally, type Tally } from "./harness.ts";
 import { callProcedure, type Delivery, deliver, eachMoney, isMoneyColumn, readCsv, WINDOW } from "./unpriced-money.ts";
 
 // Issue 17 §2: unpriced is never 0, anywhere. Every procedure of the app router and every CSV export is read
@@ -35,6 +38,22 @@ const INPUTS: Record<string, unknown[]> = {
   "system.status": [undefined],
 };
 
+/** The access procedures (no spend in them, walked all the same), on an account and a key made for the walk. */
+const accessInputs = (userId: string, keyId: string): Record<string, unknown[]> => ({
+  "system.me": [undefined],
+  "users.list": [undefined],
+  "users.invite": [{ email: "walk-invite@example.com", role: "viewer" }],
+  "users.setRole": [{ userId, role: "finance" }],
+  "users.remove": [{ userId }],
+  "apiKeys.list": [undefined],
+  "apiKeys.create": [{ name: "walk key", role: "viewer" }],
+  "apiKeys.revoke": [{ id: keyId }],
+  "audit.list": [{}, { action: "customers.upsert" }],
+});
+
+/** Exports that carry no spend column: the audit log (prices and budgets as they were set, in JSON cells). */
+const NO_SPEND_EXPORTS = ["audit"];
+
 /** Money every walk must see (as null): the walk would prove nothing if these were missing. */
 const MUST_SEE = [
   "overview.summary current.spendMicros.total",
@@ -65,6 +84,7 @@ const MUST_SEE = [
 describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
   let llm: FakeServer;
   let tally: Tally;
+  let inputs: Record<string, unknown[]>;
   const runs: Delivery[] = Array.from({ length: 6 }, (_, i) => ({
     runId: `walk-run-${i}`,
     model: AGENT,
@@ -78,6 +98,10 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
     llm = await fakeChatServer(() => ({ content: verdict({ helpfulness: 4, accuracy: 5, tone: 3 }), promptTokens: 400, completionTokens: 60 }));
     tally = await startTally({ JUDGE_BASE_URL: `${llm.url}/v1`, JUDGE_API_KEY: "sk-judge", JUDGE_MODEL: JUDGE });
     await deliver(tally, runs);
+    const now = Date.now();
+    const user = await createPasswordUser(tally.db, SYSTEM, { email: "walk-user@example.com", name: "Walk", role: "viewer", password: "walk user password 1" }, now);
+    const key = await createApiKey(tally.db, SYSTEM, { name: "walk key to revoke", role: "viewer" }, now);
+    inputs = { ...INPUTS, ...accessInputs(user.id, key.key.id) };
   }, 60_000);
   afterAll(async () => {
     await tally.close();
@@ -93,12 +117,12 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
 
   it("answers null, never 0, for every money field of every procedure, with the unpriced count beside it", async () => {
     const procedures = (appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string } }> } })._def.procedures;
-    expect(Object.keys(procedures).filter((p) => !(p in INPUTS)), "procedures without walk inputs").toEqual([]);
+    expect(Object.keys(procedures).filter((p) => !(p in inputs)), "procedures without walk inputs").toEqual([]);
     const zeros: string[] = [];
     const seen = new Set<string>();
     const answers: Record<string, unknown[]> = {};
     for (const [path, proc] of Object.entries(procedures)) {
-      for (const input of INPUTS[path]!) {
+      for (const input of inputs[path]!) {
         const data = await callProcedure(tally, path, proc._def.type, input);
         (answers[path] ??= []).push(data);
         eachMoney(data, (at, value) => {
@@ -136,10 +160,16 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
   });
 
   it("leaves every money cell of every CSV export empty, never 0", async () => {
-    const inputs: Record<string, unknown> = { "spend-by-customer": WINDOW, "spend-by-model": WINDOW, runs: WINDOW };
-    expect(Object.keys(TABLES).filter((t) => !(t in inputs)), "exports without walk inputs").toEqual([]);
-    for (const table of Object.keys(TABLES)) {
-      const rows = await readCsv(tally, table, inputs[table]);
+    const windows: Record<string, unknown> = { "spend-by-customer": WINDOW, "spend-by-model": WINDOW, runs: WINDOW };
+    const spendTables = Object.keys(TABLES).filter((t) => !NO_SPEND_EXPORTS.includes(t));
+    expect(spendTables.filter((t) => !(t in windows)), "exports without walk inputs").toEqual([]);
+    for (const table of NO_SPEND_EXPORTS) {
+      const res = await fetch(`${tally.base}/api/export/${table}.csv?input=%7B%7D`, { headers: AUTH });
+      expect(res.status, table).toBe(200);
+      expect((await res.text()).split("\r\n")[0]!.split(",").filter(isMoneyColumn), table).toEqual([]);
+    }
+    for (const table of spendTables) {
+      const rows = await readCsv(tally, table, windows[table]);
       expect(rows.length, table).toBeGreaterThan(0);
       const money = Object.keys(rows[0]!).filter(isMoneyColumn);
       expect(money.length, table).toBeGreaterThan(0);
