@@ -45,5 +45,5 @@ export async function closedPort(): Promise<number> {
   });
 }
 
-/** A production-mode configuration: a signing key, no INNGEST_DEV. */
-export const PRODUCTION = { INNGEST_DEV: "0", INNGEST_SIGNING_KEY: `signkey-prod-${"ab".repeat(32)}` } as const;
+/** A production-mode configuration: a signing key and an auth secret (both required there), no INNGEST_DEV. */
+export const PRODUCTION = { INNGEST_DEV: "0", INNGEST_SIGNING_KEY: `signkey-prod-${"ab".repeat(32)}`, TALLY_AUTH_SECRET: "cd".repeat(24) } as const;

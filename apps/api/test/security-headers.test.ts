@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEB_DIST } from "../src/static.ts";
-import { startTally, type Tally } from "./harness.ts";
+import { AUTH, startTally, type Tally } from "./harness.ts";
 import { rawRequest } from "./raw-http.ts";
 
 /** The headers every answer carries, written out here rather than read from the code under test. */
@@ -44,10 +44,14 @@ describe("security headers", () => {
     ["GET", "/runs/some-run", "", {}],
     ["GET", "/favicon.png", "", {}],
     ["GET", `/api/trpc/overview.summary?input=${input}`, "", {}],
-    ["GET", "/api/trpc/nope", "", {}],
-    ["POST", "/api/trpc/customers.upsert", "{}", { "content-type": "application/json" }],
+    ["GET", `/api/trpc/overview.summary?input=${input}`, "", { ...AUTH }],
+    ["GET", "/api/trpc/nope", "", { ...AUTH }],
+    ["POST", "/api/trpc/customers.upsert", "{}", { ...AUTH, "content-type": "application/json" }],
     ["GET", `/api/export/runs.csv?input=${input}`, "", {}],
-    ["GET", "/api/export/nope.csv", "", {}],
+    ["GET", `/api/export/runs.csv?input=${input}`, "", { ...AUTH }],
+    ["GET", "/api/export/nope.csv", "", { ...AUTH }],
+    ["GET", "/api/auth/get-session", "", {}],
+    ["GET", "/api/setup?token=nope", "", {}],
     ["GET", "/api/inngest", "", {}],
     ["POST", "/api/inngest", "nope{", { "content-type": "application/json" }],
     ["POST", "/api/inngest", "{}", { "content-type": "text/plain" }],

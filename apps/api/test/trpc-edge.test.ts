@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_BATCH_CALLS } from "@tally/shared";
 import { sendFailure } from "../src/http/respond.ts";
 import { agentCost, fixture, judgeCost, PRICE, seedRun } from "../src/queries/test-support.ts";
-import { startTally, type Tally } from "./harness.ts";
+import { AUTH, startTally, type Tally } from "./harness.ts";
 import { PRODUCTION } from "./raw-http.ts";
 
 const DAY = 86_400_000;
@@ -30,7 +30,7 @@ describe("long query inputs by POST (method override)", () => {
   const input = { from: START, to: START + 2 * DAY, customerIds: ids, sparklines: false, limit: 500 };
 
   it("is too long for a GET URL", async () => {
-    const res = await fetch(`${tally.base}/api/trpc/spend.byCustomer?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const res = await fetch(`${tally.base}/api/trpc/spend.byCustomer?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
     expect(res.status).toBe(431);
   });
 
@@ -39,7 +39,7 @@ describe("long query inputs by POST (method override)", () => {
     expect(ids.every((id) => id.length <= 200)).toBe(true);
     const res = await fetch(`${tally.base}/api/trpc/spend.byCustomer`, {
       method: "POST",
-      headers: { "content-type": "application/json", origin: tally.base, "sec-fetch-site": "same-origin" },
+      headers: { ...AUTH, "content-type": "application/json", origin: tally.base, "sec-fetch-site": "same-origin" },
       body: JSON.stringify(input),
     });
     expect(res.status).toBe(200);
@@ -62,7 +62,7 @@ describe("batches", () => {
   const batch = (n: number) => {
     const input = Object.fromEntries(Array.from({ length: n }, (_, i) => [i, { from: START, to: START + DAY }]));
     const paths = Array.from({ length: n }, () => "overview.summary").join(",");
-    return fetch(`${tally.base}/api/trpc/${paths}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`);
+    return fetch(`${tally.base}/api/trpc/${paths}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
   };
 
   it(`answer up to ${MAX_BATCH_CALLS} calls and refuse a larger batch with a 400, so one request cannot ask for thousands`, async () => {
@@ -88,8 +88,8 @@ describe("error answers outside dev mode", () => {
     await dev.close();
   });
 
-  const failing = (t: Tally) => fetch(`${t.base}/api/trpc/customers.list`);
-  const badInput = (t: Tally) => fetch(`${t.base}/api/trpc/overview.summary?input=${encodeURIComponent(JSON.stringify({ from: 2, to: 1 }))}`);
+  const failing = (t: Tally) => fetch(`${t.base}/api/trpc/customers.list`, { headers: AUTH });
+  const badInput = (t: Tally) => fetch(`${t.base}/api/trpc/overview.summary?input=${encodeURIComponent(JSON.stringify({ from: 2, to: 1 }))}`, { headers: AUTH });
 
   it("carry no stack, no server path and no internal message", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
