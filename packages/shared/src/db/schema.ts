@@ -27,6 +27,17 @@ export interface Database extends Projections {
   audit_log: AuditLogTable;
   sign_in_failures: SignInFailureTable;
   settings: SettingTable;
+  judge_sampling: JudgeSamplingTable;
+}
+
+/** A sample rate for one model or one customer, over TALLY_JUDGE_SAMPLE_RATE (0009). */
+export interface JudgeSamplingTable {
+  scope: "model" | "customer";
+  key: string;
+  /** 0…1: the share of runs the judge scores. */
+  rate: number;
+  updated_at: number;
+  updated_by: string;
 }
 
 /** better-auth's user (its camelCase columns), with Tally's role. Dates are ISO strings in SQLite. */
@@ -132,6 +143,8 @@ export interface RunTable {
   first_seen_at: number;
   /** Set when the first score lands; counts the run as scored exactly once. */
   scored_at: number | null;
+  /** Why the judge was not called for the run (`not_sampled`, `judge_budget`); the first decision wins (0009). */
+  judge_outcome: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type ScoreDataType = "numeric" | "boolean" | "categorical";
@@ -159,7 +172,8 @@ export interface ScoreTable {
   created_at: number;
 }
 
-export type EvaluationStatus = "succeeded" | "failed";
+/** `not_sampled` / `judge_budget`: the judge was not called (sampling, or the day's judge budget was reached). */
+export type EvaluationStatus = "succeeded" | "failed" | "not_sampled" | "judge_budget";
 
 export interface EvaluationTable {
   /** Deterministic: the idempotency key of the deferred score run. */
@@ -266,10 +280,20 @@ interface RollupKey {
   customer_id: string;
 }
 
+/** A 0009 measure: NOT NULL DEFAULT 0. */
+type RunMeasure = ColumnType<number, number | undefined, number>;
+
 export interface RollupRuns15mTable extends RollupKey {
   function_slug: string;
   runs: number;
   scored_runs: number;
+  /** Runs the judge was not called for: left out of the sample, or past the day's judge budget (0009). */
+  unsampled_runs: RunMeasure;
+  judge_skipped_runs: RunMeasure;
+  /** The judge's spend on these runs, keyed by the run's (judged) model: priced lines' sum and the call counts. */
+  judge_cost_micros: RunMeasure;
+  judge_priced_calls: RunMeasure;
+  judge_unpriced_calls: RunMeasure;
 }
 
 export interface RollupUsage15mTable extends RollupKey {
@@ -345,7 +369,7 @@ interface CustomerKey {
   bucket: number;
   customer_id: string;
 }
-type RunMeasures = Pick<RollupRuns15mTable, "runs" | "scored_runs">;
+type RunMeasures = Omit<RollupRuns15mTable, "bucket" | "model" | "customer_id" | "function_slug">;
 type UsageMeasures = Omit<RollupUsage15mTable, "bucket" | "model" | "customer_id">;
 type ScoreMeasures = Omit<RollupScores15mTable, "bucket" | "model" | "customer_id">;
 type BinMeasures = Omit<RollupScoreBins15mTable, "bucket" | "model" | "customer_id">;

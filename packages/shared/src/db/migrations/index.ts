@@ -7,6 +7,7 @@ import * as m0005 from "./0005-local-calendars.ts";
 import * as m0006 from "./0006-calendar-fill.ts";
 import * as m0007 from "./0007-usage-units.ts";
 import * as m0008 from "./0008-access-control.ts";
+import * as m0009 from "./0009-judge-control.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   "0006-calendar-fill": m0006,
   "0007-usage-units": m0007,
   "0008-access-control": m0008,
+  "0009-judge-control": m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
