@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { coverage, judgeModels, judgeToday, rateLabel, sumCoverage } from "./judge-spend.ts";
+
+const cov = (scoredRuns: number, unsampledRuns = 0, judgeSkippedRuns = 0) => ({ scoredRuns, unsampledRuns, judgeSkippedRuns });
+
+describe("coverage", () => {
+  it("says which fraction a statistic rests on: scored of all runs, the sampled share among runs that reached the judge, budget skips", () => {
+    // 1,030 runs; 412 scored, 410 not sampled, 8 skipped: 830 reached the gate, 420 of them sampled (50.6%).
+    const c = coverage(cov(412, 410, 8), 1030, "en-US");
+    expect(c).toEqual({ scored: 412, of: 1030, sampledShare: 420 / 830, skipped: 8, text: "based on 412 of 1,030 runs: 51% sampled, 8 skipped by budget" });
+  });
+
+  it("says only the count when every run was judged, and counts the gate when the row has no run total", () => {
+    expect(coverage(cov(40), 45, "en-US").text).toBe("based on 40 of 45 runs");
+    expect(coverage(cov(3, 1), undefined, "en-US").text).toBe("based on 3 of 4 runs: 75% sampled");
+    expect(coverage(cov(1), undefined, "en-US").text).toBe("based on 1 of 1 run");
+    expect(coverage(cov(0, 0, 2), undefined, "en-US").text).toBe("based on 0 of 2 runs: 2 skipped by budget");
+  });
+
+  it("shows a small sampled share with a decimal, and none when nothing reached the judge", () => {
+    expect(coverage(cov(1, 199), 200, "en-US").text).toBe("based on 1 of 200 runs: 0.5% sampled");
+    expect(coverage(cov(0, 5), 5, "en-US").text).toBe("based on 0 of 5 runs: 0% sampled");
+    expect(coverage(cov(0), 0, "en-US")).toEqual({ scored: 0, of: 0, sampledShare: null, skipped: 0, text: "based on 0 of 0 runs" });
+  });
+
+  it("sums rows", () => {
+    expect(sumCoverage([cov(1, 2, 3), cov(10, 20, 30)])).toEqual(cov(11, 22, 33));
+    expect(sumCoverage([])).toEqual(cov(0));
+  });
+});
+
+describe("judgeToday", () => {
+  const status = { sampleRate: 0.5, dailyBudgetMicros: 2_000_000, todayMicros: 500_000, todayJudgeCalls: 12, skippedToday: 0, day: "2026-12-03", timeZone: "Europe/Paris" };
+
+  it("is today's spend over the budget", () => {
+    expect(judgeToday(status)).toEqual({ use: 0.25, barPercent: 25, reached: false, dayLabel: "2026-12-03 (Europe/Paris)" });
+  });
+
+  it("is reached at the budget, the bar full beyond it", () => {
+    expect(judgeToday({ ...status, todayMicros: 2_000_000 })).toMatchObject({ use: 1, barPercent: 100, reached: true });
+    expect(judgeToday({ ...status, todayMicros: 2_600_000, skippedToday: 4 })).toMatchObject({ use: 1.3, barPercent: 100, reached: true });
+  });
+
+  it("has no use without a budget, and unpriced calls count nothing toward it", () => {
+    expect(judgeToday({ ...status, dailyBudgetMicros: null })).toMatchObject({ use: null, barPercent: 0, reached: false });
+    expect(judgeToday({ ...status, todayMicros: null })).toMatchObject({ use: null, barPercent: 0, reached: false });
+  });
+});
+
+describe("judgeModels", () => {
+  const row = (model: string, over: Partial<Parameters<typeof judgeModels>[0][number]> = {}) => ({
+    model,
+    runs: 100,
+    agentSpendMicros: 4_000_000,
+    unpricedCalls: 0,
+    costPerRunMicros: 40_000,
+    judgeSpendMicros: 1_000_000,
+    judgeUnpricedCalls: 0,
+    judgeCostPerScoredRunMicros: 20_000,
+    ...cov(50, 50),
+    ...over,
+  });
+
+  it("lists judged models by judge spend, with coverage and the judge's share of agent spend", () => {
+    const out = judgeModels(
+      [
+        row("cheap", { judgeSpendMicros: 10_000 }),
+        row("never-judged", { judgeSpendMicros: null, ...cov(0) }),
+        row("dear"),
+        // Unpriced judge calls only: null spend (never $0), listed after priced ones, no share.
+        row("unpriced-judge", { judgeSpendMicros: null, judgeUnpricedCalls: 7, judgeCostPerScoredRunMicros: null }),
+        row("partly-unpriced-agent", { judgeSpendMicros: 10_000, unpricedCalls: 3 }),
+      ],
+      "en-US",
+    );
+    expect(out.map((r) => [r.model, r.judgeShareOfAgent])).toEqual([
+      ["dear", 0.25],
+      ["cheap", 0.0025],
+      ["partly-unpriced-agent", null],
+      ["unpriced-judge", null],
+    ]);
+    expect(out[0]?.coverage.text).toBe("based on 50 of 100 runs: 50% sampled");
+  });
+});
+
+describe("rateLabel", () => {
+  it("shows a rate as a percentage", () => {
+    expect([rateLabel(1, "en-US"), rateLabel(0, "en-US"), rateLabel(0.25, "en-US"), rateLabel(0.125, "en-US")]).toEqual(["100%", "0%", "25%", "12.5%"]);
+  });
+});
