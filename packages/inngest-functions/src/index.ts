@@ -14,6 +14,7 @@ export { SIMULATED_JUDGE } from "./judge/simulated.ts";
 export { ticketCreatedSchema } from "./functions/handle-support-ticket.ts";
 export { recordUsage } from "./record/usage.ts";
 export { recordEvaluation } from "./record/evaluation.ts";
+export { recordSkippedEvaluation, type SkippedEvaluation } from "./record/evaluation.ts";
 export type { RunRef } from "./record/run.ts";
 export { forgetRun } from "./record/forget.ts";
 export { batchRollups } from "./record/rollup.ts";

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@tally/shared/db";
 import type { NormalizedUsage } from "@tally/shared/pricing";
-import { markScored, type RunRef, upsertRun } from "./run.ts";
+import { type JudgeOutcome, markJudgeOutcome, markScored, type RunRef, upsertRun } from "./run.ts";
 import { bumpScore } from "./score-rollup.ts";
 import { insertUsageLine } from "./usage.ts";
 import { inTransaction } from "./tx.ts";
@@ -29,7 +29,8 @@ export interface EvaluationRecord {
 
 /**
  * Writes one evaluation: its status row, its scores (normalised to 0–1) and the judge's own cost, with
- * their rollups, in one transaction. Idempotent on the evaluation key.
+ * their rollups (the cost also in the judged run's rollup row), in one transaction. Idempotent on the
+ * evaluation key.
  */
 export async function recordEvaluation(
   db: Kysely<Database>,
@@ -56,7 +57,7 @@ export async function recordEvaluation(
       })
       .execute();
     if (ev.judgeCalls > 0) {
-      await insertUsageLine(trx, run, state.customerId, {
+      await insertUsageLine(trx, run, state, {
         key: ev.key,
         deferredRunId: ev.deferredRunId,
         kind: "judge",
@@ -94,5 +95,52 @@ export async function recordEvaluation(
     }
     if (ev.outcome.scores.length > 0) await markScored(trx, run.runId, run.now);
     return { inserted: true, scores: ev.outcome.scores.length };
+  });
+}
+
+export interface SkippedEvaluation {
+  /** The parent run, as for recordEvaluation. */
+  run: RunRef;
+  /** The evaluation key (idempotency key of the deferred score run), as for recordEvaluation. */
+  key: string;
+  deferredRunId: string;
+  /** The judge that would have been called. */
+  judgeModel: string;
+  rubricVersion: string;
+  /** `not_sampled`: left out by sampling; `judge_budget`: the day's judge budget was reached. */
+  reason: JudgeOutcome;
+}
+
+/**
+ * Records a run the judge was not called for, in one transaction: an evaluation row with status `reason`
+ * (no judge call, no score, no usage line), the run (created or completed as recordEvaluation does) and,
+ * if no earlier decision was recorded for the run, `runs.judge_outcome` with +1 `unsampled_runs` or
+ * `judge_skipped_runs` on the run's rollup row. Never a zero score. Idempotent on the evaluation key:
+ * `inserted` false for a repeated delivery; `counted` says whether this call set the run's outcome.
+ */
+export async function recordSkippedEvaluation(
+  db: Kysely<Database>,
+  ev: SkippedEvaluation,
+): Promise<{ inserted: boolean; counted: boolean }> {
+  return inTransaction(db, async (trx) => {
+    const prior = await trx.selectFrom("evaluations").select("id").where("id", "=", ev.key).executeTakeFirst();
+    if (prior) return { inserted: false, counted: false };
+    await upsertRun(trx, ev.run);
+    await trx
+      .insertInto("evaluations")
+      .values({
+        id: ev.key,
+        run_id: ev.run.runId,
+        deferred_run_id: ev.deferredRunId,
+        status: ev.reason,
+        judge_model: ev.judgeModel,
+        rubric_version: ev.rubricVersion,
+        judge_calls: 0,
+        error: null,
+        raw_output: null,
+        created_at: ev.run.now,
+      })
+      .execute();
+    return { inserted: true, counted: await markJudgeOutcome(trx, ev.run.runId, ev.reason) };
   });
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { bucketOf, type Database } from "@tally/shared/db";
 import { bump } from "./rollup.ts";
-import { negate, usageDeltas } from "./run.ts";
+import { negate, runKey, runMeasures, usageDeltas } from "./run.ts";
 import { bumpScore } from "./score-rollup.ts";
 import { inTransaction } from "./tx.ts";
 
@@ -13,7 +13,7 @@ export async function forgetRun(db: Kysely<Database>, runId: string): Promise<bo
   return inTransaction(db, async (trx) => {
     const run = await trx
       .selectFrom("runs")
-      .select(["model", "customer_id", "function_slug", "occurred_at", "scored_at"])
+      .select(["run_id", "model", "customer_id", "function_slug", "occurred_at", "scored_at", "judge_outcome"])
       .where("run_id", "=", runId)
       .executeTakeFirst();
     if (!run) return false;
@@ -25,12 +25,8 @@ export async function forgetRun(db: Kysely<Database>, runId: string): Promise<bo
     for (const line of lines) {
       await bump(trx, "rollup_usage_15m", { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, kind: line.kind }, negate(usageDeltas(line)));
     }
-    await bump(
-      trx,
-      "rollup_runs_15m",
-      { bucket: bucketOf(run.occurred_at), model: run.model, customer_id: run.customer_id, function_slug: run.function_slug },
-      { runs: -1, scored_runs: run.scored_at === null ? 0 : -1 },
-    );
+    // Before the lines go: the run's judge spend is read from them.
+    await bump(trx, "rollup_runs_15m", runKey(run.occurred_at, run.model, run.customer_id, run.function_slug), negate(await runMeasures(trx, run)));
     for (const table of ["scores", "usage_costs", "evaluations", "notifications"] as const) {
       await trx.deleteFrom(table).where("run_id", "=", runId).execute();
     }

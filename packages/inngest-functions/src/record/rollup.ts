@@ -9,7 +9,12 @@ type RollupTable = "rollup_runs_15m" | "rollup_usage_15m" | "rollup_scores_15m" 
  * zero holds nothing and is deleted) and its projections' name.
  */
 const FACTS: Record<RollupTable, { keys: readonly string[]; sums: readonly string[]; projection: string }> = {
-  rollup_runs_15m: { keys: ["bucket", "model", "customer_id", "function_slug"], sums: ["runs", "scored_runs"], projection: "rollup_runs" },
+  rollup_runs_15m: {
+    keys: ["bucket", "model", "customer_id", "function_slug"],
+    // 0009: runs the judge left out, and the judge's spend on the run (keyed by the run, not the judge's model).
+    sums: ["runs", "scored_runs", "unsampled_runs", "judge_skipped_runs", "judge_cost_micros", "judge_priced_calls", "judge_unpriced_calls"],
+    projection: "rollup_runs",
+  },
   rollup_usage_15m: {
     keys: ["bucket", "model", "customer_id", "kind"],
     sums: ["calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"],

@@ -21,18 +21,25 @@ export interface RunState {
   model: string;
   customerId: string;
   scored: boolean;
+  /** As stored (the first delivery's): with the model, customer and function, the run's rollup key. */
+  occurredAt: number;
+  functionSlug: string;
 }
+
+/** Why the judge was not called for a run (runs.judge_outcome, evaluations.status). */
+export type JudgeOutcome = "not_sampled" | "judge_budget";
 
 /**
  * Creates the parent run on first sight (counting it once in the runs rollup), or fills in what an
  * earlier payload did not know. The first non-empty model and customer win. When a customer becomes
- * known later, the run's counts, scores and judge costs move from "unattributed" to that customer, so
- * every rollup keeps summing to its raw rows.
+ * known later, the run's counts, scores and judge costs move from "unattributed" to that customer (and
+ * when the model becomes known, the run's own counts and judge measures move to it), so every rollup keeps
+ * summing to its raw rows.
  */
 export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
   const existing = await trx
     .selectFrom("runs")
-    .select(["model", "customer_id", "tags", "ticket_id", "occurred_at", "scored_at"])
+    .select(["model", "customer_id", "function_slug", "tags", "ticket_id", "occurred_at", "scored_at", "judge_outcome"])
     .where("run_id", "=", ref.runId)
     .executeTakeFirst();
   if (!existing) {
@@ -56,7 +63,7 @@ export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
       runs: 1,
       scored_runs: 0,
     });
-    return { model, customerId, scored: false };
+    return { model, customerId, scored: false, occurredAt: ref.occurredAt, functionSlug: ref.functionSlug };
   }
 
   const model = existing.model || ref.model || "";
@@ -73,19 +80,68 @@ export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
     patch.customer_id !== existing.customer_id ||
     patch.ticket_id !== existing.ticket_id ||
     patch.tags !== existing.tags;
-  if (!changed) return { model, customerId, scored: existing.scored_at !== null };
+  const state = { model, customerId, scored: existing.scored_at !== null, occurredAt: existing.occurred_at, functionSlug: existing.function_slug };
+  if (!changed) return state;
 
   await trx.updateTable("runs").set(patch).where("run_id", "=", ref.runId).execute();
   if (model !== existing.model || customerId !== existing.customer_id) {
-    const scored = existing.scored_at === null ? 0 : 1;
+    const measures = await runMeasures(trx, { ...existing, run_id: ref.runId });
     const bucket = existing.occurred_at;
     const dims = movedDims({ model: existing.model, customerId: existing.customer_id }, { model, customerId });
-    const from = runKey(bucket, existing.model, existing.customer_id, ref.functionSlug);
-    await bump(trx, "rollup_runs_15m", from, { runs: -1, scored_runs: -scored }, dims);
-    await bump(trx, "rollup_runs_15m", runKey(bucket, model, customerId, ref.functionSlug), { runs: 1, scored_runs: scored }, dims);
+    await bump(trx, "rollup_runs_15m", runKey(bucket, existing.model, existing.customer_id, existing.function_slug), negate(measures), dims);
+    await bump(trx, "rollup_runs_15m", runKey(bucket, model, customerId, existing.function_slug), measures, dims);
   }
   if (customerId !== existing.customer_id) await reattributeToCustomer(trx, ref.runId, customerId);
-  return { model, customerId, scored: existing.scored_at !== null };
+  return state;
+}
+
+/**
+ * All a run counts in its run-rollup row, read from its raw rows: the run, scored or not, why the judge
+ * was left out (runs.judge_outcome) and the judge's spend on it (its usage lines of kind 'judge').
+ * Moved with the run on re-attribution, taken out when it is forgotten.
+ */
+export async function runMeasures(
+  trx: Tx,
+  run: { run_id: string; scored_at: number | null; judge_outcome: string | null },
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {
+    runs: 1,
+    scored_runs: run.scored_at === null ? 0 : 1,
+    unsampled_runs: run.judge_outcome === "not_sampled" ? 1 : 0,
+    judge_skipped_runs: run.judge_outcome === "judge_budget" ? 1 : 0,
+  };
+  const lines = await trx.selectFrom("usage_costs").select("cost_micros").where("run_id", "=", run.run_id).where("kind", "=", "judge").execute();
+  for (const line of lines) for (const [k, v] of Object.entries(judgeLineDeltas(line))) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** One judge usage line in its run's rollup row: the spend when priced, and the call counted priced or unpriced. */
+export function judgeLineDeltas(line: { cost_micros: number | null }): Record<string, number> {
+  const priced = line.cost_micros !== null;
+  return { judge_cost_micros: line.cost_micros ?? 0, judge_priced_calls: priced ? 1 : 0, judge_unpriced_calls: priced ? 0 : 1 };
+}
+
+/** Adds a judge usage line just written for the run in `state` to the run's rollup row. */
+export async function bumpJudgeLine(trx: Tx, state: RunState, line: { cost_micros: number | null }): Promise<void> {
+  await bump(trx, "rollup_runs_15m", runKey(state.occurredAt, state.model, state.customerId, state.functionSlug), { runs: 0, ...judgeLineDeltas(line) });
+}
+
+/**
+ * Records why the judge was not called for the run, once: the first outcome wins and counts the run in
+ * `unsampled_runs` or `judge_skipped_runs`. Returns whether this call set it.
+ */
+export async function markJudgeOutcome(trx: Tx, runId: string, outcome: JudgeOutcome): Promise<boolean> {
+  const run = await trx
+    .updateTable("runs")
+    .set({ judge_outcome: outcome })
+    .where("run_id", "=", runId)
+    .where("judge_outcome", "is", null)
+    .returning(["model", "customer_id", "function_slug", "occurred_at"])
+    .executeTakeFirst();
+  if (!run) return false;
+  const column = outcome === "not_sampled" ? "unsampled_runs" : "judge_skipped_runs";
+  await bump(trx, "rollup_runs_15m", runKey(run.occurred_at, run.model, run.customer_id, run.function_slug), { runs: 0, [column]: 1 });
+  return true;
 }
 
 /** Marks the run scored once; later scores of the same run do not count it again. */
@@ -104,7 +160,7 @@ export async function markScored(trx: Tx, runId: string, at: number): Promise<vo
   });
 }
 
-function runKey(occurredAt: number, model: string, customerId: string, functionSlug: string) {
+export function runKey(occurredAt: number, model: string, customerId: string, functionSlug: string) {
   return { bucket: bucketOf(occurredAt), model, customer_id: customerId, function_slug: functionSlug };
 }
 

@@ -10,7 +10,7 @@ import {
   toMicros,
   UsageError,
 } from "@tally/shared/pricing";
-import { type RunRef, upsertRun, usageDeltas } from "./run.ts";
+import { bumpJudgeLine, type RunRef, type RunState, upsertRun, usageDeltas } from "./run.ts";
 import { bump } from "./rollup.ts";
 import { inTransaction } from "./tx.ts";
 
@@ -39,17 +39,21 @@ export interface RecordedUsage {
 export async function recordUsage(db: Kysely<Database>, run: RunRef, line: UsageLine): Promise<RecordedUsage> {
   return inTransaction(db, async (trx) => {
     const state = await upsertRun(trx, run);
-    return insertUsageLine(trx, run, state.customerId, line);
+    return insertUsageLine(trx, run, state, line);
   });
 }
 
-/** The write itself, for callers that already hold a transaction (the judge's cost beside its scores). */
+/**
+ * The write itself, for callers that already hold a transaction (the judge's cost beside its scores). A
+ * judge line also counts in its run's rollup row (the judged model's judge spend, migration 0009).
+ */
 export async function insertUsageLine(
   trx: Transaction<Database>,
   run: RunRef,
-  runCustomerId: string,
+  state: RunState,
   line: UsageLine,
 ): Promise<RecordedUsage> {
+  const runCustomerId = state.customerId;
   const id = `${line.key}:${line.kind}`;
   // One stored form of the model id on every path (payloads arrive normalised; the judge's model too).
   const model = catalogId(line.model);
@@ -93,6 +97,7 @@ export async function insertUsageLine(
     { bucket: bucketOf(row.occurred_at), model: row.model, customer_id: row.customer_id, kind: row.kind },
     usageDeltas(row),
   );
+  if (row.kind === "judge") await bumpJudgeLine(trx, state, row);
   return { id, inserted: true, costMicros: price.costMicros, priceSource: price.priceSource };
 }
 
