@@ -39,5 +39,7 @@ export const AUDIT_ACTIONS = [
   "users.changePassword",
   "apiKeys.create",
   "apiKeys.revoke",
+  "judgeSampling.set",
+  "judgeSampling.remove",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -9,3 +9,4 @@ export { MAX_BATCH_CALLS } from "./limits.ts";
 export { type Capability, CAPABILITIES, can, emailSchema, PASSWORD_MAX, PASSWORD_MIN, passwordSchema, type Role, ROLE_LABELS, ROLES, roleSchema } from "./roles.ts";
 export { type LocalParts, localParts, monthStart, monthsIn, zoneOffset } from "./months.ts";
 export * from "./schemas/access.ts";
+export * from "./schemas/judge.ts";

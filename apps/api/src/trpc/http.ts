@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { MAX_BATCH_CALLS } from "@tally/shared";
 import type { App } from "../app.ts";
+import type { JudgeSettings } from "../queries/judge.ts";
 import { appRouter } from "./root.ts";
 
 /** Largest tRPC request body: a query at its schema's maximum (500 customer ids of 200 characters) is ~100 KB. */
@@ -11,7 +12,9 @@ export const TRPC_MAX_BODY_BYTES = 1024 * 1024;
  * `/api/trpc/<path>` over tRPC's standard HTTP adapter: `GET ...?input=<json>` for queries, POST for
  * mutations, and POST for queries too (method override) when the input is too long for a URL.
  */
-export function createTrpcHandler(app: Pick<App, "db" | "config" | "calendars" | "access">): (req: IncomingMessage, res: ServerResponse) => void {
+export function createTrpcHandler(
+  app: Pick<App, "db" | "calendars" | "access"> & { config: App["config"] & { judge?: JudgeSettings | undefined } },
+): (req: IncomingMessage, res: ServerResponse) => void {
   const exposeErrors = app.config.http.exposeErrors;
   return createHTTPHandler({
     router: appRouter,
@@ -26,6 +29,7 @@ export function createTrpcHandler(app: Pick<App, "db" | "config" | "calendars" |
       calendars: app.calendars,
       exposeErrors,
       principal: await app.access.authenticate(req),
+      judge: app.config.judge,
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);

@@ -5,6 +5,7 @@ import type { Db } from "@tally/shared/db";
 import type { CalendarKeeper } from "../calendar-keeper.ts";
 import type { Principal } from "../auth/principal.ts";
 import { InputError } from "../queries/common.ts";
+import type { JudgeSettings } from "../queries/judge.ts";
 
 export interface Context {
   db: Db;
@@ -17,6 +18,8 @@ export interface Context {
   principal: Principal | null;
   /** Dev mode: error answers keep their stack, and an unexpected error its message. */
   exposeErrors?: boolean;
+  /** The judge's configuration (TALLY_JUDGE_*, reporting zone) for `judge.status`; the defaults without it. */
+  judge?: JudgeSettings | undefined;
 }
 
 export interface FieldErrors {

@@ -3,6 +3,7 @@ import { createCallerFactory, createTRPCRouter } from "./init.ts";
 import { apiKeysRouter } from "./routers/apiKeys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { customersRouter } from "./routers/customers.ts";
+import { judgeRouter } from "./routers/judge.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { pricesRouter } from "./routers/prices.ts";
 import { qualityRouter } from "./routers/quality.ts";
@@ -22,6 +23,7 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
+  judge: judgeRouter,
 });
 
 export type AppRouter = typeof appRouter;
