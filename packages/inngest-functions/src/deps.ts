@@ -1,7 +1,20 @@
 import type { Criterion } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import type { ChatConfig } from "./judge/chat.ts";
+import type { JudgeGateConfig } from "./functions/judge-gate.ts";
 import type { JudgeConfig } from "./judge/judge.ts";
+
+/** Inngest flow control of the deferred functions (TALLY_JUDGE_CONCURRENCY, TALLY_NOTIFY_CONCURRENCY, TALLY_JUDGE_THROTTLE). */
+export interface FlowControl {
+  /** Score runs at once: `concurrency` on score-agent-output. */
+  judgeConcurrency: number;
+  /** Notify runs at once: `concurrency` on notify-agent-completion. */
+  notifyConcurrency: number;
+  /** Score runs started per period (`throttle` on score-agent-output); null: no throttle. */
+  judgeThrottle: { limit: number; period: `${number}${"s" | "m" | "h" | "d"}` } | null;
+}
+
+export const DEFAULT_FLOW: FlowControl = { judgeConcurrency: 5, notifyConcurrency: 5, judgeThrottle: { limit: 60, period: "1m" } };
 
 /** Everything the functions touch outside themselves, injected so tests and apps choose the real thing. */
 export interface Deps {
@@ -18,6 +31,11 @@ export interface Deps {
   agent: ChatConfig | null;
   /** Also send each score to Inngest's own UI with `inngest.score()`. */
   inngestScores?: boolean | undefined;
+  /** Sampling and the daily judge budget; default: every run judged, no budget. */
+  judgeGate?: JudgeGateConfig | undefined;
+  /** Default: DEFAULT_FLOW. */
+  flow?: FlowControl | undefined;
+  /** The functions' clock (epoch ms): row times, "today" of the judge budget. Tests move it. */
   clock?: (() => number) | undefined;
 }
 

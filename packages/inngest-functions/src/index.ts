@@ -2,11 +2,13 @@ import type { TallyInngest } from "./client.ts";
 import type { Deps } from "./deps.ts";
 import { handleSupportTicket } from "./functions/handle-support-ticket.ts";
 import { notifyAgentCompletion } from "./functions/notify-agent-completion.ts";
+import { notifyAgentCompletionFailure, scoreAgentOutputFailure } from "./functions/on-failure.ts";
 import { scoreAgentOutput } from "./functions/score-agent-output.ts";
 import { trackAiCosts } from "./functions/track-ai-costs.ts";
 
 export { APP_ID, createInngest, type InngestConfig, type TallyInngest } from "./client.ts";
-export type { Deps } from "./deps.ts";
+export { DEFAULT_FLOW, type Deps, type FlowControl } from "./deps.ts";
+export { DEFAULT_JUDGE_GATE, judgeDecision, type JudgeGateConfig, judgeSpendMicros, localDayWindow, sampleRateFor } from "./functions/judge-gate.ts";
 export type { ChatConfig } from "./judge/chat.ts";
 export { type JudgeConfig, rubricVersion } from "./judge/judge.ts";
 export { SIMULATED_MODEL } from "./agent/answer.ts";
@@ -19,11 +21,16 @@ export type { RunRef } from "./record/run.ts";
 export { forgetRun } from "./record/forget.ts";
 export { batchRollups } from "./record/rollup.ts";
 
-/** Builds Tally's functions: the three deferred side effects and the example agent that defers them. */
+/**
+ * Builds Tally's functions: the three deferred side effects, the failure handlers of score and notify
+ * (recording a failed evaluation or notification once retries are exhausted) and the example agent.
+ */
 export function createFunctions(inngest: TallyInngest, deps: Deps) {
   const score = scoreAgentOutput(inngest, deps);
   const costs = trackAiCosts(inngest, deps);
   const notify = notifyAgentCompletion(inngest, deps);
+  const scoreFailure = scoreAgentOutputFailure(inngest, deps);
+  const notifyFailure = notifyAgentCompletionFailure(inngest, deps);
   const agent = handleSupportTicket(inngest, deps, { score, costs, notify });
-  return { score, costs, notify, agent, all: [agent, score, costs, notify] };
+  return { score, costs, notify, agent, scoreFailure, notifyFailure, all: [agent, score, costs, notify, scoreFailure, notifyFailure] };
 }

@@ -2,16 +2,21 @@ import { NonRetriableError } from "inngest";
 import { createDefer } from "inngest/experimental";
 import { notifyPayloadSchema } from "@tally/shared";
 import type { TallyInngest } from "../client.ts";
-import type { Deps } from "../deps.ts";
+import { DEFAULT_FLOW, type Deps } from "../deps.ts";
 import { recordNotification } from "../record/notification.ts";
 import { parentRun, parsePayload, runContext } from "./context.ts";
 import { postToSlack } from "./slack.ts";
 
-/** Posts a run summary to a Slack incoming webhook, then records that it was sent. */
+/** Posts a run summary to a Slack incoming webhook, then records that it was sent; at most `notifyConcurrency` at once. */
 export function notifyAgentCompletion(inngest: TallyInngest, deps: Deps) {
   return createDefer(
     inngest,
-    { id: "notify-agent-completion", name: "Notify agent completion", schema: notifyPayloadSchema },
+    {
+      id: "notify-agent-completion",
+      name: "Notify agent completion",
+      schema: notifyPayloadSchema,
+      concurrency: { limit: (deps.flow ?? DEFAULT_FLOW).notifyConcurrency },
+    },
     async (ctx) => {
       const data = parsePayload(notifyPayloadSchema, ctx.event.data);
       const webhookUrl = deps.slack.webhookUrl;

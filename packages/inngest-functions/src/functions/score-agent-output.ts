@@ -2,21 +2,31 @@ import { NonRetriableError } from "inngest";
 import { createDefer } from "inngest/experimental";
 import { DEFAULT_CRITERIA, scorePayloadSchema } from "@tally/shared";
 import type { TallyInngest } from "../client.ts";
-import type { Deps } from "../deps.ts";
-import { judge, type JudgeResult, SCALE } from "../judge/judge.ts";
-import { simulatedJudge } from "../judge/simulated.ts";
-import { recordEvaluation } from "../record/evaluation.ts";
+import { DEFAULT_FLOW, type Deps, now } from "../deps.ts";
+import { judge, type JudgeConfig, type JudgeResult, rubricVersion, SCALE } from "../judge/judge.ts";
+import { SIMULATED_JUDGE, simulatedJudge } from "../judge/simulated.ts";
+import { recordEvaluation, recordSkippedEvaluation } from "../record/evaluation.ts";
 import { parentRun, parsePayload, runContext } from "./context.ts";
+import { DEFAULT_JUDGE_GATE, judgeDecision } from "./judge-gate.ts";
 
 /**
  * Has an LLM judge rate the parent's output on each criterion (1–5), then records the scores
  * (normalised to 0–1) and the judge's own cost. A verdict that stays malformed after the repair
- * attempts is recorded as a failed evaluation and the run ends normally: no retry loop.
+ * attempts is recorded as a failed evaluation and the run ends normally: no retry loop. A run out of the
+ * judge sample, or past the day's judge budget, is recorded as skipped without a judge call (never a score).
+ * At most `judgeConcurrency` runs at once and `judgeThrottle` run starts per period (Inngest flow control).
  */
 export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
+  const flow = deps.flow ?? DEFAULT_FLOW;
   return createDefer(
     inngest,
-    { id: "score-agent-output", name: "Score agent output", schema: scorePayloadSchema },
+    {
+      id: "score-agent-output",
+      name: "Score agent output",
+      schema: scorePayloadSchema,
+      concurrency: { limit: flow.judgeConcurrency },
+      ...(flow.judgeThrottle ? { throttle: flow.judgeThrottle } : {}),
+    },
     async (ctx) => {
       const data = parsePayload(scorePayloadSchema, ctx.event.data);
       const parentRunId = parentRun(ctx).runId;
@@ -25,6 +35,28 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
         throw new NonRetriableError("the LLM judge is not configured: set JUDGE_BASE_URL and JUDGE_MODEL");
       }
       const criteria = data.criteria ?? DEFAULT_CRITERIA;
+      // In a step: a retry or replay reuses the decision, even after the budget or a rate changed.
+      const gate = await ctx.step.run("judge-gate", () =>
+        judgeDecision(
+          deps.db,
+          { parentRunId, model: data.model, customerId: data.customerId, now: now(deps) },
+          deps.judgeGate ?? DEFAULT_JUDGE_GATE,
+        ),
+      );
+      if (!gate.judge) {
+        const recorded = await ctx.step.run("record-skipped-evaluation", () => {
+          const { run, key } = runContext(deps, ctx, data);
+          return recordSkippedEvaluation(deps.db, {
+            run,
+            key,
+            deferredRunId: ctx.runId,
+            judgeModel: judgeModelOf(judgeConfig),
+            rubricVersion: rubricVersion(criteria),
+            reason: gate.reason,
+          });
+        });
+        return { status: gate.reason, ...recorded };
+      }
       const result = await ctx.step.run("judge", async (): Promise<JudgeResult> =>
         judgeConfig === "simulated"
           ? simulatedJudge(criteria, data.response)
@@ -69,4 +101,9 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
       return { status: "scored" as const, scores: Object.fromEntries(result.verdicts.map((v) => [v.criterion, v.score])) };
     },
   );
+}
+
+/** The judge a run would be (or was) scored by. */
+export function judgeModelOf(config: JudgeConfig | "simulated"): string {
+  return config === "simulated" ? SIMULATED_JUDGE : config.model;
 }

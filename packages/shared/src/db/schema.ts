@@ -246,7 +246,8 @@ export interface NotificationTable {
   run_id: string;
   deferred_run_id: string;
   channel: string;
-  status: "sent";
+  /** `failed`: every attempt failed (recorded by the notify function's failure handler). */
+  status: "sent" | "failed";
   http_status: number;
   created_at: number;
 }

@@ -1,0 +1,103 @@
+import { localParts } from "@tally/shared";
+import { BUCKET_MS, type Db, DAY_MS, localDay, offsetAt } from "@tally/shared/db";
+import { inSample } from "@tally/shared/sampling";
+
+/** What decides whether a run is judged (from configuration: TALLY_JUDGE_SAMPLE_RATE, TALLY_JUDGE_DAILY_BUDGET_USD). */
+export interface JudgeGateConfig {
+  /** The global sample rate, 0…1, under the per-customer and per-model rates in `judge_sampling`. */
+  sampleRate: number;
+  /** The day's judge spend limit in micro-USD; null: no limit. */
+  dailyBudgetMicros: number | null;
+  /** The reporting zone whose local day the budget covers (first of TALLY_TIME_ZONES, else UTC). */
+  timeZone: string;
+}
+
+export type JudgeDecision = { judge: true } | { judge: false; reason: "not_sampled" | "judge_budget" };
+
+export interface GatedRun {
+  parentRunId: string;
+  /** The judged (agent) model. */
+  model: string;
+  customerId?: string | undefined;
+  /** The function's clock, epoch ms. */
+  now: number;
+}
+
+export const DEFAULT_JUDGE_GATE: JudgeGateConfig = { sampleRate: 1, dailyBudgetMicros: null, timeZone: "UTC" };
+
+/**
+ * Whether to call the judge for a run: out of the sample (a hash of the parent run id against the run's
+ * rate) → `not_sampled`; else today's judge spend at or over the daily budget → `judge_budget`. The call
+ * that crosses the budget is made, the next is not. Call it inside a step so a retry reuses the answer.
+ */
+export async function judgeDecision(db: Db, run: GatedRun, config: JudgeGateConfig): Promise<JudgeDecision> {
+  const rate = await sampleRateFor(db, run, config.sampleRate);
+  if (!inSample(run.parentRunId, rate)) return { judge: false, reason: "not_sampled" };
+  if (config.dailyBudgetMicros === null) return { judge: true };
+  const today = localDayWindow(config.timeZone, run.now);
+  const spent = await judgeSpendMicros(db, today.start, today.end);
+  if (spent < config.dailyBudgetMicros) return { judge: true };
+  logBudgetReachedOnce(db, today.day, spent, config);
+  return { judge: false, reason: "judge_budget" };
+}
+
+/** The run's sample rate: its customer's row, else its model's row in `judge_sampling`, else the global rate. */
+export async function sampleRateFor(db: Db, run: Pick<GatedRun, "model" | "customerId">, globalRate: number): Promise<number> {
+  const rows = await db
+    .selectFrom("judge_sampling")
+    .select(["scope", "rate"])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("scope", "=", "customer"), eb("key", "=", run.customerId ?? "")]),
+        eb.and([eb("scope", "=", "model"), eb("key", "=", run.model)]),
+      ]),
+    )
+    .execute();
+  const customer = run.customerId ? rows.find((r) => r.scope === "customer") : undefined;
+  return (customer ?? rows.find((r) => r.scope === "model"))?.rate ?? globalRate;
+}
+
+/**
+ * The local day containing `now` in `tz`: its date and [first instant, first instant of the next day).
+ * Found on 15-minute boundaries (every zone's offset, so every local midnight, is on one), exact across DST
+ * changes and in half- and quarter-hour zones.
+ */
+export function localDayWindow(tz: string, now: number): { day: string; start: number; end: number } {
+  const p = localParts(now, tz);
+  const day = `${p.y}-${String(p.mo).padStart(2, "0")}-${String(p.d).padStart(2, "0")}`;
+  const number = localDay(tz, now);
+  return { day, start: firstInstantOf(tz, number, now), end: firstInstantOf(tz, number + 1, now) };
+}
+
+function firstInstantOf(tz: string, day: number, near: number): number {
+  let t = day * DAY_MS - offsetAt(tz, near);
+  t -= t % BUCKET_MS;
+  while (localDay(tz, t) < day) t += BUCKET_MS;
+  while (localDay(tz, t - BUCKET_MS) >= day) t -= BUCKET_MS;
+  return t;
+}
+
+/** Priced judge spend in [start, end) from the per-model usage rollup (unpriced judge calls have no cost to count). */
+export async function judgeSpendMicros(db: Db, start: number, end: number): Promise<number> {
+  const row = await db
+    .selectFrom("rollup_usage_model_15m")
+    .select((eb) => eb.fn.sum<number | string | null>("cost_micros").as("spent"))
+    .where("kind", "=", "judge")
+    .where("bucket", ">=", start)
+    .where("bucket", "<", end)
+    .executeTakeFirst();
+  return Number(row?.spent ?? 0);
+}
+
+/** The last day a "budget reached" line was written, per database: one line per day and process. */
+const loggedDay = new WeakMap<object, string>();
+
+function logBudgetReachedOnce(db: Db, day: string, spent: number, config: JudgeGateConfig): void {
+  if (loggedDay.get(db) === day) return;
+  loggedDay.set(db, day);
+  const usd = (micros: number) => `$${(micros / 1e6).toFixed(6).replace(/0{1,4}$/, "")}`;
+  console.warn(
+    `Judge budget reached for ${day}: ${usd(spent)} of judge spend today (${config.timeZone}), budget ${usd(config.dailyBudgetMicros ?? 0)} ` +
+      "(TALLY_JUDGE_DAILY_BUDGET_USD); runs are recorded as skipped, not judged, until the next local day",
+  );
+}
