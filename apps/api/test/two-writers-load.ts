@@ -13,6 +13,7 @@ import { sql } from "kysely";
 import { mulberry32 } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { Executor } from "./executor.ts";
+import { AUTH, TEST_API_KEY } from "./harness.ts";
 
 const DAY = 86_400_000;
 export const UNPRICED_MODEL = "acme-llm-unpriced";
@@ -27,11 +28,11 @@ export interface Writer {
   stop(): Promise<void>;
 }
 
-/** A Tally server in a new Node process (tsx) on `dbFile`. */
+/** A Tally server in a new Node process (tsx) on `dbFile`, with the admin API key (TALLY_INIT_API_KEY) its readers send. */
 export async function startWriter(dbFile: string): Promise<Writer> {
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./server-process.ts", import.meta.url))], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: { PATH: process.env.PATH ?? "", INNGEST_DEV: "1", DATABASE_URL: dbFile },
+    env: { PATH: process.env.PATH ?? "", INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let locked = 0;
@@ -138,7 +139,7 @@ export function readWindow(t0: number) {
 }
 
 export async function trpc(base: string, path: string, input: unknown): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
+  const res = await fetch(`${base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
   return { status: res.status, body: await res.text() };
 }
 
