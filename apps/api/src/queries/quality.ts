@@ -6,7 +6,64 @@ import { seriesSums } from "./series-sums.ts";
 import { rollupSource } from "./source.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
 
-export interface QualitySeries {
+/**
+ * What a model's statistics rest on, over the same window and filters (run rollups, keyed by the judged model):
+ * of `runs`, `scoredRuns` have a score; `unsampledRuns` were left out of the judge's sample and
+ * `judgeSkippedRuns` were not judged because the day's judge budget was reached (neither is a zero score).
+ */
+export interface JudgeCoverage {
+  runs: number;
+  scoredRuns: number;
+  unsampledRuns: number;
+  judgeSkippedRuns: number;
+}
+
+interface RunMeasures extends JudgeCoverage {
+  judgeSpend: number;
+  judgePricedCalls: number;
+  judgeUnpricedCalls: number;
+}
+
+/** The run rollups' measures per model over the window (model → measures). */
+async function runMeasures(db: Db, f: AggregateFilter, w: Window): Promise<Map<string, RunMeasures>> {
+  const rows = await db
+    .selectFrom(rollupSource("runs", f, w, { group: ["model"] }))
+    .select([
+      "model",
+      sql<number>`sum(runs)`.as("runs"),
+      sql<number>`sum(scored_runs)`.as("scored"),
+      sql<number>`sum(unsampled_runs)`.as("unsampled"),
+      sql<number>`sum(judge_skipped_runs)`.as("skipped"),
+      sql<number>`sum(judge_cost_micros)`.as("judge_spend"),
+      sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
+      sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+    ])
+    .groupBy("model")
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.model,
+      {
+        runs: num(r.runs),
+        scoredRuns: num(r.scored),
+        unsampledRuns: num(r.unsampled),
+        judgeSkippedRuns: num(r.skipped),
+        judgeSpend: num(r.judge_spend),
+        judgePricedCalls: num(r.judge_priced),
+        judgeUnpricedCalls: num(r.judge_unpriced),
+      },
+    ]),
+  );
+}
+
+const coverage = (m: RunMeasures | undefined): JudgeCoverage => ({
+  runs: m?.runs ?? 0,
+  scoredRuns: m?.scoredRuns ?? 0,
+  unsampledRuns: m?.unsampledRuns ?? 0,
+  judgeSkippedRuns: m?.judgeSkippedRuns ?? 0,
+});
+
+export interface QualitySeries extends JudgeCoverage {
   model: string;
   name: string;
   /** Aligned with `buckets`; a bucket without scores has mean null and n 0 ("not scored", not zero). */
@@ -29,14 +86,22 @@ export async function getQualityTrend(
   const w = effectiveWindow(f);
   const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const src = await zoneSeriesSource(db, "scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket, chart });
-  const rows = await seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n");
+  const [rows, runs] = await Promise.all([
+    seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n"),
+    runMeasures(db, f, w),
+  ]);
   const series = rows
-    .map(({ key: [model, name], cells }) => ({ model: model!, name: name!, points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]!, cells.sum_sq[i]!)) }))
+    .map(({ key: [model, name], cells }) => ({
+      model: model!,
+      name: name!,
+      ...coverage(runs.get(model!)),
+      points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]!, cells.sum_sq[i]!)),
+    }))
     .sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name));
   return { window: w, bucket: f.bucket, buckets: chart.buckets.map((b) => ({ start: b.start, end: b.end })), series };
 }
 
-export interface ModelComparison extends Stat {
+export interface ModelComparison extends Stat, JudgeCoverage {
   model: string;
   name: string;
   /** mean − baseline mean for the same score name; null when either is missing. */
@@ -54,7 +119,7 @@ export async function compareModels(
   const w = effectiveWindow(f);
   // The baseline is always read, even when a model filter leaves it out.
   const models = f.models?.length && !f.models.includes(f.baselineModel) ? [...f.models, f.baselineModel] : f.models;
-  const rows = await db
+  const scoresQuery = db
     .selectFrom(rollupSource("scores", { ...f, models }, w, { group: ["model"], extra: nameFilter(f.scoreNames) }))
     .select([
       "model",
@@ -67,28 +132,38 @@ export async function compareModels(
     .orderBy("name")
     .orderBy("model")
     .execute();
+  const [rows, runs] = await Promise.all([scoresQuery, runMeasures(db, { ...f, models }, w)]);
   const cells = rows.map((r) => ({ model: r.model, name: r.name, n: num(r.n), sum: num(r.sum), sumSq: num(r.sum_sq) }));
-  const out: ModelComparison[] = cells.map((c) => {
-    const s = stat(c.n, c.sum, c.sumSq);
-    const base = cells.find((b) => b.model === f.baselineModel && b.name === c.name);
-    if (!base || base.n === 0 || c.n === 0) return { model: c.model, name: c.name, ...s, diff: null, z: null, significant: null };
-    const diff = c.sum / c.n - base.sum / base.n;
-    if (c.model === f.baselineModel) return { model: c.model, name: c.name, ...s, diff: 0, z: null, significant: null };
-    const v1 = variance(c.n, c.sum, c.sumSq);
-    const v0 = variance(base.n, base.sum, base.sumSq);
-    if (v1 === null || v0 === null) return { model: c.model, name: c.name, ...s, diff, z: null, significant: null };
-    const se = Math.sqrt(v1 / c.n + v0 / base.n);
-    const z = se > 0 ? diff / se : diff === 0 ? 0 : Math.sign(diff) * Infinity;
-    return { model: c.model, name: c.name, ...s, diff, z: Number.isFinite(z) ? z : null, significant: Math.abs(z) > 1.96 };
-  });
+  const out: ModelComparison[] = cells.map((c) => ({ ...versusBaseline(c, cells, f.baselineModel), ...coverage(runs.get(c.model)) }));
   return { window: w, baselineModel: f.baselineModel, rows: out };
 }
 
-export interface CostQualityRow {
+interface ScoreCell {
   model: string;
-  runs: number;
+  name: string;
+  n: number;
+  sum: number;
+  sumSq: number;
+}
+
+function versusBaseline(c: ScoreCell, cells: ScoreCell[], baselineModel: string): Omit<ModelComparison, keyof JudgeCoverage> {
+  const s = stat(c.n, c.sum, c.sumSq);
+  const base = cells.find((b) => b.model === baselineModel && b.name === c.name);
+  if (!base || base.n === 0 || c.n === 0) return { model: c.model, name: c.name, ...s, diff: null, z: null, significant: null };
+  const diff = c.sum / c.n - base.sum / base.n;
+  if (c.model === baselineModel) return { model: c.model, name: c.name, ...s, diff: 0, z: null, significant: null };
+  const v1 = variance(c.n, c.sum, c.sumSq);
+  const v0 = variance(base.n, base.sum, base.sumSq);
+  if (v1 === null || v0 === null) return { model: c.model, name: c.name, ...s, diff, z: null, significant: null };
+  const se = Math.sqrt(v1 / c.n + v0 / base.n);
+  const z = se > 0 ? diff / se : diff === 0 ? 0 : Math.sign(diff) * Infinity;
+  return { model: c.model, name: c.name, ...s, diff, z: Number.isFinite(z) ? z : null, significant: Math.abs(z) > 1.96 };
+}
+
+export interface CostQualityRow extends JudgeCoverage {
+  model: string;
   /**
-   * Priced agent spend of the model (judge lines are keyed by the judge's model, so they are not here);
+   * Priced agent spend of the model (the judge's spend on its runs is `judgeSpendMicros`);
    * null when none of its agent calls is priced, never $0. `unpricedCalls` beside it: the agent calls left out.
    */
   agentSpendMicros: number | null;
@@ -107,6 +182,17 @@ export interface CostQualityRow {
    * run would understate it).
    */
   costPerPassingRunMicros: number | null;
+  /**
+   * The judge's priced spend on this model's runs (judge lines keyed by the judged model, whatever model the
+   * judge is); null when none of those judge calls is priced. `judgeUnpricedCalls`: the judge calls left out.
+   */
+  judgeSpendMicros: number | null;
+  judgeUnpricedCalls: number;
+  /**
+   * judgeSpendMicros / scoredRuns (failed and repaired judge calls included: what a scored run costs to get);
+   * null without a scored run, and when any judge call on the model is unpriced (a partial spend would understate it).
+   */
+  judgeCostPerScoredRunMicros: number | null;
 }
 
 export async function getCostVsQuality(
@@ -126,11 +212,7 @@ export async function getCostVsQuality(
       ])
       .groupBy("model")
       .execute(),
-    db
-      .selectFrom(rollupSource("runs", f, w, { group: ["model"] }))
-      .select(["model", sql<number>`sum(runs)`.as("runs")])
-      .groupBy("model")
-      .execute(),
+    runMeasures(db, f, w),
     db
       .selectFrom(rollupSource("scores", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`] }))
       .select(["model", sql<number>`sum(n)`.as("n"), sql<number>`sum(sum_value)`.as("sum")])
@@ -142,10 +224,12 @@ export async function getCostVsQuality(
       .groupBy("model")
       .execute(),
   ]);
-  const models = [...new Set([...usage, ...runs, ...scores].map((r) => r.model))].sort();
+  const models = [...new Set([...usage, ...scores].map((r) => r.model).concat([...runs.keys()]))].sort();
   const rows = models.map((model): CostQualityRow => {
     const u = usage.find((r) => r.model === model);
-    const runCount = num(runs.find((r) => r.model === model)?.runs);
+    const m = runs.get(model);
+    const judgeSpend = money(m?.judgeSpend, m?.judgePricedCalls);
+    const judgeUnpriced = m?.judgeUnpricedCalls ?? 0;
     const s = scores.find((r) => r.model === model);
     const pass = num(passing.find((r) => r.model === model)?.n);
     const spend = money(u?.spend, u?.priced);
@@ -154,7 +238,6 @@ export async function getCostVsQuality(
     const n = num(s?.n);
     return {
       model,
-      runs: runCount,
       agentSpendMicros: spend,
       unpricedCalls: unpriced,
       pricedRuns,
@@ -163,6 +246,10 @@ export async function getCostVsQuality(
       scored: n,
       passing: pass,
       costPerPassingRunMicros: unpriced === 0 ? costPerRun(spend, pass) : null,
+      ...coverage(m),
+      judgeSpendMicros: judgeSpend,
+      judgeUnpricedCalls: judgeUnpriced,
+      judgeCostPerScoredRunMicros: judgeUnpriced === 0 ? costPerRun(judgeSpend, m?.scoredRuns ?? 0) : null,
     };
   });
   return { window: w, scoreName: f.scoreName, threshold: f.threshold, rows };

@@ -11,6 +11,7 @@ import {
   grainStarts,
   projectionFor,
   rollupSource,
+  RUN_MEASURES,
   seeksKeys,
   tableFor,
 } from "./source.ts";
@@ -34,7 +35,7 @@ import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, segments, 
  * constant series to 0. With a local calendar for the zone (local.ts), whole buckets read its rows instead.
  */
 const MEASURES: Record<Fact, string[]> = {
-  runs: ["runs", "scored_runs"],
+  runs: RUN_MEASURES,
   usage: ["calls", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"],
   scores: ["n", "sum_value", "sum_sq_value"],
   score_bins: ["n"],

@@ -22,6 +22,13 @@ export interface RunsRow {
   customer_id: string;
   runs: number;
   scored_runs: number;
+  /** Runs the judge was not called for: out of the sample, or past the day's judge budget (0009). */
+  unsampled_runs: number;
+  judge_skipped_runs: number;
+  /** The judge's spend on these runs, keyed by the run's (judged) model: priced lines' sum and the call counts. */
+  judge_cost_micros: number;
+  judge_priced_calls: number;
+  judge_unpriced_calls: number;
 }
 export interface UsageRow {
   bucket: number;
@@ -58,8 +65,11 @@ interface Rows {
   score_bins: BinsRow;
 }
 
+/** The run rollups' measures: runs, scored, left unjudged, and the judge's spend on them (0009). */
+export const RUN_MEASURES = ["runs", "scored_runs", "unsampled_runs", "judge_skipped_runs", "judge_cost_micros", "judge_priced_calls", "judge_unpriced_calls"];
+
 export const COLUMNS: Record<Fact, string[]> = {
-  runs: ["runs", "scored_runs"],
+  runs: RUN_MEASURES,
   usage: ["kind", "calls", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"],
   scores: ["name", "n", "sum_value", "sum_sq_value"],
   score_bins: ["name", "bin", "n"],
