@@ -60,6 +60,8 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
       ? { baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1", apiKey: env.OPENAI_API_KEY, model: env.AGENT_MODEL }
       : null,
     inngestScores: env.INNGEST_SCORES === "1",
+    judgeGate: { sampleRate: env.TALLY_JUDGE_SAMPLE_RATE, dailyBudgetMicros: env.TALLY_JUDGE_DAILY_BUDGET_USD, timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC" },
+    flow: { judgeConcurrency: env.TALLY_JUDGE_CONCURRENCY, notifyConcurrency: env.TALLY_NOTIFY_CONCURRENCY, judgeThrottle: env.TALLY_JUDGE_THROTTLE },
     ...overrides,
   };
   const functions = createFunctions(inngest, deps);

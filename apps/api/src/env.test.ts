@@ -62,4 +62,40 @@ describe("readEnv", () => {
       /PORT: [^\n]+\n {2}JUDGE_MODEL: required when JUDGE_BASE_URL is set/,
     );
   });
+
+  it("reads judge sampling, the daily judge budget and flow control, naming a bad value", () => {
+    const dev = { INNGEST_DEV: "1" };
+    expect(readEnv(dev)).toMatchObject({
+      TALLY_JUDGE_SAMPLE_RATE: 1,
+      TALLY_JUDGE_DAILY_BUDGET_USD: null,
+      TALLY_JUDGE_CONCURRENCY: 5,
+      TALLY_NOTIFY_CONCURRENCY: 5,
+      TALLY_JUDGE_THROTTLE: { limit: 60, period: "1m" },
+    });
+    expect(readEnv({ ...dev, TALLY_JUDGE_SAMPLE_RATE: "0.25", TALLY_JUDGE_DAILY_BUDGET_USD: " 12.5 ", TALLY_JUDGE_CONCURRENCY: "2", TALLY_NOTIFY_CONCURRENCY: "9", TALLY_JUDGE_THROTTLE: "10/30s" })).toMatchObject({
+      TALLY_JUDGE_SAMPLE_RATE: 0.25,
+      TALLY_JUDGE_DAILY_BUDGET_USD: 12_500_000,
+      TALLY_JUDGE_CONCURRENCY: 2,
+      TALLY_NOTIFY_CONCURRENCY: 9,
+      TALLY_JUDGE_THROTTLE: { limit: 10, period: "30s" },
+    });
+    expect(readEnv({ ...dev, TALLY_JUDGE_SAMPLE_RATE: "0", TALLY_JUDGE_THROTTLE: "0", TALLY_JUDGE_DAILY_BUDGET_USD: "0.01" })).toMatchObject({
+      TALLY_JUDGE_SAMPLE_RATE: 0,
+      TALLY_JUDGE_THROTTLE: null,
+      TALLY_JUDGE_DAILY_BUDGET_USD: 10_000,
+    });
+    for (const bad of ["1.5", "-0.1", "half"]) {
+      expect(() => readEnv({ ...dev, TALLY_JUDGE_SAMPLE_RATE: bad })).toThrow(/TALLY_JUDGE_SAMPLE_RATE: must be a number from 0 to 1/);
+    }
+    for (const bad of ["0", "-5", "ten", "0.0000001"]) {
+      expect(() => readEnv({ ...dev, TALLY_JUDGE_DAILY_BUDGET_USD: bad })).toThrow(/TALLY_JUDGE_DAILY_BUDGET_USD: "[^"]*" is not an amount in USD above 0/);
+    }
+    for (const bad of ["0", "2.5", "x"]) {
+      expect(() => readEnv({ ...dev, TALLY_JUDGE_CONCURRENCY: bad })).toThrow(/TALLY_JUDGE_CONCURRENCY: must be a whole number from 1 to 1000/);
+      expect(() => readEnv({ ...dev, TALLY_NOTIFY_CONCURRENCY: bad })).toThrow(/TALLY_NOTIFY_CONCURRENCY: must be a whole number from 1 to 1000/);
+    }
+    for (const bad of ["60", "60/", "0/1m", "60/0s", "60/8d", "60/1w", "60 per minute"]) {
+      expect(() => readEnv({ ...dev, TALLY_JUDGE_THROTTLE: bad })).toThrow(/TALLY_JUDGE_THROTTLE: "[^"]*" is not <limit>\/<period>/);
+    }
+  });
 });

@@ -86,9 +86,55 @@ const schema = z
       .optional(),
     /** `1` behind a reverse proxy: the client address for sign-in limits is X-Forwarded-For's last entry. */
     TALLY_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+    /** Share of runs the judge scores (0…1), under per-customer and per-model rates set in Settings. */
+    TALLY_JUDGE_SAMPLE_RATE: z.coerce
+      .number({ message: "must be a number from 0 to 1 (the share of runs the judge scores)" })
+      .min(0, { message: "must be a number from 0 to 1 (the share of runs the judge scores)" })
+      .max(1, { message: "must be a number from 0 to 1 (the share of runs the judge scores)" })
+      .default(1),
+    /** Judge spend per local day of the reporting zone (USD); once reached, runs are skipped until the next day. */
+    TALLY_JUDGE_DAILY_BUDGET_USD: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v === "") return null;
+        const usd = Number(v);
+        const micros = Math.round(usd * 1e6);
+        if (!Number.isFinite(usd) || micros <= 0 || usd > 1e6) {
+          ctx.addIssue({ code: "custom", message: `"${v}" is not an amount in USD above 0 and at most 1000000 (e.g. 25 or 0.5)` });
+          return z.NEVER;
+        }
+        return micros;
+      }),
+    /** Score runs at once (`concurrency` on score-agent-output). */
+    TALLY_JUDGE_CONCURRENCY: runsAtOnce(),
+    /** Notify runs at once (`concurrency` on notify-agent-completion). */
+    TALLY_NOTIFY_CONCURRENCY: runsAtOnce(),
+    /** Score runs started per period (`throttle` on score-agent-output): `<limit>/<period>`, period 1s…7d; `0` = off. */
+    TALLY_JUDGE_THROTTLE: z
+      .string()
+      .trim()
+      .default("60/1m")
+      .transform((v, ctx) => {
+        if (v === "0") return null;
+        const m = /^(\d{1,6})\/(\d{1,6})([smhd])$/.exec(v);
+        const seconds = m ? Number(m[2]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[3] as "s" | "m" | "h" | "d"] : 0;
+        if (!m || Number(m[1]) < 1 || seconds < 1 || seconds > 7 * 86_400) {
+          ctx.addIssue({ code: "custom", message: `"${v}" is not <limit>/<period> (e.g. 60/1m: a limit of 1 or more per period of 1s to 7d, units s, m, h, d) or 0 (off)` });
+          return z.NEVER;
+        }
+        return { limit: Number(m[1]), period: `${Number(m[2])}${m[3] as "s" | "m" | "h" | "d"}` as const };
+      }),
     /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
     INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
   });
+
+/** An Inngest `concurrency` limit: 1…1000 runs at once, default 5. */
+function runsAtOnce() {
+  const message = "must be a whole number from 1 to 1000 (runs at once)";
+  return z.coerce.number({ message }).int({ message }).min(1, { message }).max(1000, { message }).default(5);
+}
 
 /** Rules across variables, checked even when a variable above is malformed, so every problem shows at once. */
 function crossChecks(e: Record<string, string | undefined>): string[] {
