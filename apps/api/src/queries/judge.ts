@@ -1,27 +1,27 @@
 import { sql } from "kysely";
-import { type JudgeSamplingRemoveInput, type JudgeSamplingScope, type JudgeSamplingSetInput, localParts } from "@tally/shared";
+import { DEFAULT_FLOW, DEFAULT_JUDGE_GATE, type FlowControl, type JudgeGateConfig, localDayWindow } from "@tally/inngest-functions";
+import type { JudgeSamplingRemoveInput, JudgeSamplingScope, JudgeSamplingSetInput } from "@tally/shared";
 import type { Db, JudgeSamplingTable } from "@tally/shared/db";
 import { writeAudit } from "../auth/audit.ts";
 import type { Actor } from "../auth/principal.ts";
 import { money, num } from "./common.ts";
 import { rollupSource } from "./source.ts";
-import { DAY_MS, zoneBuckets } from "./zone.ts";
 
-/** The judge's flow control as configured (TALLY_JUDGE_*), shown by `judge.status`. */
-export interface JudgeSettings {
-  /** TALLY_JUDGE_SAMPLE_RATE: the share of runs scored without an override. */
-  sampleRate: number;
-  /** TALLY_JUDGE_DAILY_BUDGET_USD in micro-USD; null: no budget. */
-  dailyBudgetMicros: number | null;
-  /** The reporting zone (first of TALLY_TIME_ZONES, else UTC): the budget's day is its local day. */
-  timeZone: string;
-  /** TALLY_JUDGE_CONCURRENCY: score-agent-output runs at once. */
+/**
+ * The judge's configuration as `judge.status` shows it: the gate's (TALLY_JUDGE_SAMPLE_RATE,
+ * TALLY_JUDGE_DAILY_BUDGET_USD in micro-USD, the reporting zone) and the flow control of score-agent-output
+ * (TALLY_JUDGE_CONCURRENCY, TALLY_JUDGE_THROTTLE: null when off).
+ */
+export interface JudgeSettings extends JudgeGateConfig {
   concurrency: number;
-  /** TALLY_JUDGE_THROTTLE as configured (`<limit>/<period>`, `0` = off). */
-  throttle: string;
+  throttle: FlowControl["judgeThrottle"];
 }
 
-export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = { sampleRate: 1, dailyBudgetMicros: null, timeZone: "UTC", concurrency: 5, throttle: "60/1m" };
+export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = {
+  ...DEFAULT_JUDGE_GATE,
+  concurrency: DEFAULT_FLOW.judgeConcurrency,
+  throttle: DEFAULT_FLOW.judgeThrottle,
+};
 
 export interface JudgeStatus extends JudgeSettings {
   /** Today's priced judge spend; null when no judge call today is priced (unknown, never $0). */
@@ -34,21 +34,11 @@ export interface JudgeStatus extends JudgeSettings {
   day: string;
 }
 
-/**
- * The reporting zone's local day around `now`: [local midnight, next local midnight). Every IANA zone's
- * midnights fall on 15-minute boundaries, so the day is whole rollup buckets; a DST day is 23 or 25 hours.
- */
-export function localDay(timeZone: string, now: number): { day: string; from: number; to: number } {
-  const bucket = zoneBuckets(timeZone, now - 2 * DAY_MS, now + 2 * DAY_MS, "day").find((b) => b.start <= now && now < b.end)!;
-  const p = localParts(now, timeZone);
-  const day = `${String(p.y).padStart(4, "0")}-${String(p.mo).padStart(2, "0")}-${String(p.d).padStart(2, "0")}`;
-  return { day, from: bucket.start, to: bucket.end };
-}
-
 /** Today's judge spend and skips in the reporting zone, from the rollups, with the configuration beside them. */
 export async function getJudgeStatus(db: Db, settings: JudgeSettings, now: number): Promise<JudgeStatus> {
-  const { day, from, to } = localDay(settings.timeZone, now);
-  const f = { from, to, timeZone: settings.timeZone };
+  // The gate's own day (judge-gate.ts): whole 15-minute buckets from local midnight to the next.
+  const { day, start, end } = localDayWindow(settings.timeZone, now);
+  const f = { from: start, to: end, timeZone: settings.timeZone };
   const [usage, runs] = await Promise.all([
     db
       .selectFrom(rollupSource("usage", f, f, { extra: [sql`kind = 'judge'`] }))
