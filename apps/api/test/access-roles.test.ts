@@ -45,6 +45,10 @@ const EXPECTED: Record<string, keyof typeof ALLOWED> = {
   "apiKeys.create": "admin",
   "apiKeys.revoke": "admin",
   "audit.list": "admin",
+  "judge.status": "read",
+  "judge.sampling.list": "read",
+  "judge.sampling.set": "editMoney",
+  "judge.sampling.remove": "editMoney",
 };
 
 /** Every CSV export → its capability. */
@@ -100,6 +104,10 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       "apiKeys.create": async () => ({ name: `walk key ${++n}`, role: "viewer" }),
       "apiKeys.revoke": async () => ({ id: (await createApiKey(tally.db, SYSTEM, { name: `revoke me ${++n}`, role: "viewer" }, Date.now())).key.id }),
       "audit.list": fixed({}),
+      "judge.status": fixed(undefined),
+      "judge.sampling.list": fixed(undefined),
+      "judge.sampling.set": fixed({ scope: "model", key: "gpt-4o", rate: 0.5 }),
+      "judge.sampling.remove": fixed({ scope: "customer", key: "acme" }),
     };
   }, 60_000);
   afterAll(() => tally.close());
@@ -151,8 +159,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       }
     }
     expect(wrong).toEqual([]);
-    // 23 procedures × 8 credentials: read (13) for all 4 roles, editMoney (2) for 2, admin (8) for 1.
-    expect({ allowed, denied }).toEqual({ allowed: 2 * (13 * 4 + 2 * 2 + 8 * 1), denied: 2 * (2 * 2 + 8 * 3) });
+    // 27 procedures × 8 credentials: read (15) for all 4 roles, editMoney (4) for 2, admin (8) for 1.
+    expect({ allowed, denied }).toEqual({ allowed: 2 * (15 * 4 + 4 * 2 + 8 * 1), denied: 2 * (4 * 2 + 8 * 3) });
   }, 60_000);
 
   it("answers 200 where the role has the capability and 403 where not, to every CSV export", async () => {
