@@ -14,6 +14,8 @@ import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { CompareChart } from "./CompareChart.tsx";
 import { CostQualityScatter } from "./CostQualityScatter.tsx";
+import { JudgeSpendCard } from "./JudgeSpendCard.tsx";
+import { coverage } from "./lib/judge-spend.ts";
 import { prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./lib/prepare-quality.ts";
 
 const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
@@ -39,6 +41,9 @@ export default function QualityPage() {
 
   const cvq = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name, threshold }), enabled: Boolean(name) });
   const scatter = useMemo(() => (cvq.data ? prepareScatter(cvq.data.rows) : null), [cvq.data]);
+  // Judge spend per model reads the same rows; without any score name yet (nothing judged, e.g. every run
+  // left out of the sample) it still asks, for the runs not sampled or skipped by the budget.
+  const judged = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name || "-", threshold }), enabled: !trend.isPending });
 
   const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
   const toRuns = (model: string | null, extra: Record<string, string | number | null> = {}) =>
@@ -60,7 +65,15 @@ export default function QualityPage() {
           </label>
         ) : null}
       </div>
-      <Card title={`Trend of ${name || "scores"} per model`} subtitle="Mean judge score per bucket with its 95% confidence interval">
+      <Card
+        title={`Trend of ${name || "scores"} per model`}
+        subtitle={
+          <>
+            Mean judge score per bucket with its 95% confidence interval
+            {trendData && !trendData.empty ? <span className="coverage" data-coverage={`${trendData.coverage.scored}/${trendData.coverage.of}`}>{trendData.coverage.text}</span> : null}
+          </>
+        }
+      >
         <QueryView
           query={trend}
           loading={<ChartSkeleton />}
@@ -120,7 +133,10 @@ export default function QualityPage() {
                     {compareRows.map((r) => (
                       <tr key={r.model}>
                         <td>{r.model}</td>
-                        <td className="num">{num(r.n)}</td>
+                        <td className="num">
+                          {num(r.n)}
+                          <span className="coverage" data-coverage={`${r.coverage.scored}/${r.coverage.of}`}>{r.coverage.text}</span>
+                        </td>
                         <td className="num">{score(r.mean)}</td>
                         <td className="num">{r.ciLow !== null && r.ciHigh !== null ? `${score(r.ciLow)}–${score(r.ciHigh)}` : "—"}</td>
                         <td className="num">{r.isBaseline || r.diff === null ? "—" : `${r.diff > 0 ? "+" : r.diff < 0 ? "−" : "±"}${score(Math.abs(r.diff))}`}</td>
@@ -176,7 +192,10 @@ export default function QualityPage() {
                       {cvq.data.rows.map((r) => (
                         <tr key={r.model}>
                           <td>{r.model || "unknown"}</td>
-                          <td className="num">{num(r.runs)}</td>
+                          <td className="num">
+                            {num(r.runs)}
+                            <span className="coverage">{coverage(r).text}</span>
+                          </td>
                           <td className="num" data-cell="cost-per-run">
                             <Money micros={r.costPerRunMicros} unpricedCalls={r.unpricedCalls} />
                           </td>
@@ -196,6 +215,7 @@ export default function QualityPage() {
           </QueryView>}
         </Card>
       </div>
+      <JudgeSpendCard models={judged.data?.rows} pending={judged.isPending} />
     </div>
   );
 }

@@ -1,31 +1,32 @@
 import { describe, expect, it } from "vitest";
 import { coverage, judgeModels, judgeToday, rateLabel, sumCoverage } from "./judge-spend.ts";
 
-const cov = (scoredRuns: number, unsampledRuns = 0, judgeSkippedRuns = 0) => ({ scoredRuns, unsampledRuns, judgeSkippedRuns });
+/** Every run of the window (`runs`), of which scored, not sampled, skipped by the judge budget. */
+const cov = (runs: number, scoredRuns: number, unsampledRuns = 0, judgeSkippedRuns = 0) => ({ runs, scoredRuns, unsampledRuns, judgeSkippedRuns });
 
 describe("coverage", () => {
   it("says which fraction a statistic rests on: scored of all runs, the sampled share among runs that reached the judge, budget skips", () => {
     // 1,030 runs; 412 scored, 410 not sampled, 8 skipped: 830 reached the gate, 420 of them sampled (50.6%).
-    const c = coverage(cov(412, 410, 8), 1030, "en-US");
+    const c = coverage(cov(1030, 412, 410, 8), "en-US");
     expect(c).toEqual({ scored: 412, of: 1030, sampledShare: 420 / 830, skipped: 8, text: "based on 412 of 1,030 runs: 51% sampled, 8 skipped by budget" });
   });
 
-  it("says only the count when every run was judged, and counts the gate when the row has no run total", () => {
-    expect(coverage(cov(40), 45, "en-US").text).toBe("based on 40 of 45 runs");
-    expect(coverage(cov(3, 1), undefined, "en-US").text).toBe("based on 3 of 4 runs: 75% sampled");
-    expect(coverage(cov(1), undefined, "en-US").text).toBe("based on 1 of 1 run");
-    expect(coverage(cov(0, 0, 2), undefined, "en-US").text).toBe("based on 0 of 2 runs: 2 skipped by budget");
+  it("says only the count when every run that reached the judge was judged; runs never sent to score do not lower the sampled share", () => {
+    expect(coverage(cov(45, 40), "en-US").text).toBe("based on 40 of 45 runs");
+    expect(coverage(cov(10, 3, 1), "en-US").text).toBe("based on 3 of 10 runs: 75% sampled");
+    expect(coverage(cov(1, 1), "en-US").text).toBe("based on 1 of 1 run");
+    expect(coverage(cov(2, 0, 0, 2), "en-US").text).toBe("based on 0 of 2 runs: 2 skipped by budget");
   });
 
   it("shows a small sampled share with a decimal, and none when nothing reached the judge", () => {
-    expect(coverage(cov(1, 199), 200, "en-US").text).toBe("based on 1 of 200 runs: 0.5% sampled");
-    expect(coverage(cov(0, 5), 5, "en-US").text).toBe("based on 0 of 5 runs: 0% sampled");
-    expect(coverage(cov(0), 0, "en-US")).toEqual({ scored: 0, of: 0, sampledShare: null, skipped: 0, text: "based on 0 of 0 runs" });
+    expect(coverage(cov(200, 1, 199), "en-US").text).toBe("based on 1 of 200 runs: 0.5% sampled");
+    expect(coverage(cov(5, 0, 5), "en-US").text).toBe("based on 0 of 5 runs: 0% sampled");
+    expect(coverage(cov(0, 0), "en-US")).toEqual({ scored: 0, of: 0, sampledShare: null, skipped: 0, text: "based on 0 of 0 runs" });
   });
 
   it("sums rows", () => {
-    expect(sumCoverage([cov(1, 2, 3), cov(10, 20, 30)])).toEqual(cov(11, 22, 33));
-    expect(sumCoverage([])).toEqual(cov(0));
+    expect(sumCoverage([cov(9, 1, 2, 3), cov(90, 10, 20, 30)])).toEqual(cov(99, 11, 22, 33));
+    expect(sumCoverage([])).toEqual(cov(0, 0));
   });
 });
 
@@ -50,14 +51,13 @@ describe("judgeToday", () => {
 describe("judgeModels", () => {
   const row = (model: string, over: Partial<Parameters<typeof judgeModels>[0][number]> = {}) => ({
     model,
-    runs: 100,
     agentSpendMicros: 4_000_000,
     unpricedCalls: 0,
     costPerRunMicros: 40_000,
     judgeSpendMicros: 1_000_000,
     judgeUnpricedCalls: 0,
     judgeCostPerScoredRunMicros: 20_000,
-    ...cov(50, 50),
+    ...cov(100, 50, 50),
     ...over,
   });
 
@@ -65,7 +65,7 @@ describe("judgeModels", () => {
     const out = judgeModels(
       [
         row("cheap", { judgeSpendMicros: 10_000 }),
-        row("never-judged", { judgeSpendMicros: null, ...cov(0) }),
+        row("never-judged", { judgeSpendMicros: null, ...cov(100, 0) }),
         row("dear"),
         // Unpriced judge calls only: null spend (never $0), listed after priced ones, no share.
         row("unpriced-judge", { judgeSpendMicros: null, judgeUnpricedCalls: 7, judgeCostPerScoredRunMicros: null }),

@@ -3,6 +3,8 @@ import { LOCALE, num, percent } from "../../../lib/format.ts";
 
 /** How many runs a statistic rests on, as the quality procedures answer per row. */
 export interface CoverageInput {
+  /** Every run of the model(s) in the window and filters. */
+  runs: number;
   scoredRuns: number;
   /** Left out by sampling ("not sampled", never a zero score). */
   unsampledRuns: number;
@@ -12,7 +14,7 @@ export interface CoverageInput {
 
 export interface Coverage {
   scored: number;
-  /** The runs the statistic could have rested on: `runs` when known, else the runs that reached the judge's gate. */
+  /** The runs the statistic could have rested on (every run of the model(s)). */
   of: number;
   /** Runs that reached the gate (scored, not sampled, skipped by budget) that were in the sample; null without any. */
   sampledShare: number | null;
@@ -24,19 +26,24 @@ export interface Coverage {
 /** Sums coverage rows (e.g. every model of a chart). */
 export function sumCoverage(rows: readonly CoverageInput[]): CoverageInput {
   return rows.reduce(
-    (a, r) => ({ scoredRuns: a.scoredRuns + r.scoredRuns, unsampledRuns: a.unsampledRuns + r.unsampledRuns, judgeSkippedRuns: a.judgeSkippedRuns + r.judgeSkippedRuns }),
-    { scoredRuns: 0, unsampledRuns: 0, judgeSkippedRuns: 0 },
+    (a, r) => ({
+      runs: a.runs + r.runs,
+      scoredRuns: a.scoredRuns + r.scoredRuns,
+      unsampledRuns: a.unsampledRuns + r.unsampledRuns,
+      judgeSkippedRuns: a.judgeSkippedRuns + r.judgeSkippedRuns,
+    }),
+    { runs: 0, scoredRuns: 0, unsampledRuns: 0, judgeSkippedRuns: 0 },
   );
 }
 
 /**
- * The fraction a statistic rests on. `runs` (every run of the model in the window, when the row has it) is
- * the "of"; without it the runs that reached the judge's gate are. The sampled share is taken over the
- * runs that reached the gate, so runs never sent to scoring do not lower it.
+ * The fraction a statistic rests on: scored runs of every run. The sampled share is taken over the runs
+ * that reached the judge's gate (scored, not sampled, skipped by budget), so runs never deferred to
+ * "score" do not lower it.
  */
-export function coverage(c: CoverageInput, runs?: number, locale = LOCALE): Coverage {
+export function coverage(c: CoverageInput, locale = LOCALE): Coverage {
   const gate = c.scoredRuns + c.unsampledRuns + c.judgeSkippedRuns;
-  const of = Math.max(runs ?? gate, c.scoredRuns);
+  const of = Math.max(c.runs, c.scoredRuns);
   const sampledShare = gate > 0 ? (gate - c.unsampledRuns) / gate : null;
   const parts: string[] = [];
   if (c.unsampledRuns > 0 && sampledShare !== null) parts.push(`${percent(sampledShare, locale, sampledShare > 0 && sampledShare < 0.1 ? 1 : 0)} sampled`);
@@ -83,7 +90,6 @@ export function judgeToday(s: JudgeStatusInput): JudgeToday {
 /** costVsQuality's row, the fields the judge spend table reads. */
 export interface JudgeModelInput extends CoverageInput {
   model: string;
-  runs: number;
   agentSpendMicros: number | null;
   unpricedCalls: number;
   costPerRunMicros: number | null;
@@ -104,7 +110,7 @@ export function judgeModels(rows: readonly JudgeModelInput[], locale = LOCALE): 
     .filter((r) => r.judgeSpendMicros !== null || r.judgeUnpricedCalls > 0 || r.scoredRuns + r.unsampledRuns + r.judgeSkippedRuns > 0)
     .map((r) => ({
       ...r,
-      coverage: coverage(r, r.runs, locale),
+      coverage: coverage(r, locale),
       judgeShareOfAgent:
         r.judgeSpendMicros !== null && r.agentSpendMicros !== null && r.agentSpendMicros > 0 && r.judgeUnpricedCalls === 0 && r.unpricedCalls === 0
           ? r.judgeSpendMicros / r.agentSpendMicros

@@ -2,16 +2,18 @@ import { describe, expect, it } from "vitest";
 import { defaultBaseline, prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./prepare-quality.ts";
 
 const st = (mean: number | null, n: number, lo: number | null = null, hi: number | null = null) => ({ mean, n, ciLow: lo, ciHigh: hi });
+// Runs each statistic rests on: scored, not sampled, skipped by the judge budget.
+const cv = (runs: number, scoredRuns: number, unsampledRuns = 0, judgeSkippedRuns = 0) => ({ runs, scoredRuns, unsampledRuns, judgeSkippedRuns });
 const buckets = [{ start: 0, end: 10 }, { start: 10, end: 20 }];
 
 describe("prepareTrend", () => {
   const input = {
     buckets,
     series: [
-      { model: "b-model", name: "tone", points: [st(0.8, 4, 0.7, 0.9), st(null, 0)] },
-      { model: "a-model", name: "tone", points: [st(0.5, 1), st(0.6, 3, 0.4, 0.8)] },
-      { model: "a-model", name: "accuracy", points: [st(0.9, 2, 0.8, 1), st(null, 0)] },
-      { model: "c-model", name: "tone", points: [st(null, 0), st(null, 0)] },
+      { model: "b-model", name: "tone", points: [st(0.8, 4, 0.7, 0.9), st(null, 0)], ...cv(9, 4, 4) },
+      { model: "a-model", name: "tone", points: [st(0.5, 1), st(0.6, 3, 0.4, 0.8)], ...cv(6, 4, 0, 2) },
+      { model: "a-model", name: "accuracy", points: [st(0.9, 2, 0.8, 1), st(null, 0)], ...cv(6, 4, 0, 2) },
+      { model: "c-model", name: "tone", points: [st(null, 0), st(null, 0)], ...cv(9, 0, 9) },
     ],
   };
 
@@ -25,6 +27,9 @@ describe("prepareTrend", () => {
     expect(t.rows[1]).toEqual({ bucket: 10, end: 20, m0: 0.6, m0_band: [0.4, 0.8], m1: null, m1_band: null });
     expect(t.names).toEqual(["accuracy", "tone"]);
     expect(scoreNames(input)).toEqual(["accuracy", "tone"]);
+    // The drawn lines (a-model: 4 of 6 runs, 2 skipped; b-model: 4 of 9, 4 not sampled) rest on 8 of 15 runs, of which
+    // 14 reached the judge and 10 were sampled; c-model has no line, so it is not counted.
+    expect(t.coverage.text).toBe("based on 8 of 15 runs: 71% sampled, 2 skipped by budget");
   });
 
   it("is empty when nothing was scored under that name", () => {
@@ -34,11 +39,11 @@ describe("prepareTrend", () => {
 
 describe("prepareComparison", () => {
   const rows = [
-    { model: "base", name: "tone", ...st(0.7, 50, 0.65, 0.75), diff: 0, z: null, significant: null },
-    { model: "new", name: "tone", ...st(0.8, 40, 0.75, 0.85), diff: 0.1, z: 3, significant: true },
-    { model: "old", name: "tone", ...st(0.69, 30, 0.6, 0.78), diff: -0.01, z: -0.2, significant: false },
-    { model: "tiny", name: "tone", ...st(0.2, 1), diff: -0.5, z: null, significant: null },
-    { model: "new", name: "accuracy", ...st(0.9, 90, 0.88, 0.92), diff: null, z: null, significant: null },
+    { model: "base", name: "tone", ...st(0.7, 50, 0.65, 0.75), diff: 0, z: null, significant: null, ...cv(120, 50, 50) },
+    { model: "new", name: "tone", ...st(0.8, 40, 0.75, 0.85), diff: 0.1, z: 3, significant: true, ...cv(40, 40) },
+    { model: "old", name: "tone", ...st(0.69, 30, 0.6, 0.78), diff: -0.01, z: -0.2, significant: false, ...cv(31, 30) },
+    { model: "tiny", name: "tone", ...st(0.2, 1), diff: -0.5, z: null, significant: null, ...cv(1, 1) },
+    { model: "new", name: "accuracy", ...st(0.9, 90, 0.88, 0.92), diff: null, z: null, significant: null, ...cv(40, 40) },
   ];
 
   it("orders baseline first and labels significance", () => {
@@ -51,6 +56,7 @@ describe("prepareComparison", () => {
     ]);
     expect(c[1]?.error?.[0]).toBeCloseTo(0.05);
     expect(c[3]?.error).toBeNull();
+    expect(c.map((r) => r.coverage.text)).toEqual(["based on 50 of 120 runs: 50% sampled", "based on 40 of 40 runs", "based on 30 of 31 runs", "based on 1 of 1 run"]);
   });
 
   it("picks the most-scored model as the default baseline", () => {
@@ -62,11 +68,11 @@ describe("prepareComparison", () => {
 describe("prepareScatter", () => {
   it("plots priced, scored models and lists the rest with a reason", () => {
     const r = prepareScatter([
-      { model: "m1", runs: 10, costPerRunMicros: 500, meanScore: 0.8, passing: 6, scored: 8, costPerPassingRunMicros: 833, unpricedCalls: 0 },
+      { model: "m1", costPerRunMicros: 500, meanScore: 0.8, passing: 6, scored: 8, costPerPassingRunMicros: 833, unpricedCalls: 0, ...cv(10, 8) },
       // Unpriced only: the API sends null, never 0.
-      { model: "m2", runs: 5, costPerRunMicros: null, meanScore: 0.5, passing: 1, scored: 5, costPerPassingRunMicros: null, unpricedCalls: 5 },
-      { model: "m4", runs: 0, costPerRunMicros: null, meanScore: 0.5, passing: 1, scored: 1, costPerPassingRunMicros: null, unpricedCalls: 0 },
-      { model: "m3", runs: 5, costPerRunMicros: 100, meanScore: null, passing: 0, scored: 0, costPerPassingRunMicros: null, unpricedCalls: 0 },
+      { model: "m2", costPerRunMicros: null, meanScore: 0.5, passing: 1, scored: 5, costPerPassingRunMicros: null, unpricedCalls: 5, ...cv(5, 5) },
+      { model: "m4", costPerRunMicros: null, meanScore: 0.5, passing: 1, scored: 1, costPerPassingRunMicros: null, unpricedCalls: 0, ...cv(0, 0) },
+      { model: "m3", costPerRunMicros: 100, meanScore: null, passing: 0, scored: 0, costPerPassingRunMicros: null, unpricedCalls: 0, ...cv(5, 0) },
     ]);
     expect(r.points).toEqual([{ model: "m1", x: 500, y: 0.8, runs: 10, passRate: 0.75, costPerPassingRunMicros: 833 }]);
     expect(r.omitted).toEqual([

@@ -1,4 +1,5 @@
 /** Quality chart data: trend lines with confidence bands, model comparison, cost vs quality. Pure. */
+import { type Coverage, type CoverageInput, coverage, sumCoverage } from "./judge-spend.ts";
 
 export interface StatInput {
   mean: number | null;
@@ -9,7 +10,7 @@ export interface StatInput {
 
 export interface TrendInput {
   buckets: readonly { start: number; end: number }[];
-  series: readonly { model: string; name: string; points: readonly StatInput[] }[];
+  series: readonly ({ model: string; name: string; points: readonly StatInput[] } & CoverageInput)[];
 }
 
 export type TrendRow = { bucket: number; end: number } & Record<string, number | null | [number, number]>;
@@ -26,6 +27,8 @@ export interface PreparedTrend {
   lines: TrendLine[];
   names: string[];
   empty: boolean;
+  /** The runs the drawn lines rest on, summed over their models. */
+  coverage: Coverage;
 }
 
 /** Score names present, sorted. */
@@ -51,10 +54,10 @@ export function prepareTrend(input: TrendInput, name: string): PreparedTrend {
     });
     return row;
   });
-  return { rows, lines, names: scoreNames(input), empty: lines.length === 0 };
+  return { rows, lines, names: scoreNames(input), empty: lines.length === 0, coverage: coverage(sumCoverage(chosen)) };
 }
 
-export interface CompareInput extends StatInput {
+export interface CompareInput extends StatInput, CoverageInput {
   model: string;
   name: string;
   diff: number | null;
@@ -74,6 +77,8 @@ export interface CompareRow {
   diff: number | null;
   significant: boolean | null;
   verdict: "baseline" | "better" | "worse" | "no significant difference" | "not enough data";
+  /** The runs the mean rests on. */
+  coverage: Coverage;
 }
 
 export function prepareComparison(rows: readonly CompareInput[], name: string, baseline: string): CompareRow[] {
@@ -102,6 +107,7 @@ export function prepareComparison(rows: readonly CompareInput[], name: string, b
         diff: r.diff,
         significant: r.significant,
         verdict,
+        coverage: coverage(r),
       };
     })
     .sort((a, b) => Number(b.isBaseline) - Number(a.isBaseline) || b.mean - a.mean || a.model.localeCompare(b.model));
@@ -113,7 +119,7 @@ export function defaultBaseline(rows: readonly CompareInput[], name: string): st
   return best?.model ?? null;
 }
 
-export interface CostQualityInput {
+export interface CostQualityInput extends CoverageInput {
   model: string;
   runs: number;
   costPerRunMicros: number | null;
