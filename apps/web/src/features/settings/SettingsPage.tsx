@@ -6,6 +6,7 @@ import { useFilters } from "../../lib/use-filters.ts";
 import { ApiKeysSection } from "./ApiKeysSection.tsx";
 import { AuditSection } from "./AuditSection.tsx";
 import { BudgetsCard } from "./BudgetsCard.tsx";
+import { JudgeCard } from "./JudgeCard.tsx";
 import { PricesCard } from "./PricesCard.tsx";
 import { UsersSection } from "./UsersSection.tsx";
 import "./settings.css";
@@ -51,6 +52,7 @@ export default function SettingsPage() {
         <>
           <BudgetsCard />
           <PricesCard tz={tz} />
+          <JudgeCard tz={tz} />
         </>
       ) : null}
     </div>
