@@ -36,6 +36,10 @@ const INPUTS: Record<string, unknown[]> = {
   // A price for a model no usage names: it prices nothing already recorded.
   "prices.upsert": [{ model: "walk-other-model", inputMicrosPerMtok: 2_500_000, outputMicrosPerMtok: 10_000_000, effectiveFrom: 0 }],
   "system.status": [undefined],
+  "judge.status": [undefined],
+  "judge.sampling.list": [undefined],
+  "judge.sampling.set": [{ scope: "model", key: AGENT, rate: 0.5 }],
+  "judge.sampling.remove": [{ scope: "model", key: AGENT }],
 };
 
 /** The access procedures (no spend in them, walked all the same), on an account and a key made for the walk. */
@@ -75,6 +79,9 @@ const MUST_SEE = [
   "quality.costVsQuality rows[].agentSpendMicros",
   "quality.costVsQuality rows[].costPerRunMicros",
   "quality.costVsQuality rows[].costPerPassingRunMicros",
+  "quality.costVsQuality rows[].judgeSpendMicros",
+  "quality.costVsQuality rows[].judgeCostPerScoredRunMicros",
+  "judge.status todayMicros",
   "runs.list items[].costMicros",
   "runs.list items[].agentCostMicros",
   "runs.list items[].judgeCostMicros",
@@ -156,7 +163,17 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
       ["globex", null, 3],
     ]);
     const cvq = answers["quality.costVsQuality"]![0] as { rows: Record<string, unknown>[] };
-    expect(cvq.rows.find((r) => r.model === AGENT)).toMatchObject({ agentSpendMicros: null, unpricedCalls: 6, pricedRuns: 0, runs: 6 });
+    // The judge's 3 unpriced calls on the agent's runs: its spend on them unknown, not $0.
+    expect(cvq.rows.find((r) => r.model === AGENT)).toMatchObject({
+      agentSpendMicros: null,
+      unpricedCalls: 6,
+      pricedRuns: 0,
+      runs: 6,
+      scoredRuns: 3,
+      judgeSpendMicros: null,
+      judgeUnpricedCalls: 3,
+      judgeCostPerScoredRunMicros: null,
+    });
   });
 
   it("leaves every money cell of every CSV export empty, never 0", async () => {
