@@ -82,3 +82,8 @@ export function verdict(scores: Record<string, number>): string {
     scores: Object.entries(scores).map(([criterion, score]) => ({ criterion, score, rationale: `${criterion} is ${score}/5` })),
   });
 }
+
+/** The Inngest API a sync registers with (`PUT /api/inngest` makes the SDK POST `/fn/register`): answers 200 `{}`. */
+export function fakeInngestApi() {
+  return listen(() => ({ status: 200, body: {} }));
+}
