@@ -111,6 +111,8 @@ describe("handle-support-ticket defers score, costs and notify", () => {
 
   it("keeps the rollups equal to the raw rows", async () => {
     const runs = await tally.db.selectFrom("rollup_runs_15m").selectAll().execute();
+    // The judge's spend also counts on the judged run's row (migration 0009), priced as its usage line.
+    const judgeLine = await tally.db.selectFrom("usage_costs").select("cost_micros").where("kind", "=", "judge").executeTakeFirstOrThrow();
     expect(runs).toEqual([
       {
         bucket: Date.UTC(2026, 10, 1, 9, 0),
@@ -119,6 +121,11 @@ describe("handle-support-ticket defers score, costs and notify", () => {
         function_slug: "tally-handle-support-ticket",
         runs: 1,
         scored_runs: 1,
+        unsampled_runs: 0,
+        judge_skipped_runs: 0,
+        judge_cost_micros: judgeLine.cost_micros,
+        judge_priced_calls: 1,
+        judge_unpriced_calls: 0,
       },
     ]);
     const scores = await tally.db.selectFrom("rollup_scores_15m").select(["name", "n", "sum_value", "customer_id"]).orderBy("name").execute();

@@ -67,8 +67,16 @@ async function expectRollupsEqualRawRows(db: Db): Promise<void> {
 }
 
 /** Totals over all runs, from raw rows: how much of each case a fixture exercised. */
-async function rawTotals(db: Db): Promise<Record<string, number>> {
-  const r = await sql<Record<string, number>>`select
+interface Totals {
+  priced: number;
+  unpriced: number;
+  cost: number;
+  unsampled: number;
+  skipped: number;
+  customers: number;
+}
+async function rawTotals(db: Db): Promise<Totals> {
+  const r = await sql<Totals>`select
     (select count(*) from usage_costs where kind = 'judge' and cost_micros is not null) as priced,
     (select count(*) from usage_costs where kind = 'judge' and cost_micros is null) as unpriced,
     (select coalesce(sum(cost_micros), 0) from usage_costs where kind = 'judge') as cost,
