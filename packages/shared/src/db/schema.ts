@@ -291,7 +291,10 @@ export interface RollupRuns15mTable extends RollupKey {
   /** Runs the judge was not called for: left out of the sample, or past the day's judge budget (0009). */
   unsampled_runs: RunMeasure;
   judge_skipped_runs: RunMeasure;
-  /** The judge's spend on these runs, keyed by the run's (judged) model: priced lines' sum and the call counts. */
+  /**
+   * The judge's spend on these runs, keyed by the run's (judged) model: priced lines' sum and the call counts
+   * (each judge usage line of the run counts once; 0 cost with no priced call means unpriced, never $0).
+   */
   judge_cost_micros: RunMeasure;
   judge_priced_calls: RunMeasure;
   judge_unpriced_calls: RunMeasure;
