@@ -14,6 +14,7 @@ import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { CompareChart } from "./CompareChart.tsx";
 import { CostQualityScatter } from "./CostQualityScatter.tsx";
+import { CoverageNote } from "./CoverageNote.tsx";
 import { JudgeSpendCard } from "./JudgeSpendCard.tsx";
 import { coverage } from "./lib/judge-spend.ts";
 import { prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./lib/prepare-quality.ts";
@@ -135,7 +136,7 @@ export default function QualityPage() {
                         <td>{r.model}</td>
                         <td className="num">
                           {num(r.n)}
-                          <span className="coverage" data-coverage={`${r.coverage.scored}/${r.coverage.of}`}>{r.coverage.text}</span>
+                          <CoverageNote coverage={r.coverage} />
                         </td>
                         <td className="num">{score(r.mean)}</td>
                         <td className="num">{r.ciLow !== null && r.ciHigh !== null ? `${score(r.ciLow)}–${score(r.ciHigh)}` : "—"}</td>
@@ -194,7 +195,7 @@ export default function QualityPage() {
                           <td>{r.model || "unknown"}</td>
                           <td className="num">
                             {num(r.runs)}
-                            <span className="coverage">{coverage(r).text}</span>
+                            <CoverageNote coverage={coverage(r)} />
                           </td>
                           <td className="num" data-cell="cost-per-run">
                             <Money micros={r.costPerRunMicros} unpricedCalls={r.unpricedCalls} />

@@ -8,7 +8,10 @@ describe("coverage", () => {
   it("says which fraction a statistic rests on: scored of all runs, the sampled share among runs that reached the judge, budget skips", () => {
     // 1,030 runs; 412 scored, 410 not sampled, 8 skipped: 830 reached the gate, 420 of them sampled (50.6%).
     const c = coverage(cov(1030, 412, 410, 8), "en-US");
-    expect(c).toEqual({ scored: 412, of: 1030, sampledShare: 420 / 830, skipped: 8, text: "based on 412 of 1,030 runs: 51% sampled, 8 skipped by budget" });
+    expect(c).toEqual({ scored: 412, of: 1030, sampledShare: 420 / 830, skipped: 8,
+      text: "based on 412 of 1,030 runs: 51% sampled, 8 skipped by budget",
+      parts: ["412 of 1,030 runs", "51% sampled", "8 skipped by budget"],
+    });
   });
 
   it("says only the count when every run that reached the judge was judged; runs never sent to score do not lower the sampled share", () => {
@@ -21,7 +24,7 @@ describe("coverage", () => {
   it("shows a small sampled share with a decimal, and none when nothing reached the judge", () => {
     expect(coverage(cov(200, 1, 199), "en-US").text).toBe("based on 1 of 200 runs: 0.5% sampled");
     expect(coverage(cov(5, 0, 5), "en-US").text).toBe("based on 0 of 5 runs: 0% sampled");
-    expect(coverage(cov(0, 0), "en-US")).toEqual({ scored: 0, of: 0, sampledShare: null, skipped: 0, text: "based on 0 of 0 runs" });
+    expect(coverage(cov(0, 0), "en-US")).toEqual({ scored: 0, of: 0, sampledShare: null, skipped: 0, text: "based on 0 of 0 runs", parts: ["0 of 0 runs"] });
   });
 
   it("sums rows", () => {

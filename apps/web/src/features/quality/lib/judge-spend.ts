@@ -21,6 +21,8 @@ export interface Coverage {
   skipped: number;
   /** "based on 412 of 1,030 runs: 50% sampled, 8 skipped by budget"; the parts after the colon only when not all were judged. */
   text: string;
+  /** The same in short parts for a table cell: ["412 of 1,030 runs", "50% sampled", "8 skipped by budget"]. */
+  parts: string[];
 }
 
 /** Sums coverage rows (e.g. every model of a chart). */
@@ -48,8 +50,9 @@ export function coverage(c: CoverageInput, locale = LOCALE): Coverage {
   const parts: string[] = [];
   if (c.unsampledRuns > 0 && sampledShare !== null) parts.push(`${percent(sampledShare, locale, sampledShare > 0 && sampledShare < 0.1 ? 1 : 0)} sampled`);
   if (c.judgeSkippedRuns > 0) parts.push(`${num(c.judgeSkippedRuns, locale)} skipped by budget`);
-  const base = `based on ${num(c.scoredRuns, locale)} of ${num(of, locale)} run${of === 1 ? "" : "s"}`;
-  return { scored: c.scoredRuns, of, sampledShare, skipped: c.judgeSkippedRuns, text: parts.length ? `${base}: ${parts.join(", ")}` : base };
+  const count = `${num(c.scoredRuns, locale)} of ${num(of, locale)} run${of === 1 ? "" : "s"}`;
+  const text = `based on ${count}${parts.length ? `: ${parts.join(", ")}` : ""}`;
+  return { scored: c.scoredRuns, of, sampledShare, skipped: c.judgeSkippedRuns, text, parts: [count, ...parts] };
 }
 
 /** `judge.status`: today's judge spend in the reporting zone against the daily budget. */

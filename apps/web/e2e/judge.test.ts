@@ -1,0 +1,214 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { recordSkippedEvaluation, recordUsage } from "@tally/inngest-functions";
+import { formatMicros } from "@tally/shared";
+import { connect } from "@tally/shared/db";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Account, ensureBuilt, type RunningServer, startServer } from "./server.ts";
+
+/**
+ * Judge spend under control (issue 23) in Chromium against the real API: the Quality page's judge card
+ * shows what `judge.status` and `quality.costVsQuality` answer, finance sets sampling overrides in
+ * Settings (audited), a viewer reads them only. The seed adds runs left out by sampling and by the daily
+ * judge budget today through the production writer (recordSkippedEvaluation).
+ */
+
+const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
+  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
+  : join(tmpdir(), "tally-screenshots");
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const UNSAMPLED = { "gpt-4o-mini": 12, "claude-3-5-haiku-latest": 5 } as const;
+const BUDGET_SKIPPED = { "gpt-4o-mini": 3, "claude-3-5-haiku-latest": 4 } as const;
+
+let server: RunningServer;
+let browser: Browser;
+const accounts = {} as Record<"finance" | "viewer", Account>;
+const contexts = {} as Record<"finance" | "viewer", BrowserContext>;
+const problems: string[] = [];
+
+interface Status { sampleRate: number; dailyBudgetMicros: number | null; todayMicros: number | null; todayJudgeCalls: number; skippedToday: number; day: string; timeZone: string }
+interface Row { model: string; runs: number; scoredRuns: number; unsampledRuns: number; judgeSkippedRuns: number; judgeSpendMicros: number | null; judgeUnpricedCalls: number; judgeCostPerScoredRunMicros: number | null; agentSpendMicros: number | null }
+interface Override { scope: string; key: string; rate: number; updatedBy: string }
+
+/** Runs left unjudged today (UTC, the reporting zone without TALLY_TIME_ZONES), with their agent usage. */
+async function seedSkipped(now: number): Promise<void> {
+  const db = await connect({ url: server.dbFile });
+  const dayStart = now - (now % 86_400_000);
+  let i = 0;
+  const add = async (model: string, reason: "not_sampled" | "judge_budget") => {
+    const runId = `01JUDGE${String(i++).padStart(5, "0")}`;
+    const occurredAt = Math.max(dayStart, now - 20 * 60_000) + i * 1_000;
+    const run = { runId, functionSlug: "handle-support-ticket", model, customerId: "acme", occurredAt, now: occurredAt + 5_000 };
+    const usage = { input_tokens: 800, output_tokens: 200, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+    await recordUsage(db, run, { key: `${runId}-costs`, deferredRunId: `${runId}-costs`, kind: "agent", model, usage });
+    await recordSkippedEvaluation(db, { run, key: `${runId}-score`, deferredRunId: `${runId}-score`, judgeModel: "gpt-4o-mini", rubricVersion: "rubric-v1", reason });
+  };
+  for (const [model, n] of Object.entries(UNSAMPLED)) for (let k = 0; k < n; k++) await add(model, "not_sampled");
+  for (const [model, n] of Object.entries(BUDGET_SKIPPED)) for (let k = 0; k < n; k++) await add(model, "judge_budget");
+  await db.destroy();
+}
+
+async function open(context: BrowserContext, path: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(`${path}: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 500) problems.push(`${path}: HTTP ${r.status()} ${r.url()}`);
+  });
+  await page.goto(server.url + path);
+  return page;
+}
+
+/** axe-core's serious and critical violations inside `within`, as "rule: target" lines. */
+async function seriousViolations(page: Page, within: string): Promise<string[]> {
+  await page.evaluate(AXE); // through the DevTools protocol: the page's CSP refuses an injected <script>
+  return page.evaluate(async (within) => {
+    type Result = { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] };
+    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe.run({ include: [[within]] }, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
+  }, within);
+}
+
+/** The coverage line, written out by hand: scored of all runs, the sampled share of runs that reached the judge, budget skips. */
+function expectedCoverage(r: Row): string {
+  const gate = r.scoredRuns + r.unsampledRuns + r.judgeSkippedRuns;
+  const parts = [
+    ...(r.unsampledRuns > 0 ? [`${Math.round((100 * (gate - r.unsampledRuns)) / gate)}% sampled`] : []),
+    ...(r.judgeSkippedRuns > 0 ? [`${r.judgeSkippedRuns} skipped by budget`] : []),
+  ];
+  return `based on ${r.scoredRuns.toLocaleString("en-US")} of ${r.runs.toLocaleString("en-US")} runs${parts.length ? `: ${parts.join(", ")}` : ""}`;
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ runs: 150, days: 3 });
+  await seedSkipped(Date.now());
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  for (const role of ["finance", "viewer"] as const) {
+    accounts[role] = await server.createAccount(role);
+    const storageState = await server.signedIn(browser, accounts[role]);
+    contexts[role] = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState });
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("judge spend in Chromium", () => {
+  it("Quality shows today's judge spend, budget skips and sample rate as judge.status answers, and per model judged what costVsQuality answers", async () => {
+    const to = Math.ceil(Date.now() / 60_000) * 60_000;
+    const from = to - 4 * 86_400_000;
+    const page = await open(contexts.viewer, `/quality?range=custom&from=${from}&to=${to}&tz=UTC&score=helpfulness&threshold=0.7`);
+    const card = page.locator("section.judge-spend");
+    await card.locator("[data-testid='judge-today']").waitFor();
+    await card.locator("tr[data-judge-model]").first().waitFor();
+
+    const status = await server.query<Status>("judge.status", undefined);
+    expect(status.skippedToday).toBe(BUDGET_SKIPPED["gpt-4o-mini"] + BUDGET_SKIPPED["claude-3-5-haiku-latest"]);
+    expect(await card.locator("[data-skipped-today]").getAttribute("data-skipped-today")).toBe(String(status.skippedToday));
+    expect(await card.locator("[data-skipped-today]").textContent()).toBe(`${status.skippedToday} runs`);
+    expect(await card.locator("[data-sample-rate]").getAttribute("data-sample-rate")).toBe(String(status.sampleRate));
+    expect(await card.locator("[data-judge-today]").getAttribute("data-judge-today")).toBe(String(status.todayMicros ?? ""));
+    const todayText = status.todayMicros !== null ? formatMicros(status.todayMicros, "en-US") : status.todayJudgeCalls > 0 ? "unpriced" : "—";
+    expect(await card.locator("[data-judge-today]").textContent()).toContain(todayText);
+    expect(await card.textContent()).toContain(`Judge spend today, ${status.day} (${status.timeZone})`);
+    expect(await card.locator("[data-judge-budget]").textContent()).toContain(status.dailyBudgetMicros === null ? "no daily budget" : formatMicros(status.dailyBudgetMicros, "en-US"));
+
+    const { rows } = await server.query<{ rows: Row[] }>("quality.costVsQuality", { from, to, timeZone: "UTC", scoreName: "helpfulness", threshold: 0.7 });
+    // The runs the seed left out are what the API counts per judged model.
+    for (const [model, n] of Object.entries(UNSAMPLED)) expect(rows.find((r) => r.model === model)?.unsampledRuns).toBe(n);
+    const judged = rows.filter((r) => r.judgeSpendMicros !== null || r.judgeUnpricedCalls > 0 || r.scoredRuns + r.unsampledRuns + r.judgeSkippedRuns > 0);
+    expect(judged.length).toBeGreaterThan(1);
+    const shown = await card.locator("tr[data-judge-model]").evaluateAll((trs) =>
+      trs.map((tr) => ({
+        model: tr.getAttribute("data-judge-model"),
+        spend: tr.getAttribute("data-judge-spend"),
+        perRun: tr.getAttribute("data-judge-per-run"),
+        coverage: tr.querySelector("[data-coverage]")?.textContent,
+      })),
+    );
+    const bySpend = [...judged].sort((a, b) => (b.judgeSpendMicros ?? -1) - (a.judgeSpendMicros ?? -1) || a.model.localeCompare(b.model));
+    expect(shown).toEqual(
+      bySpend.map((r) => ({ model: r.model, spend: String(r.judgeSpendMicros ?? ""), perRun: String(r.judgeCostPerScoredRunMicros ?? ""), coverage: expectedCoverage(r) })),
+    );
+    const mini = rows.find((r) => r.model === "gpt-4o-mini")!;
+    const row = card.locator("tr[data-judge-model='gpt-4o-mini'] td");
+    expect(await row.nth(1).textContent()).toContain(formatMicros(mini.judgeSpendMicros!, "en-US"));
+    expect(await row.nth(3).textContent()).toContain(formatMicros(mini.agentSpendMicros!, "en-US"));
+
+    // The comparison table says what each mean rests on, with the same runs.
+    const compared = page.locator("table[aria-label='Model comparison'] tbody tr").filter({ hasText: "gpt-4o-mini" }).locator("[data-coverage]");
+    expect(await compared.getAttribute("title")).toBe(expectedCoverage(mini));
+    expect(await compared.textContent()).toBe(expectedCoverage(mini).replace("based on ", "").replace(": ", " · ").replaceAll(", ", " · "));
+    expect(await seriousViolations(page, "main")).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, "judge.png"), fullPage: true });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("finance sets and removes overrides in Settings (audited), with the API's field errors beside their field", async () => {
+    const page = await open(contexts.finance, "/settings");
+    const form = page.getByRole("form", { name: "Set a sampling rate" });
+    await form.waitFor();
+    expect(await page.getAttribute("[data-global-rate]", "data-global-rate")).toBe(String((await server.query<Status>("judge.status", undefined)).sampleRate));
+
+    // Out of range: the API refuses it and its message stands by the rate field.
+    await form.getByLabel("Model id (as judged)").fill("GPT-4o-Mini ");
+    await form.getByLabel("Sample rate (0 to 1)").fill("1.5");
+    await form.getByRole("button", { name: "Set rate" }).click();
+    const rate = form.getByLabel("Sample rate (0 to 1)");
+    await page.waitForFunction(() => document.querySelector("form[aria-label='Set a sampling rate'] input[inputmode='decimal']")?.getAttribute("aria-invalid") === "true");
+    const describedBy = await rate.getAttribute("aria-describedby");
+    expect(await page.locator(`[id='${describedBy}']`).textContent()).toBe("rate must be from 0 to 1");
+    expect(await server.query<Override[]>("judge.sampling.list", undefined)).toEqual([]);
+
+    // A model key is stored as payloads store it (trimmed, lower-cased).
+    await rate.fill("0.25");
+    await form.getByRole("button", { name: "Set rate" }).click();
+    const row = page.locator("tr[data-override='model:gpt-4o-mini']");
+    await row.waitFor();
+    expect(await row.getAttribute("data-rate")).toBe("0.25");
+    expect(await row.locator("td").nth(2).textContent()).toBe("25%");
+    const list = await server.query<Override[]>("judge.sampling.list", undefined);
+    expect(list.map((o) => [o.scope, o.key, o.rate, o.updatedBy])).toEqual([["model", "gpt-4o-mini", 0.25, accounts.finance.email]]);
+
+    // A customer override, then removed.
+    await form.locator("select").selectOption("customer");
+    await form.getByLabel("Customer id (as sent in customerId)").fill("globex");
+    await form.getByLabel("Sample rate (0 to 1)").fill("0");
+    await form.getByRole("button", { name: "Set rate" }).click();
+    await page.locator("tr[data-override='customer:globex']").waitFor();
+    await page.getByRole("button", { name: "Remove the customer override for globex" }).click();
+    await page.locator("tr[data-override='customer:globex']").waitFor({ state: "detached" });
+
+    const audit = await server.query<{ items: { action: string; target: string; actorLabel: string; after: unknown }[] }>("audit.list", {});
+    const judgeEntries = audit.items.filter((e) => e.action.startsWith("judgeSampling.")).map((e) => [e.action, e.target, e.actorLabel]);
+    expect(judgeEntries).toEqual([
+      ["judgeSampling.remove", "judgeSampling:customer/globex", accounts.finance.email],
+      ["judgeSampling.set", "judgeSampling:customer/globex", accounts.finance.email],
+      ["judgeSampling.set", "judgeSampling:model/gpt-4o-mini", accounts.finance.email],
+    ]);
+    expect(await seriousViolations(page, "main")).toEqual([]);
+    await page.close();
+  });
+
+  it("a viewer reads the overrides and cannot change them", async () => {
+    const page = await open(contexts.viewer, "/settings");
+    const row = page.locator("tr[data-override='model:gpt-4o-mini']");
+    await row.waitFor();
+    expect(await row.locator("td").nth(2).textContent()).toBe("25%");
+    expect(await page.locator("#judge-sampling button").count()).toBe(0);
+    expect(await page.locator("#judge-sampling form").count()).toBe(0);
+    expect(await page.locator("#judge-sampling input").count()).toBe(0);
+    expect(await seriousViolations(page, "main")).toEqual([]);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+});
