@@ -4,6 +4,7 @@ import { bucketOf, migrate, migrationProvider, scoreBin, syncCalendars, WEEK_MS,
 import { batchRollups, forgetRun } from "@tally/inngest-functions";
 import { type Db } from "@tally/shared/db";
 import { fixture, localCalendarRows, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { RUN_MEASURES } from "./source.ts";
 
 const START = Date.UTC(2026, 6, 1);
 const ZONES = ["America/New_York", "Asia/Kolkata"];
@@ -55,7 +56,7 @@ describe("rollups added by 0002–0004 (score histogram, quarter/hour/6-hour/day
 
   it("every quarter/hour/6-hour/day/week/4-week projection equals its 15-minute rollup summed (after re-attribution)", async () => {
     const facts = {
-      runs: { keys: [], measures: ["runs", "scored_runs"] },
+      runs: { keys: [], measures: RUN_MEASURES },
       usage: { keys: ["kind"], measures: ["calls", "input_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"] },
       scores: { keys: ["name"], measures: ["n", "sum_value", "sum_sq_value"] },
       score_bins: { keys: ["name", "bin"], measures: ["n"] },
