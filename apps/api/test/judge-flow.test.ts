@@ -28,7 +28,7 @@ async function registered(env: Record<string, string>): Promise<Map<string, Regi
 }
 
 describe("flow control in the SDK's register payload", () => {
-  it.each([
+  it.each<{ name: string; env: Record<string, string>; score: unknown; throttle: unknown; notify: unknown }>([
     { name: "defaults", env: {}, score: { limit: 5 }, throttle: { limit: 60, period: "1m" }, notify: { limit: 5 } },
     {
       name: "from the environment",
