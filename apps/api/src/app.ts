@@ -1,6 +1,7 @@
 import { serve } from "inngest/edge";
 import { connect, type Db, syncCalendars } from "@tally/shared/db";
-import { createFunctions, createInngest, type Deps } from "@tally/inngest-functions";
+import { createFunctions, createInngest, DEFAULT_FLOW, DEFAULT_JUDGE_GATE, type Deps } from "@tally/inngest-functions";
+import type { JudgeSettings } from "./queries/judge.ts";
 import { type Access, createAccess, initAccess } from "./auth/access.ts";
 import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts";
 import type { Env } from "./env.ts";
@@ -17,7 +18,7 @@ export interface App {
   /** Sign-in, sessions and API keys (better-auth on the same database). */
   access: Access;
   /** What the HTTP API needs from configuration. */
-  config: { runUrlTemplate: string; http: HttpConfig };
+  config: { runUrlTemplate: string; http: HttpConfig; judge: JudgeSettings };
   /** Stops the background calendar fill, then closes the database. */
   close(): Promise<void>;
 }
@@ -65,6 +66,9 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     ...overrides,
   };
   const functions = createFunctions(inngest, deps);
+  // What judge.status reports: the gate's settings and the flow control the functions were made with.
+  const flow = deps.flow ?? DEFAULT_FLOW;
+  const judge: JudgeSettings = { ...(deps.judgeGate ?? DEFAULT_JUDGE_GATE), concurrency: flow.judgeConcurrency, throttle: flow.judgeThrottle };
   const handler = serve({
     client: inngest,
     functions: functions.all,
@@ -74,5 +78,5 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     await calendars.stop();
     await db.destroy();
   };
-  return { db, handler, functions, inngest, calendars, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http }, close };
+  return { db, handler, functions, inngest, calendars, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge }, close };
 }

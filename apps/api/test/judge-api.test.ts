@@ -118,3 +118,23 @@ describe("judge.sampling over HTTP", () => {
     expect(s).toMatchObject({ todayMicros: null, todayJudgeCalls: 0, skippedToday: 0, day: new Date().toISOString().slice(0, 10) });
   });
 });
+
+describe("judge.status reports the server's configuration", () => {
+  it("takes TALLY_JUDGE_* and the reporting zone from the environment the server started with", async () => {
+    const tally = await startTally({
+      TALLY_JUDGE_SAMPLE_RATE: "0.25",
+      TALLY_JUDGE_DAILY_BUDGET_USD: "0.5",
+      TALLY_TIME_ZONES: "Asia/Kolkata",
+      TALLY_JUDGE_CONCURRENCY: "3",
+      TALLY_JUDGE_THROTTLE: "10/1s",
+    });
+    try {
+      const s = (await call(tally, "judge.status", "query", undefined, AUTH)).body.result.data;
+      // Kolkata is UTC+5:30 all year: its date now, independently of the code under test.
+      const kolkataDay = new Date(Date.now() + 5.5 * 3_600_000).toISOString().slice(0, 10);
+      expect(s).toMatchObject({ sampleRate: 0.25, dailyBudgetMicros: 500_000, timeZone: "Asia/Kolkata", concurrency: 3, throttle: { limit: 10, period: "1s" }, day: kolkataDay });
+    } finally {
+      await tally.close();
+    }
+  }, 60_000);
+});

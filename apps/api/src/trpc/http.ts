@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { MAX_BATCH_CALLS } from "@tally/shared";
 import type { App } from "../app.ts";
-import type { JudgeSettings } from "../queries/judge.ts";
 import { appRouter } from "./root.ts";
 
 /** Largest tRPC request body: a query at its schema's maximum (500 customer ids of 200 characters) is ~100 KB. */
@@ -13,7 +12,7 @@ export const TRPC_MAX_BODY_BYTES = 1024 * 1024;
  * mutations, and POST for queries too (method override) when the input is too long for a URL.
  */
 export function createTrpcHandler(
-  app: Pick<App, "db" | "calendars" | "access"> & { config: App["config"] & { judge?: JudgeSettings | undefined } },
+  app: Pick<App, "db" | "calendars" | "access" | "config">,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const exposeErrors = app.config.http.exposeErrors;
   return createHTTPHandler({
