@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeUser } from "../src/auth/accounts.ts";
 import { revokeApiKey } from "../src/auth/api-keys.ts";
+import { connect } from "@tally/shared/db";
+import { initAccess } from "../src/auth/access.ts";
 import { createApp } from "../src/app.ts";
 import { readEnv } from "../src/env.ts";
 import { createHttpServer } from "../src/server.ts";
@@ -89,5 +91,25 @@ describe("TALLY_INIT_ADMIN_* and TALLY_INIT_API_KEY across restarts", { timeout:
     expect((await signIn(t, INIT.TALLY_INIT_ADMIN_EMAIL, INIT.TALLY_INIT_ADMIN_PASSWORD)).status).toBe(401);
     expect((await me(t, BEARER)).status).toBe(401);
     await t.close();
+  });
+});
+
+describe("two servers starting at once on one new database", { timeout: 60_000 }, () => {
+  it("both start, and the admin and the key are made once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tally-init-race-"));
+    const dbFile = join(dir, "tally.db");
+    try {
+      // Migrate first (two processes migrating one fresh file at once is a separate, known limit).
+      await (await connect({ url: dbFile })).destroy();
+      const env = readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, ...INIT });
+      const dbs = await Promise.all([connect({ url: dbFile }), connect({ url: dbFile })]);
+      const made = await Promise.all(dbs.map((db) => initAccess(db, env, Date.now())));
+      expect(made.flat().sort()).toEqual(["admin API key created (TALLY_INIT_API_KEY)", `admin ${INIT.TALLY_INIT_ADMIN_EMAIL} created (TALLY_INIT_ADMIN_EMAIL)`]);
+      const count = async (table: "auth_user" | "api_keys") => Number((await dbs[0]!.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+      expect([await count("auth_user"), await count("api_keys")]).toEqual([1, 1]);
+      for (const db of dbs) await db.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

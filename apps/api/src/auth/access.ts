@@ -87,16 +87,35 @@ export async function initAccess(db: Db, env: Env, now: number): Promise<string[
   if (email && env.TALLY_INIT_ADMIN_PASSWORD) {
     const exists = await db.selectFrom("auth_user").select("id").where("email", "=", email).executeTakeFirst();
     if (!exists && !(await initAdminCreatedBefore(db, email))) {
-      await createPasswordUser(db, SYSTEM, { email, name: env.TALLY_INIT_ADMIN_NAME, role: "admin", password: env.TALLY_INIT_ADMIN_PASSWORD }, now);
-      done.push(`admin ${email} created (TALLY_INIT_ADMIN_EMAIL)`);
+      const password = env.TALLY_INIT_ADMIN_PASSWORD;
+      const made = await madeOnce(
+        () => createPasswordUser(db, SYSTEM, { email, name: env.TALLY_INIT_ADMIN_NAME, role: "admin", password }, now),
+        async () => (await db.selectFrom("auth_user").select("id").where("email", "=", email).executeTakeFirst()) !== undefined,
+      );
+      if (made) done.push(`admin ${email} created (TALLY_INIT_ADMIN_EMAIL)`);
     }
   }
   const key = env.TALLY_INIT_API_KEY;
   if (key && !(await apiKeyExists(db, key))) {
-    await createApiKey(db, SYSTEM, { name: "TALLY_INIT_API_KEY", role: "admin", secret: key }, now);
-    done.push("admin API key created (TALLY_INIT_API_KEY)");
+    const made = await madeOnce(() => createApiKey(db, SYSTEM, { name: "TALLY_INIT_API_KEY", role: "admin", secret: key }, now), () => apiKeyExists(db, key));
+    if (made) done.push("admin API key created (TALLY_INIT_API_KEY)");
   }
   return done;
+}
+
+/**
+ * Makes something at start that another server process on the same database may be making at the same
+ * moment: if making it fails because the other made it first (duplicate email, unique key hash), that is
+ * success, not a failed start. Returns whether this process made it.
+ */
+async function madeOnce(make: () => Promise<unknown>, existsNow: () => Promise<boolean>): Promise<boolean> {
+  try {
+    await make();
+    return true;
+  } catch (e) {
+    if (await existsNow()) return false;
+    throw e;
+  }
 }
 
 /** Whether TALLY_INIT_ADMIN_EMAIL made this account before (the audit log's record of it, which is never deleted). */
