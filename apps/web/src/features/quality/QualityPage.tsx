@@ -16,7 +16,7 @@ import { CompareChart } from "./CompareChart.tsx";
 import { CostQualityScatter } from "./CostQualityScatter.tsx";
 import { CoverageNote } from "./CoverageNote.tsx";
 import { JudgeSpendCard } from "./JudgeSpendCard.tsx";
-import { coverage } from "./lib/judge-spend.ts";
+import { coverage, trendCoverage } from "./lib/judge-spend.ts";
 import { prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./lib/prepare-quality.ts";
 
 const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
@@ -40,11 +40,9 @@ export default function QualityPage() {
   const compareFinal = useQuery({ ...trpc.quality.compareModels.queryOptions({ ...input, baselineModel: baseline || "-", scoreNames: [name] }), enabled: Boolean(name && baseline) });
   const compareRows = useMemo(() => (compareFinal.data ? prepareComparison(compareFinal.data.rows, name, baseline) : []), [compareFinal.data, name, baseline]);
 
-  const cvq = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name, threshold }), enabled: Boolean(name) });
+  // Asked without a score name too (nothing scored yet, e.g. every run left out of the sample): the judge card reads its rows.
+  const cvq = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name || "-", threshold }), enabled: !trend.isPending });
   const scatter = useMemo(() => (cvq.data ? prepareScatter(cvq.data.rows) : null), [cvq.data]);
-  // Judge spend per model reads the same rows; without any score name yet (nothing judged, e.g. every run
-  // left out of the sample) it still asks, for the runs not sampled or skipped by the budget.
-  const judged = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name || "-", threshold }), enabled: !trend.isPending });
 
   const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
   const toRuns = (model: string | null, extra: Record<string, string | number | null> = {}) =>
@@ -71,7 +69,7 @@ export default function QualityPage() {
         subtitle={
           <>
             Mean judge score per bucket with its 95% confidence interval
-            {trendData && !trendData.empty ? <span className="coverage" data-coverage={`${trendData.coverage.scored}/${trendData.coverage.of}`}>{trendData.coverage.text}</span> : null}
+            {trend.data && trendData && !trendData.empty ? <span className="coverage">{trendCoverage(trend.data.series, name).text}</span> : null}
           </>
         }
       >
@@ -136,7 +134,7 @@ export default function QualityPage() {
                         <td>{r.model}</td>
                         <td className="num">
                           {num(r.n)}
-                          <CoverageNote coverage={r.coverage} />
+                          <CoverageNote coverage={coverage(r)} />
                         </td>
                         <td className="num">{score(r.mean)}</td>
                         <td className="num">{r.ciLow !== null && r.ciHigh !== null ? `${score(r.ciLow)}–${score(r.ciHigh)}` : "—"}</td>
@@ -216,7 +214,7 @@ export default function QualityPage() {
           </QueryView>}
         </Card>
       </div>
-      <JudgeSpendCard models={judged.data?.rows} pending={judged.isPending} />
+      <JudgeSpendCard models={cvq.data?.rows} />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coverage, judgeModels, judgeToday, rateLabel, sumCoverage } from "./judge-spend.ts";
+import { coverage, type JudgeModelInput, judgeModels, judgeToday, sumCoverage } from "./judge-spend.ts";
 
 /** Every run of the window (`runs`), of which scored, not sampled, skipped by the judge budget. */
 const cov = (runs: number, scoredRuns: number, unsampledRuns = 0, judgeSkippedRuns = 0) => ({ runs, scoredRuns, unsampledRuns, judgeSkippedRuns });
@@ -8,7 +8,7 @@ describe("coverage", () => {
   it("says which fraction a statistic rests on: scored of all runs, the sampled share among runs that reached the judge, budget skips", () => {
     // 1,030 runs; 412 scored, 410 not sampled, 8 skipped: 830 reached the gate, 420 of them sampled (50.6%).
     const c = coverage(cov(1030, 412, 410, 8), "en-US");
-    expect(c).toEqual({ scored: 412, of: 1030, sampledShare: 420 / 830, skipped: 8,
+    expect(c).toEqual({
       text: "based on 412 of 1,030 runs: 51% sampled, 8 skipped by budget",
       parts: ["412 of 1,030 runs", "51% sampled", "8 skipped by budget"],
     });
@@ -24,7 +24,7 @@ describe("coverage", () => {
   it("shows a small sampled share with a decimal, and none when nothing reached the judge", () => {
     expect(coverage(cov(200, 1, 199), "en-US").text).toBe("based on 1 of 200 runs: 0.5% sampled");
     expect(coverage(cov(5, 0, 5), "en-US").text).toBe("based on 0 of 5 runs: 0% sampled");
-    expect(coverage(cov(0, 0), "en-US")).toEqual({ scored: 0, of: 0, sampledShare: null, skipped: 0, text: "based on 0 of 0 runs", parts: ["0 of 0 runs"] });
+    expect(coverage(cov(0, 0), "en-US")).toEqual({ text: "based on 0 of 0 runs", parts: ["0 of 0 runs"] });
   });
 
   it("sums rows", () => {
@@ -37,26 +37,26 @@ describe("judgeToday", () => {
   const status = { sampleRate: 0.5, dailyBudgetMicros: 2_000_000, todayMicros: 500_000, todayJudgeCalls: 12, skippedToday: 0, day: "2026-12-03", timeZone: "Europe/Paris" };
 
   it("is today's spend over the budget", () => {
-    expect(judgeToday(status)).toEqual({ use: 0.25, barPercent: 25, reached: false, dayLabel: "2026-12-03 (Europe/Paris)" });
+    expect(judgeToday(status)).toEqual({ use: 0.25, reached: false });
   });
 
-  it("is reached at the budget, the bar full beyond it", () => {
-    expect(judgeToday({ ...status, todayMicros: 2_000_000 })).toMatchObject({ use: 1, barPercent: 100, reached: true });
-    expect(judgeToday({ ...status, todayMicros: 2_600_000, skippedToday: 4 })).toMatchObject({ use: 1.3, barPercent: 100, reached: true });
+  it("is reached at the budget and beyond", () => {
+    expect(judgeToday({ ...status, todayMicros: 1_999_999 })).toEqual({ use: 0.9999995, reached: false });
+    expect(judgeToday({ ...status, todayMicros: 2_000_000 })).toEqual({ use: 1, reached: true });
+    expect(judgeToday({ ...status, todayMicros: 2_600_000, skippedToday: 4 })).toEqual({ use: 1.3, reached: true });
   });
 
   it("has no use without a budget, and unpriced calls count nothing toward it", () => {
-    expect(judgeToday({ ...status, dailyBudgetMicros: null })).toMatchObject({ use: null, barPercent: 0, reached: false });
-    expect(judgeToday({ ...status, todayMicros: null })).toMatchObject({ use: null, barPercent: 0, reached: false });
+    expect(judgeToday({ ...status, dailyBudgetMicros: null })).toEqual({ use: null, reached: false });
+    expect(judgeToday({ ...status, todayMicros: null })).toEqual({ use: 0, reached: false });
   });
 });
 
 describe("judgeModels", () => {
-  const row = (model: string, over: Partial<Parameters<typeof judgeModels>[0][number]> = {}) => ({
+  const row = (model: string, over: Partial<JudgeModelInput> = {}): JudgeModelInput => ({
     model,
     agentSpendMicros: 4_000_000,
     unpricedCalls: 0,
-    costPerRunMicros: 40_000,
     judgeSpendMicros: 1_000_000,
     judgeUnpricedCalls: 0,
     judgeCostPerScoredRunMicros: 20_000,
@@ -64,7 +64,7 @@ describe("judgeModels", () => {
     ...over,
   });
 
-  it("lists judged models by judge spend, with coverage and the judge's share of agent spend", () => {
+  it("lists judged models by judge spend", () => {
     const out = judgeModels(
       [
         row("cheap", { judgeSpendMicros: 10_000 }),
@@ -74,20 +74,8 @@ describe("judgeModels", () => {
         row("unpriced-judge", { judgeSpendMicros: null, judgeUnpricedCalls: 7, judgeCostPerScoredRunMicros: null }),
         row("partly-unpriced-agent", { judgeSpendMicros: 10_000, unpricedCalls: 3 }),
       ],
-      "en-US",
     );
-    expect(out.map((r) => [r.model, r.judgeShareOfAgent])).toEqual([
-      ["dear", 0.25],
-      ["cheap", 0.0025],
-      ["partly-unpriced-agent", null],
-      ["unpriced-judge", null],
-    ]);
-    expect(out[0]?.coverage.text).toBe("based on 50 of 100 runs: 50% sampled");
-  });
-});
-
-describe("rateLabel", () => {
-  it("shows a rate as a percentage", () => {
-    expect([rateLabel(1, "en-US"), rateLabel(0, "en-US"), rateLabel(0.25, "en-US"), rateLabel(0.125, "en-US")]).toEqual(["100%", "0%", "25%", "12.5%"]);
+    // Unpriced judge spend sorts after every priced figure, a priced $0.01 included.
+    expect(out.map((r) => r.model)).toEqual(["dear", "cheap", "partly-unpriced-agent", "unpriced-judge"]);
   });
 });

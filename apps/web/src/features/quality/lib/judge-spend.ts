@@ -13,12 +13,6 @@ export interface CoverageInput {
 }
 
 export interface Coverage {
-  scored: number;
-  /** The runs the statistic could have rested on (every run of the model(s)). */
-  of: number;
-  /** Runs that reached the gate (scored, not sampled, skipped by budget) that were in the sample; null without any. */
-  sampledShare: number | null;
-  skipped: number;
   /** "based on 412 of 1,030 runs: 50% sampled, 8 skipped by budget"; the parts after the colon only when not all were judged. */
   text: string;
   /** The same in short parts for a table cell: ["412 of 1,030 runs", "50% sampled", "8 skipped by budget"]. */
@@ -52,7 +46,16 @@ export function coverage(c: CoverageInput, locale = LOCALE): Coverage {
   if (c.judgeSkippedRuns > 0) parts.push(`${num(c.judgeSkippedRuns, locale)} skipped by budget`);
   const count = `${num(c.scoredRuns, locale)} of ${num(of, locale)} run${of === 1 ? "" : "s"}`;
   const text = `based on ${count}${parts.length ? `: ${parts.join(", ")}` : ""}`;
-  return { scored: c.scoredRuns, of, sampledShare, skipped: c.judgeSkippedRuns, text, parts: [count, ...parts] };
+  return { text, parts: [count, ...parts] };
+}
+
+/** What a trend chart's lines rest on: the models with a line for score `name` (some mean), summed. */
+export function trendCoverage(
+  series: readonly (CoverageInput & { name: string; points: readonly { mean: number | null }[] })[],
+  name: string,
+  locale = LOCALE,
+): Coverage {
+  return coverage(sumCoverage(series.filter((s) => s.name === name && s.points.some((p) => p.mean !== null))), locale);
 }
 
 /** `judge.status`: today's judge spend in the reporting zone against the daily budget. */
@@ -68,26 +71,16 @@ export interface JudgeStatusInput {
 }
 
 export interface JudgeToday {
-  /** Today's priced spend over the budget; null without a budget (or without priced spend). */
+  /** Today's priced spend over the budget (0 without priced spend); null without a budget. */
   use: number | null;
-  /** Width of the budget bar, 0–100. */
-  barPercent: number;
   /** The budget is reached: scoring stops calling the judge until the next day. */
   reached: boolean;
-  /** "2026-12-03 (UTC)". */
-  dayLabel: string;
 }
 
+/** Unpriced judge calls count nothing toward a budget in USD. */
 export function judgeToday(s: JudgeStatusInput): JudgeToday {
-  const spent = s.todayMicros ?? 0; // unpriced calls count nothing toward a budget in USD
-  const budget = s.dailyBudgetMicros;
-  const use = budget !== null && budget > 0 && s.todayMicros !== null ? s.todayMicros / budget : null;
-  return {
-    use,
-    barPercent: budget === null ? 0 : Math.min(100, Math.max(0, (use ?? 0) * 100)),
-    reached: budget !== null && spent >= budget,
-    dayLabel: `${s.day} (${s.timeZone})`,
-  };
+  const use = s.dailyBudgetMicros ? (s.todayMicros ?? 0) / s.dailyBudgetMicros : null;
+  return { use, reached: use !== null && use >= 1 };
 }
 
 /** costVsQuality's row, the fields the judge spend table reads. */
@@ -95,34 +88,14 @@ export interface JudgeModelInput extends CoverageInput {
   model: string;
   agentSpendMicros: number | null;
   unpricedCalls: number;
-  costPerRunMicros: number | null;
   judgeSpendMicros: number | null;
   judgeUnpricedCalls: number;
   judgeCostPerScoredRunMicros: number | null;
 }
 
-export interface JudgeModelRow extends JudgeModelInput {
-  coverage: Coverage;
-  /** Judge spend over agent spend; null unless both are priced in full (a partial figure would mislead). */
-  judgeShareOfAgent: number | null;
-}
-
 /** Models the judge looked at (or left out), most judge spend first; models it never saw are not listed. */
-export function judgeModels(rows: readonly JudgeModelInput[], locale = LOCALE): JudgeModelRow[] {
+export function judgeModels<T extends JudgeModelInput>(rows: readonly T[]): T[] {
   return rows
     .filter((r) => r.judgeSpendMicros !== null || r.judgeUnpricedCalls > 0 || r.scoredRuns + r.unsampledRuns + r.judgeSkippedRuns > 0)
-    .map((r) => ({
-      ...r,
-      coverage: coverage(r, locale),
-      judgeShareOfAgent:
-        r.judgeSpendMicros !== null && r.agentSpendMicros !== null && r.agentSpendMicros > 0 && r.judgeUnpricedCalls === 0 && r.unpricedCalls === 0
-          ? r.judgeSpendMicros / r.agentSpendMicros
-          : null,
-    }))
     .sort((a, b) => (b.judgeSpendMicros ?? -1) - (a.judgeSpendMicros ?? -1) || a.model.localeCompare(b.model));
-}
-
-/** "100%" / "12.5%": a sample rate 0–1 as the dashboard shows it. */
-export function rateLabel(rate: number, locale = LOCALE): string {
-  return percent(rate, locale, Number.isInteger(rate * 100) ? 0 : 2);
 }

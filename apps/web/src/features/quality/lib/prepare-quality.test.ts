@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { coverage, trendCoverage } from "./judge-spend.ts";
 import { defaultBaseline, prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./prepare-quality.ts";
 
 const st = (mean: number | null, n: number, lo: number | null = null, hi: number | null = null) => ({ mean, n, ciLow: lo, ciHigh: hi });
@@ -29,7 +30,7 @@ describe("prepareTrend", () => {
     expect(scoreNames(input)).toEqual(["accuracy", "tone"]);
     // The drawn lines (a-model: 4 of 6 runs, 2 skipped; b-model: 4 of 9, 4 not sampled) rest on 8 of 15 runs, of which
     // 14 reached the judge and 10 were sampled; c-model has no line, so it is not counted.
-    expect(t.coverage.text).toBe("based on 8 of 15 runs: 71% sampled, 2 skipped by budget");
+    expect(trendCoverage(input.series, "tone", "en-US").text).toBe("based on 8 of 15 runs: 71% sampled, 2 skipped by budget");
   });
 
   it("is empty when nothing was scored under that name", () => {
@@ -56,7 +57,7 @@ describe("prepareComparison", () => {
     ]);
     expect(c[1]?.error?.[0]).toBeCloseTo(0.05);
     expect(c[3]?.error).toBeNull();
-    expect(c.map((r) => r.coverage.text)).toEqual(["based on 50 of 120 runs: 50% sampled", "based on 40 of 40 runs", "based on 30 of 31 runs", "based on 1 of 1 run"]);
+    expect(c.map((r) => coverage(r, "en-US").text)).toEqual(["based on 50 of 120 runs: 50% sampled", "based on 40 of 40 runs", "based on 30 of 31 runs", "based on 1 of 1 run"]);
   });
 
   it("picks the most-scored model as the default baseline", () => {

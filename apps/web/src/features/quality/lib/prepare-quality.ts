@@ -1,5 +1,5 @@
 /** Quality chart data: trend lines with confidence bands, model comparison, cost vs quality. Pure. */
-import { type Coverage, type CoverageInput, coverage, sumCoverage } from "./judge-spend.ts";
+import type { CoverageInput } from "./judge-spend.ts";
 
 export interface StatInput {
   mean: number | null;
@@ -27,8 +27,6 @@ export interface PreparedTrend {
   lines: TrendLine[];
   names: string[];
   empty: boolean;
-  /** The runs the drawn lines rest on, summed over their models. */
-  coverage: Coverage;
 }
 
 /** Score names present, sorted. */
@@ -54,7 +52,7 @@ export function prepareTrend(input: TrendInput, name: string): PreparedTrend {
     });
     return row;
   });
-  return { rows, lines, names: scoreNames(input), empty: lines.length === 0, coverage: coverage(sumCoverage(chosen)) };
+  return { rows, lines, names: scoreNames(input), empty: lines.length === 0 };
 }
 
 export interface CompareInput extends StatInput, CoverageInput {
@@ -65,7 +63,8 @@ export interface CompareInput extends StatInput, CoverageInput {
   significant: boolean | null;
 }
 
-export interface CompareRow {
+/** The runs the mean rests on come along (`coverage()` words them). */
+export interface CompareRow extends CoverageInput {
   model: string;
   mean: number;
   n: number;
@@ -77,8 +76,6 @@ export interface CompareRow {
   diff: number | null;
   significant: boolean | null;
   verdict: "baseline" | "better" | "worse" | "no significant difference" | "not enough data";
-  /** The runs the mean rests on. */
-  coverage: Coverage;
 }
 
 export function prepareComparison(rows: readonly CompareInput[], name: string, baseline: string): CompareRow[] {
@@ -96,19 +93,7 @@ export function prepareComparison(rows: readonly CompareInput[], name: string, b
             : (r.diff ?? 0) > 0
               ? "better"
               : "worse";
-      return {
-        model: r.model,
-        mean,
-        n: r.n,
-        error: r.ciLow !== null && r.ciHigh !== null ? [mean - r.ciLow, r.ciHigh - mean] : null,
-        ciLow: r.ciLow,
-        ciHigh: r.ciHigh,
-        isBaseline,
-        diff: r.diff,
-        significant: r.significant,
-        verdict,
-        coverage: coverage(r),
-      };
+      return { ...r, mean, error: r.ciLow !== null && r.ciHigh !== null ? [mean - r.ciLow, r.ciHigh - mean] : null, isBaseline, verdict };
     })
     .sort((a, b) => Number(b.isBaseline) - Number(a.isBaseline) || b.mean - a.mean || a.model.localeCompare(b.model));
 }
