@@ -93,7 +93,8 @@ function expectedCoverage(r: Row): string {
 beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ runs: 150, days: 3 });
+  // A daily judge budget and a sample rate, so the card shows the bar and the rate the server runs with.
+  server = await startServer({ runs: 150, days: 3, env: { TALLY_JUDGE_DAILY_BUDGET_USD: "0.01", TALLY_JUDGE_SAMPLE_RATE: "0.5" } });
   await seedSkipped(Date.now());
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   for (const role of ["finance", "viewer"] as const) {
@@ -122,12 +123,17 @@ describe("judge spend in Chromium", () => {
     const facts = await card.locator("dl.judge-today > div").evaluateAll((divs) => divs.map((d) => [d.querySelector("dt")?.textContent, d.querySelector("dd")?.textContent]));
     // Written out by hand: the API's figures as the card words them (Money: unpriced is never $0).
     const spend = status.todayMicros !== null ? formatMicros(status.todayMicros, "en-US") : status.todayJudgeCalls > 0 ? `unpriced${status.todayJudgeCalls} unpriced calls` : "—";
-    const budget = status.dailyBudgetMicros === null ? " · no daily budget" : ` of ${formatMicros(status.dailyBudgetMicros, "en-US")} a day`;
+    expect([status.dailyBudgetMicros, status.sampleRate]).toEqual([10_000, 0.5]);
+    const reached = status.todayMicros !== null && status.todayMicros >= 10_000;
+    const budget = ` of $0.01 a day${reached ? ": reached, judging resumes tomorrow" : ""}`;
     expect(facts).toEqual([
       [`Judge spend today, ${status.day} (${status.timeZone})`, `${spend}${budget}`],
       ["Skipped today (budget reached)", `${status.skippedToday} runs`],
-      ["Sample rate", `${Math.round(status.sampleRate * 100)}%`],
+      ["Sample rate", "50%"],
     ]);
+    const width = await card.locator(".bar > span").evaluate((el) => (el as HTMLElement).style.width);
+    expect(width).toBe(`${Math.min(100, ((status.todayMicros ?? 0) / 10_000) * 100)}%`);
+    expect(await card.locator(".bar").getAttribute("class")).toBe(reached ? "bar over" : "bar ");
 
     const { rows } = await server.query<{ rows: Row[] }>("quality.costVsQuality", { from, to, timeZone: "UTC", scoreName: "helpfulness", threshold: 0.7 });
     // The runs the seed left out are what the API counts per judged model.

@@ -71,7 +71,7 @@ export interface RunningServer {
  * The real API (createApp + createHttpServer, serving the built app) on 127.0.0.1 with a temporary SQLite
  * file seeded through the production write path.
  */
-export async function startServer(opts: { runs?: number; days?: number; copyOf?: string } = {}): Promise<RunningServer> {
+export async function startServer(opts: { runs?: number; days?: number; copyOf?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), "tally-e2e-"));
   const file = join(dir, "tally.db");
   let seeded: SeedSummary;
@@ -94,6 +94,7 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
     TALLY_INIT_ADMIN_PASSWORD: E2E_ADMIN.password,
     TALLY_INIT_ADMIN_NAME: E2E_ADMIN.name,
     TALLY_INIT_API_KEY: E2E_API_KEY,
+    ...opts.env,
   });
   let running: { app: App; server: Server } | null = null;
   let port = 0;
