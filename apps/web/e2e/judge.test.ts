@@ -31,7 +31,7 @@ const accounts = {} as Record<"finance" | "viewer", Account>;
 const contexts = {} as Record<"finance" | "viewer", BrowserContext>;
 const problems: string[] = [];
 
-interface Status { sampleRate: number; dailyBudgetMicros: number | null; todayMicros: number | null; todayJudgeCalls: number; skippedToday: number; day: string; timeZone: string }
+interface Status { sampleRate: number; dailyBudgetMicros: number | null; todayMicros: number | null; todayJudgeCalls: number; todayUnpricedCalls: number; skippedToday: number; day: string; timeZone: string }
 interface Row { model: string; runs: number; scoredRuns: number; unsampledRuns: number; judgeSkippedRuns: number; judgeSpendMicros: number | null; judgeUnpricedCalls: number; judgeCostPerScoredRunMicros: number | null; agentSpendMicros: number | null; unpricedCalls: number }
 interface Override { scope: string; key: string; rate: number; updatedBy: string }
 
@@ -122,7 +122,11 @@ describe("judge spend in Chromium", () => {
     expect(status.skippedToday).toBe(BUDGET_SKIPPED["gpt-4o-mini"] + BUDGET_SKIPPED["claude-3-5-haiku-latest"]);
     const facts = await card.locator("dl.judge-today > div").evaluateAll((divs) => divs.map((d) => [d.querySelector("dt")?.textContent, d.querySelector("dd")?.textContent]));
     // Written out by hand: the API's figures as the card words them (Money: unpriced is never $0).
-    const spend = status.todayMicros !== null ? formatMicros(status.todayMicros, "en-US") : status.todayJudgeCalls > 0 ? `unpriced${status.todayJudgeCalls} unpriced calls` : "—";
+    const unpriced = `${status.todayUnpricedCalls} unpriced call${status.todayUnpricedCalls === 1 ? "" : "s"}`;
+    const spend =
+      status.todayMicros !== null
+        ? `${formatMicros(status.todayMicros, "en-US")}${status.todayUnpricedCalls > 0 ? `+ ${unpriced}` : ""}`
+        : status.todayUnpricedCalls > 0 ? `unpriced${unpriced}` : "—";
     expect([status.dailyBudgetMicros, status.sampleRate]).toEqual([10_000, 0.5]);
     const reached = status.todayMicros !== null && status.todayMicros >= 10_000;
     const budget = ` of $0.01 a day${reached ? ": reached, judging resumes tomorrow" : ""}`;

@@ -47,6 +47,7 @@ async function expected(day: string) {
   return {
     todayMicros: priced.length > 0 ? priced.reduce((s, l) => s + l.cost_micros!, 0) : null,
     todayJudgeCalls: lines.length,
+    todayUnpricedCalls: lines.length - priced.length,
     skippedToday: runs.filter((r) => r.judge_outcome === "judge_budget" && localDate(r.occurred_at, TZ) === day).length,
   };
 }
@@ -71,7 +72,7 @@ describe("judge.status", () => {
     const s = await status(NOW);
     const e = await expected("2026-06-02");
     // The premise: lines on both sides of each midnight, priced and unpriced, some skipped today.
-    expect(e).toEqual({ todayMicros: (200 + 7) + (300 + 7) + (400 + 7) + (500 + 7) + (600 + 7), todayJudgeCalls: 6, skippedToday: 2 });
+    expect(e).toEqual({ todayMicros: (200 + 7) + (300 + 7) + (400 + 7) + (500 + 7) + (600 + 7), todayJudgeCalls: 6, todayUnpricedCalls: 1, skippedToday: 2 });
     expect(s).toEqual({ ...SETTINGS, ...e, day: "2026-06-02" });
     // Late in the same local day (the next UTC day) the figures are the same.
     expect(await status(NEXT_MIDNIGHT - 1)).toMatchObject({ ...e, day: "2026-06-02" });
@@ -86,7 +87,7 @@ describe("judge.status", () => {
 
   it("gives null spend, never $0, on a day whose judge calls are all unpriced or that has none", async () => {
     const later = NEXT_MIDNIGHT + 86_400_000 + 10 * MIN;
-    expect(await status(later)).toMatchObject({ todayMicros: null, todayJudgeCalls: 1, skippedToday: 0, day: "2026-06-04" });
+    expect(await status(later)).toMatchObject({ todayMicros: null, todayJudgeCalls: 1, todayUnpricedCalls: 1, skippedToday: 0, day: "2026-06-04" });
     expect(await status(later + 86_400_000)).toMatchObject({ todayMicros: null, todayJudgeCalls: 0, skippedToday: 0, day: "2026-06-05" });
   });
 

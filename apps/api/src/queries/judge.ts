@@ -28,6 +28,8 @@ export interface JudgeStatus extends JudgeSettings {
   todayMicros: number | null;
   /** Judge usage lines recorded today (one per evaluation that called the judge, repairs included in it). */
   todayJudgeCalls: number;
+  /** Of those, the ones without a price: `todayMicros` leaves them out (shown beside it, never as $0). */
+  todayUnpricedCalls: number;
   /** Runs of today not judged because the day's judge budget was reached. */
   skippedToday: number;
   /** The reporting zone's local date of today, YYYY-MM-DD. */
@@ -42,7 +44,7 @@ export async function getJudgeStatus(db: Db, settings: JudgeSettings, now: numbe
   const [usage, runs] = await Promise.all([
     db
       .selectFrom(rollupSource("usage", f, f, { extra: [sql`kind = 'judge'`] }))
-      .select([sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(priced_calls)`.as("priced"), sql<number>`sum(calls)`.as("calls")])
+      .select([sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(priced_calls)`.as("priced"), sql<number>`sum(calls)`.as("calls"), sql<number>`sum(unpriced_calls)`.as("unpriced")])
       .executeTakeFirst(),
     db.selectFrom(rollupSource("runs", f, f)).select(sql<number>`sum(judge_skipped_runs)`.as("skipped")).executeTakeFirst(),
   ]);
@@ -50,6 +52,7 @@ export async function getJudgeStatus(db: Db, settings: JudgeSettings, now: numbe
     ...settings,
     todayMicros: money(usage?.spend, usage?.priced),
     todayJudgeCalls: num(usage?.calls),
+    todayUnpricedCalls: num(usage?.unpriced),
     skippedToday: num(runs?.skipped),
     day,
   };

@@ -60,7 +60,7 @@ function Today({ s }: { s: JudgeStatusInput }) {
           Judge spend today, {s.day} ({s.timeZone})
         </dt>
         <dd>
-          <Money micros={s.todayMicros} unpricedCalls={s.todayMicros === null ? s.todayJudgeCalls : 0} />
+          <Money micros={s.todayMicros} unpricedCalls={s.todayUnpricedCalls} />
           <span>{use === null ? " · no daily budget" : ` of ${money(s.dailyBudgetMicros)} a day${reached ? ": reached, judging resumes tomorrow" : ""}`}</span>
           {use !== null ? (
             <div className={`bar ${reached ? "over" : ""}`}>

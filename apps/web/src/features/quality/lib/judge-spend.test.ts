@@ -34,7 +34,7 @@ describe("coverage", () => {
 });
 
 describe("judgeToday", () => {
-  const status = { sampleRate: 0.5, dailyBudgetMicros: 2_000_000, todayMicros: 500_000, todayJudgeCalls: 12, skippedToday: 0, day: "2026-12-03", timeZone: "Europe/Paris" };
+  const status = { sampleRate: 0.5, dailyBudgetMicros: 2_000_000, todayMicros: 500_000, todayJudgeCalls: 12, todayUnpricedCalls: 0, skippedToday: 0, day: "2026-12-03", timeZone: "Europe/Paris" };
 
   it("is today's spend over the budget", () => {
     expect(judgeToday(status)).toEqual({ use: 0.25, reached: false });

@@ -65,6 +65,7 @@ export interface JudgeStatusInput {
   /** Priced judge spend today; null when no judge call today is priced. */
   todayMicros: number | null;
   todayJudgeCalls: number;
+  todayUnpricedCalls: number;
   skippedToday: number;
   day: string;
   timeZone: string;
