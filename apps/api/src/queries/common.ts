@@ -111,3 +111,11 @@ export const addMoney = (a: number | null, b: number | null): number | null => (
  */
 export const costPerRun = (spend: number | null, pricedRuns: number): number | null =>
   spend !== null && pricedRuns > 0 ? Math.round(spend / pricedRuns) : null;
+
+/**
+ * THE cost per run of a model (or of everything), one definition for every page (Overview, Spend, Quality):
+ * priced agent spend + the judge's priced spend on those runs (judge lines keyed by the judged model, from the
+ * run rollups), over priced runs (`costPerRun`). Null without a priced run, and when neither spend is priced.
+ */
+export const runCostPerRun = (agentSpend: number | null, judgeSpendOnRuns: number | null, pricedRuns: number): number | null =>
+  costPerRun(addMoney(agentSpend, judgeSpendOnRuns), pricedRuns);

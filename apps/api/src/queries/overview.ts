@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
-import { type AggregateFilter, addMoney, costPerRun, effectiveWindow, money, num, previousWindow, type Window } from "./common.ts";
+import { type AggregateFilter, addMoney, effectiveWindow, money, num, previousWindow, runCostPerRun, type Window } from "./common.ts";
 import { rollupSource } from "./source.ts";
 
 export interface PeriodFigures {
@@ -14,7 +14,7 @@ export interface PeriodFigures {
   scoredRuns: number;
   /** Runs whose agent usage is priced (priced agent lines: `costPerRun` in common.ts). */
   pricedRuns: number;
-  /** Total priced spend / priced runs; null without a priced run. */
+  /** The one cost per run (`runCostPerRun`): (agent + judge priced spend on the runs) / priced runs; null without a priced run. */
   costPerRunMicros: number | null;
   unpricedCalls: number;
   agentUnpricedCalls: number;
@@ -49,7 +49,13 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
     .execute();
   const runs = await db
     .selectFrom(rollupSource("runs", f, w))
-    .select([sql<number>`sum(runs)`.as("runs"), sql<number>`sum(scored_runs)`.as("scored")])
+    .select([
+      sql<number>`sum(runs)`.as("runs"),
+      sql<number>`sum(scored_runs)`.as("scored"),
+      sql<number>`sum(judge_cost_micros)`.as("judge_spend"),
+      sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
+      sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+    ])
     .executeTakeFirst();
   const scores = await db
     .selectFrom(rollupSource("scores", f, w))
@@ -62,7 +68,10 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
   const agentUsage = ofKind("agent");
   const judgeUsage = ofKind("judge");
   const agent = money(agentUsage?.spend, agentUsage?.priced_calls);
-  const judge = money(judgeUsage?.spend, judgeUsage?.priced_calls);
+  // The judge's spend on the window's runs, keyed by the judged model (run rollups): under a model filter, the
+  // judge's spend on those models' runs, whatever model the judge is.
+  const judge = money(runs?.judge_spend, runs?.judge_priced);
+  const judgeUnpriced = num(runs?.judge_unpriced);
   const total = addMoney(agent, judge);
   const pricedRuns = num(agentUsage?.priced_calls);
   return {
@@ -71,11 +80,12 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
     runs: num(runs?.runs),
     scoredRuns: num(runs?.scored),
     pricedRuns,
-    costPerRunMicros: costPerRun(total, pricedRuns),
-    unpricedCalls: usage.reduce((s, u) => s + num(u.unpriced_calls), 0),
+    costPerRunMicros: runCostPerRun(agent, judge, pricedRuns),
+    unpricedCalls: num(agentUsage?.unpriced_calls) + judgeUnpriced,
     agentUnpricedCalls: num(agentUsage?.unpriced_calls),
-    judgeUnpricedCalls: num(judgeUsage?.unpriced_calls),
-    unpricedTokens: usage.reduce((s, u) => s + num(u.unpriced_tokens), 0),
+    judgeUnpricedCalls: judgeUnpriced,
+    // Token counts are on usage lines only: under a model filter, the judge's unpriced tokens are not known by judged model.
+    unpricedTokens: num(agentUsage?.unpriced_tokens) + (f.models?.length ? 0 : num(judgeUsage?.unpriced_tokens)),
     scores: scores.filter((s) => num(s.n) > 0).map((s) => ({ name: s.name, mean: num(s.sum) / num(s.n), n: num(s.n) })),
   };
 }

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
-import { type AggregateFilter, costPerRun, effectiveWindow, money, num, type Stat, stat, variance, type Window } from "./common.ts";
+import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, variance, type Window } from "./common.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { rollupSource } from "./source.ts";
@@ -170,7 +170,7 @@ export interface CostQualityRow extends JudgeCoverage {
   unpricedCalls: number;
   /** Runs whose agent usage is priced (priced agent lines). */
   pricedRuns: number;
-  /** agentSpendMicros / pricedRuns; null without a priced run. */
+  /** The one cost per run (`runCostPerRun`): (agentSpendMicros + judgeSpendMicros) / pricedRuns; null without a priced run. */
   costPerRunMicros: number | null;
   meanScore: number | null;
   scored: number;
@@ -241,7 +241,7 @@ export async function getCostVsQuality(
       agentSpendMicros: spend,
       unpricedCalls: unpriced,
       pricedRuns,
-      costPerRunMicros: costPerRun(spend, pricedRuns),
+      costPerRunMicros: runCostPerRun(spend, judgeSpend, pricedRuns),
       meanScore: n > 0 ? num(s?.sum) / n : null,
       scored: n,
       passing: pass,

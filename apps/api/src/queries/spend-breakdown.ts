@@ -3,7 +3,7 @@ import type { Db } from "@tally/shared/db";
 import {
   type AggregateFilter,
   addMoney,
-  costPerRun,
+  runCostPerRun,
   decodeCursor,
   effectiveWindow,
   encodeCursor,
@@ -92,9 +92,62 @@ export async function getSpendByCustomer(db: Db, f: BreakdownInput): Promise<Bre
   return { ...b, rows };
 }
 
-export async function getSpendByModel(db: Db, f: BreakdownInput): Promise<Breakdown<ModelSpendRow>> {
-  const b = await breakdown(db, f, "model");
-  return { ...b, rows: b.rows.map(({ key, ...r }) => ({ ...r, model: key })) };
+/** What one judge model cost (usage lines of kind 'judge', keyed by the judge's own model). */
+export interface JudgeModelSpend {
+  model: string;
+  /** Priced spend; null when none of its calls is priced (never $0). */
+  spendMicros: number | null;
+  unpricedCalls: number;
+  calls: number;
+}
+
+export interface ModelBreakdown extends Breakdown<ModelSpendRow> {
+  /**
+   * The judges' own spend by judge model, over the same window and filters (a model filter names the JUDGED
+   * models: the judge lines on their runs). Its total equals the sum of the rows' `judgeSpendMicros`.
+   */
+  judgeModels: JudgeModelSpend[];
+}
+
+export async function getSpendByModel(db: Db, f: BreakdownInput): Promise<ModelBreakdown> {
+  const [b, judgeModels] = await Promise.all([breakdown(db, f, "model"), judgeModelSpend(db, f)]);
+  return { ...b, rows: b.rows.map(({ key, ...r }) => ({ ...r, model: key })), judgeModels };
+}
+
+async function judgeModelSpend(db: Db, f: AggregateFilter): Promise<JudgeModelSpend[]> {
+  const w = effectiveWindow(f);
+  const rows = f.models?.length
+    ? // The usage rollups key judge lines by the judge's model: lines on the filtered models' runs are read raw.
+      await db
+        .selectFrom("usage_costs as u")
+        .innerJoin("runs as r", "r.run_id", "u.run_id")
+        .where("u.kind", "=", "judge")
+        .where("r.model", "in", f.models)
+        .where("u.occurred_at", ">=", w.from)
+        .where("u.occurred_at", "<", w.to)
+        .$if(!!f.customerIds?.length, (q) => q.where("u.customer_id", "in", f.customerIds!))
+        .select([
+          "u.model as model",
+          sql<number>`sum(coalesce(u.cost_micros, 0))`.as("spend"),
+          sql<number>`sum(u.cost_micros is not null)`.as("priced"),
+          sql<number>`sum(u.cost_micros is null)`.as("unpriced"),
+        ])
+        .groupBy("u.model")
+        .execute()
+    : await db
+        .selectFrom(rollupSource("usage", f, w, { group: ["model"], extra: [sql`kind = 'judge'`] }))
+        .select([
+          "model",
+          sql<number>`sum(cost_micros)`.as("spend"),
+          sql<number>`sum(priced_calls)`.as("priced"),
+          sql<number>`sum(unpriced_calls)`.as("unpriced"),
+        ])
+        .groupBy("model")
+        .execute();
+  return rows
+    .map((r) => ({ model: r.model, spendMicros: money(r.spend, r.priced), unpricedCalls: num(r.unpriced), calls: num(r.priced) + num(r.unpriced) }))
+    .filter((r) => r.calls > 0)
+    .sort((a, b) => a.model.localeCompare(b.model));
 }
 
 interface Cursor {
@@ -107,23 +160,28 @@ const isCursor = (v: unknown): v is Cursor =>
 async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown<BreakdownRow>> {
   const w = effectiveWindow(f);
   const cursor = decodeCursor(f.cursor, isCursor);
+  // Agent spend from the usage rollups; the judge's spend from the run rollups, keyed by the JUDGED run's
+  // model and customer (issue 17 §3): a judge model is not a row, `judgeModels` says what each judge cost.
   const [usage, runs] = await Promise.all([
     db
-      .selectFrom(rollupSource("usage", f, w, { group: [dim] }))
+      .selectFrom(rollupSource("usage", f, w, { group: [dim], extra: [sql`kind = 'agent'`] }))
       .select([
         sql<string>`${sql.ref(dim)}`.as("key"),
-        sql<number>`sum(case when kind = 'agent' then cost_micros else 0 end)`.as("agent"),
-        sql<number>`sum(case when kind = 'judge' then cost_micros else 0 end)`.as("judge"),
-        sql<number>`sum(case when kind = 'agent' then priced_calls else 0 end)`.as("agent_priced"),
-        sql<number>`sum(case when kind = 'judge' then priced_calls else 0 end)`.as("judge_priced"),
-        sql<number>`sum(case when kind = 'agent' then unpriced_calls else 0 end)`.as("agent_unpriced"),
-        sql<number>`sum(case when kind = 'judge' then unpriced_calls else 0 end)`.as("judge_unpriced"),
+        sql<number>`sum(cost_micros)`.as("agent"),
+        sql<number>`sum(priced_calls)`.as("agent_priced"),
+        sql<number>`sum(unpriced_calls)`.as("agent_unpriced"),
       ])
       .groupBy(sql`key`)
       .execute(),
     db
       .selectFrom(rollupSource("runs", f, w, { group: [dim] }))
-      .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(runs)`.as("runs")])
+      .select([
+        sql<string>`${sql.ref(dim)}`.as("key"),
+        sql<number>`sum(runs)`.as("runs"),
+        sql<number>`sum(judge_cost_micros)`.as("judge"),
+        sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
+        sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+      ])
       .groupBy(sql`key`)
       .execute(),
   ]);
@@ -143,18 +201,23 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
   for (const u of usage) {
     const r = row(u.key);
     r.agentSpendMicros = money(u.agent, u.agent_priced);
-    r.judgeSpendMicros = money(u.judge, u.judge_priced);
-    r.spendMicros = addMoney(r.agentSpendMicros, r.judgeSpendMicros);
     r.pricedRuns = num(u.agent_priced);
     r.agentUnpricedCalls = num(u.agent_unpriced);
-    r.judgeUnpricedCalls = num(u.judge_unpriced);
+  }
+  for (const x of runs) {
+    const r = row(x.key);
+    r.runs = num(x.runs);
+    r.judgeSpendMicros = money(x.judge, x.judge_priced);
+    r.judgeUnpricedCalls = num(x.judge_unpriced);
+  }
+  for (const r of rows.values()) {
+    r.spendMicros = addMoney(r.agentSpendMicros, r.judgeSpendMicros);
     r.unpricedCalls = r.agentUnpricedCalls + r.judgeUnpricedCalls;
   }
-  for (const x of runs) row(x.key).runs = num(x.runs);
   const all = [...rows.values()];
   const total = all.reduce<number | null>((s, r) => addMoney(s, r.spendMicros), null);
   for (const r of all) {
-    r.costPerRunMicros = costPerRun(r.spendMicros, r.pricedRuns);
+    r.costPerRunMicros = runCostPerRun(r.agentSpendMicros, r.judgeSpendMicros, r.pricedRuns);
     r.share = total !== null && total > 0 && r.spendMicros !== null ? r.spendMicros / total : null;
   }
 
@@ -216,12 +279,18 @@ async function fillSparklines(
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : onlyKeys(f, dim, keys);
-  const src = await zoneSeriesSource(db, "usage", pageFilter, w, { group: [dim], timeZone: f.timeZone, unit, chart });
-  const measures = { spend: "cost_micros", priced: "priced_calls", calls: "calls" };
-  const byKey = new Map(rows.map((r) => [r.key, r]));
-  for (const { key: [key], cells } of await seriesSums(db, src, [dim], measures, "calls")) {
-    const r = byKey.get(key!);
-    if (!r) continue;
-    r.sparkline = Array.from(cells.spend, (s, i) => (cells.priced[i]! > 0 ? s : null));
+  const opts = { group: [dim], timeZone: f.timeZone, unit, chart };
+  const byKey = new Map(rows.map((r) => [r.key, { spend: r.sparkline }]));
+  // Agent lines from the usage rollups, the judge's spend on the runs from the run rollups (as the rows).
+  const agent = await zoneSeriesSource(db, "usage", pageFilter, w, { ...opts, extra: [sql`kind = 'agent'`] });
+  const judge = await zoneSeriesSource(db, "runs", pageFilter, w, opts);
+  const parts = [
+    await seriesSums(db, agent, [dim], { spend: "cost_micros", priced: "priced_calls" }, "priced"),
+    await seriesSums(db, judge, [dim], { spend: "judge_cost_micros", priced: "judge_priced_calls" }, "priced"),
+  ];
+  for (const { key: [key], cells } of parts.flat()) {
+    const line = byKey.get(key!)?.spend;
+    if (!line) continue;
+    for (let i = 0; i < line.length; i++) if (cells.priced[i]! > 0) line[i] = (line[i] ?? 0) + cells.spend[i]!;
   }
 }
