@@ -11,7 +11,8 @@ const PRICED = "gpt-4o";
 const UNPRICED = "acme-private-ft-v3";
 const JUDGE = "gpt-4o-mini";
 
-type Line = { kind: string; model: string; customer_id: string; cost_micros: number | null };
+/** A usage line, with the model of the run it belongs to (a judge line's judged model: issue 17 §3). */
+type Line = { kind: string; model: string; run_model: string; customer_id: string; cost_micros: number | null };
 
 /** The test's own arithmetic over raw lines. */
 function figures(lines: Line[]) {
@@ -58,7 +59,11 @@ describe("priced and unpriced usage together", () => {
     llm = await fakeChatServer(() => ({ content: verdict({ helpfulness: 4, accuracy: 5, tone: 3 }), promptTokens: 400, completionTokens: 60 }));
     tally = await startTally({ JUDGE_BASE_URL: `${llm.url}/v1`, JUDGE_API_KEY: "sk-judge", JUDGE_MODEL: JUDGE });
     await deliver(tally, runs);
-    lines = await tally.db.selectFrom("usage_costs").select(["kind", "model", "customer_id", "cost_micros"]).execute();
+    lines = await tally.db
+      .selectFrom("usage_costs as u")
+      .innerJoin("runs as r", "r.run_id", "u.run_id")
+      .select(["u.kind", "u.model", "r.model as run_model", "u.customer_id", "u.cost_micros"])
+      .execute();
   }, 60_000);
   afterAll(async () => {
     await tally.close();
@@ -88,9 +93,10 @@ describe("priced and unpriced usage together", () => {
   });
 
   it("spend.byCustomer, spend.byModel and their CSVs: each row's priced money, its unpriced calls, its cost per run", async () => {
+    // A model row is the JUDGED model: its runs' agent lines and the judge lines on them.
     for (const [procedure, table, dim, key] of [
       ["spend.byCustomer", "spend-by-customer", "customer_id", "customerId"],
-      ["spend.byModel", "spend-by-model", "model", "model"],
+      ["spend.byModel", "spend-by-model", "run_model", "model"],
     ] as const) {
       const answer = (await callProcedure(tally, procedure, "query", { ...WINDOW, limit: 500 })) as { rows: Record<string, unknown>[]; totals: Record<string, unknown> };
       const csv = await readCsv(tally, table, WINDOW);
@@ -111,7 +117,7 @@ describe("priced and unpriced usage together", () => {
         });
         if (e.costPerRun === null) expect(row.costPerRunMicros, k).toBeNull();
         else expect(row.costPerRunMicros, k).toBe(Math.round(e.costPerRun));
-        const cells = csv.find((c) => c[dim === "model" ? "model" : "customer_id"] === k)!;
+        const cells = csv.find((c) => c[dim === "run_model" ? "model" : "customer_id"] === k)!;
         const cell = (v: number | null) => (v === null ? "" : String(v));
         expect(cells, k).toMatchObject({
           spend_micros: cell(e.spend),
@@ -124,6 +130,13 @@ describe("priced and unpriced usage together", () => {
         });
       }
     }
+    // The judge's own model, apart: its lines by the judge's model.
+    const byModel = (await callProcedure(tally, "spend.byModel", "query", { ...WINDOW, limit: 500 })) as { judgeModels: unknown[] };
+    const judgeLines = lines.filter((l) => l.kind === "judge");
+    expect(byModel.judgeModels).toEqual([
+      { model: JUDGE, spendMicros: figures(judgeLines).judge, unpricedCalls: figures(judgeLines).judgeUnpriced, calls: judgeLines.length },
+    ]);
+    expect(figures(judgeLines).judge).toBeGreaterThan(0);
     // The row that shows both: acme has priced money and unpriced calls beside it.
     const acme = figures(lines.filter((l) => l.customer_id === "acme"));
     expect(acme.spend).toBeGreaterThan(0);
@@ -145,11 +158,13 @@ describe("priced and unpriced usage together", () => {
     const scores = await tally.db.selectFrom("scores").select(["model", "value"]).where("name", "=", "helpfulness").execute();
     for (const model of [PRICED, UNPRICED]) {
       const e = figures(lines.filter((l) => l.model === model && l.kind === "agent"));
+      // The one cost per run: agent + the judge's spend on the model's runs, over priced runs.
+      const all = figures(lines.filter((l) => l.run_model === model));
       const passing = scores.filter((s) => s.model === model && s.value >= 0.5).length;
       const row = cvq.rows.find((r) => r.model === model)!;
       expect(row, model).toMatchObject({ agentSpendMicros: e.agent, unpricedCalls: e.agentUnpriced, pricedRuns: e.pricedRuns, passing });
-      if (e.costPerRun === null) expect(row.costPerRunMicros).toBeNull();
-      else expect(row.costPerRunMicros).toBe(Math.round(e.costPerRun));
+      if (all.costPerRun === null) expect(row.costPerRunMicros).toBeNull();
+      else expect(row.costPerRunMicros).toBe(Math.round(all.costPerRun));
       // Per passing run only when every agent call is priced: the passing runs cannot be split.
       if (e.agentUnpriced > 0 || e.agent === null) expect(row.costPerPassingRunMicros).toBeNull();
       else expect(row.costPerPassingRunMicros).toBe(Math.round(e.agent / passing));

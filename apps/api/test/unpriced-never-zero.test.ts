@@ -24,7 +24,7 @@ const INPUTS: Record<string, unknown[]> = {
     { ...WINDOW, bucket: "day", splitBy: "customer", top: 1 },
   ],
   "spend.byCustomer": [{ ...WINDOW, limit: 500 }, { ...WINDOW, limit: 1, sort: "costPerRun" }, { ...WINDOW, sparklines: false }],
-  "spend.byModel": [{ ...WINDOW, limit: 500 }, { ...WINDOW, models: [JUDGE] }],
+  "spend.byModel": [{ ...WINDOW, limit: 500 }, { ...WINDOW, models: [AGENT] }],
   "quality.trend": [{ ...WINDOW, bucket: "hour" }],
   "quality.compareModels": [{ ...WINDOW, baselineModel: AGENT }],
   "quality.costVsQuality": [{ ...WINDOW, scoreName: "helpfulness", threshold: 0.5 }],
@@ -76,6 +76,8 @@ const MUST_SEE = [
   "spend.byModel rows[].spendMicros",
   "spend.byModel rows[].agentSpendMicros",
   "spend.byModel rows[].judgeSpendMicros",
+  "spend.byModel rows[].costPerRunMicros",
+  "spend.byModel judgeModels[].spendMicros",
   "quality.costVsQuality rows[].agentSpendMicros",
   "quality.costVsQuality rows[].costPerRunMicros",
   "quality.costVsQuality rows[].costPerPassingRunMicros",
@@ -152,11 +154,11 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
       agentUnpricedCalls: 6,
       judgeUnpricedCalls: 3,
     });
-    const byModel = answers["spend.byModel"]![0] as { rows: Record<string, unknown>[] };
-    expect(byModel.rows.map((r) => [r.model, r.agentUnpricedCalls, r.judgeUnpricedCalls, r.pricedRuns])).toEqual([
-      [AGENT, 6, 0, 0],
-      [JUDGE, 0, 3, 0],
-    ]);
+    // The judge's calls belong to the model it judged (issue 17 §3); the judge's own model is a breakdown apart.
+    for (const byModel of answers["spend.byModel"]! as { rows: Record<string, unknown>[]; judgeModels: unknown[] }[]) {
+      expect(byModel.rows.map((r) => [r.model, r.agentUnpricedCalls, r.judgeUnpricedCalls, r.pricedRuns, r.judgeSpendMicros])).toEqual([[AGENT, 6, 3, 0, null]]);
+      expect(byModel.judgeModels).toEqual([{ model: JUDGE, spendMicros: null, unpricedCalls: 3, calls: 3 }]);
+    }
     const series = answers["spend.timeseries"]![1] as { series: { key: string; totalMicros: unknown; unpricedCalls: number }[] };
     expect(series.series.map((s) => [s.key, s.totalMicros, s.unpricedCalls])).toEqual([
       ["acme", null, 6],

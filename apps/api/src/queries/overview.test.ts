@@ -77,9 +77,11 @@ describe("overview.summary", () => {
     const to = START + 20 * DAY;
     const res = await t.caller.overview.summary({ from, to, models: ["acme-large"], customerIds: ["cust-1", ""] });
     const sel = runs.filter((r) => r.model === "acme-large" && ["cust-1", undefined].includes(r.customerId));
-    // Judge lines are keyed by the judge model, so a filter on an agent model keeps agent spend only.
-    expect(res.current.spendMicros.agent).toBe(expected(sel).agent);
-    expect(res.current.spendMicros.judge).toBeNull(); // no judge line here: unknown, not $0
+    // A model filter names the judged model: the judge's spend on its runs counts, whatever model the judge is.
+    const e = expected(sel);
+    expect(res.current.spendMicros).toEqual({ total: e.agent + e.judge, agent: e.agent, judge: e.judge });
+    expect(e.judge).toBeGreaterThan(0);
+    expect(res.current.costPerRunMicros).toBe(Math.round((e.agent + e.judge) / e.pricedRuns));
     expect(res.current.runs).toBe(sel.length);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentCost, fixture, localDate, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { agentCost, fixture, judgeCost, localDate, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 3, 1);
@@ -107,8 +107,11 @@ describe("quality.costVsQuality", () => {
       expect(row.scored).toBe(scored.length);
       expect(row.meanScore).toBeCloseTo(scored.reduce((s, v) => s + v, 0) / scored.length, 12);
       expect(row.pricedRuns).toBe(priced.length);
-      if (spend === null) expect(row.costPerRunMicros).toBeNull();
-      else expect(row.costPerRunMicros).toBe(Math.round(spend / priced.length));
+      // The one cost per run: agent + the judge's spend on the model's runs, over priced runs.
+      const judged = mine.filter((r) => judgeCost(r) !== null);
+      const judge = judged.length ? judged.reduce((s, r) => s + judgeCost(r)!, 0) : null;
+      if (priced.length === 0) expect(row.costPerRunMicros).toBeNull();
+      else expect(row.costPerRunMicros).toBe(Math.round(((spend ?? 0) + (judge ?? 0)) / priced.length));
       if (spend === null || priced.length < mine.length) expect(row.costPerPassingRunMicros).toBeNull();
       else expect(row.costPerPassingRunMicros).toBe(Math.round(spend / passing));
     }

@@ -156,19 +156,27 @@ describe("spend.byCustomer / spend.byModel", () => {
     }
   });
 
-  it("gives the same figures per model, judge model included", async () => {
+  it("gives each judged model the judge's spend on its runs, and the judge's own model apart (issue 17 §3)", async () => {
     const res = await t.caller.spend.byModel({ ...w, sort: "model", direction: "asc" });
-    expect(res.rows.map((r) => r.model)).toEqual(["acme-judge", "acme-large", "acme-small", "zz-unpriced-model"]);
+    expect(res.rows.map((r) => r.model)).toEqual(["acme-large", "acme-small", "zz-unpriced-model"]);
+    const sum = (xs: (number | null)[]) => (xs.some((x) => x !== null) ? xs.reduce<number>((s, x) => s + (x ?? 0), 0) : null);
     for (const row of res.rows) {
       const mine = runs.filter((r) => r.model === row.model);
       const priced = mine.filter((r) => agentCost(r) !== null);
-      expect(row.agentSpendMicros).toBe(priced.length ? priced.reduce((s, r) => s + agentCost(r)!, 0) : null);
+      const agent = sum(mine.map(agentCost));
+      const judge = sum(mine.map(judgeCost));
+      expect(row.agentSpendMicros).toBe(agent);
+      expect(row.judgeSpendMicros).toBe(judge);
+      expect(row.spendMicros).toBe(sum([agent, judge]));
+      expect(row.costPerRunMicros).toBe(priced.length ? Math.round(((agent ?? 0) + (judge ?? 0)) / priced.length) : null);
       expect(row.runs).toBe(mine.length);
     }
+    const judged = runs.filter((r) => r.judge);
+    expect(res.judgeModels).toEqual([{ model: "acme-judge", spendMicros: sum(judged.map(judgeCost)), unpricedCalls: 0, calls: judged.length }]);
     const unpriced = res.rows.find((r) => r.model === "zz-unpriced-model")!;
     expect(unpriced.unpricedCalls).toBe(runs.filter((r) => r.model === "zz-unpriced-model").length);
-    // Unpriced usage is a count, never $0.
-    expect(unpriced).toMatchObject({ spendMicros: null, agentSpendMicros: null, judgeSpendMicros: null, costPerRunMicros: null, share: null });
-    expect(unpriced.sparkline.every((v) => v === null)).toBe(true);
+    // Its agent usage is unpriced: a count, never $0; its cost per run has no priced run (null). The judge on it is priced.
+    expect(unpriced).toMatchObject({ agentSpendMicros: null, costPerRunMicros: null });
+    expect(unpriced.judgeSpendMicros).toBeGreaterThan(0);
   });
 });
