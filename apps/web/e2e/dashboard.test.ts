@@ -217,28 +217,35 @@ describe("dashboard in Chromium", () => {
     await page.close();
   });
 
-  it("an unpriced-only model shows no $0 anywhere: unpriced, with its count", async () => {
-    const model = "acme-internal-llm"; // no price in genai-prices and no override: every call unpriced
-    const byModel = await api<{ rows: { model: string; spendMicros: number | null; unpricedCalls: number }[] }>("spend.byModel", { from, to, timeZone: "UTC", limit: 500 });
+  it("an unpriced-only model shows no $0 anywhere: its agent spend unpriced, with its count, the judge's spend on its runs beside it", async () => {
+    const model = "acme-internal-llm"; // no price in genai-prices and no override: every agent call unpriced
+    type Row = { model: string; spendMicros: number | null; agentSpendMicros: number | null; judgeSpendMicros: number | null; agentUnpricedCalls: number; costPerRunMicros: number | null };
+    const byModel = await api<{ rows: Row[]; judgeModels: { model: string; spendMicros: number | null }[] }>("spend.byModel", { from, to, timeZone: "UTC", limit: 500 });
     const row = byModel.rows.find((r) => r.model === model)!;
-    expect([row.spendMicros, row.unpricedCalls > 0]).toEqual([null, true]); // its agent calls (judge lines sit under the judge's model)
-    const calls = `${row.unpricedCalls.toLocaleString("en-US")} unpriced calls`;
-    // Overview narrowed to the model: money cards read "unpriced" with the count beside them; judge spend "—".
+    // The judge's (priced) spend on its runs belongs to it (issue 17 §3); its own agent calls are unpriced.
+    expect([row.agentSpendMicros, row.agentUnpricedCalls > 0, row.costPerRunMicros]).toEqual([null, true, null]);
+    expect(row.judgeSpendMicros).toBeGreaterThan(0);
+    const calls = `${row.agentUnpricedCalls.toLocaleString("en-US")} unpriced calls`;
+    // Overview narrowed to the model: cost per run "unpriced" (no priced run), judge spend is the judge's on its runs.
     const overview = await open(`/?${q()}&model=${model}`);
     const card = (id: string) => overview.locator(`[data-kpi='${id}']`);
     await card("spend").locator(".kpi-value").waitFor();
-    expect(await card("spend").locator(".kpi-value").textContent()).toBe("unpriced");
-    expect(await card("spend").locator("[data-unpriced]").textContent()).toBe(calls);
+    expect(Number(await card("spend").getAttribute("data-value"))).toBe(row.spendMicros);
+    expect(await card("spend").locator("[data-unpriced]").textContent()).toContain(calls);
     expect(await card("cost-per-run").locator(".kpi-value").textContent()).toBe("unpriced");
-    expect(await card("judge-spend").locator(".kpi-value").textContent()).toBe("—");
+    expect(Number(await card("judge-spend").getAttribute("data-value"))).toBe(row.judgeSpendMicros);
     expect(await overview.locator(".kpi").allTextContents()).not.toContainEqual(expect.stringContaining("$0"));
     await overview.close();
-    // Spend's per-model row and Quality's cost table: no dollar figure at all for this model.
+    // Spend's per-model row: agent unpriced with its count, the judge's spend in dollars, cost per run unpriced.
     const spend = await open(`/spend?${q()}`);
     const tr = spend.locator(`tr[data-model='${model}']`);
     await tr.waitFor();
-    expect([await tr.locator("[data-cell='spend']").textContent(), await tr.locator("[data-cell='cost-per-run']").textContent()]).toEqual([`unpriced${calls}`, "unpriced"]);
-    expect(await tr.textContent()).not.toContain("$");
+    expect([await tr.locator("[data-cell='agent']").textContent(), await tr.locator("[data-cell='cost-per-run']").textContent()]).toEqual([`unpriced${calls}`, "unpriced"]);
+    expect(await tr.locator("[data-cell='judge']").textContent()).toMatch(/^\$/);
+    expect(await tr.textContent()).not.toContain("$0.00");
+    // The judge's own model is not a model row: it is the breakdown beneath, with the same judge total.
+    expect(await spend.locator("table[aria-label='Judge models'] tr[data-judge-model]").count()).toBe(byModel.judgeModels.length);
+    expect(byModel.judgeModels.reduce((s, r) => s + (r.spendMicros ?? 0), 0)).toBe(byModel.rows.reduce((s, r) => s + (r.judgeSpendMicros ?? 0), 0));
     await spend.close();
     const quality = await open(`/quality?${q()}`);
     const qr = quality.locator("table[aria-label='Cost per passing run'] tr", { hasText: model });

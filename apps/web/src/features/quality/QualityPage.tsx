@@ -157,7 +157,7 @@ export default function QualityPage() {
         </Card>
         <Card
           title="Cost versus quality"
-          subtitle={`Agent cost per run against mean ${name}; bubble size = runs`}
+          subtitle={`Cost per run (agent + judge on its runs) against mean ${name}; bubble size = runs`}
           actions={
             <label className="row small muted">
               Pass at

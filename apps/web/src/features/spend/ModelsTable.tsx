@@ -6,10 +6,14 @@ import { navigate } from "../../lib/router.ts";
 
 type ByModel = RouterOutputs["spend"]["byModel"];
 
-/** Spend per model, with a total row read from the API's exact totals (not a sum of rounded cells). */
+/**
+ * Spend per judged model (its agent spend and the judge's spend on its runs), with a total row read from the
+ * API's exact totals (not a sum of rounded cells), and the judge models' own spend beneath.
+ */
 export function ModelsTable({ data, filters, color }: { data: ByModel; filters: Filters; color: (model: string) => string }) {
   const t = data.totals;
   return (
+    <>
     <table aria-label="Spend by model">
       <thead>
         <tr>
@@ -57,6 +61,35 @@ export function ModelsTable({ data, filters, color }: { data: ByModel; filters: 
           <td className="num">{t.spendMicros !== null && t.spendMicros > 0 ? percent(1) : "—"}</td>
         </tr>
       </tfoot>
+    </table>
+    {data.judgeModels.length > 0 && <JudgeModelsTable rows={data.judgeModels} />}
+    </>
+  );
+}
+
+/** What each judge model cost itself: the same judge spend as the rows' Judge column, by the judge's model. */
+function JudgeModelsTable({ rows }: { rows: ByModel["judgeModels"] }) {
+  return (
+    <table aria-label="Judge models" style={{ marginTop: 16 }}>
+      <caption style={{ textAlign: "left" }}>Judge models (the judge's own spend)</caption>
+      <thead>
+        <tr>
+          <th>Judge model</th>
+          <th className="num">Spend</th>
+          <th className="num">Calls</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.model} data-judge-model={r.model}>
+            <td>{r.model || "unknown"}</td>
+            <td className="num" data-cell="spend">
+              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} />
+            </td>
+            <td className="num">{num(r.calls)}</td>
+          </tr>
+        ))}
+      </tbody>
     </table>
   );
 }

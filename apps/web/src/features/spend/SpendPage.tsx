@@ -160,7 +160,7 @@ export default function SpendPage() {
         </Card>
         <Card
           title="By model"
-          subtitle="Agent and judge spend per model"
+          subtitle="Per judged model: its agent spend and the judge's spend on its runs"
           actions={
             <ExportLink className="btn" href={exportHref("spend-by-model", input)} data-testid="export-models-csv">
               Export CSV
