@@ -75,8 +75,13 @@ describe("first start with an empty database", () => {
     expect(now.unpricedCalls).toBeGreaterThan(0);
 
     const byModel = await fetch(`${base}/api/trpc/spend.byModel?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { cookie } });
-    const rows = ((await byModel.json()) as { result: { data: { rows: { model: string; spendMicros: number | null }[] } } }).result.data.rows;
-    expect(rows.filter((r) => r.spendMicros === null).map((r) => r.model)).toEqual(["acme-support-ft-v2"]);
+    type Row = { model: string; agentSpendMicros: number | null; judgeSpendMicros: number | null; costPerRunMicros: number | null };
+    const rows = ((await byModel.json()) as { result: { data: { rows: Row[] } } }).result.data.rows;
+    // The unpriced fine-tune: its agent spend unknown (null), the judge's priced spend on its runs its own (issue 17 §3).
+    expect(rows.filter((r) => r.agentSpendMicros === null).map((r) => r.model)).toEqual(["acme-support-ft-v2"]);
+    const ft = rows.find((r) => r.model === "acme-support-ft-v2")!;
+    expect(ft.costPerRunMicros).toBeNull();
+    expect(ft.judgeSpendMicros).toBeGreaterThan(0);
   });
 
   it("serves the web app at the root", async () => {

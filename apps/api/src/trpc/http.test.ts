@@ -92,7 +92,9 @@ describe("GET /api/export/<table>.csv", () => {
     const spend = runs.filter((r) => r.customerId === "cust-1").reduce((s, r) => s + (agentCost(r) ?? 0) + (judgeCost(r) ?? 0), 0);
     expect(lines[1]!.split(",")[3]).toBe(String(spend));
     const models = await fetch(`${base}/api/export/spend-by-model.csv?${q({ from: START, to: START + 3 * DAY })}`, { headers: AUTH });
-    expect((await models.text()).trimEnd().split("\r\n")).toHaveLength(5);
+    // One row per judged model (the judge's spend on its runs included): the judge's own model is not a row (issue 17 §3).
+    const modelRows = (await models.text()).trimEnd().split("\r\n").slice(1).map((l) => l.split(",")[0]);
+    expect(modelRows.sort()).toEqual([...new Set(runs.map((r) => r.model))].sort());
     const bad = await fetch(`${base}/api/export/runs.csv?${q({ from: START, to: START - 1 })}`, { headers: AUTH });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { fieldErrors: Record<string, string[]> }).fieldErrors).toHaveProperty("to");
