@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { emailSchema, isTimeZone, passwordSchema, roleSchema } from "@tally/shared";
-import { hostName } from "./http/hosts.ts";
+import { hostName, isLoopback } from "./http/hosts.ts";
 
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
 const schema = z
@@ -163,7 +163,7 @@ function crossChecks(e: Record<string, string | undefined>): string[] {
 function isHttpsOrLoopback(value: string): boolean {
   try {
     const url = new URL(value);
-    return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname));
   } catch {
     return true;
   }

@@ -4,6 +4,7 @@ import { isIPv6 } from "node:net";
 import type { Db } from "@tally/shared/db";
 import type { Env } from "../env.ts";
 import { header } from "../http/body.ts";
+import { isLoopback } from "../http/hosts.ts";
 import { createPasswordUser } from "./accounts.ts";
 import { apiKeyExists, createApiKey } from "./api-keys.ts";
 import { type Auth, createAuth } from "./auth.ts";
@@ -23,13 +24,11 @@ export interface Access {
   clientAddress(req: IncomingMessage): string;
 }
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
 /** Sign-in, sessions and keys from configuration. Secure cookies unless the dashboard is served on loopback. */
 export async function createAccess(db: Db, env: Env, allowedHosts: ReadonlySet<string>): Promise<Access> {
   const secret = env.TALLY_AUTH_SECRET ?? (await devSecret(db));
   const served = env.TALLY_PUBLIC_URL ? new URL(env.TALLY_PUBLIC_URL).hostname : env.HOST;
-  const secureCookies = !LOOPBACK.has(served.toLowerCase());
+  const secureCookies = !isLoopback(served);
   if (secureCookies && !env.TALLY_PUBLIC_URL?.startsWith("https:")) {
     console.warn(
       `Warning: Tally is served on ${served}, not a loopback address, so session cookies are Secure: browsers sign in over ` +

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { emailSchema, passwordSchema, roleSchema } from "@tally/shared";
 import type { App } from "../app.ts";
 import { parseJson, readText } from "../http/body.ts";
-import { HttpError, sendJson } from "../http/respond.ts";
+import { HttpError, issuesByField, sendJson } from "../http/respond.ts";
 import { requestUrl, sendWebResponse, webRequest } from "../http/web-request.ts";
 import { InputError } from "../queries/common.ts";
 import { writeAudit } from "./audit.ts";
@@ -113,16 +113,13 @@ export function createSetupRoute(app: Pick<App, "db">) {
       }
       const parsed = setupInput.safeParse(parseJson(await readText(req, AUTH_MAX_BODY_BYTES)));
       if (!parsed.success) {
-        const fieldErrors: Record<string, string[]> = {};
-        for (const i of parsed.error.issues) (fieldErrors[i.path.map(String).join(".") || "body"] ??= []).push(i.message);
-        return sendJson(res, 400, { error: "invalid input", fieldErrors });
+        return sendJson(res, 400, { error: "invalid input", fieldErrors: issuesByField(parsed.error.issues, "body") });
       }
       const user = await redeemSetupToken(app.db, parsed.data, Date.now());
       sendJson(res, 201, { email: user.email, name: user.name, role: user.role });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      const [issue] = e.issues;
-      sendJson(res, 400, { error: e.message, fieldErrors: { [issue!.path[0]!]: [issue!.message] } });
+      sendJson(res, 400, { error: e.message, fieldErrors: issuesByField(e.issues, "body") });
     }
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { auditExportInput, can, type Capability, instantSchema, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
 import type { App } from "../app.ts";
+import { issuesByField } from "../http/respond.ts";
 import { InvalidCursorError } from "../queries/common.ts";
 import { ClientGone } from "./csv.ts";
 import { exportFileName } from "./period.ts";
@@ -43,10 +44,8 @@ function exportTable<I, O>(t: ExportTable<I, O>) {
         const [i, o] = [parsed.data, opts.data];
         return { ok: true as const, fileName: t.fileName(name, i), run: (db: App["db"], res: ServerResponse) => t.run(db, res, i, o) };
       }
-      const fieldErrors: Record<string, string[]> = {};
-      for (const [prefix, r] of [["", parsed], ["options.", opts]] as const) {
-        for (const i of r.error?.issues ?? []) (fieldErrors[prefix + (i.path.map(String).join(".") || "input")] ??= []).push(i.message);
-      }
+      const fieldErrors = issuesByField(parsed.error?.issues ?? [], "input");
+      issuesByField(opts.error?.issues ?? [], "input", "options.", fieldErrors);
       return { ok: false as const, fieldErrors };
     },
   };

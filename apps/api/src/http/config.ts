@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import { hostName } from "./hosts.ts";
+import { hostName, LOOPBACK_HOSTS } from "./hosts.ts";
 
 /** What the HTTP edge needs from configuration. */
 export interface HttpConfig {
@@ -21,14 +21,13 @@ export interface HttpConfig {
 /** Four bodies at the 16 MiB limit, or thousands of ordinary executor calls (a few KB each), at once. */
 export const INNGEST_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
-const LOCAL = ["localhost", "127.0.0.1", "[::1]"];
 const EVERY_INTERFACE = new Set(["0.0.0.0", "[::]"]);
 
 export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "TALLY_PUBLIC_URL" | "isDev">): HttpConfig {
   const bound = hostName(env.HOST);
   const origins = [env.INNGEST_SERVE_ORIGIN, env.TALLY_PUBLIC_URL].flatMap((u) => (u ? [hostName(new URL(u).hostname)] : []));
   const everywhere = bound !== null && EVERY_INTERFACE.has(bound);
-  const allowed = new Set([...LOCAL, ...env.TALLY_ALLOWED_HOSTS]);
+  const allowed = new Set([...LOOPBACK_HOSTS, ...env.TALLY_ALLOWED_HOSTS]);
   if (bound && !everywhere) allowed.add(bound);
   for (const o of origins) if (o) allowed.add(o);
   const warning =

@@ -18,6 +18,15 @@ export function hostName(host: string): string | null {
   }
 }
 
+/** This machine's names, as `hostName` gives them: always allowed, and where cookies need not be Secure. */
+export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
+
+/** Whether a configured or URL host (`::1`, `[::1]`, `LOCALHOST`) names this machine. */
+export function isLoopback(host: string): boolean {
+  const name = hostName(host);
+  return name !== null && LOOPBACK_HOSTS.includes(name);
+}
+
 /** The host name of a Host header (`evil.example:3000` → `evil.example`), or null when it is not one. */
 export function requestHostName(header: string | undefined): string | null {
   if (!header) return null;

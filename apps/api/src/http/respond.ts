@@ -30,3 +30,17 @@ export function sendFailure(res: ServerResponse, e: unknown, exposeErrors: boole
   const detail = exposeErrors && e instanceof Error ? { message: e.message, stack: e.stack } : {};
   sendJson(res, 500, { error: "internal server error", ...detail });
 }
+
+/**
+ * Zod-like issues as a 400 body's `fieldErrors`: the dot-joined path (after `prefix`) → its messages; an issue
+ * about the whole value goes under `root` (`body`, `input`).
+ */
+export function issuesByField(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  root: string,
+  prefix = "",
+  into: Record<string, string[]> = {},
+): Record<string, string[]> {
+  for (const i of issues) (into[prefix + (i.path.map(String).join(".") || root)] ??= []).push(i.message);
+  return into;
+}
