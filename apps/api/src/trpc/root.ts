@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
+import { alertsRouter } from "./routers/alerts.ts";
 import { apiKeysRouter } from "./routers/apiKeys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { customersRouter } from "./routers/customers.ts";
@@ -7,6 +8,8 @@ import { judgeRouter } from "./routers/judge.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { pricesRouter } from "./routers/prices.ts";
 import { qualityRouter } from "./routers/quality.ts";
+import { repriceRouter } from "./routers/reprice.ts";
+import { reviewsRouter } from "./routers/reviews.ts";
 import { runsRouter } from "./routers/runs.ts";
 import { spendRouter } from "./routers/spend.ts";
 import { systemRouter } from "./routers/system.ts";
@@ -24,6 +27,9 @@ export const appRouter = createTRPCRouter({
   apiKeys: apiKeysRouter,
   audit: auditRouter,
   judge: judgeRouter,
+  reprice: repriceRouter,
+  alerts: alertsRouter,
+  reviews: reviewsRouter,
 });
 
 export type AppRouter = typeof appRouter;

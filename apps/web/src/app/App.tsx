@@ -18,6 +18,8 @@ const QualityPage = retryableLazy(() => import("../features/quality/QualityPage.
 const SpendPage = retryableLazy(() => import("../features/spend/SpendPage.tsx"));
 const RunsPage = retryableLazy(() => import("../features/runs/RunsPage.tsx"));
 const RunDetailPage = retryableLazy(() => import("../features/run-detail/RunDetailPage.tsx"));
+const AlertsPage = retryableLazy(() => import("../features/alerts/AlertsPage.tsx"));
+const ReviewPage = retryableLazy(() => import("../features/review/ReviewPage.tsx"));
 const SettingsPage = retryableLazy(() => import("../features/settings/SettingsPage.tsx"));
 const SignInPage = retryableLazy(() => import("../features/auth/SignInPage.tsx"));
 const SetupPage = retryableLazy(() => import("../features/auth/SetupPage.tsx"));
@@ -30,6 +32,8 @@ const NAV = [
   { path: "/quality", label: "Quality" },
   { path: "/spend", label: "Spend" },
   { path: "/runs", label: "Runs" },
+  { path: "/review", label: "Review" },
+  { path: "/alerts", label: "Alerts" },
   { path: "/settings", label: "Settings" },
 ] as const;
 
@@ -95,6 +99,8 @@ function Route({ pathname }: { pathname: string }) {
   if (pathname === "/quality") return <QualityPage />;
   if (pathname === "/spend") return <SpendPage />;
   if (pathname === "/runs") return <RunsPage />;
+  if (pathname === "/review") return <ReviewPage />;
+  if (pathname === "/alerts") return <AlertsPage />;
   if (pathname === "/settings") return <SettingsPage />;
   const run = matchPath("/runs/:id", pathname);
   if (run?.id) return <RunDetailPage runId={run.id} />;

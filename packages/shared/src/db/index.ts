@@ -2,6 +2,9 @@
 export { connect, migrate, type ConnectOptions, type Db } from "./connect.ts";
 export { migrationProvider } from "./migrations/index.ts";
 export * from "./schema.ts";
+export * from "./schema-pricing.ts";
+export * from "./schema-alerts.ts";
+export * from "./schema-reviews.ts";
 export { BUCKET_MS, bucketOf, GRAIN_MS, type Grain, grainStart, scoreBin, WEEK_MS, WEEK_ORIGIN_MS } from "./time.ts";
 export { bucketKeySql, DAY_MS, HOUR_MS, localDay, mod, mondayOf, offsetAt, type ReadUnit, type Segment, segments } from "./zone.ts";
 export { AUTO_IDLE_MS, type Calendar, type CalendarUnit, calendars, canonicalZone, fillCalendars, LOCAL_TABLES, localKey, syncCalendars, wantCalendar } from "./calendars.ts";

@@ -1,12 +1,15 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { Grain } from "./time.ts";
+import type { AlertTables } from "./schema-alerts.ts";
+import type { PricingTables } from "./schema-pricing.ts";
+import type { ReviewTables } from "./schema-reviews.ts";
 
 /**
  * Kysely's view of the database. Timestamps are UTC epoch milliseconds; money is integer micro-USD
  * (1 USD = 1,000,000). A NULL `cost_micros` means UNPRICED, never $0. Rollup keys use '' for "unknown"
  * (a NULL would defeat the primary key), and the API shows '' as "unattributed".
  */
-export interface Database extends Projections {
+export interface Database extends Projections, PricingTables, AlertTables, ReviewTables {
   runs: RunTable;
   scores: ScoreTable;
   evaluations: EvaluationTable;

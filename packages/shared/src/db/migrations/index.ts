@@ -8,6 +8,9 @@ import * as m0006 from "./0006-calendar-fill.ts";
 import * as m0007 from "./0007-usage-units.ts";
 import * as m0008 from "./0008-access-control.ts";
 import * as m0009 from "./0009-judge-control.ts";
+import * as m0010 from "./0010-price-history.ts";
+import * as m0011 from "./0011-alerts.ts";
+import * as m0012 from "./0012-human-review.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +23,9 @@ const migrations: Record<string, Migration> = {
   "0007-usage-units": m0007,
   "0008-access-control": m0008,
   "0009-judge-control": m0009,
+  "0010-price-history": m0010,
+  "0011-alerts": m0011,
+  "0012-human-review": m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,2 @@
+/** Price override history and repricing (migration 0010). */
+export interface PricingTables {}

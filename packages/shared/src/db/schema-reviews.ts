@@ -1,0 +1,2 @@
+/** Human review queue and reviews (migration 0012). */
+export interface ReviewTables {}
