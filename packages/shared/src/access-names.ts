@@ -41,5 +41,16 @@ export const AUDIT_ACTIONS = [
   "apiKeys.revoke",
   "judgeSampling.set",
   "judgeSampling.remove",
+  "prices.update",
+  "prices.remove",
+  "reprice.start",
+  "alerts.rule.create",
+  "alerts.rule.update",
+  "alerts.rule.remove",
+  "alerts.channel.create",
+  "alerts.channel.update",
+  "alerts.channel.remove",
+  "reviewSampling.set",
+  "reviewSampling.remove",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
