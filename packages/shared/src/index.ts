@@ -10,3 +10,5 @@ export { type Capability, CAPABILITIES, can, emailSchema, PASSWORD_MAX, PASSWORD
 export { type LocalParts, localParts, monthStart, monthsIn, zoneOffset } from "./months.ts";
 export * from "./schemas/access.ts";
 export * from "./schemas/judge.ts";
+export * from "./schemas/pricing-admin.ts";
+export { dayStart, forecastForMonth, forecastMonthEnd, type MonthCalendar, monthCalendar, type MonthForecast, t975 } from "./forecast.ts";

@@ -1,0 +1,98 @@
+import { localParts, monthStart, zoneOffset } from "./months.ts";
+
+/**
+ * Month-end spend forecast from the month's spend so far (pure, browser-safe): the burn rate so far carried
+ * to the end of the month, with a 95% prediction interval from the day-to-day spread of the month's full days.
+ *
+ * Model: each local day's spend is a draw with mean r (the burn rate per day) and variance s². The rest of
+ * the month (R days) will add R·r̂; its error is that of R future days (R·s²) plus the rate's own (R²·s²/n,
+ * n full days), so the half-width is t(0.975, n−1) · s · √(R + R²/n). The low end never goes below what is
+ * already spent. Below two full days there is no spread to measure: the interval is null.
+ */
+
+/** One calendar month of a zone, as local days: `dayStarts[i]` is the first instant of day i + 1, `end` the next month's. */
+export interface MonthCalendar {
+  /** `YYYY-MM` in the zone. */
+  month: string;
+  start: number;
+  end: number;
+  dayStarts: number[];
+}
+
+export interface MonthForecast {
+  /** Forecast month-end spend, integer micro-USD. */
+  micros: number;
+  /** 95% prediction interval, integer micro-USD; null below two full days. */
+  lowMicros: number | null;
+  highMicros: number | null;
+  /** Spent so far (the sum of `dailyMicros`). */
+  spentMicros: number;
+  /** Full local days the spread was measured on. */
+  fullDays: number;
+}
+
+export interface ForecastInput {
+  /** Spend of each local day of the month so far, day 1 first; the last may be today's, still running. */
+  dailyMicros: number[];
+  /** Days of the month elapsed at `now` (fractional: 12.5 = noon of the 13th, in 24-hour days). */
+  elapsedDays: number;
+  /** Days in the month (fractional across a DST change: 30.96). */
+  monthDays: number;
+  /** How many leading entries of `dailyMicros` are complete days. */
+  fullDays: number;
+}
+
+const DAY = 86_400_000;
+
+/** Two-sided 95% Student t quantiles, df 1…30 (a month has at most 30 full days before its last); 1.96 beyond. */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+export const t975 = (df: number): number => T975[df - 1] ?? 1.96;
+
+export function forecastMonthEnd(input: ForecastInput): MonthForecast {
+  const spent = input.dailyMicros.reduce((a, b) => a + b, 0);
+  const elapsed = Math.max(0, Math.min(input.elapsedDays, input.monthDays));
+  const remaining = input.monthDays - elapsed;
+  const rate = elapsed > 0 ? spent / elapsed : 0;
+  const micros = Math.round(spent + rate * remaining);
+  const full = input.dailyMicros.slice(0, input.fullDays);
+  const n = full.length;
+  if (n < 2) return { micros, lowMicros: null, highMicros: null, spentMicros: spent, fullDays: n };
+  const mean = full.reduce((a, b) => a + b, 0) / n;
+  const s2 = full.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1);
+  const half = t975(n - 1) * Math.sqrt(s2 * (remaining + (remaining * remaining) / n));
+  return { micros, lowMicros: Math.max(spent, Math.round(micros - half)), highMicros: Math.round(micros + half), spentMicros: spent, fullDays: n };
+}
+
+/** Local midnight of day `d` of month `mo` (1-based) of `y` in `tz` (two passes settle DST, as `monthStart`). */
+export function dayStart(y: number, mo: number, d: number, tz: string): number {
+  const guess = Date.UTC(y, mo - 1, d);
+  const first = guess - zoneOffset(guess, tz);
+  return guess - zoneOffset(first, tz);
+}
+
+/** The zone's calendar month containing `now`, with each local day's first instant. */
+export function monthCalendar(now: number, tz: string): MonthCalendar {
+  const p = localParts(now, tz);
+  const start = monthStart(p.y, p.mo, tz);
+  const end = monthStart(p.y, p.mo + 1, tz);
+  const days = new Date(Date.UTC(p.y, p.mo, 0)).getUTCDate();
+  const dayStarts = Array.from({ length: days }, (_, i) => (i === 0 ? start : dayStart(p.y, p.mo, i + 1, tz)));
+  return { month: `${p.y}-${String(p.mo).padStart(2, "0")}`, start, end, dayStarts };
+}
+
+/**
+ * The forecast for the month containing `now`, from the spend of each local day so far (`dailyMicros[i]` =
+ * spend of day i + 1 up to `now`; entries past today are ignored). Days are counted in elapsed time over
+ * the month's length, so a 23- or 25-hour DST day counts as what it is.
+ */
+export function forecastForMonth(cal: MonthCalendar, dailyMicros: number[], now: number): MonthForecast {
+  const t = Math.max(cal.start, Math.min(now, cal.end));
+  const fullDays = cal.dayStarts.filter((s, i) => (cal.dayStarts[i + 1] ?? cal.end) <= t && s < t).length;
+  const today = cal.dayStarts.filter((s) => s < t).length;
+  return forecastMonthEnd({
+    dailyMicros: dailyMicros.slice(0, Math.max(today, fullDays)),
+    elapsedDays: (t - cal.start) / DAY,
+    monthDays: (cal.end - cal.start) / DAY,
+    fullDays,
+  });
+}
