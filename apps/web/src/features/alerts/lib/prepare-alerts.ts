@@ -1,0 +1,120 @@
+/** The Alerts page's shaping: rules with their current state, notification history, the engine note. Pure. */
+
+export type AlertKind = "budget" | "forecast" | "spend_over" | "spend_spike" | "quality_drop" | "unpriced" | "judge_failures";
+
+export const KIND_LABELS: Record<AlertKind, string> = {
+  budget: "Budget reached",
+  forecast: "Month-end forecast over budget",
+  spend_over: "Any customer over an amount",
+  spend_spike: "Spend spike",
+  quality_drop: "Quality drop",
+  unpriced: "Unpriced usage",
+  judge_failures: "Judge failures",
+};
+
+export interface RuleInput {
+  id: string;
+  kind: AlertKind;
+  name: string;
+  enabled: boolean;
+  builtin: boolean;
+}
+
+/** One evaluation of a rule for one subject, computed at read time (`alerts.state`). */
+export interface EvaluationInput {
+  ruleId: string;
+  subject: string;
+  subjectLabel: string;
+  period: string;
+  firing: boolean;
+  message: string;
+  link: string;
+}
+
+export type RuleStatus = "firing" | "ok" | "off";
+
+export interface RuleView<R extends RuleInput = RuleInput> {
+  rule: R;
+  status: RuleStatus;
+  /** Words beside the icon: the state is never colour alone. */
+  statusLabel: string;
+  firing: (EvaluationInput & { href: string | null })[];
+  /** Subjects evaluated and not firing. */
+  quiet: number;
+}
+
+/** A dashboard path the API sent, kept only when it is a same-origin path (never another site, never `javascript:`). */
+export function safeLink(link: string | null | undefined): string | null {
+  if (!link || !link.startsWith("/") || link.startsWith("//") || link.includes("\\")) return null;
+  return link;
+}
+
+/** Rules with what fires now: firing rules first (most subjects first), then on, then off; by name within. */
+export function prepareRules<R extends RuleInput>(rules: readonly R[], evaluations: readonly EvaluationInput[]): RuleView<R>[] {
+  const byRule = new Map<string, EvaluationInput[]>();
+  for (const e of evaluations) {
+    const list = byRule.get(e.ruleId) ?? [];
+    list.push(e);
+    byRule.set(e.ruleId, list);
+  }
+  const views = rules.map((rule): RuleView<R> => {
+    const evals = rule.enabled ? (byRule.get(rule.id) ?? []) : [];
+    const firing = evals
+      .filter((e) => e.firing)
+      .sort((a, b) => a.subjectLabel.localeCompare(b.subjectLabel))
+      .map((e) => ({ ...e, href: safeLink(e.link) }));
+    const status: RuleStatus = !rule.enabled ? "off" : firing.length > 0 ? "firing" : "ok";
+    const statusLabel = status === "off" ? "turned off" : status === "ok" ? "not firing" : `firing for ${firing.length} ${firing.length === 1 ? "subject" : "subjects"}`;
+    return { rule, status, statusLabel, firing, quiet: evals.length - firing.length };
+  });
+  const rank = (v: RuleView<R>) => (v.status === "firing" ? 0 : v.status === "ok" ? 1 : 2);
+  return views.sort((a, b) => rank(a) - rank(b) || b.firing.length - a.firing.length || a.rule.name.localeCompare(b.rule.name));
+}
+
+export interface NotificationInput {
+  id: string;
+  ruleId: string;
+  subject: string;
+  period: string;
+  event: "firing" | "resolved";
+  channelId: string;
+  status: "pending" | "sent" | "failed";
+  attempts: number;
+  lastError: string | null;
+  message: string;
+  link: string;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+export interface NotificationView extends NotificationInput {
+  ruleName: string;
+  /** "firing, sent" / "resolved, failed after 3 attempts": words, not a colour. */
+  outcome: string;
+  tone: "good" | "bad" | "warn" | "";
+  href: string | null;
+}
+
+export function prepareHistory(items: readonly NotificationInput[], ruleNames: ReadonlyMap<string, string>): NotificationView[] {
+  return items.map((n) => {
+    const tries = `${n.attempts} attempt${n.attempts === 1 ? "" : "s"}`;
+    const outcome =
+      n.status === "sent" ? "sent"
+      : n.status === "failed" ? `failed after ${tries}`
+      : n.attempts > 0 ? `pending, retrying (${tries})`
+      : "pending";
+    const tone = n.status === "failed" ? "bad" : n.status === "pending" ? "warn" : n.event === "resolved" ? "good" : "";
+    return { ...n, ruleName: ruleNames.get(n.ruleId) ?? n.ruleId, outcome, tone, href: safeLink(n.link) };
+  });
+}
+
+/** Where alerts go, and what runs without an Inngest engine: said above the rules. */
+export function deliveryNote(o: { everSent: boolean; channels: number; defaultChannel: "slack-env" | null }): string {
+  const where =
+    o.channels > 0 ? `Notifications go to ${o.channels} configured channel${o.channels === 1 ? "" : "s"}.`
+    : o.defaultChannel === "slack-env" ? "Notifications go to the Slack webhook in SLACK_WEBHOOK_URL (no channel configured in Settings)."
+    : "No channel is configured: add a Slack or webhook channel in Settings → Alerts.";
+  return o.everSent
+    ? where
+    : `${where} Rules are evaluated when you open this page; sending needs the Inngest engine, and no notification has been sent yet.`;
+}

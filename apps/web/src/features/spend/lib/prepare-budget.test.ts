@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { BUDGET_COLORS, budgetBar, budgetState, contrast, isCurrentMonth, nearOrOver, warningAt } from "./prepare-budget.ts";
+
+const builtin = { kind: "budget", enabled: true, params: { thresholds: [80, 100] } };
+
+describe("warningAt", () => {
+  it("takes the lowest threshold under 100% of the customer's own rule, else of the rules for every customer", () => {
+    const own = { kind: "budget", enabled: true, params: { thresholds: [50, 90, 100], customerId: "globex" } };
+    expect(warningAt("acme", [builtin, own])).toBe(0.8);
+    expect(warningAt("globex", [builtin, own])).toBe(0.5);
+    expect(warningAt("acme", [{ ...builtin, enabled: false }])).toBeNull();
+    expect(warningAt("acme", [{ kind: "forecast", enabled: true, params: {} }, { ...builtin, params: { thresholds: [100] } }])).toBeNull();
+  });
+});
+
+describe("budgetState", () => {
+  it("is near from the warning threshold and over from 100%", () => {
+    expect([null, 0.05, 0.79, 0.8, 0.93, 1, 1.2].map((u) => budgetState(u, 0.8))).toEqual(["none", "ok", "ok", "near", "near", "over", "over"]);
+    expect(budgetState(0.99, null)).toBe("ok");
+  });
+  it("filters over or near budget, or forecast over", () => {
+    expect([nearOrOver("ok", false), nearOrOver("near", false), nearOrOver("over", false), nearOrOver("ok", true), nearOrOver("none", false)]).toEqual([false, true, true, true, false]);
+  });
+});
+
+describe("budgetBar", () => {
+  it("draws use against the budget, widening the track to the forecast's upper bound (at most 200%)", () => {
+    // 93% used, forecast 120% (95%: 105%–150%): the track spans 150%, so 93/150, 100/150, 120/150, 105/150.
+    const bar = budgetBar(0.93, 1_000_000, { micros: 1_200_000, lowMicros: 1_050_000, highMicros: 1_500_000 });
+    expect(bar).toEqual({ fillPct: 62, budgetPct: 66.67, forecast: { pct: 80, lowPct: 70, highPct: 100, over: true } });
+    expect(budgetBar(0.4, 1_000_000, null)).toEqual({ fillPct: 40, budgetPct: 100, forecast: null });
+    // Far over: the track stops at 200%.
+    expect(budgetBar(3, 1_000_000, { micros: 4_000_000, lowMicros: 3_500_000, highMicros: 5_000_000 })).toEqual({
+      fillPct: 100,
+      budgetPct: 50,
+      forecast: { pct: 100, lowPct: 100, highPct: 100, over: true },
+    });
+  });
+});
+
+describe("isCurrentMonth", () => {
+  const dec = { from: Date.UTC(2026, 11, 1), to: Date.UTC(2027, 0, 1) };
+  it("is true for a whole calendar month that contains now", () => {
+    expect(isCurrentMonth({ prorated: false, months: 1, period: dec }, Date.UTC(2026, 11, 3))).toBe(true);
+    expect(isCurrentMonth({ prorated: false, months: 1, period: dec }, Date.UTC(2027, 0, 3))).toBe(false);
+    expect(isCurrentMonth({ prorated: true, months: 1, period: dec }, Date.UTC(2026, 11, 3))).toBe(false);
+    expect(isCurrentMonth({ prorated: false, months: 3, period: dec }, Date.UTC(2026, 11, 3))).toBe(false);
+  });
+});
+
+describe("colours", () => {
+  it("pass WCAG contrast: words 4.5:1 on the panel, bar fills 3:1 on the track", () => {
+    // Known reference values: black on white is 21:1, #777777 on white about 4.48:1.
+    expect(contrast("#000000", "#ffffff")).toBeCloseTo(21, 5);
+    expect(contrast("#777777", "#ffffff")).toBeCloseTo(4.48, 2);
+    for (const c of [BUDGET_COLORS.ok, BUDGET_COLORS.near, BUDGET_COLORS.over]) {
+      expect(contrast(c, BUDGET_COLORS.panel)).toBeGreaterThanOrEqual(4.5);
+      expect(contrast(c, BUDGET_COLORS.track)).toBeGreaterThanOrEqual(3);
+    }
+  });
+});

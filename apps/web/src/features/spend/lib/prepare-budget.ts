@@ -1,0 +1,90 @@
+/**
+ * Budget states on the Spend page: near (from the budget rule's warning threshold), over, and the month-end
+ * forecast marker with its 95% interval. Pure; colours here are checked for contrast in the test.
+ */
+
+export type BudgetState = "none" | "ok" | "near" | "over";
+
+/** Text on the panel (4.5:1) and bar fill on the track (3:1): see prepare-budget.test.ts. */
+export const BUDGET_COLORS = { ok: "#0b5cad", near: "#8a5a00", over: "#b42318", track: "#eef1f4", panel: "#ffffff" } as const;
+
+/** Words and icon beside every coloured state: never colour alone. */
+export const BUDGET_WORDS: Record<Exclude<BudgetState, "none" | "ok">, { icon: string; text: string }> = {
+  near: { icon: "▲", text: "near budget" },
+  over: { icon: "■", text: "over budget" },
+};
+
+export interface BudgetRuleInput {
+  kind: string;
+  enabled: boolean;
+  params: unknown;
+}
+
+/**
+ * The warning threshold (a fraction) of the budget rule that applies to a customer: its own enabled budget
+ * rule, else the enabled rules for every customer (the built-in one: 80% and 100%); the lowest threshold
+ * under 100%. null when no enabled rule warns before the budget.
+ */
+export function warningAt(customerId: string, rules: readonly BudgetRuleInput[]): number | null {
+  const budgetRules = rules.filter((r) => r.kind === "budget" && r.enabled).map((r) => r.params as { thresholds?: number[]; customerId?: string });
+  const own = budgetRules.filter((p) => p.customerId === customerId);
+  const applying = own.length > 0 ? own : budgetRules.filter((p) => p.customerId === undefined || p.customerId === null);
+  const below = applying.flatMap((p) => p.thresholds ?? []).filter((t) => Number.isFinite(t) && t > 0 && t < 100);
+  return below.length > 0 ? Math.min(...below) / 100 : null;
+}
+
+export function budgetState(use: number | null, warnAt: number | null): BudgetState {
+  if (use === null) return "none";
+  if (use >= 1) return "over";
+  return warnAt !== null && use >= warnAt ? "near" : "ok";
+}
+
+export interface Forecast {
+  micros: number;
+  lowMicros: number;
+  highMicros: number;
+}
+
+export interface BudgetBar {
+  /** Widths and positions in % of the track, which spans 0 … max(100% of budget, use, forecast high), at most 200%. */
+  fillPct: number;
+  budgetPct: number;
+  forecast: { pct: number; lowPct: number; highPct: number; over: boolean } | null;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** The bar: the period's use, the budget line, and (this month only) the month-end forecast with its interval. */
+export function budgetBar(use: number, budgetMicros: number, forecast: Forecast | null): BudgetBar {
+  const f = forecast && budgetMicros > 0 ? { at: forecast.micros / budgetMicros, low: forecast.lowMicros / budgetMicros, high: forecast.highMicros / budgetMicros } : null;
+  const scale = clamp(Math.max(1, use, f?.high ?? 0), 1, 2);
+  const pct = (v: number) => Math.round(clamp(v / scale, 0, 1) * 10_000) / 100;
+  return {
+    fillPct: pct(use),
+    budgetPct: pct(1),
+    forecast: f ? { pct: pct(f.at), lowPct: pct(f.low), highPct: pct(f.high), over: f.at > 1 } : null,
+  };
+}
+
+/** The "over or near budget" filter: near or over now, or forecast to end the month over budget. */
+export function nearOrOver(state: BudgetState, forecastOver: boolean): boolean {
+  return state === "near" || state === "over" || forecastOver;
+}
+
+/** Whether the table's period is the current calendar month, the only one a month-end forecast belongs to. */
+export function isCurrentMonth(b: { prorated: boolean; months: number; period: { from: number; to: number } }, now: number): boolean {
+  return !b.prorated && b.months === 1 && b.period.from <= now && now < b.period.to;
+}
+
+/** WCAG relative-luminance contrast of two #rrggbb colours. */
+export function contrast(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p) as [number, number];
+  return (x + 0.05) / (y + 0.05);
+}
