@@ -17,11 +17,11 @@ export interface RatingPair {
   human: number;
 }
 
-/** A figure with its 95% interval; the interval is null below two items (nothing to resample). */
+/** A figure with its 95% interval. With one item there is nothing to resample: the interval is the figure itself. */
 export interface Estimate {
   value: number;
-  low: number | null;
-  high: number | null;
+  low: number;
+  high: number;
 }
 
 export interface AgreementFigures {
@@ -175,7 +175,7 @@ export function agreement(pairs: readonly RatingPair[], opts: AgreementOptions =
     const value = point[name];
     if (value === null) return null;
     const sorted = draws[name].sort((a, b) => a - b);
-    if (sorted.length === 0) return { value, low: null, high: null };
+    if (sorted.length === 0) return { value, low: value, high: value };
     return { value, low: quantile(sorted, 0.025), high: quantile(sorted, 0.975) };
   };
   return {
