@@ -29,6 +29,12 @@ describe("budgetBar", () => {
     const bar = budgetBar(0.93, 1_000_000, { micros: 1_200_000, lowMicros: 1_050_000, highMicros: 1_500_000 });
     expect(bar).toEqual({ fillPct: 62, budgetPct: 66.67, forecast: { pct: 80, lowPct: 70, highPct: 100, over: true } });
     expect(budgetBar(0.4, 1_000_000, null)).toEqual({ fillPct: 40, budgetPct: 100, forecast: null });
+    // Below two full days the forecast has no interval: the marker alone, the track still reaching it (110%).
+    expect(budgetBar(0.5, 1_000_000, { micros: 1_100_000, lowMicros: null, highMicros: null })).toEqual({
+      fillPct: 45.45,
+      budgetPct: 90.91,
+      forecast: { pct: 100, lowPct: null, highPct: null, over: true },
+    });
     // Far over: the track stops at 200%.
     expect(budgetBar(3, 1_000_000, { micros: 4_000_000, lowMicros: 3_500_000, highMicros: 5_000_000 })).toEqual({
       fillPct: 100,

@@ -41,28 +41,30 @@ export function budgetState(use: number | null, warnAt: number | null): BudgetSt
 
 export interface Forecast {
   micros: number;
-  lowMicros: number;
-  highMicros: number;
+  /** The 95% interval; null below two full days of the month (`forecastMonthEnd` in @tally/shared). */
+  lowMicros: number | null;
+  highMicros: number | null;
 }
 
 export interface BudgetBar {
   /** Widths and positions in % of the track, which spans 0 … max(100% of budget, use, forecast high), at most 200%. */
   fillPct: number;
   budgetPct: number;
-  forecast: { pct: number; lowPct: number; highPct: number; over: boolean } | null;
+  forecast: { pct: number; lowPct: number | null; highPct: number | null; over: boolean } | null;
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
 /** The bar: the period's use, the budget line, and (this month only) the month-end forecast with its interval. */
 export function budgetBar(use: number, budgetMicros: number, forecast: Forecast | null): BudgetBar {
-  const f = forecast && budgetMicros > 0 ? { at: forecast.micros / budgetMicros, low: forecast.lowMicros / budgetMicros, high: forecast.highMicros / budgetMicros } : null;
-  const scale = clamp(Math.max(1, use, f?.high ?? 0), 1, 2);
+  const ratio = (m: number | null) => (m === null ? null : m / budgetMicros);
+  const f = forecast && budgetMicros > 0 ? { at: forecast.micros / budgetMicros, low: ratio(forecast.lowMicros), high: ratio(forecast.highMicros) } : null;
+  const scale = clamp(Math.max(1, use, f?.high ?? f?.at ?? 0), 1, 2);
   const pct = (v: number) => Math.round(clamp(v / scale, 0, 1) * 10_000) / 100;
   return {
     fillPct: pct(use),
     budgetPct: pct(1),
-    forecast: f ? { pct: pct(f.at), lowPct: pct(f.low), highPct: pct(f.high), over: f.at > 1 } : null,
+    forecast: f ? { pct: pct(f.at), lowPct: f.low === null ? null : pct(f.low), highPct: f.high === null ? null : pct(f.high), over: f.at > 1 } : null,
   };
 }
 
