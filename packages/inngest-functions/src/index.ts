@@ -14,7 +14,7 @@ export { type JudgeConfig, rubricVersion } from "./judge/judge.ts";
 export { SIMULATED_MODEL } from "./agent/answer.ts";
 export { SIMULATED_JUDGE } from "./judge/simulated.ts";
 export { ticketCreatedSchema } from "./functions/handle-support-ticket.ts";
-export { recordUsage } from "./record/usage.ts";
+export { bumpUsageLine, recordUsage, type RollupLine } from "./record/usage.ts";
 export { recordEvaluation } from "./record/evaluation.ts";
 export { recordSkippedEvaluation, type SkippedEvaluation } from "./record/evaluation.ts";
 export type { RunRef } from "./record/run.ts";

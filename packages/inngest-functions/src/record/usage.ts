@@ -10,7 +10,7 @@ import {
   toMicros,
   UsageError,
 } from "@tally/shared/pricing";
-import { bumpJudgeLine, type RunRef, type RunState, upsertRun, usageDeltas } from "./run.ts";
+import { judgeLineDeltas, negate, type RunRef, type RunState, runKey, upsertRun, usageDeltas } from "./run.ts";
 import { bump } from "./rollup.ts";
 import { inTransaction } from "./tx.ts";
 
@@ -91,14 +91,36 @@ export async function insertUsageLine(
     created_at: run.now,
   };
   await trx.insertInto("usage_costs").values(row).execute();
-  await bump(
-    trx,
-    "rollup_usage_15m",
-    { bucket: bucketOf(row.occurred_at), model: row.model, customer_id: row.customer_id, kind: row.kind },
-    usageDeltas(row),
-  );
-  if (row.kind === "judge") await bumpJudgeLine(trx, state, row);
+  await bumpUsageLine(trx, row, state, 1);
   return { id, inserted: true, costMicros: price.costMicros, priceSource: price.priceSource };
+}
+
+/** A stored usage line as its rollups see it. */
+export type RollupLine = Parameters<typeof usageDeltas>[0] & {
+  kind: UsageKind;
+  model: string;
+  customer_id: string;
+  occurred_at: number;
+};
+
+/**
+ * Adds (`sign` 1) or takes out (-1) one usage line in every rollup it counts in, in the caller's transaction:
+ * the usage rollups under the line's own model, customer and kind (projections and local calendars through
+ * bump()), and a judge line's spend and priced/unpriced call in its run's row (0009), keyed by `run`. The
+ * writer adds each new line; the repricer takes a line out at its old price and adds it back at the new one.
+ */
+export async function bumpUsageLine(
+  trx: Transaction<Database>,
+  line: RollupLine,
+  run: Pick<RunState, "occurredAt" | "model" | "customerId" | "functionSlug">,
+  sign: 1 | -1,
+): Promise<void> {
+  const signed = (d: Record<string, number>) => (sign === 1 ? d : negate(d));
+  const key = { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, kind: line.kind };
+  await bump(trx, "rollup_usage_15m", key, signed(usageDeltas(line)));
+  if (line.kind === "judge") {
+    await bump(trx, "rollup_runs_15m", runKey(run.occurredAt, run.model, run.customerId, run.functionSlug), { runs: 0, ...signed(judgeLineDeltas(line)) });
+  }
 }
 
 /**
