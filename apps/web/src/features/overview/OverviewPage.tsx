@@ -16,6 +16,7 @@ import { prepareTrend, scoreNames } from "../quality/lib/prepare-quality.ts";
 import { KpiCard } from "./KpiCard.tsx";
 import { overviewInputs } from "./lib/overview-inputs.ts";
 import { prepareKpis } from "./lib/prepare-kpis.ts";
+import { UnpricedWarning } from "./UnpricedWarning.tsx";
 
 export function OverviewPage() {
   const trpc = useTRPC();
@@ -53,6 +54,7 @@ export function OverviewPage() {
           </div>
         )}
       </QueryView>
+      {summary.data ? <UnpricedWarning input={inputs.summary} unpricedCalls={summary.data.current.unpricedCalls} /> : null}
       {summary.data && summary.data.current.runs === 0 ? (
         <EmptyState title="No runs in this range.">
           Widen the time range, or start sending data: call <code>defer("track-costs", …)</code> and <code>defer("score", …)</code> from your agent.
