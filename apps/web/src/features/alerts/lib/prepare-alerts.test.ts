@@ -71,11 +71,12 @@ describe("prepareHistory", () => {
 describe("deliveryNote", () => {
   it("says where alerts go, and before any was sent that only sending needs the engine", () => {
     expect(deliveryNote({ everSent: false, channels: 0, defaultChannel: null })).toBe(
-      "No channel is configured: add a Slack or webhook channel in Settings → Alerts. Rules are evaluated when you open this page; sending needs the Inngest engine, and no notification has been sent yet.",
+      "No channel is enabled: an admin can add a Slack or webhook channel in Settings → Alerts. Rules are evaluated when you open this page; sending needs the Inngest engine, and no notification has been sent yet.",
     );
     expect(deliveryNote({ everSent: true, channels: 0, defaultChannel: "slack-env" })).toBe(
       "Notifications go to the Slack webhook in SLACK_WEBHOOK_URL (no channel configured in Settings).",
     );
-    expect(deliveryNote({ everSent: true, channels: 2, defaultChannel: null })).toBe("Notifications go to 2 configured channels.");
+    expect(deliveryNote({ everSent: true, channels: 2, defaultChannel: null })).toBe("Notifications go to 2 enabled channels.");
+    expect(deliveryNote({ everSent: true, channels: null, defaultChannel: null })).toBe("Notifications go to the channels an admin set in Settings → Alerts.");
   });
 });

@@ -108,12 +108,13 @@ export function prepareHistory(items: readonly NotificationInput[], ruleNames: R
   });
 }
 
-/** Where alerts go, and what runs without an Inngest engine: said above the rules. */
-export function deliveryNote(o: { everSent: boolean; channels: number; defaultChannel: "slack-env" | null }): string {
+/** Where alerts go, and what runs without an Inngest engine: said above the rules. `channels` null: not known (not an admin). */
+export function deliveryNote(o: { everSent: boolean; channels: number | null; defaultChannel: "slack-env" | null }): string {
   const where =
-    o.channels > 0 ? `Notifications go to ${o.channels} configured channel${o.channels === 1 ? "" : "s"}.`
-    : o.defaultChannel === "slack-env" ? "Notifications go to the Slack webhook in SLACK_WEBHOOK_URL (no channel configured in Settings)."
-    : "No channel is configured: add a Slack or webhook channel in Settings → Alerts.";
+    o.defaultChannel === "slack-env" ? "Notifications go to the Slack webhook in SLACK_WEBHOOK_URL (no channel configured in Settings)."
+    : o.channels === null ? "Notifications go to the channels an admin set in Settings → Alerts."
+    : o.channels > 0 ? `Notifications go to ${o.channels} enabled channel${o.channels === 1 ? "" : "s"}.`
+    : "No channel is enabled: an admin can add a Slack or webhook channel in Settings → Alerts.";
   return o.everSent
     ? where
     : `${where} Rules are evaluated when you open this page; sending needs the Inngest engine, and no notification has been sent yet.`;
