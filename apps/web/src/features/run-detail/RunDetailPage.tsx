@@ -141,7 +141,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
         ))}
       </Card>
       <Card title="Cost lines" subtitle="Token breakdown per line; cache and reasoning tokens are part of input and output">
-        <CostLines lines={d.costs} />
+        <CostLines lines={d.costs} tz={filters.tz} />
       </Card>
     </div>
   );
