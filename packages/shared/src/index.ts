@@ -14,3 +14,4 @@ export { type Agreement, type AgreementFigures, agreement, BOOTSTRAP_RESAMPLES, 
 export * from "./schemas/pricing-admin.ts";
 export { dayStart, forecastForMonth, forecastMonthEnd, type MonthCalendar, monthCalendar, type MonthForecast, t975 } from "./forecast.ts";
 export * from "./schemas/reviews.ts";
+export * from "./schemas/alerts.ts";
