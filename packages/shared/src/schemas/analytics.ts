@@ -129,8 +129,19 @@ export const spendByModelInput = z
   .superRefine(checkAggregate);
 
 export const qualityTrendInput = z
-  .object({ ...windowShape, bucket: bucketUnit, scoreNames: keyList.optional() })
+  .object({
+    ...windowShape,
+    bucket: bucketUnit,
+    scoreNames: keyList.optional(),
+    /** Human-corrected: where reviewers scored a criterion, the mean of their values replaces the judge's (n unchanged). */
+    corrected: z.boolean().default(false),
+  })
   .superRefine(checkSeries);
+
+/** Judge–human agreement per score name × judge model × rubric version, over the same filters as quality. */
+export const qualityAgreementInput = z
+  .object({ ...windowShape, scoreNames: keyList.optional() })
+  .superRefine(checkAggregate);
 
 export const compareModelsInput = z
   .object({ ...windowShape, baselineModel: key.min(1), scoreNames: keyList.optional() })
@@ -193,6 +204,7 @@ export type SpendTimeseriesInput = z.infer<typeof spendTimeseriesInput>;
 export type SpendByCustomerInput = z.infer<typeof spendByCustomerInput>;
 export type SpendByModelInput = z.infer<typeof spendByModelInput>;
 export type QualityTrendInput = z.infer<typeof qualityTrendInput>;
+export type QualityAgreementInput = z.infer<typeof qualityAgreementInput>;
 export type CompareModelsInput = z.infer<typeof compareModelsInput>;
 export type CostVsQualityInput = z.infer<typeof costVsQualityInput>;
 export type RunsListInput = z.infer<typeof runsListInput>;
