@@ -35,6 +35,8 @@ export interface Deps {
   judgeGate?: JudgeGateConfig | undefined;
   /** Default: DEFAULT_FLOW. */
   flow?: FlowControl | undefined;
+  /** Alerts: the dashboard origin their links are made absolute on (TALLY_PUBLIC_URL, else the served origin). */
+  alerts?: { publicUrl: string } | undefined;
   /** The functions' clock (epoch ms): row times, "today" of the judge budget. Tests move it. */
   clock?: (() => number) | undefined;
 }
