@@ -1,0 +1,127 @@
+import type { AlertNotificationTable, AlertStateTable, Db } from "@tally/shared/db";
+
+/** What the cron needs of one evaluation (A1's `AlertEvaluation` has these and more). */
+export interface EvaluatedState {
+  subject: string;
+  period: string;
+  firing: boolean;
+  value: number | null;
+  threshold: number | null;
+  message: string;
+  link: string;
+}
+
+type Event = AlertNotificationTable["event"];
+
+export interface Transition {
+  event: Event;
+  subject: string;
+  /** The period of the episode: a firing and its resolution share it, so each is keyed (and sent) once. */
+  period: string;
+  message: string;
+  link: string;
+}
+
+/** The notification id: one per rule × subject × period × event × channel, whatever ticks repeat. */
+export function notificationId(ruleId: string, t: Pick<Transition, "subject" | "period" | "event">, channelId: string): string {
+  return `${ruleId}:${t.subject}:${t.period}:${t.event}:${channelId}`;
+}
+
+const key = (subject: string, period: string) => `${subject}\u0000${period}`;
+
+/**
+ * Compares one rule's evaluations with its stored states and says what changed. A state is matched by subject
+ * and period; a subject whose period moved on (a rolling window's end, a new month) continues the firing state
+ * of a period this evaluation no longer has, so an alert that keeps firing is not announced again, and the
+ * firing state keeps the period it began in, so its resolution is keyed (and sent) once, like its firing. A
+ * firing state whose subject is no longer evaluated is resolved. Pure: `next` is the complete new set of states.
+ */
+export function transitions(
+  ruleId: string,
+  previous: AlertStateTable[],
+  evaluations: EvaluatedState[],
+  now: number,
+): { changes: Transition[]; next: AlertStateTable[] } {
+  const byKey = new Map(previous.map((s) => [key(s.subject, s.period), s]));
+  const current = new Map<string, EvaluatedState>();
+  for (const e of evaluations) current.set(key(e.subject, e.period), e);
+  const used = new Set<AlertStateTable>();
+  const changes: Transition[] = [];
+  const next: AlertStateTable[] = [];
+  for (const e of current.values()) {
+    let prev = byKey.get(key(e.subject, e.period));
+    let period = e.period;
+    if (!prev) {
+      prev = previous.find((s) => s.firing === 1 && s.subject === e.subject && !used.has(s) && !current.has(key(s.subject, s.period)));
+      if (prev) period = prev.period;
+    }
+    if (prev) used.add(prev);
+    const wasFiring = prev?.firing === 1;
+    if (e.firing !== wasFiring) changes.push({ event: e.firing ? "firing" : "resolved", subject: e.subject, period, message: e.message, link: e.link });
+    next.push({
+      rule_id: ruleId,
+      subject: e.subject,
+      // A firing state keeps the period it began in, so its resolution is keyed like its firing.
+      period: e.firing && wasFiring ? period : e.period,
+      firing: e.firing ? 1 : 0,
+      value: e.value,
+      threshold: e.threshold,
+      message: e.message,
+      link: e.link,
+      since: prev && wasFiring === e.firing ? prev.since : now,
+      evaluated_at: now,
+    });
+  }
+  for (const s of previous) {
+    if (used.has(s) || s.firing !== 1) continue;
+    changes.push({ event: "resolved", subject: s.subject, period: s.period, message: `No longer firing: ${s.message}`, link: s.link });
+  }
+  return { changes, next };
+}
+
+/**
+ * Records one rule's evaluations in one write transaction: its states replaced by `next`, and for each
+ * transition a pending notification per channel, inserted or ignored by id, so a retried step or a duplicate
+ * tick adds nothing. Returns the notifications this call added.
+ */
+export async function recordEvaluations(
+  db: Db,
+  ruleId: string,
+  evaluations: EvaluatedState[],
+  channels: string[],
+  now: number,
+): Promise<{ added: string[]; transitions: number }> {
+  return db.transaction().execute(async (trx) => {
+    const previous = await trx.selectFrom("alert_states").selectAll().where("rule_id", "=", ruleId).execute();
+    const { changes, next } = transitions(ruleId, previous, evaluations, now);
+    await trx.deleteFrom("alert_states").where("rule_id", "=", ruleId).execute();
+    for (let i = 0; i < next.length; i += 100) await trx.insertInto("alert_states").values(next.slice(i, i + 100)).execute();
+    const added: string[] = [];
+    for (const t of changes) {
+      for (const channel of channels) {
+        const id = notificationId(ruleId, t, channel);
+        const res = await trx
+          .insertInto("alert_notifications")
+          .values({
+            id,
+            rule_id: ruleId,
+            subject: t.subject,
+            period: t.period,
+            event: t.event,
+            channel_id: channel,
+            status: "pending",
+            attempts: 0,
+            last_error: null,
+            message: t.message,
+            link: t.link,
+            created_at: now,
+            sent_at: null,
+          })
+          .onConflict((oc) => oc.column("id").doNothing())
+          .executeTakeFirst();
+        if (Number(res.numInsertedOrUpdatedRows ?? 0) > 0) added.push(id);
+      }
+    }
+    return { added, transitions: changes.length };
+  });
+}
