@@ -92,6 +92,12 @@ const schema = z
       .min(0, { message: "must be a number from 0 to 1 (the share of runs the judge scores)" })
       .max(1, { message: "must be a number from 0 to 1 (the share of runs the judge scores)" })
       .default(1),
+    /** Share of scored runs sent to human review (0…1) when a score name has no rate of its own; `1` sends every scored run. */
+    TALLY_REVIEW_SAMPLE_RATE: z.coerce
+      .number({ message: "must be a number from 0 to 1 (the share of scored runs sent to human review)" })
+      .min(0, { message: "must be a number from 0 to 1 (the share of scored runs sent to human review)" })
+      .max(1, { message: "must be a number from 0 to 1 (the share of scored runs sent to human review)" })
+      .default(0.05),
     /** Judge spend per local day of the reporting zone (USD); once reached, runs are skipped until the next day. */
     TALLY_JUDGE_DAILY_BUDGET_USD: z
       .string()
