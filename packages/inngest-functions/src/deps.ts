@@ -16,6 +16,16 @@ export interface FlowControl {
 
 export const DEFAULT_FLOW: FlowControl = { judgeConcurrency: 5, notifyConcurrency: 5, judgeThrottle: { limit: 60, period: "1m" } };
 
+/** Human review (review-gate.ts): the default sample rate under `review_sampling`, and where the dashboard is (for Slack links). */
+export interface ReviewConfig {
+  /** 0…1; a score name's own rate in `review_sampling` wins. */
+  sampleRate: number;
+  /** The dashboard's base URL (e.g. https://tally.example.com): a bad review's Slack message links to its run there. */
+  dashboardUrl?: string | null | undefined;
+}
+
+export const DEFAULT_REVIEW: ReviewConfig = { sampleRate: 0.05 };
+
 /** Everything the functions touch outside themselves, injected so tests and apps choose the real thing. */
 export interface Deps {
   db: Db;
@@ -33,6 +43,8 @@ export interface Deps {
   inngestScores?: boolean | undefined;
   /** Sampling and the daily judge budget; default: every run judged, no budget. */
   judgeGate?: JudgeGateConfig | undefined;
+  /** Human review: the share of scored runs sampled for review (TALLY_REVIEW_SAMPLE_RATE) and the dashboard's URL for links; default DEFAULT_REVIEW. */
+  review?: ReviewConfig | undefined;
   /** Default: DEFAULT_FLOW. */
   flow?: FlowControl | undefined;
   /** Alerts: the dashboard origin their links are made absolute on (TALLY_PUBLIC_URL, else the served origin). */
