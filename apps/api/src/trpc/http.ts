@@ -29,6 +29,7 @@ export function createTrpcHandler(
       exposeErrors,
       principal: await app.access.authenticate(req),
       judge: app.config.judge,
+      review: app.config.review,
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);

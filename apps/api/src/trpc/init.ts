@@ -6,6 +6,7 @@ import type { CalendarKeeper } from "../calendar-keeper.ts";
 import type { Principal } from "../auth/principal.ts";
 import { InputError } from "../queries/common.ts";
 import type { JudgeSettings } from "../queries/judge.ts";
+import type { ReviewSettings } from "../queries/review-submit.ts";
 
 export interface Context {
   db: Db;
@@ -20,6 +21,8 @@ export interface Context {
   exposeErrors?: boolean;
   /** The judge's configuration (TALLY_JUDGE_*, reporting zone) for `judge.status`; the defaults without it. */
   judge?: JudgeSettings | undefined;
+  /** Human review: TALLY_REVIEW_SAMPLE_RATE and the sender of `tally/review.submitted`; the defaults (no sender) without it. */
+  review?: ReviewSettings | undefined;
 }
 
 export interface FieldErrors {
