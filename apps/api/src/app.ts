@@ -2,6 +2,7 @@ import { serve } from "inngest/edge";
 import { connect, type Db, syncCalendars } from "@tally/shared/db";
 import { createFunctions, createInngest, DEFAULT_FLOW, DEFAULT_JUDGE_GATE, type Deps } from "@tally/inngest-functions";
 import type { JudgeSettings } from "./queries/judge.ts";
+import type { ReviewSettings } from "./queries/review-submit.ts";
 import { type Access, createAccess, initAccess } from "./auth/access.ts";
 import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts";
 import type { Env } from "./env.ts";
@@ -18,7 +19,7 @@ export interface App {
   /** Sign-in, sessions and API keys (better-auth on the same database). */
   access: Access;
   /** What the HTTP API needs from configuration. */
-  config: { runUrlTemplate: string; http: HttpConfig; judge: JudgeSettings };
+  config: { runUrlTemplate: string; http: HttpConfig; judge: JudgeSettings; review: ReviewSettings };
   /** Stops the background calendar fill, then closes the database. */
   close(): Promise<void>;
 }
@@ -62,6 +63,7 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
       : null,
     inngestScores: env.INNGEST_SCORES === "1",
     judgeGate: { sampleRate: env.TALLY_JUDGE_SAMPLE_RATE, dailyBudgetMicros: env.TALLY_JUDGE_DAILY_BUDGET_USD, timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC" },
+    review: { sampleRate: env.TALLY_REVIEW_SAMPLE_RATE, dashboardUrl: dashboardUrl(env) },
     flow: { judgeConcurrency: env.TALLY_JUDGE_CONCURRENCY, notifyConcurrency: env.TALLY_NOTIFY_CONCURRENCY, judgeThrottle: env.TALLY_JUDGE_THROTTLE },
     ...overrides,
   };
@@ -69,6 +71,8 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   // What judge.status reports: the gate's settings and the flow control the functions were made with.
   const flow = deps.flow ?? DEFAULT_FLOW;
   const judge: JudgeSettings = { ...(deps.judgeGate ?? DEFAULT_JUDGE_GATE), concurrency: flow.judgeConcurrency, throttle: flow.judgeThrottle };
+  // reviews.submit stores a review, then sends the event its waiting score run listens for.
+  const review: ReviewSettings = { sampleRate: deps.review?.sampleRate ?? env.TALLY_REVIEW_SAMPLE_RATE, send: (event) => inngest.send(event) };
   const handler = serve({
     client: inngest,
     functions: functions.all,
@@ -78,5 +82,11 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     await calendars.stop();
     await db.destroy();
   };
-  return { db, handler, functions, inngest, calendars, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge }, close };
+  return { db, handler, functions, inngest, calendars, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review }, close };
+}
+
+/** Where the dashboard is for links sent out (Slack): TALLY_PUBLIC_URL, else the serve origin, else this server's own address. */
+function dashboardUrl(env: Env): string {
+  const host = env.HOST === "0.0.0.0" || env.HOST === "[::]" ? "localhost" : env.HOST;
+  return env.TALLY_PUBLIC_URL ?? env.INNGEST_SERVE_ORIGIN ?? `http://${host}:${env.PORT}`;
 }
