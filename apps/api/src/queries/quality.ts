@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, variance, type Window } from "./common.ts";
+import { type Corrections, humanCorrections, seriesKey } from "./human-corrected.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { rollupSource } from "./source.ts";
@@ -66,12 +67,16 @@ const coverage = (m: RunMeasures | undefined): JudgeCoverage => ({
 export interface QualitySeries extends JudgeCoverage {
   model: string;
   name: string;
+  /** Human-corrected trend: the judge scores of the series replaced by their reviewers' mean (0 otherwise). */
+  humanScores: number;
   /** Aligned with `buckets`; a bucket without scores has mean null and n 0 ("not scored", not zero). */
   points: Stat[];
 }
 
 export interface QualityTrend {
   window: Window;
+  /** Whether reviewers' scores replace the judge's where present (`human-corrected.ts`). */
+  corrected: boolean;
   bucket: BucketUnit;
   buckets: { start: number; end: number }[];
   series: QualitySeries[];
@@ -81,24 +86,29 @@ const nameFilter = (names: string[] | undefined) => (names?.length ? [sql`name i
 
 export async function getQualityTrend(
   db: Db,
-  f: AggregateFilter & { bucket: BucketUnit; scoreNames?: string[] | undefined },
+  f: AggregateFilter & { bucket: BucketUnit; scoreNames?: string[] | undefined; corrected?: boolean | undefined },
 ): Promise<QualityTrend> {
   const w = effectiveWindow(f);
   const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const src = await zoneSeriesSource(db, "scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket, chart });
-  const [rows, runs] = await Promise.all([
+  const [rows, runs, human] = await Promise.all([
     seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n"),
     runMeasures(db, f, w),
+    f.corrected ? humanCorrections(db, f, w, chart) : new Map<string, Corrections>(),
   ]);
   const series = rows
-    .map(({ key: [model, name], cells }) => ({
-      model: model!,
-      name: name!,
-      ...coverage(runs.get(model!)),
-      points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]!, cells.sum_sq[i]!)),
-    }))
+    .map(({ key: [model, name], cells }) => {
+      const c = human.get(seriesKey(model!, name!));
+      return {
+        model: model!,
+        name: name!,
+        ...coverage(runs.get(model!)),
+        humanScores: c?.replaced ?? 0,
+        points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]! + (c?.sum[i] ?? 0), cells.sum_sq[i]! + (c?.sumSq[i] ?? 0))),
+      };
+    })
     .sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name));
-  return { window: w, bucket: f.bucket, buckets: chart.buckets.map((b) => ({ start: b.start, end: b.end })), series };
+  return { window: w, corrected: f.corrected ?? false, bucket: f.bucket, buckets: chart.buckets.map((b) => ({ start: b.start, end: b.end })), series };
 }
 
 export interface ModelComparison extends Stat, JudgeCoverage {

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from "@trpc/server";
-import { compareModelsInput, costVsQualityInput, qualityTrendInput } from "@tally/shared";
+import { compareModelsInput, costVsQualityInput, qualityAgreementInput, qualityTrendInput } from "@tally/shared";
+import { getAgreement } from "../../queries/agreement.ts";
 import { compareModels, getCostVsQuality, getQualityTrend } from "../../queries/quality.ts";
 import { procedure } from "../init.ts";
 
@@ -7,4 +8,5 @@ export const qualityRouter = {
   trend: procedure("read").input(qualityTrendInput).query(({ ctx, input }) => getQualityTrend(ctx.db, input)),
   compareModels: procedure("read").input(compareModelsInput).query(({ ctx, input }) => compareModels(ctx.db, input)),
   costVsQuality: procedure("read").input(costVsQualityInput).query(({ ctx, input }) => getCostVsQuality(ctx.db, input)),
+  agreement: procedure("read").input(qualityAgreementInput).query(({ ctx, input }) => getAgreement(ctx.db, input)),
 } satisfies TRPCRouterRecord;

@@ -1,0 +1,62 @@
+import { sql } from "kysely";
+import type { Db } from "@tally/shared/db";
+import type { AggregateFilter, Window } from "./common.ts";
+import { reviewedScores } from "./reviewed-scores.ts";
+import type { Chart } from "./zone.ts";
+
+/**
+ * Human-corrected quality (issue 19): where reviewers scored a criterion of a judged run, the mean of their
+ * values replaces the judge's value. The judge's rollups stay as they are; a corrected series is the rollup
+ * series plus, per chart bucket, Σ(human mean − judge value) on the sum and Σ(human mean² − judge value²) on
+ * the sum of squares, read from the few raw review rows. n is unchanged: a review replaces a score, never adds one.
+ */
+export interface Corrections {
+  sum: Float64Array;
+  sumSq: Float64Array;
+  /** Judge scores replaced in the series. */
+  replaced: number;
+}
+
+/** The chart bucket holding instant t (buckets are contiguous, ascending, over the window); -1 outside. */
+export function bucketIndex(chart: Chart, t: number): number {
+  const b = chart.buckets;
+  let lo = 0;
+  let hi = b.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (t < b[mid]!.start) hi = mid - 1;
+    else if (t >= b[mid]!.end) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** Per series key (`seriesKey(model, name)`), the corrections of each chart bucket. */
+export async function humanCorrections(
+  db: Db,
+  f: AggregateFilter & { scoreNames?: string[] | undefined },
+  w: Window,
+  chart: Chart,
+): Promise<Map<string, Corrections>> {
+  const rows = await reviewedScores(db, f, w)
+    .select(["s.model as model", "s.name as name", "s.occurred_at as at", "s.value as judge", sql<number>`avg(rs.value)`.as("human")])
+    .groupBy("s.id")
+    .execute();
+  const out = new Map<string, Corrections>();
+  const size = chart.buckets.length;
+  for (const r of rows) {
+    const i = bucketIndex(chart, Number(r.at));
+    if (i < 0) continue;
+    const key = seriesKey(r.model, r.name);
+    let c = out.get(key);
+    if (!c) out.set(key, (c = { sum: new Float64Array(size), sumSq: new Float64Array(size), replaced: 0 }));
+    const judge = Number(r.judge);
+    const human = Number(r.human);
+    c.sum[i]! += human - judge;
+    c.sumSq[i]! += human * human - judge * judge;
+    c.replaced++;
+  }
+  return out;
+}
+
+export const seriesKey = (model: string, name: string) => JSON.stringify([model, name]);
