@@ -8,6 +8,8 @@ export interface Recorded {
   path: string;
   headers: IncomingMessage["headers"];
   body: any;
+  /** The body as sent (a signature is over these bytes). */
+  raw: string;
 }
 
 export interface FakeServer {
@@ -21,9 +23,10 @@ async function listen(
 ): Promise<FakeServer> {
   const requests: Recorded[] = [];
   const server: Server = createServer(async (req, res) => {
-    let raw = "";
-    for await (const chunk of req) raw += chunk;
-    const rec = { path: req.url ?? "/", headers: req.headers, body: raw ? JSON.parse(raw) : null };
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const rec = { path: req.url ?? "/", headers: req.headers, body: raw ? JSON.parse(raw) : null, raw };
     requests.push(rec);
     const { status, body } = await handle(rec);
     res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain" : "application/json" });
@@ -75,6 +78,15 @@ export function fakeChatServer(reply: (body: any, index: number) => ChatReplySpe
 
 export function fakeSlack(status = 200) {
   return listen(() => ({ status, body: status === 200 ? "ok" : "invalid_payload" }));
+}
+
+/** A webhook receiver answering `statuses` in turn (a failing endpoint that recovers), then 200. */
+export function fakeWebhook(statuses: number[] = []) {
+  let index = 0;
+  return listen(() => {
+    const status = statuses[index++] ?? 200;
+    return { status, body: status === 200 ? "ok" : "unavailable" };
+  });
 }
 
 export function verdict(scores: Record<string, number>): string {
