@@ -1,6 +1,7 @@
 import { Money } from "../../components/Money.tsx";
 import type { BudgetBasis } from "../../lib/calendar.ts";
-import { money, num, percent, pricedMoney } from "../../lib/format.ts";
+import { num, pricedMoney } from "../../lib/format.ts";
+import { BudgetCell } from "./BudgetCell.tsx";
 import { type CustomerSort, type CustomerView, sparklinePath, type TableState } from "./lib/prepare-customers.ts";
 
 const SPARK_LABEL = { hour: "Hourly spend", day: "Daily spend", week: "Weekly spend" } as const;
@@ -79,19 +80,7 @@ export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, sta
             <td className="num">{num(r.runs)}</td>
             <td className="num">{pricedMoney(r.costPerRunMicros, r.unpricedCalls).text}</td>
             <td>
-              {r.budgetMicros === null ? (
-                <span className="muted small">no budget</span>
-              ) : (
-                <div title={`${pricedMoney(r.spendMicros, r.unpricedCalls).text} of ${money(r.periodBudgetMicros)} (${money(r.budgetMicros)} a month × ${num(basis.months, undefined, 3)})`}>
-                  <div className="row small" style={{ justifyContent: "space-between" }}>
-                    <span data-budget-use={r.budgetUse ?? ""}>{r.budgetUse === null ? "—" : percent(r.budgetUse)}</span>
-                    <span className="muted" data-budget={r.budgetMicros}>of {money(r.periodBudgetMicros)}</span>
-                  </div>
-                  <div className={`bar ${r.budgetUse !== null && r.budgetUse > 1 ? "over" : ""}`}>
-                    <span style={{ width: `${Math.min(100, (r.budgetUse ?? 0) * 100)}%` }} />
-                  </div>
-                </div>
-              )}
+              <BudgetCell row={r} basis={basis} />
             </td>
             <td>
               <Sparkline points={sparklines ? (sparklines.get(r.customerId) ?? []) : null} />

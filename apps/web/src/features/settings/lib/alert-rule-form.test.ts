@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeParams, initialValues, paramsFromValues, valuesFromParams } from "./alert-rule-form.ts";
+import { describeParams, initialValues, paramError, paramsFromValues, ruleFormFields, valuesFromParams } from "./alert-rule-form.ts";
 
 describe("alert rule form", () => {
   it("turns the form's text into each kind's params (dollars to micro-USD, percent lists, booleans, optional fields left out)", () => {
@@ -40,5 +40,13 @@ describe("alert rule form", () => {
     expect(describeParams("quality_drop", { scoreName: "helpfulness", windowHours: 24, compareToPrevious: true, minSamples: 30 })).toBe(
       "helpfulness over 24 h · or significantly below the previous window · at least 30 samples",
     );
+  });
+
+  it("puts the API's params.<field> messages beside their field, the form's own first", () => {
+    const api = { "params.windowHours": "windowHours must be at most 720 hours (30 days)", name: "name is required" };
+    expect(paramError("windowHours", {}, api)).toBe("windowHours must be at most 720 hours (30 days)");
+    expect(paramError("windowHours", { windowHours: "Window (hours, 1–720): enter a number" }, api)).toBe("Window (hours, 1–720): enter a number");
+    expect(paramError("model", {}, api)).toBeUndefined();
+    expect(ruleFormFields("unpriced")).toEqual(["kind", "name", "params", "params.model", "params.windowHours"]);
   });
 });

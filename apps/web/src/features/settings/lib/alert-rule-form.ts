@@ -1,7 +1,8 @@
 /**
  * The alert rule form: each kind's parameters as form fields (text in, `alertRuleParams` out), and back for
  * editing. Pure. The API judges the values (`alertRuleParams` in @tally/shared); here only what cannot be
- * sent at all (text where a number goes) is caught, named by its field.
+ * sent at all (text where a number goes) is caught, named by its field; the API's own messages come back
+ * as `params.<field>` and stand by the same field (`paramError`).
  */
 import type { AlertKind } from "../../alerts/lib/prepare-alerts.ts";
 import { microsToUsdInput, parseUsdToMicros } from "./money-input.ts";
@@ -32,7 +33,7 @@ export const RULE_FIELDS: Record<AlertKind, RuleField[]> = {
     { ...WINDOW, initial: "1" },
     { key: "baselineHours", label: "Baseline (hours)", type: "number", initial: "168" },
     { key: "factor", label: "Factor k (> 1)", type: "number", initial: "3" },
-    { key: "minMicros", label: "Ignore below (USD)", type: "usd", initial: "1" },
+    { key: "minMicros", label: "Ignore below (USD)", type: "usd", initial: "1", optional: true },
   ],
   quality_drop: [
     { key: "scoreName", label: "Score name", type: "text" },
@@ -42,7 +43,7 @@ export const RULE_FIELDS: Record<AlertKind, RuleField[]> = {
     { key: "compareToPrevious", label: "Or significantly below the previous window", type: "bool", initial: "true" },
     { key: "minSamples", label: "Minimum samples", type: "number", initial: "30" },
   ],
-  unpriced: [MODEL],
+  unpriced: [MODEL, WINDOW],
   judge_failures: [{ key: "rate", label: "Failure rate above (0–1)", type: "number", initial: "0.1" }, WINDOW, { key: "minRuns", label: "Minimum runs", type: "number", initial: "20" }],
 };
 
@@ -120,8 +121,18 @@ export function describeParams(kind: AlertKind, params: Record<string, unknown>)
         `at least ${String(params.minSamples ?? 30)} samples`,
       ].join(" · ");
     case "unpriced":
-      return `unpriced calls appear${model(params)}`;
+      return `unpriced calls appear${model(params)} in ${h(params.windowHours ?? 24)}`;
     case "judge_failures":
       return `judge failure rate above ${String(params.rate)} over ${h(params.windowHours)} (at least ${String(params.minRuns)} runs)`;
   }
+}
+
+/** The message for a parameter field: the form's own, else the API's (`params.<key>` in the 400's fieldErrors). */
+export function paramError(key: string, local: Record<string, string>, api: Record<string, string>): string | undefined {
+  return local[key] ?? api[`params.${key}`];
+}
+
+/** The API's fields a rule form shows beside a field (the rest go with the form's message). */
+export function ruleFormFields(kind: AlertKind): string[] {
+  return ["kind", "name", "params", ...RULE_FIELDS[kind].map((f) => `params.${f.key}`)];
 }

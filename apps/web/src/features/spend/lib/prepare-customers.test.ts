@@ -60,4 +60,25 @@ describe("prepareCustomers", () => {
     expect(sparklinePath([1, null, 2, 2], 30, 10)).toBe("M0.0,5.0M20.0,1.0L30.0,1.0");
     expect(sparklinePath([], 30, 10)).toBe("");
   });
+
+  it("marks budget states and filters over or near budget (near from the rule's warning threshold, or a month-end forecast over budget)", () => {
+    // Budgets of $10: 5% (ok), 93% (near at 80%), 120% (over), 50% with a forecast of $11 (over by the forecast), no budget, unpriced.
+    const input = [c0("low", 500_000, 10_000_000), c0("globex", 9_300_000, 10_000_000), c0("over", 12_000_000, 10_000_000), c0("burning", 5_000_000, 10_000_000), c0("none", 9_000_000, null), c0("unpriced", null, 10_000_000)];
+    const forecast = { micros: 11_000_000, lowMicros: 10_200_000, highMicros: 11_800_000 };
+    const facts = (id: string) => ({ warnAt: 0.8, forecast: id === "burning" ? forecast : { micros: 1_000_000, lowMicros: null, highMicros: null } });
+    const all = prepareCustomers(input, 1, parseTableState(new URLSearchParams("sort=name")), facts);
+    expect(all.rows.map((r) => [r.customerId, r.budgetState, r.forecastOver])).toEqual([
+      ["burning", "ok", true],
+      ["globex", "near", false],
+      ["low", "ok", false],
+      ["none", "none", false],
+      ["over", "over", false],
+      ["unpriced", "none", false],
+    ]);
+    const near = prepareCustomers(input, 1, parseTableState(new URLSearchParams("sort=name&budget=near")), facts);
+    expect(near.rows.map((r) => r.customerId)).toEqual(["burning", "globex", "over"]);
+    expect(near.matchedTotal).toEqual({ spendMicros: 26_300_000, runs: 3, unpricedCalls: 0 });
+    // Without the rules' facts nothing is near, and over is still over.
+    expect(prepareCustomers(input, 1, parseTableState(new URLSearchParams("budget=near"))).rows.map((r) => r.customerId)).toEqual(["over"]);
+  });
 });

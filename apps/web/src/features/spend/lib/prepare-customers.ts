@@ -1,4 +1,5 @@
-/** The Spend page's customers table: search, sort, paginate and budget use. Pure. */
+/** The Spend page's customers table: search, sort, paginate, budget use and budget states. Pure. */
+import { type BudgetState, budgetState, type Forecast, nearOrOver } from "./prepare-budget.ts";
 
 export interface CustomerInput {
   customerId: string;
@@ -16,7 +17,19 @@ export interface CustomerView extends CustomerInput {
   periodBudgetMicros: number | null;
   /** Priced spend in the period / the period's budget; null without a budget or without priced spend. */
   budgetUse: number | null;
+  /** near from the budget rule's warning threshold, over from 100% (`budgetState`). */
+  budgetState: BudgetState;
+  /** This month's month-end forecast (only when the period is the current month), and whether it ends over budget. */
+  forecast: Forecast | null;
+  forecastOver: boolean;
 }
+
+/** What the budget rules and the month's forecast say of a customer (`warningAt`, `alerts.budgets`). */
+export interface BudgetFacts {
+  warnAt: number | null;
+  forecast: Forecast | null;
+}
+const NO_FACTS: BudgetFacts = { warnAt: null, forecast: null };
 
 export const CUSTOMER_SORTS = ["spend", "runs", "costPerRun", "budgetUse", "name"] as const;
 export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
@@ -27,13 +40,15 @@ export interface TableState {
   dir: "asc" | "desc";
   page: number;
   pageSize: number;
+  /** The "over or near budget" filter (`budget=near` in the URL). */
+  near: boolean;
 }
 
 export function parseTableState(p: URLSearchParams, pageSize = 20): TableState {
   const sort = (CUSTOMER_SORTS as readonly string[]).includes(p.get("sort") ?? "") ? (p.get("sort") as CustomerSort) : "spend";
   const dir = p.get("dir") === "asc" ? "asc" : p.get("dir") === "desc" ? "desc" : sort === "name" ? "asc" : "desc";
   const page = Math.max(1, Math.floor(Number(p.get("page")) || 1));
-  return { q: (p.get("q") ?? "").slice(0, 100), sort, dir, page, pageSize };
+  return { q: (p.get("q") ?? "").slice(0, 100), sort, dir, page, pageSize, near: p.get("budget") === "near" };
 }
 
 export function customerName(id: string, name: string | null): string {
@@ -62,17 +77,24 @@ export function prepareCustomers(
   /** Months the budget covers in this period (`budgetBasis`): 1 for a calendar month, 7/30 for 7 days of November. */
   budgetMonths: number,
   s: TableState,
+  budgetOf: (customerId: string) => BudgetFacts = () => NO_FACTS,
 ): PreparedTable {
   const views: CustomerView[] = input.map((r) => {
     const periodBudget = r.budgetMicros === null ? null : r.budgetMicros * budgetMonths;
+    const budgetUse = periodBudget !== null && periodBudget > 0 && r.spendMicros !== null ? r.spendMicros / periodBudget : null;
+    const facts = r.budgetMicros === null ? NO_FACTS : budgetOf(r.customerId);
+    const forecastOver = facts.forecast !== null && r.budgetMicros !== null && facts.forecast.micros > r.budgetMicros;
     return {
       ...r,
       label: customerName(r.customerId, r.name),
       periodBudgetMicros: periodBudget,
-      budgetUse: periodBudget !== null && periodBudget > 0 && r.spendMicros !== null ? r.spendMicros / periodBudget : null,
+      budgetUse,
+      budgetState: r.budgetMicros === null ? "none" : budgetState(budgetUse, facts.warnAt),
+      forecast: facts.forecast,
+      forecastOver,
     };
   });
-  const matched = views.filter((v) => matchesSearch(v, s.q));
+  const matched = views.filter((v) => matchesSearch(v, s.q) && (!s.near || nearOrOver(v.budgetState, v.forecastOver)));
   const value = (v: CustomerView): number | string | null =>
     s.sort === "spend" ? v.spendMicros
     : s.sort === "runs" ? v.runs
