@@ -1,13 +1,16 @@
 import { NonRetriableError } from "inngest";
 
 interface SlackSummary {
-  channel: string;
+  /** The webhook's own channel when absent. */
+  channel?: string | undefined;
   summary: string;
   model?: string | undefined;
   ticketId?: string | undefined;
   customerId?: string | undefined;
   parentFn: string;
   parentRunId: string;
+  /** A link shown after the facts (e.g. the run in the dashboard). */
+  link?: { url: string; text: string } | undefined;
 }
 
 /**
@@ -27,12 +30,14 @@ export async function postToSlack(webhookUrl: string, s: SlackSummary): Promise<
     s.ticketId && `*Ticket:* ${escapeMrkdwn(s.ticketId)}`,
     s.customerId && `*Customer:* ${escapeMrkdwn(s.customerId)}`,
     `*Run:* ${escapeMrkdwn(s.parentFn)} / ${escapeMrkdwn(s.parentRunId)}`,
+    // In `<url|text>` the URL must not end the link early: `|` is percent-encoded, `&<>` escaped.
+    s.link && `<${escapeMrkdwn(s.link.url.replaceAll("|", "%7C"))}|${escapeMrkdwn(s.link.text)}>`,
   ].filter(Boolean);
   const res = await fetch(webhookUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
-      channel: s.channel,
+      ...(s.channel ? { channel: s.channel } : {}),
       text: summary,
       blocks: [
         { type: "section", text: { type: "mrkdwn", text: summary } },
