@@ -6,6 +6,7 @@ import type { ReviewSettings } from "./queries/review-submit.ts";
 import { type Access, createAccess, initAccess } from "./auth/access.ts";
 import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts";
 import type { Env } from "./env.ts";
+import { createRepriceRunner, type RepriceRunner } from "./reprice/runner.ts";
 import { type HttpConfig, httpConfig } from "./http/config.ts";
 
 export interface App {
@@ -16,11 +17,13 @@ export interface App {
   inngest: ReturnType<typeof createInngest>;
   /** Local calendars for the configured zones and the ones requests ask for, filled in the background. */
   calendars: CalendarKeeper;
+  /** Repricing jobs, run in this process a batch per transaction (reprice/runner.ts). */
+  repricer: RepriceRunner;
   /** Sign-in, sessions and API keys (better-auth on the same database). */
   access: Access;
   /** What the HTTP API needs from configuration. */
   config: { runUrlTemplate: string; http: HttpConfig; judge: JudgeSettings; review: ReviewSettings };
-  /** Stops the background calendar fill, then closes the database. */
+  /** Stops the background calendar fill and repricing, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -36,6 +39,8 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   const access = await createAccess(db, env, http.allowedHosts);
   const calendars = createCalendarKeeper(db, { cap: env.TALLY_AUTO_ZONES });
   calendars.fill();
+  // Jobs left pending or running by a stopped (or killed) server carry on at their cursor.
+  const repricer = createRepriceRunner(db);
   // Inngest v4 reads signing keys from the client (serve() ignores them), so they go here.
   const inngest = createInngest({
     isDev: env.isDev,
@@ -80,9 +85,10 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   });
   const close = async () => {
     await calendars.stop();
+    await repricer.stop();
     await db.destroy();
   };
-  return { db, handler, functions, inngest, calendars, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review }, close };
+  return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review }, close };
 }
 
 /** Where the dashboard is for links sent out (Slack): TALLY_PUBLIC_URL, else the serve origin, else this server's own address. */

@@ -38,6 +38,7 @@ export async function getRunById(db: Db, runId: string, runUrlTemplate: string) 
       .execute(),
     db.selectFrom("notifications").select(["deferred_run_id"]).where("run_id", "=", runId).execute(),
   ]);
+  const history = await priceHistoryOf(db, costs.map((c) => c.id));
   const deferred = new Set([...scores, ...costs, ...evaluations, ...notifications].map((r) => r.deferred_run_id));
   return {
     run: {
@@ -88,6 +89,8 @@ export async function getRunById(db: Db, runId: string, runUrlTemplate: string) 
       priceSource: c.price_source,
       reportedCostMicros: c.reported_cost_micros,
       createdAt: c.created_at,
+      /** What repricing jobs changed on the line, oldest first. */
+      priceHistory: history.get(c.id) ?? [],
     })),
     evaluations: evaluations.map((e) => ({
       id: e.id,
@@ -102,6 +105,31 @@ export async function getRunById(db: Db, runId: string, runUrlTemplate: string) 
     deferredRunIds: [...deferred].sort(),
     inngestUrl: runUrlTemplate.replaceAll("{runId}", encodeURIComponent(run.run_id)),
   };
+}
+
+/** Each line's repricings (usage_cost_history), oldest first. */
+async function priceHistoryOf(db: Db, usageIds: string[]) {
+  const out = new Map<string, { jobId: string; at: number; costMicrosBefore: number | null; priceSourceBefore: string; costMicrosAfter: number | null; priceSourceAfter: string }[]>();
+  if (usageIds.length === 0) return out;
+  const rows = await db
+    .selectFrom("usage_cost_history")
+    .selectAll()
+    .where("usage_id", "in", usageIds)
+    .orderBy("at")
+    .orderBy("job_id")
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.usage_id) ?? out.set(r.usage_id, []).get(r.usage_id)!;
+    list.push({
+      jobId: r.job_id,
+      at: Number(r.at),
+      costMicrosBefore: r.cost_micros_before,
+      priceSourceBefore: r.price_source_before,
+      costMicrosAfter: r.cost_micros_after,
+      priceSourceAfter: r.price_source_after,
+    });
+  }
+  return out;
 }
 
 /** Own string-valued tags only: a row stored by an older version cannot put an object where text is shown. */

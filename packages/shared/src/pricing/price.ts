@@ -63,13 +63,14 @@ export function priceUsage(
     calcUsage[unit.priceKey] = (usage as unknown as Record<string, number | undefined>)[unit.column] ?? 0;
   }
   const catalog = calcPrice(calcUsage, model, { timestamp: new Date(at), ...(providerId ? { providerId } : {}) });
-  const override = pickOverride(overrides, model, providerId, at);
+  const override = pickOverride(overrides, model, providerId, catalog, at);
   if (override) {
     const prices = overridePrices(override, catalog?.model_price);
-    const lineProvider = providerId ?? catalogId(override.provider);
+    // Without a provider in the payload the line takes the override's, else the one the catalog attributes.
+    const lineProvider = providerId ?? (catalogId(override.provider) || catalog?.provider.id || "");
     const missing = unpricedUnits(usage, prices);
     if (missing.length) return unpriced(lineProvider, missing);
-    const result = calcPrice(calcUsage, model, { provider: overrideProvider(override, prices) });
+    const result = calcPrice(calcUsage, model, { provider: overrideProvider(override, prices, model) });
     if (result) {
       return {
         provider: lineProvider,
@@ -141,24 +142,62 @@ function amounts(r: { total_price: number; input_price: number; output_price: nu
   return micros;
 }
 
+/**
+ * The override in force for a line, matched the way the catalog matches ids:
+ * - model: the same id (trimmed, any case), or an id the catalog resolves to the same catalog model as the
+ *   override's (an override for `gpt-4o` prices `gpt-4o-2024-08-06`, which the catalog prices as `gpt-4o`;
+ *   not `gpt-4o-2024-05-13`, a model of its own there). An override naming the line's exact id wins over
+ *   one matched through the catalog, whatever their dates.
+ * - provider: an override for any provider (''), or for the line's provider as sent or as the catalog names
+ *   it (`xai` = `x-ai`); a line sent without one has the provider the catalog attributes its model to.
+ * Among the matches the newest effective date wins; at the same date a provider-specific one.
+ */
 function pickOverride(
   overrides: readonly PriceOverride[],
   model: string,
   provider: string | undefined,
+  catalog: CatalogMatch | null,
   at: number,
 ): PriceOverride | undefined {
-  let best: PriceOverride | undefined;
   const id = catalogId(model);
+  const lineProviders = provider !== undefined ? storedProviderIds(provider) : catalog ? [catalog.provider.id] : [];
+  const resolved = catalog ? `${catalog.provider.id}/${catalog.model.id}` : undefined;
+  let exact: PriceOverride | undefined;
+  let family: PriceOverride | undefined;
   for (const o of overrides) {
-    if (catalogId(o.model) !== id || o.effective_from > at) continue;
+    if (o.effective_from > at) continue;
     const overrideProviderId = catalogId(o.provider);
-    if (overrideProviderId !== "" && overrideProviderId !== (provider ?? "")) continue;
-    // The newest effective date wins; at the same date a provider-specific override beats a generic one.
-    if (!best || o.effective_from > best.effective_from || (o.effective_from === best.effective_from && overrideProviderId !== "")) {
-      best = o;
-    }
+    if (overrideProviderId !== "" && !storedProviderIds(overrideProviderId).some((p) => lineProviders.includes(p))) continue;
+    if (catalogId(o.model) === id) exact = newer(exact, o);
+    else if (resolved !== undefined && catalogModelId(o.model, o.provider) === resolved) family = newer(family, o);
   }
-  return best;
+  return exact ?? family;
+}
+
+type CatalogMatch = NonNullable<ReturnType<typeof calcPrice>>;
+
+/** The newest effective date wins; at the same date a provider-specific override beats a generic one. */
+function newer(best: PriceOverride | undefined, o: PriceOverride): PriceOverride {
+  if (!best || o.effective_from > best.effective_from) return o;
+  return o.effective_from === best.effective_from && catalogId(o.provider) !== "" ? o : best;
+}
+
+/**
+ * `provider/model` of the catalog model an id is priced as (with `provider` when it names one, else the
+ * provider the catalog attributes it to), null when the catalog does not know it. Remembered.
+ */
+const catalogModels = new Map<string, string | null>();
+export function catalogModelId(model: string, provider?: string): string | null {
+  const providerId = provider === undefined ? undefined : catalogId(provider) || undefined;
+  const key = `${providerId ?? ""}\u0000${catalogId(model)}`;
+  let hit = catalogModels.get(key);
+  if (hit === undefined) {
+    const r = calcPrice({}, catalogId(model), providerId ? { providerId } : {});
+    hit = r ? `${r.provider.id}/${r.model.id}` : null;
+    if (catalogModels.size > 10_000) catalogModels.clear();
+    catalogModels.set(key, hit);
+  }
+  return hit;
 }
 
 /**
@@ -179,11 +218,12 @@ function overridePrices(o: PriceOverride, catalog: ModelPrice | undefined): Mode
   return prices;
 }
 
-function overrideProvider(o: PriceOverride, prices: ModelPrice): Provider {
+/** A one-model provider pricing the line's own id (an override may match it through the catalog). */
+function overrideProvider(o: PriceOverride, prices: ModelPrice, lineModel: string): Provider {
   return {
     id: o.provider || "custom",
     name: "Custom price override",
     api_pattern: ".*",
-    models: [{ id: o.model, match: { equals: catalogId(o.model) }, prices }],
+    models: [{ id: o.model, match: { equals: catalogId(lineModel) }, prices }],
   };
 }

@@ -1,9 +1,12 @@
 import type { TRPCRouterRecord } from "@trpc/server";
-import { priceUpsertInput, pricesListInput } from "@tally/shared";
-import { listPrices, upsertPrice } from "../../queries/prices.ts";
+import { priceHistoryInput, priceKeyInput, priceUpdateInput, priceUpsertInput, pricesListInput } from "@tally/shared";
+import { listPrices, priceHistory, removePrice, updatePrice, upsertPrice } from "../../queries/prices.ts";
 import { procedure } from "../init.ts";
 
 export const pricesRouter = {
   list: procedure("read").input(pricesListInput).query(({ ctx, input }) => listPrices(ctx.db, input)),
   upsert: procedure("editMoney").input(priceUpsertInput).mutation(({ ctx, input }) => upsertPrice(ctx.db, ctx.principal, input, ctx.now())),
+  update: procedure("editMoney").input(priceUpdateInput).mutation(({ ctx, input }) => updatePrice(ctx.db, ctx.principal, input, ctx.now())),
+  remove: procedure("editMoney").input(priceKeyInput).mutation(({ ctx, input }) => removePrice(ctx.db, ctx.principal, input, ctx.now())),
+  history: procedure("read").input(priceHistoryInput).query(({ ctx, input }) => priceHistory(ctx.db, input)),
 } satisfies TRPCRouterRecord;
