@@ -13,5 +13,6 @@ export * from "./schemas/judge.ts";
 export { type Agreement, type AgreementFigures, agreement, BOOTSTRAP_RESAMPLES, confusionMatrix, type Estimate, figuresOf, JUDGE_SCALE, type RatingPair } from "./stats/agreement.ts";
 export * from "./schemas/pricing-admin.ts";
 export { dayStart, forecastForMonth, forecastMonthEnd, type MonthCalendar, monthCalendar, type MonthForecast, t975 } from "./forecast.ts";
-export * from "./schemas/reviews.ts";
 export * from "./schemas/alerts.ts";
+export * from "./schemas/reviews.ts";
+export { type ScoreSums, variance, welchZ, Z_95 } from "./score-stats.ts";
