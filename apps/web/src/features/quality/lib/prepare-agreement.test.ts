@@ -46,12 +46,13 @@ describe("prepareAgreement", () => {
 });
 
 describe("disagreementsHref", () => {
-  it("keeps the API link's page parameters and lays the page's filters over it", () => {
+  it("keeps the API link's page parameters, asks for disagreements only and lays the page's filters over it", () => {
     expect(disagreementsHref("/review?status=reviewed&scoreName=tone&disagree=1", f)).toBe("/review?status=reviewed&scoreName=tone&disagree=1&range=30d&tz=UTC&model=gpt-4o-mini");
+    expect(disagreementsHref("/review?status=reviewed&scoreName=tone", f)).toBe("/review?status=reviewed&scoreName=tone&disagree=1&range=30d&tz=UTC&model=gpt-4o-mini");
   });
 
   it("never follows a link off the site", () => {
-    expect(disagreementsHref("https://evil.example/review", f)).toBe("/review?range=30d&tz=UTC&model=gpt-4o-mini");
-    expect(disagreementsHref("//evil.example/x", f)).toBe("/review?range=30d&tz=UTC&model=gpt-4o-mini");
+    expect(disagreementsHref("https://evil.example/review", f)).toBe("/review?disagree=1&range=30d&tz=UTC&model=gpt-4o-mini");
+    expect(disagreementsHref("//evil.example/x", f)).toBe("/review?disagree=1&range=30d&tz=UTC&model=gpt-4o-mini");
   });
 });

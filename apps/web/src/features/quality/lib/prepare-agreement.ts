@@ -62,12 +62,15 @@ export function statText(key: StatKey, v: number, locale = "en-US"): string {
   return key === "exact" || key === "withinOne" ? pct(v, locale) : fixed(v, locale);
 }
 
-/** A link the API made (`/review?…`) with the page's filters laid over it; anything but a same-site path becomes /review. */
+/**
+ * A link the API made (`/review?…`) with the page's filters laid over it and `disagree=1` (the Review page then
+ * lists only items where a reviewer's score differs from the judge's); anything but a same-site path becomes /review.
+ */
 export function disagreementsHref(link: string, filters: Filters): string {
   const safe = link.startsWith("/") && !link.startsWith("//") ? link : "/review";
   const q = safe.indexOf("?");
   const path = q === -1 ? safe : safe.slice(0, q);
-  const page = Object.fromEntries(new URLSearchParams(q === -1 ? "" : safe.slice(q + 1)));
+  const page = { ...Object.fromEntries(new URLSearchParams(q === -1 ? "" : safe.slice(q + 1))), disagree: "1" };
   return hrefWith(path, filters, page);
 }
 

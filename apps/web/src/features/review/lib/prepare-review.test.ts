@@ -6,15 +6,15 @@ import { criterionRows, draftFrom, neighbours, otherVerdicts, queueInput, select
 const w = { from: 1_000, to: 2_000 };
 
 describe("queueInput", () => {
-  it("reads status, score name and cursor from the URL and model, customer and window from the filters", () => {
+  it("reads status, score name and the page's cursor from the URL and model, customer and window from the filters", () => {
     const f = parseFilters("tz=UTC&model=gpt-4o-mini&customer=acme", "UTC");
-    const p = new URLSearchParams("status=reviewed&scoreName=%20tone%20&cursor=abc");
-    expect(queueInput(f, w, p)).toEqual({ status: "reviewed", from: 1_000, to: 2_000, model: "gpt-4o-mini", customerId: "acme", scoreName: "tone", cursor: "abc", limit: 50 });
+    const p = new URLSearchParams("status=reviewed&scoreName=%20tone%20&disagree=1&pages=abc,def");
+    expect(queueInput(f, w, p)).toEqual({ status: "reviewed", from: 1_000, to: 2_000, model: "gpt-4o-mini", customerId: "acme", scoreName: "tone", disagree: true, cursor: "def", limit: 50 });
   });
 
   it("defaults to the pending queue and drops unknown statuses and blank parameters", () => {
     const f = parseFilters("tz=UTC", "UTC");
-    expect(queueInput(f, w, new URLSearchParams("status=everything&scoreName=%20"))).toEqual({ status: "pending", from: 1_000, to: 2_000, limit: 50 });
+    expect(queueInput(f, w, new URLSearchParams("status=everything&scoreName=%20&disagree=yes"))).toEqual({ status: "pending", from: 1_000, to: 2_000, limit: 50 });
     expect(queueInput(f, w, new URLSearchParams("status=all")).status).toBe("all");
   });
 

@@ -4,6 +4,7 @@
  * spread of every stored review).
  */
 import type { Filters, Window } from "../../../lib/filters.ts";
+import { currentCursor, readTrail } from "../../runs/lib/cursor-trail.ts";
 import type { Draft, Verdict } from "./review-keys.ts";
 
 export const QUEUE_STATUSES = ["pending", "reviewed", "expired", "all"] as const;
@@ -11,7 +12,7 @@ export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 export const QUEUE_LIMIT = 50;
 
 /** The page's own URL parameters (the filter bar's model, customer and window are the shared filters). */
-export const REVIEW_PARAMS = { status: "status", scoreName: "scoreName", item: "item", cursor: "cursor" } as const;
+export const REVIEW_PARAMS = { status: "status", scoreName: "scoreName", disagree: "disagree", item: "item" } as const;
 
 export interface QueueInput {
   status: QueueStatus;
@@ -20,6 +21,8 @@ export interface QueueInput {
   model?: string;
   customerId?: string;
   scoreName?: string;
+  /** Only items where a reviewer's score differs from the judge's (on `scoreName` when given). */
+  disagree?: true;
   cursor?: string;
   limit: number;
 }
@@ -29,12 +32,15 @@ function param(p: URLSearchParams, key: string): string | undefined {
   return v ? v.slice(0, 200) : undefined;
 }
 
-/** `status` (pending unless one of the four), `scoreName`, `cursor` from the URL; model, customer and window from the filters. */
+/**
+ * `status` (pending unless one of the four), `scoreName`, `disagree=1` and the page (`pages`, the Runs page's cursor trail)
+ * from the URL; model, customer and window from the filters.
+ */
 export function queueInput(f: Filters, w: Window, params: URLSearchParams): QueueInput {
   const raw = params.get(REVIEW_PARAMS.status);
   const status = (QUEUE_STATUSES as readonly string[]).includes(raw ?? "") ? (raw as QueueStatus) : "pending";
   const scoreName = param(params, REVIEW_PARAMS.scoreName);
-  const cursor = param(params, REVIEW_PARAMS.cursor);
+  const cursor = currentCursor(readTrail(params));
   return {
     status,
     from: w.from,
@@ -42,6 +48,7 @@ export function queueInput(f: Filters, w: Window, params: URLSearchParams): Queu
     ...(f.model !== null ? { model: f.model } : {}),
     ...(f.customer !== null ? { customerId: f.customer } : {}),
     ...(scoreName ? { scoreName } : {}),
+    ...(params.get(REVIEW_PARAMS.disagree) === "1" ? { disagree: true as const } : {}),
     ...(cursor ? { cursor } : {}),
     limit: QUEUE_LIMIT,
   };
