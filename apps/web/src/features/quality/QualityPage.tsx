@@ -12,6 +12,7 @@ import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
+import { AgreementCard } from "./AgreementCard.tsx";
 import { CompareChart } from "./CompareChart.tsx";
 import { CostQualityScatter } from "./CostQualityScatter.tsx";
 import { CoverageNote } from "./CoverageNote.tsx";
@@ -26,7 +27,9 @@ export default function QualityPage() {
   const colors = useColors();
   const { filters, window, bucket, params, setParams } = useFilters();
   const input = aggregateInput(filters, window);
-  const trend = useQuery(trpc.quality.trend.queryOptions({ ...input, bucket }));
+  // Human-corrected: a reviewed criterion counts the reviewers' mean instead of the judge's score.
+  const corrected = params.get("corrected") === "1";
+  const trend = useQuery(trpc.quality.trend.queryOptions({ ...input, bucket, ...(corrected ? { corrected } : {}) }));
   const names = useMemo(() => (trend.data ? scoreNames(trend.data) : []), [trend.data]);
   const name = names.includes(params.get("score") ?? "") ? (params.get("score") ?? "") : (names[0] ?? "");
   const trendData = useMemo(() => (trend.data && name ? prepareTrend(trend.data, name) : null), [trend.data, name]);
@@ -66,9 +69,15 @@ export default function QualityPage() {
       </div>
       <Card
         title={`Trend of ${name || "scores"} per model`}
+        actions={
+          <label className="row small muted">
+            <input type="checkbox" checked={corrected} onChange={(e) => setParams({ corrected: e.target.checked ? 1 : null }, { replace: true })} />
+            Human-corrected
+          </label>
+        }
         subtitle={
           <>
-            Mean judge score per bucket with its 95% confidence interval
+            {corrected ? "Mean score (reviewers' mean where a person reviewed, else the judge's)" : "Mean judge score"} per bucket with its 95% confidence interval
             {trend.data && trendData && !trendData.empty ? <span className="coverage">{trendCoverage(trend.data.series, name).text}</span> : null}
           </>
         }
@@ -214,6 +223,7 @@ export default function QualityPage() {
           </QueryView>}
         </Card>
       </div>
+      <AgreementCard input={input} filters={filters} />
       <JudgeSpendCard models={cvq.data?.rows} />
     </div>
   );
