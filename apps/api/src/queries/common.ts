@@ -1,3 +1,4 @@
+import { variance } from "@tally/shared";
 import { BUCKET_MS } from "@tally/shared/db";
 
 /** What every aggregate filters on (the parsed shared input). */
@@ -36,16 +37,7 @@ export interface Stat {
   ciHigh: number | null;
 }
 
-/**
- * Sample variance from n, Σx, Σx² (null below n = 2). Sums read through subtraction (series.ts) or added
- * in another order carry a rounding residue of ~1e-16 of the sums: a spread below 1e-12 of Σx² is that
- * residue, not data (a constant score keeps a zero-width interval).
- */
-export function variance(n: number, sum: number, sumSq: number): number | null {
-  if (n < 2) return null;
-  const m2 = sumSq - (sum * sum) / n;
-  return m2 <= 1e-12 * sumSq ? 0 : m2 / (n - 1);
-}
+export { variance };
 
 export function stat(n: number, sum: number, sumSq: number): Stat {
   if (n <= 0) return { mean: null, n: 0, ciLow: null, ciHigh: null };

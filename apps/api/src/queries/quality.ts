@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
-import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, variance, type Window } from "./common.ts";
+import { welchZ, Z_95 } from "@tally/shared";
+import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, type Window } from "./common.ts";
 import { type Corrections, humanCorrections, seriesKey } from "./human-corrected.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
@@ -162,12 +163,10 @@ function versusBaseline(c: ScoreCell, cells: ScoreCell[], baselineModel: string)
   if (!base || base.n === 0 || c.n === 0) return { model: c.model, name: c.name, ...s, diff: null, z: null, significant: null };
   const diff = c.sum / c.n - base.sum / base.n;
   if (c.model === baselineModel) return { model: c.model, name: c.name, ...s, diff: 0, z: null, significant: null };
-  const v1 = variance(c.n, c.sum, c.sumSq);
-  const v0 = variance(base.n, base.sum, base.sumSq);
-  if (v1 === null || v0 === null) return { model: c.model, name: c.name, ...s, diff, z: null, significant: null };
-  const se = Math.sqrt(v1 / c.n + v0 / base.n);
-  const z = se > 0 ? diff / se : diff === 0 ? 0 : Math.sign(diff) * Infinity;
-  return { model: c.model, name: c.name, ...s, diff, z: Number.isFinite(z) ? z : null, significant: Math.abs(z) > 1.96 };
+  if (c.n < 2 || base.n < 2) return { model: c.model, name: c.name, ...s, diff, z: null, significant: null };
+  const z = welchZ(c, base);
+  // An infinite z (both spreads 0, means apart) is reported as null but is significant.
+  return { model: c.model, name: c.name, ...s, diff, z, significant: z === null ? diff !== 0 : Math.abs(z) > Z_95 };
 }
 
 export interface CostQualityRow extends JudgeCoverage {
