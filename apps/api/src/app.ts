@@ -69,6 +69,7 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     inngestScores: env.INNGEST_SCORES === "1",
     judgeGate: { sampleRate: env.TALLY_JUDGE_SAMPLE_RATE, dailyBudgetMicros: env.TALLY_JUDGE_DAILY_BUDGET_USD, timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC" },
     review: { sampleRate: env.TALLY_REVIEW_SAMPLE_RATE, dashboardUrl: dashboardUrl(env) },
+    alerts: { publicUrl: dashboardUrl(env) },
     flow: { judgeConcurrency: env.TALLY_JUDGE_CONCURRENCY, notifyConcurrency: env.TALLY_NOTIFY_CONCURRENCY, judgeThrottle: env.TALLY_JUDGE_THROTTLE },
     ...overrides,
   };
@@ -91,7 +92,7 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review }, close };
 }
 
-/** Where the dashboard is for links sent out (Slack): TALLY_PUBLIC_URL, else the serve origin, else this server's own address. */
+/** Where the dashboard is for links sent out (Slack, alerts): TALLY_PUBLIC_URL, else the serve origin, else this server's own address. */
 function dashboardUrl(env: Env): string {
   const host = env.HOST === "0.0.0.0" || env.HOST === "[::]" ? "localhost" : env.HOST;
   return env.TALLY_PUBLIC_URL ?? env.INNGEST_SERVE_ORIGIN ?? `http://${host}:${env.PORT}`;
