@@ -20,6 +20,18 @@ export interface RunOutcome {
   attempts: number;
   /** Every response, for assertions on the protocol itself. */
   responses: { status: number; noRetry: string | null; body: unknown }[];
+  /** `step.waitForEvent` calls the run made, in order, each with what resumed it (an event, or null: the timeout). */
+  waits: { wait: WaitForEventOp; resumedWith: Record<string, unknown> | null }[];
+}
+
+/** A `step.waitForEvent` as the SDK asks for it: the event name, its timeout and `if` expression. */
+export interface WaitForEventOp {
+  id: string;
+  /** The step's own id, e.g. "await-human-review". */
+  displayName: string;
+  /** The event waited for. */
+  name: string;
+  opts: { timeout: string; if?: string };
 }
 
 export interface RunOptions {
@@ -27,6 +39,11 @@ export interface RunOptions {
   maxAttempts?: number;
   /** Called before each request; lets a test change the world between attempts. */
   beforeRequest?: (attempt: number) => void | Promise<void>;
+  /**
+   * Resumes a `step.waitForEvent`: an event (checked against the wait's name and `if` expression, as the
+   * engine matches it) or null, the timeout. Default: the timeout.
+   */
+  onWaitForEvent?: (op: WaitForEventOp) => Record<string, unknown> | null | Promise<Record<string, unknown> | null>;
 }
 
 type Memo = Record<string, { type: "data"; data: unknown }>;
@@ -45,6 +62,7 @@ export class Executor {
     const stack: string[] = [];
     const deferred = new Map<string, DeferredCall>();
     const responses: RunOutcome["responses"] = [];
+    const waits: RunOutcome["waits"] = [];
     let attempt = 0;
     const done = (status: RunOutcome["status"], httpStatus: number, result: unknown, error: unknown): RunOutcome => ({
       status,
@@ -54,6 +72,7 @@ export class Executor {
       deferred: [...deferred.values()],
       attempts: attempt + 1,
       responses,
+      waits,
     });
 
     for (let request = 0; request < 200; request++) {
@@ -81,6 +100,15 @@ export class Executor {
             steps[op.id] = { type: "data", data: null };
             stack.push(op.id);
             break;
+          case "WaitForEvent": {
+            const wait = op as unknown as WaitForEventOp;
+            const resumedWith = (await opts.onWaitForEvent?.(wait)) ?? null;
+            if (resumedWith) assertMatches(wait, resumedWith);
+            waits.push({ wait, resumedWith });
+            steps[op.id] = { type: "data", data: resumedWith };
+            stack.push(op.id);
+            break;
+          }
           case "RunComplete":
             return done("completed", 206, op.data, null);
           case "StepError":
@@ -147,4 +175,20 @@ interface Op {
   data?: unknown;
   error?: unknown;
   opts?: { fn_slug: string; input: Record<string, unknown> };
+}
+
+/**
+ * The engine resumes a wait only with a matching event: its name, and the `if` expression. The expressions
+ * Tally writes are `async.<path> == "<string literal>"` (a JSON-escaped literal is a valid CEL one); any
+ * other form is refused here, so a test never passes on an expression it did not check.
+ */
+function assertMatches(wait: WaitForEventOp, event: Record<string, unknown>): void {
+  if (event.name !== wait.name) throw new Error(`test executor: event ${String(event.name)} does not resume a wait for ${wait.name}`);
+  const expression = wait.opts.if;
+  if (expression === undefined) return;
+  const m = /^async\.([A-Za-z_][\w.]*) == ("(?:[^"\\]|\\.)*")$/.exec(expression);
+  if (!m) throw new Error(`test executor: unsupported waitForEvent expression ${expression}`);
+  const expected: unknown = JSON.parse(m[2]!);
+  const actual = m[1]!.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), event);
+  if (actual !== expected) throw new Error(`test executor: event does not match ${expression} (async.${m[1]} is ${JSON.stringify(actual)})`);
 }
