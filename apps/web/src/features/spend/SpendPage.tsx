@@ -40,7 +40,7 @@ export default function SpendPage() {
   // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or
   // the window pro-rated (calendar.ts budgetBasis).
   const basis = budgetBasis(filters.range, window, filters.tz);
-  const table = useMemo(() => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, basis.months, state) : null), [byCustomer.data, basis.months, state.q, state.sort, state.dir, state.page]);
+  const table = useMemo(() => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, basis.months, state) : null), [byCustomer.data, basis.months, state.q, state.sort, state.dir, state.page, state.near]);
   const shownIds = table?.rows.map((r) => r.customerId) ?? [];
   const pageSparklines = useQuery({
     ...trpc.spend.byCustomer.queryOptions({ ...input, customerIds: shownIds, limit: Math.max(1, shownIds.length) }),
@@ -76,6 +76,9 @@ export default function SpendPage() {
         subtitle={`Priced spend in the range; budget use: ${budgetTitle(basis, filters.tz)}`}
         actions={
           <>
+            <label className="small nowrap">
+              <input type="checkbox" checked={state.near} onChange={(e) => setParams({ budget: e.target.checked ? "near" : null, page: null })} data-testid="near-budget" /> Over or near budget
+            </label>
             <input
               type="search"
               aria-label="Search customers"
@@ -99,12 +102,12 @@ export default function SpendPage() {
             table ? (
               <>
                 {table.matched === 0 ? (
-                  <EmptyState title={`No customer matches "${state.q}".`} />
+                  <EmptyState title={state.q.trim() ? `No customer matches "${state.q}"${state.near ? " and is over or near budget" : ""}.` : "No customer is over or near budget."} />
                 ) : (
                   <CustomersTable
                     rows={table.rows}
                     total={
-                      state.q.trim()
+                      state.q.trim() || state.near
                         ? { label: `Total of ${num(table.matched)} matching`, ...table.matchedTotal }
                         : { label: d.totals.rows > d.rows.length ? `Total (all ${num(d.totals.rows)} customers)` : "Total", ...d.totals }
                     }
