@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUDGET_COLORS, budgetBar, budgetState, contrast, isCurrentMonth, nearOrOver, warningAt } from "./prepare-budget.ts";
+import { BUDGET_COLORS, budgetBar, budgetFacts, budgetState, contrast, isCurrentMonth, nearOrOver, warningAt } from "./prepare-budget.ts";
 
 const builtin = { kind: "budget", enabled: true, params: { thresholds: [80, 100] } };
 
@@ -63,5 +63,14 @@ describe("colours", () => {
       expect(contrast(c, BUDGET_COLORS.panel)).toBeGreaterThanOrEqual(4.5);
       expect(contrast(c, BUDGET_COLORS.track)).toBeGreaterThanOrEqual(3);
     }
+  });
+});
+
+describe("budgetFacts", () => {
+  it("gives each customer its rule's warning threshold and this month's forecast", () => {
+    const f = { micros: 5, lowMicros: 4, highMicros: 6 };
+    const facts = budgetFacts([builtin, { kind: "budget", enabled: true, params: { thresholds: [60, 100], customerId: "globex" } }], [{ customerId: "globex", forecast: f }, { customerId: "acme", forecast: null }]);
+    expect([facts("globex"), facts("acme"), facts("nobody")]).toEqual([{ warnAt: 0.6, forecast: f }, { warnAt: 0.8, forecast: null }, { warnAt: 0.8, forecast: null }]);
+    expect(budgetFacts([], null)("acme")).toEqual({ warnAt: null, forecast: null });
   });
 });

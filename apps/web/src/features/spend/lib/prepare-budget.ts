@@ -90,3 +90,15 @@ export function contrast(a: string, b: string): number {
   const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p) as [number, number];
   return (x + 0.05) / (y + 0.05);
 }
+
+/**
+ * Each customer's budget facts for the table: the warning threshold of the rule that applies to it, and
+ * (when the table shows the current month) the month-end forecast `alerts.budgets` answers.
+ */
+export function budgetFacts(
+  rules: readonly BudgetRuleInput[],
+  forecasts: readonly { customerId: string; forecast: Forecast | null }[] | null,
+): (customerId: string) => { warnAt: number | null; forecast: Forecast | null } {
+  const byCustomer = new Map((forecasts ?? []).map((r) => [r.customerId, r.forecast]));
+  return (customerId) => ({ warnAt: warningAt(customerId, rules), forecast: byCustomer.get(customerId) ?? null });
+}
