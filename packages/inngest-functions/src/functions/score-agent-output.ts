@@ -8,6 +8,7 @@ import { SIMULATED_JUDGE, simulatedJudge } from "../judge/simulated.ts";
 import { recordEvaluation, recordSkippedEvaluation } from "../record/evaluation.ts";
 import { parentRun, parsePayload, runContext } from "./context.ts";
 import { DEFAULT_JUDGE_GATE, judgeDecision } from "./judge-gate.ts";
+import { reviewScoredRun } from "./review-gate.ts";
 
 /**
  * Has an LLM judge rate the parent's output on each criterion (1–5), then records the scores
@@ -98,7 +99,24 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
         });
       }
       if (!result.ok) return { status: "failed" as const, error: result.error, ...recorded };
-      return { status: "scored" as const, scores: Object.fromEntries(result.verdicts.map((v) => [v.criterion, v.score])) };
+      const scores = result.verdicts.map((v) => ({ name: v.criterion, rawValue: v.score }));
+      // Human review (review-gate.ts), once per evaluation: a repeated delivery of a recorded one does not wait again.
+      const review = recorded.inserted
+        ? await reviewScoredRun(ctx.step, deps, {
+            itemId: data.idempotencyKey ?? ctx.runId,
+            parentRunId,
+            parentFn: parentRun(ctx).fnSlug,
+            model: data.model,
+            customerId: data.customerId,
+            judgeModel: result.judgeModel,
+            rubricVersion: result.rubricVersion,
+            scores,
+            input: data.input,
+            output: data.response,
+            occurredAt: runContext(deps, ctx, data).run.occurredAt,
+          })
+        : { review: "none" as const };
+      return { status: "scored" as const, scores: Object.fromEntries(scores.map((s) => [s.name, s.rawValue])), ...review };
     },
   );
 }
