@@ -1,0 +1,54 @@
+import { type RawBuilder, sql } from "kysely";
+import { BUCKET_MS, type Db, pieces } from "@tally/shared/db";
+
+/**
+ * Sums over a window from the rollups only, for the alert rules: the window as whole buckets (`pieces`, as
+ * the API's rollup sources read it) over the per-model or per-customer projections, or the 15-minute table
+ * when both keys matter. Windows are whole 15-minute buckets: [end − hours, end) with `end` the bucket
+ * boundary after `now` (the running bucket counts).
+ */
+export type Fact = "usage" | "scores" | "runs";
+/** Which keys a read groups by: `model` and `customer` read a projection, `both` the 15-minute table. */
+export type Keys = "model" | "customer" | "both";
+
+export interface WindowSumsQuery {
+  fact: Fact;
+  keys: Keys;
+  from: number;
+  to: number;
+  /** `sum(<expr>) as <name>` per entry; the expressions name the fact's columns. */
+  measures: Record<string, string>;
+  /** Extra grouping columns of the fact (`name`, `kind`). */
+  group?: string[];
+  /** Conditions on the table's columns. */
+  where?: RawBuilder<unknown>[];
+}
+
+export type SumsRow = { model: string; customer_id: string } & Record<string, number | string>;
+
+export function windowEnd(now: number): number {
+  return Math.ceil((now + 1) / BUCKET_MS) * BUCKET_MS;
+}
+
+export async function windowSums(db: Db, q: WindowSumsQuery): Promise<SumsRow[]> {
+  const projection = q.keys === "both" ? null : q.keys;
+  const all = projection !== null;
+  const parts = pieces(q.from, q.to, { "1h": all, "6h": all, "1d": all, "1w": all, "4w": all }).map((p) => {
+    const table = projection === null ? `rollup_${q.fact}_15m` : `rollup_${q.fact}_${projection}_${p.grain}`;
+    const conds = [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`, ...(q.where ?? [])];
+    return sql`select ${sql.raw(columns(projection, q))} from ${sql.table(table)} where ${sql.join(conds, sql` and `)}`;
+  });
+  if (parts.length === 0) return [];
+  const group = ["model", "customer_id", ...(q.group ?? [])];
+  const measures = Object.entries(q.measures).map(([name, expr]) => `sum(${expr}) as ${name}`);
+  const query = sql<SumsRow>`select ${sql.raw([...group, ...measures].join(", "))} from (${sql.join(parts, sql` union all `)}) as r group by ${sql.raw(group.join(", "))}`;
+  return (await query.execute(db)).rows;
+}
+
+/** The columns a piece selects: the keys, extra groups and every column the measures use. */
+function columns(projection: "model" | "customer" | null, q: WindowSumsQuery): string {
+  const used = new Set(Object.values(q.measures).flatMap((e) => e.match(/[a-z_]+/g) ?? []).filter((w) => MEASURE_COLUMNS.has(w)));
+  const keys = projection === "model" ? ["model", "'' as customer_id"] : projection === "customer" ? ["'' as model", "customer_id"] : ["model", "customer_id"];
+  return [...keys, ...(q.group ?? []), ...used].join(", ");
+}
+const MEASURE_COLUMNS = new Set(["calls", "cost_micros", "priced_calls", "unpriced_calls", "n", "sum_value", "sum_sq_value", "runs", "scored_runs", "judge_cost_micros", "judge_priced_calls", "judge_unpriced_calls"]);

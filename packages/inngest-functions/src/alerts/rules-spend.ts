@@ -1,0 +1,217 @@
+import { sql } from "kysely";
+import { formatMicros, forecastForMonth, type MonthCalendar, monthCalendar } from "@tally/shared";
+import { bucketKeySql, canonicalZone, type Db, DAY_MS, HOUR_MS, localDay, segments } from "@tally/shared/db";
+import { dashboardLink, type Draft, type KindEvaluator, type Memo } from "./evaluate.ts";
+import { type SumsRow, windowEnd, windowSums } from "./rollup-window.ts";
+
+/**
+ * Money rules. Spend is every priced usage line (agent and judge) of the customer or model, as the Spend
+ * page counts it; unpriced calls add nothing (they are the `unpriced` rule's business, never $0).
+ */
+
+interface Budgeted {
+  id: string;
+  name: string;
+  budget: number;
+}
+
+/** Each budgeted customer's (or the one customer's) spend per local day of the reporting zone's month so far. */
+export interface MonthSpend {
+  cal: MonthCalendar;
+  customers: Budgeted[];
+  daily: Map<string, number[]>;
+}
+
+export function monthSpend(db: Db, tz: string, now: number, memo: Memo): Promise<MonthSpend> {
+  const key = `month:${tz}`;
+  let hit = memo.get(key) as Promise<MonthSpend> | undefined;
+  if (!hit) memo.set(key, (hit = readMonthSpend(db, tz, now)));
+  return hit;
+}
+
+async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpend> {
+  const cal = monthCalendar(now, tz);
+  const end = Math.min(cal.end, windowEnd(now));
+  const first = localDay(tz, cal.start);
+  const budgeted = sql`customer_id in (select id from customers where monthly_budget_micros > 0)`;
+  const offsets = segments(tz, cal.start, end).map((s) => s.offset);
+  let rows: { customer_id: string; day: number; spend: number }[];
+  const calendar = offsets.every((x) => x === 0)
+    ? undefined
+    : await db.selectFrom("rollup_calendars").select("id").where("time_zone", "=", canonicalZone(tz)).where("unit", "=", "day").where("filled_to", "is", null).executeTakeFirst();
+  if (offsets.every((x) => x === 0)) {
+    // UTC: the month's UTC days are the day rows.
+    rows = (await sql<typeof rows[number]>`select customer_id, bucket / ${DAY_MS} as day, sum(cost_micros) as spend from rollup_usage_customer_1d
+      where bucket >= ${cal.start} and bucket < ${end} and ${budgeted} group by customer_id, bucket`.execute(db)).rows;
+  } else if (calendar) {
+    // The zone's complete local day calendar (TALLY_TIME_ZONES): one row per customer and local day.
+    rows = (await sql<typeof rows[number]>`select customer_id, bucket as day, sum(cost_micros) as spend from rollup_usage_customer_local
+      where calendar = ${calendar.id} and bucket >= ${first} and bucket <= ${localDay(tz, end - 1)} and ${budgeted} group by customer_id, bucket`.execute(db)).rows;
+  } else {
+    // Any other zone: hours (whole-hour offsets) or quarters keyed by their local day, exact through DST.
+    const table = offsets.every((x) => x % HOUR_MS === 0) ? "rollup_usage_customer_1h" : "rollup_usage_customer_15m";
+    const day = sql.raw(bucketKeySql(tz, cal.start, end, "day"));
+    rows = (await sql<typeof rows[number]>`select customer_id, ${day} as day, sum(cost_micros) as spend from ${sql.table(table)}
+      where bucket >= ${cal.start} and bucket < ${end} and ${budgeted} group by customer_id, ${day}`.execute(db)).rows;
+  }
+  const customers = (await db.selectFrom("customers").select(["id", "name", "monthly_budget_micros"]).where("monthly_budget_micros", ">", 0).orderBy("id").execute()).map(
+    (c) => ({ id: c.id, name: c.name, budget: Number(c.monthly_budget_micros) }),
+  );
+  const daily = new Map<string, number[]>();
+  for (const r of rows) {
+    const i = Number(r.day) - first;
+    if (i < 0 || i >= cal.dayStarts.length) continue;
+    let d = daily.get(r.customer_id);
+    if (!d) daily.set(r.customer_id, (d = new Array<number>(cal.dayStarts.length).fill(0)));
+    d[i]! += Number(r.spend);
+  }
+  return { cal, customers, daily };
+}
+
+/** The customers a budget or forecast rule covers: its own customer, else every budgeted customer without an enabled rule of this kind of its own. */
+async function covered(db: Db, kind: "budget" | "forecast", customerId: string | undefined, all: Budgeted[]): Promise<Budgeted[]> {
+  if (customerId !== undefined) return all.filter((c) => c.id === customerId);
+  const own = await db.selectFrom("alert_rules").select("params").where("kind", "=", kind).where("enabled", "=", 1).execute();
+  const mine = new Set(own.map((r) => (JSON.parse(r.params) as { customerId?: string }).customerId).filter((x) => x !== undefined));
+  return mine.size ? all.filter((c) => !mine.has(c.id)) : all;
+}
+
+const sum = (xs: number[] | undefined) => (xs ?? []).reduce((a, b) => a + b, 0);
+const monthLink = (tz: string, customer: string) => dashboardLink("/spend", { range: "this-month", tz, customer });
+
+export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => {
+  const m = await monthSpend(db, o.timeZone, o.now, memo);
+  const out: Draft[] = [];
+  for (const c of await covered(db, "budget", p.customerId, m.customers)) {
+    const spent = sum(m.daily.get(c.id));
+    const use = Math.round((spent / c.budget) * 1000) / 10;
+    for (const t of p.thresholds) {
+      const firing = spent * 100 >= c.budget * t;
+      const of = `${formatMicros(spent)} of ${formatMicros(c.budget)}`;
+      out.push({
+        subject: c.id,
+        subjectLabel: c.name,
+        period: `${m.cal.month}@${t}`,
+        firing,
+        value: spent,
+        threshold: Math.round((c.budget * t) / 100),
+        message: firing
+          ? `${c.name} reached ${use}% of its monthly budget (${of}) in ${m.cal.month}: ${t >= 100 ? "over budget" : `past ${t}%`}`
+          : `${c.name} is at ${use}% of its monthly budget (${of}) in ${m.cal.month}, under ${t}%`,
+        link: monthLink(o.timeZone, c.id),
+      });
+    }
+  }
+  return out;
+};
+
+export const forecast: KindEvaluator<"forecast"> = async (db, _rule, p, o, memo) => {
+  const m = await monthSpend(db, o.timeZone, o.now, memo);
+  const out: Draft[] = [];
+  for (const c of await covered(db, "forecast", p.customerId, m.customers)) {
+    const f = forecastForMonth(m.cal, m.daily.get(c.id) ?? [], o.now);
+    // From the month's first full day on: a forecast from a few hours of one day is noise.
+    const firing = f.fullDays >= 1 && f.micros > c.budget;
+    const interval = f.lowMicros === null || f.highMicros === null ? "no interval before two full days" : `95% interval ${formatMicros(f.lowMicros)}–${formatMicros(f.highMicros)}`;
+    out.push({
+      subject: c.id,
+      subjectLabel: c.name,
+      period: m.cal.month,
+      firing,
+      value: f.micros,
+      threshold: c.budget,
+      message: `${c.name} is forecast to spend ${formatMicros(f.micros)} in ${m.cal.month} (${interval}), ${f.micros > c.budget ? "over" : "within"} its ${formatMicros(c.budget)} budget; ${formatMicros(f.spentMicros)} spent so far`,
+      link: monthLink(o.timeZone, c.id),
+    });
+  }
+  return out;
+};
+
+async function customerNames(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom("customers").select(["id", "name"]).where("id", "in", ids).execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+const windowLink = (page: string, o: { timeZone: string }, from: number, to: number, extra: Record<string, string | undefined>) =>
+  dashboardLink(page, { range: "custom", from, to, tz: o.timeZone, ...extra });
+const hours = (h: number) => (h % 24 === 0 ? `${h / 24} d` : `${h} h`);
+
+export const spendOver: KindEvaluator<"spend_over"> = async (db, _rule, p, o) => {
+  const to = windowEnd(o.now);
+  const from = to - p.windowHours * HOUR_MS;
+  const rows = await windowSums(db, {
+    fact: "usage",
+    keys: p.model ? "both" : "customer",
+    from,
+    to,
+    measures: { spend: "cost_micros" },
+    where: [sql`customer_id <> ''`, ...(p.model ? [sql`model = ${p.model}`] : [])],
+  });
+  const perCustomer = new Map<string, number>();
+  for (const r of rows) perCustomer.set(r.customer_id, (perCustomer.get(r.customer_id) ?? 0) + Number(r.spend));
+  const names = await customerNames(db, [...perCustomer.keys()]);
+  const on = p.model ? ` on ${p.model}` : "";
+  return [...perCustomer].map(([id, spend]) => {
+    const label = names.get(id) ?? id;
+    const firing = spend > p.amountMicros;
+    return {
+      subject: id,
+      subjectLabel: label,
+      period: null,
+      firing,
+      value: spend,
+      threshold: p.amountMicros,
+      message: `${label} spent ${formatMicros(spend)}${on} in the last ${hours(p.windowHours)}, ${firing ? "over" : "within"} ${formatMicros(p.amountMicros)}`,
+      link: windowLink("/spend", o, from, to, { customer: id, model: p.model }),
+    };
+  });
+};
+
+export const spendSpike: KindEvaluator<"spend_spike"> = async (db, _rule, p, o) => {
+  const to = windowEnd(o.now);
+  const mid = to - p.windowHours * HOUR_MS;
+  const from = mid - p.baselineHours * HOUR_MS;
+  const keys = p.by === "model" ? "model" : "customer";
+  const read = (a: number, b: number) => windowSums(db, { fact: "usage", keys, from: a, to: b, measures: { spend: "cost_micros" }, where: p.by === "customer" ? [sql`customer_id <> ''`] : [] });
+  const keyOf = (r: SumsRow) => (p.by === "model" ? r.model : r.customer_id);
+  const [recent, base] = await Promise.all([read(mid, to), read(from, mid)]);
+  const baseline = new Map(base.map((r) => [keyOf(r), Number(r.spend)]));
+  const names = p.by === "customer" ? await customerNames(db, recent.map(keyOf)) : new Map<string, string>();
+  return recent.map((r) => {
+    const key = keyOf(r);
+    const spend = Number(r.spend);
+    const expected = ((baseline.get(key) ?? 0) * p.windowHours) / p.baselineHours;
+    const limit = Math.round(p.factor * expected);
+    const firing = spend >= p.minMicros && spend > limit;
+    const label = names.get(key) ?? key;
+    return {
+      subject: key,
+      subjectLabel: label,
+      period: null,
+      firing,
+      value: spend,
+      threshold: limit,
+      message: `${label} spent ${formatMicros(spend)} in the last ${hours(p.windowHours)}: ${expected > 0 ? `${(spend / expected).toFixed(1)}×` : "up from nothing against"} its ${hours(p.baselineHours)} baseline (${formatMicros(Math.round(expected))} per ${hours(p.windowHours)}; alert above ${p.factor}×)`,
+      link: windowLink("/spend", o, from, to, p.by === "model" ? { model: key } : { customer: key }),
+    };
+  });
+};
+
+export const unpriced: KindEvaluator<"unpriced"> = async (db, _rule, p, o) => {
+  const to = windowEnd(o.now);
+  const from = to - p.windowHours * HOUR_MS;
+  const rows = await windowSums(db, { fact: "usage", keys: "model", from, to, measures: { unpriced: "unpriced_calls", calls: "calls" }, where: p.model ? [sql`model = ${p.model}`] : [] });
+  return rows
+    .filter((r) => Number(r.unpriced) > 0)
+    .map((r) => ({
+      subject: r.model,
+      subjectLabel: r.model,
+      period: null,
+      firing: true,
+      value: Number(r.unpriced),
+      threshold: 0,
+      message: `${r.model} made ${Number(r.unpriced)} unpriced call${Number(r.unpriced) === 1 ? "" : "s"} (of ${Number(r.calls)}) in the last ${hours(p.windowHours)}: add its price in Settings`,
+      link: windowLink("/spend", o, from, to, { model: r.model }),
+    }));
+};
