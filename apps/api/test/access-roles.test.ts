@@ -3,6 +3,8 @@ import type { Role } from "@tally/shared";
 import { createPasswordUser } from "../src/auth/accounts.ts";
 import { createApiKey } from "../src/auth/api-keys.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
+import { upsertPrice } from "../src/queries/prices.ts";
+import { startReprice } from "../src/reprice/jobs.ts";
 import { TABLES } from "../src/export/handler.ts";
 import { appRouter } from "../src/trpc/root.ts";
 import { call, exportCsv, type Headers, keyFor, PASSWORD, sessionFor } from "./access-client.ts";
@@ -36,6 +38,13 @@ const EXPECTED: Record<string, keyof typeof ALLOWED> = {
   "customers.upsert": "editMoney",
   "prices.list": "read",
   "prices.upsert": "editMoney",
+  "prices.update": "editMoney",
+  "prices.remove": "editMoney",
+  "prices.history": "read",
+  "reprice.preview": "editMoney",
+  "reprice.start": "editMoney",
+  "reprice.jobs": "read",
+  "reprice.job": "read",
   "system.me": "read",
   "system.status": "read",
   "users.list": "admin",
@@ -96,6 +105,17 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       "customers.upsert": fixed({ id: "acme", name: "Acme", monthlyBudgetMicros: 5_000_000 }),
       "prices.list": fixed({}),
       "prices.upsert": fixed({ model: "walk-model", inputMicrosPerMtok: 1_000_000, outputMicrosPerMtok: 2_000_000, effectiveFrom: 0 }),
+      "prices.update": fixed({ model: "walk-model", effectiveFrom: 0, values: { inputMicrosPerMtok: 1_500_000, outputMicrosPerMtok: 2_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null } }),
+      "prices.remove": async () => {
+        const effectiveFrom = ++n;
+        await upsertPrice(tally.db, SYSTEM, { model: "walk-removed", provider: "", inputMicrosPerMtok: 1, outputMicrosPerMtok: 1, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom }, Date.now());
+        return { model: "walk-removed", effectiveFrom };
+      },
+      "prices.history": fixed({}),
+      "reprice.preview": fixed({ model: "gpt-4o" }),
+      "reprice.start": fixed({ model: "gpt-4o", reason: "manual" }),
+      "reprice.jobs": fixed(undefined),
+      "reprice.job": async () => ({ id: (await startReprice(tally.db, SYSTEM, { model: "gpt-4o", reason: "manual" }, Date.now())).jobId }),
       "system.me": fixed(undefined),
       "system.status": fixed(undefined),
       "users.list": fixed(undefined),
@@ -161,8 +181,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       }
     }
     expect(wrong).toEqual([]);
-    // 27 procedures × 8 credentials: read (15) for all 4 roles, editMoney (4) for 2, admin (8) for 1.
-    expect({ allowed, denied }).toEqual({ allowed: 2 * (15 * 4 + 4 * 2 + 8 * 1), denied: 2 * (4 * 2 + 8 * 3) });
+    // 35 procedures × 8 credentials: read (19) for all 4 roles, editMoney (8) for 2, admin (8) for 1.
+    expect({ allowed, denied }).toEqual({ allowed: 2 * (19 * 4 + 8 * 2 + 8 * 1), denied: 2 * (8 * 2 + 8 * 3) });
   }, 60_000);
 
   it("answers 200 where the role has the capability and 403 where not, to every CSV export", async () => {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPasswordUser } from "../src/auth/accounts.ts";
 import { createApiKey } from "../src/auth/api-keys.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
+import { startReprice } from "../src/reprice/jobs.ts";
+import { waitForJob } from "./reprice-support.ts";
 import { TABLES } from "../src/export/handler.ts";
 import { appRouter } from "../src/trpc/root.ts";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
@@ -36,6 +38,13 @@ const INPUTS: Record<string, unknown[]> = {
   "prices.list": [{}],
   // A price for a model no usage names: it prices nothing already recorded.
   "prices.upsert": [{ model: "walk-other-model", inputMicrosPerMtok: 2_500_000, outputMicrosPerMtok: 10_000_000, effectiveFrom: 0 }],
+  // Overrides of a model no usage names; a repricing of the unpriced model changes nothing and stays null.
+  "prices.update": [{ model: "walk-other-model", effectiveFrom: 0, values: { inputMicrosPerMtok: 3_000_000, outputMicrosPerMtok: 10_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null } }],
+  "prices.remove": [{ model: "walk-other-model", effectiveFrom: 0 }],
+  "prices.history": [{}],
+  "reprice.preview": [{ model: AGENT }, { model: JUDGE }],
+  "reprice.start": [{ model: AGENT, reason: "manual" }],
+  "reprice.jobs": [undefined],
   "system.status": [undefined],
   "judge.status": [undefined],
   "judge.sampling.list": [undefined],
@@ -89,6 +98,13 @@ const MUST_SEE = [
   "runs.list items[].agentCostMicros",
   "runs.list items[].judgeCostMicros",
   "runs.byId costs[].costMicros",
+  "reprice.preview beforeMicros",
+  "reprice.preview afterMicros",
+  "reprice.preview deltaMicros",
+  "reprice.preview byCustomer[].deltaMicros",
+  "reprice.preview byModel[].afterMicros",
+  "reprice.jobs [].beforeMicros",
+  "reprice.job afterMicros",
 ];
 
 describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
@@ -111,7 +127,9 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
     const now = Date.now();
     const user = await createPasswordUser(tally.db, SYSTEM, { email: "walk-user@example.com", name: "Walk", role: "viewer", password: "walk user password 1" }, now);
     const key = await createApiKey(tally.db, SYSTEM, { name: "walk key to revoke", role: "viewer" }, now);
-    inputs = { ...INPUTS, ...accessInputs(user.id, key.key.id) };
+    const job = await startReprice(tally.db, SYSTEM, { model: JUDGE, reason: "manual" }, now);
+    expect((await waitForJob(tally.db, job.jobId)).status).toBe("done");
+    inputs = { ...INPUTS, ...accessInputs(user.id, key.key.id), "reprice.job": [{ id: job.jobId }] };
   }, 60_000);
   afterAll(async () => {
     await tally.close();

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Db, UsageCost } from "@tally/shared/db";
 import type { RepriceScope } from "@tally/shared";
-import { catalogModelId, type NormalizedUsage, type PricedUsage, type PriceOverride, priceUsage, storedProviderIds } from "@tally/shared/pricing";
+import { ALL_UNITS, catalogModelId, type NormalizedUsage, type PricedUsage, type PriceOverride, priceUsage, storedProviderIds } from "@tally/shared/pricing";
 
 /**
  * A repricing's lines as stored with its job: the scope asked for, and the stored model ids it covers — the
@@ -43,7 +43,9 @@ export function scopeLines(db: Db, s: StoredScope, after?: string | null) {
  * the cost would be out of bounds.
  */
 export function priceNow(line: UsageCost, overrides: readonly PriceOverride[]): PricedUsage {
-  return priceUsage(line as unknown as NormalizedUsage, line.model, line.provider || undefined, line.occurred_at, overrides);
+  const stored = line as unknown as Record<string, number>;
+  const usage = Object.fromEntries(ALL_UNITS.map((u) => [u.column, Number(stored[u.column] ?? 0)])) as unknown as NormalizedUsage;
+  return priceUsage(usage, line.model, line.provider || undefined, line.occurred_at, overrides);
 }
 
 /** Whether repricing changes what the line stores. */
