@@ -33,7 +33,13 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
   const item = useQuery(trpc.reviews.item.queryOptions({ id }));
   const names = useMemo(() => item.data?.judge.map((j) => j.name) ?? [], [item.data]);
   const mineLabel = item.data?.mine?.reviewerLabel ?? null;
-  const [draft, setDraft] = useState<Draft>(() => emptyDraft(0));
+  const [draft, setDraftState] = useState<Draft>(() => emptyDraft(0));
+  // Keys can come faster than renders: each one reads the draft the previous one left here, not the last render's.
+  const current = useRef(draft);
+  const setDraft = (next: Draft | ((d: Draft) => Draft)) => {
+    current.current = typeof next === "function" ? next(current.current) : next;
+    setDraftState(current.current);
+  };
   const [loaded, setLoaded] = useState(false);
   // The form starts once the item is here (the component is keyed by item): empty, or from the caller's stored review.
   if (item.data && !loaded) {
@@ -55,21 +61,21 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
     if (input && !submit.isPending) submit.mutate(input);
   };
 
-  const latest = useRef({ draft, send, onNext, onPrevious });
-  latest.current = { draft, send, onNext, onPrevious };
+  const latest = useRef({ send, onNext, onPrevious, setDraft });
+  latest.current = { send, onNext, onPrevious, setDraft };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (typing(e)) {
         if (e.key === "Escape" && e.target === note.current) panel.current?.focus();
         return;
       }
-      const { draft: d } = latest.current;
+      const d = current.current;
       const navOnly = !canReview && !["j", "k", "ArrowDown", "ArrowUp", "?", "Escape"].includes(e.key);
       if (navOnly) return;
       const r = pressKey(d, e.key);
       if (!r.handled) return;
       e.preventDefault();
-      setDraft(r.draft);
+      latest.current.setDraft(r.draft);
       if (r.effect === "next-item") latest.current.onNext();
       if (r.effect === "previous-item") latest.current.onPrevious();
       if (r.effect === "focus-note") note.current?.focus();
@@ -81,7 +87,7 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
 
   return (
     <Card className="review-item" title="Item" subtitle={<KeyLine help={draft.help} canReview={canReview} />}>
-      <div ref={panel} tabIndex={-1} className="review-item-body" aria-label="Review item">
+      <div ref={panel} tabIndex={-1} className="review-item-body" role="region" aria-label="Review item" data-item={id} data-ready={item.data && loaded ? "true" : "false"}>
         {draft.help ? <KeyList /> : null}
         <QueryView query={item} loading={<Skeleton height={360} label="loading the item" />}>
           {(d) => {
