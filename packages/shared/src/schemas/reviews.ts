@@ -22,24 +22,28 @@ const scoreName = z
   .string({ message: "score name must be a string" })
   .regex(/^[a-z][a-z0-9_]{0,39}$/, { message: "score names are lower_snake_case, at most 40 characters" });
 
-export const reviewQueueInput = z
-  .strictObject({
-    status: z.enum([...REVIEW_STATUSES, "all"], { message: "status must be pending, reviewed, expired or all" }).default("pending"),
-    model: key.min(1).optional(),
-    scoreName: scoreName.optional(),
-    /** '' selects runs without a known customer. */
-    customerId: key.optional(),
-    from: instantSchema.optional(),
-    to: instantSchema.optional(),
-    /** Only items where a reviewer's score differs from the judge's (on `scoreName` when given, else any criterion). */
-    disagree: z.boolean().optional(),
-    cursor: z.string().max(1000).optional(),
-    limit: z.number().int().min(1).max(200).default(50),
-  })
-  .superRefine((v, ctx) => {
-    if (v.from !== undefined && v.to !== undefined && v.from > v.to) ctx.addIssue({ code: "custom", path: ["to"], message: "`to` is before `from`" });
-  });
+const status = z.enum([...REVIEW_STATUSES, "all"], { message: "status must be pending, reviewed, expired or all" });
+const queueShape = {
+  status: status.default("pending"),
+  model: key.min(1).optional(),
+  scoreName: scoreName.optional(),
+  /** '' selects runs without a known customer. */
+  customerId: key.optional(),
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
+  /** Only items where a reviewer's score differs from the judge's (on `scoreName` when given, else any criterion). */
+  disagree: z.boolean().optional(),
+  cursor: z.string().max(1000).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+};
+const checkRange = (v: { from?: number | undefined; to?: number | undefined }, ctx: z.RefinementCtx) => {
+  if (v.from !== undefined && v.to !== undefined && v.from > v.to) ctx.addIssue({ code: "custom", path: ["to"], message: "`to` is before `from`" });
+};
+export const reviewQueueInput = z.strictObject(queueShape).superRefine(checkRange);
 export type ReviewQueueInput = z.infer<typeof reviewQueueInput>;
+/** `/api/export/reviews.csv`: the queue's filters (paging ignored), every status unless one is given. */
+export const reviewExportInput = z.strictObject({ ...queueShape, status: status.default("all") }).superRefine(checkRange);
+export type ReviewExportInput = z.infer<typeof reviewExportInput>;
 
 /** The queue's filters without paging: `reviews.item` gives prev/next ids in this queue's order. */
 export const reviewItemInput = z.strictObject({
