@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { auditExportInput, can, type Capability, instantSchema, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
+import { auditExportInput, can, type Capability, instantSchema, reviewExportInput, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
 import type { App } from "../app.ts";
 import { issuesByField } from "../http/respond.ts";
 import { InvalidCursorError } from "../queries/common.ts";
 import { ClientGone } from "./csv.ts";
 import { exportFileName } from "./period.ts";
+import { exportReviews, reviewsFileName } from "./reviews.ts";
 import { auditFileName, exportAudit, exportRuns, exportSpendByCustomer, exportSpendByModel } from "./tables.ts";
 
 /**
@@ -62,6 +63,7 @@ export const TABLES = {
   "spend-by-model": exportTable({ capability: "read", schema: spendByModelInput, options: noOptions, fileName: periodFileName, run: exportSpendByModel }),
   runs: exportTable({ capability: "read", schema: runsListInput, options: noOptions, fileName: periodFileName, run: exportRuns }),
   audit: exportTable({ capability: "admin", schema: auditExportInput, options: noOptions, fileName: auditFileName, run: exportAudit }),
+  reviews: exportTable({ capability: "read", schema: reviewExportInput, options: noOptions, fileName: reviewsFileName, run: exportReviews }),
 };
 
 type TableName = keyof typeof TABLES;
