@@ -25,7 +25,7 @@ export interface CostLine {
   priceSource: string;
   reportedCostMicros: number | null;
   /** Each time a repricing job changed this line (issue 17 §4). */
-  priceHistory?: PriceChange[];
+  priceHistory: PriceChange[];
 }
 
 export function CostLines({ lines, tz }: { lines: CostLine[]; tz: string }) {
@@ -73,7 +73,7 @@ export function CostLines({ lines, tz }: { lines: CostLine[]; tz: string }) {
               </td>
               <td className="mono small">{c.priceSource}</td>
             </tr>
-            {c.priceHistory?.length ? <PriceHistoryRow line={c} history={c.priceHistory} tz={tz} /> : null}
+            {c.priceHistory.length ? <PriceHistoryRow line={c} history={c.priceHistory} tz={tz} /> : null}
           </Fragment>
         ))}
       </tbody>

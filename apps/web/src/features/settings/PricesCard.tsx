@@ -1,133 +1,140 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { EmptyState, MutationError, QueryView, Skeleton } from "../../components/States.tsx";
-import { dateTime, fromLocalInput, money, toLocalInput } from "../../lib/format.ts";
+import { dateTime, money } from "../../lib/format.ts";
+import { useLocation } from "../../lib/router.ts";
 import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
-import { parseUsdToMicros } from "./lib/money-input.ts";
+import { useConfirm } from "./ConfirmDialog.tsx";
+import { PriceForm, type PriceItem } from "./PriceForm.tsx";
+import { PriceHistory } from "./PriceHistory.tsx";
+import { PRICE_MODEL_PARAM, type PriceKey, scopeForOverride } from "./lib/reprice.ts";
+import { RepriceDialog } from "./RepriceDialog.tsx";
+import { RepriceJobs } from "./RepriceJobs.tsx";
 
+const keyOf = (p: PriceKey) => `${p.model}|${p.provider}|${p.effectiveFrom}`;
+
+/**
+ * Dated price overrides: add, edit, delete (editMoney), each change kept in the audit log (History). After a
+ * change, Tally offers to reprice the usage already recorded (preview, then a job). `?priceModel=` prefills the
+ * add form (the Overview's unpriced warning links here).
+ */
 export function PricesCard({ tz }: { tz: string }) {
   const trpc = useTRPC();
-  // Viewers and reviewers read prices; finance and admin add them (the server refuses anyone else).
+  const qc = useQueryClient();
   const canEdit = useCan("editMoney");
   const prices = useQuery(trpc.prices.list.queryOptions({}));
+  const prefill = useLocation().params.get(PRICE_MODEL_PARAM) ?? "";
+  const [editing, setEditing] = useState<PriceItem | null>(null);
+  const [history, setHistory] = useState<string | null>(null);
+  const [changed, setChanged] = useState<{ key: PriceKey; what: string } | null>(null);
+  const [repricing, setRepricing] = useState<PriceKey | null>(null);
+  const { confirm, dialog } = useConfirm();
+  const remove = useMutation(trpc.prices.remove.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.prices.pathKey() }) }));
+  const card = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (prefill) card.current?.scrollIntoView({ block: "start" });
+  }, [prefill]);
+
+  const saved = (key: PriceKey, what: string) => {
+    setEditing(null);
+    setChanged({ key, what });
+  };
+  const del = async (p: PriceItem) => {
+    const ok = await confirm({
+      title: `Delete the price of ${p.model}?`,
+      body: <p>Usage recorded from {dateTime(p.effectiveFrom, tz)} on keeps its cost until you reprice it. The change is kept in the price history.</p>,
+      confirmLabel: "Delete price",
+      danger: true,
+    });
+    if (ok) remove.mutate({ model: p.model, provider: p.provider, effectiveFrom: p.effectiveFrom }, { onSuccess: () => saved(p, "Deleted") });
+  };
 
   return (
-    <Card title="Custom model prices" subtitle="Dated overrides, per million tokens; they price usage recorded from their date on (lines already recorded keep their cost)">
-      <QueryView
-        query={prices}
-        loading={<Skeleton height={120} />}
-        isEmpty={(d) => d.length === 0}
-        empty={<EmptyState title="No custom prices.">Models genai-prices knows are priced automatically; add a price here for private or fine-tuned models shown as unpriced.</EmptyState>}
+    <div id="prices" ref={card} className="stack">
+      <Card
+        title="Custom model prices"
+        subtitle="Dated overrides, per million tokens; they price usage recorded from their date on. Lines already recorded keep their cost until you reprice them."
       >
-        {(d) => (
-          <table aria-label="Custom prices">
-            <thead>
-              <tr>
-                <th>Model</th>
-                <th>Provider</th>
-                <th className="num">Input / Mtok</th>
-                <th className="num">Output / Mtok</th>
-                <th className="num">Cache read / Mtok</th>
-                <th className="num">Cache write / Mtok</th>
-                <th>Effective from ({tz})</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.map((p) => (
-                <tr key={`${p.model}|${p.provider}|${p.effectiveFrom}`}>
-                  <td>{p.model}</td>
-                  <td>{p.provider || <span className="muted">any</span>}</td>
-                  <td className="num">{money(p.inputMicrosPerMtok)}</td>
-                  <td className="num">{money(p.outputMicrosPerMtok)}</td>
-                  <td className="num">{p.cacheReadMicrosPerMtok === null ? "—" : money(p.cacheReadMicrosPerMtok)}</td>
-                  <td className="num">{p.cacheWriteMicrosPerMtok === null ? "—" : money(p.cacheWriteMicrosPerMtok)}</td>
-                  <td>{dateTime(p.effectiveFrom, tz)}</td>
+        <QueryView
+          query={prices}
+          loading={<Skeleton height={120} />}
+          isEmpty={(d) => d.length === 0}
+          empty={<EmptyState title="No custom prices.">Models genai-prices knows are priced automatically; add a price here for private or fine-tuned models shown as unpriced.</EmptyState>}
+        >
+          {(d) => (
+            <table aria-label="Custom prices">
+              <thead>
+                <tr>
+                  <th>Model</th>
+                  <th>Provider</th>
+                  <th className="num">Input / Mtok</th>
+                  <th className="num">Output / Mtok</th>
+                  <th className="num">Cache read / Mtok</th>
+                  <th className="num">Cache write / Mtok</th>
+                  <th>Effective from ({tz})</th>
+                  <th>
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </QueryView>
-      {canEdit ? <PriceForm tz={tz} /> : null}
-    </Card>
-  );
-}
-
-function PriceForm({ tz }: { tz: string }) {
-  const trpc = useTRPC();
-  const qc = useQueryClient();
-  const upsert = useMutation(trpc.prices.upsert.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.prices.pathKey() }) }));
-  const [model, setModel] = useState("");
-  const [provider, setProvider] = useState("");
-  const [input, setInput] = useState("");
-  const [output, setOutput] = useState("");
-  const [cacheRead, setCacheRead] = useState("");
-  const [cacheWrite, setCacheWrite] = useState("");
-  const [from, setFrom] = useState(toLocalInput(Date.now(), tz).slice(0, 10));
-  const inMicros = parseUsdToMicros(input);
-  const outMicros = parseUsdToMicros(output);
-  const crMicros = parseUsdToMicros(cacheRead);
-  const cwMicros = parseUsdToMicros(cacheWrite);
-  const effectiveFrom = fromLocalInput(`${from}T00:00`, tz);
-  const valid = model.trim() !== "" && typeof inMicros === "number" && typeof outMicros === "number" && crMicros !== undefined && cwMicros !== undefined && effectiveFrom !== null;
-
-  return (
-    <>
-      <h3 style={{ marginTop: 16 }}>Add a dated price</h3>
-      <form
-        className="inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!valid || typeof inMicros !== "number" || typeof outMicros !== "number" || effectiveFrom === null) return;
-          upsert.mutate(
-            {
-              model: model.trim(),
-              provider: provider.trim(),
-              inputMicrosPerMtok: inMicros,
-              outputMicrosPerMtok: outMicros,
-              cacheReadMicrosPerMtok: crMicros ?? null,
-              cacheWriteMicrosPerMtok: cwMicros ?? null,
-              effectiveFrom,
-            },
-            { onSuccess: () => setModel("") },
-          );
-        }}
-      >
-        <label>
-          Model id
-          <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="my-finetune-v2" required />
-        </label>
-        <label>
-          Provider (optional)
-          <input value={provider} onChange={(e) => setProvider(e.target.value)} placeholder="any" size={10} />
-        </label>
-        <label>
-          Input $ / Mtok
-          <input value={input} onChange={(e) => setInput(e.target.value)} inputMode="decimal" size={8} required aria-invalid={inMicros === undefined} />
-        </label>
-        <label>
-          Output $ / Mtok
-          <input value={output} onChange={(e) => setOutput(e.target.value)} inputMode="decimal" size={8} required aria-invalid={outMicros === undefined} />
-        </label>
-        <label>
-          Cache read $ / Mtok
-          <input value={cacheRead} onChange={(e) => setCacheRead(e.target.value)} inputMode="decimal" size={8} aria-invalid={crMicros === undefined} />
-        </label>
-        <label>
-          Cache write $ / Mtok
-          <input value={cacheWrite} onChange={(e) => setCacheWrite(e.target.value)} inputMode="decimal" size={8} aria-invalid={cwMicros === undefined} />
-        </label>
-        <label>
-          Effective from
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required />
-        </label>
-        <button type="submit" className="primary" disabled={!valid || upsert.isPending}>
-          Save price
-        </button>
-      </form>
-      <MutationError error={upsert.error} />
-    </>
+              </thead>
+              <tbody>
+                {d.map((p) => (
+                  <tr key={keyOf(p)} data-price-model={p.model}>
+                    <td>{p.model}</td>
+                    <td>{p.provider || <span className="muted">any</span>}</td>
+                    <td className="num">{money(p.inputMicrosPerMtok)}</td>
+                    <td className="num">{money(p.outputMicrosPerMtok)}</td>
+                    <td className="num">{p.cacheReadMicrosPerMtok === null ? "—" : money(p.cacheReadMicrosPerMtok)}</td>
+                    <td className="num">{p.cacheWriteMicrosPerMtok === null ? "—" : money(p.cacheWriteMicrosPerMtok)}</td>
+                    <td>{dateTime(p.effectiveFrom, tz)}</td>
+                    <td className="row">
+                      <button type="button" onClick={() => setHistory(history === p.model ? null : p.model)} aria-expanded={history === p.model}>
+                        History
+                      </button>
+                      {canEdit ? (
+                        <>
+                          <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.model}`}>
+                            Edit
+                          </button>
+                          <button type="button" className="danger" onClick={() => void del(p)} aria-label={`Delete ${p.model}`}>
+                            Delete
+                          </button>
+                        </>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </QueryView>
+        <MutationError error={remove.error} />
+        {history !== null ? <PriceHistory model={history} tz={tz} /> : null}
+        {changed ? (
+          <div className="row reprice-offer" role="status">
+            <span>
+              <strong>{changed.what}.</strong> Usage of {changed.key.model} already recorded keeps its old cost.
+            </span>
+            {canEdit ? (
+              <button type="button" className="primary" onClick={() => setRepricing(changed.key)}>
+                Reprice history
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+        {canEdit ? (
+          editing ? (
+            <PriceForm key={keyOf(editing)} tz={tz} editing={editing} onSaved={(k) => saved(k, "Saved")} onCancel={() => setEditing(null)} />
+          ) : (
+            <PriceForm key={`add|${prefill}`} tz={tz} initialModel={prefill} onSaved={(k) => saved(k, "Saved")} />
+          )
+        ) : null}
+        {dialog}
+        {repricing ? <RepriceDialog scope={scopeForOverride(repricing)} tz={tz} onClose={() => setRepricing(null)} /> : null}
+      </Card>
+      <RepriceJobs tz={tz} />
+    </div>
   );
 }
