@@ -30,9 +30,10 @@ describe("prepareRules", () => {
 });
 
 describe("safeLink", () => {
-  it("keeps same-origin paths only", () => {
+  it("keeps same-origin paths, takes an absolute link's path on this dashboard, and drops anything else", () => {
     expect(safeLink("/quality?model=gpt-4o&score=helpfulness")).toBe("/quality?model=gpt-4o&score=helpfulness");
-    expect(["https://evil.test/", "//evil.test", "javascript:alert(1)", "/\\evil.test", "", null, undefined].map(safeLink)).toEqual([null, null, null, null, null, null, null]);
+    expect(safeLink("https://tally.example.com/spend?customer=globex&range=this-month")).toBe("/spend?customer=globex&range=this-month");
+    expect(["//evil.test", "javascript:alert(1)", "/\\evil.test", "ftp://x/y", "", null, undefined].map(safeLink)).toEqual([null, null, null, null, null, null, null]);
   });
 });
 
@@ -40,6 +41,7 @@ describe("prepareHistory", () => {
   const n = (over: Partial<NotificationInput>): NotificationInput => ({
     id: "n",
     ruleId: "b",
+    ruleName: "Budget",
     subject: "globex",
     period: "2026-12",
     event: "firing",
@@ -55,15 +57,14 @@ describe("prepareHistory", () => {
   });
   it("words each outcome and names the rule", () => {
     const rows = prepareHistory(
-      [n({}), n({ event: "resolved" }), n({ status: "failed", attempts: 3, lastError: "HTTP 500" }), n({ status: "pending", attempts: 0 }), n({ status: "pending", attempts: 2, ruleId: "gone", link: "https://x" })],
-      new Map([["b", "Budget"]]),
+      [n({}), n({ event: "resolved" }), n({ status: "failed", attempts: 3, lastError: "HTTP 500" }), n({ status: "pending", attempts: 0 }), n({ status: "pending", attempts: 2, ruleId: "gone", ruleName: null, link: "javascript:alert(1)" })],
     );
     expect(rows.map((r) => [r.ruleName, r.event, r.outcome, r.tone, r.href])).toEqual([
       ["Budget", "firing", "sent", "", "/spend?customer=globex"],
       ["Budget", "resolved", "sent", "good", "/spend?customer=globex"],
       ["Budget", "firing", "failed after 3 attempts", "bad", "/spend?customer=globex"],
       ["Budget", "firing", "pending", "warn", "/spend?customer=globex"],
-      ["gone", "firing", "pending, retrying (2 attempts)", "warn", null],
+      ["gone (removed)", "firing", "pending, retrying (2 attempts)", "warn", null],
     ]);
   });
 });

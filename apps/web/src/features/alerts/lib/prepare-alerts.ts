@@ -43,10 +43,16 @@ export interface RuleView<R extends RuleInput = RuleInput> {
   quiet: number;
 }
 
-/** A dashboard path the API sent, kept only when it is a same-origin path (never another site, never `javascript:`). */
+/**
+ * The drill-down for a link the API sent: a same-origin path as it is; an absolute http(s) link (made on
+ * TALLY_PUBLIC_URL for Slack) as its path on this dashboard; anything else (`javascript:`, `//host`) none.
+ */
 export function safeLink(link: string | null | undefined): string | null {
-  if (!link || !link.startsWith("/") || link.startsWith("//") || link.includes("\\")) return null;
-  return link;
+  if (!link) return null;
+  if (link.startsWith("/")) return link.startsWith("//") || link.includes("\\") ? null : link;
+  if (!/^https?:\/\//i.test(link) || !URL.canParse(link)) return null;
+  const u = new URL(link);
+  return `${u.pathname}${u.search}${u.hash}`;
 }
 
 /** Rules with what fires now: firing rules first (most subjects first), then on, then off; by name within. */
@@ -74,6 +80,8 @@ export function prepareRules<R extends RuleInput>(rules: readonly R[], evaluatio
 export interface NotificationInput {
   id: string;
   ruleId: string;
+  /** The rule's name now; null once the rule was removed. */
+  ruleName: string | null;
   subject: string;
   period: string;
   event: "firing" | "resolved";
@@ -95,7 +103,7 @@ export interface NotificationView extends NotificationInput {
   href: string | null;
 }
 
-export function prepareHistory(items: readonly NotificationInput[], ruleNames: ReadonlyMap<string, string>): NotificationView[] {
+export function prepareHistory(items: readonly NotificationInput[]): NotificationView[] {
   return items.map((n) => {
     const tries = `${n.attempts} attempt${n.attempts === 1 ? "" : "s"}`;
     const outcome =
@@ -104,7 +112,7 @@ export function prepareHistory(items: readonly NotificationInput[], ruleNames: R
       : n.attempts > 0 ? `pending, retrying (${tries})`
       : "pending";
     const tone = n.status === "failed" ? "bad" : n.status === "pending" ? "warn" : n.event === "resolved" ? "good" : "";
-    return { ...n, ruleName: ruleNames.get(n.ruleId) ?? n.ruleId, outcome, tone, href: safeLink(n.link) };
+    return { ...n, ruleName: n.ruleName ?? `${n.ruleId} (removed)`, outcome, tone, href: safeLink(n.link) };
   });
 }
 

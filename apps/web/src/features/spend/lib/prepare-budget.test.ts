@@ -1,17 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUDGET_COLORS, budgetBar, budgetFacts, budgetState, contrast, isCurrentMonth, nearOrOver, warningAt } from "./prepare-budget.ts";
-
-const builtin = { kind: "budget", enabled: true, params: { thresholds: [80, 100] } };
-
-describe("warningAt", () => {
-  it("takes the lowest threshold under 100% of the customer's own rule, else of the rules for every customer", () => {
-    const own = { kind: "budget", enabled: true, params: { thresholds: [50, 90, 100], customerId: "globex" } };
-    expect(warningAt("acme", [builtin, own])).toBe(0.8);
-    expect(warningAt("globex", [builtin, own])).toBe(0.5);
-    expect(warningAt("acme", [{ ...builtin, enabled: false }])).toBeNull();
-    expect(warningAt("acme", [{ kind: "forecast", enabled: true, params: {} }, { ...builtin, params: { thresholds: [100] } }])).toBeNull();
-  });
-});
+import { BUDGET_COLORS, budgetBar, budgetFacts, budgetState, contrast, isCurrentMonth, nearOrOver } from "./prepare-budget.ts";
 
 describe("budgetState", () => {
   it("is near from the warning threshold and over from 100%", () => {
@@ -67,10 +55,12 @@ describe("colours", () => {
 });
 
 describe("budgetFacts", () => {
-  it("gives each customer its rule's warning threshold and this month's forecast", () => {
+  it("gives each customer its rule's warning threshold, and the forecast only for the current month", () => {
     const f = { micros: 5, lowMicros: 4, highMicros: 6 };
-    const facts = budgetFacts([builtin, { kind: "budget", enabled: true, params: { thresholds: [60, 100], customerId: "globex" } }], [{ customerId: "globex", forecast: f }, { customerId: "acme", forecast: null }]);
-    expect([facts("globex"), facts("acme"), facts("nobody")]).toEqual([{ warnAt: 0.6, forecast: f }, { warnAt: 0.8, forecast: null }, { warnAt: 0.8, forecast: null }]);
-    expect(budgetFacts([], null)("acme")).toEqual({ warnAt: null, forecast: null });
+    const rows = [{ customerId: "globex", warningAt: 0.6, forecast: f }, { customerId: "acme", warningAt: null, forecast: f }];
+    const now = budgetFacts(rows, true);
+    expect([now("globex"), now("acme"), now("nobody")]).toEqual([{ warnAt: 0.6, forecast: f }, { warnAt: null, forecast: f }, { warnAt: null, forecast: null }]);
+    expect(budgetFacts(rows, false)("globex")).toEqual({ warnAt: 0.6, forecast: null });
+    expect(budgetFacts(undefined, true)("acme")).toEqual({ warnAt: null, forecast: null });
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Budget states on the Spend page: near (from the budget rule's warning threshold), over, and the month-end
+ * Budget states on the Spend page: near (from the budget rule's warning threshold, `alerts.budgets`'
+ * `warningAt`), over, and the month-end
  * forecast marker with its 95% interval. Pure; colours here are checked for contrast in the test.
  */
 
@@ -13,25 +14,6 @@ export const BUDGET_WORDS: Record<Exclude<BudgetState, "none" | "ok">, { icon: s
   near: { icon: "▲", text: "near budget" },
   over: { icon: "■", text: "over budget" },
 };
-
-export interface BudgetRuleInput {
-  kind: string;
-  enabled: boolean;
-  params: unknown;
-}
-
-/**
- * The warning threshold (a fraction) of the budget rule that applies to a customer: its own enabled budget
- * rule, else the enabled rules for every customer (the built-in one: 80% and 100%); the lowest threshold
- * under 100%. null when no enabled rule warns before the budget.
- */
-export function warningAt(customerId: string, rules: readonly BudgetRuleInput[]): number | null {
-  const budgetRules = rules.filter((r) => r.kind === "budget" && r.enabled).map((r) => r.params as { thresholds?: number[]; customerId?: string });
-  const own = budgetRules.filter((p) => p.customerId === customerId);
-  const applying = own.length > 0 ? own : budgetRules.filter((p) => p.customerId === undefined || p.customerId === null);
-  const below = applying.flatMap((p) => p.thresholds ?? []).filter((t) => Number.isFinite(t) && t > 0 && t < 100);
-  return below.length > 0 ? Math.min(...below) / 100 : null;
-}
 
 export function budgetState(use: number | null, warnAt: number | null): BudgetState {
   if (use === null) return "none";
@@ -92,13 +74,17 @@ export function contrast(a: string, b: string): number {
 }
 
 /**
- * Each customer's budget facts for the table: the warning threshold of the rule that applies to it, and
- * (when the table shows the current month) the month-end forecast `alerts.budgets` answers.
+ * Each customer's budget facts for the table, from `alerts.budgets` (one answer per customer with a budget):
+ * the warning threshold of the budget rule that applies to it, and, when the table shows the current month,
+ * the month-end forecast.
  */
 export function budgetFacts(
-  rules: readonly BudgetRuleInput[],
-  forecasts: readonly { customerId: string; forecast: Forecast | null }[] | null,
+  rows: readonly { customerId: string; warningAt: number | null; forecast: Forecast | null }[] | undefined,
+  currentMonth: boolean,
 ): (customerId: string) => { warnAt: number | null; forecast: Forecast | null } {
-  const byCustomer = new Map((forecasts ?? []).map((r) => [r.customerId, r.forecast]));
-  return (customerId) => ({ warnAt: warningAt(customerId, rules), forecast: byCustomer.get(customerId) ?? null });
+  const byCustomer = new Map((rows ?? []).map((r) => [r.customerId, r]));
+  return (customerId) => {
+    const r = byCustomer.get(customerId);
+    return { warnAt: r?.warningAt ?? null, forecast: currentMonth ? (r?.forecast ?? null) : null };
+  };
 }
