@@ -3,13 +3,14 @@ import type { ReviewExportInput } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { listReviewQueue } from "../queries/reviews.ts";
 import { csvLine, write } from "./csv.ts";
+import { localIso } from "./period.ts";
 
 const PAGE = 200;
 
 /**
  * `/api/export/reviews.csv`: one row per review (a reviewer's labels of an item) of the queue items the
  * filters select, newest item first; each row carries the item, the judge's raw scores and the reviewer's
- * (`name=value;…`, 1–5), the verdict and the note. Paged through the queue, never built in memory.
+ * (`name=value;…`, 1–5), the verdict and the note; times in the input's zone with their offset. Paged through the queue, never built in memory.
  */
 export async function exportReviews(db: Db, res: ServerResponse, f: ReviewExportInput): Promise<void> {
   await write(
@@ -21,7 +22,8 @@ export async function exportReviews(db: Db, res: ServerResponse, f: ReviewExport
   );
   let cursor: string | undefined;
   do {
-    const page = await listReviewQueue(db, { ...f, limit: PAGE, cursor });
+    const { timeZone: _zone, ...filter } = f;
+    const page = await listReviewQueue(db, { ...filter, limit: PAGE, cursor });
     const ids = page.items.map((i) => i.id);
     if (ids.length > 0) {
       const [reviews, scores, judge] = await Promise.all([
@@ -41,8 +43,8 @@ export async function exportReviews(db: Db, res: ServerResponse, f: ReviewExport
         for (const r of reviews.filter((x) => x.item_id === item.id)) {
           const own = scores.filter((s) => s.review_id === r.id).map((s) => `${s.name}=${s.raw_value}`).join(";");
           chunk += csvLine([
-            item.id, item.runId, new Date(item.occurredAt).toISOString(), item.model, item.customerId, item.judgeModel, item.rubricVersion, item.reason, item.status,
-            r.reviewer_label, r.verdict, r.note, new Date(Number(r.created_at)).toISOString(), judged, own,
+            item.id, item.runId, localIso(item.occurredAt, f.timeZone), item.model, item.customerId, item.judgeModel, item.rubricVersion, item.reason, item.status,
+            r.reviewer_label, r.verdict, r.note, localIso(Number(r.created_at), f.timeZone), judged, own,
           ]);
         }
       }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { instantSchema } from "./analytics.ts";
+import { instantSchema, isTimeZone } from "./analytics.ts";
 import { wellFormedString } from "./strings.ts";
 
 /**
@@ -41,8 +41,15 @@ const checkRange = (v: { from?: number | undefined; to?: number | undefined }, c
 };
 export const reviewQueueInput = z.strictObject(queueShape).superRefine(checkRange);
 export type ReviewQueueInput = z.infer<typeof reviewQueueInput>;
-/** `/api/export/reviews.csv`: the queue's filters (paging ignored), every status unless one is given. */
-export const reviewExportInput = z.strictObject({ ...queueShape, status: status.default("all") }).superRefine(checkRange);
+/** `/api/export/reviews.csv`: the queue's filters (paging ignored), every status unless one is given, and the zone of its times. */
+export const reviewExportInput = z
+  .strictObject({
+    ...queueShape,
+    status: status.default("all"),
+    /** The zone the file's times are written in (ISO with the offset). */
+    timeZone: z.string().default("UTC").refine(isTimeZone, { message: "unknown IANA time zone" }),
+  })
+  .superRefine(checkRange);
 export type ReviewExportInput = z.infer<typeof reviewExportInput>;
 
 /** The queue's filters without paging: `reviews.item` gives prev/next ids in this queue's order. */
