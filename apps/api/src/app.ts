@@ -3,6 +3,7 @@ import { connect, type Db, syncCalendars } from "@tally/shared/db";
 import { createFunctions, createInngest, DEFAULT_FLOW, DEFAULT_JUDGE_GATE, type Deps } from "@tally/inngest-functions";
 import type { JudgeSettings } from "./queries/judge.ts";
 import type { ReviewSettings } from "./queries/review-submit.ts";
+import type { AlertSettings } from "./queries/alert-reads.ts";
 import { type Access, createAccess, initAccess } from "./auth/access.ts";
 import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts";
 import type { Env } from "./env.ts";
@@ -22,7 +23,7 @@ export interface App {
   /** Sign-in, sessions and API keys (better-auth on the same database). */
   access: Access;
   /** What the HTTP API needs from configuration. */
-  config: { runUrlTemplate: string; http: HttpConfig; judge: JudgeSettings; review: ReviewSettings };
+  config: { runUrlTemplate: string; http: HttpConfig; judge: JudgeSettings; review: ReviewSettings; alerts: AlertSettings };
   /** Stops the background calendar fill and repricing, then closes the database. */
   close(): Promise<void>;
 }
@@ -89,7 +90,7 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     await repricer.stop();
     await db.destroy();
   };
-  return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review }, close };
+  return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review, alerts: { timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC", slackWebhookConfigured: !!env.SLACK_WEBHOOK_URL } }, close };
 }
 
 /** Where the dashboard is for links sent out (Slack, alerts): TALLY_PUBLIC_URL, else the serve origin, else this server's own address. */

@@ -30,6 +30,7 @@ export function createTrpcHandler(
       principal: await app.access.authenticate(req),
       judge: app.config.judge,
       review: app.config.review,
+      alerts: app.config.alerts,
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);

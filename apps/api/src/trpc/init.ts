@@ -7,6 +7,7 @@ import type { Principal } from "../auth/principal.ts";
 import { InputError } from "../queries/common.ts";
 import type { JudgeSettings } from "../queries/judge.ts";
 import type { ReviewSettings } from "../queries/review-submit.ts";
+import type { AlertSettings } from "../queries/alert-reads.ts";
 
 export interface Context {
   db: Db;
@@ -23,6 +24,8 @@ export interface Context {
   judge?: JudgeSettings | undefined;
   /** Human review: TALLY_REVIEW_SAMPLE_RATE and the sender of `tally/review.submitted`; the defaults (no sender) without it. */
   review?: ReviewSettings | undefined;
+  /** Alerts: the reporting zone and whether SLACK_WEBHOOK_URL is set; the defaults (UTC, unset) without it. */
+  alerts?: AlertSettings | undefined;
 }
 
 export interface FieldErrors {

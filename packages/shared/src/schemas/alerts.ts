@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { windowShape } from "./analytics.ts";
 import { catalogId, wellFormedString } from "./strings.ts";
 
 /**
@@ -152,3 +153,9 @@ export type AlertRuleUpdateInput = z.output<typeof alertRuleUpdateInput>;
 export type AlertChannelCreateInput = z.output<typeof alertChannelCreateInput>;
 export type AlertChannelUpdateInput = z.output<typeof alertChannelUpdateInput>;
 export type AlertHistoryInput = z.output<typeof alertHistoryInput>;
+
+/** `alerts.budgets`: the month containing the window's end (or now, if earlier), in `timeZone`. */
+export const alertBudgetsInput = z
+  .strictObject({ from: windowShape.from, to: windowShape.to, timeZone: windowShape.timeZone })
+  .refine((v) => v.from <= v.to, { path: ["to"], message: "`to` is before `from`" });
+export type AlertBudgetsInput = z.output<typeof alertBudgetsInput>;
