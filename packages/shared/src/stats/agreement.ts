@@ -75,7 +75,7 @@ function cell(v: number, scale: Scale): number {
 }
 
 /** Mid-rank of each category given its count (ties share the mean of the ranks they span). */
-function midRanks(counts: readonly number[]): number[] {
+function midRanks(counts: Float64Array): Float64Array {
   let below = 0;
   return counts.map((c) => {
     const r = below + (c + 1) / 2;
@@ -86,50 +86,55 @@ function midRanks(counts: readonly number[]): number[] {
 
 /** The five figures of a square confusion matrix (categories equally spaced, one point apart). */
 export function figuresOf(m: readonly (readonly number[])[]): AgreementFigures {
-  const k = m.length;
-  const rows = m.map((r) => r.reduce((a, b) => a + b, 0));
-  const cols = Array.from({ length: k }, (_, j) => m.reduce((a, r) => a + r[j]!, 0));
+  return figuresOfCells(Float64Array.from(m.flat()), m.length);
+}
+
+/** figuresOf on the matrix as k·k cells, row after row (the bootstrap's form: no matrix built per resample). */
+function figuresOfCells(m: Float64Array, k: number): AgreementFigures {
+  const rows = new Float64Array(k);
+  const cols = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      rows[i]! += m[i * k + j]!;
+      cols[j]! += m[i * k + j]!;
+    }
+  }
   const n = rows.reduce((a, b) => a + b, 0);
   if (n === 0) return { exact: null, withinOne: null, kappa: null, mae: null, spearman: null };
+  const rr = midRanks(rows);
+  const cr = midRanks(cols);
+  const meanRank = (n + 1) / 2;
   let same = 0;
   let near = 0;
   let absDiff = 0;
   let observed = 0;
   let chance = 0;
+  let cov = 0;
+  let vr = 0;
+  let vc = 0;
   for (let i = 0; i < k; i++) {
+    vr += rows[i]! * (rr[i]! - meanRank) ** 2;
+    vc += cols[i]! * (cr[i]! - meanRank) ** 2;
     for (let j = 0; j < k; j++) {
       const d = Math.abs(i - j);
-      const c = m[i]![j]!;
+      const c = m[i * k + j]!;
       if (d === 0) same += c;
       if (d <= 1) near += c;
       absDiff += d * c;
       observed += d * d * c;
       chance += (d * d * rows[i]! * cols[j]!) / n;
+      cov += c * (rr[i]! - meanRank) * (cr[j]! - meanRank);
     }
   }
   return {
     exact: same / n,
     withinOne: near / n,
+    // Quadratic weights (i − j)²; the usual division by (k − 1)² cancels out.
     kappa: chance > 0 ? 1 - observed / chance : null,
     mae: absDiff / n,
-    spearman: spearmanOf(m, rows, cols, n),
+    // Spearman = Pearson correlation of the mid-ranks.
+    spearman: vr > 0 && vc > 0 ? Math.max(-1, Math.min(1, cov / Math.sqrt(vr * vc))) : null,
   };
-}
-
-function spearmanOf(m: readonly (readonly number[])[], rows: number[], cols: number[], n: number): number | null {
-  const rr = midRanks(rows);
-  const cr = midRanks(cols);
-  const mean = (n + 1) / 2;
-  let cov = 0;
-  let vr = 0;
-  let vc = 0;
-  for (let i = 0; i < m.length; i++) {
-    vr += rows[i]! * (rr[i]! - mean) ** 2;
-    vc += cols[i]! * (cr[i]! - mean) ** 2;
-    for (let j = 0; j < m.length; j++) cov += m[i]![j]! * (rr[i]! - mean) * (cr[j]! - mean);
-  }
-  if (vr <= 0 || vc <= 0) return null;
-  return Math.max(-1, Math.min(1, cov / Math.sqrt(vr * vc)));
 }
 
 /** Linear-interpolated quantile of sorted values (type 7, as R's default and numpy's). */
@@ -150,7 +155,7 @@ export function agreement(pairs: readonly RatingPair[], opts: AgreementOptions =
   const scale = opts.scale ?? JUDGE_SCALE;
   const k = scale.max - scale.min + 1;
   const point = figuresOf(confusionMatrix(pairs, scale));
-  // Each item as the flat cell indices of its pairs.
+  // Each item as the cell indices of its pairs: item d's are cells[starts[d]] … cells[starts[d + 1] − 1].
   const byItem = new Map<string, number[]>();
   for (const p of pairs) {
     const cells = byItem.get(p.item) ?? [];
@@ -158,16 +163,20 @@ export function agreement(pairs: readonly RatingPair[], opts: AgreementOptions =
     byItem.set(p.item, cells);
   }
   const items = [...byItem.values()];
+  const cells = Int32Array.from(items.flat());
+  const starts = new Int32Array(items.length + 1);
+  items.forEach((c, d) => (starts[d + 1] = starts[d]! + c.length));
   const draws: Record<(typeof FIGURES)[number], number[]> = { exact: [], withinOne: [], kappa: [], mae: [], spearman: [] };
   if (items.length >= 2) {
     const next = mulberry32(opts.seed ?? BOOTSTRAP_SEED);
-    const flat = new Array<number>(k * k);
-    const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    const m = new Float64Array(k * k);
     for (let r = 0; r < (opts.resamples ?? BOOTSTRAP_RESAMPLES); r++) {
-      flat.fill(0);
-      for (let d = 0; d < items.length; d++) for (const c of items[Math.floor(next() * items.length)]!) flat[c]!++;
-      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) m[i]![j] = flat[i * k + j]!;
-      const f = figuresOf(m);
+      m.fill(0);
+      for (let d = 0; d < items.length; d++) {
+        const at = Math.floor(next() * items.length);
+        for (let c = starts[at]!; c < starts[at + 1]!; c++) m[cells[c]!]!++;
+      }
+      const f = figuresOfCells(m, k);
       for (const name of FIGURES) if (f[name] !== null) draws[name].push(f[name]);
     }
   }
