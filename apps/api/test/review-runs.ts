@@ -80,3 +80,19 @@ export function deliverReviewedScore(tally: Tally, run: ReviewedRun, opts: Pick<
     { runId: run.runId ?? `score-${run.parentRunId}`, ts: run.ts ?? Date.now(), ...opts },
   );
 }
+
+class StillWaiting extends Error {}
+
+/** Delivers a score run and leaves it waiting for its review, as the engine would for up to 7 days: the item stays pending. */
+export async function deliverAndLeaveWaiting(tally: Tally, run: ReviewedRun): Promise<void> {
+  try {
+    const out = await deliverReviewedScore(tally, run, {
+      onWaitForEvent: () => {
+        throw new StillWaiting();
+      },
+    });
+    throw new Error(`expected ${run.parentRunId} to wait for a review, got ${JSON.stringify(out.result ?? out.error)}`);
+  } catch (e) {
+    if (!(e instanceof StillWaiting)) throw e;
+  }
+}
