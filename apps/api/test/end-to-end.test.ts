@@ -36,10 +36,10 @@ describe("handle-support-ticket defers score, costs and notify", () => {
     await slack.close();
   });
 
-  it("serves six functions (four, and the failure handlers of score and notify)", async () => {
+  it("serves seven functions (four, the failure handlers of score and notify, and the alerts cron)", async () => {
     const res = await fetch(`${tally.base}/api/inngest`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ function_count: 6, mode: "dev" });
+    expect(await res.json()).toMatchObject({ function_count: 7, mode: "dev" });
   });
 
   it("records scores, costs and the notification, each linked to the parent run", async () => {

@@ -138,13 +138,13 @@ describe("malformed executor requests", () => {
   it("keeps introspection (GET) and a body-less sync (PUT, no content type) working", async () => {
     const info = await fetch(`${tally.base}/api/inngest`);
     expect(info.status).toBe(200);
-    expect(((await info.json()) as { function_count: number }).function_count).toBe(6);
+    expect(((await info.json()) as { function_count: number }).function_count).toBe(7);
     const sync = await rawRequest(tally.base, "PUT", "/api/inngest", "", {});
     expect(sync.status).toBe(200);
     const registered = apiRequests.find((r) => r.path.startsWith("/fn/register"))!;
     expect(registered.body.url).toBe(`${tally.base}/api/inngest`);
     expect(registered.body.functions.map((f: { id: string }) => f.id).sort()).toEqual(
-      [FN, "tally-handle-support-ticket", "tally-notify-agent-completion", "tally-notify-agent-completion-failure", "tally-score-agent-output", "tally-score-agent-output-failure"].sort(),
+      [FN, "tally-evaluate-alerts", "tally-handle-support-ticket", "tally-notify-agent-completion", "tally-notify-agent-completion-failure", "tally-score-agent-output", "tally-score-agent-output-failure"].sort(),
     );
   });
 });

@@ -1,5 +1,6 @@
 import type { TallyInngest } from "./client.ts";
 import type { Deps } from "./deps.ts";
+import { evaluateAlerts } from "./functions/evaluate-alerts.ts";
 import { handleSupportTicket } from "./functions/handle-support-ticket.ts";
 import { notifyAgentCompletion } from "./functions/notify-agent-completion.ts";
 import { notifyAgentCompletionFailure, scoreAgentOutputFailure } from "./functions/on-failure.ts";
@@ -26,7 +27,8 @@ export { batchRollups } from "./record/rollup.ts";
 
 /**
  * Builds Tally's functions: the three deferred side effects, the failure handlers of score and notify
- * (recording a failed evaluation or notification once retries are exhausted) and the example agent.
+ * (recording a failed evaluation or notification once retries are exhausted), the example agent and the
+ * alerts cron (evaluate-alerts, every 5 minutes).
  */
 export function createFunctions(inngest: TallyInngest, deps: Deps) {
   const score = scoreAgentOutput(inngest, deps);
@@ -35,5 +37,6 @@ export function createFunctions(inngest: TallyInngest, deps: Deps) {
   const scoreFailure = scoreAgentOutputFailure(inngest, deps);
   const notifyFailure = notifyAgentCompletionFailure(inngest, deps);
   const agent = handleSupportTicket(inngest, deps, { score, costs, notify });
-  return { score, costs, notify, agent, scoreFailure, notifyFailure, all: [agent, score, costs, notify, scoreFailure, notifyFailure] };
+  const alerts = evaluateAlerts(inngest, deps);
+  return { score, costs, notify, agent, scoreFailure, notifyFailure, alerts, all: [agent, score, costs, notify, scoreFailure, notifyFailure, alerts] };
 }

@@ -16,7 +16,7 @@ type Event = AlertNotificationTable["event"];
 export interface Transition {
   event: Event;
   subject: string;
-  /** The period of the episode: a firing and its resolution share it, so each is keyed (and sent) once. */
+  /** The period (a month and threshold, a rolling window's episode): a firing and its resolution share it. */
   period: string;
   message: string;
   link: string;
@@ -30,11 +30,11 @@ export function notificationId(ruleId: string, t: Pick<Transition, "subject" | "
 const key = (subject: string, period: string) => `${subject}\u0000${period}`;
 
 /**
- * Compares one rule's evaluations with its stored states and says what changed. A state is matched by subject
- * and period; a subject whose period moved on (a rolling window's end, a new month) continues the firing state
- * of a period this evaluation no longer has, so an alert that keeps firing is not announced again, and the
- * firing state keeps the period it began in, so its resolution is keyed (and sent) once, like its firing. A
- * firing state whose subject is no longer evaluated is resolved. Pure: `next` is the complete new set of states.
+ * Compares one rule's evaluations with its stored states, matched by subject and period, and says what
+ * changed: not firing (or no state) → firing is "firing", firing → not firing is "resolved". evaluateRules
+ * names the periods so this holds across ticks: a rolling window's episode keeps the period it began in
+ * while it fires, and every firing state it no longer reports comes back not firing, so it resolves here.
+ * Pure: `next` is the complete new set of states (states the rule no longer reports are dropped).
  */
 export function transitions(
   ruleId: string,
@@ -45,24 +45,16 @@ export function transitions(
   const byKey = new Map(previous.map((s) => [key(s.subject, s.period), s]));
   const current = new Map<string, EvaluatedState>();
   for (const e of evaluations) current.set(key(e.subject, e.period), e);
-  const used = new Set<AlertStateTable>();
   const changes: Transition[] = [];
   const next: AlertStateTable[] = [];
   for (const e of current.values()) {
-    let prev = byKey.get(key(e.subject, e.period));
-    let period = e.period;
-    if (!prev) {
-      prev = previous.find((s) => s.firing === 1 && s.subject === e.subject && !used.has(s) && !current.has(key(s.subject, s.period)));
-      if (prev) period = prev.period;
-    }
-    if (prev) used.add(prev);
+    const prev = byKey.get(key(e.subject, e.period));
     const wasFiring = prev?.firing === 1;
-    if (e.firing !== wasFiring) changes.push({ event: e.firing ? "firing" : "resolved", subject: e.subject, period, message: e.message, link: e.link });
+    if (e.firing !== wasFiring) changes.push({ event: e.firing ? "firing" : "resolved", subject: e.subject, period: e.period, message: e.message, link: e.link });
     next.push({
       rule_id: ruleId,
       subject: e.subject,
-      // A firing state keeps the period it began in, so its resolution is keyed like its firing.
-      period: e.firing && wasFiring ? period : e.period,
+      period: e.period,
       firing: e.firing ? 1 : 0,
       value: e.value,
       threshold: e.threshold,
@@ -71,10 +63,6 @@ export function transitions(
       since: prev && wasFiring === e.firing ? prev.since : now,
       evaluated_at: now,
     });
-  }
-  for (const s of previous) {
-    if (used.has(s) || s.firing !== 1) continue;
-    changes.push({ event: "resolved", subject: s.subject, period: s.period, message: `No longer firing: ${s.message}`, link: s.link });
   }
   return { changes, next };
 }
