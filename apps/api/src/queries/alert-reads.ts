@@ -92,14 +92,17 @@ export interface CustomerBudget {
   name: string;
   /** `YYYY-MM` in the asked zone. */
   month: string;
-  spentMicros: number;
+  /** Priced spend of the month so far; null when none of its calls is priced (unknown, never $0). */
+  spentMicros: number | null;
+  unpricedCalls: number;
   budgetMicros: number;
-  /** spent / budget (1 = 100%). */
-  use: number;
+  /** spent / budget (1 = 100%); null when the spend is unknown. */
+  use: number | null;
   /** The lowest threshold under 100% of the customer's own enabled budget rule, else of the rules for every customer; null: none warns. */
   warningAt: number | null;
-  state: "ok" | "warning" | "over";
-  forecast: { micros: number; lowMicros: number | null; highMicros: number | null };
+  state: "ok" | "warning" | "over" | "unknown";
+  /** The month-end forecast (`forecastForMonth`); null when the spend is unknown. */
+  forecast: { micros: number; lowMicros: number | null; highMicros: number | null } | null;
   forecastOver: boolean;
 }
 
@@ -114,19 +117,18 @@ export async function alertBudgets(db: Db, f: AlertBudgetsInput, now: number): P
   const general = warnAt(budgetRules.filter((p) => p.customerId === undefined));
   const rows = m.customers.map((c): CustomerBudget => {
     const daily = m.daily.get(c.id) ?? [];
-    const spent = daily.reduce((a, b) => a + b, 0);
-    const use = spent / c.budget;
+    const calls = m.calls.get(c.id) ?? { priced: 0, unpriced: 0 };
     const own = budgetRules.filter((p) => p.customerId === c.id);
     const warningAt = own.length ? warnAt(own) : general;
+    const base = { customerId: c.id, name: c.name, month: m.cal.month, unpricedCalls: calls.unpriced, budgetMicros: c.budget, warningAt };
+    if (calls.priced === 0 && calls.unpriced > 0) return { ...base, spentMicros: null, use: null, state: "unknown", forecast: null, forecastOver: false };
+    const spent = daily.reduce((a, b) => a + b, 0);
+    const use = spent / c.budget;
     const fc = forecastForMonth(m.cal, daily, at);
     return {
-      customerId: c.id,
-      name: c.name,
-      month: m.cal.month,
+      ...base,
       spentMicros: spent,
-      budgetMicros: c.budget,
       use,
-      warningAt,
       state: use >= 1 ? "over" : warningAt !== null && use >= warningAt ? "warning" : "ok",
       forecast: { micros: fc.micros, lowMicros: fc.lowMicros, highMicros: fc.highMicros },
       forecastOver: fc.micros > c.budget,

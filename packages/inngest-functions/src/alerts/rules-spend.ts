@@ -20,6 +20,8 @@ export interface MonthSpend {
   cal: MonthCalendar;
   customers: Budgeted[];
   daily: Map<string, number[]>;
+  /** Priced and unpriced calls of the month so far: without a priced call the spend is unknown, never $0. */
+  calls: Map<string, { priced: number; unpriced: number }>;
 }
 
 export function monthSpend(db: Db, tz: string, now: number, memo: Memo): Promise<MonthSpend> {
@@ -35,37 +37,42 @@ async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpe
   const first = localDay(tz, cal.start);
   const budgeted = sql`customer_id in (select id from customers where monthly_budget_micros > 0)`;
   const offsets = segments(tz, cal.start, end).map((s) => s.offset);
-  let rows: { customer_id: string; day: number; spend: number }[];
+  let rows: { customer_id: string; day: number; spend: number; priced: number; unpriced: number }[];
   const calendar = offsets.every((x) => x === 0)
     ? undefined
     : await db.selectFrom("rollup_calendars").select("id").where("time_zone", "=", canonicalZone(tz)).where("unit", "=", "day").where("filled_to", "is", null).executeTakeFirst();
   if (offsets.every((x) => x === 0)) {
     // UTC: the month's UTC days are the day rows.
-    rows = (await sql<typeof rows[number]>`select customer_id, bucket / ${DAY_MS} as day, sum(cost_micros) as spend from rollup_usage_customer_1d
+    rows = (await sql<typeof rows[number]>`select customer_id, bucket / ${DAY_MS} as day, sum(cost_micros) as spend, sum(priced_calls) as priced, sum(unpriced_calls) as unpriced from rollup_usage_customer_1d
       where bucket >= ${cal.start} and bucket < ${end} and ${budgeted} group by customer_id, bucket`.execute(db)).rows;
   } else if (calendar) {
     // The zone's complete local day calendar (TALLY_TIME_ZONES): one row per customer and local day.
-    rows = (await sql<typeof rows[number]>`select customer_id, bucket as day, sum(cost_micros) as spend from rollup_usage_customer_local
+    rows = (await sql<typeof rows[number]>`select customer_id, bucket as day, sum(cost_micros) as spend, sum(priced_calls) as priced, sum(unpriced_calls) as unpriced from rollup_usage_customer_local
       where calendar = ${calendar.id} and bucket >= ${first} and bucket <= ${localDay(tz, end - 1)} and ${budgeted} group by customer_id, bucket`.execute(db)).rows;
   } else {
     // Any other zone: hours (whole-hour offsets) or quarters keyed by their local day, exact through DST.
     const table = offsets.every((x) => x % HOUR_MS === 0) ? "rollup_usage_customer_1h" : "rollup_usage_customer_15m";
     const day = sql.raw(bucketKeySql(tz, cal.start, end, "day"));
-    rows = (await sql<typeof rows[number]>`select customer_id, ${day} as day, sum(cost_micros) as spend from ${sql.table(table)}
+    rows = (await sql<typeof rows[number]>`select customer_id, ${day} as day, sum(cost_micros) as spend, sum(priced_calls) as priced, sum(unpriced_calls) as unpriced from ${sql.table(table)}
       where bucket >= ${cal.start} and bucket < ${end} and ${budgeted} group by customer_id, ${day}`.execute(db)).rows;
   }
   const customers = (await db.selectFrom("customers").select(["id", "name", "monthly_budget_micros"]).where("monthly_budget_micros", ">", 0).orderBy("id").execute()).map(
     (c) => ({ id: c.id, name: c.name, budget: Number(c.monthly_budget_micros) }),
   );
   const daily = new Map<string, number[]>();
+  const calls = new Map<string, { priced: number; unpriced: number }>();
   for (const r of rows) {
+    const c = calls.get(r.customer_id) ?? { priced: 0, unpriced: 0 };
+    c.priced += Number(r.priced);
+    c.unpriced += Number(r.unpriced);
+    calls.set(r.customer_id, c);
     const i = Number(r.day) - first;
     if (i < 0 || i >= cal.dayStarts.length) continue;
     let d = daily.get(r.customer_id);
     if (!d) daily.set(r.customer_id, (d = new Array<number>(cal.dayStarts.length).fill(0)));
     d[i]! += Number(r.spend);
   }
-  return { cal, customers, daily };
+  return { cal, customers, daily, calls };
 }
 
 /** The customers a budget or forecast rule covers: its own customer, else every budgeted customer without an enabled rule of this kind of its own. */
@@ -85,7 +92,13 @@ export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => 
   for (const c of await covered(db, "budget", p.customerId, m.customers)) {
     const spent = sum(m.daily.get(c.id));
     const use = Math.round((spent / c.budget) * 1000) / 10;
+    const unpriced = m.calls.get(c.id)?.unpriced ?? 0;
+    const priced = (m.calls.get(c.id)?.priced ?? 0) > 0;
     for (const t of p.thresholds) {
+      if (!priced && unpriced > 0) {
+        out.push({ subject: c.id, subjectLabel: c.name, period: `${m.cal.month}@${t}`, firing: false, value: null, threshold: Math.round((c.budget * t) / 100), message: `${c.name}: none of its ${unpriced} calls in ${m.cal.month} is priced, so its budget use is unknown`, link: monthLink(o.timeZone, c.id) });
+        continue;
+      }
       const firing = spent * 100 >= c.budget * t;
       const of = `${formatMicros(spent)} of ${formatMicros(c.budget)}`;
       out.push({
@@ -109,6 +122,11 @@ export const forecast: KindEvaluator<"forecast"> = async (db, _rule, p, o, memo)
   const m = await monthSpend(db, o.timeZone, o.now, memo);
   const out: Draft[] = [];
   for (const c of await covered(db, "forecast", p.customerId, m.customers)) {
+    const calls = m.calls.get(c.id);
+    if (calls && calls.priced === 0 && calls.unpriced > 0) {
+      out.push({ subject: c.id, subjectLabel: c.name, period: m.cal.month, firing: false, value: null, threshold: c.budget, message: `${c.name}: none of its ${calls.unpriced} calls in ${m.cal.month} is priced, so there is no forecast`, link: monthLink(o.timeZone, c.id) });
+      continue;
+    }
     const f = forecastForMonth(m.cal, m.daily.get(c.id) ?? [], o.now);
     // From the month's first full day on: a forecast from a few hours of one day is noise.
     const firing = f.fullDays >= 1 && f.micros > c.budget;
