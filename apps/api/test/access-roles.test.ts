@@ -4,6 +4,7 @@ import { createPasswordUser } from "../src/auth/accounts.ts";
 import { createApiKey } from "../src/auth/api-keys.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
 import { upsertPrice } from "../src/queries/prices.ts";
+import { createAlertChannel, createAlertRule } from "../src/queries/alerts.ts";
 import { startReprice } from "../src/reprice/jobs.ts";
 import { TABLES } from "../src/export/handler.ts";
 import { appRouter } from "../src/trpc/root.ts";
@@ -59,6 +60,17 @@ const EXPECTED: Record<string, keyof typeof ALLOWED> = {
   "judge.sampling.list": "read",
   "judge.sampling.set": "editMoney",
   "judge.sampling.remove": "editMoney",
+  "alerts.rules.list": "read",
+  "alerts.rules.create": "editMoney",
+  "alerts.rules.update": "editMoney",
+  "alerts.rules.remove": "editMoney",
+  "alerts.channels.list": "admin",
+  "alerts.channels.create": "admin",
+  "alerts.channels.update": "admin",
+  "alerts.channels.remove": "admin",
+  "alerts.state": "read",
+  "alerts.history": "read",
+  "alerts.budgets": "read",
 };
 
 /** Every CSV export → its capability. */
@@ -90,6 +102,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
     const freshUser = async () =>
       (await createPasswordUser(tally.db, SYSTEM, { email: `walk-${++n}@walk.test`, name: "walk", role: "viewer", password: PASSWORD }, Date.now())).id;
     const fixed = (v: unknown) => async () => v;
+    const walkRule = () => createAlertRule(tally.db, SYSTEM, { kind: "unpriced", name: `walk ${++n}`, params: { windowHours: 24 }, enabled: true }, Date.now());
+    const walkChannel = () => createAlertChannel(tally.db, SYSTEM, { kind: "slack", name: `walk ${++n}`, url: "https://hooks.slack.com/services/walk" }, Date.now());
     inputs = {
       "overview.summary": fixed(WINDOW),
       "spend.timeseries": fixed({ ...WINDOW, bucket: "hour", splitBy: "model" }),
@@ -130,6 +144,17 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       "judge.sampling.list": fixed(undefined),
       "judge.sampling.set": fixed({ scope: "model", key: "gpt-4o", rate: 0.5 }),
       "judge.sampling.remove": fixed({ scope: "customer", key: "acme" }),
+      "alerts.rules.list": fixed(undefined),
+      "alerts.rules.create": fixed({ kind: "spend_over", name: "walk", params: { amountMicros: 1_000_000, windowHours: 24 } }),
+      "alerts.rules.update": async () => ({ id: (await walkRule()).id, enabled: false }),
+      "alerts.rules.remove": async () => ({ id: (await walkRule()).id }),
+      "alerts.channels.list": fixed(undefined),
+      "alerts.channels.create": fixed({ kind: "webhook", name: "walk", url: "https://hooks.example.com/walk" }),
+      "alerts.channels.update": async () => ({ id: (await walkChannel()).id, name: "walk renamed" }),
+      "alerts.channels.remove": async () => ({ id: (await walkChannel()).id }),
+      "alerts.state": fixed(undefined),
+      "alerts.history": fixed({}),
+      "alerts.budgets": fixed(WINDOW),
     };
   }, 60_000);
   afterAll(() => tally.close());
@@ -181,8 +206,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       }
     }
     expect(wrong).toEqual([]);
-    // 35 procedures × 8 credentials: read (19) for all 4 roles, editMoney (8) for 2, admin (8) for 1.
-    expect({ allowed, denied }).toEqual({ allowed: 2 * (19 * 4 + 8 * 2 + 8 * 1), denied: 2 * (8 * 2 + 8 * 3) });
+    // 46 procedures × 8 credentials: read (23) for all 4 roles, editMoney (11) for 2, admin (12) for 1.
+    expect({ allowed, denied }).toEqual({ allowed: 2 * (23 * 4 + 11 * 2 + 12 * 1), denied: 2 * (11 * 2 + 12 * 3) });
   }, 60_000);
 
   it("answers 200 where the role has the capability and 403 where not, to every CSV export", async () => {
