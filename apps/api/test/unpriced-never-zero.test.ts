@@ -3,6 +3,7 @@ import { createPasswordUser } from "../src/auth/accounts.ts";
 import { createApiKey } from "../src/auth/api-keys.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
 import { startReprice } from "../src/reprice/jobs.ts";
+import { createAlertChannel, createAlertRule } from "../src/queries/alerts.ts";
 import { waitForJob } from "./reprice-support.ts";
 import { TABLES } from "../src/export/handler.ts";
 import { appRouter } from "../src/trpc/root.ts";
@@ -50,6 +51,14 @@ const INPUTS: Record<string, unknown[]> = {
   "judge.sampling.list": [undefined],
   "judge.sampling.set": [{ scope: "model", key: AGENT, rate: 0.5 }],
   "judge.sampling.remove": [{ scope: "model", key: AGENT }],
+  "alerts.rules.list": [undefined],
+  "alerts.rules.create": [{ kind: "spend_over", name: "walk", params: { amountMicros: 1_000_000, windowHours: 24 } }],
+  "alerts.channels.list": [undefined],
+  "alerts.channels.create": [{ kind: "webhook", name: "walk", url: "https://hooks.example.com/walk" }],
+  "alerts.state": [undefined],
+  "alerts.history": [{}],
+  // acme has a $5 budget (customers.upsert, walked before) and only unpriced calls in June: use unknown, no forecast.
+  "alerts.budgets": [WINDOW],
 };
 
 /** The access procedures (no spend in them, walked all the same), on an account and a key made for the walk. */
@@ -105,6 +114,7 @@ const MUST_SEE = [
   "reprice.preview byModel[].afterMicros",
   "reprice.jobs [].beforeMicros",
   "reprice.job afterMicros",
+  "alerts.budgets rows[].spentMicros",
 ];
 
 describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
@@ -129,7 +139,18 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
     const key = await createApiKey(tally.db, SYSTEM, { name: "walk key to revoke", role: "viewer" }, now);
     const job = await startReprice(tally.db, SYSTEM, { model: JUDGE, reason: "manual" }, now);
     expect((await waitForJob(tally.db, job.jobId)).status).toBe("done");
-    inputs = { ...INPUTS, ...accessInputs(user.id, key.key.id), "reprice.job": [{ id: job.jobId }] };
+    const rule = (name: string) => createAlertRule(tally.db, SYSTEM, { kind: "unpriced", name, params: { windowHours: 24 }, enabled: true }, now);
+    const channel = (name: string) => createAlertChannel(tally.db, SYSTEM, { kind: "slack", name, url: "https://hooks.slack.com/services/walk" }, now);
+    const alertIds = { rule: (await rule("walk update")).id, ruleGone: (await rule("walk remove")).id, channel: (await channel("walk update")).id, channelGone: (await channel("walk remove")).id };
+    inputs = {
+      ...INPUTS,
+      ...accessInputs(user.id, key.key.id),
+      "reprice.job": [{ id: job.jobId }],
+      "alerts.rules.update": [{ id: alertIds.rule, enabled: false }],
+      "alerts.rules.remove": [{ id: alertIds.ruleGone }],
+      "alerts.channels.update": [{ id: alertIds.channel, name: "walk renamed" }],
+      "alerts.channels.remove": [{ id: alertIds.channelGone }],
+    };
   }, 60_000);
   afterAll(async () => {
     await tally.close();
