@@ -6,6 +6,7 @@ import { SYSTEM } from "../src/auth/principal.ts";
 import { upsertPrice } from "../src/queries/prices.ts";
 import { createAlertChannel, createAlertRule } from "../src/queries/alerts.ts";
 import { startReprice } from "../src/reprice/jobs.ts";
+import { enqueueReview } from "@tally/inngest-functions";
 import { TABLES } from "../src/export/handler.ts";
 import { appRouter } from "../src/trpc/root.ts";
 import { call, exportCsv, type Headers, keyFor, PASSWORD, sessionFor } from "./access-client.ts";
@@ -20,6 +21,7 @@ import { deliver, WINDOW } from "./unpriced-money.ts";
 const ALLOWED: Record<string, Role[]> = {
   read: ["viewer", "finance", "reviewer", "admin"],
   editMoney: ["finance", "admin"],
+  review: ["reviewer", "admin"],
   admin: ["admin"],
 };
 
@@ -71,6 +73,12 @@ const EXPECTED: Record<string, keyof typeof ALLOWED> = {
   "alerts.state": "read",
   "alerts.history": "read",
   "alerts.budgets": "read",
+  "reviews.queue": "read",
+  "reviews.item": "read",
+  "reviews.submit": "review",
+  "reviews.sampling.list": "read",
+  "reviews.sampling.set": "review",
+  "reviews.sampling.remove": "review",
 };
 
 /** Every CSV export → its capability. */
@@ -79,6 +87,7 @@ const EXPECTED_EXPORTS: Record<string, keyof typeof ALLOWED> = {
   "spend-by-model": "read",
   runs: "read",
   audit: "admin",
+  reviews: "read",
 };
 
 const ROLES: Role[] = ["viewer", "finance", "reviewer", "admin"];
@@ -95,6 +104,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
   beforeAll(async () => {
     tally = await startTally();
     await deliver(tally, [{ runId: "walk-run-0", model: "gpt-4o", customerId: "acme", promptTokens: 1000, completionTokens: 100, judged: false }]);
+    const item = { runId: "walk-run-0", model: "gpt-4o", customerId: "acme", judgeModel: "j", rubricVersion: "v", output: "out", occurredAt: WINDOW.from };
+    await enqueueReview(tally.db, { ...item, id: "walk-review-item", reason: "sample", now: Date.now() });
     for (const role of ROLES) {
       credentials.push({ label: `${role} API key`, role, headers: await keyFor(tally, role) });
       credentials.push({ label: `${role} session`, role, headers: await sessionFor(tally, role) });
@@ -155,6 +166,12 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       "alerts.state": fixed(undefined),
       "alerts.history": fixed({}),
       "alerts.budgets": fixed(WINDOW),
+      "reviews.queue": fixed({ status: "all" }),
+      "reviews.item": fixed({ id: "walk-review-item" }),
+      "reviews.submit": fixed({ itemId: "walk-review-item", verdict: "good" }),
+      "reviews.sampling.list": fixed(undefined),
+      "reviews.sampling.set": fixed({ name: "tone", rate: 0.5, threshold: 2 }),
+      "reviews.sampling.remove": fixed({ name: "tone" }),
     };
   }, 60_000);
   afterAll(() => tally.close());
@@ -206,8 +223,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       }
     }
     expect(wrong).toEqual([]);
-    // 46 procedures × 8 credentials: read (23) for all 4 roles, editMoney (11) for 2, admin (12) for 1.
-    expect({ allowed, denied }).toEqual({ allowed: 2 * (23 * 4 + 11 * 2 + 12 * 1), denied: 2 * (11 * 2 + 12 * 3) });
+    // 52 procedures × 8 credentials: read (26) for all 4 roles, editMoney (11) and review (3) for 2, admin (12) for 1.
+    expect({ allowed, denied }).toEqual({ allowed: 2 * (26 * 4 + 11 * 2 + 3 * 2 + 12 * 1), denied: 2 * (11 * 2 + 3 * 2 + 12 * 3) });
   }, 60_000);
 
   it("answers 200 where the role has the capability and 403 where not, to every CSV export", async () => {
