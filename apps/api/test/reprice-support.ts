@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { batchRollups, recordUsage } from "@tally/inngest-functions";
 import { type Db, syncCalendars, WEEK_MS, WEEK_ORIGIN_MS } from "@tally/shared/db";
 import { localCalendarRows } from "../src/queries/test-support.ts";
 
@@ -77,4 +78,33 @@ export async function calendarsMatchRefill(db: Db, zones: string[]): Promise<boo
   await syncCalendars(db, []);
   await syncCalendars(db, zones);
   return JSON.stringify(written) === JSON.stringify(await localCalendarRows(db));
+}
+
+/** One seeded usage line (the i-th): its model, kind, customer, time and tokens, deterministic. */
+export function seededLine(i: number, start: number) {
+  return {
+    runId: `seed-${String(i).padStart(7, "0")}`,
+    kind: (i % 10 === 9 ? "judge" : "agent") as "agent" | "judge",
+    model: i % 2 ? "gpt-4o-2024-08-06" : "gpt-4o",
+    customerId: `c${i % 40}`,
+    occurredAt: start + i * 25_000,
+    input: 500 + ((i * 37) % 5000),
+    output: 50 + ((i * 13) % 700),
+  };
+}
+
+/** Records `count` usage lines of gpt-4o and its snapshot (a tenth judge lines) through the recording layer, 2,000 per transaction. */
+export async function seedUsageLines(db: Db, count: number, start: number): Promise<void> {
+  for (let from = 0; from < count; from += 2_000) {
+    await db.transaction().execute((trx) =>
+      batchRollups(trx, async () => {
+        for (let i = from; i < Math.min(count, from + 2_000); i++) {
+          const l = seededLine(i, start);
+          const run = { runId: l.runId, functionSlug: "seed-agent", model: "acme-agent", customerId: l.customerId, occurredAt: l.occurredAt, now: start };
+          const usage = { input_tokens: l.input, output_tokens: l.output, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+          await recordUsage(trx, run, { key: l.runId, deferredRunId: l.runId, kind: l.kind, model: l.model, usage });
+        }
+      }),
+    );
+  }
 }
