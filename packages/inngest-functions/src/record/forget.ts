@@ -6,7 +6,7 @@ import { bumpScore } from "./score-rollup.ts";
 import { inTransaction } from "./tx.ts";
 
 /**
- * Removes a run and everything recorded for it, taking its counts back out of every rollup in the same
+ * Removes a run and everything recorded for it (its reviews too), taking its counts back out of every rollup in the same
  * transaction (used to remove demo data without disturbing real data recorded beside it).
  */
 export async function forgetRun(db: Kysely<Database>, runId: string): Promise<boolean> {
@@ -27,7 +27,9 @@ export async function forgetRun(db: Kysely<Database>, runId: string): Promise<bo
     }
     // Before the lines go: the run's judge spend is read from them.
     await bump(trx, "rollup_runs_15m", runKey(run.occurred_at, run.model, run.customer_id, run.function_slug), negate(await runMeasures(trx, run)));
-    for (const table of ["scores", "usage_costs", "evaluations", "notifications"] as const) {
+    // Human review (0012): the run's reviewers' scores, its reviews and its queue items.
+    await trx.deleteFrom("review_scores").where("review_id", "in", trx.selectFrom("reviews").select("id").where("run_id", "=", runId)).execute();
+    for (const table of ["scores", "usage_costs", "evaluations", "notifications", "reviews", "review_items"] as const) {
       await trx.deleteFrom(table).where("run_id", "=", runId).execute();
     }
     await trx.deleteFrom("runs").where("run_id", "=", runId).execute();
