@@ -77,3 +77,64 @@ export const AGENTS = [
 ];
 
 export const CRITERIA = ["helpfulness", "accuracy", "tone"] as const;
+
+/**
+ * Human review in the demo (issue 19). Reviewers label a share of the judged runs: every run with a criterion
+ * below 3 (the default review threshold) and a 5% random sample, each labelled within a day or left to expire
+ * after 7 days; today's items wait in the queue. The story the agreement card tells: reviewers agree with the
+ * judge on accuracy, mostly on helpfulness, and the judge over-rates tone (kappa flagged below 0.4), worst on
+ * one model.
+ */
+export const REVIEW = {
+  sampleRate: 0.05,
+  threshold: 3,
+  /** Share of queued items a reviewer labels (the rest expire, or wait if from today). */
+  reviewedShare: { threshold: 0.85, sample: 0.6 },
+  secondReviewerShare: 0.25,
+  expireAfterDays: 7,
+  toneOverRatedModel: "gemini-2.5-flash",
+  reviewers: [
+    { id: `${DEMO_PREFIX}reviewer-priya`, label: "priya@support.example (demo)" },
+    { id: `${DEMO_PREFIX}reviewer-marco`, label: "marco@support.example (demo)" },
+    { id: `${DEMO_PREFIX}reviewer-jo`, label: "jo@support.example (demo)" },
+  ],
+};
+
+/**
+ * How far below the judge a reviewer scores each criterion: weights of 0, 1, 2, 3 points below (a negative
+ * entry: above). Accuracy: mostly the judge's score; tone: the judge is generous.
+ */
+export const REVIEWER_OFFSETS: Record<(typeof CRITERIA)[number] | "toneOverRated", [offset: number, weight: number][]> = {
+  accuracy: [[0, 76], [1, 12], [-1, 10], [2, 2]],
+  helpfulness: [[0, 60], [1, 24], [-1, 11], [2, 5]],
+  tone: [[0, 18], [1, 30], [-1, 14], [2, 26], [3, 12]],
+  toneOverRated: [[0, 12], [1, 33], [2, 37], [3, 18]],
+};
+
+/** Support tickets and the agent's replies, shown on the Review page (the demo has no real text). */
+export const TICKETS: { input: string; output: string }[] = [
+  {
+    input: "I was charged twice for my March invoice (INV-2291). Can you refund the duplicate?",
+    output: "Thanks for flagging this. I can see two charges for INV-2291 on 3 March. I've refunded the duplicate of $49.00; it will reach your card in 3–5 business days.",
+  },
+  {
+    input: "The export to CSV has been spinning for an hour. This is the third time this week. Fix it.",
+    output: "Exports over 50,000 rows run in the background. Please try again and check your inbox for the download link.",
+  },
+  {
+    input: "How do I add a teammate to our workspace without giving them billing access?",
+    output: "Go to Settings → Members → Invite, enter their email and choose the Member role. Members can use every project but cannot see billing; only Owners can.",
+  },
+  {
+    input: "Your app deleted my notes after the update!!! I need them back today.",
+    output: "Notes are never deleted by updates. They were moved to Archive. Open the sidebar and select Archive.",
+  },
+  {
+    input: "Can I change my plan from monthly to annual and keep my discount code?",
+    output: "Yes: switch under Billing → Plan → Annual. Your code SPRING20 stays applied to the first annual payment; we prorate the unused part of this month.",
+  },
+  {
+    input: "The API returns 429 errors even though we're under our rate limit.",
+    output: "429s mean you exceeded the limit. Upgrade your plan for higher limits.",
+  },
+];

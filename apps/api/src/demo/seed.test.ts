@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recordUsage } from "@tally/inngest-functions";
+import { enqueueReview, recordUsage, storeReview } from "@tally/inngest-functions";
 import { connect, type Db } from "@tally/shared/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CUSTOMERS, NEAR_BUDGET_CUSTOMER, PRICE_OVERRIDE, VERSION_CHANGE_DAY } from "./scenario.ts";
@@ -23,11 +23,16 @@ async function totals(db: Db) {
     rollupCost: await one("select coalesce(sum(cost_micros), 0) v from rollup_usage_15m"),
     lines: await one("select count(*) v from usage_costs"),
     rollupCalls: await one("select coalesce(sum(calls), 0) v from rollup_usage_15m"),
+    reviewItems: await one("select count(*) v from review_items"),
+    reviews: await one("select count(*) v from reviews"),
+    reviewScores: await one("select count(*) v from review_scores"),
   };
 }
 
+/** What the dashboard asks, as a viewer. */
+const viewer = (db: Db) => createCaller({ db, runUrlTemplate: "{runId}", now: () => NOW, principal: { kind: "user", id: "u", label: "viewer@test.local", role: "viewer" } });
 /** What the dashboard asks to label demo data: the `system.status` procedure. */
-const status = (db: Db) => createCaller({ db, runUrlTemplate: "{runId}", now: () => NOW, principal: { kind: "user", id: "u", label: "viewer@test.local", role: "viewer" } }).system.status();
+const status = (db: Db) => viewer(db).system.status();
 
 describe("demo data", () => {
   let dir: string;
@@ -36,7 +41,7 @@ describe("demo data", () => {
     dir = mkdtempSync(join(tmpdir(), "tally-demo-"));
     db = await connect({ url: join(dir, "demo.db") });
     await seedDemo(db, { now: NOW, runsPerDay: 12 });
-  });
+  }, 60_000); // ~900 runs and their reviews (1–3 s alone; the default 10 s ran out on a shared, loaded machine): a hang guard
   afterAll(async () => {
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -88,16 +93,39 @@ describe("demo data", () => {
     expect(Number(judge.s)).toBeGreaterThan(0);
   });
 
-  it("clearing removes the demo and keeps real data and its rollups", async () => {
+  it("reviews the judged runs as a team would: a queue (pending, reviewed, expired), and a judge that agrees on accuracy and over-rates tone", async () => {
+    const items = await db.selectFrom("review_items").select(["status", "reason", "run_id"]).execute();
+    expect(new Set(items.map((i) => i.status))).toEqual(new Set(["pending", "reviewed", "expired"]));
+    expect(new Set(items.map((i) => i.reason))).toEqual(new Set(["threshold", "sample"]));
+    expect(items.every((i) => i.run_id.startsWith("demo-"))).toBe(true);
+    const t = await totals(db);
+    expect(t.reviews).toBeGreaterThan(items.filter((i) => i.status === "reviewed").length); // some items have two reviewers
+    expect(t.reviewScores).toBe(t.reviews * 3);
+    // A new user sees agreement on first start (the dashboard's default 30 days).
+    const agreement = await viewer(db).quality.agreement({ from: NOW - 30 * DAY, to: NOW });
+    const row = (name: string) => agreement.rows.find((r) => r.name === name)!;
+    expect(agreement.rows.map((r) => r.name)).toEqual(["accuracy", "helpfulness", "tone"]);
+    expect(row("accuracy").n).toBeGreaterThanOrEqual(20);
+    expect(row("accuracy").kappa!.value).toBeGreaterThan(0.7);
+    expect(row("tone").kappa!.value).toBeLessThan(row("accuracy").kappa!.value - 0.3);
+    expect(row("tone").mae!.value).toBeGreaterThan(row("accuracy").mae!.value + 0.5);
+  });
+
+  it("clearing removes the demo (its reviews too) and keeps real data, its reviews and its rollups", async () => {
     await recordUsage(db, { runId: "real-run-1", functionSlug: "my-app-agent", customerId: "real-co", model: "gpt-4o", occurredAt: NOW - DAY, now: NOW }, {
       key: "real-1", deferredRunId: "real-1", kind: "agent", model: "gpt-4o",
       usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
     });
+    await enqueueReview(db, {
+      id: "real-1:score", runId: "real-run-1", model: "gpt-4o", customerId: "real-co", judgeModel: "gpt-4o-mini", rubricVersion: "v1",
+      reason: "sample", output: "reply", occurredAt: NOW - DAY, now: NOW,
+    });
+    await storeReview(db, { itemId: "real-1:score", reviewer: { id: "u1", label: "lead@real.co" }, verdict: "good", scores: [{ name: "tone", rawValue: 4 }], now: NOW });
     const { runs } = await clearDemo(db);
     expect(runs).toBeGreaterThan(700);
     expect(await status(db)).toEqual({ demoData: false, teamZones: [] });
     const t = await totals(db);
-    expect(t).toMatchObject({ runs: 1, rollupRuns: 1, scores: 0, rollupScores: 0, lines: 1, rollupCalls: 1 });
+    expect(t).toMatchObject({ runs: 1, rollupRuns: 1, scores: 0, rollupScores: 0, lines: 1, rollupCalls: 1, reviewItems: 1, reviews: 1, reviewScores: 1 });
     expect(t.rollupCost).toBe(t.cost);
     expect(await db.selectFrom("rollup_score_bins_15m").select("n").execute()).toEqual([]);
     expect(await db.selectFrom("customers").select("id").execute()).toEqual([]);

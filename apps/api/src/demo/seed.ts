@@ -4,6 +4,7 @@ import { DEFAULT_CRITERIA, mulberry32 } from "@tally/shared";
 import type { Actor } from "../auth/principal.ts";
 import { upsertCustomer } from "../queries/customers.ts";
 import { upsertPrice } from "../queries/prices.ts";
+import { seedRunReview } from "./reviews.ts";
 import {
   AGENTS, CRITERIA, CUSTOMERS, DEMO_DAYS, DEMO_PREFIX, type DemoModel, JUDGE_MODEL, MODELS, NEAR_BUDGET_CUSTOMER,
   PLANS, PRICE_OVERRIDE, VERSION_CHANGE_DAY,
@@ -68,10 +69,11 @@ function judgeScore(rng: ReturnType<typeof prng>, m: DemoModel, criterion: strin
 const DEMO_SEED: Actor = { kind: "system", id: "demo-seed", label: "demo seed" };
 
 /**
- * Writes a realistic 90-day history through the same recording code the deferred functions use. Every
- * key is deterministic, so seeding twice adds nothing.
+ * Writes a realistic 90-day history through the same recording code the deferred functions use, with the
+ * review queue and reviewers' labels of its judged runs (reviews.ts). Every key is deterministic, so seeding
+ * twice adds nothing.
  */
-export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: number }> {
+export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: number; reviewItems: number }> {
   const rng = prng(20261122);
   await upsertPrice(
     db,
@@ -81,6 +83,10 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
   );
   const planned = plan(opts.now, opts.runsPerDay ?? 140, rng);
   const rubric = rubricVersion(DEFAULT_CRITERIA);
+  // Reviews draw from a stream of their own: the judged history is the same with or without them.
+  const reviewRng = prng(20261203);
+  const today = Math.floor(opts.now / DAY) * DAY;
+  let reviewItems = 0;
   for (let i = 0; i < planned.length; i += BATCH) {
     await db.transaction().execute((trx) => batchRollups(trx, async () => {
       for (const p of planned.slice(i, i + BATCH)) {
@@ -103,6 +109,7 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
           },
         });
         const garbage = rng.next() < 0.01;
+        const judged = garbage ? [] : CRITERIA.map((name) => ({ name, rawValue: judgeScore(rng, m, name, afterChange) }));
         await recordEvaluation(trx, run, {
           key: `${runId}:score`, deferredRunId: `${runId}-score-agent-output`, model: m.model, judgeModel: JUDGE_MODEL,
           judgeProvider: "openai", rubricVersion: rubric, judgeCalls: garbage ? 3 : 1,
@@ -112,20 +119,19 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
           },
           outcome: garbage
             ? { ok: false, error: "judge verdict invalid after 3 calls: not valid JSON", rawOutput: "Overall the reply looks fine to me!" }
-            : {
-                ok: true,
-                scores: CRITERIA.map((name) => {
-                  const raw = judgeScore(rng, m, name, afterChange);
-                  return { name, rawValue: raw, scaleMin: 1, scaleMax: 5, rationale: rationale(name, raw) };
-                }),
-              },
+            : { ok: true, scores: judged.map((j) => ({ ...j, scaleMin: 1, scaleMax: 5, rationale: rationale(j.name, j.rawValue) })) },
         });
+        if (!garbage) {
+          const judge = Object.fromEntries(judged.map((j) => [j.name, j.rawValue]));
+          const item = { runId, evaluationKey: `${runId}:score`, index: p.index, model: m.model, customerId: customer.id, judgeModel: JUDGE_MODEL, rubricVersion: rubric, at: p.at, judge };
+          if (await seedRunReview(trx, reviewRng, item, today)) reviewItems++;
+        }
       }
     }));
     opts.onProgress?.(Math.min(i + BATCH, planned.length), planned.length);
   }
   await seedCustomers(db, opts.now);
-  return { runs: planned.length };
+  return { runs: planned.length, reviewItems };
 }
 
 async function seedCustomers(db: Db, now: number): Promise<void> {
@@ -170,7 +176,7 @@ function demoRunIds(db: Db, limit: number): Promise<{ run_id: string }[]> {
     .execute();
 }
 
-/** Removes every demo run (and its rollup counts), the demo customers and the demo price override. */
+/** Removes every demo run (its rollup counts, review items and reviews: `forgetRun`), the demo customers and the demo price override. */
 export async function clearDemo(db: Db): Promise<{ runs: number }> {
   let removed = 0;
   for (;;) {
