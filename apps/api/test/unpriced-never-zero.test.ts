@@ -3,6 +3,7 @@ import { createPasswordUser } from "../src/auth/accounts.ts";
 import { createApiKey } from "../src/auth/api-keys.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
 import { startReprice } from "../src/reprice/jobs.ts";
+import { enqueueReview } from "@tally/inngest-functions";
 import { createAlertChannel, createAlertRule } from "../src/queries/alerts.ts";
 import { waitForJob } from "./reprice-support.ts";
 import { TABLES } from "../src/export/handler.ts";
@@ -59,6 +60,10 @@ const INPUTS: Record<string, unknown[]> = {
   "alerts.history": [{}],
   // acme has a $5 budget (customers.upsert, walked before) and only unpriced calls in June: use unknown, no forecast.
   "alerts.budgets": [WINDOW],
+  "reviews.queue": [{ status: "all" }, { status: "pending", model: AGENT }],
+  "reviews.sampling.list": [undefined],
+  "reviews.sampling.set": [{ name: "tone", rate: 0.5, threshold: 2 }],
+  "reviews.sampling.remove": [{ name: "tone" }],
 };
 
 /** The access procedures (no spend in them, walked all the same), on an account and a key made for the walk. */
@@ -75,7 +80,7 @@ const accessInputs = (userId: string, keyId: string): Record<string, unknown[]> 
 });
 
 /** Exports that carry no spend column: the audit log (prices and budgets as they were set, in JSON cells). */
-const NO_SPEND_EXPORTS = ["audit"];
+const NO_SPEND_EXPORTS = ["audit", "reviews"];
 
 /** Money every walk must see (as null): the walk would prove nothing if these were missing. */
 const MUST_SEE = [
@@ -138,6 +143,7 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
     const user = await createPasswordUser(tally.db, SYSTEM, { email: "walk-user@example.com", name: "Walk", role: "viewer", password: "walk user password 1" }, now);
     const key = await createApiKey(tally.db, SYSTEM, { name: "walk key to revoke", role: "viewer" }, now);
     const job = await startReprice(tally.db, SYSTEM, { model: JUDGE, reason: "manual" }, now);
+    await enqueueReview(tally.db, { id: "walk-review-item", runId: "walk-run-0", model: AGENT, customerId: "acme", judgeModel: JUDGE, rubricVersion: "v", reason: "sample", output: "out", occurredAt: now, now });
     expect((await waitForJob(tally.db, job.jobId)).status).toBe("done");
     const rule = (name: string) => createAlertRule(tally.db, SYSTEM, { kind: "unpriced", name, params: { windowHours: 24 }, enabled: true }, now);
     const channel = (name: string) => createAlertChannel(tally.db, SYSTEM, { kind: "slack", name, url: "https://hooks.slack.com/services/walk" }, now);
@@ -146,6 +152,8 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
       ...INPUTS,
       ...accessInputs(user.id, key.key.id),
       "reprice.job": [{ id: job.jobId }],
+      "reviews.item": [{ id: "walk-review-item" }],
+      "reviews.submit": [{ itemId: "walk-review-item", verdict: "bad", note: "walked" }],
       "alerts.rules.update": [{ id: alertIds.rule, enabled: false }],
       "alerts.rules.remove": [{ id: alertIds.ruleGone }],
       "alerts.channels.update": [{ id: alertIds.channel, name: "walk renamed" }],
@@ -216,7 +224,7 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
       judgeUnpricedCalls: 3,
       judgeCostPerScoredRunMicros: null,
     });
-  });
+  }, 30_000);
 
   it("leaves every money cell of every CSV export empty, never 0", async () => {
     const windows: Record<string, unknown> = { "spend-by-customer": WINDOW, "spend-by-model": WINDOW, runs: WINDOW };
