@@ -70,6 +70,9 @@ describe("a budget crossing reaches Slack and a signed webhook once, and resolve
     expect(row.id).toBe(`builtin-budget:acme:${row.period}:firing:${slackId}`);
     expect(webhookRow.id).toBe(`builtin-budget:acme:${row.period}:firing:${hookId}`);
     expect(row.period).toMatch(/^2026-11/);
+    // Only what can change something is kept: the firing 80% state, not the 100% one nobody crossed.
+    const states = await tally.db.selectFrom("alert_states").select(["rule_id", "subject", "period", "firing"]).execute();
+    expect(states).toEqual([{ rule_id: "builtin-budget", subject: "acme", period: row.period, firing: 1 }]);
     expect(row.sent_at).toBe(clock);
     const url = new URL(row.link.replace(/^\/+/, ""), `${PUBLIC_URL}/`).toString();
     expect(url.startsWith(`${PUBLIC_URL}/`)).toBe(true);

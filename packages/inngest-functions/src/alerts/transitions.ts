@@ -68,6 +68,18 @@ export function transitions(
 }
 
 /**
+ * The evaluations that can change something: the firing ones, and those of a subject × period with a firing
+ * state (they resolve it). The rest (most customers, most of the time) are left out of the step's output, so
+ * a tick's memoised state stays small at thousands of subjects, and `alert_states` holds firing states (and
+ * a resolution until the next tick).
+ */
+export async function changeable<E extends EvaluatedState>(db: Db, ruleId: string, evaluations: E[]): Promise<E[]> {
+  const firing = await db.selectFrom("alert_states").select(["subject", "period"]).where("rule_id", "=", ruleId).where("firing", "=", 1).execute();
+  const keys = new Set(firing.map((s) => key(s.subject, s.period)));
+  return evaluations.filter((e) => e.firing || keys.has(key(e.subject, e.period)));
+}
+
+/**
  * Records one rule's evaluations in one write transaction: its states replaced by `next`, and for each
  * transition a pending notification per channel, inserted or ignored by id, so a retried step or a duplicate
  * tick adds nothing. Returns the notifications this call added.

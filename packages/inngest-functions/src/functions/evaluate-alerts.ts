@@ -2,7 +2,7 @@ import type { TallyInngest } from "../client.ts";
 import { type Deps, now } from "../deps.ts";
 import { type DeliveryConfig, deliverNotification, deliveryChannels } from "../alerts/deliver.ts";
 import { enabledRules, evaluateRules } from "../alerts/evaluate.ts";
-import { recordEvaluations } from "../alerts/transitions.ts";
+import { changeable, recordEvaluations } from "../alerts/transitions.ts";
 
 /** Retries of each step (a send is tried 1 + this many times, then marked failed). */
 export const ALERT_RETRIES = 3;
@@ -26,7 +26,8 @@ async function orFailure<T>(lastAttempt: boolean, fn: () => Promise<T>): Promise
 }
 
 /**
- * Every 5 minutes: evaluates each enabled rule from the rollups in its own step, records its states and, for
+ * Every 5 minutes: evaluates each enabled rule from the rollups in its own step (keeping the evaluations that
+ * can change something: firing, or resolving a firing state), records its states and, for
  * each transition (firing, resolved), a pending notification per channel keyed rule × subject × period × event ×
  * channel (a duplicate or retried tick adds none), then sends each pending notification in its own step, so a
  * failing channel is retried alone. One run at a time, so two ticks never send the same notification.
@@ -52,7 +53,7 @@ export function evaluateAlerts(inngest: TallyInngest, deps: Deps) {
       const ruleErrors: Record<string, string> = {};
       for (const rule of rules) {
         const evaluated = await step.run(`evaluate-${rule.id}`, () =>
-          orFailure(lastAttempt(), async () => evaluateRules(deps.db, [rule], { now: now(deps), timeZone })),
+          orFailure(lastAttempt(), async () => changeable(deps.db, rule.id, await evaluateRules(deps.db, [rule], { now: now(deps), timeZone }))),
         );
         if ("error" in evaluated) {
           ruleErrors[rule.id] = evaluated.error;
