@@ -177,6 +177,13 @@ describe("human review in Chromium", () => {
       keyed.push({ id, scores: Object.fromEntries(names.map((n, c) => [n, values[c] as number])), verdict, note });
     }
 
+    // The queue moved on to the sixth item, and j / k move through what is left of it.
+    expect(await shownItem(page)).toBe(before.items[5]?.id);
+    await page.keyboard.press("j");
+    await page.waitForFunction((id) => document.querySelector(".review-item-body")?.getAttribute("data-item") === id, before.items[6]?.id);
+    await page.keyboard.press("k");
+    await page.waitForFunction((id) => document.querySelector(".review-item-body")?.getAttribute("data-item") === id, before.items[5]?.id);
+
     // The API holds exactly these five reviews by the admin, with the keyed values.
     for (const want of keyed) {
       const item = await server.query<ItemAnswer>("reviews.item", { id: want.id });

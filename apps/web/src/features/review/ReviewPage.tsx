@@ -26,12 +26,13 @@ export default function ReviewPage() {
   const input = queueInput(filters, window, params);
   const queue = useQuery(trpc.reviews.queue.queryOptions(input));
   const ids = queue.data?.items.map((i) => i.id) ?? [];
-  // The order shown before the last refetch: an item just reviewed leaves a pending queue but keeps its place.
-  const [shownIds, setShownIds] = useState<string[]>([]);
-  if (queue.data && ids.join("\n") !== shownIds.join("\n") && ids.length) setShownIds(ids);
   const wanted = params.get(REVIEW_PARAMS.item);
-  const current = selectedId(ids, wanted) ?? (wanted && queue.isPending ? wanted : null);
-  const around = neighbours(ids, wanted ?? current, shownIds);
+  // The queue's order while the URL's item was listed: an item just reviewed leaves a pending queue, and the
+  // one that took its place is shown.
+  const [place, setPlace] = useState<string[]>([]);
+  if (wanted && ids.includes(wanted) && ids.join("\n") !== place.join("\n")) setPlace(ids);
+  const current = queue.isPending ? wanted : selectedId(ids, wanted, place);
+  const around = neighbours(ids, current);
   const trail = readTrail(params);
   const go = (id: string | null) => id && setParams({ [REVIEW_PARAMS.item]: id }, { replace: true });
   const scoreName = params.get(REVIEW_PARAMS.scoreName) ?? "";

@@ -32,6 +32,13 @@ describe("selection and neighbours", () => {
     expect(selectedId([], "a")).toBeNull();
   });
 
+  it("selects the item that took the place of one that left the queue", () => {
+    expect(selectedId(["a", "c"], "b", ["a", "b", "c"])).toBe("c");
+    // The last one left: the one before it.
+    expect(selectedId(["a", "b"], "c", ["a", "b", "c"])).toBe("b");
+    expect(selectedId(["a", "b"], "zz", ["a", "b", "c"])).toBe("a");
+  });
+
   it("gives the items either side, none past the ends", () => {
     expect(neighbours(ids, "a")).toEqual({ previous: null, next: "b" });
     expect(neighbours(ids, "b")).toEqual({ previous: "a", next: "c" });

@@ -54,10 +54,15 @@ export function queueInput(f: Filters, w: Window, params: URLSearchParams): Queu
   };
 }
 
-/** The selected item: the URL's when it is in the queue page, else the first; null for an empty queue. */
-export function selectedId(ids: readonly string[], wanted: string | null): string | null {
+/**
+ * The selected item: the URL's when it is in the queue page; when it has just left the queue (reviewed, so gone
+ * from a pending queue), the one that took its place in `before` (the order shown while it was listed), else
+ * the one before it; else the first; null for an empty queue.
+ */
+export function selectedId(ids: readonly string[], wanted: string | null, before: readonly string[] = []): string | null {
   if (wanted && ids.includes(wanted)) return wanted;
-  return ids[0] ?? null;
+  const around = wanted ? neighbours(ids, wanted, before) : null;
+  return around?.next ?? around?.previous ?? ids[0] ?? null;
 }
 
 /**
