@@ -41,6 +41,7 @@ describe("flow control in the SDK's register payload", () => {
   ])("$name", async ({ env, score, throttle, notify }) => {
     const fns = await registered(env);
     expect([...fns.keys()].sort()).toEqual([
+      "tally-evaluate-alerts",
       "tally-handle-support-ticket",
       "tally-notify-agent-completion",
       "tally-notify-agent-completion-failure",
