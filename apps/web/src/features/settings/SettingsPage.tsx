@@ -3,6 +3,7 @@ import { filterQuery } from "../../lib/filters.ts";
 import { useLocation } from "../../lib/router.ts";
 import { useCan } from "../../lib/session.ts";
 import { useFilters } from "../../lib/use-filters.ts";
+import { AlertsSection } from "./AlertsSection.tsx";
 import { ApiKeysSection } from "./ApiKeysSection.tsx";
 import { AuditSection } from "./AuditSection.tsx";
 import { BudgetsCard } from "./BudgetsCard.tsx";
@@ -14,6 +15,7 @@ import "./settings.css";
 /** `/settings?section=…`: budgets and prices for everyone; users, API keys and the audit log for admins only. */
 const SECTIONS = [
   { id: "general", label: "Budgets and prices", admin: false },
+  { id: "alerts", label: "Alerts", admin: false },
   { id: "users", label: "Users", admin: true },
   { id: "api-keys", label: "API keys", admin: true },
   { id: "audit", label: "Audit log", admin: true },
@@ -45,6 +47,7 @@ export default function SettingsPage() {
           ))}
         </nav>
       ) : null}
+      {section === "alerts" ? <AlertsSection /> : null}
       {section === "users" ? <UsersSection tz={tz} /> : null}
       {section === "api-keys" ? <ApiKeysSection tz={tz} /> : null}
       {section === "audit" ? <AuditSection tz={tz} /> : null}
