@@ -17,6 +17,7 @@ import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { budgetTitle, CustomersTable } from "./CustomersTable.tsx";
 import { ModelsTable } from "./ModelsTable.tsx";
+import { budgetFacts, isCurrentMonth } from "./lib/prepare-budget.ts";
 import { customerName, parseTableState, prepareCustomers } from "./lib/prepare-customers.ts";
 
 const MAX_CUSTOMERS = 500;
@@ -40,7 +41,14 @@ export default function SpendPage() {
   // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or
   // the window pro-rated (calendar.ts budgetBasis).
   const basis = budgetBasis(filters.range, window, filters.tz);
-  const table = useMemo(() => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, basis.months, state) : null), [byCustomer.data, basis.months, state.q, state.sort, state.dir, state.page, state.near]);
+  // Each customer's warning threshold (its budget rule) and, for the current month, the month-end forecast.
+  const budgets = useQuery(trpc.alerts.budgets.queryOptions({ from: window.from, to: window.to, timeZone: filters.tz }));
+  const thisMonth = isCurrentMonth(basis, window.to - 1);
+  const facts = useMemo(() => budgetFacts(budgets.data?.rows, thisMonth), [budgets.data, thisMonth]);
+  const table = useMemo(
+    () => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, basis.months, state, facts) : null),
+    [byCustomer.data, basis.months, state.q, state.sort, state.dir, state.page, state.near, facts],
+  );
   const shownIds = table?.rows.map((r) => r.customerId) ?? [];
   const pageSparklines = useQuery({
     ...trpc.spend.byCustomer.queryOptions({ ...input, customerIds: shownIds, limit: Math.max(1, shownIds.length) }),

@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import { deliveryNote, type EvaluationInput, type NotificationInput, prepareHistory, prepareRules, type RuleInput, safeLink } from "./prepare-alerts.ts";
 
 const rule = (id: string, name: string, enabled = true): RuleInput => ({ id, kind: "budget", name, enabled, builtin: false });
-const ev = (ruleId: string, subject: string, firing: boolean, link = `/spend?customer=${subject}`): EvaluationInput => ({
+const ev = (ruleId: string, subject: string, firing: boolean, link = `/spend?customer=${subject}`, threshold: number | null = null): EvaluationInput => ({
   ruleId,
   subject,
   subjectLabel: subject.toUpperCase(),
-  period: "2026-12",
+  period: `2026-12@${threshold}`,
   firing,
+  threshold,
   message: `${subject} ${firing ? "fires" : "is fine"}`,
   link,
 });
@@ -26,6 +27,16 @@ describe("prepareRules", () => {
       ["c", "off", "turned off", [], 0],
     ]);
     expect(views[0]?.firing[0]?.href).toBe("/spend?customer=acme");
+  });
+
+  it("counts a subject once, showing its highest threshold crossed (a budget rule evaluates 80% and 100% apart)", () => {
+    const [view] = prepareRules(
+      [rule("b", "Budget")],
+      [ev("b", "globex", true, "/g", 400_000), ev("b", "globex", true, "/g", 500_000), ev("b", "acme", true, "/a", 1_600_000), ev("b", "acme", false, "/a", 2_000_000), ev("b", "umbrella", false, "/u", 8_000_000), ev("b", "umbrella", false, "/u", 10_000_000)],
+    );
+    expect(view?.statusLabel).toBe("firing for 2 subjects");
+    expect(view?.firing.map((f) => [f.subject, f.threshold])).toEqual([["acme", 1_600_000], ["globex", 500_000]]);
+    expect(view?.quiet).toBe(1);
   });
 });
 

@@ -27,6 +27,8 @@ export interface EvaluationInput {
   subjectLabel: string;
   period: string;
   firing: boolean;
+  /** What the value was compared with (a budget rule has one evaluation per threshold of a subject). */
+  threshold: number | null;
   message: string;
   link: string;
 }
@@ -38,6 +40,7 @@ export interface RuleView<R extends RuleInput = RuleInput> {
   status: RuleStatus;
   /** Words beside the icon: the state is never colour alone. */
   statusLabel: string;
+  /** One per firing subject: its most severe firing evaluation (the highest threshold crossed). */
   firing: (EvaluationInput & { href: string | null })[];
   /** Subjects evaluated and not firing. */
   quiet: number;
@@ -65,13 +68,17 @@ export function prepareRules<R extends RuleInput>(rules: readonly R[], evaluatio
   }
   const views = rules.map((rule): RuleView<R> => {
     const evals = rule.enabled ? (byRule.get(rule.id) ?? []) : [];
-    const firing = evals
-      .filter((e) => e.firing)
-      .sort((a, b) => a.subjectLabel.localeCompare(b.subjectLabel))
-      .map((e) => ({ ...e, href: safeLink(e.link) }));
+    const worst = new Map<string, EvaluationInput>();
+    const subjects = new Set<string>();
+    for (const e of evals) {
+      subjects.add(e.subject);
+      const seen = worst.get(e.subject);
+      if (e.firing && (!seen || (e.threshold ?? -Infinity) >= (seen.threshold ?? -Infinity))) worst.set(e.subject, e);
+    }
+    const firing = [...worst.values()].sort((a, b) => a.subjectLabel.localeCompare(b.subjectLabel)).map((e) => ({ ...e, href: safeLink(e.link) }));
     const status: RuleStatus = !rule.enabled ? "off" : firing.length > 0 ? "firing" : "ok";
     const statusLabel = status === "off" ? "turned off" : status === "ok" ? "not firing" : `firing for ${firing.length} ${firing.length === 1 ? "subject" : "subjects"}`;
-    return { rule, status, statusLabel, firing, quiet: evals.length - firing.length };
+    return { rule, status, statusLabel, firing, quiet: subjects.size - firing.length };
   });
   const rank = (v: RuleView<R>) => (v.status === "firing" ? 0 : v.status === "ok" ? 1 : 2);
   return views.sort((a, b) => rank(a) - rank(b) || b.firing.length - a.firing.length || a.rule.name.localeCompare(b.rule.name));

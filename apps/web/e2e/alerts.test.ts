@@ -1,0 +1,271 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { recordUsage } from "@tally/inngest-functions";
+import { formatMicros } from "@tally/shared";
+import { connect } from "@tally/shared/db";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+
+/**
+ * Alerts in Chromium against the real API (issue 18): the Alerts page shows each rule's state computed at
+ * read time (no Inngest engine attached here) and the notification history with drill-down links; Settings →
+ * Alerts edits rules and channels (a webhook's secret shown once); Spend shows budget states. Budgets are
+ * set from each customer's month-to-date spend so the states are known by hand: acme at 90% (near, the
+ * built-in rule warns at 80%), globex at 125% (over), umbrella at 30% (ok).
+ */
+
+const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
+  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
+  : join(tmpdir(), "tally-screenshots");
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const USE = { acme: 0.9, globex: 1.25, umbrella: 0.3 } as const;
+const EXPECTED_STATE = { acme: "near", globex: "over", umbrella: "ok", initech: "none" } as const;
+
+let server: RunningServer;
+let browser: Browser;
+let admin: BrowserContext;
+const problems: string[] = [];
+const budgets = {} as Record<keyof typeof USE, number>;
+
+interface CustomerRow { customerId: string; spendMicros: number | null }
+interface BudgetRow { customerId: string; forecast: { micros: number; lowMicros: number | null; highMicros: number | null } | null }
+
+function monthStartUtc(now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+async function open(context: BrowserContext, path: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(`${path}: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 500) problems.push(`${path}: HTTP ${r.status()} ${r.url()}`);
+  });
+  await page.goto(server.url + path);
+  return page;
+}
+
+async function seriousViolations(page: Page, within: string): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async (within) => {
+    type Result = { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] };
+    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe.run({ include: [[within]] }, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
+  }, within);
+}
+
+/** A usage line now for each budgeted customer (so each has month-to-date spend), then budgets set from that spend. */
+async function setBudgetsFromSpend(): Promise<void> {
+  const db = await connect({ url: server.dbFile });
+  const now = Date.now();
+  for (const [i, customerId] of (Object.keys(USE) as (keyof typeof USE)[]).entries()) {
+    const runId = `01ALERT${i}`;
+    const run = { runId, functionSlug: "handle-support-ticket", model: "gpt-4o-mini", customerId, occurredAt: now - 60_000, now };
+    const usage = { input_tokens: 200_000, output_tokens: 50_000, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+    await recordUsage(db, run, { key: `${runId}-costs`, deferredRunId: `${runId}-costs`, kind: "agent", model: "gpt-4o-mini", usage });
+  }
+  const to = Math.ceil((now + 60_000) / 60_000) * 60_000;
+  const { rows } = await server.query<{ rows: CustomerRow[] }>("spend.byCustomer", { from: monthStartUtc(now), to, timeZone: "UTC", limit: 50, sparklines: false });
+  for (const customerId of Object.keys(USE) as (keyof typeof USE)[]) {
+    const spent = rows.find((r) => r.customerId === customerId)?.spendMicros ?? 0;
+    expect(spent).toBeGreaterThan(50_000);
+    // Whole micro-USD budgets that keep the use on the intended side of 80% and 100%.
+    budgets[customerId] = Math.round(spent / USE[customerId]);
+    await db.updateTable("customers").set({ monthly_budget_micros: budgets[customerId] }).where("id", "=", customerId).execute();
+  }
+  await db.destroy();
+}
+
+async function addNotifications(): Promise<void> {
+  const db = await connect({ url: server.dbFile });
+  const now = Date.now();
+  const month = new Date(now).toISOString().slice(0, 7);
+  const base = { rule_id: "builtin-budget", subject: "globex", period: month, message: "Globex reached 100% of its monthly budget", link: "/spend?customer=globex&range=this-month&tz=UTC" };
+  await db
+    .insertInto("alert_notifications")
+    .values([
+      { ...base, id: `builtin-budget:globex:${month}:firing:slack-env`, event: "firing", channel_id: "slack-env", status: "sent", attempts: 1, last_error: null, created_at: now - 600_000, sent_at: now - 590_000 },
+      { ...base, id: `builtin-budget:globex:${month}:firing:ops-hook`, event: "firing", channel_id: "ops-hook", status: "failed", attempts: 3, last_error: "HTTP 500 from hooks.example.test", created_at: now - 500_000, sent_at: null },
+      { ...base, id: `builtin-budget:acme:${month}:resolved:slack-env`, subject: "acme", event: "resolved", channel_id: "slack-env", status: "sent", attempts: 1, last_error: null, message: "Acme Corp is back under 80%", link: "/spend?customer=acme&range=this-month&tz=UTC", created_at: now - 400_000, sent_at: now - 399_000 },
+    ])
+    .execute();
+  await db.destroy();
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ runs: 120, days: 2 });
+  await setBudgetsFromSpend();
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  admin = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser) });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("alerts in Chromium", () => {
+  it("Alerts shows the built-in budget rule firing for the near and over customers, computed at read time, and says sending needs the engine", async () => {
+    const page = await open(admin, "/alerts?tz=UTC");
+    const row = page.locator("tr[data-rule='builtin-budget']");
+    await row.waitFor();
+    expect(await row.getAttribute("data-state")).toBe("firing");
+    // Near (90%) and over (125%): the built-in rule's 80% and 100% thresholds, by hand.
+    const subjects = await row.locator("li[data-subject]").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-subject")));
+    expect(subjects.sort()).toEqual(["acme", "globex"]);
+    expect(await row.locator("td").first().textContent()).toBe("▲ firing for 2 subjects");
+    const note = await page.locator("[data-delivery-note]").textContent();
+    expect(note).toContain("Rules are evaluated when you open this page; sending needs the Inngest engine, and no notification has been sent yet.");
+    await page.getByText("No notification yet.").waitFor();
+    // Each firing subject links to the view that fired it, on this site.
+    const href = await row.locator("li[data-subject='globex'] a").getAttribute("href");
+    expect(href?.startsWith("/")).toBe(true);
+    await row.locator("li[data-subject='globex'] a").click();
+    await page.waitForURL((u) => u.pathname + u.search === href);
+    expect(await seriousViolations(page, "main")).toEqual([]);
+    await page.close();
+  });
+
+  it("the history lists every notification with its outcome in words and drills down to its view", async () => {
+    await addNotifications();
+    const page = await open(admin, "/alerts?tz=UTC");
+    const rows = page.locator("table[aria-label='Notification history'] tbody tr");
+    await rows.first().waitFor();
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-event"), tr.getAttribute("data-status"), tr.querySelectorAll("td")[5]?.querySelector(".badge")?.textContent]));
+    // Newest first.
+    expect(shown).toEqual([
+      ["resolved", "sent", "sent"],
+      ["firing", "failed", "failed after 3 attempts"],
+      ["firing", "sent", "sent"],
+    ]);
+    expect(await rows.nth(1).textContent()).toContain("HTTP 500 from hooks.example.test");
+    expect(await page.locator("[data-delivery-note]").textContent()).not.toContain("no notification has been sent yet");
+    // Filtered to failed: the URL keeps the filter.
+    await page.getByLabel("Filter by delivery status").selectOption("failed");
+    await page.waitForFunction(() => document.querySelectorAll("table[aria-label='Notification history'] tbody tr").length === 1);
+    expect(new URL(page.url()).searchParams.get("status")).toBe("failed");
+    await page.getByLabel("Filter by delivery status").selectOption("");
+    await page.waitForFunction(() => document.querySelectorAll("table[aria-label='Notification history'] tbody tr").length === 3);
+    expect(await seriousViolations(page, "main")).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, "alerts.png"), fullPage: true });
+    await rows.first().getByRole("link", { name: "Open view" }).click();
+    await page.waitForURL((u) => u.pathname === "/spend" && u.searchParams.get("customer") === "acme");
+    await page.close();
+  });
+
+  it("Spend shows each budget state in words and colour, this month's forecast, and filters over or near budget", async () => {
+    const page = await open(admin, "/spend?range=this-month&tz=UTC");
+    await page.locator("tr[data-customer='globex'] [data-budget-state]").waitFor();
+    const states = await page.locator("table[aria-label='Customers'] tbody tr").evaluateAll((trs) =>
+      trs.map((tr) => [tr.getAttribute("data-customer"), tr.querySelector("[data-budget-state]")?.getAttribute("data-budget-state") ?? "none", tr.querySelector("[data-budget-words]")?.textContent ?? ""]),
+    );
+    const words = { near: "▲ near budget", over: "■ over budget", ok: "", none: "" } as const;
+    expect(Object.fromEntries(states.filter(([c]) => c !== "").map(([c, s, w]) => [c, [s, w]]))).toEqual(
+      Object.fromEntries(Object.entries(EXPECTED_STATE).map(([c, s]) => [c, [s, words[s]]])),
+    );
+    // The forecast the API answers for this month, in words beside the marker.
+    const now = Date.now();
+    const answer = await server.query<BudgetRow[] | { rows: BudgetRow[] }>("alerts.budgets", { from: monthStartUtc(now), to: Math.ceil(now / 60_000) * 60_000, timeZone: "UTC" });
+    const list = Array.isArray(answer) ? answer : answer.rows;
+    for (const customerId of Object.keys(USE)) {
+      const f = list.find((r) => r.customerId === customerId)?.forecast ?? null;
+      const cell = page.locator(`tr[data-customer='${customerId}'] [data-forecast]`);
+      if (f === null) {
+        expect(await cell.count()).toBe(0);
+        continue;
+      }
+      const interval = f.lowMicros !== null && f.highMicros !== null ? ` (95%: ${formatMicros(f.lowMicros, "en-US")}–${formatMicros(f.highMicros, "en-US")})` : "";
+      expect((await cell.textContent())?.startsWith(`◆ forecast ${formatMicros(f.micros, "en-US")}${interval}`)).toBe(true);
+      expect(await page.locator(`tr[data-customer='${customerId}'] .forecast-marker`).count()).toBe(1);
+    }
+    // Amber and red fills are the contrast-tested colours.
+    const fills = await page.locator("tr[data-customer] .budget-fill").evaluateAll((els) => els.map((el) => getComputedStyle(el).backgroundColor));
+    expect(new Set(fills)).toEqual(new Set(["rgb(11, 92, 173)", "rgb(138, 90, 0)", "rgb(180, 35, 24)"]));
+    expect(await seriousViolations(page, "main")).toEqual([]);
+    await page.locator("section.card").first().screenshot({ path: join(SHOTS, "spend-budgets.png") });
+
+    await page.getByTestId("near-budget").check();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get("budget") === "near");
+    // Near or over now, or forecast to end the month over its budget (written out: state, or forecast > budget).
+    const expected = (Object.keys(EXPECTED_STATE) as (keyof typeof EXPECTED_STATE)[])
+      .filter((c) => {
+        const f = list.find((r) => r.customerId === c)?.forecast ?? null;
+        return EXPECTED_STATE[c] === "near" || EXPECTED_STATE[c] === "over" || (c !== "initech" && f !== null && f.micros > budgets[c]);
+      })
+      .sort();
+    expect(expected).toEqual(expect.arrayContaining(["acme", "globex"]));
+    await page.waitForFunction((n) => document.querySelectorAll("table[aria-label='Customers'] tbody tr").length === n, expected.length);
+    const filtered = await page.locator("table[aria-label='Customers'] tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-customer")).sort());
+    expect(filtered).toEqual(expected);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("Settings → Alerts adds a rule (the API's field error beside its field), turns it off, removes it; a webhook channel's secret is shown once", async () => {
+    const page = await open(admin, "/settings?section=alerts&tz=UTC");
+    const form = page.getByRole("form", { name: "Add an alert rule" });
+    await form.waitFor();
+    // The built-in rule can be turned off, not removed.
+    await page.locator("tr[data-rule='builtin-budget']").waitFor();
+    expect(await page.locator("tr[data-rule='builtin-budget']").getByRole("button", { name: /Remove/ }).count()).toBe(0);
+
+    await form.getByLabel("Kind").selectOption("spend_over");
+    await form.getByLabel("Name").fill("Big spenders");
+    await form.getByLabel("Amount (USD)").fill("5");
+    const window = form.getByLabel("Window (hours, 1–720)");
+    await window.fill("1000");
+    await form.getByRole("button", { name: "Add rule" }).click();
+    await page.waitForFunction(() => document.querySelector("form[aria-label='Add an alert rule'] input[aria-invalid='true']") !== null);
+    const describedBy = await window.getAttribute("aria-describedby");
+    expect(await page.locator(`[id='${describedBy}']`).textContent()).toBe("windowHours must be at most 720 hours (30 days)");
+    type Rule = { id: string; name: string; kind: string; enabled: boolean; params: Record<string, unknown> };
+    expect((await server.query<Rule[]>("alerts.rules.list", undefined)).map((r) => r.name)).not.toContain("Big spenders");
+
+    await window.fill("24");
+    await form.getByRole("button", { name: "Add rule" }).click();
+    const created = async () => (await server.query<Rule[]>("alerts.rules.list", undefined)).find((r) => r.name === "Big spenders");
+    await expect.poll(created).toBeDefined();
+    const rule = (await created())!;
+    expect([rule.kind, rule.params, rule.enabled]).toEqual(["spend_over", { amountMicros: 5_000_000, windowHours: 24 }, true]);
+    const row = page.locator(`tr[data-rule='${rule.id}']`);
+    await row.waitFor();
+    expect(await row.locator("td").nth(1).textContent()).toBe("any customer over $5 in 24 h");
+    await row.getByRole("checkbox").click(); // controlled: it turns off when the API has answered
+    await page.locator(`tr[data-rule='${rule.id}'][data-enabled='0']`).waitFor();
+    expect((await created())?.enabled).toBe(false);
+    await row.getByRole("button", { name: "Remove Big spenders" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Remove rule" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await created()).toBeUndefined();
+
+    const channel = page.getByRole("form", { name: "Add an alert channel" });
+    await channel.getByLabel("Kind").selectOption("webhook");
+    await channel.getByLabel("Name").fill("ops-hook");
+    await channel.getByLabel("URL (https)").fill("http://127.0.0.1:9/hook");
+    await channel.getByRole("button", { name: "Add channel" }).click();
+    const box = page.locator("[data-new-secret='ops-hook'] input");
+    await box.waitFor();
+    const secret = await box.inputValue();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/); // 24 random bytes in base64
+    await page.locator("tr[data-channel='ops-hook']").waitFor();
+    expect(await seriousViolations(page, "main")).toEqual([]);
+    // Never again: not after a reload, not in any answer.
+    await page.reload();
+    await page.locator("tr[data-channel='ops-hook']").waitFor();
+    expect(await page.content()).not.toContain(secret);
+    const channels = JSON.stringify(await server.query("alerts.channels.list", undefined));
+    expect(channels).not.toContain(secret);
+    expect(channels).not.toContain("/hook");
+    const audit = await server.query<{ items: { action: string }[] }>("audit.list", {});
+    expect(audit.items.map((e) => e.action).filter((a) => a.startsWith("alerts."))).toEqual(["alerts.channel.create", "alerts.rule.remove", "alerts.rule.update", "alerts.rule.create"]);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+});
