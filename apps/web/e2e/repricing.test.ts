@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,8 @@ const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
   ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
   : join(tmpdir(), "tally-screenshots");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** The seed's model missing from the catalog (e2e/seed.ts), and the prices typed, in whole $ per Mtok. */
 const MODEL = "acme-internal-llm";
@@ -64,6 +67,21 @@ async function open(context: BrowserContext, path: string, refused: RegExp[] = [
   });
   await page.goto(server.url + path);
   return page;
+}
+
+/**
+ * axe-core's violations inside `selector` (the part of the page this test owns), as "rule: target" lines;
+ * evaluated over DevTools, as the CSP refuses an injected <script>.
+ */
+async function axeViolations(page: Page, selector: string): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async (sel) => {
+    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(
+      { include: [[sel]] },
+      { resultTypes: ["violations"] },
+    );
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
+  }, selector);
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -126,6 +144,7 @@ describe("price overrides and repricing in Chromium", () => {
     expect(await warning.locator(`li[data-model='${MODEL}']`).textContent()).toBe(`Price ${MODEL} (${lines.length} calls)`);
     expect(await overview.getAttribute("[data-kpi='spend']", "data-value")).toBe(String(before.current.spendMicros.total));
     await shot(overview, "overview-unpriced");
+    expect(await axeViolations(overview, "[aria-label='Unpriced usage']")).toEqual([]);
     await warning.getByRole("link", { name: `Price ${MODEL}` }).click();
     await overview.waitForURL((u) => u.pathname === "/settings" && u.searchParams.get("priceModel") === MODEL);
     const add = overview.getByRole("form", { name: "Add price" });
@@ -160,6 +179,7 @@ describe("price overrides and repricing in Chromium", () => {
     const shownCustomers = await dialog.locator("table[aria-label='Repricing by customer'] tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-customer"), tr.children[3]?.textContent]));
     expect(new Map(shownCustomers as [string, string][])).toEqual(new Map([...byCustomer].map(([c, v]) => [c, money(v)])));
     await shot(overview, "reprice-preview");
+    expect(await axeViolations(overview, "#prices")).toEqual([]);
 
     // Apply: the job runs in the API process; the bar reaches done.
     await dialog.getByRole("button", { name: "Apply" }).click();
@@ -196,6 +216,7 @@ describe("price overrides and repricing in Chromium", () => {
     expect(await history.getAttribute("data-after")).toBe(String(expectedCost(line)));
     expect(await history.textContent()).toContain(`unpriced (unpriced) → ${money(expectedCost(line))}`);
     await shot(overview, "run-detail-price-history");
+    expect(await axeViolations(overview, "table[aria-label='Cost lines']")).toEqual([]);
     await overview.close();
   });
 
@@ -222,6 +243,8 @@ describe("price overrides and repricing in Chromium", () => {
     await page.locator(".reprice-offer").getByText("Deleted.").waitFor();
     await row.waitFor({ state: "detached" });
     await history.locator("li[data-action='prices.remove']").waitFor();
+    expect(await axeViolations(page, "#prices")).toEqual([]);
+    await shot(page, "price-history");
     await page.close();
     expect(problems).toEqual([]);
   });
