@@ -22,6 +22,11 @@ const { values } = parseArgs({ options: { lines: { type: "string", default: "100
 const LINES = Number(values.lines);
 const START = Date.UTC(2026, 4, 1);
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
+/** This process's CPU seconds since `c` (the wall time counts other processes on a shared machine too). */
+const cpu = (c: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(c);
+  return ((d.user + d.system) / 1e6).toFixed(1);
+};
 
 const dir = mkdtempSync(join(tmpdir(), "tally-reprice-bench-"));
 const db = await connect({ url: join(dir, "tally.db") });
@@ -41,21 +46,23 @@ try {
 
   await upsertPrice(db, SYSTEM, { model: "gpt-4o", provider: "", inputMicrosPerMtok: 1_000_000, outputMicrosPerMtok: 4_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom: 0 }, Date.now());
   t = performance.now();
+  let c = process.cpuUsage();
   const preview = await previewReprice(db, { model: "gpt-4o" });
-  console.log(`preview: ${preview.lines} lines in ${secs(t)} s; before ${preview.beforeMicros} µ$, after ${preview.afterMicros} µ$, ${preview.byCustomer.length} customers`);
+  console.log(`preview: ${preview.lines} lines in ${secs(t)} s (${cpu(c)} s CPU); before ${preview.beforeMicros} µ$, after ${preview.afterMicros} µ$, ${preview.byCustomer.length} customers`);
 
   const runner = createRepriceRunner(db);
   t = performance.now();
+  c = process.cpuUsage();
   const { jobId } = await startReprice(db, SYSTEM, { model: "gpt-4o", reason: "override" }, Date.now());
   for (;;) {
     const job = await db.selectFrom("reprice_jobs").selectAll().where("id", "=", jobId).executeTakeFirstOrThrow();
     if (job.status === "done" || job.status === "failed") break;
     await new Promise((ok) => setTimeout(ok, 50));
   }
-  const applied = secs(t);
+  const applied = `${secs(t)} s (${cpu(c)} s CPU)`;
   await runner.stop();
   const job = await db.selectFrom("reprice_jobs").selectAll().where("id", "=", jobId).executeTakeFirstOrThrow();
-  console.log(`apply: ${job.lines_done} lines (${job.lines_changed} changed) in ${applied} s, status ${job.status}; before ${job.before_micros} µ$, after ${job.after_micros} µ$`);
+  console.log(`apply: ${job.lines_done} lines (${job.lines_changed} changed) in ${applied}, status ${job.status}; before ${job.before_micros} µ$, after ${job.after_micros} µ$`);
 
   const raw = await db.selectFrom("usage_costs").select((e) => e.fn.sum<number>("cost_micros").as("c")).executeTakeFirstOrThrow();
   const rollup = await db.selectFrom("rollup_usage_15m").select((e) => e.fn.sum<number>("cost_micros").as("c")).executeTakeFirstOrThrow();

@@ -4,7 +4,7 @@ import type { RepriceStartInput } from "@tally/shared";
 import type { Db, RepriceJobTable } from "@tally/shared/db";
 import { writeAudit } from "../auth/audit.ts";
 import type { Actor } from "../auth/principal.ts";
-import { scopeLines, type StoredScope, storedScope } from "./lines.ts";
+import { countScopeLines, type StoredScope, storedScope } from "./lines.ts";
 import { pokeRepricers } from "./runner.ts";
 
 /**
@@ -14,11 +14,7 @@ import { pokeRepricers } from "./runner.ts";
 export async function startReprice(db: Db, actor: Actor, input: RepriceStartInput, now: number): Promise<{ jobId: string }> {
   const { reason, ...asked } = input;
   const scope = await storedScope(db, asked);
-  const total = await scopeLines(db, scope)
-    .clearSelect()
-    .clearOrderBy()
-    .select((e) => e.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
+  const total = await countScopeLines(db, scope);
   const id = randomUUID();
   await db.transaction().execute(async (trx) => {
     await trx
@@ -32,7 +28,7 @@ export async function startReprice(db: Db, actor: Actor, input: RepriceStartInpu
         created_at: now,
         started_at: null,
         finished_at: null,
-        lines_total: Number(total.n),
+        lines_total: total,
         lines_done: 0,
         lines_changed: 0,
         cursor: null,
@@ -43,7 +39,7 @@ export async function startReprice(db: Db, actor: Actor, input: RepriceStartInpu
         error: null,
       })
       .execute();
-    await writeAudit(trx, actor, { action: "reprice.start", target: `reprice:${id}`, before: null, after: { scope, reason, linesTotal: Number(total.n) } }, now);
+    await writeAudit(trx, actor, { action: "reprice.start", target: `reprice:${id}`, before: null, after: { scope, reason, linesTotal: total } }, now);
   });
   pokeRepricers();
   return { jobId: id };

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
-import type { Db, UsageCost } from "@tally/shared/db";
+import type { SelectQueryBuilder } from "kysely";
+import type { Database, Db, UsageCost } from "@tally/shared/db";
 import type { RepriceScope } from "@tally/shared";
 import { ALL_UNITS, catalogModelId, type NormalizedUsage, type PricedUsage, type PriceOverride, priceUsage, storedProviderIds } from "@tally/shared/pricing";
 
@@ -26,15 +26,40 @@ export async function storedScope(db: Db, s: RepriceScope): Promise<StoredScope>
   return { model: s.model, provider: s.provider, from: s.from, to: s.to, models };
 }
 
-/** The scope's lines in id order, after `after` (a job's cursor); every column (the units are priced). */
-export function scopeLines(db: Db, s: StoredScope, after?: string | null) {
-  let q = db.selectFrom("usage_costs").selectAll();
-  q = s.models.length ? q.where("model", "in", s.models) : q.where(sql<boolean>`0 = 1`);
-  if (s.provider !== undefined) q = q.where("provider", "in", storedProviderIds(s.provider));
-  if (s.from !== undefined) q = q.where("occurred_at", ">=", s.from);
-  if (s.to !== undefined) q = q.where("occurred_at", "<", s.to);
-  if (after) q = q.where("id", ">", after);
-  return q.orderBy("id");
+/**
+ * Up to `limit` of the scope's lines after `cursor`, every column (the units are priced). Lines go model by
+ * model (the scope's ids sorted), in id order within a model, so each read is a range of the
+ * usage_costs (model, id) index; the cursor is the last line read, as JSON `[model, id]` (`cursorOf`).
+ */
+export async function readScopeLines(db: Db, s: StoredScope, cursor: string | null, limit: number): Promise<UsageCost[]> {
+  const [fromModel, afterId] = cursor ? (JSON.parse(cursor) as [string, string]) : [undefined, undefined];
+  const out: UsageCost[] = [];
+  for (const model of s.models) {
+    if (fromModel !== undefined && model < fromModel) continue;
+    let q = scopeFilter(db.selectFrom("usage_costs").selectAll().where("model", "=", model), s);
+    if (model === fromModel) q = q.where("id", ">", afterId!);
+    out.push(...(await q.orderBy("id").limit(limit - out.length).execute()));
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+export const cursorOf = (line: UsageCost) => JSON.stringify([line.model, line.id]);
+
+/** How many lines the scope holds now. */
+export async function countScopeLines(db: Db, s: StoredScope): Promise<number> {
+  if (s.models.length === 0) return 0;
+  const q = scopeFilter(db.selectFrom("usage_costs").where("model", "in", s.models), s);
+  const r = await q.select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+function scopeFilter<Q extends SelectQueryBuilder<Database, "usage_costs", any>>(q: Q, s: StoredScope): Q {
+  let out = q;
+  if (s.provider !== undefined) out = out.where("provider", "in", storedProviderIds(s.provider)) as Q;
+  if (s.from !== undefined) out = out.where("occurred_at", ">=", s.from) as Q;
+  if (s.to !== undefined) out = out.where("occurred_at", "<", s.to) as Q;
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { RepriceScope } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { UsageError } from "@tally/shared/pricing";
 import { InputError } from "../queries/common.ts";
-import { differs, priceNow, scopeLines, storedScope, Totals } from "./lines.ts";
+import { cursorOf, differs, priceNow, readScopeLines, storedScope, Totals } from "./lines.ts";
 
 /** Lines read per query: memory stays bounded whatever the scope. */
 const PAGE = 2_000;
@@ -19,8 +19,8 @@ export async function previewReprice(db: Db, input: RepriceScope) {
   const byCustomer = new Map<string, Totals>();
   const byModel = new Map<string, Totals>();
   const group = (m: Map<string, Totals>, key: string) => m.get(key) ?? m.set(key, new Totals()).get(key)!;
-  for (let after: string | undefined; ; ) {
-    const rows = await scopeLines(db, scope, after).limit(PAGE).execute();
+  for (let cursor: string | null = null; ; ) {
+    const rows = await readScopeLines(db, scope, cursor, PAGE);
     for (const line of rows) {
       let now;
       try {
@@ -33,7 +33,7 @@ export async function previewReprice(db: Db, input: RepriceScope) {
       for (const t of [total, group(byCustomer, line.customer_id), group(byModel, line.model)]) t.add(line.cost_micros, now.costMicros, changed);
     }
     if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]!.id;
+    cursor = cursorOf(rows[rows.length - 1]!);
   }
   const ids = [...byCustomer.keys()];
   const names = new Map<string, string>();

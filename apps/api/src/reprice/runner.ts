@@ -1,11 +1,11 @@
 import { sql } from "kysely";
 import { batchRollups, bumpUsageLine } from "@tally/inngest-functions";
 import type { Db } from "@tally/shared/db";
-import { differs, priceNow, scopeLines, type StoredScope, Totals } from "./lines.ts";
+import { cursorOf, differs, priceNow, readScopeLines, type StoredScope, Totals } from "./lines.ts";
 
 /**
  * Runs repricing jobs in the API process (no Inngest engine needed): takes the oldest pending or running
- * job and reprices its lines in id order after its `cursor`, `batchSize` lines per transaction. Each batch,
+ * job and reprices its lines (model by model, in id order) after its `cursor`, `batchSize` lines per transaction. Each batch,
  * in ONE write transaction: reads the job (its cursor as committed), prices each line now, and for a line
  * whose cost, price source or provider changes writes its `usage_cost_history` row (PK usage + job: once
  * per job), updates the line, takes it out of every rollup at its old cost and adds it back at the new one
@@ -124,7 +124,7 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
     batchRollups(trx, async () => {
       const job = await trx.selectFrom("reprice_jobs").selectAll().where("id", "=", jobId).executeTakeFirst();
       if (!job || (job.status !== "pending" && job.status !== "running")) return "done";
-      const lines = await scopeLines(trx, JSON.parse(job.scope) as StoredScope, job.cursor).limit(batchSize).execute();
+      const lines = await readScopeLines(trx, JSON.parse(job.scope) as StoredScope, job.cursor, batchSize);
       const overrides = await trx.selectFrom("model_prices").selectAll().execute();
       const judged = [...new Set(lines.filter((l) => l.kind === "judge").map((l) => l.run_id))];
       const runs = new Map(
@@ -169,7 +169,7 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
           status: done ? "done" : "running",
           started_at: e.fn.coalesce("started_at", e.val(at)),
           finished_at: done ? at : null,
-          cursor: last ? last.id : job.cursor,
+          cursor: last ? cursorOf(last) : job.cursor,
           lines_done: e(e.ref("lines_done"), "+", totals.lines),
           lines_changed: e(e.ref("lines_changed"), "+", totals.changed),
           before_micros: e(e.ref("before_micros"), "+", totals.beforeMicros),

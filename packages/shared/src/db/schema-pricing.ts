@@ -23,7 +23,10 @@ export interface RepriceJobTable {
   lines_total: number;
   lines_done: number;
   lines_changed: number;
-  /** The last usage_costs id processed (lines go in id order): where a resumed job carries on. */
+  /**
+   * The last line processed, as JSON `[model, id]` (lines go model by model, in id order within a model: ranges
+   * of the usage_costs (model, id) index): where a resumed job carries on. NULL before the first batch.
+   */
   cursor: string | null;
   /** Totals over the scope: priced micro-USD and unpriced lines, before the job and after it. */
   before_micros: number;
