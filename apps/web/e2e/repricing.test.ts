@@ -167,7 +167,7 @@ describe("price overrides and repricing in Chromium", () => {
     expect(await totals.getAttribute("data-before")).toBe("");
     expect(await totals.getAttribute("data-after")).toBe(String(expectedDelta));
     expect(await totals.getAttribute("data-delta")).toBe(String(expectedDelta));
-    expect(await dialog.textContent()).toContain(`${lines.length} (${lines.length} change)`);
+    expect(await dialog.textContent()).toContain(`${lines.length} (${lines.length} changing)`);
     expect(await dialog.textContent()).toContain(`unpriced (${lines.length} lines)`);
     const modelRow = dialog.locator(`table[aria-label='Repricing by model'] tr[data-model='${MODEL}']`);
     expect(await modelRow.locator("td").nth(3).textContent()).toBe(money(expectedDelta));
@@ -186,6 +186,8 @@ describe("price overrides and repricing in Chromium", () => {
     const progress = dialog.locator(".reprice-progress[data-status='done']");
     await progress.waitFor({ timeout: 30_000 });
     expect(await progress.getByRole("status").textContent()).toBe(`Done: ${lines.length} of ${lines.length} lines`);
+    // The dialog keeps the preview it applied (a fresh one would now read no change).
+    expect(await totals.getAttribute("data-delta")).toBe(String(expectedDelta));
     await shot(overview, "reprice-done");
     await dialog.getByRole("button", { name: "Close" }).click();
     const job = overview.locator("table[aria-label='Repricing jobs'] tbody tr").first();

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useRef } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { MutationError, QueryView, Skeleton } from "../../components/States.tsx";
 import { num } from "../../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
@@ -21,6 +21,8 @@ export function RepriceDialog({ scope, tz, onClose }: { scope: RepriceScope; tz:
   const preview = useQuery({ ...trpc.reprice.preview.queryOptions(scope), staleTime: Infinity, refetchInterval: false });
   const start = useMutation(trpc.reprice.start.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.reprice.jobs.queryKey() }) }));
   const jobId = start.data?.jobId;
+  // The preview as it was when applied: once the job is done a fresh one would read "no change".
+  const [applied, setApplied] = useState<Preview | null>(null);
   const job = useQuery({
     ...trpc.reprice.job.queryOptions({ id: jobId ?? "" }),
     enabled: jobId !== undefined,
@@ -46,7 +48,7 @@ export function RepriceDialog({ scope, tz, onClose }: { scope: RepriceScope; tz:
     <dialog ref={ref} className="dialog reprice-dialog" aria-labelledby={`${id}-title`} onCancel={(e) => (e.preventDefault(), onClose())}>
       <h2 id={`${id}-title`}>Reprice history</h2>
       <p className="muted small">{scopeText(scope, tz)}: each line priced with today's overrides and catalog at the time it was recorded.</p>
-      <QueryView query={preview} loading={<Skeleton height={120} label="pricing the lines" />}>
+      <QueryView query={{ ...preview, data: applied ?? preview.data }} loading={<Skeleton height={120} label="pricing the lines" />}>
         {(p) => <PreviewTables p={p} />}
       </QueryView>
       {progress && job.data ? (
@@ -72,7 +74,10 @@ export function RepriceDialog({ scope, tz, onClose }: { scope: RepriceScope; tz:
             type="button"
             className="primary"
             disabled={!preview.data || preview.data.lines === 0 || start.isPending}
-            onClick={() => start.mutate({ ...scope, reason: "override" })}
+            onClick={() => {
+              setApplied(preview.data ?? null);
+              start.mutate({ ...scope, reason: "override" });
+            }}
           >
             Apply
           </button>
@@ -91,7 +96,7 @@ function PreviewTables({ p }: { p: Preview }) {
         <div>
           <dt>Lines</dt>
           <dd>
-            {num(p.lines)} ({num(p.changedLines)} change)
+            {num(p.lines)} ({num(p.changedLines)} changing)
           </dd>
         </div>
         <div>
