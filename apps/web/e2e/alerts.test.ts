@@ -268,4 +268,26 @@ describe("alerts in Chromium", () => {
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("a viewer reads the rules (no controls, no channels) and the Alerts page asks nothing it may not", async () => {
+    const viewer = await server.createAccount("viewer");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser, viewer) });
+    const refused: string[] = [];
+    context.on("response", (r) => {
+      if (r.status() === 403) refused.push(r.url());
+    });
+    const settings = await open(context, "/settings?section=alerts&tz=UTC");
+    await settings.locator("tr[data-rule='builtin-budget']").waitFor();
+    expect(await settings.locator("table[aria-label='Alert rules'] input, table[aria-label='Alert rules'] button").count()).toBe(0);
+    expect(await settings.getByRole("form", { name: "Add an alert rule" }).count()).toBe(0);
+    expect(await settings.getByRole("heading", { name: "Alert channels" }).count()).toBe(0);
+    expect(await seriousViolations(settings, "main")).toEqual([]);
+    const alerts = await open(context, "/alerts?tz=UTC");
+    await alerts.locator("tr[data-rule='builtin-budget']").waitFor();
+    expect(await alerts.locator("[data-delivery-note]").textContent()).toBe("Notifications go to the channels an admin set in Settings → Alerts.");
+    expect(await alerts.getByRole("link", { name: "Edit rules in Settings" }).count()).toBe(0);
+    expect(refused).toEqual([]);
+    await context.close();
+    expect(problems).toEqual([]);
+  });
 });
