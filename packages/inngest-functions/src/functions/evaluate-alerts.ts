@@ -1,7 +1,7 @@
 import type { TallyInngest } from "../client.ts";
 import { type Deps, now } from "../deps.ts";
 import { type DeliveryConfig, deliverNotification, deliveryChannels } from "../alerts/deliver.ts";
-import { enabledRules, evaluateRules } from "../alerts/evaluate.ts";
+import { type AlertEvaluation, enabledRules, evaluateRules, parseRule } from "../alerts/evaluate.ts";
 import { changeable, recordEvaluations } from "../alerts/transitions.ts";
 
 /** Retries of each step (a send is tried 1 + this many times, then marked failed). */
@@ -52,8 +52,11 @@ export function evaluateAlerts(inngest: TallyInngest, deps: Deps) {
       let transitions = 0;
       const ruleErrors: Record<string, string> = {};
       for (const rule of rules) {
-        const evaluated = await step.run(`evaluate-${rule.id}`, () =>
-          orFailure(lastAttempt(), async () => changeable(deps.db, rule.id, await evaluateRules(deps.db, [rule], { now: now(deps), timeZone }))),
+        // A rule whose stored params no longer parse is left as it is (its states kept), not read as "nothing fires".
+        const evaluated = await step.run(`evaluate-${rule.id}`, async (): Promise<AlertEvaluation[] | Failed> =>
+          parseRule(rule)
+            ? orFailure(lastAttempt(), async () => changeable(deps.db, rule.id, await evaluateRules(deps.db, [rule], { now: now(deps), timeZone })))
+            : { error: "stored params do not parse for its kind" },
         );
         if ("error" in evaluated) {
           ruleErrors[rule.id] = evaluated.error;
