@@ -120,9 +120,46 @@ describe("channels", () => {
 });
 
 describe("reads", () => {
+  it("budgets: month-to-date spend, use, state from the built-in rule's 80%, and the month-end forecast", async () => {
+    // $1 per million tokens in and out: a run of 4,000 + 1,000 tokens costs 5,000 micro-USD. Two runs on June 1.
+    await tally.db
+      .insertInto("model_prices")
+      .values({ model: "budget-model", provider: "", input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 1_000_000, cache_read_micros_per_mtok: null, cache_write_micros_per_mtok: null, effective_from: 0, created_at: 0 })
+      .execute();
+    await data(tally, "customers.upsert", "mutation", { id: "budgeted", name: "Budgeted", monthlyBudgetMicros: 10_000 }, admin);
+    await deliver(tally, [0, 1].map((i) => ({ runId: `budget-run-${i}`, model: "budget-model", customerId: "budgeted", promptTokens: 4000, completionTokens: 1000, judged: false })));
+    const june = await data(tally, "alerts.budgets", "query", { from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 6, 1), timeZone: "UTC" }, viewer);
+    expect(june.month).toBe("2026-06");
+    // The whole month: the forecast is what was spent.
+    expect(june.rows.find((r: { customerId: string }) => r.customerId === "budgeted")).toEqual({
+      customerId: "budgeted",
+      name: "Budgeted",
+      month: "2026-06",
+      spentMicros: 10_000,
+      unpricedCalls: 0,
+      budgetMicros: 10_000,
+      use: 1,
+      warningAt: 0.8,
+      state: "over",
+      forecast: { micros: 10_000, lowMicros: 10_000, highMicros: 10_000 },
+      forecastOver: false,
+    });
+    // Seen from the end of June 10: $0.01 in 10 days carried over 30 is 30,000; nine full days (10,000, then
+    // eight 0s): s² = 88,888,888.9 / 8, half = t(0.975, 8) · s · √(20 + 20²/9).
+    const early = await data(tally, "alerts.budgets", "query", { from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 5, 11), timeZone: "UTC" }, viewer);
+    const row = early.rows.find((r: { customerId: string }) => r.customerId === "budgeted");
+    expect(row.forecast.micros).toBe(30_000);
+    expect(row.forecast.lowMicros).toBe(10_000);
+    expect(Math.abs(row.forecast.highMicros - (30_000 + 2.306 * Math.sqrt(88_888_888.9 / 8) * Math.sqrt(20 + 400 / 9)))).toBeLessThan(2);
+    expect(row.forecastOver).toBe(true);
+    // acme's only calls are unpriced (gpt-4o is priced by genai-prices, so acme has a priced spend here): known.
+    expect(early.rows.find((r: { customerId: string }) => r.customerId === "acme").spentMicros).toBeGreaterThan(0);
+  });
+
+
   it("state evaluates every enabled rule now (no engine) and names the default channel only without channels", async () => {
     const state = await data(tally, "alerts.state", "query", undefined, admin);
-    expect(state.evaluations.filter((e: { ruleId: string }) => e.ruleId === "builtin-budget").map((e: { subject: string; period: string }) => e.subject)).toEqual(["acme", "acme"]);
+    expect(state.evaluations.filter((e: { ruleId: string }) => e.ruleId === "builtin-budget").map((e: { subject: string; period: string }) => e.subject)).toEqual(["acme", "acme", "budgeted", "budgeted"]);
     // Channels exist (created above): alerts go to them, not to SLACK_WEBHOOK_URL.
     expect(state.defaultChannel).toBeNull();
     const fresh = await startTally({ SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x" });

@@ -15,10 +15,17 @@ export function moneyFractionDigits(usd: number): number {
 export function formatMicros(micros: number | null, locale = "en-US"): string {
   if (micros === null) return "unpriced";
   const usd = micros / MICROS_PER_USD;
-  return new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency: "USD",
-    minimumFractionDigits: 2,
-    maximumFractionDigits: moneyFractionDigits(usd),
-  }).format(usd);
+  return currencyFormat(locale, moneyFractionDigits(usd)).format(usd);
+}
+
+// Building an Intl.NumberFormat costs far more than formatting with one (thousands of alert messages a tick).
+const formats = new Map<string, Intl.NumberFormat>();
+function currencyFormat(locale: string, digits: number): Intl.NumberFormat {
+  const key = `${locale}|${digits}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: digits });
+    if (formats.size < 100) formats.set(key, f);
+  }
+  return f;
 }

@@ -93,7 +93,7 @@ export async function evaluateRules(db: Db, rules: RuleInput[], o: EvaluateOptio
     }
     const evaluate = EVALUATORS[parsed.kind] as KindEvaluator<AlertRuleKindName>;
     const drafts = await evaluate(db, rule, parsed.params as never, o, memo);
-    out.push(...(await settle(db, rule, drafts, o)));
+    out.push(...(await settle(db, rule, drafts, o, memo)));
   }
   return out;
 }
@@ -103,14 +103,14 @@ export async function enabledRules(db: Db) {
   return db.selectFrom("alert_rules").selectAll().where("enabled", "=", 1).orderBy("created_at").orderBy("id").execute();
 }
 
+type FiringState = { rule_id: string; subject: string; period: string; message: string; link: string; threshold: number | null };
+
 /** Names the episode of each rolling-window draft and resolves the rule's firing states that went unanswered. */
-async function settle(db: Db, rule: RuleInput, drafts: Draft[], o: EvaluateOptions): Promise<AlertEvaluation[]> {
-  const firing = await db
-    .selectFrom("alert_states")
-    .select(["subject", "period", "message", "link", "value", "threshold"])
-    .where("rule_id", "=", rule.id)
-    .where("firing", "=", 1)
-    .execute();
+async function settle(db: Db, rule: RuleInput, drafts: Draft[], o: EvaluateOptions, memo: Memo): Promise<AlertEvaluation[]> {
+  // Every firing state, read once per call (a few rows: only what fires now).
+  let states = memo.get("firing-states") as Promise<FiringState[]> | undefined;
+  if (!states) memo.set("firing-states", (states = db.selectFrom("alert_states").select(["rule_id", "subject", "period", "message", "link", "threshold"]).where("firing", "=", 1).orderBy("rule_id").orderBy("subject").orderBy("period").execute()));
+  const firing = (await states).filter((s) => s.rule_id === rule.id);
   const episodeOf = new Map(firing.map((s) => [s.subject, s.period]));
   const episode = episodeName(o.now);
   const kind = rule.kind;

@@ -13,14 +13,22 @@ import { windowEnd, windowSums } from "./rollup-window.ts";
 const hours = (h: number) => (h % 24 === 0 ? `${h / 24} d` : `${h} h`);
 const fmt = (x: number) => x.toFixed(2);
 
-export const qualityDrop: KindEvaluator<"quality_drop"> = async (db, _rule, p, o) => {
+export const qualityDrop: KindEvaluator<"quality_drop"> = async (db, _rule, p, o, memo) => {
   const to = windowEnd(o.now);
   const mid = to - p.windowHours * HOUR_MS;
   const from = mid - p.windowHours * HOUR_MS;
-  const where = [sql`name = ${p.scoreName}`, ...(p.model ? [sql`model = ${p.model}`] : [])];
+  // Every model's sums for the score name, read once per window for all the rules of one call.
   const read = async (a: number, b: number) => {
-    const rows = await windowSums(db, { fact: "scores", keys: "model", from: a, to: b, measures: { n: "n", s: "sum_value", ss: "sum_sq_value" }, where });
-    return new Map(rows.map((r): [string, ScoreSums] => [r.model, { n: Number(r.n), sum: Number(r.s), sumSq: Number(r.ss) }]));
+    const key = `scores:${p.scoreName}:${a}:${b}`;
+    let all = memo.get(key) as Promise<Map<string, ScoreSums>> | undefined;
+    if (!all) {
+      all = windowSums(db, { fact: "scores", keys: "model", from: a, to: b, measures: { n: "n", s: "sum_value", ss: "sum_sq_value" }, where: [sql`name = ${p.scoreName}`] }).then(
+        (rows) => new Map(rows.map((r): [string, ScoreSums] => [r.model, { n: Number(r.n), sum: Number(r.s), sumSq: Number(r.ss) }])),
+      );
+      memo.set(key, all);
+    }
+    const sums = await all;
+    return p.model ? new Map([...sums].filter(([m]) => m === p.model)) : sums;
   };
   const [current, previous] = await Promise.all([read(mid, to), p.compareToPrevious ? read(from, mid) : Promise.resolve(new Map<string, ScoreSums>())]);
   const out: Draft[] = [];
