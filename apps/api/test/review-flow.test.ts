@@ -9,6 +9,10 @@ import { deliverReviewedScore, type EventApi, fakeEventApi, toneJudge } from "./
 // stands in for the engine: it resumes `step.waitForEvent` with the event reviews.submit sent to a loopback
 // Inngest event API, or with null (the 7-day timeout).
 
+/** The steps a run reported, in order, by their names (the ops of every 206 answer). */
+const stepNames = (responses: { status: number; body: unknown }[]) =>
+  responses.filter((r) => r.status === 206).flatMap((r) => (Array.isArray(r.body) ? r.body : [r.body]) as { displayName?: string }[]).map((op) => op.displayName);
+
 describe("human review flow", () => {
   let judge: FakeServer;
   let slack: FakeServer;
@@ -69,6 +73,8 @@ describe("human review flow", () => {
     });
     expect(engine.events[0]).toMatchObject({ name: "tally/review.submitted", data: { itemId: "score-01LOW<!channel>", reviewId: expect.stringMatching(/^score-01LOW<!channel>:/) } });
     expect(out.result).toMatchObject({ status: "scored", review: "reviewed", reason: "threshold", verdict: "bad", notified: true });
+    // Each side effect in its own step, in this order.
+    expect(stepNames(out.responses)).toEqual(["judge-gate", "judge", "record-evaluation", "review-gate", "enqueue-review", "await-human-review", "record-review-outcome", "notify-bad-review"]);
     expect((await items())[0]).toMatchObject({ status: "reviewed" });
 
     expect(slack.requests).toHaveLength(1);
@@ -115,6 +121,7 @@ describe("human review flow", () => {
     expect(out.status, JSON.stringify(out.error)).toBe("completed");
     expect(out.waits.map((w) => w.resumedWith)).toEqual([null]);
     expect(out.result).toMatchObject({ status: "scored", review: "expired", verdict: null, notified: false });
+    expect(stepNames(out.responses).slice(3)).toEqual(["review-gate", "enqueue-review", "await-human-review", "expire-review"]);
     expect((await items()).find((i) => i.id === "score-01QUIET")).toMatchObject({ status: "expired" });
     expect(slack.requests).toHaveLength(slackBefore);
     // A late review is still stored and counted; the item is reviewed from then on.
