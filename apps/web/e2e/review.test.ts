@@ -215,6 +215,16 @@ describe("human review in Chromium", () => {
     const judged = await page.locator("table.criteria tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-criterion"), Number(tr.querySelector("[data-judge]")?.getAttribute("data-judge"))]));
     expect(judged).toEqual(item.judge.map((j) => [j.name, j.rawValue]));
     expect(await page.locator(".review-item form").count()).toBe(0);
+    // The queue's CSV: one row per stored review of the reviewed items, with the viewer's session.
+    const href = (await page.getByTestId("export-reviews-csv").getAttribute("href")) ?? "";
+    const csv = await (await contexts.viewer.request.get(server.url + href)).text();
+    const [header, ...lines] = csv.trim().split(/\r?\n/);
+    expect(header?.split(",").slice(0, 3)).toEqual(["item_id", "run_id", "occurred_at"]);
+    const db = await connect({ url: server.dbFile });
+    const reviews = await db.selectFrom("reviews").select(["item_id", "reviewer_label"]).execute();
+    await db.destroy();
+    expect(lines.length).toBe(reviews.length);
+    expect(lines.filter((l) => l.includes(`,${E2E_ADMIN.email},`)).length).toBe(reviews.filter((r) => r.reviewer_label === E2E_ADMIN.email).length);
     expect(await page.locator(".score-buttons").count()).toBe(0);
     expect(await seriousViolations(page, "main")).toEqual([]);
     await page.close();

@@ -1,13 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Card } from "../../components/Card.tsx";
+import { ExportLink } from "../../components/ExportLink.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { dateTime } from "../../lib/format.ts";
 import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { currentCursor, nextTrail, prevTrail, readTrail } from "../runs/lib/cursor-trail.ts";
-import { neighbours, QUEUE_STATUSES, queueInput, REVIEW_PARAMS, selectedId } from "./lib/prepare-review.ts";
+import { neighbours, QUEUE_STATUSES, queueInput, REVIEW_PARAMS, reviewsExportHref, selectedId } from "./lib/prepare-review.ts";
 import { ReviewItem } from "./ReviewItem.tsx";
 import { ReviewQueue } from "./ReviewQueue.tsx";
 import "./review.css";
@@ -69,6 +70,11 @@ export default function ReviewPage() {
         <Card
           className="review-queue"
           title={`${STATUS_LABELS[input.status]} reviews`}
+          actions={
+            <ExportLink className="btn" href={reviewsExportHref(input, filters.tz)} data-testid="export-reviews-csv">
+              Export CSV
+            </ExportLink>
+          }
           subtitle={
             queue.data
               ? `${queue.data.total.toLocaleString()} item${queue.data.total === 1 ? "" : "s"} scored ${dateTime(window.from, filters.tz)} – ${dateTime(window.to, filters.tz)}`

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFilters } from "../../../lib/filters.ts";
 import { emptyDraft } from "./review-keys.ts";
-import { criterionRows, draftFrom, neighbours, otherVerdicts, queueInput, selectedId, submitInput } from "./prepare-review.ts";
+import { criterionRows, draftFrom, neighbours, otherVerdicts, queueInput, reviewsExportHref, selectedId, submitInput } from "./prepare-review.ts";
 
 const w = { from: 1_000, to: 2_000 };
 
@@ -21,6 +21,15 @@ describe("queueInput", () => {
   it("keeps the unattributed customer (present and empty) as a filter", () => {
     const f = parseFilters("tz=UTC&customer=", "UTC");
     expect(queueInput(f, w, new URLSearchParams()).customerId).toBe("");
+  });
+});
+
+describe("reviewsExportHref", () => {
+  it("exports what the queue shows, without paging, in the filters' zone", () => {
+    const input = queueInput(parseFilters("tz=Asia/Kolkata&model=m1", "UTC"), w, new URLSearchParams("status=reviewed&scoreName=tone&disagree=1&pages=c1"));
+    const href = reviewsExportHref(input, "Asia/Kolkata");
+    expect(href.startsWith("/api/export/reviews.csv?input=")).toBe(true);
+    expect(JSON.parse(new URLSearchParams(href.split("?")[1]).get("input") ?? "")).toEqual({ status: "reviewed", from: 1_000, to: 2_000, model: "m1", scoreName: "tone", disagree: true, timeZone: "Asia/Kolkata" });
   });
 });
 

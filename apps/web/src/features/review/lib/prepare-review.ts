@@ -55,6 +55,15 @@ export function queueInput(f: Filters, w: Window, params: URLSearchParams): Queu
 }
 
 /**
+ * `/api/export/reviews.csv` for what the queue shows: the same filters without paging, times in the filters'
+ * zone. One row per review; the status is the queue's (the export's own default is every status).
+ */
+export function reviewsExportHref(input: QueueInput, timeZone: string): string {
+  const { cursor: _cursor, limit: _limit, ...filters } = input;
+  return `/api/export/reviews.csv?input=${encodeURIComponent(JSON.stringify({ ...filters, timeZone }))}`;
+}
+
+/**
  * The selected item: the URL's when it is in the queue page; when it has just left the queue (reviewed, so gone
  * from a pending queue), the one that took its place in `before` (the order shown while it was listed), else
  * the one before it; else the first; null for an empty queue.
