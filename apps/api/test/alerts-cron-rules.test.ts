@@ -7,7 +7,7 @@ import { callProcedure } from "./unpriced-money.ts";
 // evaluate-alerts with rules made through the API, to SLACK_WEBHOOK_URL (no channel configured).
 const MINUTE = 60_000;
 
-describe("a rolling-window rule across ticks: one episode, one firing and one resolved", () => {
+describe("a rolling-window rule across ticks: one episode, one firing and one resolved", { timeout: 30_000 }, () => {
   let slack: FakeServer;
   let tally: Tally;
   let clock = T0;

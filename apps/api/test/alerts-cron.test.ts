@@ -22,7 +22,7 @@ import {
 const MINUTE = 60_000;
 const NAME = "Acme <!channel> & <https://evil.example|Co>";
 
-describe("a budget crossing reaches Slack and a signed webhook once, and resolves once", () => {
+describe("a budget crossing reaches Slack and a signed webhook once, and resolves once", { timeout: 30_000 }, () => {
   let slack: FakeServer;
   let hook: FakeServer;
   let tally: Tally;
@@ -139,7 +139,7 @@ describe("a budget crossing reaches Slack and a signed webhook once, and resolve
   });
 });
 
-describe("evaluate-alerts as the SDK registers it", () => {
+describe("evaluate-alerts as the SDK registers it", { timeout: 30_000 }, () => {
   it("is a cron every 5 minutes, one run at a time, 3 retries per step", async () => {
     const api = await fakeInngestApi();
     const tally = await startTally({ INNGEST_BASE_URL: api.url });
@@ -157,7 +157,7 @@ describe("evaluate-alerts as the SDK registers it", () => {
   });
 });
 
-describe("a webhook that fails twice, then answers", () => {
+describe("a webhook that fails twice, then answers", { timeout: 30_000 }, () => {
   let slack: FakeServer;
   let hook: FakeServer;
   let tally: Tally;
@@ -197,7 +197,7 @@ describe("a webhook that fails twice, then answers", () => {
   });
 });
 
-describe("a webhook that never answers well", () => {
+describe("a webhook that never answers well", { timeout: 30_000 }, () => {
   let slack: FakeServer;
   let hook: FakeServer;
   let tally: Tally;
@@ -230,7 +230,7 @@ describe("a webhook that never answers well", () => {
   });
 });
 
-describe("no channel configured: SLACK_WEBHOOK_URL is the channel", () => {
+describe("no channel configured: SLACK_WEBHOOK_URL is the channel", { timeout: 30_000 }, () => {
   let slack: FakeServer;
   let tally: Tally;
   beforeAll(async () => {
