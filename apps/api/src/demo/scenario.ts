@@ -107,7 +107,7 @@ export const REVIEW = {
 export const REVIEWER_OFFSETS: Record<(typeof CRITERIA)[number] | "toneOverRated", [offset: number, weight: number][]> = {
   accuracy: [[0, 76], [1, 12], [-1, 10], [2, 2]],
   helpfulness: [[0, 60], [1, 24], [-1, 11], [2, 5]],
-  tone: [[0, 18], [1, 30], [-1, 14], [2, 26], [3, 12]],
+  tone: [[0, 15], [1, 28], [-1, 15], [2, 28], [3, 14]],
   toneOverRated: [[0, 12], [1, 33], [2, 37], [3, 18]],
 };
 
