@@ -71,7 +71,7 @@ export default function ReviewPage() {
           className="review-queue"
           title={`${STATUS_LABELS[input.status]} reviews`}
           actions={
-            <ExportLink className="btn" href={reviewsExportHref(input, filters.tz)} data-testid="export-reviews-csv">
+            <ExportLink className="btn nowrap" href={reviewsExportHref(input, filters.tz)} data-testid="export-reviews-csv">
               Export CSV
             </ExportLink>
           }
