@@ -72,12 +72,16 @@ for (const [timeZone, gated] of [["UTC", true], [CALENDAR_ZONE, true], ["Asia/Ko
   statements.length = 0;
   await evaluateRules(reader, rules, { now: NOW, timeZone }); // warm-up
   const xs: number[] = [];
+  const cpu: number[] = [];
   let evaluations = 0;
   let firing = 0;
   for (let i = 0; i < (gated ? iterations : 5); i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const out = await evaluateRules(reader, rules, { now: NOW, timeZone });
     xs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     evaluations = out.length;
     firing = out.filter((e) => e.firing).length;
   }
@@ -86,7 +90,7 @@ for (const [timeZone, gated] of [["UTC", true], [CALENDAR_ZONE, true], ["Asia/Ko
   const ok = raw.length === 0 && (!gated || p95 <= 100);
   failed ||= !ok;
   rows.push(
-    `${timeZone.padEnd(18)} p50 ${quantile(xs, 0.5).toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  ${String(evaluations).padStart(5)} evaluations (${firing} firing)  ` +
+    `${timeZone.padEnd(18)} p50 ${quantile(xs, 0.5).toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  (CPU p50 ${quantile(cpu, 0.5).toFixed(1)} ms, p95 ${quantile(cpu, 0.95).toFixed(1)} ms)  ${String(evaluations).padStart(5)} evaluations (${firing} firing)  ` +
       `${new Set(statements).size} distinct statements, raw-table reads: ${raw.length}${gated ? (ok ? "  ok (≤ 100 ms)" : "  OVER BUDGET") : "  (no local calendar: information)"}`,
   );
   for (const s of raw) rows.push(`    raw read: ${s.slice(0, 200)}`);
