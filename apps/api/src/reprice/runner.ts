@@ -157,7 +157,8 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
         if (Number(history.numInsertedOrUpdatedRows ?? 0) === 0) continue; // repriced by this job already
         const after = { cost_micros: p.costMicros, input_cost_micros: p.inputCostMicros, output_cost_micros: p.outputCostMicros, price_source: p.priceSource, provider: p.provider };
         await trx.updateTable("usage_costs").set(after).where("id", "=", line.id).execute();
-        const run = runs.get(line.run_id) ?? { model: "", customerId: "", functionSlug: "", occurredAt: line.occurred_at };
+        // Only a judge line counts in its run's row; an agent line's run key is not read.
+        const run = runs.get(line.run_id) ?? (line.kind === "judge" ? missingRun(line.id) : { model: "", customerId: "", functionSlug: "", occurredAt: 0 });
         await bumpUsageLine(trx, line, run, -1);
         await bumpUsageLine(trx, { ...line, ...after }, run, 1);
       }
@@ -184,4 +185,8 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
       return done ? "done" : "more";
     }),
   );
+}
+
+function missingRun(lineId: string): never {
+  throw new Error(`usage line ${lineId}: its run is missing, so its judge spend cannot be moved`);
 }
