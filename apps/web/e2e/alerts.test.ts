@@ -246,6 +246,16 @@ describe("alerts in Chromium", () => {
     await row.waitFor({ state: "detached" });
     expect(await created()).toBeUndefined();
 
+    // The built-in rule's thresholds, edited in place (the audit log records the update).
+    await page.getByRole("button", { name: "Edit Monthly budget (80% and 100%)" }).click();
+    const edit = page.getByRole("form", { name: "Edit the rule Monthly budget (80% and 100%)" });
+    await edit.getByLabel("Thresholds (% of the monthly budget)").fill("50, 100");
+    await edit.getByRole("button", { name: "Save rule" }).click();
+    await edit.waitFor({ state: "detached" });
+    const builtin = async () => (await server.query<Rule[]>("alerts.rules.list", undefined)).find((r) => r.id === "builtin-budget");
+    expect((await builtin())?.params).toEqual({ thresholds: [50, 100] });
+    expect(await page.locator("tr[data-rule='builtin-budget'] td").nth(1).textContent()).toBe("50%, 100% of the monthly budget · every customer with a budget");
+
     const channel = page.getByRole("form", { name: "Add an alert channel" });
     await channel.getByLabel("Kind").selectOption("webhook");
     await channel.getByLabel("Name").fill("ops-hook");
@@ -265,7 +275,7 @@ describe("alerts in Chromium", () => {
     expect(channels).not.toContain(secret);
     expect(channels).not.toContain("/hook");
     const audit = await server.query<{ items: { action: string }[] }>("audit.list", {});
-    expect(audit.items.map((e) => e.action).filter((a) => a.startsWith("alerts."))).toEqual(["alerts.channel.create", "alerts.rule.remove", "alerts.rule.update", "alerts.rule.create"]);
+    expect(audit.items.map((e) => e.action).filter((a) => a.startsWith("alerts."))).toEqual(["alerts.channel.create", "alerts.rule.update", "alerts.rule.remove", "alerts.rule.update", "alerts.rule.create"]);
     await page.close();
     expect(problems).toEqual([]);
   });
