@@ -84,3 +84,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex("alert_notifications_status").on("alert_notifications").columns(["status", "created_at"]).execute();
   await db.schema.createIndex("evaluations_created_at").on("evaluations").columns(["created_at", "status"]).execute();
 }
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex("evaluations_created_at").execute();
+  for (const table of ["alert_notifications", "alert_states", "alert_channels", "alert_rules"]) await db.schema.dropTable(table).execute();
+}
