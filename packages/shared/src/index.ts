@@ -16,3 +16,4 @@ export { dayStart, forecastForMonth, forecastMonthEnd, type MonthCalendar, month
 export * from "./schemas/alerts.ts";
 export * from "./schemas/reviews.ts";
 export { type ScoreSums, variance, welchZ, Z_95 } from "./score-stats.ts";
+export { ALPHA, holm, twoSidedP } from "./stats/multiple-comparisons.ts";
