@@ -200,6 +200,11 @@ export function catalogModelId(model: string, provider?: string): string | null 
   return hit;
 }
 
+/** Forgets what catalogModelId remembered: the catalog's data was replaced (apps/api pricing-catalog). */
+export function forgetCatalogMatches(): void {
+  catalogModels.clear();
+}
+
 /**
  * An override sets every token price (input, output, and cache reads / writes when given; without them those
  * tokens are charged at the input rate, as genai-prices does), laid over the catalog's price for the model,
