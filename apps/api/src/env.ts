@@ -132,6 +132,17 @@ const schema = z
         }
         return { limit: Number(m[1]), period: `${Number(m[2])}${m[3] as "s" | "m" | "h" | "d"}` as const };
       }),
+    /**
+     * A genai-prices data file (its `data.json`, e.g. https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/new_data/v2/data.json)
+     * the server downloads to refresh the model catalog at run time, cached beside the database. Unset: the bundled catalog.
+     */
+    GENAI_PRICES_URL: z.url().refine((v) => /^https?:/i.test(v), { message: "must be an http(s) URL" }).optional(),
+    /** Hours between downloads of GENAI_PRICES_URL (0: at start-up when the cache is missing, and from Settings). */
+    GENAI_PRICES_REFRESH_HOURS: z.coerce
+      .number({ message: "must be a number of hours from 0 to 8760" })
+      .min(0, { message: "must be a number of hours from 0 to 8760" })
+      .max(8760, { message: "must be a number of hours from 0 to 8760" })
+      .default(24),
     /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
     INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
   });
