@@ -139,9 +139,9 @@ const schema = z
     GENAI_PRICES_URL: z.url().refine((v) => /^https?:/i.test(v), { message: "must be an http(s) URL" }).optional(),
     /** Hours between downloads of GENAI_PRICES_URL (0: at start-up when the cache is missing, and from Settings). */
     GENAI_PRICES_REFRESH_HOURS: z.coerce
-      .number({ message: "must be a number of hours from 0 to 8760" })
-      .min(0, { message: "must be a number of hours from 0 to 8760" })
-      .max(8760, { message: "must be a number of hours from 0 to 8760" })
+      .number({ message: "must be a number of hours from 0 to 168" })
+      .min(0, { message: "must be a number of hours from 0 to 168" })
+      .max(168, { message: "must be a number of hours from 0 to 168" })
       .default(24),
     /** Link from runs.byId to the parent run in Inngest; `{runId}` is replaced. Dev Server by default. */
     INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
