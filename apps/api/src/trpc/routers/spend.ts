@@ -2,10 +2,12 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { spendByCustomerInput, spendByModelInput, spendTimeseriesInput } from "@tally/shared";
 import { getSpendByCustomer, getSpendByModel } from "../../queries/spend-breakdown.ts";
 import { getSpendTimeseries } from "../../queries/spend-timeseries.ts";
+import { getStatement, statementInput } from "../../queries/statement.ts";
 import { procedure } from "../init.ts";
 
 export const spendRouter = {
   timeseries: procedure("read").input(spendTimeseriesInput).query(({ ctx, input }) => getSpendTimeseries(ctx.db, input)),
   byCustomer: procedure("read").input(spendByCustomerInput).query(({ ctx, input }) => getSpendByCustomer(ctx.db, input)),
   byModel: procedure("read").input(spendByModelInput).query(({ ctx, input }) => getSpendByModel(ctx.db, input)),
+  statement: procedure("read").input(statementInput).query(({ ctx, input }) => getStatement(ctx.db, input)),
 } satisfies TRPCRouterRecord;
