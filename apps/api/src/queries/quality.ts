@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
-import { welchZ, Z_95 } from "@tally/shared";
+import { twoSidedP, variance, welchZ, Z_95 } from "@tally/shared";
 import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, type Window } from "./common.ts";
 import { type Corrections, humanCorrections, seriesKey } from "./human-corrected.ts";
+import { changePValues } from "./quality-changes.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { rollupSource } from "./source.ts";
@@ -72,6 +73,8 @@ export interface QualitySeries extends JudgeCoverage {
   humanScores: number;
   /** Aligned with `buckets`; a bucket without scores has mean null and n 0 ("not scored", not zero). */
   points: Stat[];
+  /** Aligned with `buckets`: raw p-value of the change from the previous scored bucket (`changePValues`). */
+  changeP: (number | null)[];
 }
 
 export interface QualityTrend {
@@ -100,12 +103,14 @@ export async function getQualityTrend(
   const series = rows
     .map(({ key: [model, name], cells }) => {
       const c = human.get(seriesKey(model!, name!));
+      const sums = { n: Array.from(cells.n), sum: Array.from(cells.sum, (v, i) => v + (c?.sum[i] ?? 0)), sumSq: Array.from(cells.sum_sq, (v, i) => v + (c?.sumSq[i] ?? 0)) };
       return {
         model: model!,
         name: name!,
         ...coverage(runs.get(model!)),
         humanScores: c?.replaced ?? 0,
-        points: Array.from(cells.n, (n, i) => stat(n, cells.sum[i]! + (c?.sum[i] ?? 0), cells.sum_sq[i]! + (c?.sumSq[i] ?? 0))),
+        points: sums.n.map((n, i) => stat(n, sums.sum[i]!, sums.sumSq[i]!)),
+        changeP: changePValues(sums),
       };
     })
     .sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name));
@@ -117,8 +122,13 @@ export interface ModelComparison extends Stat, JudgeCoverage {
   name: string;
   /** mean − baseline mean for the same score name; null when either is missing. */
   diff: number | null;
+  /** 95% interval of `diff` (diff ± 1.96 · Welch standard error); null when it cannot be tested. */
+  diffLow: number | null;
+  diffHigh: number | null;
   /** Welch z statistic against the baseline; null when either side has n < 2. */
   z: number | null;
+  /** Two-sided p-value of z, uncorrected (the page applies Holm across its comparisons); null when untested. */
+  p: number | null;
   /** |z| > 1.96 (two-sided, 95%); null when it cannot be tested (or for the baseline itself). */
   significant: boolean | null;
 }
@@ -160,13 +170,17 @@ interface ScoreCell {
 function versusBaseline(c: ScoreCell, cells: ScoreCell[], baselineModel: string): Omit<ModelComparison, keyof JudgeCoverage> {
   const s = stat(c.n, c.sum, c.sumSq);
   const base = cells.find((b) => b.model === baselineModel && b.name === c.name);
-  if (!base || base.n === 0 || c.n === 0) return { model: c.model, name: c.name, ...s, diff: null, z: null, significant: null };
+  const untested = { diffLow: null, diffHigh: null, z: null, p: null, significant: null };
+  if (!base || base.n === 0 || c.n === 0) return { model: c.model, name: c.name, ...s, diff: null, ...untested };
   const diff = c.sum / c.n - base.sum / base.n;
-  if (c.model === baselineModel) return { model: c.model, name: c.name, ...s, diff: 0, z: null, significant: null };
-  if (c.n < 2 || base.n < 2) return { model: c.model, name: c.name, ...s, diff, z: null, significant: null };
+  if (c.model === baselineModel) return { model: c.model, name: c.name, ...s, diff: 0, ...untested };
+  if (c.n < 2 || base.n < 2) return { model: c.model, name: c.name, ...s, diff, ...untested };
   const z = welchZ(c, base);
-  // An infinite z (both spreads 0, means apart) is reported as null but is significant.
-  return { model: c.model, name: c.name, ...s, diff, z, significant: z === null ? diff !== 0 : Math.abs(z) > Z_95 };
+  const se = Math.sqrt(variance(c.n, c.sum, c.sumSq)! / c.n + variance(base.n, base.sum, base.sumSq)! / base.n);
+  const interval = { diffLow: diff - Z_95 * se, diffHigh: diff + Z_95 * se };
+  // An infinite z (both spreads 0, means apart) is reported as null but is significant (p 0).
+  const p = z === null ? (diff !== 0 ? 0 : 1) : twoSidedP(z);
+  return { model: c.model, name: c.name, ...s, diff, ...interval, z, p, significant: z === null ? diff !== 0 : Math.abs(z) > Z_95 };
 }
 
 export interface CostQualityRow extends JudgeCoverage {
