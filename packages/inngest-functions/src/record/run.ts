@@ -32,7 +32,7 @@ export type JudgeOutcome = "not_sampled" | "judge_budget";
 /**
  * Creates the parent run on first sight (counting it once in the runs rollup), or fills in what an
  * earlier payload did not know. The first non-empty model and customer win. When a customer becomes
- * known later, the run's counts, scores and judge costs move from "unattributed" to that customer (and
+ * known later, the run's counts, scores, judge costs and review items move from "unattributed" to that customer (and
  * when the model becomes known, the run's own counts and judge measures move to it), so every rollup keeps
  * summing to its raw rows.
  */
@@ -121,11 +121,6 @@ export function judgeLineDeltas(line: { cost_micros: number | null }): Record<st
   return { judge_cost_micros: line.cost_micros ?? 0, judge_priced_calls: priced ? 1 : 0, judge_unpriced_calls: priced ? 0 : 1 };
 }
 
-/** Adds a judge usage line just written for the run in `state` to the run's rollup row. */
-export async function bumpJudgeLine(trx: Tx, state: RunState, line: { cost_micros: number | null }): Promise<void> {
-  await bump(trx, "rollup_runs_15m", runKey(state.occurredAt, state.model, state.customerId, state.functionSlug), { runs: 0, ...judgeLineDeltas(line) });
-}
-
 /**
  * Records why the judge was not called for the run, once: the first outcome wins and counts the run in
  * `unsampled_runs` or `judge_skipped_runs`. Returns whether this call set it.
@@ -164,7 +159,10 @@ export function runKey(occurredAt: number, model: string, customerId: string, fu
   return { bucket: bucketOf(occurredAt), model, customer_id: customerId, function_slug: functionSlug };
 }
 
-/** Scores and judge costs recorded before the run's customer was known move to that customer. */
+/**
+ * Scores, usage lines and review items recorded before the run's customer was known move to that customer
+ * (review_items.customer_id is the review queue's customer filter).
+ */
 async function reattributeToCustomer(trx: Tx, runId: string, customerId: string): Promise<void> {
   const scores = await trx
     .selectFrom("scores")
@@ -189,6 +187,7 @@ async function reattributeToCustomer(trx: Tx, runId: string, customerId: string)
     await bump(trx, "rollup_usage_15m", { ...key, customer_id: "" }, negate(deltas), ["customer_id"]);
     await bump(trx, "rollup_usage_15m", { ...key, customer_id: customerId }, deltas, ["customer_id"]);
   }
+  await trx.updateTable("review_items").set({ customer_id: customerId }).where("run_id", "=", runId).where("customer_id", "=", "").execute();
 }
 
 export function usageDeltas(line: {
