@@ -151,9 +151,13 @@ export const costVsQualityInput = z
   .object({ ...windowShape, scoreName: key.min(1), threshold })
   .superRefine(checkAggregate);
 
+/** Runs page order: by time, cost or score (the filtered score name's value, else the run's lowest score). */
+export const runsSort = z.enum(["time-desc", "time-asc", "cost-desc", "cost-asc", "score-desc", "score-asc"]);
+
 export const runsListInput = z
   .object({
     ...windowShape,
+    sort: runsSort.default("time-desc"),
     scoreName: key.min(1).optional(),
     scoreMin: z.number().min(0).max(1).optional(),
     scoreMax: z.number().min(0).max(1).optional(),
@@ -208,6 +212,7 @@ export type QualityAgreementInput = z.infer<typeof qualityAgreementInput>;
 export type CompareModelsInput = z.infer<typeof compareModelsInput>;
 export type CostVsQualityInput = z.infer<typeof costVsQualityInput>;
 export type RunsListInput = z.infer<typeof runsListInput>;
+export type RunsSort = z.infer<typeof runsSort>;
 export type CustomerUpsertInput = z.infer<typeof customerUpsertInput>;
 export type PriceUpsertInput = z.infer<typeof priceUpsertInput>;
 /** The filter part every aggregate shares (parsed form). */
