@@ -1,4 +1,5 @@
 /** Quality chart data: trend lines with confidence bands, model comparison, cost vs quality. Pure. */
+import { ALPHA, holm } from "@tally/shared";
 import type { CoverageInput } from "./judge-spend.ts";
 
 export interface StatInput {
@@ -10,14 +11,18 @@ export interface StatInput {
 
 export interface TrendInput {
   buckets: readonly { start: number; end: number }[];
-  series: readonly ({ model: string; name: string; points: readonly StatInput[] } & CoverageInput)[];
+  series: readonly ({ model: string; name: string; points: readonly StatInput[]; changeP?: readonly (number | null)[] } & CoverageInput)[];
 }
 
 export type TrendRow = { bucket: number; end: number } & Record<string, number | null | [number, number]>;
 
 export interface TrendLine {
   model: string;
-  /** Mean column; `${dataKey}_band` holds [ciLow, ciHigh] or null. */
+  /**
+   * Mean column; `${dataKey}_band` holds [ciLow, ciHigh] or null, `${dataKey}_n` the scores, `${dataKey}_change`
+   * +1 / −1 where the mean rose / fell significantly from the previous scored bucket (Holm across every
+   * bucket of every line shown), else null.
+   */
   dataKey: string;
   n: number;
 }
@@ -43,12 +48,19 @@ export function prepareTrend(input: TrendInput, name: string): PreparedTrend {
     .filter((s) => s.name === name && s.points.some((p) => p.mean !== null))
     .sort((a, b) => a.model.localeCompare(b.model));
   const lines = chosen.map((s, i) => ({ model: s.model, dataKey: `m${i}`, n: s.points.reduce((a, p) => a + p.n, 0) }));
+  // One family: every change test the chart shows.
+  const width = input.buckets.length;
+  const adjusted = holm(chosen.flatMap((s) => input.buckets.map((_, bi) => s.changeP?.[bi] ?? null)));
   const rows = input.buckets.map((b, bi) => {
     const row = { bucket: b.start, end: b.end } as TrendRow;
     chosen.forEach((s, i) => {
       const p = s.points[bi];
       row[`m${i}`] = p?.mean ?? null;
       row[`m${i}_band`] = p && p.ciLow !== null && p.ciHigh !== null ? [p.ciLow, p.ciHigh] : null;
+      row[`m${i}_n`] = p?.n ?? 0;
+      const q = adjusted[i * width + bi];
+      const before = s.points.slice(0, bi).reverse().find((x) => x.n >= 2)?.mean;
+      row[`m${i}_change`] = q != null && q < ALPHA && p?.mean != null && before != null && p.mean !== before ? Math.sign(p.mean - before) : null;
     });
     return row;
   });
@@ -59,7 +71,10 @@ export interface CompareInput extends StatInput, CoverageInput {
   model: string;
   name: string;
   diff: number | null;
+  diffLow?: number | null;
+  diffHigh?: number | null;
   z: number | null;
+  p?: number | null;
   significant: boolean | null;
 }
 
@@ -74,26 +89,43 @@ export interface CompareRow extends CoverageInput {
   ciHigh: number | null;
   isBaseline: boolean;
   diff: number | null;
+  /** 95% interval of diff (uncorrected). */
+  diffLow: number | null;
+  diffHigh: number | null;
+  /** Holm-adjusted p-value across the comparisons shown; null when untested. */
+  pAdjusted: number | null;
+  /** Holm-significant at ALPHA (not the raw per-comparison test). */
   significant: boolean | null;
-  verdict: "baseline" | "better" | "worse" | "no significant difference" | "not enough data";
+  verdict: "baseline" | "better" | "worse" | "no significant difference" | "below minimum difference" | "not enough data";
 }
 
-export function prepareComparison(rows: readonly CompareInput[], name: string, baseline: string): CompareRow[] {
-  return rows
-    .filter((r) => r.name === name && r.mean !== null)
-    .map((r): CompareRow => {
+/**
+ * Rows for score `name` against `baseline`. "better"/"worse" needs a Holm-adjusted p below ALPHA across the
+ * comparisons shown AND |diff| ≥ minDiff (the smallest difference the user finds worth calling); a significant
+ * difference smaller than that is "below minimum difference".
+ */
+export function prepareComparison(rows: readonly CompareInput[], name: string, baseline: string, minDiff = 0): CompareRow[] {
+  const chosen = rows.filter((r) => r.name === name && r.mean !== null);
+  const adjusted = holm(chosen.map((r) => (r.model === baseline ? null : (r.p ?? null))));
+  return chosen
+    .map((r, i): CompareRow => {
       const mean = r.mean ?? 0;
       const isBaseline = r.model === baseline;
+      const pAdjusted = adjusted[i] ?? null;
+      const significant = isBaseline || pAdjusted === null ? null : pAdjusted < ALPHA;
       const verdict: CompareRow["verdict"] = isBaseline
         ? "baseline"
-        : r.significant === null
+        : significant === null
           ? "not enough data"
-          : !r.significant
+          : !significant
             ? "no significant difference"
-            : (r.diff ?? 0) > 0
-              ? "better"
-              : "worse";
-      return { ...r, mean, error: r.ciLow !== null && r.ciHigh !== null ? [mean - r.ciLow, r.ciHigh - mean] : null, isBaseline, verdict };
+            : Math.abs(r.diff ?? 0) < minDiff
+              ? "below minimum difference"
+              : (r.diff ?? 0) > 0
+                ? "better"
+                : "worse";
+      const error: [number, number] | null = r.ciLow !== null && r.ciHigh !== null ? [mean - r.ciLow, r.ciHigh - mean] : null;
+      return { ...r, mean, error, isBaseline, diffLow: r.diffLow ?? null, diffHigh: r.diffHigh ?? null, pAdjusted, significant, verdict };
     })
     .sort((a, b) => Number(b.isBaseline) - Number(a.isBaseline) || b.mean - a.mean || a.model.localeCompare(b.model));
 }
