@@ -1,5 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { PreparedSeries, SeriesRow } from "../../lib/prepare-timeseries.ts";
+import { OTHER_COLOR } from "../../lib/colors.ts";
 import { OTHER } from "../../lib/prepare-timeseries.ts";
 
 export interface StackedBarsProps {
@@ -36,7 +37,7 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
               key={s.dataKey}
               dataKey={s.dataKey}
               stackId="a"
-              fill={s.key === OTHER ? "#9aa3ad" : color(s.key)}
+              fill={s.key === OTHER ? OTHER_COLOR : color(s.key)}
               isAnimationActive={false}
               // The folded "other" segment is several series at once: no single filter narrows to it.
               cursor={onSelect && s.key !== OTHER ? "pointer" : undefined}

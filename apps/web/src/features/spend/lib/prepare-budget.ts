@@ -1,13 +1,13 @@
 /**
  * Budget states on the Spend page: near (from the budget rule's warning threshold, `alerts.budgets`'
  * `warningAt`), over, and the month-end
- * forecast marker with its 95% interval. Pure; colours here are checked for contrast in the test.
+ * forecast marker with its 95% interval. Pure; the colours are the theme's, contrast-tested in lib/colors.test.ts.
  */
 
 export type BudgetState = "none" | "ok" | "near" | "over";
 
-/** Text on the panel (4.5:1) and bar fill on the track (3:1): see prepare-budget.test.ts. */
-export const BUDGET_COLORS = { ok: "#0b5cad", near: "#8a5a00", over: "#b42318", track: "#eef1f4", panel: "#ffffff" } as const;
+/** The theme's budget colours (styles.css): text on the panel 4.5:1, bar fill on the track 3:1, light and dark (lib/colors.test.ts). */
+export const BUDGET_COLORS = { ok: "var(--budget-ok)", near: "var(--budget-near)", over: "var(--budget-over)", track: "var(--neutral-bg)" } as const;
 
 /** Words and icon beside every coloured state: never colour alone. */
 export const BUDGET_WORDS: Record<Exclude<BudgetState, "none" | "ok">, { icon: string; text: string }> = {
@@ -58,19 +58,6 @@ export function nearOrOver(state: BudgetState, forecastOver: boolean): boolean {
 /** Whether the table's period is the current calendar month, the only one a month-end forecast belongs to. */
 export function isCurrentMonth(b: { prorated: boolean; months: number; period: { from: number; to: number } }, now: number): boolean {
   return !b.prorated && b.months === 1 && b.period.from <= now && now < b.period.to;
-}
-
-/** WCAG relative-luminance contrast of two #rrggbb colours. */
-export function contrast(a: string, b: string): number {
-  const lum = (hex: string) => {
-    const [r, g, bl] = [1, 3, 5].map((i) => {
-      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    }) as [number, number, number];
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p) as [number, number];
-  return (x + 0.05) / (y + 0.05);
 }
 
 /**
