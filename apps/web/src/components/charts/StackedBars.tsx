@@ -1,7 +1,12 @@
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useState } from "react";
+import { Bar, BarChart, type BarShapeProps, CartesianGrid, Legend, Rectangle, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { PreparedSeries, SeriesRow } from "../../lib/prepare-timeseries.ts";
 import { OTHER_COLOR } from "../../lib/colors.ts";
 import { OTHER } from "../../lib/prepare-timeseries.ts";
+import { firstPoint, movePointFocus, pointProps } from "./chart-keys.ts";
+
+/** Why the folded "other" segment does not drill down: it is several series at once. */
+export const OTHER_EXPLAINED = "\u201cother\u201d sums the smaller series together: no single filter narrows to it, so it does not open runs. Narrow with the filter bar instead.";
 
 export interface StackedBarsProps {
   data: PreparedSeries;
@@ -19,10 +24,26 @@ export interface StackedBarsProps {
 
 export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, onSelect, height = 280, ariaLabel }: StackedBarsProps) {
   const label = (k: string) => (k === OTHER ? "other" : seriesLabel(k));
+  const [otherPicked, setOtherPicked] = useState(false);
+  const first = firstPoint(data.rows, data.series.map((s) => s.dataKey));
+  // Each bar segment is a keyboard point (chart-keys.ts); "other" answers with why it does not drill.
+  const shape = (si: number, key: string) =>
+    function KeyboardBar(p: BarShapeProps) {
+      const row = p.payload as SeriesRow | undefined;
+      const v = row?.[data.series[si]!.dataKey];
+      if (!onSelect || !row || typeof v !== "number") return <Rectangle {...p} />;
+      const activate = key === OTHER ? () => setOtherPicked(true) : () => onSelect(row, key);
+      const name = `${label(key)}, ${xLabel(row.bucket)}: ${value(v)}${key === OTHER ? " (does not drill down)" : ""}`;
+      return (
+        <g {...pointProps({ series: si, row: p.index }, name, first?.series === si && first.row === p.index, activate)}>
+          <Rectangle {...p} />
+        </g>
+      );
+    };
   return (
-    <div role="img" aria-label={ariaLabel} data-chart="stacked-bars">
+    <div role="group" aria-label={ariaLabel} data-chart="stacked-bars" onKeyDown={movePointFocus}>
       <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 560, height }}>
-        <BarChart data={data.rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+        <BarChart data={data.rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6ea" />
           <XAxis dataKey="bucket" tickFormatter={xLabel} minTickGap={24} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <YAxis tickFormatter={yTick} width={70} tick={{ fontSize: 12, fill: "#5b6470" }} />
@@ -32,7 +53,7 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
             cursor={{ fill: "rgba(11,92,173,0.06)" }}
           />
           <Legend formatter={(_v, entry) => label(data.series.find((s) => s.dataKey === entry.dataKey)?.key ?? "")} />
-          {data.series.map((s) => (
+          {data.series.map((s, si) => (
             <Bar
               key={s.dataKey}
               dataKey={s.dataKey}
@@ -40,13 +61,18 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
               fill={s.key === OTHER ? OTHER_COLOR : color(s.key)}
               isAnimationActive={false}
               // The folded "other" segment is several series at once: no single filter narrows to it.
-              cursor={onSelect && s.key !== OTHER ? "pointer" : undefined}
-              onClick={s.key === OTHER ? undefined : (item) => onSelect?.(item.payload as SeriesRow, s.key)}
+              cursor={onSelect ? (s.key !== OTHER ? "pointer" : "help") : undefined}
+              onClick={s.key === OTHER ? () => setOtherPicked(true) : (item) => onSelect?.(item.payload as SeriesRow, s.key)}
+              shape={shape(si, s.key)}
             />
           ))}
         </BarChart>
       </ResponsiveContainer>
-      {onSelect ? <p className="chart-hint">Click a bar to see the runs in that bucket.</p> : null}
+      {onSelect ? (
+        <p className="chart-hint" role="status">
+          {otherPicked ? OTHER_EXPLAINED : "Click a bar, or Tab to it and press Enter, to see the runs in that bucket."}
+        </p>
+      ) : null}
     </div>
   );
 }
