@@ -7,6 +7,8 @@ import { InvalidCursorError } from "../queries/common.ts";
 import { ClientGone } from "./csv.ts";
 import { exportFileName } from "./period.ts";
 import { exportReviews, reviewsFileName } from "./reviews.ts";
+import { exportStatement, statementFileName } from "./statement.ts";
+import { statementInput } from "../queries/statement.ts";
 import { auditFileName, exportAudit, exportRuns, exportSpendByCustomer, exportSpendByModel } from "./tables.ts";
 
 /**
@@ -64,6 +66,7 @@ export const TABLES = {
   runs: exportTable({ capability: "read", schema: runsListInput, options: noOptions, fileName: periodFileName, run: exportRuns }),
   audit: exportTable({ capability: "admin", schema: auditExportInput, options: noOptions, fileName: auditFileName, run: exportAudit }),
   reviews: exportTable({ capability: "read", schema: reviewExportInput, options: noOptions, fileName: reviewsFileName, run: exportReviews }),
+  statement: exportTable({ capability: "read", schema: statementInput, options: noOptions, fileName: statementFileName, run: exportStatement }),
 };
 
 type TableName = keyof typeof TABLES;

@@ -1,0 +1,37 @@
+import type { ServerResponse } from "node:http";
+import type { Db } from "@tally/shared/db";
+import { getStatement, type StatementFigures, type StatementInput } from "../queries/statement.ts";
+import { type Cell, csvLine, usd, write } from "./csv.ts";
+import { ratio } from "./period.ts";
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9_+-]/g, "-");
+
+/** `statement_acme_2026-11_Asia-Kolkata.csv`: the customer ('' as `unattributed`), the month and the zone. */
+export const statementFileName = (_name: string, i: StatementInput) =>
+  `statement_${i.customerId === "" ? "unattributed" : safe(i.customerId)}_${i.month}_${safe(i.timeZone)}.csv`;
+
+/**
+ * One file: a row per local day (`section` day, `key` the date), per model (`model`, the agent's model; the
+ * judge's spend on its runs), and the month's `total` (with the budget). Money cells are empty when nothing
+ * in them is priced (never 0); the unpriced calls sit beside them.
+ */
+const COLUMNS = [
+  "section", "key", "spend_usd", "spend_micros", "agent_spend_micros", "agent_unpriced_calls", "judge_spend_micros", "judge_unpriced_calls",
+  "unpriced_calls", "runs", "monthly_budget_micros", "budget_use", "customer_id", "customer_name", "month", "time_zone",
+];
+
+export async function exportStatement(db: Db, res: ServerResponse, input: StatementInput): Promise<void> {
+  const s = await getStatement(db, input);
+  const line = (section: string, key: string, f: StatementFigures, budget: Cell[] = [null, null]) =>
+    csvLine([
+      section, key, usd(f.spendMicros), f.spendMicros, f.agentSpendMicros, f.agentUnpricedCalls, f.judgeSpendMicros, f.judgeUnpricedCalls,
+      f.unpricedCalls, f.runs, ...budget, s.customer.id, s.customer.name, s.month, s.timeZone,
+    ]);
+  const rows = [
+    csvLine(COLUMNS),
+    ...s.days.map((d) => line("day", d.date, d)),
+    ...s.models.map((m) => line("model", m.model, m)),
+    line("total", s.month, s.totals, [s.customer.budgetMicros, ratio(s.budgetUse)]),
+  ];
+  await write(res, rows.join(""));
+}
