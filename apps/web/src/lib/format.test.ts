@@ -1,6 +1,6 @@
 import { formatMicros } from "@tally/shared";
 import { describe, expect, it } from "vitest";
-import { delta, deltaLabel, money, moneyAxis, num, pricedMoney, score } from "./format.ts";
+import { delta, deltaLabel, money, moneyAxis, moneyAxisFormat, moneyColumn, niceTicks, num, pricedMoney, score } from "./format.ts";
 
 describe("formatting", () => {
   it("converts micro-USD only at display and never shows unpriced as $0", () => {
@@ -40,10 +40,52 @@ describe("formatting", () => {
 
   it("computes deltas against the previous period", () => {
     expect(delta(120, 100)).toBeCloseTo(0.2);
-    expect(delta(5, 0)).toBeNull();
     expect(delta(null, 3)).toBeNull();
     expect(deltaLabel(-0.05, "en-US")).toBe("−5% vs previous");
     expect(deltaLabel(null)).toBe("no previous data");
+  });
+
+  it("calls a change against an almost empty previous period new, not +29,704%", () => {
+    // 29,804 against 100 would read +29,704%; 100 is under 1% of 29,804 (298.04).
+    expect(delta(29_804, 100)).toBe("new");
+    expect(deltaLabel(delta(29_804, 100), "en-US")).toBe("new");
+    expect(delta(5, 0)).toBe("new");
+    expect(delta(0, 0)).toBe(0);
+    expect(delta(null, 3)).toBeNull();
+    // At 1% exactly the previous period counts: +9,900%.
+    expect(deltaLabel(delta(10_000, 100), "en-US")).toBe("+9,900% vs previous");
+    expect(deltaLabel(delta(150, 100), "en-US")).toBe("+50% vs previous");
+  });
+
+  it("gives a table column one precision, from its largest figure", () => {
+    // Spend column: $0.09995, $0.09156 and the total $0.36125: the total needs two decimals, so all get two.
+    const spend = moneyColumn([99_950, 91_560, 361_250], "en-US");
+    expect([spend(99_950), spend(91_560), spend(361_250)]).toEqual(["$0.10", "$0.09", "$0.36"]);
+    // Cost per run: largest $0.003733 keeps four significant digits (6 decimals) and every cell gets six.
+    const perRun = moneyColumn([3_733, 207, 1_480, 500], "en-US");
+    expect([perRun(3_733), perRun(207), perRun(1_480), perRun(500)]).toEqual(["$0.003733", "$0.000207", "$0.001480", "$0.000500"]);
+    // Not zero but below the column's precision: "<$0.01", never $0.00; real zero, gaps and unpriced as usual.
+    const big = moneyColumn([1_234_567_890, 3_000, 0, null], "en-US");
+    expect([big(1_234_567_890), big(3_000), big(-3_000), big(0), big(null), big(undefined)]).toEqual(["$1,234.57", "<$0.01", ">-$0.01", "$0.00", "unpriced", "—"]);
+    expect(moneyColumn([], "en-US")(0)).toBe("$0.00");
+    expect(moneyColumn([1_500_000, 250_000], "de-DE")(250_000)).toBe("0,25\u00a0$");
+    // pricedMoney takes the column's formatter for its figure.
+    expect(pricedMoney(1_480, 2, "en-US", perRun)).toEqual({ text: "$0.001480", note: "+ 2 unpriced calls" });
+  });
+
+  it("puts axis ticks on round values, each label with the step's decimals", () => {
+    // Max $0.0026 (2,600 micro-USD): recharts chose 0, 650, 1,300, 1,950, 2,600; round steps are 1,000.
+    expect(niceTicks(0, 2_600)).toEqual({ ticks: [0, 1_000, 2_000, 3_000], step: 1_000 });
+    expect(niceTicks(0, 20_000)).toEqual({ ticks: [0, 5_000, 10_000, 15_000, 20_000], step: 5_000 });
+    expect(niceTicks(0, 7)).toEqual({ ticks: [0, 2, 4, 6, 8], step: 2 });
+    expect(niceTicks(0, 0.9)).toEqual({ ticks: [0, 0.25, 0.5, 0.75, 1], step: 0.25 });
+    expect(niceTicks(-3, 9).ticks).toEqual([-5, 0, 5, 10]);
+    expect(niceTicks(0, 0)).toEqual({ ticks: [0, 1], step: 1 });
+    const f = moneyAxisFormat(500, "en-US");
+    expect([0, 500, 1_000, 1_500].map(f)).toEqual(["$0", "$0.0005", "$0.0010", "$0.0015"]);
+    expect([0, 5_000_000, 10_000_000].map(moneyAxisFormat(5_000_000, "en-US"))).toEqual(["$0", "$5", "$10"]);
+    expect(moneyAxisFormat(250_000, "en-US")(750_000)).toBe("$0.75");
+    expect(moneyAxisFormat(5_000_000_000, "en-US")(25_000_000_000)).toBe("$25K");
   });
 });
 

@@ -38,10 +38,68 @@ export function money(micros: number | null | undefined, locale = LOCALE): strin
  * "$1.23" when every call is priced, "$1.23" + "+ 3 unpriced calls" when part is, "unpriced" + "3 unpriced
  * calls" when none is, and "—" with no usage at all. Never $0 for what was not priced.
  */
-export function pricedMoney(micros: number | null | undefined, unpricedCalls: number, locale = LOCALE): { text: string; note: string | null } {
+export function pricedMoney(
+  micros: number | null | undefined,
+  unpricedCalls: number,
+  locale = LOCALE,
+  format: (micros: number) => string = (m) => money(m, locale),
+): { text: string; note: string | null } {
   const calls = `${num(unpricedCalls, locale)} unpriced call${unpricedCalls === 1 ? "" : "s"}`;
   if (micros === null || micros === undefined) return unpricedCalls > 0 ? { text: "unpriced", note: calls } : { text: "—", note: null };
-  return { text: money(micros, locale), note: unpricedCalls > 0 ? `+ ${calls}` : null };
+  return { text: format(micros), note: unpricedCalls > 0 ? `+ ${calls}` : null };
+}
+
+/**
+ * One precision for a whole table column (its rows and its total): the digits `money` would give the
+ * column's largest figure, so $0.10 sits above $0.09, not above $0.09392. A figure that is not zero but
+ * rounds to zero at that precision reads "<$0.01", never $0.00. Nulls and undefined stay "unpriced" / "—".
+ */
+export function moneyColumn(values: readonly (number | null | undefined)[], locale = LOCALE): (micros: number | null | undefined) => string {
+  const largest = Math.max(0, ...values.map((v) => (typeof v === "number" && Number.isFinite(v) ? Math.abs(v) : 0)));
+  const digits = moneyFractionDigits(largest / 1_000_000);
+  const f = numberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const step = 10 ** -digits;
+  return (micros) => {
+    if (micros === undefined) return "—";
+    if (micros === null) return "unpriced";
+    const usd = micros / 1_000_000;
+    if (usd !== 0 && Math.abs(usd) < step / 2) return usd > 0 ? `<${f.format(step)}` : `>${f.format(-step)}`;
+    return f.format(usd);
+  };
+}
+
+/**
+ * Round axis ticks from 0 (or the data's minimum when negative) past the largest value, stepped by 1, 2,
+ * 2.5 or 5 × a power of ten, with about `count` ticks. Pass them as the axis' `ticks` and their ends as its
+ * `domain`, and format them with `axisFormat(step)` so every label has the step's decimals.
+ */
+export function niceTicks(min: number, max: number, count = 5): { ticks: number[]; step: number } {
+  const lo = Math.min(0, min);
+  const hi = Math.max(0, max);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi - lo <= 0) return { ticks: [0, 1], step: 1 };
+  const raw = (hi - lo) / Math.max(1, count - 1);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * power >= raw * (1 - 1e-9)) ?? 10) * power;
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
+  const ticks: number[] = [];
+  // Multiples of the step, computed from integers so 0.0015 is not 0.0015000000000000002.
+  for (let i = first; i <= last; i++) ticks.push(Number((i * step).toPrecision(12)));
+  return { ticks, step };
+}
+
+/** Labels for money ticks `step` micro-USD apart: every label with the step's decimals ($0.0005, $0.0010, …), large ones compact. */
+export function moneyAxisFormat(stepMicros: number, locale = LOCALE): (micros: number) => string {
+  const step = stepMicros / 1_000_000;
+  if (step >= 1000) return (m) => numberFormat(locale, { style: "currency", currency: "USD", notation: "compact", minimumFractionDigits: 0, maximumFractionDigits: 1 }).format(m / 1_000_000);
+  const digits = step >= 1 ? 0 : Math.min(6, decimalsOf(step));
+  const f = numberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return (m) => (m === 0 ? f.format(0).replace(/[.,]0+(?=\D*$)/, "") : f.format(m / 1_000_000));
+}
+
+function decimalsOf(x: number): number {
+  for (let d = 0; d <= 12; d++) if (Math.abs(Math.round(x * 10 ** d) - x * 10 ** d) < 1e-6) return d;
+  return 12;
 }
 
 /** Compact money for chart axes: $1.2K, $0.03, $0.0012 (two significant digits below a dollar). */
@@ -76,14 +134,21 @@ export function percent(v: number | null | undefined, locale = LOCALE, digits = 
   return numberFormat(locale, { style: "percent", maximumFractionDigits: digits }).format(v);
 }
 
-/** A relative change such as +12% / −3%; null when there is no baseline. */
-export function delta(current: number | null, previous: number | null): number | null {
-  if (current === null || previous === null || previous === 0) return null;
+/**
+ * A relative change against the previous period: a number (+0.12 = +12%), "new" when the previous period is
+ * almost empty (zero, or under 1% of the current figure: a percentage against it, such as +29,704%, says
+ * nothing), or null without a previous figure.
+ */
+export function delta(current: number | null, previous: number | null): number | "new" | null {
+  if (current === null || previous === null) return null;
+  if (previous === 0) return current === 0 ? 0 : "new";
+  if (Math.abs(previous) < 0.01 * Math.abs(current)) return "new";
   return (current - previous) / Math.abs(previous);
 }
 
-export function deltaLabel(d: number | null, locale = LOCALE): string {
+export function deltaLabel(d: number | "new" | null, locale = LOCALE): string {
   if (d === null) return "no previous data";
+  if (d === "new") return "new";
   const sign = d > 0 ? "+" : d < 0 ? "−" : "±";
   return `${sign}${percent(Math.abs(d), locale, 1)} vs previous`;
 }
