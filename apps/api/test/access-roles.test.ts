@@ -45,6 +45,8 @@ const EXPECTED: Record<string, keyof typeof ALLOWED> = {
   "prices.update": "editMoney",
   "prices.remove": "editMoney",
   "prices.history": "read",
+  "prices.catalog": "read",
+  "prices.refreshCatalog": "editMoney",
   "reprice.preview": "editMoney",
   "reprice.start": "editMoney",
   "reprice.jobs": "read",
@@ -139,6 +141,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
         return { model: "walk-removed", effectiveFrom };
       },
       "prices.history": fixed({}),
+      "prices.catalog": fixed(undefined),
+      "prices.refreshCatalog": fixed(undefined),
       "reprice.preview": fixed({ model: "gpt-4o" }),
       "reprice.start": fixed({ model: "gpt-4o", reason: "manual" }),
       "reprice.jobs": fixed(undefined),
@@ -225,8 +229,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       }
     }
     expect(wrong).toEqual([]);
-    // 52 procedures × 8 credentials: read (26) for all 4 roles, editMoney (11) and review (3) for 2, admin (12) for 1.
-    expect({ allowed, denied }).toEqual({ allowed: 2 * (26 * 4 + 11 * 2 + 3 * 2 + 12 * 1), denied: 2 * (11 * 2 + 3 * 2 + 12 * 3) });
+    // 54 procedures × 8 credentials: read (27) for all 4 roles, editMoney (12) and review (3) for 2, admin (12) for 1.
+    expect({ allowed, denied }).toEqual({ allowed: 2 * (27 * 4 + 12 * 2 + 3 * 2 + 12 * 1), denied: 2 * (12 * 2 + 3 * 2 + 12 * 3) });
   }, 60_000);
 
   it("answers 200 where the role has the capability and 403 where not, to every CSV export", async () => {

@@ -45,6 +45,8 @@ const INPUTS: Record<string, unknown[]> = {
   "prices.update": [{ model: "walk-other-model", effectiveFrom: 0, values: { inputMicrosPerMtok: 3_000_000, outputMicrosPerMtok: 10_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null } }],
   "prices.remove": [{ model: "walk-other-model", effectiveFrom: 0 }],
   "prices.history": [{}],
+  "prices.catalog": [undefined],
+  "prices.refreshCatalog": [undefined],
   "reprice.preview": [{ model: AGENT }, { model: JUDGE }],
   "reprice.start": [{ model: AGENT, reason: "manual" }],
   "reprice.jobs": [undefined],
