@@ -9,13 +9,15 @@ import { AuditSection } from "./AuditSection.tsx";
 import { BudgetsCard } from "./BudgetsCard.tsx";
 import { JudgeCard } from "./JudgeCard.tsx";
 import { PricesCard } from "./PricesCard.tsx";
+import { ReviewSamplingSection } from "./ReviewSamplingSection.tsx";
 import { UsersSection } from "./UsersSection.tsx";
 import "./settings.css";
 
-/** `/settings?section=…`: budgets and prices for everyone; users, API keys and the audit log for admins only. */
+/** `/settings?section=…`: budgets and prices, alerts and review sampling for everyone; users, API keys and the audit log for admins only. */
 const SECTIONS = [
   { id: "general", label: "Budgets and prices", admin: false },
   { id: "alerts", label: "Alerts", admin: false },
+  { id: "review", label: "Review sampling", admin: false },
   { id: "users", label: "Users", admin: true },
   { id: "api-keys", label: "API keys", admin: true },
   { id: "audit", label: "Audit log", admin: true },
@@ -48,6 +50,7 @@ export default function SettingsPage() {
         </nav>
       ) : null}
       {section === "alerts" ? <AlertsSection /> : null}
+      {section === "review" ? <ReviewSamplingSection tz={tz} /> : null}
       {section === "users" ? <UsersSection tz={tz} /> : null}
       {section === "api-keys" ? <ApiKeysSection tz={tz} /> : null}
       {section === "audit" ? <AuditSection tz={tz} /> : null}
