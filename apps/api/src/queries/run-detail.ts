@@ -1,5 +1,6 @@
 import { plainTags } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
+import { DEMO_PREFIX } from "../demo/scenario.ts";
 
 export async function getRunById(db: Db, runId: string, runUrlTemplate: string) {
   const run = await db
@@ -39,6 +40,7 @@ export async function getRunById(db: Db, runId: string, runUrlTemplate: string) 
     db.selectFrom("notifications").select(["deferred_run_id"]).where("run_id", "=", runId).execute(),
   ]);
   const history = await priceHistoryOf(db, costs.map((c) => c.id));
+  const isDemo = run.run_id.startsWith(DEMO_PREFIX);
   const deferred = new Set([...scores, ...costs, ...evaluations, ...notifications].map((r) => r.deferred_run_id));
   return {
     run: {
@@ -102,9 +104,16 @@ export async function getRunById(db: Db, runId: string, runUrlTemplate: string) 
       error: e.error,
       createdAt: e.created_at,
     })),
-    deferredRunIds: [...deferred].sort(),
-    inngestUrl: runUrlTemplate.replaceAll("{runId}", encodeURIComponent(run.run_id)),
+    /** Each deferred function run with its page in Inngest; null for a demo run, which never ran in Inngest. */
+    deferredRuns: [...deferred].sort().map((id) => ({ runId: id, inngestUrl: isDemo ? null : inngestRunUrl(runUrlTemplate, id) })),
+    /** null for a demo run (seeded by the demo, id demo-…): it has no Inngest run to open. */
+    inngestUrl: isDemo ? null : inngestRunUrl(runUrlTemplate, run.run_id),
   };
+}
+
+/** INNGEST_RUN_URL_TEMPLATE with {runId} filled in. */
+function inngestRunUrl(template: string, runId: string): string {
+  return template.replaceAll("{runId}", encodeURIComponent(runId));
 }
 
 /** Each line's repricings (usage_cost_history), oldest first. */

@@ -88,7 +88,10 @@ describe("runs.byId", () => {
     const r = runs.find((x) => x.scores && x.judge && agentCost(x) !== null)!;
     const d = await t.caller.runs.byId({ runId: r.runId });
     expect(d.inngestUrl).toBe(`https://inngest.test/run/${r.runId}`);
-    expect(d.deferredRunIds).toEqual([`${r.runId}-cost`, `${r.runId}-score`]);
+    expect(d.deferredRuns).toEqual([
+      { runId: `${r.runId}-cost`, inngestUrl: `https://inngest.test/run/${r.runId}-cost` },
+      { runId: `${r.runId}-score`, inngestUrl: `https://inngest.test/run/${r.runId}-score` },
+    ]);
     expect(d.scores.map((s) => [s.name, s.value, s.judgeModel, s.rubricVersion])).toEqual(
       Object.entries(r.scores!).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => [n, v, "acme-judge", "v1"]),
     );

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { RunsSort } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { decodeCursor, encodeCursor, num } from "./common.ts";
 
@@ -13,6 +14,7 @@ export interface RunsFilter {
   scoreName?: string | undefined;
   scoreMin?: number | undefined;
   scoreMax?: number | undefined;
+  sort?: RunsSort | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -22,6 +24,8 @@ export interface RunListItem {
   functionSlug: string;
   model: string;
   customerId: string;
+  /** The customer's name from Settings; null when the id has none. */
+  customerName: string | null;
   occurredAt: number;
   scores: { name: string; value: number }[];
   /** Priced cost of the run's lines (agent + judge); null when no line is priced. */
@@ -38,8 +42,8 @@ interface Cursor {
 const isCursor = (v: unknown): v is Cursor =>
   typeof v === "object" && v !== null && typeof (v as Cursor).t === "number" && typeof (v as Cursor).id === "string";
 
-/** One page of the filtered runs, newest first, keyset-paginated on (occurred_at, run_id). */
-export function runsQuery(db: Db, f: RunsFilter, after?: Cursor) {
+/** The runs matching the filters, unordered. */
+function filteredRuns(db: Db, f: RunsFilter) {
   let q = db
     .selectFrom("runs")
     .select(["run_id", "function_slug", "model", "customer_id", "occurred_at"])
@@ -64,6 +68,12 @@ export function runsQuery(db: Db, f: RunsFilter, after?: Cursor) {
       ),
     );
   }
+  return q;
+}
+
+/** One page of the filtered runs, newest first, keyset-paginated on (occurred_at, run_id) (the CSV export). */
+export function runsQuery(db: Db, f: RunsFilter, after?: Cursor) {
+  let q = filteredRuns(db, f);
   if (after) {
     q = q.where((eb) =>
       eb.or([eb("occurred_at", "<", after.t), eb.and([eb("occurred_at", "=", after.t), eb("run_id", "<", after.id)])]),
@@ -72,15 +82,67 @@ export function runsQuery(db: Db, f: RunsFilter, after?: Cursor) {
   return q.orderBy("occurred_at", "desc").orderBy("run_id", "desc");
 }
 
-export async function listRuns(db: Db, f: RunsFilter): Promise<{ items: RunListItem[]; nextCursor: string | null }> {
-  const rows = await runsQuery(db, f, decodeCursor(f.cursor, isCursor))
-    .limit(f.limit + 1)
-    .execute();
+/**
+ * The sort key of a run: its time, its priced cost (agent + judge), or its score (the filtered score name's
+ * value within the filtered range, else its lowest score). A run without a priced line or a score sorts
+ * last in both directions; ties go by run id in the same direction, so paging is stable.
+ */
+function sortKey(f: RunsFilter, sort: RunsSort) {
+  const missing = sort.endsWith("-asc") ? 9e15 : -1;
+  if (sort.startsWith("time")) return sql<number>`runs.occurred_at`;
+  if (sort.startsWith("cost")) {
+    return sql<number>`coalesce((select sum(u.cost_micros) from usage_costs u where u.run_id = runs.run_id), ${missing})`;
+  }
+  const named =
+    f.scoreName === undefined
+      ? sql``
+      : sql` and s.name = ${f.scoreName} and s.value >= ${f.scoreMin ?? 0} and s.value <= ${f.scoreMax ?? 1}`;
+  return sql<number>`coalesce((select min(s.value) from scores s where s.run_id = runs.run_id${named}), ${missing})`;
+}
+
+interface SortCursor {
+  s: RunsSort;
+  k: number;
+  id: string;
+}
+
+export async function listRuns(
+  db: Db,
+  f: RunsFilter,
+): Promise<{ items: RunListItem[]; nextCursor: string | null; total: number }> {
+  const sort = f.sort ?? "time-desc";
+  const desc = sort.endsWith("-desc");
+  const key = sortKey(f, sort);
+  const isSortCursor = (v: unknown): v is SortCursor =>
+    typeof v === "object" && v !== null && (v as SortCursor).s === sort && typeof (v as SortCursor).k === "number" && typeof (v as SortCursor).id === "string";
+  const after = decodeCursor(f.cursor, isSortCursor);
+  let q = filteredRuns(db, f).select(key.as("sort_key"));
+  if (after) {
+    const op = desc ? "<" : ">";
+    q = q.where((eb) => eb.or([eb(key, op, after.k), eb.and([eb(key, "=", after.k), eb("run_id", op, after.id)])]));
+  }
+  const dir = desc ? "desc" : "asc";
+  const [rows, count] = await Promise.all([
+    q.orderBy(key, dir).orderBy("run_id", dir).limit(f.limit + 1).execute(),
+    filteredRuns(db, f).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+  ]);
   const page = rows.slice(0, f.limit);
   const items = await withScoresAndCosts(db, page);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > f.limit && last ? encodeCursor({ t: last.occurred_at, id: last.run_id }) : null;
-  return { items, nextCursor };
+  const nextCursor = rows.length > f.limit && last ? encodeCursor({ s: sort, k: last.sort_key, id: last.run_id }) : null;
+  return { items, nextCursor, total: num(count.n) };
+}
+
+/** The score names that exist, in order (case exact), read by skipping along the (name, …) index. */
+export async function listScoreNames(db: Db): Promise<string[]> {
+  const rows = await sql<{ name: string | null }>`
+    with recursive n(name) as (
+      select min(name) from scores
+      union all
+      select (select min(name) from scores where name > n.name) from n where n.name is not null
+    )
+    select name from n where name is not null`.execute(db);
+  return rows.rows.map((r) => r.name as string);
 }
 
 type RunRow = { run_id: string; function_slug: string; model: string; customer_id: string; occurred_at: number };
@@ -89,10 +151,12 @@ type RunRow = { run_id: string; function_slug: string; model: string; customer_i
 export async function withScoresAndCosts(db: Db, page: RunRow[]): Promise<RunListItem[]> {
   if (page.length === 0) return [];
   const ids = page.map((r) => r.run_id);
-  const [scores, costs] = await Promise.all([
+  const [scores, costs, customers] = await Promise.all([
     db.selectFrom("scores").select(["run_id", "name", "value"]).where("run_id", "in", ids).orderBy("name").execute(),
     db.selectFrom("usage_costs").select(["run_id", "kind", "cost_micros"]).where("run_id", "in", ids).execute(),
+    db.selectFrom("customers").select(["id", "name"]).where("id", "in", [...new Set(page.map((r) => r.customer_id))]).execute(),
   ]);
+  const names = new Map(customers.map((c) => [c.id, c.name]));
   return page.map((r) => {
     const lines = costs.filter((c) => c.run_id === r.run_id);
     const sum = (kind?: string) => {
@@ -104,6 +168,7 @@ export async function withScoresAndCosts(db: Db, page: RunRow[]): Promise<RunLis
       functionSlug: r.function_slug,
       model: r.model,
       customerId: r.customer_id,
+      customerName: names.get(r.customer_id) ?? null,
       occurredAt: num(r.occurred_at),
       scores: scores.filter((s) => s.run_id === r.run_id).map((s) => ({ name: s.name, value: s.value })),
       costMicros: sum(),
