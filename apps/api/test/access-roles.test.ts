@@ -31,6 +31,7 @@ const EXPECTED: Record<string, keyof typeof ALLOWED> = {
   "spend.timeseries": "read",
   "spend.byCustomer": "read",
   "spend.byModel": "read",
+  "spend.statement": "read",
   "quality.trend": "read",
   "quality.compareModels": "read",
   "quality.costVsQuality": "read",
@@ -91,7 +92,11 @@ const EXPECTED_EXPORTS: Record<string, keyof typeof ALLOWED> = {
   runs: "read",
   audit: "admin",
   reviews: "read",
+  statement: "read",
 };
+
+/** Exports whose input is not the analytics window. */
+const EXPORT_INPUTS: Record<string, unknown> = { audit: {}, statement: { customerId: "acme", month: "2026-06", timeZone: "UTC" } };
 
 const ROLES: Role[] = ["viewer", "finance", "reviewer", "admin"];
 const procedures = (appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string; meta?: { capability?: string } } }> } })._def
@@ -123,6 +128,7 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       "spend.timeseries": fixed({ ...WINDOW, bucket: "hour", splitBy: "model" }),
       "spend.byCustomer": fixed(WINDOW),
       "spend.byModel": fixed(WINDOW),
+      "spend.statement": fixed({ customerId: "acme", month: "2026-06", timeZone: "UTC" }),
       "quality.trend": fixed({ ...WINDOW, bucket: "hour" }),
       "quality.compareModels": fixed({ ...WINDOW, baselineModel: "gpt-4o" }),
       "quality.costVsQuality": fixed({ ...WINDOW, scoreName: "helpfulness", threshold: 0.5 }),
@@ -229,8 +235,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       }
     }
     expect(wrong).toEqual([]);
-    // 54 procedures × 8 credentials: read (27) for all 4 roles, editMoney (12) and review (3) for 2, admin (12) for 1.
-    expect({ allowed, denied }).toEqual({ allowed: 2 * (27 * 4 + 12 * 2 + 3 * 2 + 12 * 1), denied: 2 * (12 * 2 + 3 * 2 + 12 * 3) });
+    // 55 procedures × 8 credentials: read (28) for all 4 roles, editMoney (12) and review (3) for 2, admin (12) for 1.
+    expect({ allowed, denied }).toEqual({ allowed: 2 * (28 * 4 + 12 * 2 + 3 * 2 + 12 * 1), denied: 2 * (12 * 2 + 3 * 2 + 12 * 3) });
   }, 60_000);
 
   it("answers 200 where the role has the capability and 403 where not, to every CSV export", async () => {
@@ -238,7 +244,7 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
     for (const c of credentials) {
       for (const table of Object.keys(TABLES)) {
         const may = ALLOWED[EXPECTED_EXPORTS[table]!]!.includes(c.role);
-        const a = await exportCsv(tally, table, table === "audit" ? {} : WINDOW, c.headers);
+        const a = await exportCsv(tally, table, EXPORT_INPUTS[table] ?? WINDOW, c.headers);
         if (may ? a.status !== 200 : a.status !== 403) wrong.push(`${c.label} ${table}.csv: ${a.status}`);
         if (!may) expect(a.text, `${c.label} ${table}.csv`).not.toMatch(/\r\n/); // a JSON error, no rows
       }

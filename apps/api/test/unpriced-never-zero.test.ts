@@ -29,6 +29,7 @@ const INPUTS: Record<string, unknown[]> = {
   ],
   "spend.byCustomer": [{ ...WINDOW, limit: 500 }, { ...WINDOW, limit: 1, sort: "costPerRun" }, { ...WINDOW, sparklines: false }],
   "spend.byModel": [{ ...WINDOW, limit: 500 }, { ...WINDOW, models: [AGENT] }],
+  "spend.statement": [{ customerId: "acme", month: "2026-06", timeZone: "UTC" }, { customerId: "acme", month: "2026-06", timeZone: "Asia/Kolkata" }],
   "quality.trend": [{ ...WINDOW, bucket: "hour" }, { ...WINDOW, bucket: "hour", corrected: true }],
   "quality.compareModels": [{ ...WINDOW, baselineModel: AGENT }],
   "quality.costVsQuality": [{ ...WINDOW, scoreName: "helpfulness", threshold: 0.5 }],
@@ -105,6 +106,10 @@ const MUST_SEE = [
   "spend.byModel rows[].judgeSpendMicros",
   "spend.byModel rows[].costPerRunMicros",
   "spend.byModel judgeModels[].spendMicros",
+  "spend.statement totals.spendMicros",
+  "spend.statement totals.judgeSpendMicros",
+  "spend.statement models[].agentSpendMicros",
+  "spend.statement days[].spendMicros",
   "quality.costVsQuality rows[].agentSpendMicros",
   "quality.costVsQuality rows[].costPerRunMicros",
   "quality.costVsQuality rows[].costPerPassingRunMicros",
@@ -230,7 +235,7 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
   }, 30_000);
 
   it("leaves every money cell of every CSV export empty, never 0", async () => {
-    const windows: Record<string, unknown> = { "spend-by-customer": WINDOW, "spend-by-model": WINDOW, runs: WINDOW };
+    const windows: Record<string, unknown> = { "spend-by-customer": WINDOW, "spend-by-model": WINDOW, runs: WINDOW, statement: { customerId: "acme", month: "2026-06", timeZone: "UTC" } };
     const spendTables = Object.keys(TABLES).filter((t) => !NO_SPEND_EXPORTS.includes(t));
     expect(spendTables.filter((t) => !(t in windows)), "exports without walk inputs").toEqual([]);
     for (const table of NO_SPEND_EXPORTS) {
