@@ -9,6 +9,7 @@ import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts"
 import type { Env } from "./env.ts";
 import { createRepriceRunner, type RepriceRunner } from "./reprice/runner.ts";
 import { type HttpConfig, httpConfig } from "./http/config.ts";
+import { catalogCacheFile, startCatalog, stopCatalog } from "./pricing-catalog/catalog.ts";
 
 export interface App {
   db: Db;
@@ -40,6 +41,8 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   const access = await createAccess(db, env, http.allowedHosts);
   const calendars = createCalendarKeeper(db, { cap: env.TALLY_AUTO_ZONES });
   calendars.fill();
+  // The genai-prices catalog: the cached download when GENAI_PRICES_URL is set, refreshed in the background.
+  await startCatalog({ url: env.GENAI_PRICES_URL, refreshHours: env.GENAI_PRICES_REFRESH_HOURS, cacheFile: catalogCacheFile(env.DATABASE_URL) });
   // Jobs left pending or running by a stopped (or killed) server carry on at their cursor.
   const repricer = createRepriceRunner(db);
   // Inngest v4 reads signing keys from the client (serve() ignores them), so they go here.
@@ -88,6 +91,7 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   const close = async () => {
     await calendars.stop();
     await repricer.stop();
+    stopCatalog();
     await db.destroy();
   };
   return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review, alerts: { timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC", slackWebhookConfigured: !!env.SLACK_WEBHOOK_URL } }, close };

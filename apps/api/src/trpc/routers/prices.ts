@@ -1,6 +1,7 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { priceHistoryInput, priceKeyInput, priceUpdateInput, priceUpsertInput, pricesListInput } from "@tally/shared";
 import { listPrices, priceHistory, removePrice, updatePrice, upsertPrice } from "../../queries/prices.ts";
+import { catalogView, refreshCatalogView } from "../../pricing-catalog/catalog-view.ts";
 import { procedure } from "../init.ts";
 
 export const pricesRouter = {
@@ -9,4 +10,6 @@ export const pricesRouter = {
   update: procedure("editMoney").input(priceUpdateInput).mutation(({ ctx, input }) => updatePrice(ctx.db, ctx.principal, input, ctx.now())),
   remove: procedure("editMoney").input(priceKeyInput).mutation(({ ctx, input }) => removePrice(ctx.db, ctx.principal, input, ctx.now())),
   history: procedure("read").input(priceHistoryInput).query(({ ctx, input }) => priceHistory(ctx.db, input)),
+  catalog: procedure("read").query(({ ctx }) => catalogView(ctx.db)),
+  refreshCatalog: procedure("editMoney").mutation(({ ctx }) => refreshCatalogView(ctx.db)),
 } satisfies TRPCRouterRecord;

@@ -1,0 +1,199 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type Provider, updatePrices, waitForUpdate } from "@pydantic/genai-prices";
+import { z } from "zod";
+import { forgetCatalogMatches } from "@tally/shared/pricing";
+import { type CatalogChange, catalogDataSchema, changedModels, modelCount, parseCatalog } from "./catalog-data.ts";
+
+/**
+ * The genai-prices catalog `calcPrice` prices with (issue 17 §4): the data bundled with the package, or, with
+ * GENAI_PRICES_URL, a data file downloaded at start-up (when the file cache is missing or older than
+ * GENAI_PRICES_REFRESH_HOURS), every GENAI_PRICES_REFRESH_HOURS and on `prices.refreshCatalog`. A download
+ * is checked (catalog-data.ts) before it replaces the data in use; a failed or malformed one keeps the data
+ * in use and is reported. The cache file keeps the data with when it was fetched and which models it changed,
+ * so a restart prices with it without the network. genai-prices holds its data per process, so this does too.
+ */
+
+/** The data the installed package ships with, read before anything replaced it. */
+const BUNDLED = (await waitForUpdate())!;
+
+export interface CatalogConfig {
+  url: string | undefined;
+  /** 0: no periodic refresh (start-up and the Settings button only). */
+  refreshHours: number;
+  /** The file cache; null: none (an in-memory database). */
+  cacheFile: string | null;
+}
+
+export interface CatalogStatus {
+  source: "bundled" | "cache" | "download";
+  url: string | null;
+  /** When the data in use was downloaded (null: bundled). */
+  fetchedAt: number | null;
+  models: number;
+  /** When a download last changed prices, and the catalog models it changed (added, removed, repriced). */
+  changedAt: number | null;
+  changes: CatalogChange[];
+  lastAttemptAt: number | null;
+  /** Why the last download (or the cache at start-up) was not used; null when it was. */
+  lastError: string | null;
+  refreshHours: number;
+}
+
+const cacheSchema = z.object({
+  version: z.literal(1),
+  url: z.string(),
+  fetchedAt: z.number(),
+  changedAt: z.number().nullable(),
+  changes: z.array(z.object({ provider: z.string(), model: z.string(), change: z.enum(["added", "removed", "changed"]) })),
+  providers: catalogDataSchema,
+});
+
+const MAX_BYTES = 64 * 1024 * 1024;
+const TIMEOUT_MS = 60_000;
+
+let config: CatalogConfig = { url: undefined, refreshHours: 0, cacheFile: null };
+let active: Provider[] = BUNDLED;
+let state = initialState();
+let timer: NodeJS.Timeout | null = null;
+let inflight: Promise<CatalogStatus> | null = null;
+
+function initialState(): Omit<CatalogStatus, "models" | "url" | "refreshHours"> {
+  return { source: "bundled", fetchedAt: null, changedAt: null, changes: [], lastAttemptAt: null, lastError: null };
+}
+
+export function catalogStatus(): CatalogStatus {
+  return { ...state, url: config.url ?? null, models: modelCount(active), refreshHours: config.refreshHours };
+}
+
+/** Hands the providers to genai-prices (which throws on a shape it cannot read: the data in use stays). */
+function install(providers: Provider[]): void {
+  updatePrices(({ setProviderData }) => setProviderData(providers));
+  active = providers;
+  forgetCatalogMatches();
+}
+
+/**
+ * Start-up: the cached data when there is a usable cache (no network needed), then a download in the
+ * background when there is no cache or it is older than the refresh period, and one every period.
+ */
+export async function startCatalog(c: CatalogConfig, now = Date.now()): Promise<void> {
+  stopCatalog();
+  config = c;
+  if (!c.url) return;
+  let fetchedAt: number | null = null;
+  if (c.cacheFile) {
+    const cached = await readCache(c.cacheFile);
+    if (cached instanceof Error) state.lastError = cached.message;
+    else if (cached) {
+      try {
+        install(cached.providers as unknown as Provider[]);
+        state = { ...state, source: "cache", fetchedAt: cached.fetchedAt, changedAt: cached.changedAt, changes: cached.changes };
+        fetchedAt = cached.fetchedAt;
+      } catch (e) {
+        state.lastError = `cache ${c.cacheFile}: ${(e as Error).message}; using the bundled catalog`;
+      }
+    }
+  }
+  const periodMs = c.refreshHours * 3_600_000;
+  if (fetchedAt === null || (periodMs > 0 && now - fetchedAt >= periodMs)) void refreshCatalog();
+  if (periodMs > 0) timer = setInterval(() => void refreshCatalog(), periodMs).unref();
+}
+
+/** Stops the periodic refresh and puts the bundled data back (the server is closing). */
+export function stopCatalog(): void {
+  if (timer) clearInterval(timer);
+  timer = null;
+  if (active !== BUNDLED) install(BUNDLED);
+  state = initialState();
+}
+
+async function readCache(file: string): Promise<z.infer<typeof cacheSchema> | null | Error> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    return new Error(`cache ${file}: ${(e as Error).message}; using the bundled catalog`);
+  }
+  try {
+    const r = cacheSchema.safeParse(JSON.parse(text));
+    if (r.success) return r.data;
+    return new Error(`cache ${file}: ${r.error.issues[0]!.path.join(".")}: ${r.error.issues[0]!.message}; using the bundled catalog`);
+  } catch (e) {
+    return new Error(`cache ${file}: not JSON (${(e as Error).message}); using the bundled catalog`);
+  }
+}
+
+/** Downloads GENAI_PRICES_URL now (one download at a time) and answers the status after it. */
+export function refreshCatalog(now = () => Date.now()): Promise<CatalogStatus> {
+  inflight ??= download(now).finally(() => (inflight = null));
+  return inflight;
+}
+
+async function download(now: () => number): Promise<CatalogStatus> {
+  const url = config.url;
+  if (!url) return catalogStatus();
+  const at = now();
+  state.lastAttemptAt = at;
+  const fail = (why: string) => {
+    state.lastError = `download from ${url} at ${new Date(at).toISOString()} failed: ${why}; the catalog in use is kept`;
+    console.warn(`genai-prices: ${state.lastError}`);
+    return catalogStatus();
+  };
+  let text: string;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), headers: { accept: "application/json" } });
+    if (!res.ok) return fail(`HTTP ${res.status}`);
+    text = await readBounded(res);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const providers = parseCatalog(text);
+  if (providers instanceof Error) return fail(providers.message);
+  const changes = changedModels(active, providers);
+  try {
+    install(providers);
+  } catch (e) {
+    return fail(`genai-prices refused the data (${(e as Error).message})`);
+  }
+  // A download with the same prices keeps the last change on offer (its usage may not be repriced yet).
+  state = changes.length > 0
+    ? { ...state, source: "download", fetchedAt: at, changedAt: at, changes, lastError: null }
+    : { ...state, source: "download", fetchedAt: at, lastError: null };
+  if (config.cacheFile) {
+    try {
+      await writeCache(config.cacheFile, { version: 1, url, fetchedAt: at, changedAt: state.changedAt, changes: state.changes, providers: providers as never });
+    } catch (e) {
+      state.lastError = `downloaded and in use, but the cache ${config.cacheFile} could not be written: ${(e as Error).message}`;
+    }
+  }
+  return catalogStatus();
+}
+
+async function readBounded(res: Response): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += (chunk as Uint8Array).byteLength;
+    if (size > MAX_BYTES) throw new Error(`larger than ${MAX_BYTES} bytes`);
+    chunks.push(chunk as Uint8Array);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Written whole to a temporary file, then renamed over the cache: a crash never leaves half a cache. */
+async function writeCache(file: string, data: z.infer<typeof cacheSchema>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(data));
+  await rename(tmp, file);
+}
+
+/** The cache file beside a SQLite database file; none for an in-memory or Postgres database. */
+export function catalogCacheFile(databaseUrl: string): string | null {
+  if (/^postgres(ql)?:/.test(databaseUrl)) return null;
+  const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, "");
+  if (file === "" || file.startsWith(":memory:")) return null;
+  return join(dirname(file), "genai-prices-cache.json");
+}

@@ -1,0 +1,165 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { calcPrice, type Provider, waitForUpdate } from "@pydantic/genai-prices";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
+import { readEnv } from "../src/env.ts";
+import { createHttpServer } from "../src/server.ts";
+import { Executor } from "./executor.ts";
+import { type Tally, TEST_API_KEY } from "./harness.ts";
+import { waitForJob } from "./reprice-support.ts";
+import { AT, callProcedure } from "./unpriced-money.ts";
+
+// Issue 17 §4, last bullet: GENAI_PRICES_URL refreshes the genai-prices catalog at run time, with a file cache.
+// A loopback server serves a modified copy of genai-prices' own data (gpt-4o's input price doubled, $2.50 →
+// $5.00 per Mtok). Expected costs by hand: 1,000,000 input + 100,000 output tokens of gpt-4o cost
+// 1 × $2.50 + 0.1 × $10 = $3.50 with the bundled data and 1 × $5 + 0.1 × $10 = $6.00 with the modified data.
+const USAGE = { promptTokens: 1_000_000, completionTokens: 100_000 };
+const OLD = 3_500_000;
+const NEW = 6_000_000;
+
+/** A data-file server whose answer the test sets: status and body. */
+function dataServer() {
+  const state = { status: 503, body: "unavailable", requests: 0 };
+  const server: Server = createServer((_req, res) => {
+    state.requests++;
+    res.writeHead(state.status, { "content-type": "application/json" });
+    res.end(state.body);
+  });
+  return {
+    state,
+    start: () => new Promise<string>((ok) => server.listen(0, "127.0.0.1", () => ok(`http://127.0.0.1:${(server.address() as { port: number }).port}/data.json`))),
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+/** The real app on a database in `dir` that outlives it (harness.startTally removes its directory on close). */
+async function startIn(dir: string, env: Record<string, string>): Promise<Tally> {
+  const dbFile = join(dir, "tally.db");
+  const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY, TALLY_DEMO: "0", ...env }));
+  const server = createHttpServer(app);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    base,
+    executor: new Executor(`${base}/api/inngest`),
+    db: app.db,
+    dbFile,
+    calendars: app.calendars,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await app.close();
+    },
+  };
+}
+
+async function track(tally: Tally, runId: string, i: number) {
+  const input = { model: "gpt-4o", customerId: "acme", ticketId: `T-${i}`, ...USAGE };
+  const out = await tally.executor.runDeferred({ fnSlug: "tally-track-ai-costs", input }, { fnSlug: "tally-handle-support-ticket", runId }, { runId: `${runId}-costs`, ts: AT + i * 60_000 });
+  expect(out.status, JSON.stringify(out.error)).toBe("completed");
+  const line = await tally.db.selectFrom("usage_costs").selectAll().where("run_id", "=", runId).executeTakeFirstOrThrow();
+  return line.cost_micros;
+}
+
+type Catalog = { source: string; fetchedAt: number | null; models: number; changes: { provider: string; model: string; change: string; storedModels: string[] }[]; lastAttemptAt: number | null; lastError: string | null };
+const catalog = (t: Tally) => callProcedure(t, "prices.catalog", "query", undefined) as Promise<Catalog>;
+const refresh = (t: Tally) => callProcedure(t, "prices.refreshCatalog", "mutation", undefined) as Promise<Catalog>;
+const bundledGpt4o = () => Math.round(calcPrice({ input_tokens: 1_000_000, output_tokens: 100_000 }, "gpt-4o", { providerId: "openai" })!.total_price * 1e6);
+
+describe("catalog refresh from GENAI_PRICES_URL", () => {
+  const data = dataServer();
+  let url: string;
+  let dir: string;
+  let tally: Tally;
+  let bundled: Provider[];
+  let modified: Provider[];
+
+  beforeAll(async () => {
+    bundled = structuredClone((await waitForUpdate())!);
+    modified = structuredClone(bundled);
+    const gpt4o = modified.find((p) => p.id === "openai")!.models.find((m) => m.id === "gpt-4o")!;
+    expect(gpt4o.prices).toMatchObject({ input_mtok: 2.5, output_mtok: 10 }); // the premise of the figures above
+    (gpt4o.prices as Record<string, number>).input_mtok = 5;
+    url = await data.start();
+    dir = mkdtempSync(join(tmpdir(), "tally-catalog-"));
+    tally = await startIn(dir, { GENAI_PRICES_URL: url });
+  }, 60_000);
+  afterAll(async () => {
+    await tally.close();
+    await data.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a failed download at start-up keeps the bundled catalog and says so", async () => {
+    expect(bundledGpt4o()).toBe(OLD);
+    let status = await catalog(tally);
+    for (let i = 0; status.lastError === null && i < 400; i++) status = (await new Promise((r) => setTimeout(r, 25)), await catalog(tally));
+    expect(status).toMatchObject({ source: "bundled", fetchedAt: null, models: bundled.reduce((n, p) => n + p.models.length, 0), changes: [] });
+    expect(status.lastError).toMatch(/HTTP 503.*kept/);
+    expect(await track(tally, "cat-run-1", 1)).toBe(OLD);
+  });
+
+  it("a malformed download keeps the catalog in use and names what is wrong", async () => {
+    data.state.status = 200;
+    data.state.body = "{ not json";
+    expect((await refresh(tally)).lastError).toMatch(/not JSON/);
+    const broken = structuredClone(modified);
+    (broken.find((p) => p.id === "openai")!.models.find((m) => m.id === "gpt-4o")!.prices as Record<string, unknown>).input_mtok = "5";
+    data.state.body = JSON.stringify(broken);
+    const status = await refresh(tally);
+    expect(status.lastError).toMatch(/models\.\d+\.prices(\.input_mtok)?:/);
+    expect(status).toMatchObject({ source: "bundled", changes: [] });
+    data.state.body = JSON.stringify({ providers: [] });
+    expect((await refresh(tally)).lastError).toMatch(/not a genai-prices data file/);
+    expect(bundledGpt4o()).toBe(OLD);
+    expect(await track(tally, "cat-run-2", 2)).toBe(OLD);
+  });
+
+  it("a good download prices new usage at the new price and names the changed model with its usage", async () => {
+    data.state.body = JSON.stringify(modified);
+    const status = await refresh(tally);
+    expect(status.lastError).toBeNull();
+    expect(status.source).toBe("download");
+    expect(status.fetchedAt).toBeGreaterThan(0);
+    expect(status.changes).toEqual([{ provider: "openai", model: "gpt-4o", change: "changed", storedModels: ["gpt-4o"] }]);
+    expect(await track(tally, "cat-run-3", 3)).toBe(NEW);
+    expect(existsSync(join(dir, "genai-prices-cache.json"))).toBe(true);
+  });
+
+  it("reprice.preview shows the catalog change's delta, and a catalog repricing applies it", async () => {
+    const preview = (await callProcedure(tally, "reprice.preview", "query", { model: "gpt-4o" })) as Record<string, unknown>;
+    // Two lines at $3.50 and one at $6.00 before; all three at $6.00 after.
+    expect(preview).toMatchObject({ lines: 3, changedLines: 2, beforeMicros: 2 * OLD + NEW, afterMicros: 3 * NEW, deltaMicros: 2 * (NEW - OLD) });
+    const { jobId } = (await callProcedure(tally, "reprice.start", "mutation", { model: "gpt-4o", reason: "catalog" })) as { jobId: string };
+    const job = await waitForJob(tally.db, jobId);
+    expect(job).toMatchObject({ status: "done", reason: "catalog", lines_changed: 2 });
+    const costs = await tally.db.selectFrom("usage_costs").select("cost_micros").execute();
+    expect(costs.map((c) => c.cost_micros)).toEqual([NEW, NEW, NEW]);
+  }, 60_000);
+
+  it("after a restart the cached catalog prices without the network; closing puts the bundled data back", async () => {
+    const before = await catalog(tally);
+    await tally.close();
+    expect(bundledGpt4o()).toBe(OLD);
+    await data.close();
+    const requests = data.state.requests;
+    tally = await startIn(dir, { GENAI_PRICES_URL: url });
+    const status = await catalog(tally);
+    expect(status).toMatchObject({ source: "cache", fetchedAt: before.fetchedAt, lastAttemptAt: null, lastError: null });
+    expect(status.changes).toEqual(before.changes);
+    expect(await track(tally, "cat-run-4", 4)).toBe(NEW);
+    expect(data.state.requests).toBe(requests);
+  });
+
+  it("an unreadable cache is reported and the bundled catalog used", async () => {
+    await tally.close();
+    writeFileSync(join(dir, "genai-prices-cache.json"), "{ truncated");
+    tally = await startIn(dir, { GENAI_PRICES_URL: url, GENAI_PRICES_REFRESH_HOURS: "0" });
+    const status = await catalog(tally);
+    expect(status.source).toBe("bundled");
+    expect(status.lastError ?? "").toMatch(/cache|download/);
+    expect(await track(tally, "cat-run-5", 5)).toBe(OLD);
+  });
+});
