@@ -1,7 +1,8 @@
 import { Money } from "../../components/Money.tsx";
 import type { BudgetBasis } from "../../lib/calendar.ts";
-import { num, pricedMoney } from "../../lib/format.ts";
+import { moneyColumn, num, pricedMoney } from "../../lib/format.ts";
 import { BudgetCell } from "./BudgetCell.tsx";
+import { openRowProps } from "../../components/row-keys.ts";
 import { type CustomerSort, type CustomerView, sparklinePath, type TableState } from "./lib/prepare-customers.ts";
 
 const SPARK_LABEL = { hour: "Hourly spend", day: "Daily spend", week: "Weekly spend" } as const;
@@ -44,6 +45,9 @@ export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, sta
   onSort: (key: CustomerSort) => void;
   onOpen: (customerId: string) => void;
 }) {
+  // One precision per column, rows and total alike.
+  const spendColumn = moneyColumn([...rows.map((r) => r.spendMicros), total.spendMicros]);
+  const perRunColumn = moneyColumn(rows.map((r) => r.costPerRunMicros));
   return (
     <table aria-label="Customers">
       <thead>
@@ -69,16 +73,16 @@ export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, sta
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={r.customerId} className="clickable" onClick={() => onOpen(r.customerId)} data-customer={r.customerId} data-spend={r.spendMicros ?? ""}>
+          <tr key={r.customerId} className="clickable" {...openRowProps(() => onOpen(r.customerId))} data-customer={r.customerId} data-spend={r.spendMicros ?? ""}>
             <td>
               <strong>{r.label}</strong>
               {r.name && r.name !== r.customerId ? <div className="small muted mono">{r.customerId}</div> : null}
             </td>
             <td className="num">
-              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} />
+              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} format={spendColumn} />
             </td>
             <td className="num">{num(r.runs)}</td>
-            <td className="num">{pricedMoney(r.costPerRunMicros, r.unpricedCalls).text}</td>
+            <td className="num">{pricedMoney(r.costPerRunMicros, r.unpricedCalls, undefined, perRunColumn).text}</td>
             <td>
               <BudgetCell row={r} basis={basis} />
             </td>
@@ -92,7 +96,7 @@ export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, sta
         <tr className="total" data-total-spend={total.spendMicros ?? ""}>
           <th scope="row">{total.label}</th>
           <td className="num">
-            <Money micros={total.spendMicros} unpricedCalls={total.unpricedCalls} />
+            <Money micros={total.spendMicros} unpricedCalls={total.unpricedCalls} format={spendColumn} />
           </td>
           <td className="num">{num(total.runs)}</td>
           <td colSpan={3} />

@@ -1,8 +1,9 @@
 import { Money } from "../../components/Money.tsx";
 import { hrefWith, type Filters } from "../../lib/filters.ts";
-import { num, percent, pricedMoney } from "../../lib/format.ts";
+import { moneyColumn, num, percent, pricedMoney } from "../../lib/format.ts";
 import type { RouterOutputs } from "../../lib/trpc.ts";
 import { navigate } from "../../lib/router.ts";
+import { openRowProps } from "../../components/row-keys.ts";
 
 type ByModel = RouterOutputs["spend"]["byModel"];
 
@@ -12,6 +13,13 @@ type ByModel = RouterOutputs["spend"]["byModel"];
  */
 export function ModelsTable({ data, filters, color }: { data: ByModel; filters: Filters; color: (model: string) => string }) {
   const t = data.totals;
+  // One precision per column, rows and total alike.
+  const col = {
+    spend: moneyColumn([...data.rows.map((r) => r.spendMicros), t.spendMicros]),
+    agent: moneyColumn(data.rows.map((r) => r.agentSpendMicros)),
+    judge: moneyColumn(data.rows.map((r) => r.judgeSpendMicros)),
+    perRun: moneyColumn(data.rows.map((r) => r.costPerRunMicros)),
+  };
   return (
     <>
     <table aria-label="Spend by model">
@@ -28,22 +36,22 @@ export function ModelsTable({ data, filters, color }: { data: ByModel; filters: 
       </thead>
       <tbody>
         {data.rows.map((r) => (
-          <tr key={r.model} className="clickable" data-model={r.model} onClick={() => navigate(hrefWith("/runs", { ...filters, model: r.model }))}>
+          <tr key={r.model} className="clickable" data-model={r.model} {...openRowProps(() => navigate(hrefWith("/runs", { ...filters, model: r.model })))}>
             <td>
               <span style={{ display: "inline-block", width: 10, height: 10, borderRadius: 2, background: color(r.model), marginRight: 6 }} />
               {r.model || "unknown"}
             </td>
             <td className="num" data-cell="spend">
-              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} />
+              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} format={col.spend} />
             </td>
             <td className="num" data-cell="agent">
-              <Money micros={r.agentSpendMicros} unpricedCalls={r.agentUnpricedCalls} />
+              <Money micros={r.agentSpendMicros} unpricedCalls={r.agentUnpricedCalls} format={col.agent} />
             </td>
             <td className="num" data-cell="judge">
-              <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} />
+              <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} format={col.judge} />
             </td>
             <td className="num">{r.runs ? num(r.runs) : "—"}</td>
-            <td className="num" data-cell="cost-per-run">{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls).text}</td>
+            <td className="num" data-cell="cost-per-run">{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls, undefined, col.perRun).text}</td>
             <td className="num">{percent(r.share)}</td>
           </tr>
         ))}
@@ -52,7 +60,7 @@ export function ModelsTable({ data, filters, color }: { data: ByModel; filters: 
         <tr className="total" data-total-spend={t.spendMicros ?? ""}>
           <th scope="row">Total{t.rows > data.rows.length ? ` (all ${num(t.rows)} models)` : ""}</th>
           <td className="num" data-cell="spend">
-            <Money micros={t.spendMicros} unpricedCalls={t.unpricedCalls} />
+            <Money micros={t.spendMicros} unpricedCalls={t.unpricedCalls} format={col.spend} />
           </td>
           <td />
           <td />
@@ -69,6 +77,7 @@ export function ModelsTable({ data, filters, color }: { data: ByModel; filters: 
 
 /** What each judge model cost itself: the same judge spend as the rows' Judge column, by the judge's model. */
 function JudgeModelsTable({ rows }: { rows: ByModel["judgeModels"] }) {
+  const spendColumn = moneyColumn(rows.map((r) => r.spendMicros));
   return (
     <table aria-label="Judge models" style={{ marginTop: 16 }}>
       <caption style={{ textAlign: "left" }}>Judge models (the judge's own spend)</caption>
@@ -84,7 +93,7 @@ function JudgeModelsTable({ rows }: { rows: ByModel["judgeModels"] }) {
           <tr key={r.model} data-judge-model={r.model}>
             <td>{r.model || "unknown"}</td>
             <td className="num" data-cell="spend">
-              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} />
+              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} format={spendColumn} />
             </td>
             <td className="num">{num(r.calls)}</td>
           </tr>
