@@ -1,0 +1,183 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
+import { AUTH, PARENT, startTally, type Tally } from "./harness.ts";
+import { callProcedure } from "./unpriced-money.ts";
+
+// Issue 22: the monthly statement per customer. November 2026 in Asia/Kolkata (UTC+5:30) is
+// [2026-10-31T18:30Z, 2026-11-30T18:30Z): deliveries one minute either side of both edges show the local month.
+const FROM = Date.UTC(2026, 9, 31, 18, 30);
+const TO = Date.UTC(2026, 10, 30, 18, 30);
+const TZ = "Asia/Kolkata";
+const INPUT = { customerId: "acme", month: "2026-11", timeZone: TZ };
+const UNPRICED = "acme-private-ft-v3";
+// gpt-4o: $2.50 / Mtok in, $10 / Mtok out → 1000 in + 100 out = 2,500 + 1,000 = 3,500 micro-USD.
+const AGENT_LINE = 3_500;
+// The judge (gpt-4o-mini: $0.15 / Mtok in, $0.60 / Mtok out) → 400 in + 60 out = 60 + 36 = 96 micro-USD.
+const JUDGE_LINE = 96;
+
+const runs = [
+  { id: "st-oct", at: FROM - 60_000, model: "gpt-4o", customer: "acme", judged: true }, // Oct 31 23:59 local: out
+  { id: "st-nov1", at: FROM, model: "gpt-4o", customer: "acme", judged: true }, // Nov 1 00:00 local
+  { id: "st-nov15", at: Date.UTC(2026, 10, 15, 6), model: "gpt-4o", customer: "acme", judged: false },
+  { id: "st-nov16", at: Date.UTC(2026, 10, 15, 20), model: UNPRICED, customer: "acme", judged: true }, // Nov 16 01:30 local
+  { id: "st-nov30", at: TO - 60_000, model: "gpt-4o", customer: "acme", judged: false }, // Nov 30 23:59 local
+  { id: "st-dec", at: TO, model: "gpt-4o", customer: "acme", judged: true }, // Dec 1 00:00 local: out
+  { id: "st-globex", at: Date.UTC(2026, 10, 15, 7), model: "gpt-4o", customer: "globex", judged: true },
+];
+
+interface Figures {
+  spendMicros: number | null;
+  agentSpendMicros: number | null;
+  judgeSpendMicros: number | null;
+  unpricedCalls: number;
+  agentUnpricedCalls: number;
+  judgeUnpricedCalls: number;
+  runs: number;
+}
+interface Statement {
+  customer: { id: string; name: string | null; budgetMicros: number | null };
+  window: { from: number; to: number };
+  totals: Figures & { pricedRuns: number };
+  budgetUse: number | null;
+  models: (Figures & { model: string })[];
+  days: (Figures & { date: string; start: number; end: number })[];
+}
+
+describe("spend.statement: a customer's month in a zone", () => {
+  let llm: FakeServer;
+  let tally: Tally;
+  let statement: Statement;
+
+  beforeAll(async () => {
+    llm = await fakeChatServer(() => ({ content: verdict({ helpfulness: 4, accuracy: 5, tone: 3 }), promptTokens: 400, completionTokens: 60 }));
+    tally = await startTally({ JUDGE_BASE_URL: `${llm.url}/v1`, JUDGE_API_KEY: "sk-judge", JUDGE_MODEL: "gpt-4o-mini" });
+    for (const [i, r] of runs.entries()) {
+      const parent = { ...PARENT, runId: r.id };
+      const costs = { model: r.model, promptTokens: 1000, completionTokens: 100, customerId: r.customer, ticketId: `T-${i}` };
+      const out = await tally.executor.runDeferred({ fnSlug: "tally-track-ai-costs", input: costs }, parent, { runId: `${r.id}-costs`, ts: r.at });
+      expect(out.status, JSON.stringify(out.error)).toBe("completed");
+      if (!r.judged) continue;
+      const score = { response: "Refunded.", model: r.model, ticketId: `T-${i}`, customerId: r.customer };
+      const judged = await tally.executor.runDeferred({ fnSlug: "tally-score-agent-output", input: score }, parent, { runId: `${r.id}-score`, ts: r.at });
+      expect(judged.status, JSON.stringify(judged.error)).toBe("completed");
+    }
+    await callProcedure(tally, "customers.upsert", "mutation", { id: "acme", name: "Acme Corp", monthlyBudgetMicros: 20_000 });
+    statement = (await callProcedure(tally, "spend.statement", "query", INPUT)) as Statement;
+  }, 60_000);
+  afterAll(async () => {
+    await tally?.close();
+    await llm?.close();
+  });
+
+  it("covers the local month and sums agent, judge and unpriced usage as computed by hand", () => {
+    expect(statement.window).toEqual({ from: FROM, to: TO });
+    expect(statement.customer).toEqual({ id: "acme", name: "Acme Corp", budgetMicros: 20_000 });
+    expect(statement.totals).toEqual({
+      spendMicros: 3 * AGENT_LINE + 2 * JUDGE_LINE,
+      agentSpendMicros: 3 * AGENT_LINE,
+      judgeSpendMicros: 2 * JUDGE_LINE,
+      unpricedCalls: 1,
+      agentUnpricedCalls: 1,
+      judgeUnpricedCalls: 0,
+      runs: 4,
+      pricedRuns: 3,
+    });
+    expect(statement.budgetUse).toBeCloseTo((3 * AGENT_LINE + 2 * JUDGE_LINE) / 20_000, 12);
+  });
+
+  it("equals overview.summary for the customer and month", async () => {
+    const summary = (await callProcedure(tally, "overview.summary", "query", { from: FROM, to: TO, timeZone: TZ, customerIds: ["acme"] })) as {
+      current: { spendMicros: { total: number | null; agent: number | null; judge: number | null }; unpricedCalls: number; agentUnpricedCalls: number; judgeUnpricedCalls: number; runs: number };
+    };
+    const c = summary.current;
+    expect(statement.totals).toMatchObject({
+      spendMicros: c.spendMicros.total,
+      agentSpendMicros: c.spendMicros.agent,
+      judgeSpendMicros: c.spendMicros.judge,
+      unpricedCalls: c.unpricedCalls,
+      agentUnpricedCalls: c.agentUnpricedCalls,
+      judgeUnpricedCalls: c.judgeUnpricedCalls,
+      runs: c.runs,
+    });
+  });
+
+  it("equals a raw-SQL recomputation from the usage lines, in total, per model and per local day", async () => {
+    const raw = await sql<{ kind: string; model: string; day: string; spend: number; priced: number; unpriced: number }>`
+      select u.kind, r.model as model,
+             date((u.occurred_at + 19800000) / 1000, 'unixepoch') as day,
+             sum(coalesce(u.cost_micros, 0)) as spend, sum(u.cost_micros is not null) as priced, sum(u.cost_micros is null) as unpriced
+      from usage_costs u join runs r on r.run_id = u.run_id
+      where u.customer_id = 'acme' and u.occurred_at >= ${FROM} and u.occurred_at < ${TO}
+      group by 1, 2, 3`.execute(tally.db);
+    const sumOf = (rows: typeof raw.rows, kind: string) => {
+      const of = rows.filter((r) => r.kind === kind);
+      return { spend: of.some((r) => r.priced > 0) ? of.reduce((a, r) => a + r.spend, 0) : null, unpriced: of.reduce((a, r) => a + r.unpriced, 0) };
+    };
+    const figures = (rows: typeof raw.rows) => {
+      const [agent, judge] = [sumOf(rows, "agent"), sumOf(rows, "judge")];
+      return {
+        agentSpendMicros: agent.spend,
+        judgeSpendMicros: judge.spend,
+        spendMicros: agent.spend === null && judge.spend === null ? null : (agent.spend ?? 0) + (judge.spend ?? 0),
+        agentUnpricedCalls: agent.unpriced,
+        judgeUnpricedCalls: judge.unpriced,
+      };
+    };
+    expect(statement.totals).toMatchObject(figures(raw.rows));
+    for (const m of statement.models) expect(m, m.model).toMatchObject(figures(raw.rows.filter((r) => r.model === m.model)));
+    expect(statement.models.map((m) => m.model).sort()).toEqual([...new Set(raw.rows.map((r) => r.model))].sort());
+    expect(statement.days).toHaveLength(30);
+    expect(statement.days[0]).toMatchObject({ date: "2026-11-01", start: FROM, end: FROM + 86_400_000 });
+    expect(statement.days.at(-1)).toMatchObject({ date: "2026-11-30", end: TO });
+    for (const d of statement.days) expect(d, d.date).toMatchObject(figures(raw.rows.filter((r) => r.day === d.date)));
+    // By hand: the four local days with usage.
+    const day = (date: string) => statement.days.find((d) => d.date === date)!;
+    expect(day("2026-11-01")).toMatchObject({ agentSpendMicros: AGENT_LINE, judgeSpendMicros: JUDGE_LINE, runs: 1 });
+    expect(day("2026-11-15")).toMatchObject({ agentSpendMicros: AGENT_LINE, judgeSpendMicros: null, runs: 1 });
+    expect(day("2026-11-16")).toMatchObject({ agentSpendMicros: null, agentUnpricedCalls: 1, judgeSpendMicros: JUDGE_LINE, spendMicros: JUDGE_LINE });
+    expect(day("2026-11-30")).toMatchObject({ agentSpendMicros: AGENT_LINE, runs: 1 });
+    expect(day("2026-11-02")).toMatchObject({ spendMicros: null, unpricedCalls: 0, runs: 0 });
+  });
+
+  it("exports the same figures as statement_<customer>_<month>_<zone>.csv", async () => {
+    const res = await fetch(`${tally.base}/api/export/statement.csv?input=${encodeURIComponent(JSON.stringify(INPUT))}`, { headers: AUTH });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toBe('attachment; filename="statement_acme_2026-11_Asia-Kolkata.csv"');
+    const [header, ...lines] = (await res.text()).split("\r\n").filter((l) => l !== "");
+    const names = header!.split(",");
+    const rows = lines.map((l) => Object.fromEntries(l.split(",").map((c, i) => [names[i]!, c])));
+    expect(rows.filter((r) => r.section === "day")).toHaveLength(30);
+    expect(rows.filter((r) => r.section === "model").map((r) => r.key)).toEqual([UNPRICED, "gpt-4o"]);
+    const total = rows.find((r) => r.section === "total")!;
+    expect(total).toMatchObject({
+      key: "2026-11",
+      spend_usd: "0.010692",
+      spend_micros: "10692",
+      agent_spend_micros: "10500",
+      judge_spend_micros: "192",
+      unpriced_calls: "1",
+      monthly_budget_micros: "20000",
+      budget_use: "0.534600",
+      customer_id: "acme",
+      customer_name: "Acme Corp",
+      time_zone: TZ,
+    });
+    const unpricedModel = rows.find((r) => r.section === "model" && r.key === UNPRICED)!;
+    expect(unpricedModel).toMatchObject({ agent_spend_micros: "", agent_unpriced_calls: "1", judge_spend_micros: "96" });
+  });
+
+  it("names the field of a bad input", async () => {
+    for (const [field, input] of [
+      ["month", { ...INPUT, month: "2026-13" }],
+      ["timeZone", { ...INPUT, timeZone: "Mars/Olympus" }],
+    ] as const) {
+      const res = await fetch(`${tally.base}/api/trpc/spend.statement?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { data: { zodError: { fieldErrors: Record<string, string[]> } } } };
+      expect(Object.keys(body.error.data.zodError.fieldErrors)).toEqual([field]);
+      const csv = await fetch(`${tally.base}/api/export/statement.csv?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
+      expect(csv.status).toBe(400);
+    }
+  });
+});
