@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import { Card } from "../../components/Card.tsx";
 import { Link } from "../../components/Link.tsx";
 import { TrendLines } from "../../components/charts/lazy.tsx";
@@ -8,7 +8,7 @@ import { aggregateInput } from "../../lib/api-input.ts";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
 import { Money } from "../../components/Money.tsx";
 import { bucketLabel, num, percent, pricedMoney, score } from "../../lib/format.ts";
-import { navigate } from "../../lib/router.ts";
+import { navigate, useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
@@ -19,6 +19,8 @@ import { CoverageNote } from "./CoverageNote.tsx";
 import { JudgeSpendCard } from "./JudgeSpendCard.tsx";
 import { coverage, trendCoverage } from "./lib/judge-spend.ts";
 import { prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./lib/prepare-quality.ts";
+import { rememberDrill, viewToRestore } from "./lib/return-view.ts";
+import { DiffCell, MinDiffInput, parseMinDiff } from "./MinDiff.tsx";
 
 const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
 
@@ -26,6 +28,13 @@ export default function QualityPage() {
   const trpc = useTRPC();
   const colors = useColors();
   const { filters, window, bucket, params, setParams } = useFilters();
+  const { search } = useLocation();
+  // Back from a trend point's runs through the nav: the view drilled from, not its one-bucket range.
+  useEffect(() => {
+    const origin = viewToRestore(sessionStorage, search);
+    if (origin !== null) navigate(`/quality${origin}`, { replace: true });
+  }, [search]);
+  const minDiff = parseMinDiff(params.get("minDiff"));
   const input = aggregateInput(filters, window);
   // Human-corrected: a reviewed criterion counts the reviewers' mean instead of the judge's score.
   const corrected = params.get("corrected") === "1";
@@ -41,7 +50,7 @@ export default function QualityPage() {
   const baselineParam = params.get("baseline");
   const baseline = baselineParam && models.includes(baselineParam) ? baselineParam : mostScored;
   const compareFinal = useQuery({ ...trpc.quality.compareModels.queryOptions({ ...input, baselineModel: baseline || "-", scoreNames: [name] }), enabled: Boolean(name && baseline) });
-  const compareRows = useMemo(() => (compareFinal.data ? prepareComparison(compareFinal.data.rows, name, baseline) : []), [compareFinal.data, name, baseline]);
+  const compareRows = useMemo(() => (compareFinal.data ? prepareComparison(compareFinal.data.rows, name, baseline, minDiff.value) : []), [compareFinal.data, name, baseline, minDiff.value]);
 
   // Asked without a score name too (nothing scored yet, e.g. every run left out of the sample): the judge card reads its rows.
   const cvq = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name || "-", threshold }), enabled: !trend.isPending });
@@ -98,7 +107,12 @@ export default function QualityPage() {
                 value={(v) => score(v)}
                 color={colors.model}
                 height={300}
-                onSelect={(row, model) => navigate(hrefWith("/runs", narrowTo({ ...filters, model }, row.bucket, row.end), { score: name }))}
+                onSelect={(row, model) => {
+                  // That score's runs in the bucket, lowest first, with the score range preset.
+                  const href = hrefWith("/runs", narrowTo({ ...filters, model }, row.bucket, row.end), { score: name, min: 0, max: 1, sort: "score-asc" });
+                  rememberDrill(sessionStorage, href, search);
+                  navigate(href);
+                }}
               />
             ) : null
           }
@@ -107,9 +121,11 @@ export default function QualityPage() {
       <div className="grid grid-2">
         <Card
           title="Model comparison"
-          subtitle={`Mean ${name} with 95% CI; Welch test against the baseline`}
+          subtitle={`Mean ${name} with 95% CI; Welch test against the baseline, Holm-corrected across the comparisons; a verdict needs a difference of at least ${score(minDiff.value)}`}
           actions={
             models.length > 1 ? (
+              <div className="row">
+              <MinDiffInput minDiff={minDiff} onChange={(v) => setParams({ minDiff: v }, { replace: true })} />
               <label className="row small muted">
                 Baseline
                 <select aria-label="Baseline model" value={baseline} onChange={(e) => setParams({ baseline: e.target.value }, { replace: true })}>
@@ -118,6 +134,7 @@ export default function QualityPage() {
                   ))}
                 </select>
               </label>
+              </div>
             ) : null
           }
         >
@@ -132,7 +149,8 @@ export default function QualityPage() {
                       <th className="num">n</th>
                       <th className="num">Mean</th>
                       <th className="num">95% CI</th>
-                      <th className="num">Δ vs baseline</th>
+                      <th className="num">Δ vs baseline (95% CI)</th>
+                      <th className="num">Holm p</th>
                       <th>Verdict</th>
                       <th>Runs</th>
                     </tr>
@@ -147,7 +165,7 @@ export default function QualityPage() {
                         </td>
                         <td className="num">{score(r.mean)}</td>
                         <td className="num">{r.ciLow !== null && r.ciHigh !== null ? `${score(r.ciLow)}–${score(r.ciHigh)}` : "—"}</td>
-                        <td className="num">{r.isBaseline || r.diff === null ? "—" : `${r.diff > 0 ? "+" : r.diff < 0 ? "−" : "±"}${score(Math.abs(r.diff))}`}</td>
+                        <DiffCell row={r} />
                         <td>
                           <span className={`badge ${r.verdict === "better" ? "good" : r.verdict === "worse" ? "bad" : ""}`}>{r.verdict}</span>
                         </td>
