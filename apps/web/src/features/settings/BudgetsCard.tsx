@@ -5,6 +5,7 @@ import { EmptyState, MutationError, QueryView, Skeleton } from "../../components
 import { money } from "../../lib/format.ts";
 import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
+import { customerFormProblem } from "./lib/customer-form.ts";
 import { microsToUsdInput, parseUsdToMicros } from "./lib/money-input.ts";
 
 interface Customer {
@@ -126,7 +127,8 @@ function CustomerForm({ onSave }: { onSave: (c: Customer) => Promise<unknown> })
   const [name, setName] = useState("");
   const [budget, setBudget] = useState("");
   const micros = parseUsdToMicros(budget);
-  const valid = id.trim() !== "" && name.trim() !== "" && micros !== undefined;
+  const problem = customerFormProblem({ id, name, budget });
+  const valid = problem === null && micros !== undefined;
   return (
     <form
       className="inline"
@@ -152,9 +154,13 @@ function CustomerForm({ onSave }: { onSave: (c: Customer) => Promise<unknown> })
         Monthly budget (USD, optional)
         <input value={budget} inputMode="decimal" onChange={(e) => setBudget(e.target.value)} aria-invalid={micros === undefined} />
       </label>
-      <button type="submit" className="primary" disabled={!valid}>
+      <button type="submit" className="primary" disabled={!valid} aria-describedby="add-customer-problem">
         Add customer
       </button>
+      {/* Why the button is disabled, read out with it (and announced as it changes). */}
+      <p id="add-customer-problem" className="small muted" role="status" style={{ flexBasis: "100%", margin: 0 }}>
+        {problem}
+      </p>
     </form>
   );
 }

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { customerFormProblem } from "./customer-form.ts";
+
+describe("customerFormProblem", () => {
+  it("says what is missing or wrong, and nothing for a form that can be sent", () => {
+    expect(customerFormProblem({ id: "", name: "", budget: "" })).toBe("Enter an id and a name.");
+    expect(customerFormProblem({ id: "acme", name: "  ", budget: "" })).toBe("Enter a name.");
+    expect(customerFormProblem({ id: "acme", name: "Acme", budget: "12,5.0.1" })).toBe(
+      "Monthly budget: “12,5.0.1” is not an amount in USD. Enter one like 250 or 99.50 (at most 6 decimals), or leave it empty for no budget.",
+    );
+    expect(customerFormProblem({ id: "acme", name: "Acme", budget: "1.1234567" })).toMatch(/^Monthly budget: “1\.1234567” is not an amount/);
+    expect(customerFormProblem({ id: "", name: "Acme", budget: "abc" })).toMatch(/^Enter an id\. Monthly budget: “abc”/);
+    expect(customerFormProblem({ id: "acme", name: "Acme", budget: "" })).toBeNull();
+    expect(customerFormProblem({ id: "acme", name: "Acme", budget: "$1,250.50" })).toBeNull();
+  });
+});

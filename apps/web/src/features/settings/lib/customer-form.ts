@@ -1,0 +1,15 @@
+import { parseUsdToMicros } from "./money-input.ts";
+
+/**
+ * Why the add-customer form cannot be sent yet, in words (shown beside its disabled button), or null when it
+ * can. Pure.
+ */
+export function customerFormProblem(f: { id: string; name: string; budget: string }): string | null {
+  const problems: string[] = [];
+  const missing = [f.id.trim() === "" ? "an id" : null, f.name.trim() === "" ? "a name" : null].filter((m) => m !== null);
+  if (missing.length > 0) problems.push(`Enter ${missing.join(" and ")}.`);
+  if (parseUsdToMicros(f.budget) === undefined) {
+    problems.push(`Monthly budget: “${f.budget.trim()}” is not an amount in USD. Enter one like 250 or 99.50 (at most 6 decimals), or leave it empty for no budget.`);
+  }
+  return problems.length > 0 ? problems.join(" ") : null;
+}
