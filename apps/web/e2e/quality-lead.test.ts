@@ -1,0 +1,141 @@
+import { recordEvaluation, recordUsage } from "@tally/inngest-functions";
+import { connect } from "@tally/shared/db";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+
+/**
+ * The lead's questions on Quality (issue 22) in Chromium against the real API: the trend's tooltip gives n and
+ * the 95% interval and covers no point of the series' last three weeks; a marker shows where a model's
+ * accuracy fell (a model scored 4–5 for eight days, then 1–2); the comparison shows the difference with its
+ * interval and a Holm p, and a user-set minimum difference stops a verdict; a trend point opens that score's
+ * runs lowest first with the range preset, and the nav back keeps the 90-day view.
+ */
+
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const DROP = "acme-drop";
+const DAY = 86_400_000;
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+
+/** DROP: 12 scored runs a day for 11 days; accuracy 4 or 5 (of 5) until 3 days ago, then 1 or 2. */
+async function seedDrop(): Promise<void> {
+  const db = await connect({ url: server.dbFile });
+  const now = Date.now();
+  for (let d = 11; d >= 1; d--) {
+    for (let i = 0; i < 12; i++) {
+      const occurredAt = now - d * DAY + i * 60_000;
+      const runId = `01DROP${String(d).padStart(2, "0")}${String(i).padStart(2, "0")}`;
+      const ref = { runId, functionSlug: "handle-support-ticket", model: DROP, customerId: "acme", occurredAt, now: occurredAt + 5_000 };
+      const usage = { input_tokens: 500, output_tokens: 100, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+      await recordUsage(db, ref, { key: `${runId}-costs`, deferredRunId: `${runId}-costs`, kind: "agent", model: DROP, usage });
+      const raw = (d > 3 ? 4 : 1) + (i % 2);
+      await recordEvaluation(db, ref, {
+        key: `${runId}-score`,
+        deferredRunId: `${runId}-score`,
+        model: DROP,
+        judgeModel: "gpt-4o-mini",
+        rubricVersion: "rubric-v1",
+        judgeCalls: 1,
+        judgeUsage: usage,
+        outcome: { ok: true, scores: [{ name: "accuracy", rawValue: raw, scaleMin: 1, scaleMax: 5, rationale: `drop ${d}/${i}` }] },
+      });
+    }
+  }
+  await db.destroy();
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startServer({ runs: 360, days: 12 });
+  await seedDrop();
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser) });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+async function openQuality(page: Page, extra = ""): Promise<void> {
+  await page.goto(`${server.url}/quality?range=90d&tz=UTC&score=accuracy&baseline=claude-3-5-haiku-latest${extra}`);
+  await page.locator(`[data-chart="trend-lines"] circle.trend-dot[data-series="${DROP}"]`).first().waitFor();
+}
+
+describe("Quality answers the lead's questions", () => {
+  it("the tooltip gives n and the 95% interval and hides no point of the series' last three weeks", async () => {
+    const page = await context.newPage();
+    await openQuality(page);
+    const dots = page.locator('[data-chart="trend-lines"] circle.trend-dot');
+    const last = dots.last();
+    const box = (await last.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForTimeout(300);
+    const readout = page.locator(".trend-readout");
+    await expect.poll(() => readout.getAttribute("data-readout")).toBe("hovered");
+    const text = await readout.innerText();
+    expect(text).toMatch(/95% CI \d\.\d+–\d\.\d+/);
+    expect(text).toMatch(/n = \d+/);
+    // Every visible floating tooltip (recharts' own or any other) against every dot of the last 21 days.
+    const cutoff = Date.now() - 21 * DAY;
+    const recent = await page.$$eval("circle.trend-dot", (cs, c) => cs.filter((e) => Number(e.getAttribute("data-bucket")) >= c).map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }), cutoff);
+    expect(recent.length).toBeGreaterThan(10);
+    const floating = await page.$$eval(".recharts-tooltip-wrapper", (ws) => ws.filter((w) => (w as HTMLElement).innerText.trim() !== "" && getComputedStyle(w).visibility !== "hidden").map((w) => { const r = w.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }));
+    for (const f of floating) for (const d of recent) expect(overlaps(f, d)).toBe(false);
+    // Not hovering: the readout shows each series' end.
+    await page.mouse.move(5, 5);
+    await expect.poll(() => readout.getAttribute("data-readout")).toBe("latest");
+    expect(await readout.locator(`li[data-series="${DROP}"]`).innerText()).toMatch(/n = 12/);
+    await page.close();
+  });
+
+  it("marks where a series changed significantly", async () => {
+    const page = await context.newPage();
+    await openQuality(page);
+    const fall = page.locator(`[data-change="fall"][data-series="${DROP}"]`);
+    await expect.poll(() => fall.count()).toBe(1);
+    // The fall is at the first low day (3 days ago), nowhere else on that line.
+    const bucket = Number(await fall.getAttribute("data-bucket"));
+    expect(Date.now() - bucket).toBeGreaterThan(2 * DAY);
+    expect(Date.now() - bucket).toBeLessThan(4 * DAY);
+    expect(await page.locator(`[data-change="rise"][data-series="${DROP}"]`).count()).toBe(0);
+    expect(await page.locator("[data-changes]").innerText()).toContain(`${DROP} fell`);
+    await page.close();
+  });
+
+  it("compares with the difference's interval, Holm p, and a minimum difference worth calling", async () => {
+    const page = await context.newPage();
+    await openQuality(page);
+    const table = page.getByRole("table", { name: "Model comparison" });
+    await table.locator("tbody tr").first().waitFor();
+    expect(await table.locator("thead").innerText()).toContain("Holm p");
+    const row = table.locator("tbody tr", { hasText: "acme-internal-llm" });
+    expect(await row.locator('[data-cell="diff"]').innerText()).toMatch(/^−0\.\d+ \(−0\.\d+ to −0\.\d+\)$/);
+    expect(await row.innerText()).toContain("worse");
+    // The difference (about 0.25) is below a minimum of 0.5: no verdict, and the URL keeps the minimum.
+    await page.getByLabel("Minimum difference worth calling").fill("0.5");
+    await expect.poll(() => row.innerText()).toContain("below minimum difference");
+    expect(new URL(page.url()).searchParams.get("minDiff")).toBe("0.5");
+    await page.close();
+  });
+
+  it("a trend point opens that score's runs lowest first with the range preset; the nav back keeps the 90-day view", async () => {
+    const page = await context.newPage();
+    await openQuality(page);
+    await page.locator(`circle.trend-dot[data-series="${DROP}"]`).last().click();
+    await page.waitForURL(/\/runs\?/);
+    const runs = new URL(page.url()).searchParams;
+    expect(Object.fromEntries(["score", "sort", "min", "max", "range", "model"].map((k) => [k, runs.get(k)]))).toEqual({ score: "accuracy", sort: "score-asc", min: "0", max: "1", range: "custom", model: DROP });
+    await page.getByRole("link", { name: "Quality", exact: true }).first().click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("range")).toBe("90d");
+    expect(new URL(page.url()).searchParams.get("from")).toBeNull();
+    await page.locator('[data-chart="trend-lines"]').waitFor();
+    await page.close();
+  });
+});
