@@ -334,7 +334,7 @@ describe("settings for admins in Chromium", () => {
     // The 403 is this test's own request to audit.list, below.
     const page = await open(casey, "/settings?section=audit&tz=UTC", [/\/api\/trpc\/audit\.list/, /status of 403/]);
     await page.getByRole("heading", { name: "Customers and budgets" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "Settings sections" }).getByRole("link").allTextContents()).toEqual(["Budgets and prices", "Alerts"]);
+    expect(await page.getByRole("navigation", { name: "Settings sections" }).getByRole("link").allTextContents()).toEqual(["Budgets and prices", "Alerts", "Review sampling"]);
     for (const name of ["Users", "API keys", "Audit log"]) expect(await page.getByRole("heading", { name, exact: true }).count()).toBe(0);
     expect(await page.locator("table caption", { hasText: "Audit log" }).count()).toBe(0);
     expect(await page.evaluate(async () => (await fetch("/api/trpc/audit.list")).status)).toBe(403);
