@@ -42,9 +42,13 @@ export default function RunDetailPage({ runId }: { runId: string }) {
         <Card
           title="Run"
           actions={
-            <a className="btn primary" href={d.inngestUrl} target="_blank" rel="noreferrer">
-              Open in Inngest ↗
-            </a>
+            d.inngestUrl ? (
+              <a className="btn primary" href={d.inngestUrl} target="_blank" rel="noreferrer">
+                Open in Inngest ↗
+              </a>
+            ) : (
+              <span className="muted small" data-testid="no-inngest-run">demo run: no Inngest run</span>
+            )
           }
         >
           <dl className="facts">
@@ -78,7 +82,21 @@ export default function RunDetailPage({ runId }: { runId: string }) {
             ) : null}
             <dt>Deferred runs</dt>
             <dd className="mono">
-              {d.deferredRunIds.length ? d.deferredRunIds.map((id) => <div key={id}>{id}</div>) : <span className="muted">none</span>}
+              {d.deferredRuns.length ? (
+                d.deferredRuns.map((r) => (
+                  <div key={r.runId}>
+                    {r.inngestUrl ? (
+                      <a href={r.inngestUrl} target="_blank" rel="noreferrer">
+                        {r.runId} ↗
+                      </a>
+                    ) : (
+                      r.runId
+                    )}
+                  </div>
+                ))
+              ) : (
+                <span className="muted">none</span>
+              )}
             </dd>
           </dl>
         </Card>

@@ -4,13 +4,23 @@ import { Card } from "../../components/Card.tsx";
 import { ExportLink } from "../../components/ExportLink.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { exportHref, runsInput } from "../../lib/api-input.ts";
-import { dateTime, score } from "../../lib/format.ts";
+import { dateTime, num, score } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { currentCursor, nextTrail, prevTrail, readTrail } from "./lib/cursor-trail.ts";
 import { RunsTable } from "./RunsTable.tsx";
 
 const PAGE_SIZE = 50;
+const SORTS = {
+  "time-desc": "Newest first",
+  "time-asc": "Oldest first",
+  "cost-desc": "Most expensive first",
+  "cost-asc": "Cheapest first",
+  "score-asc": "Lowest score first",
+  "score-desc": "Highest score first",
+} as const;
+type Sort = keyof typeof SORTS;
+const readSort = (v: string | null): Sort => (v !== null && v in SORTS ? (v as Sort) : "time-desc");
 
 export default function RunsPage() {
   const trpc = useTRPC();
@@ -18,8 +28,10 @@ export default function RunsPage() {
   const trail = readTrail(params);
   const cursor = currentCursor(trail);
   const base = runsInput(filters, window, params, PAGE_SIZE);
-  const input = { ...base, ...(cursor ? { cursor } : {}) };
+  const sort = readSort(params.get("sort"));
+  const input = { ...base, sort, ...(cursor ? { cursor } : {}) };
   const runs = useQuery(trpc.runs.list.queryOptions(input));
+  const scoreNames = useQuery(trpc.runs.scoreNames.queryOptions());
   const scoreName = params.get("score");
   const pageNo = trail.length + 1;
 
@@ -28,10 +40,18 @@ export default function RunsPage() {
       <h1>Runs</h1>
       <Card
         title={filters.range === "custom" ? `Runs from ${dateTime(window.from, filters.tz)} to ${dateTime(window.to, filters.tz)}` : "Runs"}
-        subtitle="Newest first. Click a run to see its scores, rationale and cost lines."
+        subtitle={`${runs.data ? `${num(runs.data.total)} run${runs.data.total === 1 ? "" : "s"}. ` : ""}${SORTS[sort]}${sort.startsWith("score") ? (scoreName ? ` by ${scoreName}` : " (each run's lowest score)") : ""}. Click a run to see its scores, rationale and cost lines.`}
         actions={
           <>
-            <ScoreFilter key={`${scoreName}|${params.get("min")}|${params.get("max")}`} name={scoreName} min={params.get("min")} max={params.get("max")} onApply={(p) => setParams({ ...p, pages: null })} />
+            <label>
+              Sort
+              <select value={sort} onChange={(e) => setParams({ sort: e.target.value === "time-desc" ? null : e.target.value, pages: null })} data-testid="runs-sort">
+                {Object.entries(SORTS).map(([value, label]) => (
+                  <option key={value} value={value}>{label}</option>
+                ))}
+              </select>
+            </label>
+            <ScoreFilter key={`${scoreName}|${params.get("min")}|${params.get("max")}`} names={scoreNames.data ?? []} name={scoreName} min={params.get("min")} max={params.get("max")} onApply={(p) => setParams({ ...p, pages: null })} />
             {/* Every run matching the filters, not only this page; the API names the file after the period and zone. */}
             <ExportLink className="btn" href={exportHref("runs", base)} data-testid="export-runs-csv">
               Export CSV
@@ -70,7 +90,9 @@ export default function RunsPage() {
             <>
               <RunsTable rows={d.items} filters={filters} />
               <div className="pager">
-                <span className="muted small">Page {pageNo}</span>
+                <span className="muted small" data-testid="runs-page">
+                  Page {pageNo} of {num(Math.max(1, Math.ceil(d.total / PAGE_SIZE)))}
+                </span>
                 <button type="button" disabled={trail.length === 0} onClick={() => setParams({ pages: prevTrail(trail) })}>
                   Previous
                 </button>
@@ -86,7 +108,9 @@ export default function RunsPage() {
   );
 }
 
-function ScoreFilter({ name, min, max, onApply }: {
+function ScoreFilter({ names, name, min, max, onApply }: {
+  /** The score names that exist (runs.scoreNames), case exact. */
+  names: string[];
   name: string | null;
   min: string | null;
   max: string | null;
@@ -105,7 +129,13 @@ function ScoreFilter({ name, min, max, onApply }: {
     >
       <label>
         Score name
-        <input value={n} onChange={(e) => setN(e.target.value)} placeholder="e.g. accuracy" size={12} />
+        <select value={n} onChange={(e) => setN(e.target.value)} data-testid="score-name">
+          <option value="">any score</option>
+          {/* A name from the URL that no run has (yet) stays selectable rather than silently dropped. */}
+          {(n && !names.includes(n) ? [n, ...names] : names).map((x) => (
+            <option key={x} value={x}>{x}</option>
+          ))}
+        </select>
       </label>
       <label>
         Min

@@ -2,7 +2,7 @@ import type { MouseEvent } from "react";
 import { Link } from "../../components/Link.tsx";
 import type { Filters } from "../../lib/filters.ts";
 import { hrefWith } from "../../lib/filters.ts";
-import { customerLabel, dateTime, money, score } from "../../lib/format.ts";
+import { customerLabel, dateTime, moneyColumn, num, score } from "../../lib/format.ts";
 import { navigate } from "../../lib/router.ts";
 import type { RouterOutputs } from "../../lib/trpc.ts";
 
@@ -13,6 +13,10 @@ export function RunsTable({ rows, filters }: { rows: RunRow[]; filters: Filters 
     if ((e.target as HTMLElement).closest("a")) return;
     navigate(hrefWith(`/runs/${encodeURIComponent(id)}`, filters));
   };
+  // One precision per column on the page.
+  const agentColumn = moneyColumn(rows.map((r) => r.agentCostMicros));
+  const judgeColumn = moneyColumn(rows.map((r) => r.judgeCostMicros));
+  const costColumn = moneyColumn(rows.map((r) => r.costMicros));
   return (
     <table aria-label="Runs">
       <thead>
@@ -37,7 +41,10 @@ export function RunsTable({ rows, filters }: { rows: RunRow[]; filters: Filters 
             </td>
             <td className="nowrap">{r.functionSlug}</td>
             <td className="nowrap">{r.model || <span className="muted">unknown</span>}</td>
-            <td className="nowrap">{customerLabel(r.customerId)}</td>
+            <td className="nowrap" title={r.customerId || undefined} data-customer-id={r.customerId}>
+              {r.customerName ?? customerLabel(r.customerId)}
+              {r.customerName && r.customerName !== r.customerId ? <div className="small muted mono">{r.customerId}</div> : null}
+            </td>
             <td>
               {r.scores.length === 0 ? (
                 <span className="muted">not scored</span>
@@ -51,11 +58,11 @@ export function RunsTable({ rows, filters }: { rows: RunRow[]; filters: Filters 
                 </span>
               )}
             </td>
-            <td className="num">{money(r.agentCostMicros)}</td>
-            <td className="num">{r.judgeCostMicros === null && r.scores.length === 0 ? "—" : money(r.judgeCostMicros)}</td>
+            <td className="num">{agentColumn(r.agentCostMicros)}</td>
+            <td className="num">{r.judgeCostMicros === null && r.scores.length === 0 ? "—" : judgeColumn(r.judgeCostMicros)}</td>
             <td className="num">
-              {money(r.costMicros)}
-              {r.unpricedCalls > 0 && r.costMicros !== null ? <div className="small muted">+ {r.unpricedCalls} unpriced</div> : null}
+              {costColumn(r.costMicros)}
+              {r.unpricedCalls > 0 && r.costMicros !== null ? <div className="small muted">+ {num(r.unpricedCalls)} unpriced</div> : null}
             </td>
           </tr>
         ))}
