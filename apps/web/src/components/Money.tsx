@@ -1,8 +1,8 @@
-import { pricedMoney } from "../lib/format.ts";
+import { LOCALE, pricedMoney } from "../lib/format.ts";
 
-/** A money cell: the priced figure, and the unpriced calls beside it (`pricedMoney`). */
-export function Money({ micros, unpricedCalls }: { micros: number | null | undefined; unpricedCalls: number }) {
-  const m = pricedMoney(micros, unpricedCalls);
+/** A money cell: the priced figure (in its column's precision when given `format`, see `moneyColumn`), and the unpriced calls beside it (`pricedMoney`). */
+export function Money({ micros, unpricedCalls, format }: { micros: number | null | undefined; unpricedCalls: number; format?: (micros: number) => string }) {
+  const m = pricedMoney(micros, unpricedCalls, LOCALE, format);
   return (
     <>
       {m.text}

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Card } from "../../components/Card.tsx";
 import { Money } from "../../components/Money.tsx";
 import { QueryView, Skeleton } from "../../components/States.tsx";
-import { money, num, percent } from "../../lib/format.ts";
+import { money, moneyColumn, num, percent } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import "./quality.css";
 import { type JudgeModelInput, type JudgeStatusInput, judgeModels, judgeToday } from "./lib/judge-spend.ts";
@@ -16,6 +16,12 @@ export function JudgeSpendCard({ models }: { models: readonly JudgeModelInput[] 
   const trpc = useTRPC();
   const status = useQuery(trpc.judge.status.queryOptions());
   const rows = judgeModels(models ?? []);
+  // One precision per column.
+  const col = {
+    judge: moneyColumn(rows.map((r) => r.judgeSpendMicros)),
+    perRun: moneyColumn(rows.map((r) => r.judgeCostPerScoredRunMicros)),
+    agent: moneyColumn(rows.map((r) => r.agentSpendMicros)),
+  };
   return (
     <Card title="Judge spend" subtitle="What scoring costs, next to the agent's spend" className="judge-spend">
       <QueryView query={status} loading={<Skeleton height={64} />}>
@@ -36,11 +42,11 @@ export function JudgeSpendCard({ models }: { models: readonly JudgeModelInput[] 
               <tr key={r.model} data-judge-model={r.model}>
                 <td>{r.model || "unknown"}</td>
                 <td className="num">
-                  <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} />
+                  <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} format={col.judge} />
                 </td>
-                <td className="num">{r.judgeCostPerScoredRunMicros !== null ? money(r.judgeCostPerScoredRunMicros) : r.judgeUnpricedCalls ? "unpriced" : "—"}</td>
+                <td className="num">{r.judgeCostPerScoredRunMicros !== null ? col.perRun(r.judgeCostPerScoredRunMicros) : r.judgeUnpricedCalls ? "unpriced" : "—"}</td>
                 <td className="num">
-                  <Money micros={r.agentSpendMicros} unpricedCalls={r.unpricedCalls} />
+                  <Money micros={r.agentSpendMicros} unpricedCalls={r.unpricedCalls} format={col.agent} />
                 </td>
               </tr>
             ))}

@@ -2,6 +2,8 @@ import { Money } from "../../components/Money.tsx";
 import type { BudgetBasis } from "../../lib/calendar.ts";
 import { moneyColumn, num, pricedMoney } from "../../lib/format.ts";
 import { BudgetCell } from "./BudgetCell.tsx";
+import { Link } from "../../components/Link.tsx";
+import { monthOf, statementHref } from "../statement/statement-url.ts";
 import { openRowProps } from "../../components/row-keys.ts";
 import { type CustomerSort, type CustomerView, sparklinePath, type TableState } from "./lib/prepare-customers.ts";
 
@@ -77,6 +79,9 @@ export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, sta
             <td>
               <strong>{r.label}</strong>
               {r.name && r.name !== r.customerId ? <div className="small muted mono">{r.customerId}</div> : null}
+              <Link className="small no-print" href={statementHref(r.customerId, monthOf(basis.period.from, tz), tz)} onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()} data-statement-link={r.customerId}>
+                Statement
+              </Link>
             </td>
             <td className="num">
               <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} format={spendColumn} />
