@@ -27,6 +27,16 @@ describe("prepareKpis", () => {
     expect(k["judge-spend"]?.change).toBe(0);
   });
 
+  it("calls spend and runs new against an almost empty previous period, and writes hints with thousands separators", () => {
+    // $29.804 against $0.10 would read +29,704%; $0.10 is under 1% of the current spend.
+    const cur = period({ spendMicros: { total: 29_804_000, agent: 29_804_000, judge: 0 }, runs: 2_040, scores: [{ name: "accuracy", mean: 0.8, n: 1_834 }] as PeriodInput["scores"] });
+    const prev = period({ spendMicros: { total: 100_000, agent: 100_000, judge: 0 }, runs: 20 });
+    const k = Object.fromEntries(prepareKpis(cur, prev).map((x) => [x.id, x]));
+    expect(k.spend?.change).toBe("new");
+    expect(k.runs?.change).toBe("new"); // 20 < 20.4
+    expect(k["score:accuracy"]?.hint).toBe("1,834 scores");
+  });
+
   it("shows no data (null) rather than zero when nothing ran, and no delta without a baseline", () => {
     const k = Object.fromEntries(prepareKpis(period(), period()).map((x) => [x.id, x]));
     expect(k.spend?.value).toBeNull();
@@ -49,7 +59,7 @@ describe("prepareKpis", () => {
     const ok = prepareKpis(period(), period()).find((k) => k.id === "unpriced");
     expect(ok?.warning).toBeUndefined();
     const bad = prepareKpis(period({ unpricedCalls: 3, unpricedTokens: 1200 }), period()).find((k) => k.id === "unpriced");
-    expect(bad?.warning).toMatch(/3 calls \(1200 tokens\)/);
+    expect(bad?.warning).toMatch(/3 calls \(1,200 tokens\)/);
     expect(bad?.change).toBe(3);
   });
 });

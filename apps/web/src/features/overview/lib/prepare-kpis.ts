@@ -1,5 +1,5 @@
 /** Overview KPI cards from the summary of the window and of the previous period. Pure. */
-import { num, pricedMoney, score } from "../../../lib/format.ts";
+import { delta, num, pricedMoney, score } from "../../../lib/format.ts";
 import type { RouterOutputs } from "../../../lib/trpc.ts";
 
 /** One period of `overview.summary` (its window aside). */
@@ -14,8 +14,8 @@ export interface Kpi {
   /** null = no data (shown as a dash, not a zero). */
   value: number | null;
   previous: number | null;
-  /** Relative change for money and counts; absolute points for scores. null without a baseline. */
-  change: number | null;
+  /** Relative change for money and counts ("new" against an almost empty previous period, see `delta`); absolute points for scores. null without a baseline. */
+  change: number | "new" | null;
   changeKind: "relative" | "absolute";
   /** Which direction is good, for colouring the change. */
   goodWhen: "up" | "down" | null;
@@ -35,11 +35,6 @@ export function kpiText(k: Kpi, v: number | null, unpricedCalls = 0): string {
   if (k.format === "money") return pricedMoney(v, unpricedCalls).text;
   if (v === null) return "—";
   return k.format === "score" ? score(v) : num(v);
-}
-
-function relative(cur: number | null, prev: number | null): number | null {
-  if (cur === null || prev === null || prev === 0) return null;
-  return (cur - prev) / Math.abs(prev);
 }
 
 export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] {
@@ -65,7 +60,7 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] 
     ),
     moneyKpi("judge-spend", "Judge spend", current.spendMicros.judge, previous.spendMicros.judge, current.judgeUnpricedCalls),
   ];
-  for (const k of kpis) k.change = relative(k.value, k.previous);
+  for (const k of kpis) k.change = delta(k.value, k.previous);
 
   const prevScores = new Map(previous.scores.map((s) => [s.name, s]));
   for (const s of [...current.scores].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -81,7 +76,7 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] 
       change: value !== null && prev !== null ? value - prev : null,
       changeKind: "absolute",
       goodWhen: "up",
-      hint: `${s.n} scores`,
+      hint: `${num(s.n)} scores`,
     });
   }
 
@@ -97,7 +92,7 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] 
     goodWhen: "down",
     hint: "calls without a price",
     ...(unpriced > 0
-      ? { warning: `${unpriced} calls (${current.unpricedTokens} tokens) have no price and are not in Spend: add a custom model price in Settings.` }
+      ? { warning: `${num(unpriced)} calls (${num(current.unpricedTokens)} tokens) have no price and are not in Spend: add a custom model price in Settings.` }
       : {}),
   });
   return kpis;
