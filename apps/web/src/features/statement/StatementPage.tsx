@@ -1,0 +1,105 @@
+import { useQuery } from "@tanstack/react-query";
+import { ExportLink } from "../../components/ExportLink.tsx";
+import { Link } from "../../components/Link.tsx";
+import { Money } from "../../components/Money.tsx";
+import { ErrorState, Skeleton } from "../../components/States.tsx";
+import { customerLabel, moneyColumn, num, percent, pricedMoney } from "../../lib/format.ts";
+import { useLocation } from "../../lib/router.ts";
+import { useTRPC } from "../../lib/trpc.ts";
+import { readStatementParams } from "./statement-url.ts";
+import "./statement.css";
+
+type Figures = { spendMicros: number | null; agentSpendMicros: number | null; judgeSpendMicros: number | null; unpricedCalls: number; agentUnpricedCalls: number; judgeUnpricedCalls: number; runs: number };
+
+/**
+ * A customer's monthly statement for invoicing (spend.statement): totals, per model and per local day, and the
+ * budget. Printable: the print stylesheet drops the navigation and the filter bar.
+ */
+export default function StatementPage() {
+  const trpc = useTRPC();
+  const { search } = useLocation();
+  const input = readStatementParams(search);
+  const q = useQuery(trpc.spend.statement.queryOptions(input));
+  if (q.isPending) return <Skeleton height={400} label="loading statement" />;
+  if (q.data === undefined) return <ErrorState error={q.error} onRetry={() => void q.refetch()} />;
+  const s = q.data;
+  const monthName = new Date(`${s.month}-15T00:00:00Z`).toLocaleString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+  const csv = `/api/export/statement.csv?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const rows = [...s.days, ...s.models, s.totals];
+  const column = { agent: moneyColumn(rows.map((r) => r.agentSpendMicros)), judge: moneyColumn(rows.map((r) => r.judgeSpendMicros)), total: moneyColumn(rows.map((r) => r.spendMicros)) };
+  const cells = (f: Figures) => (
+    <>
+      <td className="num"><Cell micros={f.agentSpendMicros} unpriced={f.agentUnpricedCalls} format={column.agent} /></td>
+      <td className="num"><Cell micros={f.judgeSpendMicros} unpriced={f.judgeUnpricedCalls} format={column.judge} /></td>
+      <td className="num" data-spend={f.spendMicros ?? ""}><Cell micros={f.spendMicros} unpriced={f.unpricedCalls} format={column.total} /></td>
+      <td className="num">{num(f.runs)}</td>
+    </>
+  );
+  const head = (first: string) => (
+    <thead>
+      <tr><th>{first}</th><th className="num">Agent spend</th><th className="num">Judge spend</th><th className="num">Total</th><th className="num">Runs</th></tr>
+    </thead>
+  );
+  const total = (
+    <tfoot>
+      <tr className="total"><th scope="row">Total</th>{cells(s.totals)}</tr>
+    </tfoot>
+  );
+  return (
+    <article className="statement stack" data-statement-total={s.totals.spendMicros ?? ""}>
+      <div className="row no-print">
+        <Link href="/spend">← Spend</Link>
+        <button type="button" className="btn" onClick={() => window.print()}>Print</button>
+        <ExportLink className="btn" href={csv}>Download CSV</ExportLink>
+      </div>
+      <header>
+        <h1>Statement: {customerLabel(s.customer.id, s.customer.name)}</h1>
+        <p className="muted">
+          {monthName}, {s.timeZone} · customer id <span className="mono">{s.customer.id || "(unattributed)"}</span>
+        </p>
+      </header>
+      <dl className="facts">
+        <dt>Total spend</dt>
+        <dd data-kpi="total"><Money micros={s.totals.spendMicros} unpricedCalls={s.totals.unpricedCalls} /></dd>
+        <dt>Agent / judge</dt>
+        <dd><Money micros={s.totals.agentSpendMicros} unpricedCalls={s.totals.agentUnpricedCalls} /> / <Money micros={s.totals.judgeSpendMicros} unpricedCalls={s.totals.judgeUnpricedCalls} /></dd>
+        <dt>Unpriced usage</dt>
+        <dd data-kpi="unpriced">{s.totals.unpricedCalls ? `${num(s.totals.unpricedCalls)} calls not priced (not included above)` : "none"}</dd>
+        <dt>Monthly budget</dt>
+        <dd data-kpi="budget">{s.customer.budgetMicros === null ? "none set" : <><Money micros={s.customer.budgetMicros} unpricedCalls={0} /> · {s.budgetUse === null ? "no priced spend" : `${percent(s.budgetUse, undefined, 1)} used`}</>}</dd>
+      </dl>
+      <section>
+        <h2>By model</h2>
+        <table aria-label="By model">
+          {head("Model")}
+          <tbody>
+            {s.models.map((m) => <tr key={m.model} data-model={m.model}><td className="mono">{m.model || "unknown"}</td>{cells(m)}</tr>)}
+          </tbody>
+          {total}
+        </table>
+        <p className="small muted">Judge spend is the judge's cost of scoring each model's runs.</p>
+      </section>
+      <section>
+        <h2>By day</h2>
+        <table aria-label="By day">
+          {head(`Day (${s.timeZone})`)}
+          <tbody>
+            {s.days.map((d) => <tr key={d.date} data-day={d.date}><td>{d.date}</td>{cells(d)}</tr>)}
+          </tbody>
+          {total}
+        </table>
+      </section>
+    </article>
+  );
+}
+
+/** A money cell in its column's precision, with the unpriced calls beside it (never $0 for what was not priced). */
+function Cell({ micros, unpriced, format }: { micros: number | null; unpriced: number; format: (micros: number | null | undefined) => string }) {
+  const m = pricedMoney(micros, unpriced, undefined, format);
+  return (
+    <>
+      {m.text}
+      {m.note ? <div className="small muted">{m.note}</div> : null}
+    </>
+  );
+}
