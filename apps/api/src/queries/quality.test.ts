@@ -77,6 +77,16 @@ describe("quality.compareModels", () => {
     const e = meanCi(Array.from({ length: 40 }, (_, i) => 0.2 + (i % 3) / 10));
     expect(row("m-bad").mean).toBeCloseTo(e.mean, 12);
     expect(row("m-bad").ciLow).toBeCloseTo(e.ciLow, 9);
+    // The difference's 95% interval: −0.6 ± 1.96 · √(s²/40 + s²/40), s² the sample variance of either model's scores.
+    const xs = Array.from({ length: 40 }, (_, i) => 0.2 + (i % 3) / 10);
+    const m = xs.reduce((a, x) => a + x, 0) / 40;
+    const s2 = xs.reduce((a, x) => a + (x - m) ** 2, 0) / 39;
+    const half = 1.96 * Math.sqrt((2 * s2) / 40);
+    expect(row("m-bad").diffLow).toBeCloseTo(-0.6 - half, 9);
+    expect(row("m-bad").diffHigh).toBeCloseTo(-0.6 + half, 9);
+    expect(row("m-bad").p).toBeLessThan(1e-12);
+    expect(row("m-same").p).toBeGreaterThan(0.05);
+    expect(row("m-good")).toMatchObject({ diffLow: null, diffHigh: null, p: null });
   });
 
   it("still reads the baseline when a model filter leaves it out", async () => {
