@@ -1,6 +1,6 @@
 import { formatMicros } from "@tally/shared";
 import { describe, expect, it } from "vitest";
-import { delta, deltaLabel, money, moneyAxis, moneyAxisFormat, moneyColumn, niceTicks, num, pricedMoney, score } from "./format.ts";
+import { delta, deltaLabel, money, moneyAxisFormat, moneyColumn, moneyTick, niceTicks, num, pricedMoney, score } from "./format.ts";
 
 describe("formatting", () => {
   it("converts micro-USD only at display and never shows unpriced as $0", () => {
@@ -16,10 +16,6 @@ describe("formatting", () => {
     for (const m of [0, 1, 999, 9_999, 10_000, 1_234_567, -5_000, 123_456_789_012, null]) {
       for (const locale of ["en-US", "de-DE", "ja-JP"]) expect(money(m, locale)).toBe(formatMicros(m, locale));
     }
-    expect(moneyAxis(25_000_000_000, "en-US")).toBe("$25K");
-    expect(moneyAxis(1_250, "en-US")).toBe("$0.0013");
-    expect(moneyAxis(0, "en-US")).toBe("$0");
-    expect(moneyAxis(2_500_000, "en-US")).toBe("$2.5");
   });
 
   it("shows money beside its unpriced calls: unpriced or a dash, never $0, for what has no price", () => {
@@ -86,6 +82,7 @@ describe("formatting", () => {
     expect([0, 5_000_000, 10_000_000].map(moneyAxisFormat(5_000_000, "en-US"))).toEqual(["$0", "$5", "$10"]);
     expect(moneyAxisFormat(250_000, "en-US")(750_000)).toBe("$0.75");
     expect(moneyAxisFormat(5_000_000_000, "en-US")(25_000_000_000)).toBe("$25K");
+    expect(moneyTick(1_000, 500, "en-US")).toBe("$0.0010");
   });
 });
 

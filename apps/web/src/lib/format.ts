@@ -88,6 +88,11 @@ export function niceTicks(min: number, max: number, count = 5): { ticks: number[
   return { ticks, step };
 }
 
+/** A money tick label for an axis whose ticks are `stepMicros` apart (see `niceTicks`). */
+export function moneyTick(micros: number, stepMicros: number, locale = LOCALE): string {
+  return moneyAxisFormat(stepMicros, locale)(micros);
+}
+
 /** Labels for money ticks `step` micro-USD apart: every label with the step's decimals ($0.0005, $0.0010, …), large ones compact. */
 export function moneyAxisFormat(stepMicros: number, locale = LOCALE): (micros: number) => string {
   const step = stepMicros / 1_000_000;
@@ -100,22 +105,6 @@ export function moneyAxisFormat(stepMicros: number, locale = LOCALE): (micros: n
 function decimalsOf(x: number): number {
   for (let d = 0; d <= 12; d++) if (Math.abs(Math.round(x * 10 ** d) - x * 10 ** d) < 1e-6) return d;
   return 12;
-}
-
-/** Compact money for chart axes: $1.2K, $0.03, $0.0012 (two significant digits below a dollar). */
-export function moneyAxis(micros: number, locale = LOCALE): string {
-  const usd = micros / 1_000_000;
-  const abs = Math.abs(usd);
-  if (abs > 0 && abs < 1) {
-    return numberFormat(locale, { style: "currency", currency: "USD", maximumSignificantDigits: 2 }).format(usd);
-  }
-  return numberFormat(locale, {
-    style: "currency",
-    currency: "USD",
-    notation: abs >= 10_000 ? "compact" : "standard",
-    maximumFractionDigits: abs >= 100 ? 0 : 2,
-    minimumFractionDigits: 0,
-  }).format(usd);
 }
 
 export function num(n: number | null | undefined, locale = LOCALE, digits = 0): string {

@@ -3,6 +3,7 @@ import { Bar, BarChart, type BarShapeProps, CartesianGrid, Legend, Rectangle, Re
 import type { PreparedSeries, SeriesRow } from "../../lib/prepare-timeseries.ts";
 import { OTHER_COLOR } from "../../lib/colors.ts";
 import { OTHER } from "../../lib/prepare-timeseries.ts";
+import { niceTicks } from "../../lib/format.ts";
 import { firstPoint, movePointFocus, pointProps } from "./chart-keys.ts";
 
 /** Why the folded "other" segment does not drill down: it is several series at once. */
@@ -14,7 +15,8 @@ export interface StackedBarsProps {
   seriesLabel: (key: string) => string;
   color: (key: string) => string;
   xLabel: (bucket: number) => string;
-  yTick: (v: number) => string;
+  /** A y tick label; `step` is the distance between the (round) ticks, for one precision on the axis. */
+  yTick: (v: number, step: number) => string;
   value: (v: number) => string;
   /** A click on a bar: the bucket row and the series key (null for "other"). */
   onSelect?: (row: SeriesRow, seriesKey: string) => void;
@@ -24,6 +26,9 @@ export interface StackedBarsProps {
 
 export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, onSelect, height = 280, ariaLabel }: StackedBarsProps) {
   const label = (k: string) => (k === OTHER ? "other" : seriesLabel(k));
+  // Round ticks up to the tallest stack (recharts' own steps can be 650 micro-USD apart).
+  const stackMax = Math.max(0, ...data.rows.map((r) => data.series.reduce((sum, s) => sum + Math.max(0, r[s.dataKey] ?? 0), 0)));
+  const y = niceTicks(0, stackMax);
   const [otherPicked, setOtherPicked] = useState(false);
   const first = firstPoint(data.rows, data.series.map((s) => s.dataKey));
   // Each bar segment is a keyboard point (chart-keys.ts); "other" answers with why it does not drill.
@@ -46,7 +51,7 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
         <BarChart data={data.rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6ea" />
           <XAxis dataKey="bucket" tickFormatter={xLabel} minTickGap={24} tick={{ fontSize: 12, fill: "#5b6470" }} />
-          <YAxis tickFormatter={yTick} width={70} tick={{ fontSize: 12, fill: "#5b6470" }} />
+          <YAxis ticks={y.ticks} domain={[y.ticks[0] ?? 0, y.ticks.at(-1) ?? 1]} interval={0} tickFormatter={(v: number) => yTick(v, y.step)} width={70} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <Tooltip
             labelFormatter={(b) => xLabel(Number(b))}
             formatter={(v, _n, item) => [v === null || v === undefined ? "—" : value(Number(v)), label(data.series.find((s) => s.dataKey === item.dataKey)?.key ?? "")]}

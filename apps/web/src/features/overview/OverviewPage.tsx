@@ -6,7 +6,7 @@ import { StackedBars } from "../../components/charts/lazy.tsx";
 import { TrendLines } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, NoScoresYet, QueryView, Skeleton } from "../../components/States.tsx";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
-import { bucketLabel, money, moneyAxis, num, score } from "../../lib/format.ts";
+import { bucketLabel, money, moneyTick, num, score } from "../../lib/format.ts";
 import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
@@ -82,7 +82,7 @@ export function OverviewPage() {
                   seriesLabel={(k) => k || "unknown model"}
                   color={colors.model}
                   xLabel={label}
-                  yTick={moneyAxis}
+                  yTick={moneyTick}
                   value={(v) => money(v)}
                   onSelect={(row, model) =>
                     navigate(hrefWith("/runs", narrowTo({ ...filters, model }, row.bucket, row.end)))

@@ -1,5 +1,5 @@
 import { CartesianGrid, Cell, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
-import { money, moneyAxis, num, percent, score } from "../../lib/format.ts";
+import { money, moneyTick, niceTicks, num, percent, score } from "../../lib/format.ts";
 import type { ScatterPoint } from "./lib/prepare-quality.ts";
 
 export function CostQualityScatter({ points, color, onSelect }: {
@@ -7,12 +7,13 @@ export function CostQualityScatter({ points, color, onSelect }: {
   color: (model: string) => string;
   onSelect: (model: string) => void;
 }) {
+  const x = niceTicks(0, Math.max(0, ...points.map((p) => p.x)));
   return (
     <div role="img" aria-label="Cost per run versus mean score, per model" data-chart="scatter">
       <ResponsiveContainer width="100%" height={280}>
         <ScatterChart margin={{ top: 12, right: 24, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
-          <XAxis type="number" dataKey="x" name="Cost per run" domain={[0, "auto"]} padding={{ left: 8, right: 24 }} tickFormatter={(v: number) => moneyAxis(v)} tick={{ fontSize: 12, fill: "#5b6470" }} />
+          <XAxis type="number" dataKey="x" name="Cost per run" domain={[x.ticks[0] ?? 0, x.ticks.at(-1) ?? 1]} ticks={x.ticks} interval={0} padding={{ left: 8, right: 24 }} tickFormatter={(v: number) => moneyTick(v, x.step)} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <YAxis type="number" dataKey="y" name="Mean score" domain={[0, 1]} tickFormatter={(v: number) => score(v)} width={44} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <ZAxis type="number" dataKey="runs" range={[80, 400]} name="Runs" />
           <Tooltip
