@@ -1,0 +1,125 @@
+import { readFileSync } from "node:fs";
+import { sql } from "kysely";
+import { connect } from "@tally/shared/db";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+
+/**
+ * The monthly statement per customer (issue 22), in real Chromium against the real API on a seeded file:
+ * last month in Asia/Kolkata (November while this runs in December 2026) from the Spend customers table's
+ * Statement link, its totals against overview.summary and a raw-SQL sum of the usage lines, the print view
+ * without navigation or filters, and the CSV download named after customer, month and zone.
+ */
+
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const TZ = "Asia/Kolkata";
+const KOLKATA_MS = 5.5 * 3_600_000; // UTC+05:30, no DST
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+const problems: string[] = [];
+
+/** Last month in Asia/Kolkata, by hand: shift to local wall time, take the month, shift back. */
+function lastMonthKolkata(now: number): { from: number; to: number; month: string; days: number } {
+  const local = new Date(now + KOLKATA_MS);
+  const [y, m] = [local.getUTCFullYear(), local.getUTCMonth()];
+  const from = Date.UTC(y, m - 1, 1) - KOLKATA_MS;
+  const to = Date.UTC(y, m, 1) - KOLKATA_MS;
+  return { from, to, month: new Date(from + KOLKATA_MS).toISOString().slice(0, 7), days: Math.round((to - from) / 86_400_000) };
+}
+
+async function open(path: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(`${path}: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`${path}: HTTP ${r.status()} ${r.url()}`);
+  });
+  await page.goto(server.url + path);
+  return page;
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startServer({ runs: 400, days: 45 });
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const storageState = await server.signedIn(browser, await server.createAccount("finance"));
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true, storageState });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("a customer's monthly statement in Chromium", () => {
+  const month = lastMonthKolkata(Date.now());
+  let page: Page;
+
+  it("opens from the Spend customers table for last month in Asia/Kolkata", async () => {
+    page = await open(`/spend?range=last-month&tz=${encodeURIComponent(TZ)}`);
+    const link = page.locator("[data-statement-link='acme']");
+    await link.waitFor();
+    const href = await link.getAttribute("href");
+    expect(Object.fromEntries(new URL(href!, server.url).searchParams)).toEqual({ customer: "acme", month: month.month, tz: TZ });
+    await link.click();
+    await page.waitForURL(/\/statement\?/);
+    await page.locator("article.statement").waitFor();
+    expect(await page.locator("h1").textContent()).toBe("Statement: Acme Corp (acme)");
+  });
+
+  it("shows totals equal to overview.summary and to a raw-SQL sum of the customer's usage lines", async () => {
+    const summary = await server.query<{ current: { spendMicros: { total: number | null }; unpricedCalls: number } }>("overview.summary", { from: month.from, to: month.to, timeZone: TZ, customerIds: ["acme"] });
+    const db = await connect({ url: server.dbFile });
+    const raw = await sql<{ spend: number; unpriced: number }>`
+      select sum(coalesce(cost_micros, 0)) as spend, sum(cost_micros is null) as unpriced from usage_costs
+      where customer_id = 'acme' and occurred_at >= ${month.from} and occurred_at < ${month.to}`.execute(db);
+    await db.destroy();
+    const total = Number(await page.locator("article.statement").getAttribute("data-statement-total"));
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBe(summary.current.spendMicros.total);
+    expect(total).toBe(raw.rows[0]!.spend);
+    // Every local day of the month, in order; the days and the models each add up to the total.
+    const days = await page.locator("table[aria-label='By day'] tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-day"), tr.querySelector("[data-spend]")!.getAttribute("data-spend")]));
+    expect(days).toHaveLength(month.days);
+    expect(days[0]![0]).toBe(`${month.month}-01`);
+    expect(days.at(-1)![0]).toBe(`${month.month}-${month.days}`);
+    expect(days.reduce((a, [, s]) => a + Number(s || 0), 0)).toBe(total);
+    const models = await page.locator("table[aria-label='By model'] tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-model"), tr.querySelector("[data-spend]")!.getAttribute("data-spend"), tr.querySelector("td.num")!.textContent]));
+    expect(models.reduce((a, [, s]) => a + Number(s || 0), 0)).toBe(total);
+    // Unpriced usage is counted in calls, never shown as $0.
+    expect(raw.rows[0]!.unpriced).toBeGreaterThan(0);
+    expect(await page.locator("[data-kpi='unpriced']").textContent()).toBe(`${raw.rows[0]!.unpriced} calls not priced (not included above)`);
+    const unpricedModel = models.find(([m]) => m === "acme-internal-llm");
+    // Its agent spend cell: "unpriced" and the calls, never $0.
+    expect(unpricedModel?.[2]).toMatch(/^unpriced\d+ unpriced calls$/);
+    // The budget: Acme's $2.00 a month, and the share used.
+    expect(await page.locator("[data-kpi='budget']").textContent()).toBe(`$2.00 · ${((total / 2_000_000) * 100).toFixed(1)}% used`);
+  });
+
+  it("prints without the navigation, the filter bar or the buttons", async () => {
+    expect(await page.locator("[role='search'][aria-label='Filters']").count()).toBe(0);
+    await page.emulateMedia({ media: "print" });
+    expect(await page.locator("header.topbar").isVisible()).toBe(false);
+    expect(await page.locator("article.statement .no-print").isVisible()).toBe(false);
+    expect(await page.locator("table[aria-label='By day']").isVisible()).toBe(true);
+    await page.emulateMedia({ media: "screen" });
+    expect(await page.locator("header.topbar").isVisible()).toBe(true);
+  });
+
+  it("downloads the CSV named after customer, month and zone, with the same total", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download CSV")]);
+    expect(download.suggestedFilename()).toBe(`statement_acme_${month.month}_Asia-Kolkata.csv`);
+    const [head, ...body] = readFileSync(await download.path(), "utf8").trimEnd().split("\r\n").map((l) => l.split(","));
+    const rows = body.map((cells) => Object.fromEntries(head!.map((h, i) => [h, cells[i] ?? ""])));
+    const total = rows.find((r) => r.section === "total")!;
+    expect(Number(total.spend_micros)).toBe(Number(await page.locator("article.statement").getAttribute("data-statement-total")));
+    expect(rows.filter((r) => r.section === "day")).toHaveLength(month.days);
+    expect(total).toMatchObject({ customer_id: "acme", month: month.month, time_zone: TZ, monthly_budget_micros: "2000000" });
+  });
+
+  it("raised no page error and no failed request", () => {
+    expect(problems).toEqual([]);
+  });
+});
