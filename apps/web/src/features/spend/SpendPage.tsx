@@ -8,7 +8,7 @@ import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components
 import { aggregateInput, exportHref } from "../../lib/api-input.ts";
 import { budgetBasis } from "../../lib/calendar.ts";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
-import { bucketLabel, money, moneyTick, num } from "../../lib/format.ts";
+import { bucketLabel, money, moneyAxis, num } from "../../lib/format.ts";
 import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
@@ -18,7 +18,7 @@ import { useFilters } from "../../lib/use-filters.ts";
 import { budgetTitle, CustomersTable } from "./CustomersTable.tsx";
 import { ModelsTable } from "./ModelsTable.tsx";
 import { budgetFacts, isCurrentMonth } from "./lib/prepare-budget.ts";
-import { customerName, parseTableState, prepareCustomers } from "./lib/prepare-customers.ts";
+import { CUSTOMER_PAGE_SIZES, customerName, parseTableState, prepareCustomers } from "./lib/prepare-customers.ts";
 
 const MAX_CUSTOMERS = 500;
 /** Customers stacked in the chart, "other" included. */
@@ -47,7 +47,7 @@ export default function SpendPage() {
   const facts = useMemo(() => budgetFacts(budgets.data?.rows, thisMonth), [budgets.data, thisMonth]);
   const table = useMemo(
     () => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, basis.months, state, facts) : null),
-    [byCustomer.data, basis.months, state.q, state.sort, state.dir, state.page, state.near, facts],
+    [byCustomer.data, basis.months, state.q, state.sort, state.dir, state.page, state.pageSize, state.near, facts],
   );
   const shownIds = table?.rows.map((r) => r.customerId) ?? [];
   const pageSparklines = useQuery({
@@ -139,6 +139,14 @@ export default function SpendPage() {
                   <button type="button" disabled={table.page >= table.pages} onClick={() => setParams({ page: table.page + 1 })}>
                     Next
                   </button>
+                  <label className="small">
+                    Show
+                    <select value={state.pageSize} onChange={(e) => setParams({ size: e.target.value === String(CUSTOMER_PAGE_SIZES[0]) ? null : e.target.value, page: null })} data-testid="customers-page-size">
+                      {CUSTOMER_PAGE_SIZES.map((n) => (
+                        <option key={n} value={n}>{n} per page</option>
+                      ))}
+                    </select>
+                  </label>
                 </div>
               </>
             ) : null
@@ -161,7 +169,7 @@ export default function SpendPage() {
                   seriesLabel={(k) => customerName(k, names.get(k) ?? null)}
                   color={(k) => PALETTE[Math.max(0, chart.series.findIndex((s) => s.key === k)) % PALETTE.length]!}
                   xLabel={label}
-                  yTick={moneyTick}
+                  yTick={moneyAxis}
                   value={(v) => money(v)}
                   onSelect={(row, customer) => navigate(hrefWith("/runs", narrowTo({ ...filters, customer }, row.bucket, row.end)))}
                 />

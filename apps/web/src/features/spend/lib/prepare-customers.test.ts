@@ -82,3 +82,16 @@ describe("prepareCustomers", () => {
     expect(prepareCustomers(input, 1, parseTableState(new URLSearchParams("budget=near"))).rows.map((r) => r.customerId)).toEqual(["over"]);
   });
 });
+
+describe("customers table page size", () => {
+  it("reads 20, 50 or 100 from the URL's size, else 20, and pages by it", () => {
+    expect(parseTableState(new URLSearchParams("size=50")).pageSize).toBe(50);
+    expect(parseTableState(new URLSearchParams("size=100")).pageSize).toBe(100);
+    expect(parseTableState(new URLSearchParams("size=37")).pageSize).toBe(20);
+    expect(parseTableState(new URLSearchParams()).pageSize).toBe(20);
+    const rows = Array.from({ length: 45 }, (_, i) => c0(`c${String(i).padStart(2, "0")}`, null, 1000 + i));
+    const t = prepareCustomers(rows, 1, parseTableState(new URLSearchParams("size=50")));
+    expect([t.rows.length, t.pages]).toEqual([45, 1]);
+    expect(prepareCustomers(rows, 1, parseTableState(new URLSearchParams("page=3"))).rows.length).toBe(5);
+  });
+});

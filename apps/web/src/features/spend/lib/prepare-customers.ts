@@ -44,7 +44,12 @@ export interface TableState {
   near: boolean;
 }
 
-export function parseTableState(p: URLSearchParams, pageSize = 20): TableState {
+/** The customers table's page sizes (URL `size`); the first is the default. */
+export const CUSTOMER_PAGE_SIZES = [20, 50, 100] as const;
+
+export function parseTableState(p: URLSearchParams, defaultPageSize: number = CUSTOMER_PAGE_SIZES[0]): TableState {
+  const size = Number(p.get("size"));
+  const pageSize = (CUSTOMER_PAGE_SIZES as readonly number[]).includes(size) ? size : defaultPageSize;
   const sort = (CUSTOMER_SORTS as readonly string[]).includes(p.get("sort") ?? "") ? (p.get("sort") as CustomerSort) : "spend";
   const dir = p.get("dir") === "asc" ? "asc" : p.get("dir") === "desc" ? "desc" : sort === "name" ? "asc" : "desc";
   const page = Math.max(1, Math.floor(Number(p.get("page")) || 1));
