@@ -8,6 +8,7 @@ import { parseFilters, pickBucket, resolveWindow } from "./lib/filters.ts";
 import type { AppRouter } from "@tally/api/trpc";
 import { makeQueryClient, makeTrpcClient } from "./lib/trpc.ts";
 import "./styles.css";
+import "./responsive.css";
 
 const queryClient = makeQueryClient();
 const trpcClient = makeTrpcClient();

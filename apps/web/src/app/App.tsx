@@ -21,7 +21,6 @@ const RunDetailPage = retryableLazy(() => import("../features/run-detail/RunDeta
 const AlertsPage = retryableLazy(() => import("../features/alerts/AlertsPage.tsx"));
 const ReviewPage = retryableLazy(() => import("../features/review/ReviewPage.tsx"));
 const SettingsPage = retryableLazy(() => import("../features/settings/SettingsPage.tsx"));
-const StatementPage = retryableLazy(() => import("../features/statement/StatementPage.tsx"));
 const SignInPage = retryableLazy(() => import("../features/auth/SignInPage.tsx"));
 const SetupPage = retryableLazy(() => import("../features/auth/SetupPage.tsx"));
 
@@ -64,18 +63,22 @@ function Shell() {
   const { pathname, search } = useLocation();
   // A click on a nav link, even the current page's, gives a page that failed another try.
   const [navClicks, setNavClicks] = useState(0);
+  // Below 720 px the nav folds behind a menu button (responsive.css).
+  const [menuOpen, setMenuOpen] = useState(false);
   const keep = filterQuery(search);
-  // The page's own nav entry (a run's detail is under Runs); none for a path with no page (404).
-  const section = NAV.find((n) => pathname === n.path || (n.path !== "/" && pathname.startsWith(`${n.path}/`)))?.path;
+  const section = NAV.slice(1).find((n) => pathname.startsWith(n.path))?.path ?? "/";
   return (
     <>
       <header className="topbar">
         <Link className="brand" href={`/${keep}`}>
           Tally
         </Link>
-        <nav className="nav" aria-label="Pages">
+        <button type="button" className="nav-toggle" aria-expanded={menuOpen} aria-controls="pages-nav" onClick={() => setMenuOpen((o) => !o)}>
+          Menu
+        </button>
+        <nav id="pages-nav" className={menuOpen ? "nav open" : "nav"} aria-label="Pages">
           {NAV.map((n) => (
-            <Link key={n.path} href={`${n.path}${keep}`} aria-current={section === n.path ? "page" : undefined} onClick={() => setNavClicks((c) => c + 1)}>
+            <Link key={n.path} href={`${n.path}${keep}`} aria-current={section === n.path ? "page" : undefined} onClick={() => { setNavClicks((c) => c + 1); setMenuOpen(false); }}>
               {n.label}
             </Link>
           ))}
@@ -84,7 +87,7 @@ function Shell() {
       </header>
       <OfflineBanner />
       <DemoBanner />
-      {pathname !== "/settings" && pathname !== "/statement" ? <FilterBar /> : null}
+      {pathname !== "/settings" ? <FilterBar /> : null}
       <main>
         <PageBoundary resetKey={`${pathname}#${navClicks}`}>
           <Suspense fallback={<Skeleton height={300} label="loading page" />}>
@@ -104,7 +107,6 @@ function Route({ pathname }: { pathname: string }) {
   if (pathname === "/review") return <ReviewPage />;
   if (pathname === "/alerts") return <AlertsPage />;
   if (pathname === "/settings") return <SettingsPage />;
-  if (pathname === "/statement") return <StatementPage />;
   const run = matchPath("/runs/:id", pathname);
   if (run?.id) return <RunDetailPage runId={run.id} />;
   return (

@@ -1,0 +1,175 @@
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, type RunningServer, type StorageState, startServer } from "./server.ts";
+
+/**
+ * Phone width and keyboard drill-down, in Debian Chromium against the built app and the real API:
+ * every page at 390×844 fits the screen (document scrollWidth ≤ 390), the nav folds behind a menu button,
+ * and a chart point, a bar and a Spend row open from the keyboard exactly as a click opens them.
+ */
+
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const PHONE = { width: 390, height: 844 };
+
+let server: RunningServer;
+let browser: Browser;
+let storageState: StorageState;
+let from = 0;
+let to = 0;
+const q = () => `range=custom&from=${from}&to=${to}&tz=UTC`;
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startServer({ runs: 240 });
+  to = Math.ceil((server.seeded.now + 60_000) / 60_000) * 60_000;
+  from = to - 14 * 86_400_000;
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  storageState = await server.signedIn(browser);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function newContext(viewport: { width: number; height: number }, signedIn = true): Promise<BrowserContext> {
+  return browser.newContext({ viewport, timezoneId: "UTC", locale: "en-US", ...(signedIn ? { storageState } : {}) });
+}
+
+/** Waits for the page's queries and recharts' layout, then reads how wide the document is. */
+async function widthOf(page: Page, path: string): Promise<{ path: string; scrollWidth: number }> {
+  await page.goto(server.url + path);
+  await page.waitForLoadState("networkidle");
+  await page.waitForSelector("main", { state: "attached" });
+  await page.waitForTimeout(300);
+  const scrollWidth = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
+  return { path, scrollWidth };
+}
+
+/** Tabs from the top of the page until an element matching `selector` has focus (at most `max` presses). */
+async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+  }
+  throw new Error(`no ${selector} reached by Tab within ${max} presses`);
+}
+
+describe("phone width (390 px)", () => {
+  it("no page scrolls sideways, signed in or not", async () => {
+    const context = await newContext(PHONE);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/runs?${q()}`);
+    const runHref = await page.locator("a[href^='/runs/']").first().getAttribute("href");
+    expect(runHref).toMatch(/^\/runs\/.+/);
+    const paths = [
+      `/?${q()}`,
+      `/quality?${q()}`,
+      `/spend?${q()}`,
+      `/runs?${q()}`,
+      runHref!,
+      `/review?${q()}`,
+      `/alerts?${q()}`,
+      "/settings",
+      "/settings?section=alerts",
+      "/settings?section=review",
+      "/settings?section=users",
+      "/settings?section=api-keys",
+      "/settings?section=audit",
+      "/no-such-page",
+    ];
+    const widths = [];
+    for (const p of paths) widths.push(await widthOf(page, p));
+    await context.close();
+    const open = await newContext(PHONE, false);
+    widths.push(await widthOf(await open.newPage(), "/sign-in"));
+    await open.close();
+    expect(widths.filter((w) => w.scrollWidth > PHONE.width)).toEqual([]);
+  }, 180_000);
+
+  it("the nav folds behind a menu button that opens it and leads to the page", async () => {
+    const context = await newContext(PHONE);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?${q()}`);
+    const runsLink = page.locator("nav[aria-label='Pages'] a", { hasText: "Runs" });
+    expect(await runsLink.isVisible()).toBe(false);
+    const toggle = page.getByRole("button", { name: "Menu", exact: true });
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+    await toggle.click();
+    expect(await toggle.getAttribute("aria-expanded")).toBe("true");
+    await runsLink.click();
+    await page.waitForURL(/\/runs\?/);
+    expect(await runsLink.isVisible()).toBe(false);
+    await context.close();
+  }, 60_000);
+});
+
+describe("keyboard drill-down", () => {
+  /** Where a click on the element lands, from a fresh page (the reference the keyboard must match). */
+  async function clickLanding(context: BrowserContext, path: string, selector: string): Promise<string> {
+    const page = await context.newPage();
+    await page.goto(server.url + path);
+    await page.locator(selector).first().waitFor();
+    const before = page.url();
+    await page.locator(selector).first().dispatchEvent("click");
+    await page.waitForURL((u) => u.toString() !== before);
+    const url = page.url();
+    await page.close();
+    return url;
+  }
+
+  it("Tab to a trend point, Enter: Runs narrowed as a click narrows it; Space on a bar does the same", async () => {
+    const context = await newContext({ width: 1280, height: 800 });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?${q()}`);
+    await page.waitForSelector("[data-chart='trend-lines'] .trend-dot[data-point]");
+    await tabTo(page, "[data-chart='trend-lines'] [data-point]");
+    const point = await page.evaluate(() => document.activeElement!.getAttribute("data-point")!);
+    const name = await page.evaluate(() => document.activeElement!.getAttribute("aria-label"));
+    // Arrow right moves to the series' next point, left comes back.
+    await page.keyboard.press("ArrowRight");
+    expect(await page.evaluate(() => document.activeElement!.getAttribute("data-point"))).not.toBe(point);
+    await page.keyboard.press("ArrowLeft");
+    expect(await page.evaluate(() => document.activeElement!.getAttribute("data-point"))).toBe(point);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/runs\?/);
+    const byKey = new URL(page.url());
+    const byClick = new URL(await clickLanding(context, `/?${q()}`, `[data-chart='trend-lines'] [data-point='${point}']`));
+    expect(byKey.pathname).toBe("/runs");
+    expect(byKey.searchParams.get("range")).toBe("custom");
+    expect(byKey.searchParams.get("model")).toBe(name!.split(",")[0]);
+    expect(byKey.search).toBe(byClick.search);
+
+    await page.goto(`${server.url}/?${q()}`);
+    await page.waitForSelector("[data-chart='stacked-bars'] [data-point]");
+    await tabTo(page, "[data-chart='stacked-bars'] [data-point]");
+    const bar = await page.evaluate(() => document.activeElement!.getAttribute("data-point")!);
+    await page.keyboard.press(" ");
+    await page.waitForURL(/\/runs\?/);
+    const barByKey = new URL(page.url());
+    const barByClick = new URL(await clickLanding(context, `/?${q()}`, `[data-chart='stacked-bars'] [data-point='${bar}']`));
+    expect(barByKey.searchParams.get("range")).toBe("custom");
+    expect(barByKey.search).toBe(barByClick.search);
+    await context.close();
+  }, 90_000);
+
+  it("Spend's customer and model rows are tab stops that open with Enter", async () => {
+    const context = await newContext({ width: 1280, height: 800 });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/spend?${q()}`);
+    await page.waitForSelector("table[aria-label='Customers'] tbody tr[data-customer]");
+    await tabTo(page, "table[aria-label='Customers'] tbody tr");
+    const customer = await page.evaluate(() => document.activeElement!.getAttribute("data-customer"));
+    await page.keyboard.press("Enter");
+    await page.waitForURL((u) => new URL(u).searchParams.get("customer") === customer);
+
+    await page.goto(`${server.url}/spend?${q()}`);
+    await page.waitForSelector("table[aria-label='Spend by model'] tbody tr[data-model]");
+    await tabTo(page, "table[aria-label='Spend by model'] tbody tr", 200);
+    const model = await page.evaluate(() => document.activeElement!.getAttribute("data-model"));
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/runs\?/);
+    expect(new URL(page.url()).searchParams.get("model")).toBe(model);
+    await context.close();
+  }, 90_000);
+});
