@@ -174,10 +174,16 @@ async function download(now: () => number): Promise<CatalogStatus> {
 async function readBounded(res: Response): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of res.body ?? []) {
-    size += (chunk as Uint8Array).byteLength;
-    if (size > MAX_BYTES) throw new Error(`larger than ${MAX_BYTES} bytes`);
-    chunks.push(chunk as Uint8Array);
+  const reader = res.body?.getReader();
+  for (;;) {
+    const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
+    if (chunk.done) break;
+    size += chunk.value.byteLength;
+    if (size > MAX_BYTES) {
+      await reader!.cancel();
+      throw new Error(`larger than ${MAX_BYTES} bytes`);
+    }
+    chunks.push(chunk.value);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
