@@ -12,6 +12,7 @@ import { PriceHistory } from "./PriceHistory.tsx";
 import { PRICE_MODEL_PARAM, type PriceKey, scopeForOverride } from "./lib/reprice.ts";
 import { RepriceDialog } from "./RepriceDialog.tsx";
 import { RepriceJobs } from "./RepriceJobs.tsx";
+import { CatalogStatus } from "./CatalogStatus.tsx";
 
 const keyOf = (p: PriceKey) => `${p.model}|${p.provider}|${p.effectiveFrom}`;
 
@@ -57,6 +58,7 @@ export function PricesCard({ tz }: { tz: string }) {
         title="Custom model prices"
         subtitle="Dated overrides, per million tokens; they price usage recorded from their date on. Lines already recorded keep their cost until you reprice them."
       >
+        <CatalogStatus tz={tz} />
         <QueryView
           query={prices}
           loading={<Skeleton height={120} />}

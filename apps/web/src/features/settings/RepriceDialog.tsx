@@ -13,7 +13,18 @@ type Group = { key: string; label: string; beforeMicros: number | null; afterMic
  * Repricing in two steps: the preview (reprice.preview: the lines in scope priced now against their stored cost,
  * totals and per customer and per model), then Apply (reprice.start), whose job is polled every second until done.
  */
-export function RepriceDialog({ scope, tz, onClose }: { scope: RepriceScope; tz: string; onClose: () => void }) {
+export function RepriceDialog({
+  scope,
+  tz,
+  onClose,
+  reason = "override",
+}: {
+  scope: RepriceScope;
+  tz: string;
+  onClose: () => void;
+  /** Recorded with the job: an override change, or a refreshed catalog. */
+  reason?: "override" | "catalog";
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const ref = useRef<HTMLDialogElement>(null);
@@ -76,7 +87,7 @@ export function RepriceDialog({ scope, tz, onClose }: { scope: RepriceScope; tz:
             disabled={!preview.data || preview.data.lines === 0 || start.isPending}
             onClick={() => {
               setApplied(preview.data ?? null);
-              start.mutate({ ...scope, reason: "override" });
+              start.mutate({ ...scope, reason });
             }}
           >
             Apply
