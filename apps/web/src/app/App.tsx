@@ -21,6 +21,7 @@ const RunDetailPage = retryableLazy(() => import("../features/run-detail/RunDeta
 const AlertsPage = retryableLazy(() => import("../features/alerts/AlertsPage.tsx"));
 const ReviewPage = retryableLazy(() => import("../features/review/ReviewPage.tsx"));
 const SettingsPage = retryableLazy(() => import("../features/settings/SettingsPage.tsx"));
+const StatementPage = retryableLazy(() => import("../features/statement/StatementPage.tsx"));
 const SignInPage = retryableLazy(() => import("../features/auth/SignInPage.tsx"));
 const SetupPage = retryableLazy(() => import("../features/auth/SetupPage.tsx"));
 
@@ -87,7 +88,7 @@ function Shell() {
       </header>
       <OfflineBanner />
       <DemoBanner />
-      {pathname !== "/settings" ? <FilterBar /> : null}
+      {pathname !== "/settings" && pathname !== "/statement" ? <FilterBar /> : null}
       <main>
         <PageBoundary resetKey={`${pathname}#${navClicks}`}>
           <Suspense fallback={<Skeleton height={300} label="loading page" />}>
@@ -107,6 +108,7 @@ function Route({ pathname }: { pathname: string }) {
   if (pathname === "/review") return <ReviewPage />;
   if (pathname === "/alerts") return <AlertsPage />;
   if (pathname === "/settings") return <SettingsPage />;
+  if (pathname === "/statement") return <StatementPage />;
   const run = matchPath("/runs/:id", pathname);
   if (run?.id) return <RunDetailPage runId={run.id} />;
   return (
