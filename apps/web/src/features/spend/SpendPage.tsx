@@ -8,7 +8,7 @@ import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components
 import { aggregateInput, exportHref } from "../../lib/api-input.ts";
 import { budgetBasis } from "../../lib/calendar.ts";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
-import { bucketLabel, money, moneyAxis, num } from "../../lib/format.ts";
+import { bucketLabel, money, moneyTick, num } from "../../lib/format.ts";
 import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
@@ -169,7 +169,7 @@ export default function SpendPage() {
                   seriesLabel={(k) => customerName(k, names.get(k) ?? null)}
                   color={(k) => PALETTE[Math.max(0, chart.series.findIndex((s) => s.key === k)) % PALETTE.length]!}
                   xLabel={label}
-                  yTick={moneyAxis}
+                  yTick={moneyTick}
                   value={(v) => money(v)}
                   onSelect={(row, customer) => navigate(hrefWith("/runs", narrowTo({ ...filters, customer }, row.bucket, row.end)))}
                 />
