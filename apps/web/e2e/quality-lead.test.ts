@@ -132,6 +132,9 @@ describe("Quality answers the lead's questions", () => {
     await page.waitForURL(/\/runs\?/);
     const runs = new URL(page.url()).searchParams;
     expect(Object.fromEntries(["score", "sort", "min", "max", "range", "model"].map((k) => [k, runs.get(k)]))).toEqual({ score: "accuracy", sort: "score-asc", min: "0", max: "1", range: "custom", model: DROP });
+    // Lowest first: the bucket holds accuracy 1 (even i, score 0) and 2 (odd i, 0.25) of 5; the newest run is odd.
+    const first = await page.locator("tr[data-run-id]").first().getAttribute("data-run-id");
+    expect(first).toMatch(/^01DROP\d\d\d[02468]$/);
     await page.getByRole("link", { name: "Quality", exact: true }).first().click();
     await expect.poll(() => new URL(page.url()).searchParams.get("range")).toBe("90d");
     expect(new URL(page.url()).searchParams.get("from")).toBeNull();
