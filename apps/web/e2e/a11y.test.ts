@@ -32,9 +32,13 @@ function pages(runId: string): string[] {
 async function openSettled(context: BrowserContext, path: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(server.url + path);
-  await page.locator("main, .auth-page").first().waitFor();
-  await page.waitForLoadState("networkidle");
-  await page.waitForFunction(() => document.querySelector(".skeleton") === null, null, { timeout: 30_000 });
+  try {
+    await page.locator("main, .auth-page").first().waitFor({ state: "attached" });
+    await page.waitForLoadState("networkidle");
+    await page.waitForFunction(() => document.querySelector(".skeleton") === null, null, { timeout: 30_000 });
+  } catch (e) {
+    throw new Error(`${path} did not settle (at ${page.url()}): ${String(e)}`);
+  }
   return page;
 }
 
