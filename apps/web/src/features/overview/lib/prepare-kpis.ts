@@ -92,7 +92,7 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] 
     goodWhen: "down",
     hint: "calls without a price",
     ...(unpriced > 0
-      ? { warning: `${num(unpriced)} calls (${num(current.unpricedTokens)} tokens) have no price and are not in Spend: the warning above names their models, each with its Price link.` }
+      ? { warning: `${num(unpriced)} calls (${num(current.unpricedTokens)} tokens) have no price and are not in Spend: the unpriced-usage warning below names their models (Price links open Settings with the model filled in).` }
       : {}),
   });
   return kpis;
