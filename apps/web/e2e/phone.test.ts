@@ -40,9 +40,12 @@ async function newContext(viewport: { width: number; height: number }, signedIn 
 async function widthOf(page: Page, path: string): Promise<{ path: string; scrollWidth: number }> {
   await page.goto(server.url + path);
   await page.waitForLoadState("networkidle");
-  await page.waitForSelector("main", { state: "attached" });
+  await page.waitForSelector("main", { state: "attached", timeout: 20_000 }).catch(() => {
+    throw new Error(`${path}: no <main> after 20 s`);
+  });
   await page.waitForTimeout(300);
   const scrollWidth = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
+  if (process.env.H6_DIAG && scrollWidth > 390) console.log(path, await page.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 392).slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)));
   return { path, scrollWidth };
 }
 
