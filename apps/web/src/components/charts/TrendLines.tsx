@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceDot, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { PreparedTrend, TrendRow } from "../../features/quality/lib/prepare-quality.ts";
 import { TrendReadout } from "./TrendReadout.tsx";
+import { firstPoint, movePointFocus, pointProps } from "./chart-keys.ts";
 
 export interface TrendLinesProps {
   data: PreparedTrend;
@@ -28,10 +29,14 @@ export function TrendLines({ data, xLabel, value, color, bands = false, onSelect
   const [active, setActive] = useState<number | null>(null);
   // The hover dot is drawn over the plain one after the mouse moves; it must not take the click, or a
   // quick click (down on the plain dot, up on the hover dot) is lost.
-  const dot = (model: string, color: string, r: number, active: boolean) =>
+  const first = firstPoint(data.rows, data.lines.map((l) => l.dataKey));
+  const dot = (model: string, color: string, r: number, active: boolean, li: number) =>
     function ClickableDot(p: DotProps) {
       if (p.cx === undefined || p.cy === undefined || p.value === null || p.value === undefined || !p.payload) return <g />;
       const row = p.payload;
+      const at = { series: li, row: p.index ?? 0 };
+      // The plain dot is the keyboard point (chart-keys.ts): Enter or Space drills down like a click.
+      const keys = onSelect && !active ? pointProps(at, `${model}, ${xLabel(row.bucket)}: ${value(Number(p.value))}`, first?.series === li && first.row === at.row, () => onSelect(row, model)) : {};
       return (
         <circle
           cx={p.cx}
@@ -45,13 +50,14 @@ export function TrendLines({ data, xLabel, value, color, bands = false, onSelect
           data-series={active ? undefined : model}
           className={active ? "trend-dot-active" : "trend-dot"}
           onClick={onSelect && !active ? () => onSelect(row, model) : undefined}
+          {...keys}
         />
       );
     };
   return (
-    <div role="img" aria-label={ariaLabel} data-chart="trend-lines">
+    <div role="group" aria-label={ariaLabel} data-chart="trend-lines" onKeyDown={movePointFocus}>
       <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 560, height }}>
-        <ComposedChart data={data.rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} onMouseMove={(s) => setActive(s.activeTooltipIndex == null ? null : Number(s.activeTooltipIndex))} onMouseLeave={() => setActive(null)}>
+        <ComposedChart data={data.rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} onMouseMove={(s) => setActive(s.activeTooltipIndex == null ? null : Number(s.activeTooltipIndex))} onMouseLeave={() => setActive(null)} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6ea" />
           <XAxis dataKey="bucket" tickFormatter={xLabel} minTickGap={24} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <YAxis domain={[0, 1]} tickFormatter={(v: number) => value(v)} width={44} tick={{ fontSize: 12, fill: "#5b6470" }} />
@@ -73,7 +79,7 @@ export function TrendLines({ data, xLabel, value, color, bands = false, onSelect
                 />
               ))
             : null}
-          {data.lines.map((l) => {
+          {data.lines.map((l, li) => {
             const stroke = color(l.model);
             return (
               <Line
@@ -84,8 +90,8 @@ export function TrendLines({ data, xLabel, value, color, bands = false, onSelect
                 strokeWidth={2}
                 connectNulls={false}
                 isAnimationActive={false}
-                dot={dot(l.model, stroke, 3.5, false)}
-                activeDot={dot(l.model, stroke, 6, true)}
+                dot={dot(l.model, stroke, 3.5, false, li)}
+                activeDot={dot(l.model, stroke, 6, true, li)}
               />
             );
           })}
@@ -121,7 +127,7 @@ export function TrendLines({ data, xLabel, value, color, bands = false, onSelect
         </ComposedChart>
       </ResponsiveContainer>
       <TrendReadout data={data} index={active} xLabel={xLabel} value={value} color={color} />
-      {onSelect ? <p className="chart-hint">Click a point to see the runs behind it.{bands ? " Shaded bands: 95% confidence interval." : ""}</p> : null}
+      {onSelect ? <p className="chart-hint">Click a point, or Tab to it and press Enter, to see the runs behind it.{bands ? " Shaded bands: 95% confidence interval." : ""}</p> : null}
     </div>
   );
 }
