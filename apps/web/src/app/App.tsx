@@ -67,7 +67,8 @@ function Shell() {
   // Below 720 px the nav folds behind a menu button (responsive.css).
   const [menuOpen, setMenuOpen] = useState(false);
   const keep = filterQuery(search);
-  const section = NAV.slice(1).find((n) => pathname.startsWith(n.path))?.path ?? "/";
+  // The page's own nav entry (a run's detail is under Runs); none for a path with no page (404).
+  const section = NAV.find((n) => pathname === n.path || (n.path !== "/" && pathname.startsWith(`${n.path}/`)))?.path;
   return (
     <>
       <header className="topbar">
