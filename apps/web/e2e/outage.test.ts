@@ -60,7 +60,7 @@ describe("dashboard through an API outage", () => {
     // Retried with backoff, then a retry offer in place of the page; header and navigation stay.
     const failed = page.locator("[data-page-error='chunk']");
     await failed.waitFor({ timeout: 15_000 });
-    expect(await navLinks(page)).toBe(5);
+    expect(await navLinks(page)).toBe(7);
     expect(await page.locator("header .brand").textContent()).toBe("Tally");
     expect(await failed.locator("button", { hasText: "Reload" }).count()).toBe(1);
 
@@ -135,7 +135,7 @@ describe("dashboard through an API outage", () => {
     const context = await browser.newContext({ timezoneId: "UTC", locale: "en-US", storageState });
     const { page } = await open(context, `/runs/${runId}?${q()}`);
     await page.locator("[data-page-error='render']").waitFor({ timeout: 15_000 });
-    expect(await navLinks(page)).toBe(5);
+    expect(await navLinks(page)).toBe(7);
     await page.click("nav a:has-text('Overview')");
     await page.waitForSelector("[data-kpi='runs']");
     expect(await page.locator("[data-page-error]").count()).toBe(0);
