@@ -34,7 +34,7 @@ export interface AlertEvaluation {
   /** What it was compared with, in the same unit. */
   threshold: number | null;
   message: string;
-  /** Dashboard path with its filters (`/spend?range=this-month&tz=…&customer=…`), absolute on `publicUrl` when given. */
+  /** Dashboard path with its filters (`/spend?range=this-month&tz=…&customer=…`) (made absolute when sent: deliver.ts `dashboardUrl`). */
   link: string;
 }
 
@@ -42,8 +42,6 @@ export interface EvaluateOptions {
   now: number;
   /** The reporting zone (TALLY_TIME_ZONES[0] ?? "UTC"): budget months and links. */
   timeZone: string;
-  /** The dashboard origin; links stay relative without it. */
-  publicUrl?: string | undefined;
 }
 
 /** A rule as stored (params as JSON text) or already parsed. */
@@ -119,7 +117,6 @@ async function settle(db: Db, rule: RuleInput, drafts: Draft[], o: EvaluateOptio
     kind,
     ...d,
     period: d.period ?? episodeOf.get(d.subject) ?? (d.firing ? episode : ""),
-    link: absolute(d.link, o.publicUrl),
   }));
   const answered = new Set(out.map((e) => `${e.subject}\u0000${e.period}`));
   for (const s of firing) {
@@ -143,11 +140,6 @@ async function settle(db: Db, rule: RuleInput, drafts: Draft[], o: EvaluateOptio
 /** The 15-minute bucket an episode began in, as `YYYY-MM-DDTHH:MMZ`. */
 export function episodeName(now: number): string {
   return `${new Date(Math.floor(now / BUCKET_MS) * BUCKET_MS).toISOString().slice(0, 16)}Z`;
-}
-
-function absolute(link: string, publicUrl: string | undefined): string {
-  if (!publicUrl || /^https?:\/\//i.test(link)) return link;
-  return new URL(link.replace(/^\/+/, ""), publicUrl.endsWith("/") ? publicUrl : `${publicUrl}/`).toString();
 }
 
 /** A dashboard path with its filters (empty values left out). */
