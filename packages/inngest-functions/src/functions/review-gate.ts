@@ -1,6 +1,7 @@
 import { DEFAULT_REVIEW_THRESHOLD } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { inSample } from "@tally/shared/sampling";
+import { dashboardUrl } from "../alerts/deliver.ts";
 import { DEFAULT_REVIEW, type Deps, now } from "../deps.ts";
 import { enqueueReview, resolveReview } from "../record/review.ts";
 import { postToSlack } from "./slack.ts";
@@ -118,5 +119,5 @@ export async function reviewScoredRun(step: Steps, deps: Deps, run: ScoredRun): 
 
 /** The run's page in the dashboard: `<base>/runs/<id>` (the id percent-encoded). */
 export function runLink(base: string | null | undefined, runId: string): string {
-  return `${(base ?? "http://localhost:3000").replace(/\/+$/, "")}/runs/${encodeURIComponent(runId)}`;
+  return dashboardUrl(base ?? "http://localhost:3000", `/runs/${encodeURIComponent(runId)}`);
 }
