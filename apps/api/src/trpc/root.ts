@@ -4,6 +4,7 @@ import { alertsRouter } from "./routers/alerts.ts";
 import { apiKeysRouter } from "./routers/apiKeys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { customersRouter } from "./routers/customers.ts";
+import { dimensionsRouter } from "./routers/dimensions.ts";
 import { judgeRouter } from "./routers/judge.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { pricesRouter } from "./routers/prices.ts";
@@ -30,6 +31,7 @@ export const appRouter = createTRPCRouter({
   reprice: repriceRouter,
   alerts: alertsRouter,
   reviews: reviewsRouter,
+  dimensions: dimensionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,3 +9,5 @@ export { type Allowed, FINER, grainStarts, pieces } from "./pieces.ts";
 export { BUCKET_MS, bucketOf, GRAIN_MS, type Grain, grainStart, scoreBin, WEEK_MS, WEEK_ORIGIN_MS } from "./time.ts";
 export { bucketKeySql, DAY_MS, HOUR_MS, localDay, mod, mondayOf, offsetAt, type ReadUnit, type Segment, segments } from "./zone.ts";
 export { AUTO_IDLE_MS, type Calendar, type CalendarUnit, calendars, canonicalZone, fillCalendars, LOCAL_TABLES, localKey, syncCalendars, wantCalendar } from "./calendars.ts";
+export { CUBOIDS, type CuboidId, type CuboidSpec, type Dimension, type Fact, FACTS, type FactSpec, LOCAL_FACTS } from "./catalogue.ts";
+export { type TagKey, tagKeys } from "./tag-keys.ts";

@@ -22,6 +22,7 @@ export interface Database extends Projections, PricingTables, AlertTables, Revie
   rollup_scores_15m: RollupScores15mTable;
   rollup_score_bins_15m: RollupScoreBins15mTable;
   rollup_calendars: RollupCalendarTable;
+  rollup_tag_keys: RollupTagKeyTable;
   auth_user: AuthUserTable;
   auth_session: AuthSessionTable;
   auth_account: AuthAccountTable;
@@ -333,6 +334,13 @@ export interface RollupScoreBins15mTable extends RollupKey {
 }
 
 /** A local calendar (migration 0005): day or week buckets in a time zone (`syncCalendars`, `wantCalendar`). */
+/** A promoted tag key (TALLY_TAG_KEYS, 0013): pending while `filled_to` is set, complete when null. */
+export interface RollupTagKeyTable {
+  tag_key: string;
+  filled_to: number | null;
+  added_at: number;
+}
+
 export interface RollupCalendarTable {
   id: ColumnType<number, number | undefined, never>;
   time_zone: string;

@@ -11,6 +11,7 @@ import * as m0009 from "./0009-judge-control.ts";
 import * as m0010 from "./0010-price-history.ts";
 import * as m0011 from "./0011-alerts.ts";
 import * as m0012 from "./0012-human-review.ts";
+import * as m0013 from "./0013-rollup-catalogue.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   "0010-price-history": m0010,
   "0011-alerts": m0011,
   "0012-human-review": m0012,
+  "0013-rollup-catalogue": m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
