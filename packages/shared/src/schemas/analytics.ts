@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { BucketUnit } from "./buckets.ts";
-import { tagsSchema, wellFormedString } from "./strings.ts";
+import { MAX_TAG_KEY, tagsSchema, wellFormedString } from "./strings.ts";
 
 /**
  * Inputs of the analytics API (tRPC procedures and CSV export). Browser-safe: the dashboard imports
@@ -96,15 +96,27 @@ const threshold = z
 
 export const summaryInput = z.object(windowShape).superRefine(checkAggregate);
 
+/** A promoted tag key (TALLY_TAG_KEYS) that a breakdown or series splits by (`schemas/dimensions.ts`). */
+export const tagKeyInput = wellFormedString().min(1).max(MAX_TAG_KEY);
+
+/** `tagKey` goes with a split by tag, and only with it. */
+export function checkTagKey(v: { tagKey?: string | undefined }, byTag: boolean, ctx: z.RefinementCtx): void {
+  if (byTag && v.tagKey === undefined) ctx.addIssue({ code: "custom", path: ["tagKey"], message: "required to split by tag" });
+  if (!byTag && v.tagKey !== undefined) ctx.addIssue({ code: "custom", path: ["tagKey"], message: "only with a split by tag" });
+}
+
 export const spendTimeseriesInput = z
   .object({
     ...windowShape,
     bucket: bucketUnit,
-    splitBy: z.enum(["model", "customer"]).default("model"),
+    splitBy: z.enum(["model", "customer", "function", "tag"]).default("model"),
+    /** With splitBy "tag": the promoted tag key whose values are the series. */
+    tagKey: tagKeyInput.optional(),
     /** Only the `top` series by spend, the rest summed into `other` (a chart's legend); default: every series. */
     top: z.number().int().min(1).max(100).optional(),
   })
-  .superRefine(checkSeries);
+  .superRefine(checkSeries)
+  .superRefine((v, ctx) => checkTagKey(v, v.splitBy === "tag", ctx));
 
 export const spendByCustomerInput = z
   .object({
