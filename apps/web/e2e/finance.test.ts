@@ -121,7 +121,9 @@ describe("finance's month in Chromium", () => {
     expect(all.rows.every((r) => /^(|\d\.\d{6})$/.test(r.share!))).toBe(true);
     const acme = all.rows.find((r) => r.customer_id === "acme")!;
     expect([acme.monthly_budget_micros, acme.period_budget_micros]).toEqual(["2000000", "2000000"]);
-    expect(Number(acme.budget_use)).toBeCloseTo(Number(acme.spend_micros) / 2_000_000, 6);
+    // spend / 2,000,000 to 6 decimals, a half rounded up, by integer arithmetic.
+    const halfUp = (2n * BigInt(acme.spend_micros!) * 1_000_000n + 2_000_000n) / 4_000_000n;
+    expect(acme.budget_use).toBe(`${halfUp / 1_000_000n}.${String(halfUp % 1_000_000n).padStart(6, "0")}`);
 
     await page.fill("input[aria-label='Search customers']", "glob");
     await page.waitForURL(/q=glob/);

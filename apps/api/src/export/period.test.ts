@@ -35,6 +35,8 @@ describe("export period", () => {
     // November in New York is 30 days and one hour long; the whole month is still exactly 1.
     expect(monthsIn(Date.parse("2026-11-01T04:00:00Z"), Date.parse("2026-12-01T05:00:00Z"), "America/New_York")).toBe(1);
     expect(ratio(1 / 3)).toBe("0.333333");
+    // 78,969 / 2,000,000 = 0.0394845 exactly; its double lies just below the half, which toFixed alone rounds down.
+    expect(ratio(78_969 / 2_000_000)).toBe("0.039485");
     expect(ratio(null)).toBeNull();
   });
 });

@@ -27,5 +27,8 @@ export function exportFileName(table: string, from: number, to: number, tz: stri
   return `${table}_${stamp(a)}_${stamp(b)}_${tz.replace(/[^A-Za-z0-9_+-]/g, "-")}.csv`;
 }
 
-/** A ratio at a fixed 6 decimals (share, budget use), never a 17-digit float. */
-export const ratio = (v: number | null): string | null => (v === null || !Number.isFinite(v) ? null : v.toFixed(6));
+/**
+ * A ratio at a fixed 6 decimals (share, budget use), never a 17-digit float; a half rounds up, as a reader
+ * rounds by hand (`toFixed` alone gives 0.039484 for 78,969 / 2,000,000, whose double lies just below the half).
+ */
+export const ratio = (v: number | null): string | null => (v === null || !Number.isFinite(v) ? null : (Math.round(v * 1e6) / 1e6).toFixed(6));
