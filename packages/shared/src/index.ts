@@ -17,3 +17,4 @@ export * from "./schemas/alerts.ts";
 export * from "./schemas/reviews.ts";
 export { type ScoreSums, variance, welchZ, Z_95 } from "./score-stats.ts";
 export { ALPHA, holm, twoSidedP } from "./stats/multiple-comparisons.ts";
+export * from "./schemas/dimensions.ts";
