@@ -1,3 +1,4 @@
+import { type Kysely, sql } from "kysely";
 import type { Grain } from "./time.ts";
 
 /**
@@ -62,3 +63,89 @@ export const CUBOIDS: Record<CuboidId, CuboidSpec> = {
 
 /** The facts kept per local calendar. */
 export const LOCAL_FACTS: readonly Fact[] = ["usage", "scores"];
+
+// ---- Derived: table names, columns and DDL (every writer, reader, fill and test goes through these) ----
+
+/** A table's grain: a UTC grain, or "local" (a row per calendar and local day / week). */
+export type TableGrain = Grain | "local";
+
+/** The base tables' extra key columns (after the dimensions): the run rollup keeps the function slug. */
+const BASE_KEYS: Partial<Record<Fact, readonly (readonly [string, ColumnType])[]>> = { runs: [["function_slug", "text"]] };
+const DIM_TYPE: ColumnType = "text";
+/** Cuboids in the order `cuboidFor` tries them: the smallest first. */
+const CUBOID_ORDER: readonly CuboidId[] = ["model", "customer", "model_customer", "function", "tag"];
+
+function isBase(cuboid: CuboidId, grain: TableGrain): boolean {
+  return cuboid === "model_customer" && grain === "15m";
+}
+
+/** The table holding `fact` at `cuboid` × `grain`: model_customer at 15m is the base `rollup_<fact>_15m`. */
+export function tableName(fact: Fact, cuboid: CuboidId, grain: TableGrain): string {
+  return isBase(cuboid, grain) ? `rollup_${fact}_15m` : `rollup_${fact}_${cuboid}_${grain}`;
+}
+
+/** Primary key columns in order: [calendar,] bucket, the cuboid's dimensions, (base runs: function_slug,) the fact's keys. */
+export function keyColumns(fact: Fact, cuboid: CuboidId, grain: TableGrain = "1d"): string[] {
+  return tableSpec(fact, cuboid, grain).primaryKey.slice();
+}
+
+/** The summed columns, the count first. */
+export function measureColumns(fact: Fact): string[] {
+  return FACTS[fact].measures.map(([name]) => name);
+}
+
+/** The smallest cuboid whose dimensions cover `need` (model, customer, model_customer, function, tag). */
+export function cuboidFor(need: ReadonlySet<Dimension>): CuboidId {
+  const hit = CUBOID_ORDER.find((c) => [...need].every((d) => CUBOIDS[c].dims.includes(d)));
+  if (!hit) throw new Error(`no rollup cuboid has the dimensions ${[...need].join(", ")}`);
+  return hit;
+}
+
+/** The table that holds `grain` for `cuboid`: its own, else (model / customer at 15m) the base table, which covers their dims. */
+export function grainTable(fact: Fact, cuboid: CuboidId, grain: Grain): string {
+  if (CUBOIDS[cuboid].grains.includes(grain)) return tableName(fact, cuboid, grain);
+  if (grain === "15m" && CUBOIDS[cuboid].dims.every((d) => CUBOIDS.model_customer.dims.includes(d))) {
+    return tableName(fact, "model_customer", "15m");
+  }
+  throw new Error(`rollup ${fact}: cuboid ${cuboid} has no ${grain} table`);
+}
+
+/** One rollup table's DDL: its columns (all NOT NULL) in order, and its primary key in order. */
+export interface RollupTableSpec {
+  name: string;
+  columns: readonly (readonly [name: string, type: ColumnType])[];
+  primaryKey: readonly string[];
+}
+
+/** The spec of `fact` at `cuboid` × `grain`, as the live catalogue declares it. */
+export function tableSpec(fact: Fact, cuboid: CuboidId, grain: TableGrain): RollupTableSpec {
+  const { keys, measures } = FACTS[fact];
+  const head: [string, ColumnType][] = grain === "local" ? [["calendar", "integer"], ["bucket", "bigint"]] : [["bucket", "bigint"]];
+  const dims = CUBOIDS[cuboid].dims.map((d): [string, ColumnType] => [d, DIM_TYPE]);
+  const key = [...head, ...dims, ...(isBase(cuboid, grain) ? (BASE_KEYS[fact] ?? []) : []), ...keys];
+  return { name: tableName(fact, cuboid, grain), columns: [...key, ...measures], primaryKey: key.map(([n]) => n) };
+}
+
+/** The grains `cuboid` keeps for `fact` (its UTC grains, plus "local" for LOCAL_FACTS × local cuboids). */
+export function tableGrains(fact: Fact, cuboid: CuboidId): TableGrain[] {
+  const { grains, local } = CUBOIDS[cuboid];
+  return local && LOCAL_FACTS.includes(fact) ? [...grains, "local"] : [...grains];
+}
+
+/** Every rollup table the catalogue declares (base tables included), as specs. */
+export function rollupTables(): RollupTableSpec[] {
+  const out: RollupTableSpec[] = [];
+  for (const fact of Object.keys(FACTS) as Fact[]) {
+    for (const cuboid of CUBOID_ORDER) for (const grain of tableGrains(fact, cuboid)) out.push(tableSpec(fact, cuboid, grain));
+  }
+  return out;
+}
+
+/** Creates one rollup table from a spec (a migration passes its own frozen literal spec): NOT NULL columns, the PK, WITHOUT ROWID. */
+export async function createRollupTable(db: Kysely<any>, spec: RollupTableSpec): Promise<void> {
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const cols = spec.columns.map(([name, type]) => `${q(name)} ${type} not null`);
+  await sql
+    .raw(`create table ${q(spec.name)} (${cols.join(", ")}, constraint ${q(`${spec.name}_pk`)} primary key (${spec.primaryKey.map(q).join(", ")})) without rowid`)
+    .execute(db);
+}

@@ -9,5 +9,25 @@ export { type Allowed, FINER, grainStarts, pieces } from "./pieces.ts";
 export { BUCKET_MS, bucketOf, GRAIN_MS, type Grain, grainStart, scoreBin, WEEK_MS, WEEK_ORIGIN_MS } from "./time.ts";
 export { bucketKeySql, DAY_MS, HOUR_MS, localDay, mod, mondayOf, offsetAt, type ReadUnit, type Segment, segments } from "./zone.ts";
 export { AUTO_IDLE_MS, type Calendar, type CalendarUnit, calendars, canonicalZone, fillCalendars, LOCAL_TABLES, localKey, syncCalendars, wantCalendar } from "./calendars.ts";
-export { CUBOIDS, type CuboidId, type CuboidSpec, type Dimension, type Fact, FACTS, type FactSpec, LOCAL_FACTS } from "./catalogue.ts";
-export { type TagKey, tagKeys } from "./tag-keys.ts";
+export {
+  createRollupTable,
+  CUBOIDS,
+  type CuboidId,
+  type CuboidSpec,
+  cuboidFor,
+  type Dimension,
+  type Fact,
+  FACTS,
+  type FactSpec,
+  grainTable,
+  keyColumns,
+  LOCAL_FACTS,
+  measureColumns,
+  rollupTables,
+  type RollupTableSpec,
+  type TableGrain,
+  tableGrains,
+  tableName,
+  tableSpec,
+} from "./catalogue.ts";
+export { firstFactBucket, MAX_PROMOTED_TAG_KEYS, syncTagKeys, type TagKey, tagKeyProblem, tagKeys, tagTables } from "./tag-keys.ts";
