@@ -1,4 +1,9 @@
 import type { TRPCRouterRecord } from "@trpc/server";
+import { dimensionsListInput } from "@tally/shared";
+import { getDimensions } from "../../queries/dimensions.ts";
+import { procedure } from "../init.ts";
 
-/** Function slugs and promoted tags (issue 20): what the filter bar offers. Scaffold: H4 fills this in. */
-export const dimensionsRouter = {} satisfies TRPCRouterRecord;
+/** Function slugs and promoted tags (issue 20): what the filter bar offers. */
+export const dimensionsRouter = {
+  list: procedure("read").input(dimensionsListInput).query(({ ctx }) => getDimensions(ctx.db)),
+} satisfies TRPCRouterRecord;
