@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { emailSchema, isTimeZone, passwordSchema, roleSchema } from "@tally/shared";
+import { MAX_PROMOTED_TAG_KEYS, tagKeyProblem } from "@tally/shared/db";
 import { hostName, isLoopback } from "./http/hosts.ts";
 
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
@@ -35,6 +36,19 @@ const schema = z
         const zones = v.split(",").map((z) => z.trim()).filter(Boolean);
         for (const tz of zones.filter((tz) => !isTimeZone(tz))) ctx.addIssue({ code: "custom", message: `unknown IANA time zone "${tz}"` });
         return zones;
+      }),
+    /** Tag keys promoted to dimensions (comma list, at most 8): spend and quality by their values; other tags stay on Run detail. */
+    TALLY_TAG_KEYS: z
+      .string()
+      .default("")
+      .transform((v, ctx) => {
+        const keys = [...new Set(v.split(",").map((k) => k.trim()).filter(Boolean))];
+        for (const k of keys) {
+          const problem = tagKeyProblem(k);
+          if (problem) ctx.addIssue({ code: "custom", message: `${JSON.stringify(k)} is not a tag key: ${problem}` });
+        }
+        if (keys.length > MAX_PROMOTED_TAG_KEYS) ctx.addIssue({ code: "custom", message: `at most ${MAX_PROMOTED_TAG_KEYS} tag keys (${keys.length} given)` });
+        return keys;
       }),
     /** How many more zones, beyond those, get a calendar by themselves when requests ask for them (0: none). */
     TALLY_AUTO_ZONES: z.coerce.number().int().min(0).max(20).default(3),
