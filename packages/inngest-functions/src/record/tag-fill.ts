@@ -1,0 +1,96 @@
+import { sql, type Transaction } from "kysely";
+import { DAY_MS, type Database, type Db, type Fact, FACTS, firstFactBucket, measureColumns, tableName, tagKeys } from "@tally/shared/db";
+import { runContributions } from "./contributions.ts";
+import { batchRollups, bump } from "./rollup.ts";
+
+type Tx = Transaction<Database>;
+
+/** One UTC day of facts per fill transaction, as the calendar fill: writers wait for one chunk at most. */
+const FILL_CHUNK_MS = DAY_MS;
+/**
+ * A run's usage lines and scores carry their own delivery's time (the payload's occurredAt, else the deferred
+ * event's ts), usually seconds after the run's: runs this close to a chunk are replayed with it, and a chunk
+ * whose counts still fall short of the base tables' looks the rest up (a scan, rare).
+ */
+const NEAR_MS = 3_600_000;
+/** Runs replayed per runContributions call. */
+const RUNS_PER_READ = 500;
+
+/**
+ * Fills pending promoted tag keys (tag-keys.ts, TALLY_TAG_KEYS) from the raw rows, one UTC day of facts per
+ * `BEGIN IMMEDIATE` transaction, moving the keys' `filled_to` in the same transaction, until every key is
+ * complete, `pause` (run between transactions; the server yields to requests there) says stop, or
+ * `budgetMs` has passed. Each run's facts are replayed from its raw rows (`runContributions`, the same
+ * contributions every writer bumps) into the tag cuboid alone, those in the chunk's buckets only. bump()
+ * writes a key's rows only for buckets before its `filled_to` (inside the writer's own transaction), the
+ * fill writes the rest, so each delta lands once. Keys pending from the same bucket fill together.
+ * Returns the chunks filled.
+ */
+export async function fillTagKeys(db: Db, opts: { pause?: () => Promise<boolean>; budgetMs?: number } = {}): Promise<number> {
+  const until = opts.budgetMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.budgetMs;
+  let chunks = 0;
+  while (Date.now() < until && (await fillChunk(db))) {
+    chunks++;
+    if (opts.pause && !(await opts.pause())) break;
+  }
+  return chunks;
+}
+
+async function fillChunk(db: Db): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const pending = (await tagKeys(trx)).filter((k) => k.filled_to !== null);
+    if (pending.length === 0) return false;
+    const filledTo = Math.min(...pending.map((k) => k.filled_to!));
+    const keys = pending.filter((k) => k.filled_to === filledTo).map((k) => k.tag_key);
+    // Gaps in the data are skipped: the chunk starts at the first bucket at or after filled_to.
+    const from = await firstFactBucket(trx, filledTo);
+    const to = from === null ? null : from + FILL_CHUNK_MS;
+    if (from !== null && to !== null) await replay(trx, keys, from, to);
+    await trx.updateTable("rollup_tag_keys").set({ filled_to: to }).where("tag_key", "in", keys).execute();
+    return true;
+  });
+}
+
+/** Adds the tag rows of `keys` for every fact in the buckets [from, to), replayed from the raw rows of the runs they belong to. */
+async function replay(trx: Tx, keys: string[], from: number, to: number): Promise<void> {
+  const done = new Set<string>();
+  const found = Object.fromEntries((Object.keys(FACTS) as Fact[]).map((f) => [f, 0])) as Record<Fact, number>;
+  const apply = async (runIds: string[]) => {
+    const fresh = runIds.filter((id) => !done.has(id));
+    for (const id of fresh) done.add(id);
+    for (let i = 0; i < fresh.length; i += RUNS_PER_READ) {
+      for (const c of await runContributions(trx, fresh.slice(i, i + RUNS_PER_READ))) {
+        const bucket = Number(c.key.bucket);
+        if (bucket < from || bucket >= to) continue;
+        found[c.fact] += c.deltas[measureColumns(c.fact)[0]!] ?? 0;
+        await bump(trx, c.fact, c.key, c.deltas, { cuboids: ["tag"], tagKeys: keys });
+      }
+    }
+  };
+  await batchRollups(trx, async () => {
+    const near = await trx.selectFrom("runs").select("run_id").where("occurred_at", ">=", from - NEAR_MS).where("occurred_at", "<", to + NEAR_MS).execute();
+    await apply(near.map((r) => r.run_id));
+    // Every raw row counts once in its base table, so a fact whose chunk count exceeds what was found has
+    // rows whose run lies further away.
+    const held = await chunkCounts(trx, from, to);
+    if ((Object.keys(FACTS) as Fact[]).some((f) => held[f] > found[f])) await apply(await farRuns(trx, from, to));
+  });
+}
+
+/** Each fact's count (its first measure) in the base table over [from, to). */
+async function chunkCounts(trx: Tx, from: number, to: number): Promise<Record<Fact, number>> {
+  const out = {} as Record<Fact, number>;
+  for (const f of Object.keys(FACTS) as Fact[]) {
+    const count = measureColumns(f)[0]!;
+    const row = await sql<{ n: number | null }>`select sum(${sql.ref(count)}) as n from ${sql.table(tableName(f, "model_customer", "15m"))} where bucket >= ${from} and bucket < ${to}`.execute(trx);
+    out[f] = Number(row.rows[0]?.n ?? 0);
+  }
+  return out;
+}
+
+/** The runs with a usage line or a score in [from, to), wherever the run's own time lies. */
+async function farRuns(trx: Tx, from: number, to: number): Promise<string[]> {
+  const usage = trx.selectFrom("usage_costs").select("run_id").where("occurred_at", ">=", from).where("occurred_at", "<", to);
+  const scores = trx.selectFrom("scores").select("run_id").where("occurred_at", ">=", from).where("occurred_at", "<", to);
+  return (await usage.union(scores).execute()).map((r) => r.run_id);
+}
