@@ -20,6 +20,7 @@ export { recordEvaluation } from "./record/evaluation.ts";
 export { recordSkippedEvaluation, type SkippedEvaluation } from "./record/evaluation.ts";
 export type { RunRef } from "./record/run.ts";
 export { forgetRun } from "./record/forget.ts";
+export { fillTagKeys } from "./record/tag-fill.ts";
 export { type AlertEvaluation, enabledRules, evaluateRules, type EvaluateOptions, parseRule, type RuleInput } from "./alerts/evaluate.ts";
 export { monthSpend, type MonthSpend } from "./alerts/rules-spend.ts";
 export { enqueueReview, REVIEW_TEXT_MAX, type ReviewItemRecord, reviewId, type ReviewSubmission, type ReviewVerdict, resolveReview, storeReview, verdictOf } from "./record/review.ts";
