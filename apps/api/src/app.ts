@@ -1,5 +1,5 @@
 import { serve } from "inngest/edge";
-import { connect, type Db, syncCalendars } from "@tally/shared/db";
+import { connect, type Db, syncCalendars, syncTagKeys } from "@tally/shared/db";
 import { createFunctions, createInngest, DEFAULT_FLOW, DEFAULT_JUDGE_GATE, type Deps } from "@tally/inngest-functions";
 import type { JudgeSettings } from "./queries/judge.ts";
 import type { ReviewSettings } from "./queries/review-submit.ts";
@@ -36,6 +36,9 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   // weeks); new ones fill in the background, so start-up does not wait for a backfill.
   const { added } = await syncCalendars(db, env.TALLY_TIME_ZONES, { fill: false });
   if (added.length > 0) console.log(`Local calendars added for ${[...new Set(added.map((c) => c.time_zone))].join(", ")}`);
+  // Promoted tag keys likewise: a new one fills in the background, a removed one goes with its rows.
+  const tags = await syncTagKeys(db, env.TALLY_TAG_KEYS);
+  if (tags.added.length + tags.removed.length > 0) console.log(`Tag keys: added ${tags.added.join(", ") || "none"}; removed ${tags.removed.join(", ") || "none"}`);
   for (const done of await initAccess(db, env, Date.now())) console.log(`Access: ${done}`);
   const http = httpConfig(env);
   const access = await createAccess(db, env, http.allowedHosts);

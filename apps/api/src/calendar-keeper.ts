@@ -1,17 +1,19 @@
 import { isTimeZone } from "@tally/shared";
 import { canonicalZone, type Db, fillCalendars, wantCalendar } from "@tally/shared/db";
+import { fillTagKeys } from "@tally/inngest-functions";
 
 /**
  * Keeps local calendars (@tally/shared/db calendars.ts) for the zones people view in, as well as the
  * configured ones: the first request in a zone without one adds its calendars (up to `cap` such zones; one
  * unused for two weeks makes room), and they fill in the background, a UTC day of rows per transaction,
  * yielding to requests between transactions. Until a calendar is complete, series in its zone read UTC
- * rows and edges: the same answers, only slower. Nothing here waits in, or fails, a request.
+ * rows and edges: the same answers, only slower. Newly promoted tag keys fill here too (fillTagKeys).
+ * Nothing here waits in, or fails, a request.
  */
 export interface CalendarKeeper {
   /** A request in `timeZone` (any string; unknown zones and UTC are ignored). Never waits, never throws. */
   note(timeZone: string): void;
-  /** Fills pending calendars (start-up's configured ones, say) in the background. */
+  /** Fills pending calendars (start-up's configured ones, say) and pending promoted tag keys in the background. */
   fill(): void;
   /** Resolves once nothing is being asked or filled. */
   idle(): Promise<void>;
@@ -39,6 +41,8 @@ export function createCalendarKeeper(db: Db, opts: { cap: number; now?: () => nu
       while (again && !stopped) {
         again = false;
         await fillCalendars(db, pause);
+        // Newly promoted tag keys (TALLY_TAG_KEYS) fill the same way, a UTC day per transaction.
+        if (!stopped) await fillTagKeys(db, { pause });
       }
     })()
       .catch(log)
