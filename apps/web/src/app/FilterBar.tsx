@@ -1,11 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { PRESET_LABELS, PRESETS, type Filters } from "../lib/filters.ts";
+import { PRESET_LABELS, PRESETS, type Filters, type TagFilter } from "../lib/filters.ts";
 import { fromLocalInput, toLocalInput, customerLabel } from "../lib/format.ts";
 import { useFilters } from "../lib/use-filters.ts";
 import { useTRPC } from "../lib/trpc.ts";
 import { COMMON_ZONES, zoneOptions } from "../lib/zones.ts";
-import { useFilterOptions } from "./use-filter-options.ts";
+import { type FilterOptions, useFilterOptions } from "./use-filter-options.ts";
 
 let allZones: string[] | undefined;
 
@@ -15,9 +15,9 @@ function zoneList(full: boolean): string[] {
   return (allZones ??= ["UTC", ...(typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : COMMON_ZONES).filter((z) => z !== "UTC")]);
 }
 
-/** Time range, time zone, model, customer and function: all in the URL. */
+/** Time range, time zone, model, customer, function and promoted tag: all in the URL. */
 export function FilterBar() {
-  const { filters, window, setFilters, pathname } = useFilters();
+  const { filters, window, setFilters } = useFilters();
   const [opened, setOpened] = useState(false);
   const options = useFilterOptions(window, opened);
   const [custom, setCustom] = useState(false);
@@ -71,13 +71,9 @@ export function FilterBar() {
         onChange={(v) => setFilters({ customer: v })}
       />
       <Select label="Function" value={filters.fn} values={options.functions.map((f) => [f, f])} onChange={(v) => setFilters({ fn: v })} />
-      {filters.fn && !pathname.startsWith("/runs") ? (
-        <span className="small muted" role="note">
-          The function filter applies to Runs; charts and totals cover every function.
-        </span>
-      ) : null}
-      {filters.model !== null || filters.customer !== null || filters.fn ? (
-        <button type="button" onClick={() => setFilters({ model: null, customer: null, fn: null })}>
+      <TagSelect tags={options.tags} value={filters.tag} onChange={(tag) => setFilters({ tag })} />
+      {filters.model !== null || filters.customer !== null || filters.fn || filters.tag ? (
+        <button type="button" onClick={() => setFilters({ model: null, customer: null, fn: null, tag: null })}>
           Clear filters
         </button>
       ) : null}
@@ -104,6 +100,36 @@ function Select({ label, value, values, onChange }: {
         ))}
       </select>
     </label>
+  );
+}
+
+/** A promoted tag: its key first, then one of its values (the filter is set once a value is picked). */
+function TagSelect({ tags, value, onChange }: { tags: FilterOptions["tags"]; value: TagFilter | null; onChange: (t: TagFilter | null) => void }) {
+  const [picked, setPicked] = useState<string | null>(null);
+  const key = value?.key ?? picked;
+  const keys = tags.map((t) => t.key);
+  const values = tags.find((t) => t.key === key)?.values ?? [];
+  if (keys.length === 0 && value === null) return null;
+  return (
+    <>
+      <Select
+        label="Tag"
+        value={key}
+        values={keys.map((k) => [k, k])}
+        onChange={(k) => {
+          setPicked(k);
+          if (value !== null) onChange(null);
+        }}
+      />
+      {key !== null ? (
+        <Select
+          label="Tag value"
+          value={value?.value ?? null}
+          values={values.map((v) => [v, v || "untagged"])}
+          onChange={(v) => onChange(v === null ? null : { key, value: v })}
+        />
+      ) : null}
+    </>
   );
 }
 

@@ -7,16 +7,15 @@ export interface FilterOptions {
   models: string[];
   customers: { id: string; name: string | null }[];
   functions: string[];
+  /** Promoted tag keys that are ready to filter on, with their values ('' = untagged), most runs first. */
+  tags: { key: string; values: string[] }[];
 }
 
 /**
- * Choices for the filter bar, from what the window holds: models from the spend breakdown, customers
- * from the customer list plus any id seen in spend, functions from the most recent runs (the API has no
- * function facet; aggregates cannot filter by function).
- */
-/**
- * `full` loads the costlier lists (customers seen in spend, functions of recent runs); the filter bar
- * asks for them when a select is first opened, so they never delay the first chart.
+ * Choices for the filter bar: models from the window's spend breakdown, customers from the customer list
+ * plus any id seen in spend, function slugs and promoted tags (ready keys only) from `dimensions.list`.
+ * `full` loads the costlier list (customers seen in spend); the filter bar asks for it when a select is
+ * first opened, so it never delays the first chart.
  */
 export function useFilterOptions(window: Window, full = false): FilterOptions {
   const trpc = useTRPC();
@@ -25,7 +24,7 @@ export function useFilterOptions(window: Window, full = false): FilterOptions {
   const models = useQuery(trpc.spend.byModel.queryOptions({ ...base, limit: 200, sparklines: false }));
   const spendCustomers = useQuery({ ...trpc.spend.byCustomer.queryOptions({ ...base, limit: 500, sparklines: false }), enabled: full });
   const customers = useQuery(trpc.customers.list.queryOptions());
-  const runs = useQuery({ ...trpc.runs.list.queryOptions({ ...base, limit: 200 }), enabled: full });
+  const dimensions = useQuery(trpc.dimensions.list.queryOptions({}));
 
   const names = new Map<string, string | null>();
   for (const c of customers.data ?? []) names.set(c.id, c.name);
@@ -33,6 +32,12 @@ export function useFilterOptions(window: Window, full = false): FilterOptions {
   return {
     models: (models.data?.rows ?? []).map((r) => r.model).sort(),
     customers: [...names].map(([id, name]) => ({ id, name })).sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id)),
-    functions: [...new Set((runs.data?.items ?? []).map((r) => r.functionSlug))].sort(),
+    functions: dimensions.data?.functions ?? [],
+    tags: readyTags(dimensions.data?.tags ?? []),
   };
+}
+
+/** Only keys whose rollups are complete can be read by an aggregate (a filling key is a 400). */
+export function readyTags(tags: readonly { key: string; state: string; values: readonly { value: string }[] }[]): FilterOptions["tags"] {
+  return tags.filter((t) => t.state === "ready").map((t) => ({ key: t.key, values: t.values.map((v) => v.value) }));
 }

@@ -5,10 +5,11 @@ import { parseFilters } from "./filters.ts";
 const w = { from: 1000, to: 2000 };
 
 describe("API inputs from the URL", () => {
-  it("maps filters to an aggregate input, leaving the function filter to runs", () => {
-    const f = parseFilters("model=gpt-4o&customer=acme&fn=handle&tz=Asia/Tokyo", "UTC");
-    expect(aggregateInput(f, w)).toEqual({ from: 1000, to: 2000, timeZone: "Asia/Tokyo", models: ["gpt-4o"], customerIds: ["acme"] });
-    expect(runsInput(f, w, new URLSearchParams())).toMatchObject({ functionSlugs: ["handle"], limit: 50 });
+  it("maps every filter (function and promoted tag too) to an aggregate input, and runs get the same", () => {
+    const f = parseFilters("model=gpt-4o&customer=acme&fn=handle&tag=plan:pro&tz=Asia/Tokyo", "UTC");
+    const input = { from: 1000, to: 2000, timeZone: "Asia/Tokyo", models: ["gpt-4o"], customerIds: ["acme"], functionSlugs: ["handle"], tags: { plan: "pro" } };
+    expect(aggregateInput(f, w)).toEqual(input);
+    expect(runsInput(f, w, new URLSearchParams())).toMatchObject({ ...input, limit: 50 });
   });
 
   it("adds a score range only with a score name and valid bounds", () => {

@@ -8,9 +8,11 @@ export interface AggregateInput {
   timeZone: string;
   models?: string[];
   customerIds?: string[];
+  functionSlugs?: string[];
+  tags?: Record<string, string>;
 }
 
-/** Aggregates (rollups) filter by window, model and customer; a function filter applies to runs only. */
+/** Every query filters by window, model, customer, function and promoted tag (aggregates read their rollups). */
 export function aggregateInput(f: Filters, w: Window): AggregateInput {
   return {
     from: w.from,
@@ -18,11 +20,12 @@ export function aggregateInput(f: Filters, w: Window): AggregateInput {
     timeZone: f.tz,
     ...(f.model !== null ? { models: [f.model] } : {}),
     ...(f.customer !== null ? { customerIds: [f.customer] } : {}),
+    ...(f.fn !== null ? { functionSlugs: [f.fn] } : {}),
+    ...(f.tag !== null ? { tags: { [f.tag.key]: f.tag.value } } : {}),
   };
 }
 
 export interface RunsInput extends AggregateInput {
-  functionSlugs?: string[];
   scoreName?: string;
   scoreMin?: number;
   scoreMax?: number;
@@ -44,7 +47,6 @@ export function runsInput(f: Filters, w: Window, params: URLSearchParams, limit 
   const cursor = params.get("cursor") || undefined;
   return {
     ...aggregateInput(f, w),
-    ...(f.fn !== null ? { functionSlugs: [f.fn] } : {}),
     ...(scoreName ? { scoreName } : {}),
     ...(scoreName && min !== undefined ? { scoreMin: min } : {}),
     ...(scoreName && max !== undefined ? { scoreMax: max } : {}),

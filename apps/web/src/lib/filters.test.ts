@@ -5,13 +5,13 @@ const TZ = "Europe/Paris";
 
 describe("URL filter state", () => {
   it("defaults to the last 7 days in the viewer's zone with no filters", () => {
-    expect(parseFilters("", TZ)).toEqual({ range: "7d", from: null, to: null, tz: TZ, model: null, customer: null, fn: null });
+    expect(parseFilters("", TZ)).toEqual({ range: "7d", from: null, to: null, tz: TZ, model: null, customer: null, fn: null, tag: null });
   });
 
   it("round-trips every filter through the query string", () => {
-    const f = { range: "custom" as const, from: 1000, to: 5000, tz: "Asia/Kolkata", model: "gpt-4o", customer: "acme", fn: "handle-ticket" };
+    const f = { range: "custom" as const, from: 1000, to: 5000, tz: "Asia/Kolkata", model: "gpt-4o", customer: "acme", fn: "handle-ticket", tag: { key: "plan", value: "pro:annual" } };
     const qs = writeFilters(f).toString();
-    expect(qs).toBe("range=custom&from=1000&to=5000&tz=Asia%2FKolkata&model=gpt-4o&customer=acme&fn=handle-ticket");
+    expect(qs).toBe("range=custom&from=1000&to=5000&tz=Asia%2FKolkata&model=gpt-4o&customer=acme&fn=handle-ticket&tag=plan%3Apro%3Aannual");
     expect(parseFilters(qs, TZ)).toEqual(f);
   });
 
@@ -25,6 +25,12 @@ describe("URL filter state", () => {
     expect(f).toMatchObject({ customer: "", model: "" });
     expect(writeFilters(f).toString()).toBe("tz=Europe%2FParis&model=&customer=");
     expect(parseFilters("customer=%20", TZ).customer).toBeNull();
+  });
+
+  it("reads a tag filter as key:value at the first colon (an empty value: untagged runs), and nothing else", () => {
+    expect(parseFilters("tag=plan:", TZ).tag).toEqual({ key: "plan", value: "" });
+    expect(parseFilters("tag=env:a:b", TZ).tag).toEqual({ key: "env", value: "a:b" });
+    for (const bad of ["tag=plan", "tag=:pro", "tag=%20:pro", "tag="]) expect(parseFilters(bad, TZ).tag).toBeNull();
   });
 
   it("keeps page parameters and replaces filter ones", () => {

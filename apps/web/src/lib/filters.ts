@@ -44,10 +44,17 @@ export interface Filters {
   customer: string | null;
   /** Parent function slug. */
   fn: string | null;
+  /** One promoted tag's value (TALLY_TAG_KEYS): `tag=key:value` in the URL ('' value = untagged runs). */
+  tag: TagFilter | null;
+}
+
+export interface TagFilter {
+  key: string;
+  value: string;
 }
 
 /** Keys owned by the filter bar; every other query parameter belongs to the page. */
-export const FILTER_KEYS = ["range", "from", "to", "tz", "model", "customer", "fn"] as const;
+export const FILTER_KEYS = ["range", "from", "to", "tz", "model", "customer", "fn", "tag"] as const;
 
 let viewerZone: string | undefined;
 
@@ -95,6 +102,16 @@ function dimensionParam(p: URLSearchParams, key: string): string | null {
   return p.get(key) === "" ? "" : textParam(p.get(key));
 }
 
+/** `key:value`, split at the first colon (a promoted key has none; a value may). Missing key or colon: no filter. */
+export function parseTag(v: string | null): TagFilter | null {
+  const at = v?.indexOf(":") ?? -1;
+  if (v === null || at <= 0) return null;
+  const key = v.slice(0, at).trim();
+  return key === "" ? null : { key: key.slice(0, 100), value: v.slice(at + 1, at + 1 + 500) };
+}
+
+export const tagParam = (t: TagFilter): string => `${t.key}:${t.value}`;
+
 /** Reads filters from a query string, falling back to defaults for anything missing or invalid. */
 export function parseFilters(search: URLSearchParams | string, defaultTz: string = browserTimeZone()): Filters {
   const p = typeof search === "string" ? new URLSearchParams(search) : search;
@@ -114,6 +131,7 @@ export function parseFilters(search: URLSearchParams | string, defaultTz: string
     model: dimensionParam(p, "model"),
     customer: dimensionParam(p, "customer"),
     fn: textParam(p.get("fn")),
+    tag: parseTag(p.get("tag")),
   };
 }
 
@@ -135,6 +153,7 @@ export function writeFilters(f: Filters, base: URLSearchParams = new URLSearchPa
   if (f.model !== null) p.set("model", f.model);
   if (f.customer !== null) p.set("customer", f.customer);
   if (f.fn) p.set("fn", f.fn);
+  if (f.tag) p.set("tag", tagParam(f.tag));
   return p;
 }
 

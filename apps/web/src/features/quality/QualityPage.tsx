@@ -21,6 +21,8 @@ import { coverage, trendCoverage } from "./lib/judge-spend.ts";
 import { prepareComparison, prepareScatter, prepareTrend, scoreNames } from "./lib/prepare-quality.ts";
 import { rememberDrill, viewToRestore } from "./lib/return-view.ts";
 import { DiffCell, MinDiffInput, parseMinDiff } from "./MinDiff.tsx";
+import { DimensionQuality } from "./DimensionQuality.tsx";
+import { useSplit } from "../../components/SplitSelect.tsx";
 
 const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
 
@@ -36,6 +38,7 @@ export default function QualityPage() {
   }, [search]);
   const minDiff = parseMinDiff(params.get("minDiff"));
   const input = aggregateInput(filters, window);
+  const { split, readyKeys } = useSplit();
   // Human-corrected: a reviewed criterion counts the reviewers' mean instead of the judge's score.
   const corrected = params.get("corrected") === "1";
   const trend = useQuery(trpc.quality.trend.queryOptions({ ...input, bucket, ...(corrected ? { corrected } : {}) }));
@@ -241,6 +244,7 @@ export default function QualityPage() {
           </QueryView>}
         </Card>
       </div>
+      <DimensionQuality input={input} name={name} split={split} readyKeys={readyKeys} />
       <AgreementCard input={input} filters={filters} />
       <JudgeSpendCard models={cvq.data?.rows} />
     </div>

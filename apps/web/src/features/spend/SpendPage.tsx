@@ -17,6 +17,8 @@ import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { budgetTitle, CustomersTable } from "./CustomersTable.tsx";
 import { ModelsTable } from "./ModelsTable.tsx";
+import { DimensionSpend } from "./DimensionSpend.tsx";
+import { useSplit } from "../../components/SplitSelect.tsx";
 import { budgetFacts, isCurrentMonth } from "./lib/prepare-budget.ts";
 import { CUSTOMER_PAGE_SIZES, customerName, parseTableState, prepareCustomers } from "./lib/prepare-customers.ts";
 
@@ -36,6 +38,7 @@ export default function SpendPage() {
   // The chart stacks the top customers; the API sums the rest into `other` rather than send every series.
   const series = useQuery(trpc.spend.timeseries.queryOptions({ ...input, bucket, splitBy: "customer", top: CHART_SERIES - 1 }));
   const customers = useQuery(trpc.customers.list.queryOptions());
+  const { split, readyKeys } = useSplit();
 
   const state = parseTableState(params);
   // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or
@@ -193,6 +196,7 @@ export default function SpendPage() {
           </QueryView>
         </Card>
       </div>
+      <DimensionSpend input={input} split={split} readyKeys={readyKeys} />
     </div>
   );
 }
