@@ -78,9 +78,10 @@ describe("quality.agreement and quality.trend corrected over HTTP", () => {
   });
 
   it("refuses a filter the agreement cannot honour, naming the field; needs a principal", async () => {
-    const bad = await call(tally, "quality.agreement", "query", { ...WINDOW, functionSlugs: ["x"] }, AUTH);
+    // Function and one tag filter the raw review rows (reviewed-scores.ts); two tag keys are refused, as on every aggregate.
+    const bad = await call(tally, "quality.agreement", "query", { ...WINDOW, tags: { env: "prod", plan: "pro" } }, AUTH);
     expect(bad.status).toBe(400);
-    expect(Object.keys(bad.body.error.data.zodError.fieldErrors)).toEqual(["functionSlugs"]);
+    expect(Object.keys(bad.body.error.data.zodError.fieldErrors)).toEqual(["tags"]);
     expect((await call(tally, "quality.agreement", "query", WINDOW, {})).status).toBe(401);
   });
 });

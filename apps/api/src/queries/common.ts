@@ -8,6 +8,10 @@ export interface AggregateFilter {
   timeZone: string;
   models?: string[] | undefined;
   customerIds?: string[] | undefined;
+  /** Runs of these functions (the function cuboid). */
+  functionSlugs?: string[] | undefined;
+  /** At most one promoted tag key with its value ('' = runs without it): the tag cuboid (source.ts `checkTagFilter`). */
+  tags?: Record<string, string> | undefined;
 }
 
 export interface Window {

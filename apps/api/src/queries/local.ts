@@ -1,12 +1,31 @@
 import { type RawBuilder, sql } from "kysely";
-import { canonicalZone, type Db, mondayOf, offsetAt } from "@tally/shared/db";
-import { type BucketUnit, DAY_MS, type ZoneBucket } from "./zone.ts";
+import { canonicalZone, CUBOIDS, type CuboidId, type Db, type Fact, LOCAL_FACTS, mondayOf, offsetAt } from "@tally/shared/db";
+import type { Window } from "./common.ts";
+import { type BucketUnit, DAY_MS, segments, type ZoneBucket } from "./zone.ts";
 
 /**
- * Reads from local calendars (@tally/shared/db calendars.ts): a zone series whose zone has one reads its
- * whole local days (weeks) from the calendar's rows, one per key and bucket; only a bucket the window cuts
- * (a first or last partial day or week) goes through the UTC rows and edges.
+ * Calendars: the one answer to "what rows make a local hour, day or week in zone Z" (`calendarFor`).
+ * - utc: calendar 0. Every row of the grains that nest in the zone's buckets lies inside one chart bucket:
+ *   hours in every zone (hour rows for whole-hour offsets, quarters otherwise), and days and weeks when the
+ *   zone's offset is a whole number of days over the window (UTC and its aliases): the `_1d`, `_1w` tables.
+ * - local: a complete local calendar of the zone (calendars.ts, TALLY_TIME_ZONES or auto): whole local days
+ *   (weeks) are one row per key in the cuboid's `_local` table; only a bucket the window cuts (a first or
+ *   last partial day or week) goes through the UTC rows and edges.
+ * - edges: series.ts's signed edges: UTC days (weeks) ± the stretch to each local boundary. Exact in every
+ *   zone (half-hour, 45-minute, DST) from the UTC grains alone. They remain because a calendar exists only
+ *   for configured and recently asked zones, is read only once filled, and is kept only for the facts and
+ *   cuboids that charts read most (usage and scores × model, customer, model × customer): any other zone,
+ *   a calendar still filling, the run rollups and the function and tag cuboids stay exact through edges.
  */
+export type CalendarRead = { kind: "utc" } | { kind: "local"; id: number } | { kind: "edges" };
+
+/** How a series of `fact` from `cuboid` in `timeZone` by `unit` over `w` reads its buckets (see above). */
+export async function calendarFor(db: Db, timeZone: string, unit: BucketUnit, w: Window, table: { fact: Fact; cuboid: CuboidId }): Promise<CalendarRead> {
+  if (unit === "hour" || segments(timeZone, w.from, w.to).every((s) => s.offset % DAY_MS === 0)) return { kind: "utc" };
+  const kept = CUBOIDS[table.cuboid].local && LOCAL_FACTS.includes(table.fact);
+  const id = kept ? await localCalendar(db, timeZone, unit) : null;
+  return id === null ? { kind: "edges" } : { kind: "local", id };
+}
 
 /** The id of the complete calendar kept for this zone (by canonical name) and unit, or null (hours never have one). */
 export async function localCalendar(db: Db, timeZone: string, unit: BucketUnit): Promise<number | null> {

@@ -6,7 +6,7 @@ import { type Corrections, humanCorrections, seriesKey } from "./human-corrected
 import { changePValues } from "./quality-changes.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
-import { rollupSource } from "./source.ts";
+import { checkTagFilter, rollupSource } from "./source.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
 
 /**
@@ -92,14 +92,14 @@ export async function getQualityTrend(
   db: Db,
   f: AggregateFilter & { bucket: BucketUnit; scoreNames?: string[] | undefined; corrected?: boolean | undefined },
 ): Promise<QualityTrend> {
+  await checkTagFilter(db, f);
   const w = effectiveWindow(f);
   const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const src = await zoneSeriesSource(db, "scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket, chart });
-  const [rows, runs, human] = await Promise.all([
-    seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n"),
-    runMeasures(db, f, w),
-    f.corrected ? humanCorrections(db, f, w, chart) : new Map<string, Corrections>(),
-  ]);
+  // One read after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
+  const rows = await seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n");
+  const runs = await runMeasures(db, f, w);
+  const human = f.corrected ? await humanCorrections(db, f, w, chart) : new Map<string, Corrections>();
   const series = rows
     .map(({ key: [model, name], cells }) => {
       const c = human.get(seriesKey(model!, name!));
@@ -137,10 +137,11 @@ export async function compareModels(
   db: Db,
   f: AggregateFilter & { baselineModel: string; scoreNames?: string[] | undefined },
 ): Promise<{ window: Window; baselineModel: string; rows: ModelComparison[] }> {
+  await checkTagFilter(db, f);
   const w = effectiveWindow(f);
   // The baseline is always read, even when a model filter leaves it out.
   const models = f.models?.length && !f.models.includes(f.baselineModel) ? [...f.models, f.baselineModel] : f.models;
-  const scoresQuery = db
+  const rows = await db
     .selectFrom(rollupSource("scores", { ...f, models }, w, { group: ["model"], extra: nameFilter(f.scoreNames) }))
     .select([
       "model",
@@ -153,7 +154,7 @@ export async function compareModels(
     .orderBy("name")
     .orderBy("model")
     .execute();
-  const [rows, runs] = await Promise.all([scoresQuery, runMeasures(db, { ...f, models }, w)]);
+  const runs = await runMeasures(db, { ...f, models }, w); // after the scores: the driver is synchronous
   const cells = rows.map((r) => ({ model: r.model, name: r.name, n: num(r.n), sum: num(r.sum), sumSq: num(r.sum_sq) }));
   const out: ModelComparison[] = cells.map((c) => ({ ...versusBaseline(c, cells, f.baselineModel), ...coverage(runs.get(c.model)) }));
   return { window: w, baselineModel: f.baselineModel, rows: out };
@@ -222,10 +223,11 @@ export async function getCostVsQuality(
   db: Db,
   f: AggregateFilter & { scoreName: string; threshold: number },
 ): Promise<{ window: Window; scoreName: string; threshold: number; rows: CostQualityRow[] }> {
+  await checkTagFilter(db, f);
   const w = effectiveWindow(f);
   const bin = Math.round(f.threshold * 100);
-  const [usage, runs, scores, passing] = await Promise.all([
-    db
+  // One query after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
+  const usage = await db
       .selectFrom(rollupSource("usage", f, w, { group: ["model"], extra: [sql`kind = 'agent'`] }))
       .select([
         "model",
@@ -234,19 +236,18 @@ export async function getCostVsQuality(
         sql<number>`sum(unpriced_calls)`.as("unpriced"),
       ])
       .groupBy("model")
-      .execute(),
-    runMeasures(db, f, w),
-    db
+      .execute();
+  const runs = await runMeasures(db, f, w);
+  const scores = await db
       .selectFrom(rollupSource("scores", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`] }))
       .select(["model", sql<number>`sum(n)`.as("n"), sql<number>`sum(sum_value)`.as("sum")])
       .groupBy("model")
-      .execute(),
-    db
+      .execute();
+  const passing = await db
       .selectFrom(rollupSource("score_bins", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`, sql`bin >= ${bin}`] }))
       .select(["model", sql<number>`sum(n)`.as("n")])
       .groupBy("model")
-      .execute(),
-  ]);
+      .execute();
   const models = [...new Set([...usage, ...scores].map((r) => r.model).concat([...runs.keys()]))].sort();
   const rows = models.map((model): CostQualityRow => {
     const u = usage.find((r) => r.model === model);

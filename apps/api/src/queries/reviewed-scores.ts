@@ -7,7 +7,7 @@ import type { AggregateFilter, Window } from "./common.ts";
  * (`review_scores`) with the judge's score of that criterion on the same evaluation (`scores.id` =
  * `<review item id>:<name>`, the item's id being the evaluation's key), filtered like every quality figure: the
  * judge score's time in the window (the time its rollups are bucketed by), its judged model, the run's
- * customer ('' = unattributed), the score names. Agreement reads its pairs from it; the human-corrected
+ * customer ('' = unattributed), function and tag value ('' = without the tag), the score names. Agreement reads its pairs from it; the human-corrected
  * trend its per-score reviewer means. Reviews are a sample of scored runs, so raw rows are few.
  */
 export function reviewedScores(db: Db, f: AggregateFilter & { scoreNames?: string[] | undefined }, w: Window) {
@@ -22,5 +22,10 @@ export function reviewedScores(db: Db, f: AggregateFilter & { scoreNames?: strin
   if (f.scoreNames?.length) q = q.where("s.name", "in", f.scoreNames);
   const customers = f.customerIds;
   if (customers?.length) q = q.where("s.run_id", "in", (eb) => eb.selectFrom("runs").select("run_id").where("customer_id", "in", customers));
+  const slugs = f.functionSlugs;
+  if (slugs?.length) q = q.where("s.run_id", "in", (eb) => eb.selectFrom("runs").select("run_id").where("function_slug", "in", slugs));
+  for (const [key, value] of Object.entries(f.tags ?? {})) {
+    q = q.where("s.run_id", "in", (eb) => eb.selectFrom("runs").select("run_id").where(sql`coalesce(json_extract(tags, ${`$."${key}"`}), '')`, "=", value));
+  }
   return q;
 }

@@ -1,22 +1,23 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { type Db, GRAIN_MS, grainStart } from "@tally/shared/db";
+import { type Db, GRAIN_MS, grainStart, grainTable, tableName } from "@tally/shared/db";
 import {
-  COLUMNS,
   type Dim,
+  dimColumns,
+  factKeys,
   type Fact,
   filterConds,
   FINER,
   type Grain,
   grainStarts,
-  projectionFor,
+  measureColumns,
+  OUT_DIMS,
+  planFor,
   rollupSource,
-  RUN_MEASURES,
   seeksKeys,
-  tableFor,
 } from "./source.ts";
-import { localCalendar, localRows, wholeBuckets } from "./local.ts";
-import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, segments, type ZoneBucket } from "./zone.ts";
+import { calendarFor, localRows, wholeBuckets } from "./local.ts";
+import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, type ZoneBucket } from "./zone.ts";
 
 /**
  * A zone series source: rollup rows tagged with `k`, a read key of `chartBuckets` (a day number, or an
@@ -33,16 +34,12 @@ import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, segments, 
  * Counts and money are integers, exact whatever the signs. Score sums are floats: subtraction leaves a
  * rounding residue (~1e-16 of the sums), far below a displayed figure; `variance` floors the residue of a
  * constant series to 0. With a local calendar for the zone (local.ts), whole buckets read its rows instead.
+ * Which of the three (UTC grains, local calendar, edges) a series reads is `calendarFor`'s answer.
  */
-const MEASURES: Record<Fact, string[]> = {
-  runs: RUN_MEASURES,
-  usage: ["calls", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"],
-  scores: ["n", "sum_value", "sum_sq_value"],
-  score_bins: ["n"],
-};
-
 export interface ZoneSeriesOptions {
   group: Dim[];
+  /** With group "tag_value": the promoted tag key (source.ts `SourceOptions.tagKey`). */
+  tagKey?: string | undefined;
   extra?: RawBuilder<unknown>[];
   timeZone: string;
   unit: BucketUnit;
@@ -163,24 +160,24 @@ export interface ZoneSeries {
 
 /** The zone series source of `fact` over `w` (see above), reading the zone's local calendar where it has one. */
 export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w: Window, opts: ZoneSeriesOptions): Promise<ZoneSeries> {
-  const projection = projectionFor(f, opts.group);
+  const plan = planFor(f, opts);
   const extra = opts.extra ?? [];
-  const utcDays = segments(opts.timeZone, w.from, w.to).every((seg) => seg.offset % DAY_MS === 0);
-  if (opts.unit === "hour" || projection === null || utcDays) {
-    // Hour buckets, both dimensions, or UTC days and weeks: every row lies inside one chart bucket
-    // (rollupSource reads `_1d` and `_1w` directly when they nest); key it by its read bucket.
+  const calendar = await calendarFor(db, opts.timeZone, opts.unit, w, { fact, cuboid: plan.cuboid });
+  if (calendar.kind === "utc") {
+    // Hour buckets, or UTC days and weeks: every row lies inside one chart bucket (rollupSource reads
+    // `_1d` and `_1w` directly when they nest); key it by its read bucket.
     const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, readUnit(opts.unit)));
-    const inner = rollupSource(fact, f, w, { group: opts.group, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
+    const inner = rollupSource(fact, f, w, { group: opts.group, tagKey: opts.tagKey, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
     const from = sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r");
     return { from, edges: false, chart: opts.chart };
   }
+  const unit = opts.unit as "day" | "week";
   const { buckets, index } = opts.chart;
-  const split = signedPieces(buckets, opts.unit);
+  const split = signedPieces(buckets, unit);
   // [a, b, key, x, y]: x the sign in the bucket keyed `key` (an edge subtracts there), y in the one before (edges).
   const reads = {} as Record<Grain, Read[]>;
   for (const g of Object.keys(split) as Grain[]) reads[g] = split[g].map(([a, b, k, s, e]): Read => [a, b, k, e ? -s : s, e ? s : 0]);
-  const calendar = fact === "usage" || fact === "scores" ? await localCalendar(db, opts.timeZone, opts.unit) : null;
-  const local = calendar !== null ? wholeBuckets(buckets, opts.timeZone, opts.unit) : null;
+  const local = calendar.kind === "local" ? wholeBuckets(buckets, opts.timeZone, unit) : null;
   if (local) {
     // Whole local buckets come from the calendar: drop every read (and edge side) that would land in one,
     // and key an edge's side for the bucket before by that bucket's own key: rows need no `y`.
@@ -193,34 +190,33 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
       });
     }
   }
-  const model = projection === "customer_id" ? sql`'' as model` : sql`t.model`;
-  const customer = projection === "model" ? sql`'' as customer_id` : sql`t.customer_id`;
-  const keyCols = COLUMNS[fact].filter((c) => !MEASURES[fact].includes(c));
-  const keys = keyCols.map((c) => sql`t.${sql.ref(c)}`);
+  const dims = dimColumns(plan.cuboid, "t");
+  const keys = factKeys(fact).map((c) => sql`t.${sql.ref(c)}`);
+  const measureNames = measureColumns(fact);
   const signed = local === null;
   const measures = signed
-    ? [sql`j.x as x`, sql`j.y as y`, ...MEASURES[fact].map((c) => sql`t.${sql.ref(c)} as ${sql.ref(c)}`)]
-    : MEASURES[fact].map((c) => sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`);
+    ? [sql`j.x as x`, sql`j.y as y`, ...measureNames.map((c) => sql`t.${sql.ref(c)} as ${sql.ref(c)}`)]
+    : measureNames.map((c) => sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
-  const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, model, customer, ...keys, ...measures]);
-  // With the table's key filtered to a list, one entry per grain bucket, each an equality: SQLite seeks every
-  // (bucket, key) pair instead of scanning all keys' rows in a range (`seeksKeys`).
-  const seek = seeksKeys(f, projection);
+  const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, ...dims, ...keys, ...measures]);
+  const conds = [...filterConds(f, plan), ...extra];
   const parts = (Object.keys(reads) as Grain[])
     .filter((g) => reads[g].length > 0)
     .map((g) => {
+      // With the table's key filtered to a list, one entry per grain bucket, each an equality: SQLite seeks every
+      // (bucket, key) pair instead of scanning all keys' rows in a range (`seeksKeys`).
+      const seek = seeksKeys(f, plan, g);
       const entries = seek ? perBucket(reads[g], g) : reads[g];
       const range = seek ? [sql`t.bucket = j.a`] : [sql`t.bucket >= j.a`, sql`t.bucket < j.b`];
-      const conds = [...range, ...filterConds(f, projection), ...extra];
       // Pieces unpacked once (LIMIT keeps the subquery from being flattened) and kept as the outer loop
       // (CROSS JOIN): one index range on `bucket` per piece.
       const pieceRows = sql`select value ->> 0 as a, value ->> 1 as b, value ->> 2 as k, value ->> 3 as x, value ->> 4 as y from json_each(${JSON.stringify(entries)})`;
-      return sql`select ${cols(g)} from (${pieceRows} limit -1) as j cross join ${sql.table(tableFor(fact, g, projection))} as t where ${sql.join(conds, sql` and `)}`;
+      return sql`select ${cols(g)} from (${pieceRows} limit -1) as j cross join ${sql.table(grainTable(fact, plan.cuboid, g))} as t where ${sql.join([...range, ...conds], sql` and `)}`;
     });
-  if (local) {
+  if (local && calendar.kind === "local") {
     const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);
-    const cols = [model, customer, ...keys, ...MEASURES[fact].map((c) => sql`t.${sql.ref(c)}`)];
-    parts.push(localRows(calendar!, tableFor(fact, "local", projection), localKeys, seek, [...filterConds(f, projection), ...extra], cols));
+    const cols = [...dims, ...keys, ...measureNames.map((c) => sql`t.${sql.ref(c)}`)];
+    parts.push(localRows(calendar.id, tableName(fact, plan.cuboid, "local"), localKeys, seeksKeys(f, plan, "1d"), conds, cols));
   }
   if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), edges: true, chart: opts.chart };
   return { from: sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), edges: signed, chart: opts.chart };
@@ -237,6 +233,6 @@ function perBucket(entries: Read[], g: Grain): Read[] {
 }
 
 function emptyColumns(fact: Fact): RawBuilder<unknown> {
-  const cols = ["0 as k", "'' as model", "'' as customer_id", ...COLUMNS[fact].map((c) => `0 as ${c}`), "0 as x", "0 as y"];
+  const cols = ["0 as k", ...OUT_DIMS.map((d) => `'' as ${d}`), ...[...factKeys(fact), ...measureColumns(fact)].map((c) => `0 as ${c}`), "0 as x", "0 as y"];
   return sql.raw(cols.join(", "));
 }

@@ -1,25 +1,56 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
-import type { AggregateFilter, Window } from "./common.ts";
-import { type Allowed, GRAIN_MS, type Grain, grainStarts, pieces } from "@tally/shared/db";
+import { ONE_TAG_PER_AGGREGATE } from "@tally/shared";
+import { type AggregateFilter, InputError, type Window } from "./common.ts";
+import {
+  type Allowed,
+  CUBOIDS,
+  type CuboidId,
+  cuboidFor,
+  type Db,
+  type Dimension,
+  FACTS,
+  type Fact,
+  GRAIN_MS,
+  type Grain,
+  grainStarts,
+  grainTable,
+  measureColumns,
+  pieces,
+  tagKeys,
+} from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
 
 /**
- * Where an aggregate reads from. The 15-minute rollups hold every key; migrations 0002–0004 add
- * projections per model (no customer) and per customer (no model) by 15 minutes, UTC hour, 6 hours, day,
- * week and 4 weeks. A query that needs at most one of the two dimensions reads the projections: whole
- * 4-week blocks and UTC weeks (Monday to Monday) in the middle, then whole days, 6-hour blocks, hours and
- * quarters towards the edges, as one UNION ALL; a query on both reads the 15-minute table. Zone series
- * only use a grain whose buckets nest in the zone's buckets (hours for whole-hour offsets; coarser grains
- * but 4 weeks for offset 0). Day and week series in other zones go through series.ts, which decomposes
- * each local bucket on its own.
+ * Where an aggregate reads from: the rollup catalogue (@tally/shared/db catalogue.ts) names every table and
+ * column; this module picks the cuboid a query needs and the grains of a window. The cuboid is the smallest
+ * whose dimensions cover the query's filters and groups (`cuboidFor`): a model or a customer alone reads
+ * the model / customer cuboid, both read model × customer, a function slug the function cuboid, a promoted
+ * tag the tag cuboid (rows of one `tag_key`). A window reads whole 4-week blocks and UTC weeks in the
+ * middle, then whole days, 6-hour blocks, hours and quarters towards the edges, as one UNION ALL; a cuboid
+ * without 15-minute rows (model, customer) reads its quarters from the base table, which holds both.
+ * Zone series only use a grain whose buckets nest in the zone's buckets (hours for whole-hour offsets;
+ * coarser grains but 4 weeks for offset 0); day and week series in other zones go through series.ts.
+ *
+ * Grouping (`opts.group`): "model", "customer_id", "function_slug", "tag_value" (with `opts.tagKey`, the
+ * promoted key whose values group). Spend by function, say:
+ *   rollupSource("usage", f, w, { group: ["function_slug"] })          → rows with function_slug
+ *   rollupSource("usage", f, w, { group: ["tag_value"], tagKey: "plan" }) → rows with tag_value ('' = untagged)
+ * then `group by function_slug` (`tag_value`). Call `checkTagFilter(db, f, tagKey)` first: only a promoted,
+ * completely filled tag key is read (the 400s name `tags`).
  */
-export type Fact = "runs" | "usage" | "scores" | "score_bins";
-export type Dim = "model" | "customer_id";
+export type { Fact, Grain };
+/** What a query may group on. */
+export type Dim = "model" | "customer_id" | "function_slug" | "tag_value";
 
-export interface RunsRow {
+/** Every source row's dimension columns: '' where the cuboid does not keep the dimension. */
+interface DimColumns {
   bucket: number;
   model: string;
   customer_id: string;
+  function_slug: string;
+  tag_value: string;
+}
+export interface RunsRow extends DimColumns {
   runs: number;
   scored_runs: number;
   /** Runs the judge was not called for: out of the sample, or past the day's judge budget (0009). */
@@ -30,10 +61,7 @@ export interface RunsRow {
   judge_priced_calls: number;
   judge_unpriced_calls: number;
 }
-export interface UsageRow {
-  bucket: number;
-  model: string;
-  customer_id: string;
+export interface UsageRow extends DimColumns {
   kind: "agent" | "judge";
   calls: number;
   cost_micros: number;
@@ -41,19 +69,13 @@ export interface UsageRow {
   unpriced_calls: number;
   unpriced_tokens: number;
 }
-export interface ScoresRow {
-  bucket: number;
-  model: string;
-  customer_id: string;
+export interface ScoresRow extends DimColumns {
   name: string;
   n: number;
   sum_value: number;
   sum_sq_value: number;
 }
-export interface BinsRow {
-  bucket: number;
-  model: string;
-  customer_id: string;
+export interface BinsRow extends DimColumns {
   name: string;
   bin: number;
   n: number;
@@ -65,36 +87,119 @@ interface Rows {
   score_bins: BinsRow;
 }
 
-/** The run rollups' measures: runs, scored, left unjudged, and the judge's spend on them (0009). */
-export const RUN_MEASURES = ["runs", "scored_runs", "unsampled_runs", "judge_skipped_runs", "judge_cost_micros", "judge_priced_calls", "judge_unpriced_calls"];
-
-export const COLUMNS: Record<Fact, string[]> = {
-  runs: RUN_MEASURES,
-  usage: ["kind", "calls", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"],
-  scores: ["name", "n", "sum_value", "sum_sq_value"],
-  score_bins: ["name", "bin", "n"],
-};
+/** The dimension columns every source row carries, in order. */
+export const OUT_DIMS = ["model", "customer_id", "function_slug", "tag_value"] as const;
+/** A fact's own key columns (kind, name, bin) and measures, as the catalogue declares them. */
+export const factKeys = (fact: Fact): string[] => FACTS[fact].keys.map(([name]) => name);
+export { measureColumns };
+/** The run rollups' measures (runs, scored, left unjudged, the judge's spend on them). */
+export const RUN_MEASURES = measureColumns("runs");
 
 export interface SourceOptions {
   /** Dimensions the query groups on (filters are added automatically). */
   group?: Dim[];
+  /** With group "tag_value": the promoted tag key whose values group (a `tags` filter's own key otherwise). */
+  tagKey?: string | undefined;
   /** Extra conditions on fact columns (kind, name, bin). */
   extra?: RawBuilder<unknown>[];
   /** A zone series: every row's bucket must sit inside one zone bucket. */
   series?: { timeZone: string; unit: BucketUnit };
 }
 
-export type { Grain };
 
-export function rollupSource<F extends Fact>(
-  fact: F,
-  f: AggregateFilter,
-  w: Window,
-  opts: SourceOptions = {},
-): AliasedRawBuilder<Rows[F], "r"> {
-  const projection = projectionFor(f, opts.group ?? []);
-  const any = projection !== null;
-  const allow: Allowed = { "1h": any, "6h": any, "1d": any, "1w": any, "4w": any };
+export const FUNCTION_AND_TAG = "aggregates filter or split by a function or by a tag, not both; runs.list takes both";
+
+/** The one tag key a read filters or groups on, or null. */
+export function tagKeyOf(f: AggregateFilter, opts: Pick<SourceOptions, "group" | "tagKey"> = {}): string | null {
+  const keys = Object.keys(f.tags ?? {});
+  if (keys.length > 1) throw new InputError("tags", ONE_TAG_PER_AGGREGATE);
+  const key = opts.tagKey ?? keys[0] ?? null;
+  if (keys[0] !== undefined && keys[0] !== key) throw new InputError("tags", `${ONE_TAG_PER_AGGREGATE} (grouped by '${key}', filtered on '${keys[0]}')`);
+  if (key === null && opts.group?.includes("tag_value")) throw new Error("grouping by tag_value needs a tagKey");
+  return key;
+}
+
+/** What a read of `f` grouped by `opts.group` needs: its cuboid and (tag cuboid) the one tag key. */
+export interface Plan {
+  cuboid: CuboidId;
+  tagKey: string | null;
+}
+
+export function planFor(f: AggregateFilter, opts: Pick<SourceOptions, "group" | "tagKey"> = {}): Plan {
+  const group = opts.group ?? [];
+  const tagKey = tagKeyOf(f, opts);
+  const need = new Set<Dimension>();
+  if (group.includes("model") || f.models?.length) need.add("model");
+  if (group.includes("customer_id") || f.customerIds?.length) need.add("customer_id");
+  if (group.includes("function_slug") || f.functionSlugs?.length) need.add("function_slug");
+  if (tagKey !== null) need.add("tag_key").add("tag_value");
+  // The catalogue keeps no cuboid with both a function and a tag (each would multiply the other's rows).
+  if (need.has("function_slug") && tagKey !== null) throw new InputError(f.functionSlugs?.length ? "functionSlugs" : "tags", FUNCTION_AND_TAG);
+  return { cuboid: cuboidFor(need), tagKey };
+}
+
+/**
+ * A 400 (field `tags`, or `tagKey` for a split) unless the tag key `f` filters on (or `tagKey`, grouped on) is promoted and filled:
+ * the tag cuboid holds a key's rows only once it is complete (`rollup_tag_keys`, TALLY_TAG_KEYS).
+ */
+export async function checkTagFilter(db: Db, f: AggregateFilter, tagKey?: string): Promise<void> {
+  const key = tagKeyOf(f, { tagKey });
+  if (key === null) return;
+  const field = f.tags?.[key] !== undefined ? "tags" : "tagKey";
+  const row = (await tagKeys(db)).find((k) => k.tag_key === key);
+  if (!row) throw new InputError(field, `tag '${key}' is not a promoted tag (TALLY_TAG_KEYS)`);
+  if (row.filled_to !== null) throw new InputError(field, `tag '${key}' is still being filled (${await filledPercent(db, row)}% done)`);
+}
+
+/** How far a pending key's fill is, in whole percent of the time from the first run to when it was promoted. */
+async function filledPercent(db: Db, row: { filled_to: number | null; added_at: number }): Promise<number> {
+  const first = await db.selectFrom("runs").select((e) => e.fn.min<number>("occurred_at").as("t")).executeTakeFirst();
+  const start = Number(first?.t ?? row.added_at);
+  const span = row.added_at - start;
+  return span <= 0 ? 0 : Math.max(0, Math.min(99, Math.floor((100 * (Number(row.filled_to) - start)) / span)));
+}
+
+/** The dimension columns of a `cuboid` table as source columns (`t.` prefixed with `alias`). */
+export function dimColumns(cuboid: CuboidId, alias?: string): RawBuilder<unknown>[] {
+  const kept = CUBOIDS[cuboid].dims as readonly string[];
+  return OUT_DIMS.map((d) => (kept.includes(d) ? (alias ? sql`${sql.ref(`${alias}.${d}`)} as ${sql.ref(d)}` : sql.ref(d)) : sql`'' as ${sql.ref(d)}`));
+}
+
+/** The filters of `f` as conditions on a `plan.cuboid` table (which keeps every dimension they name). */
+export function filterConds(f: AggregateFilter, plan: Plan): RawBuilder<unknown>[] {
+  const conds: RawBuilder<unknown>[] = [];
+  if (plan.tagKey !== null) conds.push(sql`tag_key = ${plan.tagKey}`);
+  if (f.tags && plan.tagKey !== null && f.tags[plan.tagKey] !== undefined) conds.push(sql`tag_value = ${f.tags[plan.tagKey]}`);
+  if (f.functionSlugs?.length) conds.push(sql`function_slug in (${sql.join(f.functionSlugs)})`);
+  if (f.models?.length) conds.push(sql`model in (${sql.join(f.models)})`);
+  if (f.customerIds?.length) conds.push(sql`customer_id in (${sql.join(f.customerIds)})`);
+  return conds;
+}
+
+/**
+ * Whether the key right after `bucket` in the table of `plan.cuboid` at `grain` is filtered to a list (or,
+ * tag cuboid, to its key): then reading bucket by bucket seeks each (bucket, key) pair instead of scanning
+ * every key's rows in the range. Quarters of the model and customer cuboids are the base table's (model first).
+ */
+export function seeksKeys(f: AggregateFilter, plan: Plan, grain: Grain): boolean {
+  const own = CUBOIDS[plan.cuboid].grains.includes(grain);
+  const lead = own ? CUBOIDS[plan.cuboid].dims[0] : "model";
+  if (lead === "tag_key") return true;
+  const list = lead === "model" ? f.models : lead === "customer_id" ? f.customerIds : f.functionSlugs;
+  return (list?.length ?? 0) > 0;
+}
+
+/** `f` narrowed to the `keys` of dimension `dim` (a page of customers, the top models); a tag's values cannot be listed: `f` as is. */
+export function onlyKeys<F extends AggregateFilter>(f: F, dim: Dim, keys: string[]): F {
+  if (dim === "model") return { ...f, models: keys };
+  if (dim === "customer_id") return { ...f, customerIds: keys };
+  if (dim === "function_slug") return { ...f, functionSlugs: keys };
+  return f;
+}
+
+export function rollupSource<F extends Fact>(fact: F, f: AggregateFilter, w: Window, opts: SourceOptions = {}): AliasedRawBuilder<Rows[F], "r"> {
+  const plan = planFor(f, opts);
+  const allow: Allowed = { "1h": true, "6h": true, "1d": true, "1w": true, "4w": true };
   if (opts.series) {
     const offsets = segments(opts.series.timeZone, w.from, w.to).map((s) => s.offset);
     const utc = offsets.every((o) => o % DAY_MS === 0);
@@ -104,64 +209,20 @@ export function rollupSource<F extends Fact>(
     allow["1w"] &&= opts.series.unit === "week" && utc;
     allow["4w"] = false; // a 4-week row spans several chart buckets
   }
-  const parts = pieces(w.from, w.to, allow).map((p) => piece(fact, p, projection, f, opts.extra ?? []));
-  if (parts.length === 0) parts.push(piece(fact, { grain: "15m", a: w.from, b: w.from }, projection, f, []));
+  const parts = pieces(w.from, w.to, allow).map((p) => piece(fact, p, plan, f, opts.extra ?? []));
+  if (parts.length === 0) parts.push(piece(fact, { grain: "15m", a: w.from, b: w.from }, plan, f, []));
   return sql<Rows[F]>`(${sql.join(parts, sql` union all `)})`.as("r");
 }
 
-/** The projection a query can read (null: only the 15-minute table holds both dimensions). */
-export function projectionFor(f: AggregateFilter, group: Dim[]): Dim | null {
-  const needModel = group.includes("model") || (f.models?.length ?? 0) > 0;
-  const needCustomer = group.includes("customer_id") || (f.customerIds?.length ?? 0) > 0;
-  return needModel && needCustomer ? null : needCustomer ? "customer_id" : "model";
-}
-
-/** The table of `fact` at `grain` in `projection` (`local`: its local calendars' rows, 0005). */
-export function tableFor(fact: Fact, grain: Grain | "local", projection: Dim | null): string {
-  return projection === null ? `rollup_${fact}_15m` : `rollup_${fact}_${projection === "model" ? "model" : "customer"}_${grain}`;
-}
-
-/**
- * Whether the table's key right after `bucket` is filtered to a list (the projection's own dimension, or
- * the model in the 15-minute table): then reading bucket by bucket seeks each (bucket, key) pair instead of
- * scanning every key's rows in the range and filtering them.
- */
-export function seeksKeys(f: AggregateFilter, projection: Dim | null): boolean {
-  const list = projection === "customer_id" ? f.customerIds : f.models;
-  return (list?.length ?? 0) > 0;
-}
-
-/** `f` narrowed to the `keys` of dimension `dim` (a page of customers, the top models). */
-export function onlyKeys<F extends AggregateFilter>(f: F, dim: Dim, keys: string[]): F {
-  return dim === "model" ? { ...f, models: keys } : { ...f, customerIds: keys };
-}
-
-/** The model / customer filters a table of that projection can apply. */
-export function filterConds(f: AggregateFilter, projection: Dim | null): RawBuilder<unknown>[] {
-  const conds: RawBuilder<unknown>[] = [];
-  if (f.models?.length && projection !== "customer_id") conds.push(sql`model in (${sql.join(f.models)})`);
-  if (f.customerIds?.length && projection !== "model") conds.push(sql`customer_id in (${sql.join(f.customerIds)})`);
-  return conds;
-}
-
-function piece(
-  fact: Fact,
-  p: { grain: Grain; a: number; b: number },
-  projection: Dim | null,
-  f: AggregateFilter,
-  extra: RawBuilder<unknown>[],
-): RawBuilder<unknown> {
-  const table = tableFor(fact, p.grain, projection);
-  const model = projection === "customer_id" ? sql`'' as model` : sql.ref("model");
-  const customer = projection === "model" ? sql`'' as customer_id` : sql.ref("customer_id");
+function piece(fact: Fact, p: { grain: Grain; a: number; b: number }, plan: Plan, f: AggregateFilter, extra: RawBuilder<unknown>[]): RawBuilder<unknown> {
   const n = Math.ceil((p.b - p.a) / GRAIN_MS[p.grain][0]);
   const range =
-    seeksKeys(f, projection) && n > 0 && n <= 500
+    seeksKeys(f, plan, p.grain) && n > 0 && n <= 500
       ? [sql`bucket in (${sql.join(grainStarts(p.grain, p.a, p.b))})`]
       : [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`];
-  const conds: RawBuilder<unknown>[] = [...range, ...filterConds(f, projection), ...extra];
-  const cols = sql.join(COLUMNS[fact].map((c) => sql.ref(c)));
-  return sql`select bucket, ${model}, ${customer}, ${cols} from ${sql.table(table)} where ${sql.join(conds, sql` and `)}`;
+  const conds = [...range, ...filterConds(f, plan), ...extra];
+  const cols = sql.join([sql.ref("bucket"), ...dimColumns(plan.cuboid), ...[...factKeys(fact), ...measureColumns(fact)].map((c) => sql.ref(c))]);
+  return sql`select ${cols} from ${sql.table(grainTable(fact, plan.cuboid, p.grain))} where ${sql.join(conds, sql` and `)}`;
 }
 
 export { type Allowed, FINER, grainStarts, pieces } from "@tally/shared/db";

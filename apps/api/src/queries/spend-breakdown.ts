@@ -11,13 +11,12 @@ import {
   num,
   type Window,
 } from "./common.ts";
-import { onlyKeys, rollupSource } from "./source.ts";
+import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { pickBucket } from "@tally/shared";
 import { type BucketUnit, type Chart, chartBuckets } from "./zone.ts";
 
-type Dim = "model" | "customer_id";
 type SortKey = "spend" | "runs" | "costPerRun" | "share" | "customerId" | "model";
 
 export interface BreakdownInput extends AggregateFilter {
@@ -110,7 +109,9 @@ export interface ModelBreakdown extends Breakdown<ModelSpendRow> {
 }
 
 export async function getSpendByModel(db: Db, f: BreakdownInput): Promise<ModelBreakdown> {
-  const [b, judgeModels] = await Promise.all([breakdown(db, f, "model"), judgeModelSpend(db, f)]);
+  // One after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
+  const b = await breakdown(db, f, "model");
+  const judgeModels = await judgeModelSpend(db, f);
   return { ...b, rows: b.rows.map(({ key, ...r }) => ({ ...r, model: key })), judgeModels };
 }
 
@@ -126,6 +127,9 @@ async function judgeModelSpend(db: Db, f: AggregateFilter): Promise<JudgeModelSp
         .where("u.occurred_at", ">=", w.from)
         .where("u.occurred_at", "<", w.to)
         .$if(!!f.customerIds?.length, (q) => q.where("u.customer_id", "in", f.customerIds!))
+        .$if(!!f.functionSlugs?.length, (q) => q.where("r.function_slug", "in", f.functionSlugs!))
+        // The tag cuboid's value: the run's value for the key, '' without one.
+        .$if(!!f.tags, (q) => q.where((e) => e.and(Object.entries(f.tags!).map(([k, v]) => e(sql`coalesce(json_extract(r.tags, ${`$."${k}"`}), '')`, "=", v)))))
         .select([
           "u.model as model",
           sql<number>`sum(coalesce(u.cost_micros, 0))`.as("spend"),
@@ -157,14 +161,19 @@ interface Cursor {
 const isCursor = (v: unknown): v is Cursor =>
   typeof v === "object" && v !== null && typeof (v as Cursor).k === "string" && "v" in v;
 
-async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown<BreakdownRow>> {
+/**
+ * Spend rows by `dim` (model, customer, function slug, or a promoted tag's values with `tagKey`), paged and
+ * sorted, with sparklines: spend.byModel and spend.byCustomer; `breakdown(db, f, "tag_value", "plan")` is by tag.
+ */
+export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: string): Promise<Breakdown<BreakdownRow>> {
+  await checkTagFilter(db, f, tagKey);
   const w = effectiveWindow(f);
   const cursor = decodeCursor(f.cursor, isCursor);
   // Agent spend from the usage rollups; the judge's spend from the run rollups, keyed by the JUDGED run's
   // model and customer (issue 17 §3): a judge model is not a row, `judgeModels` says what each judge cost.
-  const [usage, runs] = await Promise.all([
-    db
-      .selectFrom(rollupSource("usage", f, w, { group: [dim], extra: [sql`kind = 'agent'`] }))
+  // One query after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
+  const usage = await db
+      .selectFrom(rollupSource("usage", f, w, { group: [dim], tagKey, extra: [sql`kind = 'agent'`] }))
       .select([
         sql<string>`${sql.ref(dim)}`.as("key"),
         sql<number>`sum(cost_micros)`.as("agent"),
@@ -172,9 +181,9 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
         sql<number>`sum(unpriced_calls)`.as("agent_unpriced"),
       ])
       .groupBy(sql`key`)
-      .execute(),
-    db
-      .selectFrom(rollupSource("runs", f, w, { group: [dim] }))
+      .execute();
+  const runs = await db
+      .selectFrom(rollupSource("runs", f, w, { group: [dim], tagKey }))
       .select([
         sql<string>`${sql.ref(dim)}`.as("key"),
         sql<number>`sum(runs)`.as("runs"),
@@ -183,8 +192,7 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
         sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
       ])
       .groupBy(sql`key`)
-      .execute(),
-  ]);
+      .execute();
 
   const rows = new Map<string, BreakdownRow>();
   const row = (key: string): BreakdownRow => {
@@ -247,7 +255,7 @@ async function breakdown(db: Db, f: BreakdownInput, dim: Dim): Promise<Breakdown
   const chart = chartBuckets(f.timeZone, w.from, w.to, bucket);
   const pageRows = page.map((x) => x.r);
   const withSparklines = f.sparklines !== false;
-  if (withSparklines) await fillSparklines(db, f, w, dim, bucket, chart, pageRows, pageRows.length === all.length);
+  if (withSparklines) await fillSparklines(db, f, w, dim, tagKey, bucket, chart, pageRows, pageRows.length === all.length);
   return {
     window: w,
     totals: {
@@ -269,6 +277,7 @@ async function fillSparklines(
   f: AggregateFilter,
   w: Window,
   dim: Dim,
+  tagKey: string | undefined,
   unit: BucketUnit,
   chart: Chart,
   rows: BreakdownRow[],
@@ -279,7 +288,7 @@ async function fillSparklines(
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : onlyKeys(f, dim, keys);
-  const opts = { group: [dim], timeZone: f.timeZone, unit, chart };
+  const opts = { group: [dim], tagKey, timeZone: f.timeZone, unit, chart };
   const byKey = new Map(rows.map((r) => [r.key, { spend: r.sparkline }]));
   // Agent lines from the usage rollups, the judge's spend on the runs from the run rollups (as the rows).
   const agent = await zoneSeriesSource(db, "usage", pageFilter, w, { ...opts, extra: [sql`kind = 'agent'`] });

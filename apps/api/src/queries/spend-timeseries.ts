@@ -1,13 +1,13 @@
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, money, type Window } from "./common.ts";
-import { onlyKeys, rollupSource } from "./source.ts";
+import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { type SeriesCells, seriesSums } from "./series-sums.ts";
 import { type BucketUnit, chartBuckets } from "./zone.ts";
 
 export interface SpendSeries {
-  /** Model id, or customer id ('' = unattributed). */
+  /** Model id, customer id ('' = unattributed), function slug, or the tag's value ('' = untagged). */
   key: string;
   /** Priced spend over the window; null when none of the series' calls is priced (never $0). */
   totalMicros: number | null;
@@ -30,17 +30,19 @@ export interface SpendTimeseries {
 
 const MEASURES = { cost_micros: "cost_micros", priced_calls: "priced_calls", unpriced_calls: "unpriced_calls", calls: "calls" };
 type Cells = SeriesCells<keyof typeof MEASURES>["cells"];
-type Dim = "model" | "customer_id";
+const SPLIT: Record<"model" | "customer" | "function" | "tag", Dim> = { model: "model", customer: "customer_id", function: "function_slug", tag: "tag_value" };
 
 export async function getSpendTimeseries(
   db: Db,
-  f: AggregateFilter & { bucket: BucketUnit; splitBy: "model" | "customer"; top?: number | undefined },
+  f: AggregateFilter & { bucket: BucketUnit; splitBy: keyof typeof SPLIT; tagKey?: string | undefined; top?: number | undefined },
 ): Promise<SpendTimeseries> {
+  const tagKey = f.splitBy === "tag" ? f.tagKey : undefined;
+  await checkTagFilter(db, f, tagKey);
   const w = effectiveWindow(f);
   const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
-  const dim: Dim = f.splitBy === "model" ? "model" : "customer_id";
+  const dim = SPLIT[f.splitBy];
   const read = async (filter: AggregateFilter, by: Dim[]) =>
-    seriesSums(db, await zoneSeriesSource(db, "usage", filter, w, { group: by, timeZone: f.timeZone, unit: f.bucket, chart }), by, MEASURES, "calls");
+    seriesSums(db, await zoneSeriesSource(db, "usage", filter, w, { group: by, tagKey, timeZone: f.timeZone, unit: f.bucket, chart }), by, MEASURES, "calls");
   const answer = (series: SpendSeries[], other: SpendTimeseries["other"]): SpendTimeseries => ({
     window: w,
     bucket: f.bucket,
@@ -49,28 +51,43 @@ export async function getSpendTimeseries(
     other,
   });
 
-  const keys = f.top === undefined ? null : await rankedKeys(db, f, w, dim);
+  const keys = f.top === undefined ? null : await rankedKeys(db, f, w, dim, tagKey);
   if (keys === null || keys.length <= f.top!) return answer((await read(f, [dim])).map(({ key: [k], cells }) => spendSeries(k!, cells)), null);
-  // The top series, read with their keys as a filter, and the rest as the one series of every key (by
-  // model, the smaller projection, unless a filter needs customers) minus them: no read of one series
-  // per customer.
+  // The top series, read with their keys as a filter, and the rest as the one series of every key (from
+  // the smallest cuboid the filters allow) minus them: no read of one series per customer. A tag's values
+  // are not a filter list: its top series are picked from the read of every value.
   const top = keys.slice(0, f.top);
-  const [parts, [whole]] = await Promise.all([read(onlyKeys(f, dim, top), [dim]), read(f, [])]);
-  const rest = whole!.cells;
-  for (const { cells } of parts) for (const m of Object.keys(MEASURES) as (keyof Cells)[]) cells[m].forEach((v, i) => (rest[m][i]! -= v));
+  let parts: SeriesCells<keyof typeof MEASURES>[];
+  let rest: Cells;
+  if (dim === "tag_value") {
+    const all = await read(f, [dim]);
+    parts = all.filter(({ key: [k] }) => top.includes(k!));
+    rest = zeroCells(chart.buckets.length);
+    for (const { key: [k], cells } of all) if (!top.includes(k!)) addCells(rest, cells, 1);
+  } else {
+    parts = await read(onlyKeys(f, dim, top), [dim]);
+    rest = (await read(f, []))[0]?.cells ?? zeroCells(chart.buckets.length);
+    for (const { cells } of parts) addCells(rest, cells, -1);
+  }
   const series = parts.map(({ key: [k], cells }) => spendSeries(k!, cells));
   return answer(series, { ...figures(rest), count: keys.length - top.length });
 }
 
 /** Every key with usage in the window, by priced spend (largest first, ties by key). */
-async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim): Promise<string[]> {
+async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKey: string | undefined): Promise<string[]> {
   const rows = await db
-    .selectFrom(rollupSource("usage", f, w, { group: [dim] }))
+    .selectFrom(rollupSource("usage", f, w, { group: [dim], tagKey }))
     .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(priced_calls)`.as("priced")])
     .groupBy(sql`key`)
     .having(sql`sum(calls)`, ">", 0)
     .execute();
   return rows.map((r) => ({ key: r.key, totalMicros: money(r.spend, r.priced) })).sort(byTotal).map((r) => r.key);
+}
+
+const zeroCells = (n: number): Cells =>
+  Object.fromEntries(Object.keys(MEASURES).map((m) => [m, new Float64Array(n)])) as Cells;
+function addCells(into: Cells, from: Cells, sign: 1 | -1): void {
+  for (const m of Object.keys(MEASURES) as (keyof Cells)[]) from[m].forEach((v, i) => (into[m][i]! += sign * v));
 }
 
 const spendSeries = (key: string, c: Cells): SpendSeries => ({ key, ...figures(c) });

@@ -1,15 +1,19 @@
 /**
  * A customer's monthly statement (invoicing): one calendar month in a zone, its totals (the same reads as
- * overview.summary for that customer and window), per model (spend.byModel's rows) and per local day (the
- * customer's 15-minute projections, which every IANA zone's day is a union of), and the monthly budget.
+ * overview.summary for that customer and window), per model (spend.byModel's rows) and per local day (a day
+ * series of the customer cuboid, exact in every IANA zone: series.ts), and the monthly budget.
  * Unpriced usage is counted in calls beside each figure, never summed as $0.
  */
 import { z } from "zod";
-import { isTimeZone, localParts, monthStart, wellFormedString, zoneOffset } from "@tally/shared";
+import { isTimeZone, localParts, monthStart, wellFormedString } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { addMoney, money, num, type Window } from "./common.ts";
 import { getSummary } from "./overview.ts";
 import { getSpendByModel, type ModelSpendRow } from "./spend-breakdown.ts";
+import { zoneSeriesSource } from "./series.ts";
+import { seriesSums } from "./series-sums.ts";
+import { chartBuckets } from "./zone.ts";
+import { sql } from "kysely";
 
 export const statementInput = z.object({
   /** '' is unattributed usage. */
@@ -49,12 +53,6 @@ export interface Statement {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** Local midnight of day `d` of month `mo` of `y` in `tz` (two passes settle DST). */
-function dayStart(y: number, mo: number, d: number, tz: string): number {
-  const guess = Date.UTC(y, mo - 1, d);
-  return guess - zoneOffset(guess - zoneOffset(guess, tz), tz);
-}
-
 export function monthWindow(month: string, tz: string): Window {
   const [y, mo] = [Number(month.slice(0, 4)), Number(month.slice(5, 7))];
   return { from: monthStart(y, mo, tz), to: monthStart(y, mo + 1, tz) };
@@ -64,12 +62,11 @@ export async function getStatement(db: Db, input: StatementInput): Promise<State
   const { customerId, month, timeZone } = input;
   const w = monthWindow(month, timeZone);
   const filter = { ...w, timeZone, customerIds: [customerId] };
-  const [summary, models, days, customer] = await Promise.all([
-    getSummary(db, filter),
-    modelRows(db, filter),
-    dayRows(db, customerId, month, timeZone, w),
-    db.selectFrom("customers").select(["name", "monthly_budget_micros"]).where("id", "=", customerId).executeTakeFirst(),
-  ]);
+  // One read after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
+  const summary = await getSummary(db, filter);
+  const models = await modelRows(db, filter);
+  const days = await dayRows(db, filter, w);
+  const customer = await db.selectFrom("customers").select(["name", "monthly_budget_micros"]).where("id", "=", customerId).executeTakeFirst();
   const c = summary.current;
   const budgetMicros = customer?.monthly_budget_micros ?? null;
   const spend = c.spendMicros.total;
@@ -114,62 +111,32 @@ async function modelRows(db: Db, f: Window & { timeZone: string; customerIds: st
   }));
 }
 
-/** The month's local days from the customer's 15-minute projections: agent usage lines, and the judge's spend on the runs. */
-async function dayRows(db: Db, customerId: string, month: string, tz: string, w: Window): Promise<Statement["days"]> {
-  const [y, mo] = [Number(month.slice(0, 4)), Number(month.slice(5, 7))];
-  const starts: number[] = [];
-  for (let d = 1, s = dayStart(y, mo, 1, tz); s < w.to; s = dayStart(y, mo, ++d, tz)) starts.push(s);
-  const [usage, runs] = await Promise.all([
-    db
-      .selectFrom("rollup_usage_customer_15m")
-      .where("customer_id", "=", customerId)
-      .where("kind", "=", "agent")
-      .where("bucket", ">=", w.from)
-      .where("bucket", "<", w.to)
-      .select(["bucket", "cost_micros", "priced_calls", "unpriced_calls"])
-      .execute(),
-    db
-      .selectFrom("rollup_runs_customer_15m")
-      .where("customer_id", "=", customerId)
-      .where("bucket", ">=", w.from)
-      .where("bucket", "<", w.to)
-      .select(["bucket", "runs", "judge_cost_micros", "judge_priced_calls", "judge_unpriced_calls"])
-      .execute(),
-  ]);
-  const sums = starts.map(() => ({ cost: 0, priced: 0, unpriced: 0, jCost: 0, jPriced: 0, jUnpriced: 0, runs: 0 }));
-  const dayOf = (bucket: number) => {
-    let i = starts.length - 1;
-    while (i > 0 && starts[i]! > bucket) i--;
-    return sums[i]!;
-  };
-  for (const u of usage) {
-    const s = dayOf(u.bucket);
-    s.cost += num(u.cost_micros);
-    s.priced += num(u.priced_calls);
-    s.unpriced += num(u.unpriced_calls);
-  }
-  for (const r of runs) {
-    const s = dayOf(r.bucket);
-    s.runs += num(r.runs);
-    s.jCost += num(r.judge_cost_micros);
-    s.jPriced += num(r.judge_priced_calls);
-    s.jUnpriced += num(r.judge_unpriced_calls);
-  }
-  return sums.map((s, i) => {
-    const l = localParts(starts[i]!, tz);
-    const agent = money(s.cost, s.priced);
-    const judge = money(s.jCost, s.jPriced);
+/** The month's local days (a day series of the customer cuboid): agent usage lines, and the judge's spend on the runs. */
+async function dayRows(db: Db, f: Window & { timeZone: string; customerIds: string[] }, w: Window): Promise<Statement["days"]> {
+  const chart = chartBuckets(f.timeZone, w.from, w.to, "day");
+  const opts = { group: [], timeZone: f.timeZone, unit: "day" as const, chart };
+  const zeros = () => new Float64Array(chart.buckets.length);
+  const usageSrc = await zoneSeriesSource(db, "usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] });
+  const [usage] = await seriesSums(db, usageSrc, [], { cost: "cost_micros", priced: "priced_calls", unpriced: "unpriced_calls", calls: "calls" }, "calls");
+  const runsSrc = await zoneSeriesSource(db, "runs", f, w, opts);
+  const [runs] = await seriesSums(db, runsSrc, [], { runs: "runs", cost: "judge_cost_micros", priced: "judge_priced_calls", unpriced: "judge_unpriced_calls" }, "runs");
+  const u = usage?.cells ?? { cost: zeros(), priced: zeros(), unpriced: zeros(), calls: zeros() };
+  const r = runs?.cells ?? { runs: zeros(), cost: zeros(), priced: zeros(), unpriced: zeros() };
+  return chart.buckets.map((b, i) => {
+    const l = localParts(b.start, f.timeZone);
+    const agent = money(u.cost[i], u.priced[i]);
+    const judge = money(r.cost[i], r.priced[i]);
     return {
       date: `${l.y}-${pad(l.mo)}-${pad(l.d)}`,
-      start: starts[i]!,
-      end: starts[i + 1] ?? w.to,
+      start: b.start,
+      end: b.end,
       spendMicros: addMoney(agent, judge),
       agentSpendMicros: agent,
       judgeSpendMicros: judge,
-      unpricedCalls: s.unpriced + s.jUnpriced,
-      agentUnpricedCalls: s.unpriced,
-      judgeUnpricedCalls: s.jUnpriced,
-      runs: s.runs,
+      unpricedCalls: num(u.unpriced[i]) + num(r.unpriced[i]),
+      agentUnpricedCalls: num(u.unpriced[i]),
+      judgeUnpricedCalls: num(r.unpriced[i]),
+      runs: num(r.runs[i]),
     };
   });
 }

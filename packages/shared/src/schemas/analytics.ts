@@ -56,17 +56,14 @@ function checkWindow(v: WindowLike, ctx: z.RefinementCtx): void {
 }
 
 /**
- * Aggregates read rollups keyed by bucket, model and customer: no rollup carries a function or a tag for
- * spend and scores, so those filters are refused here (they work on runs.list) rather than silently ignored.
+ * Aggregates read rollups: model, customer, function slug and promoted tags (TALLY_TAG_KEYS) are all
+ * dimensions of some cuboid, but the tag cuboid keeps one (key, value) per row, so an aggregate filters on
+ * one tag key at a time (the server also refuses a key that is not promoted, or still being filled).
  */
+export const ONE_TAG_PER_AGGREGATE = "aggregates filter on one promoted tag at a time; runs.list takes any";
 function checkAggregate(v: WindowLike, ctx: z.RefinementCtx): void {
   checkWindow(v, ctx);
-  if (v.functionSlugs?.length) {
-    ctx.addIssue({ code: "custom", path: ["functionSlugs"], message: "filter by function is available on runs.list only" });
-  }
-  if (v.tags && Object.keys(v.tags).length > 0) {
-    ctx.addIssue({ code: "custom", path: ["tags"], message: "filter by tag is available on runs.list only" });
-  }
+  if (v.tags && Object.keys(v.tags).length > 1) ctx.addIssue({ code: "custom", path: ["tags"], message: ONE_TAG_PER_AGGREGATE });
 }
 
 export { type BucketUnit, pickBucket } from "./buckets.ts";
