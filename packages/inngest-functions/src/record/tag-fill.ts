@@ -1,25 +1,31 @@
 import { sql, type Transaction } from "kysely";
-import { DAY_MS, type Database, type Db, type Fact, FACTS, firstFactBucket, measureColumns, tableName, tagKeys } from "@tally/shared/db";
+import { BUCKET_MS, DAY_MS, type Database, type Db, type Fact, FACTS, firstFactBucket, measureColumns, tableName, tagKeys } from "@tally/shared/db";
 import { runContributions } from "./contributions.ts";
 import { batchRollups, bump } from "./rollup.ts";
 
 type Tx = Transaction<Database>;
 
-/** One UTC day of facts per fill transaction, as the calendar fill: writers wait for one chunk at most. */
+/**
+ * A fill transaction covers one UTC day of buckets, or fewer when the day holds more than MAX_FACTS facts
+ * (runs, usage lines and scores; a fact replays in ~0.25 ms): writers wait for one chunk at most. A
+ * 15-minute bucket is never split.
+ */
 const FILL_CHUNK_MS = DAY_MS;
+const MAX_FACTS = 100;
 /**
  * A run's usage lines and scores carry their own delivery's time (the payload's occurredAt, else the deferred
- * event's ts), usually seconds after the run's: runs this close to a chunk are replayed with it, and a chunk
- * whose counts still fall short of the base tables' looks the rest up (a scan, rare).
+ * event's ts), usually seconds after the run's: when a chunk's counts fall short of its base tables' after
+ * replaying its own runs, the runs within a bucket of it are replayed too, and if still short every run
+ * with a line or score in the chunk is looked up (usage_costs and scores have no index on time: a scan, rare).
  */
-const NEAR_MS = 3_600_000;
+const NEAR_MS = BUCKET_MS;
 /** Runs replayed per runContributions call. */
 const RUNS_PER_READ = 500;
 
 /**
- * Fills pending promoted tag keys (tag-keys.ts, TALLY_TAG_KEYS) from the raw rows, one UTC day of facts per
- * `BEGIN IMMEDIATE` transaction, moving the keys' `filled_to` in the same transaction, until every key is
- * complete, `pause` (run between transactions; the server yields to requests there) says stop, or
+ * Fills pending promoted tag keys (tag-keys.ts, TALLY_TAG_KEYS) from the raw rows, one UTC day of buckets (at
+ * most MAX_FACTS facts) per `BEGIN IMMEDIATE` transaction, moving the keys' `filled_to` in the same
+ * transaction, until every key is complete, `pause` (run between transactions; the server yields to requests there) says stop, or
  * `budgetMs` has passed. Each run's facts are replayed from its raw rows (`runContributions`, the same
  * contributions every writer bumps) into the tag cuboid alone, those in the chunk's buckets only. bump()
  * writes a key's rows only for buckets before its `filled_to` (inside the writer's own transaction), the
@@ -44,7 +50,7 @@ async function fillChunk(db: Db): Promise<boolean> {
     const keys = pending.filter((k) => k.filled_to === filledTo).map((k) => k.tag_key);
     // Gaps in the data are skipped: the chunk starts at the first bucket at or after filled_to.
     const from = await firstFactBucket(trx, filledTo);
-    const to = from === null ? null : from + FILL_CHUNK_MS;
+    const to = from === null ? null : await chunkEnd(trx, from);
     if (from !== null && to !== null) await replay(trx, keys, from, to);
     await trx.updateTable("rollup_tag_keys").set({ filled_to: to }).where("tag_key", "in", keys).execute();
     return true;
@@ -68,13 +74,28 @@ async function replay(trx: Tx, keys: string[], from: number, to: number): Promis
     }
   };
   await batchRollups(trx, async () => {
-    const near = await trx.selectFrom("runs").select("run_id").where("occurred_at", ">=", from - NEAR_MS).where("occurred_at", "<", to + NEAR_MS).execute();
-    await apply(near.map((r) => r.run_id));
+    await apply(await runsBetween(trx, from, to));
     // Every raw row counts once in its base table, so a fact whose chunk count exceeds what was found has
-    // rows whose run lies further away.
+    // rows whose run lies outside the chunk.
     const held = await chunkCounts(trx, from, to);
-    if ((Object.keys(FACTS) as Fact[]).some((f) => held[f] > found[f])) await apply(await farRuns(trx, from, to));
+    const short = () => (Object.keys(FACTS) as Fact[]).some((f) => held[f] > found[f]);
+    if (short()) await apply(await runsBetween(trx, from - NEAR_MS, to + NEAR_MS));
+    if (short()) await apply(await farRuns(trx, from, to));
   });
+}
+
+/** The end of the chunk starting at `from`: a day later, or the first bucket end by which MAX_FACTS facts are held. */
+async function chunkEnd(trx: Tx, from: number): Promise<number> {
+  const counted: Fact[] = ["runs", "usage", "scores"];
+  const per = counted.map((f) => `select bucket, ${measureColumns(f)[0]} as c from "${tableName(f, "model_customer", "15m")}" where bucket >= ${Number(from)} and bucket < ${Number(from + FILL_CHUNK_MS)}`);
+  const rows = await sql<{ bucket: number; c: number }>`select bucket, sum(c) as c from (${sql.raw(per.join(" union all "))}) group by bucket order by bucket`.execute(trx);
+  let facts = 0;
+  for (const r of rows.rows) if ((facts += Number(r.c)) >= MAX_FACTS) return Number(r.bucket) + BUCKET_MS;
+  return from + FILL_CHUNK_MS;
+}
+
+async function runsBetween(trx: Tx, from: number, to: number): Promise<string[]> {
+  return (await trx.selectFrom("runs").select("run_id").where("occurred_at", ">=", from).where("occurred_at", "<", to).execute()).map((r) => r.run_id);
 }
 
 /** Each fact's count (its first measure) in the base table over [from, to). */
