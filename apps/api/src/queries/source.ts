@@ -19,6 +19,7 @@ import {
   tagKeys,
 } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
+import { filledPercent } from "./dimensions.ts";
 
 /**
  * Where an aggregate reads from: the rollup catalogue (@tally/shared/db catalogue.ts) names every table and
@@ -148,15 +149,13 @@ export async function checkTagFilter(db: Db, f: AggregateFilter, tagKey?: string
   const field = f.tags?.[key] !== undefined ? "tags" : "tagKey";
   const row = (await tagKeys(db)).find((k) => k.tag_key === key);
   if (!row) throw new InputError(field, `tag '${key}' is not a promoted tag (TALLY_TAG_KEYS)`);
-  if (row.filled_to !== null) throw new InputError(field, `tag '${key}' is still being filled (${await filledPercent(db, row)}% done)`);
+  if (row.filled_to !== null) throw new InputError(field, `tag '${key}' is still being filled (${await filledPercentOf(db, row)}% done)`);
 }
 
-/** How far a pending key's fill is, in whole percent of the time from the first run to when it was promoted. */
-async function filledPercent(db: Db, row: { filled_to: number | null; added_at: number }): Promise<number> {
+/** A pending key's progress as dimensions.list shows it (`filledPercent`). */
+async function filledPercentOf(db: Db, row: { filled_to: number | null; added_at: number }): Promise<number> {
   const first = await db.selectFrom("runs").select((e) => e.fn.min<number>("occurred_at").as("t")).executeTakeFirst();
-  const start = Number(first?.t ?? row.added_at);
-  const span = row.added_at - start;
-  return span <= 0 ? 0 : Math.max(0, Math.min(99, Math.floor((100 * (Number(row.filled_to) - start)) / span)));
+  return filledPercent(Number(row.filled_to), Number(first?.t ?? row.added_at), row.added_at);
 }
 
 /** The dimension columns of a `cuboid` table as source columns (`t.` prefixed with `alias`). */
