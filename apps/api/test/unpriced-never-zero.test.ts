@@ -26,7 +26,12 @@ const INPUTS: Record<string, unknown[]> = {
     { ...WINDOW, bucket: "hour", splitBy: "model" },
     { ...WINDOW, bucket: "day", splitBy: "customer" },
     { ...WINDOW, bucket: "day", splitBy: "customer", top: 1 },
+    { ...WINDOW, bucket: "day", splitBy: "function" },
+    { ...WINDOW, bucket: "day", splitBy: "tag", tagKey: "plan" },
   ],
+  "spend.byDimension": [{ ...WINDOW, dimension: "function" }, { ...WINDOW, dimension: "tag", tagKey: "plan", customerIds: ["acme"] }],
+  "quality.byDimension": [{ ...WINDOW, dimension: "function" }, { ...WINDOW, dimension: "tag", tagKey: "plan" }],
+  "dimensions.list": [{}],
   "spend.byCustomer": [{ ...WINDOW, limit: 500 }, { ...WINDOW, limit: 1, sort: "costPerRun" }, { ...WINDOW, sparklines: false }],
   "spend.byModel": [{ ...WINDOW, limit: 500 }, { ...WINDOW, models: [AGENT] }],
   "spend.statement": [{ customerId: "acme", month: "2026-06", timeZone: "UTC" }, { customerId: "acme", month: "2026-06", timeZone: "Asia/Kolkata" }],
@@ -145,7 +150,7 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
 
   beforeAll(async () => {
     llm = await fakeChatServer(() => ({ content: verdict({ helpfulness: 4, accuracy: 5, tone: 3 }), promptTokens: 400, completionTokens: 60 }));
-    tally = await startTally({ JUDGE_BASE_URL: `${llm.url}/v1`, JUDGE_API_KEY: "sk-judge", JUDGE_MODEL: JUDGE });
+    tally = await startTally({ JUDGE_BASE_URL: `${llm.url}/v1`, JUDGE_API_KEY: "sk-judge", JUDGE_MODEL: JUDGE, TALLY_TAG_KEYS: "plan" });
     await deliver(tally, runs);
     const now = Date.now();
     const user = await createPasswordUser(tally.db, SYSTEM, { email: "walk-user@example.com", name: "Walk", role: "viewer", password: "walk user password 1" }, now);
