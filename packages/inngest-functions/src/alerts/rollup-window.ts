@@ -1,10 +1,10 @@
 import { type RawBuilder, sql } from "kysely";
-import { BUCKET_MS, type Db, pieces } from "@tally/shared/db";
+import { BUCKET_MS, type Db, type Grain, pieces } from "@tally/shared/db";
 
 /**
  * Sums over a window from the rollups only, for the alert rules: the window as whole buckets (`pieces`, as
- * the API's rollup sources read it) over the per-model or per-customer projections, or the 15-minute table
- * when both keys matter. Windows are whole 15-minute buckets: [end − hours, end) with `end` the bucket
+ * the API's rollup sources read it) over the per-model or per-customer cuboids (their 15-minute edges from
+ * the base table, which holds both keys), or the base 15-minute table when both keys matter. Windows are whole 15-minute buckets: [end − hours, end) with `end` the bucket
  * boundary after `now` (the running bucket counts).
  */
 export type Fact = "usage" | "scores" | "runs";
@@ -34,7 +34,7 @@ export async function windowSums(db: Db, q: WindowSumsQuery): Promise<SumsRow[]>
   const projection = q.keys === "both" ? null : q.keys;
   const all = projection !== null;
   const parts = pieces(q.from, q.to, { "1h": all, "6h": all, "1d": all, "1w": all, "4w": all }).map((p) => {
-    const table = projection === null ? `rollup_${q.fact}_15m` : `rollup_${q.fact}_${projection}_${p.grain}`;
+    const table = projection === null ? grainTable(q.fact, "model_customer", "15m") : grainTable(q.fact, projection, p.grain);
     const conds = [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`, ...(q.where ?? [])];
     return sql`select ${sql.raw(columns(projection, q))} from ${sql.table(table)} where ${sql.join(conds, sql` and `)}`;
   });
@@ -43,6 +43,15 @@ export async function windowSums(db: Db, q: WindowSumsQuery): Promise<SumsRow[]>
   const measures = Object.entries(q.measures).map(([name, expr]) => `sum(${expr}) as ${name}`);
   const query = sql<SumsRow>`select ${sql.raw([...group, ...measures].join(", "))} from (${sql.join(parts, sql` union all `)}) as r group by ${sql.raw(group.join(", "))}`;
   return (await query.execute(db)).rows;
+}
+
+/**
+ * The table holding a cuboid's rows at `grain`: its own, else (model and customer at 15 minutes) the base
+ * table `rollup_<fact>_15m` (model × customer), which covers their keys.
+ * TODO(H1): the catalogue's `grainTable` from @tally/shared/db, once it lands.
+ */
+export function grainTable(fact: Fact, cuboid: "model" | "customer" | "model_customer", grain: Grain): string {
+  return grain === "15m" ? `rollup_${fact}_15m` : `rollup_${fact}_${cuboid}_${grain}`;
 }
 
 /** The columns a piece selects: the keys, extra groups and every column the measures use. */

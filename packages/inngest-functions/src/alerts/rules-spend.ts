@@ -1,79 +1,16 @@
 import { sql } from "kysely";
-import { formatMicros, forecastForMonth, type MonthCalendar, monthCalendar } from "@tally/shared";
-import { bucketKeySql, canonicalZone, type Db, DAY_MS, HOUR_MS, localDay, segments } from "@tally/shared/db";
-import { dashboardLink, type Draft, type KindEvaluator, type Memo } from "./evaluate.ts";
+import { formatMicros, forecastForMonth } from "@tally/shared";
+import { type Db, HOUR_MS } from "@tally/shared/db";
+import { dashboardLink, type Draft, type KindEvaluator } from "./evaluate.ts";
+import { type Budgeted, monthSpend } from "./month-spend.ts";
+
+export { monthSpend, type MonthSpend } from "./month-spend.ts";
 import { type SumsRow, windowEnd, windowSums } from "./rollup-window.ts";
 
 /**
  * Money rules. Spend is every priced usage line (agent and judge) of the customer or model, as the Spend
  * page counts it; unpriced calls add nothing (they are the `unpriced` rule's business, never $0).
  */
-
-interface Budgeted {
-  id: string;
-  name: string;
-  budget: number;
-}
-
-/** Each budgeted customer's (or the one customer's) spend per local day of the reporting zone's month so far. */
-export interface MonthSpend {
-  cal: MonthCalendar;
-  customers: Budgeted[];
-  daily: Map<string, number[]>;
-  /** Priced and unpriced calls of the month so far: without a priced call the spend is unknown, never $0. */
-  calls: Map<string, { priced: number; unpriced: number }>;
-}
-
-export function monthSpend(db: Db, tz: string, now: number, memo: Memo): Promise<MonthSpend> {
-  const key = `month:${tz}`;
-  let hit = memo.get(key) as Promise<MonthSpend> | undefined;
-  if (!hit) memo.set(key, (hit = readMonthSpend(db, tz, now)));
-  return hit;
-}
-
-async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpend> {
-  const cal = monthCalendar(now, tz);
-  const end = Math.min(cal.end, windowEnd(now));
-  const first = localDay(tz, cal.start);
-  const budgeted = sql`customer_id in (select id from customers where monthly_budget_micros > 0)`;
-  const offsets = segments(tz, cal.start, end).map((s) => s.offset);
-  let rows: { customer_id: string; day: number; spend: number; priced: number; unpriced: number }[];
-  const calendar = offsets.every((x) => x === 0)
-    ? undefined
-    : await db.selectFrom("rollup_calendars").select("id").where("time_zone", "=", canonicalZone(tz)).where("unit", "=", "day").where("filled_to", "is", null).executeTakeFirst();
-  if (offsets.every((x) => x === 0)) {
-    // UTC: the month's UTC days are the day rows.
-    rows = (await sql<typeof rows[number]>`select customer_id, bucket / ${DAY_MS} as day, sum(cost_micros) as spend, sum(priced_calls) as priced, sum(unpriced_calls) as unpriced from rollup_usage_customer_1d
-      where bucket >= ${cal.start} and bucket < ${end} and ${budgeted} group by customer_id, bucket`.execute(db)).rows;
-  } else if (calendar) {
-    // The zone's complete local day calendar (TALLY_TIME_ZONES): one row per customer and local day.
-    rows = (await sql<typeof rows[number]>`select customer_id, bucket as day, sum(cost_micros) as spend, sum(priced_calls) as priced, sum(unpriced_calls) as unpriced from rollup_usage_customer_local
-      where calendar = ${calendar.id} and bucket >= ${first} and bucket <= ${localDay(tz, end - 1)} and ${budgeted} group by customer_id, bucket`.execute(db)).rows;
-  } else {
-    // Any other zone: hours (whole-hour offsets) or quarters keyed by their local day, exact through DST.
-    const table = offsets.every((x) => x % HOUR_MS === 0) ? "rollup_usage_customer_1h" : "rollup_usage_customer_15m";
-    const day = sql.raw(bucketKeySql(tz, cal.start, end, "day"));
-    rows = (await sql<typeof rows[number]>`select customer_id, ${day} as day, sum(cost_micros) as spend, sum(priced_calls) as priced, sum(unpriced_calls) as unpriced from ${sql.table(table)}
-      where bucket >= ${cal.start} and bucket < ${end} and ${budgeted} group by customer_id, ${day}`.execute(db)).rows;
-  }
-  const customers = (await db.selectFrom("customers").select(["id", "name", "monthly_budget_micros"]).where("monthly_budget_micros", ">", 0).orderBy("id").execute()).map(
-    (c) => ({ id: c.id, name: c.name, budget: Number(c.monthly_budget_micros) }),
-  );
-  const daily = new Map<string, number[]>();
-  const calls = new Map<string, { priced: number; unpriced: number }>();
-  for (const r of rows) {
-    const c = calls.get(r.customer_id) ?? { priced: 0, unpriced: 0 };
-    c.priced += Number(r.priced);
-    c.unpriced += Number(r.unpriced);
-    calls.set(r.customer_id, c);
-    const i = Number(r.day) - first;
-    if (i < 0 || i >= cal.dayStarts.length) continue;
-    let d = daily.get(r.customer_id);
-    if (!d) daily.set(r.customer_id, (d = new Array<number>(cal.dayStarts.length).fill(0)));
-    d[i]! += Number(r.spend);
-  }
-  return { cal, customers, daily, calls };
-}
 
 /** The customers a budget or forecast rule covers: its own customer, else every budgeted customer without an enabled rule of this kind of its own. */
 async function covered(db: Db, kind: "budget" | "forecast", customerId: string | undefined, all: Budgeted[]): Promise<Budgeted[]> {
