@@ -126,12 +126,19 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
       if (!job || (job.status !== "pending" && job.status !== "running")) return "done";
       const lines = await readScopeLines(trx, JSON.parse(job.scope) as StoredScope, job.cursor, batchSize);
       const overrides = await trx.selectFrom("model_prices").selectAll().execute();
-      const judged = [...new Set(lines.filter((l) => l.kind === "judge").map((l) => l.run_id))];
+      // Every line's rollup key carries its run's function slug and tags; a judge line also counts in its run's row.
+      const runIds = [...new Set(lines.map((l) => l.run_id))];
       const runs = new Map(
-        judged.length
-          ? (await trx.selectFrom("runs").select(["run_id", "model", "customer_id", "function_slug", "occurred_at"]).where("run_id", "in", judged).execute()).map((r) => [
+        runIds.length
+          ? (
+              await trx
+                .selectFrom("runs")
+                .select(["run_id", "model", "customer_id", "function_slug", "occurred_at", "tags"])
+                .where("run_id", "in", runIds)
+                .execute()
+            ).map((r) => [
               r.run_id,
-              { model: r.model, customerId: r.customer_id, functionSlug: r.function_slug, occurredAt: r.occurred_at },
+              { model: r.model, customerId: r.customer_id, functionSlug: r.function_slug, occurredAt: r.occurred_at, tags: JSON.parse(r.tags) as Record<string, string> },
             ])
           : [],
       );
@@ -157,8 +164,7 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
         if (Number(history.numInsertedOrUpdatedRows ?? 0) === 0) continue; // repriced by this job already
         const after = { cost_micros: p.costMicros, input_cost_micros: p.inputCostMicros, output_cost_micros: p.outputCostMicros, price_source: p.priceSource, provider: p.provider };
         await trx.updateTable("usage_costs").set(after).where("id", "=", line.id).execute();
-        // Only a judge line counts in its run's row; an agent line's run key is not read.
-        const run = runs.get(line.run_id) ?? (line.kind === "judge" ? missingRun(line.id) : { model: "", customerId: "", functionSlug: "", occurredAt: 0 });
+        const run = runs.get(line.run_id) ?? missingRun(line.id);
         await bumpUsageLine(trx, line, run, -1);
         await bumpUsageLine(trx, { ...line, ...after }, run, 1);
       }
@@ -188,5 +194,5 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
 }
 
 function missingRun(lineId: string): never {
-  throw new Error(`usage line ${lineId}: its run is missing, so its judge spend cannot be moved`);
+  throw new Error(`usage line ${lineId}: its run is missing, so its rollup key (function slug, tags, judge spend) is unknown`);
 }

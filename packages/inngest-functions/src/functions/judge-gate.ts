@@ -77,10 +77,10 @@ function firstInstantOf(tz: string, day: number, near: number): number {
   return t;
 }
 
-/** Priced judge spend in [start, end) from the per-model usage rollup (unpriced judge calls have no cost to count). */
+/** Priced judge spend in [start, end) from the 15-minute usage rollup (unpriced judge calls have no cost to count). */
 export async function judgeSpendMicros(db: Db, start: number, end: number): Promise<number> {
   const row = await db
-    .selectFrom("rollup_usage_model_15m")
+    .selectFrom("rollup_usage_15m")
     .select((eb) => eb.fn.sum<number | string | null>("cost_micros").as("spent"))
     .where("kind", "=", "judge")
     .where("bucket", ">=", start)

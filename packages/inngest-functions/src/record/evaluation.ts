@@ -91,7 +91,7 @@ export async function recordEvaluation(
           created_at: run.now,
         })
         .execute();
-      await bumpScore(trx, { occurredAt: run.occurredAt, model: ev.model, customerId: state.customerId, name: s.name, value }, 1);
+      await bumpScore(trx, { occurredAt: run.occurredAt, model: ev.model, customerId: state.customerId, functionSlug: state.functionSlug, tags: state.tags, name: s.name, value }, 1);
     }
     if (ev.outcome.scores.length > 0) await markScored(trx, run.runId, run.now);
     return { inserted: true, scores: ev.outcome.scores.length };

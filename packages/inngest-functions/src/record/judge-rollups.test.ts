@@ -4,66 +4,35 @@ import { join } from "node:path";
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "@tally/shared";
-import { connect, type Db, migrate, migrationProvider } from "@tally/shared/db";
+import { connect, type Db, fillCalendars, migrate, migrationProvider, rollupTables, syncCalendars } from "@tally/shared/db";
+import { storedAndExpected } from "../testing/expected-rollups.ts";
 import { recordEvaluation, recordSkippedEvaluation } from "./evaluation.ts";
 import { forgetRun } from "./forget.ts";
 import type { RunRef } from "./run.ts";
 import { recordUsage } from "./usage.ts";
 
 // The judge measures of the run rollups (migration 0009) against the raw rows they summarise: each run's
-// judge usage lines and runs.judge_outcome, keyed by the RUN's bucket, model, customer and function.
-// Expected values come from SQL over the raw tables with the grain widths written out here.
+// judge usage lines and runs.judge_outcome, keyed by the RUN's bucket, model, customer and function; and
+// every other rollup of the catalogue (issue 20: model × customer, function, two promoted tags, one of
+// them arriving on a later payload, local calendars). Expected values come from the raw rows
+// (testing/expected-rollups.ts) with the grain widths written out there.
 
 const START = Date.UTC(2026, 8, 1, 0, 0, 7);
 const MODELS = ["gpt-4o", "claude-sonnet-4-0", "zz-unknown-agent"];
 const CUSTOMERS = ["acme", "globex", "initech"];
 /** gpt-4o-mini is in the genai-prices catalog (priced lines); the other judge is in no catalog (unpriced). */
 const JUDGES = ["gpt-4o-mini", "zz-unknown-judge"];
-const MEASURES = ["runs", "scored_runs", "unsampled_runs", "judge_skipped_runs", "judge_cost_micros", "judge_priced_calls", "judge_unpriced_calls"];
-/** Width and origin of each grain, ms (weeks and 4 weeks from Monday 1970-01-05). */
-const GRAINS: [string, number, number][] = [
-  ["15m", 900_000, 0],
-  ["1h", 3_600_000, 0],
-  ["6h", 21_600_000, 0],
-  ["1d", 86_400_000, 0],
-  ["1w", 604_800_000, 345_600_000],
-  ["4w", 2_419_200_000, 345_600_000],
-];
-const TABLES = [
-  { table: "rollup_runs_15m", keys: ["model", "customer_id", "function_slug"], grain: GRAINS[0]! },
-  ...(["model", "customer_id"] as const).flatMap((dim) =>
-    GRAINS.map((g) => ({ table: `rollup_runs_${dim === "model" ? "model" : "customer"}_${g[0]}`, keys: [dim], grain: g })),
-  ),
-];
+const ZONES = ["America/New_York", "Asia/Kolkata"];
 
-type Row = Record<string, unknown>;
-/** Each run-rollup table as stored and as the raw rows say it should be, rows in one order. */
-async function compare(db: Db): Promise<{ table: string; stored: Row[]; raw: Row[] }[]> {
-  const out = [];
-  for (const { table, keys, grain } of TABLES) {
-    const [, size, origin] = grain;
-    const cols = keys.join(", ");
-    const stored = await sql.raw<Row>(`select bucket, ${cols}, ${MEASURES.join(", ")} from ${table} order by bucket, ${cols}`).execute(db);
-    const raw = await sql
-      .raw<Row>(
-        `with judge as (select run_id, sum(coalesce(cost_micros, 0)) as cost, ` +
-          `sum(case when cost_micros is null then 0 else 1 end) as priced, sum(case when cost_micros is null then 1 else 0 end) as unpriced ` +
-          `from usage_costs where kind = 'judge' group by run_id) ` +
-          `select ((r.occurred_at - ${origin}) / ${size}) * ${size} + ${origin} as bucket, ${keys.map((k) => `r.${k}`).join(", ")}, ` +
-          `count(*) as runs, sum(case when r.scored_at is null then 0 else 1 end) as scored_runs, ` +
-          `sum(case when r.judge_outcome = 'not_sampled' then 1 else 0 end) as unsampled_runs, ` +
-          `sum(case when r.judge_outcome = 'judge_budget' then 1 else 0 end) as judge_skipped_runs, ` +
-          `coalesce(sum(j.cost), 0) as judge_cost_micros, coalesce(sum(j.priced), 0) as judge_priced_calls, coalesce(sum(j.unpriced), 0) as judge_unpriced_calls ` +
-          `from runs r left join judge j on j.run_id = r.run_id group by 1, ${keys.map((k) => `r.${k}`).join(", ")} order by 1, ${keys.map((k) => `r.${k}`).join(", ")}`,
-      )
-      .execute(db);
-    out.push({ table, stored: stored.rows, raw: raw.rows });
-  }
-  return out;
-}
-
+/**
+ * Every rollup table of the catalogue (all cuboids × grains, local calendars, tag rows) equals a GROUP BY
+ * over the raw rows (expected-rollups.ts, computed apart from the writer); pending calendars are filled first.
+ */
 async function expectRollupsEqualRawRows(db: Db): Promise<void> {
-  for (const { table, stored, raw } of await compare(db)) expect(stored, table).toEqual(raw);
+  await fillCalendars(db);
+  const tables = await storedAndExpected(db);
+  expect(tables.length).toBe(rollupTables().length);
+  for (const { table, stored, expected } of tables) expect(stored, table).toEqual(expected);
 }
 
 /** Totals over all runs, from raw rows: how much of each case a fixture exercised. */
@@ -100,9 +69,15 @@ async function seed(db: Db, count: number, seedNo: number, withSkips: boolean): 
   for (let i = 0; i < count; i++) {
     const runId = `run-${seedNo}-${i}`;
     const occurredAt = START + Math.floor(rand() * 40 * 96) * 900_000 + Math.floor(rand() * 899_000);
-    const full: RunRef = { runId, functionSlug: pick(["support", "triage"]), model: pick(MODELS), customerId: pick(CUSTOMERS), occurredAt, now: occurredAt + 1000 };
-    // A score delivery knows neither the customer nor (sometimes) the model; its clock may be hours later.
-    const bare: RunRef = { ...full, customerId: undefined, model: rand() < 0.5 ? undefined : full.model, occurredAt: rand() < 0.3 ? occurredAt + 3 * 3_600_000 : occurredAt };
+    // Tags: plan (promoted) on some runs, env (promoted) on most, team (not promoted) on some.
+    const tags: Record<string, string> = {};
+    if (rand() < 0.6) tags.plan = pick(["free", "pro"]);
+    if (rand() < 0.8) tags.env = pick(["prod", "staging"]);
+    if (rand() < 0.3) tags.team = "core";
+    const full: RunRef = { runId, functionSlug: pick(["support", "triage"]), model: pick(MODELS), customerId: pick(CUSTOMERS), tags, occurredAt, now: occurredAt + 1000 };
+    // A score delivery knows neither the customer nor (sometimes) the model nor the plan tag; its clock may be hours later.
+    const { plan: _plan, ...bareTags } = tags;
+    const bare: RunRef = { ...full, tags: bareTags, customerId: undefined, model: rand() < 0.5 ? undefined : full.model, occurredAt: rand() < 0.3 ? occurredAt + 3 * 3_600_000 : occurredAt };
     const twice = rand() < 0.25 ? 2 : 1;
     const cost = async () => {
       for (let k = 0; k < twice; k++) {
@@ -141,6 +116,11 @@ async function seed(db: Db, count: number, seedNo: number, withSkips: boolean): 
   for (let i = 0; i < count; i += 7) await forgetRun(db, `run-${seedNo}-${i}`);
 }
 
+/** Promotes tag keys, complete from the start (no facts yet), as TALLY_TAG_KEYS would before the first record. */
+async function promote(db: Db, keys: string[]): Promise<void> {
+  await db.insertInto("rollup_tag_keys").values(keys.map((tag_key) => ({ tag_key, filled_to: null, added_at: 0 }))).execute();
+}
+
 function tempDir(): { file: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), "tally-judge-rollups-"));
   return { file: join(dir, "tally.db"), remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -151,6 +131,8 @@ describe("judge measures of the run rollups", () => {
   const dir = tempDir();
   beforeAll(async () => {
     db = await connect({ url: dir.file });
+    await promote(db, ["env", "plan"]);
+    await syncCalendars(db, ZONES);
     await seed(db, 400, 23, true);
   }, 120_000);
   afterAll(async () => {
@@ -158,7 +140,7 @@ describe("judge measures of the run rollups", () => {
     dir.remove();
   });
 
-  it("equal the raw rows (judge lines joined to their runs, runs.judge_outcome) in all 13 tables", { timeout: 30_000 }, async () => {
+  it("equal the raw rows (judge lines joined to their runs, runs.judge_outcome) in every catalogue table", { timeout: 30_000 }, async () => {
     await expectRollupsEqualRawRows(db);
     const totals = await rawTotals(db);
     expect(totals.priced).toBeGreaterThan(50);
@@ -167,6 +149,13 @@ describe("judge measures of the run rollups", () => {
     expect(totals.unsampled).toBeGreaterThan(10);
     expect(totals.skipped).toBeGreaterThan(10);
     expect(totals.customers).toBe(3); // every run's customer became known: every judged-first run moved
+    const tagged = await sql<{ plan: number; env: number }>`select
+      (select count(*) from rollup_runs_tag_1d where tag_key = 'plan' and tag_value != '') as plan,
+      (select count(*) from rollup_runs_tag_1d where tag_key = 'env' and tag_value = '') as env`.execute(db);
+    expect(tagged.rows[0]!.plan).toBeGreaterThan(10); // plan arrived on the later (cost) payload for judged-first runs
+    expect(tagged.rows[0]!.env).toBeGreaterThan(0); // untagged runs under ''
+    const unpromoted = await sql<{ n: number }>`select count(*) as n from rollup_runs_tag_1d where tag_key = 'team'`.execute(db);
+    expect(unpromoted.rows[0]!.n).toBe(0);
     const empty = await sql<{ n: number }>`select count(*) as n from rollup_runs_15m where runs <= 0`.execute(db);
     expect(empty.rows[0]!.n).toBe(0);
   });
@@ -216,6 +205,7 @@ describe("migration 0009 backfills the judge measures from raw rows", () => {
       const columns = await sql<{ name: string }>`select name from pragma_table_info('rollup_runs_model_1w')`.execute(db);
       expect(columns.rows.map((c) => c.name)).not.toContain("judge_cost_micros");
       await migrate(db);
+      await syncCalendars(db, ZONES);
       await expectRollupsEqualRawRows(db);
       const totals = await rawTotals(db);
       expect(totals.priced).toBeGreaterThan(50);

@@ -5,17 +5,18 @@ import { batchRollups, bump } from "./rollup.ts";
 describe("bump", () => {
   it("sums into one row per key and deletes a row whose count returns to zero", async () => {
     const db = await connect({ url: ":memory:" });
-    const key = { bucket: 0, model: "m", customer_id: "c", name: "tone" };
+    const key = { bucket: 0, model: "m", customer_id: "c", function_slug: "f", tags: {}, name: "tone" };
+    const row = { bucket: 0, model: "m", customer_id: "c", name: "tone" };
     await db.transaction().execute(async (trx) => {
-      await bump(trx, "rollup_scores_15m", key, { n: 1, sum_value: 0.5, sum_sq_value: 0.25 });
-      await bump(trx, "rollup_scores_15m", key, { n: 1, sum_value: 1, sum_sq_value: 1 });
+      await bump(trx, "scores", key, { n: 1, sum_value: 0.5, sum_sq_value: 0.25 });
+      await bump(trx, "scores", key, { n: 1, sum_value: 1, sum_sq_value: 1 });
     });
     expect(await db.selectFrom("rollup_scores_15m").selectAll().execute()).toEqual([
-      { ...key, n: 2, sum_value: 1.5, sum_sq_value: 1.25 },
+      { ...row, n: 2, sum_value: 1.5, sum_sq_value: 1.25 },
     ]);
     await db.transaction().execute(async (trx) => {
-      await bump(trx, "rollup_scores_15m", key, { n: -1, sum_value: -0.5, sum_sq_value: -0.25 });
-      await bump(trx, "rollup_scores_15m", key, { n: -1, sum_value: -1, sum_sq_value: -1 });
+      await bump(trx, "scores", key, { n: -1, sum_value: -0.5, sum_sq_value: -0.25 });
+      await bump(trx, "scores", key, { n: -1, sum_value: -1, sum_sq_value: -1 });
     });
     expect(await db.selectFrom("rollup_scores_15m").selectAll().execute()).toEqual([]);
     await db.destroy();
@@ -25,10 +26,11 @@ describe("bump", () => {
     const db = await connect({ url: ":memory:" });
     const a = { bucket: 0, model: "m\u0000x", customer_id: "c", name: "tone" };
     const b = { bucket: 0, model: "m", customer_id: "x\u0000c", name: "tone" };
+    const more = { function_slug: "f", tags: {} };
     await db.transaction().execute((trx) =>
       batchRollups(trx, async () => {
-        await bump(trx, "rollup_scores_15m", a, { n: 1, sum_value: 0.5, sum_sq_value: 0.25 });
-        await bump(trx, "rollup_scores_15m", b, { n: 1, sum_value: 1, sum_sq_value: 1 });
+        await bump(trx, "scores", { ...a, ...more }, { n: 1, sum_value: 0.5, sum_sq_value: 0.25 });
+        await bump(trx, "scores", { ...b, ...more }, { n: 1, sum_value: 1, sum_sq_value: 1 });
       }),
     );
     const rows = await db.selectFrom("rollup_scores_15m").selectAll().orderBy("sum_value").execute();
@@ -42,8 +44,8 @@ describe("bump", () => {
   it("refuses a key with a missing column", async () => {
     const db = await connect({ url: ":memory:" });
     await expect(
-      db.transaction().execute((trx) => bump(trx, "rollup_runs_15m", { bucket: 0, model: "m", customer_id: "" }, { runs: 1 })),
-    ).rejects.toThrow("missing key function_slug");
+      db.transaction().execute((trx) => bump(trx, "scores", { bucket: 0, model: "m", customer_id: "", function_slug: "f", tags: {} }, { n: 1 })),
+    ).rejects.toThrow("missing key name");
     await db.destroy();
   });
 });

@@ -1,61 +1,76 @@
 import { type Compilable, CompiledQuery, type Transaction } from "kysely";
-import { type Calendar, calendars, type Database, grainStart, localKey } from "@tally/shared/db";
+import {
+  type Calendar,
+  calendars,
+  CUBOIDS,
+  type CuboidId,
+  type Database,
+  type Fact,
+  FACTS,
+  type Grain,
+  grainStart,
+  keyColumns,
+  localKey,
+  measureColumns,
+  type TableGrain,
+  type TagKey,
+  tableGrains,
+  tableName,
+  tagKeys,
+} from "@tally/shared/db";
 
 type Tx = Transaction<Database>;
-type RollupTable = "rollup_runs_15m" | "rollup_usage_15m" | "rollup_scores_15m" | "rollup_score_bins_15m";
 
 /**
- * Each fact's key columns, the columns its deltas add to (the count first: a row whose count is back to
- * zero holds nothing and is deleted) and its projections' name.
+ * A fact's rollup key: its 15-minute bucket, model and customer, the run's function slug and ALL of the
+ * run's tags (the promoted ones become tag rows), and the fact's own keys (usage: kind; scores: name;
+ * score bins: name and bin).
  */
-const FACTS: Record<RollupTable, { keys: readonly string[]; sums: readonly string[]; projection: string }> = {
-  rollup_runs_15m: {
-    keys: ["bucket", "model", "customer_id", "function_slug"],
-    // 0009: runs the judge left out, and the judge's spend on the run (keyed by the run, not the judge's model).
-    sums: ["runs", "scored_runs", "unsampled_runs", "judge_skipped_runs", "judge_cost_micros", "judge_priced_calls", "judge_unpriced_calls"],
-    projection: "rollup_runs",
-  },
-  rollup_usage_15m: {
-    keys: ["bucket", "model", "customer_id", "kind"],
-    sums: ["calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_micros", "priced_calls", "unpriced_calls", "unpriced_tokens"],
-    projection: "rollup_usage",
-  },
-  rollup_scores_15m: { keys: ["bucket", "model", "customer_id", "name"], sums: ["n", "sum_value", "sum_sq_value"], projection: "rollup_scores" },
-  rollup_score_bins_15m: { keys: ["bucket", "model", "customer_id", "name", "bin"], sums: ["n"], projection: "rollup_score_bins" },
-};
-const GRAINS = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
-/** The facts kept per local calendar too (LOCAL_TABLES). */
-const LOCAL = new Set<RollupTable>(["rollup_usage_15m", "rollup_scores_15m"]);
+export interface RollupKey {
+  bucket: number;
+  model: string;
+  customer_id: string;
+  function_slug: string;
+  tags: Readonly<Record<string, string>>;
+  kind?: string;
+  name?: string;
+  bin?: number;
+}
 
-export type Dim = "model" | "customer_id";
-const DIMS: readonly Dim[] = ["model", "customer_id"];
+export interface BumpOptions {
+  /** Only these cuboids (a move writes those whose key changes: `movedCuboids`). Default: all. */
+  cuboids?: readonly CuboidId[];
+  /** Tag rows for exactly these keys, whatever their `filled_to` (the tag fill). Default: every promoted key, for buckets it has filled. */
+  tagKeys?: readonly string[];
+}
 
 /** A rollup table one fact is summed into, with its key columns and the columns its deltas add to. */
 interface Target {
   name: string;
+  grain: TableGrain;
   keys: readonly string[];
   sums: readonly string[];
 }
-/** Each fact's tables: its own, then per dimension each grain's projection and (usage, scores) the calendars'. */
-interface Targets extends Record<Dim, { grains: Target[]; local: Target | null }> {
-  own: Target;
-  /** Key columns beyond bucket and the dimensions, kept by the projections. */
-  rest: readonly string[];
-}
-function targetsOf(table: RollupTable): Targets {
-  const { keys, sums, projection } = FACTS[table];
-  const rest = keys.filter((k) => !["bucket", "model", "customer_id", "function_slug"].includes(k));
-  const per = (dim: Dim) => {
-    const prefix = `${projection}_${dim === "model" ? "model" : "customer"}`;
-    return {
-      grains: GRAINS.map((g) => ({ name: `${prefix}_${g}`, keys: ["bucket", dim, ...rest], sums })),
-      local: LOCAL.has(table) ? { name: `${prefix}_local`, keys: ["calendar", "bucket", dim, ...rest], sums } : null,
-    };
-  };
-  return { own: { name: table, keys, sums }, rest, model: per("model"), customer_id: per("customer_id") };
-}
-const TARGETS = {} as Record<RollupTable, Targets>;
-for (const table of Object.keys(FACTS) as RollupTable[]) TARGETS[table] = targetsOf(table);
+/** Each fact's tables per cuboid (from the catalogue): its UTC grains, and its local calendars' table if kept. */
+type Targets = Record<CuboidId, { grains: Target[]; local: Target | null }>;
+const ALL_CUBOIDS = Object.keys(CUBOIDS) as CuboidId[];
+const TARGETS = Object.fromEntries(
+  (Object.keys(FACTS) as Fact[]).map((fact) => {
+    const target = (cuboid: CuboidId, grain: TableGrain): Target => ({
+      name: tableName(fact, cuboid, grain),
+      grain,
+      keys: keyColumns(fact, cuboid, grain),
+      sums: measureColumns(fact),
+    });
+    const perCuboid = Object.fromEntries(
+      ALL_CUBOIDS.map((c) => [
+        c,
+        { grains: CUBOIDS[c].grains.map((g) => target(c, g)), local: tableGrains(fact, c).includes("local") ? target(c, "local") : null },
+      ]),
+    );
+    return [fact, perCuboid];
+  }),
+) as Record<Fact, Targets>;
 
 /** One rollup row's change: add `sums` (in the target's column order) to the row keyed `key`, created if missing. */
 interface RowDelta {
@@ -65,41 +80,56 @@ interface RowDelta {
 }
 
 /**
- * Adds `deltas` to one rollup row, creating it if needed (an upsert that sums), and to its projections
- * (per model and per customer, by 15 minutes, UTC hour, 6 hours, day, week and 4 weeks: migrations
- * 0002–0004; usage and scores also by each local calendar's day or week: 0005), in the caller's
- * transaction. Negative deltas move counts when a run is re-attributed; a row whose count falls to zero
- * is deleted so readers never see empty groups. `dims` limits the projections written: a move
- * between customers leaves the per-model rows as they are (`movedDims`). Inside batchRollups (every
- * recording transaction) the rows are summed in memory and written when the batch ends.
+ * Adds `deltas` to one fact's rollup rows, creating them if needed (an upsert that sums), in the caller's
+ * transaction: for every cuboid of the catalogue (or `opts.cuboids`) each grain's row (model × customer
+ * at 15 minutes is the base table `rollup_<fact>_15m`), usage and scores also per local calendar
+ * (LOCAL_FACTS × local cuboids, for buckets the calendar has filled), and in the tag cuboid one row per
+ * promoted key (tag_value: the run's value or ''; for buckets the key has filled). Negative deltas move
+ * counts when a run is re-attributed; a row whose count falls to zero is deleted so readers never see
+ * empty groups. Inside batchRollups (every recording transaction) the rows are summed in memory and
+ * written when the batch ends.
  */
-export async function bump(
-  trx: Tx,
-  table: RollupTable,
-  key: Record<string, string | number>,
-  deltas: Record<string, number>,
-  dims: readonly Dim[] = DIMS,
-): Promise<void> {
-  const t = TARGETS[table];
-  for (const k of t.own.keys) if (!(k in key)) throw new Error(`rollup ${table}: missing key ${k}`);
-  for (const c in deltas) if (!t.own.sums.includes(c)) throw new Error(`rollup ${table}: no column ${c}`);
-  const sums = t.own.sums.map((c) => deltas[c] ?? 0);
-  const rest = t.rest.map((k) => key[k]!);
+export async function bump(trx: Tx, fact: Fact, key: RollupKey, deltas: Record<string, number>, opts: BumpOptions = {}): Promise<void> {
+  const targets = TARGETS[fact];
+  const sumsOf = measureColumns(fact);
+  for (const [k] of FACTS[fact].keys) if ((key as unknown as Record<string, unknown>)[k] === undefined) throw new Error(`rollup ${fact}: missing key ${k}`);
+  for (const c in deltas) if (!sumsOf.includes(c)) throw new Error(`rollup ${fact}: no column ${c}`);
+  const sums = sumsOf.map((c) => deltas[c] ?? 0);
   const bucket = Number(key.bucket);
-  const rows: RowDelta[] = [{ target: t.own, key: t.own.keys.map((k) => key[k]!), sums }];
-  for (const dim of dims) {
-    const { grains, local } = t[dim];
-    for (let g = 0; g < GRAINS.length; g++) rows.push({ target: grains[g]!, key: [grainStart(GRAINS[g]!, bucket), key[dim]!, ...rest], sums });
+  const value = (col: string, start: number, tag?: readonly [string, string], calendar?: number): string | number => {
+    if (col === "bucket") return start;
+    if (col === "calendar") return calendar!;
+    if (col === "tag_key") return tag![0];
+    if (col === "tag_value") return tag![1];
+    const v = (key as unknown as Record<string, string | number | undefined>)[col];
+    if (v === undefined) throw new Error(`rollup ${fact}: missing key ${col}`);
+    return v;
+  };
+  const rows: RowDelta[] = [];
+  const tags = (opts.cuboids ?? ALL_CUBOIDS).includes("tag") ? await tagRowsOf(trx, key, bucket, opts.tagKeys) : [];
+  for (const cuboid of opts.cuboids ?? ALL_CUBOIDS) {
+    const { grains, local } = targets[cuboid];
+    for (const t of grains) {
+      const start = grainStart(t.grain as Grain, bucket);
+      if (cuboid === "tag") for (const tag of tags) rows.push({ target: t, key: t.keys.map((c) => value(c, start, tag)), sums });
+      else rows.push({ target: t, key: t.keys.map((c) => value(c, start)), sums });
+    }
     if (!local) continue;
     // A calendar still filling takes only buckets its fill has passed; the fill reads the rest from the
-    // 15-minute rows this transaction writes (fillCalendars).
+    // rows this transaction writes (fillCalendars).
     for (const cal of await calendarsIn(trx)) {
-      if (cal.filled_to === null || bucket < cal.filled_to) rows.push({ target: local, key: [cal.id, localKey(cal, bucket), key[dim]!, ...rest], sums });
+      if (cal.filled_to === null || bucket < cal.filled_to) rows.push({ target: local, key: local.keys.map((c) => value(c, localKey(cal, bucket), undefined, cal.id)), sums });
     }
   }
   const pending = batches.get(trx);
   if (pending) add(pending, rows);
   else await flush(trx, add(new Map(), rows));
+}
+
+/** The (tag_key, tag_value) pairs a fact is written under: each promoted key that has filled `bucket`, or exactly `only`. */
+async function tagRowsOf(trx: Tx, key: RollupKey, bucket: number, only?: readonly string[]): Promise<(readonly [string, string])[]> {
+  const keys = only ?? (await tagKeysIn(trx)).filter((k) => k.filled_to === null || bucket < k.filled_to).map((k) => k.tag_key);
+  return keys.map((k) => [k, Object.hasOwn(key.tags, k) ? key.tags[k]! : ""] as const);
 }
 
 /** The calendars, read once per transaction: one added later is filled from what this one commits. */
@@ -110,9 +140,34 @@ function calendarsIn(trx: Tx): Promise<Calendar[]> {
   return hit;
 }
 
-/** The projections a move from one key to another changes: those whose own key differs. */
-export function movedDims(from: { model: string; customerId: string }, to: { model: string; customerId: string }): Dim[] {
-  return DIMS.filter((d) => (d === "model" ? from.model !== to.model : from.customerId !== to.customerId));
+/** The promoted tag keys, read once per transaction, like the calendars. */
+const tagKeyCache = new WeakMap<Tx, Promise<TagKey[]>>();
+function tagKeysIn(trx: Tx): Promise<TagKey[]> {
+  let hit = tagKeyCache.get(trx);
+  if (!hit) tagKeyCache.set(trx, (hit = tagKeys(trx)));
+  return hit;
+}
+
+/** What decides a run's rollup rows beyond the fact itself. */
+export interface RunAttribution {
+  model: string;
+  customerId: string;
+  tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The cuboids a move from one attribution to another rewrites: those whose key changes. A customer or a
+ * model change moves its own cuboid, model × customer (with the base row), function and tag; a tag that
+ * gains a value moves the tag rows only.
+ */
+export function movedCuboids(from: RunAttribution, to: RunAttribution): CuboidId[] {
+  const moved = new Set<CuboidId>();
+  const both = ["model_customer", "function", "tag"] as const;
+  if (from.model !== to.model) for (const c of ["model", ...both] as const) moved.add(c);
+  if (from.customerId !== to.customerId) for (const c of ["customer", ...both] as const) moved.add(c);
+  const keys = new Set([...Object.keys(from.tags), ...Object.keys(to.tags)]);
+  if ([...keys].some((k) => from.tags[k] !== to.tags[k])) moved.add("tag");
+  return ALL_CUBOIDS.filter((c) => moved.has(c));
 }
 
 /** Rows waiting in a batch: per target, by key. */
@@ -178,7 +233,7 @@ async function flush(trx: Tx, pending: Pending): Promise<void> {
 function upsert(trx: Tx, { name, keys, sums }: Target, rows: RowDelta[]): Promise<void> {
   const params: (string | number)[] = [];
   for (const r of rows) params.push(...r.key, ...r.sums);
-  // Kysely cannot type a column set chosen at run time; FACTS is the contract. Built on a cache miss only.
+  // Kysely cannot type a column set chosen at run time; the catalogue is the contract. Built on a cache miss only.
   return run(trx, `upsert|${name}|${rows.length}`, params, (db) =>
     db
       .insertInto(name)

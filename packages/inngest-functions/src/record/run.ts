@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import { type Database, bucketOf } from "@tally/shared/db";
-import { bump, movedDims } from "./rollup.ts";
-import { bumpScore } from "./score-rollup.ts";
+import { runContributions } from "./contributions.ts";
+import { bump, movedCuboids, type RollupKey } from "./rollup.ts";
 
 type Tx = Transaction<Database>;
 
@@ -21,9 +21,11 @@ export interface RunState {
   model: string;
   customerId: string;
   scored: boolean;
-  /** As stored (the first delivery's): with the model, customer and function, the run's rollup key. */
+  /** As stored (the first delivery's): with the model, customer, function and tags, the run's rollup key. */
   occurredAt: number;
   functionSlug: string;
+  /** The run's tags as merged so far (first value per key wins); the promoted ones key the tag rollups. */
+  tags: Record<string, string>;
 }
 
 /** Why the judge was not called for a run (runs.judge_outcome, evaluations.status). */
@@ -31,10 +33,11 @@ export type JudgeOutcome = "not_sampled" | "judge_budget";
 
 /**
  * Creates the parent run on first sight (counting it once in the runs rollup), or fills in what an
- * earlier payload did not know. The first non-empty model and customer win. When a customer becomes
- * known later, the run's counts, scores, judge costs and review items move from "unattributed" to that customer (and
- * when the model becomes known, the run's own counts and judge measures move to it), so every rollup keeps
- * summing to its raw rows.
+ * earlier payload did not know. The first non-empty model and customer win, and the first value of each
+ * tag. When a customer becomes known later, the run's counts, scores, judge costs and review items move
+ * from "unattributed" to that customer (when the model becomes known, the run's own counts and judge
+ * measures move to it; when a promoted tag gains a value, the run's facts move in the tag rollups from ''
+ * to it), in the same transaction, so every rollup keeps summing to its raw rows.
  */
 export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
   const existing = await trx
@@ -59,16 +62,15 @@ export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
         scored_at: null,
       })
       .execute();
-    await bump(trx, "rollup_runs_15m", runKey(ref.occurredAt, model, customerId, ref.functionSlug), {
-      runs: 1,
-      scored_runs: 0,
-    });
-    return { model, customerId, scored: false, occurredAt: ref.occurredAt, functionSlug: ref.functionSlug };
+    const tags = { ...(ref.tags ?? {}) };
+    await bump(trx, "runs", runKey(ref.occurredAt, model, customerId, ref.functionSlug, tags), { runs: 1 });
+    return { model, customerId, scored: false, occurredAt: ref.occurredAt, functionSlug: ref.functionSlug, tags };
   }
 
   const model = existing.model || ref.model || "";
   const customerId = existing.customer_id || ref.customerId || "";
-  const tags = { ...(ref.tags ?? {}), ...(JSON.parse(existing.tags) as Record<string, string>) };
+  const storedTags = JSON.parse(existing.tags) as Record<string, string>;
+  const tags = { ...(ref.tags ?? {}), ...storedTags };
   const patch = {
     model,
     customer_id: customerId,
@@ -80,39 +82,33 @@ export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
     patch.customer_id !== existing.customer_id ||
     patch.ticket_id !== existing.ticket_id ||
     patch.tags !== existing.tags;
-  const state = { model, customerId, scored: existing.scored_at !== null, occurredAt: existing.occurred_at, functionSlug: existing.function_slug };
+  const state = { model, customerId, scored: existing.scored_at !== null, occurredAt: existing.occurred_at, functionSlug: existing.function_slug, tags };
   if (!changed) return state;
 
+  // The run's facts as counted so far, then as counted after the change: the cuboids whose key moved get
+  // the difference (rows whose key did not change cancel out).
+  const cuboids = movedCuboids({ model: existing.model, customerId: existing.customer_id, tags: storedTags }, { model, customerId, tags });
+  const before = cuboids.length > 0 ? await runContributions(trx, [ref.runId]) : [];
   await trx.updateTable("runs").set(patch).where("run_id", "=", ref.runId).execute();
-  if (model !== existing.model || customerId !== existing.customer_id) {
-    const measures = await runMeasures(trx, { ...existing, run_id: ref.runId });
-    const bucket = existing.occurred_at;
-    const dims = movedDims({ model: existing.model, customerId: existing.customer_id }, { model, customerId });
-    await bump(trx, "rollup_runs_15m", runKey(bucket, existing.model, existing.customer_id, existing.function_slug), negate(measures), dims);
-    await bump(trx, "rollup_runs_15m", runKey(bucket, model, customerId, existing.function_slug), measures, dims);
-  }
   if (customerId !== existing.customer_id) await reattributeToCustomer(trx, ref.runId, customerId);
+  if (cuboids.length > 0) {
+    for (const c of before) await bump(trx, c.fact, c.key, negate(c.deltas), { cuboids });
+    for (const c of await runContributions(trx, [ref.runId])) await bump(trx, c.fact, c.key, c.deltas, { cuboids });
+  }
   return state;
 }
 
 /**
- * All a run counts in its run-rollup row, read from its raw rows: the run, scored or not, why the judge
- * was left out (runs.judge_outcome) and the judge's spend on it (its usage lines of kind 'judge').
- * Moved with the run on re-attribution, taken out when it is forgotten.
+ * What a run counts in its run-rollup row apart from the judge's spend (its judge usage lines, added by
+ * runContributions / bumpUsageLine): the run, scored or not, and why the judge was left out.
  */
-export async function runMeasures(
-  trx: Tx,
-  run: { run_id: string; scored_at: number | null; judge_outcome: string | null },
-): Promise<Record<string, number>> {
-  const out: Record<string, number> = {
+export function runMeasures(run: { scored_at: number | null; judge_outcome: string | null }): Record<string, number> {
+  return {
     runs: 1,
     scored_runs: run.scored_at === null ? 0 : 1,
     unsampled_runs: run.judge_outcome === "not_sampled" ? 1 : 0,
     judge_skipped_runs: run.judge_outcome === "judge_budget" ? 1 : 0,
   };
-  const lines = await trx.selectFrom("usage_costs").select("cost_micros").where("run_id", "=", run.run_id).where("kind", "=", "judge").execute();
-  for (const line of lines) for (const [k, v] of Object.entries(judgeLineDeltas(line))) out[k] = (out[k] ?? 0) + v;
-  return out;
 }
 
 /** One judge usage line in its run's rollup row: the spend when priced, and the call counted priced or unpriced. */
@@ -131,11 +127,11 @@ export async function markJudgeOutcome(trx: Tx, runId: string, outcome: JudgeOut
     .set({ judge_outcome: outcome })
     .where("run_id", "=", runId)
     .where("judge_outcome", "is", null)
-    .returning(["model", "customer_id", "function_slug", "occurred_at"])
+    .returning(["model", "customer_id", "function_slug", "occurred_at", "tags"])
     .executeTakeFirst();
   if (!run) return false;
   const column = outcome === "not_sampled" ? "unsampled_runs" : "judge_skipped_runs";
-  await bump(trx, "rollup_runs_15m", runKey(run.occurred_at, run.model, run.customer_id, run.function_slug), { runs: 0, [column]: 1 });
+  await bump(trx, "runs", storedRunKey(run), { runs: 0, [column]: 1 });
   return true;
 }
 
@@ -146,47 +142,28 @@ export async function markScored(trx: Tx, runId: string, at: number): Promise<vo
     .set({ scored_at: at })
     .where("run_id", "=", runId)
     .where("scored_at", "is", null)
-    .returning(["model", "customer_id", "function_slug", "occurred_at"])
+    .returning(["model", "customer_id", "function_slug", "occurred_at", "tags"])
     .executeTakeFirst();
   if (!run) return;
-  await bump(trx, "rollup_runs_15m", runKey(run.occurred_at, run.model, run.customer_id, run.function_slug), {
-    runs: 0,
-    scored_runs: 1,
-  });
+  await bump(trx, "runs", storedRunKey(run), { runs: 0, scored_runs: 1 });
 }
 
-export function runKey(occurredAt: number, model: string, customerId: string, functionSlug: string) {
-  return { bucket: bucketOf(occurredAt), model, customer_id: customerId, function_slug: functionSlug };
+/** The rollup key of a run's own row (the bucket of its stored occurred_at). */
+export function runKey(occurredAt: number, model: string, customerId: string, functionSlug: string, tags: Record<string, string>): RollupKey {
+  return { bucket: bucketOf(occurredAt), model, customer_id: customerId, function_slug: functionSlug, tags };
+}
+
+function storedRunKey(run: { occurred_at: number; model: string; customer_id: string; function_slug: string; tags: string }): RollupKey {
+  return runKey(run.occurred_at, run.model, run.customer_id, run.function_slug, JSON.parse(run.tags) as Record<string, string>);
 }
 
 /**
- * Scores, usage lines and review items recorded before the run's customer was known move to that customer
- * (review_items.customer_id is the review queue's customer filter).
+ * Usage lines and review items recorded before the run's customer was known move to that customer
+ * (review_items.customer_id is the review queue's customer filter); the rollups follow in upsertRun (scores
+ * take the run's customer from the run row).
  */
 async function reattributeToCustomer(trx: Tx, runId: string, customerId: string): Promise<void> {
-  const scores = await trx
-    .selectFrom("scores")
-    .select(["model", "name", "value", "occurred_at"])
-    .where("run_id", "=", runId)
-    .execute();
-  for (const s of scores) {
-    const score = { occurredAt: s.occurred_at, model: s.model, name: s.name, value: s.value };
-    await bumpScore(trx, { ...score, customerId: "" }, -1, ["customer_id"]);
-    await bumpScore(trx, { ...score, customerId }, 1, ["customer_id"]);
-  }
-  const lines = await trx
-    .updateTable("usage_costs")
-    .set({ customer_id: customerId })
-    .where("run_id", "=", runId)
-    .where("customer_id", "=", "")
-    .returningAll()
-    .execute();
-  for (const line of lines) {
-    const key = { bucket: bucketOf(line.occurred_at), model: line.model, kind: line.kind };
-    const deltas = usageDeltas(line);
-    await bump(trx, "rollup_usage_15m", { ...key, customer_id: "" }, negate(deltas), ["customer_id"]);
-    await bump(trx, "rollup_usage_15m", { ...key, customer_id: customerId }, deltas, ["customer_id"]);
-  }
+  await trx.updateTable("usage_costs").set({ customer_id: customerId }).where("run_id", "=", runId).where("customer_id", "=", "").execute();
   await trx.updateTable("review_items").set({ customer_id: customerId }).where("run_id", "=", runId).where("customer_id", "=", "").execute();
 }
 

@@ -105,21 +105,22 @@ export type RollupLine = Parameters<typeof usageDeltas>[0] & {
 
 /**
  * Adds (`sign` 1) or takes out (-1) one usage line in every rollup it counts in, in the caller's transaction:
- * the usage rollups under the line's own model, customer and kind (projections and local calendars through
- * bump()), and a judge line's spend and priced/unpriced call in its run's row (0009), keyed by `run`. The
- * writer adds each new line; the repricer takes a line out at its old price and adds it back at the new one.
+ * the usage rollups under the line's own bucket, model, customer and kind with the run's function slug and
+ * tags (every cuboid, local calendars and tag rows through bump()), and a judge line's spend and
+ * priced/unpriced call in its run's row (0009), keyed by `run`. The writer adds each new line; the repricer
+ * takes a line out at its old price and adds it back at the new one.
  */
 export async function bumpUsageLine(
   trx: Transaction<Database>,
   line: RollupLine,
-  run: Pick<RunState, "occurredAt" | "model" | "customerId" | "functionSlug">,
+  run: Pick<RunState, "occurredAt" | "model" | "customerId" | "functionSlug" | "tags">,
   sign: 1 | -1,
 ): Promise<void> {
   const signed = (d: Record<string, number>) => (sign === 1 ? d : negate(d));
-  const key = { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, kind: line.kind };
-  await bump(trx, "rollup_usage_15m", key, signed(usageDeltas(line)));
+  const key = { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, function_slug: run.functionSlug, tags: run.tags, kind: line.kind };
+  await bump(trx, "usage", key, signed(usageDeltas(line)));
   if (line.kind === "judge") {
-    await bump(trx, "rollup_runs_15m", runKey(run.occurredAt, run.model, run.customerId, run.functionSlug), { runs: 0, ...signed(judgeLineDeltas(line)) });
+    await bump(trx, "runs", runKey(run.occurredAt, run.model, run.customerId, run.functionSlug, run.tags), { runs: 0, ...signed(judgeLineDeltas(line)) });
   }
 }
 

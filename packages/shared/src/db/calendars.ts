@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "./connect.ts";
+import { CUBOIDS, type CuboidId, type Fact, FACTS, keyColumns, LOCAL_FACTS, measureColumns, tableGrains, tableName } from "./catalogue.ts";
 import type { RollupCalendarTable } from "./schema.ts";
 import { bucketKeySql, localDay, mondayOf } from "./zone.ts";
 
@@ -20,8 +21,11 @@ export interface Calendar {
   filled_to: number | null;
   source: "config" | "auto";
 }
-/** The projections kept per calendar (what zone series read: spend and scores, per model and per customer). */
-export const LOCAL_TABLES = ["usage_model", "usage_customer", "scores_model", "scores_customer"] as const;
+/** The rollups kept per calendar (the catalogue's LOCAL_FACTS × local cuboids), as `<fact>_<cuboid>`: table `rollup_<fact>_<cuboid>_local`. */
+const LOCAL: readonly { fact: Fact; cuboid: CuboidId; name: string }[] = (Object.keys(FACTS) as Fact[]).flatMap((fact) =>
+  (Object.keys(CUBOIDS) as CuboidId[]).filter((c) => tableGrains(fact, c).includes("local")).map((cuboid) => ({ fact, cuboid, name: `${fact}_${cuboid}` })),
+);
+export const LOCAL_TABLES: readonly string[] = LOCAL.map((t) => t.name);
 const UNITS: CalendarUnit[] = ["day", "week"];
 
 /** The zone's canonical IANA name (remembered); a RangeError naming it if Intl does not know it. */
@@ -152,15 +156,15 @@ async function fillChunk(db: Db): Promise<boolean> {
       return true;
     }
     const to = next + FILL_CHUNK_MS;
-    for (const t of LOCAL_TABLES) await backfill(conn, cal, t, next, to);
+    for (const t of LOCAL) await backfill(conn, cal, t, next, to);
     await conn.updateTable("rollup_calendars").set({ filled_to: to }).where("id", "=", cal.id).execute();
     return true;
   });
 }
 
-/** The first 15-minute bucket at or after `from` that a calendar reads, or null. */
+/** The first 15-minute bucket at or after `from` that a calendar reads (in the local facts' base tables), or null. */
 async function firstBucket(db: Db, from: number): Promise<number | null> {
-  const firsts = LOCAL_TABLES.map((t) => `select min(bucket) as b from "rollup_${t}_15m" where bucket >= ${Number(from)}`);
+  const firsts = LOCAL_FACTS.map((f) => `select min(bucket) as b from "${tableName(f, "model_customer", "15m")}" where bucket >= ${Number(from)}`);
   const row = await sql<{ b: number | null }>`select min(b) as b from (${sql.raw(firsts.join(" union all "))})`.execute(db);
   const b = row.rows[0]?.b;
   return b == null ? null : Number(b);
@@ -186,35 +190,27 @@ async function drop(db: Db, id: number): Promise<void> {
   await db.deleteFrom("rollup_calendars").where("id", "=", id).execute();
 }
 
-/** Adds the calendar's rows for the 15-minute buckets in [from, to) of projection `t` (summing into rows a chunk before began). */
-async function backfill(db: Db, cal: Pick<Calendar, "id" | "time_zone" | "unit">, t: (typeof LOCAL_TABLES)[number], from: number, to: number): Promise<void> {
-  const source = `rollup_${t}_15m`;
-  const { group, measures } = await columnsOf(db, source);
+/**
+ * Adds the calendar's rows of one local table for the 15-minute buckets in [from, to), summed from the
+ * fact's base table (model × customer by 15 minutes: it covers every local cuboid's dimensions), into rows
+ * a chunk before began.
+ */
+async function backfill(db: Db, cal: Pick<Calendar, "id" | "time_zone" | "unit">, t: (typeof LOCAL)[number], from: number, to: number): Promise<void> {
+  const table = tableName(t.fact, t.cuboid, "local");
+  const group = keyColumns(t.fact, t.cuboid, "local").filter((c) => c !== "calendar" && c !== "bucket").map((c) => `"${c}"`);
+  const measures = measureColumns(t.fact).map((c) => `"${c}"`);
   const day = bucketKeySql(cal.time_zone, from, to, "day");
   const key = cal.unit === "week" ? "d - (((d + 3) % 7 + 7) % 7)" : "d"; // mondayOf
   await sql
     .raw(
-      `insert into "rollup_${t}_local" (calendar, bucket, ${group.join(", ")}, ${measures.join(", ")}) ` +
+      `insert into "${table}" (calendar, bucket, ${group.join(", ")}, ${measures.join(", ")}) ` +
         `select ${cal.id}, ${key} as k, ${group.join(", ")}, ${measures.map((m) => `sum(${m})`).join(", ")} ` +
-        `from (select ${day} as d, * from "${source}" where bucket >= ${Number(from)} and bucket < ${Number(to)}) where true ` +
+        `from (select ${day} as d, * from "${tableName(t.fact, "model_customer", "15m")}" where bucket >= ${Number(from)} and bucket < ${Number(to)}) where true ` +
         `group by k, ${group.join(", ")} ` +
-        `on conflict (calendar, bucket, ${group.join(", ")}) do update set ${measures.map((m) => `${m} = "rollup_${t}_local".${m} + excluded.${m}`).join(", ")}`,
+        `on conflict (calendar, bucket, ${group.join(", ")}) do update set ${measures.map((m) => `${m} = "${table}".${m} + excluded.${m}`).join(", ")}`,
     )
     .execute(db);
 }
-
-/** A projection's key columns beyond bucket, and its measures: read once per table (migrations fix them). */
-async function columnsOf(db: Db, table: string): Promise<{ group: string[]; measures: string[] }> {
-  let hit = columns.get(table);
-  if (!hit) {
-    const cols = (await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info(${table})`.execute(db)).rows;
-    if (cols.length === 0) throw new Error(`local calendars: ${table} not found`);
-    hit = { group: cols.filter((c) => c.pk > 0 && c.name !== "bucket").map((c) => `"${c.name}"`), measures: cols.filter((c) => c.pk === 0).map((c) => `"${c.name}"`) };
-    columns.set(table, hit);
-  }
-  return hit;
-}
-const columns = new Map<string, { group: string[]; measures: string[] }>();
 
 /** The calendars rollup writes keep up to date; read inside the writer's transaction. */
 export function calendars(db: Db): Promise<Calendar[]> {

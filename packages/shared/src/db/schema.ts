@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+import type { CuboidId, Fact } from "./catalogue.ts";
 import type { Grain } from "./time.ts";
 import type { AlertTables } from "./schema-alerts.ts";
 import type { PricingTables } from "./schema-pricing.ts";
@@ -333,7 +334,6 @@ export interface RollupScoreBins15mTable extends RollupKey {
   n: number;
 }
 
-/** A local calendar (migration 0005): day or week buckets in a time zone (`syncCalendars`, `wantCalendar`). */
 /** A promoted tag key (TALLY_TAG_KEYS, 0013): pending while `filled_to` is set, complete when null. */
 export interface RollupTagKeyTable {
   tag_key: string;
@@ -341,6 +341,7 @@ export interface RollupTagKeyTable {
   added_at: number;
 }
 
+/** A local calendar (migration 0005): day or week buckets in a time zone (`syncCalendars`, `wantCalendar`). */
 export interface RollupCalendarTable {
   id: ColumnType<number, number | undefined, never>;
   time_zone: string;
@@ -355,34 +356,34 @@ export interface RollupCalendarTable {
 }
 
 /**
- * Projections of the 15-minute rollups (migrations 0002–0004): per model without the customer, or
- * per customer without the model, by 15 minutes (`_15m`), UTC hour (`_1h`), 6 hours (`_6h`), day (`_1d`),
- * week from Monday (`_1w`) or 4 weeks (`_4w`); `bucket` is the start of the grain's bucket. Written with
- * the 15-minute row in the same transaction.
+ * Every rollup table but the base ones, as the catalogue (catalogue.ts) names them: `rollup_<fact>_<cuboid>_<grain>`
+ * for each cuboid's UTC grains (model × customer at 15 minutes is the base table), and
+ * `rollup_<fact>_<cuboid>_local` for the local calendars (`bucket` is the local day number of the day, or of
+ * the week's Monday). `bucket` is the start of the grain's bucket. Written with the base row in one transaction.
  */
-type Projections = { [G in Grain as `rollup_runs_model_${G}`]: ModelKey & RunMeasures } & {
-  [G in Grain as `rollup_runs_customer_${G}`]: CustomerKey & RunMeasures;
-} & { [G in Grain as `rollup_usage_model_${G}`]: ModelKey & UsageMeasures } & {
-  [G in Grain as `rollup_usage_customer_${G}`]: CustomerKey & UsageMeasures;
-} & { [G in Grain as `rollup_scores_model_${G}`]: ModelKey & ScoreMeasures } & {
-  [G in Grain as `rollup_scores_customer_${G}`]: CustomerKey & ScoreMeasures;
-} & { [G in Grain as `rollup_score_bins_model_${G}`]: ModelKey & BinMeasures } & {
-  [G in Grain as `rollup_score_bins_customer_${G}`]: CustomerKey & BinMeasures;
-} & {
-  /** Local calendars' rows (0005): `bucket` is the local day number of the day, or of the week's Monday. */
-  rollup_usage_model_local: Local<ModelKey & UsageMeasures>;
-  rollup_usage_customer_local: Local<CustomerKey & UsageMeasures>;
-  rollup_scores_model_local: Local<ModelKey & ScoreMeasures>;
-  rollup_scores_customer_local: Local<CustomerKey & ScoreMeasures>;
+type Projections = {
+  [K in ProjectionId as K extends `${infer F}:${infer C}:${infer G}` ? `rollup_${F}_${C}_${G}` : never]: K extends `${infer F extends Fact}:${infer C extends CuboidId}:${infer G}`
+    ? (G extends "local" ? { calendar: number } : unknown) & { bucket: number } & CuboidKeys[C] & FactColumns[F]
+    : never;
 };
-type Local<T> = T & { calendar: number };
-interface ModelKey {
-  bucket: number;
-  model: string;
+/** Each cuboid's UTC grains (catalogue CUBOIDS) and the local ones (LOCAL_FACTS × local cuboids). */
+type CuboidGrain<C extends CuboidId> = C extends "model" | "customer" ? Exclude<Grain, "15m"> : C extends "model_customer" ? Exclude<Grain, "15m"> : Grain;
+type ProjectionId =
+  | { [F in Fact]: { [C in CuboidId]: `${F}:${C}:${CuboidGrain<C>}` }[CuboidId] }[Fact]
+  | `${"usage" | "scores"}:${"model" | "customer" | "model_customer"}:local`;
+interface CuboidKeys {
+  model: { model: string };
+  customer: { customer_id: string };
+  model_customer: { model: string; customer_id: string };
+  function: { function_slug: string; model: string; customer_id: string };
+  tag: { tag_key: string; tag_value: string; model: string; customer_id: string };
 }
-interface CustomerKey {
-  bucket: number;
-  customer_id: string;
+/** A fact's own keys and measures (the base tables' columns beyond bucket, model, customer and function). */
+interface FactColumns {
+  runs: RunMeasures;
+  usage: UsageMeasures;
+  scores: ScoreMeasures;
+  score_bins: BinMeasures;
 }
 type RunMeasures = Omit<RollupRuns15mTable, "bucket" | "model" | "customer_id" | "function_slug">;
 type UsageMeasures = Omit<RollupUsage15mTable, "bucket" | "model" | "customer_id">;
