@@ -1,0 +1,100 @@
+/**
+ * Issue 20: migrating an existing database to the rollup catalogue leaves every answer unchanged.
+ *
+ * The fixture (test/fixtures/make-pre-catalogue.ts, made on commit 89c21a0 before migration 0013) is a
+ * database written by that code's writers and the answers that code gave over it: every aggregate
+ * procedure over 1 d / 30 d / 90 d windows in UTC, Asia/Kolkata (a local calendar) and America/New_York,
+ * unfiltered and by model, customer and both, with statements, budgets and runs pages. This test copies
+ * it, opens it with today's code (migrations run), fills the local calendars to completion as the server
+ * does (syncCalendars with TALLY_TIME_ZONES, then the calendar keeper's background fill), and asks every
+ * recorded input again: each answer must deep-equal the recorded one. It also checks every rollup table
+ * against a GROUP BY of the raw rows (fixtures/rollups-from-raw.ts, independent of the writers).
+ *
+ * No field is excluded for the clock: the fixture's answers were made with the tRPC context's clock at
+ * END (the same `fixtureCaller` asks here), and no aggregate reads the wall clock; customers' createdAt /
+ * updatedAt are stored values (the seed's, at END). Answers are compared as JSON (what the API sends).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { gunzipSync } from "node:zlib";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type Db, syncCalendars } from "@tally/shared/db";
+import { createCalendarKeeper } from "../src/calendar-keeper.ts";
+import { type AnswerCase, answer } from "./fixtures/make-pre-catalogue.ts";
+import { compareRollupsWithRaw } from "./fixtures/rollups-from-raw.ts";
+
+const FIXTURES = join(import.meta.dirname, "fixtures");
+const recorded = JSON.parse(readFileSync(join(FIXTURES, "pre-catalogue-answers.json"), "utf8")) as {
+  end: number;
+  calendarZones: string[];
+  cases: AnswerCase[];
+};
+
+let dir: string;
+let db: Db;
+let premigration: string[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "tally-migrate-catalogue-"));
+  const file = join(dir, "tally.db");
+  writeFileSync(file, gunzipSync(readFileSync(join(FIXTURES, "pre-catalogue.db.gz"))));
+  const old = await connect({ url: file, migrate: false });
+  premigration = (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(old)).rows.map((r) => r.name);
+  await old.destroy();
+  db = await connect({ url: file });
+  // As createApp does: configured zones synced without a fill, then the keeper fills in the background.
+  await syncCalendars(db, recorded.calendarZones, { now: recorded.end, fill: false });
+  const keeper = createCalendarKeeper(db, { cap: 0 });
+  keeper.fill();
+  await keeper.idle();
+}, 120_000);
+
+afterAll(async () => {
+  await db?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a pre-catalogue database migrated to today's layout", () => {
+  it("was written before the catalogue (migrations up to 0012) and now has every migration", async () => {
+    expect(premigration.at(-1)).toMatch(/^0012-/);
+    expect(premigration.some((m) => m.startsWith("0013-"))).toBe(false);
+    const now = (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name);
+    expect(now.length).toBeGreaterThan(premigration.length);
+  });
+
+  it("keeps its local calendars, filled to completion", async () => {
+    const cals = (await sql<{ time_zone: string; unit: string; filled_to: number | null }>`
+      select time_zone, unit, filled_to from rollup_calendars order by time_zone, unit`.execute(db)).rows;
+    expect(cals).toEqual([
+      { time_zone: "Asia/Kolkata", unit: "day", filled_to: null },
+      { time_zone: "Asia/Kolkata", unit: "week", filled_to: null },
+    ]);
+  });
+
+  it("answers every recorded input as the old code did", { timeout: 300_000 }, async () => {
+    expect(recorded.cases.length).toBeGreaterThan(400);
+    const differ: string[] = [];
+    for (const [i, c] of recorded.cases.entries()) {
+      const now = await answer(db, c.path, c.input);
+      const want = c.error ? { error: c.error } : { answer: c.answer };
+      const label = `case ${i}: ${c.path} ${JSON.stringify(c.input)}`;
+      if (!isDeepStrictEqual(now, want)) differ.push(label);
+      expect.soft(now, label).toEqual(want);
+    }
+    expect(differ, `${differ.length} of ${recorded.cases.length} answers changed`).toEqual([]);
+  });
+
+  it("holds, in every rollup table, exactly the GROUP BY of the raw rows", { timeout: 120_000 }, async () => {
+    const { tables, differences } = await compareRollupsWithRaw(db);
+    expect(differences).toEqual([]);
+    // Every fact's tables were compared and hold rows (a tag table is empty while no tag key is promoted).
+    for (const fact of ["runs", "usage", "scores", "score_bins"]) {
+      const mine = Object.entries(tables).filter(([t]) => t.startsWith(`rollup_${fact}_`));
+      expect(mine.length, fact).toBeGreaterThan(0);
+      expect(mine.reduce((n, [, rows]) => n + rows, 0), fact).toBeGreaterThan(1000);
+    }
+  });
+});
