@@ -1,8 +1,8 @@
 import { type RawBuilder, sql } from "kysely";
 import { type MonthCalendar, monthCalendar } from "@tally/shared";
-import { canonicalZone, type Db, DAY_MS, localDay, pieces, segments } from "@tally/shared/db";
+import { canonicalZone, type Db, DAY_MS, grainTable, localDay, pieces, segments, tableName } from "@tally/shared/db";
 import type { Memo } from "./evaluate.ts";
-import { grainTable, windowEnd } from "./rollup-window.ts";
+import { windowEnd } from "./rollup-window.ts";
 
 /**
  * Each budgeted customer's spend per local day of the reporting zone's month so far, for the budget and
@@ -114,7 +114,7 @@ async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): 
     const first = localDay(tz, cal.start);
     cal.dayStarts.forEach((start, i) => {
       const stop = cal.dayStarts[i + 1] ?? cal.end;
-      if (stop <= end) add(sql`rollup_usage_customer_local`, [sql`calendar = ${calendar.id}`, sql`bucket = ${first + i}`], [[i, 1]]);
+      if (stop <= end) add(sql.table(tableName("usage", "customer", "local")), [sql`calendar = ${calendar.id}`, sql`bucket = ${first + i}`], [[i, 1]]);
       else if (start < end) read(start, end, [[i, 1]]);
     });
     return { parts, targets };

@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
-import { BUCKET_MS, type Db, type Grain, pieces } from "@tally/shared/db";
+import { BUCKET_MS, type Db, grainTable, pieces } from "@tally/shared/db";
 
 /**
  * Sums over a window from the rollups only, for the alert rules: the window as whole buckets (`pieces`, as
@@ -8,7 +8,7 @@ import { BUCKET_MS, type Db, type Grain, pieces } from "@tally/shared/db";
  * boundary after `now` (the running bucket counts).
  */
 export type Fact = "usage" | "scores" | "runs";
-/** Which keys a read groups by: `model` and `customer` read a projection, `both` the 15-minute table. */
+/** Which keys a read groups by: `model` and `customer` read that cuboid, `both` the base 15-minute table. */
 export type Keys = "model" | "customer" | "both";
 
 export interface WindowSumsQuery {
@@ -43,15 +43,6 @@ export async function windowSums(db: Db, q: WindowSumsQuery): Promise<SumsRow[]>
   const measures = Object.entries(q.measures).map(([name, expr]) => `sum(${expr}) as ${name}`);
   const query = sql<SumsRow>`select ${sql.raw([...group, ...measures].join(", "))} from (${sql.join(parts, sql` union all `)}) as r group by ${sql.raw(group.join(", "))}`;
   return (await query.execute(db)).rows;
-}
-
-/**
- * The table holding a cuboid's rows at `grain`: its own, else (model and customer at 15 minutes) the base
- * table `rollup_<fact>_15m` (model × customer), which covers their keys.
- * TODO(H1): the catalogue's `grainTable` from @tally/shared/db, once it lands.
- */
-export function grainTable(fact: Fact, cuboid: "model" | "customer" | "model_customer", grain: Grain): string {
-  return grain === "15m" ? `rollup_${fact}_15m` : `rollup_${fact}_${cuboid}_${grain}`;
 }
 
 /** The columns a piece selects: the keys, extra groups and every column the measures use. */
