@@ -74,9 +74,11 @@ async function seed(db: Db, count: number, seedNo: number, withSkips: boolean): 
     if (rand() < 0.6) tags.plan = pick(["free", "pro"]);
     if (rand() < 0.8) tags.env = pick(["prod", "staging"]);
     if (rand() < 0.3) tags.team = "core";
-    const full: RunRef = { runId, functionSlug: pick(["support", "triage"]), model: pick(MODELS), customerId: pick(CUSTOMERS), tags, occurredAt, now: occurredAt + 1000 };
-    // A score delivery knows neither the customer nor (sometimes) the model nor the plan tag; its clock may be hours later.
+    // Some runs learn their plan only from a last delivery that changes nothing else (a tag-only move).
+    const lateTag = tags.plan !== undefined && rand() < 0.3;
     const { plan: _plan, ...bareTags } = tags;
+    const full: RunRef = { runId, functionSlug: pick(["support", "triage"]), model: pick(MODELS), customerId: pick(CUSTOMERS), tags: lateTag ? bareTags : tags, occurredAt, now: occurredAt + 1000 };
+    // A score delivery knows neither the customer nor (sometimes) the model nor the plan tag; its clock may be hours later.
     const bare: RunRef = { ...full, tags: bareTags, customerId: undefined, model: rand() < 0.5 ? undefined : full.model, occurredAt: rand() < 0.3 ? occurredAt + 3 * 3_600_000 : occurredAt };
     const twice = rand() < 0.25 ? 2 : 1;
     const cost = async () => {
@@ -112,6 +114,7 @@ async function seed(db: Db, count: number, seedNo: number, withSkips: boolean): 
       }
     }
     if (!costFirst) await cost();
+    if (lateTag) await recordUsage(db, { ...full, tags }, { key: `${runId}-late`, deferredRunId: `${runId}-late`, kind: "agent", model: full.model!, usage: usage(5, 5) });
   }
   for (let i = 0; i < count; i += 7) await forgetRun(db, `run-${seedNo}-${i}`);
 }
