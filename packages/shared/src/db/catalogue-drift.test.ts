@@ -1,0 +1,48 @@
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { cuboidFor, grainTable, keyColumns, rollupTables, tableName } from "./catalogue.ts";
+import { connect } from "./connect.ts";
+
+// The migrations freeze their own DDL; the live catalogue declares what the writers and readers use. A
+// freshly migrated database must hold exactly the catalogue's rollup tables, each with the declared
+// columns (name and type, in order) and primary key (in order).
+describe("the migrated schema equals the catalogue", () => {
+  it("every rollup table's columns and primary key are as declared, and no other rollup table exists", async () => {
+    const db = await connect({ url: ":memory:" });
+    try {
+      const declared = rollupTables();
+      const tables = await sql<{ name: string }>`
+        select name from sqlite_master where type = 'table' and name like 'rollup!_%' escape '!' and name not in ('rollup_calendars', 'rollup_tag_keys') order by name`.execute(db);
+      expect(tables.rows.map((t) => t.name)).toEqual(declared.map((t) => t.name).sort());
+      for (const spec of declared) {
+        const cols = (await sql<{ name: string; type: string; pk: number; notnull: number }>`
+          select name, type, pk, "notnull" from pragma_table_info(${spec.name})`.execute(db)).rows;
+        expect(cols.map((c) => [c.name, c.type.toLowerCase()]), spec.name).toEqual(spec.columns.map(([n, t]) => [n, t]));
+        expect(cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name), spec.name).toEqual([...spec.primaryKey]);
+        expect(cols.every((c) => c.notnull === 1), spec.name).toBe(true);
+        const ddl = await sql<{ sql: string }>`select sql from sqlite_master where name = ${spec.name}`.execute(db);
+        expect(ddl.rows[0]!.sql.toLowerCase(), spec.name).toMatch(/without rowid\s*$/);
+      }
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("derives names, keys and cuboids as the design says", () => {
+    expect(tableName("usage", "model_customer", "15m")).toBe("rollup_usage_15m");
+    expect(tableName("usage", "model", "1d")).toBe("rollup_usage_model_1d");
+    expect(tableName("scores", "model_customer", "local")).toBe("rollup_scores_model_customer_local");
+    expect(keyColumns("runs", "model_customer", "15m")).toEqual(["bucket", "model", "customer_id", "function_slug"]);
+    expect(keyColumns("usage", "customer", "local")).toEqual(["calendar", "bucket", "customer_id", "kind"]);
+    expect(keyColumns("score_bins", "tag", "1h")).toEqual(["bucket", "tag_key", "tag_value", "model", "customer_id", "name", "bin"]);
+    expect(cuboidFor(new Set())).toBe("model");
+    expect(cuboidFor(new Set(["customer_id"] as const))).toBe("customer");
+    expect(cuboidFor(new Set(["model", "customer_id"] as const))).toBe("model_customer");
+    expect(cuboidFor(new Set(["function_slug", "customer_id"] as const))).toBe("function");
+    expect(cuboidFor(new Set(["tag_value", "model"] as const))).toBe("tag");
+    expect(() => cuboidFor(new Set(["tag_value", "function_slug"] as const))).toThrow("no rollup cuboid");
+    expect(grainTable("usage", "model", "15m")).toBe("rollup_usage_15m");
+    expect(grainTable("usage", "function", "15m")).toBe("rollup_usage_function_15m");
+    expect(grainTable("runs", "customer", "6h")).toBe("rollup_runs_customer_6h");
+  });
+});
