@@ -158,6 +158,28 @@ describe("every filter combination equals the raw rows", () => {
     }
   });
 
+  it("quality.costVsQuality and quality.compareModels per filter equal the raw rows", async () => {
+    for (const filter of FILTERS) {
+      const f = { from: FROM, to: TO, timeZone: "America/St_Johns", ...filter };
+      const label = JSON.stringify(filter);
+      const agent = agentLines(filter).filter((l) => inside(l, FROM, TO));
+      const sc = scores.filter((s) => inside(s, FROM, TO) && passes(filter, s.run, s.model, s.run.customer));
+      const cvq = await t.caller.quality.costVsQuality({ ...f, scoreName: "helpfulness", threshold: 0.5 });
+      expect(cvq.rows.some((r) => r.scored > 0 && r.agentSpendMicros !== null), label).toBe(true);
+      for (const row of cvq.rows) {
+        const mine = sc.filter((s) => s.model === row.model && s.name === "helpfulness");
+        expect(row.agentSpendMicros, `${label} ${row.model}`).toBe(priced(agent.filter((l) => l.model === row.model).map((l) => l.cost)));
+        expect([row.scored, row.passing], `${label} ${row.model}`).toEqual([mine.length, mine.filter((s) => s.value >= 0.5).length]);
+      }
+      const cmp = await t.caller.quality.compareModels({ ...f, baselineModel: "acme-large" });
+      for (const row of cmp.rows) {
+        // The baseline is read even when a model filter leaves it out.
+        const base = { ...filter, models: filter.models && [...filter.models, "acme-large"] };
+        expect(row.n, `${label} ${row.model} ${row.name}`).toBe(scores.filter((s) => inside(s, FROM, TO) && s.model === row.model && s.name === row.name && passes(base, s.run, s.model, s.run.customer)).length);
+      }
+    }
+  });
+
   it("a function with a tag (no cuboid keeps both) is a 400 naming the field", async () => {
     const w = { from: FROM, to: TO, timeZone: "UTC" };
     await expect(t.caller.overview.summary({ ...w, functionSlugs: ["triage-agent"], tags: { env: "prod" } })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("not both") });
