@@ -18,7 +18,7 @@ async function line(db: Db, runId: string, at: number, lineAt: number, tags: Rec
 }
 /** A run first seen at `at`, its plan from `plan` (none when undefined), one agent line at its time and another at `at + lag`. */
 async function seedRun(db: Db, runId: string, at: number, plan: string | undefined, lag: number) {
-  const tags = plan === undefined ? {} : { plan };
+  const tags: Record<string, string> = plan === undefined ? {} : { plan };
   await line(db, runId, at, at, tags, `${runId}-1`);
   await line(db, runId, at, at + lag, tags, `${runId}-2`);
 }
