@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import { type MonthCalendar, monthCalendar } from "@tally/shared";
-import { canonicalZone, type Db, DAY_MS, grainTable, localDay, pieces, segments, tableName } from "@tally/shared/db";
+import { canonicalZone, type Db, DAY_MS, GRAIN_MS, grainTable, localDay, pieces, segments, tableName } from "@tally/shared/db";
 import type { Memo } from "./evaluate.ts";
 import { windowEnd } from "./rollup-window.ts";
 
@@ -14,7 +14,7 @@ import { windowEnd } from "./rollup-window.ts";
  *   at a half- or quarter-hour zone's boundary; each edge read once, for the two days it separates). UTC
  *   has no edges. Exact through DST and half-hour zones.
  * better-sqlite3 builds a JS object per result row (a few µs each: 15,000 customer-days cost more than the
- * SQL), so each piece answers ONE row: its columns joined in strings, split and summed here.
+ * SQL), so each piece answers ONE row: its columns joined in strings, parsed and summed here.
  */
 
 export interface Budgeted {
@@ -41,18 +41,17 @@ export function monthSpend(db: Db, tz: string, now: number, memo: Memo): Promise
 }
 
 /**
- * A piece's answer: its rows' columns, each joined in row order (ids by RS, U+001E: an id holds no control
- * character; numbers by commas). Every customer's rows are read and the budgeted ones kept here: an `in
+ * A piece's answer: its rows' columns, each joined in row order (ids as a JSON array, numbers by commas:
+ * both parsed by JSON.parse). Every customer's rows are read and the budgeted ones kept here: an `in
  * (budgeted)` condition makes SQLite seek once per customer, twice the cost of the scan.
  */
 interface PieceRow {
   piece: number;
-  ids: string | null;
-  spend: string;
+  ids: string;
+  spend: string | null;
   priced: string;
   unpriced: string;
 }
-const RS = "\u001e";
 /** What a piece counts for: (local day index, +1 or −1) pairs. */
 type Targets = (readonly [day: number, sign: number])[];
 
@@ -64,31 +63,37 @@ async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpe
   const customers = (await db.selectFrom("customers").select(["id", "name", "monthly_budget_micros"]).where("monthly_budget_micros", ">", 0).orderBy("id").execute()).map(
     (c) => ({ id: c.id, name: c.name, budget: Number(c.monthly_budget_micros) }),
   );
-  const budgeted = new Set(customers.map((c) => c.id));
+  const slot = new Map(customers.map((c, i) => [c.id, i]));
   const days = cal.dayStarts.length;
-  const daily = new Map<string, number[]>();
-  const calls = new Map<string, { priced: number; unpriced: number }>();
+  const spent = customers.map(() => null as number[] | null);
+  const priced = customers.map(() => 0);
+  const unpriced = customers.map(() => 0);
   for (const row of rows) {
-    if (!row.ids) continue;
+    if (row.spend === null) continue;
     const to = targets[Number(row.piece)]!;
-    const ids = row.ids.split(RS);
-    const spend = row.spend.split(",");
-    const priced = row.priced.split(",");
-    const unpriced = row.unpriced.split(",");
+    const ids = JSON.parse(row.ids) as string[];
+    const spend = JSON.parse(`[${row.spend}]`) as number[];
+    const p = JSON.parse(`[${row.priced}]`) as number[];
+    const u = JSON.parse(`[${row.unpriced}]`) as number[];
     for (let k = 0; k < ids.length; k++) {
-      const id = ids[k]!;
-      if (!budgeted.has(id)) continue;
-      let n = calls.get(id);
-      if (!n) calls.set(id, (n = { priced: 0, unpriced: 0 }));
-      let d = daily.get(id);
-      if (!d) daily.set(id, (d = new Array<number>(days).fill(0)));
+      const c = slot.get(ids[k]!);
+      if (c === undefined) continue;
+      const d = (spent[c] ??= new Array<number>(days).fill(0));
       for (const [day, sign] of to) {
-        n.priced += sign * Number(priced[k]);
-        n.unpriced += sign * Number(unpriced[k]);
-        d[day]! += sign * Number(spend[k]);
+        d[day]! += sign * spend[k]!;
+        priced[c]! += sign * p[k]!;
+        unpriced[c]! += sign * u[k]!;
       }
     }
   }
+  const daily = new Map<string, number[]>();
+  const calls = new Map<string, { priced: number; unpriced: number }>();
+  customers.forEach((c, i) => {
+    const d = spent[i];
+    if (!d) return;
+    daily.set(c.id, d);
+    calls.set(c.id, { priced: priced[i]!, unpriced: unpriced[i]! });
+  });
   return { cal, customers, daily, calls };
 }
 
@@ -105,8 +110,8 @@ async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): 
     ? undefined
     : await db.selectFrom("rollup_calendars").select("id").where("time_zone", "=", canonicalZone(tz)).where("unit", "=", "day").where("filled_to", "is", null).executeTakeFirst();
   const read = (a: number, b: number, to: Targets) => {
-    for (const p of pieces(a, b, { "1h": true, "6h": true, "1d": true, "1w": false, "4w": false })) {
-      add(sql.table(grainTable("usage", "customer", p.grain)), [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`], to);
+    for (const [p, sign] of cover(a, b)) {
+      add(sql.table(grainTable("usage", "customer", p.grain)), [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`], sign > 0 ? to : to.map(([d, s]) => [d, -s] as const));
     }
   };
   if (calendar) {
@@ -134,8 +139,28 @@ async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): 
   return { parts, targets };
 }
 
+type Piece = ReturnType<typeof pieces>[number];
+const WITHIN_DAY = { "1h": true, "6h": true, "1d": true, "1w": false, "4w": false };
+const buckets = (ps: (readonly [Piece, number])[]) => ps.reduce((n, [p]) => n + (p.b - p.a) / GRAIN_MS[p.grain][0], 0);
+
+/**
+ * [a, b) as signed whole buckets: its pieces, or (when that reads fewer buckets) the 6-hour blocks around it
+ * minus the pieces outside it: Asia/Kolkata's edge 18:30–24:00 is 6h 18:00–24:00 − 2 × 15m, not 5 × 1h + 2 × 15m.
+ */
+function cover(a: number, b: number): (readonly [Piece, number])[] {
+  const direct = pieces(a, b, WITHIN_DAY).map((p) => [p, 1] as const);
+  const [six] = GRAIN_MS["6h"];
+  const a6 = Math.floor(a / six) * six;
+  const b6 = Math.ceil(b / six) * six;
+  const around = [
+    ...pieces(a6, b6, WITHIN_DAY).map((p) => [p, 1] as const),
+    ...[...pieces(a6, a, WITHIN_DAY), ...pieces(b, b6, WITHIN_DAY)].map((p) => [p, -1] as const),
+  ];
+  return buckets(around) < buckets(direct) ? around : direct;
+}
+
 /** A piece: one row (see PieceRow), its rows in [a, b) of one table. */
 function piece(n: number, table: RawBuilder<unknown>, where: RawBuilder<unknown>[]): RawBuilder<unknown> {
-  return sql`select ${sql.lit(n)} as piece, group_concat(customer_id, ${RS}) as ids, group_concat(cost_micros) as spend, group_concat(priced_calls) as priced,
+  return sql`select ${sql.lit(n)} as piece, json_group_array(customer_id) as ids, group_concat(cost_micros) as spend, group_concat(priced_calls) as priced,
     group_concat(unpriced_calls) as unpriced from ${table} where ${sql.join(where, sql` and `)}`;
 }
