@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { functionForRunsOnly } from "../lib/api-input.ts";
 import { PRESET_LABELS, PRESETS, type Filters, type TagFilter } from "../lib/filters.ts";
 import { fromLocalInput, toLocalInput, customerLabel } from "../lib/format.ts";
 import { useFilters } from "../lib/use-filters.ts";
@@ -17,7 +18,7 @@ function zoneList(full: boolean): string[] {
 
 /** Time range, time zone, model, customer, function and promoted tag: all in the URL. */
 export function FilterBar() {
-  const { filters, window, setFilters } = useFilters();
+  const { filters, window, setFilters, pathname } = useFilters();
   const [opened, setOpened] = useState(false);
   const options = useFilterOptions(window, opened);
   const [custom, setCustom] = useState(false);
@@ -72,6 +73,11 @@ export function FilterBar() {
       />
       <Select label="Function" value={filters.fn} values={options.functions.map((f) => [f, f])} onChange={(v) => setFilters({ fn: v })} />
       <TagSelect tags={options.tags} value={filters.tag} onChange={(tag) => setFilters({ tag })} />
+      {functionForRunsOnly(filters) && !pathname.startsWith("/runs") ? (
+        <span className="small muted" role="note">
+          Charts and totals filter by the tag; the function filter applies to Runs (no rollup keeps both).
+        </span>
+      ) : null}
       {filters.model !== null || filters.customer !== null || filters.fn || filters.tag ? (
         <button type="button" onClick={() => setFilters({ model: null, customer: null, fn: null, tag: null })}>
           Clear filters

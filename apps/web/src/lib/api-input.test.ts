@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { aggregateInput, exportHref, runsInput } from "./api-input.ts";
+import { aggregateInput, exportHref, functionForRunsOnly, runsInput } from "./api-input.ts";
 import { parseFilters } from "./filters.ts";
 
 const w = { from: 1000, to: 2000 };
 
 describe("API inputs from the URL", () => {
-  it("maps every filter (function and promoted tag too) to an aggregate input, and runs get the same", () => {
-    const f = parseFilters("model=gpt-4o&customer=acme&fn=handle&tag=plan:pro&tz=Asia/Tokyo", "UTC");
-    const input = { from: 1000, to: 2000, timeZone: "Asia/Tokyo", models: ["gpt-4o"], customerIds: ["acme"], functionSlugs: ["handle"], tags: { plan: "pro" } };
-    expect(aggregateInput(f, w)).toEqual(input);
-    expect(runsInput(f, w, new URLSearchParams())).toMatchObject({ ...input, limit: 50 });
+  it("maps every filter to an aggregate input: a function or a promoted tag (the tag when both), and runs get both", () => {
+    const base = { from: 1000, to: 2000, timeZone: "Asia/Tokyo", models: ["gpt-4o"], customerIds: ["acme"] };
+    const fn = parseFilters("model=gpt-4o&customer=acme&fn=handle&tz=Asia/Tokyo", "UTC");
+    expect(aggregateInput(fn, w)).toEqual({ ...base, functionSlugs: ["handle"] });
+    expect(functionForRunsOnly(fn)).toBe(false);
+    const both = parseFilters("model=gpt-4o&customer=acme&fn=handle&tag=plan:pro&tz=Asia/Tokyo", "UTC");
+    expect(aggregateInput(both, w)).toEqual({ ...base, tags: { plan: "pro" } });
+    expect(functionForRunsOnly(both)).toBe(true);
+    expect(runsInput(both, w, new URLSearchParams())).toEqual({ ...base, tags: { plan: "pro" }, functionSlugs: ["handle"], limit: 50 });
   });
 
   it("adds a score range only with a score name and valid bounds", () => {

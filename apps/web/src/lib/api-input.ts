@@ -12,7 +12,11 @@ export interface AggregateInput {
   tags?: Record<string, string>;
 }
 
-/** Every query filters by window, model, customer, function and promoted tag (aggregates read their rollups). */
+/**
+ * Aggregates (rollups) filter by window, model, customer, and a function or a promoted tag: no rollup keeps
+ * both, so with both chosen the tag filters the aggregates and the function applies to Runs only (the
+ * filter bar says so).
+ */
 export function aggregateInput(f: Filters, w: Window): AggregateInput {
   return {
     from: w.from,
@@ -20,10 +24,12 @@ export function aggregateInput(f: Filters, w: Window): AggregateInput {
     timeZone: f.tz,
     ...(f.model !== null ? { models: [f.model] } : {}),
     ...(f.customer !== null ? { customerIds: [f.customer] } : {}),
-    ...(f.fn !== null ? { functionSlugs: [f.fn] } : {}),
-    ...(f.tag !== null ? { tags: { [f.tag.key]: f.tag.value } } : {}),
+    ...(f.tag !== null ? { tags: { [f.tag.key]: f.tag.value } } : f.fn !== null ? { functionSlugs: [f.fn] } : {}),
   };
 }
+
+/** Whether the function filter is left to Runs (a tag filters the aggregates). */
+export const functionForRunsOnly = (f: Filters): boolean => f.fn !== null && f.tag !== null;
 
 export interface RunsInput extends AggregateInput {
   scoreName?: string;
@@ -47,6 +53,7 @@ export function runsInput(f: Filters, w: Window, params: URLSearchParams, limit 
   const cursor = params.get("cursor") || undefined;
   return {
     ...aggregateInput(f, w),
+    ...(f.fn !== null ? { functionSlugs: [f.fn] } : {}),
     ...(scoreName ? { scoreName } : {}),
     ...(scoreName && min !== undefined ? { scoreMin: min } : {}),
     ...(scoreName && max !== undefined ? { scoreMax: max } : {}),

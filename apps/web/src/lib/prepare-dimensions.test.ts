@@ -1,18 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { parseFilters } from "./filters.ts";
-import { drillFilters, groupQuality, meanWithCi, parseSplit, seriesSplit, splitChoices, splitInput, splitParam, valueLabel } from "./prepare-dimensions.ts";
+import { availableSplits, drillFilters, groupQuality, meanWithCi, parseSplit, seriesSplit, splitChoices, splitInput, splitParam, valueLabel } from "./prepare-dimensions.ts";
 
 const params = (s: string) => new URLSearchParams(s);
 
 describe("dimension views", () => {
-  it("reads the split from the URL: a ready tag key, else by function", () => {
-    expect(parseSplit(params(""), ["plan"])).toEqual({ dimension: "function" });
-    expect(parseSplit(params("by=tag:plan"), ["plan"])).toEqual({ dimension: "tag", tagKey: "plan" });
-    expect(parseSplit(params("by=tag:env"), ["plan"])).toEqual({ dimension: "function" });
-    expect(parseSplit(params("by=tag:"), [""])).toEqual({ dimension: "tag", tagKey: "" });
+  it("offers By function and By each ready key, but only the filtered one when a function or a tag filters", () => {
+    const fn = { dimension: "function" as const };
+    const plan = { dimension: "tag" as const, tagKey: "plan" };
+    expect(availableSplits({}, ["env", "plan"])).toEqual([fn, { dimension: "tag", tagKey: "env" }, plan]);
+    expect(availableSplits({ functionSlugs: ["handle"] }, ["plan"])).toEqual([fn]);
+    expect(availableSplits({ tags: { plan: "pro" } }, ["plan"])).toEqual([plan]);
+    expect(splitChoices([fn, plan])).toEqual([{ value: "function", label: "By function" }, { value: "tag:plan", label: "By tag: plan" }]);
+  });
+
+  it("reads the split from the URL when available, else the first available", () => {
+    const all = availableSplits({}, ["plan"]);
+    expect(parseSplit(params(""), all)).toEqual({ dimension: "function" });
+    expect(parseSplit(params("by=tag:plan"), all)).toEqual({ dimension: "tag", tagKey: "plan" });
+    expect(parseSplit(params("by=tag:env"), all)).toEqual({ dimension: "function" });
+    expect(parseSplit(params(""), availableSplits({ tags: { plan: "" } }, []))).toEqual({ dimension: "tag", tagKey: "plan" });
     expect(splitParam({ dimension: "tag", tagKey: "plan" })).toBe("tag:plan");
     expect(splitParam({ dimension: "function" })).toBeNull();
-    expect(splitChoices(["env", "plan"]).map((c) => c.value)).toEqual(["function", "tag:env", "tag:plan"]);
   });
 
   it("asks the API with the same split for the table and the chart", () => {

@@ -10,18 +10,29 @@ export type Split = { dimension: "function" } | { dimension: "tag"; tagKey: stri
 /** The page parameter holding the split: `by=function` (default) or `by=tag:<key>`. */
 export const SPLIT_PARAM = "by";
 
-/** The split in the URL; a tag key that is not ready (or not promoted) falls back to function. */
-export function parseSplit(params: URLSearchParams, readyKeys: readonly string[]): Split {
-  const by = params.get(SPLIT_PARAM) ?? "";
-  const key = by.startsWith("tag:") ? by.slice(4) : null;
-  return key !== null && readyKeys.includes(key) ? { dimension: "tag", tagKey: key } : { dimension: "function" };
+/**
+ * The splits an aggregate filtered like `input` can read: no rollup keeps a function and a tag together,
+ * so a function filter allows only By function, a tag filter only By that tag; otherwise By function and
+ * By each ready promoted key.
+ */
+export function availableSplits(input: { functionSlugs?: string[]; tags?: Record<string, string> }, readyKeys: readonly string[]): Split[] {
+  const tagged = Object.keys(input.tags ?? {});
+  if (tagged.length > 0) return tagged.map((tagKey) => ({ dimension: "tag", tagKey }));
+  if (input.functionSlugs?.length) return [{ dimension: "function" }];
+  return [{ dimension: "function" }, ...readyKeys.map((tagKey): Split => ({ dimension: "tag", tagKey }))];
+}
+
+/** The split in the URL when available, else the first available one. */
+export function parseSplit(params: URLSearchParams, available: readonly Split[]): Split {
+  const by = params.get(SPLIT_PARAM) ?? "function";
+  return available.find((s) => (splitParam(s) ?? "function") === by) ?? available[0] ?? { dimension: "function" };
 }
 
 export const splitParam = (s: Split): string | null => (s.dimension === "tag" ? `tag:${s.tagKey}` : null);
 
-/** The choices of the split control: By function, then By <key> per ready tag key. */
-export function splitChoices(readyKeys: readonly string[]): { value: string; label: string }[] {
-  return [{ value: "function", label: "By function" }, ...readyKeys.map((k) => ({ value: `tag:${k}`, label: `By tag: ${k}` }))];
+/** The choices of the split control. */
+export function splitChoices(available: readonly Split[]): { value: string; label: string }[] {
+  return available.map((s) => (s.dimension === "tag" ? { value: `tag:${s.tagKey}`, label: `By tag: ${s.tagKey}` } : { value: "function", label: "By function" }));
 }
 
 /** A row's label: the slug, or the tag value ('' = runs without the tag). */

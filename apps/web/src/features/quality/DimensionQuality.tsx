@@ -13,14 +13,14 @@ import { useTRPC } from "../../lib/trpc.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 
 /** Mean score with its 95% interval and n per function slug or promoted tag value, for the page's score name. */
-export function DimensionQuality({ input, name, split, readyKeys }: { input: AggregateInput; name: string; split: Split; readyKeys: string[] }) {
+export function DimensionQuality({ input, name, split, available }: { input: AggregateInput; name: string; split: Split; available: Split[] }) {
   const trpc = useTRPC();
   const { filters } = useFilters();
   const q = useQuery({ ...trpc.quality.byDimension.queryOptions({ ...input, ...splitInput(split), name: name || "-" }), enabled: name !== "" });
   const groups = useMemo(() => (q.data ? groupQuality(q.data.rows) : []), [q.data]);
   const heading = split.dimension === "function" ? "Function" : `Tag ${split.tagKey}`;
   return (
-    <Card title={`${name || "Scores"} ${split.dimension === "function" ? "by function" : `by tag: ${split.tagKey}`}`} subtitle="Mean score with its 95% interval and the number of scores" actions={<SplitSelect split={split} readyKeys={readyKeys} />}>
+    <Card title={`${name || "Scores"} ${split.dimension === "function" ? "by function" : `by tag: ${split.tagKey}`}`} subtitle="Mean score with its 95% interval and the number of scores" actions={<SplitSelect split={split} available={available} />}>
       <QueryView query={q} loading={<Skeleton height={160} />} isEmpty={() => groups.length === 0} empty={<EmptyState title="No scores in this range." />}>
         {() => (
           <table aria-label={`Quality ${split.dimension === "function" ? "by function" : `by tag ${split.tagKey}`}`} data-table="quality-by-dimension">

@@ -38,7 +38,7 @@ export default function QualityPage() {
   }, [search]);
   const minDiff = parseMinDiff(params.get("minDiff"));
   const input = aggregateInput(filters, window);
-  const { split, readyKeys } = useSplit();
+  const { split, available } = useSplit(input);
   // Human-corrected: a reviewed criterion counts the reviewers' mean instead of the judge's score.
   const corrected = params.get("corrected") === "1";
   const trend = useQuery(trpc.quality.trend.queryOptions({ ...input, bucket, ...(corrected ? { corrected } : {}) }));
@@ -244,7 +244,7 @@ export default function QualityPage() {
           </QueryView>}
         </Card>
       </div>
-      <DimensionQuality input={input} name={name} split={split} readyKeys={readyKeys} />
+      <DimensionQuality input={input} name={name} split={split} available={available} />
       <AgreementCard input={input} filters={filters} />
       <JudgeSpendCard models={cvq.data?.rows} />
     </div>

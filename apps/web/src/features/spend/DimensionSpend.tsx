@@ -20,7 +20,7 @@ import { useFilters } from "../../lib/use-filters.ts";
 const CHART_SERIES = 8;
 
 /** Spend by function slug or by a promoted tag's values: a table with its total row and a stacked chart. */
-export function DimensionSpend({ input, split, readyKeys }: { input: AggregateInput; split: Split; readyKeys: string[] }) {
+export function DimensionSpend({ input, split, available }: { input: AggregateInput; split: Split; available: Split[] }) {
   const trpc = useTRPC();
   const { filters, bucket } = useFilters();
   const byValue = useQuery(trpc.spend.byDimension.queryOptions({ ...input, ...splitInput(split) }));
@@ -30,7 +30,7 @@ export function DimensionSpend({ input, split, readyKeys }: { input: AggregateIn
   const title = split.dimension === "function" ? "By function" : `By tag: ${split.tagKey}`;
   return (
     <div className="grid grid-2">
-      <Card title={title} subtitle="Agent spend and the judge's spend on the runs" actions={<SplitSelect split={split} readyKeys={readyKeys} />}>
+      <Card title={title} subtitle="Agent spend and the judge's spend on the runs" actions={<SplitSelect split={split} available={available} />}>
         <QueryView query={byValue} loading={<Skeleton height={200} />} isEmpty={(d) => d.rows.length === 0} empty={<EmptyState title="No usage in this range." />}>
           {(d) => <DimensionTable data={d} label={label} open={(v) => navigate(hrefWith("/runs", drillFilters(filters, split, v)))} />}
         </QueryView>

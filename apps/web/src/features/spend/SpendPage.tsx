@@ -38,7 +38,7 @@ export default function SpendPage() {
   // The chart stacks the top customers; the API sums the rest into `other` rather than send every series.
   const series = useQuery(trpc.spend.timeseries.queryOptions({ ...input, bucket, splitBy: "customer", top: CHART_SERIES - 1 }));
   const customers = useQuery(trpc.customers.list.queryOptions());
-  const { split, readyKeys } = useSplit();
+  const { split, available } = useSplit(input);
 
   const state = parseTableState(params);
   // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or
@@ -196,7 +196,7 @@ export default function SpendPage() {
           </QueryView>
         </Card>
       </div>
-      <DimensionSpend input={input} split={split} readyKeys={readyKeys} />
+      <DimensionSpend input={input} split={split} available={available} />
     </div>
   );
 }
