@@ -76,8 +76,8 @@ export default function RunsPage() {
           isEmpty={(d) => d.items.length === 0}
           empty={
             <EmptyState title="No runs match these filters.">
-              {filters.range === "custom" || filters.model !== null || filters.customer !== null || filters.fn || scoreName ? (
-                <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null })}>
+              {filters.range === "custom" || filters.model !== null || filters.customer !== null || filters.fn || filters.tag || scoreName ? (
+                <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null, tag: null })}>
                   Reset filters
                 </button>
               ) : (
