@@ -101,7 +101,7 @@ describe("every filter combination equals the raw rows", () => {
             const spend = (a: number, b: number) => [...agent.filter((l) => key(l) === k && inside(l, a, b)), ...judge.filter((l) => runKey(l) === k && inside(l, a, b))].map((l) => l.cost);
             expect(row.spendMicros, `${label} ${dim} ${k}`).toBe(priced(spend(FROM, TO)));
             expect(row.runs, `${label} ${dim} ${k}`).toBe(mine.filter((r) => (dim === "model" ? r.model : r.customer) === k).length);
-            page.buckets.forEach((b, i) => expect(row.sparkline[i], `${label} ${dim} ${k} ${i}`).toBe(priced(spend(b.start, b.end))));
+            page.buckets.forEach((b, i) => { expect(row.sparkline[i], `${label} ${dim} ${k} ${i}`).toBe(priced(spend(b.start, b.end))); });
           }
         }
       }
@@ -119,7 +119,7 @@ describe("every filter combination equals the raw rows", () => {
         const usage = lines.filter((l) => inside(l, FROM, TO) && passes(f, l.run, l.model, l.customer));
         expect(new Set(spend.series.map((s) => s.key)), label).toEqual(new Set(usage.map((l) => l.model)));
         for (const s of spend.series) {
-          spend.buckets.forEach((b, i) => expect(s.points[i], `${label} ${s.key} ${i}`).toBe(priced(usage.filter((l) => l.model === s.key && inside(l, b.start, b.end)).map((l) => l.cost))));
+          spend.buckets.forEach((b, i) => { expect(s.points[i], `${label} ${s.key} ${i}`).toBe(priced(usage.filter((l) => l.model === s.key && inside(l, b.start, b.end)).map((l) => l.cost))); });
         }
         const trend = await t.caller.quality.trend(f);
         const sc = scores.filter((s) => inside(s, FROM, TO) && passes(filter, s.run, s.model, s.run.customer));
@@ -145,14 +145,14 @@ describe("every filter combination equals the raw rows", () => {
           const all = await t.caller.spend.timeseries(input);
           expect(new Set(all.series.map((s) => s.key)), label).toEqual(new Set(usage.map(keyOf)));
           for (const s of all.series) {
-            all.buckets.forEach((b, i) => expect(s.points[i], `${label} ${s.key} ${i}`).toBe(priced(usage.filter((l) => keyOf(l) === s.key && inside(l, b.start, b.end)).map((l) => l.cost))));
+            all.buckets.forEach((b, i) => { expect(s.points[i], `${label} ${s.key} ${i}`).toBe(priced(usage.filter((l) => keyOf(l) === s.key && inside(l, b.start, b.end)).map((l) => l.cost))); });
           }
           if (all.series.length < 2) continue;
           const top = await t.caller.spend.timeseries({ ...input, top: 1 });
           expect(top.series.map((s) => s.key), label).toEqual([all.series[0]!.key]);
           const rest = usage.filter((l) => keyOf(l) !== all.series[0]!.key);
           expect(top.other?.totalMicros, label).toBe(priced(rest.map((l) => l.cost)));
-          top.buckets.forEach((b, i) => expect(top.other!.points[i], `${label} other ${i}`).toBe(priced(rest.filter((l) => inside(l, b.start, b.end)).map((l) => l.cost))));
+          top.buckets.forEach((b, i) => { expect(top.other!.points[i], `${label} other ${i}`).toBe(priced(rest.filter((l) => inside(l, b.start, b.end)).map((l) => l.cost))); });
         }
       }
     }

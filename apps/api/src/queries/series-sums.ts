@@ -62,7 +62,10 @@ export async function seriesSums<M extends string>(
     if (ids[i] !== last || !sums) {
       last = ids[i]!;
       sums = series.get(last);
-      if (!sums) series.set(last, (sums = names.map(() => new Float64Array(buckets.length))));
+      if (!sums) {
+        sums = names.map(() => new Float64Array(buckets.length));
+        series.set(last, sums);
+      }
     }
     add(index.get(keys[i]!), xs ? xs[i]! : 1, i);
     if (ys) add(before.get(keys[i]!), ys[i]!, i);

@@ -173,7 +173,10 @@ function equalsRawRows(): void {
         trend.buckets.forEach((b, i) => {
           const v = runs.filter((r) => r.model === s.model && inside(r, b.start, b.end)).flatMap((r) => r.scores?.[s.name] ?? []);
           expect(s.points[i]!.n, `${timeZone} ${s.model} ${s.name} ${i}`).toBe(v.length);
-          if (v.length === 0) return expect(s.points[i]!.mean).toBeNull();
+          if (v.length === 0) {
+            expect(s.points[i]!.mean).toBeNull();
+            return;
+          }
           const mean = v.reduce((a, x) => a + x, 0) / v.length;
           expect(s.points[i]!.mean).toBeCloseTo(mean, 12);
           if (v.length < 2) return;
@@ -248,9 +251,9 @@ function equalsRawRows(): void {
         const series = spend.series.find((s) => s.key === id)!;
         const row = page.rows.find((r) => r.customerId === id)!;
         expect(row.spendMicros).toBe(priced(mine));
-        spend.buckets.forEach((b, i) => expect(series.points[i], `${timeZone} ${id} ${i}`).toBe(priced(mine.filter((r) => inside(r, b.start, b.end)))));
+        spend.buckets.forEach((b, i) => { expect(series.points[i], `${timeZone} ${id} ${i}`).toBe(priced(mine.filter((r) => inside(r, b.start, b.end)))); });
         // Sparklines come in the window's own bucket (days for these 34 days).
-        page.buckets.forEach((b, i) => expect(row.sparkline[i], `${timeZone} ${id} sparkline ${i}`).toBe(priced(mine.filter((r) => inside(r, b.start, b.end)))));
+        page.buckets.forEach((b, i) => { expect(row.sparkline[i], `${timeZone} ${id} sparkline ${i}`).toBe(priced(mine.filter((r) => inside(r, b.start, b.end)))); });
       }
       const trend = await t.caller.quality.trend({ ...w, bucket, models: ["acme-large"] });
       expect(new Set(trend.series.map((s) => s.model))).toEqual(new Set(["acme-large"]));

@@ -87,7 +87,9 @@ async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKe
 const zeroCells = (n: number): Cells =>
   Object.fromEntries(Object.keys(MEASURES).map((m) => [m, new Float64Array(n)])) as Cells;
 function addCells(into: Cells, from: Cells, sign: 1 | -1): void {
-  for (const m of Object.keys(MEASURES) as (keyof Cells)[]) from[m].forEach((v, i) => (into[m][i]! += sign * v));
+  for (const m of Object.keys(MEASURES) as (keyof Cells)[]) from[m].forEach((v, i) => {
+    into[m][i]! += sign * v;
+  });
 }
 
 const spendSeries = (key: string, c: Cells): SpendSeries => ({ key, ...figures(c) });
