@@ -165,7 +165,7 @@ export function agreement(pairs: readonly RatingPair[], opts: AgreementOptions =
   const items = [...byItem.values()];
   const cells = Int32Array.from(items.flat());
   const starts = new Int32Array(items.length + 1);
-  items.forEach((c, d) => (starts[d + 1] = starts[d]! + c.length));
+  for (const [d, c] of items.entries()) starts[d + 1] = starts[d]! + c.length;
   const draws: Record<(typeof FIGURES)[number], number[]> = { exact: [], withinOne: [], kappa: [], mae: [], spearman: [] };
   if (items.length >= 2) {
     const next = mulberry32(opts.seed ?? BOOTSTRAP_SEED);

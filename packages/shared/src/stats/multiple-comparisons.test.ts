@@ -6,7 +6,7 @@ describe("holm", () => {
     // Sorted: 0.005·4 = 0.02; 0.01·3 = 0.03; 0.03·2 = 0.06; 0.04·1 = 0.04 → max(0.06, 0.04) = 0.06.
     const out = holm([0.01, 0.04, 0.03, 0.005]);
     const want = [0.03, 0.06, 0.06, 0.02];
-    out.forEach((p, i) => expect(p).toBeCloseTo(want[i]!, 12));
+    for (const [i, p] of out.entries()) expect(p).toBeCloseTo(want[i]!, 12);
   });
 
   it("leaves untested comparisons out of the family and caps at 1", () => {
