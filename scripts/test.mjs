@@ -4,6 +4,7 @@
 // without one (a type error, a crash) counts as one failure, so a broken package can never read as green.
 import { spawn } from "node:child_process";
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes this strips
 const ANSI = /\x1b\[[0-9;]*m/g;
 const turbo = spawn("npx", ["turbo", "run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
   stdio: ["inherit", "pipe", "inherit"],
