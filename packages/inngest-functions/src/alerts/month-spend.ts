@@ -79,7 +79,8 @@ async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpe
       const c = slot.get(ids[k]!);
       if (c === undefined) continue;
       const d = (spent[c] ??= new Array<number>(days).fill(0));
-      for (const [day, sign] of to) {
+      for (let t = 0; t < to.length; t++) {
+        const [day, sign] = to[t]!;
         d[day]! += sign * spend[k]!;
         priced[c]! += sign * p[k]!;
         unpriced[c]! += sign * u[k]!;

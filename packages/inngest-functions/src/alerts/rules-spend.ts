@@ -27,17 +27,18 @@ export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => 
   const m = await monthSpend(db, o.timeZone, o.now, memo);
   const out: Draft[] = [];
   for (const c of await covered(db, "budget", p.customerId, m.customers)) {
+    const link = monthLink(o.timeZone, c.id);
     const spent = sum(m.daily.get(c.id));
+    const of = `${formatMicros(spent)} of ${formatMicros(c.budget)}`;
     const use = Math.round((spent / c.budget) * 1000) / 10;
     const unpriced = m.calls.get(c.id)?.unpriced ?? 0;
     const priced = (m.calls.get(c.id)?.priced ?? 0) > 0;
     for (const t of p.thresholds) {
       if (!priced && unpriced > 0) {
-        out.push({ subject: c.id, subjectLabel: c.name, period: `${m.cal.month}@${t}`, firing: false, value: null, threshold: Math.round((c.budget * t) / 100), message: `${c.name}: none of its ${unpriced} calls in ${m.cal.month} is priced, so its budget use is unknown`, link: monthLink(o.timeZone, c.id) });
+        out.push({ subject: c.id, subjectLabel: c.name, period: `${m.cal.month}@${t}`, firing: false, value: null, threshold: Math.round((c.budget * t) / 100), message: `${c.name}: none of its ${unpriced} calls in ${m.cal.month} is priced, so its budget use is unknown`, link });
         continue;
       }
       const firing = spent * 100 >= c.budget * t;
-      const of = `${formatMicros(spent)} of ${formatMicros(c.budget)}`;
       out.push({
         subject: c.id,
         subjectLabel: c.name,
@@ -48,7 +49,7 @@ export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => 
         message: firing
           ? `${c.name} reached ${use}% of its monthly budget (${of}) in ${m.cal.month}: ${t >= 100 ? "over budget" : `past ${t}%`}`
           : `${c.name} is at ${use}% of its monthly budget (${of}) in ${m.cal.month}, under ${t}%`,
-        link: monthLink(o.timeZone, c.id),
+        link,
       });
     }
   }
