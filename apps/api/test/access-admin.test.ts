@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH, startTally, type Tally } from "./harness.ts";
-import { auditRows, call, data, type Headers, keyFor, PASSWORD, sessionFor, signIn, snapshot } from "./access-client.ts";
+import { type Answer, auditRows, call, data, type Headers, keyFor, PASSWORD, sessionFor, signIn, snapshot } from "./access-client.ts";
+import type { Json } from "./json.ts";
 
 // Issue 16: users, roles and API keys through the admin procedures over HTTP, each change in the audit log
 // (who, before, after) in its own transaction; a refused change leaves everything as it was.
@@ -32,7 +33,7 @@ describe("users and API keys, managed by an admin", () => {
   }
 
   /** A refused mutation: a 400 naming `field`, and no table (audit log included) changed. */
-  async function refused(field: string, run: () => Promise<{ status: number; body: any }>) {
+  async function refused(field: string, run: () => Promise<Answer>) {
     const before = await snapshot(tally);
     const a = await run();
     expect(a.status, JSON.stringify(a.body)).toBe(400);
@@ -49,7 +50,7 @@ describe("users and API keys, managed by an admin", () => {
 
   it("invites by email and role: the setup link creates that account, which signs in with that role", async () => {
     const t0 = Date.now();
-    let invite: any;
+    let invite: Json;
     const row = await audited(async () => (invite = await data(tally, "users.invite", "mutation", { email: "  New.Person@Example.COM ", role: "finance" }, boss)));
     expect(invite).toMatchObject({ email: "new.person@example.com", role: "finance", path: `/setup?token=${encodeURIComponent(invite.token)}` });
     expect(invite.expiresAt).toBeGreaterThanOrEqual(t0 + 7 * DAY);
@@ -73,7 +74,7 @@ describe("users and API keys, managed by an admin", () => {
     const signedIn = await signIn(tally, "new.person@example.com");
     expect(signedIn.status).toBe(200);
     expect((await me(signedIn.headers!)).body.result.data).toMatchObject({ kind: "user", label: "new.person@example.com", role: "finance" });
-    const listed = (await data(tally, "users.list", "query", undefined, boss)) as any[];
+    const listed = (await data(tally, "users.list", "query", undefined, boss)) as Json[];
     expect(listed.find((u) => u.email === "new.person@example.com")).toMatchObject({ name: "New Person", role: "finance", signInMethods: ["credential"] });
   });
 
@@ -126,7 +127,7 @@ describe("users and API keys, managed by an admin", () => {
 
   it("an API key's secret is shown once, stored as its SHA-256 only; last use is noted; a revoked key gets 401", async () => {
     const t0 = Date.now();
-    let created: any;
+    let created: Json;
     const row = await audited(async () => (created = await data(tally, "apiKeys.create", "mutation", { name: "  BI tool  ", role: "viewer" }, boss)));
     const { key, secret } = created;
     expect(secret).toMatch(/^tally_[A-Za-z0-9_-]{43}$/);
@@ -143,7 +144,7 @@ describe("users and API keys, managed by an admin", () => {
 
     const bearer = { authorization: `Bearer ${secret}` };
     expect((await me(bearer)).body.result.data).toMatchObject({ kind: "api_key", id: key.id, label: "BI tool", role: "viewer" });
-    const used = ((await query("apiKeys.list", undefined)).body.result.data as any[]).find((k) => k.id === key.id);
+    const used = ((await query("apiKeys.list", undefined)).body.result.data as Json[]).find((k) => k.id === key.id);
     expect(used.lastUsedAt).toBeGreaterThanOrEqual(t0);
     expect(used.lastUsedAt).toBeLessThanOrEqual(Date.now());
 

@@ -3,6 +3,7 @@ import { writeAudit } from "../src/auth/audit.ts";
 import { appRouter } from "../src/trpc/root.ts";
 import { auditRows, call, data, exportCsv, type Headers, keyFor, parseCsv, sessionFor } from "./access-client.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 
 // Issue 16: the audit log, read by admins only (audit.list and audit.csv), newest first, filtered by time,
 // action, actor and target, paged by cursor; append-only through the API. Expected pages are computed here
@@ -38,7 +39,7 @@ describe("the audit log: admins read it, filtered and paged, and nobody changes 
 
   /** Every page of audit.list with this filter and page size, checking each page's size. */
   async function allPages(f: Filter, limit: number) {
-    const items: any[] = [];
+    const items: Json[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 1000; page++) {
       const answer = await data(tally, "audit.list", "query", { ...f, limit, cursor }, boss);

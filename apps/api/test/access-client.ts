@@ -5,12 +5,13 @@ import { createPasswordUser } from "../src/auth/accounts.ts";
 import { createApiKey } from "../src/auth/api-keys.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
 import type { Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 
 export const PASSWORD = "walk-the-router-1234";
 export type Headers = Record<string, string>;
 export interface Answer {
   status: number;
-  body: any;
+  body: Json;
 }
 
 /** An API key with this role, made through the code the admin page calls. */
@@ -50,7 +51,7 @@ export async function call(tally: Tally, path: string, type: string, input: unkn
 }
 
 /** The answer's data (the call must succeed). */
-export async function data(tally: Tally, path: string, type: string, input: unknown, headers: Headers): Promise<any> {
+export async function data(tally: Tally, path: string, type: string, input: unknown, headers: Headers): Promise<Json> {
   const a = await call(tally, path, type, input, headers);
   if (a.status !== 200) throw new Error(`${path}: ${a.status} ${JSON.stringify(a.body)}`);
   return a.body.result.data;
@@ -68,13 +69,16 @@ export async function exportCsv(tally: Tally, table: string, input: unknown, hea
  * key's `last_used_at` aside: using a key notes the time whatever the answer).
  */
 export async function snapshot(tally: Tally) {
-  const all = <T extends "audit_log" | "auth_user" | "auth_session" | "auth_account" | "api_keys" | "setup_tokens" | "model_prices" | "customers">(t: T) =>
-    tally.db.selectFrom(t).selectAll().execute();
-  const [audit, users, sessions, accounts, keys, tokens, prices, customers] = await Promise.all(
-    (["audit_log", "auth_user", "auth_session", "auth_account", "api_keys", "setup_tokens", "model_prices", "customers"] as const).map(all),
-  );
-  const unused = keys!.map(({ last_used_at, ...k }: any) => k);
-  return { audit: audit!.sort((a: any, b: any) => a.id - b.id), users, sessions, accounts, keys: unused, tokens, prices, customers };
+  const db = tally.db;
+  const audit = await db.selectFrom("audit_log").selectAll().orderBy("id").execute();
+  const users = await db.selectFrom("auth_user").selectAll().execute();
+  const sessions = await db.selectFrom("auth_session").selectAll().execute();
+  const accounts = await db.selectFrom("auth_account").selectAll().execute();
+  const keys = (await db.selectFrom("api_keys").selectAll().execute()).map(({ last_used_at, ...k }) => k);
+  const tokens = await db.selectFrom("setup_tokens").selectAll().execute();
+  const prices = await db.selectFrom("model_prices").selectAll().execute();
+  const customers = await db.selectFrom("customers").selectAll().execute();
+  return { audit, users, sessions, accounts, keys, tokens, prices, customers };
 }
 
 /** The audit rows in id order (`before`/`after` parsed). */
@@ -92,14 +96,27 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      }
       else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(cell), (cell = "");
-    else if (c === "\r" && text[i + 1] === "\n") row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
-    else cell += c;
+    else if (c === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (c === "\r" && text[i + 1] === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+      i++;
+    } else cell += c;
   }
-  if (cell !== "" || row.length > 0) row.push(cell), rows.push(row);
+  if (cell !== "" || row.length > 0) {
+    row.push(cell);
+    rows.push(row);
+  }
   return rows;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, data, keyFor, type Headers } from "./access-client.ts";
+import { type Answer, call, data, keyFor, type Headers } from "./access-client.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
 import { deliver } from "./unpriced-money.ts";
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => tally.close());
 
 const create = (input: unknown, headers = admin) => call(tally, "alerts.rules.create", "mutation", input, headers);
-const fieldErrors = (a: { body: any }) => a.body.error?.data?.zodError?.fieldErrors as Record<string, string[]> | undefined;
+const fieldErrors = (a: Answer) => a.body.error?.data?.zodError?.fieldErrors as Record<string, string[]> | undefined;
 
 describe("rules", () => {
   it.each([

@@ -48,8 +48,8 @@ export async function notifications(tally: Tally) {
 }
 
 /** Slack's escaping of `&`, `<`, `>` by hand, `&` first; and what Slack shows, `&amp;` last. */
-export const escape = (s: string) => s.split("&").join("&amp;").split("<").join("&lt;").split(">").join("&gt;");
-export const unescape = (s: string) => s.split("&lt;").join("<").split("&gt;").join(">").split("&amp;").join("&");
+export const slackEscape = (s: string) => s.split("&").join("&amp;").split("<").join("&lt;").split(">").join("&gt;");
+export const slackUnescape = (s: string) => s.split("&lt;").join("<").split("&gt;").join(">").split("&amp;").join("&");
 
 /**
  * The receiver's check, from the Standard Webhooks spec: the key is the base64 after `whsec_`; the signed

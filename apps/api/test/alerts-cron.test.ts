@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, fakeInngestApi, fakeSlack, fakeWebhook } from "./fake-servers.ts";
 import { startTally, type Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 import { rawRequest } from "./raw-http.ts";
 import {
   addChannel,
-  escape,
+  slackEscape,
   notifications,
   PUBLIC_URL,
   priceModel,
@@ -12,7 +13,7 @@ import {
   spend,
   T0,
   tick,
-  unescape,
+  slackUnescape,
   verifyStandardWebhook,
 } from "./alerts-cron-setup.ts";
 
@@ -83,8 +84,8 @@ describe("a budget crossing reaches Slack and a signed webhook once, and resolve
     const blocks = s.body.blocks as { type: string; text?: { type: string; text: string }; elements?: { text: unknown; url?: string }[] }[];
     expect(blocks.map((b) => b.type)).toEqual(["header", "section", "context", "actions"]);
     expect(blocks[0]!.text).toMatchObject({ type: "plain_text", text: "🔔 Alert: Monthly budget (80% and 100%)" });
-    expect(blocks[1]!.text).toEqual({ type: "mrkdwn", text: escape(row.message) });
-    expect(unescape(blocks[1]!.text!.text)).toBe(row.message);
+    expect(blocks[1]!.text).toEqual({ type: "mrkdwn", text: slackEscape(row.message) });
+    expect(slackUnescape(blocks[1]!.text!.text)).toBe(row.message);
     expect(blocks[3]!.elements?.[0]?.url).toBe(url);
     const sent = JSON.stringify(s.body);
     for (const bad of ["<!channel>", "<https://evil.example"]) expect(sent).not.toContain(bad);
@@ -146,7 +147,7 @@ describe("evaluate-alerts as the SDK registers it", { timeout: 30_000 }, () => {
     try {
       const sync = await rawRequest(tally.base, "PUT", "/api/inngest", "", {});
       expect(sync.status, sync.text).toBe(200);
-      const fns = (api.requests.find((r) => r.path.startsWith("/fn/register"))?.body as { functions: Record<string, any>[] }).functions;
+      const fns: Record<string, Json>[] = api.requests.find((r) => r.path.startsWith("/fn/register"))!.body.functions;
       const fn = fns.find((f) => f.id === "tally-evaluate-alerts");
       expect(fn).toMatchObject({ triggers: [{ cron: "*/5 * * * *" }], concurrency: { limit: 1 } });
       expect(Object.values(fn!.steps as Record<string, { retries: { attempts: number } }>)[0]!.retries).toEqual({ attempts: 3 });

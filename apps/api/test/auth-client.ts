@@ -2,6 +2,7 @@ import type { Role } from "@tally/shared";
 import { createPasswordUser } from "../src/auth/accounts.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
 import type { Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 
 /**
  * A browser's view of Tally's sign-in edge for the auth-* tests: JSON POSTs carrying the page's own
@@ -40,7 +41,7 @@ export async function session(t: Pick<Tally, "base">, email: string, password = 
 }
 
 /** `system.me` with these headers: its status and body. */
-export async function me(t: Pick<Tally, "base">, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+export async function me(t: Pick<Tally, "base">, headers: Record<string, string>): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${t.base}/api/trpc/system.me`, { headers });
   return { status: res.status, body: await res.json() };
 }

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYSTEM } from "../src/auth/principal.ts";
 import { createSetupToken, FIRST_RUN_TTL_MS, firstRunToken } from "../src/auth/setup.ts";
 import { me, PASSWORD, post, session, signIn } from "./auth-client.ts";
 import { startTally, type Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 
 const ADMIN: { kind: "user"; id: string; label: string; role: "admin" } = { kind: "user", id: "u-admin", label: "root@example.com", role: "admin" };
 
-async function answer(res: Response): Promise<{ status: number; body: any }> {
+async function answer(res: Response): Promise<{ status: number; body: Json }> {
   return { status: res.status, body: await res.json() };
 }
 const read = (t: Tally, token: string) => fetch(`${t.base}/api/setup?token=${encodeURIComponent(token)}`).then(answer);

@@ -31,7 +31,7 @@ const KINDS: { name: string; body: string | Buffer; headers?: Record<string, str
   { name: "lone surrogate escape", body: '{"event":"\\ud800"}' },
   { name: "__proto__ key", body: '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}' },
   { name: "deeply nested arrays", body: "[".repeat(200_000) + "]".repeat(200_000) },
-  { name: "deeply nested objects", body: '{"a":'.repeat(50_000) + "1" + "}".repeat(50_000) },
+  { name: "deeply nested objects", body: `${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}` },
   { name: "unbalanced brackets", body: "[".repeat(100_000) },
   { name: "10 MB of garbage", body: "x".repeat(10 * MiB) },
   { name: "10 MB JSON string", body: JSON.stringify({ event: "y".repeat(10 * MiB) }) },

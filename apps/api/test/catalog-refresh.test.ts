@@ -95,7 +95,10 @@ describe("catalog refresh from GENAI_PRICES_URL", () => {
   it("a failed download at start-up keeps the bundled catalog and says so", async () => {
     expect(bundledGpt4o()).toBe(OLD);
     let status = await catalog(tally);
-    for (let i = 0; status.lastError === null && i < 400; i++) status = (await new Promise((r) => setTimeout(r, 25)), await catalog(tally));
+    for (let i = 0; status.lastError === null && i < 400; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = await catalog(tally);
+    }
     expect(status).toMatchObject({ source: "bundled", fetchedAt: null, models: bundled.reduce((n, p) => n + p.models.length, 0), changes: [] });
     expect(status.lastError).toMatch(/HTTP 503.*kept/);
     expect(await track(tally, "cat-run-1", 1)).toBe(OLD);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncTagKeys } from "@tally/shared/db";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 
 // Issue 20: spend and quality by function slug and by a promoted tag (TALLY_TAG_KEYS=plan), through the real
 // serve() handler into a real SQLite file, read over HTTP. Every expected figure is the test's own arithmetic
@@ -30,11 +31,11 @@ const SEEDS: Seed[] = [
   { runId: "dim-7", fn: "support-agent", model: PRICED, customerId: "acme", tags: { plan: "pro" }, judged: true },
 ];
 
-async function get(tally: Tally, path: string, input: unknown): Promise<{ status: number; body: any }> {
+async function get(tally: Tally, path: string, input: unknown): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${tally.base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
   return { status: res.status, body: await res.json() };
 }
-async function data<T = any>(tally: Tally, path: string, input: unknown): Promise<T> {
+async function data<T = Json>(tally: Tally, path: string, input: unknown): Promise<T> {
   const { status, body } = await get(tally, path, input);
   expect(status, `${path}: ${JSON.stringify(body)}`).toBe(200);
   return body.result.data as T;
@@ -121,14 +122,14 @@ describe("spend and quality by function and by promoted tag", () => {
   });
 
   for (const dimension of ["function", "tag"] as const) {
-    const valueOf = (x: { fn: string; tags: string }) => (dimension === "function" ? x.fn : planOf(x.tags));
+    const dimensionValue = (x: { fn: string; tags: string }) => (dimension === "function" ? x.fn : planOf(x.tags));
     it(`spend.byDimension by ${dimension}: every row and the totals equal the raw lines; unpriced is never $0`, async () => {
       const input = { ...WINDOW, dimension, ...(dimension === "tag" ? { tagKey: "plan" } : {}) };
       const got = await data(tally, "spend.byDimension", input);
-      const values = [...new Set(runs.map((r) => valueOf({ fn: r.function_slug, tags: r.tags })))];
+      const values = [...new Set(runs.map((r) => dimensionValue({ fn: r.function_slug, tags: r.tags })))];
       for (const v of values) {
         const row = got.rows.find((r: { value: string }) => r.value === v);
-        const want = spendOf(lines.filter((l) => valueOf(l) === v), runs.filter((r) => valueOf({ fn: r.function_slug, tags: r.tags }) === v).length);
+        const want = spendOf(lines.filter((l) => dimensionValue(l) === v), runs.filter((r) => dimensionValue({ fn: r.function_slug, tags: r.tags }) === v).length);
         expect(row, `${dimension} ${v}`).toMatchObject(want);
       }
       expect(got.rows).toHaveLength(values.length);
@@ -143,10 +144,10 @@ describe("spend and quality by function and by promoted tag", () => {
 
     it(`spend.timeseries split by ${dimension}: each series' total equals the raw lines of its value`, async () => {
       const got = await data(tally, "spend.timeseries", { ...WINDOW, bucket: "day", splitBy: dimension, ...(dimension === "tag" ? { tagKey: "plan" } : {}) });
-      const values = [...new Set(lines.map(valueOf))];
+      const values = [...new Set(lines.map(dimensionValue))];
       expect(got.series.map((s: { key: string }) => s.key).sort()).toEqual(values.sort());
       for (const s of got.series) {
-        const mine = lines.filter((l) => valueOf(l) === s.key);
+        const mine = lines.filter((l) => dimensionValue(l) === s.key);
         const priced = mine.filter((l) => l.cost_micros !== null);
         expect(s.totalMicros, s.key).toBe(priced.length ? priced.reduce((a, l) => a + l.cost_micros!, 0) : null);
         expect(s.unpricedCalls).toBe(mine.length - priced.length);
@@ -156,7 +157,7 @@ describe("spend and quality by function and by promoted tag", () => {
     it(`quality.byDimension by ${dimension}: mean, n and 95% CI per value and score name from the raw scores`, async () => {
       const got = await data(tally, "quality.byDimension", { ...WINDOW, dimension, ...(dimension === "tag" ? { tagKey: "plan" } : {}) });
       const groups = new Map<string, number[]>();
-      for (const s of scores) groups.set(`${valueOf(s)}|${s.name}`, [...(groups.get(`${valueOf(s)}|${s.name}`) ?? []), s.value]);
+      for (const s of scores) groups.set(`${dimensionValue(s)}|${s.name}`, [...(groups.get(`${dimensionValue(s)}|${s.name}`) ?? []), s.value]);
       expect(got.rows).toHaveLength(groups.size);
       for (const [k, xs] of groups) {
         const [value, name] = k.split("|");

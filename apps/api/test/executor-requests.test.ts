@@ -2,20 +2,21 @@ import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 import { closedPort, PRODUCTION, rawRequest } from "./raw-http.ts";
 
 const FN = "tally-track-ai-costs";
 const PAYLOAD = { model: "gpt-4o", promptTokens: 1000, completionTokens: 200, customerId: "acme" };
 
 /** A deferred call as the Inngest executor POSTs it (see executor.ts), with `change` applied to it. */
-function call(change: (body: Record<string, any>) => void = () => {}): Record<string, any> {
+function call(change: (body: Record<string, Json>) => void = () => {}): Record<string, Json> {
   const event = {
     name: "inngest/deferred.schedule",
     id: "evt-1",
     ts: Date.UTC(2026, 1, 1),
     data: { ...PAYLOAD, _inngest: { fn_slug: FN, parent_fn_slug: PARENT.fnSlug, parent_run_id: PARENT.runId } },
   };
-  const body: Record<string, any> = {
+  const body: Record<string, Json> = {
     event: structuredClone(event),
     events: [structuredClone(event)],
     steps: {},
@@ -26,7 +27,7 @@ function call(change: (body: Record<string, any>) => void = () => {}): Record<st
   return body;
 }
 
-const both = (f: (data: Record<string, any>) => void) => (b: Record<string, any>) => {
+const both = (f: (data: Record<string, Json>) => void) => (b: Record<string, Json>) => {
   f(b.event.data);
   f(b.events[0].data);
 };
@@ -82,7 +83,7 @@ async function count(tally: Tally, table: "runs" | "usage_costs" | "evaluations"
 describe("malformed executor requests", () => {
   let tally: Tally;
   let inngestApi: Server;
-  const apiRequests: { path: string; body: any }[] = [];
+  const apiRequests: { path: string; body: Json }[] = [];
   beforeAll(async () => {
     // A stand-in for the Inngest API: the SDK registers with it on a sync (`PUT /api/inngest`) and reads a
     // run's events and steps from it when a call says `ctx.use_api`.
@@ -128,7 +129,13 @@ describe("malformed executor requests", () => {
     const res = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(call((b) => ((b.events = []), (b.ctx.use_api = true), (b.ctx.run_id = "01USEAPI")))),
+      body: JSON.stringify(
+        call((b) => {
+          b.events = [];
+          b.ctx.use_api = true;
+          b.ctx.run_id = "01USEAPI";
+        }),
+      ),
     });
     expect(res.status).toBe(206);
     expect(((await res.json()) as { op: string }[]).map((o) => o.op)).toEqual(["StepRun"]);
@@ -161,15 +168,27 @@ describe("executor requests the SDK accepts stay accepted", () => {
   });
   afterAll(() => tally.close());
 
-  const ACCEPTED: { name: string; change: (b: Record<string, any>) => void; headers?: Record<string, string> }[] = [
+  const ACCEPTED: { name: string; change: (b: Record<string, Json>) => void; headers?: Record<string, string> }[] = [
     { name: "no version", change: (b) => delete b.version },
     { name: "version -1 (the SDK's choice)", change: (b) => (b.version = -1) },
     { name: "version 1", change: (b) => (b.version = 1) },
     { name: "version 99 when x-inngest-req-version: 2 decides", change: (b) => (b.version = 99), headers: { "x-inngest-req-version": "2" } },
     { name: "ctx.stack null", change: (b) => (b.ctx.stack = null) },
     { name: "ctx.stack.stack null", change: (b) => (b.ctx.stack = { stack: null, current: 0 }) },
-    { name: "no ctx.stack, SDK-only ctx fields", change: (b) => (delete b.ctx.stack, Object.assign(b.ctx, { fn_id: "f", max_attempts: 4, qi_id: "q" })) },
-    { name: "no event.ts", change: (b) => (delete b.event.ts, delete b.events[0].ts) },
+    {
+      name: "no ctx.stack, SDK-only ctx fields",
+      change: (b) => {
+        delete b.ctx.stack;
+        Object.assign(b.ctx, { fn_id: "f", max_attempts: 4, qi_id: "q" });
+      },
+    },
+    {
+      name: "no event.ts",
+      change: (b) => {
+        delete b.event.ts;
+        delete b.events[0].ts;
+      },
+    },
     { name: "a 200-character ULID-like parent run id of emoji and accents", change: both((d) => (d._inngest.parent_run_id = `👩‍💻é-${"r".repeat(190)}`)) },
   ];
   it.each(ACCEPTED)("$name: the step runs", async ({ change, headers }) => {

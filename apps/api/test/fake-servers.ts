@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Json } from "./json.ts";
 
 /**
  * Real HTTP servers on 127.0.0.1 standing in for the paid third-party APIs (an OpenAI-compatible chat
@@ -7,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 export interface Recorded {
   path: string;
   headers: IncomingMessage["headers"];
-  body: any;
+  body: Json;
   /** The body as sent (a signature is over these bytes). */
   raw: string;
 }
@@ -52,7 +53,7 @@ export interface ChatReplySpec {
  * An OpenAI-compatible `/v1/chat/completions`. `reply` decides each answer from the request; judge
  * requests are the ones asking for `response_format: json_object`.
  */
-export function fakeChatServer(reply: (body: any, index: number) => ChatReplySpec | { status: number; body: unknown }) {
+export function fakeChatServer(reply: (body: Json, index: number) => ChatReplySpec | { status: number; body: unknown }) {
   let index = 0;
   return listen((req) => {
     if (req.path !== "/v1/chat/completions") return { status: 404, body: { error: "not found" } };

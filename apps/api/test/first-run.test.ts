@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "./json.ts";
 
 // A newcomer's first `npm start`: the real server process, a fresh empty data directory, no API keys. They
 // read through the account the printed first-run link creates, signed in like the dashboard.
@@ -66,7 +67,7 @@ describe("first start with an empty database", () => {
     expect((await fetch(url)).status).toBe(401);
     const res = await fetch(url, { headers: { cookie } });
     expect(res.status).toBe(200);
-    const { result } = (await res.json()) as { result: { data: { current: Record<string, any> } } };
+    const { result } = (await res.json()) as { result: { data: { current: Record<string, Json> } } };
     const now = result.data.current;
     expect(now.spendMicros.total).toBeGreaterThan(0);
     expect(now.spendMicros.judge).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, type Headers, keyFor } from "./access-client.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 
 // Issue 23: the sample-rate overrides over HTTP, as Settings uses them: set, list and remove (finance and
 // admin only), each change in the audit log in its own transaction, a bad input a 400 naming its field that
@@ -40,7 +41,7 @@ describe("judge.sampling over HTTP", () => {
     expect((await set({ scope: "model", key: "gpt-4o", rate: 1 })).status).toBe(200); // the same override, updated
 
     // Customers first (their rate wins), then by key; the customer id is trimmed, not lower-cased.
-    expect((await list(viewer)).map((r: any) => [r.scope, r.key, r.rate, r.updatedBy])).toEqual([
+    expect((await list(viewer)).map((r: Json) => [r.scope, r.key, r.rate, r.updatedBy])).toEqual([
       ["customer", "Acme Corp", 0, "TALLY_INIT_API_KEY"],
       ["model", "gpt-4o", 1, "TALLY_INIT_API_KEY"],
     ]);
@@ -69,7 +70,7 @@ describe("judge.sampling over HTTP", () => {
 
     // The audit log lists them by action.
     const listed = await call(tally, "audit.list", "query", { action: "judgeSampling.remove" }, AUTH);
-    expect(listed.body.result.data.items.map((i: any) => i.target)).toEqual(["judgeSampling:model/gpt-4o"]);
+    expect(listed.body.result.data.items.map((i: Json) => i.target)).toEqual(["judgeSampling:model/gpt-4o"]);
   });
 
   it.each([
@@ -106,7 +107,7 @@ describe("judge.sampling over HTTP", () => {
     for (const who of [viewer, reviewer]) {
       expect((await set({ scope: "customer", key: "globex", rate: 0 }, who)).status).toBe(403);
       expect((await remove({ scope: "customer", key: "globex" }, who)).status).toBe(403);
-      expect((await list(who)).some((r: any) => r.key === "globex" && r.rate === 0.5)).toBe(true);
+      expect((await list(who)).some((r: Json) => r.key === "globex" && r.rate === 0.5)).toBe(true);
       expect((await call(tally, "judge.status", "query", undefined, who)).status).toBe(200);
     }
     expect([await rows(), await audit()]).toEqual(before);

@@ -58,7 +58,7 @@ describe("raw usage of every provider format is priced as genai-prices prices it
   });
   afterAll(async () => {
     console.log(
-      "format | cases | exact\n" + Object.entries(tally_).map(([f, t]) => `${f} | ${t.cases} | ${t.exact}`).join("\n"),
+      `format | cases | exact\n${Object.entries(tally_).map(([f, t]) => `${f} | ${t.cases} | ${t.exact}`).join("\n")}`,
     );
     await tally.close();
   });
@@ -76,7 +76,8 @@ describe("raw usage of every provider format is priced as genai-prices prices it
 
   it.each(SHAPES.map((s) => [`${s.format} ${s.model}`, s] as const))("%s", async (_, s) => {
     const ref = reference(s);
-    const t = (tally_[s.format] ??= { cases: 0, exact: 0 });
+    tally_[s.format] ??= { cases: 0, exact: 0 };
+    const t = tally_[s.format]!;
     t.cases++;
     const row = await track({ model: s.model, ...(s.send ? { provider: s.send } : {}), usage: pathGet(s.body, s.at) });
     expect(row.cost_micros).toBe(ref.micros);

@@ -8,6 +8,7 @@ import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type Db } from "@tally/shared/db";
 import { AUTH, TEST_API_KEY } from "./harness.ts";
+import type { Json } from "./json.ts";
 import { rollupMismatches, seededLine, seedUsageLines } from "./reprice-support.ts";
 
 // Issue 17 §4: a repricing job survives the death of its server. A real server process (server-process.ts,
@@ -50,7 +51,7 @@ async function mutate(base: string, path: string, input: unknown) {
     headers: { ...AUTH, "content-type": "application/json", origin: base, "sec-fetch-site": "same-origin" },
     body: JSON.stringify(input),
   });
-  const body = (await res.json()) as { result?: { data: any } };
+  const body = (await res.json()) as { result?: { data: Json } };
   expect(res.status, JSON.stringify(body)).toBe(200);
   return body.result!.data;
 }

@@ -2,6 +2,7 @@ import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
+import type { Json } from "./json.ts";
 import { calendarsMatchRefill, rollupMismatches, waitForJob } from "./reprice-support.ts";
 import { callProcedure, type Delivery, deliver } from "./unpriced-money.ts";
 
@@ -24,7 +25,7 @@ async function trpc(tally: Tally, path: string, input: unknown, method: "GET" | 
     method === "POST"
       ? await fetch(url, { method, headers: { ...AUTH, "content-type": "application/json", origin: tally.base, "sec-fetch-site": "same-origin" }, body: JSON.stringify(input) })
       : await fetch(`${url}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
-  return { status: res.status, body: (await res.json()) as { result?: { data: any }; error?: { message: string; data?: { zodError?: unknown } } } };
+  return { status: res.status, body: (await res.json()) as { result?: { data: Json }; error?: { message: string; data?: { zodError?: unknown } } } };
 }
 
 describe("repricing history after an override", () => {
@@ -76,7 +77,7 @@ describe("repricing history after an override", () => {
     expect((await trpc(tally, "prices.remove", key, "POST")).status).toBe(200);
     expect(await callProcedure(tally, "prices.list", "query", { model: "acme-custom" })).toEqual([]);
 
-    const history = (await callProcedure(tally, "prices.history", "query", { model: "ACME-custom" })) as any[];
+    const history = (await callProcedure(tally, "prices.history", "query", { model: "ACME-custom" })) as Json[];
     expect(history.map((h) => h.action)).toEqual(["prices.remove", "prices.update", "prices.upsert"]);
     expect(new Set(history.map((h) => h.actor))).toEqual(new Set(["TALLY_INIT_API_KEY"]));
     expect(history[0]).toMatchObject({ target: "price:acme-custom/*@2026-01-01T00:00:00.000Z", before: { inputMicrosPerMtok: 2_000_000 }, after: null });
@@ -98,27 +99,27 @@ describe("repricing history after an override", () => {
     const afterMicros = sum(inScope.map((l) => byHand(...tokens(l))));
     const customer = (id: string) => inScope.filter((l) => l.customer_id === id);
 
-    const preview = (await callProcedure(tally, "reprice.preview", "query", { model: "GPT-4o" })) as any;
+    const preview = (await callProcedure(tally, "reprice.preview", "query", { model: "GPT-4o" })) as Json;
     expect(preview).toMatchObject({ lines: 11, changedLines: 11, beforeMicros, afterMicros, deltaMicros: afterMicros - beforeMicros, beforeUnpriced: 0, afterUnpriced: 0 });
     expect(preview.scope.models).toEqual(["gpt-4o", "gpt-4o-2024-08-06"]);
     for (const id of ["acme", "globex"]) {
       const rows = customer(id);
-      expect(preview.byCustomer.find((c: any) => c.customerId === id)).toMatchObject({
+      expect(preview.byCustomer.find((c: Json) => c.customerId === id)).toMatchObject({
         lines: rows.length,
         beforeMicros: sum(rows.map((l) => catalog(l.model, ...tokens(l), l.occurred_at))),
         afterMicros: sum(rows.map((l) => byHand(...tokens(l)))),
       });
     }
-    expect(preview.byModel.map((m: any) => [m.model, m.lines]).sort()).toEqual([["gpt-4o", 10], ["gpt-4o-2024-08-06", 1]]);
+    expect(preview.byModel.map((m: Json) => [m.model, m.lines]).sort()).toEqual([["gpt-4o", 10], ["gpt-4o-2024-08-06", 1]]);
     // The preview writes nothing.
     expect(await lines()).toEqual(before);
 
     const { jobId } = (await callProcedure(tally, "reprice.start", "mutation", { model: "gpt-4o", reason: "override" })) as { jobId: string };
     expect((await waitForJob(tally.db, jobId)).status).toBe("done");
-    const job = (await callProcedure(tally, "reprice.job", "query", { id: jobId })) as any;
+    const job = (await callProcedure(tally, "reprice.job", "query", { id: jobId })) as Json;
     expect(job).toMatchObject({ status: "done", reason: "override", linesTotal: 11, linesDone: 11, linesChanged: 11, beforeMicros, afterMicros, beforeUnpriced: 0, afterUnpriced: 0, error: null });
     expect(job.createdBy).toBeTruthy();
-    expect(((await callProcedure(tally, "reprice.jobs", "query", undefined)) as any[])[0].id).toBe(jobId);
+    expect(((await callProcedure(tally, "reprice.jobs", "query", undefined)) as Json[])[0].id).toBe(jobId);
     const audit = await tally.db.selectFrom("audit_log").selectAll().where("action", "=", "reprice.start").execute();
     expect(audit.map((a) => a.target)).toEqual([`reprice:${jobId}`]);
 
@@ -133,7 +134,7 @@ describe("repricing history after an override", () => {
     // Each repriced line keeps its history, shown on Run detail.
     const history = await tally.db.selectFrom("usage_cost_history").selectAll().execute();
     expect(history).toHaveLength(11);
-    const detail = (await callProcedure(tally, "runs.byId", "query", { runId: "rp-0" })) as any;
+    const detail = (await callProcedure(tally, "runs.byId", "query", { runId: "rp-0" })) as Json;
     for (const c of detail.costs) {
       const was = before.find((b) => b.id === c.id)!;
       expect(c.priceHistory).toEqual([
@@ -157,7 +158,7 @@ describe("repricing history after an override", () => {
 
   it("removing the override and repricing brings back the catalog price", async () => {
     await callProcedure(tally, "prices.remove", "mutation", { model: "gpt-4o", provider: "openai", effectiveFrom: 0 });
-    const preview = (await callProcedure(tally, "reprice.preview", "query", { model: "gpt-4o", from: 0 })) as any;
+    const preview = (await callProcedure(tally, "reprice.preview", "query", { model: "gpt-4o", from: 0 })) as Json;
     expect(preview.changedLines).toBe(11);
     const { jobId } = (await callProcedure(tally, "reprice.start", "mutation", { model: "gpt-4o", reason: "override" })) as { jobId: string };
     expect((await waitForJob(tally.db, jobId)).status).toBe("done");
@@ -167,8 +168,8 @@ describe("repricing history after an override", () => {
       expect(l.price_source).toMatch(/^genai-prices:/);
     }
     expect(await rollupMismatches(tally.db)).toEqual([]);
-    const detail = (await callProcedure(tally, "runs.byId", "query", { runId: "rp-6" })) as any;
-    expect(detail.costs.map((c: any) => c.priceHistory.length)).toEqual([2, 2]);
+    const detail = (await callProcedure(tally, "runs.byId", "query", { runId: "rp-6" })) as Json;
+    expect(detail.costs.map((c: Json) => c.priceHistory.length)).toEqual([2, 2]);
   });
 
   it("refuses bad scopes with the field named", async () => {

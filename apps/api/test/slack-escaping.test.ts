@@ -17,9 +17,9 @@ describe("Slack messages escape every value from the payload", () => {
   });
 
   // Escaped by hand, independently of the code under test; `&` first so the others' `&` stay single.
-  const escape = (s: string) => s.split("&").join("&amp;").split("<").join("&lt;").split(">").join("&gt;");
+  const slackEscape = (s: string) => s.split("&").join("&amp;").split("<").join("&lt;").split(">").join("&gt;");
   // What Slack shows: the reverse, `&amp;` last.
-  const unescape = (s: string) => s.split("&lt;").join("<").split("&gt;").join(">").split("&amp;").join("&");
+  const slackUnescape = (s: string) => s.split("&lt;").join("<").split("&gt;").join(">").split("&amp;").join("&");
 
   it("summary, model, ticket and customer reach the webhook escaped in text and in every block", async () => {
     const payload = {
@@ -34,14 +34,14 @@ describe("Slack messages escape every value from the payload", () => {
     expect(slack.requests).toHaveLength(1);
     const body = slack.requests[0]!.body as { text: string; blocks: { text?: { text: string }; elements?: { text: string }[] }[] };
 
-    expect(body.text).toBe(escape(payload.summary));
-    expect(body.blocks[0]?.text?.text).toBe(escape(payload.summary));
+    expect(body.text).toBe(slackEscape(payload.summary));
+    expect(body.blocks[0]?.text?.text).toBe(slackEscape(payload.summary));
     const facts = body.blocks[1]?.elements?.[0]?.text ?? "";
     expect(facts).toBe(
       [
-        `*Model:* ${escape(payload.model)}`,
-        `*Ticket:* ${escape(payload.ticketId)}`,
-        `*Customer:* ${escape(payload.customerId)}`,
+        `*Model:* ${slackEscape(payload.model)}`,
+        `*Ticket:* ${slackEscape(payload.ticketId)}`,
+        `*Customer:* ${slackEscape(payload.customerId)}`,
         `*Run:* ${PARENT.fnSlug} / slack-parent-1`,
       ].join("  ·  "),
     );
@@ -50,8 +50,8 @@ describe("Slack messages escape every value from the payload", () => {
     const sent = JSON.stringify(body);
     for (const bad of ["<!channel>", "<!here>", "<@U123>", "<#C42>", "<https://evil.example"]) expect(sent).not.toContain(bad);
     expect([...sent].filter((c) => c === "<" || c === ">")).toEqual([]);
-    expect(unescape(body.text)).toBe(payload.summary);
-    expect(unescape(facts)).toContain(payload.customerId);
-    expect(unescape(facts)).toContain(payload.model);
+    expect(slackUnescape(body.text)).toBe(payload.summary);
+    expect(slackUnescape(facts)).toContain(payload.customerId);
+    expect(slackUnescape(facts)).toContain(payload.model);
   });
 });

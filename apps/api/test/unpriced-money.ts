@@ -80,7 +80,7 @@ export function eachMoney(data: unknown, visit: (path: string, value: unknown) =
     const p = path ? `${path}.${k}` : k;
     if (isMoneyKey(k) && typeof v === "object" && v !== null) for (const [sub, x] of Object.entries(v)) visit(`${p}.${sub}`, x);
     else if (isMoneyKey(k)) visit(p, v);
-    else if (MONEY_ARRAYS.has(k) && Array.isArray(v) && v.every((x) => x === null || typeof x === "number")) v.forEach((x) => visit(`${p}[]`, x));
+    else if (MONEY_ARRAYS.has(k) && Array.isArray(v) && v.every((x) => x === null || typeof x === "number")) for (const x of v) visit(`${p}[]`, x);
     else eachMoney(v, visit, p);
   }
 }
