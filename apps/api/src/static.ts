@@ -33,26 +33,46 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, root: str
   try {
     path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
   } catch {
-    return text(res, 400, "bad request");
+    text(res, 400, "bad request");
+    return;
   }
-  if (path.startsWith("/api/") || path === "/api") return text(res, 404, `no route for ${method} ${path}`, true);
-  if (method !== "GET" && method !== "HEAD") return text(res, 405, "method not allowed");
-  if (path.includes("\0")) return text(res, 400, "bad request");
+  if (path.startsWith("/api/") || path === "/api") {
+    text(res, 404, `no route for ${method} ${path}`, true);
+    return;
+  }
+  if (method !== "GET" && method !== "HEAD") {
+    text(res, 405, "method not allowed");
+    return;
+  }
+  if (path.includes("\0")) {
+    text(res, 400, "bad request");
+    return;
+  }
 
   const base = resolve(root);
   const file = resolve(join(base, normalize(path)));
-  if (file !== base && !file.startsWith(base + sep)) return text(res, 403, "forbidden");
+  if (file !== base && !file.startsWith(base + sep)) {
+    text(res, 403, "forbidden");
+    return;
+  }
 
   const asset = fileStat(file);
   if (asset) {
     const immutable = path.startsWith("/assets/");
-    return send(req, res, file, asset, immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    send(req, res, file, asset, immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    return;
   }
   // A missing asset is a 404, not the app shell (a stale hashed file must not parse HTML as JS).
-  if (path.startsWith("/assets/") || extname(path) !== "") return text(res, 404, "not found");
+  if (path.startsWith("/assets/") || extname(path) !== "") {
+    text(res, 404, "not found");
+    return;
+  }
   const index = join(base, "index.html");
   const shell = fileStat(index);
-  if (!shell) return text(res, 503, "the web app is not built: run `npm run build -w @tally/web`");
+  if (!shell) {
+    text(res, 503, "the web app is not built: run `npm run build -w @tally/web`");
+    return;
+  }
   send(req, res, index, shell, "no-cache");
 }
 

@@ -25,8 +25,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  */
 export function sendFailure(res: ServerResponse, e: unknown, exposeErrors: boolean): void {
   if (!(e instanceof HttpError)) console.error("request failed:", e);
-  if (res.headersSent) return void res.destroy();
-  if (e instanceof HttpError) return sendJson(res, e.status, { error: e.message }, e.headers);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (e instanceof HttpError) {
+    sendJson(res, e.status, { error: e.message }, e.headers);
+    return;
+  }
   const detail = exposeErrors && e instanceof Error ? { message: e.message, stack: e.stack } : {};
   sendJson(res, 500, { error: "internal server error", ...detail });
 }
@@ -41,6 +47,10 @@ export function issuesByField(
   prefix = "",
   into: Record<string, string[]> = {},
 ): Record<string, string[]> {
-  for (const i of issues) (into[prefix + (i.path.map(String).join(".") || root)] ??= []).push(i.message);
+  for (const i of issues) {
+    const field = prefix + (i.path.map(String).join(".") || root);
+    into[field] ??= [];
+    into[field].push(i.message);
+  }
   return into;
 }

@@ -43,7 +43,11 @@ function fieldErrors(err: Issues): FieldErrors {
   const out: FieldErrors = { fieldErrors: {}, formErrors: [] };
   for (const i of err.issues) {
     if (i.path.length === 0) out.formErrors.push(i.message);
-    else (out.fieldErrors[i.path.map(String).join(".")] ??= []).push(i.message);
+    else {
+      const field = i.path.map(String).join(".");
+      out.fieldErrors[field] ??= [];
+      out.fieldErrors[field].push(i.message);
+    }
   }
   return out;
 }
