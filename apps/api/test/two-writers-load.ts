@@ -221,7 +221,7 @@ export interface RawTotals {
 
 /**
  * The raw rows' totals, and every way the rollups disagree with them: each usage and runs rollup table's
- * totals (each complete local calendar apart), and the 15-minute rows key by key.
+ * totals (each complete local calendar and each complete promoted tag key apart), and the 15-minute rows key by key.
  */
 export async function consistency(db: Db): Promise<{ raw: RawTotals; mismatches: string[] }> {
   const one = async <T>(q: string) => (await sql.raw<T>(q).execute(db)).rows[0]!;
@@ -232,11 +232,14 @@ export async function consistency(db: Db): Promise<{ raw: RawTotals; mismatches:
   const mismatches: string[] = [];
   const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and (name like 'rollup_usage_%' or name like 'rollup_runs_%') order by name`.execute(db)).rows.map((t) => t.name);
   const calendars = (await sql<{ id: number }>`select id from rollup_calendars where filled_to is null`.execute(db)).rows.map((c) => c.id);
+  const tagKeys = (await sql<{ tag_key: string }>`select tag_key from rollup_tag_keys where filled_to is null`.execute(db)).rows.map((k) => k.tag_key);
+  const parts = (table: string) =>
+    table.endsWith("_local") ? calendars.map((id) => ` where calendar = ${id}`) : /_tag_[^_]+$/.test(table) ? tagKeys.map((k) => ` where tag_key = '${k.replace(/'/g, "''")}'`) : [""];
   for (const table of tables) {
-    for (const where of table.endsWith("_local") ? calendars.map((id) => ` where calendar = ${id}`) : [""]) {
+    for (const where of parts(table)) {
       const name = `${table}${where}`;
       if (table.startsWith("rollup_runs_")) {
-        const got = (await one<{ n: number }>(`select coalesce(sum(runs), 0) as n from ${table}`)).n;
+        const got = (await one<{ n: number }>(`select coalesce(sum(runs), 0) as n from ${table}${where}`)).n;
         if (got !== raw.runs) mismatches.push(`${name}: ${got} runs ≠ ${raw.runs}`);
       } else {
         const t = await one<RawTotals>(usage(`${table}${where}`));
