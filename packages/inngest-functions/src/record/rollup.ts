@@ -91,7 +91,7 @@ interface RowDelta {
  */
 export async function bump(trx: Tx, fact: Fact, key: RollupKey, deltas: Record<string, number>, opts: BumpOptions = {}): Promise<void> {
   const targets = TARGETS[fact];
-  const sumsOf = measureColumns(fact);
+  const sumsOf = targets.model_customer.grains[0]!.sums;
   for (const [k] of FACTS[fact].keys) if ((key as unknown as Record<string, unknown>)[k] === undefined) throw new Error(`rollup ${fact}: missing key ${k}`);
   for (const c in deltas) if (!sumsOf.includes(c)) throw new Error(`rollup ${fact}: no column ${c}`);
   const sums = sumsOf.map((c) => deltas[c] ?? 0);
