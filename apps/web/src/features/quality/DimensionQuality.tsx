@@ -19,8 +19,9 @@ export function DimensionQuality({ input, name, split, available }: { input: Agg
   const q = useQuery({ ...trpc.quality.byDimension.queryOptions({ ...input, ...splitInput(split), name: name || "-" }), enabled: name !== "" });
   const groups = useMemo(() => (q.data ? groupQuality(q.data.rows) : []), [q.data]);
   const heading = split.dimension === "function" ? "Function" : `Tag ${split.tagKey}`;
+  if (name === "") return null; // nothing scored in the range: the trend card says so
   return (
-    <Card title={`${name || "Scores"} ${split.dimension === "function" ? "by function" : `by tag: ${split.tagKey}`}`} subtitle="Mean score with its 95% interval and the number of scores" actions={<SplitSelect split={split} available={available} />}>
+    <Card title={`${name} ${split.dimension === "function" ? "by function" : `by tag: ${split.tagKey}`}`} subtitle="Mean score with its 95% interval and the number of scores" actions={<SplitSelect split={split} available={available} />}>
       <QueryView query={q} loading={<Skeleton height={160} />} isEmpty={() => groups.length === 0} empty={<EmptyState title="No scores in this range." />}>
         {() => (
           <table aria-label={`Quality ${split.dimension === "function" ? "by function" : `by tag ${split.tagKey}`}`} data-table="quality-by-dimension">
