@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucketOf, fillCalendars, migrate, migrationProvider, rollupTables, scoreBin, syncCalendars, syncTagKeys } from "@tally/shared/db";
 import { batchRollups, fillTagKeys, forgetRun } from "@tally/inngest-functions";
 import { storedAndExpected } from "@tally/inngest-functions/testing";
-import { type Db } from "@tally/shared/db";
+import type { Db } from "@tally/shared/db";
 import { fixture, localCalendarRows, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
-import { RUN_MEASURES } from "./source.ts";
 
 const START = Date.UTC(2026, 6, 1);
 const ZONES = ["America/New_York", "Asia/Kolkata"];

@@ -136,7 +136,10 @@ async function tagRowsOf(trx: Tx, key: RollupKey, bucket: number, only?: readonl
 const calendarCache = new WeakMap<Tx, Promise<Calendar[]>>();
 function calendarsIn(trx: Tx): Promise<Calendar[]> {
   let hit = calendarCache.get(trx);
-  if (!hit) calendarCache.set(trx, (hit = calendars(trx)));
+  if (!hit) {
+    hit = calendars(trx);
+    calendarCache.set(trx, hit);
+  }
   return hit;
 }
 
@@ -144,7 +147,10 @@ function calendarsIn(trx: Tx): Promise<Calendar[]> {
 const tagKeyCache = new WeakMap<Tx, Promise<TagKey[]>>();
 function tagKeysIn(trx: Tx): Promise<TagKey[]> {
   let hit = tagKeyCache.get(trx);
-  if (!hit) tagKeyCache.set(trx, (hit = tagKeys(trx)));
+  if (!hit) {
+    hit = tagKeys(trx);
+    tagKeyCache.set(trx, hit);
+  }
   return hit;
 }
 
@@ -197,7 +203,10 @@ export async function batchRollups<T>(trx: Tx, fn: () => Promise<T>): Promise<T>
 function add(pending: Pending, rows: RowDelta[]): Pending {
   for (const r of rows) {
     let byKey = pending.get(r.target);
-    if (!byKey) pending.set(r.target, (byKey = new Map()));
+    if (!byKey) {
+      byKey = new Map();
+      pending.set(r.target, byKey);
+    }
     const id = rowId(r.key);
     const hit = byKey.get(id);
     if (!hit) byKey.set(id, { ...r, sums: [...r.sums] });
@@ -222,7 +231,9 @@ async function flush(trx: Tx, pending: Pending): Promise<void> {
     const rows = [...byKey.values()].filter((r) => r.sums.some((d) => d !== 0));
     for (let i = 0, c = 0; i < rows.length; ) {
       while (CHUNKS[c]! > rows.length - i) c++;
-      await upsert(trx, target, rows.slice(i, (i += CHUNKS[c]!)));
+      const n = CHUNKS[c]!;
+      await upsert(trx, target, rows.slice(i, i + n));
+      i += n;
     }
     // A count summing to 0 or less may have emptied the row (float sums can leave a residue, so only the
     // count decides).
@@ -262,15 +273,20 @@ async function run(
   trx: Tx,
   shape: string,
   params: readonly (string | number)[],
+  // biome-ignore lint/suspicious/noExplicitAny: the table and columns are chosen at run time (the catalogue is the contract)
   build: (db: Transaction<any>) => Compilable,
 ): Promise<void> {
   // The executor's adapter identifies the dialect (placeholders differ between SQLite and PostgreSQL);
   // getExecutor() is marked internal in Kysely's types but is how plugins reach the adapter.
   const adapter = trx.getExecutor().adapter;
   let byShape = compiled.get(adapter);
-  if (!byShape) compiled.set(adapter, (byShape = new Map()));
+  if (!byShape) {
+    byShape = new Map();
+    compiled.set(adapter, byShape);
+  }
   let text = byShape.get(shape);
   if (text === undefined) {
+    // biome-ignore lint/suspicious/noExplicitAny: as above
     const q = build(trx as unknown as Transaction<any>).compile();
     // The cached text is only reused if it takes exactly these parameters, in this order.
     if (q.parameters.length !== params.length || q.parameters.some((p, i) => p !== params[i])) {

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type QueryExecutorProvider, sql } from "kysely";
 import type { Grain } from "./time.ts";
 
 /**
@@ -142,7 +142,7 @@ export function rollupTables(): RollupTableSpec[] {
 }
 
 /** Creates one rollup table from a spec (a migration passes its own frozen literal spec): NOT NULL columns, the PK, WITHOUT ROWID. */
-export async function createRollupTable(db: Kysely<any>, spec: RollupTableSpec): Promise<void> {
+export async function createRollupTable(db: QueryExecutorProvider, spec: RollupTableSpec): Promise<void> {
   const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const cols = spec.columns.map(([name, type]) => `${q(name)} ${type} not null`);
   await sql
