@@ -35,9 +35,11 @@ export interface MonthSpend {
 /** The month's spend, read once per evaluation (memo) for every rule that needs it. */
 export function monthSpend(db: Db, tz: string, now: number, memo: Memo): Promise<MonthSpend> {
   const key = `month:${tz}`;
-  let hit = memo.get(key) as Promise<MonthSpend> | undefined;
-  if (!hit) memo.set(key, (hit = readMonthSpend(db, tz, now)));
-  return hit;
+  const hit = memo.get(key) as Promise<MonthSpend> | undefined;
+  if (hit) return hit;
+  const read = readMonthSpend(db, tz, now);
+  memo.set(key, read);
+  return read;
 }
 
 /**
@@ -78,7 +80,11 @@ async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpe
     for (let k = 0; k < ids.length; k++) {
       const c = slot.get(ids[k]!);
       if (c === undefined) continue;
-      const d = (spent[c] ??= new Array<number>(days).fill(0));
+      let d = spent[c];
+      if (!d) {
+        d = new Array<number>(days).fill(0);
+        spent[c] = d;
+      }
       for (let t = 0; t < to.length; t++) {
         const [day, sign] = to[t]!;
         d[day]! += sign * spend[k]!;
