@@ -2,6 +2,7 @@ import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App.tsx";
+import { modelListInput } from "./app/use-filter-options.ts";
 import { preloadCharts } from "./components/charts/lazy.tsx";
 import { overviewInputs } from "./features/overview/lib/overview-inputs.ts";
 import { parseFilters, pickBucket, resolveWindow } from "./lib/filters.ts";
@@ -24,6 +25,8 @@ if (window.location.pathname === "/") {
   void queryClient.prefetchQuery(trpc.overview.summary.queryOptions(inputs.summary));
   void queryClient.prefetchQuery(trpc.spend.timeseries.queryOptions(inputs.spend));
   void queryClient.prefetchQuery(trpc.quality.trend.queryOptions(inputs.trend));
+  // The colour scale's models: the charts wait for them, so they come in the same request.
+  void queryClient.prefetchQuery(trpc.spend.byModel.queryOptions(modelListInput(w, filters.tz)));
 }
 
 const root = document.getElementById("root");

@@ -11,6 +11,12 @@ export interface FilterOptions {
   tags: { key: string; values: string[] }[];
 }
 
+/** The window's models (`spend.byModel`): the filter bar's model choices and every chart's colour scale
+ * (`useColors`); the Overview asks it with its first queries (main.tsx). */
+export function modelListInput(window: Window, timeZone: string) {
+  return { from: window.from, to: window.to, timeZone, limit: 200, sparklines: false };
+}
+
 /**
  * Choices for the filter bar: models from the window's spend breakdown, customers from the customer list
  * plus any id seen in spend, function slugs and promoted tags (ready keys only) from `dimensions.list`.
@@ -21,7 +27,7 @@ export function useFilterOptions(window: Window, full = false): FilterOptions {
   const trpc = useTRPC();
   const { filters } = useFilters();
   const base = { from: window.from, to: window.to, timeZone: filters.tz };
-  const models = useQuery(trpc.spend.byModel.queryOptions({ ...base, limit: 200, sparklines: false }));
+  const models = useQuery(trpc.spend.byModel.queryOptions(modelListInput(window, filters.tz)));
   const spendCustomers = useQuery({ ...trpc.spend.byCustomer.queryOptions({ ...base, limit: 500, sparklines: false }), enabled: full });
   const customers = useQuery(trpc.customers.list.queryOptions());
   const dimensions = useQuery(trpc.dimensions.list.queryOptions({}));

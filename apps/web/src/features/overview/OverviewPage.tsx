@@ -1,19 +1,18 @@
 import { useQuery } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { Link } from "../../components/Link.tsx";
-import { StackedBars } from "../../components/charts/lazy.tsx";
-import { TrendLines } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, NoScoresYet, QueryView, Skeleton } from "../../components/States.tsx";
-import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
-import { bucketLabel, money, moneyTick, num, score } from "../../lib/format.ts";
+import { modelListInput } from "../../app/use-filter-options.ts";
+import { hrefWith } from "../../lib/filters.ts";
+import { num } from "../../lib/format.ts";
 import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
-import { navigate } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { prepareTrend, scoreNames } from "../quality/lib/prepare-quality.ts";
 import { KpiCard } from "./KpiCard.tsx";
+import { QualityChart, SpendChart } from "./OverviewCharts.tsx";
 import { overviewInputs } from "./lib/overview-inputs.ts";
 import { prepareKpis } from "./lib/prepare-kpis.ts";
 import { UnpricedWarning } from "./UnpricedWarning.tsx";
@@ -26,14 +25,28 @@ export function OverviewPage() {
   const summary = useQuery(trpc.overview.summary.queryOptions(inputs.summary));
   const spend = useQuery(trpc.spend.timeseries.queryOptions(inputs.spend));
   const trend = useQuery(trpc.quality.trend.queryOptions(inputs.trend));
+  // The colour scale's models (asked with the page's first queries): a chart drawn before them would be
+  // drawn again in other colours.
+  const colorsReady = !useQuery(trpc.spend.byModel.queryOptions(modelListInput(window, filters.tz))).isPending;
 
   const kpis = useMemo(() => (summary.data ? prepareKpis(summary.data.current, summary.data.previous) : null), [summary.data]);
   const spendSeries = useMemo(() => (spend.data ? prepareSeries(spend.data.buckets, spend.data.series.map((s) => ({ key: s.key, points: s.points }))) : null), [spend.data]);
   const names = useMemo(() => (trend.data ? scoreNames(trend.data) : []), [trend.data]);
   const [fallbackName] = names;
   const chosen = params.get("score") && names.includes(params.get("score") ?? "") ? (params.get("score") ?? "") : fallbackName;
-  const trendData = useMemo(() => (trend.data && chosen ? prepareTrend(trend.data, chosen) : null), [trend.data, chosen]);
-  const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
+  const trendData = useMemo(() => (trend.data && chosen ? { chosen, data: prepareTrend(trend.data, chosen) } : null), [trend.data, chosen]);
+
+  // First chart first: the spend chart draws as soon as its data, colours and code are here; the quality
+  // chart waits until the spend chart is on the page (or the spend card settled on an empty or error state)
+  // and the browser has had a turn to paint, then draws in a deferred render. The KPIs wait for neither.
+  const spendShown = colorsReady ? spendSeries : null;
+  const [spendDone, setSpendDone] = useState(false);
+  const spendDrawn = useCallback(() => void setTimeout(() => setSpendDone(true), 0), []);
+  const noSpendChart = colorsReady && !spend.isPending && (spendSeries === null || spendSeries.empty);
+  useEffect(() => {
+    if (noSpendChart) setSpendDone(true);
+  }, [noSpendChart]);
+  const trendShown = useDeferredValue(spendDone ? trendData : null);
 
   return (
     <div className="stack">
@@ -74,22 +87,7 @@ export function OverviewPage() {
               )
             }
           >
-            {() =>
-              spendSeries ? (
-                <StackedBars
-                  ariaLabel="Spend over time by model"
-                  data={spendSeries}
-                  seriesLabel={(k) => k || "unknown model"}
-                  color={colors.model}
-                  xLabel={label}
-                  yTick={moneyTick}
-                  value={(v) => money(v)}
-                  onSelect={(row, model) =>
-                    navigate(hrefWith("/runs", narrowTo({ ...filters, model }, row.bucket, row.end)))
-                  }
-                />
-              ) : null
-            }
+            {() => (spendShown ? <SpendChart data={spendShown} color={colors.model} bucket={bucket} filters={filters} onDrawn={spendDrawn} /> : <ChartSkeleton />)}
           </QueryView>
         </Card>
         <Card
@@ -108,23 +106,10 @@ export function OverviewPage() {
           <QueryView
             query={trend}
             loading={<ChartSkeleton />}
-            isEmpty={() => !trendData || trendData.empty}
+            isEmpty={() => !trendData || trendData.data.empty}
             empty={<NoScoresYet />}
           >
-            {() =>
-              trendData ? (
-                <TrendLines
-                  ariaLabel={`Mean ${chosen} per model`}
-                  data={trendData}
-                  xLabel={label}
-                  value={(v) => score(v)}
-                  color={colors.model}
-                  onSelect={(row, model) =>
-                    navigate(hrefWith("/runs", narrowTo({ ...filters, model }, row.bucket, row.end), { score: chosen ?? null }))
-                  }
-                />
-              ) : null
-            }
+            {() => (trendShown ? <QualityChart data={trendShown.data} chosen={trendShown.chosen} color={colors.model} bucket={bucket} filters={filters} /> : <ChartSkeleton />)}
           </QueryView>
           <p className="small muted">
             Compare models with confidence intervals on <Link href={hrefWith("/quality", filters)}>Quality</Link>.
