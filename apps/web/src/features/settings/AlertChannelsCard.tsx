@@ -88,7 +88,12 @@ function ChannelRow({ channel: c, tz }: { channel: Channel; tz: string }) {
             aria-label={`Replace the URL of ${c.name}`}
             onSubmit={(e) => {
               e.preventDefault();
-              update.mutate({ id: c.id, url }, { onSuccess: () => (setReplacing(false), setUrl("")) });
+              update.mutate({ id: c.id, url }, {
+                  onSuccess: () => {
+                    setReplacing(false);
+                    setUrl("");
+                  },
+                });
             }}
           >
             <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} aria-label="New URL" aria-invalid={errors.fields.url ? true : undefined} />

@@ -139,7 +139,13 @@ function RuleForm({ rule, onDone }: { rule?: Rule; onDone?: () => void }) {
     const { params, errors } = paramsFromValues(kind, values);
     setLocal(errors);
     if (Object.keys(errors).length > 0) return;
-    const done = { onSuccess: () => (rule ? onDone?.() : (setName(""), setValues(initialValues(kind)))) };
+    const done = {
+      onSuccess: () => {
+        if (rule) return onDone?.();
+        setName("");
+        setValues(initialValues(kind));
+      },
+    };
     if (rule) update.mutate({ id: rule.id, name, params }, done);
     else create.mutate({ kind, name, params: params as never, enabled: true }, done);
   };

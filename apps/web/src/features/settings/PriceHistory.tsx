@@ -18,6 +18,7 @@ export function PriceHistory({ model, tz }: { model: string; tz: string }) {
         {(entries) => (
           <ol className="plain-list">
             {entries.map((e: HistoryEntry, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a read-only log in server order, no state per item; two entries may share a time
               <li key={`${e.at}|${i}`} data-action={e.action}>
                 <div>
                   <strong>{actorName(e.actor)}</strong> {VERB[e.action] ?? e.action} <span className="mono small">{e.target}</span>{" "}

@@ -56,7 +56,10 @@ export function RepriceDialog({
   const progress = job.data ? jobProgress(job.data) : null;
 
   return (
-    <dialog ref={ref} className="dialog reprice-dialog" aria-labelledby={`${id}-title`} onCancel={(e) => (e.preventDefault(), onClose())}>
+    <dialog ref={ref} className="dialog reprice-dialog" aria-labelledby={`${id}-title`} onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}>
       <h2 id={`${id}-title`}>Reprice history</h2>
       <p className="muted small">{scopeText(scope, tz)}: each line priced with today's overrides and catalog at the time it was recorded.</p>
       <QueryView query={{ ...preview, data: applied ?? preview.data }} loading={<Skeleton height={120} label="pricing the lines" />}>
