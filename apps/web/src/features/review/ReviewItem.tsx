@@ -47,7 +47,7 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
     setDraft(emptyDraft(names.length, draftFrom(names, item.data.mine ?? null)));
   }
   const note = useRef<HTMLTextAreaElement>(null);
-  const panel = useRef<HTMLDivElement>(null);
+  const panel = useRef<HTMLElement>(null);
   const submit = useMutation(
     trpc.reviews.submit.mutationOptions({
       onSuccess: (r) => {
@@ -87,7 +87,7 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
 
   return (
     <Card className="review-item" title="Item" subtitle={<KeyLine help={draft.help} canReview={canReview} />}>
-      <div ref={panel} tabIndex={-1} className="review-item-body" role="region" aria-label="Review item" data-item={id} data-ready={item.data && loaded ? "true" : "false"}>
+      <section ref={panel} tabIndex={-1} className="review-item-body" aria-label="Review item" data-item={id} data-ready={item.data && loaded ? "true" : "false"}>
         {draft.help ? <KeyList /> : null}
         <QueryView query={item} loading={<Skeleton height={360} label="loading the item" />}>
           {(d) => {
@@ -172,7 +172,7 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
             );
           }}
         </QueryView>
-      </div>
+      </section>
     </Card>
   );
 }
