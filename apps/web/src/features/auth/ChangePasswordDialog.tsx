@@ -48,6 +48,7 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
         <>
           <p role="status">Your password is changed. Other sessions are signed out.</p>
           <div className="row">
+            {/* biome-ignore lint/a11y/noAutofocus: the dialog's content changed under the focus; HTML's way to place focus in a dialog is autofocus */}
             <button type="button" className="primary" autoFocus onClick={() => ref.current?.close()}>
               Close
             </button>
