@@ -3,7 +3,7 @@ import { isForbidden } from "../lib/auth-redirect.ts";
 import { useMe } from "../lib/session.ts";
 
 export function Skeleton({ height = 16, width = "100%", label }: { height?: number; width?: number | string; label?: string }) {
-  return <div className="skeleton" style={{ height, width }} aria-busy="true" aria-label={label ?? "loading"} />;
+  return <div className="skeleton" style={{ height, width }} role="status" aria-busy="true" aria-label={label ?? "loading"} />;
 }
 
 export function ChartSkeleton({ height = 260 }: { height?: number }) {

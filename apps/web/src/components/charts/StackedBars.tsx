@@ -32,8 +32,9 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
   const [otherPicked, setOtherPicked] = useState(false);
   const first = firstPoint(data.rows, data.series.map((s) => s.dataKey));
   // Each bar segment is a keyboard point (chart-keys.ts); "other" answers with why it does not drill.
+  // Recharts calls a function `shape` as a function (not as a component): a render function per series.
   const shape = (si: number, key: string) =>
-    function KeyboardBar(p: BarShapeProps) {
+    function renderKeyboardBar(p: BarShapeProps) {
       const row = p.payload as SeriesRow | undefined;
       const v = row?.[data.series[si]!.dataKey];
       if (!onSelect || !row || typeof v !== "number") return <Rectangle {...p} />;

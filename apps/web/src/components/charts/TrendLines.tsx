@@ -30,13 +30,17 @@ export function TrendLines({ data, xLabel, value, color, bands = false, onSelect
   // The hover dot is drawn over the plain one after the mouse moves; it must not take the click, or a
   // quick click (down on the plain dot, up on the hover dot) is lost.
   const first = firstPoint(data.rows, data.lines.map((l) => l.dataKey));
+  // Recharts calls a function `dot` as a function (not as a component): a render function per line.
   const dot = (model: string, color: string, r: number, active: boolean, li: number) =>
-    function ClickableDot(p: DotProps) {
+    function renderClickableDot(p: DotProps) {
       if (p.cx === undefined || p.cy === undefined || p.value === null || p.value === undefined || !p.payload) return <g />;
       const row = p.payload;
       const at = { series: li, row: p.index ?? 0 };
       // The plain dot is the keyboard point (chart-keys.ts): Enter or Space drills down like a click.
-      const keys = onSelect && !active ? pointProps(at, `${model}, ${xLabel(row.bucket)}: ${value(Number(p.value))}`, first?.series === li && first.row === at.row, () => onSelect(row, model)) : {};
+      const keys =
+        onSelect && !active
+          ? { onClick: () => onSelect(row, model), ...pointProps(at, `${model}, ${xLabel(row.bucket)}: ${value(Number(p.value))}`, first?.series === li && first.row === at.row, () => onSelect(row, model)) }
+          : {};
       return (
         <circle
           cx={p.cx}
@@ -49,7 +53,6 @@ export function TrendLines({ data, xLabel, value, color, bands = false, onSelect
           data-bucket={active ? undefined : row.bucket}
           data-series={active ? undefined : model}
           className={active ? "trend-dot-active" : "trend-dot"}
-          onClick={onSelect && !active ? () => onSelect(row, model) : undefined}
           {...keys}
         />
       );
