@@ -3,8 +3,10 @@
  * `//evil.example`, `/\evil.example`, `https://…` and anything that resolves to another origin fall back to `/`.
  */
 export function safeNext(next: string | null | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  if (/[\u0000-\u001f\u007f]/.test(next)) return "/"; // browsers strip tabs and newlines: "/\t/evil" would be "//evil"
+  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  // Browsers strip tabs and newlines: "/\t/evil" would be "//evil".
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this line's purpose
+  if (/[\u0000-\u001f\u007f]/.test(next)) return "/";
   const base = "http://tally.invalid";
   let url: URL;
   try {

@@ -28,6 +28,7 @@ const failedLoads = new Set<() => void>();
  * when that boundary resets) lets the next render start a fresh load. React.lazy alone remembers a
  * failure until a full reload.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the constraint React.lazy itself declares (a component of any props)
 export function retryableLazy<T extends ComponentType<any>>(load: () => Promise<{ default: T }>): (props: ComponentProps<T>) => ReactElement {
   const fresh = () =>
     lazy(() =>
@@ -40,6 +41,7 @@ export function retryableLazy<T extends ComponentType<any>>(load: () => Promise<
     current = fresh();
   };
   let current = fresh();
+  // biome-ignore lint/correctness/noComponentHookFactories: made once per page at module level, as React.lazy makes its component
   return function Retryable(props: ComponentProps<T>) {
     return createElement(current, props);
   };
