@@ -32,7 +32,10 @@ export function pieces(from: number, to: number, allow: Allowed): { grain: Grain
     }
     const c1 = grainStart(grain, a, Math.ceil);
     const c2 = grainStart(grain, b);
-    if (!allow[grain] || c1 >= c2) return split(a, b, FINER[grain]);
+    if (!allow[grain] || c1 >= c2) {
+      split(a, b, FINER[grain]);
+      return;
+    }
     split(a, c1, FINER[grain]);
     out.push({ grain, a: c1, b: c2 });
     split(c2, b, FINER[grain]);
