@@ -127,7 +127,7 @@ export async function deliverNotification(
   opts: { lastAttempt: boolean; now: number },
 ): Promise<SendOutcome> {
   const n = await db.selectFrom("alert_notifications").selectAll().where("id", "=", id).executeTakeFirst();
-  if (!n || n.status !== "pending") return { status: "skipped" };
+  if (n?.status !== "pending") return { status: "skipped" };
   try {
     const t = await target(db, n.channel_id, config.defaultSlackUrl);
     const rule = await db.selectFrom("alert_rules").select(["name", "kind"]).where("id", "=", n.rule_id).executeTakeFirst();

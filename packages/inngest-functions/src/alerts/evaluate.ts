@@ -107,7 +107,10 @@ type FiringState = { rule_id: string; subject: string; period: string; message: 
 async function settle(db: Db, rule: RuleInput, drafts: Draft[], o: EvaluateOptions, memo: Memo): Promise<AlertEvaluation[]> {
   // Every firing state, read once per call (a few rows: only what fires now).
   let states = memo.get("firing-states") as Promise<FiringState[]> | undefined;
-  if (!states) memo.set("firing-states", (states = db.selectFrom("alert_states").select(["rule_id", "subject", "period", "message", "link", "threshold"]).where("firing", "=", 1).orderBy("rule_id").orderBy("subject").orderBy("period").execute()));
+  if (!states) {
+    states = db.selectFrom("alert_states").select(["rule_id", "subject", "period", "message", "link", "threshold"]).where("firing", "=", 1).orderBy("rule_id").orderBy("subject").orderBy("period").execute();
+    memo.set("firing-states", states);
+  }
   const firing = (await states).filter((s) => s.rule_id === rule.id);
   const episodeOf = new Map(firing.map((s) => [s.subject, s.period]));
   const episode = episodeName(o.now);
