@@ -54,7 +54,7 @@ export async function countScopeLines(db: Db, s: StoredScope): Promise<number> {
   return Number(r.n);
 }
 
-function scopeFilter<Q extends SelectQueryBuilder<Database, "usage_costs", any>>(q: Q, s: StoredScope): Q {
+function scopeFilter<Q extends SelectQueryBuilder<Database, "usage_costs", unknown>>(q: Q, s: StoredScope): Q {
   let out = q;
   if (s.provider !== undefined) out = out.where("provider", "in", storedProviderIds(s.provider)) as Q;
   if (s.from !== undefined) out = out.where("occurred_at", ">=", s.from) as Q;
@@ -95,8 +95,14 @@ export class Totals {
   add(before: number | null, after: number | null, changed: boolean): void {
     this.lines++;
     if (changed) this.changed++;
-    if (before !== null) (this.beforeMicros += before), this.beforePriced++;
-    if (after !== null) (this.afterMicros += after), this.afterPriced++;
+    if (before !== null) {
+      this.beforeMicros += before;
+      this.beforePriced++;
+    }
+    if (after !== null) {
+      this.afterMicros += after;
+      this.afterPriced++;
+    }
   }
   /** Money fields are null when no line of theirs is priced (unpriced is never 0). */
   view() {

@@ -1,6 +1,6 @@
 import type { RepriceScope } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
-import { UsageError } from "@tally/shared/pricing";
+import { type PricedUsage, UsageError } from "@tally/shared/pricing";
 import { InputError } from "../queries/common.ts";
 import { cursorOf, differs, priceNow, readScopeLines, storedScope, Totals } from "./lines.ts";
 
@@ -22,7 +22,7 @@ export async function previewReprice(db: Db, input: RepriceScope) {
   for (let cursor: string | null = null; ; ) {
     const rows = await readScopeLines(db, scope, cursor, PAGE);
     for (const line of rows) {
-      let now;
+      let now: PricedUsage;
       try {
         now = priceNow(line, overrides);
       } catch (e) {

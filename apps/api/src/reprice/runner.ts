@@ -46,14 +46,21 @@ export function createRepriceRunner(db: Db, opts: RunnerOptions = {}): RepriceRu
   const log = opts.log ?? ((e: unknown) => console.error("repricing:", e));
   let stopped = false;
   let wake: (() => void) | null = null;
-  let waiters: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   let busy = true;
 
   const sleep = () =>
     new Promise<void>((done) => {
-      const timer = setTimeout(() => ((wake = null), done()), pollMs);
+      const timer = setTimeout(() => {
+        wake = null;
+        done();
+      }, pollMs);
       timer.unref();
-      wake = () => (clearTimeout(timer), (wake = null), done());
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        done();
+      };
     });
 
   const loop = (async () => {
