@@ -49,7 +49,10 @@ export async function humanCorrections(
     if (i < 0) continue;
     const key = seriesKey(r.model, r.name);
     let c = out.get(key);
-    if (!c) out.set(key, (c = { sum: new Float64Array(size), sumSq: new Float64Array(size), replaced: 0 }));
+    if (!c) {
+      c = { sum: new Float64Array(size), sumSq: new Float64Array(size), replaced: 0 };
+      out.set(key, c);
+    }
     const judge = Number(r.judge);
     const human = Number(r.human);
     c.sum[i]! += human - judge;

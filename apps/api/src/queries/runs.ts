@@ -39,8 +39,6 @@ interface Cursor {
   t: number;
   id: string;
 }
-const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" && v !== null && typeof (v as Cursor).t === "number" && typeof (v as Cursor).id === "string";
 
 /** The runs matching the filters, unordered. */
 function filteredRuns(db: Db, f: RunsFilter) {

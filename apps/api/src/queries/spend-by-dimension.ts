@@ -86,7 +86,10 @@ export async function getSpendByDimension(db: Db, f: AggregateFilter & Dimension
   const parts = new Map<string, Parts>();
   const part = (value: string): Parts => {
     let p = parts.get(value);
-    if (!p) parts.set(value, (p = { ...NO_PARTS }));
+    if (!p) {
+      p = { ...NO_PARTS };
+      parts.set(value, p);
+    }
     return p;
   };
   for (const u of usage) Object.assign(part(u.value), { agentCalls: num(u.calls), agent: num(u.spend), agentPriced: num(u.priced), agentUnpriced: num(u.unpriced) });
