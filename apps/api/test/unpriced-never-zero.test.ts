@@ -194,7 +194,8 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
     for (const [path, proc] of Object.entries(procedures)) {
       for (const input of inputs[path]!) {
         const data = await callProcedure(tally, path, proc._def.type, input);
-        (answers[path] ??= []).push(data);
+        answers[path] ??= [];
+        answers[path].push(data);
         eachMoney(data, (at, value) => {
           seen.add(`${path} ${at}`);
           if (value === 0) zeros.push(`${path} ${JSON.stringify(input)} ${at}`);

@@ -1,4 +1,4 @@
-import { type Db } from "@tally/shared/db";
+import type { Db } from "@tally/shared/db";
 import { batchRollups, forgetRun, recordEvaluation, recordUsage, rubricVersion, type RunRef } from "@tally/inngest-functions";
 import { DEFAULT_CRITERIA, mulberry32 } from "@tally/shared";
 import type { Actor } from "../auth/principal.ts";
@@ -27,7 +27,10 @@ function prng(seed: number) {
   const pick = <T>(items: readonly T[], weight: (t: T) => number): T => {
     const total = items.reduce((s, t) => s + weight(t), 0);
     let r = next() * total;
-    for (const t of items) if ((r -= weight(t)) < 0) return t;
+    for (const t of items) {
+      r -= weight(t);
+      if (r < 0) return t;
+    }
     return items[items.length - 1]!;
   };
   return { next, normal, pick };
