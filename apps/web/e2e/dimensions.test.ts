@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { recordEvaluation, recordUsage } from "@tally/inngest-functions";
+import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import { connect } from "@tally/shared/db";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,12 +32,12 @@ async function seedTagged(file: string): Promise<void> {
   for (let i = 0; i < 30; i++) {
     const plan = PLANS[i % 3]!;
     const occurredAt = now - i * 3 * 3_600_000 - 120_000;
-    const ref = {
+    const ref: RunRef = {
       runId: `01TAGGED${String(i).padStart(4, "0")}`,
       functionSlug: i % 3 === 1 ? "summarize-thread" : FN,
       model: "gpt-4o-mini",
       customerId: ["acme", "globex"][i % 2]!,
-      ...(plan ? { tags: { plan, team: "e2e" } } : { tags: { team: "e2e" } }),
+      tags: plan ? { plan, team: "e2e" } : { team: "e2e" },
       occurredAt,
       now: occurredAt + 5_000,
     };

@@ -13,7 +13,8 @@ let allZones: string[] | undefined;
 /** The full IANA list is long to build and render: it is loaded when the select is first opened. */
 function zoneList(full: boolean): string[] {
   if (!full) return COMMON_ZONES;
-  return (allZones ??= ["UTC", ...(typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : COMMON_ZONES).filter((z) => z !== "UTC")]);
+  allZones ??= ["UTC", ...(typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : COMMON_ZONES).filter((z) => z !== "UTC")];
+  return allZones;
 }
 
 /** Time range, time zone, model, customer, function and promoted tag: all in the URL. */

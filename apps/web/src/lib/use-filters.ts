@@ -35,6 +35,7 @@ export function useFilters(): FilterState {
   const ticking = useSyncExternalStore(minuteClock.subscribe, minuteClock.read);
   const health = useApiHealth();
   const minute = health.offline && health.since !== null ? Math.min(ticking, Math.ceil(health.since / 60_000)) : ticking;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loc.params is a new object each render; loc.search is the same URL as a string
   return useMemo(() => {
     const filters = parseFilters(loc.params, tz);
     const window = resolveWindow(filters, minute * 60_000);

@@ -40,7 +40,10 @@ function useBucketLabel(bucket: BucketUnit, tz: string): (b: number) => string {
     const labels = new Map<number, string>();
     return (b: number) => {
       let l = labels.get(b);
-      if (l === undefined) labels.set(b, (l = bucketLabel(b, BUCKET_LENGTH[bucket], tz)));
+      if (l === undefined) {
+        l = bucketLabel(b, BUCKET_LENGTH[bucket], tz);
+        labels.set(b, l);
+      }
       return l;
     };
   }, [bucket, tz]);

@@ -56,13 +56,14 @@ export function OverviewPage() {
         loading={
           <div className="grid grid-kpi">
             {Array.from({ length: 6 }, (_, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: six identical placeholders, never reordered
               <Skeleton key={i} height={92} />
             ))}
           </div>
         }
       >
         {() => (
-          <div className="grid grid-kpi" aria-label="Key figures">
+          <div className="grid grid-kpi" role="group" aria-label="Key figures">
             {kpis?.map((k) => <KpiCard key={k.id} kpi={k} />)}
           </div>
         )}
