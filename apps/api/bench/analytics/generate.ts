@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { sql } from "kysely";
 import { batchRollups, recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import type { Db } from "@tally/shared/db";
@@ -18,6 +19,10 @@ export const JUDGE_MODEL = "bench-judge";
 const DAY = 86_400_000;
 const BATCH = 500;
 
+/** Several function slugs (the function cuboid), one in five runs the first. */
+export const FUNCTION_SLUGS = ["triage-agent", "support-agent", "support-agent", "refund-agent", "summarize-ticket"] as const;
+/** The `plan` tag (promoted in the bench: the tag cuboid) is the customer's: every tenth enterprise, every third pro, the rest free. */
+export const planOf = (c: number) => (c % 10 === 0 ? "enterprise" : c % 3 === 0 ? "pro" : "free");
 export const modelName = (i: number) => `bench-model-${String(i + 1).padStart(2, "0")}`;
 export const customerName = (i: number) => `cust-${String(i + 1).padStart(3, "0")}`;
 
@@ -82,10 +87,10 @@ export async function generate(db: Db, o: GenOptions, from: number, progress: (d
     const model = modelName(m);
     const ref: RunRef = {
       runId,
-      functionSlug: i % 5 === 0 ? "triage-agent" : "support-agent",
+      functionSlug: FUNCTION_SLUGS[i % FUNCTION_SLUGS.length]!,
       model,
       customerId: customerName(c),
-      tags: { env: "prod" },
+      tags: { env: "prod", plan: planOf(c) },
       occurredAt,
       now: occurredAt + 5_000,
     };
@@ -117,5 +122,26 @@ export async function generate(db: Db, o: GenOptions, from: number, progress: (d
         })),
       },
     });
+  }
+}
+
+/** The raw tables (the facts as recorded): everything else is a rollup (`rollup_*`) or the rest (prices, users, …). */
+const RAW_TABLES = new Set(["runs", "usage_costs", "scores", "evaluations"]);
+
+/**
+ * The database file's size, and (when SQLite has the dbstat table, as better-sqlite3's build does) the bytes
+ * of the rollup tables, the raw tables and the rest, each with its indexes. Checkpointed first: the WAL empty.
+ */
+export async function databaseSize(db: Db, file: string): Promise<{ file: number; tables: { rollup: number; raw: number; other: number } | null }> {
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  const bytes = statSync(file).size;
+  try {
+    const r = await sql<{ tbl: string | null; bytes: number }>`select m.tbl_name as tbl, sum(d.pgsize) as bytes
+      from dbstat d left join sqlite_master m on m.name = d.name group by m.tbl_name`.execute(db);
+    const tables = { rollup: 0, raw: 0, other: 0 };
+    for (const { tbl, bytes: b } of r.rows) tables[tbl?.startsWith("rollup_") ? "rollup" : tbl && RAW_TABLES.has(tbl) ? "raw" : "other"] += Number(b);
+    return { file: bytes, tables };
+  } catch {
+    return { file: bytes, tables: null }; // SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
   }
 }

@@ -1,11 +1,11 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { pickBucket } from "@tally/shared";
 import { bucketKeySql, readUnit } from "../../src/queries/zone.ts";
 
 /**
  * The same answers as the aggregate procedures, computed by a plain GROUP BY over the raw tables (no
- * rollups). Each returns one comparable figure so the bench can check both paths agree.
+ * rollups), under the same filters. Each returns one comparable figure so the bench can check both paths agree.
  */
 export interface RawWindow {
   from: number;
@@ -13,54 +13,113 @@ export interface RawWindow {
   timeZone: string;
 }
 
-const DAY = 86_400_000;
-const num = (v: unknown) => Number(v ?? 0);
-
-async function totals(db: Db, w: { from: number; to: number }): Promise<number> {
-  const usage = await sql<{ kind: string; spend: number; unpriced: number }>`
-    select kind, sum(cost_micros) as spend, sum(cost_micros is null) as unpriced
-    from usage_costs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by kind`.execute(db);
-  await sql`select count(*) as runs, count(scored_at) as scored from runs where occurred_at >= ${w.from} and occurred_at < ${w.to}`.execute(db);
-  await sql`select name, count(*) as n, avg(value) as mean from scores where occurred_at >= ${w.from} and occurred_at < ${w.to} group by name`.execute(db);
-  return usage.rows.reduce((s, r) => s + num(r.spend), 0);
+/** The dashboard's filters (an aggregate takes one promoted tag key at a time). */
+export interface RawFilter {
+  models?: string[];
+  customerIds?: string[];
+  functionSlugs?: string[];
+  tags?: Record<string, string>;
 }
 
-export const rawQueries: Record<string, (db: Db, w: RawWindow) => Promise<number>> = {
-  "overview.summary": async (db, w) => {
+const DAY = 86_400_000;
+const num = (v: unknown) => Number(v ?? 0);
+const none = sql``;
+
+/**
+ * A usage line `u` in the window under the filter. Function slug and tags are the run's (`r`, joined only
+ * when needed). A model filter names the line's own model for series ("line": what the usage rollups key a
+ * line by), or the run's model for spend totals and breakdowns ("run": the judge's spend on a run counts
+ * under the judged model, issue 17 §3).
+ */
+function usage(w: { from: number; to: number }, f: RawFilter, model: "line" | "run", joinRuns = false): RawBuilder<unknown> {
+  const join = joinRuns || f.functionSlugs || f.tags || (model === "run" && f.models);
+  const m = model === "line" ? sql.ref("u.model") : sql.ref("r.model");
+  return sql`usage_costs u ${join ? sql`join runs r on r.run_id = u.run_id` : none}
+    where u.occurred_at >= ${w.from} and u.occurred_at < ${w.to}
+    ${f.models ? sql`and ${m} in (${sql.join(f.models)})` : none}
+    ${f.customerIds ? sql`and u.customer_id in (${sql.join(f.customerIds)})` : none} ${runConditions(f)}`;
+}
+/** Runs `r` in the window under the filter. */
+function runs(w: { from: number; to: number }, f: RawFilter): RawBuilder<unknown> {
+  return sql`runs r where r.occurred_at >= ${w.from} and r.occurred_at < ${w.to}
+    ${f.models ? sql`and r.model in (${sql.join(f.models)})` : none}
+    ${f.customerIds ? sql`and r.customer_id in (${sql.join(f.customerIds)})` : none} ${runConditions(f)}`;
+}
+/** Scores `s` in the window under the filter (the customer, function and tags are the run's). */
+function scores(w: { from: number; to: number }, f: RawFilter): RawBuilder<unknown> {
+  const join = f.customerIds || f.functionSlugs || f.tags;
+  return sql`scores s ${join ? sql`join runs r on r.run_id = s.run_id` : none}
+    where s.occurred_at >= ${w.from} and s.occurred_at < ${w.to}
+    ${f.models ? sql`and s.model in (${sql.join(f.models)})` : none}
+    ${f.customerIds ? sql`and r.customer_id in (${sql.join(f.customerIds)})` : none} ${runConditions(f)}`;
+}
+function runConditions(f: RawFilter): RawBuilder<unknown> {
+  const tags = Object.entries(f.tags ?? {}).map(([k, v]) => sql`and coalesce(json_extract(r.tags, ${tagPath(k)}), '') = ${v}`);
+  return sql`${f.functionSlugs ? sql`and r.function_slug in (${sql.join(f.functionSlugs)})` : none} ${sql.join(tags, sql` `)}`;
+}
+const tagPath = (key: string) => `$."${key.replaceAll('"', '\\"')}"`;
+const planValue = sql`coalesce(json_extract(r.tags, ${tagPath("plan")}), '')`;
+const dayKey = (w: RawWindow, column: string) => sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", column));
+
+async function totals(db: Db, w: { from: number; to: number }, f: RawFilter): Promise<number> {
+  const spend = await sql<{ kind: string; spend: number; unpriced: number }>`
+    select u.kind, sum(u.cost_micros) as spend, sum(u.cost_micros is null) as unpriced from ${usage(w, f, "run")} group by u.kind`.execute(db);
+  await sql`select count(*) as runs, count(r.scored_at) as scored from ${runs(w, f)}`.execute(db);
+  await sql`select s.name, count(*) as n, avg(s.value) as mean from ${scores(w, f)} group by s.name`.execute(db);
+  return spend.rows.reduce((s, r) => s + num(r.spend), 0);
+}
+
+export type RawQuery = (db: Db, w: RawWindow, f?: RawFilter) => Promise<number>;
+
+export const rawQueries: Record<string, RawQuery> = {
+  "overview.summary": async (db, w, f = {}) => {
     const len = w.to - w.from;
-    const [cur] = await Promise.all([totals(db, w), totals(db, { from: w.from - len, to: w.from })]);
+    const cur = await totals(db, w, f);
+    await totals(db, { from: w.from - len, to: w.from }, f);
     return cur;
   },
-  "spend.timeseries": (db, w) => spendSeries(db, w, "model"),
-  "spend.timeseries/cust": (db, w) => spendSeries(db, w, "customer_id"),
-  "spend.byCustomer": (db, w) => breakdown(db, w, "customer_id"),
-  "spend.byModel": (db, w) => breakdown(db, w, "model"),
-  "quality.trend": async (db, w) => {
-    const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
-    const r = await sql<{ n: number }>`select ${k} as k, model, name, count(*) as n, sum(value), sum(value * value)
-      from scores where occurred_at >= ${w.from} and occurred_at < ${w.to} group by k, model, name`.execute(db);
+  "spend.timeseries": (db, w, f = {}) => spendSeries(db, w, sql.ref("u.model"), f),
+  "spend.timeseries/cust": (db, w, f = {}) => spendSeries(db, w, sql.ref("u.customer_id"), f),
+  "spend.timeseries/function": (db, w, f = {}) => spendSeries(db, w, sql.ref("r.function_slug"), f, true),
+  "spend.timeseries/tag:plan": (db, w, f = {}) => spendSeries(db, w, planValue, f, true),
+  "spend.byCustomer": (db, w, f = {}) => breakdown(db, w, "customer_id", { sparklines: false, filter: f }),
+  "spend.byModel": (db, w, f = {}) => breakdown(db, w, "model", { filter: f }),
+  "spend.byModel/page": (db, w, f = {}) => breakdown(db, w, "model", { sparklines: false, filter: f }),
+  "quality.trend": async (db, w, f = {}) => {
+    const r = await sql<{ n: number }>`select ${dayKey(w, "s.occurred_at")} as k, s.model, s.name, count(*) as n, sum(s.value), sum(s.value * s.value)
+      from ${scores(w, f)} group by k, s.model, s.name`.execute(db);
     return r.rows.reduce((s, x) => s + num(x.n), 0);
   },
-  "quality.compareModels": async (db, w) => {
-    const r = await sql<{ n: number }>`select model, name, count(*) as n, sum(value), sum(value * value)
-      from scores where occurred_at >= ${w.from} and occurred_at < ${w.to} group by model, name`.execute(db);
+  "quality.compareModels": async (db, w, f = {}) => {
+    const r = await sql<{ n: number }>`select s.model, s.name, count(*) as n, sum(s.value), sum(s.value * s.value)
+      from ${scores(w, f)} group by s.model, s.name`.execute(db);
     return r.rows.reduce((s, x) => s + num(x.n), 0);
   },
-  "quality.costVsQuality": async (db, w) => {
-    await sql`select model, sum(cost_micros) from usage_costs where kind = 'agent' and occurred_at >= ${w.from} and occurred_at < ${w.to} group by model`.execute(db);
-    await sql`select model, count(*) from runs where occurred_at >= ${w.from} and occurred_at < ${w.to} group by model`.execute(db);
-    const r = await sql<{ passing: number }>`select model, count(*) as n, avg(value), sum(value >= 0.7) as passing from scores
-      where name = 'helpfulness' and occurred_at >= ${w.from} and occurred_at < ${w.to} group by model`.execute(db);
+  "quality.costVsQuality": async (db, w, f = {}) => {
+    await sql`select u.model, sum(u.cost_micros) from ${usage(w, f, "line")} and u.kind = 'agent' group by u.model`.execute(db);
+    await sql`select r.model, count(*) from ${runs(w, f)} group by r.model`.execute(db);
+    const r = await sql<{ passing: number }>`select s.model, count(*) as n, avg(s.value), sum(s.value >= 0.7) as passing
+      from ${scores(w, f)} and s.name = 'helpfulness' group by s.model`.execute(db);
     return r.rows.reduce((s, x) => s + num(x.passing), 0);
   },
+  "spend.byDimension/function": (db, w, f = {}) => byDimension(db, w, f, sql.ref("r.function_slug")),
+  "spend.byDimension/tag:plan": (db, w, f = {}) => byDimension(db, w, f, planValue),
 };
 
 export { DAY };
 
-async function spendSeries(db: Db, w: RawWindow, dim: "model" | "customer_id"): Promise<number> {
-  const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, "day", "occurred_at"));
-  const r = await sql<{ spend: number }>`select ${k} as k, ${sql.ref(dim)}, sum(cost_micros) as spend from usage_costs
-    where occurred_at >= ${w.from} and occurred_at < ${w.to} group by k, ${sql.ref(dim)}`.execute(db);
+/** Spend per day and series (`by`: the line's model or customer, or its run's function slug or tag value). */
+async function spendSeries(db: Db, w: RawWindow, by: RawBuilder<unknown>, f: RawFilter, joinRuns = false): Promise<number> {
+  const r = await sql<{ spend: number }>`select ${dayKey(w, "u.occurred_at")} as k, ${by} as series, sum(u.cost_micros) as spend
+    from ${usage(w, f, "line", joinRuns)} group by k, series`.execute(db);
+  return r.rows.reduce((s, x) => s + num(x.spend), 0);
+}
+
+/** spend.byDimension the plain way: spend and calls per function slug or tag value (every line joined to its run), runs per value. */
+async function byDimension(db: Db, w: RawWindow, f: RawFilter, value: RawBuilder<unknown>): Promise<number> {
+  const r = await sql<{ spend: number }>`select ${value} as v, u.kind, sum(u.cost_micros) as spend, count(*) as calls, sum(u.cost_micros is null) as unpriced
+    from ${usage(w, f, "run", true)} group by v, u.kind`.execute(db);
+  await sql`select ${value} as v, count(*) from ${runs(w, f)} group by v`.execute(db);
   return r.rows.reduce((s, x) => s + num(x.spend), 0);
 }
 
@@ -72,18 +131,20 @@ export async function breakdown(
   db: Db,
   w: RawWindow,
   dim: "customer_id" | "model",
-  o: { ids?: string[]; sparklines?: string[] | false } = {},
+  o: { ids?: string[]; sparklines?: string[] | false; filter?: RawFilter } = {},
 ): Promise<number> {
-  const d = sql.ref(dim);
-  const within = (ids: string[] | undefined) => (ids ? sql`and ${d} in (${sql.join(ids)})` : sql``);
+  const f = o.filter ?? {};
+  // Grouped by the line's own model (a judge line under the judge's); the compared total is the same.
+  const d = sql.ref(dim === "model" ? "u.model" : "u.customer_id");
+  const within = (ids: string[] | undefined) => (ids ? sql`and ${d} in (${sql.join(ids)})` : none);
   const only = within(o.ids);
-  const r = await sql<{ spend: number }>`select ${d}, sum(cost_micros) as spend, sum(cost_micros is null) as unpriced
-    from usage_costs where occurred_at >= ${w.from} and occurred_at < ${w.to} ${only} group by ${d}`.execute(db);
-  await sql`select ${d}, count(*) from runs where occurred_at >= ${w.from} and occurred_at < ${w.to} ${only} group by ${d}`.execute(db);
+  const r = await sql<{ spend: number }>`select ${d}, sum(u.cost_micros) as spend, sum(u.cost_micros is null) as unpriced
+    from ${usage(w, f, "run")} ${only} group by ${d}`.execute(db);
+  const rd = sql.ref(`r.${dim}`);
+  await sql`select ${rd}, count(*) from ${runs(w, f)} ${o.ids ? sql`and ${rd} in (${sql.join(o.ids)})` : none} group by ${rd}`.execute(db);
   if (o.sparklines !== false) {
-    const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, readUnit(pickBucket(w)), "occurred_at"));
-    await sql`select ${d}, ${k} as k, sum(cost_micros) from usage_costs
-      where occurred_at >= ${w.from} and occurred_at < ${w.to} ${within(o.sparklines ?? o.ids)} group by ${d}, k`.execute(db);
+    const k = sql.raw(bucketKeySql(w.timeZone, w.from, w.to, readUnit(pickBucket(w)), "u.occurred_at"));
+    await sql`select ${d}, ${k} as k, sum(u.cost_micros) from ${usage(w, f, "run")} ${within(o.sparklines ?? o.ids)} group by ${d}, k`.execute(db);
   }
   return r.rows.reduce((s, x) => s + num(x.spend), 0);
 }
