@@ -162,8 +162,8 @@ describe("quality.agreement", () => {
     expect((await t.caller.quality.agreement({ ...WINDOW, customerIds: ["nobody"] })).rows).toEqual([]);
   });
 
-  it("refuses a filter aggregates cannot honour, naming the field", async () => {
-    await expect(t.caller.quality.agreement({ ...WINDOW, functionSlugs: ["x"] })).rejects.toThrow(/functionSlugs/);
+  it("refuses a filter aggregates cannot honour (two tag keys), naming the field", async () => {
+    await expect(t.caller.quality.agreement({ ...WINDOW, tags: { plan: "pro", env: "prod" } })).rejects.toThrow(/tags/);
   });
 });
 
