@@ -110,8 +110,12 @@ describe("numbers", () => {
       expect(columns.size, table).toBeGreaterThan(0);
       for (const [i, decimals] of columns) expect([...decimals], `${table} column ${i}`).toHaveLength(1);
     }
-    await page.waitForSelector("[data-chart='stacked-bars'] .recharts-cartesian-axis-tick-value");
-    expectRoundMoneyTicks(await page.$$eval("[data-chart='stacked-bars'] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value", (els) => els.map((e) => e.textContent ?? "")));
+    // Every stacked chart on Spend (by customer, and by function / tag), each axis on its own.
+    const charts = page.locator("[data-chart='stacked-bars']");
+    const tickLabels = () =>
+      charts.evaluateAll((cs) => cs.map((c) => [...c.querySelectorAll(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value")].map((e) => e.textContent ?? "")));
+    await expect.poll(async () => (await tickLabels()).length >= 2 && (await tickLabels()).every((t) => t.length >= 3)).toBe(true);
+    for (const labels of await tickLabels()) expectRoundMoneyTicks(labels);
     await page.close();
   });
 

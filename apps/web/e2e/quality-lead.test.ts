@@ -23,10 +23,11 @@ let context: BrowserContext;
 /** DROP: 12 scored runs a day for 11 days; accuracy 4 or 5 (of 5) until 3 days ago, then 1 or 2. */
 async function seedDrop(): Promise<void> {
   const db = await connect({ url: server.dbFile });
-  const now = Date.now();
+  // Each day's runs at 12:00–12:11 UTC, so a day's 12 never straddle a midnight whatever the hour the test runs.
+  const noonToday = Math.floor(Date.now() / DAY) * DAY + DAY / 2;
   for (let d = 11; d >= 1; d--) {
     for (let i = 0; i < 12; i++) {
-      const occurredAt = now - d * DAY + i * 60_000;
+      const occurredAt = noonToday - d * DAY + i * 60_000;
       const runId = `01DROP${String(d).padStart(2, "0")}${String(i).padStart(2, "0")}`;
       const ref = { runId, functionSlug: "handle-support-ticket", model: DROP, customerId: "acme", occurredAt, now: occurredAt + 5_000 };
       const usage = { input_tokens: 500, output_tokens: 100, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
