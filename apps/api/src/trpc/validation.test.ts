@@ -48,7 +48,7 @@ describe("invalid input is BAD_REQUEST naming the field", () => {
     await expectFieldError(t.caller.spend.byModel({ from, to, cursor: "e30" }), "cursor");
   });
   it("filters that rollups cannot honour, and a threshold off the 0.01 grid", async () => {
-    await expectFieldError(t.caller.overview.summary({ from, to, functionSlugs: ["x"] }), "functionSlugs");
+    await expectFieldError(t.caller.overview.summary({ from, to, tags: { env: "prod", plan: "pro" } }), "tags");
     await expectFieldError(t.caller.spend.byModel({ from, to, tags: { env: "prod" } }), "tags");
     await expectFieldError(t.caller.quality.costVsQuality({ from, to, scoreName: "accuracy", threshold: 0.725 }), "threshold");
   });
