@@ -178,6 +178,7 @@ const header = `${"zone".padEnd(18)}${"filter".padEnd(16)}${"procedure".padEnd(3
 /** Aggregate rows missing a target (p95 <= 50 ms, >= 100x raw, the raw answer). */
 const misses: string[] = [];
 let aggregates = 0;
+const missed = { p95: 0, ratio: 0, answer: 0 };
 const filled: string[] = [];
 const autoZones = new Set<string>();
 type Raw = (d: typeof db, x: RawWindow) => Promise<number>;
@@ -192,6 +193,9 @@ async function measure(zone: string, filter: string, label: string, days: number
   rows.push(line);
   console.log(line);
   aggregates++;
+  missed.p95 += Number(rollup.p95 > 50);
+  missed.ratio += Number(ratio < 100);
+  missed.answer += Number(!same);
   const why = [rollup.p95 > 50 && `p95 ${rollup.p95.toFixed(1)} ms`, ratio < 100 && `${ratio.toFixed(0)}x`, !same && "answer differs"].filter(Boolean);
   if (why.length > 0) misses.push(`${zone} ${filter} ${label} ${days}d: ${why.join(", ")}`);
 }
@@ -256,6 +260,7 @@ console.log(header);
 for (const r of rows) console.log(r);
 console.log(`targets: aggregate p95 <= 50 ms and >= 100x raw (every filter, model + customer included), the raw answer; runs.list page 1 p95 <= 30 ms`);
 console.log(misses.length === 0 ? `every aggregate row (${aggregates}) meets the targets` : `${misses.length} of ${aggregates} aggregate rows miss a target:\n  ${misses.join("\n  ")}`);
+console.log(`of ${aggregates} aggregate rows: ${missed.p95} with p95 > 50 ms, ${missed.ratio} under 100x raw, ${missed.answer} with an answer other than raw`);
 const perMillion = (bytes: number) => `${((bytes / opts.runs) * 1e6 / 1e9).toFixed(2)} GB`;
 console.log(`database size per 1M runs: ${perMillion(dbSize.file)} (file ${(dbSize.file / 1e6).toFixed(0)} MB for ${opts.runs.toLocaleString()} runs, before the timings)`);
 if (dbSize.tables) {
