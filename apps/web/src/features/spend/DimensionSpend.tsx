@@ -63,10 +63,32 @@ export function DimensionSpend({ input, split, available }: { input: AggregateIn
 }
 
 type ByDimension = RouterOutputs["spend"]["byDimension"];
+type Figures = ByDimension["totals"];
+type Columns = Record<"spend" | "agent" | "judge" | "perRun", ReturnType<typeof moneyColumn>>;
+
+/** Spend, agent, judge, calls, runs and cost per run: the same cells for a value's row and the total row. */
+function SpendCells({ figures: f, col }: { figures: Pick<Figures, "spendMicros" | "unpricedCalls" | "agentSpendMicros" | "agentUnpricedCalls" | "judgeSpendMicros" | "judgeUnpricedCalls" | "calls" | "runs" | "costPerRunMicros">; col: Columns }) {
+  return (
+    <>
+      <td className="num" data-cell="spend">
+        <Money micros={f.spendMicros} unpricedCalls={f.unpricedCalls} format={col.spend} />
+      </td>
+      <td className="num">
+        <Money micros={f.agentSpendMicros} unpricedCalls={f.agentUnpricedCalls} format={col.agent} />
+      </td>
+      <td className="num">
+        <Money micros={f.judgeSpendMicros} unpricedCalls={f.judgeUnpricedCalls} format={col.judge} />
+      </td>
+      <td className="num">{num(f.calls)}</td>
+      <td className="num">{f.runs ? num(f.runs) : "—"}</td>
+      <td className="num">{pricedMoney(f.costPerRunMicros, f.agentUnpricedCalls, undefined, col.perRun).text}</td>
+    </>
+  );
+}
 
 function DimensionTable({ data, label, open }: { data: ByDimension; label: (v: string) => string; open: (value: string) => void }) {
   const t = data.totals;
-  const col = {
+  const col: Columns = {
     spend: moneyColumn([...data.rows.map((r) => r.spendMicros), t.spendMicros]),
     agent: moneyColumn([...data.rows.map((r) => r.agentSpendMicros), t.agentSpendMicros]),
     judge: moneyColumn([...data.rows.map((r) => r.judgeSpendMicros), t.judgeSpendMicros]),
@@ -91,18 +113,7 @@ function DimensionTable({ data, label, open }: { data: ByDimension; label: (v: s
         {data.rows.map((r) => (
           <tr key={r.value} className="clickable" data-value={r.value} {...openRowProps(() => open(r.value))}>
             <td>{label(r.value)}</td>
-            <td className="num" data-cell="spend">
-              <Money micros={r.spendMicros} unpricedCalls={r.unpricedCalls} format={col.spend} />
-            </td>
-            <td className="num">
-              <Money micros={r.agentSpendMicros} unpricedCalls={r.agentUnpricedCalls} format={col.agent} />
-            </td>
-            <td className="num">
-              <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} format={col.judge} />
-            </td>
-            <td className="num">{num(r.calls)}</td>
-            <td className="num">{r.runs ? num(r.runs) : "—"}</td>
-            <td className="num">{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls, undefined, col.perRun).text}</td>
+            <SpendCells figures={r} col={col} />
             <td className="num">{percent(r.share)}</td>
           </tr>
         ))}
@@ -110,18 +121,7 @@ function DimensionTable({ data, label, open }: { data: ByDimension; label: (v: s
       <tfoot>
         <tr className="total" data-total-spend={t.spendMicros ?? ""}>
           <th scope="row">Total{t.rows > data.rows.length ? ` (all ${num(t.rows)})` : ""}</th>
-          <td className="num" data-cell="spend">
-            <Money micros={t.spendMicros} unpricedCalls={t.unpricedCalls} format={col.spend} />
-          </td>
-          <td className="num">
-            <Money micros={t.agentSpendMicros} unpricedCalls={t.agentUnpricedCalls} format={col.agent} />
-          </td>
-          <td className="num">
-            <Money micros={t.judgeSpendMicros} unpricedCalls={t.judgeUnpricedCalls} format={col.judge} />
-          </td>
-          <td className="num">{num(t.calls)}</td>
-          <td className="num">{t.runs ? num(t.runs) : "—"}</td>
-          <td className="num">{pricedMoney(t.costPerRunMicros, t.agentUnpricedCalls, undefined, col.perRun).text}</td>
+          <SpendCells figures={t} col={col} />
           <td className="num">{t.spendMicros !== null && t.spendMicros > 0 ? percent(1) : "—"}</td>
         </tr>
       </tfoot>
