@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Deps } from "@tally/inngest-functions";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { createApp } from "../src/app.ts";
 import { readEnv } from "../src/env.ts";
 import { createHttpServer } from "../src/server.ts";
@@ -24,10 +25,11 @@ export interface Tally {
 export const TEST_API_KEY = "tally_test_admin_key_0123456789abcdefghijklmnop";
 export const AUTH = { authorization: `Bearer ${TEST_API_KEY}` } as const;
 
-/** The real app (real SQLite file, real serve() handler) on an ephemeral 127.0.0.1 port. */
+/** The real app (real SQLite file or PostgreSQL database, real serve() handler) on an ephemeral 127.0.0.1 port. */
 export async function startTally(env: Record<string, string> = {}, overrides: Partial<Deps> = {}): Promise<Tally> {
   const dir = mkdtempSync(join(tmpdir(), "tally-test-"));
-  const dbFile = join(dir, "tally.db");
+  // A SQLite file in `dir`, or (the suite's PostgreSQL pass) a fresh PostgreSQL database.
+  const dbFile = await testDatabaseUrl({ file: join(dir, "tally.db") });
   const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY, ...env }), overrides);
   const server = createHttpServer(app);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -1,3 +1,4 @@
+import { connectTestDatabase } from "@tally/shared/db/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import { connect, type Db } from "@tally/shared/db";
 import { fill } from "@tally/shared/pricing";
@@ -56,7 +57,7 @@ async function store(evals: AlertEvaluation[], now = NOW): Promise<void> {
 const firing = (evals: AlertEvaluation[]) => evals.filter((e) => e.firing).map((e) => [e.subject, e.period, e.value]);
 
 beforeEach(async () => {
-  db = await connect({ url: ":memory:" });
+  db = await connectTestDatabase({ file: ":memory:" });
   await db
     .insertInto("model_prices")
     .values({ model: PRICED, provider: "", input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 1_000_000, cache_read_micros_per_mtok: null, cache_write_micros_per_mtok: null, effective_from: 0, created_at: 0 })

@@ -1,3 +1,4 @@
+import { connectTestDatabase } from "@tally/shared/db/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connect, type Db, fillCalendars, syncCalendars } from "@tally/shared/db";
 import { fill } from "@tally/shared/pricing";
@@ -32,7 +33,7 @@ function lineTimes(): number[] {
 }
 
 beforeAll(async () => {
-  const raw = await connect({ url: ":memory:" });
+  const raw = await connectTestDatabase({ file: ":memory:" });
   await raw
     .insertInto("model_prices")
     .values({ model: PRICED, provider: "", input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 1_000_000, cache_read_micros_per_mtok: null, cache_write_micros_per_mtok: null, effective_from: 0, created_at: 0 })

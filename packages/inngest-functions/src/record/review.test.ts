@@ -1,3 +1,4 @@
+import { connectTestDatabase } from "@tally/shared/db/testing";
 import { connect } from "@tally/shared/db";
 import { describe, expect, it } from "vitest";
 import { enqueueReview, resolveReview, storeReview, truncateText } from "./review.ts";
@@ -18,7 +19,7 @@ const item = {
 
 describe("review writers", () => {
   it("enqueue once (output cut to 20,000 characters), store and replace a reviewer's review, resolve idempotently", async () => {
-    const db = await connect({ url: ":memory:" });
+    const db = await connectTestDatabase({ file: ":memory:" });
     expect(await enqueueReview(db, item)).toEqual({ inserted: true, status: "pending" });
     expect(await enqueueReview(db, { ...item, output: "other" })).toEqual({ inserted: false, status: "pending" });
     const row = await db.selectFrom("review_items").selectAll().executeTakeFirstOrThrow();

@@ -1,10 +1,11 @@
+import { connectTestDatabase } from "@tally/shared/db/testing";
 import { connect } from "@tally/shared/db";
 import { describe, expect, it } from "vitest";
 import { batchRollups, bump } from "./rollup.ts";
 
 describe("bump", () => {
   it("sums into one row per key and deletes a row whose count returns to zero", async () => {
-    const db = await connect({ url: ":memory:" });
+    const db = await connectTestDatabase({ file: ":memory:" });
     const key = { bucket: 0, model: "m", customer_id: "c", function_slug: "f", tags: {}, name: "tone" };
     const row = { bucket: 0, model: "m", customer_id: "c", name: "tone" };
     await db.transaction().execute(async (trx) => {
@@ -23,7 +24,7 @@ describe("bump", () => {
   });
 
   it("keeps rows apart in a batch whatever characters their keys hold", async () => {
-    const db = await connect({ url: ":memory:" });
+    const db = await connectTestDatabase({ file: ":memory:" });
     const a = { bucket: 0, model: "m\u0000x", customer_id: "c", name: "tone" };
     const b = { bucket: 0, model: "m", customer_id: "x\u0000c", name: "tone" };
     const more = { function_slug: "f", tags: {} };
@@ -42,7 +43,7 @@ describe("bump", () => {
   });
 
   it("refuses a key with a missing column", async () => {
-    const db = await connect({ url: ":memory:" });
+    const db = await connectTestDatabase({ file: ":memory:" });
     await expect(
       db.transaction().execute((trx) => bump(trx, "scores", { bucket: 0, model: "m", customer_id: "", function_slug: "f", tags: {} }, { n: 1 })),
     ).rejects.toThrow("missing key name");

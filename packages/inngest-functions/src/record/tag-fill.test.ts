@@ -1,3 +1,4 @@
+import { connectTestDatabase } from "@tally/shared/db/testing";
 import { sql } from "kysely";
 import { connect, type Db, syncTagKeys } from "@tally/shared/db";
 import { describe, expect, it } from "vitest";
@@ -42,7 +43,7 @@ async function expectExact(db: Db) {
 
 describe("fillTagKeys", () => {
   it("fills a busy day in several transactions, each fact once, with writes between them", async () => {
-    const db = await connect({ url: ":memory:" });
+    const db = await connectTestDatabase({ file: ":memory:" });
     // 120 runs over 10 hours of one day (two lines each: ~360 facts), every second one's second line 7 to
     // 20 minutes later (often the next bucket), one's two days later; a quieter next day.
     for (let i = 0; i < 120; i++) {
@@ -71,7 +72,7 @@ describe("fillTagKeys", () => {
   });
 
   it("completes a key at once when no fact is held, and stops when pause says so", async () => {
-    const db = await connect({ url: ":memory:" });
+    const db = await connectTestDatabase({ file: ":memory:" });
     await syncTagKeys(db, ["plan"]);
     expect(await db.selectFrom("rollup_tag_keys").select(["tag_key", "filled_to"]).execute()).toEqual([{ tag_key: "plan", filled_to: null }]);
     await seedRun(db, "a", START, "pro", 0);

@@ -1,14 +1,14 @@
+import { connectTestDatabase } from "./test-database.ts";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { cuboidFor, grainTable, keyColumns, rollupTables, tableName } from "./catalogue.ts";
-import { connect } from "./connect.ts";
 
 // The migrations freeze their own DDL; the live catalogue declares what the writers and readers use. A
 // freshly migrated database must hold exactly the catalogue's rollup tables, each with the declared
 // columns (name and type, in order) and primary key (in order).
 describe("the migrated schema equals the catalogue", () => {
   it("every rollup table's columns and primary key are as declared, and no other rollup table exists", async () => {
-    const db = await connect({ url: ":memory:" });
+    const db = await connectTestDatabase({ file: ":memory:" });
     try {
       const declared = rollupTables();
       const tables = await sql<{ name: string }>`

@@ -1,4 +1,5 @@
 import { type QueryExecutorProvider, sql } from "kysely";
+import { clusteredTableSuffix, engineOf } from "./dialect.ts";
 import type { Grain } from "./time.ts";
 
 /**
@@ -141,11 +142,11 @@ export function rollupTables(): RollupTableSpec[] {
   return out;
 }
 
-/** Creates one rollup table from a spec (a migration passes its own frozen literal spec): NOT NULL columns, the PK, WITHOUT ROWID. */
+/** Creates one rollup table from a spec (a migration passes its own frozen literal spec): NOT NULL columns, the PK, WITHOUT ROWID on SQLite. */
 export async function createRollupTable(db: QueryExecutorProvider, spec: RollupTableSpec): Promise<void> {
   const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const cols = spec.columns.map(([name, type]) => `${q(name)} ${type} not null`);
   await sql
-    .raw(`create table ${q(spec.name)} (${cols.join(", ")}, constraint ${q(`${spec.name}_pk`)} primary key (${spec.primaryKey.map(q).join(", ")})) without rowid`)
+    .raw(`create table ${q(spec.name)} (${cols.join(", ")}, constraint ${q(`${spec.name}_pk`)} primary key (${spec.primaryKey.map(q).join(", ")}))${clusteredTableSuffix(engineOf(db))}`)
     .execute(db);
 }

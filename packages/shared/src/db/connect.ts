@@ -1,39 +1,51 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
+import pg from "pg";
 import {
   CompiledQuery,
   type DatabaseConnection,
   type Driver,
   Kysely,
   Migrator,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  PostgresDriver,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
   type TransactionSettings,
 } from "kysely";
+import { JOB_LOCKS } from "./dialect.ts";
 import type { Database } from "./schema.ts";
 import { migrationProvider } from "./migrations/index.ts";
 
 export interface ConnectOptions {
-  /** `sqlite:./data/tally.db`, a bare file path, or `:memory:`. Default `./data/tally.db`. */
+  /** `postgres://…` (PostgreSQL), or `sqlite:./data/tally.db`, a bare file path, or `:memory:`. Default `./data/tally.db`. */
   url?: string;
+  /** PostgreSQL: connections in the pool (default 10). */
+  poolSize?: number;
   /** Run pending migrations before returning (default true). */
   migrate?: boolean;
 }
 
 export type Db = Kysely<Database>;
 
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
+
 /**
- * Opens the embedded SQLite database (WAL, busy timeout, write transactions that wait for the write lock)
- * and brings its schema up to date.
+ * Opens the database and brings its schema up to date: PostgreSQL for a `postgres://` URL, else the
+ * embedded SQLite file (WAL, busy timeout). On both, write transactions take one write lock up front.
  */
 export async function connect(options: ConnectOptions = {}): Promise<Db> {
   const url = options.url ?? "./data/tally.db";
-  if (/^postgres(ql)?:/.test(url)) {
-    throw new Error("DATABASE_URL: PostgreSQL support is not built yet; use a SQLite file path");
-  }
+  const db = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url);
+  if (options.migrate !== false) await migrate(db);
+  return db;
+}
+
+function openSqlite(url: string): Db {
   const file = url.replace(/^(sqlite|file):(\/\/)?/, "");
   if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
   const sqlite = new SQLite(file);
@@ -42,9 +54,50 @@ export async function connect(options: ConnectOptions = {}): Promise<Db> {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   // bigint columns hold epoch ms and micro-USD: both well inside 2^53, so plain numbers are exact.
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
-  if (options.migrate !== false) await migrate(db);
-  return db;
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/** bigint (int8) and numeric (sums, averages) as JS numbers: epoch ms and micro-USD stay well inside 2^53. */
+const NUMERIC_TYPES = new Set([20, 1700]);
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    NUMERIC_TYPES.has(oid) ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function openPostgres(url: string, max: number): Db {
+  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes });
+  // An idle client's error (the server restarted, a network drop) must not crash the process; the pool drops it.
+  pool.on("error", (e) => console.error("PostgreSQL pool:", e.message));
+  return new Kysely<Database>({ dialect: new WriterLockPostgresDialect({ pool }) });
+}
+
+/**
+ * PostgreSQL twin of BEGIN IMMEDIATE: a write transaction first takes one transaction-scoped advisory lock,
+ * so writers take turns exactly as on SQLite, across every API instance on the database. The recording
+ * layer's exactly-once proof (dedupe row, then rollup bumps, in one transaction that no other writer
+ * interleaves with) thus holds unchanged. A read-only transaction reads one snapshot (repeatable read) and
+ * never waits for writers.
+ */
+class WriterLockPostgresDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig;
+  constructor(config: PostgresDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new WriterLockPostgresDriver(this.#config);
+  }
+}
+
+class WriterLockPostgresDriver extends PostgresDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    if (settings?.accessMode === "read only") {
+      await connection.executeQuery(CompiledQuery.raw("start transaction isolation level repeatable read, read only"));
+      return;
+    }
+    await connection.executeQuery(CompiledQuery.raw("begin"));
+    await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${JOB_LOCKS.writer})`));
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { createTableLike, isPostgres } from "../dialect.ts";
 import { WEEK_MS, WEEK_ORIGIN_MS } from "../time.ts";
 
 // Frozen once landed.
@@ -33,11 +34,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       const table = `rollup_${fact}_${dimName}_${grain}`;
       const from = `rollup_${fact}_${dimName}_${source}`;
       // Same columns as the finer projection; its CREATE statement is the template.
-      const row = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${from}`.execute(db);
-      const ddl = row.rows[0]?.sql;
-      if (!ddl) throw new Error(`migration 0003: ${from} not found`);
-      const tableDdl = ddl.replace(`"${from}"`, `"${table}"`).replace(`"${from}_pk"`, `"${table}_pk"`).replace(ROWID, "");
-      await sql.raw(`${tableDdl} without rowid`).execute(db);
+      await createTableLike(db, from, table);
       const group = [dim, ...keys].join(", ");
       await sql
         .raw(
@@ -48,6 +45,7 @@ export async function up(db: Kysely<any>): Promise<void> {
         .execute(db);
     }
   }
+  if (isPostgres(db)) return; // no WITHOUT ROWID there; the new tables above were all there was
   const tables = await sql<{ name: string; sql: string }>`
     select name, sql from sqlite_master where type = 'table' and name like 'rollup!_%' escape '!'`.execute(db);
   for (const { name, sql: ddl } of tables.rows) {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { createTableLike, tableColumns } from "../dialect.ts";
 import { WEEK_MS, WEEK_ORIGIN_MS } from "../time.ts";
 
 // Frozen once landed.
@@ -30,11 +31,8 @@ export async function up(db: Kysely<any>): Promise<void> {
         const template = `rollup_${fact}_${dim}_${t}`;
         // Same columns and key as the template projection (WITHOUT ROWID since 0003): its CREATE is copied,
         // its primary key (but the bucket) is the group, and its other columns are the measures.
-        const row = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${template}`.execute(db);
-        const ddl = row.rows[0]?.sql;
-        if (!ddl) throw new Error(`migration 0004: ${template} not found`);
-        await sql.raw(ddl.replace(`"${template}"`, `"${table}"`).replace(`"${template}_pk"`, `"${table}_pk"`)).execute(db);
-        const cols = (await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info(${template})`.execute(db)).rows;
+        await createTableLike(db, template, table);
+        const cols = await tableColumns(db, template);
         const group = cols.filter((c) => c.pk > 0 && c.name !== "bucket").map((c) => c.name).join(", ");
         const measures = cols.filter((c) => c.pk === 0).map((c) => c.name);
         await sql

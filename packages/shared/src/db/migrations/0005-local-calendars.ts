@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { autoId, clusteredTableSuffix, engineOf, tableColumns } from "../dialect.ts";
 
 // Frozen once landed.
 // Local calendars (`syncCalendars`): day and week rollups in a configured time zone, so a series in that
@@ -12,7 +13,7 @@ const TABLES = ["usage_model", "usage_customer", "scores_model", "scores_custome
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("rollup_calendars")
-    .addColumn("id", "integer", (c) => c.primaryKey())
+    .addColumn("id", "integer", autoId(db, false))
     .addColumn("time_zone", "text", (c) => c.notNull())
     .addColumn("unit", "text", (c) => c.notNull().check(sql`unit in ('day', 'week')`))
     .addColumn("created_at", "bigint", (c) => c.notNull())
@@ -20,14 +21,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   for (const t of TABLES) {
     const template = `rollup_${t}_1d`;
-    const cols = (await sql<{ name: string; type: string; pk: number }>`select name, type, pk from pragma_table_info(${template})`.execute(db)).rows;
+    const cols = await tableColumns(db, template);
     if (cols.length === 0) throw new Error(`migration 0005: ${template} not found`);
     const key = cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => `"${c.name}"`);
     const defs = cols.map((c) => `"${c.name}" ${c.type} not null`);
     await sql
       .raw(
         `create table "rollup_${t}_local" ("calendar" integer not null, ${defs.join(", ")}, ` +
-          `constraint "rollup_${t}_local_pk" primary key ("calendar", ${key.join(", ")})) without rowid`,
+          `constraint "rollup_${t}_local_pk" primary key ("calendar", ${key.join(", ")}))${clusteredTableSuffix(engineOf(db))}`,
       )
       .execute(db);
   }

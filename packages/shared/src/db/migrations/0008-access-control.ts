@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { autoId } from "../dialect.ts";
 
 // Frozen once landed.
 // Access control. better-auth's four tables (its column names, camelCase, as its Kysely adapter writes them;
@@ -83,7 +84,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema
     .createTable("audit_log")
-    .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+    .addColumn("id", "integer", autoId(db, true))
     .addColumn("at", "bigint", (c) => c.notNull())
     .addColumn("actor_type", "text", (c) => c.notNull())
     .addColumn("actor_id", "text", (c) => c.notNull())

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { type ColumnType, createRollupTable, type RollupTableSpec } from "../catalogue.ts";
+import { isPostgres } from "../dialect.ts";
 import { BUCKET_MS, GRAIN_MS, type Grain } from "../time.ts";
 
 // Frozen once landed.
@@ -78,7 +79,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await backfill(db);
   for (const t of OLD_LOCAL) await sql.raw(`delete from "${t}"`).execute(db);
   await sql
-    .raw(`update rollup_calendars set filled_to = coalesce((select min(b) from (select min(bucket) as b from rollup_usage_15m union all select min(bucket) from rollup_scores_15m)), 0)`)
+    .raw(`update rollup_calendars set filled_to = coalesce((select min(b) from (select min(bucket) as b from rollup_usage_15m union all select min(bucket) from rollup_scores_15m) as m), 0)`)
     .execute(db);
   for (const t of PROJECTED_15M) await db.schema.dropTable(t).execute();
 }
@@ -94,7 +95,7 @@ async function insertGrouped(db: Kysely<any>, table: string, keys: string[], mea
   await sql
     .raw(
       `insert into "${table}" (bucket, ${keys.join(", ")}, ${names.join(", ")}) ` +
-        `select ${bucket} as b, ${keys.join(", ")}, ${names.map((m) => `sum(${m})`).join(", ")} from ${from} group by b, ${keys.join(", ")}`,
+        `select ${bucket} as b, ${keys.join(", ")}, ${names.map((m) => `sum(${m})`).join(", ")} from ${from} as src group by b, ${keys.join(", ")}`,
     )
     .execute(db);
 }
@@ -115,7 +116,7 @@ async function backfill(db: Kysely<any>): Promise<void> {
       `s.value * s.value as sum_sq_value from scores s join runs r on r.run_id = s.run_id)`,
     score_bins:
       `(select ${bucketOf("s.occurred_at")} as bucket, r.function_slug, s.model, r.customer_id, s.name, ` +
-      `max(0, min(100, cast(round(s.value * 1000000) as integer) / 10000)) as bin, 1 as n from scores s join runs r on r.run_id = s.run_id)`,
+      `${isPostgres(db) ? "greatest(0, least(100," : "max(0, min(100,"} cast(round(s.value * 1000000) as integer) / 10000)) as bin, 1 as n from scores s join runs r on r.run_id = s.run_id)`,
     runs: "rollup_runs_15m",
   };
   for (const [fact, { keys, measures }] of Object.entries(FACTS)) {

@@ -1,0 +1,142 @@
+import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter, type QueryExecutorProvider, type RawBuilder, sql } from "kysely";
+
+/**
+ * Every difference between the two engines Tally runs on, named, in one place: embedded SQLite (the default)
+ * and PostgreSQL (DATABASE_URL=postgres://…). Queries and migrations ask here instead of writing either
+ * engine's spelling; anything not here is SQL both engines read the same way.
+ */
+export type Engine = "sqlite" | "postgres";
+
+// biome-ignore lint/suspicious/noExplicitAny: any database, any transaction
+type AnyDb = Kysely<any>;
+
+/** The engine behind a database, a transaction or a connection. */
+export function engineOf(db: QueryExecutorProvider): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
+}
+
+export const isPostgres = (db: QueryExecutorProvider): boolean => engineOf(db) === "postgres";
+
+/**
+ * One key of a JSON object held as text (runs.tags), as text; null when absent. SQLite's json_extract
+ * takes a path (the key quoted, so dots and brackets in it are literal); PostgreSQL's ->> takes the key.
+ */
+export function jsonText(db: AnyDb, column: RawBuilder<unknown> | string, key: string): RawBuilder<string | null> {
+  const col = typeof column === "string" ? sql.ref(column) : column;
+  return isPostgres(db) ? sql<string | null>`(${col}::json ->> ${key})` : sql<string | null>`json_extract(${col}, ${`$."${key.replaceAll('"', "")}"`})`;
+}
+
+/** Scalar max / min of two or more values (SQLite's multi-argument max/min; PostgreSQL's greatest/least). */
+export function greatest<T>(db: AnyDb, ...values: RawBuilder<unknown>[]): RawBuilder<T> {
+  return sql<T>`${sql.raw(isPostgres(db) ? "greatest" : "max")}(${sql.join(values)})`;
+}
+export function least<T>(db: AnyDb, ...values: RawBuilder<unknown>[]): RawBuilder<T> {
+  return sql<T>`${sql.raw(isPostgres(db) ? "least" : "min")}(${sql.join(values)})`;
+}
+
+/** An aggregate collecting `value` into a JSON array; read the result with `jsonArray`. */
+export function jsonArrayAgg(db: AnyDb, value: RawBuilder<unknown>): RawBuilder<unknown> {
+  return isPostgres(db) ? sql`coalesce(json_agg(${value}), '[]'::json)` : sql`json_group_array(${value})`;
+}
+
+/** A `jsonArrayAgg` result: SQLite answers JSON text, PostgreSQL (through pg) a parsed array. */
+export function jsonArray<T>(value: unknown): T[] {
+  return (typeof value === "string" ? JSON.parse(value) : value) as T[];
+}
+
+/** An aggregate joining `value` as text with commas (SQLite's group_concat; PostgreSQL's string_agg). */
+export function commaJoin(db: AnyDb, value: RawBuilder<unknown>): RawBuilder<string | null> {
+  return isPostgres(db) ? sql<string | null>`string_agg(${value}::text, ',')` : sql<string | null>`group_concat(${value})`;
+}
+
+/** A table-valued source of the elements of a JSON array given as text, one row per element as `value`. */
+export function jsonElements(db: AnyDb, jsonTextValue: string): RawBuilder<unknown> {
+  return isPostgres(db) ? sql`json_array_elements(${jsonTextValue}::json)` : sql`json_each(${jsonTextValue})`;
+}
+
+/** A rollup table's storage clause: SQLite stores it in primary-key order (WITHOUT ROWID); PostgreSQL has no such option. */
+export const clusteredTableSuffix = (engine: Engine): string => (engine === "postgres" ? "" : " without rowid");
+
+/** Names of the tables in the current schema whose name is LIKE `pattern` (escape character `!`), sorted. */
+export async function listTables(db: AnyDb, pattern: string): Promise<string[]> {
+  const q = isPostgres(db)
+    ? sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name like ${pattern} escape '!' order by 1`
+    : sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like ${pattern} escape '!' order by 1`;
+  return (await q.execute(db)).rows.map((r) => r.name);
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** The declared type, lower case ("bigint", "text", "double precision", "integer"). */
+  type: string;
+  notNull: boolean;
+  /** 1-based position in the primary key; 0 when not part of it. */
+  pk: number;
+}
+
+/** A table's columns in declaration order. */
+export async function tableColumns(db: AnyDb, table: string): Promise<ColumnInfo[]> {
+  if (isPostgres(db)) {
+    const rows = await sql<{ name: string; type: string; notnull: boolean; pk: number | null }>`
+      select c.column_name as name, c.data_type as type, c.is_nullable = 'NO' as notnull,
+        (select k.ordinal_position from information_schema.table_constraints t
+          join information_schema.key_column_usage k on k.constraint_name = t.constraint_name and k.table_schema = t.table_schema
+          where t.table_schema = c.table_schema and t.table_name = c.table_name and t.constraint_type = 'PRIMARY KEY' and k.column_name = c.column_name) as pk
+      from information_schema.columns c where c.table_schema = current_schema() and c.table_name = ${table} order by c.ordinal_position`.execute(db);
+    return rows.rows.map((r) => ({ name: r.name, type: r.type.toLowerCase(), notNull: r.notnull, pk: Number(r.pk ?? 0) }));
+  }
+  const rows = await sql<{ name: string; type: string; notnull: number; pk: number }>`select name, type, "notnull", pk from pragma_table_info(${table})`.execute(db);
+  return rows.rows.map((r) => ({ name: r.name, type: r.type.toLowerCase(), notNull: r.notnull === 1, pk: r.pk }));
+}
+
+/** Fixed 64-bit keys of the advisory locks background jobs take on PostgreSQL (one instance at a time). */
+export const JOB_LOCKS = { calendarFill: 7_301_001, repricing: 7_301_002, writer: 7_301_000 } as const;
+export type JobLock = Exclude<keyof typeof JOB_LOCKS, "writer">;
+
+/**
+ * Runs `fn` while this process holds job `job`'s lock, and answers true; answers false at once (without
+ * running it) when another process holds it. PostgreSQL: a session advisory lock on a connection kept for
+ * the job, so a killed instance's lock ends with its connection and another instance takes the job over.
+ * SQLite: every write transaction already takes the one write lock (BEGIN IMMEDIATE), and jobs are written
+ * to take turns batch by batch, so `fn` simply runs.
+ */
+export async function withJobLock(db: AnyDb, job: JobLock, fn: () => Promise<void>): Promise<boolean> {
+  if (!isPostgres(db)) {
+    await fn();
+    return true;
+  }
+  return db.connection().execute(async (conn) => {
+    const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${JOB_LOCKS[job]}) as ok`.execute(conn);
+    if (!got.rows[0]?.ok) return false;
+    try {
+      await fn();
+    } finally {
+      await sql`select pg_advisory_unlock(${JOB_LOCKS[job]})`.execute(conn);
+    }
+    return true;
+  });
+}
+
+/**
+ * Creates table `to` with `from`'s columns and primary key (no rows). SQLite copies `from`'s CREATE statement
+ * (so a WITHOUT ROWID table stays one); PostgreSQL uses CREATE TABLE … (LIKE … INCLUDING ALL).
+ */
+export async function createTableLike(db: AnyDb, from: string, to: string): Promise<void> {
+  if (isPostgres(db)) {
+    await sql.raw(`create table "${to}" (like "${from}" including all)`).execute(db);
+    return;
+  }
+  const row = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${from}`.execute(db);
+  const ddl = row.rows[0]?.sql;
+  if (!ddl) throw new Error(`table ${from} not found`);
+  await sql.raw(ddl.replace(`"${from}"`, `"${to}"`).replace(`"${from}_pk"`, `"${to}_pk"`)).execute(db);
+}
+
+/**
+ * An integer primary key the database numbers: SQLite's INTEGER PRIMARY KEY (the rowid; with
+ * `autoincrement`, never reused); PostgreSQL's identity column (never reused either way).
+ */
+export function autoId(db: AnyDb, autoincrement: boolean): (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder {
+  if (isPostgres(db)) return (c) => c.primaryKey().generatedByDefaultAsIdentity();
+  return autoincrement ? (c) => c.primaryKey().autoIncrement() : (c) => c.primaryKey();
+}
