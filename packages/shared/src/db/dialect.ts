@@ -140,3 +140,25 @@ export function autoId(db: AnyDb, autoincrement: boolean): (c: ColumnDefinitionB
   if (isPostgres(db)) return (c) => c.primaryKey().generatedByDefaultAsIdentity();
   return autoincrement ? (c) => c.primaryKey().autoIncrement() : (c) => c.primaryKey();
 }
+
+/** The tables `table`'s foreign keys point at (itself excluded), sorted: a copy fills those first. */
+export async function referencedTables(db: AnyDb, table: string): Promise<string[]> {
+  const q = isPostgres(db)
+    ? sql<{ name: string }>`select distinct confrelid::regclass::text as name from pg_constraint where contype = 'f' and conrelid = ${`"${table}"`}::regclass`
+    : sql<{ name: string }>`select distinct "table" as name from pragma_foreign_key_list(${table})`;
+  return (await q.execute(db)).rows.map((r) => r.name.replace(/^"|"$/g, "")).filter((n) => n !== table).sort();
+}
+
+/**
+ * After rows were inserted with explicit ids: PostgreSQL's identity sequences move past the largest id, so
+ * the next generated one is new. SQLite needs nothing (its rowid, and AUTOINCREMENT's sqlite_sequence, follow
+ * inserted ids by themselves).
+ */
+export async function resetIdentitySequences(db: AnyDb): Promise<void> {
+  if (!isPostgres(db)) return;
+  const cols = await sql<{ t: string; c: string }>`select table_name as t, column_name as c from information_schema.columns
+    where table_schema = current_schema() and (is_identity = 'YES' or column_default like 'nextval(%')`.execute(db);
+  for (const { t, c } of cols.rows) {
+    await sql`select setval(pg_get_serial_sequence(${`"${t}"`}, ${c}), coalesce((select max(${sql.ref(c)}) from ${sql.table(t)}), 1), (select count(*) > 0 from ${sql.table(t)}))`.execute(db);
+  }
+}
