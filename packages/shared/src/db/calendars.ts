@@ -165,7 +165,7 @@ async function fillChunk(db: Db): Promise<boolean> {
 /** The first 15-minute bucket at or after `from` that a calendar reads (in the local facts' base tables), or null. */
 async function firstBucket(db: Db, from: number): Promise<number | null> {
   const firsts = LOCAL_FACTS.map((f) => `select min(bucket) as b from "${tableName(f, "model_customer", "15m")}" where bucket >= ${Number(from)}`);
-  const row = await sql<{ b: number | null }>`select min(b) as b from (${sql.raw(firsts.join(" union all "))})`.execute(db);
+  const row = await sql<{ b: number | null }>`select min(b) as b from (${sql.raw(firsts.join(" union all "))}) as firsts`.execute(db);
   const b = row.rows[0]?.b;
   return b == null ? null : Number(b);
 }
