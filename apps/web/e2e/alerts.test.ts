@@ -61,7 +61,7 @@ async function seriousViolations(page: Page, within: string): Promise<string[]> 
 
 /** A usage line now for each budgeted customer (so each has month-to-date spend), then budgets set from that spend. */
 async function setBudgetsFromSpend(): Promise<void> {
-  const db = await connect({ url: server.dbFile });
+  const db = await connect({ url: server.dbUrl });
   const now = Date.now();
   for (const [i, customerId] of (Object.keys(USE) as (keyof typeof USE)[]).entries()) {
     const runId = `01ALERT${i}`;
@@ -82,7 +82,7 @@ async function setBudgetsFromSpend(): Promise<void> {
 }
 
 async function addNotifications(): Promise<void> {
-  const db = await connect({ url: server.dbFile });
+  const db = await connect({ url: server.dbUrl });
   const now = Date.now();
   const month = new Date(now).toISOString().slice(0, 7);
   const base = { rule_id: "builtin-budget", subject: "globex", period: month, message: "Globex reached 100% of its monthly budget", link: "/spend?customer=globex&range=this-month&tz=UTC" };

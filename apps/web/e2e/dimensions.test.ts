@@ -1,6 +1,6 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
-import { connect } from "@tally/shared/db";
+import { connect, type Db, jsonText } from "@tally/shared/db";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
@@ -59,19 +59,19 @@ async function seedTagged(file: string): Promise<void> {
 }
 
 /** The priced spend (µ$) of every usage line in the window of the runs `where` selects (raw SQL, not the rollups). */
-async function rawSpend(where: string): Promise<number> {
-  const db = await connect({ url: server.dbFile });
+async function rawSpend(where: (db: Db) => RawBuilder<unknown>): Promise<number> {
+  const db = await connect({ url: server.dbUrl });
   const row = (
     await sql<{ spend: number }>`select sum(coalesce(u.cost_micros, 0)) as spend from usage_costs u join runs r on r.run_id = u.run_id
-      where u.occurred_at >= ${from} and u.occurred_at < ${to} and ${sql.raw(where)}`.execute(db)
+      where u.occurred_at >= ${from} and u.occurred_at < ${to} and ${where(db)}`.execute(db)
   ).rows[0]!;
   await db.destroy();
   return Number(row.spend);
 }
 
-async function rawRunIds(where: string): Promise<string[]> {
-  const db = await connect({ url: server.dbFile });
-  const rows = (await sql<{ run_id: string }>`select run_id from runs r where occurred_at >= ${from} and occurred_at < ${to} and ${sql.raw(where)} order by run_id`.execute(db)).rows;
+async function rawRunIds(where: (db: Db) => RawBuilder<unknown>): Promise<string[]> {
+  const db = await connect({ url: server.dbUrl });
+  const rows = (await sql<{ run_id: string }>`select run_id from runs r where occurred_at >= ${from} and occurred_at < ${to} and ${where(db)} order by run_id`.execute(db)).rows;
   await db.destroy();
   return rows.map((r) => r.run_id);
 }
@@ -87,7 +87,7 @@ beforeAll(async () => {
   server = await startServer({ runs: 200, days: 5, env: { TALLY_TAG_KEYS: "plan" } });
   // Written while the API is stopped, then started again on the same file (as a deploy would).
   await server.stop();
-  await seedTagged(server.dbFile);
+  await seedTagged(server.dbUrl);
   await server.start();
   // The database held runs when `plan` was promoted: the server fills it in the background.
   const deadline = Date.now() + 60_000;
@@ -128,7 +128,7 @@ describe("spend by function and by tag in Chromium", () => {
     }, FN);
     const api = await server.query<{ totals: { spendMicros: number } }>("spend.byDimension", { ...window, functionSlugs: [FN], dimension: "function" });
     expect(await totalShown(page)).toBe(api.totals.spendMicros);
-    expect(api.totals.spendMicros).toBe(await rawSpend(`r.function_slug = '${FN}'`));
+    expect(api.totals.spendMicros).toBe(await rawSpend(() => sql`r.function_slug = ${FN}`));
   });
 
   it("then a tag (key, then value): the by-tag table's total equals the API's and the raw lines'", async () => {
@@ -143,7 +143,7 @@ describe("spend by function and by tag in Chromium", () => {
     const api = await server.query<{ totals: { spendMicros: number } }>("spend.byDimension", { ...window, tags: { plan: "pro" }, dimension: "tag", tagKey: "plan" });
     expect(api.totals.spendMicros).toBeGreaterThan(0);
     expect(await totalShown(page)).toBe(api.totals.spendMicros);
-    expect(api.totals.spendMicros).toBe(await rawSpend(`json_extract(r.tags, '$.plan') = 'pro'`));
+    expect(api.totals.spendMicros).toBe(await rawSpend((db) => sql`${jsonText(db, "r.tags", "plan")} = 'pro'`));
   });
 
   it("drills from the row into Runs with the function and the tag kept", async () => {
@@ -151,7 +151,7 @@ describe("spend by function and by tag in Chromium", () => {
     await page.waitForURL((u) => u.pathname === "/runs");
     const params = new URL(page.url()).searchParams;
     expect(Object.fromEntries(params)).toMatchObject({ range: "custom", from: String(from), to: String(to), tz: "UTC", fn: FN, tag: "plan:pro" });
-    const expected = await rawRunIds(`r.function_slug = '${FN}' and json_extract(r.tags, '$.plan') = 'pro'`);
+    const expected = await rawRunIds((db) => sql`r.function_slug = ${FN} and ${jsonText(db, "r.tags", "plan")} = 'pro'`);
     expect(expected.length).toBeGreaterThan(0);
     await page.locator("tr[data-run-id]").first().waitFor();
     const shown = await page.locator("tr[data-run-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-run-id")!));

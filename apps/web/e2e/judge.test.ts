@@ -37,7 +37,7 @@ interface Override { scope: string; key: string; rate: number; updatedBy: string
 
 /** Runs left unjudged today (UTC, the reporting zone without TALLY_TIME_ZONES), with their agent usage. */
 async function seedSkipped(now: number): Promise<void> {
-  const db = await connect({ url: server.dbFile });
+  const db = await connect({ url: server.dbUrl });
   const dayStart = now - (now % 86_400_000);
   let i = 0;
   const add = async (model: string, reason: "not_sampled" | "judge_budget") => {

@@ -41,7 +41,7 @@ it("shows a run recorded after the page loaded, and labels demo data, without a 
   expect(await page.locator(".demo-banner").count()).toBe(0);
   const loads = await page.evaluate(() => performance.getEntriesByType("navigation").length);
 
-  const db = await connect({ url: server.dbFile });
+  const db = await connect({ url: server.dbUrl });
   const now = Date.now() + 90_000; // after the window the page resolved at load time
   await recordUsage(db, { runId: "demo-live-0001", functionSlug: "handle-support-ticket", customerId: "acme", model: "gpt-4o-mini", occurredAt: now, now }, {
     key: "demo-live-0001-costs",

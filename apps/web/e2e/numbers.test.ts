@@ -73,7 +73,7 @@ describe("numbers", () => {
   it("Overview: \"new\" against an almost empty previous period, hints with thousands separators, round y ticks", async () => {
     // A window that starts just after the oldest run, on the 15-minute buckets the API counts in: the
     // previous period, as long, holds that run and at most a few more.
-    const db = await connect({ url: server.dbFile });
+    const db = await connect({ url: server.dbUrl });
     const oldest = await db.selectFrom("runs").select((eb) => eb.fn.min("occurred_at").as("t")).executeTakeFirstOrThrow();
     const Q = 15 * 60_000;
     const from = Math.ceil((Number(oldest.t) + 1) / Q) * Q;

@@ -104,7 +104,7 @@ describe("dashboard through an API outage", () => {
     expect(await page.locator(".state-error").count()).toBe(0);
 
     // A run recorded during the outage shows once the API is back, with no click and no reload.
-    const db = await connect({ url: server.dbFile });
+    const db = await connect({ url: server.dbUrl });
     const at = Date.now() - 60_000;
     await recordUsage(db, { runId: "outage-0001", functionSlug: "handle-support-ticket", customerId: "acme", model: "gpt-4o-mini", occurredAt: at, now: at }, {
       key: "outage-0001-costs",
@@ -128,7 +128,7 @@ describe("dashboard through an API outage", () => {
     // A time past the end of JavaScript's dates (8.64e15 ms), which no date formatter accepts, as a row
     // written before times were bounded can hold.
     const runId = server.seeded.runIds[0] ?? "";
-    const db = await connect({ url: server.dbFile });
+    const db = await connect({ url: server.dbUrl });
     await db.updateTable("runs").set({ occurred_at: 9e15 }).where("run_id", "=", runId).execute();
     await db.destroy();
 

@@ -22,7 +22,7 @@ let context: BrowserContext;
 
 /** DROP: 12 scored runs a day for 11 days; accuracy 4 or 5 (of 5) until 3 days ago, then 1 or 2. */
 async function seedDrop(): Promise<void> {
-  const db = await connect({ url: server.dbFile });
+  const db = await connect({ url: server.dbUrl });
   // Each day's runs at 12:00–12:11 UTC, so a day's 12 never straddle a midnight whatever the hour the test runs.
   const noonToday = Math.floor(Date.now() / DAY) * DAY + DAY / 2;
   for (let d = 11; d >= 1; d--) {

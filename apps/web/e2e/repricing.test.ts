@@ -106,7 +106,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ runs: 140, days: 10 });
-  db = await connect({ url: server.dbFile });
+  db = await connect({ url: server.dbUrl });
   // One window that holds every seeded line, given to every page as a custom range.
   range = `range=custom&from=${server.seeded.now - 11 * 86_400_000}&to=${server.seeded.now + 86_400_000}&tz=UTC`;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });

@@ -43,7 +43,7 @@ interface AgreementAnswer { rows: { name: string; judgeModel: string; rubricVers
  * judge on accuracy and helpfulness and scores tone two points lower (the judge over-rates tone).
  */
 async function fillQueue(): Promise<void> {
-  const db = await connect({ url: server.dbFile });
+  const db = await connect({ url: server.dbUrl });
   const runs = await db
     .selectFrom("runs")
     .innerJoin("evaluations as e", "e.run_id", "runs.run_id")
@@ -197,7 +197,7 @@ describe("human review in Chromium", () => {
         { verdict: want.verdict, note: want.note, scores: want.scores },
       ]);
     }
-    const db = await connect({ url: server.dbFile });
+    const db = await connect({ url: server.dbUrl });
     const rows = await db.selectFrom("reviews").select("item_id").where("reviewer_label", "=", E2E_ADMIN.email).execute();
     const items = await db.selectFrom("review_items").select(["id", "status"]).where("id", "in", keyed.map((r) => r.id)).execute();
     await db.destroy();
@@ -220,7 +220,7 @@ describe("human review in Chromium", () => {
     const csv = await (await contexts.viewer.request.get(server.url + href)).text();
     const [header, ...lines] = csv.trim().split(/\r?\n/);
     expect(header?.split(",").slice(0, 3)).toEqual(["item_id", "run_id", "occurred_at"]);
-    const db = await connect({ url: server.dbFile });
+    const db = await connect({ url: server.dbUrl });
     const reviews = await db.selectFrom("reviews").select(["item_id", "reviewer_label"]).execute();
     await db.destroy();
     expect(lines.length).toBe(reviews.length);

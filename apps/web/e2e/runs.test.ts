@@ -1,18 +1,15 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { recordEvaluation, recordUsage } from "@tally/inngest-functions";
-import { connect } from "@tally/shared/db";
+import type { Db } from "@tally/shared/db";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "./seed.ts";
+import { type SeedSummary, seed } from "./seed.ts";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
 
 /**
  * Runs page and customers table (issue 22): the exact total, sorting in the URL, customer names, the
  * score-name choice, a demo run's missing Inngest run, deferred run links, and the customers table's page
- * size. Real Chromium on the real API over a seeded SQLite file: the seed's 120 runs, 30 more customers
- * with one run each, and one demo run. Expected figures come from what was written, not from the API.
+ * size. Real Chromium on the real API over a seeded database (SQLite, or PostgreSQL with
+ * TALLY_TEST_ENGINE=postgres): the seed's 120 runs, 30 more customers with one run each, and one demo run. Expected figures come from what was written, not from the API.
  */
 
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
@@ -26,12 +23,10 @@ let browser: Browser;
 let context: BrowserContext;
 const problems: string[] = [];
 
-beforeAll(async () => {
-  ensureBuilt();
-  const file = join(mkdtempSync(join(tmpdir(), "tally-e2e-runs-")), "tally.db");
-  const db = await connect({ url: file });
+/** The seed's runs, 30 more customers with one run each, and one demo run, through the production writers. */
+async function seedRunsPage(db: Db): Promise<SeedSummary> {
   const now = Date.now();
-  await seed(db, { runs: SEED_RUNS, now, days: 10 });
+  const seeded = await seed(db, { runs: SEED_RUNS, now, days: 10 });
   // 30 customers beyond the seed's 4, each with one run (the customers table then has 34 rows).
   for (let i = 0; i < EXTRA; i++) {
     const ref = { runId: `extra-${i}`, functionSlug: "handle-support-ticket", model: "gpt-4o-mini", customerId: `extra-co-${String(i).padStart(2, "0")}`, occurredAt: now - 3_600_000 - i * 1000, now };
@@ -44,8 +39,12 @@ beforeAll(async () => {
     judgeUsage: USAGE(100),
     outcome: { ok: true, scores: [{ name: "accuracy", rawValue: 1, scaleMin: 1, scaleMax: 5, rationale: "demo" }] },
   });
-  await db.destroy();
-  server = await startServer({ copyOf: file, env: { INNGEST_RUN_URL_TEMPLATE: "https://inngest.example/run/{runId}" } });
+  return seeded;
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startServer({ seedWith: seedRunsPage, env: { INNGEST_RUN_URL_TEMPLATE: "https://inngest.example/run/{runId}" } });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser) });
 }, 240_000);

@@ -7,7 +7,8 @@ import type { Browser, BrowserContextOptions } from "playwright-core";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { connect } from "@tally/shared/db";
+import { connect, type Db } from "@tally/shared/db";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { type App, createApp } from "../../api/src/app.ts";
 import { readEnv } from "../../api/src/env.ts";
 import { createHttpServer } from "../../api/src/server.ts";
@@ -52,11 +53,12 @@ export type StorageState = Exclude<BrowserContextOptions["storageState"], string
 
 export interface RunningServer {
   url: string;
-  dbFile: string;
+  /** The API's database (DATABASE_URL): a SQLite file, or with TALLY_TEST_ENGINE=postgres a PostgreSQL database's URL. Tests `connect({ url: dbUrl })` to seed or check. */
+  dbUrl: string;
   seeded: SeedSummary;
-  /** Stops the API as a crash would: connections dropped, database closed; the file stays. */
+  /** Stops the API as a crash would: connections dropped, database closed; the data stays. */
   stop: () => Promise<void>;
-  /** Starts the API again on the same port and database file (nothing if it is running). */
+  /** Starts the API again on the same port and database (nothing if it is running). */
   start: () => Promise<void>;
   close: () => Promise<void>;
   /** A tRPC query's answer, as the dashboard gets it (GET `?input=`, with the admin API key); throws on an error answer. */
@@ -68,26 +70,35 @@ export interface RunningServer {
 }
 
 /**
- * The real API (createApp + createHttpServer, serving the built app) on 127.0.0.1 with a temporary SQLite
- * file seeded through the production write path.
+ * The real API (createApp + createHttpServer, serving the built app) on 127.0.0.1 with a database of its
+ * own from @tally/shared/db/testing (a temporary SQLite file, or a new PostgreSQL database when
+ * TALLY_TEST_ENGINE=postgres), seeded through the production write path: the demo seed, or `seedWith`.
+ * `copyOf` (scripts only) starts on a copy of an existing SQLite file instead.
  */
-export async function startServer(opts: { runs?: number; days?: number; copyOf?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+export async function startServer(
+  opts: { runs?: number; days?: number; seedWith?: (db: Db) => Promise<SeedSummary>; copyOf?: string; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), "tally-e2e-"));
-  const file = join(dir, "tally.db");
+  let dbUrl: string;
   let seeded: SeedSummary;
   if (opts.copyOf) {
-    // An existing database (e.g. a benchmark's), copied so the original is never written.
-    copyFileSync(opts.copyOf, file);
+    // An existing SQLite database (e.g. a benchmark's), copied so the original is never written.
+    dbUrl = join(dir, "tally.db");
+    copyFileSync(opts.copyOf, dbUrl);
     seeded = { runs: -1, now: Date.now(), runIds: [] };
   } else {
-    const seedDb = await connect({ url: file });
-    seeded = await seed(seedDb, { runs: opts.runs ?? 360, ...(opts.days ? { days: opts.days } : {}) });
-    await seedDb.destroy();
+    dbUrl = await testDatabaseUrl({ file: join(dir, "tally.db") });
+    const seedDb = await connect({ url: dbUrl });
+    try {
+      seeded = opts.seedWith ? await opts.seedWith(seedDb) : await seed(seedDb, { runs: opts.runs ?? 360, ...(opts.days ? { days: opts.days } : {}) });
+    } finally {
+      await seedDb.destroy();
+    }
   }
 
   const env = readEnv({
     INNGEST_DEV: "1",
-    DATABASE_URL: file,
+    DATABASE_URL: dbUrl,
     PORT: "0",
     HOST: "127.0.0.1",
     TALLY_INIT_ADMIN_EMAIL: E2E_ADMIN.email,
@@ -122,7 +133,7 @@ export async function startServer(opts: { runs?: number; days?: number; copyOf?:
   let accounts = 0;
   return {
     url,
-    dbFile: file,
+    dbUrl,
     seeded,
     stop,
     start,

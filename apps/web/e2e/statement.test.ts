@@ -71,9 +71,9 @@ describe("a customer's monthly statement in Chromium", () => {
 
   it("shows totals equal to overview.summary and to a raw-SQL sum of the customer's usage lines", async () => {
     const summary = await server.query<{ current: { spendMicros: { total: number | null }; unpricedCalls: number } }>("overview.summary", { from: month.from, to: month.to, timeZone: TZ, customerIds: ["acme"] });
-    const db = await connect({ url: server.dbFile });
+    const db = await connect({ url: server.dbUrl });
     const raw = await sql<{ spend: number; unpriced: number }>`
-      select sum(coalesce(cost_micros, 0)) as spend, sum(cost_micros is null) as unpriced from usage_costs
+      select sum(coalesce(cost_micros, 0)) as spend, sum(case when cost_micros is null then 1 else 0 end) as unpriced from usage_costs
       where customer_id = 'acme' and occurred_at >= ${month.from} and occurred_at < ${month.to}`.execute(db);
     await db.destroy();
     const total = Number(await page.locator("article.statement").getAttribute("data-statement-total"));

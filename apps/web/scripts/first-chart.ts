@@ -3,7 +3,8 @@
 //   npx tsx apps/web/scripts/first-chart.ts --db /tmp/tally-bench.db [--loads 5] [--detail]
 //   npx tsx apps/web/scripts/first-chart.ts --seed 20000 [--days 90]
 // Windows measured: the last 30 days of data, and the whole span of the data.
-import Database from "better-sqlite3";
+import { connect } from "@tally/shared/db";
+import { sql } from "kysely";
 import { chromium } from "playwright-core";
 import { ensureBuilt, startServer } from "../e2e/server.ts";
 
@@ -39,9 +40,9 @@ ensureBuilt();
 const t0 = Date.now();
 const server = await startServer(dbPath ? { copyOf: dbPath } : { runs: seedRuns, days: Number(arg("--days") ?? 90) });
 if (!dbPath) console.log(`seeded ${seedRuns} runs through recordUsage/recordEvaluation in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-const raw = new Database(server.dbFile, { readonly: true, fileMustExist: true });
-const span = raw.prepare("select count(*) as n, min(occurred_at) as a, max(occurred_at) as b from runs").get() as { n: number; a: number; b: number };
-raw.close();
+const raw = await connect({ url: server.dbUrl });
+const span = (await sql<{ n: number; a: number; b: number }>`select count(*) as n, min(occurred_at) as a, max(occurred_at) as b from runs`.execute(raw)).rows[0]!;
+await raw.destroy();
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
