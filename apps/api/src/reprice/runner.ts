@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { batchRollups, bumpUsageLine } from "@tally/inngest-functions";
-import type { Db } from "@tally/shared/db";
+import { type Db, withJobLock } from "@tally/shared/db";
 import { cursorOf, differs, priceNow, readScopeLines, type StoredScope, Totals } from "./lines.ts";
 
 /**
@@ -68,10 +68,9 @@ export function createRepriceRunner(db: Db, opts: RunnerOptions = {}): RepriceRu
       busy = true;
       try {
         const job = await nextJob(db);
-        if (job) {
-          await runJob(job);
-          continue;
-        }
+        // One instance at a time runs jobs (withJobLock); the others look again in pollMs, and take over
+        // at the cursor once the lock's holder finishes or dies.
+        if (job && (await withJobLock(db, "repricing", () => runJob(job)))) continue;
       } catch (e) {
         log(e);
       }
