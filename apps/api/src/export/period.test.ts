@@ -72,7 +72,7 @@ describe("CSV exports over HTTP", () => {
     server = createHttpServer(app);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
+  }, 300_000);
   afterAll(async () => {
     await new Promise<void>((r) => server.close(() => r()));
     await app.close();

@@ -70,7 +70,7 @@ beforeAll(async () => {
       });
     }
   }
-});
+}, 300_000);
 afterAll(() => t.close());
 
 type Pair = [judge: number, human: number];

@@ -11,7 +11,7 @@ let t: TestDb;
 beforeAll(async () => {
   t = await openTestDb();
   await seedPrices(t);
-});
+}, 300_000);
 afterAll(() => t.close());
 
 describe("local calendars filled in the background (fillCalendars, wantCalendar)", () => {

@@ -4,7 +4,7 @@ import { syncCalendars } from "@tally/shared/db";
 import type { AggregateFilter } from "./common.ts";
 import { calendarFor } from "./local.ts";
 import { planFor, rollupSource } from "./source.ts";
-import { fixture, localDate, openTestDb, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { fixture, localDate, openTestDb, seedPrices, seedRun, seedRuns, type TestDb } from "./test-support.ts";
 
 // Issue 20: every filter the API takes reads rollups and answers exactly what grouping the raw rows gives:
 // model + customer (the model × customer cuboid), a function slug (function cuboid), a promoted tag (tag
@@ -41,7 +41,7 @@ beforeAll(async () => {
   // `env` is promoted and complete before anything is written: every fact gets its tag rows from the writers.
   await t.db.insertInto("rollup_tag_keys").values({ tag_key: "env", filled_to: null, added_at: 0 }).execute();
   const specs = fixture(START, 36, 450, 20).map((r, i) => (i % 7 === 0 ? { ...r, tags: { plan: "pro" } } : r));
-  for (const r of specs) await seedRun(t.db, r);
+  await seedRuns(t.db, specs);
   await syncCalendars(t.db, ["Asia/Kolkata"]);
   // The raw rows, read back as stored (the test's own GROUP BY below).
   const rr = await t.db.selectFrom("runs").select(["run_id", "occurred_at", "model", "customer_id", "function_slug", "tags"]).execute();

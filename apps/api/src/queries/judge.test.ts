@@ -64,7 +64,7 @@ beforeAll(async () => {
   await skipped("unsampled-today", MIDNIGHT + 30 * MIN, "not_sampled");
   // Two days later, only an unpriced judge call: the day's spend is unknown, not $0.
   await judged("unpriced-later", NEXT_MIDNIGHT + 86_400_000 + 5 * MIN, UNPRICED, 100);
-});
+}, 300_000);
 afterAll(() => t.close());
 
 describe("judge.status", () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, seedRuns, type TestDb } from "./test-support.ts";
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 2, 1);
@@ -10,8 +10,8 @@ beforeAll(async () => {
   t = await openTestDb();
   await seedPrices(t);
   runs = fixture(START, 20, 300, 7);
-  for (const r of runs) await seedRun(t.db, r);
-});
+  await seedRuns(t.db, runs);
+}, 300_000);
 afterAll(() => t.close());
 
 /** The test's own arithmetic over the inputs. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentCost, fixture, judgeCost, localDate, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { agentCost, fixture, judgeCost, localDate, openTestDb, type RunSpec, seedPrices, seedRun, seedRuns, type TestDb } from "./test-support.ts";
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 3, 1);
@@ -17,8 +17,8 @@ beforeAll(async () => {
     await seedRun(t.db, { runId: `bad-${i}`, model: "m-bad", occurredAt: at, scores: { helpfulness: 0.2 + (i % 3) / 10 } });
     await seedRun(t.db, { runId: `same-${i}`, model: "m-same", occurredAt: at, scores: { helpfulness: 0.8 + ((i + 1) % 3) / 10 } });
   }
-  for (const r of runs) await seedRun(t.db, r);
-});
+  await seedRuns(t.db, runs);
+}, 300_000);
 afterAll(() => t.close());
 
 function meanCi(values: number[]) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, seedRuns, type TestDb } from "./test-support.ts";
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 5, 1);
@@ -13,7 +13,7 @@ beforeAll(async () => {
   runs = fixture(START, 4, 180, 11);
   // A score name that differs from "accuracy" only by case, on one run.
   runs.push({ runId: "run-caps", model: "acme-small", customerId: "cust-0", occurredAt: START + DAY, agent: { in: 10, out: 1 }, judge: { in: 1, out: 1 }, scores: { Accuracy: 0.5 } });
-  for (const r of runs) await seedRun(t.db, r);
+  await seedRuns(t.db, runs);
   await t.caller.customers.upsert({ id: "cust-1", name: "Globex Corp", monthlyBudgetMicros: null });
 }, 120_000);
 afterAll(() => t.close());

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { RunsSort } from "@tally/shared";
-import type { Db } from "@tally/shared/db";
+import { type Db, jsonText } from "@tally/shared/db";
 import { decodeCursor, encodeCursor, num } from "./common.ts";
 
 /** runs.list filters: exact instants (a chart point's bucket bounds), no rounding. */
@@ -51,7 +51,7 @@ function filteredRuns(db: Db, f: RunsFilter) {
   if (f.customerIds?.length) q = q.where("customer_id", "in", f.customerIds);
   if (f.functionSlugs?.length) q = q.where("function_slug", "in", f.functionSlugs);
   for (const [k, v] of Object.entries(f.tags ?? {})) {
-    q = q.where(sql<string>`json_extract(tags, ${`$."${k.replaceAll('"', "")}"`})`, "=", v);
+    q = q.where(jsonText(db, "tags", k), "=", v);
   }
   if (f.scoreName !== undefined) {
     const name = f.scoreName;

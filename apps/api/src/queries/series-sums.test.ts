@@ -24,7 +24,7 @@ beforeAll(async () => {
     judgeUsage: usage,
     outcome: { ok: true, scores: [{ name: "tone", rawValue: 8, scaleMin: 0, scaleMax: 10, rationale: "r" }] },
   });
-});
+}, 300_000);
 afterAll(() => t.close());
 
 describe("series keys", () => {

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@tally/shared/db";
+import { type Db, jsonArray, jsonArrayAgg } from "@tally/shared/db";
 import { bucketBefore, type ZoneSeries } from "./series.ts";
 
 export interface SeriesCells<M extends string> {
@@ -22,7 +22,7 @@ function splitKey(id: string, n: number): string[] {
 }
 
 /**
- * Every series' measures per chart bucket. SQLite packs the source's rows into one row of JSON arrays
+ * Every series' measures per chart bucket. The database packs the source's rows into one row of JSON arrays
  * (the series key, `k`, each measure and, for edges, the signs `x` and `y`), with no GROUP BY, and
  * JavaScript adds element i of each measure into its series' bucket of key k[i] (times x[i]), and, for
  * edges, into the bucket before it (times y[i]). A year of days is ~13,000 cells: as one row object each,
@@ -38,16 +38,16 @@ export async function seriesSums<M extends string>(
   count: NoInfer<M>,
 ): Promise<SeriesCells<M>[]> {
   const names = Object.keys(measures) as M[];
-  const id = by.length > 0 ? sql.join(by.map((d) => sql.ref(d)), sql.raw(` || '${SEP}' || `)) : sql.lit("");
+  const id = by.length > 0 ? sql.join(by.map((d) => sql.ref(d)), sql.raw(` || '${SEP}' || `)) : sql`cast('' as text)`;
   const cols = [...(src.edges ? ["x", "y"] : []), ...names.map((m) => measures[m])];
   const row = (await db
     .selectFrom(src.from)
-    .select([sql`json_group_array(${id})`.as("id"), sql`json_group_array(k)`.as("k"), ...cols.map((c) => sql`json_group_array(${sql.ref(c)})`.as(c))])
-    .executeTakeFirstOrThrow()) as Record<string, string>;
-  const ids = JSON.parse(row.id!) as string[];
-  const keys = JSON.parse(row.k!) as number[];
-  const values = names.map((m) => JSON.parse(row[measures[m]]!) as number[]);
-  const [xs, ys] = src.edges ? [JSON.parse(row.x!) as number[], JSON.parse(row.y!) as number[]] : [null, null];
+    .select([jsonArrayAgg(db, id).as("id"), jsonArrayAgg(db, sql.ref("k")).as("k"), ...cols.map((c) => jsonArrayAgg(db, sql.ref(c)).as(c))])
+    .executeTakeFirstOrThrow()) as Record<string, unknown>;
+  const ids = jsonArray<string>(row.id);
+  const keys = jsonArray<number>(row.k);
+  const values = names.map((m) => jsonArray<number>(row[measures[m]]));
+  const [xs, ys] = src.edges ? [jsonArray<number>(row.x), jsonArray<number>(row.y)] : [null, null];
 
   const { buckets, index } = src.chart;
   const before = bucketBefore(buckets);

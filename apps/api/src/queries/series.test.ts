@@ -4,7 +4,7 @@ import { calendars, syncCalendars } from "@tally/shared/db";
 import { localCalendar } from "./local.ts";
 import { bucketBefore, type SignedPieces, signedPieces } from "./series.ts";
 import { pieces } from "./source.ts";
-import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb } from "./test-support.ts";
+import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, seedRuns, type TestDb } from "./test-support.ts";
 import { chartBuckets } from "./zone.ts";
 
 // Day series read whole UTC days from `_1d` and add or subtract the hours (and quarters) between a local
@@ -32,8 +32,8 @@ beforeAll(async () => {
   for (let i = 0; i < 160; i++) {
     runs.push({ runId: `steady-${i}`, model: "acme-steady", occurredAt: FROM + i * 5 * HOUR + 7 * 60_000, agent: { in: 3, out: 1 }, scores: { helpfulness: 0.7 } });
   }
-  for (const r of runs) await seedRun(t.db, r);
-});
+  await seedRuns(t.db, runs);
+}, 300_000);
 afterAll(() => t.close());
 
 const inside = (r: RunSpec, a: number, b: number) => r.occurredAt >= a && r.occurredAt < b;
@@ -106,9 +106,9 @@ describe("with a local calendar for every zone (TALLY_TIME_ZONES)", () => {
     expect(new Set((await calendars(t.db)).map((c) => c.time_zone))).toEqual(new Set(ZONES.filter((z) => z !== "UTC")));
     // More runs, written after: their local rows come from the write path.
     const late = fixture(START, 40, 150, 12).map((r) => ({ ...r, runId: `late-${r.runId}` }));
-    for (const r of late) await seedRun(t.db, r);
+    await seedRuns(t.db, late);
     runs.push(...late);
-  });
+  }, 300_000);
 
   equalsRawRows();
 

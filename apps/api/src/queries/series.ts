@@ -1,6 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { type Db, GRAIN_MS, grainStart, grainTable, tableName } from "@tally/shared/db";
+import { type Db, GRAIN_MS, grainStart, grainTable, jsonIntegerRows, tableName } from "@tally/shared/db";
 import {
   type Dim,
   dimColumns,
@@ -210,15 +210,15 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
       const range = seek ? [sql`t.bucket = j.a`] : [sql`t.bucket >= j.a`, sql`t.bucket < j.b`];
       // Pieces unpacked once (LIMIT keeps the subquery from being flattened) and kept as the outer loop
       // (CROSS JOIN): one index range on `bucket` per piece.
-      const pieceRows = sql`select value ->> 0 as a, value ->> 1 as b, value ->> 2 as k, value ->> 3 as x, value ->> 4 as y from json_each(${JSON.stringify(entries)})`;
-      return sql`select ${cols(g)} from (${pieceRows} limit -1) as j cross join ${sql.table(grainTable(fact, plan.cuboid, g))} as t where ${sql.join([...range, ...conds], sql` and `)}`;
+      const pieceRows = jsonIntegerRows(db, JSON.stringify(entries), ["a", "b", "k", "x", "y"]);
+      return sql`select ${cols(g)} from ${pieceRows} as j cross join ${sql.table(grainTable(fact, plan.cuboid, g))} as t where ${sql.join([...range, ...conds], sql` and `)}`;
     });
   if (local && calendar.kind === "local") {
     const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);
     const cols = [...dims, ...keys, ...measureNames.map((c) => sql`t.${sql.ref(c)}`)];
     parts.push(localRows(calendar.id, tableName(fact, plan.cuboid, "local"), localKeys, seeksKeys(f, plan, "1d"), conds, cols));
   }
-  if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 0)`.as("r"), edges: true, chart: opts.chart };
+  if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 1 = 0)`.as("r"), edges: true, chart: opts.chart };
   return { from: sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), edges: signed, chart: opts.chart };
 }
 

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@tally/shared/db";
+import { type Db, jsonText } from "@tally/shared/db";
 import {
   type AggregateFilter,
   addMoney,
@@ -129,12 +129,12 @@ async function judgeModelSpend(db: Db, f: AggregateFilter): Promise<JudgeModelSp
         .$if(!!f.customerIds?.length, (q) => q.where("u.customer_id", "in", f.customerIds!))
         .$if(!!f.functionSlugs?.length, (q) => q.where("r.function_slug", "in", f.functionSlugs!))
         // The tag cuboid's value: the run's value for the key, '' without one.
-        .$if(!!f.tags, (q) => q.where((e) => e.and(Object.entries(f.tags!).map(([k, v]) => e(sql`coalesce(json_extract(r.tags, ${`$."${k}"`}), '')`, "=", v)))))
+        .$if(!!f.tags, (q) => q.where((e) => e.and(Object.entries(f.tags!).map(([k, v]) => e(sql`coalesce(${jsonText(db, "r.tags", k)}, '')`, "=", v)))))
         .select([
           "u.model as model",
           sql<number>`sum(coalesce(u.cost_micros, 0))`.as("spend"),
-          sql<number>`sum(u.cost_micros is not null)`.as("priced"),
-          sql<number>`sum(u.cost_micros is null)`.as("unpriced"),
+          sql<number>`sum(case when u.cost_micros is not null then 1 else 0 end)`.as("priced"),
+          sql<number>`sum(case when u.cost_micros is null then 1 else 0 end)`.as("unpriced"),
         ])
         .groupBy("u.model")
         .execute()

@@ -8,6 +8,7 @@ import {
   type RunSpec,
   seedPrices,
   seedRun,
+  seedRuns,
   type TestDb,
 } from "./test-support.ts";
 
@@ -20,9 +21,9 @@ beforeAll(async () => {
   t = await openTestDb();
   await seedPrices(t);
   runs = fixture(START, 14, 400, 3);
-  for (const r of runs) await seedRun(t.db, r);
+  await seedRuns(t.db, runs);
   await t.caller.customers.upsert({ id: "cust-1", name: "Globex", monthlyBudgetMicros: 5_000_000 });
-});
+}, 300_000);
 afterAll(() => t.close());
 
 const cost = (r: RunSpec) => (agentCost(r) ?? 0) + (judgeCost(r) ?? 0);

@@ -1,10 +1,8 @@
 // Test-only helpers (imported by *.test.ts beside this file; not used by production code).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
+import { batchRollups, recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import { sql } from "kysely";
-import { connect, type Db, LOCAL_TABLES } from "@tally/shared/db";
+import { type Db, LOCAL_TABLES, tableColumns } from "@tally/shared/db";
+import { connectTestDatabase } from "@tally/shared/db/testing";
 import type { Principal } from "../auth/principal.ts";
 import { createCaller } from "../trpc/root.ts";
 import { mulberry32 as rng } from "@tally/shared";
@@ -20,17 +18,15 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
-/** A real SQLite file in a temp dir, migrated, with a tRPC caller on it. */
+/** A real database of the test's engine (a SQLite file or a PostgreSQL database), migrated, with a tRPC caller on it. */
 export async function openTestDb(): Promise<TestDb> {
-  const dir = mkdtempSync(join(tmpdir(), "tally-queries-"));
-  const db = await connect({ url: join(dir, "tally.db") });
+  const db = await connectTestDatabase();
   const caller = createCaller({ db, runUrlTemplate: RUN_URL, now: () => NOW, principal: TEST_ADMIN });
   return {
     db,
     caller,
     async close() {
       await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -110,6 +106,19 @@ export async function seedRun(db: Db, r: RunSpec): Promise<void> {
   }
 }
 
+/**
+ * Writes runs as seedRun does, in one transaction whose rollup deltas are summed and written once
+ * (batchRollups; rollup-consistency.test shows it equals writing record by record): a fixture of hundreds of
+ * runs in a second on either engine.
+ */
+export async function seedRuns(db: Db, runs: readonly RunSpec[]): Promise<void> {
+  await db.transaction().execute((trx) =>
+    batchRollups(trx, async () => {
+      for (const r of runs) await seedRun(trx, r);
+    }),
+  );
+}
+
 function usage(u: { in: number; out: number }) {
   return { input_tokens: u.in, output_tokens: u.out, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
 }
@@ -157,12 +166,15 @@ export function localDate(t: number, tz: string): string {
 export async function localCalendarRows(db: Db): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const table of LOCAL_TABLES) {
-    const cols = (await sql<{ name: string }>`select name from pragma_table_info(${`rollup_${table}_local`})`.execute(db)).rows.map((c) => c.name);
-    const shown = cols.filter((c) => c !== "calendar").map((c) => (c.startsWith("sum_") ? `round(${c}, 9) as ${c}` : c));
+    const cols = (await tableColumns(db, `rollup_${table}_local`)).map((c) => c.name);
+    const shown = cols.filter((c) => c !== "calendar");
     const rows = await sql
       .raw(`select c.time_zone, c.unit, ${shown.join(", ")} from rollup_${table}_local join rollup_calendars c on c.id = calendar order by ${Array.from({ length: cols.length + 1 }, (_, i) => i + 1).join(", ")}`)
       .execute(db);
-    out[table] = rows.rows;
+    // Sums rounded to 1e-9 here, in JS, so both engines compare equal.
+    out[table] = (rows.rows as Record<string, unknown>[]).map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k.startsWith("sum_") && typeof v === "number" ? Math.round(v * 1e9) / 1e9 : v])),
+    );
   }
   return out;
 }

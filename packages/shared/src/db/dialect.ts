@@ -162,3 +162,14 @@ export async function resetIdentitySequences(db: AnyDb): Promise<void> {
     await sql`select setval(pg_get_serial_sequence(${`"${t}"`}, ${c}), coalesce((select max(${sql.ref(c)}) from ${sql.table(t)}), 1), (select count(*) > 0 from ${sql.table(t)}))`.execute(db);
   }
 }
+
+/**
+ * Rows of integers from a JSON array of arrays given as text (`[[1, 2], [3, 4]]`), element i of each inner
+ * array as column `names[i]`; alias it in FROM. SQLite: json_each, with LIMIT -1 so the planner keeps it a
+ * subquery it reads once (the outer loop of a join); PostgreSQL: json_array_elements, each column cast to bigint.
+ */
+export function jsonIntegerRows(db: AnyDb, jsonTextValue: string, names: readonly string[]): RawBuilder<unknown> {
+  const pg = isPostgres(db);
+  const cols = sql.join(names.map((n, i) => (pg ? sql`(value ->> ${sql.lit(i)})::bigint as ${sql.ref(n)}` : sql`value ->> ${sql.lit(i)} as ${sql.ref(n)}`)));
+  return pg ? sql`(select ${cols} from json_array_elements(${jsonTextValue}::json))` : sql`(select ${cols} from json_each(${jsonTextValue}) limit -1)`;
+}
