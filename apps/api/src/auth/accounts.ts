@@ -17,7 +17,10 @@ export interface UserItem {
   signInMethods: string[];
 }
 
-/** better-auth's Kysely adapter stores dates in SQLite as ISO strings and booleans as 0/1. */
+/**
+ * better-auth's Kysely adapter stores dates in SQLite as ISO strings and booleans as 0/1; PostgreSQL's
+ * timestamptz and boolean columns read the same ISO string and 0/1 (as text), so one spelling serves both.
+ */
 const authDate = (ms: number) => new Date(ms).toISOString();
 
 /**

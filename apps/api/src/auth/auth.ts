@@ -1,5 +1,5 @@
 import { betterAuth } from "better-auth";
-import type { Db } from "@tally/shared/db";
+import { type Db, engineOf } from "@tally/shared/db";
 import { PASSWORD_MAX, PASSWORD_MIN } from "@tally/shared";
 import { type SsoConfig, ssoPlugin, ssoRequestPolicy, ssoUserHooks } from "./sso.ts";
 
@@ -28,7 +28,8 @@ export interface AuthConfig {
 export function createAuth(db: Db, config: AuthConfig) {
   return betterAuth({
     appName: "Tally",
-    database: { db: db as never, type: "sqlite" },
+    // The adapter's type decides how it writes booleans and dates: 0/1 and ISO text on SQLite, native on PostgreSQL.
+    database: { db: db as never, type: engineOf(db) },
     secret: config.secret,
     baseURL: config.baseURL ?? { allowedHosts: config.allowedHosts.flatMap((h) => [h, `${h}:*`]), protocol: "auto" },
     basePath: "/api/auth",
