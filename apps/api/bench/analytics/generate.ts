@@ -1,7 +1,6 @@
-import { statSync } from "node:fs";
 import { sql } from "kysely";
 import { batchRollups, recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
-import type { Db } from "@tally/shared/db";
+import { type Db, isPostgres } from "@tally/shared/db";
 import { mulberry32 as rng } from "@tally/shared";
 
 export interface GenOptions {
@@ -53,12 +52,15 @@ export async function seedReferenceData(db: Db, o: GenOptions): Promise<void> {
  * Writes parent runs `from` to `runs` through the real recording code (recordUsage for the agent line, then
  * recordEvaluation with 3 scores and the judge's usage), in occurrence order. Run i's values depend on the
  * seed and i alone, so an interrupted generation (a whole batch commits or none of it) continues from the
- * runs already written and ends as one uninterrupted would. Bulk settings: the bench database runs with
- * synchronous=OFF, a large page cache and 500 runs per transaction; the write path itself is unchanged.
+ * runs already written and ends as one uninterrupted would. Bulk settings: a SQLite bench database runs with
+ * synchronous=OFF, a large page cache and 500 runs per transaction; the write path itself is unchanged. It
+ * writes PostgreSQL too, a statement at a time (several times slower than SQLite's in-process calls): the
+ * benches fill a PostgreSQL database by copying a SQLite one generated here instead (copy-to-postgres.ts).
  */
 export async function generate(db: Db, o: GenOptions, from: number, progress: (done: number) => void): Promise<void> {
-  await sql`pragma synchronous = OFF`.execute(db);
-  await sql`pragma cache_size = -524288`.execute(db);
+  const sqlite = !isPostgres(db);
+  if (sqlite) await sql`pragma synchronous = OFF`.execute(db);
+  if (sqlite) await sql`pragma cache_size = -524288`.execute(db);
   await seedReferenceData(db, o);
   const start = o.end - o.days * DAY;
   const step = (o.days * DAY) / o.runs;
@@ -74,8 +76,8 @@ export async function generate(db: Db, o: GenOptions, from: number, progress: (d
     const done = Math.min(o.runs, batch + BATCH);
     if (done % 5000 === 0 || done === o.runs) progress(done);
   }
-  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
-  await sql`pragma synchronous = NORMAL`.execute(db);
+  if (sqlite) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  if (sqlite) await sql`pragma synchronous = NORMAL`.execute(db);
   await sql`analyze`.execute(db);
 
   async function oneRun(trx: Db, i: number): Promise<void> {
@@ -122,26 +124,5 @@ export async function generate(db: Db, o: GenOptions, from: number, progress: (d
         })),
       },
     });
-  }
-}
-
-/** The raw tables (the facts as recorded): everything else is a rollup (`rollup_*`) or the rest (prices, users, …). */
-const RAW_TABLES = new Set(["runs", "usage_costs", "scores", "evaluations"]);
-
-/**
- * The database file's size, and (when SQLite has the dbstat table, as better-sqlite3's build does) the bytes
- * of the rollup tables, the raw tables and the rest, each with its indexes. Checkpointed first: the WAL empty.
- */
-export async function databaseSize(db: Db, file: string): Promise<{ file: number; tables: { rollup: number; raw: number; other: number } | null }> {
-  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
-  const bytes = statSync(file).size;
-  try {
-    const r = await sql<{ tbl: string | null; bytes: number }>`select m.tbl_name as tbl, sum(d.pgsize) as bytes
-      from dbstat d left join sqlite_master m on m.name = d.name group by m.tbl_name`.execute(db);
-    const tables = { rollup: 0, raw: 0, other: 0 };
-    for (const { tbl, bytes: b } of r.rows) tables[tbl?.startsWith("rollup_") ? "rollup" : tbl && RAW_TABLES.has(tbl) ? "raw" : "other"] += Number(b);
-    return { file: bytes, tables };
-  } catch {
-    return { file: bytes, tables: null }; // SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
   }
 }
