@@ -33,7 +33,7 @@ beforeAll(async () => {
     await new Promise((ok) => setTimeout(ok, 50));
   }
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();

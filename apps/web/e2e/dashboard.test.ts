@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
 
 /**
- * Browser tests: Debian Chromium against the real built app served by the real API, on a SQLite file
- * seeded through recordUsage / recordEvaluation.
+ * Browser tests: Debian Chromium against the real built app served by the real API, on a database (SQLite,
+ * or PostgreSQL with TALLY_TEST_ENGINE=postgres) seeded through recordUsage / recordEvaluation.
  */
 
 /** `npm run screenshots` refreshes README's screenshots; a plain test run keeps them out of the work tree. */

@@ -100,7 +100,7 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const storageState = await server.signedIn(browser);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState });
-}, 180_000);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -7,7 +7,7 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
 /**
  * Finance's month (issue 22): calendar presets in the chosen zone, total rows from the API's exact totals,
  * and CSV exports named after their period that hold exactly the rows the table shows. Real Chromium, the
- * real API on a seeded SQLite file. The seed spans 45 days, so last month always has usage.
+ * real API on a seeded database (SQLite or PostgreSQL). The seed spans 45 days, so last month always has usage.
  */
 
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];

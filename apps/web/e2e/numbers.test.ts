@@ -6,7 +6,7 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
 /**
  * Numbers (issue 22): one precision per table column, thousands separators in every hint, "new" instead of a
  * percentage against an almost empty previous period, axis ticks on round values. Real Chromium, the real
- * API on a seeded SQLite file (400 runs over 45 days).
+ * API on a seeded database, SQLite or PostgreSQL (400 runs over 45 days).
  */
 
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];

@@ -25,7 +25,7 @@ beforeAll(async () => {
   from = to - 14 * 86_400_000;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   storageState = await server.signedIn(browser);
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();

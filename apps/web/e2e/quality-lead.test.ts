@@ -54,7 +54,7 @@ beforeAll(async () => {
   await seedDrop();
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser) });
-}, 180_000);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -47,7 +47,7 @@ beforeAll(async () => {
   server = await startServer({ seedWith: seedRunsPage, env: { INNGEST_RUN_URL_TEMPLATE: "https://inngest.example/run/{runId}" } });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser) });
-}, 240_000);
+});
 
 afterAll(async () => {
   await browser?.close();

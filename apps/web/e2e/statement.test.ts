@@ -46,7 +46,7 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const storageState = await server.signedIn(browser, await server.createAccount("finance"));
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true, storageState });
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
