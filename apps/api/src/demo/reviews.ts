@@ -37,7 +37,7 @@ export async function seedRunReview(db: Kysely<Database>, rng: DemoRandom, run: 
   // Drawn for every run, in the same order, whatever the outcome.
   const sampled = rng.next() < REVIEW.sampleRate;
   const labelled = rng.next();
-  const delay = (2 + rng.next() * 28) * HOUR;
+  const delay = Math.round((2 + rng.next() * 28) * HOUR); // whole ms: PostgreSQL's bigint refuses a fraction
   const second = rng.next() < REVIEW.secondReviewerShare;
   const first = Math.floor(rng.next() * REVIEW.reviewers.length);
   const low = CRITERIA.some((c) => run.judge[c]! < REVIEW.threshold);
