@@ -20,6 +20,26 @@ describe("readEnv", () => {
     expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: "sqlite:x.db" }).DATABASE_URL).toBe("sqlite:x.db");
   });
 
+  it("takes a postgres:// DATABASE_URL as is, and names a malformed one or another scheme without its password", () => {
+    for (const url of ["postgres://tally:pw@db.internal:5432/tally", "postgresql://db/tally?sslmode=require", "postgres:///tally?host=/var/run/postgresql"]) {
+      expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    }
+    const problem = (url: string) => {
+      try {
+        readEnv({ INNGEST_DEV: "1", DATABASE_URL: url });
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(problem("postgres://tally:s3cret@db:port/tally")).toMatch(/DATABASE_URL: "postgres:\/\/tally:\*\*\*@db:port\/tally" is not a valid PostgreSQL URL/);
+    expect(problem("postgres://tally:s3cret@db:5432")).toMatch(/DATABASE_URL: .* names no database/);
+    expect(problem("postgress://tally:s3cret@db/tally")).toMatch(/DATABASE_URL: .* is neither a PostgreSQL URL .* nor a SQLite file path/);
+    expect(problem("mysql://db/tally")).toMatch(/DATABASE_URL: "mysql:\/\/db\/tally" is neither/);
+    expect(problem("")).toMatch(/DATABASE_URL: is empty/);
+    for (const url of ["postgres://tally:s3cret@db:port/tally", "postgres://tally:s3cret@db:5432", "postgress://tally:s3cret@db/tally"]) expect(problem(url)).not.toContain("s3cret");
+  });
+
   it("reads the reporting zones as a list, naming an unknown one", () => {
     expect(readEnv({ INNGEST_DEV: "1" }).TALLY_TIME_ZONES).toEqual([]);
     expect(readEnv({ INNGEST_DEV: "1", TALLY_TIME_ZONES: "America/New_York, Asia/Kolkata" }).TALLY_TIME_ZONES).toEqual(["America/New_York", "Asia/Kolkata"]);

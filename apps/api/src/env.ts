@@ -9,7 +9,16 @@ const schema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default("127.0.0.1"),
-    DATABASE_URL: z.string().default("./data/tally.db"),
+    /** A `postgres://` URL (PostgreSQL), or a SQLite file (`sqlite:` prefix optional, `:memory:`). */
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .min(1, { message: "is empty: give a postgres:// URL or a SQLite file path" })
+      .default("./data/tally.db")
+      .superRefine((v, ctx) => {
+        const problem = databaseUrlProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     INNGEST_DEV: z.string().optional(),
     INNGEST_SIGNING_KEY: z.string().optional(),
     INNGEST_SIGNING_KEY_FALLBACK: z.string().optional(),
@@ -188,6 +197,29 @@ function crossChecks(e: Record<string, string | undefined>): string[] {
   }
   if (e.JUDGE_BASE_URL && !e.JUDGE_MODEL) problems.push("JUDGE_MODEL: required when JUDGE_BASE_URL is set");
   return problems;
+}
+
+/**
+ * What is wrong with a DATABASE_URL, or null. A value with a scheme must be PostgreSQL's, naming its
+ * database (Tally's tables do not belong in the server's default one), or SQLite's: `mysql://…` or a
+ * misspelt `postgress://…` would otherwise be taken for a SQLite file of that name. The password never
+ * appears in the message.
+ */
+function databaseUrlProblem(value: string): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === "sqlite" || scheme === "file") return null;
+  const shown = JSON.stringify(value.replace(/^([^:]+:\/\/[^:@/]*:)[^@/]*@/, "$1***@"));
+  if (scheme !== "postgres" && scheme !== "postgresql") {
+    return `${shown} is neither a PostgreSQL URL (postgres://user:password@host:5432/database) nor a SQLite file path`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${shown} is not a valid PostgreSQL URL (postgres://user:password@host:5432/database; percent-encode special characters in the password)`;
+  }
+  if (url.pathname.length <= 1) return `${shown} names no database (postgres://user:password@host:5432/database)`;
+  return null;
 }
 
 /** An issuer the client secret may travel to: https, or http on this machine. A malformed URL is z.url()'s to name. */
