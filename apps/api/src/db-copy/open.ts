@@ -63,7 +63,7 @@ function locate(flag: string, raw: string, cwd = process.env.INIT_CWD ?? process
     } catch {
       throw new CopyError(`${flag}: "${hidePassword(value)}" is not a valid URL (postgres://user:password@host:5432/database)`);
     }
-    if (!parsed.hostname) throw new CopyError(`${flag}: "${hidePassword(value)}" names no host (postgres://user:password@host:5432/database)`);
+    if (!parsed.hostname && !parsed.searchParams.get("host")) throw new CopyError(`${flag}: "${hidePassword(value)}" names no host (postgres://user:password@host:5432/database)`);
     if (parsed.pathname.length <= 1) throw new CopyError(`${flag}: "${hidePassword(value)}" names no database (…/database at the end)`);
     return { url: value, label: hidePassword(value) };
   }
@@ -100,7 +100,9 @@ async function reach(flag: string, url: string, label: string): Promise<Db> {
 }
 
 function describeFailure(e: unknown): string {
-  const err = e as { code?: string; message?: string; address?: string; port?: number; hostname?: string };
+  // connect() may wrap the driver's error (its own reachability check): the code is on the cause.
+  const outer = e as { message?: string; cause?: unknown };
+  const err = (outer.cause ?? e) as { code?: string; message?: string; address?: string; port?: number; hostname?: string };
   switch (err.code) {
     case "ECONNREFUSED":
       return `cannot reach the PostgreSQL server${err.address ? ` at ${err.address}:${err.port}` : ""} (connection refused): is it running, on that host and port?`;
@@ -118,7 +120,7 @@ function describeFailure(e: unknown): string {
     case "SQLITE_NOTADB":
       return "not a SQLite database";
     default:
-      return err.message ?? String(e);
+      return outer.message || err.message || String(e);
   }
 }
 
