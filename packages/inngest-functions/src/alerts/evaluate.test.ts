@@ -1,6 +1,6 @@
 import { connectTestDatabase } from "@tally/shared/db/testing";
 import { beforeEach, describe, expect, it } from "vitest";
-import { connect, type Db } from "@tally/shared/db";
+import type { Db } from "@tally/shared/db";
 import { fill } from "@tally/shared/pricing";
 import { recordEvaluation } from "../record/evaluation.ts";
 import { recordUsage } from "../record/usage.ts";

@@ -1,7 +1,8 @@
 import { connectTestDatabase } from "@tally/shared/db/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connect, type Db, fillCalendars, syncCalendars } from "@tally/shared/db";
+import { type Db, fillCalendars, syncCalendars } from "@tally/shared/db";
 import { fill } from "@tally/shared/pricing";
+import { batchRollups } from "../record/rollup.ts";
 import { recordUsage } from "../record/usage.ts";
 import { monthSpend } from "./month-spend.ts";
 
@@ -33,7 +34,7 @@ function lineTimes(): number[] {
 }
 
 beforeAll(async () => {
-  const raw = await connectTestDatabase({ file: ":memory:" });
+  const raw = await connectTestDatabase();
   await raw
     .insertInto("model_prices")
     .values({ model: PRICED, provider: "", input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 1_000_000, cache_read_micros_per_mtok: null, cache_write_micros_per_mtok: null, effective_from: 0, created_at: 0 })
@@ -41,14 +42,18 @@ beforeAll(async () => {
   for (const [i, id] of CUSTOMERS.entries()) {
     await raw.insertInto("customers").values({ id, name: id, monthly_budget_micros: i < 2 ? 100_000_000 : null, created_at: 0, updated_at: 0 }).execute();
   }
-  let seq = 0;
-  for (const at of lineTimes()) {
-    seq++;
-    const customerId = CUSTOMERS[seq % 3]!;
-    const model = seq % 7 === 0 ? UNPRICED : PRICED;
-    const runId = `run-${seq}`;
-    await recordUsage(raw, { runId, functionSlug: "t", model, customerId, occurredAt: at, now: at }, { key: runId, deferredRunId: runId, kind: "agent", model, usage: fill({ input_tokens: 1000 + seq }) });
-  }
+  // One commit and one rollup batch for all ~570 lines, as the demo seed writes (each line still recorded on
+  // its own); PostgreSQL pays a round trip per statement, several seconds on a busy machine (hook: 60 s).
+  await raw.transaction().execute((trx) => batchRollups(trx, async () => {
+    let seq = 0;
+    for (const at of lineTimes()) {
+      seq++;
+      const customerId = CUSTOMERS[seq % 3]!;
+      const model = seq % 7 === 0 ? UNPRICED : PRICED;
+      const runId = `run-${seq}`;
+      await recordUsage(trx, { runId, functionSlug: "t", model, customerId, occurredAt: at, now: at }, { key: runId, deferredRunId: runId, kind: "agent", model, usage: fill({ input_tokens: 1000 + seq }) });
+    }
+  }));
   db = raw.withPlugin({
     transformQuery: (args) => {
       statements.push(raw.getExecutor().compileQuery(args.node, args.queryId).sql);
@@ -56,7 +61,7 @@ beforeAll(async () => {
     },
     transformResult: async (args) => args.result,
   });
-});
+}, 60_000);
 
 /** Expected, from the raw lines: each budgeted customer's spend per local day (index 0 = the 1st) and calls, month start to END. */
 async function rawMonth(tz: string, monthStart: number) {

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import { type MonthCalendar, monthCalendar } from "@tally/shared";
-import { canonicalZone, type Db, DAY_MS, GRAIN_MS, grainTable, localDay, pieces, segments, tableName } from "@tally/shared/db";
+import { canonicalZone, commaJoin, type Db, DAY_MS, GRAIN_MS, grainTable, jsonArray, jsonArrayAgg, localDay, pieces, segments, tableName } from "@tally/shared/db";
 import type { Memo } from "./evaluate.ts";
 import { windowEnd } from "./rollup-window.ts";
 
@@ -49,7 +49,8 @@ export function monthSpend(db: Db, tz: string, now: number, memo: Memo): Promise
  */
 interface PieceRow {
   piece: number;
-  ids: string;
+  /** A JSON array (text on SQLite, parsed on PostgreSQL: `jsonArray`). */
+  ids: unknown;
   spend: string | null;
   priced: string;
   unpriced: string;
@@ -73,7 +74,7 @@ async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpe
   for (const row of rows) {
     if (row.spend === null) continue;
     const to = targets[Number(row.piece)]!;
-    const ids = JSON.parse(row.ids) as string[];
+    const ids = jsonArray<string>(row.ids);
     const spend = JSON.parse(`[${row.spend}]`) as number[];
     const p = JSON.parse(`[${row.priced}]`) as number[];
     const u = JSON.parse(`[${row.unpriced}]`) as number[];
@@ -109,7 +110,7 @@ async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): 
   const parts: RawBuilder<unknown>[] = [];
   const targets: Targets[] = [];
   const add = (table: RawBuilder<unknown>, where: RawBuilder<unknown>[], to: Targets) => {
-    parts.push(piece(parts.length, table, where));
+    parts.push(piece(db, parts.length, table, where));
     targets.push(to);
   };
   const utc = segments(tz, cal.start, end).every((s) => s.offset === 0);
@@ -167,7 +168,8 @@ function cover(a: number, b: number): (readonly [Piece, number])[] {
 }
 
 /** A piece: one row (see PieceRow), its rows in [a, b) of one table. */
-function piece(n: number, table: RawBuilder<unknown>, where: RawBuilder<unknown>[]): RawBuilder<unknown> {
-  return sql`select ${sql.lit(n)} as piece, json_group_array(customer_id) as ids, group_concat(cost_micros) as spend, group_concat(priced_calls) as priced,
-    group_concat(unpriced_calls) as unpriced from ${table} where ${sql.join(where, sql` and `)}`;
+function piece(db: Db, n: number, table: RawBuilder<unknown>, where: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  const join = (c: string) => commaJoin(db, sql.ref(c));
+  return sql`select ${sql.lit(n)} as piece, ${jsonArrayAgg(db, sql.ref("customer_id"))} as ids, ${join("cost_micros")} as spend, ${join("priced_calls")} as priced,
+    ${join("unpriced_calls")} as unpriced from ${table} where ${sql.join(where, sql` and `)}`;
 }

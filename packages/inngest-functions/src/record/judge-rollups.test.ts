@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "@tally/shared";
-import { connect, type Db, fillCalendars, migrate, migrationProvider, rollupTables, syncCalendars } from "@tally/shared/db";
+import { type Db, fillCalendars, migrate, migrationProvider, rollupTables, syncCalendars, tableColumns } from "@tally/shared/db";
+import { connectTestDatabase } from "@tally/shared/db/testing";
 import { storedAndExpected } from "../testing/expected-rollups.ts";
 import { recordEvaluation, recordSkippedEvaluation } from "./evaluation.ts";
 import { forgetRun } from "./forget.ts";
@@ -124,24 +122,15 @@ async function promote(db: Db, keys: string[]): Promise<void> {
   await db.insertInto("rollup_tag_keys").values(keys.map((tag_key) => ({ tag_key, filled_to: null, added_at: 0 }))).execute();
 }
 
-function tempDir(): { file: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), "tally-judge-rollups-"));
-  return { file: join(dir, "tally.db"), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 describe("judge measures of the run rollups", () => {
   let db: Db;
-  const dir = tempDir();
   beforeAll(async () => {
-    db = await connect({ url: dir.file });
+    db = await connectTestDatabase();
     await promote(db, ["env", "plan"]);
     await syncCalendars(db, ZONES);
     await seed(db, 400, 23, true);
   }, 300_000);
-  afterAll(async () => {
-    await db.destroy();
-    dir.remove();
-  });
+  afterAll(() => db.destroy());
 
   it("equal the raw rows (judge lines joined to their runs, runs.judge_outcome) in every catalogue table", { timeout: 30_000 }, async () => {
     await expectRollupsEqualRawRows(db);
@@ -197,8 +186,7 @@ describe("judge measures of the run rollups", () => {
 
 describe("migration 0009 backfills the judge measures from raw rows", () => {
   it("a database recorded before 0009 (judge lines, moves, forgotten runs) reads the same as one recorded after it", async () => {
-    const dir = tempDir();
-    const db = await connect({ url: dir.file });
+    const db = await connectTestDatabase();
     try {
       await syncCalendars(db, ZONES);
       await seed(db, 300, 9, false);
@@ -206,8 +194,7 @@ describe("migration 0009 backfills the judge measures from raw rows", () => {
       const migrator = new Migrator({ db, provider: migrationProvider });
       // Back to the schema before 0009 (its columns gone, raw rows and older rollups kept), then up again.
       expect((await migrator.migrateTo("0008-access-control")).error).toBeUndefined();
-      const columns = await sql<{ name: string }>`select name from pragma_table_info('rollup_runs_model_1w')`.execute(db);
-      expect(columns.rows.map((c) => c.name)).not.toContain("judge_cost_micros");
+      expect((await tableColumns(db, "rollup_runs_model_1w")).map((c) => c.name)).not.toContain("judge_cost_micros");
       await migrate(db);
       // 0013 emptied the local calendars and left them pending from the first bucket: the fill (in
       // expectRollupsEqualRawRows, as the server's keeper) brings them back, model × customer included.
@@ -223,7 +210,6 @@ describe("migration 0009 backfills the judge measures from raw rows", () => {
       expect(stored.rows[0]).toEqual({ cost: totals.cost, calls: totals.priced + totals.unpriced });
     } finally {
       await db.destroy();
-      dir.remove();
     }
   }, 300_000);
 });

@@ -1,5 +1,4 @@
 import { connectTestDatabase } from "@tally/shared/db/testing";
-import { connect } from "@tally/shared/db";
 import { describe, expect, it } from "vitest";
 import { enqueueReview, resolveReview, storeReview, truncateText } from "./review.ts";
 

@@ -1,6 +1,6 @@
 import { connectTestDatabase } from "@tally/shared/db/testing";
-import { sql } from "kysely";
-import { connect, type Db, syncTagKeys } from "@tally/shared/db";
+import { type RawBuilder, sql } from "kysely";
+import { type Db, jsonText, syncTagKeys } from "@tally/shared/db";
 import { describe, expect, it } from "vitest";
 import { fillTagKeys } from "./tag-fill.ts";
 import { recordUsage } from "./usage.ts";
@@ -25,17 +25,19 @@ async function seedRun(db: Db, runId: string, at: number, plan: string | undefin
 }
 
 async function expectExact(db: Db) {
-  const q = async (text: string) => (await sql.raw(text).execute(db)).rows;
-  const value = `coalesce(json_extract(r.tags, '$.plan'), '')`;
+  const q = async (query: RawBuilder<unknown>) => (await query.execute(db)).rows;
+  const value = sql`coalesce(${jsonText(db, "r.tags", "plan")}, '')`;
   for (const [size, grain] of [[900_000, "15m"], [DAY, "1d"]] as const) {
-    const b = (col: string) => `(${col} / ${size}) * ${size}`;
-    expect(await q(`select bucket, tag_value, model, customer_id, runs from rollup_runs_tag_${grain} where tag_key = 'plan' order by 1, 2, 3, 4`)).toEqual(
-      await q(`select ${b("r.occurred_at")} as bucket, ${value} as tag_value, r.model, r.customer_id, count(*) as runs from runs r group by 1, 2, 3, 4 order by 1, 2, 3, 4`),
+    const b = (col: string) => sql`(${sql.ref(col)} / ${sql.lit(size)}) * ${sql.lit(size)}`;
+    expect(await q(sql`select bucket, tag_value, model, customer_id, runs from ${sql.table(`rollup_runs_tag_${grain}`)} where tag_key = 'plan' order by 1, 2, 3, 4`)).toEqual(
+      await q(sql`select ${b("r.occurred_at")} as bucket, ${value} as tag_value, r.model, r.customer_id, count(*) as runs from runs r group by 1, 2, 3, 4 order by 1, 2, 3, 4`),
     );
-    expect(await q(`select bucket, tag_value, model, customer_id, kind, calls, input_tokens from rollup_usage_tag_${grain} where tag_key = 'plan' order by 1, 2, 3, 4, 5`)).toEqual(
+    expect(
+      await q(sql`select bucket, tag_value, model, customer_id, kind, calls, input_tokens from ${sql.table(`rollup_usage_tag_${grain}`)} where tag_key = 'plan' order by 1, 2, 3, 4, 5`),
+    ).toEqual(
       await q(
-        `select ${b("u.occurred_at")} as bucket, ${value} as tag_value, u.model, u.customer_id, u.kind, count(*) as calls, sum(u.input_tokens) as input_tokens ` +
-          `from usage_costs u join runs r on r.run_id = u.run_id group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5`,
+        sql`select ${b("u.occurred_at")} as bucket, ${value} as tag_value, u.model, u.customer_id, u.kind, count(*) as calls, sum(u.input_tokens) as input_tokens
+          from usage_costs u join runs r on r.run_id = u.run_id group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5`,
       ),
     );
   }
@@ -43,7 +45,7 @@ async function expectExact(db: Db) {
 
 describe("fillTagKeys", () => {
   it("fills a busy day in several transactions, each fact once, with writes between them", async () => {
-    const db = await connectTestDatabase({ file: ":memory:" });
+    const db = await connectTestDatabase();
     // 120 runs over 10 hours of one day (two lines each: ~360 facts), every second one's second line 7 to
     // 20 minutes later (often the next bucket), one's two days later; a quieter next day.
     for (let i = 0; i < 120; i++) {
@@ -69,10 +71,10 @@ describe("fillTagKeys", () => {
     expect((await db.selectFrom("rollup_tag_keys").select("filled_to").executeTakeFirstOrThrow()).filled_to).toBeNull();
     await expectExact(db);
     await db.destroy();
-  });
+  }, 60_000); // ~270 write transactions: seconds on a busy PostgreSQL
 
   it("completes a key at once when no fact is held, and stops when pause says so", async () => {
-    const db = await connectTestDatabase({ file: ":memory:" });
+    const db = await connectTestDatabase();
     await syncTagKeys(db, ["plan"]);
     expect(await db.selectFrom("rollup_tag_keys").select(["tag_key", "filled_to"]).execute()).toEqual([{ tag_key: "plan", filled_to: null }]);
     await seedRun(db, "a", START, "pro", 0);

@@ -88,7 +88,7 @@ async function replay(trx: Tx, keys: string[], from: number, to: number): Promis
 async function chunkEnd(trx: Tx, from: number): Promise<number> {
   const counted: Fact[] = ["runs", "usage", "scores"];
   const per = counted.map((f) => `select bucket, ${measureColumns(f)[0]} as c from "${tableName(f, "model_customer", "15m")}" where bucket >= ${Number(from)} and bucket < ${Number(from + FILL_CHUNK_MS)}`);
-  const rows = await sql<{ bucket: number; c: number }>`select bucket, sum(c) as c from (${sql.raw(per.join(" union all "))}) group by bucket order by bucket`.execute(trx);
+  const rows = await sql<{ bucket: number; c: number }>`select bucket, sum(c) as c from (${sql.raw(per.join(" union all "))}) as per group by bucket order by bucket`.execute(trx);
   let facts = 0;
   for (const r of rows.rows) {
     facts += Number(r.c);

@@ -205,7 +205,7 @@ async function backfill(db: Db, cal: Pick<Calendar, "id" | "time_zone" | "unit">
     .raw(
       `insert into "${table}" (calendar, bucket, ${group.join(", ")}, ${measures.join(", ")}) ` +
         `select ${cal.id}, ${key} as k, ${group.join(", ")}, ${measures.map((m) => `sum(${m})`).join(", ")} ` +
-        `from (select ${day} as d, * from "${tableName(t.fact, "model_customer", "15m")}" where bucket >= ${Number(from)} and bucket < ${Number(to)}) where true ` +
+        `from (select ${day} as d, * from "${tableName(t.fact, "model_customer", "15m")}" where bucket >= ${Number(from)} and bucket < ${Number(to)}) as b where true ` +
         `group by k, ${group.join(", ")} ` +
         `on conflict (calendar, bucket, ${group.join(", ")}) do update set ${measures.map((m) => `${m} = "${table}".${m} + excluded.${m}`).join(", ")}`,
     )

@@ -63,7 +63,7 @@ export async function syncTagKeys(db: Db, keys: readonly string[], opts: { now?:
 /** The first 15-minute bucket at or after `from` that holds any fact (the base tables: each raw row counts in one), or null. */
 export async function firstFactBucket(db: Kysely<Database> | Transaction<Database>, from: number): Promise<number | null> {
   const firsts = (Object.keys(FACTS) as Fact[]).map((f) => `select min(bucket) as b from "${tableName(f, "model_customer", "15m")}" where bucket >= ${Number(from)}`);
-  const row = await sql<{ b: number | null }>`select min(b) as b from (${sql.raw(firsts.join(" union all "))})`.execute(db);
+  const row = await sql<{ b: number | null }>`select min(b) as b from (${sql.raw(firsts.join(" union all "))}) as firsts`.execute(db);
   const b = row.rows[0]?.b;
   return b == null ? null : Number(b);
 }

@@ -9,6 +9,17 @@ describe("payload schemas", () => {
     expect(notifyPayloadSchema.safeParse({ channel: "#ai", summary: "done", ticketId: "T-1", model: "gpt-4o" }).success).toBe(true);
   });
 
+  it("refuse U+0000 in free text, naming the field (PostgreSQL's text cannot hold it); other control characters stay", () => {
+    const paths = (r: { error?: { issues: { path: PropertyKey[] }[] } }) => r.error?.issues.map((i) => i.path.join("."));
+    expect(paths(scorePayloadSchema.safeParse({ response: "a\u0000b", input: "q\u0000", model: "m", criteria: [{ name: "c", description: "d\u0000" }] }))).toEqual([
+      "response",
+      "input",
+      "criteria.0.description",
+    ]);
+    expect(paths(notifyPayloadSchema.safeParse({ channel: "#ai", summary: "done\u0000", model: "m" }))).toEqual(["summary"]);
+    expect(scorePayloadSchema.safeParse({ response: "tab\there\u0001", model: "m" }).success).toBe(true);
+  });
+
   it("reject parts larger than their whole, naming the field", () => {
     const r = trackCostsPayloadSchema.safeParse({ model: "m", customerId: "c", promptTokens: 10, completionTokens: 1, cachedTokens: 11, reasoningTokens: 2 });
     expect(r.success).toBe(false);

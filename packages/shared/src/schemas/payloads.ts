@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ALL_UNITS, MAX_COUNT, MAX_TOKENS, type UnitDef, type UnitField, unitViolations } from "../pricing/units.ts";
-import { catalogId, tagsSchema, wellFormedString } from "./strings.ts";
+import { catalogId, freeText, tagsSchema, wellFormedString } from "./strings.ts";
 
 export { plainTags } from "./strings.ts";
 
@@ -61,7 +61,7 @@ export const criterionSchema = z.object({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,39}$/, "criterion names are lower_snake_case, at most 40 characters"),
-  description: z.string().min(1).max(500),
+  description: freeText().min(1).max(500),
 });
 export type Criterion = z.infer<typeof criterionSchema>;
 
@@ -72,10 +72,10 @@ export const DEFAULT_CRITERIA: readonly Criterion[] = [
 ];
 
 export const scorePayloadSchema = z.object({
-  response: z.string().min(1).max(100_000),
+  response: freeText().min(1).max(100_000),
   model: catalogIdSchema,
   /** The user's request, shown to the judge when given. */
-  input: z.string().max(100_000).optional(),
+  input: freeText().max(100_000).optional(),
   criteria: z.array(criterionSchema).min(1).max(10).optional(),
   ...runContext,
 });
@@ -130,7 +130,7 @@ export type TrackCostsPayload = z.infer<typeof trackCostsPayloadSchema>;
 
 export const notifyPayloadSchema = z.object({
   channel: wellFormedString().trim().min(1).max(80),
-  summary: z.string().min(1).max(3000),
+  summary: freeText().min(1).max(3000),
   model: catalogIdSchema.optional(),
   ...runContext,
 });

@@ -48,5 +48,7 @@ describe("tags", () => {
   it("keep any storable text as a tag value, blank and multi-line included", () => {
     expect(tagsSchema.safeParse({ note: "line 1\nline 2", empty: "", space: " " }).success).toBe(true);
     expect(tagsSchema.safeParse({ k: "x\uD800" }).success).toBe(false);
+    // PostgreSQL's text cannot hold U+0000: the value is refused, naming the tag, on either engine.
+    expect(tagsSchema.safeParse({ k: "a\u0000b" }).error?.issues.map((i) => [i.path, i.message])).toEqual([[["k"], "contains U+0000 (NUL), which cannot be stored"]]);
   });
 });

@@ -14,11 +14,23 @@ const CONTROL = /\p{Cc}/u;
 /** What a string is blank without: white space, format characters (\p{Cf}) and other default-ignorables. */
 const INVISIBLE = /[\s\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
-/** Text that can be stored as sent: no lone surrogates (what `String.prototype.isWellFormed` checks). */
-function storableText() {
+const NUL_FREE = [(s: string) => !s.includes("\u0000"), { message: "contains U+0000 (NUL), which cannot be stored" }] as const;
+
+/** Free text (a description, a judge's response, a message): anything but U+0000, which PostgreSQL's text cannot hold (the write would fail, and be retried, forever). */
+export function freeText() {
+  return z.string().refine(...NUL_FREE);
+}
+
+/** Text without lone surrogates (what `String.prototype.isWellFormed` checks). */
+function wellFormedText() {
   return z.string().refine((s) => !LONE_SURROGATE.test(s), {
     message: "contains a lone UTF-16 surrogate (an ill-formed string that cannot be stored as sent)",
   });
+}
+
+/** Text that can be stored as sent: well formed, and free text. */
+function storableText() {
+  return wellFormedText().refine(...NUL_FREE);
 }
 
 /**
@@ -28,7 +40,7 @@ function storableText() {
  * sequences, accents and right-to-left text pass.
  */
 export function wellFormedString() {
-  return storableText()
+  return wellFormedText()
     // White space around an id is what `.trim()` strips (a trailing tab included), so only the rest is checked.
     .refine((s) => !CONTROL.test(s.trim()), { message: "contains a control character (U+0000–U+001F, U+007F–U+009F)" })
     .refine((s) => s === "" || s.replace(INVISIBLE, "") !== "", {
