@@ -1,26 +1,25 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RawBuilder, sql } from "kysely";
+import { beforeAll, describe, expect, it } from "vitest";
 import { fillTagKeys } from "@tally/inngest-functions";
-import { syncTagKeys } from "@tally/shared/db";
+import { jsonText, listTables, syncTagKeys } from "@tally/shared/db";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { PARENT, startTally, type Tally } from "./harness.ts";
 
 // Promoted tag keys (TALLY_TAG_KEYS) through the real serve() handler and a real SQLite file kept across
-// restarts: every fact lands in the tag cuboid once per promoted key, under the run's value or '' (also
+// restarts (or a PostgreSQL database, on the suite's PostgreSQL pass): every fact lands in the tag cuboid once per promoted key, under the run's value or '' (also
 // when the value arrives on a later payload), a key promoted on a database that already holds data is
 // filled in the background to the same rows, and a key no longer configured goes with its rows. Expected
-// rows are GROUP BYs over the raw rows (json_extract on runs.tags), not the writer's code.
+// rows are GROUP BYs over the raw rows (the tag read from runs.tags), not the writer's code.
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 9, 5);
 const ENV = { TALLY_REVIEW_SAMPLE_RATE: "0" };
 
-const dir = mkdtempSync(join(tmpdir(), "tally-tags-"));
-const DATABASE_URL = join(dir, "tally.db");
+let DATABASE_URL: string;
 let tally: Tally;
 let n = 0;
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  DATABASE_URL = await testDatabaseUrl();
+});
 
 async function deliver(fnSlug: string, runId: string, input: Record<string, unknown>) {
   n++;
@@ -35,38 +34,41 @@ async function run(runId: string, at: number, customerId: string, tags: Record<s
 }
 
 const bucketSql = (col: string, grain: "15m" | "1d") => `(${col} / ${grain === "15m" ? 900_000 : DAY}) * ${grain === "15m" ? 900_000 : DAY}`;
-const valueSql = (key: string) => `coalesce(json_extract(r.tags, '$."${key}"'), '')`;
+/** Sums of scores rounded to 1e-9 in JS (PostgreSQL's round takes numeric, not double precision). */
+const roundSums = (rows: Record<string, unknown>[]) =>
+  rows.map((r) => (typeof r.sum_value === "number" ? { ...r, sum_value: Math.round(r.sum_value * 1e9) / 1e9 } : r));
 
 /** What the tag tables of `key` must hold at `grain`, per fact, from the raw rows. */
 async function expected(key: string, grain: "15m" | "1d") {
-  const q = async (text: string) => (await sql.raw(text).execute(tally.db)).rows;
-  const dims = `'${key}' as tag_key, ${valueSql(key)} as tag_value`;
+  const q = async (query: RawBuilder<unknown>) => roundSums((await query.execute(tally.db)).rows as Record<string, unknown>[]);
+  const dims = sql`cast(${key} as text) as tag_key, coalesce(${jsonText(tally.db, sql.raw("r.tags"), key)}, '') as tag_value`;
+  const bucket = (col: string) => sql.raw(`${bucketSql(col, grain)} as bucket`);
   return {
     runs: await q(
-      `select ${bucketSql("r.occurred_at", grain)} as bucket, ${dims}, r.model, r.customer_id, count(*) as runs, ` +
-        `sum(r.scored_at is not null) as scored_runs, ` +
-        `coalesce(sum((select sum(coalesce(j.cost_micros, 0)) from usage_costs j where j.run_id = r.run_id and j.kind = 'judge')), 0) as judge_cost_micros ` +
-        `from runs r group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5`,
+      sql`select ${bucket("r.occurred_at")}, ${dims}, r.model, r.customer_id, count(*) as runs,
+        sum(case when r.scored_at is not null then 1 else 0 end) as scored_runs,
+        coalesce(sum((select sum(coalesce(j.cost_micros, 0)) from usage_costs j where j.run_id = r.run_id and j.kind = 'judge')), 0) as judge_cost_micros
+        from runs r group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5`,
     ),
     usage: await q(
-      `select ${bucketSql("u.occurred_at", grain)} as bucket, ${dims}, u.model, u.customer_id, u.kind, count(*) as calls, ` +
-        `sum(u.input_tokens) as input_tokens, sum(coalesce(u.cost_micros, 0)) as cost_micros ` +
-        `from usage_costs u join runs r on r.run_id = u.run_id group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6`,
+      sql`select ${bucket("u.occurred_at")}, ${dims}, u.model, u.customer_id, u.kind, count(*) as calls,
+        sum(u.input_tokens) as input_tokens, sum(coalesce(u.cost_micros, 0)) as cost_micros
+        from usage_costs u join runs r on r.run_id = u.run_id group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6`,
     ),
     scores: await q(
-      `select ${bucketSql("s.occurred_at", grain)} as bucket, ${dims}, s.model, r.customer_id, s.name, count(*) as n, round(sum(s.value), 9) as sum_value ` +
-        `from scores s join runs r on r.run_id = s.run_id group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6`,
+      sql`select ${bucket("s.occurred_at")}, ${dims}, s.model, r.customer_id, s.name, count(*) as n, sum(s.value) as sum_value
+        from scores s join runs r on r.run_id = s.run_id group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6`,
     ),
   };
 }
 /** What they hold. */
 async function held(key: string, grain: "15m" | "1d") {
-  const q = async (text: string) => (await sql.raw(text).execute(tally.db)).rows;
+  const q = async (text: string) => roundSums((await sql.raw(text).execute(tally.db)).rows as Record<string, unknown>[]);
   const where = `where tag_key = '${key}'`;
   return {
     runs: await q(`select bucket, tag_key, tag_value, model, customer_id, runs, scored_runs, judge_cost_micros from rollup_runs_tag_${grain} ${where} order by 1, 2, 3, 4, 5`),
     usage: await q(`select bucket, tag_key, tag_value, model, customer_id, kind, calls, input_tokens, cost_micros from rollup_usage_tag_${grain} ${where} order by 1, 2, 3, 4, 5, 6`),
-    scores: await q(`select bucket, tag_key, tag_value, model, customer_id, name, n, round(sum_value, 9) as sum_value from rollup_scores_tag_${grain} ${where} order by 1, 2, 3, 4, 5, 6`),
+    scores: await q(`select bucket, tag_key, tag_value, model, customer_id, name, n, sum_value from rollup_scores_tag_${grain} ${where} order by 1, 2, 3, 4, 5, 6`),
   };
 }
 async function expectExact(key: string) {
@@ -75,14 +77,15 @@ async function expectExact(key: string) {
 const keyStates = () => tally.db.selectFrom("rollup_tag_keys").select(["tag_key", "filled_to"]).orderBy("tag_key").execute();
 /** Rows of `key` in every tag table (found by name in the schema, not through the code under test). */
 async function rowsOf(key: string): Promise<number> {
-  const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like 'rollup_%_tag_%'`.execute(tally.db)).rows;
+  const tables = await listTables(tally.db, "rollup_%_tag_%");
   expect(tables.length).toBe(24);
   let total = 0;
-  for (const t of tables) total += Number((await sql<{ c: number }>`select count(*) as c from ${sql.table(t.name)} where tag_key = ${key}`.execute(tally.db)).rows[0]!.c);
+  for (const t of tables) total += Number((await sql<{ c: number }>`select count(*) as c from ${sql.table(t)} where tag_key = ${key}`.execute(tally.db)).rows[0]!.c);
   return total;
 }
 
-describe("promoted tag keys (TALLY_TAG_KEYS)", () => {
+// Deliveries through serve(): seconds each test on a loaded machine (PostgreSQL pass): a hang guard, not a budget.
+describe("promoted tag keys (TALLY_TAG_KEYS)", { timeout: 120_000 }, () => {
   beforeAll(async () => {
     tally = await startTally({ ...ENV, DATABASE_URL, TALLY_TAG_KEYS: "plan, env" });
   });

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { enqueueReview, recordUsage, storeReview } from "@tally/inngest-functions";
-import { connect, type Db } from "@tally/shared/db";
+import type { Db } from "@tally/shared/db";
+import { connectTestDatabase } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CUSTOMERS, NEAR_BUDGET_CUSTOMER, PRICE_OVERRIDE, VERSION_CHANGE_DAY } from "./scenario.ts";
 import { createCaller } from "../trpc/root.ts";
@@ -39,9 +40,9 @@ describe("demo data", () => {
   let db: Db;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tally-demo-"));
-    db = await connect({ url: join(dir, "demo.db") });
+    db = await connectTestDatabase({ file: join(dir, "demo.db") });
     await seedDemo(db, { now: NOW, runsPerDay: 12 });
-  }, 60_000); // ~900 runs and their reviews (1–3 s alone; the default 10 s ran out on a shared, loaded machine): a hang guard
+  }, 300_000); // ~900 runs and their reviews (1–3 s alone; the default 10 s ran out on a shared, loaded machine): a hang guard
   afterAll(async () => {
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { readEnv } from "../env.ts";
 import { createHttpServer } from "../server.ts";
 import { AUTH, TEST_API_KEY } from "../../test/harness.ts";
 import { type RunSpec, seedRun } from "../queries/test-support.ts";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { monthsIn } from "@tally/shared";
 import { exportFileName, localIso, ratio } from "./period.ts";
 
@@ -56,7 +57,7 @@ describe("CSV exports over HTTP", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tally-export-"));
-    app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: join(dir, "tally.db"), TALLY_INIT_API_KEY: TEST_API_KEY }));
+    app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db") }), TALLY_INIT_API_KEY: TEST_API_KEY }));
     await app.db
       .insertInto("model_prices")
       .values({ model: "acme-large", provider: "", input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 2_000_000, cache_read_micros_per_mtok: null, cache_write_micros_per_mtok: null, effective_from: 0, created_at: 0 })

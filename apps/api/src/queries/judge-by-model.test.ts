@@ -50,7 +50,7 @@ interface Raw {
 async function raw(kind: "agent" | "judge", by: "r.model" | "u.model"): Promise<Map<string, Raw>> {
   const rows = await sql<{ key: string; spend: number | null; priced: number; unpriced: number }>`
     select ${sql.raw(by)} as key, sum(u.cost_micros) as spend,
-      sum(u.cost_micros is not null) as priced, sum(u.cost_micros is null) as unpriced
+      sum(case when u.cost_micros is not null then 1 else 0 end) as priced, sum(case when u.cost_micros is null then 1 else 0 end) as unpriced
     from usage_costs u join runs r on r.run_id = u.run_id
     where u.kind = ${kind} and u.occurred_at >= ${WINDOW.from} and u.occurred_at < ${WINDOW.to}
     group by 1`.execute(t.db);

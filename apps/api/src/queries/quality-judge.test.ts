@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordEvaluation, recordSkippedEvaluation, type RunRef } from "@tally/inngest-functions";
 import type { AggregateFilter } from "./common.ts";
-import { fixture, JUDGE, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb, UNPRICED } from "./test-support.ts";
+import { fixture, JUDGE, inOneBatch, openTestDb, type RunSpec, seedPrices, seedRun, type TestDb, UNPRICED } from "./test-support.ts";
 
 // Issue 23: the quality rows say which fraction their statistics rest on (runs, scored, left out by sampling,
 // skipped by the judge budget) and what the judge cost on each judged model's runs, checked against raw SQL
@@ -20,43 +20,45 @@ beforeAll(async () => {
   t = await openTestDb();
   await seedPrices(t);
   runs = fixture(START, 10, 500, 23);
-  for (const [i, r] of runs.entries()) {
-    await seedRun(t.db, r);
-    if (r.scores) {
-      // Some acme-small runs judged again by a judge without a price: its spend there is partly unknown.
-      if (r.model === "acme-small" && i % 5 === 0) {
-        await recordEvaluation(t.db, ref(r), {
-          key: `${r.runId}-rescore`,
-          deferredRunId: `${r.runId}-rescore`,
-          model: r.model,
-          judgeModel: UNPRICED,
-          rubricVersion: "v1",
-          judgeCalls: 2,
-          judgeUsage: { input_tokens: 80, output_tokens: 9, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
-          outcome: { ok: true, scores: [] },
-        });
+  await inOneBatch(t.db, async (db) => {
+    for (const [i, r] of runs.entries()) {
+      await seedRun(db, r);
+      if (r.scores) {
+        // Some acme-small runs judged again by a judge without a price: its spend there is partly unknown.
+        if (r.model === "acme-small" && i % 5 === 0) {
+          await recordEvaluation(db, ref(r), {
+            key: `${r.runId}-rescore`,
+            deferredRunId: `${r.runId}-rescore`,
+            model: r.model,
+            judgeModel: UNPRICED,
+            rubricVersion: "v1",
+            judgeCalls: 2,
+            judgeUsage: { input_tokens: 80, output_tokens: 9, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
+            outcome: { ok: true, scores: [] },
+          });
+        }
+        continue;
       }
-      continue;
+      // Unscored runs: a failed judgement (spend, no score), or left out by sampling, or by the day's budget.
+      const kind = i % 3;
+      if (kind === 0) {
+        await recordEvaluation(db, ref(r), {
+          key: `${r.runId}-score`,
+          deferredRunId: `${r.runId}-score`,
+          model: r.model,
+          judgeModel: JUDGE,
+          rubricVersion: "v1",
+          judgeCalls: 3,
+          judgeUsage: { input_tokens: 300, output_tokens: 30, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
+          outcome: { ok: false, error: "no JSON", rawOutput: "?" },
+        });
+      } else {
+        const reason = kind === 1 ? "not_sampled" : "judge_budget";
+        await recordSkippedEvaluation(db, { run: ref(r), key: `${r.runId}-score`, deferredRunId: `${r.runId}-score`, judgeModel: JUDGE, rubricVersion: "v1", reason });
+      }
     }
-    // Unscored runs: a failed judgement (spend, no score), or left out by sampling, or by the day's budget.
-    const kind = i % 3;
-    if (kind === 0) {
-      await recordEvaluation(t.db, ref(r), {
-        key: `${r.runId}-score`,
-        deferredRunId: `${r.runId}-score`,
-        model: r.model,
-        judgeModel: JUDGE,
-        rubricVersion: "v1",
-        judgeCalls: 3,
-        judgeUsage: { input_tokens: 300, output_tokens: 30, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
-        outcome: { ok: false, error: "no JSON", rawOutput: "?" },
-      });
-    } else {
-      const reason = kind === 1 ? "not_sampled" : "judge_budget";
-      await recordSkippedEvaluation(t.db, { run: ref(r), key: `${r.runId}-score`, deferredRunId: `${r.runId}-score`, judgeModel: JUDGE, rubricVersion: "v1", reason });
-    }
-  }
-}, 120_000);
+  });
+}, 300_000);
 afterAll(() => t.close());
 
 interface Expected {

@@ -112,11 +112,14 @@ export async function seedRun(db: Db, r: RunSpec): Promise<void> {
  * runs in a second on either engine.
  */
 export async function seedRuns(db: Db, runs: readonly RunSpec[]): Promise<void> {
-  await db.transaction().execute((trx) =>
-    batchRollups(trx, async () => {
-      for (const r of runs) await seedRun(trx, r);
-    }),
-  );
+  await inOneBatch(db, async (trx) => {
+    for (const r of runs) await seedRun(trx, r);
+  });
+}
+
+/** Runs `fn`'s writes in one transaction whose rollup deltas are summed and written once (as seedRuns). */
+export async function inOneBatch(db: Db, fn: (trx: Db) => Promise<void>): Promise<void> {
+  await db.transaction().execute((trx) => batchRollups(trx, () => fn(trx)));
 }
 
 function usage(u: { in: number; out: number }) {

@@ -7,7 +7,8 @@ import { type App, createApp } from "../app.ts";
 import { readEnv } from "../env.ts";
 import { createHttpServer } from "../server.ts";
 import { AUTH, TEST_API_KEY } from "../../test/harness.ts";
-import { agentCost, fixture, judgeCost, type RunSpec, seedRun } from "../queries/test-support.ts";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
+import { agentCost, fixture, judgeCost, type RunSpec, seedRuns } from "../queries/test-support.ts";
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 1, 1);
@@ -19,7 +20,7 @@ let runs: RunSpec[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tally-http-"));
-  app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: join(dir, "tally.db"), TALLY_INIT_API_KEY: TEST_API_KEY }));
+  app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db") }), TALLY_INIT_API_KEY: TEST_API_KEY }));
   for (const [model, p] of [["acme-large", 2], ["acme-small", 2], ["acme-judge", 1]] as const) {
     await app.db
       .insertInto("model_prices")
@@ -27,11 +28,11 @@ beforeAll(async () => {
       .execute();
   }
   runs = fixture(START, 3, 1100, 9);
-  for (const r of runs) await seedRun(app.db, r);
+  await seedRuns(app.db, runs);
   server = createHttpServer(app);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
   await app.close();
