@@ -182,3 +182,23 @@ export async function storedInKeyOrder(db: AnyDb, table: string): Promise<boolea
   const row = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${table}`.execute(db);
   return /without rowid\s*$/i.test(row.rows[0]?.sql ?? "");
 }
+
+/**
+ * Inserts rows (objects keyed by column name) into `table`; on a conflict on `key`, the row takes the new
+ * values of its other columns (no other column: the old row stays). PostgreSQL gets the rows as one JSON
+ * parameter (json_populate_recordset: one parse, about twice as fast as a bound parameter per value);
+ * SQLite a multi-row VALUES (keep rows × columns under its 32,766 parameters).
+ */
+export async function upsertRows(db: AnyDb, table: string, columns: string[], key: string[], rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const rest = columns.filter((c) => !key.includes(c));
+  const update = rest.length ? sql`do update set ${sql.join(rest.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}` : sql`do nothing`;
+  const conflict = sql`on conflict (${sql.join(key.map((c) => sql.ref(c)))}) ${update}`;
+  const cols = sql.join(columns.map((c) => sql.ref(c)));
+  if (isPostgres(db)) {
+    await sql`insert into ${sql.table(table)} (${cols}) select ${cols} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}) ${conflict}`.execute(db);
+    return;
+  }
+  const values = sql.join(rows.map((r) => sql`(${sql.join(columns.map((c) => r[c]))})`));
+  await sql`insert into ${sql.table(table)} (${cols}) values ${values} ${conflict}`.execute(db);
+}
