@@ -25,14 +25,21 @@ export interface Writer {
   executor: Executor;
   /** How often the server's stderr said `database is locked`. */
   lockedLogs(): number;
+  /** The server's last 4,000 characters of stderr. */
+  logs(): string;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown, no commit of what is in flight. Resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
-/** A Tally server in a new Node process (tsx) on `dbFile`, with the admin API key (TALLY_INIT_API_KEY) its readers send. */
-export async function startWriter(dbFile: string): Promise<Writer> {
+/**
+ * A Tally server in a new Node process (tsx) on `dbFile` (a SQLite file or a postgres:// URL), with the admin
+ * API key (TALLY_INIT_API_KEY) its readers send, and `env` on top.
+ */
+export async function startWriter(dbFile: string, env: Record<string, string> = {}): Promise<Writer> {
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./server-process.ts", import.meta.url))], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: { PATH: process.env.PATH ?? "", INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY },
+    env: { PATH: process.env.PATH ?? "", INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let locked = 0;
@@ -54,6 +61,11 @@ export async function startWriter(dbFile: string): Promise<Writer> {
     base,
     executor: new Executor(`${base}/api/inngest`),
     lockedLogs: () => locked,
+    logs: () => tail,
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
     async stop() {
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -83,19 +95,22 @@ export function line(i: number, t0: number): Line {
 }
 
 /**
- * Deliveries of lines 0, 1, 2, …: a third of the keys once, a third twice, a third three times; the second
- * copy goes to another process than the first, the third to any. Copies are shuffled within 8 places, so
- * the copies of one key are in flight at once.
+ * Deliveries of lines 0, 1, 2, … (`lines` of them, else without end): each key `minCopies` to 3 times, evenly
+ * (default 1: a third once, a third twice, a third three times); the second copy goes to another process
+ * than the first, the third to any. Copies are shuffled within 8 places, so the copies of one key are in
+ * flight at once.
  */
-export function* deliveries(processes: number, seed: number): Generator<{ line: number; to: number }, never> {
+export function* deliveries(processes: number, seed: number, o: { minCopies?: number; lines?: number } = {}): Generator<{ line: number; to: number }> {
   const rand = mulberry32(seed);
+  const min = o.minCopies ?? 1;
   const pending: { line: number; to: number }[] = [];
-  for (let i = 0; ; i++) {
-    const copies = 1 + Math.floor(rand() * 3);
+  for (let i = 0; i < (o.lines ?? Infinity); i++) {
+    const copies = min + Math.floor(rand() * (4 - min));
     const first = Math.floor(rand() * processes);
     for (let c = 0; c < copies; c++) pending.push({ line: i, to: c === 0 ? first : c === 1 ? (first + 1) % processes : Math.floor(rand() * processes) });
     while (pending.length > 8) yield pending.splice(Math.floor(rand() * pending.length), 1)[0]!;
   }
+  while (pending.length > 0) yield pending.splice(Math.floor(rand() * pending.length), 1)[0]!;
 }
 
 export interface LoadOptions {
@@ -109,6 +124,9 @@ export interface LoadOptions {
   deliveries?: number;
   seconds?: number;
   seed?: number;
+  /** Every line delivered minCopies to 3 times (default 1), and only `lines` lines (default: as many as time or `deliveries` allow). */
+  minCopies?: number;
+  lines?: number;
 }
 
 export interface LoadResult {
@@ -144,7 +162,7 @@ export async function trpc(base: string, path: string, input: unknown): Promise<
 }
 
 export async function runLoad(writers: Writer[], o: LoadOptions): Promise<LoadResult> {
-  const stream = deliveries(writers.length, o.seed ?? 15);
+  const stream = deliveries(writers.length, o.seed ?? 15, { minCopies: o.minCopies, lines: o.lines });
   const r: LoadResult = { seconds: 0, perProcess: writers.map(() => 0), failed: 0, errors: {}, latenciesMs: [], completed: new Set(), reads: 0, readLatenciesMs: [], readFailures: [] };
   const start = performance.now();
   const deadline = start + (o.seconds ?? Infinity) * 1000;
@@ -157,8 +175,10 @@ export async function runLoad(writers: Writer[], o: LoadOptions): Promise<LoadRe
   };
   const deliver = async () => {
     while (sent < limit && performance.now() < deadline) {
+      const next = stream.next();
+      if (next.done) break;
       sent++;
-      const d = stream.next().value;
+      const d = next.value;
       const l = line(d.line, o.t0);
       r.perProcess[d.to]!++;
       const t = performance.now();
