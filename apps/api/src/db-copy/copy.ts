@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
-import { isPostgres, resetIdentitySequences } from "@tally/shared/db";
+import { isPostgres, resetIdentitySequences, upsertRows } from "@tally/shared/db";
 import type { Endpoint } from "./open.ts";
 import { type AnyDb, planTables, type TablePlan } from "./tables.ts";
 import { compareTotals, totalsOf, type VerifiedTable } from "./verify.ts";
@@ -73,7 +73,7 @@ async function copyTable(src: AnyDb, dst: AnyDb, plan: TablePlan, batchRows: num
     for (;;) {
       const page = await readPage(src, plan, after, pageSize);
       if (page.length === 0) break;
-      await upsert(trx, plan, page.map((r) => adapt(r, plan, toPostgres, rounded)));
+      await upsertRows(trx, plan.name, plan.columns, plan.primaryKey, page.map((r) => adapt(r, plan, toPostgres, rounded)));
       done += page.length;
       const last = page[page.length - 1]!;
       after = plan.primaryKey.map((c) => last[c]);
@@ -99,19 +99,6 @@ async function readPage(src: AnyDb, plan: TablePlan, after: unknown[] | null, li
   const cols = sql.join(plan.columns.map((c) => sql.ref(c)));
   const res = await sql<Record<string, unknown>>`select ${cols} from ${sql.table(plan.name)} ${where} order by ${key} limit ${limit}`.execute(src);
   return res.rows;
-}
-
-/** Insert, or on a key the target holds, take the source's values (do nothing when every column is key). */
-async function upsert(trx: AnyDb, plan: TablePlan, rows: Record<string, unknown>[]): Promise<void> {
-  const rest = plan.columns.filter((c) => !plan.primaryKey.includes(c));
-  await trx
-    .insertInto(plan.name)
-    .values(rows)
-    .onConflict((oc) => {
-      const conflict = oc.columns(plan.primaryKey);
-      return rest.length ? conflict.doUpdateSet(Object.fromEntries(rest.map((c) => [c, sql.ref(`excluded.${c}`)]))) : conflict.doNothing();
-    })
-    .execute();
 }
 
 /**
