@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { connect, type Db } from "@tally/shared/db";
+import { testEngine } from "@tally/shared/db/testing";
 import type { Summary } from "../src/queries/overview.ts";
 import type { SpendTimeseries } from "../src/queries/spend-timeseries.ts";
 import { consistency, line, readWindow, runLoad, startWriter, trpc, UNPRICED_MODEL, type Writer, ZONES } from "./two-writers-load.ts";
@@ -25,7 +26,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("two server processes on one SQLite file", () => {
+// SQLite only: both tests are about one SQLite file shared by processes (its write lock, BEGIN IMMEDIATE, the busy
+// timeout). Their PostgreSQL twin, several instances on one database, is multi-instance.test.ts.
+describe.runIf(testEngine() === "sqlite")("two server processes on one SQLite file", () => {
   it("fail none of each other's deliveries, lose and double nothing, and keep every rollup equal to its raw rows", async () => {
     db = await connect({ url: dbFile }); // migrated once, before either server starts
     writers.push(...(await Promise.all([startWriter(dbFile), startWriter(dbFile)])));
@@ -84,7 +87,7 @@ async function data<T>(w: Writer, path: string, input: unknown): Promise<T> {
   return (JSON.parse(res.body) as { result: { data: T } }).result.data;
 }
 
-describe("a write transaction (connect())", () => {
+describe.runIf(testEngine() === "sqlite")("a write transaction (connect()) on a SQLite file", () => {
   it("waits for another process's write lock, then sees what it committed; reads do not wait", async () => {
     const probe = await connect({ url: join(dir, "lock.db") });
     try {
