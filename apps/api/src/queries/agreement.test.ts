@@ -175,7 +175,7 @@ describe("quality.trend corrected", () => {
         coalesce((select avg(rs.value) from reviews r join review_scores rs on rs.review_id = r.id
                   where r.item_id = e.id and rs.name = s.name), s.value) as v
       from scores s join evaluations e on e.run_id = s.run_id join runs u on u.run_id = s.run_id
-      where s.occurred_at >= ${WINDOW.from} and s.occurred_at < ${WINDOW.to} and (${customerId ?? null} is null or u.customer_id = ${customerId ?? null})`.execute(t.db);
+      where s.occurred_at >= ${WINDOW.from} and s.occurred_at < ${WINDOW.to} ${customerId === undefined ? sql`` : sql`and u.customer_id = ${customerId}`}`.execute(t.db);
     const cells = new Map<string, number[]>();
     for (const r of rows.rows) {
       const key = `${r.model}|${r.name}|${localDate(r.at, timeZone)}`;

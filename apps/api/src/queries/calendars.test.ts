@@ -14,7 +14,8 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => t.close());
 
-describe("local calendars filled in the background (fillCalendars, wantCalendar)", () => {
+// Runs recorded one by one between fills: seconds on a loaded machine (PostgreSQL pass); a hang guard, not a budget.
+describe("local calendars filled in the background (fillCalendars, wantCalendar)", { timeout: 120_000 }, () => {
   it("a calendar filled a day at a time while runs arrive, move and are forgotten equals one filled from scratch", async () => {
     const runs = fixture(START, 9, 240, 7);
     // Half the runs before the calendar exists; all judged before their customer is known (a move later).
