@@ -7,17 +7,18 @@ import { fileURLToPath } from "node:url";
 import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type Db } from "@tally/shared/db";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { AUTH, TEST_API_KEY } from "./harness.ts";
 import type { Json } from "./json.ts";
 import { rollupMismatches, seededLine, seedUsageLines } from "./reprice-support.ts";
 
 // Issue 17 §4: a repricing job survives the death of its server. A real server process (server-process.ts,
 // configured like `npm start`, no Inngest engine) runs the job; it is SIGKILLed mid-job, a new process on the
-// same file carries on at the job's cursor, and the job ends with every line repriced once and totals equal
+// same database (the SQLite file, or the PostgreSQL database's URL) carries on at the job's cursor, and the job ends with every line repriced once and totals equal
 // to a fresh recomputation (before: genai-prices' calcPrice; after: the override by hand, 1 µ$ per input
 // token and 4 per output token at $1 / $4 per Mtok).
 
-const LINES = 8_000;
+const LINES = 4_000; // 8 batches of 500: the kill lands after the first (seconds a batch), well before the last
 const START = Date.UTC(2026, 4, 1);
 
 interface Server {
@@ -26,10 +27,10 @@ interface Server {
   exited: Promise<number | null>;
 }
 
-async function startServer(dbFile: string): Promise<Server> {
+async function startServer(databaseUrl: string): Promise<Server> {
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./server-process.ts", import.meta.url))], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: { PATH: process.env.PATH ?? "", INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY },
+    env: { PATH: process.env.PATH ?? "", INNGEST_DEV: "1", DATABASE_URL: databaseUrl, TALLY_INIT_API_KEY: TEST_API_KEY },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let tail = "";
@@ -58,11 +59,13 @@ async function mutate(base: string, path: string, input: unknown) {
 
 describe("a repricing job killed mid-way resumes after a restart", { timeout: 240_000 }, () => {
   let dir: string;
+  let url: string;
   let db: Db;
   const servers: Server[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tally-reprice-crash-"));
-    db = await connect({ url: join(dir, "tally.db") });
+    url = await testDatabaseUrl({ file: join(dir, "tally.db") });
+    db = await connect({ url });
     await seedUsageLines(db, LINES, START);
   }, 180_000);
   afterAll(async () => {
@@ -74,7 +77,7 @@ describe("a repricing job killed mid-way resumes after a restart", { timeout: 24
   const job = (id: string) => db.selectFrom("reprice_jobs").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 
   it("SIGKILL mid-job, restart: the job completes, each line repriced once, totals exact", async () => {
-    const first = await startServer(join(dir, "tally.db"));
+    const first = await startServer(url);
     servers.push(first);
     await mutate(first.base, "prices.upsert", { model: "gpt-4o", inputMicrosPerMtok: 1_000_000, outputMicrosPerMtok: 4_000_000, effectiveFrom: 0 });
     const { jobId } = await mutate(first.base, "reprice.start", { model: "gpt-4o", reason: "override" });
@@ -94,7 +97,7 @@ describe("a repricing job killed mid-way resumes after a restart", { timeout: 24
     expect(killed.lines_done).toBeLessThan(LINES);
     expect(killed.lines_done % 500).toBe(0); // whole batches only: the one in flight rolled back
 
-    const second = await startServer(join(dir, "tally.db"));
+    const second = await startServer(url);
     servers.push(second);
     for (;;) {
       const j = await job(jobId);

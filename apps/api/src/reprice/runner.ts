@@ -1,6 +1,6 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { batchRollups, bumpUsageLine } from "@tally/inngest-functions";
-import { type Db, withJobLock } from "@tally/shared/db";
+import { type Database, type Db, type UsageCost, withJobLock } from "@tally/shared/db";
 import { cursorOf, differs, priceNow, readScopeLines, type StoredScope, Totals } from "./lines.ts";
 
 /**
@@ -149,30 +149,19 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
           : [],
       );
       const totals = new Totals();
+      const changed: Repriced[] = [];
       for (const line of lines) {
         const p = priceNow(line, overrides);
-        const changed = differs(line, p);
-        totals.add(line.cost_micros, p.costMicros, changed);
-        if (!changed) continue;
-        const history = await trx
-          .insertInto("usage_cost_history")
-          .values({
-            usage_id: line.id,
-            job_id: jobId,
-            cost_micros_before: line.cost_micros,
-            price_source_before: line.price_source,
-            cost_micros_after: p.costMicros,
-            price_source_after: p.priceSource,
-            at,
-          })
-          .onConflict((oc) => oc.columns(["usage_id", "job_id"]).doNothing())
-          .executeTakeFirst();
-        if (Number(history.numInsertedOrUpdatedRows ?? 0) === 0) continue; // repriced by this job already
-        const after = { cost_micros: p.costMicros, input_cost_micros: p.inputCostMicros, output_cost_micros: p.outputCostMicros, price_source: p.priceSource, provider: p.provider };
-        await trx.updateTable("usage_costs").set(after).where("id", "=", line.id).execute();
-        const run = runs.get(line.run_id) ?? missingRun(line.id);
-        await bumpUsageLine(trx, line, run, -1);
-        await bumpUsageLine(trx, { ...line, ...after }, run, 1);
+        const differ = differs(line, p);
+        totals.add(line.cost_micros, p.costMicros, differ);
+        if (differ) changed.push({ line, after: { cost_micros: p.costMicros, input_cost_micros: p.inputCostMicros, output_cost_micros: p.outputCostMicros, price_source: p.priceSource, provider: p.provider } });
+      }
+      for (let i = 0; i < changed.length; i += WRITE_CHUNK) {
+        for (const { line, after } of await writeRepriced(trx, jobId, changed.slice(i, i + WRITE_CHUNK), at)) {
+          const run = runs.get(line.run_id) ?? missingRun(line.id);
+          await bumpUsageLine(trx, line, run, -1);
+          await bumpUsageLine(trx, { ...line, ...after }, run, 1);
+        }
       }
       const last = lines[lines.length - 1];
       const done = lines.length < batchSize;
@@ -197,6 +186,58 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
       return done ? "done" : "more";
     }),
   );
+}
+
+type LineCosts = Pick<UsageCost, "cost_micros" | "input_cost_micros" | "output_cost_micros" | "price_source" | "provider">;
+interface Repriced {
+  line: UsageCost;
+  after: LineCosts;
+}
+
+/** Lines written per statement: 11 parameters a line stays far below both engines' limits. */
+const WRITE_CHUNK = 200;
+
+/**
+ * Records the lines' `usage_cost_history` rows (once per line and job) and stores their new costs, in two
+ * statements whatever the count (one round trip per line cost more than the repricing itself on PostgreSQL).
+ * Answers the lines this call repriced; a line this job repriced already is left as it is.
+ */
+async function writeRepriced(trx: Transaction<Database>, jobId: string, lines: Repriced[], at: number): Promise<Repriced[]> {
+  if (lines.length === 0) return [];
+  const inserted = await trx
+    .insertInto("usage_cost_history")
+    .values(
+      lines.map(({ line, after }) => ({
+        usage_id: line.id,
+        job_id: jobId,
+        cost_micros_before: line.cost_micros,
+        price_source_before: line.price_source,
+        cost_micros_after: after.cost_micros,
+        price_source_after: after.price_source,
+        at,
+      })),
+    )
+    .onConflict((oc) => oc.columns(["usage_id", "job_id"]).doNothing())
+    .returning("usage_id")
+    .execute();
+  const fresh = new Set(inserted.map((r) => r.usage_id));
+  const todo = lines.filter((l) => fresh.has(l.line.id));
+  if (todo.length === 0) return [];
+  // One CASE per column, each value cast to the column's type (PostgreSQL types a bare parameter as text).
+  const column = <K extends keyof LineCosts>(name: K, type: "bigint" | "text") =>
+    sql<LineCosts[K]>`case id ${sql.join(todo.map(({ line, after }) => sql`when ${line.id} then cast(${after[name]} as ${sql.raw(type)})`), sql` `)} end`;
+  await trx
+    .updateTable("usage_costs")
+    .set({
+      cost_micros: column("cost_micros", "bigint"),
+      input_cost_micros: column("input_cost_micros", "bigint"),
+      output_cost_micros: column("output_cost_micros", "bigint"),
+      price_source: column("price_source", "text"),
+      provider: column("provider", "text"),
+    })
+    .where("id", "in", todo.map((l) => l.line.id))
+    .execute();
+  return todo;
 }
 
 function missingRun(lineId: string): never {
