@@ -12,7 +12,11 @@ try {
   console.error((e as Error).message);
   process.exit(1);
 }
-const app = await createApp(env);
+// The database unreachable or refusing (a wrong password, a missing database): one line saying so, not a stack.
+const app = await createApp(env).catch((e: Error) => {
+  console.error(`Tally cannot start: ${e.message}`);
+  process.exit(1);
+});
 if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isEmpty(app.db)))) {
   const { runs } = await seedDemo(app.db, { now: Date.now(), onProgress: progressBar("Seeding demo data") });
   console.log(`Seeded ${runs.toLocaleString("en-US")} demo runs (remove them with: npm run demo:clear)`);

@@ -12,6 +12,7 @@ import {
   type PostgresDialectConfig,
   PostgresDriver,
   type SqliteDatabase,
+  sql,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -41,8 +42,44 @@ export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.tes
 export async function connect(options: ConnectOptions = {}): Promise<Db> {
   const url = options.url ?? "./data/tally.db";
   const db = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url);
+  if (isPostgresUrl(url)) await reachPostgres(db, url);
   if (options.migrate !== false) await migrate(db);
   return db;
+}
+
+/** host:port/database as user, from a postgres:// URL: never its password. */
+function serverOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || "localhost"}:${u.port || 5432}${u.pathname}${u.username ? ` as ${decodeURIComponent(u.username)}` : ""}`;
+  } catch {
+    return "the configured server";
+  }
+}
+
+/** How long start-up waits for a PostgreSQL server's first answer (pg itself waits as long as TCP does). */
+const FIRST_ANSWER_MS = 10_000;
+
+/**
+ * One query before anything else, so an unreachable server, a wrong password or a missing database stops
+ * start-up at once with one line naming the server (never the password), instead of a migration error or,
+ * for a server that never answers, a wait of minutes.
+ */
+async function reachPostgres(db: Db, url: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${FIRST_ANSWER_MS / 1000} s`)), FIRST_ANSWER_MS);
+  });
+  try {
+    await Promise.race([sql`select 1`.execute(db), silence]);
+  } catch (e) {
+    void db.destroy().catch(() => {});
+    // Node reports a refused connection to a name with several addresses (localhost) as an AggregateError without a message.
+    const err = e as { message?: string; code?: string };
+    throw new Error(`cannot reach PostgreSQL at ${serverOf(url)}: ${err.message || err.code || String(e)}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function openSqlite(url: string): Db {

@@ -1,0 +1,81 @@
+import { spawn } from "node:child_process";
+import { createServer, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { testEngine } from "@tally/shared/db/testing";
+import { describe, expect, it } from "vitest";
+import { closedPort } from "./raw-http.ts";
+
+/**
+ * `npm start` with a DATABASE_URL that cannot work: the server process (src/main.ts) stops with exit code 1
+ * and one line naming the problem and the server, never the password, and no stack; it does not hang.
+ */
+const API = fileURLToPath(new URL("..", import.meta.url));
+const PASSWORD = "pw-that-must-not-show";
+
+async function start(databaseUrl: string): Promise<{ code: number | null; output: string; ms: number }> {
+  const began = Date.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: API,
+    env: { ...process.env, INNGEST_DEV: "1", PORT: "0", TALLY_DEMO: "0", DATABASE_URL: databaseUrl },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (b: Buffer) => (output += b));
+  child.stderr.on("data", (b: Buffer) => (output += b));
+  const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  clearTimeout(killer);
+  return { code, output, ms: Date.now() - began };
+}
+
+function expectOneClearLine(output: string, pattern: RegExp): void {
+  const lines = output.split("\n").filter((l) => l.trim() && !l.includes("npm warn"));
+  expect(lines, output).toEqual([expect.stringMatching(pattern)]);
+  expect(output).not.toContain(PASSWORD);
+  expect(output).not.toMatch(/^\s+at /m);
+}
+
+describe("a DATABASE_URL that cannot work stops start-up with one clear line", { timeout: 240_000 }, () => {
+  it("a malformed postgres:// URL, or another scheme, is a configuration error naming DATABASE_URL", async () => {
+    const bad = await start(`postgres://tally:${PASSWORD}@db.internal:port/tally`);
+    expect(bad.code).toBe(1);
+    expectOneClearLine(bad.output.replace(/^invalid configuration:\n/, ""), /^ {2}DATABASE_URL: "postgres:\/\/tally:\*\*\*@db\.internal:port\/tally" is not a valid PostgreSQL URL/);
+    const other = await start(`postgress://tally:${PASSWORD}@db.internal/tally`);
+    expect(other.code).toBe(1);
+    expect(other.output).toMatch(/DATABASE_URL: .* is neither a PostgreSQL URL .* nor a SQLite file path/);
+    expect(other.output).not.toContain(PASSWORD);
+  });
+
+  it("a server that refuses the connection", async () => {
+    const port = await closedPort();
+    const { code, output } = await start(`postgres://tally:${PASSWORD}@127.0.0.1:${port}/tally`);
+    expect(code).toBe(1);
+    expectOneClearLine(output, new RegExp(`^Tally cannot start: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/tally as tally: connect ECONNREFUSED`));
+  });
+
+  it("a server that accepts the connection and never answers: stopped after 10 s, not a hang", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const { code, output, ms } = await start(`postgres://tally:${PASSWORD}@127.0.0.1:${port}/tally`);
+      expect(code).toBe(1);
+      expectOneClearLine(output, new RegExp(`^Tally cannot start: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/tally as tally: no answer in 10 s$`));
+      expect(ms).toBeLessThan(100_000); // a Node start on a busy machine, plus the 10 s; without the limit, never
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  // Needs a real PostgreSQL server to refuse: the suite's PostgreSQL pass has one.
+  it.runIf(testEngine() === "postgres")("a database the server does not have", async () => {
+    const url = new URL(process.env.TALLY_TEST_POSTGRES_URL!);
+    url.pathname = "/no_such_tally_db";
+    url.password = PASSWORD;
+    const { code, output } = await start(url.toString());
+    expect(code).toBe(1);
+    expectOneClearLine(output, /^Tally cannot start: cannot reach PostgreSQL at .*\/no_such_tally_db as \w+: database "no_such_tally_db" does not exist$/);
+  });
+});
