@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeUser } from "../src/auth/accounts.ts";
 import { revokeApiKey } from "../src/auth/api-keys.ts";
 import { connect } from "@tally/shared/db";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { initAccess } from "../src/auth/access.ts";
 import { createApp } from "../src/app.ts";
 import { readEnv } from "../src/env.ts";
@@ -18,7 +19,7 @@ const INIT = {
 };
 const BEARER = { authorization: `Bearer ${INIT.TALLY_INIT_API_KEY}` };
 
-/** The app on one database file, started as a restart would: createApp with the same configuration. */
+/** The app on one database, started as a restart would: createApp with the same configuration. */
 async function start(dbFile: string) {
   const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, ...INIT }));
   const server = createHttpServer(app);
@@ -37,9 +38,9 @@ async function start(dbFile: string) {
 describe("TALLY_INIT_ADMIN_* and TALLY_INIT_API_KEY across restarts", { timeout: 60_000 }, () => {
   let dir: string;
   let dbFile: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tally-init-"));
-    dbFile = join(dir, "tally.db");
+    dbFile = await testDatabaseUrl({ file: join(dir, "tally.db") });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -97,9 +98,9 @@ describe("TALLY_INIT_ADMIN_* and TALLY_INIT_API_KEY across restarts", { timeout:
 describe("two servers starting at once on one new database", { timeout: 60_000 }, () => {
   it("both start, and the admin and the key are made once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tally-init-race-"));
-    const dbFile = join(dir, "tally.db");
+    const dbFile = await testDatabaseUrl({ file: join(dir, "tally.db") });
     try {
-      // Migrate first (two processes migrating one fresh file at once is a separate, known limit).
+      // Migrate first (two processes migrating one fresh database at once is a separate, known limit).
       await (await connect({ url: dbFile })).destroy();
       const env = readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, ...INIT });
       const dbs = await Promise.all([connect({ url: dbFile }), connect({ url: dbFile })]);

@@ -1,7 +1,22 @@
 import { sql } from "kysely";
+import { isPostgres } from "@tally/shared/db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
 import { PARENT, startTally, type Tally } from "./harness.ts";
+
+/**
+ * A real database failure: every insert into `table` aborts with `message` while `when` (a scalar SQL
+ * condition) holds. SQLite's RAISE(ABORT) in a trigger; PostgreSQL's RAISE EXCEPTION in a trigger function.
+ */
+async function failInserts(db: Tally["db"], name: string, table: string, message: string, when = "true"): Promise<void> {
+  if (isPostgres(db)) {
+    await sql.raw(`create function ${name}() returns trigger language plpgsql as $$ begin
+      if ${when} then raise exception '${message}'; end if; return new; end $$`).execute(db);
+    await sql.raw(`create trigger ${name} before insert on ${table} for each row execute function ${name}()`).execute(db);
+    return;
+  }
+  await sql.raw(`create trigger ${name} before insert on ${table} when ${when} begin select raise(abort, '${message}'); end`).execute(db);
+}
 
 // Inngest delivers at least once: a retried or duplicated run must never add a row or count twice.
 describe("at-least-once delivery", () => {
@@ -55,8 +70,7 @@ describe("at-least-once delivery", () => {
     // run and the raw usage row were written in the same transaction.
     await sql`CREATE TABLE fail_switch (on_ INTEGER NOT NULL)`.execute(tally.db);
     await sql`INSERT INTO fail_switch VALUES (1)`.execute(tally.db);
-    await sql`CREATE TRIGGER fail_rollup BEFORE INSERT ON rollup_usage_15m
-      WHEN (SELECT on_ FROM fail_switch) = 1 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`.execute(tally.db);
+    await failInserts(tally.db, "fail_rollup", "rollup_usage_15m", "disk on fire", "(select on_ from fail_switch) = 1");
 
     const seen: number[] = [];
     const out = await tally.executor.runDeferred(costs, PARENT, {
@@ -77,7 +91,7 @@ describe("at-least-once delivery", () => {
   });
 
   it("a failed attempt leaves nothing behind", async () => {
-    await sql`CREATE TRIGGER fail_always BEFORE INSERT ON rollup_usage_15m BEGIN SELECT RAISE(ABORT, 'still on fire'); END`.execute(tally.db);
+    await failInserts(tally.db, "fail_always", "rollup_usage_15m", "still on fire");
     const out = await tally.executor.runDeferred(costs, PARENT, { runId: "doomed", maxAttempts: 2 });
     expect(out.status).toBe("failed");
     expect(out.attempts).toBe(2);

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { listTables } from "@tally/shared/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunOutcome } from "./executor.ts";
 import { PARENT, startTally, type Tally } from "./harness.ts";
@@ -126,11 +127,11 @@ describe("no payload may poison the money", () => {
     }
     expect(costs.find((c) => c.reported_cost_micros !== null)?.reported_cost_micros).toBe(12_300);
 
-    const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and (name like 'rollup_usage%' or name like 'rollup_runs%')`.execute(tally.db);
-    expect(tables.rows.length).toBeGreaterThanOrEqual(14);
+    const tables = [...(await listTables(tally.db, "rollup!_usage%")), ...(await listTables(tally.db, "rollup!_runs%"))];
+    expect(tables.length).toBeGreaterThanOrEqual(14);
     const keys = new Set(["model", "customer_id", "kind", "function_slug"]);
     let checked = 0;
-    for (const { name } of tables.rows) {
+    for (const name of tables) {
       const rows = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(tally.db);
       for (const row of rows.rows) {
         for (const [column, value] of Object.entries(row)) {
