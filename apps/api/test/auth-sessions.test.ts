@@ -13,7 +13,7 @@ function attributes(setCookie: string): Record<string, string> {
   return out;
 }
 
-describe("sessions on loopback", () => {
+describe("sessions on loopback", { timeout: 30_000 }, () => {
   let t: Tally;
   beforeAll(async () => {
     t = await startTally();
@@ -46,7 +46,7 @@ describe("sessions on loopback", () => {
   });
 });
 
-describe("password change (/api/auth/change-password)", () => {
+describe("password change (/api/auth/change-password)", { timeout: 30_000 }, () => {
   let t: Tally;
   beforeAll(async () => {
     t = await startTally();
@@ -109,7 +109,7 @@ describe("password change (/api/auth/change-password)", () => {
   });
 });
 
-describe("sessions behind a public https URL", () => {
+describe("sessions behind a public https URL", { timeout: 30_000 }, () => {
   let t: Tally;
   const publicUrl = "https://tally.example.com";
   beforeAll(async () => {

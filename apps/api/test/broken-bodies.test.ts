@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "@tally/shared/db";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { AUTH, TEST_API_KEY } from "./harness.ts";
 import { closedPort, healthy, PRODUCTION, type RawAnswer, rawRequest } from "./raw-http.ts";
@@ -87,7 +88,7 @@ for (const [mode, modeEnv] of [["dev", { INNGEST_DEV: "1" }], ["production", PRO
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it(`answers ${KINDS.length} kinds of broken body on ${ROUTES.length} routes with a 4xx and keeps serving`, { timeout: 300_000 }, async () => {
-      const env = { ...modeEnv, DATABASE_URL: join(dir, "tally.db"), TALLY_DEMO: "0", INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}`, TALLY_INIT_API_KEY: TEST_API_KEY };
+      const env = { ...modeEnv, DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db") }), TALLY_DEMO: "0", INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}`, TALLY_INIT_API_KEY: TEST_API_KEY };
       let server = await startProcess(env);
       const killed: string[] = [];
       const wrong: string[] = [];

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calcPrice, type Provider, waitForUpdate } from "@pydantic/genai-prices";
+import { testDatabaseUrl, testEngine } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { readEnv } from "../src/env.ts";
@@ -35,9 +36,8 @@ function dataServer() {
   };
 }
 
-/** The real app on a database in `dir` that outlives it (harness.startTally removes its directory on close). */
-async function startIn(dir: string, env: Record<string, string>): Promise<Tally> {
-  const dbFile = join(dir, "tally.db");
+/** The real app on a database that outlives it (harness.startTally removes its directory on close). */
+async function startOn(dbFile: string, env: Record<string, string>): Promise<Tally> {
   const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY, TALLY_DEMO: "0", ...env }));
   const server = createHttpServer(app);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -68,10 +68,14 @@ const catalog = (t: Tally) => callProcedure(t, "prices.catalog", "query", undefi
 const refresh = (t: Tally) => callProcedure(t, "prices.refreshCatalog", "mutation", undefined) as Promise<Catalog>;
 const bundledGpt4o = () => Math.round(calcPrice({ input_tokens: 1_000_000, output_tokens: 100_000 }, "gpt-4o", { providerId: "openai" })!.total_price * 1e6);
 
-describe("catalog refresh from GENAI_PRICES_URL", () => {
+/** The download is cached in a file beside a SQLite database file; a PostgreSQL database has no "beside" (catalogCacheFile). */
+const FILE_CACHE = testEngine() === "sqlite";
+
+describe("catalog refresh from GENAI_PRICES_URL", { timeout: 60_000 }, () => {
   const data = dataServer();
   let url: string;
   let dir: string;
+  let dbFile: string;
   let tally: Tally;
   let bundled: Provider[];
   let modified: Provider[];
@@ -84,7 +88,8 @@ describe("catalog refresh from GENAI_PRICES_URL", () => {
     (gpt4o.prices as Record<string, number>).input_mtok = 5;
     url = await data.start();
     dir = mkdtempSync(join(tmpdir(), "tally-catalog-"));
-    tally = await startIn(dir, { GENAI_PRICES_URL: url });
+    dbFile = await testDatabaseUrl({ file: join(dir, "tally.db") });
+    tally = await startOn(dbFile, { GENAI_PRICES_URL: url });
   }, 60_000);
   afterAll(async () => {
     await tally.close();
@@ -128,7 +133,7 @@ describe("catalog refresh from GENAI_PRICES_URL", () => {
     expect(status.fetchedAt).toBeGreaterThan(0);
     expect(status.changes).toEqual([{ provider: "openai", model: "gpt-4o", change: "changed", storedModels: ["gpt-4o"] }]);
     expect(await track(tally, "cat-run-3", 3)).toBe(NEW);
-    expect(existsSync(join(dir, "genai-prices-cache.json"))).toBe(true);
+    expect(existsSync(join(dir, "genai-prices-cache.json"))).toBe(FILE_CACHE);
   });
 
   it("reprice.preview shows the catalog change's delta, and a catalog repricing applies it", async () => {
@@ -142,13 +147,13 @@ describe("catalog refresh from GENAI_PRICES_URL", () => {
     expect(costs.map((c) => c.cost_micros)).toEqual([NEW, NEW, NEW]);
   }, 60_000);
 
-  it("after a restart the cached catalog prices without the network; closing puts the bundled data back", async () => {
+  it.runIf(FILE_CACHE)("after a restart the cached catalog prices without the network; closing puts the bundled data back", async () => {
     const before = await catalog(tally);
     await tally.close();
     expect(bundledGpt4o()).toBe(OLD);
     await data.close();
     const requests = data.state.requests;
-    tally = await startIn(dir, { GENAI_PRICES_URL: url });
+    tally = await startOn(dbFile, { GENAI_PRICES_URL: url });
     const status = await catalog(tally);
     expect(status).toMatchObject({ source: "cache", fetchedAt: before.fetchedAt, lastAttemptAt: null, lastError: null });
     expect(status.changes).toEqual(before.changes);
@@ -156,10 +161,26 @@ describe("catalog refresh from GENAI_PRICES_URL", () => {
     expect(data.state.requests).toBe(requests);
   });
 
-  it("an unreadable cache is reported and the bundled catalog used", async () => {
+  // PostgreSQL: no cache, so a restart without the network prices with the bundled catalog, and says so.
+  it.runIf(!FILE_CACHE)("after a restart without the network the bundled catalog prices, and the failed download is reported", async () => {
+    await tally.close();
+    expect(bundledGpt4o()).toBe(OLD);
+    await data.close();
+    tally = await startOn(dbFile, { GENAI_PRICES_URL: url });
+    let status = await catalog(tally);
+    for (let i = 0; status.lastError === null && i < 400; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = await catalog(tally);
+    }
+    expect(status).toMatchObject({ source: "bundled", fetchedAt: null });
+    expect(status.lastError).toMatch(/download from .* failed: .*kept/);
+    expect(await track(tally, "cat-run-4", 4)).toBe(OLD);
+  });
+
+  it.runIf(FILE_CACHE)("an unreadable cache is reported and the bundled catalog used", async () => {
     await tally.close();
     writeFileSync(join(dir, "genai-prices-cache.json"), "{ truncated");
-    tally = await startIn(dir, { GENAI_PRICES_URL: url, GENAI_PRICES_REFRESH_HOURS: "0" });
+    tally = await startOn(dbFile, { GENAI_PRICES_URL: url, GENAI_PRICES_REFRESH_HOURS: "0" });
     const status = await catalog(tally);
     expect(status.source).toBe("bundled");
     expect(status.lastError ?? "").toMatch(/cache|download/);

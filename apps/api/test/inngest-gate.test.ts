@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { readEnv } from "../src/env.ts";
@@ -46,7 +47,7 @@ function stalledRequest(base: string, method: string, path: string, headers: Rec
 /** Tally as the server runs it, with `http` changed in its configuration (the body budget is read from it). */
 async function startServer(env: Record<string, string>, http: { inngestBodyBytesInFlight?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "tally-gate-"));
-  const app = await createApp(readEnv({ DATABASE_URL: join(dir, "tally.db"), TALLY_DEMO: "0", INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}`, ...env }));
+  const app = await createApp(readEnv({ DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db") }), TALLY_DEMO: "0", INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}`, ...env }));
   app.config.http = { ...app.config.http, ...http };
   const server = createHttpServer(app);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -132,7 +133,7 @@ describe("/api/inngest in dev mode", () => {
 });
 
 describe("bytes of bodies read at once", () => {
-  it("beyond the budget, a 503 with Retry-After before reading; room again once a request is answered", async () => {
+  it("beyond the budget, a 503 with Retry-After before reading; room again once a request is answered", { timeout: 60_000 }, async () => {
     const tally = await startServer({ INNGEST_DEV: "1" }, { inngestBodyBytesInFlight: 4000 });
     try {
       const call = deferredCall("01BUDGET");

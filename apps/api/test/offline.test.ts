@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTally, type Tally } from "./harness.ts";
 
 // With no API keys in dev mode, the example agent and the judge run offline, under names that say so.
-describe("the live demo flow without API keys", () => {
+describe("the live demo flow without API keys", { timeout: 30_000 }, () => {
   let tally: Tally;
   beforeAll(async () => {
     tally = await startTally();
@@ -34,7 +34,8 @@ describe("the live demo flow without API keys", () => {
 });
 
 describe("npm run demo:agent", () => {
-  it("says in one line that no Dev Server is reachable and exits non-zero", async () => {
+  // npx tsx starts a Node process: seconds on a busy machine.
+  it("says in one line that no Dev Server is reachable and exits non-zero", { timeout: 60_000 }, async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, "127.0.0.1", () => {
         const p = (s.address() as { port: number }).port;

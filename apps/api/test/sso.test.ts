@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { createApp } from "../src/app.ts";
 import { createSetupToken } from "../src/auth/setup.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
@@ -27,8 +28,9 @@ interface RunningTally {
 async function startTallyOn(port: number, env: Record<string, string>): Promise<RunningTally> {
   const dir = mkdtempSync(join(tmpdir(), "tally-sso-"));
   const base = `http://127.0.0.1:${port}`;
+  const url = await testDatabaseUrl({ file: join(dir, "tally.db") });
   const app = await createApp(
-    readEnv({ INNGEST_DEV: "1", TALLY_DEMO: "0", DATABASE_URL: join(dir, "tally.db"), TALLY_INIT_API_KEY: TEST_API_KEY, TALLY_PUBLIC_URL: base, ...env }),
+    readEnv({ INNGEST_DEV: "1", TALLY_DEMO: "0", DATABASE_URL: url, TALLY_INIT_API_KEY: TEST_API_KEY, TALLY_PUBLIC_URL: base, ...env }),
   );
   const server = createHttpServer(app);
   await listen(server, port);
