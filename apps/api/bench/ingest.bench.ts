@@ -5,7 +5,11 @@
  * (test/executor.ts) at the same concurrency. CPU is the whole process's (process.cpuUsage, user +
  * system): the driver's share is the same on both sides, so the ratio compares what each app adds.
  * Rounds alternate bare / Tally so drift (GC, JIT, page cache) falls on both.
- *   npx tsx bench/ingest.bench.ts [--runs 3000] [--concurrency 8] [--rounds 3]
+ *   npx tsx bench/ingest.bench.ts [--runs 3000] [--concurrency 8] [--rounds 3] [--db file|postgres://…]
+ * --db: the database of that comparison (default a temp SQLite file; a PostgreSQL server: the bench's own
+ * database tally_bench_ingest there, bench-db.ts). Then, by API instances (--instances, default 1 on SQLite
+ * and 1,2 on a PostgreSQL --db; 0 skips): track-ai-costs through servers in processes of their own on one
+ * fresh database each, wall-clock deliveries/s, against ONE server on a SQLite file in the same run.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -15,6 +19,7 @@ import { parseArgs } from "node:util";
 import { serve } from "inngest/edge";
 import { createDefer } from "inngest/experimental";
 import { sql } from "kysely";
+import { isPostgres, isPostgresUrl, listTables } from "@tally/shared/db";
 import { trackCostsPayloadSchema } from "@tally/shared";
 import { createInngest } from "@tally/inngest-functions";
 import { createApp } from "../src/app.ts";
@@ -23,6 +28,8 @@ import { readText } from "../src/http/body.ts";
 import { createHttpServer } from "../src/server.ts";
 import { sendWebResponse, webRequest } from "../src/http/web-request.ts";
 import { Executor } from "../test/executor.ts";
+import { benchDatabase } from "./bench-db.ts";
+import { ingestByInstances, type InstancesResult } from "./ingest/instances.ts";
 
 const { values } = parseArgs({
   options: {
@@ -32,8 +39,15 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "300" },
     /** Drive one side only (for a CPU profile of it: node --cpu-prof --import tsx bench/ingest.bench.ts --only tally). */
     only: { type: "string" },
+    db: { type: "string" },
+    instances: { type: "string" },
+    /** Deliveries per instances phase. */
+    "instance-runs": { type: "string", default: "2000" },
   },
 });
+const TARGET = values.db;
+const PG_TARGET = TARGET && isPostgresUrl(TARGET) ? TARGET : undefined;
+const INSTANCES = (values.instances ?? (PG_TARGET ? "1,2" : "1")).split(",").map(Number).filter((n) => n > 0);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
@@ -87,21 +101,26 @@ async function listen(server: Server): Promise<Executor> {
   return new Executor(`http://127.0.0.1:${(server.address() as { port: number }).port}/api/inngest`);
 }
 
-/** Rows SQLite inserted, updated or deleted on the app's connection so far (one connection: Kysely's SQLite driver). */
-async function rowChanges(app: Awaited<ReturnType<typeof createApp>>): Promise<number> {
+/**
+ * Rows SQLite inserted, updated or deleted on the app's connection so far (one connection: Kysely's SQLite
+ * driver); null on PostgreSQL (a pool of connections, its statistics counted later).
+ */
+async function rowChanges(app: Awaited<ReturnType<typeof createApp>>): Promise<number | null> {
+  if (isPostgres(app.db)) return null;
   return Number((await sql<{ n: number }>`select total_changes() as n`.execute(app.db)).rows[0]!.n);
 }
 
 async function rollupRows(app: Awaited<ReturnType<typeof createApp>>): Promise<number> {
-  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like 'rollup\_%' escape '\\' and name not in ('rollup_calendars', 'rollup_tag_keys')`.execute(app.db);
+  const tables = (await listTables(app.db, "rollup!_%")).filter((t) => t !== "rollup_calendars" && t !== "rollup_tag_keys");
   let n = 0;
-  for (const { name } of tables.rows) n += Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(name)}`.execute(app.db)).rows[0]!.n);
+  for (const name of tables) n += Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(name)}`.execute(app.db)).rows[0]!.n);
   return n;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "tally-ingest-bench-"));
 try {
-  const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: join(dir, "ingest.db") }));
+  const url = await benchDatabase(TARGET ?? join(dir, "ingest.db"), "ingest", { reuse: false });
+  const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: url }));
   await app.calendars.stop(); // no background fill competing for CPU (there are no calendars to fill: no zones configured)
   const tallyServer = createHttpServer(app);
   const bare = bareServer();
@@ -136,7 +155,7 @@ try {
 
   const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
   const perCpuSec = (t: { cpuMicros: number }) => RUNS / (t.cpuMicros / 1e6);
-  console.log(`ingestion, ${fmt(RUNS)} deliveries each (${ROUNDS} alternating rounds, ${WARMUP} warm-up), concurrency ${CONCURRENCY}, one process, SQLite file`);
+  console.log(`ingestion, ${fmt(RUNS)} deliveries each (${ROUNDS} alternating rounds, ${WARMUP} warm-up), concurrency ${CONCURRENCY}, one process, ${PG_TARGET ? "PostgreSQL" : "SQLite file"}`);
   for (const side of SIDES) {
     const t = totals[side];
     const label = side === "bare" ? "bare serve() + no-op step:   " : "Tally track-ai-costs:        ";
@@ -144,8 +163,20 @@ try {
   }
   if (SIDES.length === 2) console.log(`  ratio Tally/bare per CPU-second: ${fmt(perCpuSec(totals.tally) / perCpuSec(totals.bare), 2)}× (target ≥ 0.8×)`);
   // A delivery inserts its run and its usage line; every other row it changes is a rollup row (upserted).
-  console.log(`  rollup rows written per delivery: ${fmt((changesAfter - changesBefore) / RUNS - 2, 1)} (SQLite total_changes less the run and usage rows)`);
+  if (changesAfter !== null && changesBefore !== null) console.log(`  rollup rows written per delivery: ${fmt((changesAfter - changesBefore) / RUNS - 2, 1)} (SQLite total_changes less the run and usage rows)`);
   console.log(`  rollup rows added per delivery:   ${fmt((rowsAfter - rowsBefore) / RUNS, 2)} (${fmt(rowsBefore)} → ${fmt(rowsAfter)} rows; the rest add to existing rows)`);
+
+  if (INSTANCES.length > 0) {
+    const o = { deliveries: Number(values["instance-runs"]), warmup: WARMUP, concurrency: CONCURRENCY };
+    const phases: [string, InstancesResult][] = [["SQLite, 1 instance", await ingestByInstances(join(dir, "instances.db"), { ...o, processes: 1 })]];
+    for (const n of INSTANCES) {
+      const where = PG_TARGET ? await benchDatabase(PG_TARGET, `ingest_${n}`, { reuse: false }) : join(dir, `instances-${n}.db`);
+      if (PG_TARGET || n > 1) phases.push([`${PG_TARGET ? "PostgreSQL" : "SQLite"}, ${n} instance${n > 1 ? "s" : ""}`, await ingestByInstances(where, { ...o, processes: n })]);
+    }
+    const base = phases[0]![1].perSecond;
+    console.log(`ingestion by API instances (server processes), ${fmt(o.deliveries)} deliveries a phase after ${WARMUP} warm-up, ${CONCURRENCY} in flight in all:`);
+    for (const [label, r] of phases) console.log(`  ${label.padEnd(26)}${fmt(r.perSecond)} deliveries/s (${fmt(r.secs, 1)} s), ${fmt(r.perSecond / base, 2)}× one SQLite instance`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

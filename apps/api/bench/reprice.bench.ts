@@ -3,7 +3,9 @@
  * gpt-4o and its dated snapshot) after an override, on one SQLite file, and check the totals against a fresh
  * recomputation (genai-prices' calcPrice for before, the override by hand for after) and every rollup against
  * the raw lines.
- *   npm run bench -w @tally/api            (or: npx tsx bench/reprice.bench.ts --lines 100000)
+ *   npm run bench -w @tally/api            (or: npx tsx bench/reprice.bench.ts --lines 100000 [--db file|postgres://…])
+ * --db: a SQLite file (default a temp one) or a PostgreSQL server (the bench's own database tally_bench_reprice
+ * there, made afresh: bench-db.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,8 +19,9 @@ import { startReprice } from "../src/reprice/jobs.ts";
 import { previewReprice } from "../src/reprice/preview.ts";
 import { createRepriceRunner } from "../src/reprice/runner.ts";
 import { rollupMismatches, seededLine, seedUsageLines } from "../test/reprice-support.ts";
+import { benchDatabase } from "./bench-db.ts";
 
-const { values } = parseArgs({ options: { lines: { type: "string", default: "100000" } } });
+const { values } = parseArgs({ options: { lines: { type: "string", default: "100000" }, db: { type: "string" } } });
 const LINES = Number(values.lines);
 const START = Date.UTC(2026, 4, 1);
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
@@ -29,7 +32,7 @@ const cpu = (c: NodeJS.CpuUsage) => {
 };
 
 const dir = mkdtempSync(join(tmpdir(), "tally-reprice-bench-"));
-const db = await connect({ url: join(dir, "tally.db") });
+const db = await connect({ url: await benchDatabase(values.db ?? join(dir, "tally.db"), "reprice", { reuse: false }) });
 try {
   let t = performance.now();
   await seedUsageLines(db, LINES, START);
