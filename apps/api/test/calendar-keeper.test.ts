@@ -1,7 +1,11 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { calendars } from "@tally/shared/db";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { calendars, connect, JOB_LOCKS, syncCalendars } from "@tally/shared/db";
+import { testDatabaseUrl, testEngine } from "@tally/shared/db/testing";
+import { createCalendarKeeper } from "../src/calendar-keeper.ts";
 import { localCalendar } from "../src/queries/local.ts";
 import { fixture, seedRun } from "../src/queries/test-support.ts";
+import { compareRollupsWithRaw } from "./fixtures/rollups-from-raw.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
 
 // The real server: a zone people view in gets a calendar by itself, filled in the background, and its
@@ -9,11 +13,6 @@ import { AUTH, startTally, type Tally } from "./harness.ts";
 const START = Date.UTC(2026, 6, 1);
 let tally: Tally;
 
-beforeAll(async () => {
-  tally = await startTally({ TALLY_AUTO_ZONES: "1" });
-  for (const r of fixture(START, 20, 300, 5)) await seedRun(tally.db, r);
-});
-afterAll(() => tally.close());
 
 async function get(path: string, input: unknown): Promise<{ status: number; data: unknown }> {
   const query = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
@@ -24,6 +23,13 @@ async function get(path: string, input: unknown): Promise<{ status: number; data
 /** Means and CIs to 12 digits: a calendar sums scores in another order than UTC days and edges. */
 const rounded = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "number" ? Number(x.toPrecision(12)) : x)));
 const window = (timeZone: string) => ({ from: START, to: START + 20 * 86_400_000, timeZone, bucket: "day" });
+
+describe("one instance", () => {
+beforeAll(async () => {
+  tally = await startTally({ TALLY_AUTO_ZONES: "1" });
+  for (const r of fixture(START, 20, 150, 5)) await seedRun(tally.db, r);
+}, 120_000); // PostgreSQL on a busy machine takes a while
+afterAll(() => tally.close());
 
 it("adds a calendar for the zone a request asks for, fills it, and answers the same from it", async () => {
   expect(await localCalendar(tally.db, "Asia/Kolkata", "day")).toBeNull();
@@ -53,4 +59,36 @@ it("adds none for UTC, an unknown zone, a failed request or past the cap (TALLY_
   expect((await fetch(`${tally.base}/api/trpc/system.status?input=undefined`, { headers: AUTH })).status).toBe(200);
   await tally.calendars.idle();
   expect([...new Set((await calendars(tally.db)).map((c) => c.time_zone))]).toEqual(["Asia/Kolkata"]);
+});
+});
+
+// PostgreSQL only: on SQLite the job lock is the write lock every transaction takes (withJobLock just runs).
+describe.runIf(testEngine() === "postgres")("several instances on one PostgreSQL database", () => {
+  it("fills in one instance at a time: while the job lock is held elsewhere it waits, and takes the fill over once it is free", async () => {
+    const url = await testDatabaseUrl();
+    const db = await connect({ url });
+    const other = new pg.Client({ connectionString: url }); // another instance's session
+    await other.connect();
+    const keeper = createCalendarKeeper(db, { cap: 1, retryMs: 100 });
+    try {
+      for (const r of fixture(START, 5, 40, 3)) await seedRun(db, r);
+      await syncCalendars(db, ["Europe/Berlin"], { fill: false });
+      const pending = async () => (await calendars(db)).filter((c) => c.filled_to !== null).length;
+      await other.query("select pg_advisory_lock($1)", [JOB_LOCKS.calendarFill]);
+      keeper.fill();
+      await keeper.idle();
+      await new Promise((r) => setTimeout(r, 500)); // five retries, all refused
+      expect(await pending()).toBe(2);
+      await other.query("select pg_advisory_unlock($1)", [JOB_LOCKS.calendarFill]);
+      const deadline = Date.now() + 10_000;
+      while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await pending()).toBe(0);
+      // The calendars equal their raw rows (the keeper filled each day once).
+      expect((await compareRollupsWithRaw(db)).differences).toEqual([]);
+    } finally {
+      await keeper.stop();
+      await other.end();
+      await db.destroy();
+    }
+  }, 120_000);
 });
