@@ -43,7 +43,7 @@ beforeAll(async () => {
     await raw.insertInto("customers").values({ id, name: id, monthly_budget_micros: i < 2 ? 100_000_000 : null, created_at: 0, updated_at: 0 }).execute();
   }
   // One commit and one rollup batch for all ~570 lines, as the demo seed writes (each line still recorded on
-  // its own); PostgreSQL pays a round trip per statement, several seconds on a busy machine (hook: 60 s).
+  // its own): PostgreSQL pays a round trip per statement.
   await raw.transaction().execute((trx) => batchRollups(trx, async () => {
     let seq = 0;
     for (const at of lineTimes()) {
@@ -61,7 +61,7 @@ beforeAll(async () => {
     },
     transformResult: async (args) => args.result,
   });
-}, 60_000);
+});
 
 /** Expected, from the raw lines: each budgeted customer's spend per local day (index 0 = the 1st) and calls, month start to END. */
 async function rawMonth(tz: string, monthStart: number) {

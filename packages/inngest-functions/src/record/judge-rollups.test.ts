@@ -132,7 +132,7 @@ describe("judge measures of the run rollups", () => {
   }, 300_000);
   afterAll(() => db.destroy());
 
-  it("equal the raw rows (judge lines joined to their runs, runs.judge_outcome) in every catalogue table", { timeout: 30_000 }, async () => {
+  it("equal the raw rows (judge lines joined to their runs, runs.judge_outcome) in every catalogue table", { timeout: 120_000 }, async () => {
     await expectRollupsEqualRawRows(db);
     const totals = await rawTotals(db);
     expect(totals.priced).toBeGreaterThan(50);
@@ -152,7 +152,7 @@ describe("judge measures of the run rollups", () => {
     expect(empty.rows[0]!.n).toBe(0);
   });
 
-  it("a skipped evaluation delivered twice counts once; a later decision for the run is kept but not counted", { timeout: 30_000 }, async () => {
+  it("a skipped evaluation delivered twice counts once; a later decision for the run is kept but not counted", { timeout: 120_000 }, async () => {
     const run: RunRef = { runId: "skip-once", functionSlug: "support", occurredAt: Date.UTC(2026, 8, 6, 0, 0, 1), now: START + 6 * 86_400_000 };
     const skip = { run, key: "skip-once-score", deferredRunId: "d", judgeModel: JUDGES[0]!, rubricVersion: "v1", reason: "judge_budget" as const };
     expect(await recordSkippedEvaluation(db, skip)).toEqual({ inserted: true, counted: true });

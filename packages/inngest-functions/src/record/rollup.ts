@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import {
   type Calendar,
   calendars,
@@ -18,6 +18,7 @@ import {
   tableName,
   tagKeys,
 } from "@tally/shared/db";
+import { execute, type Statement, statement } from "./rollup-sql.ts";
 
 type Tx = Transaction<Database>;
 
@@ -226,26 +227,30 @@ function rowId(key: (string | number)[]): string {
 const CHUNKS = [256, 64, 16, 4, 1];
 
 async function flush(trx: Tx, pending: Pending): Promise<void> {
+  const upserts: Statement[] = [];
+  const emptied: [Target, (string | number)[]][] = [];
   for (const [target, byKey] of pending) {
     // Deltas that cancel out (a run added, then forgotten) leave the row as it was.
     const rows = [...byKey.values()].filter((r) => r.sums.some((d) => d !== 0));
     for (let i = 0, c = 0; i < rows.length; ) {
       while (CHUNKS[c]! > rows.length - i) c++;
       const n = CHUNKS[c]!;
-      await upsert(trx, target, rows.slice(i, i + n));
+      upserts.push(upsert(trx, target, rows.slice(i, i + n)));
       i += n;
     }
     // A count summing to 0 or less may have emptied the row (float sums can leave a residue, so only the
     // count decides).
-    for (const r of rows) if (r.sums[0]! <= 0) await deleteIfEmpty(trx, target, r.key);
+    for (const r of rows) if (r.sums[0]! <= 0) emptied.push([target, r.key]);
   }
+  await execute(trx, upserts);
+  for (const [target, key] of emptied) await execute(trx, [deleteIfEmpty(trx, target, key)]);
 }
 
-function upsert(trx: Tx, { name, keys, sums }: Target, rows: RowDelta[]): Promise<void> {
+function upsert(trx: Tx, { name, keys, sums }: Target, rows: RowDelta[]): Statement {
   const params: (string | number)[] = [];
   for (const r of rows) params.push(...r.key, ...r.sums);
   // Kysely cannot type a column set chosen at run time; the catalogue is the contract. Built on a cache miss only.
-  return run(trx, `upsert|${name}|${rows.length}`, params, (db) =>
+  return statement(trx, `upsert|${name}|${rows.length}`, params, (db) =>
     db
       .insertInto(name)
       .values(rows.map((r) => Object.fromEntries([...keys.map((c, i) => [c, r.key[i]]), ...sums.map((c, i) => [c, r.sums[i]])])))
@@ -255,45 +260,10 @@ function upsert(trx: Tx, { name, keys, sums }: Target, rows: RowDelta[]): Promis
   );
 }
 
-function deleteIfEmpty(trx: Tx, { name, keys, sums }: Target, key: (string | number)[]): Promise<void> {
-  return run(trx, `delete|${name}`, [...key, 0], (db) => {
+function deleteIfEmpty(trx: Tx, { name, keys, sums }: Target, key: (string | number)[]): Statement {
+  return statement(trx, `delete|${name}`, [...key, 0], (db) => {
     let del = db.deleteFrom(name);
     for (let i = 0; i < keys.length; i++) del = del.where(keys[i]!, "=", key[i]!);
     return del.where(sums[0]!, "=", 0);
   });
-}
-
-/**
- * Runs a rollup write whose SQL is built once per shape (table and row count) and dialect, then reused with
- * fresh values: building and compiling the query cost more than SQLite takes to run it (a judged run
- * writes ~100 rollup rows: bench generation went from 125 to 395 runs/s).
- */
-const compiled = new WeakMap<object, Map<string, string>>();
-async function run(
-  trx: Tx,
-  shape: string,
-  params: readonly (string | number)[],
-  // biome-ignore lint/suspicious/noExplicitAny: the table and columns are chosen at run time (the catalogue is the contract)
-  build: (db: Transaction<any>) => Compilable,
-): Promise<void> {
-  // The executor's adapter identifies the dialect (placeholders differ between SQLite and PostgreSQL);
-  // getExecutor() is marked internal in Kysely's types but is how plugins reach the adapter.
-  const adapter = trx.getExecutor().adapter;
-  let byShape = compiled.get(adapter);
-  if (!byShape) {
-    byShape = new Map();
-    compiled.set(adapter, byShape);
-  }
-  let text = byShape.get(shape);
-  if (text === undefined) {
-    // biome-ignore lint/suspicious/noExplicitAny: as above
-    const q = build(trx as unknown as Transaction<any>).compile();
-    // The cached text is only reused if it takes exactly these parameters, in this order.
-    if (q.parameters.length !== params.length || q.parameters.some((p, i) => p !== params[i])) {
-      throw new Error(`rollup ${shape}: compiled query does not take its values in column order`);
-    }
-    text = q.sql;
-    byShape.set(shape, text);
-  }
-  await trx.executeQuery(CompiledQuery.raw(text, [...params]));
 }

@@ -71,7 +71,7 @@ describe("fillTagKeys", () => {
     expect((await db.selectFrom("rollup_tag_keys").select("filled_to").executeTakeFirstOrThrow()).filled_to).toBeNull();
     await expectExact(db);
     await db.destroy();
-  }, 60_000); // ~270 write transactions: seconds on a busy PostgreSQL
+  });
 
   it("completes a key at once when no fact is held, and stops when pause says so", async () => {
     const db = await connectTestDatabase();
