@@ -4,7 +4,7 @@ import { isPostgres, syncCalendars } from "@tally/shared/db";
 import type { AggregateFilter } from "./common.ts";
 import { calendarFor } from "./local.ts";
 import { planFor, rollupSource } from "./source.ts";
-import { fixture, localDate, openTestDb, seedPrices, seedRun, seedRuns, type TestDb } from "./test-support.ts";
+import { fixture, localDate, openTestDb, seedPrices, seedRuns, type TestDb } from "./test-support.ts";
 
 // Issue 20: every filter the API takes reads rollups and answers exactly what grouping the raw rows gives:
 // model + customer (the model × customer cuboid), a function slug (function cuboid), a promoted tag (tag

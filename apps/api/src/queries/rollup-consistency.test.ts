@@ -31,7 +31,7 @@ beforeAll(async () => {
     await seedRun(t.db, { ...r, customerId: undefined, agent: undefined });
     await seedRun(t.db, { ...plan(r, i), scores: undefined, judge: undefined });
   }
-}, 120_000);
+}, 300_000);
 afterAll(() => t.close());
 
 describe("rollups added by 0002–0004 and 0013 (score histogram, every cuboid and grain, tags)", () => {
@@ -90,7 +90,7 @@ describe("rollups added by 0002–0004 and 0013 (score histogram, every cuboid a
     expect(written.scores_model!.length).toBeGreaterThan(50);
   });
 
-  it("rollups summed in one batch (batchRollups) equal rollups written record by record, forgotten runs included", { timeout: 60_000 }, async () => {
+  it("rollups summed in one batch (batchRollups) equal rollups written record by record, forgotten runs included", { timeout: 300_000 }, async () => {
     const [each, batched] = [await openTestDb(), await openTestDb()];
     try {
       for (const x of [each, batched]) {

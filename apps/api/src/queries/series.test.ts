@@ -4,7 +4,7 @@ import { calendars, syncCalendars } from "@tally/shared/db";
 import { localCalendar } from "./local.ts";
 import { bucketBefore, type SignedPieces, signedPieces } from "./series.ts";
 import { pieces } from "./source.ts";
-import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRun, seedRuns, type TestDb } from "./test-support.ts";
+import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRuns, type TestDb } from "./test-support.ts";
 import { chartBuckets } from "./zone.ts";
 
 // Day series read whole UTC days from `_1d` and add or subtract the hours (and quarters) between a local

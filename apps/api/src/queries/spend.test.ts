@@ -7,7 +7,6 @@ import {
   openTestDb,
   type RunSpec,
   seedPrices,
-  seedRun,
   seedRuns,
   type TestDb,
 } from "./test-support.ts";
