@@ -1,6 +1,6 @@
 // Analytics bench: `npm run bench` (apps/api). Not part of `npm test`.
 //   tsx bench/analytics.bench.ts [--runs 100000] [--days 365] [--customers 200] [--models 12] [--end 2026-11-01]
-//                                [--db path|postgres://…]… [--reuse] [--tz UTC,America/New_York,Asia/Kolkata]
+//                                [--db path|postgres://…]… [--source path] [--reuse] [--tz UTC,America/New_York,Asia/Kolkata]
 //                                [--iterations 30] [--calendars America/New_York] [--auto 1] [--filters 1]
 // Generates parent runs through the real write path (recordUsage + recordEvaluation; several function
 // slugs, a `plan` tag promoted before generating as TALLY_TAG_KEYS=plan would, filled by fillTagKeys on a
@@ -15,7 +15,7 @@
 // none is added (one a --reuse'd DB holds is still read).
 // Engines: `--db` names a SQLite file or a PostgreSQL server (bench-db.ts: the bench uses its own database
 // tally_bench_analytics_<runs> there) and may repeat; every one given is timed, one after the other, on the
-// same data. The runs are always generated on SQLite (the given file, else a temp file) and copied into
+// same data. The runs are always generated on SQLite (the given file, else --source or a temp file) and copied into
 // PostgreSQL (copy-to-postgres.ts). No --db: one temp SQLite file.
 // --reuse keeps the databases; a SQLite one holding fewer runs than --runs (an interrupted generation) is
 // generated onwards, a PostgreSQL one holding another count of runs is copied afresh.
@@ -51,7 +51,7 @@ const reuse = process.argv.includes("--reuse");
 const withFilters = arg("filters", "1") !== "0";
 const targets = dbArgs();
 const sqliteTarget = targets.find((t) => !isPostgresUrl(t));
-const sqliteFile = sqliteTarget ?? join(tmpdir(), `tally-bench-${opts.runs}.db`);
+const sqliteFile = sqliteTarget ?? arg("source", join(tmpdir(), `tally-bench-${opts.runs}.db`));
 /** The filter bar's choices: the biggest customer, the busiest model, both, a promoted tag's value, a function slug. */
 const FILTERS: Record<string, RawFilter> = {
   customer: { customerIds: [customerName(0)] },

@@ -50,7 +50,6 @@ export async function databaseSize(db: Db): Promise<DatabaseSize> {
     tables[tbl?.startsWith("rollup_") ? "rollup" : tbl && RAW_TABLES.has(tbl) ? "raw" : "other"] += Number(bytes);
   };
   if (isPostgres(db)) {
-    await sql`vacuum analyze`.execute(db);
     const total = (await sql<{ n: number }>`select pg_database_size(current_database())::bigint as n`.execute(db)).rows[0]!.n;
     const r = await sql<{ tbl: string; bytes: number }>`select c.relname as tbl, pg_total_relation_size(c.oid)::bigint as bytes
       from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname = current_schema()`.execute(db);
