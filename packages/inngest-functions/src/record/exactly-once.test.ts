@@ -1,0 +1,55 @@
+import { rollupTables } from "@tally/shared/db";
+import { connectTestDatabase, testEngine } from "@tally/shared/db/testing";
+import { describe, expect, it } from "vitest";
+import { storedAndExpected } from "../testing/expected-rollups.ts";
+import { recordEvaluation } from "./evaluation.ts";
+import { recordNotification } from "./notification.ts";
+import type { RunRef } from "./run.ts";
+import { recordUsage } from "./usage.ts";
+
+// Exactly once under concurrent duplicate deliveries: Inngest may run a step twice at the same time (a retry
+// racing the first attempt, two API instances). On PostgreSQL the deliveries below run on separate pooled
+// connections at once; every write transaction takes the writer lock first (connect.ts), so each sees the
+// other's committed row and answers "already recorded" instead of failing on the unique key or counting twice.
+// On SQLite they queue on the one connection: the same answers.
+describe("recording under concurrent duplicate deliveries", () => {
+  it(`each fact counts once, no delivery fails, the rollups equal the raw rows (${testEngine()})`, async () => {
+    const db = await connectTestDatabase();
+    try {
+      const at = Date.UTC(2026, 5, 1, 12, 7);
+      const run: RunRef = { runId: "run-1", functionSlug: "support", model: "gpt-4o", customerId: "acme", tags: { plan: "pro" }, occurredAt: at, now: at };
+      const usage = { input_tokens: 1200, output_tokens: 80, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+      const copies = 6;
+      const deliveries = Array.from({ length: copies }, () => [
+        recordUsage(db, run, { key: "run-1-cost", deferredRunId: "d-cost", kind: "agent", model: "gpt-4o", usage }),
+        recordEvaluation(db, { ...run, customerId: undefined }, {
+          key: "run-1-score",
+          deferredRunId: "d-score",
+          model: "gpt-4o",
+          judgeModel: "gpt-4o-mini",
+          rubricVersion: "v1",
+          judgeCalls: 1,
+          judgeUsage: { ...usage, input_tokens: 300 },
+          outcome: { ok: true, scores: [{ name: "helpfulness", rawValue: 4, scaleMin: 1, scaleMax: 5, rationale: "r" }] },
+        }),
+        recordNotification(db, run, { key: "run-1-notify", deferredRunId: "d-notify", channel: "#ai", httpStatus: 200 }),
+      ]).flat();
+      const answers = await Promise.all(deliveries);
+      const inserted = answers.filter((a) => a.inserted).length;
+      expect(inserted).toBe(3); // one usage line, one evaluation, one notification
+      expect(await db.selectFrom("usage_costs").select(["id", "kind"]).orderBy("id").execute()).toEqual([
+        { id: "run-1-cost:agent", kind: "agent" },
+        { id: "run-1-score:judge", kind: "judge" },
+      ]);
+      expect((await db.selectFrom("scores").select("name").execute()).length).toBe(1);
+      expect((await db.selectFrom("notifications").select("id").execute()).length).toBe(1);
+      const tables = await storedAndExpected(db);
+      expect(tables.length).toBe(rollupTables().length);
+      for (const { table, stored, expected } of tables) expect(stored, table).toEqual(expected);
+      const base = await db.selectFrom("rollup_runs_15m").select(["runs", "judge_priced_calls"]).execute();
+      expect(base).toEqual([{ runs: 1, judge_priced_calls: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
