@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Json } from "./json.ts";
 
-// A newcomer's first `npm start`: the real server process, a fresh empty data directory, no API keys. They
+// A newcomer's first `npm start`: the real server process, a fresh empty database (a SQLite file in a new data
+// directory, or an unmigrated PostgreSQL database on the PostgreSQL pass), no API keys. They
 // read through the account the printed first-run link creates, signed in like the dashboard.
 describe("first start with an empty database", () => {
   let dir: string;
@@ -24,7 +26,7 @@ describe("first start with an empty database", () => {
       });
     });
     base = `http://127.0.0.1:${port}`;
-    const env = { ...process.env, INNGEST_DEV: "1", PORT: String(port), DATABASE_URL: join(dir, "data", "tally.db") };
+    const env = { ...process.env, INNGEST_DEV: "1", PORT: String(port), DATABASE_URL: await testDatabaseUrl({ file: join(dir, "data", "tally.db"), migrated: false }) };
     child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
     await new Promise<void>((resolve, reject) => {
       const onData = (b: Buffer) => {
@@ -35,7 +37,7 @@ describe("first start with an empty database", () => {
       child.stderr!.on("data", onData);
       child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
     });
-  }, 120_000);
+  }, 300_000); // the demo seed: about 30 s on SQLite, a few times that on PostgreSQL (a round trip per statement)
 
   afterAll(() => {
     child.kill("SIGTERM");

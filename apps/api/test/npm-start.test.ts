@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 /**
  * README's `npm start`, as a user runs it: the whole process tree stops with it. Each test starts it in a
- * process group of its own (as a terminal does), on an ephemeral port and an empty database.
+ * process group of its own (as a terminal does), on an ephemeral port and an empty, unmigrated database (a
+ * SQLite file, or on the suite's PostgreSQL pass a new PostgreSQL database): start-up creates the schema.
  */
 const ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const dirs: string[] = [];
@@ -30,7 +32,7 @@ async function npmStart(): Promise<{ npm: ChildProcess; url: string; output: () 
   const npm = spawn("npm", ["start"], {
     cwd: ROOT,
     detached: true, // its own process group, as in a terminal
-    env: { ...process.env, PORT: "0", DATABASE_URL: join(dir, "tally.db"), TALLY_DEMO: "0" },
+    env: { ...process.env, PORT: "0", DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db"), migrated: false }), TALLY_DEMO: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.push(npm);
