@@ -28,6 +28,12 @@ export interface EvaluationRecord {
 }
 
 /**
+ * The judge's own text as stored: U+0000 (a model may emit it) becomes U+FFFD, since PostgreSQL's text
+ * cannot hold it and the write would fail on every retry, each one paying the judge again.
+ */
+const storable = (text: string): string => text.replaceAll("\u0000", "\uFFFD");
+
+/**
  * Writes one evaluation: its status row, its scores (normalised to 0–1) and the judge's own cost, with
  * their rollups (the cost also in the judged run's rollup row), in one transaction. Idempotent on the
  * evaluation key.
@@ -51,8 +57,8 @@ export async function recordEvaluation(
         judge_model: ev.judgeModel,
         rubric_version: ev.rubricVersion,
         judge_calls: ev.judgeCalls,
-        error: ev.outcome.ok ? null : ev.outcome.error,
-        raw_output: ev.outcome.ok ? null : ev.outcome.rawOutput.slice(0, 4000),
+        error: ev.outcome.ok ? null : storable(ev.outcome.error),
+        raw_output: ev.outcome.ok ? null : storable(ev.outcome.rawOutput.slice(0, 4000)),
         created_at: run.now,
       })
       .execute();
@@ -86,7 +92,7 @@ export async function recordEvaluation(
           source: "judge",
           judge_model: ev.judgeModel,
           rubric_version: ev.rubricVersion,
-          rationale: s.rationale,
+          rationale: storable(s.rationale),
           occurred_at: run.occurredAt,
           created_at: run.now,
         })

@@ -52,4 +52,18 @@ describe("recording under concurrent duplicate deliveries", () => {
       await db.destroy();
     }
   });
+
+  it("a judge's text holding U+0000 is stored with U+FFFD (PostgreSQL's text cannot hold NUL: the write would fail on every retry)", async () => {
+    const db = await connectTestDatabase();
+    try {
+      const run: RunRef = { runId: "run-nul", functionSlug: "support", occurredAt: Date.UTC(2026, 5, 1), now: Date.UTC(2026, 5, 1) };
+      const base = { deferredRunId: "d", model: "gpt-4o", judgeModel: "gpt-4o-mini", rubricVersion: "v1", judgeCalls: 0, judgeUsage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 } };
+      await recordEvaluation(db, run, { ...base, key: "ok", outcome: { ok: true, scores: [{ name: "tone", rawValue: 3, scaleMin: 1, scaleMax: 5, rationale: "a\u0000b" }] } });
+      await recordEvaluation(db, run, { ...base, key: "bad", outcome: { ok: false, error: "e\u0000", rawOutput: "\u0000{" } });
+      expect(await db.selectFrom("scores").select("rationale").execute()).toEqual([{ rationale: "a\uFFFDb" }]);
+      expect(await db.selectFrom("evaluations").select(["error", "raw_output"]).where("id", "=", "bad").execute()).toEqual([{ error: "e\uFFFD", raw_output: "\uFFFD{" }]);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
