@@ -1,9 +1,15 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type Db } from "@tally/shared/db";
+import { testDatabaseUrl } from "@tally/shared/db/testing";
+import { SYSTEM } from "../src/auth/principal.ts";
+import { startReprice } from "../src/reprice/jobs.ts";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
 import type { Json } from "./json.ts";
-import { calendarsMatchRefill, rollupMismatches, waitForJob } from "./reprice-support.ts";
+import { calendarsMatchRefill, rollupMismatches, seededLine, seedUsageLines, waitForJob } from "./reprice-support.ts";
 import { callProcedure, type Delivery, deliver } from "./unpriced-money.ts";
 
 // Issue 17 §4 through the real server: overrides edited, removed and kept as history; the preview of a
@@ -181,4 +187,67 @@ describe("repricing history after an override", () => {
     expect(JSON.stringify(reason.body.error!.data!.zodError)).toContain("reason");
     expect((await trpc(tally, "reprice.job", { id: "nope" })).status).toBe(404);
   });
+});
+
+// Two processes on one database taking one job's batches at once: each batch re-reads the job's cursor
+// inside its write transaction, after the write lock (BEGIN IMMEDIATE on SQLite, the writer advisory lock on
+// PostgreSQL), so no batch is done twice and the counters are exact. Processes, not two handles in this one:
+// better-sqlite3 waits for the lock synchronously, so a second handle here would block the first's commit.
+describe("two processes on one database take a job's batches in turn", () => {
+  const LINES = 600;
+  const START = Date.UTC(2026, 4, 1);
+  let url: string;
+  let db: Db;
+  beforeAll(async () => {
+    url = await testDatabaseUrl();
+    db = await connect({ url });
+    await seedUsageLines(db, LINES, START);
+  }, 120_000);
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  /** A process that runs the job's batches (50 lines each) until it is done. */
+  function drainInProcess(jobId: string): Promise<void> {
+    // Between batches it pauses longer than SQLite's busy handler waits between retries (≤ 100 ms): SQLite
+    // keeps no queue of waiting writers, so without the pause one process could hold the other off for good.
+    const script = `
+      import { connect } from "@tally/shared/db";
+      import { repriceBatch } from ${JSON.stringify(fileURLToPath(new URL("../src/reprice/runner.ts", import.meta.url)))};
+      const db = await connect({ url: process.env.URL, migrate: false });
+      while ((await repriceBatch(db, process.env.JOB, 50, ${START})) === "more") await new Promise((ok) => setTimeout(ok, 150));
+      await db.destroy();`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: { PATH: process.env.PATH ?? "", URL: url, JOB: jobId },
+      stdio: ["ignore", "inherit", "pipe"],
+    });
+    let err = "";
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+    return new Promise((ok, fail) => child.once("exit", (code) => (code === 0 ? ok() : fail(new Error(`drain exited ${code}: ${err}`)))));
+  }
+
+  it("every line repriced once, counters and totals exact, rollups equal the raw lines", async () => {
+    await db
+      .insertInto("model_prices")
+      .values({ model: "gpt-4o", provider: "", effective_from: 0, input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 4_000_000, cache_read_micros_per_mtok: null, cache_write_micros_per_mtok: null, created_at: START })
+      .execute();
+    const { jobId } = await startReprice(db, SYSTEM, { model: "gpt-4o", reason: "override" }, START);
+    await Promise.all([drainInProcess(jobId), drainInProcess(jobId)]);
+
+    let before = 0;
+    let after = 0;
+    for (let i = 0; i < LINES; i++) {
+      const l = seededLine(i, START);
+      before += catalog(l.model, l.input, l.output, l.occurredAt);
+      after += byHand(l.input, l.output);
+    }
+    const job = await db.selectFrom("reprice_jobs").selectAll().where("id", "=", jobId).executeTakeFirstOrThrow();
+    expect(job).toMatchObject({ status: "done", lines_done: LINES, lines_changed: LINES, before_micros: before, after_micros: after, before_unpriced: 0, after_unpriced: 0 });
+    const history = await db.selectFrom("usage_cost_history").select((e) => [e.fn.countAll<number>().as("n"), e.fn.count<number>("usage_id").distinct().as("lines")]).executeTakeFirstOrThrow();
+    expect(history).toEqual({ n: LINES, lines: LINES });
+    const raw = await db.selectFrom("usage_costs").select((e) => e.fn.sum<number>("cost_micros").as("c")).executeTakeFirstOrThrow();
+    expect(raw.c).toBe(after);
+    expect(await rollupMismatches(db)).toEqual([]);
+  }, 180_000);
 });
