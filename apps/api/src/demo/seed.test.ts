@@ -35,7 +35,8 @@ const viewer = (db: Db) => createCaller({ db, runUrlTemplate: "{runId}", now: ()
 /** What the dashboard asks to label demo data: the `system.status` procedure. */
 const status = (db: Db) => viewer(db).system.status();
 
-describe("demo data", () => {
+// Seeding and clearing hundreds of runs: minutes on a loaded machine (PostgreSQL pass); hang guards, not budgets.
+describe("demo data", { timeout: 120_000 }, () => {
   let dir: string;
   let db: Db;
   beforeAll(async () => {
@@ -131,5 +132,5 @@ describe("demo data", () => {
     expect(await db.selectFrom("rollup_score_bins_15m").select("n").execute()).toEqual([]);
     expect(await db.selectFrom("customers").select("id").execute()).toEqual([]);
     expect(await db.selectFrom("model_prices").select("model").execute()).toEqual([]);
-  }, 30_000); // takes ~10,000 runs back out of every rollup: a hang guard, not a time limit
+  }, 300_000); // takes ~10,000 runs back out of every rollup: a hang guard, not a time limit
 });

@@ -45,7 +45,7 @@ const priced = (rs: RunSpec[]) => {
 };
 
 describe("day series from days ± edge hours", () => {
-  it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly, in no more rows than adding", (unit) => {
+  it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly, in no more rows than adding", { timeout: 30_000 }, (unit) => {
     const length = { "4w": 28 * DAY, "1w": 7 * DAY, "1d": DAY, "6h": 6 * HOUR, "1h": HOUR, "15m": 900_000 } as const;
     for (const tz of ZONES) {
       const { buckets, index } = chartBuckets(tz, FROM, TO, unit);
