@@ -10,7 +10,11 @@ import { line, readWindow, runLoad, startWriter, trpc, UNPRICED_MODEL, type Writ
 // Issue 21: several API instances on one PostgreSQL database, each a Tally server in a process of its own.
 // About PostgreSQL only: on SQLite the same is two-writers.test.ts (two processes on one file).
 const DAY = 86_400_000;
-/** Inngest runs (deferred track-ai-costs), each delivered 2 or 3 times, the copies to both instances at about once. */
+/**
+ * Inngest runs (deferred track-ai-costs), each delivered 2 or 3 times, the copies to both instances at about once:
+ * ~12,500 serve() runs of 2 requests. Measured on the shared 2-core VM at load average ~20 (other suites running):
+ * 1,995 s, 6 runs/s; at load ~12 the two instances take ~19 runs/s (test/ingest-rate.ts).
+ */
 const KEYS = 5_000;
 const dbs: Db[] = [];
 const writers: Writer[] = [];
