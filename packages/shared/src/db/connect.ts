@@ -112,7 +112,9 @@ function openPostgres(url: string, max: number): Db {
  * PostgreSQL twin of BEGIN IMMEDIATE: a write transaction first takes one transaction-scoped advisory lock,
  * so writers take turns exactly as on SQLite, across every API instance on the database. The recording
  * layer's exactly-once proof (dedupe row, then rollup bumps, in one transaction that no other writer
- * interleaves with) thus holds unchanged. A read-only transaction reads one snapshot (repeatable read) and
+ * interleaves with) thus holds unchanged. Read committed whatever the server's default: each statement after
+ * the lock sees every write committed before it (under repeatable read the snapshot would predate the lock,
+ * and a job re-reading its cursor would fail to serialize). A read-only transaction reads one snapshot (repeatable read) and
  * never waits for writers.
  */
 class WriterLockPostgresDialect extends PostgresDialect {
@@ -132,7 +134,7 @@ class WriterLockPostgresDriver extends PostgresDriver {
       await connection.executeQuery(CompiledQuery.raw("start transaction isolation level repeatable read, read only"));
       return;
     }
-    await connection.executeQuery(CompiledQuery.raw("begin"));
+    await connection.executeQuery(CompiledQuery.raw("begin isolation level read committed"));
     await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${JOB_LOCKS.writer})`));
   }
 }
