@@ -9,7 +9,7 @@ import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts"
 import type { Env } from "./env.ts";
 import { createRepriceRunner, type RepriceRunner } from "./reprice/runner.ts";
 import { type HttpConfig, httpConfig } from "./http/config.ts";
-import { catalogCacheFile, startCatalog, stopCatalog } from "./pricing-catalog/catalog.ts";
+import { legacyCatalogCacheFile, startCatalog, stopCatalog } from "./pricing-catalog/catalog.ts";
 
 export interface App {
   db: Db;
@@ -44,8 +44,8 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   const access = await createAccess(db, env, http.allowedHosts);
   const calendars = createCalendarKeeper(db, { cap: env.TALLY_AUTO_ZONES });
   calendars.fill();
-  // The genai-prices catalog: the cached download when GENAI_PRICES_URL is set, refreshed in the background.
-  await startCatalog({ url: env.GENAI_PRICES_URL, refreshHours: env.GENAI_PRICES_REFRESH_HOURS, cacheFile: catalogCacheFile(env.DATABASE_URL) });
+  // The genai-prices catalog: the download cached in the database when GENAI_PRICES_URL is set, refreshed in the background.
+  await startCatalog({ url: env.GENAI_PRICES_URL, refreshHours: env.GENAI_PRICES_REFRESH_HOURS, db, legacyCacheFile: legacyCatalogCacheFile(env.DATABASE_URL) });
   // Jobs left pending or running by a stopped (or killed) server carry on at their cursor.
   const repricer = createRepriceRunner(db);
   // Inngest v4 reads signing keys from the client (serve() ignores them), so they go here.

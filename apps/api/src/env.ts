@@ -157,7 +157,7 @@ const schema = z
       }),
     /**
      * A genai-prices data file (its `data.json`, e.g. https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/new_data/v2/data.json)
-     * the server downloads to refresh the model catalog at run time, cached beside the database. Unset: the bundled catalog.
+     * the server downloads to refresh the model catalog at run time, cached in the database (shared by every instance). Unset: the bundled catalog.
      */
     GENAI_PRICES_URL: z.url().refine((v) => /^https?:/i.test(v), { message: "must be an http(s) URL" }).optional(),
     /** Hours between downloads of GENAI_PRICES_URL (0: at start-up when the cache is missing, and from Settings). */
