@@ -1,8 +1,12 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { calcPrice, type Provider, waitForUpdate } from "@pydantic/genai-prices";
+import { connect, type Db } from "@tally/shared/db";
 import { testDatabaseUrl, testEngine } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
@@ -13,7 +17,8 @@ import { type Tally, TEST_API_KEY } from "./harness.ts";
 import { waitForJob } from "./reprice-support.ts";
 import { AT, callProcedure } from "./unpriced-money.ts";
 
-// Issue 17 §4, last bullet: GENAI_PRICES_URL refreshes the genai-prices catalog at run time, with a file cache.
+// Issue 17 §4, last bullet: GENAI_PRICES_URL refreshes the genai-prices catalog at run time, with a cache that
+// issue 21 moved into the database (settings row genai_prices_catalog): the same on SQLite and PostgreSQL, shared by instances.
 // A loopback server serves a modified copy of genai-prices' own data (gpt-4o's input price doubled, $2.50 →
 // $5.00 per Mtok). Expected costs by hand: 1,000,000 input + 100,000 output tokens of gpt-4o cost
 // 1 × $2.50 + 0.1 × $10 = $3.50 with the bundled data and 1 × $5 + 0.1 × $10 = $6.00 with the modified data.
@@ -68,8 +73,40 @@ const catalog = (t: Tally) => callProcedure(t, "prices.catalog", "query", undefi
 const refresh = (t: Tally) => callProcedure(t, "prices.refreshCatalog", "mutation", undefined) as Promise<Catalog>;
 const bundledGpt4o = () => Math.round(calcPrice({ input_tokens: 1_000_000, output_tokens: 100_000 }, "gpt-4o", { providerId: "openai" })!.total_price * 1e6);
 
-/** The download is cached in a file beside a SQLite database file; a PostgreSQL database has no "beside" (catalogCacheFile). */
-const FILE_CACHE = testEngine() === "sqlite";
+const CACHE_KEY = "genai_prices_catalog";
+/** The database while no server has it open (the test's own connection). */
+async function onDatabase(url: string, fn: (db: Db) => Promise<unknown>): Promise<void> {
+  const db = await connect({ url });
+  try {
+    await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+const storedCache = async (t: Tally) => {
+  const row = await t.db.selectFrom("settings").select("value").where("key", "=", CACHE_KEY).executeTakeFirst();
+  return row ? (JSON.parse(row.value) as { fetchedAt: number; providers: Provider[] }) : null;
+};
+
+/** A second instance: Tally's server in a Node process of its own (server-process.ts) on the same database. */
+async function startProcess(databaseUrl: string, env: Record<string, string>): Promise<{ tally: Tally; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./server-process.ts", import.meta.url))], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: { PATH: process.env.PATH ?? "", INNGEST_DEV: "1", DATABASE_URL: databaseUrl, TALLY_INIT_API_KEY: TEST_API_KEY, TALLY_DEMO: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (tail = (tail + d).slice(-4000)));
+  const port = await new Promise<number>((ok, fail) => {
+    createInterface({ input: child.stdout! }).on("line", (l) => {
+      const m = /^\{"port":(\d+)\}$/.exec(l);
+      if (m) ok(Number(m[1]));
+    });
+    child.once("exit", (code) => fail(new Error(`server exited (${code}) before listening:\n${tail}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return { child, tally: { base, executor: new Executor(`${base}/api/inngest`), db: undefined as never, dbFile: databaseUrl, calendars: undefined as never, close: async () => void child.kill("SIGTERM") } };
+}
 
 describe("catalog refresh from GENAI_PRICES_URL", { timeout: 60_000 }, () => {
   const data = dataServer();
@@ -133,7 +170,11 @@ describe("catalog refresh from GENAI_PRICES_URL", { timeout: 60_000 }, () => {
     expect(status.fetchedAt).toBeGreaterThan(0);
     expect(status.changes).toEqual([{ provider: "openai", model: "gpt-4o", change: "changed", storedModels: ["gpt-4o"] }]);
     expect(await track(tally, "cat-run-3", 3)).toBe(NEW);
-    expect(existsSync(join(dir, "genai-prices-cache.json"))).toBe(FILE_CACHE);
+    // Cached in the database, whole: the downloaded data with when it was fetched; no file beside the database.
+    const stored = await storedCache(tally);
+    expect(stored?.fetchedAt).toBe(status.fetchedAt);
+    expect(stored?.providers).toEqual(modified);
+    expect(existsSync(join(dir, "genai-prices-cache.json"))).toBe(false);
   });
 
   it("reprice.preview shows the catalog change's delta, and a catalog repricing applies it", async () => {
@@ -147,7 +188,29 @@ describe("catalog refresh from GENAI_PRICES_URL", { timeout: 60_000 }, () => {
     expect(costs.map((c) => c.cost_micros)).toEqual([NEW, NEW, NEW]);
   }, 60_000);
 
-  it.runIf(FILE_CACHE)("after a restart the cached catalog prices without the network; closing puts the bundled data back", async () => {
+  it("a second instance on the same database starts from the first one's download, without downloading", async () => {
+    const before = await catalog(tally);
+    data.state.status = 503; // a download now would fail and say so
+    const requests = data.state.requests;
+    const second = await startProcess(dbFile, { GENAI_PRICES_URL: url });
+    try {
+      const status = await catalog(second.tally);
+      expect(status).toMatchObject({ source: "cache", fetchedAt: before.fetchedAt, lastAttemptAt: null, lastError: null });
+      const input = { model: "gpt-4o", customerId: "acme", ticketId: "T-2nd", ...USAGE };
+      const out = await second.tally.executor.runDeferred({ fnSlug: "tally-track-ai-costs", input }, { fnSlug: "tally-handle-support-ticket", runId: "cat-run-2nd" }, { runId: "cat-run-2nd-costs", ts: AT + 10 * 60_000 });
+      expect(out.status, JSON.stringify(out.error)).toBe("completed");
+      const line = await tally.db.selectFrom("usage_costs").select("cost_micros").where("run_id", "=", "cat-run-2nd").executeTakeFirstOrThrow();
+      expect(line.cost_micros).toBe(NEW);
+      expect(data.state.requests).toBe(requests);
+    } finally {
+      await new Promise<void>((r) => {
+        second.child.once("exit", () => r());
+        second.child.kill("SIGTERM");
+      });
+    }
+  });
+
+  it("after a restart without the network the cached download prices, not the bundled catalog; closing puts the bundled data back", async () => {
     const before = await catalog(tally);
     await tally.close();
     expect(bundledGpt4o()).toBe(OLD);
@@ -161,29 +224,26 @@ describe("catalog refresh from GENAI_PRICES_URL", { timeout: 60_000 }, () => {
     expect(data.state.requests).toBe(requests);
   });
 
-  // PostgreSQL: no cache, so a restart without the network prices with the bundled catalog, and says so.
-  it.runIf(!FILE_CACHE)("after a restart without the network the bundled catalog prices, and the failed download is reported", async () => {
+  it("an unreadable cache is reported and the bundled catalog used", async () => {
     await tally.close();
-    expect(bundledGpt4o()).toBe(OLD);
-    await data.close();
-    tally = await startOn(dbFile, { GENAI_PRICES_URL: url });
-    let status = await catalog(tally);
-    for (let i = 0; status.lastError === null && i < 400; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      status = await catalog(tally);
-    }
-    expect(status).toMatchObject({ source: "bundled", fetchedAt: null });
-    expect(status.lastError).toMatch(/download from .* failed: .*kept/);
-    expect(await track(tally, "cat-run-4", 4)).toBe(OLD);
-  });
-
-  it.runIf(FILE_CACHE)("an unreadable cache is reported and the bundled catalog used", async () => {
-    await tally.close();
-    writeFileSync(join(dir, "genai-prices-cache.json"), "{ truncated");
+    await onDatabase(dbFile, (db) => db.updateTable("settings").set({ value: "{ truncated" }).where("key", "=", CACHE_KEY).execute());
     tally = await startOn(dbFile, { GENAI_PRICES_URL: url, GENAI_PRICES_REFRESH_HOURS: "0" });
     const status = await catalog(tally);
     expect(status.source).toBe("bundled");
     expect(status.lastError ?? "").toMatch(/cache|download/);
     expect(await track(tally, "cat-run-5", 5)).toBe(OLD);
+  });
+
+  // About SQLite only: an older version kept the cache in a file beside the SQLite database file (PostgreSQL never had one).
+  it.runIf(testEngine() === "sqlite")("an older version's cache file is the starting cache when the database has none, and is copied into it", async () => {
+    await tally.close();
+    await onDatabase(dbFile, (db) => db.deleteFrom("settings").where("key", "=", CACHE_KEY).execute());
+    const fetchedAt = Date.UTC(2026, 10, 1);
+    const changes = [{ provider: "openai", model: "gpt-4o", change: "changed" }];
+    writeFileSync(join(dir, "genai-prices-cache.json"), JSON.stringify({ version: 1, url, fetchedAt, changedAt: fetchedAt, changes, providers: modified }));
+    tally = await startOn(dbFile, { GENAI_PRICES_URL: url, GENAI_PRICES_REFRESH_HOURS: "0" });
+    expect(await catalog(tally)).toMatchObject({ source: "cache", fetchedAt, lastError: null });
+    expect(await track(tally, "cat-run-6", 6)).toBe(NEW);
+    expect((await storedCache(tally))?.fetchedAt).toBe(fetchedAt);
   });
 });
