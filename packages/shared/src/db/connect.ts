@@ -5,16 +5,15 @@ import pg from "pg";
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type Dialect,
   type Driver,
   Kysely,
   Migrator,
   PostgresDialect,
-  type PostgresDialectConfig,
   PostgresDriver,
   type SqliteDatabase,
   sql,
   SqliteDialect,
-  type SqliteDialectConfig,
   SqliteDriver,
   type TransactionSettings,
 } from "kysely";
@@ -91,7 +90,7 @@ function openSqlite(url: string): Db {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   // bigint columns hold epoch ms and micro-USD: both well inside 2^53, so plain numbers are exact.
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  return new Kysely<Database>({ dialect: withDriver(SqliteDialect, ImmediateSqliteDriver, { database: withStatementCache(sqlite) }) });
 }
 
 /** bigint (int8) and numeric (sums, averages) as JS numbers: epoch ms and micro-USD stay well inside 2^53. */
@@ -105,7 +104,7 @@ function openPostgres(url: string, max: number): Db {
   const pool = new pg.Pool({ connectionString: url, max, types: pgTypes });
   // An idle client's error (the server restarted, a network drop) must not crash the process; the pool drops it.
   pool.on("error", (e) => console.error("PostgreSQL pool:", e.message));
-  return new Kysely<Database>({ dialect: new WriterLockPostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: withDriver(PostgresDialect, WriterLockPostgresDriver, { pool }) });
 }
 
 /**
@@ -117,17 +116,6 @@ function openPostgres(url: string, max: number): Db {
  * and a job re-reading its cursor would fail to serialize). A read-only transaction reads one snapshot (repeatable read) and
  * never waits for writers.
  */
-class WriterLockPostgresDialect extends PostgresDialect {
-  readonly #config: PostgresDialectConfig;
-  constructor(config: PostgresDialectConfig) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver(): Driver {
-    return new WriterLockPostgresDriver(this.#config);
-  }
-}
-
 class WriterLockPostgresDriver extends PostgresDriver {
   override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
     if (settings?.accessMode === "read only") {
@@ -147,17 +135,6 @@ class WriterLockPostgresDriver extends PostgresDriver {
  * once, busy timeout or not. Reads outside a transaction never take the lock; a transaction marked
  * `.setAccessMode("read only")` begins deferred, so it does not wait for (or hold up) writers either.
  */
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
-  }
-}
-
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === "read only" ? "begin deferred" : "begin immediate"));
@@ -193,4 +170,13 @@ export async function migrate(db: Db): Promise<void> {
     const name = failed ? ` (${failed.migrationName})` : "";
     throw new Error(`database migration failed${name}: ${String(error)}`, { cause: error });
   }
+}
+
+/** Kysely's `Base` dialect with its driver replaced by `Driver` (a driver that begins transactions its own way). */
+function withDriver<C>(Base: new (config: C) => Dialect, Driver: new (config: C) => Driver, config: C): Dialect {
+  return new (class extends Base {
+    override createDriver(): Driver {
+      return new Driver(config);
+    }
+  })(config);
 }

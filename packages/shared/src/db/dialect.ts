@@ -26,14 +26,6 @@ export function jsonText(db: AnyDb, column: RawBuilder<unknown> | string, key: s
   return isPostgres(db) ? sql<string | null>`(${col}::json ->> ${key})` : sql<string | null>`json_extract(${col}, ${`$."${key.replaceAll('"', "")}"`})`;
 }
 
-/** Scalar max / min of two or more values (SQLite's multi-argument max/min; PostgreSQL's greatest/least). */
-export function greatest<T>(db: AnyDb, ...values: RawBuilder<unknown>[]): RawBuilder<T> {
-  return sql<T>`${sql.raw(isPostgres(db) ? "greatest" : "max")}(${sql.join(values)})`;
-}
-export function least<T>(db: AnyDb, ...values: RawBuilder<unknown>[]): RawBuilder<T> {
-  return sql<T>`${sql.raw(isPostgres(db) ? "least" : "min")}(${sql.join(values)})`;
-}
-
 /** An aggregate collecting `value` into a JSON array; read the result with `jsonArray`. */
 export function jsonArrayAgg(db: AnyDb, value: RawBuilder<unknown>): RawBuilder<unknown> {
   return isPostgres(db) ? sql`coalesce(json_agg(${value}), '[]'::json)` : sql`json_group_array(${value})`;
@@ -47,11 +39,6 @@ export function jsonArray<T>(value: unknown): T[] {
 /** An aggregate joining `value` as text with commas (SQLite's group_concat; PostgreSQL's string_agg). */
 export function commaJoin(db: AnyDb, value: RawBuilder<unknown>): RawBuilder<string | null> {
   return isPostgres(db) ? sql<string | null>`string_agg(${value}::text, ',')` : sql<string | null>`group_concat(${value})`;
-}
-
-/** A table-valued source of the elements of a JSON array given as text, one row per element as `value`. */
-export function jsonElements(db: AnyDb, jsonTextValue: string): RawBuilder<unknown> {
-  return isPostgres(db) ? sql`json_array_elements(${jsonTextValue}::json)` : sql`json_each(${jsonTextValue})`;
 }
 
 /** A rollup table's storage clause: SQLite stores it in primary-key order (WITHOUT ROWID); PostgreSQL has no such option. */
