@@ -224,6 +224,35 @@ describe("catalog refresh from GENAI_PRICES_URL", { timeout: 60_000 }, () => {
     expect(data.state.requests).toBe(requests);
   });
 
+  it("the periodic check takes another instance's fresh download from the database instead of downloading", async () => {
+    // Another instance's download, simulated by writing its row: gpt-4o input at $7.50 per Mtok, so the line
+    // costs 1 × $7.50 + 0.1 × $10 = $8.50. The network is down (closed above): a download here would fail.
+    const other = structuredClone(modified);
+    (other.find((p) => p.id === "openai")!.models.find((m) => m.id === "gpt-4o")!.prices as Record<string, number>).input_mtok = 7.5;
+    await tally.close();
+    tally = await startOn(dbFile, { GENAI_PRICES_URL: url, GENAI_PRICES_REFRESH_HOURS: "0.0005" }); // a check every 1.8 s
+    let status = await catalog(tally);
+    for (let i = 0; status.lastAttemptAt === null && i < 400; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = await catalog(tally);
+    }
+    const startUpAttempt = status.lastAttemptAt; // the cache is older than the period: a download was tried (and failed)
+    expect(startUpAttempt).not.toBeNull();
+    const written = new Set<number>();
+    for (let i = 0; !written.has(status.fetchedAt ?? -1) && i < 100; i++) {
+      const fetchedAt = Date.now(); // kept fresh (younger than the period) until a check reads it
+      written.add(fetchedAt);
+      const value = JSON.stringify({ version: 1, url, fetchedAt, changedAt: fetchedAt, changes: [], providers: other });
+      await tally.db.updateTable("settings").set({ value }).where("key", "=", CACHE_KEY).execute();
+      await new Promise((r) => setTimeout(r, 200));
+      status = await catalog(tally);
+    }
+    expect(status.source).toBe("cache");
+    expect(written.has(status.fetchedAt ?? -1)).toBe(true);
+    expect(status.lastAttemptAt).toBe(startUpAttempt); // taken from the database, not downloaded
+    expect(await track(tally, "cat-run-7", 7)).toBe(8_500_000);
+  });
+
   it("an unreadable cache is reported and the bundled catalog used", async () => {
     await tally.close();
     await onDatabase(dbFile, (db) => db.updateTable("settings").set({ value: "{ truncated" }).where("key", "=", CACHE_KEY).execute());
