@@ -123,7 +123,7 @@ function adopt(cached: Cache): void {
 async function refreshIfDue(periodMs: number, now = Date.now()): Promise<void> {
   const cached = await readStoredCache();
   if (cached && !(cached instanceof Error) && now - cached.fetchedAt < periodMs) {
-    if (cached.fetchedAt !== state.fetchedAt) adopt(cached);
+    if (cached.fetchedAt > (state.fetchedAt ?? Number.NEGATIVE_INFINITY)) adopt(cached);
     return;
   }
   await refreshCatalog();
