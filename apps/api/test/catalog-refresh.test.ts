@@ -9,11 +9,8 @@ import { calcPrice, type Provider, waitForUpdate } from "@pydantic/genai-prices"
 import { connect, type Db } from "@tally/shared/db";
 import { testDatabaseUrl, testEngine } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.ts";
-import { readEnv } from "../src/env.ts";
-import { createHttpServer } from "../src/server.ts";
 import { Executor } from "./executor.ts";
-import { type Tally, TEST_API_KEY } from "./harness.ts";
+import { startTally, type Tally, TEST_API_KEY } from "./harness.ts";
 import { waitForJob } from "./reprice-support.ts";
 import { AT, callProcedure } from "./unpriced-money.ts";
 
@@ -41,24 +38,8 @@ function dataServer() {
   };
 }
 
-/** The real app on a database that outlives it (harness.startTally removes its directory on close). */
-async function startOn(dbFile: string, env: Record<string, string>): Promise<Tally> {
-  const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY, TALLY_DEMO: "0", ...env }));
-  const server = createHttpServer(app);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return {
-    base,
-    executor: new Executor(`${base}/api/inngest`),
-    db: app.db,
-    dbFile,
-    calendars: app.calendars,
-    async close() {
-      await new Promise<void>((r) => server.close(() => r()));
-      await app.close();
-    },
-  };
-}
+/** The real app on a database that outlives it (a restart, another instance). */
+const startOn = (dbFile: string, env: Record<string, string>): Promise<Tally> => startTally({ TALLY_DEMO: "0", ...env }, {}, dbFile);
 
 async function track(tally: Tally, runId: string, i: number) {
   const input = { model: "gpt-4o", customerId: "acme", ticketId: `T-${i}`, ...USAGE };

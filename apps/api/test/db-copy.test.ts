@@ -8,15 +8,11 @@ import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, migrationProvider } from "@tally/shared/db";
 import { testDatabaseUrl, testEngine } from "@tally/shared/db/testing";
-import { createApp } from "../src/app.ts";
 import { copyDatabase, type CopyReport } from "../src/db-copy/copy.ts";
 import { CopyError, openSource, openTarget } from "../src/db-copy/open.ts";
 import { seedDemo } from "../src/demo/seed.ts";
-import { readEnv } from "../src/env.ts";
-import { createHttpServer } from "../src/server.ts";
 import { data, signIn } from "./access-client.ts";
-import { Executor } from "./executor.ts";
-import { AUTH, PARENT, type Tally, TEST_API_KEY } from "./harness.ts";
+import { AUTH, PARENT, startTally, type Tally } from "./harness.ts";
 
 // Issue 21, npm run db:copy. The source is always a SQLite file (what a user moves from) holding recorded
 // data: the demo seed's history with reviews, deliveries through the real serve() handler, an admin with a
@@ -30,24 +26,9 @@ const dir = mkdtempSync(join(tmpdir(), "tally-db-copy-"));
 const sourceFile = join(dir, "source.db");
 const quiet = { log: () => {} };
 
-/** The real app on `url` (a SQLite file even in the PostgreSQL pass, which startTally would not give). */
-async function startOn(url: string): Promise<Tally> {
-  const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: url, TALLY_INIT_API_KEY: TEST_API_KEY, TALLY_TIME_ZONES: "Europe/Paris", ...ADMIN }));
-  const server = createHttpServer(app);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return {
-    base,
-    executor: new Executor(`${base}/api/inngest`),
-    db: app.db,
-    dbFile: url,
-    calendars: app.calendars,
-    close: async () => {
-      await new Promise<void>((r) => server.close(() => r()));
-      await app.close();
-    },
-  };
-}
+/** The real app on `url` (a SQLite file even in the PostgreSQL pass), left in place on close. */
+const startOn = (url: string): Promise<Tally> =>
+  startTally({ TALLY_TIME_ZONES: "Europe/Paris", ...ADMIN }, {}, url);
 
 /** What a user reads: totals, spend by model and by customer, the quality trend. */
 async function answers(url: string) {

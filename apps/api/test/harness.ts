@@ -25,11 +25,15 @@ export interface Tally {
 export const TEST_API_KEY = "tally_test_admin_key_0123456789abcdefghijklmnop";
 export const AUTH = { authorization: `Bearer ${TEST_API_KEY}` } as const;
 
-/** The real app (real SQLite file or PostgreSQL database, real serve() handler) on an ephemeral 127.0.0.1 port. */
-export async function startTally(env: Record<string, string> = {}, overrides: Partial<Deps> = {}): Promise<Tally> {
-  const dir = mkdtempSync(join(tmpdir(), "tally-test-"));
+/**
+ * The real app (real SQLite file or PostgreSQL database, real serve() handler) on an ephemeral 127.0.0.1 port.
+ * `databaseUrl`: run on that database and leave it in place on close (a restart, a copy); else a new test
+ * database, removed with its directory on close.
+ */
+export async function startTally(env: Record<string, string> = {}, overrides: Partial<Deps> = {}, databaseUrl?: string): Promise<Tally> {
+  const dir = databaseUrl ? null : mkdtempSync(join(tmpdir(), "tally-test-"));
   // A SQLite file in `dir`, or (the suite's PostgreSQL pass) a fresh PostgreSQL database.
-  const dbFile = await testDatabaseUrl({ file: join(dir, "tally.db") });
+  const dbFile = databaseUrl ?? (await testDatabaseUrl({ file: join(dir!, "tally.db") }));
   const app = await createApp(readEnv({ INNGEST_DEV: "1", DATABASE_URL: dbFile, TALLY_INIT_API_KEY: TEST_API_KEY, ...env }), overrides);
   const server = createHttpServer(app);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -43,7 +47,7 @@ export async function startTally(env: Record<string, string> = {}, overrides: Pa
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
