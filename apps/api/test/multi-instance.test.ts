@@ -12,8 +12,8 @@ import { line, readWindow, runLoad, startWriter, trpc, UNPRICED_MODEL, type Writ
 const DAY = 86_400_000;
 /**
  * Inngest runs (deferred track-ai-costs), each delivered 2 or 3 times, the copies to both instances at about once:
- * ~12,500 serve() runs of 2 requests. Measured on the shared 2-core VM at load average ~20 (other suites running):
- * 1,995 s, 6 runs/s; at load ~12 the two instances take ~19 runs/s (test/ingest-rate.ts).
+ * ~12,500 serve() runs of 2 requests: 160 s on the quiet 2-core VM, 1,995 s at load average ~20 (other suites
+ * running). Throughput by instances is `npm run bench -- --db postgres://…` (ingest.bench.ts --instances 1,2).
  */
 const KEYS = 5_000;
 const dbs: Db[] = [];
