@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { emailSchema, isTimeZone, passwordSchema, roleSchema } from "@tally/shared";
-import { MAX_PROMOTED_TAG_KEYS, tagKeyProblem } from "@tally/shared/db";
+import { hidePassword, MAX_PROMOTED_TAG_KEYS, tagKeyProblem } from "@tally/shared/db";
 import { hostName, isLoopback } from "./http/hosts.ts";
 
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
@@ -208,7 +208,7 @@ function crossChecks(e: Record<string, string | undefined>): string[] {
 function databaseUrlProblem(value: string): string | null {
   const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined || scheme === "sqlite" || scheme === "file") return null;
-  const shown = JSON.stringify(value.replace(/^([^:]+:\/\/[^:@/]*:)[^@/]*@/, "$1***@"));
+  const shown = JSON.stringify(hidePassword(value));
   if (scheme !== "postgres" && scheme !== "postgresql") {
     return `${shown} is neither a PostgreSQL URL (postgres://user:password@host:5432/database) nor a SQLite file path`;
   }

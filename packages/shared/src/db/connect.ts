@@ -34,6 +34,9 @@ export type Db = Kysely<Database>;
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
 
+/** A URL as it may be shown: the password (`scheme://user:password@…`) as `***`. */
+export const hidePassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@]*@/i, "$1***@");
+
 /**
  * Opens the database and brings its schema up to date: PostgreSQL for a `postgres://` URL, else the
  * embedded SQLite file (WAL, busy timeout). On both, write transactions take one write lock up front.

@@ -1,5 +1,5 @@
 // Server-only: never import this subpath from apps/web.
-export { connect, isPostgresUrl, migrate, type ConnectOptions, type Db } from "./connect.ts";
+export { connect, hidePassword, isPostgresUrl, migrate, type ConnectOptions, type Db } from "./connect.ts";
 export * from "./dialect.ts";
 export { migrationProvider } from "./migrations/index.ts";
 export * from "./schema.ts";
