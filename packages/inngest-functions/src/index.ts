@@ -9,7 +9,7 @@ import { trackAiCosts } from "./functions/track-ai-costs.ts";
 
 export { APP_ID, createInngest, type InngestConfig, type TallyInngest } from "./client.ts";
 export { DEFAULT_FLOW, type Deps, type FlowControl } from "./deps.ts";
-export { DEFAULT_JUDGE_GATE, judgeDecision, type JudgeGateConfig, judgeSpendMicros, localDayWindow, sampleRateFor } from "./functions/judge-gate.ts";
+export { DEFAULT_JUDGE_GATE, judgeDecision, type JudgeGateConfig, judgeSpendMicros, sampleRateFor } from "./functions/judge-gate.ts";
 export type { ChatConfig } from "./judge/chat.ts";
 export { type JudgeConfig, rubricVersion } from "./judge/judge.ts";
 export { SIMULATED_MODEL } from "./agent/answer.ts";

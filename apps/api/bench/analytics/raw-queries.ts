@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from "kysely";
 import { type Db, jsonText } from "@tally/shared/db";
 import { pickBucket } from "@tally/shared";
-import { bucketKeySql, readUnit } from "../../src/queries/zone.ts";
+import { bucketKeySql, readUnit } from "../../src/queries/chart-buckets.ts";
 
 /**
  * The same answers as the aggregate procedures, computed by a plain GROUP BY over the raw tables (no

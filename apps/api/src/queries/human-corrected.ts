@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import type { AggregateFilter, Window } from "./common.ts";
 import { reviewedScores } from "./reviewed-scores.ts";
-import type { Chart } from "./zone.ts";
+import type { Chart } from "./chart-buckets.ts";
 
 /**
  * Human-corrected quality (issue 19): where reviewers scored a criterion of a judged run, the mean of their

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
-import { DEFAULT_FLOW, DEFAULT_JUDGE_GATE, type FlowControl, type JudgeGateConfig, localDayWindow } from "@tally/inngest-functions";
+import { DEFAULT_FLOW, DEFAULT_JUDGE_GATE, type FlowControl, type JudgeGateConfig } from "@tally/inngest-functions";
 import type { JudgeSamplingRemoveInput, JudgeSamplingScope, JudgeSamplingSetInput } from "@tally/shared";
-import type { Db, JudgeSamplingTable } from "@tally/shared/db";
+import { type Db, type JudgeSamplingTable, localDayWindow } from "@tally/shared/db";
 import { writeAudit } from "../auth/audit.ts";
 import type { Actor } from "../auth/principal.ts";
 import { money, num } from "./common.ts";

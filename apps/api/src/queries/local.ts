@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from "kysely";
 import { canonicalZone, CUBOIDS, type CuboidId, type Db, type Fact, LOCAL_FACTS, mondayOf, offsetAt } from "@tally/shared/db";
 import type { Window } from "./common.ts";
-import { type BucketUnit, DAY_MS, segments, type ZoneBucket } from "./zone.ts";
+import { type BucketUnit, DAY_MS, segments, type ZoneBucket } from "./chart-buckets.ts";
 
 /**
  * Calendars: the one answer to "what rows make a local hour, day or week in zone Z" (`calendarFor`).

@@ -7,7 +7,7 @@ import { changePValues } from "./quality-changes.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { checkTagFilter, rollupSource } from "./source.ts";
-import { type BucketUnit, chartBuckets } from "./zone.ts";
+import { type BucketUnit, chartBuckets } from "./chart-buckets.ts";
 
 /**
  * What a model's statistics rest on, over the same window and filters (run rollups, keyed by the judged model):

@@ -5,7 +5,7 @@ import { localCalendar } from "./local.ts";
 import { bucketBefore, type SignedPieces, signedPieces } from "./series.ts";
 import { pieces } from "./source.ts";
 import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRuns, type TestDb } from "./test-support.ts";
-import { chartBuckets } from "./zone.ts";
+import { chartBuckets } from "./chart-buckets.ts";
 
 // Day series read whole UTC days from `_1d` and add or subtract the hours (and quarters) between a local
 // day's edges and the nearest UTC midnights. These windows have partial edge days in zones west and east

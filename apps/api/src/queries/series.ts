@@ -17,7 +17,7 @@ import {
   seeksKeys,
 } from "./source.ts";
 import { calendarFor, localRows, wholeBuckets } from "./local.ts";
-import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, type ZoneBucket } from "./zone.ts";
+import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, type ZoneBucket } from "./chart-buckets.ts";
 
 /**
  * A zone series source: rollup rows tagged with `k`, a read key of `chartBuckets` (a day number, or an

@@ -18,7 +18,7 @@ import {
   pieces,
   tagKeys,
 } from "@tally/shared/db";
-import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./zone.ts";
+import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./chart-buckets.ts";
 import { filledPercent } from "./dimensions.ts";
 
 /**

@@ -15,7 +15,7 @@ import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { pickBucket } from "@tally/shared";
-import { type BucketUnit, type Chart, chartBuckets } from "./zone.ts";
+import { type BucketUnit, type Chart, chartBuckets } from "./chart-buckets.ts";
 
 type SortKey = "spend" | "runs" | "costPerRun" | "share" | "customerId" | "model";
 

@@ -4,7 +4,7 @@ import { type AggregateFilter, effectiveWindow, money, type Window } from "./com
 import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { type SeriesCells, seriesSums } from "./series-sums.ts";
-import { type BucketUnit, chartBuckets } from "./zone.ts";
+import { type BucketUnit, chartBuckets } from "./chart-buckets.ts";
 
 export interface SpendSeries {
   /** Model id, customer id ('' = unattributed), function slug, or the tag's value ('' = untagged). */

@@ -12,7 +12,7 @@ import { getSummary } from "./overview.ts";
 import { getSpendByModel, type ModelSpendRow } from "./spend-breakdown.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
-import { chartBuckets } from "./zone.ts";
+import { chartBuckets } from "./chart-buckets.ts";
 import { sql } from "kysely";
 
 export const statementInput = z.object({

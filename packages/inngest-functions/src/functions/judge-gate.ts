@@ -1,5 +1,4 @@
-import { localParts } from "@tally/shared";
-import { BUCKET_MS, type Db, DAY_MS, localDay, offsetAt } from "@tally/shared/db";
+import { type Db, localDayWindow } from "@tally/shared/db";
 import { inSample } from "@tally/shared/sampling";
 
 /** What decides whether a run is judged (from configuration: TALLY_JUDGE_SAMPLE_RATE, TALLY_JUDGE_DAILY_BUDGET_USD). */
@@ -55,26 +54,6 @@ export async function sampleRateFor(db: Db, run: Pick<GatedRun, "model" | "custo
     .execute();
   const customer = run.customerId ? rows.find((r) => r.scope === "customer") : undefined;
   return (customer ?? rows.find((r) => r.scope === "model"))?.rate ?? globalRate;
-}
-
-/**
- * The local day containing `now` in `tz`: its date and [first instant, first instant of the next day).
- * Found on 15-minute boundaries (every zone's offset, so every local midnight, is on one), exact across DST
- * changes and in half- and quarter-hour zones.
- */
-export function localDayWindow(tz: string, now: number): { day: string; start: number; end: number } {
-  const p = localParts(now, tz);
-  const day = `${p.y}-${String(p.mo).padStart(2, "0")}-${String(p.d).padStart(2, "0")}`;
-  const number = localDay(tz, now);
-  return { day, start: firstInstantOf(tz, number, now), end: firstInstantOf(tz, number + 1, now) };
-}
-
-function firstInstantOf(tz: string, day: number, near: number): number {
-  let t = day * DAY_MS - offsetAt(tz, near);
-  t -= t % BUCKET_MS;
-  while (localDay(tz, t) < day) t += BUCKET_MS;
-  while (localDay(tz, t - BUCKET_MS) >= day) t -= BUCKET_MS;
-  return t;
 }
 
 /** Priced judge spend in [start, end) from the 15-minute usage rollup (unpriced judge calls have no cost to count). */

@@ -8,7 +8,7 @@ export * from "./schema-alerts.ts";
 export * from "./schema-reviews.ts";
 export { type Allowed, FINER, grainStarts, pieces } from "./pieces.ts";
 export { BUCKET_MS, bucketOf, GRAIN_MS, type Grain, grainStart, scoreBin, WEEK_MS, WEEK_ORIGIN_MS } from "./time.ts";
-export { bucketKeySql, DAY_MS, HOUR_MS, localDay, mod, mondayOf, offsetAt, type ReadUnit, type Segment, segments } from "./zone.ts";
+export { bucketKeySql, DAY_MS, HOUR_MS, localDay, localDayWindow, mod, mondayOf, offsetAt, type ReadUnit, type Segment, segments } from "./zone.ts";
 export { AUTO_IDLE_MS, type Calendar, type CalendarUnit, calendars, canonicalZone, fillCalendars, LOCAL_TABLES, localKey, syncCalendars, wantCalendar } from "./calendars.ts";
 export {
   createRollupTable,

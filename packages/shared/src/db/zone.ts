@@ -1,3 +1,4 @@
+import { localParts, zoneOffset } from "../months.ts";
 import { BUCKET_MS } from "./time.ts";
 
 /**
@@ -18,34 +19,9 @@ export interface Segment {
   offset: number;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function format(tz: string): Intl.DateTimeFormat {
-  let f = formats.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formats.set(tz, f);
-  }
-  return f;
-}
-
-/** The zone's UTC offset at instant `t`, in ms. */
+/** The zone's UTC offset at instant `t`, in ms (one definition: months.ts, shared with the browser). */
 export function offsetAt(tz: string, t: number): number {
-  const p: Record<string, number> = {};
-  for (const part of format(tz).formatToParts(new Date(t))) {
-    if (part.type !== "literal") p[part.type] = Number(part.value);
-  }
-  const local = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
-  return local - (t - mod(t, 1000));
+  return zoneOffset(t, tz);
 }
 
 const segmentCache = new Map<string, Segment[]>();
@@ -118,4 +94,24 @@ export function localDay(tz: string, t: number): number {
 /** The day number of the Monday starting day `day`'s week (day 0 was a Thursday). */
 export function mondayOf(day: number): number {
   return day - mod(day + 3, 7);
+}
+
+/**
+ * The local day containing `now` in `tz`: its date and [first instant, first instant of the next day).
+ * Found on 15-minute boundaries (every zone's offset, so every local midnight, is on one), exact across DST
+ * changes and in half- and quarter-hour zones.
+ */
+export function localDayWindow(tz: string, now: number): { day: string; start: number; end: number } {
+  const p = localParts(now, tz);
+  const day = `${p.y}-${String(p.mo).padStart(2, "0")}-${String(p.d).padStart(2, "0")}`;
+  const number = localDay(tz, now);
+  return { day, start: firstInstantOf(tz, number, now), end: firstInstantOf(tz, number + 1, now) };
+}
+
+function firstInstantOf(tz: string, day: number, near: number): number {
+  let t = day * DAY_MS - offsetAt(tz, near);
+  t -= t % BUCKET_MS;
+  while (localDay(tz, t) < day) t += BUCKET_MS;
+  while (localDay(tz, t - BUCKET_MS) >= day) t -= BUCKET_MS;
+  return t;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { localDayWindow } from "./judge-gate.ts";
+import { localDayWindow } from "./zone.ts";
 
 const H = 3_600_000;
 
