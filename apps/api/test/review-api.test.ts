@@ -138,4 +138,24 @@ describe("reviews.* without an engine", () => {
     ]);
     expect((await exportCsv(tally, "reviews", { status: "pending", timeZone: "Nowhere/City" }, viewer)).status).toBe(400);
   });
+
+  it("keeps a note of several lines as typed (the form's textarea), and the CSV quotes it and defuses a formula", async () => {
+    // A reviewer's note from a textarea has line breaks and may paste a tab; a spreadsheet formula stays text in the CSV.
+    const note = "=cmd|' /C calc'!A0\r\nSecond line\tindented\nThird";
+    expect(await data(tally, "reviews.submit", "mutation", { itemId: "score-01C", verdict: "bad", note, scores: [{ name: "tone", rawValue: 2 }] }, reviewer)).toMatchObject({ stored: true });
+    const item = await data(tally, "reviews.item", "query", { id: "score-01C", queue: { status: "all" } }, viewer);
+    expect(item.reviews.map((r: { note: string | null }) => r.note)).toEqual([note]);
+    const csv = await exportCsv(tally, "reviews", { customerId: "" }, viewer);
+    const rows = parseCsv(csv.text).slice(1);
+    expect(rows.map((r) => [r[0], r[11]])).toEqual([["score-01C", `'${note}`]]);
+    expect(csv.text).toContain(`"'=cmd|' /C calc'!A0\r\nSecond line\tindented\nThird"`);
+    // Other control characters, and a note past 2,000 characters (100,000 here), are refused naming the note; nothing changes.
+    const before = await tally.db.selectFrom("reviews").selectAll().orderBy("id").execute();
+    for (const bad of ["bell\u0007", "nul\u0000", "esc\u001b[2J", "x".repeat(100_000)]) {
+      const a = await call(tally, "reviews.submit", "mutation", { itemId: "score-01C", verdict: "good", note: bad }, reviewer);
+      expect(a.status, JSON.stringify(bad.slice(0, 20))).toBe(400);
+      expect(Object.keys(a.body.error.data.zodError.fieldErrors)).toEqual(["note"]);
+    }
+    expect(await tally.db.selectFrom("reviews").selectAll().orderBy("id").execute()).toEqual(before);
+  });
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { instantSchema, isTimeZone } from "./analytics.ts";
-import { wellFormedString } from "./strings.ts";
+import { freeText, wellFormedString } from "./strings.ts";
 
 /**
  * Inputs of the human review procedures (`reviews.*`). Browser-safe: the Review page imports these. A review
@@ -59,11 +59,19 @@ export const reviewItemInput = z.strictObject({
 });
 export type ReviewItemInput = z.infer<typeof reviewItemInput>;
 
+/**
+ * A reviewer's note, typed in a textarea: line breaks and tabs are kept; U+0000, any other control character
+ * and a lone surrogate are refused (they cannot be stored as sent, or land raw in the CSV).
+ */
+const noteText = freeText()
+  .refine((s) => !/\p{Cs}/u.test(s), { message: "note contains a lone UTF-16 surrogate (an ill-formed string that cannot be stored as sent)" })
+  .refine((s) => !/[^\P{Cc}\t\n\r\0]/u.test(s), { message: "note contains a control character other than a line break or a tab" });
+
 export const reviewSubmitInput = z
   .strictObject({
     itemId,
     verdict: z.enum(REVIEW_VERDICTS, { message: "verdict must be good or bad" }),
-    note: wellFormedString()
+    note: noteText
       .trim()
       .max(REVIEW_NOTE_MAX, { message: `note must be at most ${REVIEW_NOTE_MAX} characters` })
       .optional()
