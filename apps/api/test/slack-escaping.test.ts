@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, fakeSlack } from "./fake-servers.ts";
-import { PARENT, startTally, type Tally } from "./harness.ts";
+import { startTally, type Tally } from "./harness.ts";
 
 // Slack reads `&`, `<` and `>` in mrkdwn as entities, links and mentions. A payload's text must reach the
 // webhook escaped: no @channel ping, no disguised link, and Slack shows the original characters.
@@ -21,7 +21,7 @@ describe("Slack messages escape every value from the payload", () => {
   // What Slack shows: the reverse, `&amp;` last.
   const slackUnescape = (s: string) => s.split("&lt;").join("<").split("&gt;").join(">").split("&amp;").join("&");
 
-  it("summary, model, ticket and customer reach the webhook escaped in text and in every block", async () => {
+  it("summary, model, ticket, customer and the parent run reach the webhook escaped in text and in every block", async () => {
     const payload = {
       channel: "#ai",
       summary: "<!channel> Done & dusted: <https://evil.example|Reset your password> 1 < 2 > 0 &amp;",
@@ -29,7 +29,9 @@ describe("Slack messages escape every value from the payload", () => {
       ticketId: "T-<@U123>",
       customerId: "acme & <#C42>",
     };
-    const out = await tally.executor.runDeferred({ fnSlug: "tally-notify-agent-completion", input: payload }, { ...PARENT, runId: "slack-parent-1" }, { runId: "slack-1" });
+    // The parent's function slug and run id come from the event (`data._inngest`) as well: any non-blank text.
+    const parent = { fnSlug: "agent-<!everyone>", runId: "slack-parent-<@U999>&1" };
+    const out = await tally.executor.runDeferred({ fnSlug: "tally-notify-agent-completion", input: payload }, parent, { runId: "slack-1" });
     expect(out.status, JSON.stringify(out.error)).toBe("completed");
     expect(slack.requests).toHaveLength(1);
     const body = slack.requests[0]!.body as { text: string; blocks: { text?: { text: string }; elements?: { text: string }[] }[] };
@@ -42,16 +44,17 @@ describe("Slack messages escape every value from the payload", () => {
         `*Model:* ${slackEscape(payload.model)}`,
         `*Ticket:* ${slackEscape(payload.ticketId)}`,
         `*Customer:* ${slackEscape(payload.customerId)}`,
-        `*Run:* ${PARENT.fnSlug} / slack-parent-1`,
+        `*Run:* ${slackEscape(parent.fnSlug)} / ${slackEscape(parent.runId)}`,
       ].join("  ·  "),
     );
 
     // No control sequence survives anywhere in what was sent, and Slack's unescape gives back the originals.
     const sent = JSON.stringify(body);
-    for (const bad of ["<!channel>", "<!here>", "<@U123>", "<#C42>", "<https://evil.example"]) expect(sent).not.toContain(bad);
+    for (const bad of ["<!channel>", "<!here>", "<@U123>", "<#C42>", "<https://evil.example", "<!everyone>", "<@U999>"]) expect(sent).not.toContain(bad);
     expect([...sent].filter((c) => c === "<" || c === ">")).toEqual([]);
     expect(slackUnescape(body.text)).toBe(payload.summary);
     expect(slackUnescape(facts)).toContain(payload.customerId);
     expect(slackUnescape(facts)).toContain(payload.model);
+    expect(slackUnescape(facts)).toContain(`${parent.fnSlug} / ${parent.runId}`);
   });
 });
