@@ -57,7 +57,12 @@ describe("quality.agreement and quality.trend corrected over HTTP", () => {
     expect(tone.spearman.value).toBeCloseTo(0.8, 12);
     expect(tone.kappa.low).toBeLessThanOrEqual(tone.kappa.value);
     expect(tone.kappa.high).toBeGreaterThanOrEqual(tone.kappa.value);
-    expect(tone.disagreementsLink).toBe("/review?status=reviewed&scoreName=tone");
+    // The link opens the Review page on the items where a reviewer's tone differs from the judge's (the page reads
+    // status, scoreName and disagree=1 from the URL): 01R0 (2 against 3) and 01R2 (4 against 2), not 01R1 or 01R3.
+    const link = new URL(tone.disagreementsLink, "https://tally.example.com");
+    expect([link.pathname, Object.fromEntries(link.searchParams)]).toEqual(["/review", { status: "reviewed", scoreName: "tone", disagree: "1" }]);
+    const linked = await data(tally, "reviews.queue", "query", { status: "reviewed", scoreName: "tone", disagree: link.searchParams.get("disagree") === "1" }, viewer);
+    expect(linked.items.map((i: { id: string }) => i.id)).toEqual(["score-01R2", "score-01R0"]);
     // accuracy: 5 against 5 every time: exact, but no spread on either side, so kappa and Spearman are undefined.
     expect(row("accuracy")).toMatchObject({ exact: { value: 1 }, mae: { value: 0 }, kappa: null, spearman: null });
     // helpfulness: the judge always says 4 (no ranks); one reviewer's 3: kappa 0 (no better than chance).

@@ -126,7 +126,7 @@ describe("quality.agreement", () => {
         expect(row[k]!.low).toBeLessThanOrEqual(row[k]!.value);
         expect(row[k]!.high).toBeGreaterThanOrEqual(row[k]!.value);
       }
-      expect(row.disagreementsLink).toBe(`/review?status=reviewed&scoreName=${row.name}`);
+      expect(row.disagreementsLink).toBe(`/review?status=reviewed&scoreName=${row.name}&disagree=1`);
     }
   });
 
