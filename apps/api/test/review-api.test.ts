@@ -6,7 +6,8 @@ import { judgeEnv } from "./judge-runs.ts";
 import { closedUrl, deliverAndLeaveWaiting, toneJudge } from "./review-runs.ts";
 
 // reviews.* over HTTP with no Inngest engine attached (the event API's address answers nothing): the queue,
-// an item, submitting (stored and counted, not resumed), input errors, roles and the CSV.
+// an item, submitting (stored and counted, not resumed), input errors, roles and the CSV. A submit answers
+// after the SDK's five send attempts (~1.5–3 s of backoff), so tests that submit get 30 s on a busy machine.
 
 const T0 = Date.UTC(2026, 10, 2, 9);
 const HOUR = 3_600_000;
@@ -70,7 +71,7 @@ describe("reviews.* without an engine", () => {
     expect((await call(tally, "reviews.item", "query", { id: "nope" }, viewer)).status).toBe(404);
   });
 
-  it("stores a review at once with no engine (resumed: false), counts it, and keeps one review per reviewer", async () => {
+  it("stores a review at once with no engine (resumed: false), counts it, and keeps one review per reviewer", { timeout: 30_000 }, async () => {
     const started = Date.now();
     const answer = await data(tally, "reviews.submit", "mutation", { itemId: "score-01A", verdict: "bad", note: "  Rude  ", scores: [{ name: "tone", rawValue: 1 }, { name: "accuracy", rawValue: 5 }] }, reviewer);
     expect(answer).toMatchObject({ stored: true, resumed: false, replaced: false });
@@ -115,7 +116,7 @@ describe("reviews.* without an engine", () => {
     expect(await tally.db.selectFrom("reviews").selectAll().execute()).toEqual(before);
   });
 
-  it("lets every role read the queue; only reviewers and admins submit or change sampling", async () => {
+  it("lets every role read the queue; only reviewers and admins submit or change sampling", { timeout: 30_000 }, async () => {
     for (const h of [viewer, finance]) {
       expect((await call(tally, "reviews.queue", "query", {}, h)).status).toBe(200);
       expect((await call(tally, "reviews.submit", "mutation", { itemId: "score-01B", verdict: "good" }, h)).status).toBe(403);
@@ -139,7 +140,7 @@ describe("reviews.* without an engine", () => {
     expect((await exportCsv(tally, "reviews", { status: "pending", timeZone: "Nowhere/City" }, viewer)).status).toBe(400);
   });
 
-  it("keeps a note of several lines as typed (the form's textarea), and the CSV quotes it and defuses a formula", async () => {
+  it("keeps a note of several lines as typed (the form's textarea), and the CSV quotes it and defuses a formula", { timeout: 30_000 }, async () => {
     // A reviewer's note from a textarea has line breaks and may paste a tab; a spreadsheet formula stays text in the CSV.
     const note = "=cmd|' /C calc'!A0\r\nSecond line\tindented\nThird";
     expect(await data(tally, "reviews.submit", "mutation", { itemId: "score-01C", verdict: "bad", note, scores: [{ name: "tone", rawValue: 2 }] }, reviewer)).toMatchObject({ stored: true });
