@@ -1,4 +1,4 @@
-import { calcPrice } from "@pydantic/genai-prices";
+import { calcPrice, extractUsage, findProvider } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunOutcome } from "./executor.ts";
 import { PARENT, startTally, type Tally } from "./harness.ts";
@@ -136,6 +136,23 @@ describe("every priced unit, on both paths", () => {
     expect(await track({ model: "acme-llm-9001", usage: { promptTokenCount: 70, candidatesTokenCount: 7 } })).toMatchObject({ input_tokens: 70, output_tokens: 7, cost_micros: null });
     // An object no format reads stays a clear non-retriable error.
     await refused({ model: "acme-llm-9001", usage: { tokens: 12 } }, "usage: not a known provider's usage object", "send promptTokens/completionTokens");
+  });
+
+  it("raw usage in another API's shape than its provider's own (Kimi, DeepSeek through an Anthropic-style API, Grok through Responses) is read, not refused", async () => {
+    const anthropic = { input_tokens: 10, cache_read_input_tokens: 90, output_tokens: 5 };
+    // kimi-k9: an id the catalog attributes to moonshotai (chat usage only) but does not price: unpriced, like its counts.
+    expect(await track({ model: "kimi-k9", usage: anthropic })).toMatchObject({ model: "kimi-k9", cost_micros: null, price_source: "unpriced", input_tokens: 100, cache_read_tokens: 90, output_tokens: 5 });
+    // Priced models: genai-prices' own reading of the shape (extractUsage with that API's flavour), priced for the model's provider.
+    const read = (providerId: string, flavour: string, usage: Record<string, unknown>) => extractUsage(findProvider({ providerId })!, { usage }, flavour).usage as Record<string, number>;
+    const responses = { input_tokens: 6_000, input_tokens_details: { cached_tokens: 4_000 }, output_tokens: 700, output_tokens_details: { reasoning_tokens: 200 } };
+    expect(await track({ model: "grok-4-0709", usage: responses })).toMatchObject({
+      provider: "x-ai", cost_micros: ref(read("openai", "responses", responses), "grok-4-0709", "x-ai"), cache_read_tokens: 4_000, reasoning_tokens: 200,
+    });
+    expect(await track({ model: "deepseek-chat", provider: "deepseek", usage: anthropic })).toMatchObject({
+      provider: "deepseek", cost_micros: ref(read("anthropic", "default", anthropic), "deepseek-chat", "deepseek"), input_tokens: 100, cache_read_tokens: 90,
+    });
+    // Still refused when no shape reads it, naming the model's provider.
+    await refused({ model: "kimi-k9", usage: { tokens: 12 } }, "usage: not moonshotai's usage object", "send promptTokens/completionTokens");
   });
 
   it("the new counts are bounded and parts cannot exceed their whole", async () => {

@@ -4,7 +4,8 @@ import { UsageError } from "./usage-error.ts";
 
 /**
  * Providers whose extractors read a raw usage object when no catalog provider is known for it (a model
- * missing from the catalog sent without `provider`, or a provider without extractors). Between them they
+ * missing from the catalog sent without `provider`, or a provider without extractors), or when none of its
+ * provider's own flavours reads it (a provider reached through another's API). Between them they
  * cover every usage shape genai-prices reads: OpenAI chat / responses / realtime / images / embeddings,
  * Anthropic, Google, Bedrock Converse, xAI (chat, legacy, realtime), Perplexity, Cohere, Mistral OCR,
  * Cloudflare, Cursor. Earlier ones win a tie.
@@ -22,17 +23,31 @@ export interface RawReading {
  * required fields are present is tried, and the one whose mappings read the most numeric fields of the
  * object wins (ties: catalog order). Picking by catalog order alone read xAI chat usage with the legacy
  * flavour and OpenAI Realtime usage as Responses, losing cached, reasoning and audio tokens.
+ * The flavours of the model's provider (as sent, or as the catalog attributes the id) come first; when none
+ * of them reads the object, those of every usage shape genai-prices reads (GENERIC_PROVIDERS): a provider
+ * reached through another's API (Kimi, GLM or DeepSeek through an Anthropic-style API, Grok through
+ * Responses) answers in that API's shape, and a model the catalog does not price is then stored unpriced.
  */
 export function readRawUsage(raw: Record<string, unknown>, model: string, providerId: string | undefined): RawReading {
   const provider = findProvider({ modelId: model, ...(providerId ? { providerId } : {}) });
-  const candidates: [Provider, UsageExtractor][] = provider?.extractors?.length
-    ? provider.extractors.map((e) => [provider, e])
-    : GENERIC_PROVIDERS.flatMap((id) => {
-        const p = findProvider({ providerId: id });
-        return (p?.extractors ?? []).map((e): [Provider, UsageExtractor] => [p!, e]);
-      });
-  let best: (RawReading & { score: number; extractor: UsageExtractor }) | undefined;
+  const own: [Provider, UsageExtractor][] = (provider?.extractors ?? []).map((e) => [provider!, e]);
+  const generic = GENERIC_PROVIDERS.flatMap((id) => {
+    const p = findProvider({ providerId: id });
+    return (p?.extractors ?? []).map((e): [Provider, UsageExtractor] => [p!, e]);
+  });
   const errors: string[] = [];
+  const best = bestReading(raw, model, own, errors) ?? bestReading(raw, model, generic, own.length ? [] : errors);
+  if (!best) {
+    const whose = own.length ? `${provider!.id}'s` : "a known provider's";
+    throw new UsageError(`usage: not ${whose} usage object (${errors.slice(0, 6).join("; ")}); send promptTokens/completionTokens instead`);
+  }
+  checkRawCounts(raw, best.extractor);
+  return { usage: best.usage, flavour: best.flavour };
+}
+
+/** The reading of the candidate flavour that reads the most fields of `raw` (ties: the earlier); failures go to `errors`. */
+function bestReading(raw: Record<string, unknown>, model: string, candidates: [Provider, UsageExtractor][], errors: string[]) {
+  let best: (RawReading & { score: number; extractor: UsageExtractor }) | undefined;
   for (const [p, extractor] of candidates) {
     let usage: Usage;
     try {
@@ -45,12 +60,7 @@ export function readRawUsage(raw: Record<string, unknown>, model: string, provid
     const score = fieldsRead(raw, extractor);
     if (!best || score > best.score) best = { usage, flavour: `${p.id}:${extractor.api_flavor}`, score, extractor };
   }
-  if (!best) {
-    const whose = provider?.extractors?.length ? `${provider.id}'s` : "a known provider's";
-    throw new UsageError(`usage: not ${whose} usage object (${errors.slice(0, 6).join("; ")}); send promptTokens/completionTokens instead`);
-  }
-  checkRawCounts(raw, best.extractor);
-  return { usage: best.usage, flavour: best.flavour };
+  return best;
 }
 
 /** How many distinct numeric fields of `raw` the extractor's mappings read. */
