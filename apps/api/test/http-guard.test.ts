@@ -126,6 +126,22 @@ describe("Host header (DNS rebinding)", () => {
     }
   });
 
+  it("answers the name HOST binds to and TALLY_PUBLIC_URL's host, without TALLY_ALLOWED_HOSTS", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {}); // Secure cookies on a non-loopback HOST
+    const named = await startTally({ HOST: "tally.lan", TALLY_PUBLIC_URL: "https://dash.example.com/tally" });
+    try {
+      for (const host of ["tally.lan", "TALLY.LAN:3000", "dash.example.com", "dash.example.com:443", "localhost:3000"]) {
+        expect((await rawRequest(named.base, "GET", "/api/trpc/customers.list", "", { host, ...AUTH })).status, host).toBe(200);
+      }
+      for (const host of ["other.lan", "tally.lan.evil.example", "example.com"]) {
+        expect((await rawRequest(named.base, "GET", "/api/trpc/customers.list", "", { host, ...AUTH })).status, host).toBe(421);
+      }
+    } finally {
+      await named.close();
+      warn.mockRestore();
+    }
+  });
+
   it("warns at start-up when HOST listens everywhere and only local names are allowed", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     // Besides the cookie warning (Secure cookies on a non-loopback host without an https URL), tested apart.
