@@ -55,6 +55,7 @@ async function fillQueue(): Promise<void> {
   expect(runs.length).toBe(PENDING + LABELLED);
   for (const [i, r] of runs.entries()) {
     const now = r.occurred_at + 10_000;
+    const judge = await db.selectFrom("scores").select(["name", "raw_value"]).where("id", "like", `${r.id}:%`).execute();
     await enqueueReview(db, {
       id: r.id,
       runId: r.run_id,
@@ -62,14 +63,14 @@ async function fillQueue(): Promise<void> {
       customerId: r.customer_id,
       judgeModel: r.judge_model,
       rubricVersion: r.rubric_version,
-      reason: i % 3 === 0 ? "threshold" : "sample",
+      // As the review gate decides: a criterion below the default threshold 3, else the sample.
+      reason: judge.some((s) => s.raw_value < 3) ? "threshold" : "sample",
       input: `Ticket ${r.run_id}: my refund has not arrived after 10 days.`,
       output: `Sorry about the wait. Refunds take 5–7 business days; I have escalated ticket ${r.run_id}.`,
       occurredAt: r.occurred_at,
       now,
     });
     if (i < PENDING) continue;
-    const judge = await db.selectFrom("scores").select(["name", "raw_value"]).where("id", "like", `${r.id}:%`).execute();
     await storeReview(db, {
       itemId: r.id,
       reviewer: OTHER,
@@ -163,7 +164,8 @@ describe("human review in Chromium", () => {
         for (const v of values) await page.keyboard.press(String(v));
       }
       if (k !== 4) await page.keyboard.press(verdict === "bad" ? "b" : "g");
-      const note = k === 2 ? "Promised a refund date the policy does not give." : null;
+      // A note of two lines: Enter in the note is a line break, not a submit.
+      const note = k === 2 ? "Promised a refund date the policy does not give.\nAsk billing first." : null;
       if (note) {
         await page.keyboard.press("n");
         await page.keyboard.type(note);
@@ -218,7 +220,8 @@ describe("human review in Chromium", () => {
     // The queue's CSV: one row per stored review of the reviewed items, with the viewer's session.
     const href = (await page.getByTestId("export-reviews-csv").getAttribute("href")) ?? "";
     const csv = await (await contexts.viewer.request.get(server.url + href)).text();
-    const [header, ...lines] = csv.trim().split(/\r?\n/);
+    // One record per line ending (CRLF); a quoted cell (a note of several lines) may hold line breaks of its own.
+    const [header, ...lines] = csv.match(/(?:"(?:[^"]|"")*"|[^"\r\n])*\r\n/g) ?? [];
     expect(header?.split(",").slice(0, 3)).toEqual(["item_id", "run_id", "occurred_at"]);
     const db = await connect({ url: server.dbUrl });
     const reviews = await db.selectFrom("reviews").select(["item_id", "reviewer_label"]).execute();

@@ -115,7 +115,7 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
                 <CriteriaTable rows={rows} scores={draft.scores} focus={draft.focus} canReview={canReview} onScore={(i, v) => setDraft((x) => ({ ...x, scores: x.scores.map((s, k) => (k === i ? v : s)) }))} />
                 {others ? <p className="small">Other reviewers' verdicts: {others}</p> : null}
                 {d.reviews.filter((r) => r.note && r.reviewerLabel !== mineLabel).map((r) => (
-                  <p key={r.reviewerLabel} className="small muted">
+                  <p key={r.reviewerLabel} className="small muted review-note">
                     {r.reviewerLabel}: “{r.note}”
                   </p>
                 ))}
