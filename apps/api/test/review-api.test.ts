@@ -3,7 +3,7 @@ import { call, data, exportCsv, type Headers, keyFor, parseCsv } from "./access-
 import type { FakeServer } from "./fake-servers.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
 import { judgeEnv } from "./judge-runs.ts";
-import { closedUrl, deliverAndLeaveWaiting, toneJudge } from "./review-runs.ts";
+import { closedUrl, deliverAndLeaveWaiting, silentEventApi, toneJudge } from "./review-runs.ts";
 
 // reviews.* over HTTP with no Inngest engine attached (the event API's address answers nothing): the queue,
 // an item, submitting (stored and counted, not resumed), input errors, roles and the CSV. A submit answers
@@ -158,5 +158,30 @@ describe("reviews.* without an engine", () => {
       expect(Object.keys(a.body.error.data.zodError.fieldErrors)).toEqual(["note"]);
     }
     expect(await tally.db.selectFrom("reviews").selectAll().orderBy("id").execute()).toEqual(before);
+  });
+});
+
+describe("reviews.submit with an engine that never answers", () => {
+  let judge: FakeServer;
+  let engine: Awaited<ReturnType<typeof silentEventApi>>;
+  let tally: Tally;
+  beforeAll(async () => {
+    [judge, engine] = await Promise.all([toneJudge(), silentEventApi()]);
+    tally = await startTally(judgeEnv(judge, { INNGEST_BASE_URL: engine.url, TALLY_REVIEW_SAMPLE_RATE: "0" }));
+    await deliverAndLeaveWaiting(tally, { parentRunId: "01HUNG", tone: 2, ts: T0 });
+  }, 60_000);
+  afterAll(async () => {
+    await tally.close();
+    await Promise.all([judge.close(), engine.close()]);
+  });
+
+  it("answers stored (resumed: false) within seconds instead of hanging on the send; the review is counted", { timeout: 60_000 }, async () => {
+    const started = Date.now();
+    const answer = await data(tally, "reviews.submit", "mutation", { itemId: "score-01HUNG", verdict: "bad", scores: [{ name: "tone", rawValue: 1 }] }, AUTH);
+    const took = Date.now() - started;
+    expect(answer).toMatchObject({ stored: true, resumed: false, replaced: false });
+    expect(engine.requests()).toBeGreaterThanOrEqual(1); // the send was tried, and never answered
+    expect(took).toBeLessThan(20_000); // SEND_WAIT_MS (10 s) and the request's own time
+    expect((await data(tally, "reviews.queue", "query", { status: "reviewed" }, AUTH)).items).toMatchObject([{ id: "score-01HUNG", reviewCount: 1 }]);
   });
 });

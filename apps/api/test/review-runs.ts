@@ -53,6 +53,29 @@ export async function closedUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** An Inngest event API that accepts connections and never answers (a hung engine or proxy); close() drops them. */
+export async function silentEventApi(): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+  const sockets = new Set<import("node:net").Socket>();
+  let requests = 0;
+  const server = createServer(() => {
+    requests++;
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    url,
+    requests: () => requests,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
 export interface ReviewedRun {
   parentRunId: string;
   /** `tone:<n>` goes into the response, so toneJudge scores tone n. */

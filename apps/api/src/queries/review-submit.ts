@@ -16,6 +16,13 @@ export interface ReviewSettings {
 
 export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = { sampleRate: 0.05 };
 
+/**
+ * How long a submit waits for Inngest to accept `tally/review.submitted` before answering `resumed: false`
+ * (the review is stored either way; the send goes on in the background). Bounds the SDK's five attempts
+ * against an engine that accepts connections and never answers, which would otherwise hold the answer for minutes.
+ */
+export const SEND_WAIT_MS = 10_000;
+
 export interface SubmitAnswer {
   reviewId: string;
   /** Always true once answered: the review is stored and counted before any event is sent. */
@@ -57,16 +64,32 @@ export async function submitReview(db: Db, principal: Principal, input: ReviewSu
       now,
     });
   });
-  let resumed = false;
-  if (settings.send) {
-    try {
-      await settings.send({ name: "tally/review.submitted", data: { itemId: input.itemId, reviewId: stored.reviewId } });
-      resumed = true;
-    } catch (err) {
-      console.warn(`Review ${stored.reviewId} stored; tally/review.submitted was not sent (${err instanceof Error ? err.message : String(err)})`);
-    }
-  }
+  const resumed = settings.send ? await sendWithin(settings.send, { itemId: input.itemId, reviewId: stored.reviewId }, SEND_WAIT_MS) : false;
   return { reviewId: stored.reviewId, stored: true, resumed, replaced: stored.replaced };
+}
+
+/** Sends the event; true once Inngest accepted it, false on a failure or when `ms` pass first (logged either way). */
+async function sendWithin(send: NonNullable<ReviewSettings["send"]>, data: { itemId: string; reviewId: string }, ms: number): Promise<boolean> {
+  const unsent = (why: string) => console.warn(`Review ${data.reviewId} stored; tally/review.submitted was not sent (${why})`);
+  let timer: NodeJS.Timeout | undefined;
+  const sent = send({ name: "tally/review.submitted", data }).then(
+    () => true,
+    (err) => {
+      unsent(err instanceof Error ? err.message : String(err));
+      return false;
+    },
+  );
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => {
+      unsent(`no answer from Inngest within ${ms / 1000} s; still trying in the background`);
+      resolve(false);
+    }, ms);
+  });
+  try {
+    return await Promise.race([sent, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface ReviewSamplingItem {
