@@ -8,7 +8,7 @@ import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { currentCursor, nextTrail, prevTrail, readTrail } from "../runs/lib/cursor-trail.ts";
-import { neighbours, QUEUE_STATUSES, queueInput, REVIEW_PARAMS, reviewsExportHref, selectedId } from "./lib/prepare-review.ts";
+import { neighbours, QUEUE_STATUSES, queueInput, REVIEW_PARAMS, reviewsExportHref, selectedId, unusedFilters } from "./lib/prepare-review.ts";
 import { ReviewItem } from "./ReviewItem.tsx";
 import { ReviewQueue } from "./ReviewQueue.tsx";
 import "./review.css";
@@ -38,6 +38,7 @@ export default function ReviewPage() {
   const go = (id: string | null) => id && setParams({ [REVIEW_PARAMS.item]: id }, { replace: true });
   const scoreName = params.get(REVIEW_PARAMS.scoreName) ?? "";
   const [stored, setStored] = useState<{ id: string; resumed: boolean } | null>(null);
+  const unused = unusedFilters(filters);
 
   return (
     <div className="stack review-page">
@@ -61,6 +62,11 @@ export default function ReviewPage() {
               ×
             </button>
           </span>
+        </p>
+      ) : null}
+      {unused.length ? (
+        <p className="small muted" role="note">
+          The queue filters by model, customer and window; the {unused.join(" and ")} {unused.length > 1 ? "filters do" : "filter does"} not apply here.
         </p>
       ) : null}
       <p className="small review-stored" role="status" aria-live="polite" data-stored={stored?.id ?? ""}>

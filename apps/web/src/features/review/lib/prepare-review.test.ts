@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFilters } from "../../../lib/filters.ts";
 import { emptyDraft } from "./review-keys.ts";
-import { criterionRows, draftFrom, neighbours, otherVerdicts, queueInput, reviewsExportHref, selectedId, submitInput } from "./prepare-review.ts";
+import { criterionRows, draftFrom, neighbours, otherVerdicts, queueInput, reviewsExportHref, selectedId, submitInput, unusedFilters } from "./prepare-review.ts";
 
 const w = { from: 1_000, to: 2_000 };
 
@@ -21,6 +21,13 @@ describe("queueInput", () => {
   it("keeps the unattributed customer (present and empty) as a filter", () => {
     const f = parseFilters("tz=UTC&customer=", "UTC");
     expect(queueInput(f, w, new URLSearchParams()).customerId).toBe("");
+  });
+});
+
+describe("unusedFilters", () => {
+  it("names the filter bar's function and tag, which the queue does not apply, so the page can say so", () => {
+    expect(unusedFilters(parseFilters("tz=UTC&model=m1&customer=acme", "UTC"))).toEqual([]);
+    expect(unusedFilters(parseFilters("tz=UTC&fn=support-bot&tag=plan:pro", "UTC"))).toEqual(["function support-bot", "tag plan"]);
   });
 });
 

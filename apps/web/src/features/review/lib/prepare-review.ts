@@ -54,6 +54,11 @@ export function queueInput(f: Filters, w: Window, params: URLSearchParams): Queu
   };
 }
 
+/** The filter bar's filters the queue cannot apply (it filters by model, customer and window): named, so the page says so. */
+export function unusedFilters(f: Filters): string[] {
+  return [...(f.fn !== null ? [`function ${f.fn}`] : []), ...(f.tag !== null ? [`tag ${f.tag.key}`] : [])];
+}
+
 /**
  * `/api/export/reviews.csv` for what the queue shows: the same filters without paging, times in the filters'
  * zone. One row per review; the status is the queue's (the export's own default is every status).
