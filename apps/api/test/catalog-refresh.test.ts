@@ -137,6 +137,13 @@ describe("catalog refresh from GENAI_PRICES_URL", { timeout: 60_000 }, () => {
     const status = await refresh(tally);
     expect(status.lastError).toMatch(/models\.\d+\.prices(\.input_mtok)?:/);
     expect(status).toMatchObject({ source: "bundled", changes: [] });
+    // A price that is a number but so dear that a line within the unit bounds (1e9 web searches) would not be an
+    // exact micro-USD integer (over 2e15): refused, not left to refuse that model's usage at recording time.
+    const dear = structuredClone(modified);
+    (dear.find((p) => p.id === "openai")!.models.find((m) => m.id === "gpt-4o")!.prices as Record<string, unknown>).web_searches_kcount = 5_000;
+    data.state.body = JSON.stringify(dear);
+    expect((await refresh(tally)).lastError).toMatch(/models\.\d+\.prices: a line with every unit at its bound would cost \d+ micro-USD, over 2000000000000000/);
+    expect(await catalog(tally)).toMatchObject({ source: "bundled", changes: [] });
     data.state.body = JSON.stringify({ providers: [] });
     expect((await refresh(tally)).lastError).toMatch(/not a genai-prices data file/);
     expect(bundledGpt4o()).toBe(OLD);

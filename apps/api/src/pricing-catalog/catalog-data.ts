@@ -1,6 +1,7 @@
-import type { Provider } from "@pydantic/genai-prices";
+import type { ModelPrice, Provider } from "@pydantic/genai-prices";
 import { z } from "zod";
 import { MAX_PRICE_MICROS_PER_MTOK } from "@tally/shared";
+import { dearestLineMicros, MAX_COST_MICROS } from "@tally/shared/pricing";
 
 /**
  * The genai-prices data file (`Provider[]`, the shape of its `data.json`), checked before it replaces the
@@ -14,6 +15,11 @@ const priceTable = z.record(z.string(), z.union([usd, tiered])).superRefine((pri
   for (const [key, price] of Object.entries(prices)) {
     const top = typeof price === "number" ? price : Math.max(price.base, ...price.tiers.map((t) => t.price));
     if (key.endsWith("_mtok") && top > MAX_USD_PER_MTOK) ctx.addIssue({ code: "custom", path: [key], message: `${top} USD per Mtok is over ${MAX_USD_PER_MTOK}` });
+  }
+  // Searches, pages, hours and per-request fees too: every line at these prices must stay an exact cost.
+  const dearest = dearestLineMicros(prices as ModelPrice);
+  if (!(dearest <= MAX_COST_MICROS)) {
+    ctx.addIssue({ code: "custom", message: `a line with every unit at its bound would cost ${dearest} micro-USD, over ${MAX_COST_MICROS}: a price is out of range` });
   }
 });
 const model = z.looseObject({

@@ -1,6 +1,6 @@
 import { calcPrice, findProvider, type ModelPrice, type Provider } from "@pydantic/genai-prices";
 import { MAX_PRICE_MICROS_PER_MTOK } from "../schemas/analytics.ts";
-import { ALL_UNITS, MAX_TOKENS } from "./units.ts";
+import { ALL_UNITS, MAX_COUNT, MAX_TOKENS } from "./units.ts";
 import { catalogId } from "../schemas/strings.ts";
 import { checkUsage, type NormalizedUsage, UsageError } from "./usage.ts";
 
@@ -14,6 +14,30 @@ import { checkUsage, type NormalizedUsage, UsageError } from "./usage.ts";
  * MAX_COST_MICROS: `amounts` refuses it.)
  */
 export const MAX_COST_MICROS = (2 * MAX_TOKENS * MAX_PRICE_MICROS_PER_MTOK) / 1_000_000;
+
+/**
+ * The most one line can cost at a model's price, every unit at its bound: the dearest input and output token
+ * rates over MAX_TOKENS each, every count (per thousand) and page over MAX_COUNT, every hour over MAX_COUNT
+ * seconds, a per-request fee once. A downloaded catalog is refused when a model's is over MAX_COST_MICROS
+ * (apps/api pricing-catalog): its lines could otherwise be refused at recording or fail a repricing.
+ * Price keys Tally does not know price no unit it sends (calcPrice charges only the usage given).
+ */
+export function dearestLineMicros(prices: ModelPrice): number {
+  const usd = (p: ModelPrice[string]) => (typeof p === "number" ? p : p ? Math.max(p.base, ...p.tiers.map((t) => t.price)) : 0);
+  let input = 0;
+  let output = 0;
+  let other = 0;
+  for (const [key, price] of Object.entries(prices)) {
+    const top = usd(price);
+    if (key.endsWith("_mtok")) {
+      if (key.startsWith("output_")) output = Math.max(output, top);
+      else input = Math.max(input, top);
+    } else if (key === "requests_kcount") other += top / 1_000;
+    else if (key.endsWith("_kcount") || key.endsWith("_kpages")) other += (MAX_COUNT / 1_000) * top;
+    else if (key.endsWith("_hours")) other += (MAX_COUNT / 3_600) * top;
+  }
+  return (input + output) * MAX_TOKENS + other * 1_000_000;
+}
 
 export interface PriceOverride {
   model: string;
