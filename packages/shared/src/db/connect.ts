@@ -104,20 +104,23 @@ const pgTypes = {
 };
 
 /**
- * Settings of every PostgreSQL session, sent at connection start-up (no extra round trip). `jit=off`: the
- * dashboard's reads are short statements (a UNION ALL of up to ~10 rollup ranges, 17–75 expressions to
- * compile), but their cost estimate grows with the tables and crosses `jit_above_cost` (100,000; the raw
- * GROUP BYs cost 4,000–50,000 at 100,000 runs); JIT then compiles before running. Measured on the
- * analytics bench database at 100,000 runs with JIT forced on (EXPLAIN ANALYZE, 2026-12-04): compiling added
- * 16–227 ms per statement to statements that run in 0.2–70 ms without it (overview.summary's slowest 0.16 ms →
- * 367 ms), against the 50 ms target.
+ * Settings of every PostgreSQL session, sent at connection start-up (no extra round trip); a DATABASE_URL's
+ * own `options` (or else PGOPTIONS) come after them and win. Measured on the analytics bench database at
+ * 100,000 runs (EXPLAIN ANALYZE, 2026-12-04, 2 cores shared with other work):
+ * - `jit=off`: the dashboard's reads are short, but the planner overestimates some: an edge read (a JSON list
+ *   of ranges joined to a rollup table) is costed at 120,000–640,000, past `jit_above_cost` (100,000) and, at
+ *   500,000, inlining and optimization. JIT compiled for 38–931 ms before statements that run in 1.4–201 ms
+ *   without it (spend.timeseries split by function, America/New_York, 30 days: 1,076 ms → 201 ms), and,
+ *   forced on the other reads, added 16–227 ms each, against the 50 ms target.
+ * - `max_parallel_workers_per_gather=0`: a rollup read is a few thousand rows; starting two parallel workers
+ *   cost more than they saved (spend by tag over 30 days: 52 ms with two workers, 12 ms without).
  */
-const SESSION_OPTIONS = "-c jit=off";
+const SESSION_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0";
 
-/** `url` with SESSION_OPTIONS after any `options` it (or else PGOPTIONS) gives: pg lets the URL's own `options` replace the config's. */
+/** `url` with SESSION_OPTIONS before any `options` it (or else PGOPTIONS) gives: pg lets the URL's `options` replace the config's. */
 function withSessionOptions(url: string): string {
   const u = new URL(url);
-  u.searchParams.set("options", `${u.searchParams.get("options") ?? process.env.PGOPTIONS ?? ""} ${SESSION_OPTIONS}`.trim());
+  u.searchParams.set("options", `${SESSION_OPTIONS} ${u.searchParams.get("options") ?? process.env.PGOPTIONS ?? ""}`.trim());
   return u.toString();
 }
 
