@@ -57,11 +57,12 @@ describe("quality.agreement and quality.trend corrected over HTTP", () => {
     expect(tone.spearman.value).toBeCloseTo(0.8, 12);
     expect(tone.kappa.low).toBeLessThanOrEqual(tone.kappa.value);
     expect(tone.kappa.high).toBeGreaterThanOrEqual(tone.kappa.value);
-    // The link opens the Review page on the items where a reviewer's tone differs from the judge's (the page reads
-    // status, scoreName and disagree=1 from the URL): 01R0 (2 against 3) and 01R2 (4 against 2), not 01R1 or 01R3.
+    // The link opens the Review page on the items of this judge and rubric where a reviewer's tone differs from the
+    // judge's (the page reads every parameter as a queue filter): 01R0 (2 against 3) and 01R2 (4 against 2), not 01R1 or 01R3.
     const link = new URL(tone.disagreementsLink, "https://tally.example.com");
-    expect([link.pathname, Object.fromEntries(link.searchParams)]).toEqual(["/review", { status: "reviewed", scoreName: "tone", disagree: "1" }]);
-    const linked = await data(tally, "reviews.queue", "query", { status: "reviewed", scoreName: "tone", disagree: link.searchParams.get("disagree") === "1" }, viewer);
+    const { disagree, ...filters } = Object.fromEntries(link.searchParams);
+    expect([link.pathname, filters, disagree]).toEqual(["/review", { status: "reviewed", scoreName: "tone", judgeModel: "judge-test-model", rubricVersion: tone.rubricVersion }, "1"]);
+    const linked = await data(tally, "reviews.queue", "query", { ...filters, disagree: disagree === "1" }, viewer);
     expect(linked.items.map((i: { id: string }) => i.id)).toEqual(["score-01R2", "score-01R0"]);
     // accuracy: 5 against 5 every time: exact, but no spread on either side, so kappa and Spearman are undefined.
     expect(row("accuracy")).toMatchObject({ exact: { value: 1 }, mae: { value: 0 }, kappa: null, spearman: null });

@@ -265,8 +265,11 @@ describe("human review in Chromium", () => {
     await flag.getByRole("link", { name: "See the disagreements" }).click();
     await page.locator("ol.review-list li").first().waitFor();
     const url = new URL(page.url());
-    expect([url.pathname, url.searchParams.get("status"), url.searchParams.get("scoreName"), url.searchParams.get("disagree")]).toEqual(["/review", "reviewed", "tone", "1"]);
-    const disagreements = await server.query<QueueAnswer>("reviews.queue", { status: "reviewed", scoreName: "tone", disagree: true, from: window.from, to: window.to, limit: 50 });
+    const linked = ["status", "scoreName", "judgeModel", "rubricVersion", "disagree"].map((k) => url.searchParams.get(k));
+    expect([url.pathname, ...linked]).toEqual(["/review", "reviewed", "tone", "gpt-4o-mini", "rubric-v1", "1"]);
+    expect(await page.locator(".review-page .chip").allTextContents()).toEqual(["only where a reviewer disagrees with the judge on tone×", "judged by gpt-4o-mini (rubric-v1)×"]);
+    const filter = { status: "reviewed", scoreName: "tone", judgeModel: "gpt-4o-mini", rubricVersion: "rubric-v1", disagree: true };
+    const disagreements = await server.query<QueueAnswer>("reviews.queue", { ...filter, from: window.from, to: window.to, limit: 50 });
     expect(await page.locator("ol.review-list li").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-item")))).toEqual(disagreements.items.map((i) => i.id));
     expect(disagreements.total).toBeGreaterThan(0);
     await page.close();

@@ -126,7 +126,22 @@ describe("quality.agreement", () => {
         expect(row[k]!.low).toBeLessThanOrEqual(row[k]!.value);
         expect(row[k]!.high).toBeGreaterThanOrEqual(row[k]!.value);
       }
-      expect(row.disagreementsLink).toBe(`/review?status=reviewed&scoreName=${row.name}&disagree=1`);
+    }
+  });
+
+  it("links each row to its own disagreements: the reviewed items of that judge model and rubric version where a reviewer's score differs", async () => {
+    const res = await t.caller.quality.agreement(WINDOW);
+    for (const row of res.rows) {
+      const link = new URL(row.disagreementsLink, "https://tally.example.com");
+      expect(link.pathname).toBe("/review");
+      // The Review page's reading of the link: every parameter is a queue filter, disagree=1 is true.
+      const { disagree, ...filters } = Object.fromEntries(link.searchParams);
+      const queue = await t.caller.reviews.queue({ ...filters, disagree: disagree === "1", from: WINDOW.from, to: WINDOW.to, limit: 200 } as never);
+      const want = planned
+        .filter((p) => p.rubric === row.rubricVersion && p.reviews.some((r) => r[row.name] !== p.judge[row.name]))
+        .map((p) => `${p.runId}-score`);
+      expect(want.length, row.disagreementsLink).toBeGreaterThan(0);
+      expect(queue.items.map((i) => i.id).sort(), row.disagreementsLink).toEqual(want.sort());
     }
   });
 

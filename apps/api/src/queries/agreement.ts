@@ -22,7 +22,7 @@ export interface AgreementRow extends Omit<Agreement, "n"> {
   n: number;
   /** kappa < FLAG_KAPPA with n ≥ FLAG_MIN_PAIRS. */
   flagged: boolean;
-  /** The reviewed items where a reviewer's score of this name differs from the judge's, in the Review page (the page lays the window, model and customer over it). */
+  /** The reviewed items of this judge model and rubric version where a reviewer's score of this name differs from the judge's, in the Review page (the page lays the window, model and customer over it). */
   disagreementsLink: string;
 }
 
@@ -73,7 +73,7 @@ export async function getAgreement(db: Db, f: AggregateFilter & { scoreNames?: s
         rubricVersion,
         ...a,
         flagged: a.kappa !== null && a.kappa.value < FLAG_KAPPA && a.n >= FLAG_MIN_PAIRS,
-        disagreementsLink: `/review?${new URLSearchParams({ status: "reviewed", scoreName: name, disagree: "1" })}`,
+        disagreementsLink: `/review?${new URLSearchParams({ status: "reviewed", scoreName: name, ...(judgeModel && { judgeModel }), ...(rubricVersion && { rubricVersion }), disagree: "1" })}`,
       };
     });
   return { window: w, method: AGREEMENT_METHOD, rows };

@@ -43,6 +43,8 @@ function filtered(db: Db, f: QueueFilter) {
   if (f.status !== "all") q = q.where("review_items.status", "=", f.status);
   if (f.model !== undefined) q = q.where("review_items.model", "=", f.model);
   if (f.customerId !== undefined) q = q.where("review_items.customer_id", "=", f.customerId);
+  if (f.judgeModel !== undefined) q = q.where("review_items.judge_model", "=", f.judgeModel);
+  if (f.rubricVersion !== undefined) q = q.where("review_items.rubric_version", "=", f.rubricVersion);
   if (f.from !== undefined) q = q.where("review_items.occurred_at", ">=", f.from);
   if (f.to !== undefined) q = q.where("review_items.occurred_at", "<", f.to);
   if (f.scoreName !== undefined) {

@@ -27,6 +27,9 @@ const queueShape = {
   status: status.default("pending"),
   model: key.min(1).optional(),
   scoreName: scoreName.optional(),
+  /** The judge model and rubric version that scored the item (an agreement row's link narrows to its own). */
+  judgeModel: key.min(1).optional(),
+  rubricVersion: key.min(1).optional(),
   /** '' selects runs without a known customer. */
   customerId: key.optional(),
   from: instantSchema.optional(),

@@ -54,14 +54,29 @@ export default function ReviewPage() {
         </div>
         <ScoreNameFilter key={scoreName} value={scoreName} onApply={(v) => setParams({ [REVIEW_PARAMS.scoreName]: v || null, [REVIEW_PARAMS.item]: null, pages: null })} />
       </div>
-      {input.disagree ? (
+      {input.disagree || input.judgeModel || input.rubricVersion ? (
         <p className="row small">
-          <span className="chip">
-            only where a reviewer disagrees with the judge{input.scoreName ? ` on ${input.scoreName}` : ""}
-            <button type="button" aria-label="Show agreements too" onClick={() => setParams({ [REVIEW_PARAMS.disagree]: null, [REVIEW_PARAMS.item]: null, pages: null })}>
-              ×
-            </button>
-          </span>
+          {input.disagree ? (
+            <span className="chip">
+              only where a reviewer disagrees with the judge{input.scoreName ? ` on ${input.scoreName}` : ""}
+              <button type="button" aria-label="Show agreements too" onClick={() => setParams({ [REVIEW_PARAMS.disagree]: null, [REVIEW_PARAMS.item]: null, pages: null })}>
+                ×
+              </button>
+            </span>
+          ) : null}
+          {input.judgeModel || input.rubricVersion ? (
+            <span className="chip">
+              judged by {input.judgeModel ?? "any judge"}
+              {input.rubricVersion ? ` (${input.rubricVersion})` : ""}
+              <button
+                type="button"
+                aria-label="Any judge and rubric"
+                onClick={() => setParams({ [REVIEW_PARAMS.judgeModel]: null, [REVIEW_PARAMS.rubricVersion]: null, [REVIEW_PARAMS.item]: null, pages: null })}
+              >
+                ×
+              </button>
+            </span>
+          ) : null}
         </p>
       ) : null}
       {unused.length ? (

@@ -8,8 +8,10 @@ const w = { from: 1_000, to: 2_000 };
 describe("queueInput", () => {
   it("reads status, score name and the page's cursor from the URL and model, customer and window from the filters", () => {
     const f = parseFilters("tz=UTC&model=gpt-4o-mini&customer=acme", "UTC");
-    const p = new URLSearchParams("status=reviewed&scoreName=%20tone%20&disagree=1&pages=abc,def");
-    expect(queueInput(f, w, p)).toEqual({ status: "reviewed", from: 1_000, to: 2_000, model: "gpt-4o-mini", customerId: "acme", scoreName: "tone", disagree: true, cursor: "def", limit: 50 });
+    const p = new URLSearchParams("status=reviewed&scoreName=%20tone%20&judgeModel=gpt-4o&rubricVersion=v2&disagree=1&pages=abc,def");
+    expect(queueInput(f, w, p)).toEqual({
+      status: "reviewed", from: 1_000, to: 2_000, model: "gpt-4o-mini", customerId: "acme", scoreName: "tone", judgeModel: "gpt-4o", rubricVersion: "v2", disagree: true, cursor: "def", limit: 50,
+    });
   });
 
   it("defaults to the pending queue and drops unknown statuses and blank parameters", () => {

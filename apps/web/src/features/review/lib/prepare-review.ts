@@ -12,7 +12,7 @@ export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 export const QUEUE_LIMIT = 50;
 
 /** The page's own URL parameters (the filter bar's model, customer and window are the shared filters). */
-export const REVIEW_PARAMS = { status: "status", scoreName: "scoreName", disagree: "disagree", item: "item" } as const;
+export const REVIEW_PARAMS = { status: "status", scoreName: "scoreName", judgeModel: "judgeModel", rubricVersion: "rubricVersion", disagree: "disagree", item: "item" } as const;
 
 export interface QueueInput {
   status: QueueStatus;
@@ -21,6 +21,9 @@ export interface QueueInput {
   model?: string;
   customerId?: string;
   scoreName?: string;
+  /** The judge model and rubric version that scored the item (from an agreement row's link). */
+  judgeModel?: string;
+  rubricVersion?: string;
   /** Only items where a reviewer's score differs from the judge's (on `scoreName` when given). */
   disagree?: true;
   cursor?: string;
@@ -33,13 +36,15 @@ function param(p: URLSearchParams, key: string): string | undefined {
 }
 
 /**
- * `status` (pending unless one of the four), `scoreName`, `disagree=1` and the page (`pages`, the Runs page's cursor trail)
+ * `status` (pending unless one of the four), `scoreName`, `judgeModel`, `rubricVersion`, `disagree=1` and the page (`pages`, the Runs page's cursor trail)
  * from the URL; model, customer and window from the filters.
  */
 export function queueInput(f: Filters, w: Window, params: URLSearchParams): QueueInput {
   const raw = params.get(REVIEW_PARAMS.status);
   const status = (QUEUE_STATUSES as readonly string[]).includes(raw ?? "") ? (raw as QueueStatus) : "pending";
   const scoreName = param(params, REVIEW_PARAMS.scoreName);
+  const judgeModel = param(params, REVIEW_PARAMS.judgeModel);
+  const rubricVersion = param(params, REVIEW_PARAMS.rubricVersion);
   const cursor = currentCursor(readTrail(params));
   return {
     status,
@@ -48,6 +53,8 @@ export function queueInput(f: Filters, w: Window, params: URLSearchParams): Queu
     ...(f.model !== null ? { model: f.model } : {}),
     ...(f.customer !== null ? { customerId: f.customer } : {}),
     ...(scoreName ? { scoreName } : {}),
+    ...(judgeModel ? { judgeModel } : {}),
+    ...(rubricVersion ? { rubricVersion } : {}),
     ...(params.get(REVIEW_PARAMS.disagree) === "1" ? { disagree: true as const } : {}),
     ...(cursor ? { cursor } : {}),
     limit: QUEUE_LIMIT,
