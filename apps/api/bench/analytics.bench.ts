@@ -18,8 +18,13 @@
 // same data. The runs are always generated on SQLite (the given file, else --source or a temp file) and copied into
 // PostgreSQL (copy-to-postgres.ts). No --db: one temp SQLite file.
 // --reuse keeps the databases; a SQLite one holding fewer runs than --runs (an interrupted generation) is
-// generated onwards, a PostgreSQL one holding another count of runs is copied afresh.
-import { tmpdir } from "node:os";
+// generated onwards, a PostgreSQL one holding another count of runs is copied afresh. A PostgreSQL database
+// is VACUUM ANALYZEd before the timings (copied or reused), as autovacuum would have done in steady state.
+// Its sessions run with connect()'s settings (jit and parallel workers off), raw GROUP BYs included;
+// --pg-defaults 1 times the same database a second time with the server's own (engine "pg-server").
+// Load averages (1 min) are printed beside each engine's figures: the VM is shared.
+import { loadavg, tmpdir } from "node:os";
+import { sql } from "kysely";
 import { join } from "node:path";
 import { type BucketUnit, pickBucket } from "@tally/shared";
 import { connect, type Db, fillCalendars, isPostgresUrl, syncCalendars, syncTagKeys, wantCalendar } from "@tally/shared/db";
@@ -49,6 +54,7 @@ const calendarZones = arg("calendars", "America/New_York").split(",").filter(Boo
 const auto = arg("auto", "1") !== "0";
 const reuse = process.argv.includes("--reuse");
 const withFilters = arg("filters", "1") !== "0";
+const pgDefaults = arg("pg-defaults", "0") !== "0";
 const targets = dbArgs();
 const sqliteTarget = targets.find((t) => !isPostgresUrl(t));
 const sqliteFile = sqliteTarget ?? arg("source", join(tmpdir(), `tally-bench-${opts.runs}.db`));
@@ -109,7 +115,18 @@ for (const target of targets.filter(isPostgresUrl)) {
     const rows = await copyToPostgres(sqliteFile, db, (table, n) => process.stdout.write(`  copied ${table}: ${n.toLocaleString()} rows (${secs(t0)}s)\n`));
     notes.push(`PostgreSQL ${new URL(target).host}: ${rows.toLocaleString()} rows copied from SQLite in ${secs(t0)}s (insert … select from unnest, 20,000 rows a statement)`);
   }
+  const t0 = performance.now();
+  await sql`vacuum (analyze)`.execute(db);
+  const settings = await sql<{ s: string }>`select string_agg(name || '=' || setting, ', ' order by name) as s from pg_settings where name in ('jit', 'max_parallel_workers_per_gather', 'shared_buffers', 'work_mem')`.execute(db);
+  notes.push(`PostgreSQL: VACUUM ANALYZE before the timings in ${secs(t0)}s (as autovacuum would have in steady state); sessions: ${settings.rows[0]!.s}`);
   engines.push({ name: "postgres", db, size: await databaseSize(db) });
+  if (pgDefaults) {
+    // The server's own jit and parallel settings: a URL's options win over connect()'s.
+    const url = new URL(await benchDatabase(target, `analytics_${opts.runs}`, { reuse: true }));
+    url.searchParams.set("options", "-c jit=on -c max_parallel_workers_per_gather=2");
+    const dflt = await connect({ url: url.toString() });
+    engines.push({ name: "pg-server", db: dflt, size: await databaseSize(dflt) });
+  }
 }
 if (!engines.some((e) => e.db === source)) await source.destroy();
 
@@ -270,9 +287,12 @@ async function benchEngine(db: Db, engine: string): Promise<EngineReport> {
 
 const header = `${"engine".padEnd(9)}${"zone".padEnd(18)}${"filter".padEnd(16)}${"procedure".padEnd(32)}${"window".padStart(7)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"raw p50".padStart(9)}${"raw p95".padStart(9)}${"ratio".padStart(8)}  same answer`;
 const reports: [(typeof engines)[number], EngineReport][] = [];
+const loads = new Map<string, string>();
 for (const e of engines) {
-  console.log(`\n--- ${e.name} ---\n${header}`);
+  const load = loadavg()[0]!.toFixed(1);
+  console.log(`\n--- ${e.name} (load average ${load}) ---\n${header}`);
   reports.push([e, await benchEngine(e.db, e.name)]);
+  loads.set(e.name, `${load} → ${loadavg()[0]!.toFixed(1)}`);
   await e.db.destroy();
 }
 const rss = process.resourceUsage().maxRSS / 1024;
@@ -285,7 +305,7 @@ for (const [, r] of reports) for (const row of r.rows) console.log(row);
 console.log(`targets: aggregate p95 <= 50 ms and >= 100x raw (every filter, model + customer included), the raw answer; runs.list page 1 p95 <= 30 ms`);
 const perMillion = (bytes: number) => `${((bytes / opts.runs) * 1e6 / 1e9).toFixed(2)} GB`;
 for (const [e, r] of reports) {
-  console.log(`\n${e.name}: auto calendars ${r.filled.join(", ") || "none added"}`);
+  console.log(`\n${e.name} (load average ${loads.get(e.name)} over its timings): auto calendars ${r.filled.join(", ") || "none added"}`);
   console.log(r.misses.length === 0 ? `every aggregate row (${r.aggregates}) meets the targets` : `${r.misses.length} of ${r.aggregates} aggregate rows miss a target:\n  ${r.misses.join("\n  ")}`);
   if (r.failed.length > 0) console.log(`${r.failed.length} calls FAILED:\n  ${r.failed.join("\n  ")}`);
   console.log(`of ${r.aggregates} aggregate rows: ${r.missed.p95} with p95 > 50 ms, ${r.missed.ratio} under 100x raw, ${r.missed.answer} with an answer other than raw`);

@@ -8,7 +8,8 @@ import { type Db, listTables, tableColumns } from "@tally/shared/db";
  * one `insert … select * from unnest($1::type[], …)` (one array parameter per column). The PostgreSQL
  * tables are emptied first (the same migrations made both, so the tables and columns match; the URL's user
  * must be a superuser: foreign keys are not checked during the copy); identity
- * sequences are moved past the copied ids; ANALYZE at the end. Answers the rows copied.
+ * sequences are moved past the copied ids; VACUUM ANALYZE at the end (statistics, and the visibility map and
+ * hint bits autovacuum would have set in steady state). Answers the rows copied.
  */
 export async function copyToPostgres(sqliteFile: string, pgDb: Db, progress: (table: string, rows: number) => void): Promise<number> {
   const src = new SQLite(sqliteFile, { readonly: true });
@@ -45,7 +46,7 @@ export async function copyToPostgres(sqliteFile: string, pgDb: Db, progress: (ta
         }
       }
       await sql`set session_replication_role = default`.execute(conn);
-      await sql`analyze`.execute(conn);
+      await sql`vacuum (analyze)`.execute(conn);
     });
   } finally {
     src.close();
