@@ -118,4 +118,19 @@ describe("readEnv", () => {
       expect(() => readEnv({ ...dev, TALLY_JUDGE_THROTTLE: bad })).toThrow(/TALLY_JUDGE_THROTTLE: "[^"]*" is not <limit>\/<period>/);
     }
   });
+
+  it("takes a variable set to nothing as unset (its default), except DATABASE_URL, which must say where the data is", () => {
+    const dev = { INNGEST_DEV: "1" };
+    const unset = readEnv(dev);
+    const numeric = ["PORT", "TALLY_REVIEW_SAMPLE_RATE", "TALLY_JUDGE_SAMPLE_RATE", "TALLY_AUTO_ZONES", "JUDGE_MAX_REPAIRS", "TALLY_JUDGE_CONCURRENCY"] as const;
+    for (const blank of ["", "  "]) {
+      const env = readEnv({ ...dev, ...Object.fromEntries(numeric.map((k) => [k, blank])) });
+      for (const k of numeric) expect(env[k], k).toEqual(unset[k]);
+    }
+    // The defaults, from the README's configuration table: a blank rate did not turn sampling off.
+    expect(unset).toMatchObject({ PORT: 3000, TALLY_REVIEW_SAMPLE_RATE: 0.05, TALLY_JUDGE_SAMPLE_RATE: 1 });
+    expect(() => readEnv({ ...dev, DATABASE_URL: "" })).toThrow(/DATABASE_URL: is empty/);
+    expect(() => readEnv({ INNGEST_SIGNING_KEY: "", TALLY_AUTH_SECRET: "a".repeat(32) })).toThrow(/INNGEST_SIGNING_KEY: required outside dev mode/);
+    for (const bad of ["1.5", "-0.1", "half"]) expect(() => readEnv({ ...dev, TALLY_REVIEW_SAMPLE_RATE: bad })).toThrow(/TALLY_REVIEW_SAMPLE_RATE/);
+  });
 });

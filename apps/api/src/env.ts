@@ -238,7 +238,19 @@ function isDev(e: { INNGEST_DEV?: string | undefined }): boolean {
 
 export type Env = z.infer<typeof schema> & { isDev: boolean };
 
-export function readEnv(source: Record<string, string | undefined> = process.env): Env {
+/**
+ * A variable set to nothing (`TALLY_REVIEW_SAMPLE_RATE=` in a .env file or compose) counts as unset: its
+ * default applies. Coerced as it stands it would be 0 (sampling off, PORT 0) without a word. DATABASE_URL
+ * is the exception: an empty one stops start-up rather than open the default SQLite file in its place.
+ */
+function withoutEmpty(source: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && (e[0] === "DATABASE_URL" || e[1].trim() !== "")),
+  );
+}
+
+export function readEnv(raw: Record<string, string | undefined> = process.env): Env {
+  const source = withoutEmpty(raw);
   const parsed = schema.safeParse(source);
   const problems = [
     ...(parsed.error?.issues ?? []).map((i) => `${i.path.join(".")}: ${i.message}`),
