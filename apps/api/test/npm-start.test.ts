@@ -95,12 +95,19 @@ describe("npm start", { timeout: 300_000 }, () => {
     expect((await fetch(`${url}/api/trpc/overview.summary`)).status).toBe(401);
   });
 
-  it("SIGTERM to npm stops the API and every process it started", async () => {
-    const { npm, url } = await npmStart();
+  // `kill <pid of npm start>` (SIGTERM, or SIGINT) reaches npm alone; Ctrl-C in a terminal sends SIGINT to the whole group.
+  it.each([
+    { signal: "SIGTERM", to: "npm" },
+    { signal: "SIGINT", to: "npm" },
+    { signal: "SIGINT", to: "the process group (Ctrl-C)" },
+  ] as const)("$signal to $to stops the API and every process it started", async ({ signal, to }) => {
+    const { npm, url, output } = await npmStart();
     expect(await answers(url)).toBe(200);
-    process.kill(npm.pid!, "SIGTERM");
-    await waitFor(() => refused(url), 10_000, () => "the API still answers after SIGTERM");
+    process.kill(to === "npm" ? npm.pid! : -npm.pid!, signal);
+    await waitFor(() => refused(url), 10_000, () => `the API still answers after ${signal}`);
     await waitFor(() => (inGroup(npm.pid!).length === 0 ? true : undefined), 10_000, () => `left: ${inGroup(npm.pid!).join(" ")}`);
+    // The API stopped on the signal itself (main.ts's orderly stop), not because its launcher died.
+    expect(output()).toContain(`Tally stopping (${signal})`);
   });
 
   it("kill -KILL of the process group leaves nothing running", async () => {
