@@ -55,11 +55,19 @@ describe("dashboard through an API outage", () => {
     await page.waitForSelector("[data-chart='trend-lines'] .recharts-line-curve", { state: "attached" });
     const loads = await navigations(page);
 
+    // Every request for the Quality page's code that finds no server.
+    const chunkFailures: string[] = [];
+    page.on("requestfailed", (r) => {
+      if (/\/assets\/QualityPage-[^/]*\.js$/.test(new URL(r.url()).pathname)) chunkFailures.push(r.url());
+    });
+
     await server.stop();
     await page.click("nav a:has-text('Quality')");
     // Retried with backoff, then a retry offer in place of the page; header and navigation stay.
     const failed = page.locator("[data-page-error='chunk']");
     await failed.waitFor({ timeout: 15_000 });
+    // The first load and three retries (lib/lazy.ts: 0.5, 1 and 2 s apart) each asked the network again.
+    expect(chunkFailures).toHaveLength(4);
     expect(await navLinks(page)).toBe(7);
     expect(await page.locator("header .brand").textContent()).toBe("Tally");
     expect(await failed.locator("button", { hasText: "Reload" }).count()).toBe(1);
