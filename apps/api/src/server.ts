@@ -32,7 +32,10 @@ export function createHttpServer(app: App): Server {
     { matches: (p) => p === "/healthz", methods: ["GET", "HEAD"], handle: (_req, res) => health(app, res) },
     { matches: () => true, handle: serveStatic },
   ];
-  return createServer((req, res) => {
+  // Node checks the deadline every `connectionsCheckingInterval` ms (default 30 s): check each second.
+  const deadline = config.requestDeadlineMs;
+  const limits = { requestTimeout: deadline, headersTimeout: Math.min(deadline, 20_000), connectionsCheckingInterval: Math.min(deadline, 1_000) };
+  return createServer(limits, (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const answer = async () => {
       setSecurityHeaders(req, res);

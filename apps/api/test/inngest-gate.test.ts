@@ -45,7 +45,7 @@ function stalledRequest(base: string, method: string, path: string, headers: Rec
 }
 
 /** Tally as the server runs it, with `http` changed in its configuration (the body budget is read from it). */
-async function startServer(env: Record<string, string>, http: { inngestBodyBytesInFlight?: number } = {}) {
+async function startServer(env: Record<string, string>, http: { inngestBodyBytesInFlight?: number; requestDeadlineMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "tally-gate-"));
   const app = await createApp(readEnv({ DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db") }), TALLY_DEMO: "0", INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}`, ...env }));
   app.config.http = { ...app.config.http, ...http };
@@ -162,6 +162,27 @@ describe("bytes of bodies read at once", () => {
         expect(res.status).toBe(206);
       }
       expect(await usageRows(tally.app)).toBe(21);
+    } finally {
+      await tally.close();
+    }
+  });
+
+  it("a slow upload gets a 408 at the request deadline and gives its bytes back (it cannot hold the budget for minutes)", { timeout: 60_000 }, async () => {
+    const tally = await startServer({ INNGEST_DEV: "1" }, { inngestBodyBytesInFlight: 4000, requestDeadlineMs: 1500 });
+    try {
+      const call = deferredCall("01DEADLINE");
+      const started = Date.now();
+      const holder = stalledRequest(tally.base, "POST", INNGEST, { "content-type": "application/json", "content-length": "3500" });
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await rawRequest(tally.base, "POST", INNGEST, call, { "content-type": "application/json" })).status).toBe(503);
+      const held = await holder.answer;
+      const heldFor = Date.now() - started;
+      expect(held.status).toBe(408);
+      expect(heldFor).toBeGreaterThanOrEqual(1500);
+      expect(heldFor).toBeLessThan(10_000);
+      const after = await rawRequest(tally.base, "POST", INNGEST, call, { "content-type": "application/json" });
+      expect(after.status, after.text).toBe(206);
+      expect(await usageRows(tally.app)).toBe(1);
     } finally {
       await tally.close();
     }

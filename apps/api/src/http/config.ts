@@ -14,9 +14,17 @@ export interface HttpConfig {
   requireInngestSignature: boolean;
   /** Bytes of `/api/inngest` request bodies held at once across requests; beyond, a 503 with Retry-After. */
   inngestBodyBytesInFlight: number;
+  /**
+   * A request must have arrived whole (headers and body) within this many ms, else a 408 and the connection
+   * closes: a slow upload cannot hold its share of the body budget for Node's default 5 minutes.
+   */
+  requestDeadlineMs: number;
   /** Said once at start-up: HOST listens on every interface, yet only local names are allowed. */
   warning: string | null;
 }
+
+/** A 16 MiB body arrives within it at 1 MB/s; executor calls of a few KB take milliseconds. */
+export const REQUEST_DEADLINE_MS = 30_000;
 
 /** Four bodies at the 16 MiB limit, or thousands of ordinary executor calls (a few KB each), at once. */
 export const INNGEST_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
@@ -40,6 +48,7 @@ export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TAL
     exposeErrors: env.isDev,
     requireInngestSignature: !env.isDev,
     inngestBodyBytesInFlight: INNGEST_BODY_BYTES_IN_FLIGHT,
+    requestDeadlineMs: REQUEST_DEADLINE_MS,
     warning,
   };
 }
