@@ -309,11 +309,11 @@ for (const [e, r] of reports) {
   console.log(r.misses.length === 0 ? `every aggregate row (${r.aggregates}) meets the targets` : `${r.misses.length} of ${r.aggregates} aggregate rows miss a target:\n  ${r.misses.join("\n  ")}`);
   if (r.failed.length > 0) console.log(`${r.failed.length} calls FAILED:\n  ${r.failed.join("\n  ")}`);
   console.log(`of ${r.aggregates} aggregate rows: ${r.missed.p95} with p95 > 50 ms, ${r.missed.ratio} under 100x raw, ${r.missed.answer} with an answer other than raw`);
-  const what = e.name === "postgres" ? "pg_database_size" : "file";
+  const what = e.name === "sqlite" ? "file" : "pg_database_size";
   console.log(`database size per 1M runs: ${perMillion(e.size.total)} (${what} ${(e.size.total / 1e6).toFixed(0)} MB for ${opts.runs.toLocaleString()} runs, before the timings)`);
   if (e.size.tables) {
     const { rollup, raw, other } = e.size.tables;
-    const how = e.name === "postgres" ? "pg_total_relation_size" : "dbstat";
+    const how = e.name === "sqlite" ? "dbstat" : "pg_total_relation_size";
     console.log(`  by ${how}, per 1M runs: rollup tables ${perMillion(rollup)}, raw tables + their indexes ${perMillion(raw)}, the rest ${perMillion(other)}`);
   }
 }
