@@ -1,6 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { type Db, GRAIN_MS, grainStart, grainTable, jsonIntegerRowsOnce, tableName } from "@tally/shared/db";
+import { type Db, GRAIN_MS, grainStart, grainTable, jsonIntegerRows, tableName } from "@tally/shared/db";
 import {
   type Dim,
   dimColumns,
@@ -208,9 +208,9 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
       const seek = seeksKeys(f, plan, g);
       const entries = seek ? perBucket(reads[g], g) : reads[g];
       const range = seek ? [sql`t.bucket = j.a`] : [sql`t.bucket >= j.a`, sql`t.bucket < j.b`];
-      // Pieces unpacked once (the subquery is not flattened: jsonIntegerRowsOnce) and kept as the outer loop
+      // Pieces unpacked once (the subquery is not flattened: jsonIntegerRows) and kept as the outer loop
       // (CROSS JOIN): one index range on `bucket` per piece.
-      const pieceRows = jsonIntegerRowsOnce(db, JSON.stringify(entries), ["a", "b", "k", "x", "y"]);
+      const pieceRows = jsonIntegerRows(db, JSON.stringify(entries), ["a", "b", "k", "x", "y"]);
       return sql`select ${cols(g)} from ${pieceRows} as j cross join ${sql.table(grainTable(fact, plan.cuboid, g))} as t where ${sql.join([...range, ...conds], sql` and `)}`;
     });
   if (local && calendar.kind === "local") {

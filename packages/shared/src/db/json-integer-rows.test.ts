@@ -1,13 +1,13 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { jsonIntegerRowsOnce } from "./dialect.ts";
+import { jsonIntegerRows } from "./dialect.ts";
 import { connectTestDatabase, testEngine } from "./test-database.ts";
 
-describe("jsonIntegerRowsOnce", () => {
+describe("jsonIntegerRows", () => {
   it("answers the JSON's integer rows, joined like series.ts joins its pieces", async () => {
     const db = await connectTestDatabase();
     try {
-      const rows = jsonIntegerRowsOnce(db, JSON.stringify([[1, 3, 7], [10, 12, 8]]), ["a", "b", "k"]);
+      const rows = jsonIntegerRows(db, JSON.stringify([[1, 3, 7], [10, 12, 8]]), ["a", "b", "k"]);
       const r = await sql<{ k: number; n: number }>`select j.k as k, t.n as n from ${rows} as j cross join (select 1 as n union all select 2 union all select 11) as t where t.n >= j.a and t.n < j.b order by k, n`.execute(db);
       expect(r.rows.map((x) => [Number(x.k), Number(x.n)])).toEqual([[7, 1], [7, 2], [8, 11]]);
     } finally {
@@ -20,7 +20,7 @@ describe("jsonIntegerRowsOnce", () => {
   it.runIf(testEngine() === "postgres")("stays a subquery PostgreSQL reads once", async () => {
     const db = await connectTestDatabase();
     try {
-      const rows = jsonIntegerRowsOnce(db, JSON.stringify([[1, 3, 7]]), ["a", "b", "k"]);
+      const rows = jsonIntegerRows(db, JSON.stringify([[1, 3, 7]]), ["a", "b", "k"]);
       const plan = await sql<{ "QUERY PLAN": unknown }>`explain (format json) select j.k + t.n as v from ${rows} as j cross join generate_series(1, 5) as t(n) where t.n >= j.a and t.n < j.b`.execute(db);
       const nodes: { "Node Type": string; Alias?: string }[] = [];
       const walk = (n: { "Node Type": string; Alias?: string; Plans?: unknown[] }) => {
