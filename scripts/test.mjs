@@ -60,7 +60,8 @@ function pass(name, env) {
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child?.kill(sig));
 
 let exit = 0;
-if (only !== "postgres") exit ||= await pass("SQLite", { TALLY_TEST_ENGINE: "sqlite" });
+// Each pass runs whatever the one before it answered (`exit ||= await pass(…)` would skip it after a failure).
+if (only !== "postgres") exit = await pass("SQLite", { TALLY_TEST_ENGINE: "sqlite" });
 if (only !== "sqlite") {
   let server = null;
   try {
@@ -69,7 +70,8 @@ if (only !== "sqlite") {
       server = await startPostgres({ log: console.log });
       url = server.url;
     }
-    exit ||= await pass("PostgreSQL", { TALLY_TEST_ENGINE: "postgres", TALLY_TEST_POSTGRES_URL: url });
+    const postgresExit = await pass("PostgreSQL", { TALLY_TEST_ENGINE: "postgres", TALLY_TEST_POSTGRES_URL: url });
+    exit ||= postgresExit;
   } catch (e) {
     console.error(`PostgreSQL pass could not start: ${e.message}`);
     totals.failed += 1;
