@@ -27,7 +27,7 @@ export interface Dimensions {
  */
 export async function getDimensions(db: Db): Promise<Dimensions> {
   const functions = await db
-    .selectFrom(sql.table(tableName("runs", "function", "4w")).as("r"))
+    .selectFrom(sql.table(tableName("runs", "function_only", "4w")).as("r"))
     .select(sql<string>`function_slug`.as("slug"))
     .groupBy(sql`function_slug`)
     .having(sql`sum(runs)`, ">", 0)
@@ -43,7 +43,7 @@ export async function getDimensions(db: Db): Promise<Dimensions> {
       continue;
     }
     const values = await db
-      .selectFrom(sql.table(tableName("runs", "tag", "4w")).as("r"))
+      .selectFrom(sql.table(tableName("runs", "tag_only", "4w")).as("r"))
       .select([sql<string>`tag_value`.as("value"), sql<number>`sum(runs)`.as("runs")])
       .where(sql.ref("tag_key"), "=", k.tag_key)
       .groupBy(sql`tag_value`)

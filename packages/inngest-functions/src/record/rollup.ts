@@ -16,6 +16,7 @@ import {
   type TagKey,
   tableGrains,
   tableName,
+  TAG_CUBOIDS,
   tagKeys,
 } from "@tally/shared/db";
 import { execute, type Statement, statement } from "./rollup-sql.ts";
@@ -84,7 +85,7 @@ interface RowDelta {
  * Adds `deltas` to one fact's rollup rows, creating them if needed (an upsert that sums), in the caller's
  * transaction: for every cuboid of the catalogue (or `opts.cuboids`) each grain's row (model × customer
  * at 15 minutes is the base table `rollup_<fact>_15m`), usage and scores also per local calendar
- * (LOCAL_FACTS × local cuboids, for buckets the calendar has filled), and in the tag cuboid one row per
+ * (LOCAL_FACTS × local cuboids, for buckets the calendar has filled), and in the tag cuboids one row per
  * promoted key (tag_value: the run's value or ''; for buckets the key has filled). Negative deltas move
  * counts when a run is re-attributed; a row whose count falls to zero is deleted so readers never see
  * empty groups. Inside batchRollups (every recording transaction) the rows are summed in memory and
@@ -107,12 +108,13 @@ export async function bump(trx: Tx, fact: Fact, key: RollupKey, deltas: Record<s
     return v;
   };
   const rows: RowDelta[] = [];
-  const tags = (opts.cuboids ?? ALL_CUBOIDS).includes("tag") ? await tagRowsOf(trx, key, bucket, opts.tagKeys) : [];
-  for (const cuboid of opts.cuboids ?? ALL_CUBOIDS) {
+  const cuboids = opts.cuboids ?? ALL_CUBOIDS;
+  const tags = cuboids.some((c) => TAG_CUBOIDS.includes(c)) ? await tagRowsOf(trx, key, bucket, opts.tagKeys) : [];
+  for (const cuboid of cuboids) {
     const { grains, local } = targets[cuboid];
     for (const t of grains) {
       const start = grainStart(t.grain as Grain, bucket);
-      if (cuboid === "tag") for (const tag of tags) rows.push({ target: t, key: t.keys.map((c) => value(c, start, tag)), sums });
+      if (TAG_CUBOIDS.includes(cuboid)) for (const tag of tags) rows.push({ target: t, key: t.keys.map((c) => value(c, start, tag)), sums });
       else rows.push({ target: t, key: t.keys.map((c) => value(c, start)), sums });
     }
     if (!local) continue;
@@ -164,8 +166,8 @@ export interface RunAttribution {
 
 /**
  * The cuboids a move from one attribution to another rewrites: those whose key changes. A customer or a
- * model change moves its own cuboid, model × customer (with the base row), function and tag; a tag that
- * gains a value moves the tag rows only.
+ * model change moves its own cuboid, model × customer (with the base row), function and tag (each × model ×
+ * customer); a tag that gains a value moves the tag rows only (tag alone and tag × model × customer).
  */
 export function movedCuboids(from: RunAttribution, to: RunAttribution): CuboidId[] {
   const moved = new Set<CuboidId>();
@@ -173,7 +175,7 @@ export function movedCuboids(from: RunAttribution, to: RunAttribution): CuboidId
   if (from.model !== to.model) for (const c of ["model", ...both] as const) moved.add(c);
   if (from.customerId !== to.customerId) for (const c of ["customer", ...both] as const) moved.add(c);
   const keys = new Set([...Object.keys(from.tags), ...Object.keys(to.tags)]);
-  if ([...keys].some((k) => from.tags[k] !== to.tags[k])) moved.add("tag");
+  if ([...keys].some((k) => from.tags[k] !== to.tags[k])) for (const c of TAG_CUBOIDS) moved.add(c);
   return ALL_CUBOIDS.filter((c) => moved.has(c));
 }
 

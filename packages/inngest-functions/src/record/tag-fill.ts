@@ -1,5 +1,5 @@
 import { sql, type Transaction } from "kysely";
-import { BUCKET_MS, DAY_MS, type Database, type Db, type Fact, FACTS, firstFactBucket, measureColumns, tableName, tagKeys } from "@tally/shared/db";
+import { BUCKET_MS, DAY_MS, type Database, type Db, type Fact, FACTS, firstFactBucket, measureColumns, tableName, TAG_CUBOIDS, tagKeys } from "@tally/shared/db";
 import { runContributions } from "./contributions.ts";
 import { batchRollups, bump } from "./rollup.ts";
 
@@ -27,7 +27,7 @@ const RUNS_PER_READ = 500;
  * most MAX_FACTS facts) per `BEGIN IMMEDIATE` transaction, moving the keys' `filled_to` in the same
  * transaction, until every key is complete, `pause` (run between transactions; the server yields to requests there) says stop, or
  * `budgetMs` has passed. Each run's facts are replayed from its raw rows (`runContributions`, the same
- * contributions every writer bumps) into the tag cuboid alone, those in the chunk's buckets only. bump()
+ * contributions every writer bumps) into the tag cuboids alone, those in the chunk's buckets only. bump()
  * writes a key's rows only for buckets before its `filled_to` (inside the writer's own transaction), the
  * fill writes the rest, so each delta lands once. Keys pending from the same bucket fill together.
  * Returns the chunks filled.
@@ -69,7 +69,7 @@ async function replay(trx: Tx, keys: string[], from: number, to: number): Promis
         const bucket = Number(c.key.bucket);
         if (bucket < from || bucket >= to) continue;
         found[c.fact] += c.deltas[measureColumns(c.fact)[0]!] ?? 0;
-        await bump(trx, c.fact, c.key, c.deltas, { cuboids: ["tag"], tagKeys: keys });
+        await bump(trx, c.fact, c.key, c.deltas, { cuboids: TAG_CUBOIDS, tagKeys: keys });
       }
     }
   };

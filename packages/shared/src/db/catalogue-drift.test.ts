@@ -36,6 +36,10 @@ describe("the migrated schema equals the catalogue", () => {
     expect(cuboidFor(new Set())).toBe("model");
     expect(cuboidFor(new Set(["customer_id"] as const))).toBe("customer");
     expect(cuboidFor(new Set(["model", "customer_id"] as const))).toBe("model_customer");
+    expect(cuboidFor(new Set(["function_slug"] as const))).toBe("function_only");
+    expect(cuboidFor(new Set(["tag_key", "tag_value"] as const))).toBe("tag_only");
+    expect(keyColumns("usage", "function_only", "1w")).toEqual(["bucket", "function_slug", "kind"]);
+    expect(tableName("scores", "tag_only", "4w")).toBe("rollup_scores_tag_only_4w");
     expect(cuboidFor(new Set(["function_slug", "customer_id"] as const))).toBe("function");
     expect(cuboidFor(new Set(["tag_value", "model"] as const))).toBe("tag");
     expect(() => cuboidFor(new Set(["tag_value", "function_slug"] as const))).toThrow("no rollup cuboid");

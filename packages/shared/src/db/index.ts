@@ -30,5 +30,6 @@ export {
   tableGrains,
   tableName,
   tableSpec,
+  TAG_CUBOIDS,
 } from "./catalogue.ts";
 export { firstFactBucket, MAX_PROMOTED_TAG_KEYS, syncTagKeys, type TagKey, tagKeyProblem, tagKeys, tagTables } from "./tag-keys.ts";

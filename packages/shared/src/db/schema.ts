@@ -375,6 +375,8 @@ interface CuboidKeys {
   model: { model: string };
   customer: { customer_id: string };
   model_customer: { model: string; customer_id: string };
+  function_only: { function_slug: string };
+  tag_only: { tag_key: string; tag_value: string };
   function: { function_slug: string; model: string; customer_id: string };
   tag: { tag_key: string; tag_value: string; model: string; customer_id: string };
 }

@@ -1,0 +1,68 @@
+import { type Kysely, sql } from "kysely";
+import { type ColumnType, createRollupTable, type RollupTableSpec } from "../catalogue.ts";
+
+// Frozen once landed.
+// A function slug and a promoted tag alone (issue 20): the cuboids `function_only` (function_slug) and
+// `tag_only` (tag_key, tag_value), 15 minutes to 4 weeks, for the four facts. The `function` and `tag`
+// cuboids keep model × customer as well, so a function or tag filter over a year read every model ×
+// customer row of it (at 1M runs a year of weeks by function is ~500,000 rows); alone, a bucket holds a
+// row per function (per tag value) and fact key. Backfill: each grain summed over model and customer from
+// the same grain of the `function` / `tag` cuboid, which holds exactly what the writers have written (a
+// promoted key still filling holds the buckets before its `filled_to`, as the writers and the fill expect).
+// The specs below are this migration's own frozen copy (catalogue-drift.test.ts checks the migrated schema
+// against the live catalogue).
+
+type Col = readonly [string, ColumnType];
+const FACTS: Record<string, { keys: readonly Col[]; measures: readonly Col[] }> = {
+  runs: {
+    keys: [],
+    measures: [
+      ["runs", "bigint"], ["scored_runs", "bigint"], ["unsampled_runs", "bigint"], ["judge_skipped_runs", "bigint"],
+      ["judge_cost_micros", "bigint"], ["judge_priced_calls", "bigint"], ["judge_unpriced_calls", "bigint"],
+    ],
+  },
+  usage: {
+    keys: [["kind", "text"]],
+    measures: [
+      ["calls", "bigint"], ["input_tokens", "bigint"], ["output_tokens", "bigint"], ["cache_read_tokens", "bigint"],
+      ["cache_write_tokens", "bigint"], ["reasoning_tokens", "bigint"], ["cost_micros", "bigint"],
+      ["priced_calls", "bigint"], ["unpriced_calls", "bigint"], ["unpriced_tokens", "bigint"],
+    ],
+  },
+  scores: { keys: [["name", "text"]], measures: [["n", "bigint"], ["sum_value", "double precision"], ["sum_sq_value", "double precision"]] },
+  score_bins: { keys: [["name", "text"], ["bin", "integer"]], measures: [["n", "bigint"]] },
+};
+const GRAINS = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
+/** Each new cuboid and the cuboid it is summed from. */
+const ALONE = [
+  { id: "function_only", dims: ["function_slug"], from: "function" },
+  { id: "tag_only", dims: ["tag_key", "tag_value"], from: "tag" },
+] as const;
+
+function spec(fact: string, cuboid: (typeof ALONE)[number], grain: string): RollupTableSpec {
+  const { keys, measures } = FACTS[fact]!;
+  const key: Col[] = [["bucket", "bigint"], ...cuboid.dims.map((d): Col => [d, "text"]), ...keys];
+  return { name: `rollup_${fact}_${cuboid.id}_${grain}`, columns: [...key, ...measures], primaryKey: key.map(([n]) => n) };
+}
+
+export async function up(db: Kysely<any>): Promise<void> {
+  for (const [fact, { keys, measures }] of Object.entries(FACTS)) {
+    for (const cuboid of ALONE) {
+      for (const grain of GRAINS) {
+        const table = spec(fact, cuboid, grain);
+        await createRollupTable(db, table);
+        const key = ["bucket", ...cuboid.dims, ...keys.map(([k]) => k)].join(", ");
+        const sums = measures.map(([m]) => `sum(${m})`).join(", ");
+        await sql
+          .raw(`insert into "${table.name}" (${key}, ${measures.map(([m]) => m).join(", ")}) select ${key}, ${sums} from "rollup_${fact}_${cuboid.from}_${grain}" group by ${key}`)
+          .execute(db);
+      }
+    }
+  }
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const fact of Object.keys(FACTS)) {
+    for (const cuboid of ALONE) for (const grain of GRAINS) await db.schema.dropTable(`rollup_${fact}_${cuboid.id}_${grain}`).execute();
+  }
+}
