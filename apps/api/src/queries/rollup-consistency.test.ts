@@ -79,21 +79,31 @@ describe("rollups added by 0002–0004 and 0013 (score histogram, every cuboid a
     ]);
   });
 
-  it("0014 rebuilds the function-alone and tag-alone cuboids from the function and tag cuboids, equal to the raw rows", { timeout: 120_000 }, async () => {
-    // Down drops the 48 tables; up creates them again and sums them from what the wider cuboids hold
-    // (two promoted keys, one of them moved by later deliveries), as on a database written before 0014.
+  it("0014 and 0015 build their cuboids on a database written before them, equal to the raw rows (a promoted key complete, one pending)", { timeout: 120_000 }, async () => {
+    // Down drops the alone cuboids (0014) and the judge fact (0015); up creates them again and fills them
+    // from the function and tag cuboids (0014) and the raw lines (0015), as on a database written before.
     const migrator = new Migrator({ db: t.db, provider: migrationProvider });
     expect((await migrator.migrateTo("0013-rollup-catalogue")).error).toBeUndefined();
-    expect(await listTables(t.db, "rollup!_%!_only!_%")).toEqual([]);
+    expect([...(await listTables(t.db, "rollup!_%!_only!_%")), ...(await listTables(t.db, "rollup!_judge!_%"))]).toEqual([]);
+    // `env` as if promoted just before the upgrade: pending, none of its rows written yet (the fill writes
+    // them afterwards, the judge fact's included); `plan` complete.
+    const first = (await sql<{ b: number }>`select min(bucket) as b from rollup_runs_15m`.execute(t.db)).rows[0]!.b;
+    await t.db.updateTable("rollup_tag_keys").set({ filled_to: first }).where("tag_key", "=", "env").execute();
+    for (const table of await listTables(t.db, "rollup!_%!_tag!_%")) await sql`delete from ${sql.table(table)} where tag_key = 'env'`.execute(t.db);
     await migrate(t.db);
-    const alone = (await storedAndExpected(t.db)).filter((x) => /_(function|tag)_only_/.test(x.table));
-    expect(alone.length).toBe(48);
+    expect(await fillTagKeys(t.db)).toBeGreaterThan(0);
+    const tables = await storedAndExpected(t.db);
+    const added = tables.filter((x) => /_(function|tag)_only_/.test(x.table) || x.table.startsWith("rollup_judge_"));
+    // 0014: 4 facts × 2 cuboids × 6 grains; 0015: the judge fact's 40 tables (12 of them alone cuboids).
+    expect(added.length).toBe(48 + 40);
     let compared = 0;
-    for (const { table, stored, expected } of alone) {
+    for (const { table, stored, expected } of tables) {
       expect(stored, table).toEqual(expected);
-      compared += expected.length;
+      if (added.some((x) => x.table === table)) compared += expected.length;
     }
     expect(compared).toBeGreaterThan(1_000);
+    const judge = await sql<{ tag_key: string; n: number }>`select tag_key, sum(calls) as n from rollup_judge_tag_1d group by 1 order by 1`.execute(t.db);
+    expect(judge.rows.map((r) => r.tag_key)).toEqual(["env", "plan"]);
   });
 
   it("local calendars written by bump() equal a backfill from scratch (after re-attribution)", async () => {

@@ -81,11 +81,20 @@ export interface BinsRow extends DimColumns {
   bin: number;
   n: number;
 }
+/** The judge's spend on runs by judge model, keyed by the judged run (its model, customer, bucket). */
+export interface JudgeRow extends DimColumns {
+  judge_model: string;
+  calls: number;
+  cost_micros: number;
+  priced_calls: number;
+  unpriced_calls: number;
+}
 interface Rows {
   runs: RunsRow;
   usage: UsageRow;
   scores: ScoresRow;
   score_bins: BinsRow;
+  judge: JudgeRow;
 }
 
 /** The dimension columns every source row carries, in order. */

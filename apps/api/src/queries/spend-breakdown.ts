@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Db, jsonText } from "@tally/shared/db";
+import type { Db } from "@tally/shared/db";
 import {
   type AggregateFilter,
   addMoney,
@@ -116,38 +116,18 @@ export async function getSpendByModel(db: Db, f: BreakdownInput): Promise<ModelB
 }
 
 async function judgeModelSpend(db: Db, f: AggregateFilter): Promise<JudgeModelSpend[]> {
-  const w = effectiveWindow(f);
-  const rows = f.models?.length
-    ? // The usage rollups key judge lines by the judge's model: lines on the filtered models' runs are read raw.
-      await db
-        .selectFrom("usage_costs as u")
-        .innerJoin("runs as r", "r.run_id", "u.run_id")
-        .where("u.kind", "=", "judge")
-        .where("r.model", "in", f.models)
-        .where("u.occurred_at", ">=", w.from)
-        .where("u.occurred_at", "<", w.to)
-        .$if(!!f.customerIds?.length, (q) => q.where("u.customer_id", "in", f.customerIds!))
-        .$if(!!f.functionSlugs?.length, (q) => q.where("r.function_slug", "in", f.functionSlugs!))
-        // The tag cuboid's value: the run's value for the key, '' without one.
-        .$if(!!f.tags, (q) => q.where((e) => e.and(Object.entries(f.tags!).map(([k, v]) => e(sql`coalesce(${jsonText(db, "r.tags", k)}, '')`, "=", v)))))
-        .select([
-          "u.model as model",
-          sql<number>`sum(coalesce(u.cost_micros, 0))`.as("spend"),
-          sql<number>`sum(case when u.cost_micros is not null then 1 else 0 end)`.as("priced"),
-          sql<number>`sum(case when u.cost_micros is null then 1 else 0 end)`.as("unpriced"),
-        ])
-        .groupBy("u.model")
-        .execute()
-    : await db
-        .selectFrom(rollupSource("usage", f, w, { group: ["model"], extra: [sql`kind = 'judge'`] }))
-        .select([
-          "model",
-          sql<number>`sum(cost_micros)`.as("spend"),
-          sql<number>`sum(priced_calls)`.as("priced"),
-          sql<number>`sum(unpriced_calls)`.as("unpriced"),
-        ])
-        .groupBy("model")
-        .execute();
+  // The judge fact keys each judge line by its run (the judged model, customer and bucket), like the rows'
+  // judge spend, so every filter reads rollups and the total equals the rows' judgeSpendMicros.
+  const rows = await db
+    .selectFrom(rollupSource("judge", f, effectiveWindow(f)))
+    .select([
+      sql<string>`judge_model`.as("model"),
+      sql<number>`sum(cost_micros)`.as("spend"),
+      sql<number>`sum(priced_calls)`.as("priced"),
+      sql<number>`sum(unpriced_calls)`.as("unpriced"),
+    ])
+    .groupBy(sql`judge_model`)
+    .execute();
   return rows
     .map((r) => ({ model: r.model, spendMicros: money(r.spend, r.priced), unpricedCalls: num(r.unpriced), calls: num(r.priced) + num(r.unpriced) }))
     .filter((r) => r.calls > 0)

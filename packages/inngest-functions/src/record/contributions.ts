@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import { bucketOf, type Database, type Fact, scoreBin } from "@tally/shared/db";
 import type { RollupKey } from "./rollup.ts";
-import { judgeLineDeltas, runMeasures, usageDeltas } from "./run.ts";
+import { judgeFactDeltas, judgeLineDeltas, runMeasures, usageDeltas } from "./run.ts";
 
 /** One fact's share of the rollups: what bump() adds for it (its key carries its 15-minute bucket). */
 export interface Contribution {
@@ -14,8 +14,8 @@ export interface Contribution {
  * Everything the runs `runIds` count in the rollups, read from their raw rows: each run's row (the run,
  * scored, the judge's outcome and its spend on the run, in the run's bucket under its model and customer),
  * each usage line (its own bucket, model, customer and kind: a judge line under the judge's model), each
- * score and its bin (the score's bucket and model, the run's customer), all with the run's function slug
- * and tags. forgetRun takes these back out; a run's move rewrites them; the tag fill replays them.
+ * score and its bin (the score's bucket and model, the run's customer), each judge line under its judge
+ * model in the judge fact (keyed like its run), all with the run's function slug and tags. forgetRun takes these back out; a run's move rewrites them; the tag fill replays them.
  */
 export async function runContributions(trx: Transaction<Database>, runIds: readonly string[]): Promise<Contribution[]> {
   if (runIds.length === 0) return [];
@@ -37,6 +37,8 @@ export async function runContributions(trx: Transaction<Database>, runIds: reado
     const key = { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, function_slug: run.function_slug, tags: run.tags, kind: line.kind };
     out.push({ fact: "usage", key, deltas: usageDeltas(line) });
     if (line.kind !== "judge") continue;
+    const runAt = { bucket: bucketOf(run.occurred_at), model: run.model, customer_id: run.customer_id, function_slug: run.function_slug, tags: run.tags };
+    out.push({ fact: "judge", key: { ...runAt, judge_model: line.model }, deltas: judgeFactDeltas(line) });
     const sum = judge.get(line.run_id) ?? {};
     for (const [k, v] of Object.entries(judgeLineDeltas(line))) sum[k] = (sum[k] ?? 0) + v;
     judge.set(line.run_id, sum);

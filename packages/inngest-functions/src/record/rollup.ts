@@ -26,7 +26,7 @@ type Tx = Transaction<Database>;
 /**
  * A fact's rollup key: its 15-minute bucket, model and customer, the run's function slug and ALL of the
  * run's tags (the promoted ones become tag rows), and the fact's own keys (usage: kind; scores: name;
- * score bins: name and bin).
+ * score bins: name and bin; judge: judge_model).
  */
 export interface RollupKey {
   bucket: number;
@@ -35,6 +35,7 @@ export interface RollupKey {
   function_slug: string;
   tags: Readonly<Record<string, string>>;
   kind?: string;
+  judge_model?: string;
   name?: string;
   bin?: number;
 }

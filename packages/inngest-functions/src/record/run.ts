@@ -117,6 +117,12 @@ export function judgeLineDeltas(line: { cost_micros: number | null }): Record<st
   return { judge_cost_micros: line.cost_micros ?? 0, judge_priced_calls: priced ? 1 : 0, judge_unpriced_calls: priced ? 0 : 1 };
 }
 
+/** A judge line in the judge fact (under its judge model, keyed by its run): the call, its priced spend, priced or not. */
+export function judgeFactDeltas(line: { cost_micros: number | null }): Record<string, number> {
+  const priced = line.cost_micros !== null;
+  return { calls: 1, cost_micros: line.cost_micros ?? 0, priced_calls: priced ? 1 : 0, unpriced_calls: priced ? 0 : 1 };
+}
+
 /**
  * Records why the judge was not called for the run, once: the first outcome wins and counts the run in
  * `unsampled_runs` or `judge_skipped_runs`. Returns whether this call set it.

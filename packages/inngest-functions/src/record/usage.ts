@@ -10,7 +10,7 @@ import {
   toMicros,
   UsageError,
 } from "@tally/shared/pricing";
-import { judgeLineDeltas, negate, type RunRef, type RunState, runKey, upsertRun, usageDeltas } from "./run.ts";
+import { judgeFactDeltas, judgeLineDeltas, negate, type RunRef, type RunState, runKey, upsertRun, usageDeltas } from "./run.ts";
 import { bump } from "./rollup.ts";
 import { inTransaction } from "./tx.ts";
 
@@ -107,7 +107,7 @@ export type RollupLine = Parameters<typeof usageDeltas>[0] & {
  * Adds (`sign` 1) or takes out (-1) one usage line in every rollup it counts in, in the caller's transaction:
  * the usage rollups under the line's own bucket, model, customer and kind with the run's function slug and
  * tags (every cuboid, local calendars and tag rows through bump()), and a judge line's spend and
- * priced/unpriced call in its run's row (0009), keyed by `run`. The writer adds each new line; the repricer
+ * priced/unpriced call in its run's row (0009) and by judge model (the judge fact, 0015), keyed by `run`. The writer adds each new line; the repricer
  * takes a line out at its old price and adds it back at the new one.
  */
 export async function bumpUsageLine(
@@ -120,7 +120,9 @@ export async function bumpUsageLine(
   const key = { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, function_slug: run.functionSlug, tags: run.tags, kind: line.kind };
   await bump(trx, "usage", key, signed(usageDeltas(line)));
   if (line.kind === "judge") {
-    await bump(trx, "runs", runKey(run.occurredAt, run.model, run.customerId, run.functionSlug, run.tags), { runs: 0, ...signed(judgeLineDeltas(line)) });
+    const runAt = runKey(run.occurredAt, run.model, run.customerId, run.functionSlug, run.tags);
+    await bump(trx, "runs", runAt, { runs: 0, ...signed(judgeLineDeltas(line)) });
+    await bump(trx, "judge", { ...runAt, judge_model: line.model }, signed(judgeFactDeltas(line)));
   }
 }
 

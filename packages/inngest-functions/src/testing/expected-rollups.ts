@@ -46,6 +46,14 @@ async function rawFacts(db: Db): Promise<RawFact[]> {
       },
     });
     if (u.kind !== "judge") continue;
+    // The judge fact: the line under its judge model, at its run's time, model and customer.
+    out.push({
+      fact: "judge",
+      at: run.occurred_at,
+      dims: { model: run.model, customer_id: run.customer_id, function_slug: run.function_slug, judge_model: u.model },
+      tags: run.tags,
+      sums: { calls: 1, cost_micros: u.cost_micros ?? 0, priced_calls: priced ? 1 : 0, unpriced_calls: priced ? 0 : 1 },
+    });
     const j = judge.get(u.run_id) ?? { cost: 0, priced: 0, unpriced: 0 };
     j.cost += u.cost_micros ?? 0;
     if (priced) j.priced++;
@@ -92,7 +100,7 @@ export async function storedAndExpected(db: Db): Promise<{ table: string; stored
   const out = [];
   for (const spec of rollupTables()) {
     const measures = spec.columns.map(([c]) => c).filter((c) => !spec.primaryKey.includes(c));
-    const fact = (Object.keys({ runs: 1, usage: 1, scores: 1, score_bins: 1 }) as Fact[]).find((f) => spec.name.startsWith(`rollup_${f}_`) && !(f === "scores" && spec.name.startsWith("rollup_score_bins")))!;
+    const fact = (Object.keys({ runs: 1, usage: 1, scores: 1, score_bins: 1, judge: 1 }) as Fact[]).find((f) => spec.name.startsWith(`rollup_${f}_`) && !(f === "scores" && spec.name.startsWith("rollup_score_bins")))!;
     const grain = spec.name.endsWith("_local") ? "local" : spec.name.slice(spec.name.lastIndexOf("_") + 1);
     const groups = new Map<string, Row>();
     const add = (key: Row, sums: Record<string, number>) => {

@@ -9,7 +9,7 @@ import type { Grain } from "./time.ts";
  * declaration here plus a migration (which freezes its own DDL; `catalogue-drift.test.ts` checks that
  * the migrated schema equals what this module declares).
  */
-export type Fact = "runs" | "usage" | "scores" | "score_bins";
+export type Fact = "runs" | "usage" | "scores" | "score_bins" | "judge";
 export type Dimension = "model" | "customer_id" | "function_slug" | "tag_key" | "tag_value";
 export type ColumnType = "text" | "integer" | "bigint" | "double precision";
 
@@ -38,6 +38,15 @@ export const FACTS: Record<Fact, FactSpec> = {
   },
   scores: { keys: [["name", "text"]], measures: [["n", "bigint"], ["sum_value", "double precision"], ["sum_sq_value", "double precision"]] },
   score_bins: { keys: [["name", "text"], ["bin", "integer"]], measures: [["n", "bigint"]] },
+  /**
+   * The judge's spend on runs by judge model, keyed like the run rollups (the JUDGED run's bucket, model,
+   * customer, function and tags): what each judge cost on the runs a filter selects (spend.byModel's
+   * judgeModels); the usage rollups key a judge line by the judge's own model and the line's time.
+   */
+  judge: {
+    keys: [["judge_model", "text"]],
+    measures: [["calls", "bigint"], ["cost_micros", "bigint"], ["priced_calls", "bigint"], ["unpriced_calls", "bigint"]],
+  },
 };
 
 export type CuboidId = "model" | "customer" | "model_customer" | "function_only" | "tag_only" | "function" | "tag";

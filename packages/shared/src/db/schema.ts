@@ -22,6 +22,7 @@ export interface Database extends Projections, PricingTables, AlertTables, Revie
   rollup_usage_15m: RollupUsage15mTable;
   rollup_scores_15m: RollupScores15mTable;
   rollup_score_bins_15m: RollupScoreBins15mTable;
+  rollup_judge_15m: RollupJudge15mTable;
   rollup_calendars: RollupCalendarTable;
   rollup_tag_keys: RollupTagKeyTable;
   auth_user: AuthUserTable;
@@ -334,6 +335,16 @@ export interface RollupScoreBins15mTable extends RollupKey {
   n: number;
 }
 
+/** The judge's spend on runs (0015): keyed by the judged run's bucket, model and customer, and the judge model. */
+export interface RollupJudge15mTable extends RollupKey {
+  judge_model: string;
+  calls: number;
+  /** Sum over priced lines only. */
+  cost_micros: number;
+  priced_calls: number;
+  unpriced_calls: number;
+}
+
 /** A promoted tag key (TALLY_TAG_KEYS, 0013): pending while `filled_to` is set, complete when null. */
 export interface RollupTagKeyTable {
   tag_key: string;
@@ -386,6 +397,7 @@ interface FactColumns {
   usage: UsageMeasures;
   scores: ScoreMeasures;
   score_bins: BinMeasures;
+  judge: Omit<RollupJudge15mTable, "bucket" | "model" | "customer_id">;
 }
 type RunMeasures = Omit<RollupRuns15mTable, "bucket" | "model" | "customer_id" | "function_slug">;
 type UsageMeasures = Omit<RollupUsage15mTable, "bucket" | "model" | "customer_id">;
