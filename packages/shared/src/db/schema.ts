@@ -388,6 +388,8 @@ interface CuboidKeys {
   model_customer: { model: string; customer_id: string };
   function_only: { function_slug: string };
   tag_only: { tag_key: string; tag_value: string };
+  function_model: { function_slug: string; model: string };
+  tag_model: { tag_key: string; tag_value: string; model: string };
   function: { function_slug: string; model: string; customer_id: string };
   tag: { tag_key: string; tag_value: string; model: string; customer_id: string };
 }

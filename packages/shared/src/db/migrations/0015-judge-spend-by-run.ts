@@ -9,8 +9,8 @@ import { BUCKET_MS, GRAIN_MS } from "../time.ts";
 // spend.byModel's judge-model breakdown reads rollups under a model filter too (it read the raw lines).
 // Backfill from the raw lines joined to their runs: the 15-minute rows of the base table and of the
 // function cuboid, and of the tag cuboid for each promoted key (buckets before a pending key's `filled_to`
-// only: the tag fill writes the rest, as for every fact); every coarser grain and the alone cuboids summed
-// from those. The specs below are this migration's own frozen copy (catalogue-drift.test.ts checks the
+// only: the tag fill writes the rest, as for every fact); every coarser grain and the narrower function and
+// tag cuboids summed from those. The specs below are this migration's own frozen copy (catalogue-drift.test.ts checks the
 // migrated schema against the live catalogue).
 
 type Col = readonly [string, ColumnType];
@@ -18,12 +18,14 @@ const KEYS: Col[] = [["judge_model", "text"]];
 const MEASURES: Col[] = [["calls", "bigint"], ["cost_micros", "bigint"], ["priced_calls", "bigint"], ["unpriced_calls", "bigint"]];
 const ALL = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
 const COARSER = ["1h", "6h", "1d", "1w", "4w"] as const;
-/** The cuboids, each with its grains and what its rows are summed from: the base table, its own 15-minute rows, or (alone) the function / tag cuboid at the same grain. */
+/** The cuboids, each with its grains and what its rows are summed from: the base table, its own 15-minute rows, or (narrower) the function / tag cuboid at the same grain. */
 const CUBOIDS = [
   { id: "model", dims: ["model"], grains: COARSER, from: "base" },
   { id: "customer", dims: ["customer_id"], grains: COARSER, from: "base" },
   { id: "function_only", dims: ["function_slug"], grains: ALL, from: "function" },
   { id: "tag_only", dims: ["tag_key", "tag_value"], grains: ALL, from: "tag" },
+  { id: "function_model", dims: ["function_slug", "model"], grains: ALL, from: "function" },
+  { id: "tag_model", dims: ["tag_key", "tag_value", "model"], grains: ALL, from: "tag" },
   { id: "model_customer", dims: ["model", "customer_id"], grains: COARSER, from: "base" },
   { id: "function", dims: ["function_slug", "model", "customer_id"], grains: ALL, from: "own15m" },
   { id: "tag", dims: ["tag_key", "tag_value", "model", "customer_id"], grains: ALL, from: "own15m" },
@@ -66,13 +68,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     const filled = k.filled_to === null ? lines(tagCols) : sql`(select * from ${lines(tagCols)} as l where bucket < ${Number(k.filled_to)})`;
     await insertGrouped(db, "rollup_judge_tag_15m", ["tag_key", "tag_value", "model", "customer_id"], filled, at15m);
   }
-  // The alone cuboids last: they sum the function and tag cuboids' rows at their own grain.
-  const alone = (c: Cuboid) => c.from === "function" || c.from === "tag";
-  for (const c of [...CUBOIDS.filter((x) => !alone(x)), ...CUBOIDS.filter(alone)]) {
+  // The narrower function and tag cuboids last: they sum the function and tag cuboids' rows at their own grain.
+  const narrower = (c: Cuboid) => c.from === "function" || c.from === "tag";
+  for (const c of [...CUBOIDS.filter((x) => !narrower(x)), ...CUBOIDS.filter(narrower)]) {
     for (const g of c.grains) {
       if (c.from === "own15m" && g === "15m") continue;
       const source = c.from === "base" ? "rollup_judge_15m" : c.from === "own15m" ? `rollup_judge_${c.id}_15m` : `rollup_judge_${c.from}_${g}`;
-      await insertGrouped(db, tableOf(c, g), c.dims, sql.table(source), alone(c) ? at15m : start(g));
+      await insertGrouped(db, tableOf(c, g), c.dims, sql.table(source), narrower(c) ? at15m : start(g));
     }
   }
 }

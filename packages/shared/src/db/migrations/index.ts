@@ -12,7 +12,7 @@ import * as m0010 from "./0010-price-history.ts";
 import * as m0011 from "./0011-alerts.ts";
 import * as m0012 from "./0012-human-review.ts";
 import * as m0013 from "./0013-rollup-catalogue.ts";
-import * as m0014 from "./0014-function-and-tag-alone.ts";
+import * as m0014 from "./0014-narrow-function-and-tag-cuboids.ts";
 import * as m0015 from "./0015-judge-spend-by-run.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
@@ -30,7 +30,7 @@ const migrations: Record<string, Migration> = {
   "0011-alerts": m0011,
   "0012-human-review": m0012,
   "0013-rollup-catalogue": m0013,
-  "0014-function-and-tag-alone": m0014,
+  "0014-narrow-function-and-tag-cuboids": m0014,
   "0015-judge-spend-by-run": m0015,
 };
 

@@ -2,13 +2,14 @@ import { type Kysely, sql } from "kysely";
 import { type ColumnType, createRollupTable, type RollupTableSpec } from "../catalogue.ts";
 
 // Frozen once landed.
-// A function slug and a promoted tag alone (issue 20): the cuboids `function_only` (function_slug) and
-// `tag_only` (tag_key, tag_value), 15 minutes to 4 weeks, for the four facts. The `function` and `tag`
-// cuboids keep model × customer as well, so a function or tag filter over a year read every model ×
-// customer row of it (at 1M runs a year of weeks by function is ~500,000 rows); alone, a bucket holds a
-// row per function (per tag value) and fact key. Backfill: each grain summed over model and customer from
-// the same grain of the `function` / `tag` cuboid, which holds exactly what the writers have written (a
-// promoted key still filling holds the buckets before its `filled_to`, as the writers and the fill expect).
+// Narrower function and tag cuboids (issue 20): a function slug or a promoted tag alone (`function_only`,
+// `tag_only`) and with the model (`function_model`, `tag_model`), 15 minutes to 4 weeks, for the four facts.
+// The `function` and `tag` cuboids keep model × customer, so a function or tag filter over a year read every
+// model × customer row of it (at 1M runs a year of weeks by function is ~500,000 rows); alone a bucket holds a
+// row per function (tag value) and fact key, with the model a row per model too. Backfill: each grain summed
+// over customer (and model) from the same grain of the `function` / `tag` cuboid, which holds exactly what
+// the writers have written (a promoted key still filling holds the buckets before its `filled_to`, as the
+// writers and the fill expect).
 // The specs below are this migration's own frozen copy (catalogue-drift.test.ts checks the migrated schema
 // against the live catalogue).
 
@@ -37,6 +38,8 @@ const GRAINS = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
 const ALONE = [
   { id: "function_only", dims: ["function_slug"], from: "function" },
   { id: "tag_only", dims: ["tag_key", "tag_value"], from: "tag" },
+  { id: "function_model", dims: ["function_slug", "model"], from: "function" },
+  { id: "tag_model", dims: ["tag_key", "tag_value", "model"], from: "tag" },
 ] as const;
 
 function spec(fact: string, cuboid: (typeof ALONE)[number], grain: string): RollupTableSpec {
