@@ -25,6 +25,8 @@ const FILTERS: Partial<AggregateFilter>[] = [
   { functionSlugs: ["triage-agent"], customerIds: ["cust-2"] },
   { tags: { env: "staging" }, customerIds: ["cust-0", ""] },
   { tags: { env: "prod" }, models: ["acme-small", "zz-unpriced-model"] },
+  { functionSlugs: ["support-agent"], models: ["acme-small"], customerIds: ["cust-1"] },
+  { tags: { env: "prod" }, models: ["acme-large"], customerIds: ["cust-0", ""] },
 ];
 
 interface Run { id: string; t: number; model: string; customer: string; fn: string; tags: Record<string, string> }
@@ -205,8 +207,10 @@ describe("which rows a filter reads", () => {
   it("picks the smallest cuboid covering the filter, and a calendar per zone", async () => {
     const w = { from: FROM, to: TO };
     const cuboid = (f: Partial<AggregateFilter>) => planFor({ ...w, timeZone: "UTC", ...f }).cuboid;
-    const picks = [{}, { customerIds: ["a"] }, FILTERS[0]!, FILTERS[1]!, FILTERS[2]!, FILTERS[4]!, FILTERS[7]!, FILTERS[5]!, FILTERS[6]!].map((f) => cuboid(f));
-    expect(picks).toEqual(["model", "customer", "model_customer", "function_only", "tag_only", "function_model", "tag_model", "function", "tag"]);
+    const picks = [{}, { customerIds: ["a"] }, ...[0, 1, 2, 4, 7, 5, 6, 8, 9].map((i) => FILTERS[i]!)].map((f) => cuboid(f));
+    expect(picks).toEqual([
+      "model", "customer", "model_customer", "function_only", "tag_only", "function_model", "tag_model", "function_customer", "tag_customer", "function", "tag",
+    ]);
     const kind = async (tz: string, c: "model_customer" | "function") => (await calendarFor(t.db, tz, "day", w, { fact: "usage", cuboid: c })).kind;
     expect([await kind("UTC", "model_customer"), await kind("Asia/Kolkata", "model_customer"), await kind("Asia/Kolkata", "function"), await kind("America/St_Johns", "model_customer")]).toEqual(["utc", "local", "edges", "edges"]);
   });

@@ -84,8 +84,8 @@ describe("rollups added by 0002–0004 and 0013 (score histogram, every cuboid a
     // from the function and tag cuboids (0014) and the raw lines (0015), as on a database written before.
     const migrator = new Migrator({ db: t.db, provider: migrationProvider });
     expect((await migrator.migrateTo("0013-rollup-catalogue")).error).toBeUndefined();
-    const narrower = /_(function|tag)_(only|model)_/;
-    const gone = ["rollup!_%!_only!_%", "rollup!_%!_function!_model!_%", "rollup!_%!_tag!_model!_%", "rollup!_judge!_%"];
+    const narrower = /_(function|tag)_(only|model|customer)_/;
+    const gone = ["rollup!_%!_only!_%", "rollup!_%!_function!_model!_%", "rollup!_%!_tag!_model!_%", "rollup!_%!_function!_customer!_%", "rollup!_%!_tag!_customer!_%", "rollup!_judge!_%"];
     for (const pattern of gone) expect(await listTables(t.db, pattern), pattern).toEqual([]);
     // `env` as if promoted just before the upgrade: pending, none of its rows written yet (the fill writes
     // them afterwards, the judge fact's included); `plan` complete.
@@ -96,8 +96,8 @@ describe("rollups added by 0002–0004 and 0013 (score histogram, every cuboid a
     expect(await fillTagKeys(t.db)).toBeGreaterThan(0);
     const tables = await storedAndExpected(t.db);
     const added = tables.filter((x) => narrower.test(x.table) || x.table.startsWith("rollup_judge_"));
-    // 0014: 4 facts × 4 cuboids × 6 grains; 0015: the judge fact's 52 tables (24 of them the narrower cuboids).
-    expect(added.length).toBe(96 + 52);
+    // 0014: 4 facts × 6 cuboids × 6 grains; 0015: the judge fact's 64 tables (36 of them the narrower cuboids).
+    expect(added.length).toBe(144 + 64);
     let compared = 0;
     for (const { table, stored, expected } of tables) {
       expect(stored, table).toEqual(expected);

@@ -168,14 +168,14 @@ export interface RunAttribution {
 /**
  * The cuboids a move from one attribution to another rewrites: those whose key changes. A customer or a
  * model change moves its own cuboid, model × customer (with the base row), function and tag (each × model ×
- * customer) and, a model, function × model and tag × model; a tag that gains a value moves the tag rows only
- * (every tag cuboid).
+ * customer) and function × model and tag × model (a model) or function × customer and tag × customer (a
+ * customer); a tag that gains a value moves the tag rows only (every tag cuboid).
  */
 export function movedCuboids(from: RunAttribution, to: RunAttribution): CuboidId[] {
   const moved = new Set<CuboidId>();
   const both = ["model_customer", "function", "tag"] as const;
   if (from.model !== to.model) for (const c of ["model", "function_model", "tag_model", ...both] as const) moved.add(c);
-  if (from.customerId !== to.customerId) for (const c of ["customer", ...both] as const) moved.add(c);
+  if (from.customerId !== to.customerId) for (const c of ["customer", "function_customer", "tag_customer", ...both] as const) moved.add(c);
   const keys = new Set([...Object.keys(from.tags), ...Object.keys(to.tags)]);
   if ([...keys].some((k) => from.tags[k] !== to.tags[k])) for (const c of TAG_CUBOIDS) moved.add(c);
   return ALL_CUBOIDS.filter((c) => moved.has(c));

@@ -42,8 +42,10 @@ describe("the migrated schema equals the catalogue", () => {
     expect(cuboidFor(new Set(["tag_key", "tag_value", "model"] as const))).toBe("tag_model");
     expect(keyColumns("usage", "function_only", "1w")).toEqual(["bucket", "function_slug", "kind"]);
     expect(tableName("scores", "tag_only", "4w")).toBe("rollup_scores_tag_only_4w");
-    expect(cuboidFor(new Set(["function_slug", "customer_id"] as const))).toBe("function");
-    expect(cuboidFor(new Set(["tag_value", "customer_id"] as const))).toBe("tag");
+    expect(cuboidFor(new Set(["function_slug", "customer_id"] as const))).toBe("function_customer");
+    expect(cuboidFor(new Set(["tag_value", "customer_id"] as const))).toBe("tag_customer");
+    expect(cuboidFor(new Set(["function_slug", "customer_id", "model"] as const))).toBe("function");
+    expect(cuboidFor(new Set(["tag_key", "tag_value", "model", "customer_id"] as const))).toBe("tag");
     expect(() => cuboidFor(new Set(["tag_value", "function_slug"] as const))).toThrow("no rollup cuboid");
     expect(grainTable("usage", "model", "15m")).toBe("rollup_usage_15m");
     expect(grainTable("usage", "function", "15m")).toBe("rollup_usage_function_15m");

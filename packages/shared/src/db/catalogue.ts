@@ -49,7 +49,7 @@ export const FACTS: Record<Fact, FactSpec> = {
   },
 };
 
-export type CuboidId = "model" | "customer" | "model_customer" | "function_only" | "tag_only" | "function_model" | "tag_model" | "function" | "tag";
+export type CuboidId = "model" | "customer" | "model_customer" | "function_only" | "tag_only" | "function_model" | "tag_model" | "function_customer" | "tag_customer" | "function" | "tag";
 
 export interface CuboidSpec {
   /** Dimensions in key order (after bucket): a filter on the leading ones seeks. */
@@ -62,10 +62,11 @@ export interface CuboidSpec {
 /**
  * The 15-minute model × customer rows are the base tables `rollup_<fact>_15m` (runs also keyed by
  * function_slug there, for history). A cuboid without a grain reads it from the base table.
- * A function slug or a promoted tag is kept three ways: alone (`function_only`, `tag_only`: a few rows per
+ * A function slug or a promoted tag is kept four ways: alone (`function_only`, `tag_only`: a few rows per
  * bucket, for a function or tag filter, a split by function or tag, spend by function or tag), with the
- * model (`function_model`, `tag_model`: the charts by model under a function or tag filter), and with model ×
- * customer (`function`, `tag`: only when a customer is filtered or grouped as well).
+ * model (`function_model`, `tag_model`: the charts by model under a function or tag filter), with the
+ * customer (`function_customer`, `tag_customer`: spend by customer under it), and with model × customer
+ * (`function`, `tag`: only when a model and a customer are both filtered or grouped as well).
  */
 export const CUBOIDS: Record<CuboidId, CuboidSpec> = {
   model: { dims: ["model"], grains: ["1h", "6h", "1d", "1w", "4w"], local: true },
@@ -75,6 +76,8 @@ export const CUBOIDS: Record<CuboidId, CuboidSpec> = {
   tag_only: { dims: ["tag_key", "tag_value"], grains: ["15m", "1h", "6h", "1d", "1w", "4w"], local: false },
   function_model: { dims: ["function_slug", "model"], grains: ["15m", "1h", "6h", "1d", "1w", "4w"], local: false },
   tag_model: { dims: ["tag_key", "tag_value", "model"], grains: ["15m", "1h", "6h", "1d", "1w", "4w"], local: false },
+  function_customer: { dims: ["function_slug", "customer_id"], grains: ["15m", "1h", "6h", "1d", "1w", "4w"], local: false },
+  tag_customer: { dims: ["tag_key", "tag_value", "customer_id"], grains: ["15m", "1h", "6h", "1d", "1w", "4w"], local: false },
   function: { dims: ["function_slug", "model", "customer_id"], grains: ["15m", "1h", "6h", "1d", "1w", "4w"], local: false },
   tag: { dims: ["tag_key", "tag_value", "model", "customer_id"], grains: ["15m", "1h", "6h", "1d", "1w", "4w"], local: false },
 };
@@ -91,7 +94,7 @@ export type TableGrain = Grain | "local";
 const BASE_KEYS: Partial<Record<Fact, readonly (readonly [string, ColumnType])[]>> = { runs: [["function_slug", "text"]] };
 const DIM_TYPE: ColumnType = "text";
 /** Cuboids in the order `cuboidFor` tries them: the smallest first. */
-const CUBOID_ORDER: readonly CuboidId[] = ["model", "customer", "function_only", "tag_only", "function_model", "tag_model", "model_customer", "function", "tag"];
+const CUBOID_ORDER: readonly CuboidId[] = ["model", "customer", "function_only", "tag_only", "function_model", "tag_model", "function_customer", "tag_customer", "model_customer", "function", "tag"];
 
 /** The cuboids keyed by a promoted tag (one row per promoted key, its value or ''): written and filled per key. */
 export const TAG_CUBOIDS: readonly CuboidId[] = CUBOID_ORDER.filter((c) => CUBOIDS[c].dims.includes("tag_key"));
@@ -115,7 +118,7 @@ export function measureColumns(fact: Fact): string[] {
   return FACTS[fact].measures.map(([name]) => name);
 }
 
-/** The smallest cuboid whose dimensions cover `need` (in CUBOID_ORDER: model, customer, function_only, tag_only, function_model, tag_model, model_customer, function, tag). */
+/** The smallest cuboid whose dimensions cover `need` (in CUBOID_ORDER: model, customer, a function or tag alone, × model, × customer, model × customer, a function or tag × model × customer). */
 export function cuboidFor(need: ReadonlySet<Dimension>): CuboidId {
   const hit = CUBOID_ORDER.find((c) => [...need].every((d) => CUBOIDS[c].dims.includes(d)));
   if (!hit) throw new Error(`no rollup cuboid has the dimensions ${[...need].join(", ")}`);

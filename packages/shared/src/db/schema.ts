@@ -390,6 +390,8 @@ interface CuboidKeys {
   tag_only: { tag_key: string; tag_value: string };
   function_model: { function_slug: string; model: string };
   tag_model: { tag_key: string; tag_value: string; model: string };
+  function_customer: { function_slug: string; customer_id: string };
+  tag_customer: { tag_key: string; tag_value: string; customer_id: string };
   function: { function_slug: string; model: string; customer_id: string };
   tag: { tag_key: string; tag_value: string; model: string; customer_id: string };
 }

@@ -3,11 +3,12 @@ import { type ColumnType, createRollupTable, type RollupTableSpec } from "../cat
 
 // Frozen once landed.
 // Narrower function and tag cuboids (issue 20): a function slug or a promoted tag alone (`function_only`,
-// `tag_only`) and with the model (`function_model`, `tag_model`), 15 minutes to 4 weeks, for the four facts.
+// `tag_only`), with the model (`function_model`, `tag_model`) and with the customer (`function_customer`,
+// `tag_customer`), 15 minutes to 4 weeks, for the four facts.
 // The `function` and `tag` cuboids keep model × customer, so a function or tag filter over a year read every
 // model × customer row of it (at 1M runs a year of weeks by function is ~500,000 rows); alone a bucket holds a
-// row per function (tag value) and fact key, with the model a row per model too. Backfill: each grain summed
-// over customer (and model) from the same grain of the `function` / `tag` cuboid, which holds exactly what
+// row per function (tag value) and fact key, with the model or the customer a row per model or customer too.
+// Backfill: each grain summed over customer and / or model from the same grain of the `function` / `tag` cuboid, which holds exactly what
 // the writers have written (a promoted key still filling holds the buckets before its `filled_to`, as the
 // writers and the fill expect).
 // The specs below are this migration's own frozen copy (catalogue-drift.test.ts checks the migrated schema
@@ -40,6 +41,8 @@ const ALONE = [
   { id: "tag_only", dims: ["tag_key", "tag_value"], from: "tag" },
   { id: "function_model", dims: ["function_slug", "model"], from: "function" },
   { id: "tag_model", dims: ["tag_key", "tag_value", "model"], from: "tag" },
+  { id: "function_customer", dims: ["function_slug", "customer_id"], from: "function" },
+  { id: "tag_customer", dims: ["tag_key", "tag_value", "customer_id"], from: "tag" },
 ] as const;
 
 function spec(fact: string, cuboid: (typeof ALONE)[number], grain: string): RollupTableSpec {

@@ -26,6 +26,8 @@ const CUBOIDS = [
   { id: "tag_only", dims: ["tag_key", "tag_value"], grains: ALL, from: "tag" },
   { id: "function_model", dims: ["function_slug", "model"], grains: ALL, from: "function" },
   { id: "tag_model", dims: ["tag_key", "tag_value", "model"], grains: ALL, from: "tag" },
+  { id: "function_customer", dims: ["function_slug", "customer_id"], grains: ALL, from: "function" },
+  { id: "tag_customer", dims: ["tag_key", "tag_value", "customer_id"], grains: ALL, from: "tag" },
   { id: "model_customer", dims: ["model", "customer_id"], grains: COARSER, from: "base" },
   { id: "function", dims: ["function_slug", "model", "customer_id"], grains: ALL, from: "own15m" },
   { id: "tag", dims: ["tag_key", "tag_value", "model", "customer_id"], grains: ALL, from: "own15m" },
