@@ -27,6 +27,7 @@ const FILTERS: Partial<AggregateFilter>[] = [
   { tags: { env: "prod" }, models: ["acme-small", "zz-unpriced-model"] },
   { functionSlugs: ["support-agent"], models: ["acme-small"], customerIds: ["cust-1"] },
   { tags: { env: "prod" }, models: ["acme-large"], customerIds: ["cust-0", ""] },
+  { customerIds: ["cust-1", ""] },
 ];
 
 interface Run { id: string; t: number; model: string; customer: string; fn: string; tags: Record<string, string> }
@@ -235,5 +236,20 @@ describe("which rows a filter reads", () => {
     // SQLite seeks each quarter by its bucket (PostgreSQL's planner picks its own way over tables this small).
     if (!pg) for (const d of quarters) expect(d).toMatch(/^SEARCH .*rollup_usage_15m USING PRIMARY KEY \(bucket=\? AND model=\?/);
     expect(ragged.join("\n")).toMatch(/rollup_usage_model_customer_1d/);
+  });
+
+  it("a customer filter grouped by model seeks each (bucket, model, customer) instead of scanning every model's rows (the query plan)", async () => {
+    const pg = isPostgres(t.db);
+    const f = { from: Date.UTC(2026, 2, 2), to: Date.UTC(2026, 2, 2) + 30 * DAY, timeZone: "UTC", customerIds: ["cust-1"] };
+    const q = t.db.selectFrom(rollupSource("scores", f, f, { group: ["model"] })).select(["model", sql<number>`sum(n)`.as("n")]).groupBy("model").compile();
+    const res = await t.db.executeQuery<Record<string, string>>(CompiledQuery.raw(`${pg ? "explain" : "explain query plan"} ${q.sql}`, [...q.parameters]));
+    const lines = res.rows.map((r) => (pg ? r["QUERY PLAN"]! : r.detail!)).join("\n");
+    // The models come from the model cuboid's 4-week rows (SQLite names the subquery, PostgreSQL the table);
+    // every model × customer grain is read by key.
+    expect(lines).toMatch(pg ? /rollup_scores_model_4w/ : /LIST SUBQUERY/);
+    if (!pg) {
+      expect(lines).toMatch(/SEARCH .*rollup_scores_model_customer_1d USING PRIMARY KEY \(bucket=\? AND model=\? AND customer_id=\?/);
+      expect(lines).not.toMatch(/rollup_scores_model_customer_1d USING PRIMARY KEY \(bucket>\? AND bucket<\?\)/);
+    }
   });
 });

@@ -199,7 +199,7 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     : measureNames.map((c) => sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
   const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, ...dims, ...keys, ...measures]);
-  const conds = [...filterConds(f, plan), ...extra];
+  const conds = [...filterConds(f, plan, fact), ...extra];
   const parts = (Object.keys(reads) as Grain[])
     .filter((g) => reads[g].length > 0)
     .map((g) => {

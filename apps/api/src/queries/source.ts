@@ -16,6 +16,7 @@ import {
   grainTable,
   measureColumns,
   pieces,
+  tableName,
   tagKeys,
 } from "@tally/shared/db";
 import { type BucketUnit, DAY_MS, HOUR_MS, segments } from "./chart-buckets.ts";
@@ -173,9 +174,19 @@ export function dimColumns(cuboid: CuboidId, alias?: string): RawBuilder<unknown
   return OUT_DIMS.map((d) => (kept.includes(d) ? (alias ? sql`${sql.ref(`${alias}.${d}`)} as ${sql.ref(d)}` : sql.ref(d)) : sql`'' as ${sql.ref(d)}`));
 }
 
-/** The filters of `f` as conditions on a `plan.cuboid` table (which keeps every dimension they name). */
-export function filterConds(f: AggregateFilter, plan: Plan): RawBuilder<unknown>[] {
+/**
+ * Whether a read of a cuboid keyed model first filters a customer but no model: then it names every model
+ * the fact has (the model cuboid's 4-week rows, a superset of any window's), so it seeks each (bucket,
+ * model, customer) instead of scanning every model × customer row of the window.
+ */
+function modelsForCustomer(f: AggregateFilter, plan: Plan): boolean {
+  return !f.models?.length && (f.customerIds?.length ?? 0) > 0 && CUBOIDS[plan.cuboid].dims[0] === "model";
+}
+
+/** The filters of `f` as conditions on a `plan.cuboid` table of `fact` (which keeps every dimension they name). */
+export function filterConds(f: AggregateFilter, plan: Plan, fact: Fact): RawBuilder<unknown>[] {
   const conds: RawBuilder<unknown>[] = [];
+  if (modelsForCustomer(f, plan)) conds.push(sql`model in (select km.model from ${sql.table(tableName(fact, "model", "4w"))} as km group by km.model)`);
   if (plan.tagKey !== null) conds.push(sql`tag_key = ${plan.tagKey}`);
   if (f.tags && plan.tagKey !== null && f.tags[plan.tagKey] !== undefined) conds.push(sql`tag_value = ${f.tags[plan.tagKey]}`);
   if (f.functionSlugs?.length) conds.push(sql`function_slug in (${sql.join(f.functionSlugs)})`);
@@ -192,7 +203,7 @@ export function filterConds(f: AggregateFilter, plan: Plan): RawBuilder<unknown>
 export function seeksKeys(f: AggregateFilter, plan: Plan, grain: Grain): boolean {
   const own = CUBOIDS[plan.cuboid].grains.includes(grain);
   const lead = own ? CUBOIDS[plan.cuboid].dims[0] : "model";
-  if (lead === "tag_key") return true;
+  if (lead === "tag_key" || (lead === "model" && modelsForCustomer(f, plan))) return true;
   const list = lead === "model" ? f.models : lead === "customer_id" ? f.customerIds : f.functionSlugs;
   return (list?.length ?? 0) > 0;
 }
@@ -228,7 +239,7 @@ function piece(fact: Fact, p: { grain: Grain; a: number; b: number }, plan: Plan
     seeksKeys(f, plan, p.grain) && n > 0 && n <= 500
       ? [sql`bucket in (${sql.join(grainStarts(p.grain, p.a, p.b))})`]
       : [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`];
-  const conds = [...range, ...filterConds(f, plan), ...extra];
+  const conds = [...range, ...filterConds(f, plan, fact), ...extra];
   const cols = sql.join([sql.ref("bucket"), ...dimColumns(plan.cuboid), ...[...factKeys(fact), ...measureColumns(fact)].map((c) => sql.ref(c))]);
   return sql`select ${cols} from ${sql.table(grainTable(fact, plan.cuboid, p.grain))} where ${sql.join(conds, sql` and `)}`;
 }
