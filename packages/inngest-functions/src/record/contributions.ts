@@ -15,7 +15,8 @@ export interface Contribution {
  * scored, the judge's outcome and its spend on the run, in the run's bucket under its model and customer),
  * each usage line (its own bucket, model, customer and kind: a judge line under the judge's model), each
  * score and its bin (the score's bucket and model, the run's customer), each judge line under its judge
- * model in the judge fact (keyed like its run), all with the run's function slug and tags. forgetRun takes these back out; a run's move rewrites them; the tag fill replays them.
+ * model in the judge fact (keyed like its run), all with the run's function slug and tags. forgetRun takes
+ * these back out; a run's move rewrites them; the tag fill replays them.
  */
 export async function runContributions(trx: Transaction<Database>, runIds: readonly string[]): Promise<Contribution[]> {
   if (runIds.length === 0) return [];

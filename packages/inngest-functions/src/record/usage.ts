@@ -107,8 +107,8 @@ export type RollupLine = Parameters<typeof usageDeltas>[0] & {
  * Adds (`sign` 1) or takes out (-1) one usage line in every rollup it counts in, in the caller's transaction:
  * the usage rollups under the line's own bucket, model, customer and kind with the run's function slug and
  * tags (every cuboid, local calendars and tag rows through bump()), and a judge line's spend and
- * priced/unpriced call in its run's row (0009) and by judge model (the judge fact, 0015), keyed by `run`. The writer adds each new line; the repricer
- * takes a line out at its old price and adds it back at the new one.
+ * priced/unpriced call in its run's row (0009) and by judge model (the judge fact, 0015), keyed by `run`.
+ * The writer adds each new line; the repricer takes a line out at its old price and adds it back at the new one.
  */
 export async function bumpUsageLine(
   trx: Transaction<Database>,
