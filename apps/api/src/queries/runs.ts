@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { RunsSort } from "@tally/shared";
 import { type Db, jsonText } from "@tally/shared/db";
 import { decodeCursor, encodeCursor, num } from "./common.ts";
+import { countRuns } from "./runs-count.ts";
 
 /** runs.list filters: exact instants (a chart point's bucket bounds), no rounding. */
 export interface RunsFilter {
@@ -120,15 +121,16 @@ export async function listRuns(
     q = q.where((eb) => eb.or([eb(key, op, after.k), eb.and([eb(key, "=", after.k), eb("run_id", op, after.id)])]));
   }
   const dir = desc ? "desc" : "asc";
-  const [rows, count] = await Promise.all([
-    q.orderBy(key, dir).orderBy("run_id", dir).limit(f.limit + 1).execute(),
-    filteredRuns(db, f).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-  ]);
+  // One after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
+  const rows = await q.orderBy(key, dir).orderBy("run_id", dir).limit(f.limit + 1).execute();
+  const rawCount = async (from: number, to: number) =>
+    num((await filteredRuns(db, { ...f, from, to }).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+  const total = await countRuns(db, f, rawCount);
   const page = rows.slice(0, f.limit);
   const items = await withScoresAndCosts(db, page);
   const last = page[page.length - 1];
   const nextCursor = rows.length > f.limit && last ? encodeCursor({ s: sort, k: last.sort_key, id: last.run_id }) : null;
-  return { items, nextCursor, total: num(count.n) };
+  return { items, nextCursor, total };
 }
 
 /** The score names that exist, in order (case exact), read by skipping along the (name, …) index. */
