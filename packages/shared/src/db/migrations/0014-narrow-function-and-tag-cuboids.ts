@@ -6,11 +6,11 @@ import { type ColumnType, createRollupTable, type RollupTableSpec } from "../cat
 // `tag_only`), with the model (`function_model`, `tag_model`) and with the customer (`function_customer`,
 // `tag_customer`), 15 minutes to 4 weeks, for the four facts.
 // The `function` and `tag` cuboids keep model × customer, so a function or tag filter over a year read every
-// model × customer row of it (at 1M runs a year of weeks by function is ~500,000 rows); alone a bucket holds a
-// row per function (tag value) and fact key, with the model or the customer a row per model or customer too.
-// Backfill: each grain summed over customer and / or model from the same grain of the `function` / `tag` cuboid, which holds exactly what
-// the writers have written (a promoted key still filling holds the buckets before its `filled_to`, as the
-// writers and the fill expect).
+// model × customer row of it (at 1M runs a year of weeks by function is up to ~500,000 rows); alone a bucket
+// holds a row per function (tag value) and fact key, with the model or the customer a row per model or
+// customer too. Backfill: each grain summed over customer and / or model from the same grain of the
+// `function` / `tag` cuboid, which holds exactly what the writers have written (a promoted key still filling
+// holds the buckets before its `filled_to`, as the writers and the fill expect).
 // The specs below are this migration's own frozen copy (catalogue-drift.test.ts checks the migrated schema
 // against the live catalogue).
 

@@ -10,15 +10,18 @@ import { BUCKET_MS, GRAIN_MS } from "../time.ts";
 // Backfill from the raw lines joined to their runs: the 15-minute rows of the base table and of the
 // function cuboid, and of the tag cuboid for each promoted key (buckets before a pending key's `filled_to`
 // only: the tag fill writes the rest, as for every fact); every coarser grain and the narrower function and
-// tag cuboids summed from those. The specs below are this migration's own frozen copy (catalogue-drift.test.ts checks the
-// migrated schema against the live catalogue).
+// tag cuboids summed from those. The specs below are this migration's own frozen copy
+// (catalogue-drift.test.ts checks the migrated schema against the live catalogue).
 
 type Col = readonly [string, ColumnType];
 const KEYS: Col[] = [["judge_model", "text"]];
 const MEASURES: Col[] = [["calls", "bigint"], ["cost_micros", "bigint"], ["priced_calls", "bigint"], ["unpriced_calls", "bigint"]];
 const ALL = ["15m", "1h", "6h", "1d", "1w", "4w"] as const;
 const COARSER = ["1h", "6h", "1d", "1w", "4w"] as const;
-/** The cuboids, each with its grains and what its rows are summed from: the base table, its own 15-minute rows, or (narrower) the function / tag cuboid at the same grain. */
+/**
+ * The cuboids, each with its grains and what its rows are summed from: the base table, its own 15-minute rows,
+ * or (the narrower ones) the function / tag cuboid at the same grain.
+ */
 const CUBOIDS = [
   { id: "model", dims: ["model"], grains: COARSER, from: "base" },
   { id: "customer", dims: ["customer_id"], grains: COARSER, from: "base" },
