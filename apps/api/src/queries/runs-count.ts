@@ -1,18 +1,11 @@
 import { sql } from "kysely";
 import { BUCKET_MS, type Db } from "@tally/shared/db";
 import { type AggregateFilter, num } from "./common.ts";
+import type { RunsFilter } from "./runs.ts";
 import { checkTagFilter, planFor, rollupSource } from "./source.ts";
 
-/** What runs.list filters on, for its count (see runs.ts `RunsFilter`). */
-export interface CountFilter {
-  from: number;
-  to: number;
-  models?: string[] | undefined;
-  customerIds?: string[] | undefined;
-  functionSlugs?: string[] | undefined;
-  tags?: Record<string, string> | undefined;
-  scoreName?: string | undefined;
-}
+/** What runs.list filters on, for its count. */
+export type CountFilter = Pick<RunsFilter, "from" | "to" | "models" | "customerIds" | "functionSlugs" | "tags" | "scoreName">;
 
 /**
  * How many runs match `f` (runs.list's `total`). A run counts once in the run rollups, in its own 15-minute
