@@ -254,7 +254,7 @@ export async function consistency(db: Db): Promise<{ raw: RawTotals; mismatches:
   const calendars = (await sql<{ id: number }>`select id from rollup_calendars where filled_to is null`.execute(db)).rows.map((c) => c.id);
   const tagKeys = (await sql<{ tag_key: string }>`select tag_key from rollup_tag_keys where filled_to is null`.execute(db)).rows.map((k) => k.tag_key);
   const parts = (table: string) =>
-    table.endsWith("_local") ? calendars.map((id) => ` where calendar = ${id}`) : /_tag_[^_]+$/.test(table) ? tagKeys.map((k) => ` where tag_key = '${k.replace(/'/g, "''")}'`) : [""];
+    table.endsWith("_local") ? calendars.map((id) => ` where calendar = ${id}`) : /_tag(_only|_model|_customer)?_[^_]+$/.test(table) ? tagKeys.map((k) => ` where tag_key = '${k.replace(/'/g, "''")}'`) : [""];
   for (const table of tables) {
     for (const where of parts(table)) {
       const name = `${table}${where}`;
