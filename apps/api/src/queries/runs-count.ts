@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { BUCKET_MS, type Db } from "@tally/shared/db";
-import { type AggregateFilter, num } from "./common.ts";
+import { type AggregateFilter, InputError, num } from "./common.ts";
 import type { RunsFilter } from "./runs.ts";
 import { checkTagFilter, planFor, rollupSource } from "./source.ts";
 
@@ -32,11 +32,13 @@ const aggregate = (f: CountFilter, from: number, to: number): AggregateFilter =>
 async function hasRollup(db: Db, f: CountFilter): Promise<boolean> {
   if (f.scoreName !== undefined) return false;
   if (Object.values(f.tags ?? {}).some((v) => v === "")) return false;
+  const filter = aggregate(f, f.from, f.to);
   try {
-    planFor(aggregate(f, f.from, f.to));
-    await checkTagFilter(db, aggregate(f, f.from, f.to));
+    planFor(filter);
+    await checkTagFilter(db, filter);
     return true;
-  } catch {
-    return false; // more than one tag, a function with a tag, a tag not promoted or still filling
+  } catch (e) {
+    if (e instanceof InputError) return false; // more than one tag, a function with a tag, a tag not promoted or still filling
+    throw e; // a database error is not a reason to count another way
   }
 }

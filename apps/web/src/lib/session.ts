@@ -10,7 +10,12 @@ export function useMe(): Me | undefined {
   return useQuery({ ...trpc.system.me.queryOptions(), staleTime: 60_000 }).data;
 }
 
+/** Whether `me` may do this (false while the role loads). */
+export function can(me: Me | undefined, capability: Capability): boolean {
+  return me?.capabilities.includes(capability) ?? false;
+}
+
 /** Whether the signed-in role may do this: the UI hides what it may not (the server refuses it anyway). */
 export function useCan(capability: Capability): boolean {
-  return useMe()?.capabilities.includes(capability) ?? false;
+  return can(useMe(), capability);
 }

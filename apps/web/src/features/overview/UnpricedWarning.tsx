@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "../../components/Link.tsx";
 import type { AggregateInput } from "../../lib/api-input.ts";
 import { num } from "../../lib/format.ts";
-import { useMe } from "../../lib/session.ts";
+import { can, useMe } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { pricingHref } from "../settings/lib/reprice.ts";
 import { unpricedModels } from "./lib/unpriced-models.ts";
@@ -16,7 +16,7 @@ export function UnpricedWarning({ input, unpricedCalls }: { input: AggregateInpu
   const trpc = useTRPC();
   // The role decides what the warning offers: it waits for it, so a finance user is never told to ask one.
   const me = useMe();
-  const canEdit = me?.capabilities.includes("editMoney") ?? false;
+  const canEdit = can(me, "editMoney");
   // The Spend page's own question (same input), so the two pages share one answer.
   const byModel = useQuery({ ...trpc.spend.byModel.queryOptions({ ...input, limit: 200, sparklines: false }), enabled: unpricedCalls > 0 });
   if (unpricedCalls === 0 || !byModel.data || !me) return null;
