@@ -48,14 +48,18 @@ export function statement(
 const MAX_COMBINED_PARAMS = 30_000;
 
 /**
- * Runs the statements in order. SQLite: one by one (a call into the library each). PostgreSQL, where each
+ * Runs the statements in order. SQLite: one by one on the transaction's connection (a call into the library each). PostgreSQL, where each
  * statement is a round trip (a judged run writes ~50 rollup tables): as few statements as the parameter
  * limit allows, each upsert a data-modifying CTE of one `with … select` (they touch distinct rows, so
  * running them in one statement changes nothing; deletes go alone, after the upserts they follow).
  */
 export async function execute(trx: Tx, statements: Statement[]): Promise<void> {
   if (!isPostgres(trx)) {
-    for (const st of statements) await trx.executeQuery(CompiledQuery.raw(st.text, [...st.params]));
+    // Straight to the transaction's connection: Kysely's per-query path (plugins, the connection mutex, a
+    // promise chain) cost as much as SQLite's own upsert (rollup writes per delivery 1.2 → 0.63 ms CPU).
+    await trx.getExecutor().provideConnection(async (conn) => {
+      for (const st of statements) await conn.executeQuery(CompiledQuery.raw(st.text, [...st.params]));
+    });
     return;
   }
   for (let i = 0; i < statements.length; ) {

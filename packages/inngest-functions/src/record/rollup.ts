@@ -205,6 +205,25 @@ export async function batchRollups<T>(trx: Tx, fn: () => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * Runs `fn` inside the caller's batch with its rollup rows held apart: they join the batch when `fn`
+ * returns and are dropped when it throws (a group commit rolls that record back to its savepoint, so its
+ * rollup rows must go too: tx.ts).
+ */
+export async function stagedRollups<T>(trx: Tx, fn: () => Promise<T>): Promise<T> {
+  const outer = batches.get(trx);
+  if (!outer) throw new Error("stagedRollups runs inside batchRollups");
+  const staged: Pending = new Map();
+  batches.set(trx, staged);
+  try {
+    const out = await fn();
+    for (const byKey of staged.values()) add(outer, [...byKey.values()]);
+    return out;
+  } finally {
+    batches.set(trx, outer);
+  }
+}
+
 function add(pending: Pending, rows: RowDelta[]): Pending {
   for (const r of rows) {
     let byKey = pending.get(r.target);
