@@ -33,6 +33,7 @@ import { createCaller } from "../src/trpc/root.ts";
 import { copyToPostgres } from "./analytics/copy-to-postgres.ts";
 import { breakdown, DAY, type RawFilter, rawQueries, type RawWindow } from "./analytics/raw-queries.ts";
 import { customerName, generate, modelName } from "./analytics/generate.ts";
+import { type EngineReport, printSummary } from "./analytics/report.ts";
 import { ms, RAW_PLAN, type Timing, time } from "./analytics/timing.ts";
 import { benchDatabase, databaseSize, type DatabaseSize, dbArgs } from "./bench-db.ts";
 
@@ -129,16 +130,6 @@ for (const target of targets.filter(isPostgresUrl)) {
   }
 }
 if (!engines.some((e) => e.db === source)) await source.destroy();
-
-interface EngineReport {
-  rows: string[];
-  misses: string[];
-  aggregates: number;
-  missed: { p95: number; ratio: number; answer: number };
-  filled: string[];
-  /** Calls that failed on this engine: where, and the error's first line. */
-  failed: string[];
-}
 
 /** Every procedure, zone, window and filter on one database, each against its raw GROUP BY there. */
 async function benchEngine(db: Db, engine: string): Promise<EngineReport> {
@@ -295,26 +286,12 @@ for (const e of engines) {
   loads.set(e.name, `${load} → ${loadavg()[0]!.toFixed(1)}`);
   await e.db.destroy();
 }
-const rss = process.resourceUsage().maxRSS / 1024;
-console.log(`\n=== analytics bench: ${opts.runs.toLocaleString()} runs, ${opts.days} days, ${opts.customers} customers, ${opts.models} models, zones ${zones.join(", ")}; engines ${engines.map((e) => e.name).join(", ")} ===`);
-for (const n of notes) console.log(n);
-console.log(`local calendars (*): ${calendarZones.join(", ") || "none"}; auto calendars (+) are added by the zone's first request and filled in the background`);
-console.log(`p50/p95 over up to ${iterations} calls, 8 s budget each (raw: up to 5 in 8 s at 30 d, 3 in 20 s at 365 d; raw queries that take no zone are timed in the first zone only); n = rollup/raw samples; ratio = raw p50 / rollup p50`);
-console.log(header);
-for (const [, r] of reports) for (const row of r.rows) console.log(row);
-console.log(`targets: aggregate p95 <= 50 ms and >= 100x raw (every filter, model + customer included), the raw answer; runs.list page 1 p95 <= 30 ms`);
-const perMillion = (bytes: number) => `${((bytes / opts.runs) * 1e6 / 1e9).toFixed(2)} GB`;
-for (const [e, r] of reports) {
-  console.log(`\n${e.name} (load average ${loads.get(e.name)} over its timings): auto calendars ${r.filled.join(", ") || "none added"}`);
-  console.log(r.misses.length === 0 ? `every aggregate row (${r.aggregates}) meets the targets` : `${r.misses.length} of ${r.aggregates} aggregate rows miss a target:\n  ${r.misses.join("\n  ")}`);
-  if (r.failed.length > 0) console.log(`${r.failed.length} calls FAILED:\n  ${r.failed.join("\n  ")}`);
-  console.log(`of ${r.aggregates} aggregate rows: ${r.missed.p95} with p95 > 50 ms, ${r.missed.ratio} under 100x raw, ${r.missed.answer} with an answer other than raw`);
-  const what = e.name === "sqlite" ? "file" : "pg_database_size";
-  console.log(`database size per 1M runs: ${perMillion(e.size.total)} (${what} ${(e.size.total / 1e6).toFixed(0)} MB for ${opts.runs.toLocaleString()} runs, before the timings)`);
-  if (e.size.tables) {
-    const { rollup, raw, other } = e.size.tables;
-    const how = e.name === "sqlite" ? "dbstat" : "pg_total_relation_size";
-    console.log(`  by ${how}, per 1M runs: rollup tables ${perMillion(rollup)}, raw tables + their indexes ${perMillion(raw)}, the rest ${perMillion(other)}`);
-  }
-}
-console.log(`peak RSS: ${rss.toFixed(0)} MB`);
+printSummary({
+  title: `analytics bench: ${opts.runs.toLocaleString()} runs, ${opts.days} days, ${opts.customers} customers, ${opts.models} models, zones ${zones.join(", ")}; engines ${engines.map((e) => e.name).join(", ")}`,
+  notes,
+  calendarZones,
+  iterations,
+  header,
+  runs: opts.runs,
+  reports: reports.map(([e, r]) => ({ engine: e.name, size: e.size, load: loads.get(e.name) ?? "", report: r })),
+});

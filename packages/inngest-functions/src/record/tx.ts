@@ -2,9 +2,10 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "@tally/shared/db";
 import { batchRollups, stagedRollups } from "./rollup.ts";
 
-type Record<T> = (trx: Transaction<Database>) => Promise<T>;
+/** One record's writes, given the transaction. */
+type Writes<T> = (trx: Transaction<Database>) => Promise<T>;
 interface Job {
-  record: Record<unknown>;
+  record: Writes<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -23,18 +24,21 @@ const queues = new WeakMap<Kysely<Database>, { jobs: Job[]; running: boolean }>(
  * Group commit: records that arrive while a transaction is running wait for it (they would wait for the
  * write lock anyway), then go in ONE transaction together, each under a savepoint: one that throws is rolled
  * back to its savepoint, its rollup rows dropped (stagedRollups), and rejects alone; the others commit. Every
- * promise settles after the commit, so a record reported done is durable, and a failed commit rejects every
+ * promise settles after the commit, so a record reported done is committed, and a failed commit rejects every
  * record in it (nothing of them was written; the deliveries are retried). A day, week or 4-week rollup row
  * that the group's records share is written once, and the group commits once.
  */
-export function inTransaction<T>(db: Kysely<Database>, record: Record<T>): Promise<T> {
+export function inTransaction<T>(db: Kysely<Database>, record: Writes<T>): Promise<T> {
   if (db.isTransaction) {
     const trx = db as Transaction<Database>;
     return batchRollups(trx, () => record(trx));
   }
   return new Promise<T>((resolve, reject) => {
     let queue = queues.get(db);
-    if (!queue) queues.set(db, (queue = { jobs: [], running: false }));
+    if (!queue) {
+      queue = { jobs: [], running: false };
+      queues.set(db, queue);
+    }
     queue.jobs.push({ record, resolve: resolve as (value: unknown) => void, reject });
     if (!queue.running) void drain(db, queue);
   });
@@ -76,7 +80,7 @@ async function commitGroup(db: Kysely<Database>, jobs: Job[]): Promise<void> {
 }
 
 /** One record of a group: rolled back to its savepoint (and its rollup rows dropped) if it throws. */
-async function underSavepoint(trx: Transaction<Database>, record: Record<unknown>): Promise<Outcome> {
+async function underSavepoint(trx: Transaction<Database>, record: Writes<unknown>): Promise<Outcome> {
   await sql`savepoint tally_record`.execute(trx);
   let outcome: Outcome;
   try {

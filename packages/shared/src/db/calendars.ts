@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "./connect.ts";
 import { CUBOIDS, type CuboidId, type Fact, FACTS, keyColumns, LOCAL_FACTS, measureColumns, tableGrains, tableName } from "./catalogue.ts";
-import type { RollupCalendarTable } from "./schema.ts";
+import type { RollupCalendarTable } from "./schema-rollups.ts";
 import { bucketKeySql, localDay, mondayOf } from "./zone.ts";
 
 /**

@@ -6,6 +6,7 @@ export * from "./schema.ts";
 export * from "./schema-pricing.ts";
 export * from "./schema-alerts.ts";
 export * from "./schema-reviews.ts";
+export * from "./schema-rollups.ts";
 export { type Allowed, FINER, grainStarts, pieces } from "./pieces.ts";
 export { BUCKET_MS, bucketOf, GRAIN_MS, type Grain, grainStart, scoreBin, WEEK_MS, WEEK_ORIGIN_MS } from "./time.ts";
 export { bucketKeySql, DAY_MS, HOUR_MS, localDay, localDayWindow, mod, mondayOf, offsetAt, type ReadUnit, type Segment, segments } from "./zone.ts";
