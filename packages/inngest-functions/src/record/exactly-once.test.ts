@@ -1,5 +1,5 @@
-import { rollupTables } from "@tally/shared/db";
-import { connectTestDatabase, testEngine } from "@tally/shared/db/testing";
+import { connect, rollupTables } from "@tally/shared/db";
+import { connectTestDatabase, testDatabaseUrl, testEngine } from "@tally/shared/db/testing";
 import { describe, expect, it } from "vitest";
 import { storedAndExpected } from "../testing/expected-rollups.ts";
 import { recordEvaluation } from "./evaluation.ts";
@@ -8,19 +8,22 @@ import type { RunRef } from "./run.ts";
 import { recordUsage } from "./usage.ts";
 
 // Exactly once under concurrent duplicate deliveries: Inngest may run a step twice at the same time (a retry
-// racing the first attempt, two API instances). On PostgreSQL the deliveries below run on separate pooled
-// connections at once; every write transaction takes the writer lock first (connect.ts), so each sees the
-// other's committed row and answers "already recorded" instead of failing on the unique key or counting twice.
-// On SQLite they queue on the one connection: the same answers.
+// racing the first attempt, two API instances). The copies below go through two handles on one database, as two
+// instances would: each handle commits its copies together (group commit, tx.ts), one after the other under
+// savepoints, and the two handles' transactions take the writer lock first (connect.ts: BEGIN IMMEDIATE, the
+// PostgreSQL advisory lock), so every later copy sees the first one's committed row and answers "already
+// recorded" instead of failing on the unique key or counting twice.
 describe("recording under concurrent duplicate deliveries", () => {
   it(`each fact counts once, no delivery fails, the rollups equal the raw rows (${testEngine()})`, async () => {
-    const db = await connectTestDatabase();
+    const url = await testDatabaseUrl();
+    const db = await connect({ url });
+    const other = await connect({ url });
     try {
       const at = Date.UTC(2026, 5, 1, 12, 7);
       const run: RunRef = { runId: "run-1", functionSlug: "support", model: "gpt-4o", customerId: "acme", tags: { plan: "pro" }, occurredAt: at, now: at };
       const usage = { input_tokens: 1200, output_tokens: 80, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
       const copies = 6;
-      const deliveries = Array.from({ length: copies }, () => [
+      const deliveries = Array.from({ length: copies }, (_, copy) => copy % 2 === 0 ? db : other).map((db) => [
         recordUsage(db, run, { key: "run-1-cost", deferredRunId: "d-cost", kind: "agent", model: "gpt-4o", usage }),
         recordEvaluation(db, { ...run, customerId: undefined }, {
           key: "run-1-score",
@@ -49,6 +52,7 @@ describe("recording under concurrent duplicate deliveries", () => {
       const base = await db.selectFrom("rollup_runs_15m").select(["runs", "judge_priced_calls"]).execute();
       expect(base).toEqual([{ runs: 1, judge_priced_calls: 1 }]);
     } finally {
+      await other.destroy();
       await db.destroy();
     }
   });
