@@ -23,7 +23,7 @@ describe("recording under concurrent duplicate deliveries", () => {
       const run: RunRef = { runId: "run-1", functionSlug: "support", model: "gpt-4o", customerId: "acme", tags: { plan: "pro" }, occurredAt: at, now: at };
       const usage = { input_tokens: 1200, output_tokens: 80, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
       const copies = 6;
-      const deliveries = Array.from({ length: copies }, (_, copy) => copy % 2 === 0 ? db : other).map((db) => [
+      const deliveries = Array.from({ length: copies }, (_, copy) => (copy % 2 === 0 ? db : other)).flatMap((db) => [
         recordUsage(db, run, { key: "run-1-cost", deferredRunId: "d-cost", kind: "agent", model: "gpt-4o", usage }),
         recordEvaluation(db, { ...run, customerId: undefined }, {
           key: "run-1-score",
@@ -36,7 +36,7 @@ describe("recording under concurrent duplicate deliveries", () => {
           outcome: { ok: true, scores: [{ name: "helpfulness", rawValue: 4, scaleMin: 1, scaleMax: 5, rationale: "r" }] },
         }),
         recordNotification(db, run, { key: "run-1-notify", deferredRunId: "d-notify", channel: "#ai", httpStatus: 200 }),
-      ]).flat();
+      ]);
       const answers = await Promise.all(deliveries);
       const inserted = answers.filter((a) => a.inserted).length;
       expect(inserted).toBe(3); // one usage line, one evaluation, one notification
