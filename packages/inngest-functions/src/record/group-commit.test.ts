@@ -42,10 +42,17 @@ describe(`group commit (${testEngine()})`, () => {
         await trx.insertInto("customers").values({ id: "never", name: "Never", monthly_budget_micros: null, created_at: at, updated_at: at }).execute();
         throw new Error("boom");
       });
+      // A statement the database refuses (a duplicate key): PostgreSQL then refuses every statement of the
+      // transaction until it is rolled back to the savepoint.
+      const refused = inTransaction(db, async (trx) => {
+        const row = { id: "twice", name: "Twice", monthly_budget_micros: null, created_at: at, updated_at: at };
+        await trx.insertInto("customers").values(row).execute();
+        await trx.insertInto("customers").values(row).execute();
+      });
       const more = Array.from({ length: 5 }, (_, i) => recordUsage(db, run(10 + i), line(10 + i)));
-      const settled = await Promise.allSettled([...good, reused, failing, ...more]);
+      const settled = await Promise.allSettled([...good, reused, failing, refused, ...more]);
 
-      expect(settled.map((s) => s.status)).toEqual([...Array(10).fill("fulfilled"), "rejected", "rejected", ...Array(5).fill("fulfilled")]);
+      expect(settled.map((s) => s.status)).toEqual([...Array(10).fill("fulfilled"), "rejected", "rejected", "rejected", ...Array(5).fill("fulfilled")]);
       expect((settled[10] as PromiseRejectedResult).reason).toBeInstanceOf(UsageError);
       expect(String((settled[11] as PromiseRejectedResult).reason)).toContain("boom");
       expect(settled.filter((s) => s.status === "fulfilled").every((s) => (s as PromiseFulfilledResult<{ inserted: boolean }>).value.inserted)).toBe(true);
@@ -53,7 +60,7 @@ describe(`group commit (${testEngine()})`, () => {
       const runs = (await db.selectFrom("runs").select("run_id").execute()).map((r) => r.run_id).sort();
       expect(runs).toEqual(Array.from({ length: 15 }, (_, i) => `run-${i}`).sort());
       expect(Number((await db.selectFrom("usage_costs").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n)).toBe(15);
-      expect(await db.selectFrom("customers").select("id").where("id", "=", "never").execute()).toEqual([]);
+      expect(await db.selectFrom("customers").select("id").where("id", "in", ["never", "twice"]).execute()).toEqual([]);
       // The stored line of run 0 is the first one's (1,000 input tokens), not the refused one's.
       expect((await db.selectFrom("usage_costs").select("input_tokens").where("id", "=", "cost-0:agent").executeTakeFirstOrThrow()).input_tokens).toBe(1000);
 
