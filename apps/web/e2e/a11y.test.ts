@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contrast } from "../src/lib/colors.ts";
 import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
+import { launchChromium, seriousViolations } from "./browser.ts";
 
 /**
  * Every page, light and dark (the browser's prefers-color-scheme), in Chromium against the real API: axe-core
@@ -12,8 +11,6 @@ import { ensureBuilt, type RunningServer, startServer, type StorageState } from 
  * entry; the add-customer form says why its button is disabled.
  */
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const SCHEMES = [
   { scheme: "light", bg: "rgb(246, 247, 249)" },
   { scheme: "dark", bg: "rgb(13, 17, 23)" },
@@ -42,26 +39,13 @@ async function openSettled(context: BrowserContext, path: string): Promise<Page>
   return page;
 }
 
-/** axe-core's serious and critical violations on the whole document, as "rule: target" lines. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Through the DevTools protocol: the page's CSP (script-src 'self') refuses an injected <script>.
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    type Result = { violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] };
-    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe.run(document, { resultTypes: ["violations"] });
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  });
-}
-
 /** "rgb(r, g, b)" → "#rrggbb". */
 const hex = (rgb: string) => `#${(rgb.match(/\d+/g) ?? []).slice(0, 3).map((n) => Number(n).toString(16).padStart(2, "0")).join("")}`;
 
 beforeAll(async () => {
   ensureBuilt();
   server = await startServer({ runs: 120 });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   session = await server.signedIn(browser);
 });
 

@@ -1,14 +1,12 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { recordUsage } from "@tally/inngest-functions";
 import { formatMicros } from "@tally/shared";
 import { connect } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { SHOTS, launchChromium, seriousViolations } from "./browser.ts";
 
 /**
  * Alerts in Chromium against the real API (issue 18): the Alerts page shows each rule's state computed at
@@ -18,11 +16,6 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  * built-in rule warns at 80%), globex at 125% (over), umbrella at 30% (ok).
  */
 
-const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
-  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
-  : join(tmpdir(), "tally-screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const USE = { acme: 0.9, globex: 1.25, umbrella: 0.3 } as const;
 const EXPECTED_STATE = { acme: "near", globex: "over", umbrella: "ok", initech: "none" } as const;
 
@@ -48,15 +41,6 @@ async function open(context: BrowserContext, path: string): Promise<Page> {
   });
   await page.goto(server.url + path);
   return page;
-}
-
-async function seriousViolations(page: Page, within: string): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async (within) => {
-    type Result = { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] };
-    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe.run({ include: [[within]] }, { resultTypes: ["violations"] });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  }, within);
 }
 
 /** A usage line now for each budgeted customer (so each has month-to-date spend), then budgets set from that spend. */
@@ -102,7 +86,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ runs: 120, days: 2 });
   await setBudgetsFromSpend();
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   admin = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser) });
 });
 

@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import { type Provider, waitForUpdate } from "@pydantic/genai-prices";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * Issue 17 §4 (catalog refresh) in Chromium: with GENAI_PRICES_URL pointing at a loopback copy of genai-prices'
@@ -10,7 +11,6 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  * "Reprice history" for gpt-4o-mini, whose seeded usage was priced with the bundled data; the offer opens the
  * repricing preview for that model.
  */
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
 let data: Server;
 let dataUrl: string;
@@ -32,7 +32,7 @@ beforeAll(async () => {
     if ((await server.query<{ source: string }>("prices.catalog", undefined)).source === "download") break;
     await new Promise((ok) => setTimeout(ok, 50));
   }
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

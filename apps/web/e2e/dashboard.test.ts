@@ -1,11 +1,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { formatMicros } from "@tally/shared";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { SHOTS, launchChromium } from "./browser.ts";
 
 /**
  * Browser tests: Debian Chromium against the real built app served by the real API, on a database (SQLite,
@@ -13,10 +12,6 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  */
 
 /** `npm run screenshots` refreshes README's screenshots; a plain test run keeps them out of the work tree. */
-const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
-  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
-  : join(tmpdir(), "tally-screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
 /** Records when the first chart shape is drawn (bar, line or scatter symbol), on the page's own clock. */
 const FIRST_CHART_PROBE = `
@@ -74,7 +69,7 @@ beforeAll(async () => {
   server = await startServer({ runs: 360 });
   to = Math.ceil((server.seeded.now + 60_000) / 60_000) * 60_000;
   from = to - 14 * 86_400_000;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   // Signed in once through the real /sign-in page, as the admin (budgets are edited below).
   const storageState = await server.signedIn(browser);
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true, storageState });

@@ -1,9 +1,10 @@
 import { type RawBuilder, sql } from "kysely";
 import { recordEvaluation, recordUsage, type RunRef } from "@tally/inngest-functions";
 import { connect, type Db, jsonText } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * Spend by function and by promoted tag (issue 20) in real Chromium against the real API with
@@ -12,7 +13,6 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  * equal the API's answer and a raw-SQL sum of the usage lines; a row drills into Runs with every filter kept.
  */
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 const Q = 900_000;
 const FN = "handle-support-ticket";
 const PLANS = ["pro", "free", ""] as const;
@@ -97,7 +97,7 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error(`plan never became ready: ${JSON.stringify(d.tags)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const storageState = await server.signedIn(browser);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState });
 });

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { formatMicros } from "@tally/shared";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * Finance's month (issue 22): calendar presets in the chosen zone, total rows from the API's exact totals,
@@ -10,7 +11,6 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  * real API on a seeded database (SQLite or PostgreSQL). The seed spans 45 days, so last month always has usage.
  */
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 const KOLKATA_MS = 5.5 * 3_600_000; // UTC+05:30, no DST
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
@@ -55,7 +55,7 @@ async function readCsv(page: Page, testId: string): Promise<{ name: string; rows
 beforeAll(async () => {
   ensureBuilt();
   server = await startServer({ runs: 400, days: 45 });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   // Signed in once through the real /sign-in page, as a finance user invited by the admin.
   const storageState = await server.signedIn(browser, await server.createAccount("finance"));
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true, storageState });

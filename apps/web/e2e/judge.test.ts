@@ -1,14 +1,12 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { recordSkippedEvaluation, recordUsage } from "@tally/inngest-functions";
 import { formatMicros } from "@tally/shared";
 import { connect } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { SHOTS, launchChromium, seriousViolations } from "./browser.ts";
 
 /**
  * Judge spend under control (issue 23) in Chromium against the real API: the Quality page's judge card
@@ -17,11 +15,6 @@ import { type Account, ensureBuilt, type RunningServer, startServer } from "./se
  * judge budget today through the production writer (recordSkippedEvaluation).
  */
 
-const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
-  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
-  : join(tmpdir(), "tally-screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const UNSAMPLED = { "gpt-4o-mini": 12, "claude-3-5-haiku-latest": 5 } as const;
 const BUDGET_SKIPPED = { "gpt-4o-mini": 3, "claude-3-5-haiku-latest": 4 } as const;
 
@@ -63,16 +56,6 @@ async function open(context: BrowserContext, path: string): Promise<Page> {
   return page;
 }
 
-/** axe-core's serious and critical violations inside `within`, as "rule: target" lines. */
-async function seriousViolations(page: Page, within: string): Promise<string[]> {
-  await page.evaluate(AXE); // through the DevTools protocol: the page's CSP refuses an injected <script>
-  return page.evaluate(async (within) => {
-    type Result = { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] };
-    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe.run({ include: [[within]] }, { resultTypes: ["violations"] });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  }, within);
-}
-
 /** A Money cell's text, by hand: the figure, then the unpriced calls ("unpriced" alone when nothing is priced, never $0). */
 function moneyText(micros: number | null, unpriced: number, digits: number): string {
   const calls = unpriced ? `${unpriced} unpriced call${unpriced === 1 ? "" : "s"}` : "";
@@ -107,7 +90,7 @@ beforeAll(async () => {
   // A daily judge budget and a sample rate, so the card shows the bar and the rate the server runs with.
   server = await startServer({ runs: 150, days: 3, env: { TALLY_JUDGE_DAILY_BUDGET_USD: "0.01", TALLY_JUDGE_SAMPLE_RATE: "0.5" } });
   await seedSkipped(Date.now());
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   for (const role of ["finance", "viewer"] as const) {
     accounts[role] = await server.createAccount(role);
     const storageState = await server.signedIn(browser, accounts[role]);

@@ -1,15 +1,14 @@
 import { connect } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * Numbers (issue 22): one precision per table column, thousands separators in every hint, "new" instead of a
  * percentage against an almost empty previous period, axis ticks on round values. Real Chromium, the real
  * API on a seeded database, SQLite or PostgreSQL (400 runs over 45 days).
  */
-
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
 let server: RunningServer;
 let browser: Browser;
@@ -59,7 +58,7 @@ function expectRoundMoneyTicks(labels: string[]): void {
 beforeAll(async () => {
   ensureBuilt();
   server = await startServer({ runs: 400, days: 45 });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const storageState = await server.signedIn(browser);
   context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: "UTC", locale: "en-US", storageState });
 });

@@ -1,8 +1,9 @@
 import { recordUsage } from "@tally/inngest-functions";
 import { connect } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * The dashboard through an API outage, in Chromium against the real server: the server is stopped while
@@ -10,7 +11,6 @@ import { ensureBuilt, type RunningServer, startServer, type StorageState } from 
  * these tests, so they keep their own error lists instead of the dashboard suite's.
  */
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 let server: RunningServer;
 let browser: Browser;
 let storageState: StorageState;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startServer({ runs: 60, days: 5 });
   to = Math.ceil((server.seeded.now + 60_000) / 60_000) * 60_000;
   from = to - 7 * 86_400_000;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   storageState = await server.signedIn(browser); // sessions live in the database, so they outlast a restart
 });
 

@@ -1,6 +1,7 @@
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, type StorageState, startServer } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * Phone width and keyboard drill-down, in Debian Chromium against the built app and the real API:
@@ -8,7 +9,6 @@ import { ensureBuilt, type RunningServer, type StorageState, startServer } from 
  * and a chart point, a bar and a Spend row open from the keyboard exactly as a click opens them.
  */
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 const PHONE = { width: 390, height: 844 };
 
 let server: RunningServer;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startServer({ runs: 240 });
   to = Math.ceil((server.seeded.now + 60_000) / 60_000) * 60_000;
   from = to - 14 * 86_400_000;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   storageState = await server.signedIn(browser);
 });
 

@@ -1,8 +1,9 @@
 import { recordEvaluation, recordUsage } from "@tally/inngest-functions";
 import { connect } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * The lead's questions on Quality (issue 22) in Chromium against the real API: the trend's tooltip gives n and
@@ -12,7 +13,6 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  * runs lowest first with the range preset, and the nav back keeps the 90-day view.
  */
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 const DROP = "acme-drop";
 const DAY = 86_400_000;
 
@@ -52,7 +52,7 @@ beforeAll(async () => {
   ensureBuilt();
   server = await startServer({ runs: 360, days: 12 });
   await seedDrop();
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser) });
 });
 

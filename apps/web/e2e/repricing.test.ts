@@ -1,13 +1,11 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { formatMicros } from "@tally/shared";
 import { connect, type Db } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { SHOTS, axeViolations, launchChromium } from "./browser.ts";
 
 /**
  * Issue 17 §4 in Chromium against the real API: a finance user follows the Overview's unpriced warning to the
@@ -17,13 +15,6 @@ import { type Account, ensureBuilt, type RunningServer, startServer } from "./se
  * line's history. Then edits and deletes the price (History shows who and before → after). A viewer sees no
  * buttons and gets 403 from the API.
  */
-
-const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
-  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
-  : join(tmpdir(), "tally-screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** The seed's model missing from the catalog (e2e/seed.ts), and the prices typed, in whole $ per Mtok. */
 const MODEL = "acme-internal-llm";
@@ -73,17 +64,6 @@ async function open(context: BrowserContext, path: string, refused: RegExp[] = [
  * axe-core's violations inside `selector` (the part of the page this test owns), as "rule: target" lines;
  * evaluated over DevTools, as the CSP refuses an injected <script>.
  */
-async function axeViolations(page: Page, selector: string): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async (sel) => {
-    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(
-      { include: [[sel]] },
-      { resultTypes: ["violations"] },
-    );
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  }, selector);
-}
-
 async function shot(page: Page, name: string): Promise<void> {
   await page.waitForLoadState("networkidle");
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -109,7 +89,7 @@ beforeAll(async () => {
   db = await connect({ url: server.dbUrl });
   // One window that holds every seeded line, given to every page as a custom range.
   range = `range=custom&from=${server.seeded.now - 11 * 86_400_000}&to=${server.seeded.now + 86_400_000}&tz=UTC`;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const ctx = async (account: Account) =>
     browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser, account) });
   const financeAccount = await server.createAccount("finance");

@@ -1,11 +1,9 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { SHOTS, launchChromium, seriousViolations } from "./browser.ts";
 
 /**
  * Settings → Review sampling (issue 19) in Chromium against the real API: a reviewer sets, edits and removes
@@ -13,11 +11,6 @@ import { type Account, ensureBuilt, type RunningServer, startServer } from "./se
  * beside their field; finance (who may change money, not reviews) reads them only, and no request is refused.
  */
 
-const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
-  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
-  : join(tmpdir(), "tally-screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const FORM = "Set review sampling for a score name";
 
 let server: RunningServer;
@@ -40,16 +33,6 @@ async function open(context: BrowserContext, path: string): Promise<Page> {
   return page;
 }
 
-/** axe-core's serious and critical violations inside `within`, as "rule: target" lines. */
-async function seriousViolations(page: Page, within: string): Promise<string[]> {
-  await page.evaluate(AXE); // through the DevTools protocol: the page's CSP refuses an injected <script>
-  return page.evaluate(async (within) => {
-    type Result = { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] };
-    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe.run({ include: [[within]] }, { resultTypes: ["violations"] });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  }, within);
-}
-
 /** The table's rows as their cells' text, the actions column left out. */
 const rows = (page: Page) =>
   page.locator("#review-sampling tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].slice(0, 3).map((td) => td.textContent)));
@@ -58,7 +41,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ runs: 40, days: 2, env: { TALLY_REVIEW_SAMPLE_RATE: "0.1" } });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   for (const role of ["reviewer", "finance"] as const) {
     accounts[role] = await server.createAccount(role);
     const storageState = await server.signedIn(browser, accounts[role]);

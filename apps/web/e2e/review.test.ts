@@ -1,13 +1,11 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { enqueueReview, storeReview } from "@tally/inngest-functions";
 import { connect } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, E2E_ADMIN, ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { SHOTS, launchChromium, seriousViolations } from "./browser.ts";
 
 /**
  * Human review (issue 19) in Chromium against the real API: an admin reviews five runs with the keyboard
@@ -17,11 +15,6 @@ import { type Account, E2E_ADMIN, ensureBuilt, type RunningServer, startServer }
  * writers (enqueueReview, storeReview) on runs the e2e seed scored.
  */
 
-const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
-  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
-  : join(tmpdir(), "tally-screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 /** Items left pending for the browser, and items another reviewer already labelled (for agreement). */
 const PENDING = 8;
 const LABELLED = 34;
@@ -92,15 +85,6 @@ async function open(context: BrowserContext, path: string): Promise<Page> {
   return page;
 }
 
-async function seriousViolations(page: Page, within: string): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async (within) => {
-    type Result = { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] };
-    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe.run({ include: [[within]] }, { resultTypes: ["violations"] });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  }, within);
-}
-
 /** The item the page shows, once its form is ready. */
 async function shownItem(page: Page): Promise<string> {
   await page.locator(".review-item-body[data-ready='true']").waitFor();
@@ -114,7 +98,7 @@ beforeAll(async () => {
   await fillQueue();
   const to = Math.ceil(Date.now() / 60_000) * 60_000;
   window = { from: to - 4 * 86_400_000, to };
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   viewer = await server.createAccount("viewer");
   const ctx = { viewport: { width: 1400, height: 1000 }, timezoneId: "UTC", locale: "en-US" } as const;
   contexts.admin = await browser.newContext({ ...ctx, storageState: await server.signedIn(browser) });

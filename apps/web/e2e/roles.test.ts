@@ -1,24 +1,16 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Role } from "@tally/shared";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, E2E_ADMIN, E2E_AUTH, ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { SHOTS, launchChromium, seriousViolations } from "./browser.ts";
 
 /**
  * Signing in and what each role sees, in Chromium against the real API: every account is made as a team
  * makes one (the admin by TALLY_INIT_ADMIN_*, the others invited and set up over HTTP) and signs in through
  * the real /sign-in page. axe-core checks the sign-in and setup pages.
  */
-
-const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
-  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
-  : join(tmpdir(), "tally-screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let server: RunningServer;
 let browser: Browser;
@@ -28,7 +20,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ runs: 40, days: 3 });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   accounts.admin = E2E_ADMIN;
   for (const role of ["viewer", "finance", "reviewer"] as const) accounts[role] = await server.createAccount(role);
 });
@@ -54,16 +46,6 @@ async function signedInPage(account: Account, path = "/"): Promise<{ context: Br
   await submitSignIn(page, account);
   await page.waitForURL((u) => u.pathname === path.split("?")[0]);
   return { context, page };
-}
-
-/** axe-core's serious and critical violations on the page (or inside `within`), as "rule: target" lines. */
-async function seriousViolations(page: Page, within?: string): Promise<string[]> {
-  await page.evaluate(AXE); // through the DevTools protocol: the page's CSP refuses an injected <script>
-  return page.evaluate(async (within) => {
-    type Result = { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] };
-    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe.run(within ? { include: [[within]] } : document, { resultTypes: ["violations"] });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  }, within);
 }
 
 /** An invitation made by the admin's API key, not yet redeemed. */

@@ -1,9 +1,10 @@
 import { recordEvaluation, recordUsage } from "@tally/inngest-functions";
 import type { Db } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SeedSummary, seed } from "./seed.ts";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * Runs page and customers table (issue 22): the exact total, sorting in the URL, customer names, the
@@ -12,7 +13,6 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  * TALLY_TEST_ENGINE=postgres): the seed's 120 runs, 30 more customers with one run each, and one demo run. Expected figures come from what was written, not from the API.
  */
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 const SEED_RUNS = 120;
 const EXTRA = 30;
 const DEMO_RUN = "demo-e2e-run";
@@ -45,7 +45,7 @@ async function seedRunsPage(db: Db): Promise<SeedSummary> {
 beforeAll(async () => {
   ensureBuilt();
   server = await startServer({ seedWith: seedRunsPage, env: { INNGEST_RUN_URL_TEMPLATE: "https://inngest.example/run/{runId}" } });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: await server.signedIn(browser) });
 });
 

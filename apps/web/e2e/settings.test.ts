@@ -1,13 +1,11 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../api/test/access-client.ts";
 import { E2E_ADMIN as ADMIN, ensureBuilt, type RunningServer, startServer } from "./server.ts";
 import { signInThroughPage } from "./sign-in.ts";
+import { SHOTS, axeViolations, launchChromium } from "./browser.ts";
 
 /**
  * Settings for admins in Chromium against the real API: invitations that create a working account, API
@@ -15,12 +13,6 @@ import { signInThroughPage } from "./sign-in.ts";
  * the audit log recording all of it (filters, Load more, CSV). Non-admins see none of it. axe checks each
  * section, with and without a dialog open.
  */
-
-const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
-  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
-  : join(tmpdir(), "tally-screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const INVITED = { email: "casey@example.com", name: "Casey Finance", password: "casey-first-pass-22" };
 
@@ -53,20 +45,6 @@ async function query<T>(page: Page, path: string, input?: unknown): Promise<T> {
   return body.result.data as T;
 }
 
-/** axe-core's violations inside `main` (the page this test owns), as "rule: target" lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') refuses an injected <script>.
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(
-      { include: [["main"]] },
-      { resultTypes: ["violations"] },
-    );
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  });
-  return found;
-}
-
 async function shot(page: Page, name: string): Promise<void> {
   await page.waitForLoadState("networkidle");
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -76,7 +54,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ runs: 40 });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   admin = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true });
   await admin.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
   await signInThroughPage(admin, server.url, ADMIN);
@@ -114,7 +92,7 @@ describe("settings for admins in Chromium", () => {
     await box.getByRole("button", { name: "Copy" }).click();
     await box.getByRole("status").filter({ hasText: "Copied." }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, "main")).toEqual([]);
     await shot(page, "users");
     // An email that has an account is refused by the API, and the message stands beside the email field.
     await form.getByLabel("Email").fill(ADMIN.email);
@@ -124,7 +102,7 @@ describe("settings for admins in Chromium", () => {
     const email = form.getByLabel("Email");
     expect(await email.getAttribute("aria-invalid")).toBe("true");
     expect(await email.getAttribute("aria-describedby")).toBe(await error.getAttribute("id"));
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, "main")).toEqual([]);
     await page.close();
 
     // A fresh browser, signed out: the link creates the account and signs in as finance.
@@ -169,7 +147,7 @@ describe("settings for admins in Chromium", () => {
     const dialog = page.getByRole("dialog", { name: "Give up your admin role?" });
     await dialog.waitFor();
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, "main")).toEqual([]);
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
     expect(await mine.inputValue()).toBe("admin");
@@ -206,7 +184,7 @@ describe("settings for admins in Chromium", () => {
     await row.waitFor();
     expect(await row.textContent()).toContain(`${secret.slice(0, 10)}…`);
     expect(await row.locator("td").nth(5).textContent()).toBe("never");
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, "main")).toEqual([]);
     await shot(page, "api-keys");
 
     // The command the page printed works, with the key as its only credential.
@@ -226,7 +204,7 @@ describe("settings for admins in Chromium", () => {
     await page.getByRole("button", { name: "Revoke bi-tool" }).click();
     const dialog = page.getByRole("dialog", { name: 'Revoke the key "bi-tool"?' });
     await dialog.waitFor();
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, "main")).toEqual([]);
     await Promise.all([page.waitForResponse((r) => r.url().includes("apiKeys.revoke") && r.status() === 200), dialog.getByRole("button", { name: "Revoke key" }).click()]);
     await row.locator(".badge.bad").waitFor();
     expect(await row.textContent()).toContain("revoked");
@@ -262,7 +240,7 @@ describe("settings for admins in Chromium", () => {
     // Newest first, as the API lists them.
     const api = await query<{ items: { id: number; action: string }[] }>(page, "audit.list", { limit: 200 });
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-audit-action")))).toEqual(api.items.map((i) => i.action));
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, "main")).toEqual([]);
     await shot(page, "audit");
 
     // Filter by action: the URL keeps it, the table shows only that action, as many as the API finds.

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { sql } from "kysely";
 import { connect } from "@tally/shared/db";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * The monthly statement per customer (issue 22), in real Chromium against the real API on a seeded file:
@@ -12,7 +13,6 @@ import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
  * without navigation or filters, and the CSV download named after customer, month and zone.
  */
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 const TZ = "Asia/Kolkata";
 const KOLKATA_MS = 5.5 * 3_600_000; // UTC+05:30, no DST
 
@@ -43,7 +43,7 @@ async function open(path: string): Promise<Page> {
 beforeAll(async () => {
   ensureBuilt();
   server = await startServer({ runs: 400, days: 45 });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const storageState = await server.signedIn(browser, await server.createAccount("finance"));
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", acceptDownloads: true, storageState });
 });

@@ -1,0 +1,44 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+/** The browser tests' Chromium: Debian's, headless, without background traffic (no update checks, no sync, no QUIC). */
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/** Where screenshots go: docs/screenshots with TALLY_SCREENSHOTS=1 (the README's pictures), else a temp folder. */
+export const SHOTS = process.env.TALLY_SCREENSHOTS === "1"
+  ? resolve(fileURLToPath(new URL("../../../docs/screenshots", import.meta.url)))
+  : join(tmpdir(), "tally-screenshots");
+
+/** axe-core's script, injected into a page to audit it. */
+export const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * axe-core's violations as "rule: target" lines, inside `within` (a selector; the whole document without it):
+ * every impact, or only serious and critical ones. Evaluated through the DevTools protocol: the page's CSP
+ * (script-src 'self') refuses an injected <script>.
+ */
+export async function axeViolations(page: Page, within?: string, impacts: "all" | "serious" = "all"): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(
+    async ([within, impacts]) => {
+      type Result = { violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] };
+      const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<Result> } }).axe;
+      const r = await axe.run(within ? { include: [[within]] } : document, { resultTypes: ["violations"] });
+      return r.violations
+        .filter((v) => impacts === "all" || v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
+    },
+    [within, impacts] as const,
+  );
+}
+
+/** The serious and critical violations only (axeViolations). */
+export const seriousViolations = (page: Page, within?: string): Promise<string[]> => axeViolations(page, within, "serious");
