@@ -42,3 +42,10 @@ export async function axeViolations(page: Page, within?: string, impacts: "all" 
 
 /** The serious and critical violations only (axeViolations). */
 export const seriousViolations = (page: Page, within?: string): Promise<string[]> => axeViolations(page, within, "serious");
+
+/** A full-page screenshot into SHOTS once the page's queries have landed (`settleMs` more for charts' layout passes). */
+export async function shot(page: Page, name: string, settleMs = 0): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  if (settleMs > 0) await page.waitForTimeout(settleMs);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}

@@ -1,10 +1,9 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { formatMicros } from "@tally/shared";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
-import { SHOTS, launchChromium } from "./browser.ts";
+import { SHOTS, launchChromium, shot } from "./browser.ts";
 
 /**
  * Browser tests: Debian Chromium against the real built app served by the real API, on a database (SQLite,
@@ -56,13 +55,6 @@ async function open(path: string): Promise<Page> {
   return page;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  // Let pending queries land and recharts finish its layout passes before capturing.
-  await page.waitForLoadState("networkidle");
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
 beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
@@ -101,7 +93,7 @@ describe("dashboard in Chromium", () => {
     expect(shown).toBe(formatMicros(summary.current.spendMicros.total, "en-US"));
     expect(await page.textContent("[data-kpi='runs'] .kpi-value")).toBe(summary.current.runs.toLocaleString("en-US"));
     await expect(page.locator("[data-kpi='unpriced'].warning").count()).resolves.toBe(1);
-    await shot(page, "overview");
+    await shot(page, "overview", 300);
     await page.close();
   });
 
@@ -135,7 +127,7 @@ describe("dashboard in Chromium", () => {
     const rows = page.locator("tr[data-run-id]");
     await rows.first().waitFor();
     expect(await rows.count()).toBe(listed.items.length);
-    await shot(page, "runs");
+    await shot(page, "runs", 300);
     await rows.first().locator("td").first().click();
     await page.waitForURL(/\/runs\/[^/?]+\?/);
     const detail = page.locator("[data-occurred-at][data-model]").first();
@@ -149,7 +141,7 @@ describe("dashboard in Chromium", () => {
     // Filters are kept along the way.
     expect(new URL(page.url()).searchParams.get("model")).toBe(model);
     await page.locator("table[aria-label='Scores'] tbody tr").first().waitFor();
-    await shot(page, "run-detail");
+    await shot(page, "run-detail", 300);
     // Back returns to the same filtered list.
     await page.goBack();
     await page.waitForURL(/\/runs\?/);
@@ -163,7 +155,7 @@ describe("dashboard in Chromium", () => {
     await dots.first().waitFor();
     await page.waitForSelector("[data-chart='scatter'] .recharts-scatter-symbol");
     await page.waitForSelector("[data-chart='compare'] .recharts-bar-rectangle path");
-    await shot(page, "quality");
+    await shot(page, "quality", 300);
     const dot = dots.nth(Math.floor((await dots.count()) / 2));
     const series = await dot.getAttribute("data-series");
     await dot.click({ force: true });
@@ -201,7 +193,7 @@ describe("dashboard in Chromium", () => {
     const all = await api<{ rows: { sparkline: (number | null)[] }[] }>("spend.byCustomer", { from, to, timeZone: "UTC", limit: 500 });
     expect(drawn).toEqual(all.rows.map((r) => String(r.sparkline.filter((p) => p !== null).length)));
     expect(drawn.some((n) => Number(n) > 1)).toBe(true);
-    await shot(page, "spend");
+    await shot(page, "spend", 300);
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid='export-csv']")]);
     const csv = readFileSync(await download.path(), "utf8").trim().split(/\r?\n/);
@@ -267,7 +259,7 @@ describe("dashboard in Chromium", () => {
     const page = await open(`/settings?tz=UTC&range=this-quarter`); // Spend then measures the quarter: 3 × the monthly budget
     const input = page.locator("input[aria-label='Monthly budget of globex']");
     await input.waitFor();
-    await shot(page, "settings");
+    await shot(page, "settings", 300);
     await input.fill("3.25");
     await page.locator("tr[data-customer='globex'] button:has-text('Save')").click();
     await page.waitForSelector("tr[data-customer='globex'] :text('saved')");

@@ -1,11 +1,11 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+
 import { formatMicros } from "@tally/shared";
 import { connect, type Db } from "@tally/shared/db";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, ensureBuilt, type RunningServer, startServer } from "./server.ts";
-import { SHOTS, axeViolations, launchChromium } from "./browser.ts";
+import { SHOTS, axeViolations, launchChromium, shot } from "./browser.ts";
 
 /**
  * Issue 17 §4 in Chromium against the real API: a finance user follows the Overview's unpriced warning to the
@@ -64,11 +64,6 @@ async function open(context: BrowserContext, path: string, refused: RegExp[] = [
  * axe-core's violations inside `selector` (the part of the page this test owns), as "rule: target" lines;
  * evaluated over DevTools, as the CSP refuses an injected <script>.
  */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState("networkidle");
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
 /** A tRPC call with the page's own session (cookie), as the dashboard makes it; the HTTP status and body. */
 async function call(page: Page, path: string, input: unknown, method: "GET" | "POST"): Promise<{ status: number; body: unknown }> {
   return page.evaluate(

@@ -1,11 +1,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../api/test/access-client.ts";
 import { E2E_ADMIN as ADMIN, ensureBuilt, type RunningServer, startServer } from "./server.ts";
 import { signInThroughPage } from "./sign-in.ts";
-import { SHOTS, axeViolations, launchChromium } from "./browser.ts";
+import { SHOTS, axeViolations, launchChromium, shot } from "./browser.ts";
 
 /**
  * Settings for admins in Chromium against the real API: invitations that create a working account, API
@@ -43,11 +42,6 @@ async function query<T>(page: Page, path: string, input?: unknown): Promise<T> {
   const body = await page.evaluate(async (url) => (await fetch(url)).json(), `/api/trpc/${path}${qs}`);
   if (!body.result) throw new Error(`${path}: ${JSON.stringify(body.error)}`);
   return body.result.data as T;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState("networkidle");
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
 beforeAll(async () => {
