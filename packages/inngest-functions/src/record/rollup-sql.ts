@@ -49,9 +49,10 @@ const MAX_COMBINED_PARAMS = 30_000;
 
 /**
  * Runs the statements in order. SQLite: one by one on the transaction's connection (a call into the library
- * each). PostgreSQL, where each statement is a round trip (a judged run writes ~50 rollup tables): as few statements as the parameter
- * limit allows, each upsert a data-modifying CTE of one `with … select` (they touch distinct rows, so
- * running them in one statement changes nothing; deletes go alone, after the upserts they follow).
+ * each). PostgreSQL, where each statement is a round trip (a judged run writes ~50 rollup tables): as few
+ * statements as the parameter limit allows, each upsert a data-modifying CTE of one `with … select` (they
+ * touch distinct rows, so running them in one statement changes nothing; deletes go alone, after the upserts
+ * they follow).
  */
 export async function execute(trx: Tx, statements: Statement[]): Promise<void> {
   if (!isPostgres(trx)) {
