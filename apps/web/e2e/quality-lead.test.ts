@@ -67,6 +67,8 @@ const overlaps = (a: { x: number; y: number; width: number; height: number }, b:
 async function openQuality(page: Page, extra = ""): Promise<void> {
   await page.goto(`${server.url}/quality?range=90d&tz=UTC&score=accuracy&baseline=claude-3-5-haiku-latest${extra}`);
   await page.locator(`[data-chart="trend-lines"] circle.trend-dot[data-series="${DROP}"]`).first().waitFor();
+  // Every query landed: a chart laid out again under a hover or a click loses it (CI under load, twice).
+  await page.waitForLoadState("networkidle");
 }
 
 describe("Quality answers the lead's questions", () => {
@@ -76,8 +78,7 @@ describe("Quality answers the lead's questions", () => {
     // DROP's newest point (yesterday, n = 12): the newest point overall may be today's, which early in a UTC
     // day holds one demo run per model, too few for an interval.
     const last = page.locator(`[data-chart="trend-lines"] circle.trend-dot[data-series="${DROP}"]`).last();
-    const box = (await last.boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await last.hover(); // waits until the dot is attached, visible and still
     await page.waitForTimeout(300);
     const readout = page.locator(".trend-readout");
     await expect.poll(() => readout.getAttribute("data-readout")).toBe("hovered");
