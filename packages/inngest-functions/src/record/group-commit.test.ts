@@ -4,6 +4,7 @@ import { UsageError } from "@tally/shared/pricing";
 import { describe, expect, it } from "vitest";
 import { storedAndExpected } from "../testing/expected-rollups.ts";
 import type { RunRef } from "./run.ts";
+import { bump } from "./rollup.ts";
 import { inTransaction } from "./tx.ts";
 import { recordUsage, type UsageLine } from "./usage.ts";
 
@@ -26,6 +27,22 @@ describe(`group commit (${testEngine()})`, () => {
       expect(new Set(seen).size).toBe(1);
       // Visible to a reader outside the transaction as soon as the promises settle.
       expect((await db.selectFrom("customers").select("id").orderBy("id").execute()).map((r) => r.id)).toEqual(["c-0", "c-1", "c-2"]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("a record whose rollup rows the database refuses when the group's batch is written fails alone; the others commit", async () => {
+    const db = await connectTestDatabase();
+    try {
+      const before = Array.from({ length: 4 }, (_, i) => recordUsage(db, run(i), line(i)));
+      // A run count no column can hold (NaN: NULL to SQLite, not a bigint to PostgreSQL): refused at the group's flush.
+      const bad = inTransaction(db, (trx) => bump(trx, "runs", { bucket: at, model: "m", customer_id: "c", function_slug: "f", tags: {} }, { runs: Number.NaN }));
+      const after = Array.from({ length: 4 }, (_, i) => recordUsage(db, run(4 + i), line(4 + i)));
+      const settled = await Promise.allSettled([...before, bad, ...after]);
+      expect(settled.map((s) => s.status)).toEqual([...Array(4).fill("fulfilled"), "rejected", ...Array(4).fill("fulfilled")]);
+      expect(Number((await db.selectFrom("usage_costs").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n)).toBe(8);
+      for (const { table, stored, expected } of await storedAndExpected(db)) expect(stored, table).toEqual(expected);
     } finally {
       await db.destroy();
     }

@@ -24,9 +24,10 @@ const queues = new WeakMap<Kysely<Database>, { jobs: Job[]; running: boolean }>(
  * Group commit: records that arrive while a transaction is running wait for it (they would wait for the
  * write lock anyway), then go in ONE transaction together, each under a savepoint: one that throws is rolled
  * back to its savepoint, its rollup rows dropped (stagedRollups), and rejects alone; the others commit. Every
- * promise settles after the commit, so a record reported done is committed, and a failed commit rejects every
- * record in it (nothing of them was written; the deliveries are retried). A day, week or 4-week rollup row
- * that the group's records share is written once, and the group commits once.
+ * promise settles after the commit, so a record reported done is committed. When the group's transaction fails
+ * (a record's rollup rows refused when the batch is written, a lost connection), nothing of it was written
+ * and each record goes again in a transaction of its own, so one bad record cannot fail the others. A day,
+ * week or 4-week rollup row that the group's records share is written once, and the group commits once.
  */
 export function inTransaction<T>(db: Kysely<Database>, record: Writes<T>): Promise<T> {
   if (db.isTransaction) {
@@ -68,8 +69,10 @@ async function commitGroup(db: Kysely<Database>, jobs: Job[]): Promise<void> {
       }),
     );
   } catch (error) {
-    // The transaction did not commit: every record in it is rejected (its error for one alone).
-    for (const job of jobs) job.reject(error);
+    // Nothing of the group was committed. One record may be the cause (its rollup rows refused when the batch
+    // is written, after every savepoint): each goes again alone, so it fails alone and the others commit.
+    if (jobs.length > 1) for (const job of jobs) await commitGroup(db, [job]);
+    else jobs[0]!.reject(error);
     return;
   }
   jobs.forEach((job, i) => {
