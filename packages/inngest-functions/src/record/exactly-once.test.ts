@@ -1,7 +1,7 @@
-import { connect, rollupTables } from "@tally/shared/db";
+import { connect } from "@tally/shared/db";
 import { connectTestDatabase, testDatabaseUrl, testEngine } from "@tally/shared/db/testing";
 import { describe, expect, it } from "vitest";
-import { storedAndExpected } from "../testing/expected-rollups.ts";
+import { expectRollupsEqualRawRows } from "../testing/expect-rollups.ts";
 import { recordEvaluation } from "./evaluation.ts";
 import { recordNotification } from "./notification.ts";
 import type { RunRef } from "./run.ts";
@@ -46,9 +46,7 @@ describe("recording under concurrent duplicate deliveries", () => {
       ]);
       expect((await db.selectFrom("scores").select("name").execute()).length).toBe(1);
       expect((await db.selectFrom("notifications").select("id").execute()).length).toBe(1);
-      const tables = await storedAndExpected(db);
-      expect(tables.length).toBe(rollupTables().length);
-      for (const { table, stored, expected } of tables) expect(stored, table).toEqual(expected);
+      await expectRollupsEqualRawRows(db);
       const base = await db.selectFrom("rollup_runs_15m").select(["runs", "judge_priced_calls"]).execute();
       expect(base).toEqual([{ runs: 1, judge_priced_calls: 1 }]);
     } finally {

@@ -1,9 +1,9 @@
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "@tally/shared";
-import { type Db, fillCalendars, migrate, migrationProvider, rollupTables, syncCalendars, tableColumns } from "@tally/shared/db";
+import { type Db, migrate, migrationProvider, syncCalendars, tableColumns } from "@tally/shared/db";
 import { connectTestDatabase } from "@tally/shared/db/testing";
-import { storedAndExpected } from "../testing/expected-rollups.ts";
+import { expectRollupsEqualRawRows } from "../testing/expect-rollups.ts";
 import { recordEvaluation, recordSkippedEvaluation } from "./evaluation.ts";
 import { forgetRun } from "./forget.ts";
 import type { RunRef } from "./run.ts";
@@ -21,17 +21,6 @@ const CUSTOMERS = ["acme", "globex", "initech"];
 /** gpt-4o-mini is in the genai-prices catalog (priced lines); the other judge is in no catalog (unpriced). */
 const JUDGES = ["gpt-4o-mini", "zz-unknown-judge"];
 const ZONES = ["America/New_York", "Asia/Kolkata"];
-
-/**
- * Every rollup table of the catalogue (all cuboids × grains, local calendars, tag rows) equals a GROUP BY
- * over the raw rows (expected-rollups.ts, computed apart from the writer); pending calendars are filled first.
- */
-async function expectRollupsEqualRawRows(db: Db): Promise<void> {
-  await fillCalendars(db);
-  const tables = await storedAndExpected(db);
-  expect(tables.length).toBe(rollupTables().length);
-  for (const { table, stored, expected } of tables) expect(stored, table).toEqual(expected);
-}
 
 /** Totals over all runs, from raw rows: how much of each case a fixture exercised. */
 interface Totals {
