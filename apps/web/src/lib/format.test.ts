@@ -1,6 +1,6 @@
 import { formatMicros } from "@tally/shared";
 import { describe, expect, it } from "vitest";
-import { delta, deltaLabel, money, moneyAxisFormat, moneyColumn, moneyTick, niceTicks, num, pricedMoney, score } from "./format.ts";
+import { delta, deltaLabel, fixedPercent, money, moneyAxisFormat, moneyColumn, moneyTick, niceTicks, num, pricedMoney, score } from "./format.ts";
 
 describe("formatting", () => {
   it("converts micro-USD only at display and never shows unpriced as $0", () => {
@@ -32,6 +32,14 @@ describe("formatting", () => {
     expect(num(null)).toBe("—");
     expect(score(0.8234, "en-US")).toBe("0.82");
     expect(score(undefined)).toBe("—");
+  });
+
+  it("gives a statement's share a fixed number of decimals, a whole share included", () => {
+    expect(fixedPercent(0.04, "en-US")).toBe("4.0%");
+    expect(fixedPercent(0.04567, "en-US")).toBe("4.6%");
+    expect(fixedPercent(1.25, "en-US", 2)).toBe("125.00%");
+    expect(fixedPercent(0.04, "de-DE")).toBe("4,0\u00a0%");
+    expect(fixedPercent(null, "en-US")).toBe("—");
   });
 
   it("computes deltas against the previous period", () => {

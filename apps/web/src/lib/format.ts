@@ -129,6 +129,12 @@ export function percent(v: number | null | undefined, locale = LOCALE, digits = 
   return numberFormat(locale, { style: "percent", maximumFractionDigits: digits }).format(v);
 }
 
+/** A share with exactly `digits` decimals ("4.0%", not "4%"): for a document such as a statement, where figures line up. */
+export function fixedPercent(v: number | null | undefined, locale = LOCALE, digits = 1): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  return numberFormat(locale, { style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
+}
+
 /**
  * A relative change against the previous period: a number (+0.12 = +12%), "new" when the previous period is
  * almost empty (zero, or under 1% of the current figure: a percentage against it, such as +29,704%, says

@@ -3,7 +3,7 @@ import { ExportLink } from "../../components/ExportLink.tsx";
 import { Link } from "../../components/Link.tsx";
 import { Money } from "../../components/Money.tsx";
 import { ErrorState, Skeleton } from "../../components/States.tsx";
-import { customerLabel, moneyColumn, num, percent, pricedMoney } from "../../lib/format.ts";
+import { customerLabel, fixedPercent, moneyColumn, num, pricedMoney } from "../../lib/format.ts";
 import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { readStatementParams } from "./statement-url.ts";
@@ -66,7 +66,7 @@ export default function StatementPage() {
         <dt>Unpriced usage</dt>
         <dd data-kpi="unpriced">{s.totals.unpricedCalls ? `${num(s.totals.unpricedCalls)} calls not priced (not included above)` : "none"}</dd>
         <dt>Monthly budget</dt>
-        <dd data-kpi="budget">{s.customer.budgetMicros === null ? "none set" : <><Money micros={s.customer.budgetMicros} unpricedCalls={0} /> · {s.budgetUse === null ? "no priced spend" : `${percent(s.budgetUse, undefined, 1)} used`}</>}</dd>
+        <dd data-kpi="budget">{s.customer.budgetMicros === null ? "none set" : <><Money micros={s.customer.budgetMicros} unpricedCalls={0} /> · {s.budgetUse === null ? "no priced spend" : `${fixedPercent(s.budgetUse)} used`}</>}</dd>
       </dl>
       <section>
         <h2>By model</h2>
