@@ -46,7 +46,7 @@ const priced = (rs: RunSpec[]) => {
 
 describe("day series from days ± edge hours", () => {
   it.each(["day", "week"] as const)("signed pieces sum to each local %s exactly, in no more rows than adding", { timeout: 30_000 }, (unit) => {
-    const length = { "4w": 28 * DAY, "1w": 7 * DAY, "1d": DAY, "6h": 6 * HOUR, "1h": HOUR, "15m": 900_000 } as const;
+    const length = { "4w": 28 * DAY, "1w": 7 * DAY, "1d": DAY, "1h": HOUR, "15m": 900_000 } as const;
     for (const tz of ZONES) {
       const { buckets, index } = chartBuckets(tz, FROM, TO, unit);
       const p = signedPieces(buckets, unit);
@@ -65,7 +65,7 @@ describe("day series from days ± edge hours", () => {
             if (edge) count(before.get(key), sign);
           }
         }
-        if (g === "6h" || g === "1h") expect(p[g].every(([a, e]) => a % length[g] === 0 && e % length[g] === 0), g).toBe(true);
+        if (g === "1h") expect(p[g].every(([a, e]) => a % length[g] === 0 && e % length[g] === 0), g).toBe(true);
       }
       // Every instant of a bucket is counted once in it, every other instant zero times.
       buckets.forEach((b, i) => {
@@ -73,22 +73,21 @@ describe("day series from days ± edge hours", () => {
         for (let q = b.start; q < b.end; q += 900_000) expect(counted[i]!.get(q), `${tz} ${i} ${new Date(q).toISOString()}`).toBe(1);
       });
       const read = (Object.keys(p) as (keyof SignedPieces)[]).reduce((n, g) => n + p[g].reduce((m, [a, e]) => m + (e - a) / length[g], 0), 0);
-      const all = { "1h": true, "6h": true, "1d": true, "1w": true, "4w": true };
+      const all = { "1h": true, "1d": true, "1w": true, "4w": true };
       const added = buckets.reduce((n, b) => n + pieces(b.start, b.end, all).reduce((m, x) => m + (x.b - x.a) / length[x.grain], 0), 0);
       expect(read, tz).toBeLessThanOrEqual(added);
     }
   });
 
-  it("New York days read a day each and one edge per boundary: a 6-hour block minus an hour", () => {
+  it("New York days read a day each and one edge per boundary: the five hours from UTC midnight", () => {
     const days = chartBuckets("America/New_York", Date.UTC(2026, 0, 13, 5), Date.UTC(2026, 0, 16, 5), "day").buckets;
     const d = signedPieces(days, "day");
     expect(d["1d"].map(([a, b]) => (b - a) / DAY)).toEqual([3]); // one range, keyed day by day
-    expect([d["1w"].length, d["6h"].length, d["1h"].length, d["15m"].length]).toEqual([0, 4, 4, 0]);
-    expect(d["6h"].every(([, , , sign, edge]) => sign === 1 && edge === 1)).toBe(true);
-    expect(d["1h"].every(([a, , , sign, edge]) => sign === -1 && edge === 1 && a % DAY === 5 * HOUR)).toBe(true);
+    expect([d["1w"].length, d["1h"].length, d["15m"].length]).toEqual([0, 4, 0]);
+    expect(d["1h"].every(([a, e, , sign, edge]) => sign === 1 && edge === 1 && a % DAY === 0 && e - a === 5 * HOUR)).toBe(true);
     const [week] = chartBuckets("America/New_York", Date.UTC(2026, 0, 12, 5), Date.UTC(2026, 0, 19, 5), "week").buckets;
     const w = signedPieces([week!], "week");
-    expect([w["1w"].length, w["1d"].length, w["6h"].length, w["1h"].length, w["15m"].length]).toEqual([1, 0, 2, 2, 0]);
+    expect([w["1w"].length, w["1d"].length, w["1h"].length, w["15m"].length]).toEqual([1, 0, 2, 0]);
   });
 
   it("consecutive local days read one range of UTC days, keyed day by day", () => {
@@ -220,7 +219,7 @@ function equalsRawRows(): void {
 
   it("totals over a window holding whole 4-week blocks equal the raw rows", async () => {
     const w = { from: START - 30 * DAY, to: START + 41 * DAY + 5 * HOUR };
-    expect(pieces(w.from, w.to, { "1h": true, "6h": true, "1d": true, "1w": true, "4w": true }).some((p) => p.grain === "4w")).toBe(true);
+    expect(pieces(w.from, w.to, { "1h": true, "1d": true, "1w": true, "4w": true }).some((p) => p.grain === "4w")).toBe(true);
     expect((await t.caller.overview.summary(w)).current.spendMicros.total).toBe(runs.reduce((s, r) => s + cost(r), 0));
     const byCustomer = await t.caller.spend.byCustomer({ ...w, limit: 100, sparklines: false });
     for (const row of byCustomer.rows) {

@@ -28,7 +28,7 @@ import { filledPercent } from "./dimensions.ts";
  * whose dimensions cover the query's filters and groups (`cuboidFor`): a model or a customer alone reads
  * the model / customer cuboid, both read model × customer, a function slug the function cuboid, a promoted
  * tag the tag cuboid (rows of one `tag_key`). A window reads whole 4-week blocks and UTC weeks in the
- * middle, then whole days, 6-hour blocks, hours and quarters towards the edges, as one UNION ALL; a cuboid
+ * middle, then whole days, hours and quarters towards the edges, as one UNION ALL; a cuboid
  * without 15-minute rows (model, customer) reads its quarters from the base table, which holds both.
  * Zone series only use a grain whose buckets nest in the zone's buckets (hours for whole-hour offsets;
  * coarser grains but 4 weeks for offset 0); day and week series in other zones go through series.ts.
@@ -218,12 +218,11 @@ export function onlyKeys<F extends AggregateFilter>(f: F, dim: Dim, keys: string
 
 export function rollupSource<F extends Fact>(fact: F, f: AggregateFilter, w: Window, opts: SourceOptions = {}): AliasedRawBuilder<Rows[F], "r"> {
   const plan = planFor(f, opts);
-  const allow: Allowed = { "1h": true, "6h": true, "1d": true, "1w": true, "4w": true };
+  const allow: Allowed = { "1h": true, "1d": true, "1w": true, "4w": true };
   if (opts.series) {
     const offsets = segments(opts.series.timeZone, w.from, w.to).map((s) => s.offset);
     const utc = offsets.every((o) => o % DAY_MS === 0);
     allow["1h"] &&= offsets.every((o) => o % HOUR_MS === 0);
-    allow["6h"] &&= opts.series.unit !== "hour" && utc;
     allow["1d"] &&= opts.series.unit !== "hour" && utc;
     allow["1w"] &&= opts.series.unit === "week" && utc;
     allow["4w"] = false; // a 4-week row spans several chart buckets

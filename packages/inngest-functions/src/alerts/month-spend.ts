@@ -148,21 +148,21 @@ async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): 
 }
 
 type Piece = ReturnType<typeof pieces>[number];
-const WITHIN_DAY = { "1h": true, "6h": true, "1d": true, "1w": false, "4w": false };
+const WITHIN_DAY = { "1h": true, "1d": true, "1w": false, "4w": false };
 const buckets = (ps: (readonly [Piece, number])[]) => ps.reduce((n, [p]) => n + (p.b - p.a) / GRAIN_MS[p.grain][0], 0);
 
 /**
- * [a, b) as signed whole buckets: its pieces, or (when that reads fewer buckets) the 6-hour blocks around it
- * minus the pieces outside it: Asia/Kolkata's edge 18:30–24:00 is 6h 18:00–24:00 − 2 × 15m, not 5 × 1h + 2 × 15m.
+ * [a, b) as signed whole buckets: its pieces, or (when that reads fewer buckets) the hours around it minus
+ * the quarters outside it: Asia/Kathmandu's edge 18:15–24:00 is 6 × 1h 18:00–24:00 − 15m, not 3 × 15m + 5 × 1h.
  */
 function cover(a: number, b: number): (readonly [Piece, number])[] {
   const direct = pieces(a, b, WITHIN_DAY).map((p) => [p, 1] as const);
-  const [six] = GRAIN_MS["6h"];
-  const a6 = Math.floor(a / six) * six;
-  const b6 = Math.ceil(b / six) * six;
+  const [hour] = GRAIN_MS["1h"];
+  const a1 = Math.floor(a / hour) * hour;
+  const b1 = Math.ceil(b / hour) * hour;
   const around = [
-    ...pieces(a6, b6, WITHIN_DAY).map((p) => [p, 1] as const),
-    ...[...pieces(a6, a, WITHIN_DAY), ...pieces(b, b6, WITHIN_DAY)].map((p) => [p, -1] as const),
+    ...pieces(a1, b1, WITHIN_DAY).map((p) => [p, 1] as const),
+    ...[...pieces(a1, a, WITHIN_DAY), ...pieces(b, b1, WITHIN_DAY)].map((p) => [p, -1] as const),
   ];
   return buckets(around) < buckets(direct) ? around : direct;
 }

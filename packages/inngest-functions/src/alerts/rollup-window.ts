@@ -33,7 +33,7 @@ export function windowEnd(now: number): number {
 export async function windowSums(db: Db, q: WindowSumsQuery): Promise<SumsRow[]> {
   const projection = q.keys === "both" ? null : q.keys;
   const all = projection !== null;
-  const parts = pieces(q.from, q.to, { "1h": all, "6h": all, "1d": all, "1w": all, "4w": all }).map((p) => {
+  const parts = pieces(q.from, q.to, { "1h": all, "1d": all, "1w": all, "4w": all }).map((p) => {
     const table = projection === null ? grainTable(q.fact, "model_customer", "15m") : grainTable(q.fact, projection, p.grain);
     const conds = [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`, ...(q.where ?? [])];
     return sql`select ${sql.raw(columns(projection, q))} from ${sql.table(table)} where ${sql.join(conds, sql` and `)}`;

@@ -1,9 +1,10 @@
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "@tally/shared";
-import { type Db, migrate, migrationProvider, syncCalendars, tableColumns } from "@tally/shared/db";
+import { type Db, listTables, migrate, migrationProvider, rollupTables, syncCalendars, tableColumns } from "@tally/shared/db";
 import { connectTestDatabase } from "@tally/shared/db/testing";
 import { expectRollupsEqualRawRows } from "../testing/expect-rollups.ts";
+import { storedAndExpected } from "../testing/expected-rollups.ts";
 import { recordEvaluation, recordSkippedEvaluation } from "./evaluation.ts";
 import { forgetRun } from "./forget.ts";
 import type { RunRef } from "./run.ts";
@@ -197,6 +198,33 @@ describe("migration 0009 backfills the judge measures from raw rows", () => {
       expect(totals.unpriced).toBeGreaterThan(30);
       const stored = await sql<{ cost: number; calls: number }>`select sum(judge_cost_micros) as cost, sum(judge_priced_calls + judge_unpriced_calls) as calls from rollup_runs_customer_4w`.execute(db);
       expect(stored.rows[0]).toEqual({ cost: totals.cost, calls: totals.priced + totals.unpriced });
+    } finally {
+      await db.destroy();
+    }
+  }, 300_000);
+});
+
+describe("migration 0016 drops the 6-hour grain", () => {
+  it("its down rebuilds every 6-hour table equal to a GROUP BY of the raw rows; up again drops them", async () => {
+    const db = await connectTestDatabase();
+    try {
+      await syncCalendars(db, ZONES);
+      await promote(db, ["env", "plan"]);
+      await seed(db, 120, 16, true);
+      const sixHourly = () => listTables(db, "rollup!_%!_6h");
+      expect(await sixHourly()).toEqual([]);
+      expect((await new Migrator({ db, provider: migrationProvider }).migrateTo("0015-judge-spend-by-run")).error).toBeUndefined();
+      // 5 facts × 11 cuboids, each holding sums of 6-hour blocks (storedAndExpected recomputes them from raw rows).
+      expect((await sixHourly()).length).toBe(55);
+      // Each laid out as the catalogue's hour table of the same fact and cuboid.
+      const specs = rollupTables().filter((s) => s.name.endsWith("_1h")).map((s) => ({ ...s, name: s.name.replace(/_1h$/, "_6h") }));
+      const rebuilt = await storedAndExpected(db, specs);
+      expect(rebuilt.length).toBe(55);
+      expect(rebuilt.filter((t) => t.stored.length > 0).length).toBe(55);
+      for (const { table, stored, expected } of rebuilt) expect(stored, table).toEqual(expected);
+      await migrate(db);
+      expect(await sixHourly()).toEqual([]);
+      await expectRollupsEqualRawRows(db);
     } finally {
       await db.destroy();
     }

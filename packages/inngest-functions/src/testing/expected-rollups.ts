@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Db, type Fact, rollupTables } from "@tally/shared/db";
+import { type Db, type Fact, type RollupTableSpec, rollupTables } from "@tally/shared/db";
 
 /**
  * Test support: every rollup table the catalogue declares, as stored and as a GROUP BY over the raw rows
@@ -93,12 +93,12 @@ const round = (v: string | number) => (typeof v === "number" && !Number.isIntege
 const sorted = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
 /** Per catalogue table: its rows as stored, and as the raw rows say they should be. */
-export async function storedAndExpected(db: Db): Promise<{ table: string; stored: Row[]; expected: Row[] }[]> {
+export async function storedAndExpected(db: Db, specs: RollupTableSpec[] = rollupTables()): Promise<{ table: string; stored: Row[]; expected: Row[] }[]> {
   const facts = await rawFacts(db);
   const cals = await db.selectFrom("rollup_calendars").select(["id", "time_zone", "unit", "filled_to"]).execute();
   const tagKeys = await db.selectFrom("rollup_tag_keys").select(["tag_key", "filled_to"]).execute();
   const out = [];
-  for (const spec of rollupTables()) {
+  for (const spec of specs) {
     const measures = spec.columns.map(([c]) => c).filter((c) => !spec.primaryKey.includes(c));
     const fact = (Object.keys({ runs: 1, usage: 1, scores: 1, score_bins: 1, judge: 1 }) as Fact[]).find((f) => spec.name.startsWith(`rollup_${f}_`) && !(f === "scores" && spec.name.startsWith("rollup_score_bins")))!;
     const grain = spec.name.endsWith("_local") ? "local" : spec.name.slice(spec.name.lastIndexOf("_") + 1);

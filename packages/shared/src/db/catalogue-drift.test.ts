@@ -49,6 +49,6 @@ describe("the migrated schema equals the catalogue", () => {
     expect(() => cuboidFor(new Set(["tag_value", "function_slug"] as const))).toThrow("no rollup cuboid");
     expect(grainTable("usage", "model", "15m")).toBe("rollup_usage_15m");
     expect(grainTable("usage", "function", "15m")).toBe("rollup_usage_function_15m");
-    expect(grainTable("runs", "customer", "6h")).toBe("rollup_runs_customer_6h");
+    expect(grainTable("runs", "customer", "1h")).toBe("rollup_runs_customer_1h");
   });
 });

@@ -16,15 +16,14 @@ export function scoreBin(value: number): number {
 export const WEEK_MS = 7 * 86_400_000;
 export const WEEK_ORIGIN_MS = 4 * 86_400_000;
 
-/** Rollup grains: the 15-minute table and its projections by hour, 6 hours, day, week and 4 weeks (all UTC). */
-export type Grain = "15m" | "1h" | "6h" | "1d" | "1w" | "4w";
+/** Rollup grains: the 15-minute table and its projections by hour, day, week and 4 weeks (all UTC). */
+export type Grain = "15m" | "1h" | "1d" | "1w" | "4w";
 
 /** Length and origin of each grain's buckets (weeks start on Monday 00:00 UTC). */
 export const GRAIN_MS: Record<Grain, readonly [size: number, origin: number]> = {
   "4w": [4 * WEEK_MS, WEEK_ORIGIN_MS],
   "1w": [WEEK_MS, WEEK_ORIGIN_MS],
   "1d": [86_400_000, 0],
-  "6h": [21_600_000, 0],
   "1h": [3_600_000, 0],
   "15m": [BUCKET_MS, 0],
 };

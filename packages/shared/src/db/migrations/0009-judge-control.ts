@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
-import { BUCKET_MS, GRAIN_MS, type Grain } from "../time.ts";
+import { BUCKET_MS } from "../time.ts";
+import { GRAIN_MS, type Grain } from "./frozen-grains.ts";
 
 // Frozen once landed.
 // Judge spend under control.

@@ -1,7 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import { type ColumnType, createRollupTable, type RollupTableSpec } from "../catalogue.ts";
 import { isPostgres } from "../dialect.ts";
-import { BUCKET_MS, GRAIN_MS, type Grain } from "../time.ts";
+import { BUCKET_MS } from "../time.ts";
+import { GRAIN_MS, type Grain } from "./frozen-grains.ts";
 
 // Frozen once landed.
 // Rollup catalogue (issue 20):

@@ -1,7 +1,8 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import { type ColumnType, createRollupTable, type RollupTableSpec } from "../catalogue.ts";
 import { jsonText } from "../dialect.ts";
-import { BUCKET_MS, GRAIN_MS } from "../time.ts";
+import { BUCKET_MS } from "../time.ts";
+import { GRAIN_MS } from "./frozen-grains.ts";
 
 // Frozen once landed.
 // The judge fact (issue 20): each judge usage line under its judge model, keyed like its run (the JUDGED
