@@ -29,7 +29,7 @@ import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, type ZoneB
  * buckets moves to the nearest UTC day (week) boundary, and the stretch in between (an "edge", `e` = 1) is
  * read once, subtracted from the bucket after it and added to the one before. A local bucket is then its
  * UTC days (weeks) plus and minus two edges, each edge days (week series) and hours, and quarters for
- * half-hour offsets (or the hours around it minus quarters when that is fewer rows, `decompose`). A New York
+ * half-hour offsets (or the buckets around it minus what lies outside, when that is fewer rows, `decompose`). A New York
  * day reads one day row and one edge of five hour rows: 6 rows per key, instead of 11 with both edges per
  * bucket or 24 by adding.
  * Counts and money are integers, exact whatever the signs. Score sums are floats: subtraction leaves a
