@@ -3,7 +3,7 @@ import { connect } from "@tally/shared/db";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
-import { launchChromium } from "./browser.ts";
+import { clickThrough, launchChromium } from "./browser.ts";
 
 /**
  * The lead's questions on Quality (issue 22) in Chromium against the real API: the trend's tooltip gives n and
@@ -131,8 +131,7 @@ describe("Quality answers the lead's questions", () => {
   it("a trend point opens that score's runs lowest first with the range preset; the nav back keeps the 90-day view", async () => {
     const page = await context.newPage();
     await openQuality(page);
-    await page.locator(`circle.trend-dot[data-series="${DROP}"]`).last().click();
-    await page.waitForURL(/\/runs\?/);
+    await clickThrough(page, page.locator(`circle.trend-dot[data-series="${DROP}"]`).last(), /\/runs\?/);
     const runs = new URL(page.url()).searchParams;
     expect(Object.fromEntries(["score", "sort", "min", "max", "range", "model"].map((k) => [k, runs.get(k)]))).toEqual({ score: "accuracy", sort: "score-asc", min: "0", max: "1", range: "custom", model: DROP });
     // Lowest first: the bucket holds accuracy 1 (even i, score 0) and 2 (odd i, 0.25) of 5; the newest run is odd.
