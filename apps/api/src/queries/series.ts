@@ -29,9 +29,9 @@ import { type BucketUnit, bucketKeySql, type Chart, DAY_MS, readUnit, type ZoneB
  * buckets moves to the nearest UTC day (week) boundary, and the stretch in between (an "edge", `e` = 1) is
  * read once, subtracted from the bucket after it and added to the one before. A local bucket is then its
  * UTC days (weeks) plus and minus two edges, each edge days (week series) and hours, and quarters for
- * half-hour offsets (or the buckets around it minus what lies outside, when that is fewer rows, `decompose`). A New York
- * day reads one day row and one edge of five hour rows: 6 rows per key, instead of 11 with both edges per
- * bucket or 24 by adding.
+ * half-hour offsets (or the buckets around it minus what lies outside, when that is fewer rows,
+ * `decompose`). A New York day reads one day row and one edge of five hour rows: 6 rows per key, instead of
+ * 11 with both edges per bucket or 24 by adding.
  * Counts and money are integers, exact whatever the signs. Score sums are floats: subtraction leaves a
  * rounding residue (~1e-16 of the sums), far below a displayed figure; `variance` floors the residue of a
  * constant series to 0. With a local calendar for the zone (local.ts), whole buckets read its rows instead.

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import { type MonthCalendar, monthCalendar } from "@tally/shared";
-import { canonicalZone, commaJoin, type Db, DAY_MS, GRAIN_MS, grainTable, jsonArray, jsonArrayAgg, localDay, pieces, segments, tableName } from "@tally/shared/db";
+import { canonicalZone, commaJoin, type Db, DAY_MS, GRAIN_MS, grainStart, grainTable, jsonArray, jsonArrayAgg, localDay, pieces, segments, tableName } from "@tally/shared/db";
 import type { Memo } from "./evaluate.ts";
 import { windowEnd } from "./rollup-window.ts";
 
@@ -157,9 +157,8 @@ const buckets = (ps: (readonly [Piece, number])[]) => ps.reduce((n, [p]) => n + 
  */
 function cover(a: number, b: number): (readonly [Piece, number])[] {
   const direct = pieces(a, b, WITHIN_DAY).map((p) => [p, 1] as const);
-  const [hour] = GRAIN_MS["1h"];
-  const a1 = Math.floor(a / hour) * hour;
-  const b1 = Math.ceil(b / hour) * hour;
+  const a1 = grainStart("1h", a);
+  const b1 = grainStart("1h", b, Math.ceil);
   const around = [
     ...pieces(a1, b1, WITHIN_DAY).map((p) => [p, 1] as const),
     ...[...pieces(a1, a, WITHIN_DAY), ...pieces(b, b1, WITHIN_DAY)].map((p) => [p, -1] as const),

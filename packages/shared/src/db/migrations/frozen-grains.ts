@@ -1,6 +1,6 @@
 /**
- * The UTC grains as migrations 0003–0015 knew them, 6 hours included (0016 dropped that grain): frozen here,
- * so those migrations run unchanged on a fresh database whatever the live `Grain` (time.ts) becomes.
+ * The UTC grains as migrations 0009, 0013 and 0015 read them, 6 hours included (0016 dropped that grain): frozen
+ * here, so those migrations run unchanged on a fresh database whatever the live `Grain` (time.ts) becomes.
  */
 export type Grain = "15m" | "1h" | "6h" | "1d" | "1w" | "4w";
 
