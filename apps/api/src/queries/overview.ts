@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@tally/shared/db";
+import { type Db, readAll } from "@tally/shared/db";
 import { type AggregateFilter, addMoney, effectiveWindow, money, num, previousWindow, runCostPerRun, type Window } from "./common.ts";
 import { checkTagFilter, rollupSource } from "./source.ts";
 
@@ -32,40 +32,40 @@ export interface Summary {
 export async function getSummary(db: Db, f: AggregateFilter): Promise<Summary> {
   await checkTagFilter(db, f);
   const w = effectiveWindow(f);
-  // One query at a time: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const current = await figures(db, f, w);
-  const previous = await figures(db, f, previousWindow(w));
+  const [current, previous] = await readAll(db, [() => figures(db, f, w), () => figures(db, f, previousWindow(w))]);
   return { current, previous };
 }
 
 async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFigures> {
-  const usage = await db
-    .selectFrom(rollupSource("usage", f, w))
-    .select([
-      "kind",
-      sql<number>`sum(cost_micros)`.as("spend"),
-      sql<number>`sum(priced_calls)`.as("priced_calls"),
-      sql<number>`sum(unpriced_calls)`.as("unpriced_calls"),
-      sql<number>`sum(unpriced_tokens)`.as("unpriced_tokens"),
-    ])
-    .groupBy("kind")
-    .execute();
-  const runs = await db
-    .selectFrom(rollupSource("runs", f, w))
-    .select([
-      sql<number>`sum(runs)`.as("runs"),
-      sql<number>`sum(scored_runs)`.as("scored"),
-      sql<number>`sum(judge_cost_micros)`.as("judge_spend"),
-      sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
-      sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
-    ])
-    .executeTakeFirst();
-  const scores = await db
-    .selectFrom(rollupSource("scores", f, w))
-    .select(["name", sql<number>`sum(n)`.as("n"), sql<number>`sum(sum_value)`.as("sum")])
-    .groupBy("name")
-    .orderBy("name")
-    .execute();
+  const [usage, runs, scores] = await readAll(db, [
+    () => db
+      .selectFrom(rollupSource("usage", f, w))
+      .select([
+        "kind",
+        sql<number>`sum(cost_micros)`.as("spend"),
+        sql<number>`sum(priced_calls)`.as("priced_calls"),
+        sql<number>`sum(unpriced_calls)`.as("unpriced_calls"),
+        sql<number>`sum(unpriced_tokens)`.as("unpriced_tokens"),
+      ])
+      .groupBy("kind")
+      .execute(),
+    () => db
+      .selectFrom(rollupSource("runs", f, w))
+      .select([
+        sql<number>`sum(runs)`.as("runs"),
+        sql<number>`sum(scored_runs)`.as("scored"),
+        sql<number>`sum(judge_cost_micros)`.as("judge_spend"),
+        sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
+        sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+      ])
+      .executeTakeFirst(),
+    () => db
+      .selectFrom(rollupSource("scores", f, w))
+      .select(["name", sql<number>`sum(n)`.as("n"), sql<number>`sum(sum_value)`.as("sum")])
+      .groupBy("name")
+      .orderBy("name")
+      .execute(),
+  ]);
 
   const ofKind = (kind: string) => usage.find((u) => u.kind === kind);
   const agentUsage = ofKind("agent");

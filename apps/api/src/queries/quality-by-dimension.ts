@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@tally/shared/db";
+import { type Db, readAll } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Stat, stat, type Window } from "./common.ts";
 import { rollupSource } from "./source.ts";
 import { type DimensionSplit, splitSource } from "./spend-by-dimension.ts";
@@ -27,23 +27,24 @@ export async function getQualityByDimension(
 ): Promise<QualityByDimension> {
   const w = effectiveWindow(f);
   const { column, opts } = await splitSource(db, f);
-  // Sent one after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const scores = await db
-    .selectFrom(rollupSource("scores", f, w, { ...opts, extra: f.name !== undefined ? [sql`name = ${f.name}`] : [] }))
-    .select([
-      sql<string>`${sql.ref(column)}`.as("value"),
-      sql<string>`name`.as("name"),
-      sql<number>`sum(n)`.as("n"),
-      sql<number>`sum(sum_value)`.as("sum"),
-      sql<number>`sum(sum_sq_value)`.as("sum_sq"),
-    ])
-    .groupBy([sql`value`, sql`name`])
-    .execute();
-  const runs = await db
-    .selectFrom(rollupSource("runs", f, w, opts))
-    .select([sql<string>`${sql.ref(column)}`.as("value"), sql<number>`sum(runs)`.as("runs"), sql<number>`sum(scored_runs)`.as("scored")])
-    .groupBy(sql`value`)
-    .execute();
+  const [scores, runs] = await readAll(db, [
+    () => db
+      .selectFrom(rollupSource("scores", f, w, { ...opts, extra: f.name !== undefined ? [sql`name = ${f.name}`] : [] }))
+      .select([
+        sql<string>`${sql.ref(column)}`.as("value"),
+        sql<string>`name`.as("name"),
+        sql<number>`sum(n)`.as("n"),
+        sql<number>`sum(sum_value)`.as("sum"),
+        sql<number>`sum(sum_sq_value)`.as("sum_sq"),
+      ])
+      .groupBy([sql`value`, sql`name`])
+      .execute(),
+    () => db
+      .selectFrom(rollupSource("runs", f, w, opts))
+      .select([sql<string>`${sql.ref(column)}`.as("value"), sql<number>`sum(runs)`.as("runs"), sql<number>`sum(scored_runs)`.as("scored")])
+      .groupBy(sql`value`)
+      .execute(),
+  ]);
   const byValue = new Map(runs.map((r) => [r.value, { runs: num(r.runs), scoredRuns: num(r.scored) }]));
   const rows = scores
     .filter((s) => num(s.n) > 0)

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@tally/shared/db";
+import { type Db, readAll } from "@tally/shared/db";
 import { twoSidedP, variance, welchZ, Z_95 } from "@tally/shared";
 import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, type Window } from "./common.ts";
 import { type Corrections, humanCorrections, seriesKey } from "./human-corrected.ts";
@@ -96,10 +96,11 @@ export async function getQualityTrend(
   const w = effectiveWindow(f);
   const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const src = await zoneSeriesSource(db, "scores", f, w, { group: ["model"], extra: nameFilter(f.scoreNames), timeZone: f.timeZone, unit: f.bucket, chart });
-  // One read after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const rows = await seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n");
-  const runs = await runMeasures(db, f, w);
-  const human = f.corrected ? await humanCorrections(db, f, w, chart) : new Map<string, Corrections>();
+  const [rows, runs, human] = await readAll(db, [
+    () => seriesSums(db, src, ["model", "name"], { n: "n", sum: "sum_value", sum_sq: "sum_sq_value" }, "n"),
+    () => runMeasures(db, f, w),
+    async () => (f.corrected ? await humanCorrections(db, f, w, chart) : new Map<string, Corrections>()),
+  ]);
   const series = rows
     .map(({ key: [model, name], cells }) => {
       const c = human.get(seriesKey(model!, name!));
@@ -226,8 +227,8 @@ export async function getCostVsQuality(
   await checkTagFilter(db, f);
   const w = effectiveWindow(f);
   const bin = Math.round(f.threshold * 100);
-  // One query after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const usage = await db
+  const [usage, runs, scores, passing] = await readAll(db, [
+    () => db
       .selectFrom(rollupSource("usage", f, w, { group: ["model"], extra: [sql`kind = 'agent'`] }))
       .select([
         "model",
@@ -236,18 +237,19 @@ export async function getCostVsQuality(
         sql<number>`sum(unpriced_calls)`.as("unpriced"),
       ])
       .groupBy("model")
-      .execute();
-  const runs = await runMeasures(db, f, w);
-  const scores = await db
+      .execute(),
+    () => runMeasures(db, f, w),
+    () => db
       .selectFrom(rollupSource("scores", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`] }))
       .select(["model", sql<number>`sum(n)`.as("n"), sql<number>`sum(sum_value)`.as("sum")])
       .groupBy("model")
-      .execute();
-  const passing = await db
+      .execute(),
+    () => db
       .selectFrom(rollupSource("score_bins", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`, sql`bin >= ${bin}`] }))
       .select(["model", sql<number>`sum(n)`.as("n")])
       .groupBy("model")
-      .execute();
+      .execute(),
+  ]);
   const models = [...new Set([...usage, ...scores].map((r) => r.model).concat([...runs.keys()]))].sort();
   const rows = models.map((model): CostQualityRow => {
     const u = usage.find((r) => r.model === model);

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { RunsSort } from "@tally/shared";
-import { type Db, jsonText } from "@tally/shared/db";
+import { type Db, jsonText, readAll } from "@tally/shared/db";
 import { decodeCursor, encodeCursor, num } from "./common.ts";
 import { countRuns } from "./runs-count.ts";
 
@@ -121,11 +121,9 @@ export async function listRuns(
     q = q.where((eb) => eb.or([eb(key, op, after.k), eb.and([eb(key, "=", after.k), eb("run_id", op, after.id)])]));
   }
   const dir = desc ? "desc" : "asc";
-  // One after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const rows = await q.orderBy(key, dir).orderBy("run_id", dir).limit(f.limit + 1).execute();
   const rawCount = async (from: number, to: number) =>
     num((await filteredRuns(db, { ...f, from, to }).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
-  const total = await countRuns(db, f, rawCount);
+  const [rows, total] = await readAll(db, [() => q.orderBy(key, dir).orderBy("run_id", dir).limit(f.limit + 1).execute(), () => countRuns(db, f, rawCount)]);
   const page = rows.slice(0, f.limit);
   const items = await withScoresAndCosts(db, page);
   const last = page[page.length - 1];

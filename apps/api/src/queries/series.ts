@@ -1,6 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { type Db, GRAIN_MS, grainStart, grainTable, jsonIntegerRows, tableName } from "@tally/shared/db";
+import { type Db, GRAIN_MS, grainStart, grainTable, joinEachRow, jsonIntegerRows, tableName } from "@tally/shared/db";
 import {
   type Dim,
   dimColumns,
@@ -210,9 +210,9 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
       const entries = seek ? perBucket(reads[g], g) : reads[g];
       const range = seek ? [sql`t.bucket = j.a`] : [sql`t.bucket >= j.a`, sql`t.bucket < j.b`];
       // Pieces unpacked once (the subquery is not flattened: jsonIntegerRows) and kept as the outer loop
-      // (CROSS JOIN): one index range on `bucket` per piece.
+      // (joinEachRow): one index range on `bucket` per piece.
       const pieceRows = jsonIntegerRows(db, JSON.stringify(entries), ["a", "b", "k", "x", "y"]);
-      return sql`select ${cols(g)} from ${pieceRows} as j cross join ${sql.table(grainTable(fact, plan.cuboid, g))} as t where ${sql.join([...range, ...conds], sql` and `)}`;
+      return sql`select ${cols(g)} from ${joinEachRow(db, pieceRows, "j", grainTable(fact, plan.cuboid, g), "t", [...range, ...conds])}`;
     });
   if (local && calendar.kind === "local") {
     const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@tally/shared/db";
+import { type Db, readAll } from "@tally/shared/db";
 import {
   type AggregateFilter,
   addMoney,
@@ -109,9 +109,7 @@ export interface ModelBreakdown extends Breakdown<ModelSpendRow> {
 }
 
 export async function getSpendByModel(db: Db, f: BreakdownInput): Promise<ModelBreakdown> {
-  // One after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const b = await breakdown(db, f, "model");
-  const judgeModels = await judgeModelSpend(db, f);
+  const [b, judgeModels] = await readAll(db, [() => breakdown(db, f, "model"), () => judgeModelSpend(db, f)]);
   return { ...b, rows: b.rows.map(({ key, ...r }) => ({ ...r, model: key })), judgeModels };
 }
 
@@ -151,8 +149,8 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
   const cursor = decodeCursor(f.cursor, isCursor);
   // Agent spend from the usage rollups; the judge's spend from the run rollups, keyed by the JUDGED run's
   // model and customer (issue 17 §3): a judge model is not a row, `judgeModels` says what each judge cost.
-  // One query after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const usage = await db
+  const [usage, runs] = await readAll(db, [
+    () => db
       .selectFrom(rollupSource("usage", f, w, { group: [dim], tagKey, extra: [sql`kind = 'agent'`] }))
       .select([
         sql<string>`${sql.ref(dim)}`.as("key"),
@@ -161,8 +159,8 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
         sql<number>`sum(unpriced_calls)`.as("agent_unpriced"),
       ])
       .groupBy(sql`key`)
-      .execute();
-  const runs = await db
+      .execute(),
+    () => db
       .selectFrom(rollupSource("runs", f, w, { group: [dim], tagKey }))
       .select([
         sql<string>`${sql.ref(dim)}`.as("key"),
@@ -172,7 +170,8 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
         sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
       ])
       .groupBy(sql`key`)
-      .execute();
+      .execute(),
+  ]);
 
   const rows = new Map<string, BreakdownRow>();
   const row = (key: string): BreakdownRow => {

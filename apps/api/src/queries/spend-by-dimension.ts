@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@tally/shared/db";
+import { type Db, readAll } from "@tally/shared/db";
 import type { DimensionInput } from "@tally/shared";
 import { type AggregateFilter, addMoney, effectiveWindow, money, num, runCostPerRun, type Window } from "./common.ts";
 import { checkTagFilter, rollupSource } from "./source.ts";
@@ -59,29 +59,30 @@ export interface SpendByDimension extends DimensionSplit {
 export async function getSpendByDimension(db: Db, f: AggregateFilter & DimensionSplit & { limit: number }): Promise<SpendByDimension> {
   const w = effectiveWindow(f);
   const { column, opts } = await splitSource(db, f);
-  // Sent one after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const usage = await db
-    .selectFrom(rollupSource("usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] }))
-    .select([
-      sql<string>`${sql.ref(column)}`.as("value"),
-      sql<number>`sum(calls)`.as("calls"),
-      sql<number>`sum(cost_micros)`.as("spend"),
-      sql<number>`sum(priced_calls)`.as("priced"),
-      sql<number>`sum(unpriced_calls)`.as("unpriced"),
-    ])
-    .groupBy(sql`value`)
-    .execute();
-  const runs = await db
-    .selectFrom(rollupSource("runs", f, w, opts))
-    .select([
-      sql<string>`${sql.ref(column)}`.as("value"),
-      sql<number>`sum(runs)`.as("runs"),
-      sql<number>`sum(judge_cost_micros)`.as("judge"),
-      sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
-      sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
-    ])
-    .groupBy(sql`value`)
-    .execute();
+  const [usage, runs] = await readAll(db, [
+    () => db
+      .selectFrom(rollupSource("usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] }))
+      .select([
+        sql<string>`${sql.ref(column)}`.as("value"),
+        sql<number>`sum(calls)`.as("calls"),
+        sql<number>`sum(cost_micros)`.as("spend"),
+        sql<number>`sum(priced_calls)`.as("priced"),
+        sql<number>`sum(unpriced_calls)`.as("unpriced"),
+      ])
+      .groupBy(sql`value`)
+      .execute(),
+    () => db
+      .selectFrom(rollupSource("runs", f, w, opts))
+      .select([
+        sql<string>`${sql.ref(column)}`.as("value"),
+        sql<number>`sum(runs)`.as("runs"),
+        sql<number>`sum(judge_cost_micros)`.as("judge"),
+        sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
+        sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+      ])
+      .groupBy(sql`value`)
+      .execute(),
+  ]);
 
   const parts = new Map<string, Parts>();
   const part = (value: string): Parts => {

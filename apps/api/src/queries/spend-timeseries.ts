@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@tally/shared/db";
+import { type Db, readAll } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, money, type Window } from "./common.ts";
 import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
 import { zoneSeriesSource } from "./series.ts";
@@ -65,8 +65,9 @@ export async function getSpendTimeseries(
     rest = zeroCells(chart.buckets.length);
     for (const { key: [k], cells } of all) if (!top.includes(k!)) addCells(rest, cells, 1);
   } else {
-    parts = await read(onlyKeys(f, dim, top), [dim]);
-    rest = (await read(f, []))[0]?.cells ?? zeroCells(chart.buckets.length);
+    const [own, all] = await readAll(db, [() => read(onlyKeys(f, dim, top), [dim]), () => read(f, [])]);
+    parts = own;
+    rest = all[0]?.cells ?? zeroCells(chart.buckets.length);
     for (const { cells } of parts) addCells(rest, cells, -1);
   }
   const series = parts.map(({ key: [k], cells }) => spendSeries(k!, cells));

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { isTimeZone, localParts, monthStart, wellFormedString } from "@tally/shared";
-import type { Db } from "@tally/shared/db";
+import { type Db, readAll } from "@tally/shared/db";
 import { addMoney, money, num, type Window } from "./common.ts";
 import { getSummary } from "./overview.ts";
 import { getSpendByModel, type ModelSpendRow } from "./spend-breakdown.ts";
@@ -62,11 +62,12 @@ export async function getStatement(db: Db, input: StatementInput): Promise<State
   const { customerId, month, timeZone } = input;
   const w = monthWindow(month, timeZone);
   const filter = { ...w, timeZone, customerIds: [customerId] };
-  // One read after the other: the SQLite driver is synchronous, so Promise.all would not overlap them.
-  const summary = await getSummary(db, filter);
-  const models = await modelRows(db, filter);
-  const days = await dayRows(db, filter, w);
-  const customer = await db.selectFrom("customers").select(["name", "monthly_budget_micros"]).where("id", "=", customerId).executeTakeFirst();
+  const [summary, models, days, customer] = await readAll(db, [
+    () => getSummary(db, filter),
+    () => modelRows(db, filter),
+    () => dayRows(db, filter, w),
+    () => db.selectFrom("customers").select(["name", "monthly_budget_micros"]).where("id", "=", customerId).executeTakeFirst(),
+  ]);
   const c = summary.current;
   const budgetMicros = customer?.monthly_budget_micros ?? null;
   const spend = c.spendMicros.total;
