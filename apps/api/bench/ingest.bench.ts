@@ -135,15 +135,20 @@ try {
   const usageBefore = Number((await app.db.selectFrom("usage_costs").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
   const changesBefore = await rowChanges(app);
   const totals = { bare: { cpuMicros: 0, secs: 0 }, tally: { cpuMicros: 0, secs: 0 } };
+  /** Each round's ratio (bare CPU / Tally CPU for the same deliveries): the VM's speed drifts within a run, a round's two sides run back to back. */
+  const roundRatios: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const from = Math.floor((RUNS * r) / ROUNDS);
     const to = Math.floor((RUNS * (r + 1)) / ROUNDS);
+    const cpu: Partial<Record<(typeof SIDES)[number], number>> = {};
     for (const side of SIDES) {
       const exec = side === "bare" ? bareExec : tally;
       const t = await drive(exec, side, from, to);
       totals[side].cpuMicros += t.cpuMicros;
       totals[side].secs += t.secs;
+      cpu[side] = t.cpuMicros;
     }
+    if (cpu.bare !== undefined && cpu.tally !== undefined) roundRatios.push(cpu.bare / cpu.tally);
   }
   const rowsAfter = await rollupRows(app);
   const changesAfter = await rowChanges(app);
@@ -161,7 +166,12 @@ try {
     const label = side === "bare" ? "bare serve() + no-op step:   " : "Tally track-ai-costs:        ";
     console.log(`  ${label}${fmt(t.cpuMicros / RUNS)} CPU µs/delivery, ${fmt(perCpuSec(t))} deliveries/CPU-s, ${fmt(RUNS / t.secs)} deliveries/s wall`);
   }
-  if (SIDES.length === 2) console.log(`  ratio Tally/bare per CPU-second: ${fmt(perCpuSec(totals.tally) / perCpuSec(totals.bare), 2)}× (target ≥ 0.8×)`);
+  if (SIDES.length === 2) {
+    const sorted = [...roundRatios].sort((a, b) => a - b);
+    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+    console.log(`  ratio Tally/bare per CPU-second: ${fmt(perCpuSec(totals.tally) / perCpuSec(totals.bare), 2)}× (target ≥ 0.8×)`);
+    console.log(`  per round: median ${fmt(median, 2)}×, min ${fmt(sorted[0]!, 2)}×, max ${fmt(sorted.at(-1)!, 2)}× over ${sorted.length} rounds`);
+  }
   // A delivery inserts its run and its usage line; every other row it changes is a rollup row (upserted).
   if (changesAfter !== null && changesBefore !== null) console.log(`  rollup rows written per delivery: ${fmt((changesAfter - changesBefore) / RUNS - 2, 1)} (SQLite total_changes less the run and usage rows)`);
   console.log(`  rollup rows added per delivery:   ${fmt((rowsAfter - rowsBefore) / RUNS, 2)} (${fmt(rowsBefore)} → ${fmt(rowsAfter)} rows; the rest add to existing rows)`);
