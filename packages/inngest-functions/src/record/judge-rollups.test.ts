@@ -1,7 +1,7 @@
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "@tally/shared";
-import { type Db, listTables, migrate, migrationProvider, rollupTables, syncCalendars, tableColumns } from "@tally/shared/db";
+import { CUBOIDS, type CuboidId, type Db, FACTS, type Fact, listTables, migrate, migrationProvider, syncCalendars, tableColumns, tableSpec } from "@tally/shared/db";
 import { connectTestDatabase } from "@tally/shared/db/testing";
 import { expectRollupsEqualRawRows } from "../testing/expect-rollups.ts";
 import { storedAndExpected } from "../testing/expected-rollups.ts";
@@ -217,13 +217,42 @@ describe("migration 0016 drops the 6-hour grain", () => {
       // 5 facts × 11 cuboids, each holding sums of 6-hour blocks (storedAndExpected recomputes them from raw rows).
       expect((await sixHourly()).length).toBe(55);
       // Each laid out as the catalogue's hour table of the same fact and cuboid.
-      const specs = rollupTables().filter((s) => s.name.endsWith("_1h")).map((s) => ({ ...s, name: s.name.replace(/_1h$/, "_6h") }));
+      const specs = hourSpecs(Object.keys(CUBOIDS) as CuboidId[]).map((s) => ({ ...s, name: s.name.replace(/_1h$/, "_6h") }));
       const rebuilt = await storedAndExpected(db, specs);
       expect(rebuilt.length).toBe(55);
       expect(rebuilt.filter((t) => t.stored.length > 0).length).toBe(55);
       for (const { table, stored, expected } of rebuilt) expect(stored, table).toEqual(expected);
       await migrate(db);
       expect(await sixHourly()).toEqual([]);
+      await expectRollupsEqualRawRows(db);
+    } finally {
+      await db.destroy();
+    }
+  }, 300_000);
+});
+
+/** The hour tables of `cuboids` for every fact, laid out as the catalogue lays out an hour table. */
+const hourSpecs = (cuboids: readonly CuboidId[]) => (Object.keys(FACTS) as Fact[]).flatMap((fact) => cuboids.map((c) => tableSpec(fact, c, "1h")));
+const NARROW: CuboidId[] = ["function_only", "tag_only", "function_model", "tag_model", "function_customer", "tag_customer", "function", "tag"];
+
+describe("migration 0017 drops the function and tag cuboids' hour grain", () => {
+  it("its down rebuilds every such hour table equal to a GROUP BY of the raw rows; up again drops them", async () => {
+    const db = await connectTestDatabase();
+    try {
+      await syncCalendars(db, ZONES);
+      await promote(db, ["env", "plan"]);
+      await seed(db, 120, 16, true);
+      const hourly = () => listTables(db, "rollup!_%!_1h");
+      // Hours stay for model, customer and model × customer only: 5 facts × 3 cuboids.
+      expect((await hourly()).sort()).toEqual(hourSpecs(["model", "customer", "model_customer"]).map((s) => s.name).sort());
+      expect((await new Migrator({ db, provider: migrationProvider }).migrateTo("0016-drop-6-hour-grain")).error).toBeUndefined();
+      // 5 facts × 8 cuboids back, each holding sums of hours (storedAndExpected recomputes them from raw rows).
+      const rebuilt = await storedAndExpected(db, hourSpecs(NARROW));
+      expect(rebuilt.length).toBe(40);
+      expect(rebuilt.filter((t) => t.stored.length > 0).length).toBe(40);
+      for (const { table, stored, expected } of rebuilt) expect(stored, table).toEqual(expected);
+      await migrate(db);
+      expect((await hourly()).length).toBe(15);
       await expectRollupsEqualRawRows(db);
     } finally {
       await db.destroy();

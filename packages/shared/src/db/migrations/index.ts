@@ -15,6 +15,7 @@ import * as m0013 from "./0013-rollup-catalogue.ts";
 import * as m0014 from "./0014-narrow-function-and-tag-cuboids.ts";
 import * as m0015 from "./0015-judge-spend-by-run.ts";
 import * as m0016 from "./0016-drop-6-hour-grain.ts";
+import * as m0017 from "./0017-narrow-cuboids-without-hours.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   "0014-narrow-function-and-tag-cuboids": m0014,
   "0015-judge-spend-by-run": m0015,
   "0016-drop-6-hour-grain": m0016,
+  "0017-narrow-cuboids-without-hours": m0017,
 };
 
 export const migrationProvider: MigrationProvider = {
