@@ -2,9 +2,9 @@ import { type Kysely, sql } from "kysely";
 import { createTableLike, listTables, tableColumns } from "../dialect.ts";
 
 // Frozen once landed.
-// The function and tag cuboids lose their hour grain (issue 20): 8 of the ~29 rollup rows a fact updates
-// (4 more per promoted tag key). They are small and read only under a function or tag filter or split, whose
-// window edges now read up to 92 quarter rows per key instead of 23 hours and 3 quarters. The hour rows were
+// The function and tag cuboids lose their hour grain (issue 20): 4 of the 33 rollup rows a fact updated, and
+// 4 of the 20 per promoted tag key. They are small and read only under a function or tag filter or split, whose
+// window edges now read up to 95 quarter rows per key where 23 hours and 3 quarters stood. The hour rows were
 // sums of the quarter rows of the same cuboid, so no answer changes: the tables are dropped. Down rebuilds
 // them from those quarter rows.
 
