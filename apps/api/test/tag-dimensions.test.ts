@@ -78,8 +78,8 @@ const keyStates = () => tally.db.selectFrom("rollup_tag_keys").select(["tag_key"
 /** Rows of `key` in every tag table (found by name in the schema, not through the code under test). */
 async function rowsOf(key: string): Promise<number> {
   const tables = await listTables(tally.db, "rollup_%_tag_%");
-  // 5 facts (runs, usage, scores, score bins, judge) × 4 grains (15m, 1d, 1w, 4w) × 4 cuboids: the tag alone, × model, × customer, × both.
-  expect(tables.length).toBe(80);
+  // 5 facts (runs, usage, scores, score bins, judge) × 5 grains (15m, 1h, 1d, 1w, 4w) × 4 cuboids: the tag alone, × model, × customer, × both.
+  expect(tables.length).toBe(100);
   let total = 0;
   for (const t of tables) total += Number((await sql<{ c: number }>`select count(*) as c from ${sql.table(t)} where tag_key = ${key}`.execute(tally.db)).rows[0]!.c);
   return total;

@@ -1,6 +1,6 @@
 import { type AliasedRawBuilder, type RawBuilder, sql } from "kysely";
 import type { AggregateFilter, Window } from "./common.ts";
-import { CUBOIDS, type Db, GRAIN_MS, grainStart, grainTable, joinEachRow, jsonIntegerRows, tableName } from "@tally/shared/db";
+import { type Db, GRAIN_MS, grainStart, grainTable, joinEachRow, jsonIntegerRows, tableName } from "@tally/shared/db";
 import {
   type Dim,
   dimColumns,
@@ -178,8 +178,6 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
   // [a, b, key, x, y]: x the sign in the bucket keyed `key` (an edge subtracts there), y in the one before (edges).
   const reads = {} as Record<Grain, Read[]>;
   for (const g of Object.keys(split) as Grain[]) reads[g] = split[g].map(([a, b, k, s, e]): Read => [a, b, k, e ? -s : s, e ? s : 0]);
-  // A cuboid without hour rows (the function and tag cuboids) reads an hour range from its quarters: the same sums.
-  if (!CUBOIDS[plan.cuboid].grains.includes("1h")) reads["15m"] = [...reads["15m"], ...reads["1h"].splice(0)];
   const local = calendar.kind === "local" ? wholeBuckets(buckets, opts.timeZone, unit) : null;
   if (local) {
     // Whole local buckets come from the calendar: drop every read (and edge side) that would land in one,

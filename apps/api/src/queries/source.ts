@@ -218,8 +218,7 @@ export function onlyKeys<F extends AggregateFilter>(f: F, dim: Dim, keys: string
 
 export function rollupSource<F extends Fact>(fact: F, f: AggregateFilter, w: Window, opts: SourceOptions = {}): AliasedRawBuilder<Rows[F], "r"> {
   const plan = planFor(f, opts);
-  // A cuboid without hour rows (the function and tag cuboids) reads its quarters there instead.
-  const allow: Allowed = { "1h": CUBOIDS[plan.cuboid].grains.includes("1h"), "1d": true, "1w": true, "4w": true };
+  const allow: Allowed = { "1h": true, "1d": true, "1w": true, "4w": true };
   if (opts.series) {
     const offsets = segments(opts.series.timeZone, w.from, w.to).map((s) => s.offset);
     const utc = offsets.every((o) => o % DAY_MS === 0);

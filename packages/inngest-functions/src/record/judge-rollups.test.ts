@@ -235,24 +235,33 @@ describe("migration 0016 drops the 6-hour grain", () => {
 const hourSpecs = (cuboids: readonly CuboidId[]) => (Object.keys(FACTS) as Fact[]).flatMap((fact) => cuboids.map((c) => tableSpec(fact, c, "1h")));
 const NARROW: CuboidId[] = ["function_only", "tag_only", "function_model", "tag_model", "function_customer", "tag_customer", "function", "tag"];
 
-describe("migration 0017 drops the function and tag cuboids' hour grain", () => {
-  it("its down rebuilds every such hour table equal to a GROUP BY of the raw rows; up again drops them", async () => {
+describe("migrations 0017 and 0018: the function and tag cuboids' hour grain dropped, then brought back", () => {
+  it("0017 drops the 40 hour tables; 0018 (and 0017's down) rebuild each equal to a GROUP BY of the raw rows", async () => {
     const db = await connectTestDatabase();
     try {
       await syncCalendars(db, ZONES);
       await promote(db, ["env", "plan"]);
       await seed(db, 120, 16, true);
-      const hourly = () => listTables(db, "rollup!_%!_1h");
-      // Hours stay for model, customer and model × customer only: 5 facts × 3 cuboids.
-      expect((await hourly()).sort()).toEqual(hourSpecs(["model", "customer", "model_customer"]).map((s) => s.name).sort());
-      expect((await new Migrator({ db, provider: migrationProvider }).migrateTo("0016-drop-6-hour-grain")).error).toBeUndefined();
-      // 5 facts × 8 cuboids back, each holding sums of hours (storedAndExpected recomputes them from raw rows).
-      const rebuilt = await storedAndExpected(db, hourSpecs(NARROW));
-      expect(rebuilt.length).toBe(40);
-      expect(rebuilt.filter((t) => t.stored.length > 0).length).toBe(40);
-      for (const { table, stored, expected } of rebuilt) expect(stored, table).toEqual(expected);
+      const hourly = async () => (await listTables(db, "rollup!_%!_1h")).sort();
+      const every = hourSpecs(Object.keys(CUBOIDS) as CuboidId[]).map((s) => s.name).sort();
+      // 5 facts × 11 cuboids, each with its hour table.
+      expect(await hourly()).toEqual(every);
+      const migrator = new Migrator({ db, provider: migrationProvider });
+      expect((await migrator.migrateTo("0017-narrow-cuboids-without-hours")).error).toBeUndefined();
+      // Without 0018, hours stay for model, customer and model × customer only: 5 facts × 3 cuboids.
+      expect(await hourly()).toEqual(hourSpecs(["model", "customer", "model_customer"]).map((s) => s.name).sort());
+      const rebuiltEqualRaw = async () => {
+        // 5 facts × 8 cuboids, each holding sums of hours (storedAndExpected recomputes them from raw rows).
+        const rebuilt = await storedAndExpected(db, hourSpecs(NARROW));
+        expect(rebuilt.length).toBe(40);
+        expect(rebuilt.filter((t) => t.stored.length > 0).length).toBe(40);
+        for (const { table, stored, expected } of rebuilt) expect(stored, table).toEqual(expected);
+      };
+      expect((await migrator.migrateTo("0016-drop-6-hour-grain")).error).toBeUndefined();
+      await rebuiltEqualRaw();
       await migrate(db);
-      expect((await hourly()).length).toBe(15);
+      expect(await hourly()).toEqual(every);
+      await rebuiltEqualRaw();
       await expectRollupsEqualRawRows(db);
     } finally {
       await db.destroy();

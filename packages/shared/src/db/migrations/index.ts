@@ -16,6 +16,7 @@ import * as m0014 from "./0014-narrow-function-and-tag-cuboids.ts";
 import * as m0015 from "./0015-judge-spend-by-run.ts";
 import * as m0016 from "./0016-drop-6-hour-grain.ts";
 import * as m0017 from "./0017-narrow-cuboids-without-hours.ts";
+import * as m0018 from "./0018-function-and-tag-hours-again.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   "0015-judge-spend-by-run": m0015,
   "0016-drop-6-hour-grain": m0016,
   "0017-narrow-cuboids-without-hours": m0017,
+  "0018-function-and-tag-hours-again": m0018,
 };
 
 export const migrationProvider: MigrationProvider = {
