@@ -145,6 +145,14 @@ describe("alerts in Chromium", () => {
   });
 
   it("Spend shows each budget state in words and colour, this month's forecast, and filters over or near budget", async () => {
+    // The forecast moves with the clock (the month's elapsed share when asked), so the page's answer is bracketed
+    // by the API's answers just before the page asks and just after it is read.
+    const budgetsNow = async (): Promise<BudgetRow[]> => {
+      const now = Date.now();
+      const answer = await server.query<BudgetRow[] | { rows: BudgetRow[] }>("alerts.budgets", { from: monthStartUtc(now), to: Math.ceil(now / 60_000) * 60_000, timeZone: "UTC" });
+      return Array.isArray(answer) ? answer : answer.rows;
+    };
+    const before = await budgetsNow();
     const page = await open(admin, "/spend?range=this-month&tz=UTC");
     // States wait for alerts.budgets (each customer's warning threshold); its forecast shows when it has answered.
     await page.locator("tr[data-customer='globex'] [data-forecast]").waitFor();
@@ -155,19 +163,36 @@ describe("alerts in Chromium", () => {
     expect(Object.fromEntries(states.filter(([c]) => c !== "").map(([c, s, w]) => [c, [s, w]]))).toEqual(
       Object.fromEntries(Object.entries(EXPECTED_STATE).map(([c, s]) => [c, [s, words[s]]])),
     );
-    // The forecast the API answers for this month, in words beside the marker.
-    const now = Date.now();
-    const answer = await server.query<BudgetRow[] | { rows: BudgetRow[] }>("alerts.budgets", { from: monthStartUtc(now), to: Math.ceil(now / 60_000) * 60_000, timeZone: "UTC" });
-    const list = Array.isArray(answer) ? answer : answer.rows;
+    // The forecast the API answers for this month, in words beside the marker: the page's figures lie between
+    // the answers before and after (each shown to the cent: within a cent of that range).
+    const shown: Record<string, string | null> = {};
     for (const customerId of Object.keys(USE)) {
-      const f = list.find((r) => r.customerId === customerId)?.forecast ?? null;
       const cell = page.locator(`tr[data-customer='${customerId}'] [data-forecast]`);
-      if (f === null) {
-        expect(await cell.count()).toBe(0);
+      shown[customerId] = (await cell.count()) === 0 ? null : await cell.textContent();
+    }
+    const list = await budgetsNow();
+    const forecastOf = (rows: BudgetRow[], c: string) => rows.find((r) => r.customerId === c)?.forecast ?? null;
+    const dollars = (text: string) => Math.round(Number(text.replace(/[$,]/g, "")) * 1e6);
+    for (const customerId of Object.keys(USE)) {
+      const [a, b] = [forecastOf(before, customerId), forecastOf(list, customerId)];
+      if (b === null) {
+        expect(shown[customerId]).toBeNull();
         continue;
       }
-      const interval = f.lowMicros !== null && f.highMicros !== null ? ` (95%: ${formatMicros(f.lowMicros, "en-US")}–${formatMicros(f.highMicros, "en-US")})` : "";
-      expect((await cell.textContent())?.startsWith(`◆ forecast ${formatMicros(f.micros, "en-US")}${interval}`)).toBe(true);
+      expect(a, customerId).not.toBeNull();
+      const m = /^◆ forecast (\$[\d,.]+)(?: \(95%: (\$[\d,.]+)–(\$[\d,.]+)\))?/.exec(shown[customerId] ?? "");
+      expect(m, `${customerId}: ${shown[customerId]}`).not.toBeNull();
+      const within = (text: string | undefined, x: number | null, y: number | null) => {
+        expect(text !== undefined && x !== null && y !== null, `${customerId}: ${shown[customerId]}`).toBe(true);
+        const v = dollars(text!);
+        expect(v, `${customerId}: ${text} between ${x} and ${y} micros`).toBeGreaterThanOrEqual(Math.min(x!, y!) - 10_000);
+        expect(v, `${customerId}: ${text} between ${x} and ${y} micros`).toBeLessThanOrEqual(Math.max(x!, y!) + 10_000);
+      };
+      within(m![1], a!.micros, b.micros);
+      if (b.lowMicros !== null && b.highMicros !== null) {
+        within(m![2], a!.lowMicros, b.lowMicros);
+        within(m![3], a!.highMicros, b.highMicros);
+      } else expect(m![2]).toBeUndefined();
       expect(await page.locator(`tr[data-customer='${customerId}'] .forecast-marker`).count()).toBe(1);
     }
     // Amber and red fills are the contrast-tested colours.
