@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { recordUsage } from "@tally/inngest-functions";
-import { formatMicros } from "@tally/shared";
 import { connect } from "@tally/shared/db";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
