@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { recordUsage } from "@tally/inngest-functions";
+import { formatMicros } from "@tally/shared";
 import { connect } from "@tally/shared/db";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -163,7 +164,7 @@ describe("alerts in Chromium", () => {
       Object.fromEntries(Object.entries(EXPECTED_STATE).map(([c, s]) => [c, [s, words[s]]])),
     );
     // The forecast the API answers for this month, in words beside the marker: the page's figures lie between
-    // the answers before and after (each shown to the cent: within a cent of that range).
+    // the answers before and after, each as formatMicros shows it.
     const shown: Record<string, string | null> = {};
     for (const customerId of Object.keys(USE)) {
       const cell = page.locator(`tr[data-customer='${customerId}'] [data-forecast]`);
@@ -183,9 +184,9 @@ describe("alerts in Chromium", () => {
       expect(m, `${customerId}: ${shown[customerId]}`).not.toBeNull();
       const within = (text: string | undefined, x: number | null, y: number | null) => {
         expect(text !== undefined && x !== null && y !== null, `${customerId}: ${shown[customerId]}`).toBe(true);
-        const v = dollars(text!);
-        expect(v, `${customerId}: ${text} between ${x} and ${y} micros`).toBeGreaterThanOrEqual(Math.min(x!, y!) - 10_000);
-        expect(v, `${customerId}: ${text} between ${x} and ${y} micros`).toBeLessThanOrEqual(Math.max(x!, y!) + 10_000);
+        const [lo, hi] = [formatMicros(Math.min(x!, y!), "en-US"), formatMicros(Math.max(x!, y!), "en-US")];
+        expect(dollars(text!), `${customerId}: ${text} between ${lo} and ${hi}`).toBeGreaterThanOrEqual(dollars(lo));
+        expect(dollars(text!), `${customerId}: ${text} between ${lo} and ${hi}`).toBeLessThanOrEqual(dollars(hi));
       };
       within(m![1], a!.micros, b.micros);
       if (b.lowMicros !== null && b.highMicros !== null) {
