@@ -75,4 +75,3 @@ export async function seriesSums<M extends string>(
   }
   return out;
 }
-
