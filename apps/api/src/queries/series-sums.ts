@@ -51,13 +51,13 @@ export async function seriesSums<M extends string>(
     .execute()) as Record<string, unknown>[];
   const { buckets, index } = src.chart;
   const before = bucketBefore(buckets);
-  const series = new Map<string, Float64Array[]>();
+  const c = names.indexOf(count);
+  const out: SeriesCells<M>[] = [];
   for (const pack of packs) {
     const keys = jsonArray<number>(pack.k);
-    const values = cols.map((c) => jsonArray<number>(pack[c]));
+    const values = cols.map((col) => jsonArray<number>(pack[col]));
     const [xs, ys] = src.edges ? [jsonArray<number>(pack.x), jsonArray<number>(pack.y)] : [null, null];
     const sums = names.map(() => new Float64Array(buckets.length));
-    series.set(String(pack.id), sums);
     const add = (b: number | undefined, sign: number, i: number) => {
       if (b === undefined || sign === 0) return;
       for (let j = 0; j < names.length; j++) sums[j]![b] = sums[j]![b]! + sign * values[j]![i]!;
@@ -66,12 +66,8 @@ export async function seriesSums<M extends string>(
       add(index.get(keys[i]!), xs ? xs[i]! : 1, i);
       if (ys) add(before.get(keys[i]!), ys[i]!, i);
     }
-  }
-  const c = names.indexOf(count);
-  const out: SeriesCells<M>[] = [];
-  for (const [key, s] of series) {
-    if (!s[c]!.some((n) => n !== 0)) continue;
-    out.push({ key: splitKey(key, by.length), cells: Object.fromEntries(names.map((m, j) => [m, s[j]!])) as Record<M, Float64Array> });
+    if (!sums[c]!.some((n) => n !== 0)) continue;
+    out.push({ key: splitKey(String(pack.id), by.length), cells: Object.fromEntries(names.map((m, j) => [m, sums[j]!])) as Record<M, Float64Array> });
   }
   return out;
 }
