@@ -43,10 +43,10 @@ export async function getJudgeStatus(db: Db, settings: JudgeSettings, now: numbe
   const f = { from: start, to: end, timeZone: settings.timeZone };
   const [usage, runs] = await Promise.all([
     db
-      .selectFrom(rollupSource("usage", f, f, { extra: [sql`kind = 'judge'`] }))
+      .selectFrom(rollupSource(db, "usage", f, f, { extra: [sql`kind = 'judge'`] }))
       .select([sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(priced_calls)`.as("priced"), sql<number>`sum(calls)`.as("calls"), sql<number>`sum(unpriced_calls)`.as("unpriced")])
       .executeTakeFirst(),
-    db.selectFrom(rollupSource("runs", f, f)).select(sql<number>`sum(judge_skipped_runs)`.as("skipped")).executeTakeFirst(),
+    db.selectFrom(rollupSource(db, "runs", f, f)).select(sql<number>`sum(judge_skipped_runs)`.as("skipped")).executeTakeFirst(),
   ]);
   return {
     ...settings,

@@ -39,7 +39,7 @@ export async function getSummary(db: Db, f: AggregateFilter): Promise<Summary> {
 async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFigures> {
   const [usage, runs, scores] = await readAll(db, [
     () => db
-      .selectFrom(rollupSource("usage", f, w))
+      .selectFrom(rollupSource(db, "usage", f, w))
       .select([
         "kind",
         sql<number>`sum(cost_micros)`.as("spend"),
@@ -50,7 +50,7 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
       .groupBy("kind")
       .execute(),
     () => db
-      .selectFrom(rollupSource("runs", f, w))
+      .selectFrom(rollupSource(db, "runs", f, w))
       .select([
         sql<number>`sum(runs)`.as("runs"),
         sql<number>`sum(scored_runs)`.as("scored"),
@@ -60,7 +60,7 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
       ])
       .executeTakeFirst(),
     () => db
-      .selectFrom(rollupSource("scores", f, w))
+      .selectFrom(rollupSource(db, "scores", f, w))
       .select(["name", sql<number>`sum(n)`.as("n"), sql<number>`sum(sum_value)`.as("sum")])
       .groupBy("name")
       .orderBy("name")

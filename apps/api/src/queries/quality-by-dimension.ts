@@ -29,7 +29,7 @@ export async function getQualityByDimension(
   const { column, opts } = await splitSource(db, f);
   const [scores, runs] = await readAll(db, [
     () => db
-      .selectFrom(rollupSource("scores", f, w, { ...opts, extra: f.name !== undefined ? [sql`name = ${f.name}`] : [] }))
+      .selectFrom(rollupSource(db, "scores", f, w, { ...opts, extra: f.name !== undefined ? [sql`name = ${f.name}`] : [] }))
       .select([
         sql<string>`${sql.ref(column)}`.as("value"),
         sql<string>`name`.as("name"),
@@ -40,7 +40,7 @@ export async function getQualityByDimension(
       .groupBy([sql`value`, sql`name`])
       .execute(),
     () => db
-      .selectFrom(rollupSource("runs", f, w, opts))
+      .selectFrom(rollupSource(db, "runs", f, w, opts))
       .select([sql<string>`${sql.ref(column)}`.as("value"), sql<number>`sum(runs)`.as("runs"), sql<number>`sum(scored_runs)`.as("scored")])
       .groupBy(sql`value`)
       .execute(),

@@ -30,7 +30,7 @@ interface RunMeasures extends JudgeCoverage {
 /** The run rollups' measures per model over the window (model → measures). */
 async function runMeasures(db: Db, f: AggregateFilter, w: Window): Promise<Map<string, RunMeasures>> {
   const rows = await db
-    .selectFrom(rollupSource("runs", f, w, { group: ["model"] }))
+    .selectFrom(rollupSource(db, "runs", f, w, { group: ["model"] }))
     .select([
       "model",
       sql<number>`sum(runs)`.as("runs"),
@@ -143,7 +143,7 @@ export async function compareModels(
   // The baseline is always read, even when a model filter leaves it out.
   const models = f.models?.length && !f.models.includes(f.baselineModel) ? [...f.models, f.baselineModel] : f.models;
   const rows = await db
-    .selectFrom(rollupSource("scores", { ...f, models }, w, { group: ["model"], extra: nameFilter(f.scoreNames) }))
+    .selectFrom(rollupSource(db, "scores", { ...f, models }, w, { group: ["model"], extra: nameFilter(f.scoreNames) }))
     .select([
       "model",
       "name",
@@ -229,7 +229,7 @@ export async function getCostVsQuality(
   const bin = Math.round(f.threshold * 100);
   const [usage, runs, scores, passing] = await readAll(db, [
     () => db
-      .selectFrom(rollupSource("usage", f, w, { group: ["model"], extra: [sql`kind = 'agent'`] }))
+      .selectFrom(rollupSource(db, "usage", f, w, { group: ["model"], extra: [sql`kind = 'agent'`] }))
       .select([
         "model",
         sql<number>`sum(cost_micros)`.as("spend"),
@@ -240,12 +240,12 @@ export async function getCostVsQuality(
       .execute(),
     () => runMeasures(db, f, w),
     () => db
-      .selectFrom(rollupSource("scores", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`] }))
+      .selectFrom(rollupSource(db, "scores", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`] }))
       .select(["model", sql<number>`sum(n)`.as("n"), sql<number>`sum(sum_value)`.as("sum")])
       .groupBy("model")
       .execute(),
     () => db
-      .selectFrom(rollupSource("score_bins", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`, sql`bin >= ${bin}`] }))
+      .selectFrom(rollupSource(db, "score_bins", f, w, { group: ["model"], extra: [sql`name = ${f.scoreName}`, sql`bin >= ${bin}`] }))
       .select(["model", sql<number>`sum(n)`.as("n")])
       .groupBy("model")
       .execute(),

@@ -19,7 +19,7 @@ export async function countRuns(db: Db, f: CountFilter, rawCount: (from: number,
   const b = Math.floor(f.to / BUCKET_MS) * BUCKET_MS;
   if (a >= b || !(await hasRollup(db, f))) return rawCount(f.from, f.to);
   const filter = aggregate(f, a, b);
-  const whole = await db.selectFrom(rollupSource("runs", filter, { from: a, to: b })).select(sql<number | null>`sum(runs)`.as("n")).executeTakeFirst();
+  const whole = await db.selectFrom(rollupSource(db, "runs", filter, { from: a, to: b })).select(sql<number | null>`sum(runs)`.as("n")).executeTakeFirst();
   const head = f.from < a ? await rawCount(f.from, a) : 0;
   const tail = b < f.to ? await rawCount(b, f.to) : 0;
   return num(whole?.n ?? 0) + head + tail;

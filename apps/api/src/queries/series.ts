@@ -168,7 +168,7 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     // Hour buckets, or UTC days and weeks: every row lies inside one chart bucket (rollupSource reads
     // `_1d` and `_1w` directly when they nest); key it by its read bucket.
     const keySql = sql.raw(bucketKeySql(opts.timeZone, w.from, w.to, readUnit(opts.unit)));
-    const inner = rollupSource(fact, f, w, { group: opts.group, tagKey: opts.tagKey, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
+    const inner = rollupSource(db, fact, f, w, { group: opts.group, tagKey: opts.tagKey, extra, series: { timeZone: opts.timeZone, unit: opts.unit } });
     const from = sql<Record<string, unknown>>`(select ${keySql} as k, * from ${inner})`.as("r");
     return { from, edges: false, chart: opts.chart };
   }
@@ -200,7 +200,7 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
     : measureNames.map((c) => sql`j.x * t.${sql.ref(c)} as ${sql.ref(c)}`);
   const dayKey = sql`j.k + (t.bucket - j.a) / ${sql.lit(DAY_MS)} as k`;
   const cols = (g: Grain) => sql.join([g === "1d" || g === "1w" ? dayKey : sql`j.k as k`, ...dims, ...keys, ...measures]);
-  const conds = [...filterConds(f, plan, fact), ...extra];
+  const conds = [...filterConds(db, f, plan, fact), ...extra];
   const parts = (Object.keys(reads) as Grain[])
     .filter((g) => reads[g].length > 0)
     .map((g) => {

@@ -14,6 +14,7 @@ import {
   type Grain,
   grainStarts,
   grainTable,
+  inSubquery,
   measureColumns,
   pieces,
   tableName,
@@ -35,8 +36,8 @@ import { filledPercent } from "./dimensions.ts";
  *
  * Grouping (`opts.group`): "model", "customer_id", "function_slug", "tag_value" (with `opts.tagKey`, the
  * promoted key whose values group). Spend by function, say:
- *   rollupSource("usage", f, w, { group: ["function_slug"] })          → rows with function_slug
- *   rollupSource("usage", f, w, { group: ["tag_value"], tagKey: "plan" }) → rows with tag_value ('' = untagged)
+ *   rollupSource(db, "usage", f, w, { group: ["function_slug"] })          → rows with function_slug
+ *   rollupSource(db, "usage", f, w, { group: ["tag_value"], tagKey: "plan" }) → rows with tag_value ('' = untagged)
  * then `group by function_slug` (`tag_value`). Call `checkTagFilter(db, f, tagKey)` first: only a promoted,
  * completely filled tag key is read (the 400s name `tags`).
  */
@@ -184,9 +185,9 @@ function modelsForCustomer(f: AggregateFilter, plan: Plan): boolean {
 }
 
 /** The filters of `f` as conditions on a `plan.cuboid` table of `fact` (which keeps every dimension they name). */
-export function filterConds(f: AggregateFilter, plan: Plan, fact: Fact): RawBuilder<unknown>[] {
+export function filterConds(db: Db, f: AggregateFilter, plan: Plan, fact: Fact): RawBuilder<unknown>[] {
   const conds: RawBuilder<unknown>[] = [];
-  if (modelsForCustomer(f, plan)) conds.push(sql`model in (select km.model from ${sql.table(tableName(fact, "model", "4w"))} as km group by km.model)`);
+  if (modelsForCustomer(f, plan)) conds.push(inSubquery(db, "model", sql`select km.model from ${sql.table(tableName(fact, "model", "4w"))} as km group by km.model`));
   if (plan.tagKey !== null) conds.push(sql`tag_key = ${plan.tagKey}`);
   if (f.tags && plan.tagKey !== null && f.tags[plan.tagKey] !== undefined) conds.push(sql`tag_value = ${f.tags[plan.tagKey]}`);
   if (f.functionSlugs?.length) conds.push(sql`function_slug in (${sql.join(f.functionSlugs)})`);
@@ -216,7 +217,7 @@ export function onlyKeys<F extends AggregateFilter>(f: F, dim: Dim, keys: string
   return f;
 }
 
-export function rollupSource<F extends Fact>(fact: F, f: AggregateFilter, w: Window, opts: SourceOptions = {}): AliasedRawBuilder<Rows[F], "r"> {
+export function rollupSource<F extends Fact>(db: Db, fact: F, f: AggregateFilter, w: Window, opts: SourceOptions = {}): AliasedRawBuilder<Rows[F], "r"> {
   const plan = planFor(f, opts);
   const allow: Allowed = { "1h": true, "1d": true, "1w": true, "4w": true };
   if (opts.series) {
@@ -227,18 +228,18 @@ export function rollupSource<F extends Fact>(fact: F, f: AggregateFilter, w: Win
     allow["1w"] &&= opts.series.unit === "week" && utc;
     allow["4w"] = false; // a 4-week row spans several chart buckets
   }
-  const parts = pieces(w.from, w.to, allow).map((p) => piece(fact, p, plan, f, opts.extra ?? []));
-  if (parts.length === 0) parts.push(piece(fact, { grain: "15m", a: w.from, b: w.from }, plan, f, []));
+  const parts = pieces(w.from, w.to, allow).map((p) => piece(db, fact, p, plan, f, opts.extra ?? []));
+  if (parts.length === 0) parts.push(piece(db, fact, { grain: "15m", a: w.from, b: w.from }, plan, f, []));
   return sql<Rows[F]>`(${sql.join(parts, sql` union all `)})`.as("r");
 }
 
-function piece(fact: Fact, p: { grain: Grain; a: number; b: number }, plan: Plan, f: AggregateFilter, extra: RawBuilder<unknown>[]): RawBuilder<unknown> {
+function piece(db: Db, fact: Fact, p: { grain: Grain; a: number; b: number }, plan: Plan, f: AggregateFilter, extra: RawBuilder<unknown>[]): RawBuilder<unknown> {
   const n = Math.ceil((p.b - p.a) / GRAIN_MS[p.grain][0]);
   const range =
     seeksKeys(f, plan, p.grain) && n > 0 && n <= 500
       ? [sql`bucket in (${sql.join(grainStarts(p.grain, p.a, p.b))})`]
       : [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`];
-  const conds = [...range, ...filterConds(f, plan, fact), ...extra];
+  const conds = [...range, ...filterConds(db, f, plan, fact), ...extra];
   const cols = sql.join([sql.ref("bucket"), ...dimColumns(plan.cuboid), ...[...factKeys(fact), ...measureColumns(fact)].map((c) => sql.ref(c))]);
   return sql`select ${cols} from ${sql.table(grainTable(fact, plan.cuboid, p.grain))} where ${sql.join(conds, sql` and `)}`;
 }

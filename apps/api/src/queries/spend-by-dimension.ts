@@ -61,7 +61,7 @@ export async function getSpendByDimension(db: Db, f: AggregateFilter & Dimension
   const { column, opts } = await splitSource(db, f);
   const [usage, runs] = await readAll(db, [
     () => db
-      .selectFrom(rollupSource("usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] }))
+      .selectFrom(rollupSource(db, "usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] }))
       .select([
         sql<string>`${sql.ref(column)}`.as("value"),
         sql<number>`sum(calls)`.as("calls"),
@@ -72,7 +72,7 @@ export async function getSpendByDimension(db: Db, f: AggregateFilter & Dimension
       .groupBy(sql`value`)
       .execute(),
     () => db
-      .selectFrom(rollupSource("runs", f, w, opts))
+      .selectFrom(rollupSource(db, "runs", f, w, opts))
       .select([
         sql<string>`${sql.ref(column)}`.as("value"),
         sql<number>`sum(runs)`.as("runs"),

@@ -77,7 +77,7 @@ export async function getSpendTimeseries(
 /** Every key with usage in the window, by priced spend (largest first, ties by key). */
 async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKey: string | undefined): Promise<string[]> {
   const rows = await db
-    .selectFrom(rollupSource("usage", f, w, { group: [dim], tagKey }))
+    .selectFrom(rollupSource(db, "usage", f, w, { group: [dim], tagKey }))
     .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(priced_calls)`.as("priced")])
     .groupBy(sql`key`)
     .having(sql`sum(calls)`, ">", 0)

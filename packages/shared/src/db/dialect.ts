@@ -42,6 +42,16 @@ export function jsonText(db: AnyDb, column: RawBuilder<unknown> | string, key: s
   return isPostgres(db) ? sql<string | null>`(${col}::json ->> ${key})` : sql<string | null>`json_extract(${col}, ${`$."${key.replaceAll('"', "")}"`})`;
 }
 
+/**
+ * `column` is one of the values `subquery` answers. SQLite: IN (subquery), a list it seeks key by key.
+ * PostgreSQL: = ANY(ARRAY(subquery)), the same list of keys to seek; its IN (subquery) is a hashed semi-join
+ * planned anew in every UNION part (at 1M runs a year of a customer's weeks by model took 20 ms that way
+ * against 7.7 ms, and ~260 page faults of planning memory per statement against 8).
+ */
+export function inSubquery(db: AnyDb, column: string, subquery: RawBuilder<unknown>): RawBuilder<unknown> {
+  return isPostgres(db) ? sql`${sql.ref(column)} = any(array(${subquery}))` : sql`${sql.ref(column)} in (${subquery})`;
+}
+
 /** An aggregate collecting `value` into a JSON array; read the result with `jsonArray`. */
 export function jsonArrayAgg(db: AnyDb, value: RawBuilder<unknown>): RawBuilder<unknown> {
   return isPostgres(db) ? sql`coalesce(json_agg(${value}), '[]'::json)` : sql`json_group_array(${value})`;
