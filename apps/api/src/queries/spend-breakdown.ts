@@ -117,7 +117,7 @@ async function judgeModelSpend(db: Db, f: AggregateFilter): Promise<JudgeModelSp
   // The judge fact keys each judge line by its run (the judged model, customer and bucket), like the rows'
   // judge spend, so every filter reads rollups and the total equals the rows' judgeSpendMicros.
   const rows = await db
-    .selectFrom(rollupSource("judge", f, effectiveWindow(f)))
+    .selectFrom(rollupSource(db, "judge", f, effectiveWindow(f)))
     .select([
       sql<string>`judge_model`.as("model"),
       sql<number>`sum(cost_micros)`.as("spend"),
@@ -151,7 +151,7 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
   // model and customer (issue 17 §3): a judge model is not a row, `judgeModels` says what each judge cost.
   const [usage, runs] = await readAll(db, [
     () => db
-      .selectFrom(rollupSource("usage", f, w, { group: [dim], tagKey, extra: [sql`kind = 'agent'`] }))
+      .selectFrom(rollupSource(db, "usage", f, w, { group: [dim], tagKey, extra: [sql`kind = 'agent'`] }))
       .select([
         sql<string>`${sql.ref(dim)}`.as("key"),
         sql<number>`sum(cost_micros)`.as("agent"),
@@ -161,7 +161,7 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
       .groupBy(sql`key`)
       .execute(),
     () => db
-      .selectFrom(rollupSource("runs", f, w, { group: [dim], tagKey }))
+      .selectFrom(rollupSource(db, "runs", f, w, { group: [dim], tagKey }))
       .select([
         sql<string>`${sql.ref(dim)}`.as("key"),
         sql<number>`sum(runs)`.as("runs"),
@@ -269,13 +269,12 @@ async function fillSparklines(
   const pageFilter = everyRow ? f : onlyKeys(f, dim, keys);
   const opts = { group: [dim], tagKey, timeZone: f.timeZone, unit, chart };
   const byKey = new Map(rows.map((r) => [r.key, { spend: r.sparkline }]));
-  // Agent lines from the usage rollups, the judge's spend on the runs from the run rollups (as the rows).
-  const agent = await zoneSeriesSource(db, "usage", pageFilter, w, { ...opts, extra: [sql`kind = 'agent'`] });
-  const judge = await zoneSeriesSource(db, "runs", pageFilter, w, opts);
-  const parts = [
-    await seriesSums(db, agent, [dim], { spend: "cost_micros", priced: "priced_calls" }, "priced"),
-    await seriesSums(db, judge, [dim], { spend: "judge_cost_micros", priced: "judge_priced_calls" }, "priced"),
-  ];
+  // Agent lines from the usage rollups, the judge's spend on the runs from the run rollups (as the rows):
+  // two independent reads (at once on PostgreSQL).
+  const parts = await readAll(db, [
+    async () => seriesSums(db, await zoneSeriesSource(db, "usage", pageFilter, w, { ...opts, extra: [sql`kind = 'agent'`] }), [dim], { spend: "cost_micros", priced: "priced_calls" }, "priced"),
+    async () => seriesSums(db, await zoneSeriesSource(db, "runs", pageFilter, w, opts), [dim], { spend: "judge_cost_micros", priced: "judge_priced_calls" }, "priced"),
+  ]);
   for (const { key: [key], cells } of parts.flat()) {
     const line = byKey.get(key!)?.spend;
     if (!line) continue;
