@@ -212,8 +212,10 @@ describe("which rows a filter reads", () => {
     expect(picks).toEqual([
       "model", "customer", "model_customer", "function_only", "tag_only", "function_model", "tag_model", "function_customer", "tag_customer", "function", "tag",
     ]);
-    const kind = async (tz: string, c: "model_customer" | "function") => (await calendarFor(t.db, tz, "day", w, { fact: "usage", cuboid: c })).kind;
+    const kind = async (tz: string, c: "model_customer" | "customer" | "function", fact: "usage" | "runs" | "judge" = "usage") => (await calendarFor(t.db, tz, "day", w, { fact, cuboid: c })).kind;
     expect([await kind("UTC", "model_customer"), await kind("Asia/Kolkata", "model_customer"), await kind("Asia/Kolkata", "function"), await kind("America/St_Johns", "model_customer")]).toEqual(["utc", "local", "edges", "edges"]);
+    // The run rollups keep calendars too (0019: the judge's spend on runs in the Spend page's sparklines); the judge fact does not.
+    expect([await kind("Asia/Kolkata", "customer", "runs"), await kind("Asia/Kolkata", "function", "runs"), await kind("Asia/Kolkata", "customer", "judge")]).toEqual(["local", "edges", "edges"]);
   });
 
   it("a model + customer filter over 30 days reads no 15-minute table but at the window's edges (the query plan)", async () => {

@@ -85,7 +85,7 @@ interface RowDelta {
 /**
  * Adds `deltas` to one fact's rollup rows, creating them if needed (an upsert that sums), in the caller's
  * transaction: for every cuboid of the catalogue (or `opts.cuboids`) each grain's row (model × customer
- * at 15 minutes is the base table `rollup_<fact>_15m`), usage and scores also per local calendar
+ * at 15 minutes is the base table `rollup_<fact>_15m`), usage, scores and runs also per local calendar
  * (LOCAL_FACTS × local cuboids, for buckets the calendar has filled), and in the tag cuboids one row per
  * promoted key (tag_value: the run's value or ''; for buckets the key has filled). Negative deltas move
  * counts when a run is re-attributed; a row whose count falls to zero is deleted so readers never see

@@ -55,7 +55,7 @@ export interface CuboidSpec {
   /** Dimensions in key order (after bucket): a filter on the leading ones seeks. */
   dims: readonly Dimension[];
   grains: readonly Grain[];
-  /** Kept per local calendar too (usage and scores only: what zone series read). */
+  /** Kept per local calendar too (for LOCAL_FACTS: what zone series read). */
   local: boolean;
 }
 
@@ -85,8 +85,8 @@ export const CUBOIDS: Record<CuboidId, CuboidSpec> = {
   tag: { dims: ["tag_key", "tag_value", "model", "customer_id"], grains: ["15m", "1h", "1d", "1w", "4w"], local: false },
 };
 
-/** The facts kept per local calendar. */
-export const LOCAL_FACTS: readonly Fact[] = ["usage", "scores"];
+/** The facts kept per local calendar: what zone day and week series read (runs: the judge's spend on runs, 0019). */
+export const LOCAL_FACTS: readonly Fact[] = ["usage", "scores", "runs"];
 
 // ---- Derived: table names, columns and DDL (every writer, reader, fill and test goes through these) ----
 

@@ -17,6 +17,7 @@ import * as m0015 from "./0015-judge-spend-by-run.ts";
 import * as m0016 from "./0016-drop-6-hour-grain.ts";
 import * as m0017 from "./0017-narrow-cuboids-without-hours.ts";
 import * as m0018 from "./0018-function-and-tag-hours-again.ts";
+import * as m0019 from "./0019-run-calendars.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   "0016-drop-6-hour-grain": m0016,
   "0017-narrow-cuboids-without-hours": m0017,
   "0018-function-and-tag-hours-again": m0018,
+  "0019-run-calendars": m0019,
 };
 
 export const migrationProvider: MigrationProvider = {
