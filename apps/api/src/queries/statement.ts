@@ -117,10 +117,11 @@ async function dayRows(db: Db, f: Window & { timeZone: string; customerIds: stri
   const chart = chartBuckets(f.timeZone, w.from, w.to, "day");
   const opts = { group: [], timeZone: f.timeZone, unit: "day" as const, chart };
   const zeros = () => new Float64Array(chart.buckets.length);
-  const usageSrc = await zoneSeriesSource(db, "usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] });
-  const [usage] = await seriesSums(db, usageSrc, [], { cost: "cost_micros", priced: "priced_calls", unpriced: "unpriced_calls", calls: "calls" }, "calls");
-  const runsSrc = await zoneSeriesSource(db, "runs", f, w, opts);
-  const [runs] = await seriesSums(db, runsSrc, [], { runs: "runs", cost: "judge_cost_micros", priced: "judge_priced_calls", unpriced: "judge_unpriced_calls" }, "runs");
+  // Two independent reads (at once on PostgreSQL), as the Spend sparklines read them.
+  const [[usage], [runs]] = await readAll(db, [
+    async () => seriesSums(db, await zoneSeriesSource(db, "usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] }), [], { cost: "cost_micros", priced: "priced_calls", unpriced: "unpriced_calls", calls: "calls" }, "calls"),
+    async () => seriesSums(db, await zoneSeriesSource(db, "runs", f, w, opts), [], { runs: "runs", cost: "judge_cost_micros", priced: "judge_priced_calls", unpriced: "judge_unpriced_calls" }, "runs"),
+  ]);
   const u = usage?.cells ?? { cost: zeros(), priced: zeros(), unpriced: zeros(), calls: zeros() };
   const r = runs?.cells ?? { runs: zeros(), cost: zeros(), priced: zeros(), unpriced: zeros() };
   return chart.buckets.map((b, i) => {
