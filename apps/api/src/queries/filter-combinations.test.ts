@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isPostgres, syncCalendars } from "@tally/shared/db";
+import { type CuboidId, isPostgres, syncCalendars } from "@tally/shared/db";
 import type { AggregateFilter } from "./common.ts";
 import { calendarFor } from "./local.ts";
 import { planFor, rollupSource } from "./source.ts";
@@ -212,10 +212,13 @@ describe("which rows a filter reads", () => {
     expect(picks).toEqual([
       "model", "customer", "model_customer", "function_only", "tag_only", "function_model", "tag_model", "function_customer", "tag_customer", "function", "tag",
     ]);
-    const kind = async (tz: string, c: "model_customer" | "customer" | "function", fact: "usage" | "runs" | "judge" = "usage") => (await calendarFor(t.db, tz, "day", w, { fact, cuboid: c })).kind;
+    const kind = async (tz: string, c: CuboidId, fact: "usage" | "scores" | "runs" | "judge" = "usage") => (await calendarFor(t.db, tz, "day", w, { fact, cuboid: c })).kind;
     expect([await kind("UTC", "model_customer"), await kind("Asia/Kolkata", "model_customer"), await kind("Asia/Kolkata", "function"), await kind("America/St_Johns", "model_customer")]).toEqual(["utc", "local", "edges", "edges"]);
     // The run rollups keep calendars too (0019: the judge's spend on runs in the Spend page's sparklines); the judge fact does not.
     expect([await kind("Asia/Kolkata", "customer", "runs"), await kind("Asia/Kolkata", "function", "runs"), await kind("Asia/Kolkata", "customer", "judge")]).toEqual(["local", "edges", "edges"]);
+    // A function × model and × customer keep calendars (0020: a function filter's charts); a function or a tag with both, or a tag with either, do not.
+    const functionAndTag = [["function_model", "scores"], ["function_customer", "usage"], ["function_model", "runs"], ["function_only", "usage"], ["tag_model", "scores"], ["tag_customer", "usage"]] as const;
+    expect(await Promise.all(functionAndTag.map(([c, fact]) => kind("Asia/Kolkata", c, fact)))).toEqual(["local", "local", "local", "edges", "edges", "edges"]);
   });
 
   it("a model + customer filter over 30 days reads no 15-minute table but at the window's edges (the query plan)", async () => {

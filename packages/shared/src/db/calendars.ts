@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "./connect.ts";
-import { CUBOIDS, type CuboidId, type Fact, FACTS, keyColumns, LOCAL_FACTS, measureColumns, tableGrains, tableName } from "./catalogue.ts";
+import { CUBOIDS, type CuboidId, type Fact, FACTS, grainTable, keyColumns, LOCAL_FACTS, measureColumns, tableGrains, tableName } from "./catalogue.ts";
 import type { RollupCalendarTable } from "./schema-rollups.ts";
 import { bucketKeySql, localDay, mondayOf } from "./zone.ts";
 
@@ -192,8 +192,8 @@ async function drop(db: Db, id: number): Promise<void> {
 
 /**
  * Adds the calendar's rows of one local table for the 15-minute buckets in [from, to), summed from the
- * fact's base table (model × customer by 15 minutes: it covers every local cuboid's dimensions), into rows
- * a chunk before began.
+ * cuboid's 15-minute rows (model and customer: the fact's base table, model × customer by 15 minutes), into
+ * rows a chunk before began.
  */
 async function backfill(db: Db, cal: Pick<Calendar, "id" | "time_zone" | "unit">, t: (typeof LOCAL)[number], from: number, to: number): Promise<void> {
   const table = tableName(t.fact, t.cuboid, "local");
@@ -205,7 +205,7 @@ async function backfill(db: Db, cal: Pick<Calendar, "id" | "time_zone" | "unit">
     .raw(
       `insert into "${table}" (calendar, bucket, ${group.join(", ")}, ${measures.join(", ")}) ` +
         `select ${cal.id}, ${key} as k, ${group.join(", ")}, ${measures.map((m) => `sum(${m})`).join(", ")} ` +
-        `from (select ${day} as d, * from "${tableName(t.fact, "model_customer", "15m")}" where bucket >= ${Number(from)} and bucket < ${Number(to)}) as b where true ` +
+        `from (select ${day} as d, * from "${grainTable(t.fact, t.cuboid, "15m")}" where bucket >= ${Number(from)} and bucket < ${Number(to)}) as b where true ` +
         `group by k, ${group.join(", ")} ` +
         `on conflict (calendar, bucket, ${group.join(", ")}) do update set ${measures.map((m) => `${m} = "${table}".${m} + excluded.${m}`).join(", ")}`,
     )
