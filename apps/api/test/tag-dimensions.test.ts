@@ -12,7 +12,8 @@ import { PARENT, startTally, type Tally } from "./harness.ts";
 // rows are GROUP BYs over the raw rows (the tag read from runs.tags), not the writer's code.
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 9, 5);
-const ENV = { TALLY_REVIEW_SAMPLE_RATE: "0" };
+// A zone with a calendar: the tag × model and × customer calendars hold a key's rows too (migration 0020).
+const ENV = { TALLY_REVIEW_SAMPLE_RATE: "0", TALLY_TIME_ZONES: "Asia/Kolkata" };
 
 let DATABASE_URL: string;
 let tally: Tally;
@@ -78,8 +79,9 @@ const keyStates = () => tally.db.selectFrom("rollup_tag_keys").select(["tag_key"
 /** Rows of `key` in every tag table (found by name in the schema, not through the code under test). */
 async function rowsOf(key: string): Promise<number> {
   const tables = await listTables(tally.db, "rollup_%_tag_%");
-  // 5 facts (runs, usage, scores, score bins, judge) × 5 grains (15m, 1h, 1d, 1w, 4w) × 4 cuboids: the tag alone, × model, × customer, × both.
-  expect(tables.length).toBe(100);
+  // 5 facts (runs, usage, scores, score bins, judge) × 5 grains (15m, 1h, 1d, 1w, 4w) × 4 cuboids: the tag alone, × model, × customer, × both;
+  // and the local calendars of 3 facts (runs, usage, scores) × 2 cuboids (× model, × customer).
+  expect(tables.length).toBe(100 + 6);
   let total = 0;
   for (const t of tables) total += Number((await sql<{ c: number }>`select count(*) as c from ${sql.table(t)} where tag_key = ${key}`.execute(tally.db)).rows[0]!.c);
   return total;
@@ -157,6 +159,8 @@ describe("promoted tag keys (TALLY_TAG_KEYS)", { timeout: 120_000 }, () => {
 
   it("drops a key no longer configured, with its rows, at the next start", async () => {
     expect(await rowsOf("env")).toBeGreaterThan(0);
+    const local = sql<{ c: number }>`select count(*) as c from rollup_usage_tag_customer_local where tag_key = 'env'`;
+    expect(Number((await local.execute(tally.db)).rows[0]!.c)).toBeGreaterThan(0);
     await tally.close();
     tally = await startTally({ ...ENV, DATABASE_URL, TALLY_TAG_KEYS: "plan" });
     await tally.calendars.idle();

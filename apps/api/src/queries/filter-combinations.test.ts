@@ -216,9 +216,9 @@ describe("which rows a filter reads", () => {
     expect([await kind("UTC", "model_customer"), await kind("Asia/Kolkata", "model_customer"), await kind("Asia/Kolkata", "function"), await kind("America/St_Johns", "model_customer")]).toEqual(["utc", "local", "edges", "edges"]);
     // The run rollups keep calendars too (0019: the judge's spend on runs in the Spend page's sparklines); the judge fact does not.
     expect([await kind("Asia/Kolkata", "customer", "runs"), await kind("Asia/Kolkata", "function", "runs"), await kind("Asia/Kolkata", "customer", "judge")]).toEqual(["local", "edges", "edges"]);
-    // A function × model and × customer keep calendars (0020: a function filter's charts); a function or a tag with both, or a tag with either, do not.
-    const functionAndTag = [["function_model", "scores"], ["function_customer", "usage"], ["function_model", "runs"], ["function_only", "usage"], ["tag_model", "scores"], ["tag_customer", "usage"]] as const;
-    expect(await Promise.all(functionAndTag.map(([c, fact]) => kind("Asia/Kolkata", c, fact)))).toEqual(["local", "local", "local", "edges", "edges", "edges"]);
+    // A function or a tag × model and × customer keep calendars (0020: a function or tag filter's charts); either alone or with both does not.
+    const functionAndTag = [["function_model", "scores"], ["function_customer", "usage"], ["tag_model", "runs"], ["tag_customer", "usage"], ["function_only", "usage"], ["tag_only", "scores"], ["tag", "usage"]] as const;
+    expect(await Promise.all(functionAndTag.map(([c, fact]) => kind("Asia/Kolkata", c, fact)))).toEqual(["local", "local", "local", "local", "edges", "edges", "edges"]);
   });
 
   it("a model + customer filter over 30 days reads no 15-minute table but at the window's edges (the query plan)", async () => {

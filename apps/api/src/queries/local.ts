@@ -14,9 +14,9 @@ import { type BucketUnit, DAY_MS, segments, type ZoneBucket } from "./chart-buck
  * - edges: series.ts's signed edges: UTC days (weeks) ± the stretch to each local boundary. Exact in every
  *   zone (half-hour, 45-minute, DST) from the UTC grains alone. They remain because a calendar exists only
  *   for configured and recently asked zones, is read only once filled, and is kept only for the facts and
- *   cuboids that charts read most (usage, scores and runs × model, customer, model × customer, function ×
- *   model, function × customer): any other zone, a calendar still filling, the judge and score-bin facts, a
- *   function alone or with model × customer and the tag cuboids stay exact through edges.
+ *   cuboids that charts read most (usage, scores and runs × model, customer, model × customer, and a function
+ *   or a promoted tag × model or × customer): any other zone, a calendar still filling, the judge and
+ *   score-bin facts, and a function or tag alone or with model × customer stay exact through edges.
  */
 export type CalendarRead = { kind: "utc" } | { kind: "local"; id: number } | { kind: "edges" };
 

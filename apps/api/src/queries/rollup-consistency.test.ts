@@ -111,8 +111,8 @@ describe("rollups added by 0002–0004 and 0013 (score histogram, every cuboid a
     const added = tables.filter((x) => narrower.test(x.table) || x.table.startsWith("rollup_judge_"));
     // 0014: 4 facts × 6 cuboids × 5 grains (6 until 0016 dropped the 6-hour grain; 0017 dropped their hours,
     // 0018 brought them back); 0015: the judge fact's 53 tables (30 of them the narrower cuboids); 0020: the
-    // calendars of usage, scores and runs × function × model and × customer.
-    expect(added.length).toBe(120 + 53 + 3 * 2);
+    // calendars of usage, scores and runs × a function or a tag × model and × customer.
+    expect(added.length).toBe(120 + 53 + 3 * 4);
     let compared = 0;
     for (const { table, stored, expected } of tables) {
       expect(stored, table).toEqual(expected);

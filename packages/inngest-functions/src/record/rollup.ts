@@ -122,7 +122,10 @@ export async function bump(trx: Tx, fact: Fact, key: RollupKey, deltas: Record<s
     // A calendar still filling takes only buckets its fill has passed; the fill reads the rest from the
     // rows this transaction writes (fillCalendars).
     for (const cal of await calendarsIn(trx)) {
-      if (cal.filled_to === null || bucket < cal.filled_to) rows.push({ target: local, key: local.keys.map((c) => value(c, localKey(cal, bucket), undefined, cal.id)), sums });
+      if (cal.filled_to !== null && bucket >= cal.filled_to) continue;
+      const day = localKey(cal, bucket);
+      if (TAG_CUBOIDS.includes(cuboid)) for (const tag of tags) rows.push({ target: local, key: local.keys.map((c) => value(c, day, tag, cal.id)), sums });
+      else rows.push({ target: local, key: local.keys.map((c) => value(c, day, undefined, cal.id)), sums });
     }
   }
   const pending = batches.get(trx);

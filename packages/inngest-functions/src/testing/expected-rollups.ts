@@ -115,7 +115,10 @@ export async function storedAndExpected(db: Db, specs: RollupTableSpec[] = rollu
       if (grain === "local") {
         for (const cal of cals) {
           const day = localDayOf(b15, cal.time_zone);
-          add(pick({ calendar: cal.id, bucket: cal.unit === "week" ? day - (((day + 3) % 7) + 7) % 7 : day }), f.sums);
+          const at = { calendar: cal.id, bucket: cal.unit === "week" ? day - (((day + 3) % 7) + 7) % 7 : day };
+          if (spec.primaryKey.includes("tag_key")) {
+            for (const k of tagKeys) add(pick({ ...at, tag_key: k.tag_key, tag_value: Object.hasOwn(f.tags, k.tag_key) ? f.tags[k.tag_key]! : "" }), f.sums);
+          } else add(pick(at), f.sums);
         }
         continue;
       }

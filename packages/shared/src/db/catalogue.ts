@@ -70,10 +70,11 @@ export interface CuboidSpec {
  * (`function`, `tag`: only when a model and a customer are both filtered or grouped as well). Those eight keep
  * hours too (0017 dropped them, 0018 brought them back: a window's edge in a zone off UTC read up to 95 quarter
  * rows per key, past the 50 ms target at 1M runs).
- * A function × model and a function × customer keep local calendars too (0020): a function filter's day or
- * week chart in a zone off UTC read hours and quarters around every local midnight (at 1M runs, a year of
- * weeks of quality under one function in Asia/Kolkata: 10,701 edge rows where its week calendar holds 1,872).
- * Tags keep none (a calendar row per promoted key and value would need the tag fill per calendar too).
+ * A function or a promoted tag × model and × customer keep local calendars too (0020): a function or tag
+ * filter's day or week chart in a zone off UTC read hours and quarters around every local midnight (at 1M
+ * runs, a year of weeks of quality under one function in Asia/Kolkata: 10,701 edge rows where its week
+ * calendar holds 1,872). A tag's calendar rows are written per promoted key like its UTC rows; a key still
+ * filling and a calendar still filling each write a bucket once (whichever fill comes second copies it).
  */
 export const CUBOIDS: Record<CuboidId, CuboidSpec> = {
   model: { dims: ["model"], grains: ["1h", "1d", "1w", "4w"], local: true },
@@ -82,9 +83,9 @@ export const CUBOIDS: Record<CuboidId, CuboidSpec> = {
   function_only: { dims: ["function_slug"], grains: ["15m", "1h", "1d", "1w", "4w"], local: false },
   tag_only: { dims: ["tag_key", "tag_value"], grains: ["15m", "1h", "1d", "1w", "4w"], local: false },
   function_model: { dims: ["function_slug", "model"], grains: ["15m", "1h", "1d", "1w", "4w"], local: true },
-  tag_model: { dims: ["tag_key", "tag_value", "model"], grains: ["15m", "1h", "1d", "1w", "4w"], local: false },
+  tag_model: { dims: ["tag_key", "tag_value", "model"], grains: ["15m", "1h", "1d", "1w", "4w"], local: true },
   function_customer: { dims: ["function_slug", "customer_id"], grains: ["15m", "1h", "1d", "1w", "4w"], local: true },
-  tag_customer: { dims: ["tag_key", "tag_value", "customer_id"], grains: ["15m", "1h", "1d", "1w", "4w"], local: false },
+  tag_customer: { dims: ["tag_key", "tag_value", "customer_id"], grains: ["15m", "1h", "1d", "1w", "4w"], local: true },
   function: { dims: ["function_slug", "model", "customer_id"], grains: ["15m", "1h", "1d", "1w", "4w"], local: false },
   tag: { dims: ["tag_key", "tag_value", "model", "customer_id"], grains: ["15m", "1h", "1d", "1w", "4w"], local: false },
 };

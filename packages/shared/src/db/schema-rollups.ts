@@ -118,7 +118,7 @@ type Projections = {
 type CuboidGrain<C extends CuboidId> = C extends "model" | "customer" ? Exclude<Grain, "15m"> : C extends "model_customer" ? Exclude<Grain, "15m"> : Grain;
 type ProjectionId =
   | { [F in Fact]: { [C in CuboidId]: `${F}:${C}:${CuboidGrain<C>}` }[CuboidId] }[Fact]
-  | `${"usage" | "scores" | "runs"}:${"model" | "customer" | "model_customer" | "function_model" | "function_customer"}:local`;
+  | `${"usage" | "scores" | "runs"}:${"model" | "customer" | "model_customer" | "function_model" | "function_customer" | "tag_model" | "tag_customer"}:local`;
 interface CuboidKeys {
   model: { model: string };
   customer: { customer_id: string };

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { tagsSchema } from "../schemas/strings.ts";
-import { CUBOIDS, type Fact, FACTS, TAG_CUBOIDS, tableName } from "./catalogue.ts";
+import { type Fact, FACTS, TAG_CUBOIDS, tableGrains, tableName } from "./catalogue.ts";
 import type { Db } from "./connect.ts";
 import type { Database } from "./schema.ts";
 
@@ -34,9 +34,9 @@ export async function tagKeys(db: Kysely<Database> | Transaction<Database>): Pro
   return db.selectFrom("rollup_tag_keys").select(["tag_key", "filled_to", "added_at"]).orderBy("tag_key").execute();
 }
 
-/** Every table of the tag cuboids (tag alone and tag × model × customer; each fact at each of its grains). */
+/** Every table of the tag cuboids (each fact at each of its grains, local calendars included). */
 export function tagTables(): string[] {
-  return (Object.keys(FACTS) as Fact[]).flatMap((fact) => TAG_CUBOIDS.flatMap((c) => CUBOIDS[c].grains.map((grain) => tableName(fact, c, grain))));
+  return (Object.keys(FACTS) as Fact[]).flatMap((fact) => TAG_CUBOIDS.flatMap((c) => tableGrains(fact, c).map((grain) => tableName(fact, c, grain))));
 }
 
 /**

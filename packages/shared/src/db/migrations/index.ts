@@ -18,7 +18,7 @@ import * as m0016 from "./0016-drop-6-hour-grain.ts";
 import * as m0017 from "./0017-narrow-cuboids-without-hours.ts";
 import * as m0018 from "./0018-function-and-tag-hours-again.ts";
 import * as m0019 from "./0019-run-calendars.ts";
-import * as m0020 from "./0020-function-calendars.ts";
+import * as m0020 from "./0020-function-and-tag-calendars.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -41,7 +41,7 @@ const migrations: Record<string, Migration> = {
   "0017-narrow-cuboids-without-hours": m0017,
   "0018-function-and-tag-hours-again": m0018,
   "0019-run-calendars": m0019,
-  "0020-function-calendars": m0020,
+  "0020-function-and-tag-calendars": m0020,
 };
 
 export const migrationProvider: MigrationProvider = {

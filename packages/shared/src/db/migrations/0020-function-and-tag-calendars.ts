@@ -2,10 +2,10 @@ import { type Kysely, sql } from "kysely";
 import { type ColumnType, createRollupTable, type RollupTableSpec } from "../catalogue.ts";
 
 // Frozen once landed.
-// Local calendars for a function × model and a function × customer (usage, scores, runs), like model,
-// customer and model × customer: a function filter's day or week chart in a zone off UTC read hours and
-// quarters around every local midnight. Measured at 1,000,000 runs on PostgreSQL, Asia/Kolkata, a year of
-// weeks of quality under one function: 10,701 edge rows packed into series, ~18 ms.
+// Local calendars for a function or a promoted tag × model and × customer (usage, scores, runs), like model,
+// customer and model × customer: a function or tag filter's day or week chart in a zone off UTC read hours
+// and quarters around every local midnight. Measured at 1,000,000 runs on PostgreSQL, Asia/Kolkata, a year
+// of weeks of quality under one function: 10,701 edge rows packed into series, ~18 ms.
 // As 0013 and 0019 did: every calendar's rows are emptied and the calendar is pending from the earliest
 // bucket, so the server's keeper refills it (reads go through the edges, exact, until it is complete).
 
@@ -28,7 +28,12 @@ const FACTS: Record<string, { keys: readonly Col[]; measures: readonly Col[] }> 
     ],
   },
 };
-const NEW_CUBOIDS: Record<string, readonly string[]> = { function_model: ["function_slug", "model"], function_customer: ["function_slug", "customer_id"] };
+const NEW_CUBOIDS: Record<string, readonly string[]> = {
+  function_model: ["function_slug", "model"],
+  function_customer: ["function_slug", "customer_id"],
+  tag_model: ["tag_key", "tag_value", "model"],
+  tag_customer: ["tag_key", "tag_value", "customer_id"],
+};
 const OLD_CUBOIDS = ["model", "customer", "model_customer"];
 
 /** The new tables, as frozen specs. */
