@@ -253,8 +253,12 @@ export async function consistency(db: Db): Promise<{ raw: RawTotals; mismatches:
   const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and (name like 'rollup_usage_%' or name like 'rollup_runs_%') order by name`.execute(db)).rows.map((t) => t.name);
   const calendars = (await sql<{ id: number }>`select id from rollup_calendars where filled_to is null`.execute(db)).rows.map((c) => c.id);
   const tagKeys = (await sql<{ tag_key: string }>`select tag_key from rollup_tag_keys where filled_to is null`.execute(db)).rows.map((k) => k.tag_key);
-  const parts = (table: string) =>
-    table.endsWith("_local") ? calendars.map((id) => ` where calendar = ${id}`) : /_tag(_only|_model|_customer)?_[^_]+$/.test(table) ? tagKeys.map((k) => ` where tag_key = '${k.replace(/'/g, "''")}'`) : [""];
+  // A calendar's table per calendar, a tag cuboid's per promoted key, a tag cuboid's calendar per both.
+  const parts = (table: string) => {
+    const byCalendar = table.endsWith("_local") ? calendars.map((id) => [`calendar = ${id}`]) : [[]];
+    const byKey = /_tag(_only|_model|_customer)?_[^_]+$/.test(table) ? tagKeys.map((k) => [`tag_key = '${k.replace(/'/g, "''")}'`]) : [[]];
+    return byCalendar.flatMap((c) => byKey.map((k) => [...c, ...k])).map((conds) => (conds.length > 0 ? ` where ${conds.join(" and ")}` : ""));
+  };
   for (const table of tables) {
     for (const where of parts(table)) {
       const name = `${table}${where}`;
