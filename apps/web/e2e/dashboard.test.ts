@@ -158,7 +158,11 @@ describe("dashboard in Chromium", () => {
     await shot(page, "quality", 300);
     const dot = dots.nth(Math.floor((await dots.count()) / 2));
     const series = await dot.getAttribute("data-series");
-    await dot.click({ force: true });
+    // As a person does: the pointer over the point first (the chart then draws its hover dot), then the click.
+    // Moved, pressed and released at once, a click could land while that first hover re-drew the points, and was lost.
+    await dot.hover();
+    await page.locator("[data-chart='trend-lines'] circle.trend-dot-active").first().waitFor();
+    await dot.click();
     await page.waitForURL(/\/runs\?/);
     const url = new URL(page.url());
     expect(url.searchParams.get("model")).toBe(series);
