@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
-import { canonicalZone, CUBOIDS, type CuboidId, type Db, type Fact, joinEachRow, jsonIntegerRows, LOCAL_FACTS, mondayOf, offsetAt } from "@tally/shared/db";
+import { canonicalZone, CUBOIDS, type CuboidId, type Db, type Fact, LOCAL_FACTS, mondayOf, offsetAt } from "@tally/shared/db";
 import type { Window } from "./common.ts";
 import { type BucketUnit, DAY_MS, segments, type ZoneBucket } from "./chart-buckets.ts";
 
@@ -50,25 +50,13 @@ export function wholeBuckets(buckets: ZoneBucket[], tz: string, unit: "day" | "w
   return first <= last ? [first, last] : null;
 }
 
-/** How a calendar read picks its buckets: a range, a list (`bucket in (…)`), or one outer row per bucket. */
-export type KeyRead = "range" | "list" | "each";
-
 /**
  * A calendar's rows for the buckets keyed `keys` (day or Monday numbers, in order) from `table`, as a
  * series source's rows: `k` the row's key, then `cols` (the source's other columns, from `t`). With the
- * table's dimension filtered, each (key, dimension) pair is sought: "list" names the keys in one
- * condition; "each", for a dimension filtered to several values, makes every key an outer row
- * (`joinEachRow`). Written as two lists, `bucket in (…) and customer_id in (…)`, PostgreSQL costed the
- * 1,450 index descents of a page of 50 customers over 30 Kolkata days above reading the whole calendar
- * table and filtering it (118,000 rows at 100,000 runs: 14 ms; sought key by key, 5.8 ms). Key by key,
- * the models a customer filter names (a subquery) were filtered, not sought: those stay a list.
+ * table's dimension filtered to a list (`seek`), each (key, dimension) pair is sought.
  */
-export function localRows(db: Db, calendar: number, table: string, keys: number[], read: KeyRead, conds: RawBuilder<unknown>[], cols: RawBuilder<unknown>[]): RawBuilder<unknown> {
-  const at = [sql`t.calendar = ${calendar}`];
-  if (read === "each" && keys.length <= 500) {
-    const keyRows = jsonIntegerRows(db, JSON.stringify(keys.map((k) => [k])), ["k"]);
-    return sql`select t.bucket as k, ${sql.join(cols)} from ${joinEachRow(db, keyRows, "j", table, "t", [...at, sql`t.bucket = j.k`, ...conds])}`;
-  }
-  const range = read !== "range" && keys.length <= 500 ? [sql`t.bucket in (${sql.join(keys)})`] : [sql`t.bucket >= ${keys[0]!}`, sql`t.bucket <= ${keys.at(-1)!}`];
-  return sql`select t.bucket as k, ${sql.join(cols)} from ${sql.table(table)} as t where ${sql.join([...at, ...range, ...conds], sql` and `)}`;
+export function localRows(calendar: number, table: string, keys: number[], seek: boolean, conds: RawBuilder<unknown>[], cols: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  const range = seek && keys.length <= 500 ? [sql`t.bucket in (${sql.join(keys)})`] : [sql`t.bucket >= ${keys[0]!}`, sql`t.bucket <= ${keys.at(-1)!}`];
+  const where = [sql`t.calendar = ${calendar}`, ...range, ...conds];
+  return sql`select t.bucket as k, ${sql.join(cols)} from ${sql.table(table)} as t where ${sql.join(where, sql` and `)}`;
 }

@@ -10,7 +10,6 @@ import {
   FINER,
   type Grain,
   grainStarts,
-  leadKeyList,
   measureColumns,
   OUT_DIMS,
   planFor,
@@ -218,8 +217,7 @@ export async function zoneSeriesSource(db: Db, fact: Fact, f: AggregateFilter, w
   if (local && calendar.kind === "local") {
     const localKeys = buckets.slice(local[0], local[1] + 1).map((b) => b.key);
     const cols = [...dims, ...keys, ...measureNames.map((c) => sql`t.${sql.ref(c)}`)];
-    const read = !seeksKeys(f, plan, "1d") ? "range" : leadKeyList(f, plan, "1d").length > 1 ? "each" : "list";
-    parts.push(localRows(db, calendar.id, tableName(fact, plan.cuboid, "local"), localKeys, read, conds, cols));
+    parts.push(localRows(calendar.id, tableName(fact, plan.cuboid, "local"), localKeys, seeksKeys(f, plan, "1d"), conds, cols));
   }
   if (parts.length === 0) return { from: sql<Record<string, unknown>>`(select ${emptyColumns(fact)} where 1 = 0)`.as("r"), edges: true, chart: opts.chart };
   return { from: sql<Record<string, unknown>>`(${sql.join(parts, sql` union all `)})`.as("r"), edges: signed, chart: opts.chart };

@@ -196,26 +196,17 @@ export function filterConds(db: Db, f: AggregateFilter, plan: Plan, fact: Fact):
   return conds;
 }
 
-/** The key right after `bucket` in the table of `plan.cuboid` at `grain`: quarters of the model and customer cuboids are the base table's (model first). */
-function leadKey(plan: Plan, grain: Grain): Dimension {
-  return CUBOIDS[plan.cuboid].grains.includes(grain) ? CUBOIDS[plan.cuboid].dims[0]! : "model";
-}
-
-/** The values `f` lists for the key right after `bucket` (none for a tag key, or for the models a customer filter names). */
-export function leadKeyList(f: AggregateFilter, plan: Plan, grain: Grain): readonly string[] {
-  const lead = leadKey(plan, grain);
-  return (lead === "model" ? f.models : lead === "customer_id" ? f.customerIds : lead === "function_slug" ? f.functionSlugs : undefined) ?? [];
-}
-
 /**
  * Whether the key right after `bucket` in the table of `plan.cuboid` at `grain` is filtered to a list (or,
  * tag cuboid, to its key): then reading bucket by bucket seeks each (bucket, key) pair instead of scanning
- * every key's rows in the range.
+ * every key's rows in the range. Quarters of the model and customer cuboids are the base table's (model first).
  */
 export function seeksKeys(f: AggregateFilter, plan: Plan, grain: Grain): boolean {
-  const lead = leadKey(plan, grain);
+  const own = CUBOIDS[plan.cuboid].grains.includes(grain);
+  const lead = own ? CUBOIDS[plan.cuboid].dims[0] : "model";
   if (lead === "tag_key" || (lead === "model" && modelsForCustomer(f, plan))) return true;
-  return leadKeyList(f, plan, grain).length > 0;
+  const list = lead === "model" ? f.models : lead === "customer_id" ? f.customerIds : f.functionSlugs;
+  return (list?.length ?? 0) > 0;
 }
 
 /** `f` narrowed to the `keys` of dimension `dim` (a page of customers, the top models); a tag's values cannot be listed: `f` as is. */
