@@ -3,7 +3,7 @@ import { formatMicros } from "@tally/shared";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
-import { SHOTS, launchChromium, shot } from "./browser.ts";
+import { clickThrough, SHOTS, launchChromium, shot } from "./browser.ts";
 
 /**
  * Browser tests: Debian Chromium against the real built app served by the real API, on a database (SQLite,
@@ -158,12 +158,7 @@ describe("dashboard in Chromium", () => {
     await shot(page, "quality", 300);
     const dot = dots.nth(Math.floor((await dots.count()) / 2));
     const series = await dot.getAttribute("data-series");
-    // As a person does: the pointer over the point first (the chart then draws its hover dot), then the click. Moved,
-    // pressed and released at once, the click was lost in 1 run of 3 under load: no navigation, the point not moved.
-    await dot.hover();
-    await page.locator("[data-chart='trend-lines'] circle.trend-dot-active").first().waitFor();
-    await dot.click();
-    await page.waitForURL(/\/runs\?/);
+    await clickThrough(page, dot, /\/runs\?/);
     const url = new URL(page.url());
     expect(url.searchParams.get("model")).toBe(series);
     const name = url.searchParams.get("score");
