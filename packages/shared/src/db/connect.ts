@@ -20,6 +20,7 @@ import {
 import { JOB_LOCKS } from "./dialect.ts";
 import type { Database } from "./schema.ts";
 import { migrationProvider } from "./migrations/index.ts";
+import { StatementCachingClient } from "./pg-statements.ts";
 
 export interface ConnectOptions {
   /** `postgres://…` (PostgreSQL), or `sqlite:./data/tally.db`, a bare file path, or `:memory:`. Default `./data/tally.db`. */
@@ -125,7 +126,9 @@ function withSessionOptions(url: string): string {
 }
 
 function openPostgres(url: string, max: number): Db {
-  const pool = new pg.Pool({ connectionString: withSessionOptions(url), max, types: pgTypes });
+  const pool = new pg.Pool({ connectionString: withSessionOptions(url), max, types: pgTypes, Client: StatementCachingClient, maxLifetimeSeconds: 1800 });
+  // Each connection names the reads it sends (pg-statements.ts), at most 200: replaced after 30 minutes, a
+  // connection names the reads sent then.
   // An idle client's error (the server restarted, a network drop) must not crash the process; the pool drops it.
   pool.on("error", (e) => console.error("PostgreSQL pool:", e.message));
   return new Kysely<Database>({ dialect: withDriver(PostgresDialect, WriterLockPostgresDriver, { pool }) });
