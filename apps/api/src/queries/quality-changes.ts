@@ -6,16 +6,19 @@ import { twoSidedP, welchZ } from "@tally/shared";
  * with different means is a certain change (p 0). Raw p-values: the page corrects them for the number of
  * tests it shows (Holm).
  */
-export function changePValues(cells: { n: number[]; sum: number[]; sumSq: number[] }): (number | null)[] {
+export function changePValues(cells: { n: ArrayLike<number>; sum: ArrayLike<number>; sumSq: ArrayLike<number> }): (number | null)[] {
   let prev: { n: number; sum: number; sumSq: number } | null = null;
-  return cells.n.map((n, i) => {
+  const out = new Array<number | null>(cells.n.length);
+  for (let i = 0; i < out.length; i++) {
+    const n = cells.n[i]!;
+    out[i] = null;
+    if (n < 2) continue;
     const cur = { n, sum: cells.sum[i]!, sumSq: cells.sumSq[i]! };
-    if (n < 2) return null;
     const before = prev;
     prev = cur;
-    if (!before) return null;
+    if (!before) continue;
     const z = welchZ(cur, before);
-    if (z !== null) return twoSidedP(z);
-    return cur.sum / cur.n === before.sum / before.n ? 1 : 0;
-  });
+    out[i] = z !== null ? twoSidedP(z) : cur.sum / cur.n === before.sum / before.n ? 1 : 0;
+  }
+  return out;
 }

@@ -88,6 +88,19 @@ export interface QualityTrend {
 
 const nameFilter = (names: string[] | undefined) => (names?.length ? [sql`name in (${sql.join(names)})`] : []);
 
+/** `cells` with `added` added in place (the cells are this read's own). */
+function plus(cells: Float64Array, added: Float64Array | undefined): Float64Array {
+  if (added) for (let i = 0; i < cells.length; i++) cells[i] = cells[i]! + added[i]!;
+  return cells;
+}
+
+/** One `stat` per bucket. Plain loops: a year of days of quality is ~13,000 points (Array.from with a map cost ~5×). */
+function stats(sums: { n: Float64Array; sum: Float64Array; sumSq: Float64Array }): Stat[] {
+  const out = new Array<Stat>(sums.n.length);
+  for (let i = 0; i < out.length; i++) out[i] = stat(sums.n[i]!, sums.sum[i]!, sums.sumSq[i]!);
+  return out;
+}
+
 export async function getQualityTrend(
   db: Db,
   f: AggregateFilter & { bucket: BucketUnit; scoreNames?: string[] | undefined; corrected?: boolean | undefined },
@@ -104,13 +117,13 @@ export async function getQualityTrend(
   const series = rows
     .map(({ key: [model, name], cells }) => {
       const c = human.get(seriesKey(model!, name!));
-      const sums = { n: Array.from(cells.n), sum: Array.from(cells.sum, (v, i) => v + (c?.sum[i] ?? 0)), sumSq: Array.from(cells.sum_sq, (v, i) => v + (c?.sumSq[i] ?? 0)) };
+      const sums = { n: cells.n, sum: plus(cells.sum, c?.sum), sumSq: plus(cells.sum_sq, c?.sumSq) };
       return {
         model: model!,
         name: name!,
         ...coverage(runs.get(model!)),
         humanScores: c?.replaced ?? 0,
-        points: sums.n.map((n, i) => stat(n, sums.sum[i]!, sums.sumSq[i]!)),
+        points: stats(sums),
         changeP: changePValues(sums),
       };
     })
