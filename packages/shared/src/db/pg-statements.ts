@@ -11,10 +11,10 @@ import pg from "pg";
  * and 1.9 → 0.8 ms; spend by customer over 30 days 2.3 → 1.7 and 2.4 → 1.5 ms; a page of 50 customers'
  * sparklines stayed on custom plans (a generic one was costed higher: forced, it took 9 ms, not 2.6).
  *
- * Writes and everything inside a transaction go unnamed. Naming them too looked slower for ingestion through
- * server processes (46–68 deliveries/s in 10 of 12 runs, against 79–106 in 8 of 9; that phase is bimodal and
- * its runs alternated in one order), and the rollup upserts are 79–234 KB texts: prepared, each would hold
- * megabytes of server memory per connection.
+ * Writes and everything inside a transaction go unnamed: the rollup upserts are 79–234 KB texts, and prepared,
+ * each would hold megabytes of server memory per connection (a 234 KB one: ~7 MB). An earlier try that named
+ * them too looked slower for ingestion through server processes, but that bench phase is bimodal and favours
+ * whichever code runs first in a pair; it was not measured again in both orders.
  * Bounded: texts longer than MAX_TEXT (long key lists, rarely sent twice) go unnamed, and so does every new
  * text once a connection holds MAX_NAMED (connect.ts replaces connections after 30 minutes). A named read
  * whose result columns changed under it (another instance migrated the schema; PostgreSQL answers "cached plan
@@ -33,6 +33,7 @@ export class StatementCachingClient extends pg.Client {
   // Kysely calls query(text, values) and awaits the promise. Every other form goes to pg as it is, and so does a
   // text without values (pg sends that one as a simple query, which may hold several statements), a write, and
   // any statement while the connection is in a transaction ("I": idle outside one).
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() is overloaded (callbacks, Submittables, promises); this forwards every form.
   override query(config: any, values?: any, callback?: any): any {
     if (typeof config !== "string" || !Array.isArray(values) || values.length === 0 || callback !== undefined || config.length > MAX_TEXT || !READ.test(config) || this.getTransactionStatus() !== "I") {
       return super.query(config, values, callback);
