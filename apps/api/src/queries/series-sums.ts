@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Db, jsonArray, jsonArrayAgg } from "@tally/shared/db";
+import { type Db, numberArray, numberArrayAgg } from "@tally/shared/db";
 import { bucketBefore, type ZoneSeries } from "./series.ts";
 
 export interface SeriesCells<M extends string> {
@@ -23,7 +23,7 @@ function splitKey(id: string, n: number): string[] {
 
 /**
  * Every series' measures per chart bucket. The database packs the source's rows into one row per series:
- * its id and JSON arrays of the series key `k`, each measure and, for edges, the signs `x` and `y`; and
+ * its id and arrays (`numberArrayAgg`) of the series key `k`, each measure and, for edges, the signs `x` and `y`; and
  * JavaScript adds element i of each measure into its series' bucket of key k[i] (times x[i]), and, for
  * edges, into the bucket before it (times y[i]). A year of days is ~13,000 cells: as one row object each,
  * handing them over cost more than reading them, and summing them by bucket in the database (a sort or a
@@ -46,7 +46,7 @@ export async function seriesSums<M extends string>(
   // One row per series (GROUP BY its id): the id once, not on every element.
   const packs = (await db
     .selectFrom(src.from)
-    .select([id.as("id"), ...["k", ...signs, ...cols].map((c) => jsonArrayAgg(db, sql.ref(c)).as(c))])
+    .select([id.as("id"), ...["k", ...signs, ...cols].map((c) => numberArrayAgg(db, sql.ref(c)).as(c))])
     .groupBy(id)
     .execute()) as Record<string, unknown>[];
   const { buckets, index } = src.chart;
@@ -54,9 +54,9 @@ export async function seriesSums<M extends string>(
   const c = names.indexOf(count);
   const out: SeriesCells<M>[] = [];
   for (const pack of packs) {
-    const keys = jsonArray<number>(pack.k);
-    const values = cols.map((col) => jsonArray<number>(pack[col]));
-    const [xs, ys] = src.edges ? [jsonArray<number>(pack.x), jsonArray<number>(pack.y)] : [null, null];
+    const keys = numberArray(pack.k);
+    const values = cols.map((col) => numberArray(pack[col]));
+    const [xs, ys] = src.edges ? [numberArray(pack.x), numberArray(pack.y)] : [null, null];
     const sums = names.map(() => new Float64Array(buckets.length));
     const add = (b: number | undefined, sign: number, i: number) => {
       if (b === undefined || sign === 0) return;

@@ -62,6 +62,26 @@ export function jsonArray<T>(value: unknown): T[] {
   return (typeof value === "string" ? JSON.parse(value) : value) as T[];
 }
 
+/**
+ * An aggregate collecting the numbers `value` (never null; integers exact up to 2^53) into an array of
+ * float64s; read the result with `numberArray`. PostgreSQL packs them as bytes (`float8send`): a year of
+ * days of quality is ~13,000 rows, and writing their floats as JSON text (`json_agg`) was a third of the
+ * read (~12 → ~8 ms at 1M runs). SQLite answers a JSON array.
+ */
+export function numberArrayAgg(db: AnyDb, value: RawBuilder<unknown>): RawBuilder<unknown> {
+  return isPostgres(db) ? sql`coalesce(string_agg(float8send(cast(${value} as double precision)), ''::bytea), ''::bytea)` : sql`json_group_array(${value})`;
+}
+
+/** A `numberArrayAgg` result: big-endian float64s from PostgreSQL (a Buffer through pg), JSON text from SQLite. */
+export function numberArray(value: unknown): ArrayLike<number> {
+  if (typeof value === "string") return JSON.parse(value) as number[];
+  if (!(value instanceof Uint8Array) || value.byteLength % 8 !== 0) throw new Error("numberArray: expected a JSON array or packed float64s");
+  const bytes = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  const out = new Float64Array(value.byteLength / 8);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.getFloat64(i * 8);
+  return out;
+}
+
 /** An aggregate joining `value` as text with commas (SQLite's group_concat; PostgreSQL's string_agg). */
 export function commaJoin(db: AnyDb, value: RawBuilder<unknown>): RawBuilder<string | null> {
   return isPostgres(db) ? sql<string | null>`string_agg(${value}::text, ',')` : sql<string | null>`group_concat(${value})`;
