@@ -34,6 +34,9 @@ describe.runIf(testEngine() === "postgres")("PostgreSQL statements named per con
     // Another instance's migration, as far as this connection can tell.
     await sql`alter table items add column label text not null default 'x'`.execute(d);
     expect(await read()).toEqual([{ id: 1, label: "x" }]);
+    // The stale statement was deallocated: the read's text is prepared once on the session, not twice.
+    const text = 'select * from "items" where "id" = $1';
+    expect((await prepared(d)).filter((s) => s === text)).toHaveLength(1);
     // Inside a transaction reads go unnamed: the changed table answers at once there too.
     await sql`alter table items add column n int not null default 7`.execute(d);
     expect(await d.transaction().execute((tx) => read(tx))).toEqual([{ id: 1, label: "x", n: 7 }]);

@@ -18,7 +18,8 @@ import pg from "pg";
  * Bounded: texts longer than MAX_TEXT (long key lists, rarely sent twice) go unnamed, and so does every new
  * text once a connection holds MAX_NAMED (connect.ts replaces connections after 30 minutes). A named read
  * whose result columns changed under it (another instance migrated the schema; PostgreSQL answers "cached plan
- * must not change result type") is named afresh and sent again at once.
+ * must not change result type") is named afresh and sent again at once, and the stale statement is deallocated
+ * (on the server and in pg's record of what this connection has parsed), so the bound holds.
  */
 export const MAX_NAMED = 200;
 export const MAX_TEXT = 16_000;
@@ -53,6 +54,8 @@ export class StatementCachingClient extends pg.Client {
     } catch (e) {
       if (!resultTypeChanged(e) || retried) throw e;
       this.#names.delete(text);
+      await super.query(`deallocate ${name}`); // our own name: tally_<serial>
+      delete (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements[name];
       return this.#named(text, values, true);
     }
   }
