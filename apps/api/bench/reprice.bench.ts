@@ -20,6 +20,7 @@ import { previewReprice } from "../src/reprice/preview.ts";
 import { createRepriceRunner } from "../src/reprice/runner.ts";
 import { rollupMismatches, seededLine, seedUsageLines } from "../test/reprice-support.ts";
 import { benchDatabase } from "./bench-db.ts";
+import { micros } from "../test/micros.ts";
 
 const { values } = parseArgs({ options: { lines: { type: "string", default: "100000" }, db: { type: "string" } } });
 const LINES = Number(values.lines);
@@ -43,7 +44,7 @@ try {
   let after = 0;
   for (let i = 0; i < LINES; i++) {
     const l = seededLine(i, START);
-    before += Math.round(calcPrice({ input_tokens: l.input, output_tokens: l.output }, l.model, { timestamp: new Date(l.occurredAt) })!.total_price * 1_000_000);
+    before += micros(calcPrice({ input_tokens: l.input, output_tokens: l.output }, l.model, { timestamp: new Date(l.occurredAt) })!.total_price);
     after += l.input * 1 + l.output * 4; // $1 / $4 per Mtok = 1 / 4 µ$ a token
   }
 

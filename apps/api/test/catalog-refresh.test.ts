@@ -13,6 +13,7 @@ import { Executor } from "./executor.ts";
 import { startTally, type Tally, TEST_API_KEY } from "./harness.ts";
 import { waitForJob } from "./reprice-support.ts";
 import { AT, callProcedure } from "./unpriced-money.ts";
+import { micros } from "./micros.ts";
 
 // Issue 17 §4, last bullet: GENAI_PRICES_URL refreshes the genai-prices catalog at run time, with a cache that
 // issue 21 moved into the database (settings row genai_prices_catalog): the same on SQLite and PostgreSQL, shared by instances.
@@ -52,7 +53,7 @@ async function track(tally: Tally, runId: string, i: number) {
 type Catalog = { source: string; fetchedAt: number | null; models: number; changes: { provider: string; model: string; change: string; storedModels: string[] }[]; lastAttemptAt: number | null; lastError: string | null };
 const catalog = (t: Tally) => callProcedure(t, "prices.catalog", "query", undefined) as Promise<Catalog>;
 const refresh = (t: Tally) => callProcedure(t, "prices.refreshCatalog", "mutation", undefined) as Promise<Catalog>;
-const bundledGpt4o = () => Math.round(calcPrice({ input_tokens: 1_000_000, output_tokens: 100_000 }, "gpt-4o", { providerId: "openai" })!.total_price * 1e6);
+const bundledGpt4o = () => micros(calcPrice({ input_tokens: 1_000_000, output_tokens: 100_000 }, "gpt-4o", { providerId: "openai" })!.total_price);
 
 const CACHE_KEY = "genai_prices_catalog";
 /** The database while no server has it open (the test's own connection). */

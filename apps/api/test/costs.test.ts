@@ -1,6 +1,7 @@
 import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
+import { micros } from "./micros.ts";
 
 // Cost must equal genai-prices to the micro-dollar; the expected usage is spelled out by hand here,
 // independently of the extractors the production code uses.
@@ -19,7 +20,6 @@ describe("track-ai-costs prices usage", () => {
     expect(out.status, JSON.stringify(out.error)).toBe("completed");
     return tally.db.selectFrom("usage_costs").selectAll().where("deferred_run_id", "=", runId).executeTakeFirstOrThrow();
   }
-  const micros = (usd: number) => Math.round(usd * 1_000_000);
 
   it("OpenAI-style raw usage: cached tokens counted inside the prompt", async () => {
     const row = await track({

@@ -2,6 +2,7 @@ import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, fakeChatServer, fakeSlack, verdict } from "./fake-servers.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
+import { micros } from "./micros.ts";
 
 // parent → DeferAdd → each deferred function, through the real serve() handler and a real SQLite file.
 describe("handle-support-ticket defers score, costs and notify", () => {
@@ -88,9 +89,9 @@ describe("handle-support-ticket defers score, costs and notify", () => {
     const at = new Date(event.ts + 5_000);
     const agentPrice = calcPrice({ input_tokens: 1200, output_tokens: 80, cache_read_tokens: 1000 }, "gpt-4o", { timestamp: at });
     const judgePrice = calcPrice({ input_tokens: 400, output_tokens: 60 }, "gpt-4o-mini", { timestamp: at });
-    expect(costs[0]?.cost_micros).toBe(Math.round(agentPrice!.total_price * 1e6));
+    expect(costs[0]?.cost_micros).toBe(micros(agentPrice!.total_price));
     expect(costs[0]).toMatchObject({ input_tokens: 1200, output_tokens: 80, cache_read_tokens: 1000 });
-    expect(costs[1]?.cost_micros).toBe(Math.round(judgePrice!.total_price * 1e6));
+    expect(costs[1]?.cost_micros).toBe(micros(judgePrice!.total_price));
 
     const notes = await tally.db.selectFrom("notifications").selectAll().execute();
     expect(notes).toEqual([

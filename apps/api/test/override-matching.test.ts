@@ -2,6 +2,7 @@ import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
 import { callProcedure } from "./unpriced-money.ts";
+import { micros } from "./micros.ts";
 
 // Issue 17 §4: override lookup matches ids the way the catalog does, through the real serve() handler.
 // The rule: an override applies to the id it names (any case) and to every id genai-prices prices as the same
@@ -13,7 +14,7 @@ import { callProcedure } from "./unpriced-money.ts";
 const AT = "2025-12-01T00:00:00Z";
 const catalog = (model: string, input: number, output: number, providerId?: string) => {
   const r = calcPrice({ input_tokens: input, output_tokens: output }, model, { timestamp: new Date(AT), ...(providerId ? { providerId } : {}) });
-  return r ? Math.round(r.total_price * 1_000_000) : null;
+  return r ? micros(r.total_price) : null;
 };
 
 describe("override lookup matches like the catalog", () => {

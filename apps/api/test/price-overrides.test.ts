@@ -2,6 +2,7 @@ import { calcPrice } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH, PARENT, startTally, type Tally } from "./harness.ts";
 import { callProcedure } from "./unpriced-money.ts";
+import { micros } from "./micros.ts";
 
 // Through the real serve() handler and the real prices.upsert: an override prices a model's tokens and keeps
 // the catalog's price of every other unit; a unit with no price makes the line unpriced, never a $0 part;
@@ -15,7 +16,6 @@ describe("price overrides and units without a price", () => {
   });
   afterAll(() => tally.close());
 
-  const micros = (usd: number) => Math.round(usd * 1_000_000);
   const catalog = (usage: Record<string, number>, model: string, providerId: string, at: string) =>
     micros(calcPrice(usage, model, { providerId, timestamp: new Date(at) })!.total_price);
 

@@ -2,6 +2,7 @@ import { calcPrice, extractUsage, findProvider, type Usage } from "@pydantic/gen
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
 import { SHAPES, type Shape } from "./usage-shapes.ts";
+import { micros } from "./micros.ts";
 
 // Every usage format genai-prices reads, through the real serve() handler: the stored cost equals
 // genai-prices' own extractUsage (with the flavour named by hand in usage-shapes.ts) + calcPrice to the
@@ -36,7 +37,6 @@ const COLUMN: Record<string, string> = {
 const NOT_PRICED_APART = new Set(["input_text_tokens", "output_text_tokens", "cache_text_read_tokens", "cache_write_5m_tokens"]);
 
 const at = Date.UTC(2026, 5, 1, 12);
-const micros = (usd: number) => Math.round(usd * 1_000_000);
 const pathGet = (o: Record<string, unknown>, path: string[]) => path.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], o) as Record<string, unknown>;
 
 /** What genai-prices itself says for the body, read with the flavour the shape names. */

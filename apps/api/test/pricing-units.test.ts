@@ -2,6 +2,7 @@ import { calcPrice, extractUsage, findProvider } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunOutcome } from "./executor.ts";
 import { PARENT, startTally, type Tally } from "./harness.ts";
+import { micros } from "./micros.ts";
 
 // Through the real serve() handler: the issue's own figures, every priced unit carried by the counts payload,
 // model ids as genai-prices matches them (one stored form on both paths), and raw usage of a model the
@@ -15,7 +16,6 @@ describe("every priced unit, on both paths", () => {
   afterAll(() => tally.close());
 
   const at = Date.UTC(2026, 5, 1, 12);
-  const micros = (usd: number) => Math.round(usd * 1_000_000);
   const ref = (usage: Record<string, number>, model: string, providerId: string) =>
     micros(calcPrice(usage, model, { providerId, timestamp: new Date(at) })!.total_price);
 

@@ -11,6 +11,7 @@ import { testDatabaseUrl } from "@tally/shared/db/testing";
 import { AUTH, TEST_API_KEY } from "./harness.ts";
 import type { Json } from "./json.ts";
 import { rollupMismatches, seededLine, seedUsageLines } from "./reprice-support.ts";
+import { micros } from "./micros.ts";
 
 // Issue 17 §4: a repricing job survives the death of its server. A real server process (server-process.ts,
 // configured like `npm start`, no Inngest engine) runs the job; it is SIGKILLed mid-job, a new process on the
@@ -112,7 +113,7 @@ describe("a repricing job killed mid-way resumes after a restart", { timeout: 24
     let after = 0;
     for (let i = 0; i < LINES; i++) {
       const l = seededLine(i, START);
-      before += Math.round(calcPrice({ input_tokens: l.input, output_tokens: l.output }, l.model, { timestamp: new Date(l.occurredAt) })!.total_price * 1_000_000);
+      before += micros(calcPrice({ input_tokens: l.input, output_tokens: l.output }, l.model, { timestamp: new Date(l.occurredAt) })!.total_price);
       after += l.input + 4 * l.output;
     }
     expect(done).toMatchObject({ status: "done", error: null, lines_done: LINES, lines_changed: LINES, before_micros: before, after_micros: after, before_unpriced: 0, after_unpriced: 0 });

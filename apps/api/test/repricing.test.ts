@@ -11,6 +11,7 @@ import { AUTH, startTally, type Tally } from "./harness.ts";
 import type { Json } from "./json.ts";
 import { calendarsMatchRefill, rollupMismatches, seededLine, seedUsageLines, waitForJob } from "./reprice-support.ts";
 import { callProcedure, type Delivery, deliver } from "./unpriced-money.ts";
+import { micros } from "./micros.ts";
 
 // Issue 17 §4 through the real server: overrides edited, removed and kept as history; the preview of a
 // repricing (before = stored, after = priced now) and the job that applies it, agent and judge lines, rollups
@@ -18,7 +19,6 @@ import { callProcedure, type Delivery, deliver } from "./unpriced-money.ts";
 // come from genai-prices' calcPrice (catalog) or by hand (override: $1/Mtok in = 1 µ$ a token, $4/Mtok out).
 
 const ZONE = "America/New_York";
-const micros = (usd: number) => Math.round(usd * 1_000_000);
 const catalog = (model: string, input: number, output: number, at: number) =>
   micros(calcPrice({ input_tokens: input, output_tokens: output }, model, { timestamp: new Date(at) })!.total_price);
 const byHand = (input: number, output: number) => input * 1 + output * 4;

@@ -27,7 +27,10 @@ describe("priceUsage", () => {
     const at = Date.UTC(2026, 0, 1);
     const p = priceUsage(usage(123_457, 9_876, 100_000), "gpt-4o", "openai", at, []);
     const ref = calcPrice({ input_tokens: 123_457, output_tokens: 9_876, cache_read_tokens: 100_000 }, "gpt-4o", { providerId: "openai", timestamp: new Date(at) });
-    expect(p.costMicros).toBe(Math.round(ref!.total_price * 1e6));
+    // gpt-4o: $2.50/Mtok uncached input, $1.25 cached, $10 output. In tenths of a micro-dollar, exactly:
+    // 23,457 × 25 + 100,000 × 12.5 + 9,876 × 100 = 2,824,025, i.e. 282,402.5 micro-USD: the half rounds up.
+    expect(Math.abs(ref!.total_price * 1e6 - 282_402.5)).toBeLessThan(1e-6);
+    expect(p.costMicros).toBe(282_403);
     expect(p.inputCostMicros! + p.outputCostMicros!).toBeGreaterThanOrEqual(p.costMicros! - 1);
   });
 
@@ -57,9 +60,23 @@ describe("priceUsage", () => {
     expect(cost("acme", 300)).toBe(4_000_000);
   });
 
-  it("rounds to whole micro-dollars", () => {
+  it("rounds to whole micro-dollars, an exact half away from zero whatever the float noise", () => {
     expect(toMicros(0.0000015)).toBe(2);
     expect(toMicros(1.2345674)).toBe(1_234_567);
+    // 1,010 × 0.15 + 140 × 0.60 = 235.5 micro-USD exactly; summed as floats it is 235.49999999999997.
+    expect((1010 * 0.15) / 1e6 + (140 * 0.6) / 1e6).toBeLessThan(0.0002355);
+    expect(toMicros((1010 * 0.15) / 1e6 + (140 * 0.6) / 1e6)).toBe(236);
+    expect(toMicros(-0.0000025)).toBe(-3);
+    expect(toMicros(0.0000024999)).toBe(2);
+    expect(toMicros(12_345.6789995)).toBe(12_345_679_000);
+  });
+
+  it("prices a line whose exact cost is a half micro-dollar as the half rounded up", () => {
+    // gpt-4o-mini: $0.15/Mtok input, $0.60 output. 1,010 × 0.15 = 151.5 and 140 × 0.60 = 84: 235.5 micro-USD.
+    const p = priceUsage(usage(1010, 140), "gpt-4o-mini", "openai", Date.UTC(2026, 0, 1), []);
+    expect(p.costMicros).toBe(236);
+    expect(p.inputCostMicros).toBe(152);
+    expect(p.outputCostMicros).toBe(84);
   });
 });
 

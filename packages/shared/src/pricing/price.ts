@@ -61,9 +61,16 @@ export interface PricedUsage {
   priceSource: string;
 }
 
-/** USD (float, as genai-prices returns it) → integer micro-USD, rounded half away from zero. */
+/**
+ * USD (float, as genai-prices returns it) → integer micro-USD, rounded half away from zero. The float carries
+ * binary noise: 1,010 tokens at $0.15/Mtok plus 140 at $0.60 is exactly 235.5 micro-USD but arrives as
+ * 235.49999999999997. A cost is tokens × a price with at most 6 decimals in micro-USD per token (whole micros per
+ * Mtok for overrides, fewer for the catalog's prices), so it is first snapped to 6 decimals, which recovers the exact
+ * value, and the half is then rounded as documented (236).
+ */
 export function toMicros(usd: number): number {
-  return Math.round(usd * 1_000_000);
+  const exact = Number((usd * 1_000_000).toFixed(6));
+  return Math.sign(exact) * Math.round(Math.abs(exact));
 }
 
 /**
