@@ -52,6 +52,18 @@ describe("no payload may poison the money", () => {
     );
   });
 
+  it("a bad count the provider's own flavour chokes on is refused, not dropped by a flavour that reads fewer fields", async () => {
+    const anthropic = (usage: Record<string, unknown>) => track({ model: "claude-sonnet-4-20250514", provider: "anthropic", usage });
+    // With cache_creation_input_tokens −1 the million cache reads were once stored as 0 (60 micro-USD, not 300,060).
+    await expectRefused(anthropic({ input_tokens: 5, output_tokens: 3, cache_read_input_tokens: 1e6, cache_creation_input_tokens: -1 }), "usage.cache_creation_input_tokens", BOUNDS, "(got -1)");
+    await expectRefused(anthropic({ input_tokens: 5, output_tokens: 3, cache_read_input_tokens: -1 }), "usage.cache_read_input_tokens", BOUNDS);
+    await expectRefused(anthropic({ input_tokens: 5, output_tokens: 3, cache_read_input_tokens: "7" }), "usage.cache_read_input_tokens", BOUNDS, '(got "7")');
+    await expectRefused(track({ model: "gpt-4o", provider: "openai", usage: { input_tokens: 5, output_tokens: 3, input_tokens_details: { cached_tokens: -2 } } }), "cached_tokens", BOUNDS);
+    await expectRefused(openai({ prompt_tokens: 10, completion_tokens: true }), "usage.completion_tokens", BOUNDS);
+    // null is an absent count, as providers send it.
+    await expectStored(anthropic({ input_tokens: 5, output_tokens: 3, cache_read_input_tokens: null, cache_creation_input_tokens: null }));
+  });
+
   it("a count that only the normalised sum pushes past 1e12 is refused, naming the normalised field", async () => {
     // Anthropic reports cache reads apart: input_tokens = 6e11 + 6e11 after normalisation.
     const usage = { input_tokens: 6e11, output_tokens: 1, cache_read_input_tokens: 6e11 };

@@ -1,5 +1,5 @@
 import { extractUsage, findProvider, type Provider, type Usage, type UsageExtractor } from "@pydantic/genai-prices";
-import { ALL_UNITS, boundsMessage, inBounds } from "./units.ts";
+import { ALL_UNITS, boundsMessage, inBounds, type UnitKind } from "./units.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
@@ -35,6 +35,8 @@ export function readRawUsage(raw: Record<string, unknown>, model: string, provid
     const p = findProvider({ providerId: id });
     return (p?.extractors ?? []).map((e): [Provider, UsageExtractor] => [p!, e]);
   });
+  // Before any reading: a count one flavour would refuse must not be dropped by another flavour that reads fewer fields.
+  checkCandidateCounts(raw, [...own, ...generic].map(([, e]) => e));
   const errors: string[] = [];
   const best = bestReading(raw, model, own, errors) ?? bestReading(raw, model, generic, own.length ? [] : errors);
   if (!best) {
@@ -74,13 +76,37 @@ function fieldsRead(raw: Record<string, unknown>, extractor: UsageExtractor): nu
 
 const KIND_BY_KEY = new Map(ALL_UNITS.map((u) => [u.priceKey, u.kind]));
 
+const fieldName = (path: UsageExtractor["mappings"][number]["path"]) => `usage.${steps(path).map((s) => (typeof s === "string" ? s : `[${s.field}]`)).join(".")}`;
+
 /** Each raw field an extractor reads must itself be within its unit's bounds; names it otherwise. */
 function checkRawCounts(raw: Record<string, unknown>, extractor: UsageExtractor): void {
   for (const { path, dest } of extractor.mappings) {
     const value = walk(raw, path);
     const kind = KIND_BY_KEY.get(dest) ?? "tokens";
-    if (typeof value === "number" && !inBounds(kind, value)) {
-      throw new UsageError(`usage.${steps(path).map((s) => (typeof s === "string" ? s : `[${s.field}]`)).join(".")}: ${boundsMessage(kind)} (got ${value})`);
+    if (typeof value === "number" && !inBounds(kind, value)) throw new UsageError(`${fieldName(path)}: ${boundsMessage(kind)} (got ${value})`);
+  }
+}
+
+/**
+ * Every field any candidate flavour reads as a count, when present: a number (a string or a boolean is refused, not
+ * skipped) within the bounds of at least one unit it is read as. Without this, a provider's own flavour that
+ * throws on `cache_creation_input_tokens: -1` gave way to a generic one that does not read the cache fields, and a
+ * million cache-read tokens were stored as 0. null counts as absent; an object or array is another shape's field.
+ */
+function checkCandidateCounts(raw: Record<string, unknown>, extractors: UsageExtractor[]): void {
+  const kinds = new Map<string, { path: UsageExtractor["mappings"][number]["path"]; kinds: UnitKind[] }>();
+  for (const { path, dest } of extractors.flatMap((e) => e.mappings)) {
+    const key = JSON.stringify(path);
+    const entry = kinds.get(key) ?? { path, kinds: [] };
+    entry.kinds.push(KIND_BY_KEY.get(dest) ?? "tokens");
+    kinds.set(key, entry);
+  }
+  for (const { path, kinds: of } of kinds.values()) {
+    const value = walk(raw, path);
+    if (value === undefined || value === null || typeof value === "object") continue;
+    if (!of.some((kind) => inBounds(kind, value))) {
+      const kind = of.includes("tokens") ? "tokens" : of[0]!;
+      throw new UsageError(`${fieldName(path)}: ${boundsMessage(kind)} (got ${JSON.stringify(value)})`);
     }
   }
 }
