@@ -3,7 +3,7 @@ import { z } from "zod";
 import { auditExportInput, can, type Capability, instantSchema, reviewExportInput, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
 import type { App } from "../app.ts";
 import { issuesByField } from "../http/respond.ts";
-import { InvalidCursorError } from "../queries/common.ts";
+import { effectiveWindow, InvalidCursorError } from "../queries/common.ts";
 import { ClientGone } from "./csv.ts";
 import { exportFileName } from "./period.ts";
 import { exportReviews, reviewsFileName } from "./reviews.ts";
@@ -55,14 +55,16 @@ function exportTable<I, O>(t: ExportTable<I, O>) {
 }
 
 const periodFileName = (name: string, f: { from: number; to: number; timeZone: string }) => exportFileName(name, f.from, f.to, f.timeZone);
+/** A spend table's figures cover whole 15-minute buckets (`effectiveWindow`): its file name says which. */
+const spendFileName = (name: string, f: { from: number; to: number; timeZone: string }) => periodFileName(name, { ...f, ...effectiveWindow(f) });
 
 /**
  * Every CSV export, by name, with the capability it needs (the walk over every money field and the walk
  * over every role read this list): the data tables are reads (any role), the audit log is admin only.
  */
 export const TABLES = {
-  "spend-by-customer": exportTable({ capability: "read", schema: spendByCustomerInput, options: customerExportOptions, fileName: periodFileName, run: exportSpendByCustomer }),
-  "spend-by-model": exportTable({ capability: "read", schema: spendByModelInput, options: noOptions, fileName: periodFileName, run: exportSpendByModel }),
+  "spend-by-customer": exportTable({ capability: "read", schema: spendByCustomerInput, options: customerExportOptions, fileName: spendFileName, run: exportSpendByCustomer }),
+  "spend-by-model": exportTable({ capability: "read", schema: spendByModelInput, options: noOptions, fileName: spendFileName, run: exportSpendByModel }),
   runs: exportTable({ capability: "read", schema: runsListInput, options: noOptions, fileName: periodFileName, run: exportRuns }),
   audit: exportTable({ capability: "admin", schema: auditExportInput, options: noOptions, fileName: auditFileName, run: exportAudit }),
   reviews: exportTable({ capability: "read", schema: reviewExportInput, options: noOptions, fileName: reviewsFileName, run: exportReviews }),

@@ -105,6 +105,21 @@ describe("CSV exports over HTTP", () => {
     expect(runsCsv.headers.get("content-disposition")).toContain('filename="runs_2026-11-01_2026-12-01_Asia-Kolkata.csv"');
   });
 
+  it("labels a window off the 15-minute edges with the whole buckets its figures cover", async () => {
+    // Asked 12:05–12:20 UTC; the aggregates read the buckets 12:00–12:30, which hold all three runs (12:00–12:02).
+    const w = { from: Date.parse("2026-11-10T12:05:00Z"), to: Date.parse("2026-11-10T12:20:00Z"), timeZone: "UTC" };
+    const res = await get("spend-by-customer", w);
+    expect(res.headers.get("content-disposition")).toBe('attachment; filename="spend-by-customer_2026-11-10T1200_2026-11-10T1230_UTC.csv"');
+    const globex = (await rows(res)).find((r) => r.customer_id === "globex")!;
+    // 30 minutes of November's 720 hours: 1/1440 of a month's budget of 3,000 micro-USD.
+    expect(globex).toMatchObject({ spend_micros: "1000", period_start: "2026-11-10T12:00:00+00:00", period_end: "2026-11-10T12:30:00+00:00", budget_months: "0.000694", period_budget_micros: "2" });
+    const models = await get("spend-by-model", w);
+    expect(models.headers.get("content-disposition")).toContain('filename="spend-by-model_2026-11-10T1200_2026-11-10T1230_UTC.csv"');
+    expect((await rows(models))[0]).toMatchObject({ model: "acme-large", spend_micros: "3000", period_start: "2026-11-10T12:00:00+00:00", period_end: "2026-11-10T12:30:00+00:00" });
+    // runs.csv lists runs in the window as asked: its name keeps the asked bounds.
+    expect((await get("runs", { ...w, limit: 50 })).headers.get("content-disposition")).toContain('filename="runs_2026-11-10T1205_2026-11-10T1220_UTC.csv"');
+  });
+
   it("gives budget and budget use for the period: the month, or the budget period the dashboard sends", async () => {
     const globex = async (options?: unknown) => (await rows(await get("spend-by-customer", nov, options))).find((r) => r.customer_id === "globex")!;
     expect(await globex()).toMatchObject({ monthly_budget_micros: "3000", budget_months: "1.000000", period_budget_micros: "3000", budget_use: "0.333333" });

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Db } from "@tally/shared/db";
 import type { AuditFilter, RunsListInput, SpendByCustomerInput, SpendByModelInput } from "@tally/shared";
 import { auditQuery } from "../queries/audit.ts";
+import { effectiveWindow } from "../queries/common.ts";
 import { runsQuery, withScoresAndCosts } from "../queries/runs.ts";
 import { getSpendByCustomer, getSpendByModel, type ModelSpendRow } from "../queries/spend-breakdown.ts";
 import { type Cell, csvLine, usd, write } from "./csv.ts";
@@ -12,9 +13,15 @@ import { localIso, ratio } from "./period.ts";
 const PAGE = 1000;
 type SpendRow = Omit<ModelSpendRow, "model">;
 
-/** Every row says which period and zone it covers (local times with their offset). */
+/**
+ * Every row says which period and zone its figures cover (local times with their offset): the aggregates' window,
+ * widened to whole 15-minute buckets (`effectiveWindow`), as the file name says too.
+ */
 const PERIOD_COLUMNS = ["period_start", "period_end", "time_zone"];
-const periodCells = (f: { from: number; to: number; timeZone: string }): Cell[] => [localIso(f.from, f.timeZone), localIso(f.to, f.timeZone), f.timeZone];
+const periodCells = (f: { from: number; to: number; timeZone: string }): Cell[] => {
+  const w = effectiveWindow(f);
+  return [localIso(w.from, f.timeZone), localIso(w.to, f.timeZone), f.timeZone];
+};
 
 /** Money cells are empty when nothing in them is priced (never 0); the unpriced calls sit beside them. */
 const SPEND_COLUMNS = ["spend_usd", "spend_micros", "agent_spend_micros", "agent_unpriced_calls", "judge_spend_micros", "judge_unpriced_calls", "runs", "priced_runs", "cost_per_run_micros", "unpriced_calls", "share"];
@@ -39,7 +46,8 @@ const BUDGET_COLUMNS = ["monthly_budget_micros", "budget_months", "period_budget
 
 export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: SpendByCustomerInput, o: CustomerExportOptions = {}): Promise<void> {
   await write(res, csvLine(["customer_id", "name", ...SPEND_COLUMNS, ...BUDGET_COLUMNS, ...PERIOD_COLUMNS]));
-  const months = monthsIn(o.budgetPeriod?.from ?? f.from, o.budgetPeriod?.to ?? f.to, f.timeZone);
+  const w = effectiveWindow(f);
+  const months = monthsIn(o.budgetPeriod?.from ?? w.from, o.budgetPeriod?.to ?? w.to, f.timeZone);
   const budgetCells = (spend: number | null, monthly: number | null): Cell[] => {
     const budget = monthly === null ? null : monthly * months;
     return [monthly, ratio(months), budget === null ? null : Math.round(budget), budget && spend !== null ? ratio(spend / budget) : null];
