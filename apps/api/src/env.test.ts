@@ -13,6 +13,15 @@ describe("readEnv", () => {
     expect(env).toMatchObject({ isDev: true, PORT: 3000, DATABASE_URL: "./data/tally.db" });
   });
 
+  it("keeps dev mode on loopback: unsigned Inngest calls must not be reachable from the network", () => {
+    for (const HOST of ["0.0.0.0", "[::]", "192.0.2.2", "tally.internal"]) {
+      expect(() => readEnv({ INNGEST_DEV: "1", HOST })).toThrow(new RegExp(`HOST: dev mode \\(INNGEST_DEV\\) takes unsigned Inngest calls.*HOST=${HOST.replace(/[.[\]]/g, "\\$&")}`));
+    }
+    for (const HOST of ["127.0.0.1", "localhost", "::1", "[::1]"]) expect(readEnv({ INNGEST_DEV: "1", HOST }).HOST).toBe(HOST);
+    // Outside dev mode every call is signed: any interface.
+    expect(readEnv({ HOST: "0.0.0.0", INNGEST_SIGNING_KEY: "signkey-prod-abc", TALLY_AUTH_SECRET: "a".repeat(32) }).HOST).toBe("0.0.0.0");
+  });
+
   it("takes a relative database path from where npm was run, not from the workspace", () => {
     expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me/tally" }).DATABASE_URL).toBe("/home/me/tally/data/tally.db");
     expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: "/var/lib/t.db" }).DATABASE_URL).toBe("/var/lib/t.db");

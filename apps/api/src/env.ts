@@ -185,6 +185,12 @@ function crossChecks(e: Record<string, string | undefined>): string[] {
   if (!isDev(e) && !e.TALLY_AUTH_SECRET) {
     problems.push("TALLY_AUTH_SECRET: required outside dev mode, at least 32 characters (for example: openssl rand -base64 32)");
   }
+  const host = e.HOST ?? "127.0.0.1";
+  if (isDev(e) && !isLoopback(host)) {
+    problems.push(
+      `HOST: dev mode (INNGEST_DEV) takes unsigned Inngest calls, so anyone who reaches HOST=${host} could write spend and scores; keep it on loopback (127.0.0.1, ::1, localhost), or run outside dev mode with INNGEST_SIGNING_KEY`,
+    );
+  }
   if (!e.TALLY_INIT_ADMIN_EMAIL !== !e.TALLY_INIT_ADMIN_PASSWORD) {
     problems.push("TALLY_INIT_ADMIN_EMAIL and TALLY_INIT_ADMIN_PASSWORD: set both or neither");
   }

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AUTH, PARENT, startTally, type Tally } from "./harness.ts";
-import { healthy, rawRequest } from "./raw-http.ts";
+import { healthy, PRODUCTION, rawRequest } from "./raw-http.ts";
 
 const FN = "tally-track-ai-costs";
 const INNGEST = `/api/inngest?fnId=${FN}&stepId=step`;
@@ -128,7 +128,7 @@ describe("Host header (DNS rebinding)", () => {
 
   it("answers the name HOST binds to and TALLY_PUBLIC_URL's host, without TALLY_ALLOWED_HOSTS", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {}); // Secure cookies on a non-loopback HOST
-    const named = await startTally({ HOST: "tally.lan", TALLY_PUBLIC_URL: "https://dash.example.com/tally" });
+    const named = await startTally({ ...PRODUCTION, HOST: "tally.lan", TALLY_PUBLIC_URL: "https://dash.example.com/tally" });
     try {
       for (const host of ["tally.lan", "TALLY.LAN:3000", "dash.example.com", "dash.example.com:443", "localhost:3000"]) {
         expect((await rawRequest(named.base, "GET", "/api/trpc/customers.list", "", { host, ...AUTH })).status, host).toBe(200);
@@ -147,11 +147,12 @@ describe("Host header (DNS rebinding)", () => {
     // Besides the cookie warning (Secure cookies on a non-loopback host without an https URL), tested apart.
     const hostWarnings = () => warn.mock.calls.map((c) => String(c[0])).filter((m) => !/session cookies are Secure/.test(m));
     try {
-      const open = await startTally({ HOST: "0.0.0.0" });
+      // Outside dev mode: dev mode stays on loopback (env.ts).
+      const open = await startTally({ ...PRODUCTION, HOST: "0.0.0.0" });
       await open.close();
       expect(hostWarnings()).toEqual([expect.stringMatching(/HOST=0\.0\.0\.0 listens on every interface.*set TALLY_ALLOWED_HOSTS/)]);
       warn.mockClear();
-      const named = await startTally({ HOST: "0.0.0.0", TALLY_ALLOWED_HOSTS: "tally.internal" });
+      const named = await startTally({ ...PRODUCTION, HOST: "0.0.0.0", TALLY_ALLOWED_HOSTS: "tally.internal" });
       await named.close();
       expect(hostWarnings()).toEqual([]);
     } finally {
