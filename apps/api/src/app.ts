@@ -86,11 +86,7 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
   const judge: JudgeSettings = { ...(deps.judgeGate ?? DEFAULT_JUDGE_GATE), concurrency: flow.judgeConcurrency, throttle: flow.judgeThrottle };
   // reviews.submit stores a review, then sends the event its waiting score run listens for.
   const review: ReviewSettings = { sampleRate: deps.review?.sampleRate ?? env.TALLY_REVIEW_SAMPLE_RATE, send: (event) => inngest.send(event) };
-  const handler = serve({
-    client: inngest,
-    functions: functions.all,
-    ...(env.INNGEST_SERVE_ORIGIN ? { serveOrigin: env.INNGEST_SERVE_ORIGIN } : {}),
-  });
+  const handler = serve({ client: inngest, functions: functions.all, ...servedAt(env) });
   const close = async () => {
     await calendars.stop();
     await repricer.stop();
@@ -98,6 +94,18 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     await db.destroy();
   };
   return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review, alerts: { timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC", slackWebhookConfigured: !!env.SLACK_WEBHOOK_URL } }, close };
+}
+
+/**
+ * The URL a sync registers with Inngest: INNGEST_SERVE_ORIGIN; else, outside dev mode, TALLY_PUBLIC_URL (its path
+ * before /api/inngest). Without either the SDK takes the request's Host and scheme, which anyone may send with the
+ * unsigned body-less PUT: a production server could be re-registered at a wrong port or scheme.
+ */
+function servedAt(env: Env): { serveOrigin?: string; servePath?: string } {
+  if (env.INNGEST_SERVE_ORIGIN) return { serveOrigin: env.INNGEST_SERVE_ORIGIN };
+  if (env.isDev || !env.TALLY_PUBLIC_URL) return {};
+  const url = new URL(env.TALLY_PUBLIC_URL);
+  return { serveOrigin: url.origin, servePath: `${url.pathname.replace(/\/+$/, "")}/api/inngest` };
 }
 
 /** Where the dashboard is for links sent out (Slack, alerts): TALLY_PUBLIC_URL, else the serve origin, else this server's own address. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
 import type { Json } from "./json.ts";
 import { closedPort, PRODUCTION, rawRequest } from "./raw-http.ts";
+import { fakeInngestApi } from "./fake-servers.ts";
 
 const FN = "tally-track-ai-costs";
 const PAYLOAD = { model: "gpt-4o", promptTokens: 1000, completionTokens: 200, customerId: "acme" };
@@ -242,3 +243,21 @@ function sortedKeys(v: unknown): unknown {
   if (typeof v !== "object" || v === null) return v;
   return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]));
 }
+
+describe("a body-less sync (unsigned PUT) in production mode", () => {
+  it("registers TALLY_PUBLIC_URL's endpoint, not a caller's Host, scheme or query", async () => {
+    const api = await fakeInngestApi();
+    const tally = await startTally({ ...PRODUCTION, INNGEST_BASE_URL: api.url, TALLY_PUBLIC_URL: "https://dash.example.com/tally" });
+    try {
+      const headers = { host: "dash.example.com:6666", "x-forwarded-proto": "http" };
+      expect((await rawRequest(tally.base, "PUT", "/api/inngest?url=https://evil.example/x&probe=1", "", headers)).status).toBe(200);
+      expect((await rawRequest(tally.base, "PUT", "/api/inngest?deployId=d-1&fnId=x", "", headers)).status).toBe(200);
+      const urls = api.requests.filter((r) => r.path.startsWith("/fn/register")).map((r) => (r.body as { url: string }).url);
+      // The SDK keeps a sync's deployId in the URL it registers; nothing else of the caller's.
+      expect(urls).toEqual(["https://dash.example.com/tally/api/inngest", "https://dash.example.com/tally/api/inngest?deployId=d-1"]);
+    } finally {
+      await tally.close();
+      await api.close();
+    }
+  });
+});

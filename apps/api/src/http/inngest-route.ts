@@ -26,6 +26,8 @@ export function createInngestRoute(app: Pick<App, "handler" | "functions" | "inn
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? "GET";
     const url = requestUrl(req);
+    // A sync registers this URL, query included, as the base of every function's URL: keep only what a sync reads.
+    if (method === "PUT") for (const key of [...url.searchParams.keys()]) if (key !== "deployId") url.searchParams.delete(key);
     if (method !== "POST" && method !== "PUT") {
       req.resume(); // the SDK reads no body on GET: discard it unread
       return answer(app, req, res, url, "");
