@@ -62,7 +62,8 @@ describe("spend.statement: a customer's month in a zone", () => {
       const judged = await tally.executor.runDeferred({ fnSlug: "tally-score-agent-output", input: score }, parent, { runId: `${r.id}-score`, ts: r.at });
       expect(judged.status, JSON.stringify(judged.error)).toBe("completed");
     }
-    await callProcedure(tally, "customers.upsert", "mutation", { id: "acme", name: "Acme Corp", monthlyBudgetMicros: 20_000 });
+    // A pasted id with stray spaces: stored trimmed, as the usage payloads store "acme", so the budget applies.
+    await callProcedure(tally, "customers.upsert", "mutation", { id: " acme ", name: "Acme Corp", monthlyBudgetMicros: 20_000 });
     statement = (await callProcedure(tally, "spend.statement", "query", INPUT)) as Statement;
   }, 60_000);
   afterAll(async () => {

@@ -186,7 +186,8 @@ export const runsListInput = z
 export const runByIdInput = z.object({ runId: key.min(1) });
 
 export const customerUpsertInput = z.object({
-  id: key.min(1),
+  /** Trimmed, as usage payloads store a customer id (a pasted "acme " must not miss acme's spend). */
+  id: wellFormedString().trim().min(1).max(200),
   name: wellFormedString().trim().min(1).max(200),
   /** Integer micro-USD per calendar month; null clears it. */
   monthlyBudgetMicros: z.number().int().min(0).max(9e15).nullable().default(null),
