@@ -103,6 +103,12 @@ describe("CSV exports over HTTP", () => {
     expect((await rows(models))[0]).toMatchObject({ model: "acme-large", share: "1.000000", time_zone: "Asia/Kolkata" });
     const runsCsv = await get("runs", { ...nov, limit: 50 });
     expect(runsCsv.headers.get("content-disposition")).toContain('filename="runs_2026-11-01_2026-12-01_Asia-Kolkata.csv"');
+    // Each run's time in the query's zone: 12:00 UTC is 17:30 in Kolkata (UTC+05:30).
+    expect((await rows(runsCsv)).map((r) => [r.run_id, r.occurred_at])).toEqual([
+      ["r3", "2026-11-10T17:32:00+05:30"],
+      ["r2", "2026-11-10T17:31:00+05:30"],
+      ["r1", "2026-11-10T17:30:00+05:30"],
+    ]);
   });
 
   it("labels a window off the 15-minute edges with the whole buckets its figures cover", async () => {

@@ -73,7 +73,7 @@ export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendBy
   } while (cursor);
 }
 
-/** Every matching run, newest first (each with its occurred_at; the file name gives the period and zone), one keyset page at a time (never the whole table in memory). An
+/** Every matching run, newest first (each with its occurred_at, local time with its offset in the query's zone, as reviews.csv has it; the file name gives the period and zone), one keyset page at a time (never the whole table in memory). An
  * unpriced cost is an empty cell, never 0. */
 export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput): Promise<void> {
   await write(res, csvLine(["run_id", "occurred_at", "function_slug", "model", "customer_id", "cost_micros", "agent_cost_micros", "judge_cost_micros", "unpriced_calls", "scores"]));
@@ -84,7 +84,7 @@ export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput):
     let chunk = "";
     for (const r of items) {
       const scores = r.scores.map((s) => `${s.name}=${s.value}`).join(";");
-      chunk += csvLine([r.runId, new Date(r.occurredAt).toISOString(), r.functionSlug, r.model, r.customerId, r.costMicros, r.agentCostMicros, r.judgeCostMicros, r.unpricedCalls, scores]);
+      chunk += csvLine([r.runId, localIso(r.occurredAt, f.timeZone), r.functionSlug, r.model, r.customerId, r.costMicros, r.agentCostMicros, r.judgeCostMicros, r.unpricedCalls, scores]);
     }
     if (chunk) await write(res, chunk);
     const last = rows[rows.length - 1];
