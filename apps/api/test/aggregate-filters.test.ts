@@ -44,6 +44,13 @@ describe("aggregate filters by function and tag", () => {
     const runs = async (filter: object) => (await data(tally, "overview.summary", "query", { ...WINDOW, ...filter }, AUTH)).current.runs;
     expect([await runs({}), await runs({ functionSlugs: ["support"] }), await runs({ tags: { env: "prod" } }), await runs({ tags: { env: "" } })]).toEqual([3, 2, 1, 1]);
     expect(await runs({ functionSlugs: ["triage"], customerIds: ["acme"], models: ["gpt-4o"] })).toBe(1);
+    // The drill-down from an "untagged" row lists the runs that row counts.
+    const listed = async (tags: Record<string, string>) => {
+      const page = await data(tally, "runs.list", "query", { ...WINDOW, tags, limit: 50 }, AUTH);
+      return [page.total, page.items.map((r: { runId: string }) => r.runId)];
+    };
+    expect(await listed({ env: "" })).toEqual([1, ["r-none"]]);
+    expect(await listed({ env: "prod" })).toEqual([1, ["r-prod"]]);
   });
 
   it.each(AGGREGATES)("%s refuses what no rollup can answer, naming the field", async (path, extra) => {

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Db, jsonText } from "@tally/shared/db";
+import { type Db, tagValue } from "@tally/shared/db";
 import type { AggregateFilter, Window } from "./common.ts";
 
 /**
@@ -25,7 +25,7 @@ export function reviewedScores(db: Db, f: AggregateFilter & { scoreNames?: strin
   const slugs = f.functionSlugs;
   if (slugs?.length) q = q.where("s.run_id", "in", (eb) => eb.selectFrom("runs").select("run_id").where("function_slug", "in", slugs));
   for (const [key, value] of Object.entries(f.tags ?? {})) {
-    q = q.where("s.run_id", "in", (eb) => eb.selectFrom("runs").select("run_id").where(sql`coalesce(${jsonText(db, "tags", key)}, '')`, "=", value));
+    q = q.where("s.run_id", "in", (eb) => eb.selectFrom("runs").select("run_id").where(tagValue(db, "tags", key), "=", value));
   }
   return q;
 }

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { RunsSort } from "@tally/shared";
-import { type Db, jsonText, readAll } from "@tally/shared/db";
+import { type Db, readAll, tagValue } from "@tally/shared/db";
 import { decodeCursor, encodeCursor, num } from "./common.ts";
 import { countRuns } from "./runs-count.ts";
 
@@ -51,9 +51,8 @@ function filteredRuns(db: Db, f: RunsFilter) {
   if (f.models?.length) q = q.where("model", "in", f.models);
   if (f.customerIds?.length) q = q.where("customer_id", "in", f.customerIds);
   if (f.functionSlugs?.length) q = q.where("function_slug", "in", f.functionSlugs);
-  for (const [k, v] of Object.entries(f.tags ?? {})) {
-    q = q.where(jsonText(db, "tags", k), "=", v);
-  }
+  // '' selects the runs without the key, as the aggregates' "untagged" row counts them.
+  for (const [k, v] of Object.entries(f.tags ?? {})) q = q.where(tagValue(db, "tags", k), "=", v);
   if (f.scoreName !== undefined) {
     const name = f.scoreName;
     q = q.where(({ exists, selectFrom }) =>

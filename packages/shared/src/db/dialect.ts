@@ -42,6 +42,11 @@ export function jsonText(db: AnyDb, column: RawBuilder<unknown> | string, key: s
   return isPostgres(db) ? sql<string | null>`(${col}::json ->> ${key})` : sql<string | null>`json_extract(${col}, ${`$."${key.replaceAll('"', "")}"`})`;
 }
 
+/** A run's value of a promoted tag key as the rollups store it: '' when the run lacks the key (untagged). */
+export function tagValue(db: AnyDb, column: RawBuilder<unknown> | string, key: string): RawBuilder<string> {
+  return sql<string>`coalesce(${jsonText(db, column, key)}, '')`;
+}
+
 /**
  * `column` is one of the values `subquery` answers. SQLite: IN (subquery), a list it seeks key by key.
  * PostgreSQL: = ANY(ARRAY(subquery)): the subquery runs once and its array narrows each index scan, where
