@@ -48,7 +48,7 @@ function exportTable<I, O>(t: ExportTable<I, O>) {
         return { ok: true as const, fileName: t.fileName(name, i), run: (db: App["db"], res: ServerResponse) => t.run(db, res, i, o) };
       }
       const fieldErrors = issuesByField(parsed.error?.issues ?? [], "input");
-      issuesByField(opts.error?.issues ?? [], "input", "options.", fieldErrors);
+      issuesByField(opts.error?.issues ?? [], "options", "options.", fieldErrors);
       return { ok: false as const, fieldErrors };
     },
   };

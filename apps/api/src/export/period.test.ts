@@ -151,6 +151,12 @@ describe("CSV exports over HTTP", () => {
     expect(Object.keys(((await bad.json()) as { fieldErrors: object }).fieldErrors)).toEqual(["options.search"]);
     const extra = await get("runs", { ...nov, limit: 5 }, { search: "a" });
     expect(extra.status).toBe(400);
+    expect(((await extra.json()) as { fieldErrors: object }).fieldErrors).toEqual({ "options.search": [expect.stringMatching(/search/)] });
+    // A misspelt option is named itself, under options.
+    const misspelt = await get("spend-by-customer", nov, { serch: "x" });
+    expect([misspelt.status, Object.keys(((await misspelt.json()) as { fieldErrors: object }).fieldErrors)]).toEqual([400, ["options.serch"]]);
+    const notAnObject = await get("spend-by-customer", nov, ["x"]);
+    expect(Object.keys(((await notAnObject.json()) as { fieldErrors: object }).fieldErrors)).toEqual(["options"]);
     const notJson = await fetch(`${base}/api/export/spend-by-customer.csv?input=${encodeURIComponent(JSON.stringify(nov))}&options=%7B`, { headers: AUTH });
     expect(notJson.status).toBe(400);
   });

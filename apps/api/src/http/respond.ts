@@ -38,19 +38,23 @@ export function sendFailure(res: ServerResponse, e: unknown, exposeErrors: boole
 }
 
 /**
- * Zod-like issues as a 400 body's `fieldErrors`: the dot-joined path (after `prefix`) → its messages; an issue
- * about the whole value goes under `root` (`body`, `input`).
+ * Zod-like issues as a 400 body's `fieldErrors`: the dot-joined path (after `prefix`) → its messages; an unknown key
+ * is named itself (`options.serch`); any other issue about the whole value goes under `root` (`body`, `input`, `options`).
  */
 export function issuesByField(
-  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  issues: readonly { path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[],
   root: string,
   prefix = "",
   into: Record<string, string[]> = {},
 ): Record<string, string[]> {
-  for (const i of issues) {
-    const field = prefix + (i.path.map(String).join(".") || root);
+  const add = (field: string, message: string) => {
     into[field] ??= [];
-    into[field].push(i.message);
+    into[field].push(message);
+  };
+  for (const i of issues) {
+    const path = i.path.map(String);
+    if (i.keys?.length) for (const key of i.keys) add(prefix + [...path, key].join("."), i.message);
+    else add(path.length > 0 ? prefix + path.join(".") : root, i.message);
   }
   return into;
 }
