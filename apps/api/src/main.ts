@@ -1,7 +1,7 @@
 import { createApp } from "./app.ts";
 import { type Env, readEnv } from "./env.ts";
 import { progressBar } from "./demo/progress.ts";
-import { isEmpty, seedDemo } from "./demo/seed.ts";
+import { isFirstStart, seedDemo } from "./demo/seed.ts";
 import { firstRunToken } from "./auth/setup.ts";
 import { createHttpServer } from "./server.ts";
 
@@ -17,7 +17,7 @@ const app = await createApp(env).catch((e: Error) => {
   console.error(`Tally cannot start: ${e.message}`);
   process.exit(1);
 });
-if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isEmpty(app.db)))) {
+if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isFirstStart(app.db)))) {
   const { runs } = await seedDemo(app.db, { now: Date.now(), onProgress: progressBar("Seeding demo data") });
   console.log(`Seeded ${runs.toLocaleString("en-US")} demo runs (remove them with: npm run demo:clear)`);
 }

@@ -20,7 +20,7 @@ try {
     console.log(`Demo data ready in ${env.DATABASE_URL}: ${runs.toLocaleString("en-US")} runs over 90 days.`);
   } else {
     const { runs } = await clearDemo(db);
-    console.log(`Removed ${runs.toLocaleString("en-US")} demo runs, the demo customers and the demo price override.`);
+    console.log(`Removed ${runs.toLocaleString("en-US")} demo runs, the demo customers and the demo price override; the next start will not seed them again (npm run demo does).`);
   }
 } finally {
   await db.destroy();

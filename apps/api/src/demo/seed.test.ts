@@ -7,7 +7,7 @@ import { connectTestDatabase } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CUSTOMERS, NEAR_BUDGET_CUSTOMER, PRICE_OVERRIDE, VERSION_CHANGE_DAY } from "./scenario.ts";
 import { createCaller } from "../trpc/root.ts";
-import { clearDemo, seedDemo } from "./seed.ts";
+import { clearDemo, isFirstStart, seedDemo } from "./seed.ts";
 
 const NOW = Date.UTC(2026, 10, 20, 15, 30);
 const DAY = 86_400_000;
@@ -132,5 +132,21 @@ describe("demo data", { timeout: 120_000 }, () => {
     expect(await db.selectFrom("rollup_score_bins_15m").select("n").execute()).toEqual([]);
     expect(await db.selectFrom("customers").select("id").execute()).toEqual([]);
     expect(await db.selectFrom("model_prices").select("model").execute()).toEqual([]);
-  }, 300_000); // takes ~10,000 runs back out of every rollup: a hang guard, not a time limit
+  }, 300_000);
+
+  it("a cleared demo stays cleared: with no runs left, the next start is not a first start; seeding again lifts it", async () => {
+    const fresh = await connectTestDatabase({ file: join(dir, "fresh.db") });
+    try {
+      expect(await isFirstStart(fresh)).toBe(true);
+      await seedDemo(fresh, { now: NOW, runsPerDay: 2 });
+      expect(await isFirstStart(fresh)).toBe(false);
+      await clearDemo(fresh);
+      expect((await totals(fresh)).runs).toBe(0);
+      expect(await isFirstStart(fresh)).toBe(false);
+      await seedDemo(fresh, { now: NOW, runsPerDay: 2 });
+      expect(await fresh.selectFrom("settings").select("key").where("key", "=", "demo_cleared").execute()).toEqual([]);
+    } finally {
+      await fresh.destroy();
+    }
+  }); // takes ~10,000 runs back out of every rollup: a hang guard, not a time limit
 });

@@ -71,12 +71,16 @@ function judgeScore(rng: ReturnType<typeof prng>, m: DemoModel, criterion: strin
 /** The demo's prices and budgets are recorded in the audit log as the seed's. */
 const DEMO_SEED: Actor = { kind: "system", id: "demo-seed", label: "demo seed" };
 
+/** The settings row `clearDemo` leaves: a cleared demo is not seeded again by the next start (`seedDemo` removes it). */
+const DEMO_CLEARED = "demo_cleared";
+
 /**
  * Writes a realistic 90-day history through the same recording code the deferred functions use, with the
  * review queue and reviewers' labels of its judged runs (reviews.ts). Every key is deterministic, so seeding
  * twice adds nothing.
  */
 export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: number; reviewItems: number }> {
+  await db.deleteFrom("settings").where("key", "=", DEMO_CLEARED).execute(); // asked for again: no longer cleared
   const rng = prng(20261122);
   await upsertPrice(
     db,
@@ -158,9 +162,13 @@ function rationale(criterion: string, score: number): string {
   return `The reply ${tone} the ${criterion} bar: ${score >= 4 ? "specific, correct next steps" : "vague or partly incorrect steps"}.`;
 }
 
-/** A database with no runs at all: a first start. */
-export async function isEmpty(db: Db): Promise<boolean> {
-  return (await db.selectFrom("runs").select("run_id").limit(1).executeTakeFirst()) === undefined;
+/** A first start, which seeds the demo (TALLY_DEMO=auto): no runs at all, and the demo never cleared. */
+export async function isFirstStart(db: Db): Promise<boolean> {
+  const [run, cleared] = await Promise.all([
+    db.selectFrom("runs").select("run_id").limit(1).executeTakeFirst(),
+    db.selectFrom("settings").select("key").where("key", "=", DEMO_CLEARED).executeTakeFirst(),
+  ]);
+  return run === undefined && cleared === undefined;
 }
 
 /** True when any demo run is present (a prefix range on the primary key). */
@@ -191,6 +199,8 @@ export async function clearDemo(db: Db): Promise<{ runs: number }> {
       }),
     );
   }
+  const at = new Date().toISOString();
+  await db.insertInto("settings").values({ key: DEMO_CLEARED, value: at }).onConflict((oc) => oc.column("key").doUpdateSet({ value: at })).execute();
   await db.deleteFrom("customers").where("id", "in", CUSTOMERS.map((c) => c.id)).execute();
   await db
     .deleteFrom("model_prices")
