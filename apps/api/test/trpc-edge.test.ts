@@ -101,7 +101,12 @@ describe("error answers outside dev mode", () => {
       expect(text).not.toMatch(/\/work\/|\.ts:\d|node_modules|at [\w.]+ \(/);
       if (res.status === 500) expect(body.error.message).toBe("internal server error");
     }
-    expect((await badInput(prod)).status).toBe(400);
+    const bad = await badInput(prod);
+    expect(bad.status).toBe(400);
+    // Its message says the issues as text (field: message), not a zod issue array as JSON.
+    const { error } = (await bad.json()) as { error: { message: string; data: { zodError: { fieldErrors: Record<string, string[]> } } } };
+    expect(error.message).toBe(Object.entries(error.data.zodError.fieldErrors).map(([f, [m]]) => `${f}: ${m}`).join("; "));
+    expect(error.message).toMatch(/^to: /);
     expect(JSON.stringify(await (await failing(prod)).json())).not.toMatch(/no such table|does not exist/);
     vi.restoreAllMocks();
   });

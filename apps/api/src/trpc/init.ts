@@ -59,8 +59,10 @@ const t = initTRPC.context<Context>().meta<{ capability: Capability }>().create(
     const hasIssues = cause instanceof z.ZodError || cause instanceof InputError;
     const zodError = error.code === "BAD_REQUEST" && hasIssues ? fieldErrors(cause) : null;
     const { stack, ...data } = shape.data;
-    if (ctx?.exposeErrors) return { ...shape, data: { ...data, stack, zodError } };
-    const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal server error" : shape.message;
+    // A ZodError's own message is its issues as JSON: say them as text, as an InputError does.
+    const readable = cause instanceof z.ZodError ? cause.issues.map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ` : "") + i.message).join("; ") : shape.message;
+    if (ctx?.exposeErrors) return { ...shape, message: readable, data: { ...data, stack, zodError } };
+    const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal server error" : readable;
     return { ...shape, message, data: { ...data, zodError } };
   },
 });
