@@ -75,14 +75,17 @@ export function OverviewPage() {
         </EmptyState>
       ) : null}
       <div className="grid grid-2">
-        <Card title="Spend over time" subtitle="Priced spend (agent + judge), stacked by model">
+        <Card title="Spend over time" subtitle="Priced spend (agent + judge), stacked by each call's model: judge calls under the judge's">
           <QueryView
             query={spend}
             loading={<ChartSkeleton />}
             isEmpty={() => spendSeries?.empty ?? true}
             empty={
               spend.data && unpricedOnly(spend.data) ? (
-                <EmptyState title={`Only unpriced usage in this range (${num(unpricedOnly(spend.data))} calls).`}>Add a custom model price in Settings to see its spend.</EmptyState>
+                <EmptyState title={`Only unpriced usage in this range (${num(unpricedOnly(spend.data))} calls).`}>
+                  Add a custom model price in Settings to see its spend.
+                  {filters.model ? " The judge's priced spend on these runs (in the Spend card) charts under the judge's own model, outside this filter." : null}
+                </EmptyState>
               ) : (
                 <EmptyState title="No spend yet.">Call defer("track-costs", {"{ model, customerId, promptTokens, completionTokens }"}) from your agent.</EmptyState>
               )
