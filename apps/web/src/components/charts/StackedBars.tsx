@@ -51,7 +51,7 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
       <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 560, height }}>
         <BarChart data={data.rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6ea" />
-          <XAxis dataKey="bucket" tickFormatter={xLabel} minTickGap={24} tick={{ fontSize: 12, fill: "#5b6470" }} />
+          <XAxis dataKey="bucket" tickFormatter={xLabel} minTickGap={8} interval="equidistantPreserveStart" tick={{ fontSize: 12, fill: "#5b6470" }} />
           <YAxis ticks={y.ticks} domain={[y.ticks[0] ?? 0, y.ticks.at(-1) ?? 1]} interval={0} tickFormatter={(v: number) => yTick(v, y.step)} width={70} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <Tooltip
             labelFormatter={(b) => xLabel(Number(b))}
