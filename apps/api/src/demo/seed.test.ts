@@ -132,7 +132,7 @@ describe("demo data", { timeout: 120_000 }, () => {
     expect(await db.selectFrom("rollup_score_bins_15m").select("n").execute()).toEqual([]);
     expect(await db.selectFrom("customers").select("id").execute()).toEqual([]);
     expect(await db.selectFrom("model_prices").select("model").execute()).toEqual([]);
-  }, 300_000);
+  }, 300_000); // takes ~10,000 runs back out of every rollup: a hang guard, not a time limit
 
   it("a cleared demo stays cleared: with no runs left, the next start is not a first start; seeding again lifts it", async () => {
     const fresh = await connectTestDatabase({ file: join(dir, "fresh.db") });
@@ -148,5 +148,5 @@ describe("demo data", { timeout: 120_000 }, () => {
     } finally {
       await fresh.destroy();
     }
-  }); // takes ~10,000 runs back out of every rollup: a hang guard, not a time limit
+  });
 });

@@ -1,4 +1,4 @@
-import type { Db } from "@tally/shared/db";
+import { type Db, readAll } from "@tally/shared/db";
 import { batchRollups, forgetRun, recordEvaluation, recordUsage, rubricVersion, type RunRef } from "@tally/inngest-functions";
 import { DEFAULT_CRITERIA, mulberry32 } from "@tally/shared";
 import type { Actor } from "../auth/principal.ts";
@@ -164,9 +164,9 @@ function rationale(criterion: string, score: number): string {
 
 /** A first start, which seeds the demo (TALLY_DEMO=auto): no runs at all, and the demo never cleared. */
 export async function isFirstStart(db: Db): Promise<boolean> {
-  const [run, cleared] = await Promise.all([
-    db.selectFrom("runs").select("run_id").limit(1).executeTakeFirst(),
-    db.selectFrom("settings").select("key").where("key", "=", DEMO_CLEARED).executeTakeFirst(),
+  const [run, cleared] = await readAll(db, [
+    () => db.selectFrom("runs").select("run_id").limit(1).executeTakeFirst(),
+    () => db.selectFrom("settings").select("key").where("key", "=", DEMO_CLEARED).executeTakeFirst(),
   ]);
   return run === undefined && cleared === undefined;
 }
