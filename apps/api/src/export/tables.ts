@@ -18,10 +18,7 @@ type SpendRow = Omit<ModelSpendRow, "model">;
  * widened to whole 15-minute buckets (`effectiveWindow`), as the file name says too.
  */
 const PERIOD_COLUMNS = ["period_start", "period_end", "time_zone"];
-const periodCells = (f: { from: number; to: number; timeZone: string }): Cell[] => {
-  const w = effectiveWindow(f);
-  return [localIso(w.from, f.timeZone), localIso(w.to, f.timeZone), f.timeZone];
-};
+const periodCells = (w: { from: number; to: number }, timeZone: string): Cell[] => [localIso(w.from, timeZone), localIso(w.to, timeZone), timeZone];
 
 /** Money cells are empty when nothing in them is priced (never 0); the unpriced calls sit beside them. */
 const SPEND_COLUMNS = ["spend_usd", "spend_micros", "agent_spend_micros", "agent_unpriced_calls", "judge_spend_micros", "judge_unpriced_calls", "runs", "priced_runs", "cost_per_run_micros", "unpriced_calls", "share"];
@@ -47,6 +44,7 @@ const BUDGET_COLUMNS = ["monthly_budget_micros", "budget_months", "period_budget
 export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: SpendByCustomerInput, o: CustomerExportOptions = {}): Promise<void> {
   await write(res, csvLine(["customer_id", "name", ...SPEND_COLUMNS, ...BUDGET_COLUMNS, ...PERIOD_COLUMNS]));
   const w = effectiveWindow(f);
+  const period = periodCells(w, f.timeZone); // the same on every row: computed once
   const months = monthsIn(o.budgetPeriod?.from ?? w.from, o.budgetPeriod?.to ?? w.to, f.timeZone);
   const budgetCells = (spend: number | null, monthly: number | null): Cell[] => {
     const budget = monthly === null ? null : monthly * months;
@@ -56,7 +54,7 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
   do {
     const page = await getSpendByCustomer(db, { ...f, limit: PAGE, cursor, sparklines: false });
     const shown = o.search ? page.rows.filter((r) => matches(r, o.search!)) : page.rows;
-    const rows = shown.map((r) => csvLine([r.customerId, r.name, ...spendCells(r), ...budgetCells(r.spendMicros, r.budgetMicros), ...periodCells(f)]));
+    const rows = shown.map((r) => csvLine([r.customerId, r.name, ...spendCells(r), ...budgetCells(r.spendMicros, r.budgetMicros), ...period]));
     if (rows.length > 0) await write(res, rows.join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -64,10 +62,11 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
 
 export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendByModelInput): Promise<void> {
   await write(res, csvLine(["model", ...SPEND_COLUMNS, ...PERIOD_COLUMNS]));
+  const period = periodCells(effectiveWindow(f), f.timeZone);
   let cursor: string | undefined;
   do {
     const page = await getSpendByModel(db, { ...f, limit: PAGE, cursor, sparklines: false });
-    const rows = page.rows.map((r) => csvLine([r.model, ...spendCells(r), ...periodCells(f)]));
+    const rows = page.rows.map((r) => csvLine([r.model, ...spendCells(r), ...period]));
     if (rows.length > 0) await write(res, rows.join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
