@@ -27,9 +27,9 @@ const none = sql``;
 
 /**
  * A usage line `u` in the window under the filter. Function slug and tags are the run's (`r`, joined only
- * when needed). A model filter names the line's own model for series ("line": what the usage rollups key a
- * line by), or the run's model for spend totals and breakdowns ("run": the judge's spend on a run counts
- * under the judged model, issue 17 §3).
+ * when needed). A model filter names the line's own model ("line": agent lines, as the usage rollups key
+ * them), or the run's model for spend ("run": the judge's spend on a run counts under the judged model,
+ * issue 17 §3).
  */
 function usage(db: Db, w: { from: number; to: number }, f: RawFilter, model: "line" | "run", joinRuns = false): RawBuilder<unknown> {
   const join = joinRuns || f.functionSlugs || f.tags || (model === "run" && f.models);
@@ -81,7 +81,7 @@ export const rawQueries: Record<string, RawQuery> = {
     await totals(db, { from: w.from - len, to: w.from }, f);
     return cur;
   },
-  "spend.timeseries": (db, w, f = {}) => spendSeries(db, w, sql.ref("u.model"), f),
+  "spend.timeseries": (db, w, f = {}) => spendSeries(db, w, sql.ref("r.model"), f, true),
   "spend.timeseries/cust": (db, w, f = {}) => spendSeries(db, w, sql.ref("u.customer_id"), f),
   "spend.timeseries/function": (db, w, f = {}) => spendSeries(db, w, sql.ref("r.function_slug"), f, true),
   "spend.timeseries/tag:plan": (db, w, f = {}) => spendSeries(db, w, tagValue(db, "plan"), f, true),
@@ -111,10 +111,13 @@ export const rawQueries: Record<string, RawQuery> = {
 
 export { DAY };
 
-/** Spend per day and series (`by`: the line's model or customer, or its run's function slug or tag value). */
+/**
+ * Spend per day and series (`by`: the run's model, the line's customer, or its run's function slug or tag
+ * value): a judge line counts under the run it judged, as spend.byModel counts it.
+ */
 async function spendSeries(db: Db, w: RawWindow, by: RawBuilder<unknown>, f: RawFilter, joinRuns = false): Promise<number> {
   const r = await sql<{ spend: number }>`select ${dayKey(w, "u.occurred_at")} as k, ${by} as series, sum(u.cost_micros) as spend
-    from ${usage(db, w, f, "line", joinRuns)} group by k, series`.execute(db);
+    from ${usage(db, w, f, "run", joinRuns)} group by k, series`.execute(db);
   return r.rows.reduce((s, x) => s + num(x.spend), 0);
 }
 

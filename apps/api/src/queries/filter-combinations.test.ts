@@ -74,6 +74,8 @@ const agentLines = (f: Partial<AggregateFilter>) => lines.filter((l) => l.kind =
 /** The judge's lines on the filtered runs, at the run's time (run rollups key them by the judged run). */
 const judgeOnRuns = (f: Partial<AggregateFilter>) =>
   lines.filter((l) => l.kind === "judge" && passes(f, l.run, l.run.model, l.run.customer)).map((l) => ({ ...l, t: l.run.t }));
+/** What a spend chart adds up: agent lines, and the judge's lines under the judged run's model and time. */
+const chartLines = (f: Partial<AggregateFilter>) => [...agentLines(f), ...judgeOnRuns(f).map((l) => ({ ...l, model: l.run.model }))];
 
 // Hundreds of procedure calls per test: seconds on a loaded machine (PostgreSQL pass); a hang guard, not a budget.
 describe("every filter combination equals the raw rows", { timeout: 120_000 }, () => {
@@ -120,7 +122,7 @@ describe("every filter combination equals the raw rows", { timeout: 120_000 }, (
         const spend = await t.caller.spend.timeseries({ ...f, splitBy: "model" });
         // Local midnights (Mondays) between buckets, by Intl: the buckets are the zone's own.
         for (const b of spend.buckets.slice(1)) expect(localDate(b.start - 1, timeZone), label).not.toBe(localDate(b.start, timeZone));
-        const usage = lines.filter((l) => inside(l, FROM, TO) && passes(f, l.run, l.model, l.customer));
+        const usage = chartLines(filter).filter((l) => inside(l, FROM, TO));
         expect(new Set(spend.series.map((s) => s.key)), label).toEqual(new Set(usage.map((l) => l.model)));
         for (const s of spend.series) {
           spend.buckets.forEach((b, i) => { expect(s.points[i], `${label} ${s.key} ${i}`).toBe(priced(usage.filter((l) => l.model === s.key && inside(l, b.start, b.end)).map((l) => l.cost))); });
@@ -144,7 +146,7 @@ describe("every filter combination equals the raw rows", { timeout: 120_000 }, (
       for (const filter of [{}, { customerIds: ["cust-1"] }, { models: ["acme-large"] }, { customerIds: ["cust-0"], models: ["acme-small"] }]) {
         for (const [splitBy, keyOf] of [["function", (l: Line) => l.run.fn], ["tag", (l: Line) => l.run.tags.env ?? ""]] as const) {
           const label = `${timeZone} ${splitBy} ${JSON.stringify(filter)}`;
-          const usage = lines.filter((l) => inside(l, FROM, TO) && passes(filter, l.run, l.model, l.customer));
+          const usage = chartLines(filter).filter((l) => inside(l, FROM, TO));
           const input = { from: FROM, to: TO, timeZone, bucket: "day" as const, splitBy, ...(splitBy === "tag" ? { tagKey: "env" } : {}), ...filter };
           const all = await t.caller.spend.timeseries(input);
           expect(new Set(all.series.map((s) => s.key)), label).toEqual(new Set(usage.map(keyOf)));

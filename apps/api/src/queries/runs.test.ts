@@ -28,7 +28,9 @@ describe("runs.list", () => {
       all.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    expect(all.reduce((s, r) => s + (r.agentCostMicros ?? 0), 0)).toBe(point);
+    // The point is the agent's and the judge's spend on those runs, as spend.byModel counts it.
+    expect(all.reduce((s, r) => s + (r.agentCostMicros ?? 0) + (r.judgeCostMicros ?? 0), 0)).toBe(point);
+    expect(all.some((r) => r.judgeCostMicros)).toBe(true);
     const expected = runs.filter((r) => r.model === "acme-small" && r.occurredAt >= b.start && r.occurredAt < b.end).sort(newestFirst);
     expect(all.map((r) => r.runId)).toEqual(expected.map((r) => r.runId));
   });

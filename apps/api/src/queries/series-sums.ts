@@ -30,14 +30,15 @@ function splitKey(id: string, n: number): string[] {
  * hash of every row) more than adding in JavaScript. One row of arrays for all series (the id on every
  * element) cost PostgreSQL ~0.3 µs an element (json_agg): at 1M runs a year of days of quality was 50 ms
  * on PostgreSQL that way, 30 ms per series; SQLite 25 ms either way.
- * Series whose `count` nets to 0 in every bucket (rows just outside the window, read by an edge) are left out.
+ * Series whose `count` measures (one or several) all net to 0 in every bucket (rows just outside the window,
+ * read by an edge) are left out.
  */
 export async function seriesSums<M extends string>(
   db: Db,
   src: ZoneSeries,
   by: readonly string[],
   measures: Record<M, string>,
-  count: NoInfer<M>,
+  count: NoInfer<M> | readonly NoInfer<M>[],
 ): Promise<SeriesCells<M>[]> {
   const names = Object.keys(measures) as M[];
   const id = by.length > 0 ? sql.join(by.map((d) => sql.ref(d)), sql.raw(` || '${SEP}' || `)) : sql`cast('' as text)`;
@@ -51,7 +52,7 @@ export async function seriesSums<M extends string>(
     .execute()) as Record<string, unknown>[];
   const { buckets, index } = src.chart;
   const before = bucketBefore(buckets);
-  const c = names.indexOf(count);
+  const counted = (typeof count === "string" ? [count] : count).map((m) => names.indexOf(m));
   const out: SeriesCells<M>[] = [];
   for (const pack of packs) {
     const keys = numberArray(pack.k);
@@ -66,7 +67,7 @@ export async function seriesSums<M extends string>(
       add(index.get(keys[i]!), xs ? xs[i]! : 1, i);
       if (ys) add(before.get(keys[i]!), ys[i]!, i);
     }
-    if (!sums[c]!.some((n) => n !== 0)) continue;
+    if (!counted.some((j) => sums[j]!.some((n) => n !== 0))) continue;
     out.push({ key: splitKey(String(pack.id), by.length), cells: Object.fromEntries(names.map((m, j) => [m, sums[j]!])) as Record<M, Float64Array> });
   }
   return out;

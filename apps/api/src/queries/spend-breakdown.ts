@@ -12,8 +12,7 @@ import {
   type Window,
 } from "./common.ts";
 import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
-import { zoneSeriesSource } from "./series.ts";
-import { seriesSums } from "./series-sums.ts";
+import { spendCells } from "./spend-timeseries.ts";
 import { pickBucket } from "@tally/shared";
 import { type BucketUnit, type Chart, chartBuckets } from "./chart-buckets.ts";
 
@@ -267,17 +266,10 @@ async function fillSparklines(
   // A page holding every row (the dashboard asks for all) reads without a filter listing them all.
   const keys = rows.map((r) => r.key);
   const pageFilter = everyRow ? f : onlyKeys(f, dim, keys);
-  const opts = { group: [dim], tagKey, timeZone: f.timeZone, unit, chart };
-  const byKey = new Map(rows.map((r) => [r.key, { spend: r.sparkline }]));
-  // Agent lines from the usage rollups, the judge's spend on the runs from the run rollups (as the rows):
-  // two independent reads (at once on PostgreSQL).
-  const parts = await readAll(db, [
-    async () => seriesSums(db, await zoneSeriesSource(db, "usage", pageFilter, w, { ...opts, extra: [sql`kind = 'agent'`] }), [dim], { spend: "cost_micros", priced: "priced_calls" }, "priced"),
-    async () => seriesSums(db, await zoneSeriesSource(db, "runs", pageFilter, w, opts), [dim], { spend: "judge_cost_micros", priced: "judge_priced_calls" }, "priced"),
-  ]);
-  for (const { key: [key], cells } of parts.flat()) {
-    const line = byKey.get(key!)?.spend;
+  const byKey = new Map(rows.map((r) => [r.key, r.sparkline]));
+  for (const { key: [key], cells } of await spendCells(db, pageFilter, w, { group: [dim], tagKey, timeZone: f.timeZone, unit, chart })) {
+    const line = byKey.get(key!);
     if (!line) continue;
-    for (let i = 0; i < line.length; i++) if (cells.priced[i]! > 0) line[i] = (line[i] ?? 0) + cells.spend[i]!;
+    for (let i = 0; i < line.length; i++) if (cells.priced_calls[i]! > 0) line[i] = cells.cost_micros[i]!;
   }
 }

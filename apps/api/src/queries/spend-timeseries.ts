@@ -1,9 +1,9 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { type Db, readAll } from "@tally/shared/db";
-import { type AggregateFilter, effectiveWindow, money, type Window } from "./common.ts";
-import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
-import { zoneSeriesSource } from "./series.ts";
-import { type SeriesCells, seriesSums } from "./series-sums.ts";
+import { type AggregateFilter, effectiveWindow, money, num, type Window } from "./common.ts";
+import { checkTagFilter, type Dim, type Fact, onlyKeys, rollupSource } from "./source.ts";
+import { type ZoneSeriesOptions, zoneSeriesSource } from "./series.ts";
+import { seriesSums } from "./series-sums.ts";
 import { type BucketUnit, chartBuckets } from "./chart-buckets.ts";
 
 export interface SpendSeries {
@@ -29,7 +29,31 @@ export interface SpendTimeseries {
 }
 
 const MEASURES = { cost_micros: "cost_micros", priced_calls: "priced_calls", unpriced_calls: "unpriced_calls", calls: "calls" };
-type Cells = SeriesCells<keyof typeof MEASURES>["cells"];
+const JUDGE_MEASURES = { cost_micros: "judge_cost_micros", priced_calls: "judge_priced_calls", unpriced_calls: "judge_unpriced_calls" };
+/** Per measure, one sum per chart bucket. */
+export type SpendCells = Record<keyof typeof MEASURES, Float64Array>;
+const AGENT = sql`kind = 'agent'`;
+
+/**
+ * Spend per chart bucket for each `group` key, as every spend figure counts it: agent lines from the usage
+ * rollups, plus the judge's spend on the runs from the run rollups (keyed by the judged run's model, customer,
+ * function, tags and time, whatever model the judge is). Two reads, at once on PostgreSQL.
+ */
+export async function spendCells(db: Db, f: AggregateFilter, w: Window, opts: ZoneSeriesOptions): Promise<{ key: string[]; cells: SpendCells }[]> {
+  const [agent, judge] = await readAll(db, [
+    async () => seriesSums(db, await zoneSeriesSource(db, "usage", f, w, { ...opts, extra: [...(opts.extra ?? []), AGENT] }), opts.group, MEASURES, "calls"),
+    async () => seriesSums(db, await zoneSeriesSource(db, "runs", f, w, opts), opts.group, JUDGE_MEASURES, ["priced_calls", "unpriced_calls"]),
+  ]);
+  const out = new Map(agent.map((s) => [JSON.stringify(s.key), s]));
+  for (const { key, cells } of judge) {
+    const judgeCells: SpendCells = { ...cells, calls: cells.priced_calls.map((p, i) => p + cells.unpriced_calls[i]!) };
+    const into = out.get(JSON.stringify(key));
+    if (into) addCells(into.cells, judgeCells, 1);
+    else out.set(JSON.stringify(key), { key, cells: judgeCells });
+  }
+  return [...out.values()];
+}
+
 const SPLIT: Record<"model" | "customer" | "function" | "tag", Dim> = { model: "model", customer: "customer_id", function: "function_slug", tag: "tag_value" };
 
 export async function getSpendTimeseries(
@@ -41,8 +65,7 @@ export async function getSpendTimeseries(
   const w = effectiveWindow(f);
   const chart = chartBuckets(f.timeZone, w.from, w.to, f.bucket);
   const dim = SPLIT[f.splitBy];
-  const read = async (filter: AggregateFilter, by: Dim[]) =>
-    seriesSums(db, await zoneSeriesSource(db, "usage", filter, w, { group: by, tagKey, timeZone: f.timeZone, unit: f.bucket, chart }), by, MEASURES, "calls");
+  const read = (filter: AggregateFilter, by: Dim[]) => spendCells(db, filter, w, { group: by, tagKey, timeZone: f.timeZone, unit: f.bucket, chart });
   const answer = (series: SpendSeries[], other: SpendTimeseries["other"]): SpendTimeseries => ({
     window: w,
     bucket: f.bucket,
@@ -57,8 +80,8 @@ export async function getSpendTimeseries(
   // the smallest cuboid the filters allow) minus them: no read of one series per customer. A tag's values
   // are not a filter list: its top series are picked from the read of every value.
   const top = keys.slice(0, f.top);
-  let parts: SeriesCells<keyof typeof MEASURES>[];
-  let rest: Cells;
+  let parts: { key: string[]; cells: SpendCells }[];
+  let rest: SpendCells;
   if (dim === "tag_value") {
     const all = await read(f, [dim]);
     parts = all.filter(({ key: [k] }) => top.includes(k!));
@@ -74,28 +97,41 @@ export async function getSpendTimeseries(
   return answer(series, { ...figures(rest), count: keys.length - top.length });
 }
 
-/** Every key with usage in the window, by priced spend (largest first, ties by key). */
+/** Every key with agent usage or judge calls in the window, by priced spend (agent + judge; largest first, ties by key). */
 async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKey: string | undefined): Promise<string[]> {
-  const rows = await db
-    .selectFrom(rollupSource(db, "usage", f, w, { group: [dim], tagKey }))
-    .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(priced_calls)`.as("priced")])
-    .groupBy(sql`key`)
-    .having(sql`sum(calls)`, ">", 0)
-    .execute();
-  return rows.map((r) => ({ key: r.key, totalMicros: money(r.spend, r.priced) })).sort(byTotal).map((r) => r.key);
+  const totals = (fact: Fact, extra: RawBuilder<unknown>[], [cost, priced, calls]: [string, string, string]) =>
+    db
+      .selectFrom(rollupSource(db, fact, f, w, { group: [dim], tagKey, extra }))
+      .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(${sql.raw(cost)})`.as("spend"), sql<number>`sum(${sql.raw(priced)})`.as("priced"), sql<number>`sum(${sql.raw(calls)})`.as("calls")])
+      .groupBy(sql`key`)
+      .execute();
+  const parts = await readAll(db, [
+    () => totals("usage", [AGENT], ["cost_micros", "priced_calls", "calls"]),
+    () => totals("runs", [], ["judge_cost_micros", "judge_priced_calls", "judge_priced_calls + judge_unpriced_calls"]),
+  ]);
+  const keys = new Map<string, { spend: number; priced: number; calls: number }>();
+  for (const r of parts.flat()) {
+    const k = keys.get(r.key) ?? { spend: 0, priced: 0, calls: 0 };
+    keys.set(r.key, { spend: k.spend + num(r.spend), priced: k.priced + num(r.priced), calls: k.calls + num(r.calls) });
+  }
+  return [...keys]
+    .filter(([, k]) => k.calls > 0)
+    .map(([key, k]) => ({ key, totalMicros: money(k.spend, k.priced) }))
+    .sort(byTotal)
+    .map((r) => r.key);
 }
 
-const zeroCells = (n: number): Cells =>
-  Object.fromEntries(Object.keys(MEASURES).map((m) => [m, new Float64Array(n)])) as Cells;
-function addCells(into: Cells, from: Cells, sign: 1 | -1): void {
-  for (const m of Object.keys(MEASURES) as (keyof Cells)[]) from[m].forEach((v, i) => {
+const zeroCells = (n: number): SpendCells =>
+  Object.fromEntries(Object.keys(MEASURES).map((m) => [m, new Float64Array(n)])) as SpendCells;
+function addCells(into: SpendCells, from: SpendCells, sign: 1 | -1): void {
+  for (const m of Object.keys(MEASURES) as (keyof SpendCells)[]) from[m].forEach((v, i) => {
     into[m][i]! += sign * v;
   });
 }
 
-const spendSeries = (key: string, c: Cells): SpendSeries => ({ key, ...figures(c) });
+const spendSeries = (key: string, c: SpendCells): SpendSeries => ({ key, ...figures(c) });
 
-function figures(c: Cells): Omit<SpendSeries, "key"> {
+function figures(c: SpendCells): Omit<SpendSeries, "key"> {
   return {
     totalMicros: money(c.cost_micros.reduce((a, x) => a + x, 0), c.priced_calls.reduce((a, x) => a + x, 0)),
     unpricedCalls: c.unpriced_calls.reduce((a, x) => a + x, 0),

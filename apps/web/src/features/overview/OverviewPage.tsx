@@ -75,7 +75,7 @@ export function OverviewPage() {
         </EmptyState>
       ) : null}
       <div className="grid grid-2">
-        <Card title="Spend over time" subtitle="Priced spend (agent + judge), stacked by each call's model: judge calls under the judge's">
+        <Card title="Spend over time" subtitle="Priced spend by model, stacked: a model's agent calls plus the judge's calls on its runs">
           <QueryView
             query={spend}
             loading={<ChartSkeleton />}
@@ -84,7 +84,6 @@ export function OverviewPage() {
               spend.data && unpricedOnly(spend.data) ? (
                 <EmptyState title={`Only unpriced usage in this range (${num(unpricedOnly(spend.data))} calls).`}>
                   Add a custom model price in Settings to see its spend.
-                  {filters.model ? " The judge's priced spend on these runs (in the Spend card) charts under the judge's own model, outside this filter." : null}
                 </EmptyState>
               ) : (
                 <EmptyState title="No spend yet.">Call defer("track-costs", {"{ model, customerId, promptTokens, completionTokens }"}) from your agent.</EmptyState>
