@@ -26,6 +26,7 @@ import { testEngine } from "@tally/shared/db/testing";
 import { createCalendarKeeper } from "../src/calendar-keeper.ts";
 import { type AnswerCase, answer } from "./fixtures/make-pre-catalogue.ts";
 import { compareRollupsWithRaw } from "./fixtures/rollups-from-raw.ts";
+import { spendSeriesFromRaw } from "./fixtures/spend-series-from-raw.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const recorded = JSON.parse(readFileSync(join(FIXTURES, "pre-catalogue-answers.json"), "utf8")) as {
@@ -82,14 +83,25 @@ describe.runIf(onSqlite)("a pre-catalogue database migrated to today's layout", 
   it("answers every recorded input as the old code did", { timeout: 300_000 }, async () => {
     expect(recorded.cases.length).toBeGreaterThan(400);
     const differ: string[] = [];
+    let respent = 0;
     for (const [i, c] of recorded.cases.entries()) {
       const now = await answer(db, c.path, c.input);
-      const want = c.error ? { error: c.error } : { answer: changedSinceRecorded(c.path, c.answer) };
       const label = `case ${i}: ${c.path} ${JSON.stringify(c.input)}`;
+      let want = c.error ? { error: c.error } : { answer: changedSinceRecorded(c.path, c.answer) };
+      if (c.path === "spend.timeseries" && !c.error) {
+        // The judge's spend now counts under the run it judged: the raw recomputation that gives the recorded
+        // answer with the old rule gives today's with the new one.
+        const [input, old] = [c.input as Parameters<typeof spendSeriesFromRaw>[1], c.answer as Parameters<typeof spendSeriesFromRaw>[2]];
+        expect(await spendSeriesFromRaw(db, input, old, "line"), `${label} (old rule)`).toEqual(c.answer);
+        want = { answer: await spendSeriesFromRaw(db, input, old, "run") };
+        if (!isDeepStrictEqual(want.answer, c.answer)) respent++;
+      }
       if (!isDeepStrictEqual(now, want)) differ.push(label);
       expect.soft(now, label).toEqual(want);
     }
     expect(differ, `${differ.length} of ${recorded.cases.length} answers changed`).toEqual([]);
+    // The model splits and model filters (72 of the 96 spend.timeseries cases) moved judge spend; the customer splits did not.
+    expect(respent).toBe(72);
   });
 
   it("holds, in every rollup table, exactly the GROUP BY of the raw rows", { timeout: 120_000 }, async () => {
@@ -105,9 +117,10 @@ describe.runIf(onSqlite)("a pre-catalogue database migrated to today's layout", 
 });
 
 /**
- * The answers' intended changes since the fixture was recorded (89c21a0), each named, none touching a figure:
+ * The answers' intended changes since the fixture was recorded (89c21a0), each named:
  * - quality.agreement's `disagreementsLink` now leads to the row's disagreements (issue 19): its judge model and
  *   rubric version, and `disagree=1`, after the status and score name it had.
+ * - spend.timeseries counts the judge's spend under the run it judged (spendSeriesFromRaw, in the test above).
  */
 function changedSinceRecorded(path: string, recordedAnswer: unknown): unknown {
   if (path !== "quality.agreement") return recordedAnswer;
