@@ -3,6 +3,7 @@ import type { FakeServer } from "./fake-servers.ts";
 import { startTally, type Tally } from "./harness.ts";
 import { countingJudge, deliverScore, evaluationsByRun, JUDGE_MODEL, judgeEnv, sumRunRollup } from "./judge-runs.ts";
 import { callProcedure } from "./unpriced-money.ts";
+import { DEFAULT_JUDGE_SETTINGS, getJudgeStatus } from "../src/queries/judge.ts";
 
 // The daily judge budget through the real serve() handler, with the functions' clock in the test's hands.
 // Each judge call: 1,000 prompt tokens at an override of $4/Mtok (none out) = 4,000 µ$; the budget $0.01 =
@@ -25,10 +26,10 @@ describe("TALLY_JUDGE_DAILY_BUDGET_USD=0.01 in Asia/Kolkata", () => {
     await judge.close();
   });
 
-  /** A score run at `at` (the clock and the event's time). */
-  async function runAt(parentRunId: string, at: number) {
+  /** A score run at `at` (the clock), of a run at `ts` (the event's time; by default the same). */
+  async function runAt(parentRunId: string, at: number, ts = at) {
     clock = at;
-    const out = await deliverScore(tally, { parentRunId, customerId: "acme", ts: at });
+    const out = await deliverScore(tally, { parentRunId, customerId: "acme", ts });
     expect(out.status, JSON.stringify(out.error)).toBe("completed");
     return (out.result as { status: string }).status;
   }
@@ -59,5 +60,18 @@ describe("TALLY_JUDGE_DAILY_BUDGET_USD=0.01 in Asia/Kolkata", () => {
     expect(statuses).toEqual(["scored", "scored", "scored", "judge_budget"]);
     expect(judge.requests).toHaveLength(6);
     expect(budgetLines()).toEqual([expect.stringMatching(/^Judge budget reached for 2026-11-03: /)]);
+  });
+
+  it("counts a backlog of yesterday's runs judged today toward today's budget, and judge.status with it", { timeout: 30_000 }, async () => {
+    const today = Date.UTC(2026, 10, 4, 3); // 08:30 on 4 November in Kolkata
+    const yesterday = Date.UTC(2026, 10, 3, 3); // runs of 3 November, whose budget is already spent
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push(await runAt(`01LATERUN${i}`, today + i * 60_000, yesterday + i * 60_000));
+    expect(statuses).toEqual(["scored", "scored", "scored", "judge_budget", "judge_budget"]);
+    expect(judge.requests).toHaveLength(9);
+    // judge.status at the functions' clock (the API's own clock is the machine's).
+    const status = await getJudgeStatus(tally.db, { ...DEFAULT_JUDGE_SETTINGS, timeZone: "Asia/Kolkata", dailyBudgetMicros: 10_000 }, today + 10 * 60_000);
+    expect(status).toMatchObject({ day: "2026-11-04", todayMicros: 3 * 4000, todayJudgeCalls: 3, todayUnpricedCalls: 0, skippedToday: 2 });
+    expect(budgetLines()).toEqual([expect.stringMatching(/^Judge budget reached for 2026-11-04: \$0\.012 /)]);
   });
 });

@@ -5,24 +5,26 @@ import { DEFAULT_JUDGE_SETTINGS, type JudgeSettings } from "./judge.ts";
 import { JUDGE, localDate, openTestDb, RUN_URL, seedPrices, seedRun, TEST_ADMIN, type TestDb, UNPRICED } from "./test-support.ts";
 
 // Issue 23: judge.status's "today" is the reporting zone's local day (Asia/Kolkata, UTC+05:30, here), read
-// from the rollups; checked against the raw judge lines bucketed by Intl's local date, lines on both sides of
-// both local midnights and of the UTC midnight between them.
+// from the judge's activity (when each call was made); checked against the raw judge lines bucketed by Intl's
+// local date of their `created_at`, lines on both sides of both local midnights and of the UTC midnight between them.
 
 const TZ = "Asia/Kolkata";
 const MIN = 60_000;
 const MIDNIGHT = Date.UTC(2026, 5, 1, 18, 30); // 2026-06-02 00:00 in Kolkata
 const NEXT_MIDNIGHT = MIDNIGHT + 86_400_000;
 const NOW = Date.UTC(2026, 5, 2, 3); // 08:30 local on 2026-06-02
+const LATE_DAY = NEXT_MIDNIGHT + 3 * 86_400_000; // 2026-06-06 00:00 in Kolkata
 const SETTINGS: JudgeSettings = { ...DEFAULT_JUDGE_SETTINGS, timeZone: TZ, dailyBudgetMicros: 10_000, sampleRate: 0.5, concurrency: 3, throttle: null };
 
 let t: TestDb;
 const status = (now: number, judge: JudgeSettings = SETTINGS) =>
   createCaller({ db: t.db, runUrlTemplate: RUN_URL, now: () => now, principal: TEST_ADMIN, judge }).judge.status();
 
-const ref = (runId: string, at: number, model = "acme-large"): RunRef => ({ runId, functionSlug: "support-agent", model, customerId: "acme", occurredAt: at, now: at + 1000 });
+/** A run at `at`, judged at `calledAt` (by default at once). */
+const ref = (runId: string, at: number, calledAt = at, model = "acme-large"): RunRef => ({ runId, functionSlug: "support-agent", model, customerId: "acme", occurredAt: at, now: calledAt });
 /** One evaluation that called the judge (`judgeModel`, priced or not), through the real recording code. */
-async function judged(runId: string, at: number, judgeModel: string, tokens: number): Promise<void> {
-  await recordEvaluation(t.db, ref(runId, at), {
+async function judged(runId: string, at: number, judgeModel: string, tokens: number, calledAt = at): Promise<void> {
+  await recordEvaluation(t.db, ref(runId, at, calledAt), {
     key: `${runId}-score`,
     deferredRunId: `${runId}-score`,
     model: "acme-large",
@@ -33,22 +35,31 @@ async function judged(runId: string, at: number, judgeModel: string, tokens: num
     outcome: { ok: true, scores: [{ name: "helpfulness", rawValue: 7, scaleMin: 0, scaleMax: 10, rationale: "ok" }] },
   });
 }
-async function skipped(runId: string, at: number, reason: "not_sampled" | "judge_budget"): Promise<void> {
-  await recordSkippedEvaluation(t.db, { run: ref(runId, at), key: `${runId}-score`, deferredRunId: `${runId}-score`, judgeModel: JUDGE, rubricVersion: "v1", reason });
+async function skipped(runId: string, at: number, reason: "not_sampled" | "judge_budget", calledAt = at): Promise<void> {
+  await recordSkippedEvaluation(t.db, { run: ref(runId, at, calledAt), key: `${runId}-score`, deferredRunId: `${runId}-score`, judgeModel: JUDGE, rubricVersion: "v1", reason });
 }
 
-/** Today's figures from the raw rows: judge lines and budget-skipped runs whose local date in TZ is `day`. */
+/**
+ * Today's figures from the raw rows: judge lines recorded (`created_at`) on local date `day` in TZ, and runs
+ * skipped for the budget by an evaluation recorded that day.
+ */
 async function expected(day: string) {
-  const lines = (await t.db.selectFrom("usage_costs").select(["occurred_at", "cost_micros"]).where("kind", "=", "judge").execute()).filter(
-    (l) => localDate(l.occurred_at, TZ) === day,
+  const lines = (await t.db.selectFrom("usage_costs").select(["created_at", "cost_micros"]).where("kind", "=", "judge").execute()).filter(
+    (l) => localDate(l.created_at, TZ) === day,
   );
   const priced = lines.filter((l) => l.cost_micros !== null);
-  const runs = await t.db.selectFrom("runs").select(["occurred_at", "judge_outcome"]).execute();
+  const skips = await t.db
+    .selectFrom("evaluations")
+    .innerJoin("runs", "runs.run_id", "evaluations.run_id")
+    .select("evaluations.created_at")
+    .where("status", "=", "judge_budget")
+    .where("judge_outcome", "=", "judge_budget")
+    .execute();
   return {
     todayMicros: priced.length > 0 ? priced.reduce((s, l) => s + l.cost_micros!, 0) : null,
     todayJudgeCalls: lines.length,
     todayUnpricedCalls: lines.length - priced.length,
-    skippedToday: runs.filter((r) => r.judge_outcome === "judge_budget" && localDate(r.occurred_at, TZ) === day).length,
+    skippedToday: skips.filter((e) => localDate(e.created_at, TZ) === day).length,
   };
 }
 
@@ -64,6 +75,9 @@ beforeAll(async () => {
   await skipped("unsampled-today", MIDNIGHT + 30 * MIN, "not_sampled");
   // Two days later, only an unpriced judge call: the day's spend is unknown, not $0.
   await judged("unpriced-later", NEXT_MIDNIGHT + 86_400_000 + 5 * MIN, UNPRICED, 100);
+  // Three and four days later: runs of the day before, judged (one) and skipped for the budget (one) a day late.
+  await judged("late-judged", LATE_DAY - 86_400_000 + 60 * MIN, JUDGE, 900, LATE_DAY + 60 * MIN);
+  await skipped("late-skipped", LATE_DAY - 86_400_000 + 61 * MIN, "judge_budget", LATE_DAY + 61 * MIN);
 }, 300_000);
 afterAll(() => t.close());
 
@@ -91,10 +105,17 @@ describe("judge.status", () => {
     expect(await status(later + 86_400_000)).toMatchObject({ todayMicros: null, todayJudgeCalls: 0, skippedToday: 0, day: "2026-06-05" });
   });
 
+  it("counts a late judge call and a late skip on the day they happened, not on their runs' day", async () => {
+    const late = await status(LATE_DAY + 2 * 60 * MIN);
+    expect(late).toMatchObject({ ...(await expected("2026-06-06")), day: "2026-06-06" });
+    expect(late).toMatchObject({ todayMicros: 900 + 7, todayJudgeCalls: 1, todayUnpricedCalls: 0, skippedToday: 1 });
+    expect(await status(LATE_DAY - 60 * MIN)).toMatchObject({ todayMicros: null, todayJudgeCalls: 0, skippedToday: 0, day: "2026-06-05" });
+  });
+
   it("reads the UTC day with the default settings", async () => {
     const s = await status(NOW, DEFAULT_JUDGE_SETTINGS);
-    const lines = (await t.db.selectFrom("usage_costs").select(["occurred_at", "cost_micros"]).where("kind", "=", "judge").execute()).filter(
-      (l) => new Date(l.occurred_at).toISOString().startsWith("2026-06-02"),
+    const lines = (await t.db.selectFrom("usage_costs").select(["created_at", "cost_micros"]).where("kind", "=", "judge").execute()).filter(
+      (l) => new Date(l.created_at).toISOString().startsWith("2026-06-02"),
     );
     expect(s).toMatchObject({ timeZone: "UTC", day: "2026-06-02", todayJudgeCalls: lines.length, todayMicros: lines.reduce((n, l) => n + (l.cost_micros ?? 0), 0) });
     expect(lines.length).toBe(3);

@@ -5,7 +5,6 @@ import { type Db, type JudgeSamplingTable, localDayWindow } from "@tally/shared/
 import { writeAudit } from "../auth/audit.ts";
 import type { Actor } from "../auth/principal.ts";
 import { money, num } from "./common.ts";
-import { rollupSource } from "./source.ts";
 
 /**
  * The judge's configuration as `judge.status` shows it: the gate's (TALLY_JUDGE_SAMPLE_RATE,
@@ -26,34 +25,41 @@ export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = {
 export interface JudgeStatus extends JudgeSettings {
   /** Today's priced judge spend; null when no judge call today is priced (unknown, never $0). */
   todayMicros: number | null;
-  /** Judge usage lines recorded today (one per evaluation that called the judge, repairs included in it). */
+  /** Judge usage lines recorded today, whatever their runs' times (one per evaluation that called the judge, repairs included in it). */
   todayJudgeCalls: number;
   /** Of those, the ones without a price: `todayMicros` leaves them out (shown beside it, never as $0). */
   todayUnpricedCalls: number;
-  /** Runs of today not judged because the day's judge budget was reached. */
+  /** Runs skipped today (whatever their own times) because the day's judge budget was reached. */
   skippedToday: number;
   /** The reporting zone's local date of today, YYYY-MM-DD. */
   day: string;
 }
 
-/** Today's judge spend and skips in the reporting zone, from the rollups, with the configuration beside them. */
+/**
+ * Today's judge spend and skips in the reporting zone, by when the judge was called or the run skipped (the
+ * judge's activity, as the budget counts them), with the configuration beside them.
+ */
 export async function getJudgeStatus(db: Db, settings: JudgeSettings, now: number): Promise<JudgeStatus> {
   // The gate's own day (judge-gate.ts): whole 15-minute buckets from local midnight to the next.
   const { day, start, end } = localDayWindow(settings.timeZone, now);
-  const f = { from: start, to: end, timeZone: settings.timeZone };
-  const [usage, runs] = await Promise.all([
-    db
-      .selectFrom(rollupSource(db, "usage", f, f, { extra: [sql`kind = 'judge'`] }))
-      .select([sql<number>`sum(cost_micros)`.as("spend"), sql<number>`sum(priced_calls)`.as("priced"), sql<number>`sum(calls)`.as("calls"), sql<number>`sum(unpriced_calls)`.as("unpriced")])
-      .executeTakeFirst(),
-    db.selectFrom(rollupSource(db, "runs", f, f)).select(sql<number>`sum(judge_skipped_runs)`.as("skipped")).executeTakeFirst(),
-  ]);
+  const today = await db
+    .selectFrom("judge_activity_15m")
+    .select([
+      sql<number>`sum(cost_micros)`.as("spend"),
+      sql<number>`sum(priced_calls)`.as("priced"),
+      sql<number>`sum(calls)`.as("calls"),
+      sql<number>`sum(unpriced_calls)`.as("unpriced"),
+      sql<number>`sum(budget_skips)`.as("skipped"),
+    ])
+    .where("bucket", ">=", start)
+    .where("bucket", "<", end)
+    .executeTakeFirst();
   return {
     ...settings,
-    todayMicros: money(usage?.spend, usage?.priced),
-    todayJudgeCalls: num(usage?.calls),
-    todayUnpricedCalls: num(usage?.unpriced),
-    skippedToday: num(runs?.skipped),
+    todayMicros: money(today?.spend, today?.priced),
+    todayJudgeCalls: num(today?.calls),
+    todayUnpricedCalls: num(today?.unpriced),
+    skippedToday: num(today?.skipped),
     day,
   };
 }

@@ -56,12 +56,14 @@ export async function sampleRateFor(db: Db, run: Pick<GatedRun, "model" | "custo
   return (customer ?? rows.find((r) => r.scope === "model"))?.rate ?? globalRate;
 }
 
-/** Priced judge spend in [start, end) from the 15-minute usage rollup (unpriced judge calls have no cost to count). */
+/**
+ * Priced spend of the judge calls MADE in [start, end), whatever their runs' times (the judge's activity,
+ * 0021; unpriced judge calls have no cost to count).
+ */
 export async function judgeSpendMicros(db: Db, start: number, end: number): Promise<number> {
   const row = await db
-    .selectFrom("rollup_usage_15m")
+    .selectFrom("judge_activity_15m")
     .select((eb) => eb.fn.sum<number | string | null>("cost_micros").as("spent"))
-    .where("kind", "=", "judge")
     .where("bucket", ">=", start)
     .where("bucket", "<", end)
     .executeTakeFirst();

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "@tally/shared/db";
 import type { NormalizedUsage } from "@tally/shared/pricing";
 import { type JudgeOutcome, markJudgeOutcome, markScored, type RunRef, upsertRun } from "./run.ts";
+import { bumpJudgeActivity } from "./judge-activity.ts";
 import { bumpScore } from "./score-rollup.ts";
 import { insertUsageLine } from "./usage.ts";
 import { inTransaction } from "./tx.ts";
@@ -121,7 +122,7 @@ export interface SkippedEvaluation {
  * Records a run the judge was not called for, in one transaction: an evaluation row with status `reason`
  * (no judge call, no score, no usage line), the run (created or completed as recordEvaluation does) and,
  * if no earlier decision was recorded for the run, `runs.judge_outcome` with +1 `unsampled_runs` or
- * `judge_skipped_runs` on the run's rollup row. Never a zero score. Idempotent on the evaluation key:
+ * `judge_skipped_runs` on the run's rollup row (and, for the budget, +1 in the judge's activity now). Never a zero score. Idempotent on the evaluation key:
  * `inserted` false for a repeated delivery; `counted` says whether this call set the run's outcome.
  */
 export async function recordSkippedEvaluation(
@@ -147,6 +148,8 @@ export async function recordSkippedEvaluation(
         created_at: ev.run.now,
       })
       .execute();
-    return { inserted: true, counted: await markJudgeOutcome(trx, ev.run.runId, ev.reason) };
+    const counted = await markJudgeOutcome(trx, ev.run.runId, ev.reason);
+    if (counted && ev.reason === "judge_budget") await bumpJudgeActivity(trx, ev.run.now, { budget_skips: 1 });
+    return { inserted: true, counted };
   });
 }

@@ -11,6 +11,7 @@ import {
   UsageError,
 } from "@tally/shared/pricing";
 import { judgeFactDeltas, judgeLineDeltas, negate, type RunRef, type RunState, runKey, upsertRun, usageDeltas } from "./run.ts";
+import { bumpJudgeActivity } from "./judge-activity.ts";
 import { bump } from "./rollup.ts";
 import { inTransaction } from "./tx.ts";
 
@@ -101,13 +102,16 @@ export type RollupLine = Parameters<typeof usageDeltas>[0] & {
   model: string;
   customer_id: string;
   occurred_at: number;
+  /** When it was recorded (the function's clock): a judge line's call counts in that day's judge activity. */
+  created_at: number;
 };
 
 /**
  * Adds (`sign` 1) or takes out (-1) one usage line in every rollup it counts in, in the caller's transaction:
  * the usage rollups under the line's own bucket, model, customer and kind with the run's function slug and
  * tags (every cuboid, local calendars and tag rows through bump()), and a judge line's spend and
- * priced/unpriced call in its run's row (0009) and by judge model (the judge fact, 0015), keyed by `run`.
+ * priced/unpriced call in its run's row (0009) and by judge model (the judge fact, 0015), keyed by `run`, and
+ * in the judge's activity at the time of the call (0021: what the daily judge budget counts).
  * The writer adds each new line; the repricer takes a line out at its old price and adds it back at the new one.
  */
 export async function bumpUsageLine(
@@ -123,6 +127,7 @@ export async function bumpUsageLine(
     const runAt = runKey(run.occurredAt, run.model, run.customerId, run.functionSlug, run.tags);
     await bump(trx, "runs", runAt, { runs: 0, ...signed(judgeLineDeltas(line)) });
     await bump(trx, "judge", { ...runAt, judge_model: line.model }, signed(judgeFactDeltas(line)));
+    await bumpJudgeActivity(trx, line.created_at, signed(judgeFactDeltas(line)));
   }
 }
 

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { type Db, type Fact, type RollupTableSpec, rollupTables } from "@tally/shared/db";
 
 /**
- * Test support: every rollup table the catalogue declares, as stored and as a GROUP BY over the raw rows
+ * Test support: every rollup table the catalogue declares (and the judge's activity), as stored and as a GROUP BY over the raw rows
  * (runs, usage_costs, scores, runs.tags, the calendars and promoted tag keys) computed here in plain
  * JavaScript, with the grain widths, local days (Intl) and score bins written out here, independently of
  * the writer. Calendars and tag keys must be complete (filled) when compared.
@@ -93,7 +93,8 @@ const round = (v: string | number) => (typeof v === "number" && !Number.isIntege
 const sorted = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
 /** Per catalogue table: its rows as stored, and as the raw rows say they should be. */
-export async function storedAndExpected(db: Db, specs: RollupTableSpec[] = rollupTables()): Promise<{ table: string; stored: Row[]; expected: Row[] }[]> {
+export async function storedAndExpected(db: Db, only?: RollupTableSpec[]): Promise<{ table: string; stored: Row[]; expected: Row[] }[]> {
+  const specs = only ?? rollupTables();
   const facts = await rawFacts(db);
   const cals = await db.selectFrom("rollup_calendars").select(["id", "time_zone", "unit", "filled_to"]).execute();
   const tagKeys = await db.selectFrom("rollup_tag_keys").select(["tag_key", "filled_to"]).execute();
@@ -132,5 +133,35 @@ export async function storedAndExpected(db: Db, specs: RollupTableSpec[] = rollu
     const stored = (await sql.raw<Row>(`select ${spec.columns.map(([c]) => `"${c}"`).join(", ")} from "${spec.name}"`).execute(db)).rows;
     out.push({ table: spec.name, stored: sorted(stored), expected: sorted(expected) });
   }
+  if (!only) out.push(await judgeActivity(db));
   return out;
+}
+
+/**
+ * The judge's activity (0021) as stored and from the raw rows: each judge line at the 15-minute bucket of
+ * its `created_at`, each run skipped for the budget at its first `judge_budget` evaluation's; rows whose
+ * measures are all 0 (a forgotten run's) left out on both sides.
+ */
+async function judgeActivity(db: Db): Promise<{ table: string; stored: Row[]; expected: Row[] }> {
+  const measures = ["calls", "cost_micros", "priced_calls", "unpriced_calls", "budget_skips"];
+  const groups = new Map<number, Row>();
+  const add = (at: number, sums: Record<string, number>) => {
+    const bucket = Math.floor(at / 900_000) * 900_000;
+    const row = groups.get(bucket) ?? { bucket, ...Object.fromEntries(measures.map((m) => [m, 0])) };
+    for (const [m, v] of Object.entries(sums)) (row[m] as number) += v;
+    groups.set(bucket, row);
+  };
+  for (const u of await db.selectFrom("usage_costs").select(["created_at", "cost_micros"]).where("kind", "=", "judge").execute()) {
+    const priced = u.cost_micros !== null;
+    add(u.created_at, { calls: 1, cost_micros: u.cost_micros ?? 0, priced_calls: priced ? 1 : 0, unpriced_calls: priced ? 0 : 1 });
+  }
+  const skipped = new Set((await db.selectFrom("runs").select("run_id").where("judge_outcome", "=", "judge_budget").execute()).map((r) => r.run_id));
+  const first = new Map<string, number>();
+  for (const e of await db.selectFrom("evaluations").select(["run_id", "created_at"]).where("status", "=", "judge_budget").execute()) {
+    if (skipped.has(e.run_id)) first.set(e.run_id, Math.min(first.get(e.run_id) ?? Infinity, e.created_at));
+  }
+  for (const at of first.values()) add(at, { budget_skips: 1 });
+  const nonZero = (rows: Row[]) => rows.filter((r) => measures.some((m) => Number(r[m]) !== 0));
+  const stored = (await sql.raw<Row>(`select bucket, ${measures.join(", ")} from judge_activity_15m`).execute(db)).rows;
+  return { table: "judge_activity_15m", stored: sorted(nonZero(stored)), expected: sorted(nonZero([...groups.values()])) };
 }

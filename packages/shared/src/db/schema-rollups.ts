@@ -15,6 +15,21 @@ export interface RollupTables extends Projections {
   rollup_judge_15m: RollupJudge15mTable;
   rollup_calendars: RollupCalendarTable;
   rollup_tag_keys: RollupTagKeyTable;
+  judge_activity_15m: JudgeActivity15mTable;
+}
+
+/**
+ * The judge's activity per 15-minute UTC bucket of WHEN it happened (the function's clock, 0021), what the
+ * daily judge budget and judge.status count: calls made, their priced cost, priced and unpriced calls, and
+ * runs skipped for the budget. Judge lines and run rollups are keyed by the run's time instead.
+ */
+export interface JudgeActivity15mTable {
+  bucket: number;
+  calls: number;
+  cost_micros: number;
+  priced_calls: number;
+  unpriced_calls: number;
+  budget_skips: number;
 }
 
 interface RollupKey {

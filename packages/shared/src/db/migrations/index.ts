@@ -19,6 +19,7 @@ import * as m0017 from "./0017-narrow-cuboids-without-hours.ts";
 import * as m0018 from "./0018-function-and-tag-hours-again.ts";
 import * as m0019 from "./0019-run-calendars.ts";
 import * as m0020 from "./0020-function-and-tag-calendars.ts";
+import * as m0021 from "./0021-judge-activity.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   "0018-function-and-tag-hours-again": m0018,
   "0019-run-calendars": m0019,
   "0020-function-and-tag-calendars": m0020,
+  "0021-judge-activity": m0021,
 };
 
 export const migrationProvider: MigrationProvider = {
