@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "@tally/shared";
-import { createPasswordUser } from "../src/auth/accounts.ts";
+import { createPasswordUser, inviteUser } from "../src/auth/accounts.ts";
 import { createApiKey } from "../src/auth/api-keys.ts";
 import { SYSTEM } from "../src/auth/principal.ts";
 import { upsertPrice } from "../src/queries/prices.ts";
@@ -61,6 +61,8 @@ const EXPECTED: Record<string, keyof typeof ALLOWED> = {
   "users.invite": "admin",
   "users.setRole": "admin",
   "users.remove": "admin",
+  "users.invitations": "admin",
+  "users.revokeInvitation": "admin",
   "apiKeys.list": "admin",
   "apiKeys.create": "admin",
   "apiKeys.revoke": "admin",
@@ -165,6 +167,12 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       "users.invite": async () => ({ email: `invited-${++n}@walk.test`, role: "viewer" }),
       "users.setRole": async () => ({ userId: await freshUser(), role: "finance" }),
       "users.remove": async () => ({ userId: await freshUser() }),
+      "users.invitations": fixed(undefined),
+      "users.revokeInvitation": async () => {
+        const email = `revoke-${++n}@walk.test`;
+        await inviteUser(tally.db, { kind: "system", id: "walk", label: "walk" }, { email, role: "viewer" }, Date.now());
+        return { email };
+      },
       "apiKeys.list": fixed(undefined),
       "apiKeys.create": async () => ({ name: `walk key ${++n}`, role: "viewer" }),
       "apiKeys.revoke": async () => ({ id: (await createApiKey(tally.db, SYSTEM, { name: `revoke me ${++n}`, role: "viewer" }, Date.now())).key.id }),
@@ -241,8 +249,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       }
     }
     expect(wrong).toEqual([]);
-    // 59 procedures × 8 credentials: read (32) for all 4 roles, editMoney (12) and review (3) for 2, admin (12) for 1.
-    expect({ allowed, denied }).toEqual({ allowed: 2 * (32 * 4 + 12 * 2 + 3 * 2 + 12 * 1), denied: 2 * (12 * 2 + 3 * 2 + 12 * 3) });
+    // 61 procedures × 8 credentials: read (32) for all 4 roles, editMoney (12) and review (3) for 2, admin (14) for 1.
+    expect({ allowed, denied }).toEqual({ allowed: 2 * (32 * 4 + 12 * 2 + 3 * 2 + 14 * 1), denied: 2 * (12 * 2 + 3 * 2 + 14 * 3) });
   }, 60_000);
 
   it("answers 200 where the role has the capability and 403 where not, to every CSV export", async () => {

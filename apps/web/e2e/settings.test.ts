@@ -76,6 +76,8 @@ describe("settings for admins in Chromium", () => {
     expect(url).toMatch(new RegExp(`^${server.url}/setup\\?token=[^&]{20,}$`));
     const box = page.locator(`[data-invitation='${INVITED.email}']`);
     expect(await box.textContent()).toContain("shown only now");
+    // Listed as pending (users.invitations) until it is used or revoked.
+    expect(await page.locator(`tr[data-pending-invitation='${INVITED.email}']`).textContent()).toContain("finance");
     // Seven days from now, in the zone of the page (UTC here): the expiry printed is the API's.
     const audit = await query<{ items: { action: string; after: { expiresAt: number } }[] }>(page, "audit.list", { action: "users.invite" });
     const expiresAt = audit.items[0]!.after.expiresAt;

@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   "customers.upsert",
   "users.create",
   "users.invite",
+  "users.revokeInvitation",
   "users.setRole",
   "users.remove",
   "users.changePassword",

@@ -5,7 +5,7 @@ import type { Db } from "@tally/shared/db";
 import { InputError } from "../queries/common.ts";
 import { writeAudit } from "./audit.ts";
 import type { Actor } from "./principal.ts";
-import { createSetupToken, INVITATION_TTL_MS } from "./setup.ts";
+import { createSetupToken, expireInvitations, INVITATION_TTL_MS } from "./setup.ts";
 
 export interface UserItem {
   id: string;
@@ -73,7 +73,8 @@ export async function userCount(db: Db): Promise<number> {
 
 /**
  * Invites someone by email with a role: a one-time setup link (`/setup?token=…`, valid INVITATION_TTL_MS)
- * for that email only. An email that already has an account is a 400 on `email`.
+ * for that email only, replacing any earlier invitation for it. An email that already has an account is a
+ * 400 on `email`.
  */
 export async function inviteUser(
   db: Db,
@@ -86,6 +87,38 @@ export async function inviteUser(
   }
   const { token, expiresAt } = await createSetupToken(db, actor, { role: input.role, email: input.email, ttlMs: INVITATION_TTL_MS }, now);
   return { email: input.email, role: input.role, token, expiresAt, path: `/setup?token=${encodeURIComponent(token)}` };
+}
+
+export interface PendingInvitation {
+  email: string;
+  role: Role;
+  /** The admin (or key) who invited, as the audit log names them. */
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Invitations not used yet and not expired, newest first (one per email: a new one replaces the last). */
+export async function listInvitations(db: Db, now: number): Promise<PendingInvitation[]> {
+  const rows = await db
+    .selectFrom("setup_tokens")
+    .select(["email", "role", "created_by", "created_at", "expires_at"])
+    .where("email", "is not", null)
+    .where("used_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("created_at", "desc")
+    .execute();
+  return rows.map((r) => ({ email: r.email!, role: r.role as Role, createdBy: r.created_by, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) }));
+}
+
+/** Revokes the pending invitation for `email` (its link stops working at once). None pending is a 400 on `email`. */
+export async function revokeInvitation(db: Db, actor: Actor, email: string, now: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const pending = (await listInvitations(trx, now)).filter((i) => i.email === email);
+    if (pending.length === 0) throw new InputError("email", `no pending invitation for ${email}`);
+    await expireInvitations(trx, email, now);
+    await writeAudit(trx, actor, { action: "users.revokeInvitation", target: `user:${email}`, before: { email, role: pending[0]!.role, expiresAt: pending[0]!.expiresAt }, after: null }, now);
+  });
 }
 
 /** Changes a user's role. The last admin cannot lose the role (nobody could manage users after). */
@@ -111,6 +144,8 @@ export async function removeUser(db: Db, actor: Actor, userId: string, now: numb
     await trx.deleteFrom("auth_session").where("userId", "=", userId).execute();
     await trx.deleteFrom("auth_account").where("userId", "=", userId).execute();
     await trx.deleteFrom("auth_user").where("id", "=", userId).execute();
+    // An invitation left for the email would let them back in.
+    await expireInvitations(trx, user.email, now);
     await writeAudit(trx, actor, { action: "users.remove", target: `user:${user.email}`, before: user, after: null }, now);
   });
 }

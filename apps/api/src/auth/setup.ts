@@ -34,6 +34,8 @@ export async function createSetupToken(
   const expiresAt = now + input.ttlMs;
   await db.transaction().execute(async (trx) => {
     if (actor === SYSTEM) await trx.deleteFrom("setup_tokens").where("created_by", "=", SYSTEM.label).where("used_at", "is", null).execute();
+    // A new invitation replaces any earlier one for the email: only the latest link (and its role) works.
+    if (input.email !== null) await expireInvitations(trx, input.email, now);
     await trx
       .insertInto("setup_tokens")
       .values({ token_hash: secretHash(token), role: input.role, email: input.email, created_by: actor.label, created_at: now, expires_at: expiresAt, used_at: null })
@@ -43,6 +45,18 @@ export async function createSetupToken(
     }
   });
   return { token, expiresAt };
+}
+
+/** Ends every live invitation for `email` (it expires now); how many there were. */
+export async function expireInvitations(db: Db, email: string, now: number): Promise<number> {
+  const r = await db
+    .updateTable("setup_tokens")
+    .set({ expires_at: now })
+    .where("email", "=", email)
+    .where("used_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** The first-run token when the database has no user yet (null otherwise): `npm start` prints its link. */

@@ -17,6 +17,7 @@ const recordId = (name: string) => wellFormedString().trim().min(1, { message: `
 export const userInviteInput = z.strictObject({ email: emailSchema, role: roleSchema });
 export const userSetRoleInput = z.strictObject({ userId: recordId("userId"), role: roleSchema });
 export const userRemoveInput = z.strictObject({ userId: recordId("userId") });
+export const userRevokeInvitationInput = z.strictObject({ email: emailSchema });
 
 export const API_KEY_NAME_MAX = 100;
 export const apiKeyCreateInput = z.strictObject({

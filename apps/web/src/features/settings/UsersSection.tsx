@@ -9,6 +9,7 @@ import { useMe } from "../../lib/session.ts";
 import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
 import { useConfirm } from "./ConfirmDialog.tsx";
 import { CopyBox } from "./CopyBox.tsx";
+import { PendingInvitations } from "./PendingInvitations.tsx";
 import { formErrors, unclaimed } from "./lib/field-errors.ts";
 import { FieldError, RoleSelect } from "./RoleSelect.tsx";
 
@@ -92,7 +93,12 @@ function UserRow({ user, isMe, tz }: { user: User; isMe: boolean; tz: string }) 
   const removeUser = async () => {
     const ok = await confirm({
       title: `Remove ${user.email}?`,
-      body: <p>Their account, sessions and sign-in methods are deleted; they can no longer sign in. Their past changes stay in the audit log.</p>,
+      body: (
+        <p>
+          Their account, sessions, sign-in methods and any pending invitation are deleted; they can no longer sign in. Their past changes stay in the audit log.
+          API keys belong to the team and stay active: revoke any they should no longer use under API keys, which shows who created each.
+        </p>
+      ),
       confirmLabel: "Remove user",
       danger: true,
     });
@@ -148,6 +154,7 @@ function InviteCard({ tz }: { tz: string }) {
         setSent(inv);
         setEmail("");
         void qc.invalidateQueries({ queryKey: trpc.audit.pathKey() });
+        void qc.invalidateQueries({ queryKey: trpc.users.invitations.queryKey() });
       },
     }),
   );
@@ -158,7 +165,7 @@ function InviteCard({ tz }: { tz: string }) {
     invite.mutate({ email, role });
   };
   return (
-    <Card title="Invite someone" subtitle="An invitation is a one-time setup link for that email, with the role you pick. It works for 7 days.">
+    <Card title="Invite someone" subtitle="An invitation is a one-time setup link for that email, with the role you pick. It works for 7 days; a new one for the same email replaces it.">
       <form className="inline" onSubmit={submit} aria-label="Invite a user" noValidate>
         <div className="form-field">
           <label>
@@ -200,6 +207,7 @@ function InviteCard({ tz }: { tz: string }) {
         </p>
       ) : null}
       {sent ? <InvitationLink invitation={sent} tz={tz} /> : null}
+      <PendingInvitations tz={tz} />
     </Card>
   );
 }
