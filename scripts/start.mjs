@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm start`: build the dashboard (turbo, cached), then run the API in Inngest dev mode as this process's
-// own child, in this process group. SIGINT, SIGTERM and SIGHUP are passed on, so stopping `npm start` stops
+// `npm start`: build the dashboard (turbo, cached), then run the API as this process's own child, in this
+// process group: in Inngest dev mode unless INNGEST_DEV is set or an INNGEST_SIGNING_KEY is (then it runs
+// as Inngest Cloud or a self-hosted Inngest server calls it, signed). SIGINT, SIGTERM and SIGHUP are passed on, so stopping `npm start` stops
 // everything; if this process is killed outright, the API notices it lost its parent and stops (main.ts).
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -33,6 +34,6 @@ const api = `${root}apps/api`;
 process.exit(
   await run(process.execPath, ["--import", "tsx", "src/main.ts", ...process.argv.slice(2)], {
     cwd: api,
-    env: { ...process.env, INNGEST_DEV: "1" },
+    env: process.env.INNGEST_DEV !== undefined || process.env.INNGEST_SIGNING_KEY ? process.env : { ...process.env, INNGEST_DEV: "1" },
   }),
 );

@@ -155,6 +155,14 @@ describe(`db:copy from SQLite to ${testEngine() === "postgres" ? "PostgreSQL and
     expect(await answers(targetUrl)).toEqual(sourceAnswers);
   }, 180_000);
 
+  it("into a target that made its own admin (same email, another id): names the table that clashes and --replace, which then copies", async () => {
+    const clash = await testDatabaseUrl();
+    await (await startOn(clash)).close(); // its first start created the TALLY_INIT_ADMIN_EMAIL account
+    await expect(copy(sourceFile, clash)).rejects.toThrow(/^table (auth_user|api_keys): .*unique.*--replace to empty the target first$/is);
+    const replaced = await copy(sourceFile, clash, { replace: true });
+    expect(replaced.verified).toBe(true);
+  }, 180_000);
+
   it("and back: the copy copied into a new SQLite file answers the same", async () => {
     const back = join(dir, "back.db");
     const report = await copy(targetUrl, back);

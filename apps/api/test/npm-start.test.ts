@@ -26,13 +26,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function npmStart(): Promise<{ npm: ChildProcess; url: string; output: () => string }> {
+async function npmStart(env: Record<string, string> = {}): Promise<{ npm: ChildProcess; url: string; output: () => string }> {
   const dir = mkdtempSync(join(tmpdir(), "tally-start-"));
   dirs.push(dir);
   const npm = spawn("npm", ["start"], {
     cwd: ROOT,
     detached: true, // its own process group, as in a terminal
-    env: { ...process.env, PORT: "0", DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db"), migrated: false }), TALLY_DEMO: "0" },
+    env: { ...process.env, PORT: "0", DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db"), migrated: false }), TALLY_DEMO: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.push(npm);
@@ -93,6 +93,14 @@ describe("npm start", { timeout: 300_000 }, () => {
     expect(setup.status).toBe(200);
     expect(await setup.json()).toMatchObject({ role: "admin", email: null });
     expect((await fetch(`${url}/api/trpc/overview.summary`)).status).toBe(401);
+  });
+
+  it("with an INNGEST_SIGNING_KEY runs outside dev mode (as on a machine behind Inngest Cloud): unsigned Inngest calls are refused", async () => {
+    const { url, output } = await npmStart({ INNGEST_SIGNING_KEY: `signkey-prod-${"ab".repeat(32)}`, TALLY_AUTH_SECRET: "x".repeat(40) });
+    expect(output()).toContain("(Inngest cloud mode)");
+    const unsigned = await fetch(`${url}/api/inngest?fnId=tally-track-ai-costs&stepId=step`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(unsigned.status).toBeGreaterThanOrEqual(400);
+    expect(unsigned.status).toBeLessThan(500);
   });
 
   // `kill <pid of npm start>` (SIGTERM, or SIGINT) reaches npm alone; Ctrl-C in a terminal sends SIGINT to the whole group.

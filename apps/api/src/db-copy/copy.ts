@@ -68,7 +68,7 @@ async function copyTable(src: AnyDb, dst: AnyDb, plan: TablePlan, batchRows: num
   let lastLog = started;
   let done = 0;
   const rounded = new Map<string, number>();
-  await dst.transaction().execute(async (trx) => {
+  const copyPages = async (trx: AnyDb) => {
     let after: unknown[] | null = null;
     for (;;) {
       const page = await readPage(src, plan, after, pageSize);
@@ -83,13 +83,30 @@ async function copyTable(src: AnyDb, dst: AnyDb, plan: TablePlan, batchRows: num
       }
       if (page.length < pageSize) break;
     }
-  });
+  };
+  try {
+    await dst.transaction().execute(copyPages);
+  } catch (e) {
+    throw new Error(copyFailure(plan.name, e), { cause: e });
+  }
   const ms = performance.now() - started;
   log(`  ${plan.name}: ${done.toLocaleString("en-US")} rows (${(ms / 1000).toFixed(1)} s)`);
   for (const [column, n] of rounded) {
     log(`  ${plan.name}.${column}: ${n.toLocaleString("en-US")} value(s) with a fraction in an integer column (SQLite keeps them), rounded to whole numbers`);
   }
   return done;
+}
+
+/**
+ * What a failed table copy says: the table, and for a clash on a unique key other than the primary key (the
+ * target's own rows: the same email under another id, say) what to do about it.
+ */
+function copyFailure(table: string, e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const unique = err.code === "23505" || err.code === "SQLITE_CONSTRAINT_UNIQUE";
+  const what = `table ${table}: ${err.message ?? String(e)}`;
+  if (!unique) return what;
+  return `${what}. The target holds rows of its own that clash with the source's on a unique key (the tables before ${table} were copied); run again with --replace to empty the target first`;
 }
 
 /** The next page after key `after`, in primary-key order (a row-value comparison both engines read). */
