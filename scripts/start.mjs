@@ -30,10 +30,16 @@ const built = await run(process.execPath, [`${root}node_modules/turbo/bin/turbo`
 });
 if (built !== 0 || stopping) process.exit(built || 1);
 
+/** The environment with INNGEST_DEV=1, unless it sets INNGEST_DEV or an INNGEST_SIGNING_KEY itself. */
+function devModeUnlessSet(env) {
+  const chosen = env.INNGEST_DEV !== undefined || Boolean(env.INNGEST_SIGNING_KEY);
+  return chosen ? env : { ...env, INNGEST_DEV: "1" };
+}
+
 const api = `${root}apps/api`;
 process.exit(
   await run(process.execPath, ["--import", "tsx", "src/main.ts", ...process.argv.slice(2)], {
     cwd: api,
-    env: process.env.INNGEST_DEV !== undefined || process.env.INNGEST_SIGNING_KEY ? process.env : { ...process.env, INNGEST_DEV: "1" },
+    env: devModeUnlessSet(process.env),
   }),
 );
