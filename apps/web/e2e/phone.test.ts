@@ -90,6 +90,39 @@ describe("phone width (390 px)", () => {
     expect(widths.filter((w) => w.scrollWidth > PHONE.width)).toEqual([]);
   }, 180_000);
 
+  it("tables keep each figure and id on one line (they scroll), and Review stacks the queue above the item", async () => {
+    const context = await newContext(PHONE);
+    const page = await context.newPage();
+    const broken: string[] = [];
+    for (const path of [`/quality?${q()}`, `/spend?${q()}`, `/runs?${q()}`]) {
+      await widthOf(page, path);
+      // A token of a cell (a figure, a count, a part of an id between hyphens) laid out on more than one line.
+      const split = await page.evaluate(() => {
+        const out: string[] = [];
+        for (const td of document.querySelectorAll("td")) {
+          const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            for (const m of (n.textContent ?? "").matchAll(/[^\s\-–]{2,}/g)) {
+              const range = document.createRange();
+              range.setStart(n, m.index);
+              range.setEnd(n, m.index + m[0].length);
+              if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) out.push(m[0]);
+            }
+          }
+        }
+        return out;
+      });
+      broken.push(...split.map((t) => `${path.split("?")[0]}: ${t}`));
+    }
+    expect(broken).toEqual([]);
+    // The queue and the item each take the screen's width (side by side, the item was ~85 px).
+    await widthOf(page, `/review?${q()}`);
+    const cards = await page.locator(".review-layout > *").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+    expect(cards.length).toBeGreaterThan(0);
+    for (const w of cards) expect(w).toBeGreaterThan(PHONE.width - 60);
+    await context.close();
+  }, 120_000);
+
   it("the nav folds behind a menu button that opens it and leads to the page", async () => {
     const context = await newContext(PHONE);
     const page = await context.newPage();
