@@ -93,6 +93,15 @@ describe("Runs page in Chromium", () => {
     const second = await values();
     expect(second[0]).toBeGreaterThanOrEqual(first[first.length - 1]!);
     expect((await rowIds(page)).filter((id) => firstIds.includes(id))).toEqual([]);
+    // A run opened from this page, and "← Runs": the same list (score, sort, page 2), not newest first.
+    const list = page.url();
+    const secondIds = await rowIds(page);
+    await page.locator("table[aria-label='Runs'] tbody tr td.mono a").first().click();
+    await page.waitForURL(/\/runs\/[^?]+\?/);
+    await page.getByRole("link", { name: "← Runs" }).click();
+    await page.waitForURL((u) => u.pathname === "/runs");
+    expect(page.url()).toBe(list);
+    await expect.poll(async () => (await rowIds(page))[0]).toBe(secondIds[0]);
     await page.close();
   });
 

@@ -2,18 +2,21 @@ import { useQuery } from "@tanstack/react-query";
 import { Card } from "../../components/Card.tsx";
 import { Link } from "../../components/Link.tsx";
 import { EmptyState, ErrorState, Skeleton } from "../../components/States.tsx";
-import { hrefWith } from "../../lib/filters.ts";
 import { customerLabel, dateTime, money, num, score } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc.ts";
+import { hrefWith } from "../../lib/filters.ts";
+import { useLocation } from "../../lib/router.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { CostLines } from "./CostLines.tsx";
 
 export default function RunDetailPage({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const { filters } = useFilters();
+  // The list this run was opened from: its link carries the list's query string (RunsTable).
+  const { search } = useLocation();
   // No placeholder: another run's details must never show under this run's id.
   const q = useQuery({ ...trpc.runs.byId.queryOptions({ runId }), placeholderData: undefined, retry: (n, e) => !/no run/.test(String(e)) && n < 1 });
-  const back = hrefWith("/runs", filters);
+  const back = `/runs${search}`;
 
   if (q.isPending) return <Skeleton height={400} label="loading run" />;
   if (q.data === undefined) {

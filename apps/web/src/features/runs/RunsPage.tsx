@@ -5,6 +5,7 @@ import { ExportLink } from "../../components/ExportLink.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { exportHref, runsInput } from "../../lib/api-input.ts";
 import { dateTime, num, score } from "../../lib/format.ts";
+import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { currentCursor, nextTrail, prevTrail, readTrail } from "./lib/cursor-trail.ts";
@@ -25,6 +26,7 @@ const readSort = (v: string | null): Sort => (v !== null && v in SORTS ? (v as S
 export default function RunsPage() {
   const trpc = useTRPC();
   const { filters, window, params, setParams, setFilters } = useFilters();
+  const { search } = useLocation();
   const trail = readTrail(params);
   const cursor = currentCursor(trail);
   const base = runsInput(filters, window, params, PAGE_SIZE);
@@ -88,7 +90,7 @@ export default function RunsPage() {
         >
           {(d) => (
             <>
-              <RunsTable rows={d.items} filters={filters} />
+              <RunsTable rows={d.items} filters={filters} listSearch={search} />
               <div className="pager">
                 <span className="muted small" data-testid="runs-page">
                   Page {pageNo} of {num(Math.max(1, Math.ceil(d.total / PAGE_SIZE)))}

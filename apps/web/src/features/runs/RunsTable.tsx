@@ -1,17 +1,21 @@
 import type { MouseEvent } from "react";
 import { Link } from "../../components/Link.tsx";
 import type { Filters } from "../../lib/filters.ts";
-import { hrefWith } from "../../lib/filters.ts";
 import { customerLabel, dateTime, moneyColumn, num, score } from "../../lib/format.ts";
 import { navigate } from "../../lib/router.ts";
 import type { RouterOutputs } from "../../lib/trpc.ts";
 
 export type RunRow = RouterOutputs["runs"]["list"]["items"][number];
 
-export function RunsTable({ rows, filters }: { rows: RunRow[]; filters: Filters }) {
+/**
+ * `listSearch`: the list's own query string (filters, score range, sort, page). A run's link carries it, so
+ * the detail page's "← Runs" returns to this very list.
+ */
+export function RunsTable({ rows, filters, listSearch }: { rows: RunRow[]; filters: Filters; listSearch: string }) {
+  const detail = (id: string) => `/runs/${encodeURIComponent(id)}${listSearch}`;
   const open = (id: string) => (e: MouseEvent) => {
     if ((e.target as HTMLElement).closest("a")) return;
-    navigate(hrefWith(`/runs/${encodeURIComponent(id)}`, filters));
+    navigate(detail(id));
   };
   // One precision per column on the page.
   const agentColumn = moneyColumn(rows.map((r) => r.agentCostMicros));
@@ -37,7 +41,7 @@ export function RunsTable({ rows, filters }: { rows: RunRow[]; filters: Filters 
           <tr key={r.runId} className="clickable" onClick={open(r.runId)} data-run-id={r.runId} data-occurred-at={r.occurredAt}>
             <td className="num">{dateTime(r.occurredAt, filters.tz)}</td>
             <td className="mono">
-              <Link href={hrefWith(`/runs/${encodeURIComponent(r.runId)}`, filters)}>{r.runId}</Link>
+              <Link href={detail(r.runId)}>{r.runId}</Link>
             </td>
             <td className="nowrap">{r.functionSlug}</td>
             <td className="nowrap">{r.model || <span className="muted">unknown</span>}</td>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kpiText, type PeriodInput, prepareKpis } from "./prepare-kpis.ts";
+import { kpiChangeText, kpiText, type PeriodInput, prepareKpis } from "./prepare-kpis.ts";
 
 const period = (over: Partial<PeriodInput> = {}): PeriodInput => ({
   spendMicros: { total: null, agent: null, judge: null },
@@ -86,6 +86,17 @@ describe("money cards without a price", () => {
     expect(shown(k.spend!)).toEqual(["$2.00", "+ 2 unpriced calls"]);
     expect(shown(k["judge-spend"]!)).toEqual(["$0.50", null]);
     expect(k["cost-per-run"]?.hint).toBe("priced spend / 8 priced runs");
+  });
+
+  it("say what the previous period cost when this one has no priced figure to compare, and 'no previous data' only without one", () => {
+    const cur = period({ runs: 4, unpricedCalls: 6, agentUnpricedCalls: 6 });
+    const prev = period({ runs: 3, pricedRuns: 3, spendMicros: { total: 900_000, agent: 900_000, judge: null }, costPerRunMicros: 300_000 });
+    const k = Object.fromEntries(prepareKpis(cur, prev).map((x) => [x.id, x]));
+    expect(kpiChangeText(k["cost-per-run"]!)).toBe("previous: $0.30");
+    expect(kpiChangeText(k.spend!)).toBe("previous: $0.90");
+    expect(kpiChangeText(k.runs!)).toBe("+33.3% vs previous");
+    const none = Object.fromEntries(prepareKpis(cur, period()).map((x) => [x.id, x]));
+    expect(kpiChangeText(none["cost-per-run"]!)).toBe("no previous data");
   });
 
   it("read a dash when there is no usage at all", () => {

@@ -1,5 +1,5 @@
 /** Overview KPI cards from the summary of the window and of the previous period. Pure. */
-import { delta, num, pricedMoney, score } from "../../../lib/format.ts";
+import { delta, deltaLabel, num, pricedMoney, score } from "../../../lib/format.ts";
 import type { RouterOutputs } from "../../../lib/trpc.ts";
 
 /** One period of `overview.summary` (its window aside). */
@@ -35,6 +35,22 @@ export function kpiText(k: Kpi, v: number | null, unpricedCalls = 0): string {
   if (k.format === "money") return pricedMoney(v, unpricedCalls).text;
   if (v === null) return "—";
   return k.format === "score" ? score(v) : num(v);
+}
+
+/** The change as shown: score points rounded before choosing a sign, so a change too small to show reads ±0.00, not −0.00. */
+export function shownChange(k: Kpi): number | "new" | null {
+  return k.change === null || k.change === "new" ? k.change : k.changeKind === "absolute" && k.format === "score" ? Math.round(k.change * 100) / 100 : k.change;
+}
+
+/**
+ * The card's change line: "+12.0% vs previous" (points for scores), "new", "no previous data" without a
+ * previous figure, and with one but no comparable figure now (all of it unpriced, say) the previous figure.
+ */
+export function kpiChangeText(k: Kpi): string {
+  const c = shownChange(k);
+  if (c === null && k.previous !== null) return `previous: ${kpiText(k, k.previous)}`;
+  if (c === null || c === "new" || k.changeKind === "relative") return deltaLabel(c);
+  return `${c > 0 ? "+" : c < 0 ? "−" : "±"}${k.format === "score" ? score(Math.abs(c)) : num(Math.abs(c))} vs previous`;
 }
 
 export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] {
