@@ -3,6 +3,7 @@ import { syncTagKeys } from "@tally/shared/db";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
 import { AUTH, startTally, type Tally } from "./harness.ts";
 import type { Json } from "./json.ts";
+import { oracleT975 } from "@tally/shared/stats/t-oracle";
 
 // Issue 20: spend and quality by function slug and by a promoted tag (TALLY_TAG_KEYS=plan), through the real
 // serve() handler into a real SQLite file, read over HTTP. Every expected figure is the test's own arithmetic
@@ -169,7 +170,7 @@ describe("spend and quality by function and by promoted tag", () => {
         expect(row.mean).toBeCloseTo(mean, 12);
         if (n < 2) expect([row.ciLow, row.ciHigh]).toEqual([null, null]);
         else {
-          const half = 1.96 * Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1) / n);
+          const half = oracleT975(n - 1) * Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1) / n);
           expect(row.ciLow).toBeCloseTo(Math.max(0, mean - half), 9);
           expect(row.ciHigh).toBeCloseTo(Math.min(1, mean + half), 9);
         }

@@ -4,11 +4,12 @@ import { forecastForMonth, forecastMonthEnd, monthCalendar } from "./forecast.ts
 describe("forecastMonthEnd", () => {
   it("carries the burn rate to month end with a t-based 95% interval (hand-computed)", () => {
     // $1, $2, $3 over three full days of a 30-day month: $6 spent, $2/day, 27 days left → $60.
-    // s² = 1 ($²), half = t(0.975, 2) · √(1 · (27 + 27²/3)) = 4.303 · √270 = 70.7058… → [$6 (floor: spent), $130.705…].
+    // s² = 1 ($²), half = t(0.975, 2) · √(1 · (27 + 27²/3)) = 4.30265 · √270 = 70.700… → [$6 (floor: spent), $130.700…].
+    // t(0.975, 2) in closed form: p = 1 − t/√(2 + t²) = 0.05 gives t = √(1.805 / 0.0975).
     const f = forecastMonthEnd({ dailyMicros: [1e6, 2e6, 3e6], elapsedDays: 3, monthDays: 30, fullDays: 3 });
     expect(f.micros).toBe(60_000_000);
     expect(f.lowMicros).toBe(6_000_000);
-    expect(f.highMicros).toBe(Math.round(60e6 + 4.303 * Math.sqrt(270) * 1e6));
+    expect(f.highMicros).toBe(Math.round(60e6 + Math.sqrt(1.805 / 0.0975) * Math.sqrt(270) * 1e6));
     expect(f.spentMicros).toBe(6_000_000);
   });
 

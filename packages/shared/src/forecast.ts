@@ -1,4 +1,5 @@
 import { localParts, monthStart, zoneOffset } from "./months.ts";
+import { t975 } from "./stats/student-t.ts";
 
 /**
  * Month-end spend forecast from the month's spend so far (pure, browser-safe): the burn rate so far carried
@@ -44,9 +45,6 @@ export interface ForecastInput {
 
 const DAY = 86_400_000;
 
-/** Two-sided 95% Student t quantiles, df 1…30 (a month has at most 30 full days before its last); 1.96 beyond. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-export const t975 = (df: number): number => T975[df - 1] ?? 1.96;
 
 export function forecastMonthEnd(input: ForecastInput): MonthForecast {
   const spent = input.dailyMicros.reduce((a, b) => a + b, 0);

@@ -3,6 +3,7 @@ import { mulberry32 } from "@tally/shared";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDate, openTestDb, type TestDb } from "./test-support.ts";
+import { oracleT975 } from "@tally/shared/stats/t-oracle";
 
 /**
  * quality.agreement and the human-corrected quality.trend against figures computed here from the raw rows,
@@ -223,8 +224,9 @@ describe("quality.trend corrected", () => {
           expect(p.mean).toBeCloseTo(mean, 10);
           if (values.length >= 2) {
             const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
-            expect(p.ciLow).toBeCloseTo(Math.max(0, mean - (1.96 * sd) / Math.sqrt(values.length)), 9);
-            expect(p.ciHigh).toBeCloseTo(Math.min(1, mean + (1.96 * sd) / Math.sqrt(values.length)), 9);
+            const q = oracleT975(values.length - 1); // Student's t, n − 1 df
+            expect(p.ciLow).toBeCloseTo(Math.max(0, mean - (q * sd) / Math.sqrt(values.length)), 9);
+            expect(p.ciHigh).toBeCloseTo(Math.min(1, mean + (q * sd) / Math.sqrt(values.length)), 9);
           }
           if (Math.abs(p.mean! - plain.points[i]!.mean!) > 1e-9) differs++;
           checked++;

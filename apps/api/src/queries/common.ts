@@ -1,4 +1,4 @@
-import { variance } from "@tally/shared";
+import { t975, variance } from "@tally/shared";
 import { BUCKET_MS } from "@tally/shared/db";
 
 /** What every aggregate filters on (the parsed shared input). */
@@ -48,7 +48,8 @@ export function stat(n: number, sum: number, sumSq: number): Stat {
   const mean = sum / n;
   const v = variance(n, sum, sumSq);
   if (v === null) return { mean, n, ciLow: null, ciHigh: null };
-  const half = 1.96 * Math.sqrt(v / n);
+  // Student's t with n − 1 df: two scores span ± 12.7 standard errors, not ± 1.96.
+  const half = t975(n - 1) * Math.sqrt(v / n);
   return { mean, n, ciLow: Math.max(0, mean - half), ciHigh: Math.min(1, mean + half) };
 }
 

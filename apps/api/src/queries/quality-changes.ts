@@ -1,7 +1,8 @@
-import { twoSidedP, welchZ } from "@tally/shared";
+import { welchTest } from "@tally/shared";
 
 /**
- * For each bucket of a score series, the two-sided p-value of a Welch test of its mean against the nearest
+ * For each bucket of a score series, the two-sided p-value of a Welch t-test (Student's t, Welch–Satterthwaite
+ * df) of its mean against the nearest
  * earlier bucket with scores (null when either has fewer than 2 scores, and for the first). Both spreads 0
  * with different means is a certain change (p 0). Raw p-values: the page corrects them for the number of
  * tests it shows (Holm).
@@ -17,8 +18,8 @@ export function changePValues(cells: { n: ArrayLike<number>; sum: ArrayLike<numb
     const before = prev;
     prev = cur;
     if (!before) continue;
-    const z = welchZ(cur, before);
-    out[i] = z !== null ? twoSidedP(z) : cur.sum / cur.n === before.sum / before.n ? 1 : 0;
+    const w = welchTest(cur, before);
+    out[i] = w !== null ? w.p : 0; // null: both spreads 0 and the means apart, a certain change
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentCost, fixture, judgeCost, localDate, openTestDb, type RunSpec, seedPrices, seedRun, seedRuns, type TestDb } from "./test-support.ts";
+import { oracleT975 } from "@tally/shared/stats/t-oracle";
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 3, 1);
@@ -25,7 +26,7 @@ function meanCi(values: number[]) {
   const n = values.length;
   const mean = values.reduce((s, v) => s + v, 0) / n;
   const v = values.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
-  const half = 1.96 * Math.sqrt(v / n);
+  const half = oracleT975(n - 1) * Math.sqrt(v / n); // Student's t, n − 1 df
   return { n, mean, ciLow: Math.max(0, mean - half), ciHigh: Math.min(1, mean + half) };
 }
 
@@ -77,11 +78,13 @@ describe("quality.compareModels", () => {
     const e = meanCi(Array.from({ length: 40 }, (_, i) => 0.2 + (i % 3) / 10));
     expect(row("m-bad").mean).toBeCloseTo(e.mean, 12);
     expect(row("m-bad").ciLow).toBeCloseTo(e.ciLow, 9);
-    // The difference's 95% interval: −0.6 ± 1.96 · √(s²/40 + s²/40), s² the sample variance of either model's scores.
+    // The difference's 95% interval: −0.6 ± t(0.975, df) · √(s²/40 + s²/40), s² the sample variance of either
+    // model's scores; equal variances and sizes make Welch's df 2 · 39 = 78.
     const xs = Array.from({ length: 40 }, (_, i) => 0.2 + (i % 3) / 10);
     const m = xs.reduce((a, x) => a + x, 0) / 40;
     const s2 = xs.reduce((a, x) => a + (x - m) ** 2, 0) / 39;
-    const half = 1.96 * Math.sqrt((2 * s2) / 40);
+    const half = oracleT975(78) * Math.sqrt((2 * s2) / 40);
+    expect(row("m-bad").df).toBeCloseTo(78, 9);
     expect(row("m-bad").diffLow).toBeCloseTo(-0.6 - half, 9);
     expect(row("m-bad").diffHigh).toBeCloseTo(-0.6 + half, 9);
     expect(row("m-bad").p).toBeLessThan(1e-12);

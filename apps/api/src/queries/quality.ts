@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { type Db, readAll } from "@tally/shared/db";
-import { twoSidedP, variance, welchZ, Z_95 } from "@tally/shared";
+import { ALPHA, t975, welchTest } from "@tally/shared";
 import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, type Window } from "./common.ts";
 import { type Corrections, humanCorrections, seriesKey } from "./human-corrected.ts";
 import { changePValues } from "./quality-changes.ts";
@@ -136,14 +136,16 @@ export interface ModelComparison extends Stat, JudgeCoverage {
   name: string;
   /** mean − baseline mean for the same score name; null when either is missing. */
   diff: number | null;
-  /** 95% interval of `diff` (diff ± 1.96 · Welch standard error); null when it cannot be tested. */
+  /** 95% interval of `diff`: diff ± the 97.5% quantile of Student's t with `df` · Welch standard error; null when it cannot be tested. */
   diffLow: number | null;
   diffHigh: number | null;
-  /** Welch z statistic against the baseline; null when either side has n < 2. */
+  /** Welch's t statistic against the baseline (diff / standard error; the field keeps its first name); null when either side has n < 2. */
   z: number | null;
-  /** Two-sided p-value of z, uncorrected (the page applies Holm across its comparisons); null when untested. */
+  /** Welch–Satterthwaite degrees of freedom of the test; null when untested. */
+  df: number | null;
+  /** Two-sided p-value of Student's t with `df`, uncorrected (the page applies Holm across its comparisons); null when untested. */
   p: number | null;
-  /** |z| > 1.96 (two-sided, 95%); null when it cannot be tested (or for the baseline itself). */
+  /** p < 0.05 (two-sided); null when it cannot be tested (or for the baseline itself). */
   significant: boolean | null;
 }
 
@@ -185,17 +187,16 @@ interface ScoreCell {
 function versusBaseline(c: ScoreCell, cells: ScoreCell[], baselineModel: string): Omit<ModelComparison, keyof JudgeCoverage> {
   const s = stat(c.n, c.sum, c.sumSq);
   const base = cells.find((b) => b.model === baselineModel && b.name === c.name);
-  const untested = { diffLow: null, diffHigh: null, z: null, p: null, significant: null };
+  const untested = { diffLow: null, diffHigh: null, z: null, df: null, p: null, significant: null };
   if (!base || base.n === 0 || c.n === 0) return { model: c.model, name: c.name, ...s, diff: null, ...untested };
   const diff = c.sum / c.n - base.sum / base.n;
   if (c.model === baselineModel) return { model: c.model, name: c.name, ...s, diff: 0, ...untested };
   if (c.n < 2 || base.n < 2) return { model: c.model, name: c.name, ...s, diff, ...untested };
-  const z = welchZ(c, base);
-  const se = Math.sqrt(variance(c.n, c.sum, c.sumSq)! / c.n + variance(base.n, base.sum, base.sumSq)! / base.n);
-  const interval = { diffLow: diff - Z_95 * se, diffHigh: diff + Z_95 * se };
-  // An infinite z (both spreads 0, means apart) is reported as null but is significant (p 0).
-  const p = z === null ? (diff !== 0 ? 0 : 1) : twoSidedP(z);
-  return { model: c.model, name: c.name, ...s, diff, ...interval, z, p, significant: z === null ? diff !== 0 : Math.abs(z) > Z_95 };
+  const w = welchTest(c, base);
+  // An infinite t (both spreads 0, means apart) is reported as null but is significant (p 0), its interval a point.
+  if (w === null) return { model: c.model, name: c.name, ...s, diff, diffLow: diff, diffHigh: diff, z: null, df: null, p: 0, significant: true };
+  const half = t975(w.df) * w.se;
+  return { model: c.model, name: c.name, ...s, diff, diffLow: diff - half, diffHigh: diff + half, z: w.t, df: w.df, p: w.p, significant: w.p < ALPHA };
 }
 
 export interface CostQualityRow extends JudgeCoverage {

@@ -6,6 +6,7 @@ import { bucketBefore, type SignedPieces, signedPieces } from "./series.ts";
 import { pieces } from "./source.ts";
 import { agentCost, fixture, judgeCost, openTestDb, type RunSpec, seedPrices, seedRuns, type TestDb } from "./test-support.ts";
 import { chartBuckets } from "./chart-buckets.ts";
+import { oracleT975 } from "@tally/shared/stats/t-oracle";
 
 // Day series read whole UTC days from `_1d` and add or subtract the hours (and quarters) between a local
 // day's edges and the nearest UTC midnights. These windows have partial edge days in zones west and east
@@ -178,7 +179,7 @@ function equalsRawRows(): void {
           const mean = v.reduce((a, x) => a + x, 0) / v.length;
           expect(s.points[i]!.mean).toBeCloseTo(mean, 12);
           if (v.length < 2) return;
-          const half = 1.96 * Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1) / v.length);
+          const half = oracleT975(v.length - 1) * Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1) / v.length);
           expect(s.points[i]!.ciLow).toBeCloseTo(Math.max(0, mean - half), 9);
           expect(s.points[i]!.ciHigh).toBeCloseTo(Math.min(1, mean + half), 9);
         });

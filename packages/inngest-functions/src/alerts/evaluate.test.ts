@@ -187,7 +187,7 @@ describe("rolling windows", () => {
     for (let i = 0; i < 40; i++) await judged("q-model", NOW - 6 * H + i * 60_000, i % 2 ? 3 : 2);
     const [below] = await evaluate([rule("quality_drop", { scoreName: "helpfulness", windowHours: 24, threshold: 0.4 })]);
     expect(below).toMatchObject({ subject: "q-model|helpfulness", firing: true, value: 0.375, threshold: 0.4 });
-    // The Welch test against the previous day: diff −0.5, each variance 0.015625 × 40/39, z ≈ −17.8.
+    // The Welch test against the previous day: diff −0.5, each variance 0.015625 × 40/39, t ≈ −17.8 (df 78).
     const [drop] = await evaluate([rule("quality_drop", { scoreName: "helpfulness", windowHours: 24, compareToPrevious: true })]);
     expect(drop).toMatchObject({ firing: true, value: 0.375, threshold: 0.875 });
     expect(drop!.message).toContain("a significant drop");

@@ -1,13 +1,13 @@
 import { sql } from "kysely";
-import { type ScoreSums, welchZ, Z_95 } from "@tally/shared";
+import { ALPHA, type ScoreSums, welchTest } from "@tally/shared";
 import { HOUR_MS } from "@tally/shared/db";
 import { dashboardLink, type Draft, type KindEvaluator } from "./evaluate.ts";
 import { windowEnd, windowSums } from "./rollup-window.ts";
 
 /**
  * Quality rules. A quality drop reads the score rollups' n, Σx and Σx² per model for one score name over the
- * window and the window before it, and tests a drop with the Quality page's model comparison (Welch z,
- * |z| > 1.96); judge failures count the window's evaluations by status from their (created_at, status) index.
+ * window and the window before it, and tests a drop with the Quality page's model comparison (Welch's
+ * t-test, two-sided p < 0.05, the mean lower); judge failures count the window's evaluations by status from their (created_at, status) index.
  */
 
 const hours = (h: number) => (h % 24 === 0 ? `${h / 24} d` : `${h} h`);
@@ -40,10 +40,10 @@ export const qualityDrop: KindEvaluator<"quality_drop"> = async (db, _rule, p, o
     let drop = false;
     let versus = "";
     if (prev && prev.n >= p.minSamples) {
-      const z = welchZ(cur, prev);
+      const w = welchTest(cur, prev);
       const prevMean = prev.sum / prev.n;
-      // An infinite z (both spreads 0) comes back null: a drop when the mean fell.
-      drop = z === null ? cur.n >= 2 && prev.n >= 2 && mean < prevMean : z < -Z_95;
+      // An infinite t (both spreads 0) comes back null: a drop when the mean fell.
+      drop = w === null ? cur.n >= 2 && prev.n >= 2 && mean < prevMean : w.t < 0 && w.p < ALPHA;
       versus = `; previous ${hours(p.windowHours)}: ${fmt(prevMean)} (n = ${prev.n})${drop ? ", a significant drop" : ""}`;
     }
     const firing = below || drop;
