@@ -122,8 +122,9 @@ export interface SkippedEvaluation {
  * Records a run the judge was not called for, in one transaction: an evaluation row with status `reason`
  * (no judge call, no score, no usage line), the run (created or completed as recordEvaluation does) and,
  * if no earlier decision was recorded for the run, `runs.judge_outcome` with +1 `unsampled_runs` or
- * `judge_skipped_runs` on the run's rollup row (and, for the budget, +1 in the judge's activity now). Never a zero score. Idempotent on the evaluation key:
- * `inserted` false for a repeated delivery; `counted` says whether this call set the run's outcome.
+ * `judge_skipped_runs` on the run's rollup row (and, for the budget, +1 in the judge's activity now). Never a
+ * zero score. Idempotent on the evaluation key: `inserted` false for a repeated delivery; `counted` says
+ * whether this call set the run's outcome.
  */
 export async function recordSkippedEvaluation(
   db: Kysely<Database>,

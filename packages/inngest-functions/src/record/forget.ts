@@ -9,8 +9,7 @@ import { inTransaction } from "./tx.ts";
 /**
  * Removes a run and everything recorded for it (its reviews too), taking its contributions (runContributions:
  * the run row, usage lines, scores) back out of every rollup, and its judge calls out of the judge's activity,
- * in the same transaction (used to remove demo
- * data without disturbing real data recorded beside it).
+ * in the same transaction (used to remove demo data without disturbing real data recorded beside it).
  */
 export async function forgetRun(db: Kysely<Database>, runId: string): Promise<boolean> {
   return inTransaction(db, async (trx) => {
