@@ -80,6 +80,8 @@ const accessInputs = (userId: string, keyId: string): Record<string, unknown[]> 
   "system.me": [undefined],
   "users.list": [undefined],
   "users.invite": [{ email: "walk-invite@example.com", role: "viewer" }],
+  "users.invitations": [undefined],
+  "users.revokeInvitation": [{ email: "walk-invite@example.com" }], // the walk's invitation, made just before
   "users.setRole": [{ userId, role: "finance" }],
   "users.remove": [{ userId }],
   "apiKeys.list": [undefined],
