@@ -12,7 +12,7 @@ import {
   type Window,
 } from "./common.ts";
 import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
-import { spendCells } from "./spend-timeseries.ts";
+import { spendCells, spendTotals } from "./spend-timeseries.ts";
 import { pickBucket } from "@tally/shared";
 import { type BucketUnit, type Chart, chartBuckets } from "./chart-buckets.ts";
 
@@ -148,29 +148,7 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
   const cursor = decodeCursor(f.cursor, isCursor);
   // Agent spend from the usage rollups; the judge's spend from the run rollups, keyed by the JUDGED run's
   // model and customer (issue 17 §3): a judge model is not a row, `judgeModels` says what each judge cost.
-  const [usage, runs] = await readAll(db, [
-    () => db
-      .selectFrom(rollupSource(db, "usage", f, w, { group: [dim], tagKey, extra: [sql`kind = 'agent'`] }))
-      .select([
-        sql<string>`${sql.ref(dim)}`.as("key"),
-        sql<number>`sum(cost_micros)`.as("agent"),
-        sql<number>`sum(priced_calls)`.as("agent_priced"),
-        sql<number>`sum(unpriced_calls)`.as("agent_unpriced"),
-      ])
-      .groupBy(sql`key`)
-      .execute(),
-    () => db
-      .selectFrom(rollupSource(db, "runs", f, w, { group: [dim], tagKey }))
-      .select([
-        sql<string>`${sql.ref(dim)}`.as("key"),
-        sql<number>`sum(runs)`.as("runs"),
-        sql<number>`sum(judge_cost_micros)`.as("judge"),
-        sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
-        sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
-      ])
-      .groupBy(sql`key`)
-      .execute(),
-  ]);
+  const { agent: usage, judge: runs } = await spendTotals(db, f, w, dim, tagKey);
 
   const rows = new Map<string, BreakdownRow>();
   const row = (key: string): BreakdownRow => {

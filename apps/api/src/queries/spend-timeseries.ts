@@ -1,7 +1,7 @@
-import { type RawBuilder, sql } from "kysely";
+import { sql } from "kysely";
 import { type Db, readAll } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, money, num, type Window } from "./common.ts";
-import { checkTagFilter, type Dim, type Fact, onlyKeys, rollupSource } from "./source.ts";
+import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
 import { type ZoneSeriesOptions, zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { type BucketUnit, chartBuckets } from "./chart-buckets.ts";
@@ -47,9 +47,10 @@ export async function spendCells(db: Db, f: AggregateFilter, w: Window, opts: Zo
   const out = new Map(agent.map((s) => [JSON.stringify(s.key), s]));
   for (const { key, cells } of judge) {
     const judgeCells: SpendCells = { ...cells, calls: cells.priced_calls.map((p, i) => p + cells.unpriced_calls[i]!) };
-    const into = out.get(JSON.stringify(key));
+    const id = JSON.stringify(key);
+    const into = out.get(id);
     if (into) addCells(into.cells, judgeCells, 1);
-    else out.set(JSON.stringify(key), { key, cells: judgeCells });
+    else out.set(id, { key, cells: judgeCells });
   }
   return [...out.values()];
 }
@@ -99,26 +100,53 @@ export async function getSpendTimeseries(
 
 /** Every key with agent usage or judge calls in the window, by priced spend (agent + judge; largest first, ties by key). */
 async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKey: string | undefined): Promise<string[]> {
-  const totals = (fact: Fact, extra: RawBuilder<unknown>[], [cost, priced, calls]: [string, string, string]) =>
-    db
-      .selectFrom(rollupSource(db, fact, f, w, { group: [dim], tagKey, extra }))
-      .select([sql<string>`${sql.ref(dim)}`.as("key"), sql<number>`sum(${sql.raw(cost)})`.as("spend"), sql<number>`sum(${sql.raw(priced)})`.as("priced"), sql<number>`sum(${sql.raw(calls)})`.as("calls")])
-      .groupBy(sql`key`)
-      .execute();
-  const parts = await readAll(db, [
-    () => totals("usage", [AGENT], ["cost_micros", "priced_calls", "calls"]),
-    () => totals("runs", [], ["judge_cost_micros", "judge_priced_calls", "judge_priced_calls + judge_unpriced_calls"]),
-  ]);
+  const { agent, judge } = await spendTotals(db, f, w, dim, tagKey);
   const keys = new Map<string, { spend: number; priced: number; calls: number }>();
-  for (const r of parts.flat()) {
-    const k = keys.get(r.key) ?? { spend: 0, priced: 0, calls: 0 };
-    keys.set(r.key, { spend: k.spend + num(r.spend), priced: k.priced + num(r.priced), calls: k.calls + num(r.calls) });
-  }
+  const add = (key: string, spend: unknown, priced: unknown, unpriced: unknown) => {
+    const k = keys.get(key) ?? { spend: 0, priced: 0, calls: 0 };
+    keys.set(key, { spend: k.spend + num(spend), priced: k.priced + num(priced), calls: k.calls + num(priced) + num(unpriced) });
+  };
+  for (const r of agent) add(r.key, r.agent, r.agent_priced, r.agent_unpriced);
+  for (const r of judge) add(r.key, r.judge, r.judge_priced, r.judge_unpriced);
   return [...keys]
     .filter(([, k]) => k.calls > 0)
     .map(([key, k]) => ({ key, totalMicros: money(k.spend, k.priced) }))
     .sort(byTotal)
     .map((r) => r.key);
+}
+
+/**
+ * Spend totals per `dim` key over the window, as every spend figure counts them: agent lines from the usage
+ * rollups, and the runs with the judge's spend on them from the run rollups (keyed by the judged run). Two
+ * reads, at once on PostgreSQL: spend.byModel / byCustomer rows and the charts' top-n ranking.
+ */
+export async function spendTotals(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKey: string | undefined) {
+  const [agent, judge] = await readAll(db, [
+    () =>
+      db
+        .selectFrom(rollupSource(db, "usage", f, w, { group: [dim], tagKey, extra: [AGENT] }))
+        .select([
+          sql<string>`${sql.ref(dim)}`.as("key"),
+          sql<number>`sum(cost_micros)`.as("agent"),
+          sql<number>`sum(priced_calls)`.as("agent_priced"),
+          sql<number>`sum(unpriced_calls)`.as("agent_unpriced"),
+        ])
+        .groupBy(sql`key`)
+        .execute(),
+    () =>
+      db
+        .selectFrom(rollupSource(db, "runs", f, w, { group: [dim], tagKey }))
+        .select([
+          sql<string>`${sql.ref(dim)}`.as("key"),
+          sql<number>`sum(runs)`.as("runs"),
+          sql<number>`sum(judge_cost_micros)`.as("judge"),
+          sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
+          sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+        ])
+        .groupBy(sql`key`)
+        .execute(),
+  ]);
+  return { agent, judge };
 }
 
 const zeroCells = (n: number): SpendCells =>
