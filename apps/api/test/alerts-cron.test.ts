@@ -130,13 +130,24 @@ describe("a budget crossing reaches Slack and a signed webhook once, and resolve
     expect(verifyStandardWebhook(secret, hook.requests[1]!.headers, hook.requests[1]!.raw)).toBe(true);
   });
 
-  it("over again in the same month: keyed by rule × subject × period, so nothing is sent again", async () => {
+  it("over again in the same month: a second episode, sent once and resolved once", async () => {
     await setBudget(tally, "acme", NAME, 10);
     clock += 5 * MINUTE;
     await tick(tally, "01TICKREFIRE", clock);
-    expect(slack.requests).toHaveLength(2);
-    expect(hook.requests).toHaveLength(2);
-    expect(await notifications(tally)).toHaveLength(4);
+    await tick(tally, "01TICKREFIREDUP", clock + MINUTE);
+    expect(slack.requests).toHaveLength(3);
+    expect(hook.requests).toHaveLength(3);
+    expect(slack.requests[2]!.body.blocks[0].text.text).toBe("🔔 Alert: Monthly budget (80% and 100%)");
+    expect(hook.requests[2]!.body.type).toBe("alert.firing");
+    const rows = await notifications(tally);
+    expect(rows).toHaveLength(6);
+    expect(rows.filter((r) => r.event === "firing" && r.id.endsWith(":2")).map((r) => r.status)).toEqual(["sent", "sent"]);
+    await setBudget(tally, "acme", NAME, 100);
+    clock += 5 * MINUTE;
+    await tick(tally, "01TICKRERESOLVE", clock);
+    await tick(tally, "01TICKRERESOLVEDUP", clock + MINUTE);
+    expect(slack.requests.map((r) => r.body.blocks[0].text.text.split(" ")[0])).toEqual(["🔔", "✅", "🔔", "✅"]);
+    expect(await notifications(tally)).toHaveLength(8);
   });
 });
 

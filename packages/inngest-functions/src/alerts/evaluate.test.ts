@@ -181,6 +181,33 @@ describe("rolling windows", () => {
     expect(e!.message).toContain("3.5×");
   });
 
+  it("spend_over and spend_spike count the judge's spend under the judged run's model and time, as the Spend page does", async () => {
+    const JUDGE = "alert-judge";
+    await db.insertInto("model_prices").values({ model: JUDGE, provider: "", input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 1_000_000, cache_read_micros_per_mtok: null, cache_write_micros_per_mtok: null, effective_from: 0, created_at: 0 }).execute();
+    const judge = (runId: string, micros: number, deliveredAt: number) =>
+      recordEvaluation(db, { runId, functionSlug: "t", occurredAt: deliveredAt, now: deliveredAt }, {
+        key: `${runId}-score`, deferredRunId: `${runId}-score`, model: PRICED, judgeModel: JUDGE, rubricVersion: "v1", judgeCalls: 1,
+        judgeUsage: fill({ input_tokens: micros }), outcome: { ok: true, scores: [{ name: "helpfulness", rawValue: 4, scaleMin: 1, scaleMax: 5, rationale: "" }] },
+      });
+    await customer("acme", "Acme", null);
+    await spend("acme", 1_000_000, NOW - 2 * H); // run-<seq>: inside the day
+    await judge(`run-${seq}`, 4_500_000, NOW - H);
+    await spend("acme", 2_000_000, NOW - 25 * H); // outside the day, judged inside it: not this window's spend
+    await judge(`run-${seq}`, 3_000_000, NOW - 3 * H);
+    // $1.00 agent + $4.50 judge on the PRICED run in the window; nothing booked under the judge's own model.
+    const onAgent = rule("spend_over", { amountMicros: 5_000_000, windowHours: 24, model: PRICED }, "agent");
+    const onJudge = rule("spend_over", { amountMicros: 1, windowHours: 24, model: JUDGE }, "judge");
+    const all = rule("spend_over", { amountMicros: 5_000_000, windowHours: 24 }, "all");
+    expect(firing(await evaluate([onAgent, onJudge, all]))).toEqual([
+      ["acme", "2026-12-15T12:00Z", 5_500_000],
+      ["acme", "2026-12-15T12:00Z", 5_500_000],
+    ]);
+    // By model over the last 3 h against the 21 h before: $5.50 on PRICED now, $0 before (its judge line arrived 22 h later).
+    const [spike, ...rest] = await evaluate([rule("spend_spike", { by: "model", windowHours: 3, baselineHours: 21, factor: 3, minMicros: 1 })]);
+    expect(rest).toEqual([]);
+    expect(spike).toMatchObject({ subject: PRICED, firing: true, value: 5_500_000, threshold: 0 });
+  });
+
   it("quality_drop: mean below the threshold, or significantly below the previous window (n ≥ minSamples)", async () => {
     // Previous day: 40 scores alternating 5 and 4 (1.0, 0.75); last day: 40 alternating 3 and 2 (0.5, 0.25).
     for (let i = 0; i < 40; i++) await judged("q-model", NOW - 30 * H + i * 60_000, i % 2 ? 5 : 4);

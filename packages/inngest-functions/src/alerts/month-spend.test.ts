@@ -1,5 +1,6 @@
 import { connectTestDatabase } from "@tally/shared/db/testing";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
 import { type Db, fillCalendars, syncCalendars } from "@tally/shared/db";
 import { fill } from "@tally/shared/pricing";
 import { batchRollups } from "../record/rollup.ts";
@@ -7,7 +8,8 @@ import { recordUsage } from "../record/usage.ts";
 import { monthSpend } from "./month-spend.ts";
 
 // The budget and forecast rules' month spend (per customer and local day, read from the rollups) equals a
-// raw GROUP BY over usage_costs, whose local days are told by Intl here, in UTC, a +5:30 zone and a −3:30
+// raw GROUP BY over usage_costs (an agent line at its own time, a judge line at its run's time, as the Spend
+// page books it), whose local days are told by Intl here, in UTC, a +5:30 zone and a −3:30
 // zone whose month holds a DST change (America/St_Johns falls back on Sun 1 Nov 2026, 02:00 NDT), with and
 // without a complete local calendar. Lines sit on quarter hours next to every local midnight, in the running
 // bucket, and later on the same day (after `now`'s bucket: not yet spent).
@@ -52,6 +54,12 @@ beforeAll(async () => {
       const model = seq % 7 === 0 ? UNPRICED : PRICED;
       const runId = `run-${seq}`;
       await recordUsage(trx, { runId, functionSlug: "t", model, customerId, occurredAt: at, now: at }, { key: runId, deferredRunId: runId, kind: "agent", model, usage: fill({ input_tokens: 1000 + seq }) });
+      // Every 4th run is judged 7 h later (its delivery's time: often another local day, or past END).
+      if (seq % 4 === 0) {
+        const judgedAt = at + 7 * 3_600_000;
+        const judge = seq % 8 === 0 ? UNPRICED : PRICED;
+        await recordUsage(trx, { runId, functionSlug: "t", occurredAt: judgedAt, now: judgedAt }, { key: `${runId}-score`, deferredRunId: `${runId}-score`, kind: "judge", model: judge, usage: fill({ input_tokens: 500 + seq }) });
+      }
     }
   }));
   db = raw.withPlugin({
@@ -65,14 +73,15 @@ beforeAll(async () => {
 
 /** Expected, from the raw lines: each budgeted customer's spend per local day (index 0 = the 1st) and calls, month start to END. */
 async function rawMonth(tz: string, monthStart: number) {
-  const lines = await db
+  const lines = (await db
     .selectFrom("usage_costs")
     .innerJoin("customers", "customers.id", "usage_costs.customer_id")
-    .select(["usage_costs.customer_id", "usage_costs.cost_micros", "usage_costs.occurred_at"])
+    .innerJoin("runs", "runs.run_id", "usage_costs.run_id")
+    .select(["usage_costs.customer_id", "usage_costs.cost_micros", "usage_costs.kind", "usage_costs.occurred_at", "runs.occurred_at as run_at"])
     .where("customers.monthly_budget_micros", ">", 0)
-    .where("usage_costs.occurred_at", ">=", monthStart)
-    .where("usage_costs.occurred_at", "<", END)
-    .execute();
+    .execute())
+    .map((l) => ({ ...l, occurred_at: l.kind === "judge" ? l.run_at : l.occurred_at }))
+    .filter((l) => l.occurred_at >= monthStart && l.occurred_at < END);
   const day = new Intl.DateTimeFormat("en-US", { timeZone: tz, day: "numeric" });
   const daily = new Map<string, number[]>();
   const calls = new Map<string, { priced: number; unpriced: number }>();
@@ -85,17 +94,25 @@ async function rawMonth(tz: string, monthStart: number) {
     else c.priced++;
     calls.set(l.customer_id, c);
   }
-  // The month total per customer, as a plain GROUP BY.
+  // The month total per customer, as a plain GROUP BY (a judge line at its run's time).
+  const at = sql<number>`case when usage_costs.kind = 'judge' then runs.occurred_at else usage_costs.occurred_at end`;
   const totals = await db
     .selectFrom("usage_costs")
-    .select(["customer_id", (eb) => eb.fn.sum<number>("cost_micros").as("spend")])
-    .where("occurred_at", ">=", monthStart)
-    .where("occurred_at", "<", END)
-    .where("customer_id", "in", ["acme", "globex"])
-    .groupBy("customer_id")
-    .orderBy("customer_id")
+    .innerJoin("runs", "runs.run_id", "usage_costs.run_id")
+    .select(["usage_costs.customer_id", (eb) => eb.fn.sum<number>("usage_costs.cost_micros").as("spend")])
+    .where(at, ">=", monthStart)
+    .where(at, "<", END)
+    .where("usage_costs.customer_id", "in", ["acme", "globex"])
+    .groupBy("usage_costs.customer_id")
+    .orderBy("usage_costs.customer_id")
     .execute();
   return { daily, calls, totals: totals.map((t) => [t.customer_id, Number(t.spend)]) };
+}
+
+async function judgedOnAnotherDay(tz: string): Promise<number> {
+  const day = new Intl.DateTimeFormat("en-US", { timeZone: tz, dateStyle: "short" });
+  const judged = await db.selectFrom("usage_costs").innerJoin("runs", "runs.run_id", "usage_costs.run_id").select(["usage_costs.occurred_at", "runs.occurred_at as run_at"]).where("kind", "=", "judge").execute();
+  return judged.filter((j) => day.format(j.occurred_at) !== day.format(j.run_at)).length;
 }
 
 async function check(tz: string, monthStart: number, reads: RegExp) {
@@ -109,6 +126,8 @@ async function check(tz: string, monthStart: number, reads: RegExp) {
   expect(m.customers.map((c) => [c.id, (m.daily.get(c.id) ?? []).reduce((a, b) => a + b, 0)])).toEqual(want.totals);
   // Spend on most days, and a budgeted customer with unpriced calls: the comparison is not vacuous.
   expect(want.totals.every(([, s]) => Number(s) > 100_000)).toBe(true);
+  // Judge lines whose run falls on another local day than the line: the rule is tested, not vacuous.
+  expect(await judgedOnAnotherDay(tz)).toBeGreaterThan(10);
   const read = statements.filter((s) => /rollup_|usage_costs/.test(s) && !/from "usage_costs"/.test(s));
   expect(read.some((s) => reads.test(s))).toBe(true);
   return read;

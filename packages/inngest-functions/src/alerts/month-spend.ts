@@ -6,7 +6,10 @@ import { windowEnd } from "./rollup-window.ts";
 
 /**
  * Each budgeted customer's spend per local day of the reporting zone's month so far, for the budget and
- * forecast rules (and `alerts.budgets`), read in one statement for every customer:
+ * forecast rules (and `alerts.budgets`), read in one statement for every customer. Spend is counted as the
+ * Spend page and the statement count it: agent lines from the usage rollups at their own time, and the
+ * judge's spend on a run from the run rollups at the judged run's time (`SPEND`), whenever the judge was called.
+ * Each piece below is read from both:
  * - a zone with a complete local day calendar (TALLY_TIME_ZONES): the calendar's rows, one per customer
  *   and whole local day, and today's so far as whole buckets (`pieces`);
  * - any other zone, UTC included: whole UTC days (the customer day rows) from the UTC midnight nearest each
@@ -109,9 +112,11 @@ async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpe
 async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): Promise<{ parts: RawBuilder<unknown>[]; targets: Targets[] }> {
   const parts: RawBuilder<unknown>[] = [];
   const targets: Targets[] = [];
-  const add = (table: RawBuilder<unknown>, where: RawBuilder<unknown>[], to: Targets) => {
-    parts.push(piece(db, parts.length, table, where));
-    targets.push(to);
+  const add = (table: (fact: SpendFact) => string, where: RawBuilder<unknown>[], to: Targets) => {
+    for (const fact of SPEND_FACTS) {
+      parts.push(piece(db, parts.length, fact, sql.table(table(fact)), where));
+      targets.push(to);
+    }
   };
   const utc = segments(tz, cal.start, end).every((s) => s.offset === 0);
   const calendar = utc
@@ -119,7 +124,7 @@ async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): 
     : await db.selectFrom("rollup_calendars").select("id").where("time_zone", "=", canonicalZone(tz)).where("unit", "=", "day").where("filled_to", "is", null).executeTakeFirst();
   const read = (a: number, b: number, to: Targets) => {
     for (const [p, sign] of cover(a, b)) {
-      add(sql.table(grainTable("usage", "customer", p.grain)), [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`], sign > 0 ? to : to.map(([d, s]) => [d, -s] as const));
+      add((fact) => grainTable(fact, "customer", p.grain), [sql`bucket >= ${p.a}`, sql`bucket < ${p.b}`], sign > 0 ? to : to.map(([d, s]) => [d, -s] as const));
     }
   };
   if (calendar) {
@@ -127,7 +132,7 @@ async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): 
     const first = localDay(tz, cal.start);
     cal.dayStarts.forEach((start, i) => {
       const stop = cal.dayStarts[i + 1] ?? cal.end;
-      if (stop <= end) add(sql.table(tableName("usage", "customer", "local")), [sql`calendar = ${calendar.id}`, sql`bucket = ${first + i}`], [[i, 1]]);
+      if (stop <= end) add((fact) => tableName(fact, "customer", "local"), [sql`calendar = ${calendar.id}`, sql`bucket = ${first + i}`], [[i, 1]]);
       else if (start < end) read(start, end, [[i, 1]]);
     });
     return { parts, targets };
@@ -166,9 +171,18 @@ function cover(a: number, b: number): (readonly [Piece, number])[] {
   return buckets(around) < buckets(direct) ? around : direct;
 }
 
-/** A piece: one row (see PieceRow), its rows in [a, b) of one table. */
-function piece(db: Db, n: number, table: RawBuilder<unknown>, where: RawBuilder<unknown>[]): RawBuilder<unknown> {
-  const join = (c: string) => commaJoin(db, sql.ref(c));
-  return sql`select ${sql.lit(n)} as piece, ${jsonArrayAgg(db, sql.ref("customer_id"))} as ids, ${join("cost_micros")} as spend, ${join("priced_calls")} as priced,
-    ${join("unpriced_calls")} as unpriced from ${table} where ${sql.join(where, sql` and `)}`;
+type SpendFact = "usage" | "runs";
+const SPEND_FACTS: readonly SpendFact[] = ["usage", "runs"];
+/** Where each fact keeps spend: agent lines in the usage rollups, the judge's spend on runs in the run rollups. */
+const SPEND: Record<SpendFact, { spend: string; priced: string; unpriced: string; where: RawBuilder<unknown> }> = {
+  usage: { spend: "cost_micros", priced: "priced_calls", unpriced: "unpriced_calls", where: sql`kind = 'agent'` },
+  runs: { spend: "judge_cost_micros", priced: "judge_priced_calls", unpriced: "judge_unpriced_calls", where: sql`judge_priced_calls + judge_unpriced_calls > 0` },
+};
+
+/** A piece: one row (see PieceRow), the fact's spend rows in [a, b) of one table. */
+function piece(db: Db, n: number, fact: SpendFact, table: RawBuilder<unknown>, where: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  const c = SPEND[fact];
+  const join = (col: string) => commaJoin(db, sql.ref(col));
+  return sql`select ${sql.lit(n)} as piece, ${jsonArrayAgg(db, sql.ref("customer_id"))} as ids, ${join(c.spend)} as spend, ${join(c.priced)} as priced,
+    ${join(c.unpriced)} as unpriced from ${table} where ${sql.join([...where, c.where], sql` and `)}`;
 }

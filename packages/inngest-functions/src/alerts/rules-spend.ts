@@ -1,16 +1,33 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { formatMicros, forecastForMonth } from "@tally/shared";
 import { type Db, HOUR_MS } from "@tally/shared/db";
 import { dashboardLink, type Draft, type KindEvaluator } from "./evaluate.ts";
 import { type Budgeted, monthSpend } from "./month-spend.ts";
 
 export { monthSpend, type MonthSpend } from "./month-spend.ts";
-import { type SumsRow, windowEnd, windowSums } from "./rollup-window.ts";
+import { type Keys, type SumsRow, windowEnd, windowSums } from "./rollup-window.ts";
 
 /**
- * Money rules. Spend is every priced usage line (agent and judge) of the customer or model, as the Spend
- * page counts it; unpriced calls add nothing (they are the `unpriced` rule's business, never $0).
+ * Money rules. Spend is counted as the Spend page counts it: priced agent lines at their own time and model,
+ * and the judge's spend on a run at the judged run's time, model and customer (whatever model judged it);
+ * unpriced calls add nothing (they are the `unpriced` rule's business, never $0).
  */
+
+/** Spend per (model, customer) key over a window: agent lines (usage rollups) plus the judge's spend on runs (run rollups). */
+async function spendSums(db: Db, q: { keys: Keys; from: number; to: number; where: RawBuilder<unknown>[] }): Promise<SumsRow[]> {
+  const [agent, judge] = await Promise.all([
+    windowSums(db, { fact: "usage", ...q, measures: { spend: "cost_micros" }, where: [...q.where, sql`kind = 'agent'`] }),
+    windowSums(db, { fact: "runs", ...q, measures: { spend: "judge_cost_micros" }, where: [...q.where, sql`judge_priced_calls + judge_unpriced_calls > 0`] }),
+  ]);
+  const out = new Map<string, SumsRow>();
+  for (const r of [...agent, ...judge]) {
+    const id = `${r.model}\u0000${r.customer_id}`;
+    const into = out.get(id);
+    if (into) into.spend = Number(into.spend) + Number(r.spend);
+    else out.set(id, { ...r, spend: Number(r.spend) });
+  }
+  return [...out.values()];
+}
 
 /** The customers a budget or forecast rule covers: its own customer, else every budgeted customer without an enabled rule of this kind of its own. */
 async function covered(db: Db, kind: "budget" | "forecast", customerId: string | undefined, all: Budgeted[]): Promise<Budgeted[]> {
@@ -96,14 +113,7 @@ const hours = (h: number) => (h % 24 === 0 ? `${h / 24} d` : `${h} h`);
 export const spendOver: KindEvaluator<"spend_over"> = async (db, _rule, p, o) => {
   const to = windowEnd(o.now);
   const from = to - p.windowHours * HOUR_MS;
-  const rows = await windowSums(db, {
-    fact: "usage",
-    keys: p.model ? "both" : "customer",
-    from,
-    to,
-    measures: { spend: "cost_micros" },
-    where: [sql`customer_id <> ''`, ...(p.model ? [sql`model = ${p.model}`] : [])],
-  });
+  const rows = await spendSums(db, { keys: p.model ? "both" : "customer", from, to, where: [sql`customer_id <> ''`, ...(p.model ? [sql`model = ${p.model}`] : [])] });
   const perCustomer = new Map<string, number>();
   for (const r of rows) perCustomer.set(r.customer_id, (perCustomer.get(r.customer_id) ?? 0) + Number(r.spend));
   const names = await customerNames(db, [...perCustomer.keys()]);
@@ -129,7 +139,7 @@ export const spendSpike: KindEvaluator<"spend_spike"> = async (db, _rule, p, o) 
   const mid = to - p.windowHours * HOUR_MS;
   const from = mid - p.baselineHours * HOUR_MS;
   const keys = p.by === "model" ? "model" : "customer";
-  const read = (a: number, b: number) => windowSums(db, { fact: "usage", keys, from: a, to: b, measures: { spend: "cost_micros" }, where: p.by === "customer" ? [sql`customer_id <> ''`] : [] });
+  const read = (a: number, b: number) => spendSums(db, { keys, from: a, to: b, where: p.by === "customer" ? [sql`customer_id <> ''`] : [] });
   const keyOf = (r: SumsRow) => (p.by === "model" ? r.model : r.customer_id);
   const [recent, base] = await Promise.all([read(mid, to), read(from, mid)]);
   const baseline = new Map(base.map((r) => [keyOf(r), Number(r.spend)]));

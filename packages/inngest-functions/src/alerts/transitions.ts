@@ -22,9 +22,14 @@ export interface Transition {
   link: string;
 }
 
-/** The notification id: one per rule × subject × period × event × channel, whatever ticks repeat. */
-export function notificationId(ruleId: string, t: Pick<Transition, "subject" | "period" | "event">, channelId: string): string {
-  return `${ruleId}:${t.subject}:${t.period}:${t.event}:${channelId}`;
+/**
+ * The notification id: one per rule × subject × period × episode × event × channel, whatever ticks repeat.
+ * The first episode of a period has no number (`…:firing:<channel>`); the n-th, after n − 1 resolutions in
+ * the same period (a budget back over its threshold after a raise, a rolling rule firing again within its
+ * bucket), ends in `:<n>`: it is sent too, and a repeated tick still maps to the same id.
+ */
+export function notificationId(ruleId: string, t: Pick<Transition, "subject" | "period" | "event">, channelId: string, episode = 1): string {
+  return `${ruleId}:${t.subject}:${t.period}:${t.event}:${channelId}${episode > 1 ? `:${episode}` : ""}`;
 }
 
 const key = (subject: string, period: string) => `${subject}\u0000${period}`;
@@ -81,8 +86,8 @@ export async function changeable<E extends EvaluatedState>(db: Db, ruleId: strin
 
 /**
  * Records one rule's evaluations in one write transaction: its states replaced by `next`, and for each
- * transition a pending notification per channel, inserted or ignored by id, so a retried step or a duplicate
- * tick adds nothing. Returns the notifications this call added.
+ * transition a pending notification per channel, inserted or ignored by id (`notificationId`, numbered by
+ * episode), so a retried step or a duplicate tick adds nothing. Returns the notifications this call added.
  */
 export async function recordEvaluations(
   db: Db,
@@ -99,7 +104,17 @@ export async function recordEvaluations(
     const added: string[] = [];
     for (const t of changes) {
       for (const channel of channels) {
-        const id = notificationId(ruleId, t, channel);
+        // Episodes so far: a firing follows as many resolutions as came before it, a resolution pairs with the last firing.
+        const { n } = await trx
+          .selectFrom("alert_notifications")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("rule_id", "=", ruleId)
+          .where("subject", "=", t.subject)
+          .where("period", "=", t.period)
+          .where("channel_id", "=", channel)
+          .where("event", "=", t.event === "firing" ? "resolved" : "firing")
+          .executeTakeFirstOrThrow();
+        const id = notificationId(ruleId, t, channel, t.event === "firing" ? Number(n) + 1 : Math.max(1, Number(n)));
         const res = await trx
           .insertInto("alert_notifications")
           .values({
