@@ -81,10 +81,11 @@ export function fakeSlack(status = 200) {
   return listen(() => ({ status, body: status === 200 ? "ok" : "invalid_payload" }));
 }
 
-/** A webhook receiver answering `statuses` in turn (a failing endpoint that recovers), then 200. */
-export function fakeWebhook(statuses: number[] = []) {
+/** A webhook receiver answering `statuses` in turn (a failing endpoint that recovers), then 200; `before` runs before each answer. */
+export function fakeWebhook(statuses: number[] = [], before?: (index: number) => Promise<void>) {
   let index = 0;
-  return listen(() => {
+  return listen(async () => {
+    await before?.(index);
     const status = statuses[index++] ?? 200;
     return { status, body: status === 200 ? "ok" : "unavailable" };
   });

@@ -117,7 +117,7 @@ async function send(t: Target, m: AlertMessage, sentAtMs: number): Promise<void>
 /**
  * Sends one pending notification and records the outcome on its row: `sent`; or attempts + 1 and the error,
  * `failed` when retrying cannot help or this was the last attempt, else still `pending` and the error is
- * thrown so the step is retried alone. A sent row keeps the last error of the attempts before it. A notification no longer pending (sent by an earlier run) is skipped.
+ * thrown so the step is retried alone; `failed` at once when its rule or channel was removed or turned off. A sent row keeps the last error of the attempts before it. A notification no longer pending (sent by an earlier run) is skipped.
  * `now` stamps the rows; the signature's timestamp is the wall clock, which receivers compare theirs with.
  */
 export async function deliverNotification(
@@ -129,11 +129,14 @@ export async function deliverNotification(
   const n = await db.selectFrom("alert_notifications").selectAll().where("id", "=", id).executeTakeFirst();
   if (n?.status !== "pending") return { status: "skipped" };
   try {
+    // A rule removed or turned off since the tick that queued this sends nothing more.
+    const rule = await db.selectFrom("alert_rules").select(["name", "kind", "enabled"]).where("id", "=", n.rule_id).executeTakeFirst();
+    if (!rule) throw new DeliveryError(`rule ${n.rule_id} was removed`, true);
+    if (rule.enabled !== 1) throw new DeliveryError(`rule ${rule.name} is turned off`, true);
     const t = await target(db, n.channel_id, config.defaultSlackUrl);
-    const rule = await db.selectFrom("alert_rules").select(["name", "kind"]).where("id", "=", n.rule_id).executeTakeFirst();
     const url = dashboardUrl(config.publicUrl, n.link);
     const { rule_id: ruleId, subject, period, event, message, created_at: at } = n;
-    await send(t, { id, event, ruleId, ruleName: rule?.name ?? ruleId, kind: rule?.kind ?? "", subject, period, message, url, at }, Date.now());
+    await send(t, { id, event, ruleId, ruleName: rule.name, kind: rule.kind, subject, period, message, url, at }, Date.now());
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     const final = opts.lastAttempt || (e instanceof DeliveryError && e.permanent);

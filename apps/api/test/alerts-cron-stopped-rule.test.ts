@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addChannel, notifications, priceModel, spend, T0, tick } from "./alerts-cron-setup.ts";
+import { type FakeServer, fakeWebhook } from "./fake-servers.ts";
+import { startTally, type Tally } from "./harness.ts";
+import { callProcedure } from "./unpriced-money.ts";
+
+// A notification waiting for its retry when its rule is turned off or removed is not sent: it fails at the
+// retry, saying why. The receiver turns the rule off (then removes the next one) before answering 503.
+const MINUTE = 60_000;
+
+describe("a rule turned off or removed while its notification waits for a retry", { timeout: 30_000 }, () => {
+  let hook: FakeServer;
+  let tally: Tally;
+  const rules: string[] = [];
+  const create = async (name: string) =>
+    ((await callProcedure(tally, "alerts.rules.create", "mutation", { kind: "spend_over", name, params: { amountMicros: 500_000, windowHours: 1 } })) as { id: string }).id;
+  beforeAll(async () => {
+    hook = await fakeWebhook([503, 503], async (i) => {
+      if (i === 0) await callProcedure(tally, "alerts.rules.update", "mutation", { id: rules[0], enabled: false });
+      if (i === 1) await callProcedure(tally, "alerts.rules.remove", "mutation", { id: rules[1] });
+    });
+    tally = await startTally({}, { clock: () => T0 });
+    await priceModel(tally);
+    await callProcedure(tally, "alerts.rules.update", "mutation", { id: "builtin-budget", enabled: false });
+    rules.push(await create("Over $0.50"));
+    await addChannel(tally, "webhook", "Webhook", `${hook.url}/in`);
+    await spend(tally, "umbrella", 900_000, T0 - MINUTE);
+  });
+  afterAll(async () => {
+    await tally.close();
+    await hook.close();
+  });
+
+  it("turned off: failed at the retry, one request made", async () => {
+    await tick(tally, "01TICKOFF", T0);
+    expect(hook.requests).toHaveLength(1);
+    const rows = await notifications(tally);
+    expect(rows.map((r) => [r.status, r.attempts, r.last_error])).toEqual([["failed", 2, "rule Over $0.50 is turned off"]]);
+  });
+
+  it("removed: likewise", async () => {
+    rules.push(await create("Also over $0.50"));
+    await tick(tally, "01TICKGONE", T0 + 5 * MINUTE);
+    expect(hook.requests).toHaveLength(2);
+    const rows = (await notifications(tally)).filter((r) => r.rule_id === rules[1]);
+    expect(rows.map((r) => [r.status, r.attempts, r.last_error])).toEqual([["failed", 2, `rule ${rules[1]} was removed`]]);
+  });
+});
