@@ -19,7 +19,8 @@ export interface RunOutcome {
   deferred: DeferredCall[];
   attempts: number;
   /** Every response, for assertions on the protocol itself. */
-  responses: { status: number; noRetry: string | null; body: unknown }[];
+  /** Each answer of the serve() handler; `retryAfter` is its `retry-after` header (a RetryAfterError's wait). */
+  responses: { status: number; noRetry: string | null; retryAfter: string | null; body: unknown }[];
   /** `step.waitForEvent` calls the run made, in order, each with what resumed it (an event, or null: the timeout). */
   waits: { wait: WaitForEventOp; resumedWith: Record<string, unknown> | null }[];
 }
@@ -164,7 +165,7 @@ export class Executor {
     } catch {
       // keep the text
     }
-    return { status: res.status, noRetry: res.headers.get("x-inngest-no-retry"), body: parsed };
+    return { status: res.status, noRetry: res.headers.get("x-inngest-no-retry"), retryAfter: res.headers.get("retry-after"), body: parsed };
   }
 }
 

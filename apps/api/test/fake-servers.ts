@@ -19,9 +19,9 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-async function listen(
-  handle: (req: Recorded) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>,
-): Promise<FakeServer> {
+type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+
+async function listen(handle: (req: Recorded) => Answer | Promise<Answer>): Promise<FakeServer> {
   const requests: Recorded[] = [];
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -29,8 +29,8 @@ async function listen(
     const raw = Buffer.concat(chunks).toString("utf8");
     const rec = { path: req.url ?? "/", headers: req.headers, body: raw ? JSON.parse(raw) : null, raw };
     requests.push(rec);
-    const { status, body } = await handle(rec);
-    res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain" : "application/json" });
+    const { status, body, headers } = await handle(rec);
+    res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers });
     res.end(typeof body === "string" ? body : JSON.stringify(body));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -53,7 +53,7 @@ export interface ChatReplySpec {
  * An OpenAI-compatible `/v1/chat/completions`. `reply` decides each answer from the request; judge
  * requests are the ones asking for `response_format: json_object`.
  */
-export function fakeChatServer(reply: (body: Json, index: number) => ChatReplySpec | { status: number; body: unknown }) {
+export function fakeChatServer(reply: (body: Json, index: number) => ChatReplySpec | Answer) {
   let index = 0;
   return listen((req) => {
     if (req.path !== "/v1/chat/completions") return { status: 404, body: { error: "not found" } };
@@ -77,8 +77,13 @@ export function fakeChatServer(reply: (body: Json, index: number) => ChatReplySp
   });
 }
 
-export function fakeSlack(status = 200) {
-  return listen(() => ({ status, body: status === 200 ? "ok" : "invalid_payload" }));
+/** A Slack incoming webhook answering `status`, or `statuses` in turn and then 200; `headers` on every non-200 answer (a 429's Retry-After). */
+export function fakeSlack(status: number | number[] = 200, headers: Record<string, string> = {}) {
+  let index = 0;
+  return listen(() => {
+    const s = typeof status === "number" ? status : (status[index++] ?? 200);
+    return s === 200 ? { status: s, body: "ok" } : { status: s, body: s === 429 ? "rate_limited" : "invalid_payload", headers };
+  });
 }
 
 /** A webhook receiver answering `statuses` in turn (a failing endpoint that recovers), then 200; `before` runs before each answer. */

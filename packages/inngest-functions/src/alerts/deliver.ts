@@ -1,5 +1,7 @@
+import { RetryAfterError } from "inngest";
 import { z } from "zod";
 import type { AlertNotificationTable, Db } from "@tally/shared/db";
+import { retryAfterMs } from "../retry-after.ts";
 import { slackAlertMessage } from "./slack-blocks.ts";
 import { signedHeaders } from "./standard-webhooks.ts";
 
@@ -54,6 +56,8 @@ export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly permanent: boolean,
+    /** The receiver's `Retry-After`, as a wait in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -105,7 +109,7 @@ async function post(url: string, body: string, headers: Record<string, string> =
   if (res.status >= 200 && res.status < 300) return;
   const text = (await res.text().catch(() => "")).slice(0, 200);
   const retriable = res.status >= 500 || res.status === 408 || res.status === 429;
-  throw new DeliveryError(`${host} answered ${res.status}${text ? `: ${text}` : ""}`, !retriable);
+  throw new DeliveryError(`${host} answered ${res.status}${text ? `: ${text}` : ""}`, !retriable, retryAfterMs(res.headers.get("retry-after")));
 }
 
 async function send(t: Target, m: AlertMessage, sentAtMs: number): Promise<void> {
@@ -146,6 +150,8 @@ export async function deliverNotification(
       .where("id", "=", id)
       .execute();
     if (final) return { status: "failed", error };
+    // Retried by Inngest: after the receiver's Retry-After when it gave one (Slack's 429), else its backoff.
+    if (e instanceof DeliveryError && e.retryAfterMs !== undefined) throw new RetryAfterError(error, e.retryAfterMs);
     throw e;
   }
   await db

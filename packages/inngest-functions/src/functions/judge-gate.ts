@@ -11,10 +11,12 @@ export interface JudgeGateConfig {
   timeZone: string;
 }
 
-export type JudgeDecision = { judge: true } | { judge: false; reason: "not_sampled" | "judge_budget" };
+export type JudgeDecision = { judge: true } | { judge: false; reason: "not_sampled" | "judge_budget" | "recorded" };
 
 export interface GatedRun {
   parentRunId: string;
+  /** The evaluation's key: one already recorded under it (a repeated delivery) is not judged again. */
+  key: string;
   /** The judged (agent) model. */
   model: string;
   customerId?: string | undefined;
@@ -25,11 +27,13 @@ export interface GatedRun {
 export const DEFAULT_JUDGE_GATE: JudgeGateConfig = { sampleRate: 1, dailyBudgetMicros: null, timeZone: "UTC" };
 
 /**
- * Whether to call the judge for a run: out of the sample (a hash of the parent run id against the run's
+ * Whether to call the judge for a run: an evaluation already recorded under the key (a repeated delivery)
+ * → `recorded`, no second paid call; out of the sample (a hash of the parent run id against the run's
  * rate) → `not_sampled`; else today's judge spend at or over the daily budget → `judge_budget`. The call
  * that crosses the budget is made, the next is not. Call it inside a step so a retry reuses the answer.
  */
 export async function judgeDecision(db: Db, run: GatedRun, config: JudgeGateConfig): Promise<JudgeDecision> {
+  if (await db.selectFrom("evaluations").select("id").where("id", "=", run.key).executeTakeFirst()) return { judge: false, reason: "recorded" };
   const rate = await sampleRateFor(db, run, config.sampleRate);
   if (!inSample(run.parentRunId, rate)) return { judge: false, reason: "not_sampled" };
   if (config.dailyBudgetMicros === null) return { judge: true };

@@ -7,7 +7,7 @@ import { recordNotification } from "../record/notification.ts";
 import { parentRun, parsePayload, runContext } from "./context.ts";
 import { postToSlack } from "./slack.ts";
 
-/** Posts a run summary to a Slack incoming webhook, then records that it was sent; at most `notifyConcurrency` at once. */
+/** Posts a run summary to a Slack incoming webhook, then records that it was sent (once per key); at most `notifyConcurrency` at once. */
 export function notifyAgentCompletion(inngest: TallyInngest, deps: Deps) {
   return createDefer(
     inngest,
@@ -24,9 +24,12 @@ export function notifyAgentCompletion(inngest: TallyInngest, deps: Deps) {
         throw new NonRetriableError("SLACK_WEBHOOK_URL is not configured: set it to a Slack incoming webhook URL");
       }
       const parent = parentRun(ctx);
-      const httpStatus = await ctx.step.run("post-to-slack", () =>
-        postToSlack(webhookUrl, { ...data, parentFn: parent.fnSlug, parentRunId: parent.runId }),
-      );
+      const httpStatus = await ctx.step.run("post-to-slack", async () => {
+        // A repeated delivery of a notification already sent posts nothing again.
+        const sent = await deps.db.selectFrom("notifications").select("id").where("id", "=", runContext(deps, ctx, data).key).where("status", "=", "sent").executeTakeFirst();
+        return sent ? null : postToSlack(webhookUrl, { ...data, parentFn: parent.fnSlug, parentRunId: parent.runId });
+      });
+      if (httpStatus === null) return { inserted: false };
       return ctx.step.run("record-notification", () => {
         const { run, key } = runContext(deps, ctx, data);
         return recordNotification(deps.db, run, { key, deferredRunId: ctx.runId, channel: data.channel, httpStatus });

@@ -40,11 +40,14 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
       const gate = await ctx.step.run("judge-gate", () =>
         judgeDecision(
           deps.db,
-          { parentRunId, model: data.model, customerId: data.customerId, now: now(deps) },
+          { parentRunId, key: runContext(deps, ctx, data).key, model: data.model, customerId: data.customerId, now: now(deps) },
           deps.judgeGate ?? DEFAULT_JUDGE_GATE,
         ),
       );
       if (!gate.judge) {
+        // A repeated delivery of a recorded evaluation: nothing to judge, record or review again.
+        if (gate.reason === "recorded") return { status: "recorded" as const, inserted: false, scores: 0 };
+        const reason = gate.reason;
         const recorded = await ctx.step.run("record-skipped-evaluation", () => {
           const { run, key } = runContext(deps, ctx, data);
           return recordSkippedEvaluation(deps.db, {
@@ -53,10 +56,10 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
             deferredRunId: ctx.runId,
             judgeModel: judgeModelOf(judgeConfig),
             rubricVersion: rubricVersion(criteria),
-            reason: gate.reason,
+            reason,
           });
         });
-        return { status: gate.reason, ...recorded };
+        return { status: reason, ...recorded };
       }
       const result = await ctx.step.run("judge", async (): Promise<JudgeResult> =>
         judgeConfig === "simulated"

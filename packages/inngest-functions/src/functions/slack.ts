@@ -1,4 +1,5 @@
 import { NonRetriableError } from "inngest";
+import { retriableError } from "../retry-after.ts";
 
 interface SlackSummary {
   /** The webhook's own channel when absent. */
@@ -22,7 +23,7 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/[&<>]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : "&gt;"));
 }
 
-/** Sends one incoming-webhook message. 4xx is a configuration problem; 429/5xx are retried by Inngest. */
+/** Sends one incoming-webhook message. 4xx is a configuration problem; 429/5xx are retried by Inngest (after Slack's Retry-After when it sends one). */
 export async function postToSlack(webhookUrl: string, s: SlackSummary): Promise<number> {
   const summary = escapeMrkdwn(s.summary);
   const facts = [
@@ -50,5 +51,5 @@ export async function postToSlack(webhookUrl: string, s: SlackSummary): Promise<
   const body = (await res.text()).slice(0, 200);
   const message = `Slack webhook answered ${res.status}: ${body}`;
   if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new NonRetriableError(message);
-  throw new Error(message);
+  throw retriableError(message, res);
 }

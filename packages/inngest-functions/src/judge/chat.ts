@@ -1,4 +1,5 @@
 import { NonRetriableError } from "inngest";
+import { retriableError } from "../retry-after.ts";
 import { checkUsage, type NormalizedUsage } from "@tally/shared/pricing";
 
 /** An OpenAI-compatible chat-completions endpoint: OpenAI, Ollama, vLLM, LiteLLM, … */
@@ -51,7 +52,7 @@ export async function chatComplete(
   if (!res.ok) {
     const message = `chat completion ${url} answered ${res.status}: ${text.slice(0, 300)}`;
     if ([400, 401, 403, 404, 422].includes(res.status)) throw new NonRetriableError(message);
-    throw new Error(message);
+    throw retriableError(message, res);
   }
   let body: OpenAiChatResponse;
   try {

@@ -90,7 +90,8 @@ function parseVerdict(schema: ReturnType<typeof verdictSchema>, content: string)
 /**
  * Asks the judge, and on a malformed verdict asks again with the problem spelled out, at most
  * `maxRepairs` times. A verdict that never parses is returned as a failure (recorded, not thrown), so a
- * judge emitting garbage cannot put the function into a retry loop.
+ * judge emitting garbage cannot put the function into a retry loop; so is a repair call that fails (the
+ * replies before it were billed, and are costed). A first call that fails is thrown: the step is retried.
  */
 export async function judge(
   config: JudgeConfig,
@@ -106,7 +107,16 @@ export async function judge(
   let raw = "";
   const attempts = 1 + (config.maxRepairs ?? 2);
   for (let call = 1; call <= attempts; call++) {
-    const reply = await chatComplete(config, messages, { json: true });
+    let reply: Awaited<ReturnType<typeof chatComplete>>;
+    try {
+      reply = await chatComplete(config, messages, { json: true });
+    } catch (e) {
+      // A repair call that fails after billed replies: end as a failed evaluation with those calls costed
+      // (a retry of the step would start over, and the replies already paid for would be counted nowhere).
+      if (call === 1) throw e;
+      const error = `judge verdict invalid (${problem}), then the repair call failed: ${e instanceof Error ? e.message : String(e)}`;
+      return { ...base, ok: false, error, rawOutput: raw, calls: call - 1, usage };
+    }
     usage = addUsage(usage, reply.usage);
     raw = reply.content;
     const parsed = parseVerdict(schema, reply.content);

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addChannel, notifications, priceModel, spend, T0, tick } from "./alerts-cron-setup.ts";
-import { type FakeServer, fakeWebhook } from "./fake-servers.ts";
+import { type FakeServer, fakeSlack, fakeWebhook } from "./fake-servers.ts";
 import { startTally, type Tally } from "./harness.ts";
 import { callProcedure } from "./unpriced-money.ts";
 
-// A notification waiting for its retry when its rule is turned off or removed is not sent: it fails at the
-// retry, saying why. The receiver turns the rule off (then removes the next one) before answering 503.
+// Retries of alert sends: Slack's Retry-After is the retry's delay; a notification waiting for its retry when
+// its rule is turned off or removed is not sent: it fails at the retry, saying why (the receiver turns the
+// rule off, then removes the next one, before answering 503).
 const MINUTE = 60_000;
 
 describe("a rule turned off or removed while its notification waits for a retry", { timeout: 30_000 }, () => {
@@ -44,5 +45,26 @@ describe("a rule turned off or removed while its notification waits for a retry"
     expect(hook.requests).toHaveLength(2);
     const rows = (await notifications(tally)).filter((r) => r.rule_id === rules[1]);
     expect(rows.map((r) => [r.status, r.attempts, r.last_error])).toEqual([["failed", 2, `rule ${rules[1]} was removed`]]);
+  });
+});
+
+describe("Slack answering 429 with Retry-After", { timeout: 30_000 }, () => {
+  it("the step's retry waits as long as Slack asked; the alert is then sent once", async () => {
+    const slack = await fakeSlack([429], { "retry-after": "60" });
+    const tally = await startTally({}, { clock: () => T0 });
+    try {
+      await priceModel(tally);
+      await callProcedure(tally, "alerts.rules.update", "mutation", { id: "builtin-budget", enabled: false });
+      await callProcedure(tally, "alerts.rules.create", "mutation", { kind: "spend_over", name: "Over $0.50", params: { amountMicros: 500_000, windowHours: 1 } });
+      await addChannel(tally, "slack", "Slack", `${slack.url}/hook`);
+      await spend(tally, "umbrella", 900_000, T0 - MINUTE);
+      const out = await tick(tally, "01TICK429", T0);
+      expect(out.responses.map((r) => r.retryAfter).filter((r) => r !== null)).toEqual(["60"]);
+      expect(slack.requests).toHaveLength(2);
+      expect((await notifications(tally)).map((r) => [r.status, r.attempts])).toEqual([["sent", 2]]);
+    } finally {
+      await tally.close();
+      await slack.close();
+    }
   });
 });
