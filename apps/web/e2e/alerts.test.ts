@@ -53,6 +53,10 @@ async function setBudgetsFromSpend(): Promise<void> {
     const usage = { input_tokens: 200_000, output_tokens: 50_000, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
     await recordUsage(db, run, { key: `${runId}-costs`, deferredRunId: `${runId}-costs`, kind: "agent", model: "gpt-4o-mini", usage });
   }
+  // Spend last month too (a finished month: budget states, no forecast).
+  const usage0 = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+  const lastMonth = { runId: "01ALERTLAST", functionSlug: "handle-support-ticket", model: "gpt-4o-mini", customerId: "acme", occurredAt: monthStartUtc(now) - 86_400_000, now };
+  await recordUsage(db, lastMonth, { key: "01ALERTLAST-costs", deferredRunId: "01ALERTLAST-costs", kind: "agent", model: "gpt-4o-mini", usage: { ...usage0, input_tokens: 100_000 } });
   const to = Math.ceil((now + 60_000) / 60_000) * 60_000;
   const { rows } = await server.query<{ rows: CustomerRow[] }>("spend.byCustomer", { from: monthStartUtc(now), to, timeZone: "UTC", limit: 50, sparklines: false });
   for (const customerId of Object.keys(USE) as (keyof typeof USE)[]) {
@@ -200,6 +204,14 @@ describe("alerts in Chromium", () => {
     expect(new Set(fills)).toEqual(new Set(["rgb(11, 92, 173)", "rgb(138, 90, 0)", "rgb(180, 35, 24)"]));
     expect(await seriousViolations(page, "main")).toEqual([]);
     await page.locator("section.card").first().screenshot({ path: join(SHOTS, "spend-budgets.png") });
+    // Last month: budget states, but no forecast (the month is over).
+    const lastMonth = page.waitForResponse((r) => r.url().includes("alerts.budgets"));
+    await page.goto(new URL("/spend?range=last-month&tz=UTC", page.url()).href);
+    await lastMonth;
+    await page.locator("tr[data-customer='acme'] [data-budget-state]").waitFor();
+    expect(await page.locator("tr[data-customer] [data-forecast]").count()).toBe(0);
+    await page.goto(new URL("/spend?range=this-month&tz=UTC", page.url()).href);
+    await page.locator("tr[data-customer='globex'] [data-forecast]").waitFor();
 
     await page.getByTestId("near-budget").check();
     await page.waitForFunction(() => new URL(location.href).searchParams.get("budget") === "near");

@@ -46,7 +46,8 @@ export default function SpendPage() {
   const basis = budgetBasis(filters.range, window, filters.tz);
   // Each customer's warning threshold (its budget rule) and, for the current month, the month-end forecast.
   const budgets = useQuery(trpc.alerts.budgets.queryOptions({ from: window.from, to: window.to, timeZone: filters.tz }));
-  const thisMonth = isCurrentMonth(basis, window.to - 1);
+  // The clock, not the window: last month's window ends inside last month, but it is not the month in progress.
+  const thisMonth = isCurrentMonth(basis, Date.now());
   const facts = useMemo(() => budgetFacts(budgets.data?.rows, thisMonth), [budgets.data, thisMonth]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: state is parsed anew each render; its fields are the stable inputs
   const table = useMemo(
