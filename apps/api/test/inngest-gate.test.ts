@@ -29,9 +29,11 @@ function deferredCall(runId: string): string {
  * A request that sends its headers (declaring `content-length`) and then nothing: it holds its body's place
  * until `abort()`. `answer` settles with the response, or with status 0 if the connection ends without one.
  */
-function stalledRequest(base: string, method: string, path: string, headers: Record<string, string>) {
+/** A request that sends its headers and `sent` (a start of its body), then nothing more until aborted. */
+function stalledRequest(base: string, method: string, path: string, headers: Record<string, string>, sent = "") {
   const url = new URL(path, base);
   const req = request({ host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers });
+  if (sent) req.write(sent);
   const answer = new Promise<RawAnswer>((resolve) => {
     req.on("response", (res) => {
       let text = "";
@@ -133,35 +135,38 @@ describe("/api/inngest in dev mode", () => {
 });
 
 describe("bytes of bodies read at once", () => {
-  it("beyond the budget, a 503 with Retry-After before reading; room again once a request is answered", { timeout: 60_000 }, async () => {
+  it("counts bytes as they arrive: a declared body not sent holds nothing; beyond the budget a 503 with Retry-After; room again once answered", { timeout: 60_000 }, async () => {
     const tally = await startServer({ INNGEST_DEV: "1" }, { inngestBodyBytesInFlight: 4000 });
     try {
       const call = deferredCall("01BUDGET");
       expect(call.length).toBeLessThan(1000);
-      // Holds 3,500 of the 4,000 bytes: declared, never sent.
-      const holder = stalledRequest(tally.base, "POST", INNGEST, { "content-type": "application/json", "content-length": "3500" });
+      // Unsigned clients declaring big bodies (3,500 bytes; a stream of up to 16 MiB) and sending nothing: they
+      // hold none of the budget, so a real call still runs.
+      const declared = stalledRequest(tally.base, "POST", INNGEST, { "content-type": "application/json", "content-length": "3500" });
+      const streaming = stalledRequest(tally.base, "POST", INNGEST, { "content-type": "application/json" });
       await new Promise((r) => setTimeout(r, 100));
-      const busy = await rawRequest(tally.base, "POST", INNGEST, call, { "content-type": "application/json" });
+      const runs = await rawRequest(tally.base, "POST", INNGEST, call, { "content-type": "application/json" });
+      expect(runs.status, runs.text).toBe(206);
+      // One that has sent 3,500 of its bytes holds them: the next body does not fit in the 500 left.
+      const holder = stalledRequest(tally.base, "POST", INNGEST, { "content-type": "application/json", "content-length": "3600" }, " ".repeat(3500));
+      await new Promise((r) => setTimeout(r, 200));
+      const busy = await rawRequest(tally.base, "POST", INNGEST, deferredCall("01BUSY"), { "content-type": "application/json" });
       expect(busy.status).toBe(503);
       expect(busy.headers["retry-after"]).toBe("1");
       expect(JSON.parse(busy.text).error).toMatch(/^busy: 3500 bytes of request bodies are being read/);
-      // A streamed body (no Content-Length) reserves the whole 16 MiB limit, more than the budget.
-      const stream = stalledRequest(tally.base, "POST", INNGEST, { "content-type": "application/json" });
-      const streamed = await stream.answer;
-      stream.abort();
-      expect(streamed.status).toBe(503);
-      expect(await usageRows(tally.app)).toBe(0);
-      holder.abort(); // the held request ends unanswered: its reservation goes back
+      holder.abort(); // the held request ends unanswered: its bytes go back
       expect((await holder.answer).status).toBe(0);
       await new Promise((r) => setTimeout(r, 100));
-      const after = await rawRequest(tally.base, "POST", INNGEST, call, { "content-type": "application/json" });
+      const after = await rawRequest(tally.base, "POST", INNGEST, deferredCall("01AFTER"), { "content-type": "application/json" });
       expect(after.status, after.text).toBe(206);
       // Answered requests give their bytes back: many in a row never exhaust the budget.
       for (let i = 0; i < 20; i++) {
         const res = await rawRequest(tally.base, "POST", INNGEST, deferredCall(`01SEQ${i}`), { "content-type": "application/json" });
         expect(res.status).toBe(206);
       }
-      expect(await usageRows(tally.app)).toBe(21);
+      declared.abort();
+      streaming.abort();
+      expect(await usageRows(tally.app)).toBe(22);
     } finally {
       await tally.close();
     }
@@ -172,8 +177,8 @@ describe("bytes of bodies read at once", () => {
     try {
       const call = deferredCall("01DEADLINE");
       const started = Date.now();
-      const holder = stalledRequest(tally.base, "POST", INNGEST, { "content-type": "application/json", "content-length": "3500" });
-      await new Promise((r) => setTimeout(r, 100));
+      const holder = stalledRequest(tally.base, "POST", INNGEST, { "content-type": "application/json", "content-length": "3600" }, " ".repeat(3500));
+      await new Promise((r) => setTimeout(r, 200));
       expect((await rawRequest(tally.base, "POST", INNGEST, call, { "content-type": "application/json" })).status).toBe(503);
       const held = await holder.answer;
       const heldFor = Date.now() - started;

@@ -42,3 +42,24 @@ export async function write(res: ServerResponse, chunk: string): Promise<void> {
   }
   if (res.destroyed) throw new ClientGone("the client closed the download");
 }
+
+/**
+ * A CSV body whose header line goes out with the first rows (or alone at `end`), after the first page was
+ * read: a filter the query refuses (a tag not promoted) is then still answered with a 400, not a cut-off file.
+ */
+export function csvBody(res: ServerResponse, header: Cell[]) {
+  let pending: string | null = csvLine(header);
+  const take = () => {
+    const head = pending ?? "";
+    pending = null;
+    return head;
+  };
+  return {
+    write: async (rows: string) => {
+      if (rows || pending) await write(res, take() + rows);
+    },
+    end: async () => {
+      if (pending) await write(res, take());
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { auditExportInput, can, type Capability, instantSchema, reviewExportInput, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
 import type { App } from "../app.ts";
 import { issuesByField } from "../http/respond.ts";
-import { effectiveWindow, InvalidCursorError } from "../queries/common.ts";
+import { effectiveWindow, InputError, InvalidCursorError } from "../queries/common.ts";
 import { ClientGone } from "./csv.ts";
 import { exportFileName } from "./period.ts";
 import { exportReviews, reviewsFileName } from "./reviews.ts";
@@ -104,15 +104,19 @@ export async function handleExport(app: Pick<App, "db" | "access">, req: Incomin
   }
   const prepared = table.prepare(name, raw.input, raw.options);
   if (!prepared.ok) return json(res, 400, { error: "invalid input", fieldErrors: prepared.fieldErrors });
-  res.writeHead(200, {
-    "content-type": "text/csv; charset=utf-8",
-    "content-disposition": `attachment; filename="${prepared.fileName}"`,
-    "cache-control": "no-store",
-  });
+  // Headers go out with the first row (implicitly), so an input error found by the query itself (a tag not
+  // promoted, one still filling) is still a 400 rather than a cut-off download.
+  const csvHeaders = { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${prepared.fileName}"`, "cache-control": "no-store" };
+  res.statusCode = 200;
+  for (const [k, v] of Object.entries(csvHeaders)) res.setHeader(k, v);
   try {
     await prepared.run(app.db, res);
     res.end();
   } catch (e) {
+    if (e instanceof InputError && !res.headersSent) {
+      for (const k of Object.keys(csvHeaders)) res.removeHeader(k);
+      return json(res, 400, { error: e.message, fieldErrors: issuesByField(e.issues, "input") });
+    }
     if (e instanceof InvalidCursorError) res.end();
     else if (!(e instanceof ClientGone)) res.destroy(e instanceof Error ? e : new Error(String(e)));
   }

@@ -5,7 +5,7 @@ import { auditQuery } from "../queries/audit.ts";
 import { effectiveWindow } from "../queries/common.ts";
 import { runsQuery, withScoresAndCosts } from "../queries/runs.ts";
 import { getSpendByCustomer, getSpendByModel, type ModelSpendRow } from "../queries/spend-breakdown.ts";
-import { type Cell, csvLine, usd, write } from "./csv.ts";
+import { type Cell, csvBody, csvLine, usd, write } from "./csv.ts";
 import type { CustomerExportOptions } from "./handler.ts";
 import { monthsIn } from "@tally/shared";
 import { localIso, ratio } from "./period.ts";
@@ -42,7 +42,7 @@ function matches(r: { customerId: string; name: string | null }, search: string)
 const BUDGET_COLUMNS = ["monthly_budget_micros", "budget_months", "period_budget_micros", "budget_use"];
 
 export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: SpendByCustomerInput, o: CustomerExportOptions = {}): Promise<void> {
-  await write(res, csvLine(["customer_id", "name", ...SPEND_COLUMNS, ...BUDGET_COLUMNS, ...PERIOD_COLUMNS]));
+  const out = csvBody(res, ["customer_id", "name", ...SPEND_COLUMNS, ...BUDGET_COLUMNS, ...PERIOD_COLUMNS]);
   const w = effectiveWindow(f);
   const period = periodCells(w, f.timeZone); // the same on every row: computed once
   const months = monthsIn(o.budgetPeriod?.from ?? w.from, o.budgetPeriod?.to ?? w.to, f.timeZone);
@@ -54,28 +54,28 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
   do {
     const page = await getSpendByCustomer(db, { ...f, limit: PAGE, cursor, sparklines: false });
     const shown = o.search ? page.rows.filter((r) => matches(r, o.search!)) : page.rows;
-    const rows = shown.map((r) => csvLine([r.customerId, r.name, ...spendCells(r), ...budgetCells(r.spendMicros, r.budgetMicros), ...period]));
-    if (rows.length > 0) await write(res, rows.join(""));
+    await out.write(shown.map((r) => csvLine([r.customerId, r.name, ...spendCells(r), ...budgetCells(r.spendMicros, r.budgetMicros), ...period])).join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+  await out.end();
 }
 
 export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendByModelInput): Promise<void> {
-  await write(res, csvLine(["model", ...SPEND_COLUMNS, ...PERIOD_COLUMNS]));
+  const out = csvBody(res, ["model", ...SPEND_COLUMNS, ...PERIOD_COLUMNS]);
   const period = periodCells(effectiveWindow(f), f.timeZone);
   let cursor: string | undefined;
   do {
     const page = await getSpendByModel(db, { ...f, limit: PAGE, cursor, sparklines: false });
-    const rows = page.rows.map((r) => csvLine([r.model, ...spendCells(r), ...period]));
-    if (rows.length > 0) await write(res, rows.join(""));
+    await out.write(page.rows.map((r) => csvLine([r.model, ...spendCells(r), ...period])).join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+  await out.end();
 }
 
 /** Every matching run, newest first (each with its occurred_at, local time with its offset in the query's zone, as reviews.csv has it; the file name gives the period and zone), one keyset page at a time (never the whole table in memory). An
  * unpriced cost is an empty cell, never 0. */
 export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput): Promise<void> {
-  await write(res, csvLine(["run_id", "occurred_at", "function_slug", "model", "customer_id", "cost_micros", "agent_cost_micros", "judge_cost_micros", "unpriced_calls", "scores"]));
+  const out = csvBody(res, ["run_id", "occurred_at", "function_slug", "model", "customer_id", "cost_micros", "agent_cost_micros", "judge_cost_micros", "unpriced_calls", "scores"]);
   let after: { t: number; id: string } | undefined;
   for (;;) {
     const rows = await runsQuery(db, { ...f, cursor: undefined }, after).limit(PAGE).execute();
@@ -85,9 +85,9 @@ export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput):
       const scores = r.scores.map((s) => `${s.name}=${s.value}`).join(";");
       chunk += csvLine([r.runId, localIso(r.occurredAt, f.timeZone), r.functionSlug, r.model, r.customerId, r.costMicros, r.agentCostMicros, r.judgeCostMicros, r.unpricedCalls, scores]);
     }
-    if (chunk) await write(res, chunk);
+    await out.write(chunk);
     const last = rows[rows.length - 1];
-    if (rows.length < PAGE || !last) return;
+    if (rows.length < PAGE || !last) return out.end();
     after = { t: last.occurred_at, id: last.run_id };
   }
 }

@@ -2,29 +2,40 @@ import type { IncomingMessage } from "node:http";
 import { HttpError } from "./respond.ts";
 
 /**
- * Bytes of request bodies held at once, across requests: a request that would take more than is left is
- * refused (503 with Retry-After) before a byte of its body is read, so concurrent large bodies cannot
- * exhaust memory or starve other requests. A request reserves what it declares (Content-Length), or the
- * route's whole limit when it streams without one, and gives it back once answered.
+ * Bytes of request bodies held at once, across requests, counted as they arrive: a chunk that would take the
+ * total past the capacity refuses its request (503 with Retry-After; the rest of its body is discarded), so
+ * concurrent large bodies cannot exhaust memory, while a slow client holds only what it has sent (a declared
+ * 16 MiB sent a byte a second reserves nothing it has not sent). A request gives its bytes back once answered.
  */
 export class BodyBudget {
   private held = 0;
   constructor(readonly capacity: number) {}
 
-  /** Reserves the body of `req` (413 beyond `limit`, 503 when the budget is spent); returns the release. */
-  reserve(req: IncomingMessage, limit: number, headers: Record<string, string> = {}): () => void {
-    const declared = req.headers["transfer-encoding"] !== undefined ? limit : Number(req.headers["content-length"] ?? 0);
-    if (!(declared <= limit)) throw refuseUnread(req, new HttpError(413, `request body over ${limit} bytes`, headers));
-    if (this.held + declared > this.capacity) {
-      throw refuseUnread(req, new HttpError(503, `busy: ${this.held} bytes of request bodies are being read; retry shortly`, { "retry-after": "1" }));
-    }
-    this.held += declared;
-    let released = false;
-    return () => {
-      if (!released) this.held -= declared;
-      released = true;
+  /** A reservation for the body of `req` (413 at once when it declares more than `limit`); `take` counts each chunk. */
+  reserve(req: IncomingMessage, limit: number, headers: Record<string, string> = {}): BodyReservation {
+    if (!(Number(req.headers["content-length"] ?? 0) <= limit)) throw refuseUnread(req, new HttpError(413, `request body over ${limit} bytes`, headers));
+    let mine = 0;
+    return {
+      take: (bytes) => {
+        if (this.held + bytes > this.capacity) {
+          throw new HttpError(503, `busy: ${this.held} bytes of request bodies are being read; retry shortly`, { ...headers, "retry-after": "1" });
+        }
+        this.held += bytes;
+        mine += bytes;
+      },
+      release: () => {
+        this.held -= mine;
+        mine = 0;
+      },
     };
   }
+}
+
+export interface BodyReservation {
+  /** Counts `bytes` more of the body against the budget; throws the 503 when they do not fit. */
+  take(bytes: number): void;
+  /** Gives every byte taken back (idempotent). */
+  release(): void;
 }
 
 /** Whether the request carries a body (chunked, or a non-zero Content-Length). */
@@ -46,20 +57,29 @@ export function refuseUnread(req: IncomingMessage, error: HttpError): HttpError 
 
 /**
  * The request body as text, at most `limit` bytes (413 beyond, checked against Content-Length before
- * reading and while reading), refused with a 400 unless it is valid UTF-8.
+ * reading and while reading), refused with a 400 unless it is valid UTF-8; each chunk counted in `budget`.
  */
-export function readText(req: IncomingMessage, limit: number, headers: Record<string, string> = {}): Promise<string> {
+export function readText(req: IncomingMessage, limit: number, headers: Record<string, string> = {}, budget?: BodyReservation): Promise<string> {
   const tooLarge = () => new HttpError(413, `request body over ${limit} bytes`, headers);
   if (Number(req.headers["content-length"] ?? 0) > limit) return Promise.reject(refuseUnread(req, tooLarge()));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
+    const stop = (error: HttpError) => {
       req.off("data", onData);
       req.resume();
-      reject(tooLarge());
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return stop(tooLarge());
+      try {
+        budget?.take(chunk.length);
+      } catch (e) {
+        size = limit + 1; // nothing more is kept, and the end resolves nothing
+        return stop(e as HttpError);
+      }
+      chunks.push(chunk);
     };
     req.on("data", onData);
     // The client went away mid-body (no-ops after the end): nobody is left to answer, so nothing to log.

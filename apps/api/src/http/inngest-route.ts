@@ -15,8 +15,8 @@ export const INNGEST_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * `/api/inngest`: outside dev mode, refuses a call without a well-formed, current signature (401) before
- * reading its body; reads the body (bounded per request, and across requests by the body budget: 503
- * beyond), refuses a body that is not JSON and a malformed function call (400, non-retriable), then hands
+ * reading its body; reads the body (bounded per request, and across requests by the body budget, counted
+ * as bytes arrive: 503 beyond), refuses a body that is not JSON and a malformed function call (400, non-retriable), then hands
  * the request to the SDK's web-standard `serve()` handler, which verifies the signature and runs the function.
  */
 export function createInngestRoute(app: Pick<App, "handler" | "functions" | "inngest" | "config">) {
@@ -33,9 +33,9 @@ export function createInngestRoute(app: Pick<App, "handler" | "functions" | "inn
       return answer(app, req, res, url, "");
     }
     if (requireInngestSignature) checkSignatureHeader(req);
-    const release = budget.reserve(req, INNGEST_MAX_BODY_BYTES, NO_RETRY);
+    const reservation = budget.reserve(req, INNGEST_MAX_BODY_BYTES, NO_RETRY);
     try {
-      const text = await readText(req, INNGEST_MAX_BODY_BYTES, NO_RETRY);
+      const text = await readText(req, INNGEST_MAX_BODY_BYTES, NO_RETRY, reservation);
       const body = text === "" ? undefined : parseJson(text, NO_RETRY);
       if (method === "POST" && !url.searchParams.has("probe")) checkFunctionCall(url, body, fns, header(req, "x-inngest-req-version") ?? null);
       if (method === "PUT" && req.headers["x-inngest-sync-kind"] === "in_band" && (typeof body !== "object" || body === null)) {
@@ -44,7 +44,7 @@ export function createInngestRoute(app: Pick<App, "handler" | "functions" | "inn
       }
       await answer(app, req, res, url, text);
     } finally {
-      release();
+      reservation.release();
     }
   };
 }

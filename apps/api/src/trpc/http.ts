@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { MAX_BATCH_CALLS } from "@tally/shared";
 import type { App } from "../app.ts";
+import { hasBody, readText } from "../http/body.ts";
 import { appRouter } from "./root.ts";
 
 /** Largest tRPC request body: a query at its schema's maximum (500 customer ids of 200 characters) is ~100 KB. */
@@ -13,9 +14,9 @@ export const TRPC_MAX_BODY_BYTES = 1024 * 1024;
  */
 export function createTrpcHandler(
   app: Pick<App, "db" | "calendars" | "access" | "config">,
-): (req: IncomingMessage, res: ServerResponse) => void {
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const exposeErrors = app.config.http.exposeErrors;
-  return createHTTPHandler({
+  const handler = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
     allowMethodOverride: true,
@@ -36,4 +37,10 @@ export function createTrpcHandler(
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
     },
   });
+  // The body is read here, strictly (413 past the limit, 400 unless valid UTF-8, as on every other route), and
+  // handed to tRPC as `req.body`: its adapter would decode bad bytes leniently, into U+FFFD, and store them.
+  return async (req, res) => {
+    if (req.method === "POST" && hasBody(req)) (req as IncomingMessage & { body?: string }).body = await readText(req, TRPC_MAX_BODY_BYTES);
+    handler(req, res);
+  };
 }

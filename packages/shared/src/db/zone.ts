@@ -43,6 +43,8 @@ function computeSegments(tz: string, from: number, to: number): Segment[] {
   const out: Segment[] = [];
   let start = from;
   let offset = offsetAt(tz, from);
+  // NaN (an instant past what Date holds) never equals itself: the walk below would not end.
+  if (!Number.isFinite(offset) || !Number.isFinite(offsetAt(tz, to))) throw new RangeError(`no UTC offset of ${tz} between ${from} and ${to}`);
   const step = 12 * HOUR_MS;
   for (let t = from; t < to; ) {
     const next = Math.min(t + step, to - 1);

@@ -23,9 +23,13 @@ export function isTimeZone(tz: string): boolean {
 }
 const knownZones = new Set<string>();
 
+/** The last instant an input may name: 9999-12-31T23:59:59.999Z (a zone's local time stays a valid Date past it). */
+export const MAX_INSTANT = 253_402_300_799_999;
+
 export const instantSchema = z
-  .union([z.number().int().min(0).max(8.64e15), z.iso.datetime({ offset: true })])
-  .transform((v) => (typeof v === "number" ? v : Date.parse(v)));
+  .union([z.number().int(), z.iso.datetime({ offset: true })])
+  .transform((v) => (typeof v === "number" ? v : Date.parse(v)))
+  .pipe(z.number().min(0, "before 1970-01-01").max(MAX_INSTANT, "after 9999-12-31"));
 
 const key = wellFormedString().max(200);
 const keyList = z.array(key).max(500);
