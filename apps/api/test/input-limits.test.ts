@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH, startTally, type Tally } from "./harness.ts";
 
 // Inputs at and past the edges an attacker reaches for, over HTTP: instants past year 9999 (a zone's offset
-// there is no Date), bytes that are not UTF-8 in a tRPC body, and a CSV export whose filter the query itself
-// refuses. Each is a 400 naming the problem; the server keeps answering.
+// there is no Date), bytes that are not UTF-8 in a tRPC body, a CSV export whose filter the query itself
+// refuses, a filter the statement does not take. Each is a 400 naming the problem; the server keeps answering.
 const LAST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 let tally: Tally;
 beforeAll(async () => {
@@ -68,5 +68,35 @@ describe("a CSV export whose filter the query refuses", () => {
       expect(await res.json()).toEqual({ error: "tag 'nope' is not a promoted tag (TALLY_TAG_KEYS)", fieldErrors: { tags: ["tag 'nope' is not a promoted tag (TALLY_TAG_KEYS)"] } });
     }
     await healthy();
+  });
+});
+
+describe("the monthly statement", () => {
+  it("is one whole customer's month: a filter it does not take is a 400 naming it, not silently ignored", async () => {
+    for (const extra of [{ models: ["gpt-4o"] }, { functionSlugs: ["no-such-fn"] }, { tags: { plan: "pro" } }]) {
+      const input = { customerId: "acme", month: "2026-11", timeZone: "UTC", ...extra };
+      const res = await query("spend.statement", input);
+      expect(res.status, JSON.stringify(extra)).toBe(400);
+      expect(await res.text()).toContain(Object.keys(extra)[0]);
+      const csv = await fetch(`${tally.base}/api/export/statement.csv?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: AUTH });
+      expect(csv.status).toBe(400);
+      expect(((await csv.json()) as { fieldErrors: Record<string, string[]> }).fieldErrors).toHaveProperty(Object.keys(extra)[0]!);
+    }
+    expect((await query("spend.statement", { customerId: "acme", month: "2026-11", timeZone: "UTC" })).status).toBe(200);
+  });
+});
+
+describe("a monthly budget", () => {
+  it("of $0 is a 400 naming the field (no budget is null); the smallest amount above is kept", async () => {
+    const upsert = (monthlyBudgetMicros: number | null) =>
+      fetch(`${tally.base}/api/trpc/customers.upsert`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify({ id: "zero", name: "Zero Ltd", monthlyBudgetMicros }) });
+    const zero = await upsert(0);
+    expect(zero.status).toBe(400);
+    expect(((await zero.json()) as { error: { data: { zodError: { fieldErrors: Record<string, string[]> } } } }).error.data.zodError.fieldErrors).toEqual({
+      monthlyBudgetMicros: ["a monthly budget is more than $0: send null for no budget"],
+    });
+    expect((await upsert(1)).status).toBe(200);
+    expect((await upsert(null)).status).toBe(200);
+    expect(await tally.db.selectFrom("customers").select("monthly_budget_micros").where("id", "=", "zero").executeTakeFirst()).toEqual({ monthly_budget_micros: null });
   });
 });

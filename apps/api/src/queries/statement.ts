@@ -15,7 +15,7 @@ import { seriesSums } from "./series-sums.ts";
 import { chartBuckets } from "./chart-buckets.ts";
 import { sql } from "kysely";
 
-export const statementInput = z.object({
+export const statementInput = z.strictObject({
   /** '' is unattributed usage. */
   customerId: wellFormedString().max(200),
   month: z

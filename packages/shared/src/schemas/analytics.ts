@@ -193,8 +193,8 @@ export const customerUpsertInput = z.object({
   /** Trimmed, as usage payloads store a customer id (a pasted "acme " must not miss acme's spend). */
   id: wellFormedString().trim().min(1).max(200),
   name: wellFormedString().trim().min(1).max(200),
-  /** Integer micro-USD per calendar month; null clears it. */
-  monthlyBudgetMicros: z.number().int().min(0).max(9e15).nullable().default(null),
+  /** Integer micro-USD per calendar month, above 0 (no budget is null, not $0); null clears it. */
+  monthlyBudgetMicros: z.number().int().min(1, "a monthly budget is more than $0: send null for no budget").max(9e15).nullable().default(null),
 });
 
 export const pricesListInput = z.object({ model: key.optional() }).default({});

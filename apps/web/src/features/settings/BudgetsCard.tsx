@@ -82,7 +82,7 @@ function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Cus
   const [state, setState] = useState<"idle" | "saving" | "saved">("idle");
   const micros = parseUsdToMicros(budget);
   const dirty = name !== customer.name || micros !== customer.monthlyBudgetMicros;
-  const valid = micros !== undefined && name.trim() !== "";
+  const valid = micros !== undefined && micros !== 0 && name.trim() !== "";
   return (
     <tr data-customer={customer.id}>
       <td className="mono">{customer.id}</td>
@@ -96,10 +96,10 @@ function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Cus
           placeholder="no budget"
           value={budget}
           onChange={(e) => setBudget(e.target.value)}
-          aria-invalid={micros === undefined}
+          aria-invalid={micros === undefined || micros === 0}
           style={{ width: 130 }}
         />{" "}
-        <span className="small muted">{micros === undefined ? "enter an amount like 250 or 99.50" : micros === null ? "no budget" : money(micros)}</span>
+        <span className="small muted">{micros === undefined ? "enter an amount like 250 or 99.50" : micros === 0 ? "above $0, or empty for no budget" : micros === null ? "no budget" : money(micros)}</span>
       </td>
       <td>
         <button
@@ -152,7 +152,7 @@ function CustomerForm({ onSave }: { onSave: (c: Customer) => Promise<unknown> })
       </label>
       <label>
         Monthly budget (USD, optional)
-        <input value={budget} inputMode="decimal" onChange={(e) => setBudget(e.target.value)} aria-invalid={micros === undefined} />
+        <input value={budget} inputMode="decimal" onChange={(e) => setBudget(e.target.value)} aria-invalid={micros === undefined || micros === 0} />
       </label>
       <button type="submit" className="primary" disabled={!valid} aria-describedby="add-customer-problem">
         Add customer

@@ -12,5 +12,7 @@ describe("customerFormProblem", () => {
     expect(customerFormProblem({ id: "", name: "Acme", budget: "abc" })).toMatch(/^Enter an id\. Monthly budget: “abc”/);
     expect(customerFormProblem({ id: "acme", name: "Acme", budget: "" })).toBeNull();
     expect(customerFormProblem({ id: "acme", name: "Acme", budget: "$1,250.50" })).toBeNull();
+    expect(customerFormProblem({ id: "acme", name: "Acme", budget: "0.00" })).toBe("Monthly budget: enter an amount above $0, or leave it empty for no budget.");
+    expect(customerFormProblem({ id: "acme", name: "Acme", budget: "0.000001" })).toBeNull();
   });
 });
