@@ -8,6 +8,7 @@ import { hrefWith } from "../../lib/filters.ts";
 import { useLocation } from "../../lib/router.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { CostLines } from "./CostLines.tsx";
+import { noScoresReason } from "./lib/no-scores.ts";
 
 export default function RunDetailPage({ runId }: { runId: string }) {
   const trpc = useTRPC();
@@ -115,11 +116,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
       </div>
       <Card title="Scores" subtitle="Each judged criterion, normalised to 0–1, with the judge's rationale">
         {d.scores.length === 0 ? (
-          <EmptyState title="No scores for this run.">
-            {d.evaluations.some((e) => e.status === "failed")
-              ? "The judge failed; see the evaluation below."
-              : 'Call defer("score", { response, model }) from the parent function to have this output judged.'}
-          </EmptyState>
+          <EmptyState title="No scores for this run.">{noScoresReason(d.evaluations)}</EmptyState>
         ) : (
           <table aria-label="Scores">
             <thead>
