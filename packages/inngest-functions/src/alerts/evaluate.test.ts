@@ -167,10 +167,19 @@ describe("rolling windows", () => {
     expect(firing(await evaluate([r], NOW + 28 * H))).toEqual([["acme", "2026-12-16T16:00Z", 6_000_000]]);
   });
 
+  it("a rolling window holds every moment of its last hours: spend 55 minutes ago is in the last hour", async () => {
+    await customer("acme", "Acme", null);
+    const now = NOW + 32 * 60_000; // 12:32
+    await spend("acme", 200_000, now - 55 * 60_000); // 11:37
+    await spend("acme", 300_000, now - 80 * 60_000); // 11:12: before the bucket holding now − 1 h (11:30)
+    const [e] = await evaluate([rule("spend_over", { amountMicros: 100_000, windowHours: 1 })], now);
+    expect(e).toMatchObject({ subject: "acme", firing: true, value: 200_000 });
+  });
+
   it("spend_spike: the last hours above k × the trailing baseline, at least minMicros", async () => {
-    // Windows end at the running 15-minute bucket's end (12:15): the last hour is [11:15, 12:15), the baseline
-    // the 24 hours before it, where $0.10 was spent each hour.
-    for (let h = 1; h <= 24; h++) await spend("acme", 100_000, NOW - h * H);
+    // Windows end at the running 15-minute bucket's end (12:15) and start at the bucket holding now − 1 h: the
+    // last hour is [11:00, 12:15), the baseline the 24 hours before it, where $0.10 was spent each hour (at :30).
+    for (let h = 1; h <= 24; h++) await spend("acme", 100_000, NOW - h * H - 30 * 60_000);
     await spend("acme", 250_000, NOW - 30 * 60_000);
     const r = rule("spend_spike", { by: "model", windowHours: 1, baselineHours: 24, factor: 3, minMicros: 200_000 });
     let [e] = await evaluate([r]);

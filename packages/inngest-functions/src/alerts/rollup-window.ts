@@ -1,11 +1,12 @@
 import { type RawBuilder, sql } from "kysely";
-import { BUCKET_MS, type Db, grainTable, pieces } from "@tally/shared/db";
+import { BUCKET_MS, type Db, grainTable, HOUR_MS, pieces } from "@tally/shared/db";
 
 /**
  * Sums over a window from the rollups only, for the alert rules: the window as whole buckets (`pieces`, as
  * the API's rollup sources read it) over the per-model or per-customer cuboids (their 15-minute edges from
- * the base table, which holds both keys), or the base 15-minute table when both keys matter. Windows are whole 15-minute buckets: [end − hours, end) with `end` the bucket
- * boundary after `now` (the running bucket counts).
+ * the base table, which holds both keys), or the base 15-minute table when both keys matter. Windows are whole
+ * 15-minute buckets: [windowStart, windowEnd), from the bucket holding `now − hours` to the bucket boundary
+ * after `now` (the running bucket counts): the last `hours` whole, plus up to 15 minutes.
  */
 export type Fact = "usage" | "scores" | "runs";
 /** Which keys a read groups by: `model` and `customer` read that cuboid, `both` the base 15-minute table. */
@@ -28,6 +29,14 @@ export type SumsRow = { model: string; customer_id: string } & Record<string, nu
 
 export function windowEnd(now: number): number {
   return Math.ceil((now + 1) / BUCKET_MS) * BUCKET_MS;
+}
+
+/**
+ * The start of a rolling window of `hours` ending now: the 15-minute bucket holding `now − hours`, so the
+ * window covers every moment of the last `hours` (and up to 15 minutes more), never less.
+ */
+export function windowStart(now: number, hours: number): number {
+  return Math.floor((now - hours * HOUR_MS) / BUCKET_MS) * BUCKET_MS;
 }
 
 export async function windowSums(db: Db, q: WindowSumsQuery): Promise<SumsRow[]> {

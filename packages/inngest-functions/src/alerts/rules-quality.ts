@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { ALPHA, type ScoreSums, welchTest } from "@tally/shared";
 import { HOUR_MS } from "@tally/shared/db";
 import { dashboardLink, type Draft, type KindEvaluator } from "./evaluate.ts";
-import { windowEnd, windowSums } from "./rollup-window.ts";
+import { windowEnd, windowStart, windowSums } from "./rollup-window.ts";
 
 /**
  * Quality rules. A quality drop reads the score rollups' n, Σx and Σx² per model for one score name over the
@@ -15,7 +15,7 @@ const fmt = (x: number) => x.toFixed(2);
 
 export const qualityDrop: KindEvaluator<"quality_drop"> = async (db, _rule, p, o, memo) => {
   const to = windowEnd(o.now);
-  const mid = to - p.windowHours * HOUR_MS;
+  const mid = windowStart(o.now, p.windowHours);
   const from = mid - p.windowHours * HOUR_MS;
   // Every model's sums for the score name, read once per window for all the rules of one call.
   const read = async (a: number, b: number) => {
@@ -64,7 +64,7 @@ export const qualityDrop: KindEvaluator<"quality_drop"> = async (db, _rule, p, o
 
 export const judgeFailures: KindEvaluator<"judge_failures"> = async (db, _rule, p, o) => {
   const to = windowEnd(o.now);
-  const from = to - p.windowHours * HOUR_MS;
+  const from = windowStart(o.now, p.windowHours);
   const rows = await db
     .selectFrom("evaluations")
     .select(["status", sql<number>`count(*)`.as("n")])

@@ -5,7 +5,7 @@ import { dashboardLink, type Draft, type KindEvaluator } from "./evaluate.ts";
 import { type Budgeted, monthSpend } from "./month-spend.ts";
 
 export { monthSpend, type MonthSpend } from "./month-spend.ts";
-import { type Keys, type SumsRow, windowEnd, windowSums } from "./rollup-window.ts";
+import { type Keys, type SumsRow, windowEnd, windowStart, windowSums } from "./rollup-window.ts";
 
 /**
  * Money rules. Spend is counted as the Spend page counts it: priced agent lines at their own time and model,
@@ -112,7 +112,7 @@ const hours = (h: number) => (h % 24 === 0 ? `${h / 24} d` : `${h} h`);
 
 export const spendOver: KindEvaluator<"spend_over"> = async (db, _rule, p, o) => {
   const to = windowEnd(o.now);
-  const from = to - p.windowHours * HOUR_MS;
+  const from = windowStart(o.now, p.windowHours);
   const rows = await spendSums(db, { keys: p.model ? "both" : "customer", from, to, where: [sql`customer_id <> ''`, ...(p.model ? [sql`model = ${p.model}`] : [])] });
   const perCustomer = new Map<string, number>();
   for (const r of rows) perCustomer.set(r.customer_id, (perCustomer.get(r.customer_id) ?? 0) + Number(r.spend));
@@ -136,7 +136,7 @@ export const spendOver: KindEvaluator<"spend_over"> = async (db, _rule, p, o) =>
 
 export const spendSpike: KindEvaluator<"spend_spike"> = async (db, _rule, p, o) => {
   const to = windowEnd(o.now);
-  const mid = to - p.windowHours * HOUR_MS;
+  const mid = windowStart(o.now, p.windowHours);
   const from = mid - p.baselineHours * HOUR_MS;
   const keys = p.by === "model" ? "model" : "customer";
   const read = (a: number, b: number) => spendSums(db, { keys, from: a, to: b, where: p.by === "customer" ? [sql`customer_id <> ''`] : [] });
@@ -166,7 +166,7 @@ export const spendSpike: KindEvaluator<"spend_spike"> = async (db, _rule, p, o) 
 
 export const unpriced: KindEvaluator<"unpriced"> = async (db, _rule, p, o) => {
   const to = windowEnd(o.now);
-  const from = to - p.windowHours * HOUR_MS;
+  const from = windowStart(o.now, p.windowHours);
   const rows = await windowSums(db, { fact: "usage", keys: "model", from, to, measures: { unpriced: "unpriced_calls", calls: "calls" }, where: p.model ? [sql`model = ${p.model}`] : [] });
   return rows
     .filter((r) => Number(r.unpriced) > 0)
