@@ -19,6 +19,14 @@ describe("forecastMonthEnd", () => {
     expect(f).toEqual({ micros: 155e6, lowMicros: 155e6, highMicros: 155e6, spentMicros: 52.5e6, fullDays: 10 });
   });
 
+  it("no interval when the full days show no spread but today runs at another pace (a first spend after $0 days)", () => {
+    // Days 1–5 $0, day 6 so far (a quarter of it) $0.85: rate 0.85 / 5.25 a day over 30 days → $4.857…; spread unknown.
+    const f = forecastMonthEnd({ dailyMicros: [0, 0, 0, 0, 0, 850_000], elapsedDays: 5.25, monthDays: 30, fullDays: 5 });
+    expect(f).toEqual({ micros: Math.round(850_000 + (850_000 / 5.25) * 24.75), lowMicros: null, highMicros: null, spentMicros: 850_000, fullDays: 5 });
+    // Nothing today either: $0 forecast with its (zero-width) interval.
+    expect(forecastMonthEnd({ dailyMicros: [0, 0, 0, 0, 0, 0], elapsedDays: 5.25, monthDays: 30, fullDays: 5 })).toMatchObject({ micros: 0, lowMicros: 0, highMicros: 0 });
+  });
+
   it("no interval below two full days; nothing spent forecasts 0", () => {
     expect(forecastMonthEnd({ dailyMicros: [4e6, 1e6], elapsedDays: 1.5, monthDays: 30, fullDays: 1 })).toEqual({ micros: 100e6, lowMicros: null, highMicros: null, spentMicros: 5e6, fullDays: 1 });
     expect(forecastMonthEnd({ dailyMicros: [], elapsedDays: 0, monthDays: 30, fullDays: 0 }).micros).toBe(0);

@@ -8,7 +8,8 @@ import { t975 } from "./stats/student-t.ts";
  * Model: each local day's spend is a draw with mean r (the burn rate per day) and variance s². The rest of
  * the month (R days) will add R·r̂; its error is that of R future days (R·s²) plus the rate's own (R²·s²/n,
  * n full days), so the half-width is t(0.975, n−1) · s · √(R + R²/n). The low end never goes below what is
- * already spent. Below two full days there is no spread to measure: the interval is null.
+ * already spent. Below two full days there is no spread to measure: the interval is null; so it is when the
+ * full days are all alike (s = 0) but today so far runs at another pace (a first spend today after $0 days).
  */
 
 /** One calendar month of a zone, as local days: `dayStarts[i]` is the first instant of day i + 1, `end` the next month's. */
@@ -23,7 +24,7 @@ export interface MonthCalendar {
 export interface MonthForecast {
   /** Forecast month-end spend, integer micro-USD. */
   micros: number;
-  /** 95% prediction interval, integer micro-USD; null below two full days. */
+  /** 95% prediction interval, integer micro-USD; null below two full days, or with no spread measured while today differs. */
   lowMicros: number | null;
   highMicros: number | null;
   /** Spent so far (the sum of `dailyMicros`). */
@@ -57,6 +58,12 @@ export function forecastMonthEnd(input: ForecastInput): MonthForecast {
   if (n < 2) return { micros, lowMicros: null, highMicros: null, spentMicros: spent, fullDays: n };
   const mean = full.reduce((a, b) => a + b, 0) / n;
   const s2 = full.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1);
+  // Full days all alike (s = 0) while today so far runs at another pace: the spread is not known, not zero.
+  const today = input.dailyMicros.slice(n).reduce((a, b) => a + b, 0);
+  const todayDays = elapsed - n;
+  if (s2 === 0 && (todayDays > 0 ? Math.abs(today / todayDays - mean) >= 1 : today !== 0)) {
+    return { micros, lowMicros: null, highMicros: null, spentMicros: spent, fullDays: n };
+  }
   const half = t975(n - 1) * Math.sqrt(s2 * (remaining + (remaining * remaining) / n));
   return { micros, lowMicros: Math.max(spent, Math.round(micros - half)), highMicros: Math.round(micros + half), spentMicros: spent, fullDays: n };
 }

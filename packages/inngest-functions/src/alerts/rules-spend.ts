@@ -85,7 +85,12 @@ export const forecast: KindEvaluator<"forecast"> = async (db, _rule, p, o, memo)
     const f = forecastForMonth(m.cal, m.daily.get(c.id) ?? [], o.now);
     // From the month's first full day on: a forecast from a few hours of one day is noise.
     const firing = f.fullDays >= 1 && f.micros > c.budget;
-    const interval = f.lowMicros === null || f.highMicros === null ? "no interval before two full days" : `95% interval ${formatMicros(f.lowMicros)}–${formatMicros(f.highMicros)}`;
+    const interval =
+      f.lowMicros === null || f.highMicros === null
+        ? f.fullDays < 2
+          ? "no interval before two full days"
+          : "no interval: the full days so far show no spread to measure"
+        : `95% interval ${formatMicros(f.lowMicros)}–${formatMicros(f.highMicros)}`;
     out.push({
       subject: c.id,
       subjectLabel: c.name,
