@@ -122,6 +122,22 @@ describe("budget (the built-in rule: 80% and 100% of each monthly budget, in the
       ["own", "globex", "2026-12@50", true],
     ]);
   });
+
+  it("a firing built-in state handed to the customer's own rule closes silently (no false 'resolved'); the month turning still resolves", async () => {
+    await customer("acme", "Acme", 100);
+    await spend("acme", 85_000_000, Date.UTC(2026, 11, 2));
+    const builtin = rule("budget", { thresholds: [80, 100] }, "builtin-budget");
+    await store(await evaluate([builtin]));
+    const own = { id: "own", kind: "budget" as const, name: "Acme 90%", params: JSON.stringify({ thresholds: [90], customerId: "acme" }), enabled: 1, builtin: 0, created_by: "t", created_at: 1, updated_at: 1 };
+    await db.insertInto("alert_rules").values(own).execute();
+    // Still 85%: the built-in no longer covers acme and says nothing about it; its own rule is under 90%.
+    expect((await evaluate([builtin, own])).map((e) => [e.ruleId, e.subject, e.period, e.firing])).toEqual([["own", "acme", "2026-12@90", false]]);
+    // A month later the built-in's December episode resolves, named as no longer firing.
+    const january = await evaluate([builtin], Date.UTC(2027, 0, 2));
+    expect(january.map((e) => [e.subject, e.period, e.firing, e.message])).toEqual([
+      ["acme", "2026-12@80", false, "No longer firing (was: Acme reached 85% of its monthly budget ($85.00 of $100.00) in 2026-12: past 80%)"],
+    ]);
+  });
 });
 
 describe("forecast", () => {

@@ -1,4 +1,4 @@
-import { ALERT_PARAMS, type AlertParams, type AlertRuleKindName } from "@tally/shared";
+import { ALERT_PARAMS, type AlertParams, type AlertRuleKindName, monthCalendar } from "@tally/shared";
 import { type AlertRuleKind, type AlertRuleTable, BUCKET_MS, type Db } from "@tally/shared/db";
 import { judgeFailures, qualityDrop } from "./rules-quality.ts";
 import { budget, forecast, spendOver, spendSpike, unpriced } from "./rules-spend.ts";
@@ -122,8 +122,12 @@ async function settle(db: Db, rule: RuleInput, drafts: Draft[], o: EvaluateOptio
     period: d.period ?? episodeOf.get(d.subject) ?? (d.firing ? episode : ""),
   }));
   const answered = new Set(out.map((e) => `${e.subject}\u0000${e.period}`));
+  // A budget or forecast rule answers every customer it covers each tick: this month's state it left out is a
+  // customer handed to its own rule (or whose budget was cleared), not a resolution: it is closed silently.
+  const month = kind === "budget" || kind === "forecast" ? monthCalendar(o.now, o.timeZone).month : null;
   for (const s of firing) {
     if (answered.has(`${s.subject}\u0000${s.period}`)) continue;
+    if (month !== null && s.period.split("@")[0] === month) continue;
     out.push({
       ruleId: rule.id,
       kind,
@@ -133,7 +137,7 @@ async function settle(db: Db, rule: RuleInput, drafts: Draft[], o: EvaluateOptio
       firing: false,
       value: null,
       threshold: s.threshold,
-      message: `Resolved: ${s.message}`,
+      message: `No longer firing (was: ${s.message})`,
       link: s.link,
     });
   }

@@ -24,9 +24,9 @@ export interface Transition {
 
 /**
  * The notification id: one per rule × subject × period × episode × event × channel, whatever ticks repeat.
- * The first episode of a period has no number (`…:firing:<channel>`); the n-th, after n − 1 resolutions in
- * the same period (a budget back over its threshold after a raise, a rolling rule firing again within its
- * bucket), ends in `:<n>`: it is sent too, and a repeated tick still maps to the same id.
+ * The first episode of a period has no number (`…:firing:<channel>`); the n-th, after n − 1 firings in the
+ * same period (a budget back over its threshold after a raise, a rolling rule firing again within its
+ * bucket), ends in `:<n>`, and its resolution too: it is sent, and a repeated tick still maps to the same id.
  */
 export function notificationId(ruleId: string, t: Pick<Transition, "subject" | "period" | "event">, channelId: string, episode = 1): string {
   return `${ruleId}:${t.subject}:${t.period}:${t.event}:${channelId}${episode > 1 ? `:${episode}` : ""}`;
@@ -104,7 +104,7 @@ export async function recordEvaluations(
     const added: string[] = [];
     for (const t of changes) {
       for (const channel of channels) {
-        // Episodes so far: a firing follows as many resolutions as came before it, a resolution pairs with the last firing.
+        // Episodes so far (firings of this period): a firing is the next one, a resolution pairs with the last.
         const { n } = await trx
           .selectFrom("alert_notifications")
           .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -112,7 +112,7 @@ export async function recordEvaluations(
           .where("subject", "=", t.subject)
           .where("period", "=", t.period)
           .where("channel_id", "=", channel)
-          .where("event", "=", t.event === "firing" ? "resolved" : "firing")
+          .where("event", "=", "firing")
           .executeTakeFirstOrThrow();
         const id = notificationId(ruleId, t, channel, t.event === "firing" ? Number(n) + 1 : Math.max(1, Number(n)));
         const res = await trx
