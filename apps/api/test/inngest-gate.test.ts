@@ -153,6 +153,7 @@ describe("bytes of bodies read at once", () => {
       const busy = await rawRequest(tally.base, "POST", INNGEST, deferredCall("01BUSY"), { "content-type": "application/json" });
       expect(busy.status).toBe(503);
       expect(busy.headers["retry-after"]).toBe("1");
+      expect(busy.headers["x-inngest-no-retry"]).toBeUndefined(); // Inngest retries it
       expect(JSON.parse(busy.text).error).toMatch(/^busy: 3500 bytes of request bodies are being read/);
       holder.abort(); // the held request ends unanswered: its bytes go back
       expect((await holder.answer).status).toBe(0);

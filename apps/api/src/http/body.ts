@@ -18,7 +18,8 @@ export class BodyBudget {
     return {
       take: (bytes) => {
         if (this.held + bytes > this.capacity) {
-          throw new HttpError(503, `busy: ${this.held} bytes of request bodies are being read; retry shortly`, { ...headers, "retry-after": "1" });
+          // Retriable (no `headers`: they may say not to retry, as the 413's and 400's do).
+          throw new HttpError(503, `busy: ${this.held} bytes of request bodies are being read; retry shortly`, { "retry-after": "1" });
         }
         this.held += bytes;
         mine += bytes;
