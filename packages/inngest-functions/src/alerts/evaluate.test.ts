@@ -233,6 +233,21 @@ describe("rolling windows", () => {
     expect(spike).toMatchObject({ subject: PRICED, firing: true, value: 5_500_000, threshold: 0 });
   });
 
+  it("spend_spike: steady spend is 1.0× at any minute of the running bucket (the baseline scaled to the span read)", async () => {
+    // $0.001 every 5 minutes for a day and more, written up to each tick (12:00, 12:07:30, 12:14:30) before it.
+    const r = rule("spend_spike", { by: "model", windowHours: 1, baselineHours: 24, factor: 1.2, minMicros: 1 });
+    let t = NOW - 26 * H;
+    for (const now of [NOW, NOW + 7.5 * 60_000, NOW + 14.5 * 60_000]) {
+      for (; t <= now; t += 5 * 60_000) await spend("acme", 1_000, t);
+      const [e] = await evaluate([r], now);
+      // Calls in [bucket holding now − 1 h, now] over 12 an hour in the baseline: within a call of 1.0×.
+      expect(e!.firing, `${new Date(now).toISOString()}: ${e!.message}`).toBe(false);
+      const ratio = Number(/: ([\d.]+)×/.exec(e!.message)![1]);
+      expect(ratio).toBeGreaterThanOrEqual(0.9);
+      expect(ratio).toBeLessThanOrEqual(1.1);
+    }
+  });
+
   it("quality_drop: mean below the threshold, or significantly below the previous window (n ≥ minSamples)", async () => {
     // Previous day: 40 scores alternating 5 and 4 (1.0, 0.75); last day: 40 alternating 3 and 2 (0.5, 0.25).
     for (let i = 0; i < 40; i++) await judged("q-model", NOW - 30 * H + i * 60_000, i % 2 ? 5 : 4);

@@ -152,7 +152,10 @@ export const spendSpike: KindEvaluator<"spend_spike"> = async (db, _rule, p, o) 
   return recent.map((r) => {
     const key = keyOf(r);
     const spend = Number(r.spend);
-    const expected = ((baseline.get(key) ?? 0) * p.windowHours) / p.baselineHours;
+    // The baseline's rate over the span the recent read holds data for (from its first bucket to now: N h
+    // and up to 15 minutes more), so steady spend is 1.0× whatever the minute.
+    const expected = ((baseline.get(key) ?? 0) * (o.now - mid)) / (p.baselineHours * HOUR_MS);
+    const perWindow = ((baseline.get(key) ?? 0) * p.windowHours) / p.baselineHours;
     const limit = Math.round(p.factor * expected);
     const firing = spend >= p.minMicros && spend > limit;
     const label = names.get(key) ?? key;
@@ -163,7 +166,7 @@ export const spendSpike: KindEvaluator<"spend_spike"> = async (db, _rule, p, o) 
       firing,
       value: spend,
       threshold: limit,
-      message: `${label} spent ${formatMicros(spend)} in the last ${hours(p.windowHours)}: ${expected > 0 ? `${(spend / expected).toFixed(1)}×` : "up from nothing against"} its ${hours(p.baselineHours)} baseline (${formatMicros(Math.round(expected))} per ${hours(p.windowHours)}; alert above ${p.factor}×)`,
+      message: `${label} spent ${formatMicros(spend)} in the last ${hours(p.windowHours)}: ${expected > 0 ? `${(spend / expected).toFixed(1)}×` : "up from nothing against"} its ${hours(p.baselineHours)} baseline (${formatMicros(Math.round(perWindow))} per ${hours(p.windowHours)}; alert above ${p.factor}×)`,
       link: windowLink("/spend", o, from, to, p.by === "model" ? { model: key } : { customer: key }),
     };
   });
