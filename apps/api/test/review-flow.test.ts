@@ -103,7 +103,8 @@ describe("human review flow", () => {
       },
     });
     expect(again.status, JSON.stringify(again.error)).toBe("completed");
-    expect(again.result).toMatchObject({ status: "scored", review: "none" });
+    // The evaluation is recorded already: no judge call, no second review wait.
+    expect(again.result).toMatchObject({ status: "recorded", inserted: false });
     expect(asked).toBe(0);
     // The reviewer submits again (the same event goes out again): their review is replaced, not added.
     const answer = await data(tally, "reviews.submit", "mutation", { itemId: "score-01LOW<!channel>", verdict: "bad", scores: [{ name: "tone", rawValue: 1 }] }, reviewer);
