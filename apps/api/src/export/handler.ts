@@ -22,6 +22,8 @@ export const customerExportOptions = z.strictObject({
     .strictObject({ from: instantSchema, to: instantSchema })
     .refine((p) => p.from < p.to && p.to - p.from <= 400 * 86_400_000, { message: "from must be before to, at most 400 days apart" })
     .optional(),
+  /** The Spend table's budget-use sort (in the input's `direction`; no budget last, ties by customer id): rows are sorted before writing. */
+  sortBy: z.literal("budgetUse").optional(),
 });
 export type CustomerExportOptions = z.infer<typeof customerExportOptions>;
 const noOptions = z.strictObject({});

@@ -88,6 +88,20 @@ describe("CSV exports over HTTP", () => {
   };
   const nov = { ...NOV_KOLKATA, timeZone: "Asia/Kolkata" };
 
+  it("sortBy budgetUse orders rows as the Spend table does: by spend over the period's budget, no budget last", async () => {
+    await app.db.insertInto("customers").values({ id: "initech", name: "Initech", monthly_budget_micros: 100, created_at: 0, updated_at: 0 }).execute();
+    try {
+      // globex 1000 of 3000 (0.333), initech 0 of 100 (0), acme without a budget (last either way).
+      for (const [direction, order] of [["desc", ["globex", "initech", "acme"]], ["asc", ["initech", "globex", "acme"]]] as const) {
+        const body = await rows(await get("spend-by-customer", { ...nov, direction }, { sortBy: "budgetUse" }));
+        expect(body.map((r) => r.customer_id), direction).toEqual(order);
+        expect(body.map((r) => r.budget_use)).toEqual(order.map((c) => ({ globex: "0.333333", initech: "0.000000", acme: "" })[c]));
+      }
+    } finally {
+      await app.db.deleteFrom("customers").where("id", "=", "initech").execute();
+    }
+  });
+
   it("names the file and every row after the period and zone; share has 6 decimals", async () => {
     const res = await get("spend-by-customer", nov);
     expect(res.headers.get("content-disposition")).toBe('attachment; filename="spend-by-customer_2026-11-01_2026-12-01_Asia-Kolkata.csv"');

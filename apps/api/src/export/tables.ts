@@ -50,15 +50,30 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
     const budget = monthly === null ? null : monthly * months;
     return [monthly, ratio(months), budget === null ? null : Math.round(budget), budget && spend !== null ? ratio(spend / budget) : null];
   };
+  const line = (r: CustomerRowOf) => csvLine([r.customerId, r.name, ...spendCells(r), ...budgetCells(r.spendMicros, r.budgetMicros), ...period]);
+  // By budget use: every row first (one per customer), then sorted as the Spend table sorts them.
+  const held: CustomerRowOf[] | null = o.sortBy === "budgetUse" ? [] : null;
   let cursor: string | undefined;
   do {
     const page = await getSpendByCustomer(db, { ...f, limit: PAGE, cursor, sparklines: false });
     const shown = o.search ? page.rows.filter((r) => matches(r, o.search!)) : page.rows;
-    await out.write(shown.map((r) => csvLine([r.customerId, r.name, ...spendCells(r), ...budgetCells(r.spendMicros, r.budgetMicros), ...period])).join(""));
+    if (held) held.push(...shown);
+    else await out.write(shown.map(line).join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+  if (held) {
+    const use = (r: CustomerRowOf) => (r.budgetMicros && r.spendMicros !== null ? r.spendMicros / (r.budgetMicros * months) : null);
+    const sign = f.direction === "asc" ? 1 : -1;
+    held.sort((a, b) => {
+      const [x, y] = [use(a), use(b)];
+      if (x !== y) return x === null ? 1 : y === null ? -1 : (x - y) * sign;
+      return a.customerId.localeCompare(b.customerId);
+    });
+    await out.write(held.map(line).join(""));
+  }
   await out.end();
 }
+type CustomerRowOf = Awaited<ReturnType<typeof getSpendByCustomer>>["rows"][number];
 
 export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendByModelInput): Promise<void> {
   const out = csvBody(res, ["model", ...SPEND_COLUMNS, ...PERIOD_COLUMNS]);

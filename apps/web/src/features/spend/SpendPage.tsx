@@ -43,7 +43,8 @@ export default function SpendPage() {
   const state = parseTableState(params);
   // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or
   // the window pro-rated (calendar.ts budgetBasis).
-  const basis = budgetBasis(filters.range, window, filters.tz);
+  // Pro-rated over the window the figures cover (the API's: whole 15-minute buckets), as the CSV export is.
+  const basis = budgetBasis(filters.range, byCustomer.data?.window ?? window, filters.tz);
   // Each customer's warning threshold (its budget rule) and, for the current month, the month-end forecast.
   const budgets = useQuery(trpc.alerts.budgets.queryOptions({ from: window.from, to: window.to, timeZone: filters.tz }));
   // The clock, not the window: last month's window ends inside last month, but it is not the month in progress.
@@ -67,8 +68,14 @@ export default function SpendPage() {
   );
   const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
   const csvSort = { sort: state.sort === "name" ? "customerId" : state.sort === "budgetUse" ? "spend" : state.sort, direction: state.dir };
-  // The export shows the table's rows: the same search, and the budget period of the budget column.
-  const csvHref = exportHref("spend-by-customer", { ...input, ...csvSort }, { search: state.q.trim(), budgetPeriod: basis.prorated ? undefined : basis.period });
+  // The export shows the table's rows in its order: the same search, the budget filter's customers (at most
+  // 500: the input's limit), the budget period of the budget column, and the budget-use sort.
+  const nearIds = state.near && table ? table.matchedIds.slice(0, 500) : undefined;
+  const csvHref = exportHref(
+    "spend-by-customer",
+    { ...input, ...csvSort, ...(nearIds ? { customerIds: nearIds } : {}) },
+    { search: state.q.trim(), budgetPeriod: basis.period, sortBy: state.sort === "budgetUse" ? "budgetUse" : undefined },
+  );
 
   return (
     <div className="stack">
@@ -99,9 +106,11 @@ export default function SpendPage() {
               defaultValue={state.q}
               onChange={(e) => setParams({ q: e.target.value, page: null }, { replace: true })}
             />
-            <ExportLink className="btn" href={csvHref} data-testid="export-csv">
-              Export CSV
-            </ExportLink>
+            {nearIds?.length === 0 ? null : (
+              <ExportLink className="btn" href={csvHref} data-testid="export-csv">
+                Export CSV
+              </ExportLink>
+            )}
           </>
         }
       >

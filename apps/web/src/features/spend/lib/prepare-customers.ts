@@ -71,6 +71,8 @@ export interface PreparedTable {
   rows: CustomerView[];
   /** Rows after search, before paging. */
   matched: number;
+  /** Every matched row's customer id, in the table's order (what the CSV export is limited to under the budget filter). */
+  matchedIds: string[];
   /** Exact sums over every matched row (integer micro-USD; null when none of them has priced spend). */
   matchedTotal: { spendMicros: number | null; runs: number; unpricedCalls: number };
   page: number;
@@ -125,7 +127,7 @@ export function prepareCustomers(
     matchedTotal.runs += v.runs;
     matchedTotal.unpricedCalls += v.unpricedCalls;
   }
-  return { rows: sorted.slice((page - 1) * s.pageSize, page * s.pageSize), matched: sorted.length, matchedTotal, page, pages };
+  return { rows: sorted.slice((page - 1) * s.pageSize, page * s.pageSize), matched: sorted.length, matchedIds: sorted.map((v) => v.customerId), matchedTotal, page, pages };
 }
 
 /** Sparkline points: null (no usage that day) stays a gap. */
