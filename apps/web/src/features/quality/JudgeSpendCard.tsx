@@ -6,6 +6,7 @@ import { money, moneyColumn, num, percent } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import "./quality.css";
 import { type JudgeModelInput, type JudgeStatusInput, judgeModels, judgeToday } from "./lib/judge-spend.ts";
+import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
 /**
  * What scoring costs (issue 23): today's judge spend against the daily budget, runs skipped once it was
@@ -28,7 +29,7 @@ export function JudgeSpendCard({ models }: { models: readonly JudgeModelInput[] 
         {(s) => <Today s={s} />}
       </QueryView>
       {rows.length ? (
-        <table aria-label="Judge spend per model judged">
+        <ScrollRegion label="Judge spend per model judged"><table aria-label="Judge spend per model judged">
           <thead>
             <tr>
               <th>Model judged</th>
@@ -51,7 +52,7 @@ export function JudgeSpendCard({ models }: { models: readonly JudgeModelInput[] 
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></ScrollRegion>
       ) : null}
     </Card>
   );

@@ -23,6 +23,7 @@ import { rememberDrill, viewToRestore } from "./lib/return-view.ts";
 import { DiffCell, MinDiffInput, parseMinDiff } from "./MinDiff.tsx";
 import { DimensionQuality } from "./DimensionQuality.tsx";
 import { useSplit } from "../../components/SplitSelect.tsx";
+import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
 const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
 
@@ -206,7 +207,7 @@ export default function QualityPage() {
               scatter && cvq.data ? (
                 <>
                   <CostQualityScatter points={scatter.points} color={colors.model} onSelect={(m) => toRuns(m)} />
-                  <table aria-label="Cost per passing run">
+                  <ScrollRegion label="Cost per passing run"><table aria-label="Cost per passing run">
                     <thead>
                       <tr>
                         <th>Model</th>
@@ -234,7 +235,7 @@ export default function QualityPage() {
                         </tr>
                       ))}
                     </tbody>
-                  </table>
+                  </table></ScrollRegion>
                   {scatter.omitted.length ? (
                     <p className="small muted">Not plotted: {scatter.omitted.map((o) => `${o.model || "unknown"} (${o.reason})`).join(", ")}.</p>
                   ) : null}

@@ -1,6 +1,7 @@
 import { Fragment } from "react";
 import { EmptyState } from "../../components/States.tsx";
 import { dateTime, money, num } from "../../lib/format.ts";
+import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
 /** One repricing of a line: its cost and price source before and after the job (oldest first as the API sends). */
 export interface PriceChange {
@@ -33,7 +34,7 @@ export function CostLines({ lines, tz }: { lines: CostLine[]; tz: string }) {
     return <EmptyState title="No cost lines.">Call defer("track-costs", {"{ model, customerId, promptTokens, completionTokens }"}) from the parent function.</EmptyState>;
   }
   return (
-    <table aria-label="Cost lines">
+    <ScrollRegion label="Cost lines"><table aria-label="Cost lines">
       <thead>
         <tr>
           <th>Kind</th>
@@ -77,7 +78,7 @@ export function CostLines({ lines, tz }: { lines: CostLine[]; tz: string }) {
           </Fragment>
         ))}
       </tbody>
-    </table>
+    </table></ScrollRegion>
   );
 }
 

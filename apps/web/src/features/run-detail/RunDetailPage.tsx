@@ -9,6 +9,7 @@ import { useLocation } from "../../lib/router.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { CostLines } from "./CostLines.tsx";
 import { noScoresReason } from "./lib/no-scores.ts";
+import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
 export default function RunDetailPage({ runId }: { runId: string }) {
   const trpc = useTRPC();
@@ -118,7 +119,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
         {d.scores.length === 0 ? (
           <EmptyState title="No scores for this run.">{noScoresReason(d.evaluations)}</EmptyState>
         ) : (
-          <table aria-label="Scores">
+          <ScrollRegion label="Scores"><table aria-label="Scores">
             <thead>
               <tr>
                 <th>Score</th>
@@ -149,7 +150,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></ScrollRegion>
         )}
         {d.evaluations.filter((e) => e.status === "failed").map((e) => (
           <div key={e.id} className="state state-error" style={{ marginTop: 8 }}>

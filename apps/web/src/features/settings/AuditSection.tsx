@@ -8,6 +8,7 @@ import { useFilters } from "../../lib/use-filters.ts";
 import { type RouterOutputs, useTRPC, useTRPCClient } from "../../lib/trpc.ts";
 import { auditChanges, auditTime, formatAuditValue } from "./lib/audit-diff.ts";
 import { AUDIT_FILTER_KEYS, type AuditFilterForm, auditCsvHref, auditFilterInput, rangeIsBackwards, readAuditFilters } from "./lib/audit-filters.ts";
+import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
 type AuditItem = RouterOutputs["audit"]["list"]["items"][number];
 
@@ -58,7 +59,7 @@ export function AuditSection({ tz }: { tz: string }) {
         >
           {(list) => (
             <>
-              <table className="audit-table">
+              <ScrollRegion label="Audit log"><table className="audit-table">
                 <caption>
                   Audit log, newest first: {list.length}
                   {log.hasNextPage ? "+" : ""} {list.length === 1 ? "entry" : "entries"}
@@ -77,7 +78,7 @@ export function AuditSection({ tz }: { tz: string }) {
                     <AuditRow key={e.id} entry={e} tz={tz} />
                   ))}
                 </tbody>
-              </table>
+              </table></ScrollRegion>
               <div className="pager">
                 {log.hasNextPage ? (
                   <button type="button" onClick={() => void log.fetchNextPage()} disabled={log.isFetchingNextPage}>

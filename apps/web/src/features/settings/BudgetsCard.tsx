@@ -46,7 +46,11 @@ export function BudgetsCard() {
                 <th>Id</th>
                 <th>Name</th>
                 <th>Monthly budget (USD)</th>
-                {canEdit ? <th /> : null}
+                {canEdit ? (
+                  <th>
+                    <span className="sr-only">Save</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>

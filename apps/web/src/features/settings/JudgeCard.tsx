@@ -39,7 +39,11 @@ export function JudgeCard({ tz }: { tz: string }) {
                   <th>Model or customer</th>
                   <th className="num">Rate</th>
                   <th>Changed ({tz})</th>
-                  {canEdit ? <th /> : null}
+                  {canEdit ? (
+                    <th>
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  ) : null}
                 </tr>
               </thead>
               <tbody>

@@ -5,6 +5,7 @@ import { num } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { auditTime } from "./lib/audit-diff.ts";
 import { jobProgress, moneyWithUnpriced, readScope, scopeText } from "./lib/reprice.ts";
+import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
 /** Every repricing job, newest first: who, when, which lines, its progress, and the totals before → after. */
 export function RepriceJobs({ tz }: { tz: string }) {
@@ -17,7 +18,7 @@ export function RepriceJobs({ tz }: { tz: string }) {
     <Card title="Repricing jobs" subtitle="Recorded usage repriced after a price change: who asked, when, which lines, and the totals before and after">
       <QueryView query={jobs} loading={<Skeleton height={60} />} isEmpty={(d) => d.length === 0} empty={<EmptyState title="No repricing yet." />}>
         {(list) => (
-          <table aria-label="Repricing jobs">
+          <ScrollRegion label="Repricing jobs"><table aria-label="Repricing jobs">
             <thead>
               <tr>
                 <th>When ({tz})</th>
@@ -52,7 +53,7 @@ export function RepriceJobs({ tz }: { tz: string }) {
                 );
               })}
             </tbody>
-          </table>
+          </table></ScrollRegion>
         )}
       </QueryView>
     </Card>

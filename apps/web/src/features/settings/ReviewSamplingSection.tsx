@@ -61,7 +61,11 @@ export function ReviewSamplingSection({ tz }: { tz: string }) {
                   <th className="num">Sample rate</th>
                   <th>Always reviewed when the judge scores</th>
                   <th>Changed ({tz})</th>
-                  {canEdit ? <th /> : null}
+                  {canEdit ? (
+                    <th>
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  ) : null}
                 </tr>
               </thead>
               <tbody>

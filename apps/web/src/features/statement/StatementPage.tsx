@@ -8,6 +8,7 @@ import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { readStatementParams } from "./statement-url.ts";
 import "./statement.css";
+import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
 type Figures = { spendMicros: number | null; agentSpendMicros: number | null; judgeSpendMicros: number | null; unpricedCalls: number; agentUnpricedCalls: number; judgeUnpricedCalls: number; runs: number };
 
@@ -70,24 +71,24 @@ export default function StatementPage() {
       </dl>
       <section>
         <h2>By model</h2>
-        <table aria-label="By model">
+        <ScrollRegion label="By model"><table aria-label="By model">
           {head("Model")}
           <tbody>
             {s.models.map((m) => <tr key={m.model} data-model={m.model}><td className="mono">{m.model || "unknown"}</td>{cells(m)}</tr>)}
           </tbody>
           {total}
-        </table>
+        </table></ScrollRegion>
         <p className="small muted">Judge spend is the judge's cost of scoring each model's runs.</p>
       </section>
       <section>
         <h2>By day</h2>
-        <table aria-label="By day">
+        <ScrollRegion label="By day"><table aria-label="By day">
           {head(`Day (${s.timeZone})`)}
           <tbody>
             {s.days.map((d) => <tr key={d.date} data-day={d.date}><td>{d.date}</td>{cells(d)}</tr>)}
           </tbody>
           {total}
-        </table>
+        </table></ScrollRegion>
       </section>
     </article>
   );
