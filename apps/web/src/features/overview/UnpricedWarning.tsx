@@ -29,7 +29,7 @@ export function UnpricedWarning({ input, unpricedCalls }: { input: AggregateInpu
       <ul className="row" style={{ listStyle: "none", padding: 0, margin: "8px 0 0" }}>
         {models.map((m) => (
           <li key={m.model} data-model={m.model}>
-            {canEdit ? <Link href={pricingHref(m.model)}>Price {m.model}</Link> : <span className="mono">{m.model}</span>}{" "}
+            {canEdit ? <Link href={pricingHref(m.model, window.location.search)}>Price {m.model}</Link> : <span className="mono">{m.model}</span>}{" "}
             <span className="small muted">({num(m.calls)} calls)</span>
           </li>
         ))}

@@ -79,7 +79,7 @@ export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, sta
             <td>
               <strong>{r.label}</strong>
               {r.name && r.name !== r.customerId ? <div className="small muted mono">{r.customerId}</div> : null}
-              <Link className="small no-print" href={statementHref(r.customerId, monthOf(basis.period.from, tz), tz)} onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()} data-statement-link={r.customerId}>
+              <Link className="small no-print" href={statementHref(r.customerId, monthOf(basis.period.from, tz), tz, window.location.search)} onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()} data-statement-link={r.customerId}>
                 Statement
               </Link>
             </td>

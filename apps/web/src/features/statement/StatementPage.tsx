@@ -6,7 +6,7 @@ import { ErrorState, Skeleton } from "../../components/States.tsx";
 import { customerLabel, fixedPercent, moneyColumn, num, pricedMoney } from "../../lib/format.ts";
 import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
-import { readStatementParams } from "./statement-url.ts";
+import { readStatementParams, spendBackHref } from "./statement-url.ts";
 import "./statement.css";
 import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
@@ -49,7 +49,7 @@ export default function StatementPage() {
   return (
     <article className="statement stack" data-statement-total={s.totals.spendMicros ?? ""}>
       <div className="row no-print">
-        <Link href="/spend">← Spend</Link>
+        <Link href={spendBackHref(window.location.search)}>← Spend</Link>
         <button type="button" className="btn" onClick={() => window.print()}>Print</button>
         <ExportLink className="btn" href={csv}>Download CSV</ExportLink>
       </div>

@@ -1,8 +1,18 @@
 import { localParts } from "@tally/shared";
 
-/** The statement page's address: `/statement?customer=…&month=YYYY-MM&tz=…`. */
-export function statementHref(customerId: string, month: string, tz: string): string {
-  return `/statement?${new URLSearchParams({ customer: customerId, month, tz })}`;
+/**
+ * The statement page's address: `/statement?customer=…&month=YYYY-MM&tz=…`, and `back=` the Spend page's own
+ * query string (its filters, range and table state), which the page's "← Spend" returns to.
+ */
+export function statementHref(customerId: string, month: string, tz: string, spendSearch = ""): string {
+  const back = spendSearch.replace(/^\?/, "");
+  return `/statement?${new URLSearchParams({ customer: customerId, month, tz, ...(back ? { back } : {}) })}`;
+}
+
+/** Where "← Spend" goes: the Spend page with the query string it came from (only ever a query on /spend). */
+export function spendBackHref(search: string): string {
+  const back = new URLSearchParams(search).get("back");
+  return back ? `/spend?${new URLSearchParams(back)}` : "/spend";
 }
 
 /** The calendar month (`YYYY-MM`) an instant falls in, in `tz`. */

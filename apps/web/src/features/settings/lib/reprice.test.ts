@@ -7,6 +7,8 @@ describe("repricing helpers", () => {
   it("links to Settings with the model in the add form, escaped", () => {
     expect(pricingHref("acme-support-ft-v2")).toBe("/settings?priceModel=acme-support-ft-v2#prices");
     expect(pricingHref("a b/c&d")).toBe("/settings?priceModel=a+b%2Fc%26d#prices");
+    // The page's filters stay (the zone the price's date is read in); a stale priceModel is replaced.
+    expect(pricingHref("m", "?tz=Asia%2FKolkata&range=30d&priceModel=old")).toBe("/settings?tz=Asia%2FKolkata&range=30d&priceModel=m#prices");
     expect(new URLSearchParams(pricingHref("a b/c&d").slice(10, -7)).get("priceModel")).toBe("a b/c&d");
   });
 

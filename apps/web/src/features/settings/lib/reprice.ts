@@ -20,9 +20,14 @@ export interface PriceKey {
 /** The URL parameter that opens Settings with the add-override form prefilled for a model. */
 export const PRICE_MODEL_PARAM = "priceModel";
 
-/** Settings' pricing card with `model` prefilled in its add form (the Overview's unpriced warning links here). */
-export function pricingHref(model: string): string {
-  return `/settings?${new URLSearchParams({ [PRICE_MODEL_PARAM]: model }).toString()}#prices`;
+/**
+ * Settings' pricing card with `model` prefilled in its add form (the Overview's unpriced warning links here),
+ * keeping the page's filters (`search`): the zone the price's date is read in, and the range the nav returns to.
+ */
+export function pricingHref(model: string, search = ""): string {
+  const q = new URLSearchParams(search);
+  q.set(PRICE_MODEL_PARAM, model);
+  return `/settings?${q.toString()}#prices`;
 }
 
 /**
