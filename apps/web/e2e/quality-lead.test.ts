@@ -143,4 +143,13 @@ describe("Quality answers the lead's questions", () => {
     await page.locator('[data-chart="trend-lines"]').waitFor();
     await page.close();
   });
+
+  it("a filter that matches no score says so (not 'no scores yet'), with what to change", async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/quality?range=24h&tz=UTC&model=no-such-model`);
+    const empty = page.locator(".state-empty", { hasText: "No scores match this period and these filters." }).first();
+    await empty.waitFor();
+    expect(await page.locator(".state-empty", { hasText: "No scores yet." }).count()).toBe(0);
+    await page.close();
+  });
 });

@@ -1,6 +1,8 @@
 import type { ReactNode } from "react";
 import { isForbidden } from "../lib/auth-redirect.ts";
 import { useMe } from "../lib/session.ts";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "../lib/trpc.ts";
 
 export function Skeleton({ height = 16, width = "100%", label }: { height?: number; width?: number | string; label?: string }) {
   return <div className="skeleton" style={{ height, width }} role="status" aria-busy="true" aria-label={label ?? "loading"} />;
@@ -57,8 +59,16 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-/** The empty state of every score chart: what to call to get scores. */
+/**
+ * The empty state of every score chart: with scores recorded somewhere (runs.scoreNames), none match this
+ * period and these filters; with none at all, what to call to get scores.
+ */
 export function NoScoresYet() {
+  const trpc = useTRPC();
+  const names = useQuery(trpc.runs.scoreNames.queryOptions());
+  if (names.data && names.data.length > 0) {
+    return <EmptyState title="No scores match this period and these filters.">Widen the range, or clear a filter (model, customer, function or tag).</EmptyState>;
+  }
   return (
     <EmptyState title="No scores yet.">
       Call <code>defer("score", {"{ response, model }"})</code> from your agent to have its output judged.
