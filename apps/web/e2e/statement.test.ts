@@ -62,11 +62,14 @@ describe("a customer's monthly statement in Chromium", () => {
     const link = page.locator("[data-statement-link='acme']");
     await link.waitFor();
     const href = await link.getAttribute("href");
-    expect(Object.fromEntries(new URL(href!, server.url).searchParams)).toEqual({ customer: "acme", month: month.month, tz: TZ });
+    // `back`: the Spend view's own query string, which the statement's "← Spend" returns to.
+    expect(Object.fromEntries(new URL(href!, server.url).searchParams)).toEqual({ customer: "acme", month: month.month, tz: TZ, back: `range=last-month&tz=${encodeURIComponent(TZ)}` });
+    expect(new URL(page.url()).search).toBe(`?range=last-month&tz=${encodeURIComponent(TZ)}`);
     await link.click();
     await page.waitForURL(/\/statement\?/);
     await page.locator("article.statement").waitFor();
     expect(await page.locator("h1").textContent()).toBe("Statement: Acme Corp (acme)");
+    expect(await page.getByRole("link", { name: "← Spend" }).getAttribute("href")).toBe(`/spend?range=last-month&tz=${encodeURIComponent(TZ)}`);
   });
 
   it("shows totals equal to overview.summary and to a raw-SQL sum of the customer's usage lines", async () => {
