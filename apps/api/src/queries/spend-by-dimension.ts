@@ -1,8 +1,8 @@
-import { sql } from "kysely";
-import { type Db, readAll } from "@tally/shared/db";
+import type { Db } from "@tally/shared/db";
 import type { DimensionInput } from "@tally/shared";
 import { type AggregateFilter, addMoney, effectiveWindow, money, num, runCostPerRun, type Window } from "./common.ts";
-import { checkTagFilter, rollupSource } from "./source.ts";
+import { checkTagFilter } from "./source.ts";
+import { spendTotals } from "./spend-timeseries.ts";
 
 /** A breakdown's split: the function cuboid's slug, or one promoted tag key's values in the tag cuboid. */
 export interface DimensionSplit {
@@ -59,30 +59,7 @@ export interface SpendByDimension extends DimensionSplit {
 export async function getSpendByDimension(db: Db, f: AggregateFilter & DimensionSplit & { limit: number }): Promise<SpendByDimension> {
   const w = effectiveWindow(f);
   const { column, opts } = await splitSource(db, f);
-  const [usage, runs] = await readAll(db, [
-    () => db
-      .selectFrom(rollupSource(db, "usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] }))
-      .select([
-        sql<string>`${sql.ref(column)}`.as("value"),
-        sql<number>`sum(calls)`.as("calls"),
-        sql<number>`sum(cost_micros)`.as("spend"),
-        sql<number>`sum(priced_calls)`.as("priced"),
-        sql<number>`sum(unpriced_calls)`.as("unpriced"),
-      ])
-      .groupBy(sql`value`)
-      .execute(),
-    () => db
-      .selectFrom(rollupSource(db, "runs", f, w, opts))
-      .select([
-        sql<string>`${sql.ref(column)}`.as("value"),
-        sql<number>`sum(runs)`.as("runs"),
-        sql<number>`sum(judge_cost_micros)`.as("judge"),
-        sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
-        sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
-      ])
-      .groupBy(sql`value`)
-      .execute(),
-  ]);
+  const { agent, judge } = await spendTotals(db, f, w, column, opts.tagKey);
 
   const parts = new Map<string, Parts>();
   const part = (value: string): Parts => {
@@ -93,8 +70,8 @@ export async function getSpendByDimension(db: Db, f: AggregateFilter & Dimension
     }
     return p;
   };
-  for (const u of usage) Object.assign(part(u.value), { agentCalls: num(u.calls), agent: num(u.spend), agentPriced: num(u.priced), agentUnpriced: num(u.unpriced) });
-  for (const r of runs) Object.assign(part(r.value), { runs: num(r.runs), judge: num(r.judge), judgePriced: num(r.judge_priced), judgeUnpriced: num(r.judge_unpriced) });
+  for (const u of agent) Object.assign(part(u.key), { agentCalls: num(u.agent_calls), agent: num(u.agent), agentPriced: num(u.agent_priced), agentUnpriced: num(u.agent_unpriced) });
+  for (const r of judge) Object.assign(part(r.key), { runs: num(r.runs), judge: num(r.judge), judgePriced: num(r.judge_priced), judgeUnpriced: num(r.judge_unpriced) });
 
   const all = [...parts].map(([value, p]) => ({ value, ...figures(p) }));
   const sum = [...parts.values()].reduce(addParts, { ...NO_PARTS });

@@ -118,7 +118,7 @@ async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKe
 /**
  * Spend totals per `dim` key over the window, as every spend figure counts them: agent lines from the usage
  * rollups, and the runs with the judge's spend on them from the run rollups (keyed by the judged run). Two
- * reads, at once on PostgreSQL: spend.byModel / byCustomer rows and the charts' top-n ranking.
+ * reads, at once on PostgreSQL: spend.byModel / byCustomer / byDimension rows and the charts' top-n ranking.
  */
 export async function spendTotals(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKey: string | undefined) {
   const [agent, judge] = await readAll(db, [
@@ -127,6 +127,7 @@ export async function spendTotals(db: Db, f: AggregateFilter, w: Window, dim: Di
         .selectFrom(rollupSource(db, "usage", f, w, { group: [dim], tagKey, extra: [AGENT] }))
         .select([
           sql<string>`${sql.ref(dim)}`.as("key"),
+          sql<number>`sum(calls)`.as("agent_calls"),
           sql<number>`sum(cost_micros)`.as("agent"),
           sql<number>`sum(priced_calls)`.as("agent_priced"),
           sql<number>`sum(unpriced_calls)`.as("agent_unpriced"),
