@@ -66,7 +66,10 @@ export function readText(req: IncomingMessage, limit: number, headers: Record<st
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Refused mid-body (too large, or past the budget): the rest is discarded and the end resolves nothing.
+    let stopped = false;
     const stop = (error: HttpError) => {
+      stopped = true;
       req.off("data", onData);
       req.resume();
       reject(error);
@@ -77,7 +80,6 @@ export function readText(req: IncomingMessage, limit: number, headers: Record<st
       try {
         budget?.take(chunk.length);
       } catch (e) {
-        size = limit + 1; // nothing more is kept, and the end resolves nothing
         return stop(e as HttpError);
       }
       chunks.push(chunk);
@@ -88,7 +90,7 @@ export function readText(req: IncomingMessage, limit: number, headers: Record<st
     req.on("error", incomplete);
     req.on("close", incomplete);
     req.on("end", () => {
-      if (size > limit) return;
+      if (stopped) return;
       try {
         resolve(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
       } catch {
