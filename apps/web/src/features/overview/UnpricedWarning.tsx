@@ -3,6 +3,7 @@ import { Link } from "../../components/Link.tsx";
 import type { AggregateInput } from "../../lib/api-input.ts";
 import { num } from "../../lib/format.ts";
 import { can, useMe } from "../../lib/session.ts";
+import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { pricingHref } from "../settings/lib/reprice.ts";
 import { unpricedModels } from "./lib/unpriced-models.ts";
@@ -14,6 +15,7 @@ import { unpricedModels } from "./lib/unpriced-models.ts";
  */
 export function UnpricedWarning({ input, unpricedCalls }: { input: AggregateInput; unpricedCalls: number }) {
   const trpc = useTRPC();
+  const { search } = useLocation();
   // The role decides what the warning offers: it waits for it, so a finance user is never told to ask one.
   const me = useMe();
   const canEdit = can(me, "editMoney");
@@ -29,7 +31,7 @@ export function UnpricedWarning({ input, unpricedCalls }: { input: AggregateInpu
       <ul className="row" style={{ listStyle: "none", padding: 0, margin: "8px 0 0" }}>
         {models.map((m) => (
           <li key={m.model} data-model={m.model}>
-            {canEdit ? <Link href={pricingHref(m.model, window.location.search)}>Price {m.model}</Link> : <span className="mono">{m.model}</span>}{" "}
+            {canEdit ? <Link href={pricingHref(m.model, search)}>Price {m.model}</Link> : <span className="mono">{m.model}</span>}{" "}
             <span className="small muted">({num(m.calls)} calls)</span>
           </li>
         ))}

@@ -5,6 +5,7 @@ import { BudgetCell } from "./BudgetCell.tsx";
 import { Link } from "../../components/Link.tsx";
 import { monthOf, statementHref } from "../statement/statement-url.ts";
 import { openRowProps } from "../../components/row-keys.ts";
+import { useLocation } from "../../lib/router.ts";
 import { type CustomerSort, type CustomerView, sparklinePath, type TableState } from "./lib/prepare-customers.ts";
 
 const SPARK_LABEL = { hour: "Hourly spend", day: "Daily spend", week: "Weekly spend" } as const;
@@ -47,6 +48,7 @@ export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, sta
   onSort: (key: CustomerSort) => void;
   onOpen: (customerId: string) => void;
 }) {
+  const { search } = useLocation();
   // One precision per column, rows and total alike.
   const spendColumn = moneyColumn([...rows.map((r) => r.spendMicros), total.spendMicros]);
   const perRunColumn = moneyColumn(rows.map((r) => r.costPerRunMicros));
@@ -79,7 +81,7 @@ export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, sta
             <td>
               <strong>{r.label}</strong>
               {r.name && r.name !== r.customerId ? <div className="small muted mono">{r.customerId}</div> : null}
-              <Link className="small no-print" href={statementHref(r.customerId, monthOf(basis.period.from, tz), tz, window.location.search)} onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()} data-statement-link={r.customerId}>
+              <Link className="small no-print" href={statementHref(r.customerId, monthOf(basis.period.from, tz), tz, search)} onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()} data-statement-link={r.customerId}>
                 Statement
               </Link>
             </td>

@@ -49,7 +49,7 @@ export default function StatementPage() {
   return (
     <article className="statement stack" data-statement-total={s.totals.spendMicros ?? ""}>
       <div className="row no-print">
-        <Link href={spendBackHref(window.location.search)}>← Spend</Link>
+        <Link href={spendBackHref(search)}>← Spend</Link>
         <button type="button" className="btn" onClick={() => window.print()}>Print</button>
         <ExportLink className="btn" href={csv}>Download CSV</ExportLink>
       </div>
