@@ -1,7 +1,9 @@
 import { sql } from "kysely";
-import { type Db, readAll } from "@tally/shared/db";
+import { type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
 import { type AggregateFilter, addMoney, effectiveWindow, money, num, previousWindow, runCostPerRun, type Window } from "./common.ts";
 import { checkTagFilter, rollupSource } from "./source.ts";
+
+const { judge: JUDGE } = SPEND_PARTS;
 
 export interface PeriodFigures {
   window: Window;
@@ -54,9 +56,9 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
       .select([
         sql<number>`sum(runs)`.as("runs"),
         sql<number>`sum(scored_runs)`.as("scored"),
-        sql<number>`sum(judge_cost_micros)`.as("judge_spend"),
-        sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
-        sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+        sql<number>`sum(${sql.ref(JUDGE.cost)})`.as("judge_spend"),
+        sql<number>`sum(${sql.ref(JUDGE.priced)})`.as("judge_priced"),
+        sql<number>`sum(${sql.ref(JUDGE.unpriced)})`.as("judge_unpriced"),
       ])
       .executeTakeFirst(),
     () => db
@@ -68,7 +70,7 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
   ]);
 
   const ofKind = (kind: string) => usage.find((u) => u.kind === kind);
-  const agentUsage = ofKind("agent");
+  const agentUsage = ofKind("agent"); // SPEND_PARTS.agent: the usage lines of kind 'agent'
   const judgeUsage = ofKind("judge");
   const agent = money(agentUsage?.spend, agentUsage?.priced_calls);
   // The judge's spend on the window's runs, keyed by the judged model (run rollups): under a model filter, the

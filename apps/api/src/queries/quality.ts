@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Db, readAll } from "@tally/shared/db";
+import { type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
 import { ALPHA, t975, welchTest } from "@tally/shared";
 import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, type Window } from "./common.ts";
 import { type Corrections, humanCorrections, seriesKey } from "./human-corrected.ts";
@@ -8,6 +8,8 @@ import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { checkTagFilter, rollupSource } from "./source.ts";
 import { type BucketUnit, chartBuckets } from "./chart-buckets.ts";
+
+const { agent: AGENT, judge: JUDGE } = SPEND_PARTS;
 
 /**
  * What a model's statistics rest on, over the same window and filters (run rollups, keyed by the judged model):
@@ -37,9 +39,9 @@ async function runMeasures(db: Db, f: AggregateFilter, w: Window): Promise<Map<s
       sql<number>`sum(scored_runs)`.as("scored"),
       sql<number>`sum(unsampled_runs)`.as("unsampled"),
       sql<number>`sum(judge_skipped_runs)`.as("skipped"),
-      sql<number>`sum(judge_cost_micros)`.as("judge_spend"),
-      sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
-      sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+      sql<number>`sum(${sql.ref(JUDGE.cost)})`.as("judge_spend"),
+      sql<number>`sum(${sql.ref(JUDGE.priced)})`.as("judge_priced"),
+      sql<number>`sum(${sql.ref(JUDGE.unpriced)})`.as("judge_unpriced"),
     ])
     .groupBy("model")
     .execute();
@@ -243,12 +245,12 @@ export async function getCostVsQuality(
   const bin = Math.round(f.threshold * 100);
   const [usage, runs, scores, passing] = await readAll(db, [
     () => db
-      .selectFrom(rollupSource(db, "usage", f, w, { group: ["model"], extra: [sql`kind = 'agent'`] }))
+      .selectFrom(rollupSource(db, "usage", f, w, { group: ["model"], extra: [AGENT.rows] }))
       .select([
         "model",
-        sql<number>`sum(cost_micros)`.as("spend"),
-        sql<number>`sum(priced_calls)`.as("priced"),
-        sql<number>`sum(unpriced_calls)`.as("unpriced"),
+        sql<number>`sum(${sql.ref(AGENT.cost)})`.as("spend"),
+        sql<number>`sum(${sql.ref(AGENT.priced)})`.as("priced"),
+        sql<number>`sum(${sql.ref(AGENT.unpriced)})`.as("unpriced"),
       ])
       .groupBy("model")
       .execute(),

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Db, readAll } from "@tally/shared/db";
+import { type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, money, num, type Window } from "./common.ts";
 import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
 import { type ZoneSeriesOptions, zoneSeriesSource } from "./series.ts";
@@ -28,20 +28,16 @@ export interface SpendTimeseries {
   other: (Omit<SpendSeries, "key"> & { count: number }) | null;
 }
 
-const MEASURES = { cost_micros: "cost_micros", priced_calls: "priced_calls", unpriced_calls: "unpriced_calls", calls: "calls" };
-const JUDGE_MEASURES = { cost_micros: "judge_cost_micros", priced_calls: "judge_priced_calls", unpriced_calls: "judge_unpriced_calls" };
+const { agent: AGENT, judge: JUDGE } = SPEND_PARTS;
+const MEASURES = { cost_micros: AGENT.cost, priced_calls: AGENT.priced, unpriced_calls: AGENT.unpriced, calls: "calls" };
+const JUDGE_MEASURES = { cost_micros: JUDGE.cost, priced_calls: JUDGE.priced, unpriced_calls: JUDGE.unpriced };
 /** Per measure, one sum per chart bucket. */
 export type SpendCells = Record<keyof typeof MEASURES, Float64Array>;
-const AGENT = sql`kind = 'agent'`;
 
-/**
- * Spend per chart bucket for each `group` key, as every spend figure counts it: agent lines from the usage
- * rollups, plus the judge's spend on the runs from the run rollups (keyed by the judged run's model, customer,
- * function, tags and time, whatever model the judge is). Two reads, at once on PostgreSQL.
- */
+/** Spend per chart bucket for each `group` key, as every spend figure counts it (`SPEND_PARTS`). Two reads, at once on PostgreSQL. */
 export async function spendCells(db: Db, f: AggregateFilter, w: Window, opts: ZoneSeriesOptions): Promise<{ key: string[]; cells: SpendCells }[]> {
   const [agent, judge] = await readAll(db, [
-    async () => seriesSums(db, await zoneSeriesSource(db, "usage", f, w, { ...opts, extra: [...(opts.extra ?? []), AGENT] }), opts.group, MEASURES, "calls"),
+    async () => seriesSums(db, await zoneSeriesSource(db, "usage", f, w, { ...opts, extra: [...(opts.extra ?? []), AGENT.rows] }), opts.group, MEASURES, "calls"),
     async () => seriesSums(db, await zoneSeriesSource(db, "runs", f, w, opts), opts.group, JUDGE_MEASURES, ["priced_calls", "unpriced_calls"]),
   ]);
   const out = new Map(agent.map((s) => [JSON.stringify(s.key), s]));
@@ -116,21 +112,20 @@ async function rankedKeys(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKe
 }
 
 /**
- * Spend totals per `dim` key over the window, as every spend figure counts them: agent lines from the usage
- * rollups, and the runs with the judge's spend on them from the run rollups (keyed by the judged run). Two
- * reads, at once on PostgreSQL: spend.byModel / byCustomer / byDimension rows and the charts' top-n ranking.
+ * Spend totals per `dim` key over the window, as every spend figure counts them (`SPEND_PARTS`), and the runs.
+ * Two reads, at once on PostgreSQL: spend.byModel / byCustomer / byDimension rows and the charts' top-n ranking.
  */
 export async function spendTotals(db: Db, f: AggregateFilter, w: Window, dim: Dim, tagKey: string | undefined) {
   const [agent, judge] = await readAll(db, [
     () =>
       db
-        .selectFrom(rollupSource(db, "usage", f, w, { group: [dim], tagKey, extra: [AGENT] }))
+        .selectFrom(rollupSource(db, "usage", f, w, { group: [dim], tagKey, extra: [AGENT.rows] }))
         .select([
           sql<string>`${sql.ref(dim)}`.as("key"),
           sql<number>`sum(calls)`.as("agent_calls"),
-          sql<number>`sum(cost_micros)`.as("agent"),
-          sql<number>`sum(priced_calls)`.as("agent_priced"),
-          sql<number>`sum(unpriced_calls)`.as("agent_unpriced"),
+          sql<number>`sum(${sql.ref(AGENT.cost)})`.as("agent"),
+          sql<number>`sum(${sql.ref(AGENT.priced)})`.as("agent_priced"),
+          sql<number>`sum(${sql.ref(AGENT.unpriced)})`.as("agent_unpriced"),
         ])
         .groupBy(sql`key`)
         .execute(),
@@ -140,9 +135,9 @@ export async function spendTotals(db: Db, f: AggregateFilter, w: Window, dim: Di
         .select([
           sql<string>`${sql.ref(dim)}`.as("key"),
           sql<number>`sum(runs)`.as("runs"),
-          sql<number>`sum(judge_cost_micros)`.as("judge"),
-          sql<number>`sum(judge_priced_calls)`.as("judge_priced"),
-          sql<number>`sum(judge_unpriced_calls)`.as("judge_unpriced"),
+          sql<number>`sum(${sql.ref(JUDGE.cost)})`.as("judge"),
+          sql<number>`sum(${sql.ref(JUDGE.priced)})`.as("judge_priced"),
+          sql<number>`sum(${sql.ref(JUDGE.unpriced)})`.as("judge_unpriced"),
         ])
         .groupBy(sql`key`)
         .execute(),

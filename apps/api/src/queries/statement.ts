@@ -6,14 +6,13 @@
  */
 import { z } from "zod";
 import { isTimeZone, localParts, monthStart, wellFormedString } from "@tally/shared";
-import { type Db, readAll } from "@tally/shared/db";
+import { type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
 import { addMoney, money, num, type Window } from "./common.ts";
 import { getSummary } from "./overview.ts";
 import { getSpendByModel, type ModelSpendRow } from "./spend-breakdown.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { chartBuckets } from "./chart-buckets.ts";
-import { sql } from "kysely";
 
 export const statementInput = z.strictObject({
   /** '' is unattributed usage. */
@@ -112,15 +111,17 @@ async function modelRows(db: Db, f: Window & { timeZone: string; customerIds: st
   }));
 }
 
-/** The month's local days (a day series of the customer cuboid): agent usage lines, and the judge's spend on the runs. */
+const { agent: AGENT, judge: JUDGE } = SPEND_PARTS;
+
+/** The month's local days (a day series of the customer cuboid): its spend (`SPEND_PARTS`) and runs. */
 async function dayRows(db: Db, f: Window & { timeZone: string; customerIds: string[] }, w: Window): Promise<Statement["days"]> {
   const chart = chartBuckets(f.timeZone, w.from, w.to, "day");
   const opts = { group: [], timeZone: f.timeZone, unit: "day" as const, chart };
   const zeros = () => new Float64Array(chart.buckets.length);
   // Two independent reads (at once on PostgreSQL), as the Spend sparklines read them.
   const [[usage], [runs]] = await readAll(db, [
-    async () => seriesSums(db, await zoneSeriesSource(db, "usage", f, w, { ...opts, extra: [sql`kind = 'agent'`] }), [], { cost: "cost_micros", priced: "priced_calls", unpriced: "unpriced_calls", calls: "calls" }, "calls"),
-    async () => seriesSums(db, await zoneSeriesSource(db, "runs", f, w, opts), [], { runs: "runs", cost: "judge_cost_micros", priced: "judge_priced_calls", unpriced: "judge_unpriced_calls" }, "runs"),
+    async () => seriesSums(db, await zoneSeriesSource(db, AGENT.fact, f, w, { ...opts, extra: [AGENT.rows] }), [], { cost: AGENT.cost, priced: AGENT.priced, unpriced: AGENT.unpriced, calls: "calls" }, "calls"),
+    async () => seriesSums(db, await zoneSeriesSource(db, JUDGE.fact, f, w, opts), [], { runs: "runs", cost: JUDGE.cost, priced: JUDGE.priced, unpriced: JUDGE.unpriced }, "runs"),
   ]);
   const u = usage?.cells ?? { cost: zeros(), priced: zeros(), unpriced: zeros(), calls: zeros() };
   const r = runs?.cells ?? { runs: zeros(), cost: zeros(), priced: zeros(), unpriced: zeros() };

@@ -1,15 +1,14 @@
 import { type RawBuilder, sql } from "kysely";
 import { type MonthCalendar, monthCalendar } from "@tally/shared";
-import { canonicalZone, commaJoin, type Db, DAY_MS, GRAIN_MS, grainStart, grainTable, jsonArray, jsonArrayAgg, localDay, pieces, segments, tableName } from "@tally/shared/db";
+import { canonicalZone, commaJoin, type Db, DAY_MS, GRAIN_MS, grainStart, grainTable, jsonArray, jsonArrayAgg, localDay, pieces, segments, SPEND_PART_NAMES, SPEND_PARTS, type SpendPart, type SpendPartSpec, tableName } from "@tally/shared/db";
 import type { Memo } from "./evaluate.ts";
 import { windowEnd } from "./rollup-window.ts";
 
 /**
  * Each budgeted customer's spend per local day of the reporting zone's month so far, for the budget and
  * forecast rules (and `alerts.budgets`), read in one statement for every customer. Spend is counted as the
- * Spend page and the statement count it: agent lines from the usage rollups at their own time, and the
- * judge's spend on a run from the run rollups at the judged run's time (`SPEND`), whenever the judge was called.
- * Each piece below is read from both:
+ * Spend page and the statement count it (`SPEND_PARTS`: agent lines at their own time, the judge's spend on a
+ * run at the judged run's time). Each piece below is read for both parts:
  * - a zone with a complete local day calendar (TALLY_TIME_ZONES): the calendar's rows, one per customer
  *   and whole local day, and today's so far as whole buckets (`pieces`);
  * - any other zone, UTC included: whole UTC days (the customer day rows) from the UTC midnight nearest each
@@ -112,9 +111,9 @@ async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpe
 async function monthParts(db: Db, tz: string, cal: MonthCalendar, end: number): Promise<{ parts: RawBuilder<unknown>[]; targets: Targets[] }> {
   const parts: RawBuilder<unknown>[] = [];
   const targets: Targets[] = [];
-  const add = (table: (fact: SpendFact) => string, where: RawBuilder<unknown>[], to: Targets) => {
-    for (const fact of SPEND_FACTS) {
-      parts.push(piece(db, parts.length, fact, sql.table(table(fact)), where));
+  const add = (table: (fact: SpendPartSpec["fact"]) => string, where: RawBuilder<unknown>[], to: Targets) => {
+    for (const part of SPEND_PART_NAMES) {
+      parts.push(piece(db, parts.length, part, sql.table(table(SPEND_PARTS[part].fact)), where));
       targets.push(to);
     }
   };
@@ -171,18 +170,10 @@ function cover(a: number, b: number): (readonly [Piece, number])[] {
   return buckets(around) < buckets(direct) ? around : direct;
 }
 
-type SpendFact = "usage" | "runs";
-const SPEND_FACTS: readonly SpendFact[] = ["usage", "runs"];
-/** Where each fact keeps spend: agent lines in the usage rollups, the judge's spend on runs in the run rollups. */
-const SPEND: Record<SpendFact, { spend: string; priced: string; unpriced: string; where: RawBuilder<unknown> }> = {
-  usage: { spend: "cost_micros", priced: "priced_calls", unpriced: "unpriced_calls", where: sql`kind = 'agent'` },
-  runs: { spend: "judge_cost_micros", priced: "judge_priced_calls", unpriced: "judge_unpriced_calls", where: sql`judge_priced_calls + judge_unpriced_calls > 0` },
-};
-
-/** A piece: one row (see PieceRow), the fact's spend rows in [a, b) of one table. */
-function piece(db: Db, n: number, fact: SpendFact, table: RawBuilder<unknown>, where: RawBuilder<unknown>[]): RawBuilder<unknown> {
-  const c = SPEND[fact];
+/** A piece: one row (see PieceRow), one spend part's rows in [a, b) of one table of its fact. */
+function piece(db: Db, n: number, part: SpendPart, table: RawBuilder<unknown>, where: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  const c = SPEND_PARTS[part];
   const join = (col: string) => commaJoin(db, sql.ref(col));
-  return sql`select ${sql.lit(n)} as piece, ${jsonArrayAgg(db, sql.ref("customer_id"))} as ids, ${join(c.spend)} as spend, ${join(c.priced)} as priced,
-    ${join(c.unpriced)} as unpriced from ${table} where ${sql.join([...where, c.where], sql` and `)}`;
+  return sql`select ${sql.lit(n)} as piece, ${jsonArrayAgg(db, sql.ref("customer_id"))} as ids, ${join(c.cost)} as spend, ${join(c.priced)} as priced,
+    ${join(c.unpriced)} as unpriced from ${table} where ${sql.join([...where, c.rows], sql` and `)}`;
 }

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import { formatMicros, forecastForMonth } from "@tally/shared";
-import { type Db, HOUR_MS } from "@tally/shared/db";
+import { type Db, HOUR_MS, readAll, SPEND_PART_NAMES, SPEND_PARTS } from "@tally/shared/db";
 import { dashboardLink, type Draft, type KindEvaluator } from "./evaluate.ts";
 import { type Budgeted, monthSpend } from "./month-spend.ts";
 
@@ -13,14 +13,17 @@ import { type Keys, type SumsRow, windowEnd, windowStart, windowSums } from "./r
  * unpriced calls add nothing (they are the `unpriced` rule's business, never $0).
  */
 
-/** Spend per (model, customer) key over a window: agent lines (usage rollups) plus the judge's spend on runs (run rollups). */
+/** Spend per (model, customer) key over a window: the sum of its parts (`SPEND_PARTS`). */
 async function spendSums(db: Db, q: { keys: Keys; from: number; to: number; where: RawBuilder<unknown>[] }): Promise<SumsRow[]> {
-  const [agent, judge] = await Promise.all([
-    windowSums(db, { fact: "usage", ...q, measures: { spend: "cost_micros" }, where: [...q.where, sql`kind = 'agent'`] }),
-    windowSums(db, { fact: "runs", ...q, measures: { spend: "judge_cost_micros" }, where: [...q.where, sql`judge_priced_calls + judge_unpriced_calls > 0`] }),
-  ]);
+  const parts = await readAll(
+    db,
+    SPEND_PART_NAMES.map((name) => {
+      const p = SPEND_PARTS[name];
+      return () => windowSums(db, { fact: p.fact, ...q, measures: { spend: p.cost }, where: [...q.where, p.rows] });
+    }),
+  );
   const out = new Map<string, SumsRow>();
-  for (const r of [...agent, ...judge]) {
+  for (const r of parts.flat()) {
     const id = `${r.model}\u0000${r.customer_id}`;
     const into = out.get(id);
     if (into) into.spend = Number(into.spend) + Number(r.spend);
