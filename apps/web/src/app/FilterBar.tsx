@@ -149,21 +149,25 @@ function CustomRange({ filters, window, onApply }: {
   const [to, setTo] = useState(toLocalInput(window.to, filters.tz));
   const f = fromLocalInput(from, filters.tz);
   const t = fromLocalInput(to, filters.tz);
-  const valid = f !== null && t !== null && f < t;
+  const problem = f === null || t === null ? "Enter a complete date and time in both fields." : f >= t ? "The range must end after it starts." : null;
+  const valid = problem === null;
   return (
     <form
       className="row"
       onSubmit={(e) => {
         e.preventDefault();
-        if (valid) onApply({ range: "custom", from: f, to: t });
+        if (f !== null && t !== null && valid) onApply({ range: "custom", from: f, to: t });
       }}
     >
       <input type="datetime-local" aria-label="From" value={from} onChange={(e) => setFrom(e.target.value)} />
       <span className="muted">to</span>
       <input type="datetime-local" aria-label="To" value={to} onChange={(e) => setTo(e.target.value)} />
-      <button type="submit" disabled={!valid}>
+      <button type="submit" disabled={!valid} aria-describedby="custom-range-problem">
         Apply
       </button>
+      <span id="custom-range-problem" className="small muted" role="status">
+        {problem}
+      </span>
     </form>
   );
 }

@@ -1,3 +1,4 @@
+import { useUrlText } from "../../lib/use-url-text.ts";
 import { score } from "../../lib/format.ts";
 import type { CompareRow } from "./lib/prepare-quality.ts";
 
@@ -15,6 +16,9 @@ export function parseMinDiff(raw: string | null): MinDiff {
 }
 
 export function MinDiffInput({ minDiff, onChange }: { minDiff: MinDiff; onChange: (value: number | null) => void }) {
+  const [text, setText] = useUrlText(String(minDiff.value), (t, url) => !parseMinDiff(t).error && parseMinDiff(t).value === Number(url));
+  // A value being typed that is not taken is said at once; else the URL's own problem, if any.
+  const error = parseMinDiff(text).error ?? minDiff.error;
   return (
     <label className="row small muted">
       Minimum difference
@@ -25,13 +29,15 @@ export function MinDiffInput({ minDiff, onChange }: { minDiff: MinDiff; onChange
         max={1}
         step={0.01}
         style={{ width: 72 }}
-        defaultValue={minDiff.value}
+        value={text}
+        aria-invalid={parseMinDiff(text).error !== null}
         onChange={(e) => {
+          setText(e.target.value);
           const m = parseMinDiff(e.target.value);
           if (!m.error) onChange(m.value || null);
         }}
       />
-      {minDiff.error ? <span role="alert">{minDiff.error}</span> : null}
+      {error ? <span role="alert">{error}</span> : null}
     </label>
   );
 }

@@ -4,6 +4,7 @@ import { MutationError } from "../../components/States.tsx";
 import { dateTime, fromLocalInput, toLocalInput } from "../../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
 import { microsToUsdInput, parseUsdToMicros } from "./lib/money-input.ts";
+import { priceFormProblem } from "./lib/price-form.ts";
 import type { PriceKey } from "./lib/reprice.ts";
 
 export type PriceItem = RouterOutputs["prices"]["list"][number];
@@ -41,7 +42,9 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
   const crMicros = parseUsdToMicros(cacheRead);
   const cwMicros = parseUsdToMicros(cacheWrite);
   const effectiveFrom = editing ? editing.effectiveFrom : fromLocalInput(`${from}T00:00`, tz);
-  const valid = model.trim() !== "" && typeof inMicros === "number" && typeof outMicros === "number" && crMicros !== undefined && cwMicros !== undefined && effectiveFrom !== null;
+  const problem = priceFormProblem({ model, input, output, cacheRead, cacheWrite, ...(editing ? {} : { from: effectiveFrom === null ? "" : from }) });
+  const valid = problem === null && typeof inMicros === "number" && typeof outMicros === "number" && crMicros !== undefined && cwMicros !== undefined && effectiveFrom !== null;
+  const problemId = editing ? "edit-price-problem" : "add-price-problem";
 
   const submit = () => {
     if (!valid || typeof inMicros !== "number" || typeof outMicros !== "number" || effectiveFrom === null) return;
@@ -109,7 +112,7 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
             <input name="effectiveFrom" type="date" value={from} onChange={(e) => setFrom(e.target.value)} required />
           </label>
         )}
-        <button type="submit" className="primary" disabled={!valid || saving.isPending}>
+        <button type="submit" className="primary" disabled={!valid || saving.isPending} aria-describedby={problemId}>
           {editing ? "Save changes" : "Save price"}
         </button>
         {onCancel ? (
@@ -117,6 +120,10 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
             Cancel
           </button>
         ) : null}
+        {/* Why the button is disabled, read out with it (and announced as it changes). */}
+        <p id={problemId} className="small muted" role="status" style={{ flexBasis: "100%", margin: 0 }}>
+          {problem}
+        </p>
       </form>
       <MutationError error={saving.error} />
     </>

@@ -15,6 +15,7 @@ import { useTRPC } from "../../lib/trpc.ts";
 import { PALETTE } from "../../lib/colors.ts";
 import { useColors } from "../../lib/use-colors.ts";
 import { useFilters } from "../../lib/use-filters.ts";
+import { useUrlText } from "../../lib/use-url-text.ts";
 import { budgetTitle, CustomersTable } from "./CustomersTable.tsx";
 import { ModelsTable } from "./ModelsTable.tsx";
 import { DimensionSpend } from "./DimensionSpend.tsx";
@@ -41,6 +42,7 @@ export default function SpendPage() {
   const { split, available } = useSplit(input);
 
   const state = parseTableState(params);
+  const [search, setSearch] = useUrlText(state.q);
   // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or
   // the window pro-rated (calendar.ts budgetBasis).
   // Pro-rated over the window the figures cover (the API's: whole 15-minute buckets), as the CSV export is.
@@ -103,8 +105,11 @@ export default function SpendPage() {
               type="search"
               aria-label="Search customers"
               placeholder="Search customers"
-              defaultValue={state.q}
-              onChange={(e) => setParams({ q: e.target.value, page: null }, { replace: true })}
+              value={search}
+              onChange={(e) => {
+                setSearch(e.target.value);
+                setParams({ q: e.target.value, page: null }, { replace: true });
+              }}
             />
             {nearIds?.length === 0 ? null : (
               <ExportLink className="btn" href={csvHref} data-testid="export-csv">

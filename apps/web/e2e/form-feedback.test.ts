@@ -1,0 +1,107 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
+import { launchChromium } from "./browser.ts";
+
+/**
+ * Inputs say what is wrong as it is typed, and follow the URL: the price form and the custom range say why
+ * their button is disabled (the button's accessible description); a minimum difference out of range is named
+ * while typed; the customer search shows the URL's text after a navigation that changes it.
+ */
+
+let server: RunningServer;
+let browser: Browser;
+let session: StorageState;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startServer({ runs: 60 });
+  browser = await launchChromium();
+  session = await server.signedIn(browser);
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: session });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(path: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(server.url + path);
+  await page.locator("main").waitFor();
+  return page;
+}
+
+/** The text of the elements a control's aria-describedby names. */
+const description = (page: Page, name: string) =>
+  page.getByRole("button", { name }).evaluate((b) => b.getAttribute("aria-describedby")?.split(" ").map((id) => document.getElementById(id)?.textContent).join(" "));
+
+describe("form feedback", () => {
+  it("the price form names what is missing or malformed, and the button reads it", async () => {
+    const page = await open("/settings");
+    const form = page.getByRole("form", { name: "Add price" });
+    const button = form.getByRole("button", { name: "Save price" });
+    const why = form.getByRole("status");
+    expect(await button.isDisabled()).toBe(true);
+    expect(await why.textContent()).toBe("Enter the model id, the input price and the output price.");
+    await form.locator("input[name='model']").fill("my-finetune");
+    await form.locator("input[name='input']").fill("2.5.0");
+    await form.locator("input[name='output']").fill("10");
+    const reason = "Input price: “2.5.0” is not a price in USD per million tokens. Enter one like 2.50 (at most 6 decimals).";
+    expect(await why.textContent()).toBe(reason);
+    expect(await description(page, "Save price")).toBe(reason);
+    expect(await button.isDisabled()).toBe(true);
+    await form.locator("input[name='input']").fill("2.50");
+    expect(await why.textContent()).toBe("");
+    expect(await button.isDisabled()).toBe(false);
+    await page.close();
+  });
+
+  it("the custom range says why Apply is disabled", async () => {
+    const page = await open("/");
+    await page.getByRole("button", { name: "Custom" }).click();
+    await page.getByLabel("From", { exact: true }).fill("2026-11-20T10:00");
+    await page.getByLabel("To", { exact: true }).fill("2026-11-20T09:00");
+    expect(await page.getByRole("button", { name: "Apply" }).isDisabled()).toBe(true);
+    expect(await description(page, "Apply")).toBe("The range must end after it starts.");
+    await page.getByLabel("To", { exact: true }).fill("2026-11-21T09:00");
+    expect(await page.getByRole("button", { name: "Apply" }).isDisabled()).toBe(false);
+    expect(await description(page, "Apply")).toBe("");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL((u) => u.searchParams.get("range") === "custom");
+    expect(Number(new URL(page.url()).searchParams.get("to")) - Number(new URL(page.url()).searchParams.get("from"))).toBe(23 * 3_600_000);
+    await page.close();
+  });
+
+  it("a minimum difference out of range is named as it is typed, and not taken", async () => {
+    const page = await open("/quality");
+    const input = page.getByLabel("Minimum difference worth calling");
+    await input.fill("2");
+    await page.getByRole("alert").filter({ hasText: 'minDiff must be a number from 0 to 1 (got "2")' }).waitFor();
+    expect(new URL(page.url()).searchParams.get("minDiff")).toBeNull();
+    expect(await input.getAttribute("aria-invalid")).toBe("true");
+    await input.fill("0.25");
+    await page.waitForURL((u) => u.searchParams.get("minDiff") === "0.25");
+    expect(await page.getByRole("alert").filter({ hasText: "minDiff must be" }).count()).toBe(0);
+    expect(await input.inputValue()).toBe("0.25");
+    await page.close();
+  });
+
+  it("the customer search shows the URL's text after a navigation changes it", async () => {
+    const page = await open("/spend?q=acme");
+    const search = page.getByLabel("Search customers");
+    expect(await search.inputValue()).toBe("acme");
+    await search.fill("glob");
+    await page.waitForURL((u) => u.searchParams.get("q") === "glob");
+    // The nav's Spend link opens the page without the search: the box empties with the URL.
+    await page.getByRole("link", { name: "Spend", exact: true }).first().click();
+    await page.waitForURL((u) => u.pathname === "/spend" && !u.searchParams.has("q"));
+    expect(await search.inputValue()).toBe("");
+    await page.goBack();
+    await page.waitForURL((u) => u.searchParams.get("q") === "glob");
+    expect(await search.inputValue()).toBe("glob");
+    await page.close();
+  });
+});
