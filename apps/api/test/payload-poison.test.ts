@@ -91,6 +91,14 @@ describe("no payload may poison the money", () => {
     await expectRefused(send("tally-notify-agent-completion", { channel: "#ai", summary: "s", occurredAt: 8.64e15 }), "occurredAt", range);
   });
 
+  it("an unknown field is refused by name on every payload, not dropped (a misspelt count would be priced as absent)", async () => {
+    // webSearchRequests misspelt: 50 searches at $10 / 1000 would be dropped and the line stored as fully priced.
+    await expectRefused(track({ model: "gpt-4o", promptTokens: 1000, completionTokens: 100, webSearches: 50 }), "webSearches");
+    await expectRefused(track({ model: "gpt-4o", promptTokens: 52_000, completionTokens: 3_100, cacheReadTokens: 40_000 }), "cacheReadTokens");
+    await expectRefused(send("tally-score-agent-output", { response: "ok", model: "gpt-4o", customerID: "acme" }), "customerID");
+    await expectRefused(send("tally-notify-agent-completion", { channel: "#ops", summary: "done", costomerId: "acme" }), "costomerId");
+  });
+
   it("occurredAt at the edges of the range is stored", async () => {
     const counts = { model: "gpt-4o", promptTokens: 1, completionTokens: 1 };
     await expectStored(track({ ...counts, occurredAt: "2000-01-01T00:00:00Z" }));

@@ -8,7 +8,9 @@ export { plainTags } from "./strings.ts";
  * Payloads of the three deferred functions. Each schema is handed to `createDefer`, so a parent's
  * `defer(id, { function, data })` is type-checked against it and the SDK rejects a bad payload with a
  * NonRetriableError that names the field. Field names from the seed example (`response`, `model`,
- * `ticketId`, `promptTokens`, …) are kept as written; richer fields are optional.
+ * `ticketId`, `promptTokens`, …) are kept as written; richer fields are optional. An unknown field is refused
+ * by name (strict objects): a misspelt count (`webSearches`, `cached_tokens`) or `customerID` would otherwise
+ * be dropped and the line priced or attributed without it. The SDK strips its own `_inngest` keys first.
  */
 
 const id = wellFormedString().trim().min(1).max(200);
@@ -71,7 +73,7 @@ export const DEFAULT_CRITERIA: readonly Criterion[] = [
   { name: "tone", description: "Is the response courteous, clear and on-brand?" },
 ];
 
-export const scorePayloadSchema = z.object({
+export const scorePayloadSchema = z.strictObject({
   response: freeText().min(1).max(100_000),
   model: catalogIdSchema,
   /** The user's request, shown to the judge when given. */
@@ -82,7 +84,7 @@ export const scorePayloadSchema = z.object({
 export type ScorePayload = z.infer<typeof scorePayloadSchema>;
 
 export const trackCostsPayloadSchema = z
-  .object({
+  .strictObject({
     model: catalogIdSchema,
     /** genai-prices provider id (openai, anthropic, google, …). Inferred from the model when absent. */
     provider: catalogIdSchema.optional(),
@@ -128,7 +130,7 @@ export const trackCostsPayloadSchema = z
   });
 export type TrackCostsPayload = z.infer<typeof trackCostsPayloadSchema>;
 
-export const notifyPayloadSchema = z.object({
+export const notifyPayloadSchema = z.strictObject({
   channel: wellFormedString().trim().min(1).max(80),
   summary: freeText().min(1).max(3000),
   model: catalogIdSchema.optional(),
