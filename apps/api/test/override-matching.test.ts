@@ -71,4 +71,12 @@ describe("override lookup matches like the catalog", () => {
     expect(preview.scope.models).toEqual(["gpt-4o", "gpt-4o-2024-08-06"]);
     expect(preview).toMatchObject({ lines: 3, changedLines: 0 });
   });
+
+  it("an override for any provider covers the ids each provider's catalog prices as that model", async () => {
+    // genai-prices prices azure's gpt-4o-2024-08-06 as azure/gpt-4o: the blank-provider gpt-4o override applies.
+    expect(calcPrice({}, "gpt-4o-2024-08-06", { providerId: "azure" })?.model.id).toBe("gpt-4o");
+    for (const model of ["gpt-4o", "gpt-4o-2024-08-06"]) {
+      expect(await track({ model, provider: "azure" }), model).toMatchObject({ cost_micros: 1000, price_source: "override:gpt-4o@2025-01-01T00:00:00.000Z", provider: "azure" });
+    }
+  });
 });

@@ -71,6 +71,29 @@ describe("priceUsage", () => {
     expect(toMicros(12_345.6789995)).toBe(12_345_679_000);
   });
 
+  it("rounds a large line's exact half up too (15 significant digits: fewer decimals as the integer part grows)", () => {
+    // gpt-4o-mini ($0.15 / $0.60 per Mtok), by integers: 763,184,086 × 15 + 7,746,547,626 × 60 hundredths of a micro-dollar.
+    const hundredths = 763_184_086n * 15n + 7_746_547_626n * 60n;
+    expect(hundredths % 100n).toBe(50n);
+    const expected = Number(hundredths / 100n) + 1;
+    expect(expected).toBe(4_762_406_189);
+    const p = priceUsage(usage(763_184_086, 7_746_547_626), "gpt-4o-mini", "openai", Date.UTC(2026, 0, 1), []);
+    expect(p.costMicros).toBe(expected);
+    // A sweep of large lines against integer arithmetic: every total exact, halves rounded up.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed;
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const input = next() * 4 + (next() % 4);
+      const output = next() * 4 + (next() % 4);
+      const h = BigInt(input) * 15n + BigInt(output) * 60n;
+      const want = Number(h / 100n) + (h % 100n >= 50n ? 1 : 0);
+      expect(priceUsage(usage(input, output), "gpt-4o-mini", "openai", Date.UTC(2026, 0, 1), []).costMicros, `${input} / ${output}`).toBe(want);
+    }
+  });
+
   it("prices a line whose exact cost is a half micro-dollar as the half rounded up", () => {
     // gpt-4o-mini: $0.15/Mtok input, $0.60 output. 1,010 × 0.15 = 151.5 and 140 × 0.60 = 84: 235.5 micro-USD.
     const p = priceUsage(usage(1010, 140), "gpt-4o-mini", "openai", Date.UTC(2026, 0, 1), []);

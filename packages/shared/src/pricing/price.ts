@@ -66,10 +66,14 @@ export interface PricedUsage {
  * binary noise: 1,010 tokens at $0.15/Mtok plus 140 at $0.60 is exactly 235.5 micro-USD but arrives as
  * 235.49999999999997. A cost is tokens × a price with at most 6 decimals in micro-USD per token (whole micros per
  * Mtok for overrides, fewer for the catalog's prices), so it is first snapped to 6 decimals, which recovers the exact
- * value, and the half is then rounded as documented (236).
+ * value, and the half is then rounded as documented (236). A float holds 15 significant digits, so a large cost
+ * keeps fewer decimals (its integer digits take the rest): 4,762,406,188.5 arrives as …188.4999995, which 6
+ * decimals keep below the half and 5 snap to it (a line over $10,000 keeps 4 decimals, over $1M 2).
  */
 export function toMicros(usd: number): number {
-  const exact = Number((usd * 1_000_000).toFixed(6));
+  const raw = usd * 1_000_000;
+  const integerDigits = Math.abs(raw) < 1 ? 1 : Math.floor(Math.log10(Math.abs(raw))) + 1;
+  const exact = Number(raw.toFixed(Math.max(0, Math.min(6, 15 - integerDigits))));
   return Math.sign(exact) * Math.round(Math.abs(exact));
 }
 
@@ -200,7 +204,9 @@ function pickOverride(
     const overrideProviderId = catalogId(o.provider);
     if (overrideProviderId !== "" && !storedProviderIds(overrideProviderId).some((p) => lineProviders.includes(p))) continue;
     if (catalogId(o.model) === id) exact = newer(exact, o);
-    else if (resolved !== undefined && catalogModelId(o.model, o.provider) === resolved) family = newer(family, o);
+    // Resolved under its own provider, or (an override for any provider) under the line's: a blank-provider
+    // `gpt-4o-mini` covers azure's `gpt-4o-mini-2024-07-18`, which the catalog prices as azure/gpt-4o-mini.
+    else if (catalog && catalogModelId(o.model, overrideProviderId || catalog.provider.id) === resolved) family = newer(family, o);
   }
   return exact ?? family;
 }
