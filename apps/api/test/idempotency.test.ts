@@ -122,6 +122,21 @@ describe("at-least-once delivery", () => {
     expect(lines.map((l) => l.customer_id)).toEqual(["acme", "acme"]);
   });
 
+  it("a score's idempotencyKey reused under another parent run is refused by name; that run is not created and the judge not called again", async () => {
+    const keyed = { ...score, input: { ...score.input, idempotencyKey: "review-7" } };
+    expect((await tally.executor.runDeferred(keyed, PARENT, { runId: "score-a" })).status).toBe("completed");
+    const stored = await counts();
+    const calls = judge.requests.length;
+    const other = "01PARENTRUN0000000000000009";
+    const out = await tally.executor.runDeferred(keyed, { ...PARENT, runId: other }, { runId: "score-b" });
+    expect(out.status).toBe("failed");
+    expect(out.attempts).toBe(1);
+    expect((out.error as { message?: string } | null)?.message).toContain(`idempotencyKey "review-7" was already used for the evaluation of run "${PARENT.runId}", not "${other}"`);
+    expect(judge.requests.length).toBe(calls);
+    expect(await counts()).toEqual(stored);
+    expect(await tally.db.selectFrom("runs").select("run_id").execute()).toEqual([{ run_id: PARENT.runId }]);
+  });
+
   it("an idempotencyKey reused with different content is refused, naming what differs; the same content is a redelivery", async () => {
     const line = (customerId: string, promptTokens: number) => ({
       fnSlug: "tally-track-ai-costs",
@@ -153,5 +168,13 @@ describe("at-least-once delivery", () => {
     expect(again.status).toBe("completed");
     expect(again.result).toMatchObject({ inserted: false, costMicros: 2_500 });
     expect(await counts()).toEqual(stored);
+
+    // The same content under another parent run: refused (it would leave that run with no cost), and that run not created.
+    const elsewhere = await tally.executor.runDeferred(line("tenantA", 1000), { ...PARENT, runId: "01PARENTRUN0000000000000003" }, { runId: "order-e" });
+    expect(elsewhere.status).toBe("failed");
+    expect(elsewhere.attempts).toBe(1);
+    expect((elsewhere.error as { message?: string } | null)?.message).toContain(`parent run "${PARENT.runId}" → "01PARENTRUN0000000000000003"`);
+    expect(await counts()).toEqual(stored);
+    expect(await tally.db.selectFrom("runs").select("run_id").execute()).toEqual([{ run_id: PARENT.runId }]);
   });
 });

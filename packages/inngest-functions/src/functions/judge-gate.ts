@@ -11,7 +11,11 @@ export interface JudgeGateConfig {
   timeZone: string;
 }
 
-export type JudgeDecision = { judge: true } | { judge: false; reason: "not_sampled" | "judge_budget" | "recorded" };
+export type JudgeDecision =
+  | { judge: true }
+  | { judge: false; reason: "not_sampled" | "judge_budget" }
+  /** `runId`: the run the recorded evaluation belongs to (another run's: the key was reused, refused by the caller). */
+  | { judge: false; reason: "recorded"; runId: string };
 
 export interface GatedRun {
   parentRunId: string;
@@ -33,7 +37,8 @@ export const DEFAULT_JUDGE_GATE: JudgeGateConfig = { sampleRate: 1, dailyBudgetM
  * that crosses the budget is made, the next is not. Call it inside a step so a retry reuses the answer.
  */
 export async function judgeDecision(db: Db, run: GatedRun, config: JudgeGateConfig): Promise<JudgeDecision> {
-  if (await db.selectFrom("evaluations").select("id").where("id", "=", run.key).executeTakeFirst()) return { judge: false, reason: "recorded" };
+  const recorded = await db.selectFrom("evaluations").select("run_id").where("id", "=", run.key).executeTakeFirst();
+  if (recorded) return { judge: false, reason: "recorded", runId: recorded.run_id };
   const rate = await sampleRateFor(db, run, config.sampleRate);
   if (!inSample(run.parentRunId, rate)) return { judge: false, reason: "not_sampled" };
   if (config.dailyBudgetMicros === null) return { judge: true };

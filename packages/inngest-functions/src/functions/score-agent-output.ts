@@ -46,7 +46,13 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
       );
       if (!gate.judge) {
         // A repeated delivery of a recorded evaluation: nothing to judge, record or review again.
-        if (gate.reason === "recorded") return { status: "recorded" as const, inserted: false, scores: 0 };
+        if (gate.reason === "recorded") {
+          if (gate.runId !== parentRunId) {
+            const key = runContext(deps, ctx, data).key;
+            throw new NonRetriableError(`idempotencyKey "${key}" was already used for the evaluation of run "${gate.runId}", not "${parentRunId}": use one key per fact`);
+          }
+          return { status: "recorded" as const, inserted: false, scores: 0 };
+        }
         const reason = gate.reason;
         const recorded = await ctx.step.run("record-skipped-evaluation", () => {
           const { run, key } = runContext(deps, ctx, data);

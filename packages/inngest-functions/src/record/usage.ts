@@ -62,7 +62,7 @@ export async function insertUsageLine(
   const customerId = line.kind === "agent" ? (run.customerId ?? runCustomerId) : runCustomerId;
   const prior = await trx.selectFrom("usage_costs").selectAll().where("id", "=", id).executeTakeFirst();
   if (prior) {
-    const differences = lineDifferences(prior, { ...line, model, customerId });
+    const differences = lineDifferences(prior, { ...line, model, customerId, runId: run.runId });
     if (differences.length) {
       throw new UsageError(
         `idempotencyKey "${line.key}" was already used for a different ${line.kind} usage line (${differences.join(", ")}): use one key per fact`,
@@ -133,19 +133,21 @@ export async function bumpUsageLine(
 
 /**
  * What a second line with the same key changes in the stored one, as `field stored → sent` (empty: a true
- * redelivery). Only what cannot legitimately change is compared: the model, each count, the provider when
+ * redelivery). Only what cannot legitimately change is compared: the parent run (a key reused by another
+ * run would leave that run without its cost, and its run row is rolled back with the refusal), the model, each count, the provider when
  * the line names one (stored as sent or as the catalog names it; without one, the line stores the provider
  * its price came from), and an agent line's customer (a judge line's moves from '' to the run's customer
  * when that becomes known, record/run.ts).
  */
 function lineDifferences(
-  stored: Record<string, unknown> & { model: string; provider: string; customer_id: string },
-  line: UsageLine & { model: string; customerId: string },
+  stored: Record<string, unknown> & { model: string; provider: string; customer_id: string; run_id: string },
+  line: UsageLine & { model: string; customerId: string; runId: string },
 ): string[] {
   const out: string[] = [];
   const differ = (field: string, was: unknown, now: unknown) => {
     if (was !== now) out.push(`${field} ${JSON.stringify(was)} → ${JSON.stringify(now)}`);
   };
+  differ("parent run", stored.run_id, line.runId);
   if (line.kind === "agent") differ("customerId", stored.customer_id, line.customerId);
   differ("model", stored.model, line.model);
   const providers = line.provider === undefined ? [] : storedProviderIds(line.provider);
