@@ -101,6 +101,21 @@ describe("a customer's monthly statement in Chromium", () => {
     expect(await page.locator("[data-kpi='budget']").textContent()).toBe(`$2.00 · ${((total / 2_000_000) * 100).toFixed(1)}% used`);
   });
 
+  it("says why the rounded rows of a table add up to other than its total, only where they do", async () => {
+    // From the rendered text alone: each money column's cells as shown (cents or finer), summed, against the total shown.
+    for (const table of ["By day", "By model"]) {
+      const shown = await page.locator(`table[aria-label='${table}']`).evaluate((t) => {
+        const cents = (text: string) => (/^\$[\d,.]+/.test(text) ? Math.round(Number(text.match(/^\$([\d,.]+)/)![1]!.replaceAll(",", "")) * 1e6) : 0);
+        const column = (rows: Element[], i: number) => rows.map((r) => cents(r.querySelectorAll("td.num")[i]?.firstChild?.textContent ?? ""));
+        const body = [...t.querySelectorAll("tbody tr")];
+        const foot = [...t.querySelectorAll("tfoot tr")];
+        return [0, 1, 2].some((i) => column(body, i).reduce((a, b) => a + b, 0) !== column(foot, i)[0]);
+      });
+      const note = page.locator(`section:has(table[aria-label='${table}']) [data-rounding-note]`);
+      expect(await note.count(), table).toBe(shown ? 1 : 0);
+    }
+  });
+
   it("prints without the navigation, the filter bar or the buttons", async () => {
     expect(await page.locator("[role='search'][aria-label='Filters']").count()).toBe(0);
     await page.emulateMedia({ media: "print" });

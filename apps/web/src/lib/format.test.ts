@@ -1,6 +1,6 @@
 import { formatMicros } from "@tally/shared";
 import { describe, expect, it } from "vitest";
-import { delta, deltaLabel, fixedPercent, money, moneyAxisFormat, moneyColumn, moneyTick, niceTicks, num, pricedMoney, score } from "./format.ts";
+import { delta, deltaLabel, fixedPercent, money, moneyAxisFormat, moneyColumn, moneyTick, niceTicks, num, pricedMoney, roundedRowsDisagree, score } from "./format.ts";
 
 describe("formatting", () => {
   it("converts micro-USD only at display and never shows unpriced as $0", () => {
@@ -107,5 +107,18 @@ describe("time zone conversions", async () => {
   it("finds the local start of the month", () => {
     expect(calendarPeriod("this-month", Date.UTC(2026, 10, 1, 3), "America/Los_Angeles").from).toBe(Date.UTC(2026, 9, 1, 7));
     expect(calendarPeriod("this-month", Date.UTC(2026, 10, 22), "UTC").from).toBe(Date.UTC(2026, 10, 1));
+  });
+});
+
+describe("roundedRowsDisagree", () => {
+  it("compares the rows as shown (rounded half away from zero) with the total as shown", () => {
+    // Two days of $0.195 show $0.20 each ($0.40) under an exact total of $0.39: they disagree.
+    expect(roundedRowsDisagree([195_000, 195_000], 390_000, 2)).toBe(true);
+    // $0.194 + $0.194 show $0.19 + $0.19 = $0.38, the total $0.388 shows $0.39: they disagree.
+    expect(roundedRowsDisagree([194_000, 194_000], 388_000, 2)).toBe(true);
+    expect(roundedRowsDisagree([1_250_000, 2_500_000], 3_750_000, 2)).toBe(false);
+    // Unpriced rows add nothing; at 4 decimals the same rows agree.
+    expect(roundedRowsDisagree([195_000, null, 195_000], 390_000, 4)).toBe(false);
+    expect(roundedRowsDisagree([], null, 2)).toBe(false);
   });
 });

@@ -55,14 +55,29 @@ export function pricedMoney(
   return { text: format(micros), note: unpricedCalls > 0 ? `+ ${calls}` : null };
 }
 
+/** The decimals a money column shows (moneyColumn): its largest value's precision. */
+export function moneyColumnDigits(values: readonly (number | null | undefined)[]): number {
+  const largest = Math.max(0, ...values.map((v) => (typeof v === "number" && Number.isFinite(v) ? Math.abs(v) : 0)));
+  return moneyFractionDigits(largest / 1_000_000);
+}
+
+/**
+ * Whether a column's rows, each shown rounded to `digits` decimals of a dollar, add up to other than its total
+ * shown the same way (the total is the exact sum, so the page says why they differ). Pure.
+ */
+export function roundedRowsDisagree(rows: readonly (number | null)[], total: number | null, digits: number): boolean {
+  const step = 10 ** (6 - digits);
+  const shown = (micros: number) => Math.sign(micros) * Math.round(Math.abs(micros) / step);
+  return rows.reduce<number>((a, m) => a + (m === null ? 0 : shown(m)), 0) !== (total === null ? 0 : shown(total));
+}
+
 /**
  * One precision for a whole table column (its rows and its total): the digits `money` would give the
  * column's largest figure, so $0.10 sits above $0.09, not above $0.09392. A figure that is not zero but
  * rounds to zero at that precision reads "<$0.01", never $0.00. Nulls and undefined stay "unpriced" / "—".
  */
 export function moneyColumn(values: readonly (number | null | undefined)[], locale = LOCALE): (micros: number | null | undefined) => string {
-  const largest = Math.max(0, ...values.map((v) => (typeof v === "number" && Number.isFinite(v) ? Math.abs(v) : 0)));
-  const digits = moneyFractionDigits(largest / 1_000_000);
+  const digits = moneyColumnDigits(values);
   const f = numberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits });
   const step = 10 ** -digits;
   return (micros) => {

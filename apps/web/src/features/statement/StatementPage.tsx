@@ -3,7 +3,7 @@ import { ExportLink } from "../../components/ExportLink.tsx";
 import { Link } from "../../components/Link.tsx";
 import { Money } from "../../components/Money.tsx";
 import { ErrorState, Skeleton } from "../../components/States.tsx";
-import { customerLabel, fixedPercent, moneyColumn, num, pricedMoney } from "../../lib/format.ts";
+import { customerLabel, fixedPercent, moneyColumn, moneyColumnDigits, num, pricedMoney, roundedRowsDisagree } from "../../lib/format.ts";
 import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { readStatementParams, spendBackHref } from "./statement-url.ts";
@@ -28,6 +28,16 @@ export default function StatementPage() {
   const csv = `/api/export/statement.csv?input=${encodeURIComponent(JSON.stringify(input))}`;
   const rows = [...s.days, ...s.models, s.totals];
   const column = { agent: moneyColumn(rows.map((r) => r.agentSpendMicros)), judge: moneyColumn(rows.map((r) => r.judgeSpendMicros)), total: moneyColumn(rows.map((r) => r.spendMicros)) };
+  // Rows rounded for display may add up to a cent more or less than the exact total: say so where they do.
+  const measures = ["agentSpendMicros", "judgeSpendMicros", "spendMicros"] as const;
+  const disagree = (part: Figures[]) =>
+    measures.some((m) => roundedRowsDisagree(part.map((r) => r[m]), s.totals[m], moneyColumnDigits(rows.map((r) => r[m]))));
+  const roundingNote = (part: Figures[]) =>
+    disagree(part) ? (
+      <p className="small muted" data-rounding-note>
+        Amounts are rounded for display; each total is the exact sum, so the rounded rows above it may add up to a little more or less. The CSV holds exact micro-dollars.
+      </p>
+    ) : null;
   const cells = (f: Figures) => (
     <>
       <td className="num"><Cell micros={f.agentSpendMicros} unpriced={f.agentUnpricedCalls} format={column.agent} /></td>
@@ -79,6 +89,7 @@ export default function StatementPage() {
           {total}
         </table></ScrollRegion>
         <p className="small muted">Judge spend is the judge's cost of scoring each model's runs.</p>
+        {roundingNote(s.models)}
       </section>
       <section>
         <h2>By day</h2>
@@ -89,6 +100,7 @@ export default function StatementPage() {
           </tbody>
           {total}
         </table></ScrollRegion>
+        {roundingNote(s.days)}
       </section>
     </article>
   );
