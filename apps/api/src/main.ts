@@ -1,4 +1,5 @@
-import { createApp } from "./app.ts";
+import { createApp, dashboardUrl } from "./app.ts";
+import { listenUrl } from "./http/hosts.ts";
 import { type Env, readEnv } from "./env.ts";
 import { progressBar } from "./demo/progress.ts";
 import { isFirstStart, seedDemo } from "./demo/seed.ts";
@@ -18,18 +19,22 @@ const app = await createApp(env).catch((e: Error) => {
   process.exit(1);
 });
 if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isFirstStart(app.db)))) {
-  const { runs } = await seedDemo(app.db, { now: Date.now(), onProgress: progressBar("Seeding demo data") });
-  console.log(`Seeded ${runs.toLocaleString("en-US")} demo runs (remove them with: npm run demo:clear)`);
+  const seeded = await seedDemo(app.db, { now: Date.now(), onProgress: progressBar("Seeding demo data") }).catch((e: Error) => {
+    console.error(`Tally cannot seed the demo data: ${e.message}`);
+    process.exit(1);
+  });
+  console.log(`Seeded ${seeded.runs.toLocaleString("en-US")} demo runs (remove them with: npm run demo:clear)`);
 }
 const server = createHttpServer(app);
 server.listen(env.PORT, env.HOST, async () => {
   const { port } = server.address() as import("node:net").AddressInfo;
-  const url = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
+  const url = listenUrl(env.HOST, port);
   console.log(`Tally listening on ${url} (${env.isDev ? "Inngest dev mode" : "Inngest cloud mode"})`);
-  console.log(`  Inngest endpoint: ${url}/api/inngest  —  attach a Dev Server: npx inngest-cli@latest dev -u ${url}/api/inngest`);
-  // No account yet: a one-time link (valid a day, replaced at each start) creates the first admin.
+  // Outside dev mode every call must be signed: a Dev Server's unsigned calls would be refused.
+  console.log(env.isDev ? `  Inngest endpoint: ${url}/api/inngest  —  attach a Dev Server: npx inngest-cli@latest dev -u ${url}/api/inngest` : `  Inngest endpoint: ${url}/api/inngest (signed calls only: INNGEST_SIGNING_KEY)`);
+  // No account yet: a one-time link (valid a day; every start prints one, any works until the first admin exists).
   const token = await firstRunToken(app.db, Date.now());
-  if (token) console.log(`  First run: create the admin account at ${env.TALLY_PUBLIC_URL ?? url}/setup?token=${token}`);
+  if (token) console.log(`  First run: create the admin account at ${dashboardUrl(env, port)}/setup?token=${token}`);
 });
 
 /** Stops taking requests, lets the ones in flight finish (5 s at most), closes the database, exits. */

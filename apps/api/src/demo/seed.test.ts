@@ -62,10 +62,14 @@ describe("demo data", { timeout: 120_000 }, () => {
     expect(await status(db)).toEqual({ demoData: true, teamZones: [] });
   });
 
-  it("seeding again adds nothing", async () => {
+  it("seeding again adds nothing, 20 minutes or days later: the history keeps the first seed's end", async () => {
     const before = await totals(db);
-    await seedDemo(db, { now: NOW + 3_600_000, runsPerDay: 12 });
-    expect(await totals(db)).toEqual(before);
+    const prices = await db.selectFrom("model_prices").selectAll().execute();
+    for (const later of [20 * 60_000, 3_600_000, 1 * DAY + 20 * 60_000, 40 * DAY]) {
+      expect((await seedDemo(db, { now: NOW + later, runsPerDay: 12 })).endsAt).toBe(NOW);
+      expect(await totals(db)).toEqual(before);
+    }
+    expect(await db.selectFrom("model_prices").selectAll().execute()).toEqual(prices);
     expect(await db.selectFrom("customers").select("id").execute()).toHaveLength(CUSTOMERS.length);
   });
 
@@ -143,8 +147,16 @@ describe("demo data", { timeout: 120_000 }, () => {
       await clearDemo(fresh);
       expect((await totals(fresh)).runs).toBe(0);
       expect(await isFirstStart(fresh)).toBe(false);
-      await seedDemo(fresh, { now: NOW, runsPerDay: 2 });
+      // Seeded afresh after a clear: the history ends at the new seed's now.
+      expect((await seedDemo(fresh, { now: NOW + 2 * DAY, runsPerDay: 2 })).endsAt).toBe(NOW + 2 * DAY);
       expect(await fresh.selectFrom("settings").select("key").where("key", "=", "demo_cleared").execute()).toEqual([]);
+      const last = await fresh.selectFrom("runs").select((e) => e.fn.max<number>("occurred_at").as("t")).executeTakeFirstOrThrow();
+      expect(last.t).toBeGreaterThan(NOW);
+      // Demo runs without a stored end (seeded before it was kept): refused with what to do, nothing written.
+      await fresh.deleteFrom("settings").where("key", "=", "demo_ends_at").execute();
+      const before = await totals(fresh);
+      await expect(seedDemo(fresh, { now: NOW + 3 * DAY, runsPerDay: 2 })).rejects.toThrow("run `npm run demo:clear`, then `npm run demo`");
+      expect(await totals(fresh)).toEqual(before);
     } finally {
       await fresh.destroy();
     }

@@ -73,26 +73,46 @@ const DEMO_SEED: Actor = { kind: "system", id: "demo-seed", label: "demo seed" }
 
 /** The settings row `clearDemo` leaves: a cleared demo is not seeded again by the next start (`seedDemo` removes it). */
 const DEMO_CLEARED = "demo_cleared";
+/** The settings row holding the instant the demo history ends at, fixed by its first seed (`clearDemo` removes it). */
+const DEMO_ENDS_AT = "demo_ends_at";
+
+/**
+ * The instant the demo history ends at: the stored one, else `now` (stored). Every run's id, time, model and
+ * customer follow from it, so a later seed (a day or a minute on) completes the same history instead of
+ * drawing a shifted one whose keys collide with the stored lines.
+ */
+async function demoEndsAt(db: Db, now: number): Promise<number> {
+  const stored = await db.selectFrom("settings").select("value").where("key", "=", DEMO_ENDS_AT).executeTakeFirst();
+  if (stored) return Number(stored.value);
+  if (await hasDemoData(db)) {
+    throw new Error("the demo data here was seeded by an earlier version of Tally, which did not keep its date: run `npm run demo:clear`, then `npm run demo`");
+  }
+  // Two seeds at once (two instances' first start): the first to write the row sets the date for both.
+  await db.insertInto("settings").values({ key: DEMO_ENDS_AT, value: String(now) }).onConflict((oc) => oc.column("key").doNothing()).execute();
+  const row = await db.selectFrom("settings").select("value").where("key", "=", DEMO_ENDS_AT).executeTakeFirstOrThrow();
+  return Number(row.value);
+}
 
 /**
  * Writes a realistic 90-day history through the same recording code the deferred functions use, with the
- * review queue and reviewers' labels of its judged runs (reviews.ts). Every key is deterministic, so seeding
- * twice adds nothing.
+ * review queue and reviewers' labels of its judged runs (reviews.ts). The history ends at the first seed's
+ * `now` (`demoEndsAt`) and every key is deterministic, so seeding again, whenever, adds nothing.
  */
-export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: number; reviewItems: number }> {
+export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: number; reviewItems: number; endsAt: number }> {
   await db.deleteFrom("settings").where("key", "=", DEMO_CLEARED).execute(); // asked for again: no longer cleared
+  const now = await demoEndsAt(db, opts.now);
   const rng = prng(20261122);
   await upsertPrice(
     db,
     DEMO_SEED,
-    { ...PRICE_OVERRIDE, effectiveFrom: Math.floor(opts.now / DAY) * DAY - PRICE_OVERRIDE.daysAgo * DAY },
-    opts.now,
+    { ...PRICE_OVERRIDE, effectiveFrom: Math.floor(now / DAY) * DAY - PRICE_OVERRIDE.daysAgo * DAY },
+    now,
   );
-  const planned = plan(opts.now, opts.runsPerDay ?? 140, rng);
+  const planned = plan(now, opts.runsPerDay ?? 140, rng);
   const rubric = rubricVersion(DEFAULT_CRITERIA);
   // Reviews draw from a stream of their own: the judged history is the same with or without them.
   const reviewRng = prng(20261203);
-  const today = Math.floor(opts.now / DAY) * DAY;
+  const today = Math.floor(now / DAY) * DAY;
   let reviewItems = 0;
   for (let i = 0; i < planned.length; i += BATCH) {
     await db.transaction().execute((trx) => batchRollups(trx, async () => {
@@ -137,8 +157,8 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
     }));
     opts.onProgress?.(Math.min(i + BATCH, planned.length), planned.length);
   }
-  await seedCustomers(db, opts.now);
-  return { runs: planned.length, reviewItems };
+  await seedCustomers(db, now);
+  return { runs: planned.length, reviewItems, endsAt: now };
 }
 
 async function seedCustomers(db: Db, now: number): Promise<void> {
@@ -201,6 +221,7 @@ export async function clearDemo(db: Db): Promise<{ runs: number }> {
   }
   const at = new Date().toISOString();
   await db.insertInto("settings").values({ key: DEMO_CLEARED, value: at }).onConflict((oc) => oc.column("key").doUpdateSet({ value: at })).execute();
+  await db.deleteFrom("settings").where("key", "=", DEMO_ENDS_AT).execute();
   await db.deleteFrom("customers").where("id", "in", CUSTOMERS.map((c) => c.id)).execute();
   await db
     .deleteFrom("model_prices")
