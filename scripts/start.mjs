@@ -30,9 +30,9 @@ const built = await run(process.execPath, [`${root}node_modules/turbo/bin/turbo`
 });
 if (built !== 0 || stopping) process.exit(built || 1);
 
-/** The environment with INNGEST_DEV=1, unless it sets INNGEST_DEV or an INNGEST_SIGNING_KEY itself. */
+/** The environment with INNGEST_DEV=1, unless it sets INNGEST_DEV or an INNGEST_SIGNING_KEY itself (empty is unset, as env.ts reads it). */
 function devModeUnlessSet(env) {
-  const chosen = env.INNGEST_DEV !== undefined || Boolean(env.INNGEST_SIGNING_KEY);
+  const chosen = Boolean(env.INNGEST_DEV?.trim()) || Boolean(env.INNGEST_SIGNING_KEY?.trim());
   return chosen ? env : { ...env, INNGEST_DEV: "1" };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readEnv } from "./env.ts";
+import { readCliEnv, readEnv } from "./env.ts";
 
 describe("readEnv", () => {
   it("requires a signing key outside dev mode", () => {
@@ -26,7 +26,17 @@ describe("readEnv", () => {
     expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me/tally" }).DATABASE_URL).toBe("/home/me/tally/data/tally.db");
     expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: "/var/lib/t.db" }).DATABASE_URL).toBe("/var/lib/t.db");
     expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: ":memory:" }).DATABASE_URL).toBe(":memory:");
-    expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: "sqlite:x.db" }).DATABASE_URL).toBe("sqlite:x.db");
+    // With the optional `sqlite:` / `file:` prefix, the same file as the bare path.
+    for (const [url, want] of [["sqlite:x.db", "sqlite:/home/me/x.db"], ["sqlite:./data/x.db", "sqlite:/home/me/data/x.db"], ["file:x.db", "file:/home/me/x.db"], ["sqlite:/var/x.db", "sqlite:/var/x.db"], ["sqlite::memory:", "sqlite::memory:"]]) {
+      expect(readEnv({ INNGEST_DEV: "1", INIT_CWD: "/home/me", DATABASE_URL: url }).DATABASE_URL, url).toBe(want);
+    }
+  });
+
+  it("reads a command-line tool's configuration without the server's checks (it serves nothing)", () => {
+    const production = { HOST: "0.0.0.0", INIT_CWD: "/home/me", DATABASE_URL: "t.db" };
+    expect(() => readEnv(production)).toThrow(/INNGEST_SIGNING_KEY: required outside dev mode/);
+    expect(readCliEnv(production).DATABASE_URL).toBe("/home/me/t.db");
+    expect(() => readCliEnv({ DATABASE_URL: "mysql://db/x" })).toThrow(/DATABASE_URL/);
   });
 
   it("takes a postgres:// DATABASE_URL as is, and names a malformed one or another scheme without its password", () => {

@@ -273,6 +273,17 @@ export function readEnv(raw: Record<string, string | undefined> = process.env): 
  * turbo switch into, so `npm start` at the root uses `./data/tally.db` there.
  */
 function fromInvocationDir(url: string, invokedIn: string | undefined): string {
-  if (!invokedIn || url === ":memory:" || /^[a-z]+:/i.test(url) || isAbsolute(url)) return url;
-  return resolve(invokedIn, url);
+  // `sqlite:` / `file:` (connect() strips them) name the same file as the bare path; other schemes are servers.
+  const [, prefix = "", path = url] = /^((?:sqlite|file):(?:\/\/)?)?(.*)$/is.exec(url) ?? [];
+  if (!invokedIn || path === ":memory:" || (prefix === "" && /^[a-z]+:/i.test(path)) || isAbsolute(path)) return url;
+  return prefix + resolve(invokedIn, path);
+}
+
+/**
+ * The configuration of a command-line tool that serves nothing (demo seed and clear, the demo agent): dev mode
+ * on loopback, so the server-only checks (a signing key, a public HOST) do not apply; the database and the
+ * rest are read and checked as the server reads them.
+ */
+export function readCliEnv(raw: Record<string, string | undefined> = process.env): Env {
+  return readEnv({ ...raw, INNGEST_DEV: "1", HOST: "127.0.0.1" });
 }
