@@ -9,6 +9,7 @@ import { type CalendarKeeper, createCalendarKeeper } from "./calendar-keeper.ts"
 import type { Env } from "./env.ts";
 import { createRepriceRunner, type RepriceRunner } from "./reprice/runner.ts";
 import { type HttpConfig, httpConfig } from "./http/config.ts";
+import { listenUrl } from "./http/hosts.ts";
 import { legacyCatalogCacheFile, startCatalog, stopCatalog } from "./pricing-catalog/catalog.ts";
 
 export interface App {
@@ -108,8 +109,7 @@ function servedAt(env: Env): { serveOrigin?: string; servePath?: string } {
   return { serveOrigin: url.origin, servePath: `${url.pathname.replace(/\/+$/, "")}/api/inngest` };
 }
 
-/** Where the dashboard is for links sent out (Slack, alerts): TALLY_PUBLIC_URL, else the serve origin, else this server's own address. */
-function dashboardUrl(env: Env): string {
-  const host = env.HOST === "0.0.0.0" || env.HOST === "[::]" ? "localhost" : env.HOST;
-  return env.TALLY_PUBLIC_URL ?? env.INNGEST_SERVE_ORIGIN ?? `http://${host}:${env.PORT}`;
+/** Where the dashboard is for links sent out (Slack, alerts, the first-run link): TALLY_PUBLIC_URL, else the serve origin, else this server's own address. */
+export function dashboardUrl(env: Pick<Env, "TALLY_PUBLIC_URL" | "INNGEST_SERVE_ORIGIN" | "HOST" | "PORT">, port = env.PORT): string {
+  return env.TALLY_PUBLIC_URL ?? env.INNGEST_SERVE_ORIGIN ?? listenUrl(env.HOST, port);
 }

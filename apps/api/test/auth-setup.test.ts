@@ -90,3 +90,28 @@ describe("setup links (/api/setup)", { timeout: 30_000 }, () => {
     expect((await read(t, token)).status).toBe(200);
   });
 });
+
+describe("first-run links from several starts (instances on one database)", { timeout: 30_000 }, () => {
+  let t: Tally;
+  beforeAll(async () => {
+    t = await startTally();
+  });
+  afterAll(() => t.close());
+
+  it("every printed link works until the first admin exists; then none does, and two used at once make one admin", async () => {
+    const now = Date.now();
+    // Three starts, as three instances print them: the first one printed still works after the later starts.
+    const links = [(await firstRunToken(t.db, now))!, (await firstRunToken(t.db, now + 1))!, (await firstRunToken(t.db, now + 2))!];
+    for (const link of links) expect((await read(t, link)).body).toMatchObject({ role: "admin", email: null });
+    const both = await Promise.all([redeem(t, account(links[0]!, "a@example.com")), redeem(t, account(links[2]!, "b@example.com"))]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 400]);
+    expect(await t.db.selectFrom("auth_user").select("email").execute()).toHaveLength(1);
+    for (const link of links) {
+      const r = await redeem(t, account(link, "late@example.com"));
+      expect(r.status).toBe(400);
+      expect(r.body.fieldErrors.token[0]).toMatch(/used/);
+    }
+    expect(await firstRunToken(t.db, now + 3)).toBeNull();
+  });
+});
+

@@ -7,7 +7,10 @@ import { writeAudit } from "./audit.ts";
 import { type Actor, SYSTEM } from "./principal.ts";
 import { newSecret, secretHash } from "./secrets.ts";
 
-/** The first-run link works for a day; each start with no user makes a new one and voids the old. */
+/**
+ * The first-run link works for a day; each start with no user prints a new one, and every link printed works
+ * (several instances on one database each print theirs) until the first admin is created with one of them.
+ */
 export const FIRST_RUN_TTL_MS = 86_400_000;
 /** An invitation works for a week. */
 export const INVITATION_TTL_MS = 7 * 86_400_000;
@@ -33,7 +36,7 @@ export async function createSetupToken(
   const token = newSecret("");
   const expiresAt = now + input.ttlMs;
   await db.transaction().execute(async (trx) => {
-    if (actor === SYSTEM) await trx.deleteFrom("setup_tokens").where("created_by", "=", SYSTEM.label).where("used_at", "is", null).execute();
+    if (actor === SYSTEM) await trx.deleteFrom("setup_tokens").where("created_by", "=", SYSTEM.label).where("used_at", "is", null).where("expires_at", "<=", now).execute();
     // A new invitation replaces any earlier one for the email: only the latest link (and its role) works.
     if (input.email !== null) await expireInvitations(trx, input.email, now);
     await trx
@@ -66,31 +69,38 @@ export async function firstRunToken(db: Db, now: number): Promise<string | null>
 }
 
 /** What a live token offers (the setup page shows it), or a 400 on `token`. */
-export async function readSetupToken(db: Db, token: string, now: number): Promise<{ role: Role; email: string | null; expiresAt: number }> {
+export async function readSetupToken(db: Db, token: string, now: number): Promise<{ role: Role; email: string | null; expiresAt: number; firstRun: boolean }> {
   const row = await db.selectFrom("setup_tokens").selectAll().where("token_hash", "=", secretHash(token)).executeTakeFirst();
   if (!row) throw new InputError("token", "this setup link is not valid: ask an admin for a new one");
   if (row.used_at !== null) throw new InputError("token", "this setup link has been used already: sign in instead");
   if (Number(row.expires_at) <= now) throw new InputError("token", "this setup link has expired: ask an admin for a new one (or restart Tally for a new first-run link)");
-  return { role: roleSchema.parse(row.role), email: row.email, expiresAt: Number(row.expires_at) };
+  return { role: roleSchema.parse(row.role), email: row.email, expiresAt: Number(row.expires_at), firstRun: row.created_by === SYSTEM.label };
 }
 
 /** Redeems a token: creates the account it offers, once. An invitation's email must be the one invited. */
 export async function redeemSetupToken(db: Db, input: z.infer<typeof setupInput>, now: number): Promise<UserItem> {
   const offer = await readSetupToken(db, input.token, now);
   if (offer.email !== null && offer.email !== input.email) throw new InputError("email", `this invitation is for ${offer.email}`);
-  // Claim the token first, so two submissions of one link cannot both create an account.
+  // Claim the token first, so two submissions of one link cannot both create an account. A first-run link
+  // claims every live first-run link in the same statement (one per instance started): one first admin.
+  const hash = secretHash(input.token);
   const claimed = await db
     .updateTable("setup_tokens")
     .set({ used_at: now })
-    .where("token_hash", "=", secretHash(input.token))
     .where("used_at", "is", null)
-    .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) !== 1) throw new InputError("token", "this setup link has been used already: sign in instead");
+    .where((eb) => (offer.firstRun ? eb.and([eb("created_by", "=", SYSTEM.label), eb("expires_at", ">", now)]) : eb("token_hash", "=", hash)))
+    .returning("token_hash")
+    .execute();
+  const release = () => db.updateTable("setup_tokens").set({ used_at: null }).where("token_hash", "in", claimed.map((c) => c.token_hash)).execute();
+  if (!claimed.some((c) => c.token_hash === hash)) {
+    if (claimed.length > 0) await release();
+    throw new InputError("token", "this setup link has been used already: sign in instead");
+  }
   const actor: Actor = { kind: "system", id: "setup-link", label: offer.email === null ? "first-run setup link" : "invitation" };
   try {
     return await createPasswordUser(db, actor, { email: input.email, name: input.name, role: offer.role, password: input.password }, now);
   } catch (e) {
-    await db.updateTable("setup_tokens").set({ used_at: null }).where("token_hash", "=", secretHash(input.token)).execute();
+    await release();
     throw e;
   }
 }

@@ -49,3 +49,9 @@ export function originHostName(origin: string): string | null {
     return null;
   }
 }
+
+/** This server's own address for links and logs: an every-interface HOST as localhost, an IPv6 literal in brackets. */
+export function listenUrl(host: string, port: number): string {
+  const name = hostName(host) ?? host;
+  return `http://${name === "0.0.0.0" || name === "[::]" ? "localhost" : name}:${port}`;
+}
