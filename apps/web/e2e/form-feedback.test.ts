@@ -56,10 +56,14 @@ describe("form feedback", () => {
     await form.locator("input[name='input']").fill("2.50");
     expect(await why.textContent()).toBe("");
     expect(await button.isDisabled()).toBe(false);
+    // Saved: the focus moves to what happened and what comes next, not to the top of the page.
+    await button.click();
+    await page.locator(".reprice-offer").getByText("Saved.").waitFor();
+    await page.waitForFunction(() => document.activeElement?.classList.contains("reprice-offer"));
     await page.close();
   });
 
-  it("the custom range says why Apply is disabled", async () => {
+  it("the custom range says why Apply is disabled, and Apply keeps the focus", async () => {
     const page = await open("/");
     await page.getByRole("button", { name: "Custom" }).click();
     await page.getByLabel("From", { exact: true }).fill("2026-11-20T10:00");
@@ -71,7 +75,14 @@ describe("form feedback", () => {
     expect(await description(page, "Apply")).toBe("");
     await page.getByRole("button", { name: "Apply" }).click();
     await page.waitForURL((u) => u.searchParams.get("range") === "custom");
-    expect(Number(new URL(page.url()).searchParams.get("to")) - Number(new URL(page.url()).searchParams.get("from"))).toBe(23 * 3_600_000);
+    expect(Number(new URL(page.url()).searchParams.get("to")) - Number(new URL(page.url()).searchParams.get("from")), page.url()).toBe(23 * 3_600_000);
+    // Applied without losing the focus (the fields are not rebuilt), and they show what was applied.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Apply");
+    expect(await page.getByLabel("To", { exact: true }).inputValue()).toBe("2026-11-21T09:00");
+    // A preset chosen elsewhere replaces the fields' text.
+    await page.getByRole("button", { name: "7d", exact: true }).click();
+    await page.getByRole("button", { name: "Custom" }).click();
+    expect(await page.getByLabel("To", { exact: true }).inputValue()).not.toBe("2026-11-21T09:00");
     await page.close();
   });
 

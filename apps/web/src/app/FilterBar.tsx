@@ -48,7 +48,7 @@ export function FilterBar() {
           Custom
         </button>
       </div>
-      {showCustom ? <CustomRange key={filters.range === "custom" ? `${window.from}|${window.to}|${filters.tz}` : `preset|${filters.tz}`} filters={filters} window={window} onApply={setFilters} /> : null}
+      {showCustom ? <CustomRange filters={filters} window={window} onApply={setFilters} /> : null}
       <label>
         Time zone
         <select
@@ -147,6 +147,15 @@ function CustomRange({ filters, window, onApply }: {
 }) {
   const [from, setFrom] = useState(toLocalInput(window.from, filters.tz));
   const [to, setTo] = useState(toLocalInput(window.to, filters.tz));
+  // The range or zone changed elsewhere (a preset, back, another zone): the fields show it. Adjusted while
+  // rendering rather than by remounting, so Apply keeps the focus where it was.
+  const shown = filters.range === "custom" ? `${window.from}|${window.to}|${filters.tz}` : `preset|${filters.tz}`;
+  const [seen, setSeen] = useState(shown);
+  if (shown !== seen) {
+    setSeen(shown);
+    setFrom(toLocalInput(window.from, filters.tz));
+    setTo(toLocalInput(window.to, filters.tz));
+  }
   const f = fromLocalInput(from, filters.tz);
   const t = fromLocalInput(to, filters.tz);
   const problem = f === null || t === null ? "Enter a complete date and time in both fields." : f >= t ? "The range must end after it starts." : null;

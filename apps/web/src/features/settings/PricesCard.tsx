@@ -34,6 +34,11 @@ export function PricesCard({ tz }: { tz: string }) {
   const { confirm, dialog } = useConfirm();
   const remove = useMutation(trpc.prices.remove.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.prices.pathKey() }) }));
   const card = useRef<HTMLDivElement>(null);
+  // After a save or delete the form it came from is gone: the focus goes to what happened and what comes next.
+  const offer = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (changed) offer.current?.focus();
+  }, [changed]);
   useEffect(() => {
     if (prefill) card.current?.scrollIntoView({ block: "start" });
   }, [prefill]);
@@ -115,7 +120,7 @@ export function PricesCard({ tz }: { tz: string }) {
         <MutationError error={remove.error} />
         {history !== null ? <PriceHistory model={history} tz={tz} /> : null}
         {changed ? (
-          <div className="row reprice-offer" role="status">
+          <div className="row reprice-offer" role="status" tabIndex={-1} ref={offer}>
             <span>
               <strong>{changed.what}.</strong> Usage of {changed.key.model} already recorded keeps its old cost.
             </span>
