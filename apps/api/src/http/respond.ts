@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "@tally/shared/db";
 
 /** A request refused on purpose: its status and a message for the client. */
 export class HttpError extends Error {
@@ -31,6 +32,10 @@ export function sendFailure(res: ServerResponse, e: unknown, exposeErrors: boole
   }
   if (e instanceof HttpError) {
     sendJson(res, e.status, { error: e.message }, e.headers);
+    return;
+  }
+  if (isDatabaseUnavailable(e)) {
+    sendJson(res, 503, { error: DATABASE_UNAVAILABLE.message }, { "retry-after": String(DATABASE_UNAVAILABLE.retryAfterSeconds) });
     return;
   }
   const detail = exposeErrors && e instanceof Error ? { message: e.message, stack: e.stack } : {};

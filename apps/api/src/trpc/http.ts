@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { MAX_BATCH_CALLS } from "@tally/shared";
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "@tally/shared/db";
 import type { App } from "../app.ts";
 import { hasBody, readText } from "../http/body.ts";
 import { appRouter } from "./root.ts";
@@ -35,6 +36,11 @@ export function createTrpcHandler(
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
+    },
+    // Failed only because the database is unavailable: 503 and when to try again, not 500.
+    responseMeta({ errors }) {
+      if (errors.length === 0 || !errors.every((e) => e.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(e.cause))) return {};
+      return { status: 503, headers: { "retry-after": String(DATABASE_UNAVAILABLE.retryAfterSeconds) } };
     },
   });
   // The body is read here, strictly (413 past the limit, 400 unless valid UTF-8, as on every other route), and

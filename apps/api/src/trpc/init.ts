@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { can, type Capability } from "@tally/shared";
-import type { Db } from "@tally/shared/db";
+import { DATABASE_UNAVAILABLE, type Db, isDatabaseUnavailable } from "@tally/shared/db";
 import type { CalendarKeeper } from "../calendar-keeper.ts";
 import type { Principal } from "../auth/principal.ts";
 import { InputError } from "../queries/common.ts";
@@ -61,6 +61,10 @@ const t = initTRPC.context<Context>().meta<{ capability: Capability }>().create(
     const { stack, ...data } = shape.data;
     // A ZodError's own message is its issues as JSON: say them as text, as an InputError does.
     const readable = cause instanceof z.ZodError ? cause.issues.map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ` : "") + i.message).join("; ") : shape.message;
+    // The database unreachable (a restart, a failover, a dropped session): a 503 the client retries (http.ts sets it).
+    if (error.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(error.cause)) {
+      return { ...shape, message: DATABASE_UNAVAILABLE.message, data: { ...data, code: "SERVICE_UNAVAILABLE" as const, httpStatus: 503, zodError: null } };
+    }
     if (ctx?.exposeErrors) return { ...shape, message: readable, data: { ...data, stack, zodError } };
     const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal server error" : readable;
     return { ...shape, message, data: { ...data, zodError } };

@@ -35,8 +35,8 @@ export type Db = Kysely<Database>;
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
 
-/** A URL as it may be shown: the password (`scheme://user:password@…`) as `***`. */
-export const hidePassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@]*@/i, "$1***@");
+/** A URL as it may be shown: the password (`scheme://user:password@…`, up to the host's `@` even when it holds an unencoded `@`) as `***`. */
+export const hidePassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^/]*@/i, "$1***@");
 
 /**
  * Opens the database and brings its schema up to date: PostgreSQL for a `postgres://` URL, else the
@@ -129,8 +129,12 @@ function openPostgres(url: string, max: number): Db {
   const pool = new pg.Pool({ connectionString: withSessionOptions(url), max, types: pgTypes, Client: StatementCachingClient, maxLifetimeSeconds: 1800 });
   // Each connection names the reads it sends (pg-statements.ts), at most 200: replaced after 30 minutes, a
   // connection names the reads sent then.
-  // An idle client's error (the server restarted, a network drop) must not crash the process; the pool drops it.
+  // A connection's error (the server restarted or failed over, the session was terminated, a network drop) must
+  // not crash the process. pg-pool listens on idle clients only ("error" on the pool); a client checked out
+  // for a statement, a transaction or a job's lock emits it with no listener, which Node turns into a crash.
+  // The statement in flight fails (its step retries); the pool replaces the client.
   pool.on("error", (e) => console.error("PostgreSQL pool:", e.message));
+  pool.on("connect", (client) => client.on("error", (e) => console.error("PostgreSQL connection:", e.message)));
   return new Kysely<Database>({ dialect: withDriver(PostgresDialect, WriterLockPostgresDriver, { pool }) });
 }
 

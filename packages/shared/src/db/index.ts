@@ -35,3 +35,4 @@ export {
 } from "./catalogue.ts";
 export { firstFactBucket, MAX_PROMOTED_TAG_KEYS, syncTagKeys, type TagKey, tagKeyProblem, tagKeys, tagTables } from "./tag-keys.ts";
 export { SPEND_PART_NAMES, SPEND_PARTS, type SpendPart, type SpendPartSpec } from "./spend.ts";
+export { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "./unavailable.ts";
