@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +58,15 @@ async function copy(from: string, to: string, opts: { replace?: boolean; batchRo
   } finally {
     await source.db.destroy();
     await target.db.destroy();
+  }
+}
+
+async function readAudit(url: string): Promise<{ id: number; target: string }[]> {
+  const db = await connect({ url, migrate: false });
+  try {
+    return (await sql<{ id: number; target: string }>`select id, target from audit_log order by id`.execute(db)).rows.map((r) => ({ id: Number(r.id), target: r.target }));
+  } finally {
+    await db.destroy();
   }
 }
 
@@ -163,6 +172,17 @@ describe(`db:copy from SQLite to ${testEngine() === "postgres" ? "PostgreSQL and
     expect(replaced.verified).toBe(true);
   }, 180_000);
 
+  it("into a target whose first start wrote its own audit entry (another admin): refuses to overwrite it, naming audit_log and --replace", async () => {
+    const own = await testDatabaseUrl();
+    await (await startTally({ TALLY_INIT_ADMIN_EMAIL: "ops@target.test", TALLY_INIT_ADMIN_PASSWORD: "another-admin-pass-1", TALLY_INIT_API_KEY: "" }, {}, own)).close();
+    const before = await readAudit(own);
+    expect(before.map((r) => r.target)).toContain("user:ops@target.test");
+    await expect(copy(sourceFile, own)).rejects.toThrow(/^table audit_log: the target holds an entry of its own under id \d+, which the source uses for another.*--replace/s);
+    // Nothing of that table was written: the target's entry is as it was.
+    expect(await readAudit(own)).toEqual(before);
+    expect((await copy(sourceFile, own, { replace: true })).verified).toBe(true);
+  }, 180_000);
+
   it("and back: the copy copied into a new SQLite file answers the same", async () => {
     const back = join(dir, "back.db");
     const report = await copy(targetUrl, back);
@@ -181,6 +201,9 @@ describe("db:copy refuses what it cannot copy, naming it", () => {
     expect(await refusal(openTarget("postgres://user:secret@127.0.0.1:1/tally"))).toMatch(/^--to postgres:\/\/user:\*\*\*@127\.0\.0\.1:1\/tally: cannot reach the PostgreSQL server .*connection refused/);
     expect(await refusal(openTarget("postgres://127.0.0.1:5432"))).toMatch(/names no database/);
     expect(await refusal(openTarget("mysql://127.0.0.1/tally"))).toMatch(/neither a postgres:\/\/ URL nor a file path/);
+    // A colon missing: refused, not copied into a SQLite file at ./postgresql/127.0.0.1/tally.
+    expect(await refusal(openTarget("postgresql//127.0.0.1/tally", { cwd: dir }))).toMatch(/looks like a PostgreSQL URL but is not one/);
+    expect(existsSync(join(dir, "postgresql"))).toBe(false);
     const empty = join(dir, "empty.db");
     await (await connect({ url: empty, migrate: false })).destroy();
     expect(await refusal(openSource(empty))).toMatch(/not a Tally database/);

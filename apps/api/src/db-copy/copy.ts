@@ -73,7 +73,9 @@ async function copyTable(src: AnyDb, dst: AnyDb, plan: TablePlan, batchRows: num
     for (;;) {
       const page = await readPage(src, plan, after, pageSize);
       if (page.length === 0) break;
-      await upsertRows(trx, plan.name, plan.columns, plan.primaryKey, page.map((r) => adapt(r, plan, toPostgres, rounded)));
+      const rows = page.map((r) => adapt(r, plan, toPostgres, rounded));
+      if (plan.appendOnly) await refuseOwnEntries(trx, plan, rows);
+      await upsertRows(trx, plan.name, plan.columns, plan.primaryKey, rows);
       done += page.length;
       const last = page[page.length - 1]!;
       after = plan.primaryKey.map((c) => last[c]);
@@ -98,12 +100,30 @@ async function copyTable(src: AnyDb, dst: AnyDb, plan: TablePlan, batchRows: num
 }
 
 /**
+ * An append-only table's rows under ids the target already holds must be the same entries (a re-run): one
+ * with other content is the target's own (say the audit entry of an admin its first start made), which an
+ * upsert would silently replace.
+ */
+async function refuseOwnEntries(trx: AnyDb, plan: TablePlan, rows: Record<string, unknown>[]): Promise<void> {
+  const [id] = plan.primaryKey;
+  if (plan.primaryKey.length !== 1 || id === undefined) return;
+  const held = await trx.selectFrom(plan.name).selectAll().where(id, "in", rows.map((r) => r[id] as never)).execute();
+  const text = (v: unknown) => (v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : String(v));
+  const theirs = new Map(held.map((r: Record<string, unknown>) => [text(r[id]), r]));
+  const own = rows.find((r) => {
+    const t = theirs.get(text(r[id]));
+    return t !== undefined && plan.columns.some((c) => text(t[c]) !== text(r[c]));
+  });
+  if (own) throw new Error(`the target holds an entry of its own under ${id} ${text(own[id])}, which the source uses for another`);
+}
+
+/**
  * What a failed table copy says: the table, and for a clash on a unique key other than the primary key (the
  * target's own rows: the same email under another id, say) what to do about it.
  */
 function copyFailure(table: string, e: unknown): string {
   const err = e as { code?: string; message?: string };
-  const unique = err.code === "23505" || err.code === "SQLITE_CONSTRAINT_UNIQUE";
+  const unique = err.code === "23505" || err.code === "SQLITE_CONSTRAINT_UNIQUE" || /holds an entry of its own/.test(err.message ?? "");
   const what = `table ${table}: ${err.message ?? String(e)}`;
   if (!unique) return what;
   return `${what}. The target holds rows of its own that clash with the source's on a unique key (the tables before ${table} were copied); run again with --replace to empty the target first`;

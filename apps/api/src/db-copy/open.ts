@@ -68,6 +68,8 @@ function locate(flag: string, raw: string, cwd = process.env.INIT_CWD ?? process
     return { url: value, label: hidePassword(value) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new CopyError(`${flag}: "${value}" is neither a postgres:// URL nor a file path`);
+  // `postgresql//host/db` (a colon missing) would otherwise be copied into a SQLite file of that path.
+  if (/^postgres/i.test(value)) throw new CopyError(`${flag}: "${hidePassword(value)}" looks like a PostgreSQL URL but is not one (postgres://user:password@host:5432/database)`);
   const file = value.replace(/^(sqlite|file):(\/\/)?/, "");
   if (file === ":memory:") throw new CopyError(`${flag}: an in-memory database cannot be copied ${flag === "--to" ? "to" : "from"}; give a file`);
   const path = isAbsolute(file) ? file : resolve(cwd, file);

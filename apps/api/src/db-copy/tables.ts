@@ -14,7 +14,14 @@ export interface TablePlan {
   integers: string[];
   /** Floating-point columns: their sums may differ in the last bits (the engines add in different orders). */
   floats: string[];
+  /**
+   * Rows never change once written, under ids the database numbers (the audit log): a target row under a
+   * source row's id with other content is the target's own entry, which a copy must not overwrite.
+   */
+  appendOnly: boolean;
 }
+
+const APPEND_ONLY = new Set(["audit_log"]);
 
 const INTEGER_TYPES = new Set(["integer", "bigint", "smallint", "int", "int4", "int8"]);
 const FLOAT_TYPES = new Set(["double precision", "real", "float", "numeric"]);
@@ -53,6 +60,7 @@ function planOf(name: string, cols: ColumnInfo[]): TablePlan {
     primaryKey,
     integers: cols.filter((c) => INTEGER_TYPES.has(c.type)).map((c) => c.name),
     floats: cols.filter((c) => FLOAT_TYPES.has(c.type)).map((c) => c.name),
+    appendOnly: APPEND_ONLY.has(name),
   };
 }
 
