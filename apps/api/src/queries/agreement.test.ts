@@ -178,6 +178,20 @@ describe("quality.agreement", () => {
     expect((await t.caller.quality.agreement({ ...WINDOW, customerIds: ["nobody"] })).rows).toEqual([]);
   });
 
+  it("answers the same intervals whatever order the engine returns the reviews in (the bootstrap resamples by position)", async () => {
+    const before = await t.caller.quality.agreement(WINDOW);
+    // The same rows written again in reverse: another physical order (PostgreSQL's heap returns them so).
+    await t.db.transaction().execute(async (trx) => {
+      const reviews = await trx.selectFrom("reviews").selectAll().execute();
+      const scores = await trx.selectFrom("review_scores").selectAll().execute();
+      await trx.deleteFrom("review_scores").execute();
+      await trx.deleteFrom("reviews").execute();
+      for (const r of reviews.reverse()) await trx.insertInto("reviews").values(r).execute();
+      for (const r of scores.reverse()) await trx.insertInto("review_scores").values(r).execute();
+    });
+    expect(await t.caller.quality.agreement(WINDOW)).toEqual(before);
+  });
+
   it("refuses a filter aggregates cannot honour (two tag keys), naming the field", async () => {
     await expect(t.caller.quality.agreement({ ...WINDOW, tags: { plan: "pro", env: "prod" } })).rejects.toThrow(/tags/);
   });

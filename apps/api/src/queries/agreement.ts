@@ -39,9 +39,12 @@ async function agreementPairs(
   w: Window,
 ): Promise<(RatingPair & { name: string; judgeModel: string; rubricVersion: string })[]> {
   const rows = await reviewedScores(db, f, w)
-    .select(["r.item_id as item", "s.name as name", "s.judge_model as judge_model", "s.rubric_version as rubric_version", "s.raw_value as judge", "rs.raw_value as human"])
+    .select(["r.id as review", "r.item_id as item", "s.name as name", "s.judge_model as judge_model", "s.rubric_version as rubric_version", "s.raw_value as judge", "rs.raw_value as human"])
     .execute();
   const onScale = (v: number) => Number.isInteger(v) && v >= JUDGE_SCALE.min && v <= JUDGE_SCALE.max;
+  // In one order on every engine (code units, not a collation): the seeded bootstrap resamples pairs by position.
+  const key = (r: { review: string; name: string }) => `${r.review}\u0000${r.name}`;
+  rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return rows
     .map((r) => ({
       item: r.item,
