@@ -35,6 +35,14 @@ describe("runs.list", () => {
     expect(all.map((r) => r.runId)).toEqual(expected.map((r) => r.runId));
   });
 
+  it("a run with no agent usage (scored only) has no agent line: its agent cost is no usage, not unpriced", async () => {
+    const at = START - 10 * DAY;
+    await seedRun(t.db, { runId: "score-only", model: "acme-small", occurredAt: at, judge: { in: 80, out: 8 }, scores: { accuracy: 0.5 } });
+    const [item] = (await t.caller.runs.list({ from: at - 1000, to: at + 1000, limit: 5 })).items;
+    expect(item).toMatchObject({ runId: "score-only", agentCalls: 0, agentCostMicros: null, judgeCalls: 1, unpricedCalls: 0 });
+    expect(item!.judgeCostMicros).toBe(judgeCost({ runId: "x", model: "acme-small", occurredAt: at, judge: { in: 80, out: 8 } }));
+  });
+
   it("carries each run's scores and cost; unpriced is null with a count, never $0", async () => {
     const page = await t.caller.runs.list({ from: START, to: START + 5 * DAY, limit: 500 });
     expect(page.items).toHaveLength(runs.length);
@@ -43,7 +51,9 @@ describe("runs.list", () => {
       const r = runs.find((x) => x.runId === item.runId)!;
       expect(item.agentCostMicros).toBe(agentCost(r));
       expect(item.judgeCostMicros).toBe(judgeCost(r));
-      expect(item.unpricedCalls).toBe(agentCost(r) === null ? 1 : 0);
+      expect(item.unpricedCalls).toBe(r.agent && agentCost(r) === null ? 1 : 0);
+      // Lines by kind: none says "no usage" (—), where a null cost with a line says "unpriced".
+      expect([item.agentCalls, item.judgeCalls]).toEqual([r.agent ? 1 : 0, r.judge ? 1 : 0]);
       expect(item.scores).toEqual(Object.entries(r.scores ?? {}).map(([name, value]) => ({ name, value })).sort((a, b) => a.name.localeCompare(b.name)));
     }
   });

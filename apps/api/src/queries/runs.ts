@@ -34,6 +34,9 @@ export interface RunListItem {
   agentCostMicros: number | null;
   judgeCostMicros: number | null;
   unpricedCalls: number;
+  /** The run's agent and judge usage lines: 0 says "no usage" (—), where a null cost with lines is "unpriced". */
+  agentCalls: number;
+  judgeCalls: number;
 }
 
 interface Cursor {
@@ -172,6 +175,8 @@ export async function withScoresAndCosts(db: Db, page: RunRow[]): Promise<RunLis
       agentCostMicros: sum("agent"),
       judgeCostMicros: sum("judge"),
       unpricedCalls: lines.filter((c) => c.cost_micros === null).length,
+      agentCalls: lines.filter((c) => c.kind === "agent").length,
+      judgeCalls: lines.filter((c) => c.kind === "judge").length,
     };
   });
 }

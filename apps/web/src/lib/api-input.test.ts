@@ -13,7 +13,15 @@ describe("API inputs from the URL", () => {
     const both = parseFilters("model=gpt-4o&customer=acme&fn=handle&tag=plan:pro&tz=Asia/Tokyo", "UTC");
     expect(aggregateInput(both, w)).toEqual({ ...base, tags: { plan: "pro" } });
     expect(functionForRunsOnly(both)).toBe(true);
-    expect(runsInput(both, w, new URLSearchParams())).toEqual({ ...base, tags: { plan: "pro" }, functionSlugs: ["handle"], limit: 50 });
+    // Runs read the window as the aggregates do: whole quarters of an hour ([0, 15 min) holds 1000–2000 ms).
+    expect(runsInput(both, w, new URLSearchParams())).toEqual({ ...base, from: 0, to: 900_000, tags: { plan: "pro" }, functionSlugs: ["handle"], limit: 50 });
+  });
+
+  it("widens the Runs window to whole quarters of an hour, as the Overview's counts read it; bucket bounds stay", () => {
+    const f = parseFilters("", "UTC");
+    const at = (h: number, m: number, s = 0) => Date.UTC(2026, 11, 6, h, m, s);
+    expect(runsInput(f, { from: at(16, 33, 4), to: at(17, 2) }, new URLSearchParams())).toMatchObject({ from: at(16, 30), to: at(17, 15) });
+    expect(runsInput(f, { from: at(16, 30), to: at(17, 0) }, new URLSearchParams())).toMatchObject({ from: at(16, 30), to: at(17, 0) });
   });
 
   it("adds a score range only with a score name and valid bounds", () => {

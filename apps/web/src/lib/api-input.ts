@@ -45,14 +45,22 @@ function unit(v: string | null): number | undefined {
   return Number.isFinite(n) && n >= 0 && n <= 1 ? n : undefined;
 }
 
-/** Runs page parameters: `score` (name), `min`, `max` (0–1), `cursor`. */
+/** The rollups' bucket: aggregates cover whole quarters of an hour (the API's effectiveWindow). */
+const QUARTER_MS = 15 * 60_000;
+
+/**
+ * Runs page parameters: `score` (name), `min`, `max` (0–1), `cursor`. The window is widened to whole
+ * quarters of an hour, as every aggregate reads it, so the page lists the runs the Overview counts for the
+ * same filter bar (a chart point's bucket is whole quarters already).
+ */
 export function runsInput(f: Filters, w: Window, params: URLSearchParams, limit = 50): RunsInput {
+  const whole = { from: Math.floor(w.from / QUARTER_MS) * QUARTER_MS, to: Math.ceil(w.to / QUARTER_MS) * QUARTER_MS };
   const scoreName = params.get("score") || undefined;
   const min = unit(params.get("min"));
   const max = unit(params.get("max"));
   const cursor = params.get("cursor") || undefined;
   return {
-    ...aggregateInput(f, w),
+    ...aggregateInput(f, whole),
     ...(f.fn !== null ? { functionSlugs: [f.fn] } : {}),
     ...(scoreName ? { scoreName } : {}),
     ...(scoreName && min !== undefined ? { scoreMin: min } : {}),

@@ -62,8 +62,9 @@ export function RunsTable({ rows, filters, listSearch }: { rows: RunRow[]; filte
                 </span>
               )}
             </td>
-            <td className="num">{agentColumn(r.agentCostMicros)}</td>
-            <td className="num">{r.judgeCostMicros === null && r.scores.length === 0 ? "—" : judgeColumn(r.judgeCostMicros)}</td>
+            {/* No usage line of that kind: "—"; lines none of which is priced: "unpriced" (never $0). */}
+            <td className="num">{r.agentCalls === 0 ? "—" : agentColumn(r.agentCostMicros)}</td>
+            <td className="num">{r.judgeCalls === 0 ? "—" : judgeColumn(r.judgeCostMicros)}</td>
             <td className="num">
               {costColumn(r.costMicros)}
               {r.unpricedCalls > 0 && r.costMicros !== null ? <div className="small muted">+ {num(r.unpricedCalls)} unpriced</div> : null}
