@@ -87,7 +87,7 @@ describe.runIf(onSqlite)("a pre-catalogue database migrated to today's layout", 
     for (const [i, c] of recorded.cases.entries()) {
       const now = withoutStudentT(c.path, await answer(db, c.path, c.input));
       const label = `case ${i}: ${c.path} ${JSON.stringify(c.input)}`;
-      let want = c.error ? { error: c.error } : withoutStudentT(c.path, { answer: changedSinceRecorded(c.path, c.answer) });
+      let want = c.error ? { error: c.error } : withoutStudentT(c.path, { answer: await changedSinceRecorded(db, c.path, c.answer) });
       if (c.path === "spend.timeseries" && !c.error) {
         // The judge's spend now counts under the run it judged: the raw recomputation that gives the recorded
         // answer with the old rule gives today's with the new one.
@@ -143,7 +143,15 @@ function withoutStudentT<T>(path: string, value: T): T {
   return strip(value) as T;
 }
 
-function changedSinceRecorded(path: string, recordedAnswer: unknown): unknown {
+async function changedSinceRecorded(db: Db, path: string, recordedAnswer: unknown): Promise<unknown> {
+  if (path === "runs.list") {
+    // runs.list answers each run's usage lines by kind since (2026-12-06): counted here from the raw lines.
+    const a = recordedAnswer as { items: { runId: string }[] };
+    const ids = a.items.map((r) => r.runId);
+    const lines = ids.length ? await db.selectFrom("usage_costs").select(["run_id", "kind"]).where("run_id", "in", ids).execute() : [];
+    const count = (id: string, kind: string) => lines.filter((l) => l.run_id === id && l.kind === kind).length;
+    return { ...a, items: a.items.map((r) => ({ ...r, agentCalls: count(r.runId, "agent"), judgeCalls: count(r.runId, "judge") })) };
+  }
   if (path !== "quality.agreement") return recordedAnswer;
   const a = recordedAnswer as { rows: { disagreementsLink: string; judgeModel: string; rubricVersion: string }[] };
   const rows = a.rows.map((r) => {
