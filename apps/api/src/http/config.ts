@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import { hostName, LOOPBACK_HOSTS } from "./hosts.ts";
+import { EVERY_INTERFACE, hostName, LOOPBACK_HOSTS } from "./hosts.ts";
 
 /** What the HTTP edge needs from configuration. */
 export interface HttpConfig {
@@ -28,8 +28,6 @@ export const REQUEST_DEADLINE_MS = 30_000;
 
 /** Four bodies at the 16 MiB limit, or thousands of ordinary executor calls (a few KB each), at once. */
 export const INNGEST_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
-
-const EVERY_INTERFACE = new Set(["0.0.0.0", "[::]"]);
 
 export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "TALLY_PUBLIC_URL" | "isDev">): HttpConfig {
   const bound = hostName(env.HOST);

@@ -20,6 +20,8 @@ export function hostName(host: string): string | null {
 
 /** This machine's names, as `hostName` gives them: always allowed, and where cookies need not be Secure. */
 export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
+/** A HOST that listens on every interface, as `hostName` gives it. */
+export const EVERY_INTERFACE: ReadonlySet<string> = new Set(["0.0.0.0", "[::]"]);
 
 /** Whether a configured or URL host (`::1`, `[::1]`, `LOCALHOST`) names this machine. */
 export function isLoopback(host: string): boolean {
@@ -53,5 +55,5 @@ export function originHostName(origin: string): string | null {
 /** This server's own address for links and logs: an every-interface HOST as localhost, an IPv6 literal in brackets. */
 export function listenUrl(host: string, port: number): string {
   const name = hostName(host) ?? host;
-  return `http://${name === "0.0.0.0" || name === "[::]" ? "localhost" : name}:${port}`;
+  return `http://${EVERY_INTERFACE.has(name) ? "localhost" : name}:${port}`;
 }
