@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contrast } from "../src/lib/colors.ts";
 import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
-import { launchChromium, seriousViolations } from "./browser.ts";
+import { describedBy, launchChromium, seriousViolations } from "./browser.ts";
 
 /**
  * Every page, light and dark (the browser's prefers-color-scheme), in Chromium against the real API: axe-core
@@ -144,8 +144,7 @@ describe("navigation and forms say where you are and what is wrong", () => {
       const reason = "Monthly budget: “12.5.0” is not an amount in USD. Enter one like 250 or 99.50 (at most 6 decimals), or leave it empty for no budget.";
       expect(await why.textContent()).toBe(reason);
       // The reason is the button's accessible description: a screen reader hears it on the button.
-      const described = await button.evaluate((b) => b.getAttribute("aria-describedby")?.split(" ").map((id) => document.getElementById(id)?.textContent).join(" "));
-      expect(described).toBe(reason);
+      expect(await describedBy(button)).toBe(reason);
       await form.getByLabel("Monthly budget (USD, optional)").fill("250");
       expect(await button.isDisabled()).toBe(false);
       expect(await why.textContent()).toBe("");

@@ -40,6 +40,11 @@ export async function axeViolations(page: Page, within?: string, impacts: "all" 
   );
 }
 
+/** The text a control's `aria-describedby` names (what a screen reader reads with it), its ids' texts joined by spaces. */
+export function describedBy(control: Locator): Promise<string | undefined> {
+  return control.evaluate((c) => c.getAttribute("aria-describedby")?.split(" ").map((id) => document.getElementById(id)?.textContent).join(" "));
+}
+
 /** The serious and critical violations only (axeViolations). */
 export const seriousViolations = (page: Page, within?: string): Promise<string[]> => axeViolations(page, within, "serious");
 

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
-import { launchChromium } from "./browser.ts";
+import { describedBy, launchChromium } from "./browser.ts";
 
 /**
  * Inputs say what is wrong as it is typed, and follow the URL: the price form and the custom range say why
@@ -34,10 +34,6 @@ async function open(path: string): Promise<Page> {
   return page;
 }
 
-/** The text of the elements a control's aria-describedby names. */
-const description = (page: Page, name: string) =>
-  page.getByRole("button", { name }).evaluate((b) => b.getAttribute("aria-describedby")?.split(" ").map((id) => document.getElementById(id)?.textContent).join(" "));
-
 describe("form feedback", () => {
   it("the price form names what is missing or malformed, and the button reads it", async () => {
     const page = await open("/settings");
@@ -51,7 +47,7 @@ describe("form feedback", () => {
     await form.locator("input[name='output']").fill("10");
     const reason = "Input price: “2.5.0” is not a price in USD per million tokens. Enter one like 2.50 (at most 6 decimals).";
     expect(await why.textContent()).toBe(reason);
-    expect(await description(page, "Save price")).toBe(reason);
+    expect(await describedBy(button)).toBe(reason);
     expect(await button.isDisabled()).toBe(true);
     await form.locator("input[name='input']").fill("2.50");
     expect(await why.textContent()).toBe("");
@@ -69,10 +65,10 @@ describe("form feedback", () => {
     await page.getByLabel("From", { exact: true }).fill("2026-11-20T10:00");
     await page.getByLabel("To", { exact: true }).fill("2026-11-20T09:00");
     expect(await page.getByRole("button", { name: "Apply" }).isDisabled()).toBe(true);
-    expect(await description(page, "Apply")).toBe("The range must end after it starts.");
+    expect(await describedBy(page.getByRole("button", { name: "Apply" }))).toBe("The range must end after it starts.");
     await page.getByLabel("To", { exact: true }).fill("2026-11-21T09:00");
     expect(await page.getByRole("button", { name: "Apply" }).isDisabled()).toBe(false);
-    expect(await description(page, "Apply")).toBe("");
+    expect(await describedBy(page.getByRole("button", { name: "Apply" }))).toBe("");
     await page.getByRole("button", { name: "Apply" }).click();
     await page.waitForURL((u) => u.searchParams.get("range") === "custom");
     expect(Number(new URL(page.url()).searchParams.get("to")) - Number(new URL(page.url()).searchParams.get("from")), page.url()).toBe(23 * 3_600_000);

@@ -4,6 +4,7 @@ import { functionForRunsOnly } from "../lib/api-input.ts";
 import { PRESET_LABELS, PRESETS, type Filters, type TagFilter } from "../lib/filters.ts";
 import { fromLocalInput, toLocalInput, customerLabel } from "../lib/format.ts";
 import { useFilters } from "../lib/use-filters.ts";
+import { useChanged } from "../lib/use-url-text.ts";
 import { useTRPC } from "../lib/trpc.ts";
 import { COMMON_ZONES, zoneOptions } from "../lib/zones.ts";
 import { type FilterOptions, useFilterOptions } from "./use-filter-options.ts";
@@ -147,12 +148,10 @@ function CustomRange({ filters, window, onApply }: {
 }) {
   const [from, setFrom] = useState(toLocalInput(window.from, filters.tz));
   const [to, setTo] = useState(toLocalInput(window.to, filters.tz));
-  // The range or zone changed elsewhere (a preset, back, another zone): the fields show it. Adjusted while
-  // rendering rather than by remounting, so Apply keeps the focus where it was.
+  // The range or zone changed elsewhere (a preset, back, another zone): the fields show it, without a
+  // remount, so Apply keeps the focus where it was. A preset's window sliding by the minute changes nothing.
   const shown = filters.range === "custom" ? `${window.from}|${window.to}|${filters.tz}` : `preset|${filters.tz}`;
-  const [seen, setSeen] = useState(shown);
-  if (shown !== seen) {
-    setSeen(shown);
+  if (useChanged(shown)) {
     setFrom(toLocalInput(window.from, filters.tz));
     setTo(toLocalInput(window.to, filters.tz));
   }
