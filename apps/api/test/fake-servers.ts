@@ -53,11 +53,13 @@ export interface ChatReplySpec {
  * An OpenAI-compatible `/v1/chat/completions`. `reply` decides each answer from the request; judge
  * requests are the ones asking for `response_format: json_object`.
  */
-export function fakeChatServer(reply: (body: Json, index: number) => ChatReplySpec | Answer) {
+export function fakeChatServer(reply: (body: Json, index: number) => ChatReplySpec | Answer, before?: (index: number) => Promise<void>) {
   let index = 0;
-  return listen((req) => {
+  return listen(async (req) => {
     if (req.path !== "/v1/chat/completions") return { status: 404, body: { error: "not found" } };
-    const spec = reply(req.body, index++);
+    const i = index++;
+    await before?.(i);
+    const spec = reply(req.body, i);
     if ("status" in spec) return spec;
     return {
       status: 200,
@@ -77,11 +79,16 @@ export function fakeChatServer(reply: (body: Json, index: number) => ChatReplySp
   });
 }
 
-/** A Slack incoming webhook answering `status`, or `statuses` in turn and then 200; `headers` on every non-200 answer (a 429's Retry-After). */
-export function fakeSlack(status: number | number[] = 200, headers: Record<string, string> = {}) {
+/**
+ * A Slack incoming webhook answering `status`, or `statuses` in turn and then 200; `headers` on every non-200
+ * answer (a 429's Retry-After); `before` runs before each answer (a slow Slack).
+ */
+export function fakeSlack(status: number | number[] = 200, headers: Record<string, string> = {}, before?: (index: number) => Promise<void>) {
   let index = 0;
-  return listen(() => {
-    const s = typeof status === "number" ? status : (status[index++] ?? 200);
+  return listen(async () => {
+    const i = index++;
+    await before?.(i);
+    const s = typeof status === "number" ? status : (status[i] ?? 200);
     return s === 200 ? { status: s, body: "ok" } : { status: s, body: s === 429 ? "rate_limited" : "invalid_payload", headers };
   });
 }

@@ -3,8 +3,9 @@ import { createDefer } from "inngest/experimental";
 import { DEFAULT_CRITERIA, scorePayloadSchema } from "@tally/shared";
 import type { TallyInngest } from "../client.ts";
 import { DEFAULT_FLOW, type Deps, now } from "../deps.ts";
-import { judge, type JudgeConfig, type JudgeResult, rubricVersion, SCALE } from "../judge/judge.ts";
+import { judge, type JudgeConfig, judgeLeaseMs, type JudgeResult, rubricVersion, SCALE } from "../judge/judge.ts";
 import { SIMULATED_JUDGE, simulatedJudge } from "../judge/simulated.ts";
+import { endClaim, onceAcrossDeliveries } from "../record/claim.ts";
 import { recordEvaluation, recordSkippedEvaluation } from "../record/evaluation.ts";
 import { parentRun, parsePayload, runContext } from "./context.ts";
 import { DEFAULT_JUDGE_GATE, judgeDecision } from "./judge-gate.ts";
@@ -67,15 +68,20 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
         });
         return { status: reason, ...recorded };
       }
-      const result = await ctx.step.run("judge", async (): Promise<JudgeResult> =>
-        judgeConfig === "simulated"
-          ? simulatedJudge(criteria, data.response)
-          : judge(judgeConfig, criteria, data.response, data.input),
-      );
+      // One paid judging across overlapping deliveries of this run (claim.ts); null: another recorded it.
+      const result = await ctx.step.run("judge", async (): Promise<JudgeResult | null> => {
+        const claim = { kind: "judge" as const, key: runContext(deps, ctx, data).key, runId: parentRunId };
+        const leaseMs = judgeConfig === "simulated" ? SIMULATED_LEASE_MS : judgeLeaseMs(judgeConfig);
+        const recorded = async () => !!(await deps.db.selectFrom("evaluations").select("id").where("id", "=", claim.key).executeTakeFirst());
+        return onceAcrossDeliveries(deps.db, claim, { leaseMs, now: now(deps), recorded }, async () =>
+          judgeConfig === "simulated" ? simulatedJudge(criteria, data.response) : judge(judgeConfig, criteria, data.response, data.input),
+        );
+      });
+      if (result === null) return { status: "recorded" as const, inserted: false, scores: 0 };
 
-      const recorded = await ctx.step.run("record-evaluation", () => {
+      const recorded = await ctx.step.run("record-evaluation", async () => {
         const { run, key } = runContext(deps, ctx, data);
-        return recordEvaluation(deps.db, run, {
+        const written = await recordEvaluation(deps.db, run, {
           key,
           deferredRunId: ctx.runId,
           model: data.model,
@@ -97,9 +103,11 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
               }
             : { ok: false, error: result.error, rawOutput: result.rawOutput },
         });
+        await endClaim(deps.db, { kind: "judge", key });
+        return written;
       });
 
-      if (result.ok && deps.inngestScores) {
+      if (result.ok && recorded.inserted && deps.inngestScores) {
         await ctx.step.run("send-inngest-scores", async () => {
           for (const v of result.verdicts) {
             const value = (v.score - SCALE.min) / (SCALE.max - SCALE.min);
@@ -129,6 +137,9 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
     },
   );
 }
+
+/** The simulated judge answers at once: a short lease. */
+const SIMULATED_LEASE_MS = 30_000;
 
 /** The judge a run would be (or was) scored by. */
 export function judgeModelOf(config: JudgeConfig | "simulated"): string {

@@ -14,6 +14,9 @@ interface SlackSummary {
   link?: { url: string; text: string } | undefined;
 }
 
+/** How long a post may take before it is abandoned (and retried). */
+export const SLACK_TIMEOUT_MS = 15_000;
+
 /**
  * Escapes Slack's mrkdwn control characters (`&`, `<`, `>`), which Slack reads as entities, links and
  * mentions (`<!channel>`, `<https://evil.example|Reset your password>`). Slack shows the escaped text as
@@ -45,7 +48,7 @@ export async function postToSlack(webhookUrl: string, s: SlackSummary): Promise<
         { type: "context", elements: [{ type: "mrkdwn", text: facts.join("  ·  ") }] },
       ],
     }),
-    signal: AbortSignal.timeout(15_000),
+    signal: AbortSignal.timeout(SLACK_TIMEOUT_MS),
   });
   if (res.ok) return res.status;
   const body = (await res.text()).slice(0, 200);

@@ -13,6 +13,9 @@ export interface ChatConfig {
   timeoutMs?: number | undefined;
 }
 
+/** How long one chat completion may take unless `timeoutMs` says otherwise. */
+export const DEFAULT_CHAT_TIMEOUT_MS = 60_000;
+
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
@@ -46,7 +49,7 @@ export async function chatComplete(
       temperature: 0,
       ...(options.json ? { response_format: { type: "json_object" } } : {}),
     }),
-    signal: AbortSignal.timeout(config.timeoutMs ?? 60_000),
+    signal: AbortSignal.timeout(config.timeoutMs ?? DEFAULT_CHAT_TIMEOUT_MS),
   });
   const text = await res.text();
   if (!res.ok) {

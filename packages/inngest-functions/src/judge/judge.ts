@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Criterion } from "@tally/shared";
 import type { NormalizedUsage } from "@tally/shared/pricing";
-import { addUsage, type ChatConfig, type ChatMessage, chatComplete, ZERO_USAGE } from "./chat.ts";
+import { addUsage, type ChatConfig, type ChatMessage, chatComplete, DEFAULT_CHAT_TIMEOUT_MS, ZERO_USAGE } from "./chat.ts";
 
 export const SCALE = { min: 1, max: 5 } as const;
 const PROMPT_VERSION = "judge-v1";
@@ -93,6 +93,14 @@ function parseVerdict(schema: ReturnType<typeof verdictSchema>, content: string)
  * judge emitting garbage cannot put the function into a retry loop; so is a repair call that fails (the
  * replies before it were billed, and are costed). A first call that fails is thrown: the step is retried.
  */
+/** The most calls one judging makes: the first and the repairs. */
+const judgeCalls = (config: JudgeConfig): number => 1 + (config.maxRepairs ?? 2);
+
+/** The longest one judging can take (every call to its timeout), plus a margin: a claim's lease on it. */
+export function judgeLeaseMs(config: JudgeConfig): number {
+  return judgeCalls(config) * (config.timeoutMs ?? DEFAULT_CHAT_TIMEOUT_MS) + 30_000;
+}
+
 export async function judge(
   config: JudgeConfig,
   criteria: readonly Criterion[],
@@ -105,7 +113,7 @@ export async function judge(
   let usage = ZERO_USAGE;
   let problem = "";
   let raw = "";
-  const attempts = 1 + (config.maxRepairs ?? 2);
+  const attempts = judgeCalls(config);
   for (let call = 1; call <= attempts; call++) {
     let reply: Awaited<ReturnType<typeof chatComplete>>;
     try {

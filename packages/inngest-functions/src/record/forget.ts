@@ -19,7 +19,7 @@ export async function forgetRun(db: Kysely<Database>, runId: string): Promise<bo
     await forgetJudgeActivity(trx, runId);
     // Human review (0012): the run's reviewers' scores, its reviews and its queue items.
     await trx.deleteFrom("review_scores").where("review_id", "in", trx.selectFrom("reviews").select("id").where("run_id", "=", runId)).execute();
-    for (const table of ["scores", "usage_costs", "evaluations", "notifications", "reviews", "review_items"] as const) {
+    for (const table of ["scores", "usage_costs", "evaluations", "notifications", "side_effect_claims", "reviews", "review_items"] as const) {
       await trx.deleteFrom(table).where("run_id", "=", runId).execute();
     }
     await trx.deleteFrom("runs").where("run_id", "=", runId).execute();

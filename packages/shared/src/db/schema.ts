@@ -26,6 +26,7 @@ export interface Database extends RollupTables, PricingTables, AlertTables, Revi
   sign_in_failures: SignInFailureTable;
   settings: SettingTable;
   judge_sampling: JudgeSamplingTable;
+  side_effect_claims: SideEffectClaimTable;
 }
 
 /** A sample rate for one model or one customer, over TALLY_JUDGE_SAMPLE_RATE (0009). */
@@ -248,6 +249,18 @@ export interface NotificationTable {
   status: "sent" | "failed";
   http_status: number;
   created_at: number;
+}
+
+/** A lease on a judge call or a Slack post per record key, held until its outcome is recorded (0022). */
+export interface SideEffectClaimTable {
+  kind: "judge" | "slack";
+  key: string;
+  run_id: string;
+  /** The execution holding the lease (a random token per attempt). */
+  owner: string;
+  lease_until: number;
+  /** The side effect's result as JSON, once it happened; NULL while it is under way. */
+  result: string | null;
 }
 
 /** Keyed by (model, provider, effective_from): an override holds from its date until the next one. */

@@ -20,6 +20,7 @@ import * as m0018 from "./0018-function-and-tag-hours-again.ts";
 import * as m0019 from "./0019-run-calendars.ts";
 import * as m0020 from "./0020-function-and-tag-calendars.ts";
 import * as m0021 from "./0021-judge-activity.ts";
+import * as m0022 from "./0022-side-effect-claims.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   "0019-run-calendars": m0019,
   "0020-function-and-tag-calendars": m0020,
   "0021-judge-activity": m0021,
+  "0022-side-effect-claims": m0022,
 };
 
 export const migrationProvider: MigrationProvider = {
