@@ -152,6 +152,11 @@ async function changedSinceRecorded(db: Db, path: string, recordedAnswer: unknow
     const count = (id: string, kind: string) => lines.filter((l) => l.run_id === id && l.kind === kind).length;
     return { ...a, items: a.items.map((r) => ({ ...r, agentCalls: count(r.runId, "agent"), judgeCalls: count(r.runId, "judge") })) };
   }
+  if (path === "quality.costVsQuality") {
+    // $ per passing run counts the judge's spend on the model's runs since (2026-12-06), as cost per run does.
+    const a = recordedAnswer as { rows: CostRow[] };
+    return { ...a, rows: a.rows.map((r) => ({ ...r, costPerPassingRunMicros: costPerPassingRun(r) })) };
+  }
   if (path !== "quality.agreement") return recordedAnswer;
   const a = recordedAnswer as { rows: { disagreementsLink: string; judgeModel: string; rubricVersion: string }[] };
   const rows = a.rows.map((r) => {
@@ -159,4 +164,19 @@ async function changedSinceRecorded(db: Db, path: string, recordedAnswer: unknow
     return { ...r, disagreementsLink: link };
   });
   return { ...a, rows };
+}
+
+interface CostRow {
+  agentSpendMicros: number | null;
+  judgeSpendMicros: number | null;
+  unpricedCalls: number;
+  judgeUnpricedCalls: number;
+  pricedRuns: number;
+  passing: number;
+}
+
+/** (agent + judge priced spend) / passing runs, rounded; null with any unpriced call, no priced run or no passing run. */
+function costPerPassingRun(r: CostRow): number | null {
+  if (r.unpricedCalls > 0 || r.judgeUnpricedCalls > 0 || r.pricedRuns === 0 || r.passing === 0) return null;
+  return Math.round(((r.agentSpendMicros ?? 0) + (r.judgeSpendMicros ?? 0)) / r.passing);
 }

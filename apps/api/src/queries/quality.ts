@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
 import { ALPHA, t975, welchTest } from "@tally/shared";
-import { type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, type Window } from "./common.ts";
+import { addMoney, type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, type Window } from "./common.ts";
 import { type Corrections, humanCorrections, seriesKey } from "./human-corrected.ts";
 import { changePValues } from "./quality-changes.ts";
 import { zoneSeriesSource } from "./series.ts";
@@ -218,9 +218,10 @@ export interface CostQualityRow extends JudgeCoverage {
   /** Scores of `scoreName` at or above the threshold (one per judgement). */
   passing: number;
   /**
-   * agentSpendMicros / passing; null when nothing passed, and when any agent call of the model is unpriced
-   * (the passing runs cannot be split into priced and unpriced ones, so a partial spend over every passing
-   * run would understate it).
+   * (agentSpendMicros + judgeSpendMicros) / passing, on the basis of `costPerRunMicros`: what the model spent,
+   * judge included, per run that passed. Null when nothing passed, without a priced run, and when any agent or
+   * judge call on the model is unpriced (the passing runs cannot be split into priced and unpriced ones, so a
+   * partial spend over every passing run would understate it).
    */
   costPerPassingRunMicros: number | null;
   /**
@@ -287,7 +288,7 @@ export async function getCostVsQuality(
       meanScore: n > 0 ? num(s?.sum) / n : null,
       scored: n,
       passing: pass,
-      costPerPassingRunMicros: unpriced === 0 ? costPerRun(spend, pass) : null,
+      costPerPassingRunMicros: unpriced === 0 && judgeUnpriced === 0 && pricedRuns > 0 ? costPerRun(addMoney(spend, judgeSpend), pass) : null,
       ...coverage(m),
       judgeSpendMicros: judgeSpend,
       judgeUnpricedCalls: judgeUnpriced,
