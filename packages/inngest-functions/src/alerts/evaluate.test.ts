@@ -140,6 +140,17 @@ describe("budget (the built-in rule: 80% and 100% of each monthly budget, in the
   });
 });
 
+it("budget and forecast messages name the unpriced calls their priced figures leave out", async () => {
+  await customer("umbrella", "Umbrella", 1);
+  await spend("umbrella", 1_000_000, Date.UTC(2026, 11, 2, 10)); // $1.00 priced
+  for (const day of [3, 4]) await spend("umbrella", 500, Date.UTC(2026, 11, day, 10), "model-with-no-price");
+  const [at80, at100] = await evaluate([rule("budget", { thresholds: [80, 100] })]);
+  expect(at80!.message).toBe("Umbrella reached 100% of its monthly budget ($1.00 of $1.00 + 2 unpriced calls not counted) in 2026-12: past 80%");
+  expect(at100!.firing).toBe(true);
+  const [f] = await evaluate([rule("forecast", {})]);
+  expect(f!.message).toMatch(/; \$1\.00 spent so far \+ 2 unpriced calls not counted$/);
+});
+
 describe("forecast", () => {
   it("fires when the burn rate so far carries the month over budget, with its 95% interval", async () => {
     await customer("initech", "Initech", 30);

@@ -41,6 +41,8 @@ async function covered(db: Db, kind: "budget" | "forecast", customerId: string |
 }
 
 const sum = (xs: number[] | undefined) => (xs ?? []).reduce((a, b) => a + b, 0);
+/** What a priced sum leaves out, said beside it (never folded in as $0). */
+const unpricedNote = (calls: number) => (calls > 0 ? ` + ${calls} unpriced call${calls === 1 ? "" : "s"} not counted` : "");
 const monthLink = (tz: string, customer: string) => dashboardLink("/spend", { range: "this-month", tz, customer });
 
 export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => {
@@ -49,9 +51,9 @@ export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => 
   for (const c of await covered(db, "budget", p.customerId, m.customers)) {
     const link = monthLink(o.timeZone, c.id);
     const spent = sum(m.daily.get(c.id));
-    const of = `${formatMicros(spent)} of ${formatMicros(c.budget)}`;
-    const use = Math.round((spent / c.budget) * 1000) / 10;
     const unpriced = m.calls.get(c.id)?.unpriced ?? 0;
+    const of = `${formatMicros(spent)} of ${formatMicros(c.budget)}${unpricedNote(unpriced)}`;
+    const use = Math.round((spent / c.budget) * 1000) / 10;
     const priced = (m.calls.get(c.id)?.priced ?? 0) > 0;
     for (const t of p.thresholds) {
       if (!priced && unpriced > 0) {
@@ -101,7 +103,7 @@ export const forecast: KindEvaluator<"forecast"> = async (db, _rule, p, o, memo)
       firing,
       value: f.micros,
       threshold: c.budget,
-      message: `${c.name} is forecast to spend ${formatMicros(f.micros)} in ${m.cal.month} (${interval}), ${f.micros > c.budget ? "over" : "within"} its ${formatMicros(c.budget)} budget; ${formatMicros(f.spentMicros)} spent so far`,
+      message: `${c.name} is forecast to spend ${formatMicros(f.micros)} in ${m.cal.month} (${interval}), ${f.micros > c.budget ? "over" : "within"} its ${formatMicros(c.budget)} budget; ${formatMicros(f.spentMicros)} spent so far${unpricedNote(calls?.unpriced ?? 0)}`,
       link: monthLink(o.timeZone, c.id),
     });
   }
