@@ -98,10 +98,12 @@ const EXPECTED_EXPORTS: Record<string, keyof typeof ALLOWED> = {
   audit: "admin",
   reviews: "read",
   statement: "read",
+  "statement-lines": "read",
 };
 
 /** Exports whose input is not the analytics window. */
-const EXPORT_INPUTS: Record<string, unknown> = { audit: {}, statement: { customerId: "acme", month: "2026-06", timeZone: "UTC" } };
+const STATEMENT_INPUT = { customerId: "acme", month: "2026-06", timeZone: "UTC" };
+const EXPORT_INPUTS: Record<string, unknown> = { audit: {}, statement: STATEMENT_INPUT, "statement-lines": STATEMENT_INPUT };
 
 const ROLES: Role[] = ["viewer", "finance", "reviewer", "admin"];
 const procedures = (appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string; meta?: { capability?: string } } }> } })._def

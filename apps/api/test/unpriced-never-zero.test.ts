@@ -243,7 +243,8 @@ describe("with only unpriced usage, no procedure and no CSV shows a 0", () => {
   }, 30_000);
 
   it("leaves every money cell of every CSV export empty, never 0", async () => {
-    const windows: Record<string, unknown> = { "spend-by-customer": WINDOW, "spend-by-model": WINDOW, runs: WINDOW, statement: { customerId: "acme", month: "2026-06", timeZone: "UTC" } };
+    const statement = { customerId: "acme", month: "2026-06", timeZone: "UTC" };
+    const windows: Record<string, unknown> = { "spend-by-customer": WINDOW, "spend-by-model": WINDOW, runs: WINDOW, statement, "statement-lines": statement };
     const spendTables = Object.keys(TABLES).filter((t) => !NO_SPEND_EXPORTS.includes(t));
     expect(spendTables.filter((t) => !(t in windows)), "exports without walk inputs").toEqual([]);
     for (const table of NO_SPEND_EXPORTS) {

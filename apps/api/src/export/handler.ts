@@ -8,6 +8,7 @@ import { ClientGone } from "./csv.ts";
 import { exportFileName } from "./period.ts";
 import { exportReviews, reviewsFileName } from "./reviews.ts";
 import { exportStatement, statementFileName } from "./statement.ts";
+import { exportStatementLines } from "./statement-lines.ts";
 import { statementInput } from "../queries/statement.ts";
 import { auditFileName, exportAudit, exportRuns, exportSpendByCustomer, exportSpendByModel } from "./tables.ts";
 
@@ -71,6 +72,7 @@ export const TABLES = {
   audit: exportTable({ capability: "admin", schema: auditExportInput, options: noOptions, fileName: auditFileName, run: exportAudit }),
   reviews: exportTable({ capability: "read", schema: reviewExportInput, options: noOptions, fileName: reviewsFileName, run: exportReviews }),
   statement: exportTable({ capability: "read", schema: statementInput, options: noOptions, fileName: statementFileName, run: exportStatement }),
+  "statement-lines": exportTable({ capability: "read", schema: statementInput, options: noOptions, fileName: statementFileName, run: exportStatementLines }),
 };
 
 type TableName = keyof typeof TABLES;

@@ -6,9 +6,9 @@ import { ratio } from "./period.ts";
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_+-]/g, "-");
 
-/** `statement_acme_2026-11_Asia-Kolkata.csv`: the customer ('' as `unattributed`), the month and the zone. */
-export const statementFileName = (_name: string, i: StatementInput) =>
-  `statement_${i.customerId === "" ? "unattributed" : safe(i.customerId)}_${i.month}_${safe(i.timeZone)}.csv`;
+/** `statement_acme_2026-11_Asia-Kolkata.csv` (`statement-lines_…` for its line items): the customer ('' as `unattributed`), the month and the zone. */
+export const statementFileName = (name: string, i: StatementInput) =>
+  `${name}_${i.customerId === "" ? "unattributed" : safe(i.customerId)}_${i.month}_${safe(i.timeZone)}.csv`;
 
 /**
  * One file: a row per local day (`section` day, `key` the date), per model (`model`, the agent's model; the

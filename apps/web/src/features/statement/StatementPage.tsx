@@ -25,7 +25,7 @@ export default function StatementPage() {
   if (q.data === undefined) return <ErrorState error={q.error} onRetry={() => void q.refetch()} />;
   const s = q.data;
   const monthName = new Date(`${s.month}-15T00:00:00Z`).toLocaleString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
-  const csv = `/api/export/statement.csv?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const csv = (table: string) => `/api/export/${table}.csv?input=${encodeURIComponent(JSON.stringify(input))}`;
   const rows = [...s.days, ...s.models, s.totals];
   const column = { agent: moneyColumn(rows.map((r) => r.agentSpendMicros)), judge: moneyColumn(rows.map((r) => r.judgeSpendMicros)), total: moneyColumn(rows.map((r) => r.spendMicros)) };
   // Rows rounded for display may add up to a cent more or less than the exact total: say so where they do.
@@ -61,7 +61,8 @@ export default function StatementPage() {
       <div className="row no-print">
         <Link href={spendBackHref(search)}>← Spend</Link>
         <button type="button" className="btn" onClick={() => window.print()}>Print</button>
-        <ExportLink className="btn" href={csv}>Download CSV</ExportLink>
+        <ExportLink className="btn" href={csv("statement")}>Download CSV</ExportLink>
+        <ExportLink className="btn" href={csv("statement-lines")} data-testid="export-statement-lines">Line items CSV</ExportLink>
       </div>
       <header>
         <h1>Statement: {customerLabel(s.customer.id, s.customer.name)}</h1>

@@ -21,6 +21,7 @@ import * as m0019 from "./0019-run-calendars.ts";
 import * as m0020 from "./0020-function-and-tag-calendars.ts";
 import * as m0021 from "./0021-judge-activity.ts";
 import * as m0022 from "./0022-side-effect-claims.ts";
+import * as m0023 from "./0023-usage-lines-by-customer.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   "0020-function-and-tag-calendars": m0020,
   "0021-judge-activity": m0021,
   "0022-side-effect-claims": m0022,
+  "0023-usage-lines-by-customer": m0023,
 };
 
 export const migrationProvider: MigrationProvider = {
