@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPasswordUser, FIRST_RUN_OVER, userCount } from "../src/auth/accounts.ts";
+import { SYSTEM } from "../src/auth/principal.ts";
 import { createSetupToken, FIRST_RUN_TTL_MS, firstRunToken } from "../src/auth/setup.ts";
 import { me, PASSWORD, post, session, signIn } from "./auth-client.ts";
 import { startTally, type Tally } from "./harness.ts";
@@ -115,3 +117,29 @@ describe("first-run links from several starts (instances on one database)", { ti
   });
 });
 
+
+describe("a first-run link once an account exists another way", { timeout: 30_000 }, () => {
+  it("is void: TALLY_INIT_ADMIN_* made the first admin, so the link printed before makes no second one", async () => {
+    const first = await startTally();
+    const link = (await firstRunToken(first.db, Date.now()))!;
+    // A restart (here a second instance on the same database) with the headless admin settings.
+    const second = await startTally({ TALLY_INIT_ADMIN_EMAIL: "ops@example.com", TALLY_INIT_ADMIN_PASSWORD: PASSWORD }, {}, first.dbFile);
+    try {
+      const offered = await read(second, link);
+      expect(offered.status).toBe(400);
+      expect(offered.body.fieldErrors.token[0]).toBe(FIRST_RUN_OVER);
+      const taken = await redeem(second, account(link, "mallory@example.com"));
+      expect(taken.status).toBe(400);
+      expect(taken.body.fieldErrors.token[0]).toBe(FIRST_RUN_OVER);
+      expect(await second.db.selectFrom("auth_user").select(["email", "role"]).execute()).toEqual([{ email: "ops@example.com", role: "admin" }]);
+      // The account check is repeated where the account is made, in its transaction (a link read just before
+      // another account appears cannot make a second one).
+      const late = createPasswordUser(second.db, SYSTEM, { email: "late@example.com", name: "Late", role: "admin", password: PASSWORD, onlyFirst: true }, Date.now());
+      await expect(late).rejects.toThrow(FIRST_RUN_OVER);
+      expect(await userCount(second.db)).toBe(1);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+});

@@ -25,18 +25,21 @@ const authDate = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Creates a user who signs in with email + password (better-auth's `credential` account, its scrypt hash),
- * and records it, in one transaction. A taken email is a 400 on `email`.
+ * and records it, in one transaction. A taken email is a 400 on `email`. `onlyFirst`: only while there is no
+ * user at all (a first-run link), checked in the same transaction (writers take turns: connect.ts), else a 400
+ * on `token`.
  */
 export async function createPasswordUser(
   db: Db,
   actor: Actor,
-  input: { email: string; name: string; role: Role; password: string },
+  input: { email: string; name: string; role: Role; password: string; onlyFirst?: boolean },
   now: number,
 ): Promise<UserItem> {
   const hash = await hashPassword(input.password);
   const id = randomUUID();
   const at = authDate(now);
   await db.transaction().execute(async (trx) => {
+    if (input.onlyFirst && (await userCount(trx)) > 0) throw new InputError("token", FIRST_RUN_OVER);
     if (await trx.selectFrom("auth_user").select("id").where("email", "=", input.email).executeTakeFirst()) {
       throw new InputError("email", `${input.email} already has an account`);
     }
@@ -65,6 +68,9 @@ export async function listUsers(db: Db): Promise<UserItem[]> {
     signInMethods: accounts.filter((a) => a.userId === u.id).map((a) => a.providerId).sort(),
   }));
 }
+
+/** Why a first-run link stops working once any account exists (made by another link, TALLY_INIT_ADMIN_*, SSO). */
+export const FIRST_RUN_OVER = "this first-run link no longer works: Tally has an account now. Sign in, or ask an admin for an invitation";
 
 export async function userCount(db: Db): Promise<number> {
   const r = await db.selectFrom("auth_user").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { emailSchema, passwordSchema, type Role, roleSchema, wellFormedString } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { InputError } from "../queries/common.ts";
-import { createPasswordUser, type UserItem, userCount } from "./accounts.ts";
+import { createPasswordUser, FIRST_RUN_OVER, type UserItem, userCount } from "./accounts.ts";
 import { writeAudit } from "./audit.ts";
 import { type Actor, SYSTEM } from "./principal.ts";
 import { newSecret, secretHash } from "./secrets.ts";
@@ -74,7 +74,10 @@ export async function readSetupToken(db: Db, token: string, now: number): Promis
   if (!row) throw new InputError("token", "this setup link is not valid: ask an admin for a new one");
   if (row.used_at !== null) throw new InputError("token", "this setup link has been used already: sign in instead");
   if (Number(row.expires_at) <= now) throw new InputError("token", "this setup link has expired: ask an admin for a new one (or restart Tally for a new first-run link)");
-  return { role: roleSchema.parse(row.role), email: row.email, expiresAt: Number(row.expires_at), firstRun: row.created_by === SYSTEM.label };
+  const firstRun = row.created_by === SYSTEM.label;
+  // A first-run link makes the first account only: once any exists (another link, TALLY_INIT_ADMIN_*, SSO), it is void.
+  if (firstRun && (await userCount(db)) > 0) throw new InputError("token", FIRST_RUN_OVER);
+  return { role: roleSchema.parse(row.role), email: row.email, expiresAt: Number(row.expires_at), firstRun };
 }
 
 /** Redeems a token: creates the account it offers, once. An invitation's email must be the one invited. */
@@ -98,7 +101,7 @@ export async function redeemSetupToken(db: Db, input: z.infer<typeof setupInput>
   }
   const actor: Actor = { kind: "system", id: "setup-link", label: offer.email === null ? "first-run setup link" : "invitation" };
   try {
-    return await createPasswordUser(db, actor, { email: input.email, name: input.name, role: offer.role, password: input.password }, now);
+    return await createPasswordUser(db, actor, { email: input.email, name: input.name, role: offer.role, password: input.password, onlyFirst: offer.firstRun }, now);
   } catch (e) {
     await release();
     throw e;
