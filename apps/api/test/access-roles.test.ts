@@ -268,6 +268,23 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
     expect(wrong).toEqual([]);
   });
 
+  it("refuses an unknown key in every procedure's input with a 400 naming it (a misspelt field is never dropped)", async () => {
+    const admin = credentials.find((c) => c.label === "admin API key")!.headers;
+    const kept: string[] = [];
+    let checked = 0;
+    for (const [path, proc] of Object.entries(procedures)) {
+      const input = await inputs[path]!();
+      // Procedures without input (system.me) have nothing to misspell.
+      if (input === undefined || typeof input !== "object" || input === null || Array.isArray(input)) continue;
+      checked++;
+      const a = await call(tally, path, proc._def.type, { ...(input as object), monthlyBudgetUsd: 5 }, admin);
+      if (a.status !== 400 || !JSON.stringify(a.body).includes("monthlyBudgetUsd")) kept.push(`${path}: ${a.status}`);
+    }
+    expect(kept).toEqual([]);
+    // Every procedure but the 16 that take no input.
+    expect(checked).toBe(45);
+  }, 30_000);
+
   it("judges each call of a batch by its own capability", async () => {
     const viewer = credentials.find((c) => c.label === "viewer API key")!.headers;
     const res = await fetch(`${tally.base}/api/trpc/system.me,users.list,audit.list?batch=1&input=${encodeURIComponent(JSON.stringify({ 2: {} }))}`, { headers: viewer });

@@ -51,7 +51,7 @@ export const auditListInput = z
 
 /** `/api/export/audit.csv?input=`: the same filters (paging fields are accepted and ignored: the file holds every match). */
 export const auditExportInput = z
-  .object({ ...auditFilterShape })
+  .strictObject({ ...auditFilterShape })
   .superRefine(toAfterFrom);
 
 export type AuditListInput = z.infer<typeof auditListInput>;

@@ -95,7 +95,7 @@ const threshold = z
   .max(1)
   .refine((t) => Math.abs(t * 100 - Math.round(t * 100)) < 1e-9, { message: "must be a multiple of 0.01" });
 
-export const summaryInput = z.object(windowShape).superRefine(checkAggregate);
+export const summaryInput = z.strictObject(windowShape).superRefine(checkAggregate);
 
 /** A promoted tag key (TALLY_TAG_KEYS) that a breakdown or series splits by (`schemas/dimensions.ts`). */
 export const tagKeyInput = wellFormedString().min(1).max(MAX_TAG_KEY);
@@ -107,7 +107,7 @@ export function checkTagKey(v: { tagKey?: string | undefined }, byTag: boolean, 
 }
 
 export const spendTimeseriesInput = z
-  .object({
+  .strictObject({
     ...windowShape,
     bucket: bucketUnit,
     splitBy: z.enum(["model", "customer", "function", "tag"]).default("model"),
@@ -120,7 +120,7 @@ export const spendTimeseriesInput = z
   .superRefine((v, ctx) => checkTagKey(v, v.splitBy === "tag", ctx));
 
 export const spendByCustomerInput = z
-  .object({
+  .strictObject({
     ...windowShape,
     sort: z.enum(["spend", "runs", "costPerRun", "share", "customerId"]).default("spend"),
     direction,
@@ -131,7 +131,7 @@ export const spendByCustomerInput = z
   .superRefine(checkAggregate);
 
 export const spendByModelInput = z
-  .object({
+  .strictObject({
     ...windowShape,
     sort: z.enum(["spend", "runs", "costPerRun", "share", "model"]).default("spend"),
     direction,
@@ -142,7 +142,7 @@ export const spendByModelInput = z
   .superRefine(checkAggregate);
 
 export const qualityTrendInput = z
-  .object({
+  .strictObject({
     ...windowShape,
     bucket: bucketUnit,
     scoreNames: keyList.optional(),
@@ -153,22 +153,22 @@ export const qualityTrendInput = z
 
 /** Judge–human agreement per score name × judge model × rubric version, over the same filters as quality. */
 export const qualityAgreementInput = z
-  .object({ ...windowShape, scoreNames: keyList.optional() })
+  .strictObject({ ...windowShape, scoreNames: keyList.optional() })
   .superRefine(checkAggregate);
 
 export const compareModelsInput = z
-  .object({ ...windowShape, baselineModel: key.min(1), scoreNames: keyList.optional() })
+  .strictObject({ ...windowShape, baselineModel: key.min(1), scoreNames: keyList.optional() })
   .superRefine(checkAggregate);
 
 export const costVsQualityInput = z
-  .object({ ...windowShape, scoreName: key.min(1), threshold })
+  .strictObject({ ...windowShape, scoreName: key.min(1), threshold })
   .superRefine(checkAggregate);
 
 /** Runs page order: by time, cost or score (the filtered score name's value, else the run's lowest score). */
 export const runsSort = z.enum(["time-desc", "time-asc", "cost-desc", "cost-asc", "score-desc", "score-asc"]);
 
 export const runsListInput = z
-  .object({
+  .strictObject({
     ...windowShape,
     sort: runsSort.default("time-desc"),
     scoreName: key.min(1).optional(),
@@ -187,9 +187,9 @@ export const runsListInput = z
     }
   });
 
-export const runByIdInput = z.object({ runId: key.min(1) });
+export const runByIdInput = z.strictObject({ runId: key.min(1) });
 
-export const customerUpsertInput = z.object({
+export const customerUpsertInput = z.strictObject({
   /** Trimmed, as usage payloads store a customer id (a pasted "acme " must not miss acme's spend). */
   id: wellFormedString().trim().min(1).max(200),
   name: wellFormedString().trim().min(1).max(200),
@@ -197,7 +197,7 @@ export const customerUpsertInput = z.object({
   monthlyBudgetMicros: z.number().int().min(1, "a monthly budget is more than $0: send null for no budget").max(9e15).nullable().default(null),
 });
 
-export const pricesListInput = z.object({ model: key.optional() }).default({});
+export const pricesListInput = z.strictObject({ model: key.optional() }).default({});
 
 /**
  * Override prices are bounded ($1,000 per Mtok; the catalog's dearest is $600) so that a line of at most
@@ -206,7 +206,7 @@ export const pricesListInput = z.object({ model: key.optional() }).default({});
 export const MAX_PRICE_MICROS_PER_MTOK = 1e9;
 const pricePerMtok = z.number().int().min(0).max(MAX_PRICE_MICROS_PER_MTOK);
 
-export const priceUpsertInput = z.object({
+export const priceUpsertInput = z.strictObject({
   model: key.min(1),
   /** '' = any provider. */
   provider: key.default(""),

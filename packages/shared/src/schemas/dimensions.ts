@@ -15,7 +15,7 @@ export type DimensionInput = z.infer<typeof dimensionInput>;
 export const MAX_TAG_VALUES = 100;
 
 /** `dimensions.list`: the function slugs and promoted tag keys with their values. */
-export const dimensionsListInput = z.object({}).strict().default({});
+export const dimensionsListInput = z.strictObject({}).default({});
 
 export const spendByDimensionInput = summaryInput
   .safeExtend({

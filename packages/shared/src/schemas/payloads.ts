@@ -59,7 +59,7 @@ const runContext = {
   idempotencyKey: id.optional(),
 };
 
-export const criterionSchema = z.object({
+export const criterionSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,39}$/, "criterion names are lower_snake_case, at most 40 characters"),
