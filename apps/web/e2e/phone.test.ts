@@ -95,6 +95,21 @@ describe("phone width (390 px)", () => {
     expect(widths.filter((w) => w.scrollWidth > PHONE.width)).toEqual([]);
   }, 180_000);
 
+  it("between phone and desktop (721–920 px, where the nav once stayed open) no page scrolls sideways and the account menu is on screen", async () => {
+    const wide: string[] = [];
+    for (const width of [768, 834, 900]) {
+      const context = await newContext({ width, height: 900 });
+      const page = await context.newPage();
+      for (const path of [`/?${q()}`, `/spend?${q()}`, "/settings"]) {
+        const w = await widthOf(page, path);
+        const menuRight = await page.locator(".user-menu-toggle").evaluate((e) => e.getBoundingClientRect().right);
+        if (w.scrollWidth > width || menuRight > width) wide.push(`${width} ${path}: page ${w.scrollWidth}, menu ends at ${Math.round(menuRight)}`);
+      }
+      await context.close();
+    }
+    expect(wide).toEqual([]);
+  }, 120_000);
+
   it("tables keep each figure and id on one line (they scroll), and Review stacks the queue above the item", async () => {
     const context = await newContext(PHONE);
     const page = await context.newPage();

@@ -1,4 +1,5 @@
 import type { Filters, Window } from "./filters.ts";
+import { appliedScoreRange } from "../features/runs/lib/score-range.ts";
 
 /** Turns URL filter state into API inputs. Pure. */
 
@@ -39,11 +40,6 @@ export interface RunsInput extends AggregateInput {
   cursor?: string;
 }
 
-function unit(v: string | null): number | undefined {
-  if (v === null || v === "") return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 && n <= 1 ? n : undefined;
-}
 
 /** The rollups' bucket: aggregates cover whole quarters of an hour (the API's effectiveWindow). */
 const QUARTER_MS = 15 * 60_000;
@@ -56,8 +52,7 @@ const QUARTER_MS = 15 * 60_000;
 export function runsInput(f: Filters, w: Window, params: URLSearchParams, limit = 50): RunsInput {
   const whole = { from: Math.floor(w.from / QUARTER_MS) * QUARTER_MS, to: Math.ceil(w.to / QUARTER_MS) * QUARTER_MS };
   const scoreName = params.get("score") || undefined;
-  const min = unit(params.get("min"));
-  const max = unit(params.get("max"));
+  const { min, max } = appliedScoreRange(params);
   const cursor = params.get("cursor") || undefined;
   return {
     ...aggregateInput(f, whole),

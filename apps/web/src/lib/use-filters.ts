@@ -10,7 +10,8 @@ export interface FilterState {
   /** Page parameters (everything in the query string that is not a filter). */
   params: URLSearchParams;
   pathname: string;
-  setFilters: (patch: Partial<Filters>) => void;
+  /** Changes filters (back to the first page); `dropParams`: page parameters to remove with them (a reset). */
+  setFilters: (patch: Partial<Filters>, dropParams?: string[]) => void;
   /** Sets page parameters (null removes one); filters are kept. `replace` for typing in a search box. */
   setParams: (patch: Record<string, string | number | null>, opts?: { replace?: boolean }) => void;
 }
@@ -39,10 +40,10 @@ export function useFilters(): FilterState {
   return useMemo(() => {
     const filters = parseFilters(loc.params, tz);
     const window = resolveWindow(filters, minute * 60_000);
-    const setFilters = (patch: Partial<Filters>) => {
+    const setFilters = (patch: Partial<Filters>, dropParams: string[] = []) => {
       const next = writeFilters({ ...filters, ...patch }, loc.params);
-      next.delete("page"); // a new filter starts at the first page
-      next.delete("pages");
+      // A new filter starts at the first page.
+      for (const p of ["page", "pages", ...dropParams]) next.delete(p);
       const qs = next.toString();
       navigate(qs ? `${loc.pathname}?${qs}` : loc.pathname);
     };

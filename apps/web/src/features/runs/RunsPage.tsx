@@ -1,7 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useId, useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { ExportLink } from "../../components/ExportLink.tsx";
+import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { exportHref, runsInput } from "../../lib/api-input.ts";
 import { dateTime, num, score } from "../../lib/format.ts";
@@ -9,6 +10,7 @@ import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useFilters } from "../../lib/use-filters.ts";
 import { currentCursor, nextTrail, prevTrail, readTrail } from "./lib/cursor-trail.ts";
+import { appliedScoreRange, scoreRangeProblem } from "./lib/score-range.ts";
 import { RunsTable } from "./RunsTable.tsx";
 
 const PAGE_SIZE = 50;
@@ -35,6 +37,7 @@ export default function RunsPage() {
   const runs = useQuery(trpc.runs.list.queryOptions(input));
   const scoreNames = useQuery(trpc.runs.scoreNames.queryOptions());
   const scoreName = params.get("score");
+  const range = appliedScoreRange(params);
   const pageNo = trail.length + 1;
 
   return (
@@ -65,7 +68,7 @@ export default function RunsPage() {
           <p className="row small">
             <span className="chip">
               {scoreName}
-              {params.get("min") || params.get("max") ? ` ${score(Number(params.get("min") ?? 0))}–${score(Number(params.get("max") ?? 1))}` : ""}
+              {range.min !== undefined || range.max !== undefined ? ` ${score(range.min ?? 0)}–${score(range.max ?? 1)}` : ""}
               <button type="button" aria-label="Remove score filter" onClick={() => setParams({ score: null, min: null, max: null, pages: null })}>
                 ×
               </button>
@@ -79,7 +82,7 @@ export default function RunsPage() {
           empty={
             <EmptyState title="No runs match these filters.">
               {filters.range === "custom" || filters.model !== null || filters.customer !== null || filters.fn || filters.tag || scoreName ? (
-                <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null, tag: null })}>
+                <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null, tag: null }, ["score", "min", "max"])}>
                   Reset filters
                 </button>
               ) : (
@@ -121,11 +124,14 @@ function ScoreFilter({ names, name, min, max, onApply }: {
   const [n, setN] = useState(name ?? "");
   const [lo, setLo] = useState(min ?? "");
   const [hi, setHi] = useState(max ?? "");
+  const problem = scoreRangeProblem(n, lo, hi);
+  const problemId = useId();
   return (
     <form
       className="inline"
       onSubmit={(e) => {
         e.preventDefault();
+        if (problem) return;
         onApply({ score: n.trim() || null, min: n.trim() && lo ? lo : null, max: n.trim() && hi ? hi : null });
       }}
     >
@@ -147,7 +153,12 @@ function ScoreFilter({ names, name, min, max, onApply }: {
         Max
         <input type="number" min={0} max={1} step={0.01} value={hi} onChange={(e) => setHi(e.target.value)} style={{ width: 76 }} />
       </label>
-      <button type="submit">Filter</button>
+      <FocusKeepingButton type="submit" unavailable={problem !== null} aria-describedby={problemId}>
+        Filter
+      </FocusKeepingButton>
+      <span id={problemId} className="small muted" role="status">
+        {problem}
+      </span>
     </form>
   );
 }

@@ -11,6 +11,7 @@ import { useConfirm } from "./ConfirmDialog.tsx";
 import { describeParams, type FormValues, initialValues, paramError, paramsFromValues, RULE_FIELDS, ruleFormFields, valuesFromParams } from "./lib/alert-rule-form.ts";
 import { formErrors, unclaimed } from "./lib/field-errors.ts";
 import { FieldError } from "./RoleSelect.tsx";
+import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
 
 type Rule = RouterOutputs["alerts"]["rules"]["list"][number];
 const KINDS = Object.keys(KIND_LABELS) as AlertKind[];
@@ -136,6 +137,8 @@ function RuleForm({ rule, onDone }: { rule?: Rule; onDone?: () => void }) {
   const formMessage = unclaimed(api, ruleFormFields(kind));
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    // The last answer's errors go: a field fixed since must not keep its old message.
+    mutation.reset();
     const { params, errors } = paramsFromValues(kind, values);
     setLocal(errors);
     if (Object.keys(errors).length > 0) return;
@@ -214,9 +217,12 @@ function RuleForm({ rule, onDone }: { rule?: Rule; onDone?: () => void }) {
         </div>
         );
       })}
-      <button type="submit" className="primary" disabled={mutation.isPending || name.trim() === ""}>
+      <FocusKeepingButton type="submit" className="primary" unavailable={mutation.isPending || name.trim() === ""} aria-describedby={`${id}-rule-problem`}>
         {rule ? "Save rule" : "Add rule"}
-      </button>
+      </FocusKeepingButton>
+      <span id={`${id}-rule-problem`} className="small muted" role="status">
+        {name.trim() === "" ? "Enter a name for the rule." : ""}
+      </span>
       {rule ? (
         <button type="button" onClick={onDone}>
           Cancel

@@ -12,6 +12,7 @@ import { curlExample } from "./lib/api-key-example.ts";
 import { formErrors, unclaimed } from "./lib/field-errors.ts";
 import { relativeTime } from "./lib/relative-time.ts";
 import { FieldError, RoleSelect } from "./RoleSelect.tsx";
+import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
 
 type ApiKey = RouterOutputs["apiKeys"]["list"][number];
 type Created = RouterOutputs["apiKeys"]["create"];
@@ -161,9 +162,12 @@ function CreateKeyCard() {
           </span>
           <FieldError id={`${id}-role-error`} message={errors.fields.role} />
         </div>
-        <button type="submit" className="primary" disabled={create.isPending || name.trim() === ""}>
+        <FocusKeepingButton type="submit" className="primary" unavailable={create.isPending || name.trim() === ""} aria-describedby={`${id}-create-problem`}>
           Create key
-        </button>
+        </FocusKeepingButton>
+        <span id={`${id}-create-problem`} className="small muted" role="status">
+          {name.trim() === "" ? "Enter a name for the key." : ""}
+        </span>
       </form>
       {formMessage ? (
         <p className="form-message" role="alert">
@@ -183,7 +187,7 @@ function NewKey({ created, onDone }: { created: Created; onDone: () => void }) {
         <strong>Copy this key now: it is shown only this once.</strong> Tally stores only its hash, so nobody can show it again; if it is
         lost, revoke it and create another. Keep it as you would a password.
       </p>
-      <CopyBox label={`Secret of "${created.key.name}" (${created.key.role})`} text={created.secret} />
+      <CopyBox label={`Secret of "${created.key.name}" (${created.key.role})`} text={created.secret} focusOnShow />
       <CopyBox label="Try it: the last 7 days of runs as CSV" text={curlExample(origin, created.secret, Date.now())} multiline />
       <button type="button" onClick={onDone}>
         I have copied it

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useId, useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { EmptyState, MutationError, QueryView, Skeleton } from "../../components/States.tsx";
 import { money } from "../../lib/format.ts";
@@ -7,6 +7,7 @@ import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { customerFormProblem } from "./lib/customer-form.ts";
 import { microsToUsdInput, parseUsdToMicros } from "./lib/money-input.ts";
+import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
 
 interface Customer {
   id: string;
@@ -87,6 +88,7 @@ function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Cus
   const micros = parseUsdToMicros(budget);
   const dirty = name !== customer.name || micros !== customer.monthlyBudgetMicros;
   const valid = micros !== undefined && micros !== 0 && name.trim() !== "";
+  const hintId = useId();
   return (
     <tr data-customer={customer.id}>
       <td className="mono">{customer.id}</td>
@@ -101,14 +103,16 @@ function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Cus
           value={budget}
           onChange={(e) => setBudget(e.target.value)}
           aria-invalid={micros === undefined || micros === 0}
+          aria-describedby={hintId}
           style={{ width: 130 }}
         />{" "}
-        <span className="small muted">{micros === undefined ? "enter an amount like 250 or 99.50" : micros === 0 ? "above $0, or empty for no budget" : micros === null ? "no budget" : money(micros)}</span>
+        <span id={hintId} className="small muted">{micros === undefined ? "enter an amount like 250 or 99.50" : micros === 0 ? "above $0, or empty for no budget" : micros === null ? "no budget" : money(micros)}</span>
       </td>
       <td>
-        <button
+        <FocusKeepingButton
           type="button"
-          disabled={!dirty || !valid || state === "saving"}
+          unavailable={!dirty || !valid || state === "saving"}
+          aria-describedby={hintId}
           onClick={() => {
             if (micros === undefined) return;
             setState("saving");
@@ -119,7 +123,7 @@ function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Cus
           }}
         >
           {state === "saving" ? "Saving…" : "Save"}
-        </button>
+        </FocusKeepingButton>
         {state === "saved" && !dirty ? <span className="small muted"> saved</span> : null}
       </td>
     </tr>

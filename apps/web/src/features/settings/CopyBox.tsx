@@ -1,12 +1,17 @@
-import { useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
 /**
  * Text to copy (a setup link, an API key, a command): read-only, selected on focus, with a Copy button
- * whose result is announced. Falls back to selecting the text when the clipboard is not available.
+ * whose result is announced. Falls back to selecting the text when the clipboard is not available. `focusOnShow`:
+ * a one-time secret takes the focus when it appears (read out with its label, selected for copying).
  */
-export function CopyBox({ label, text, multiline = false }: { label: string; text: string; multiline?: boolean }) {
+export function CopyBox({ label, text, multiline = false, focusOnShow = false }: { label: string; text: string; multiline?: boolean; focusOnShow?: boolean }) {
   const id = useId();
   const field = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the box appears
+  useEffect(() => {
+    if (focusOnShow) field.current?.focus();
+  }, []);
   const [copied, setCopied] = useState<"" | "Copied." | "Selected: press Ctrl+C (⌘C) to copy.">("");
   const copy = async () => {
     try {

@@ -8,6 +8,7 @@ import { useCan } from "../../lib/session.ts";
 import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
 import { formErrors, unclaimed } from "./lib/field-errors.ts";
 import { FieldError } from "./RoleSelect.tsx";
+import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
 
 type Scope = RouterOutputs["judge"]["sampling"]["list"][number]["scope"];
 
@@ -110,9 +111,9 @@ function OverrideForm({ onSettled }: { onSettled: () => Promise<unknown> }) {
       </label>
       {field("key", "Model or customer id", key, setKey)}
       {field("rate", "Sample rate (0 to 1)", rate, setRate)}
-      <button type="submit" className="primary" disabled={set.isPending}>
+      <FocusKeepingButton type="submit" className="primary" unavailable={set.isPending}>
         Set rate
-      </button>
+      </FocusKeepingButton>
       {isForbidden(set.error) ? <MutationError error={set.error} /> : message ? <p className="form-message">{message}</p> : null}
     </form>
   );

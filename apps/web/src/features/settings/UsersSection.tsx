@@ -12,6 +12,7 @@ import { CopyBox } from "./CopyBox.tsx";
 import { PendingInvitations } from "./PendingInvitations.tsx";
 import { formErrors, unclaimed } from "./lib/field-errors.ts";
 import { FieldError, RoleSelect } from "./RoleSelect.tsx";
+import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
 
 type User = RouterOutputs["users"]["list"][number];
 type Invitation = RouterOutputs["users"]["invite"];
@@ -197,9 +198,12 @@ function InviteCard({ tz }: { tz: string }) {
           </span>
           <FieldError id={`${id}-role-error`} message={errors.fields.role} />
         </div>
-        <button type="submit" className="primary" disabled={invite.isPending || email.trim() === ""}>
+        <FocusKeepingButton type="submit" className="primary" unavailable={invite.isPending || email.trim() === ""} aria-describedby={`${id}-invite-problem`}>
           Create invitation link
-        </button>
+        </FocusKeepingButton>
+        <span id={`${id}-invite-problem`} className="small muted" role="status">
+          {email.trim() === "" ? "Enter their email." : ""}
+        </span>
       </form>
       {unclaimed(errors, ["email", "role"]) ? (
         <p className="form-message" role="alert">
@@ -221,7 +225,7 @@ function InvitationLink({ invitation, tz }: { invitation: Invitation; tz: string
         </strong>{" "}
         Tally keeps only a hash of it, so it cannot be shown again; if it is lost, invite them again.
       </p>
-      <CopyBox label={`Setup link for ${invitation.email} (${invitation.role})`} text={`${window.location.origin}${invitation.path}`} />
+      <CopyBox label={`Setup link for ${invitation.email} (${invitation.role})`} text={`${window.location.origin}${invitation.path}`} focusOnShow />
       <p className="small">
         Works once, until <strong>{dateTime(invitation.expiresAt, tz)}</strong> ({tz}). Opening it lets them choose a name and password and
         signs them in as {invitation.role}.
