@@ -68,3 +68,45 @@ describe("Slack answering 429 with Retry-After", { timeout: 30_000 }, () => {
     }
   });
 });
+
+describe("two ticks at once (two apps serving the cron, a redelivery)", { timeout: 30_000 }, () => {
+  it("send each alert once: the second waits for the first's send, then finds it sent", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const hook = await fakeWebhook([], async () => held);
+    const tally = await startTally({}, { clock: () => T0 });
+    try {
+      await priceModel(tally);
+      await callProcedure(tally, "alerts.rules.update", "mutation", { id: "builtin-budget", enabled: false });
+      await callProcedure(tally, "alerts.rules.create", "mutation", { kind: "spend_over", name: "Over $0.50", params: { amountMicros: 500_000, windowHours: 1 } });
+      await addChannel(tally, "webhook", "Webhook", `${hook.url}/in`);
+      await spend(tally, "umbrella", 900_000, T0 - MINUTE);
+      const event = (runId: string) => ({ name: "inngest/scheduled.timer", id: `evt-${runId}`, ts: T0, data: { cron: "*/5 * * * *" } });
+      const first = tally.executor.run("evaluate-alerts", event("01TICKA"), { runId: "01TICKA" });
+      await expect.poll(() => hook.requests.length).toBe(1);
+      const second = await tally.executor.run("evaluate-alerts", event("01TICKB"), {
+        runId: "01TICKB",
+        // Inngest waits the Retry-After the held claim answers; meanwhile the first tick's send completes.
+        beforeRequest: async (attempt) => {
+          if (attempt === 0) return;
+          release();
+          await first;
+        },
+      });
+      const a = await first;
+      expect([a.status, second.status]).toEqual(["completed", "completed"]);
+      expect(hook.requests).toHaveLength(1);
+      const [row] = await notifications(tally);
+      const sent = (out: { result: unknown }) => (out.result as { sent: Record<string, string> }).sent;
+      expect(sent(a)).toEqual({ [row!.id]: "sent" });
+      expect(sent(second)).toEqual({ [row!.id]: "skipped" });
+      expect([row!.status, row!.attempts]).toEqual(["sent", 1]);
+      expect(second.responses.some((r) => r.retryAfter !== null)).toBe(true);
+      expect(await tally.db.selectFrom("side_effect_claims").selectAll().execute()).toEqual([]);
+    } finally {
+      release();
+      await tally.close();
+      await hook.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import type { AlertNotificationTable, Db } from "@tally/shared/db";
 import { retryAfterMs } from "../retry-after.ts";
 import { slackAlertMessage } from "./slack-blocks.ts";
 import { signedHeaders } from "./standard-webhooks.ts";
+import { ClaimHeld, endClaim, onceAcrossDeliveries } from "../record/claim.ts";
 
 /** The channel id of `SLACK_WEBHOOK_URL`, where alerts go while no channel is configured. */
 export const SLACK_ENV_CHANNEL = "slack-env";
@@ -91,6 +92,9 @@ export function webhookBody(m: AlertMessage): string {
   });
 }
 
+/** How long a receiver may take to answer one POST. */
+const SEND_TIMEOUT_MS = 15_000;
+
 /** POSTs one message; never follows a redirect (a signed body goes where it was configured to, or fails). */
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<void> {
   const host = new URL(url).host;
@@ -101,7 +105,7 @@ async function post(url: string, body: string, headers: Record<string, string> =
       headers: { "content-type": "application/json", ...headers },
       body,
       redirect: "manual",
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
   } catch (e) {
     throw new DeliveryError(`no answer from ${host}: ${e instanceof Error ? e.message : String(e)}`, false);
@@ -140,8 +144,20 @@ export async function deliverNotification(
     const t = await target(db, n.channel_id, config.defaultSlackUrl);
     const url = dashboardUrl(config.publicUrl, n.link);
     const { rule_id: ruleId, subject, period, event, message, created_at: at } = n;
-    await send(t, { id, event, ruleId, ruleName: rule.name, kind: rule.kind, subject, period, message, url, at }, Date.now());
+    // Sent once even when two ticks overlap (two apps serving the cron, a redelivery): claim.ts.
+    const claim = { kind: "alert" as const, key: id, runId: "" };
+    const recorded = async () => (await db.selectFrom("alert_notifications").select("status").where("id", "=", id).executeTakeFirst())?.status !== "pending";
+    const sent = await onceAcrossDeliveries(db, claim, { leaseMs: SEND_TIMEOUT_MS + 30_000, now: opts.now, recorded }, async () => {
+      await send(t, { id, event, ruleId, ruleName: rule.name, kind: rule.kind, subject, period, message, url, at }, Date.now());
+      return true;
+    });
+    if (sent === null) return { status: "skipped" };
   } catch (e) {
+    // Another tick is sending it: retry when its lease ends, or on the last attempt leave it to that tick.
+    if (e instanceof ClaimHeld) {
+      if (opts.lastAttempt) return { status: "skipped" };
+      throw e;
+    }
     const error = e instanceof Error ? e.message : String(e);
     const final = opts.lastAttempt || (e instanceof DeliveryError && e.permanent);
     await db
@@ -159,5 +175,6 @@ export async function deliverNotification(
     .set((eb) => ({ attempts: eb("attempts", "+", 1), status: "sent", sent_at: opts.now }))
     .where("id", "=", id)
     .execute();
+  await endClaim(db, { kind: "alert", key: id });
   return { status: "sent" };
 }

@@ -2,14 +2,17 @@ import { randomUUID } from "node:crypto";
 import { RetryAfterError } from "inngest";
 import type { Db } from "@tally/shared/db";
 
-/** A side effect that is paid for or seen (the judge call, the Slack post), per record key. */
+/** A side effect that is paid for or seen (the judge call, the Slack post, an alert's send), per record key. */
 export interface ClaimRef {
-  kind: "judge" | "slack";
-  /** The record's key (the evaluation's, the notification's). */
+  kind: "judge" | "slack" | "alert";
+  /** The record's key (the evaluation's, the notification's, the alert notification's id). */
   key: string;
-  /** The parent run, so forgetting a run removes its claims. */
+  /** The parent run, so forgetting a run removes its claims ('' for an alert: no run). */
   runId: string;
 }
+
+/** Another delivery holds the claim: retry when its lease ends (not a failure of the side effect itself). */
+export class ClaimHeld extends RetryAfterError {}
 
 export interface ClaimOptions {
   /** How long the holder may take before another delivery may assume it died: the side effect's own timeout and a margin. */
@@ -99,9 +102,9 @@ async function release(db: Db, ref: ClaimRef, owner: string): Promise<void> {
   await db.deleteFrom("side_effect_claims").where("kind", "=", ref.kind).where("key", "=", ref.key).where("owner", "=", owner).execute();
 }
 
-function heldElsewhere(ref: ClaimRef, waitMs: number): RetryAfterError {
-  const what = ref.kind === "judge" ? "the judge call" : "the Slack post";
-  return new RetryAfterError(
+function heldElsewhere(ref: ClaimRef, waitMs: number): ClaimHeld {
+  const what = ref.kind === "judge" ? "the judge call" : ref.kind === "slack" ? "the Slack post" : "the alert's send";
+  return new ClaimHeld(
     `${what} for "${ref.key}" is under way in another delivery of this run: retrying once it has recorded or its lease ends`,
     Math.max(1_000, Math.ceil(waitMs)),
   );

@@ -251,9 +251,9 @@ export interface NotificationTable {
   created_at: number;
 }
 
-/** A lease on a judge call or a Slack post per record key, held until its outcome is recorded (0022). */
+/** A lease on a judge call, a Slack post or an alert's send per record key, held until its outcome is recorded (0022). */
 export interface SideEffectClaimTable {
-  kind: "judge" | "slack";
+  kind: "judge" | "slack" | "alert";
   key: string;
   run_id: string;
   /** The execution holding the lease (a random token per attempt). */

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 
 // Frozen once landed.
 // A lease per paid or visible side effect (the judge call of an evaluation, the Slack post of a
-// notification), keyed by the kind and the record's key: two deliveries of one run that overlap take turns
+// notification, an alert's send), keyed by the kind and the record's key: two deliveries that overlap take turns
 // instead of both calling. The holder's result is kept until the record is written, so a delivery that
 // finds it reuses it; the row is removed once the outcome is recorded.
 
