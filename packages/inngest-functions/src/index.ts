@@ -29,7 +29,8 @@ export { batchRollups } from "./record/rollup.ts";
 /**
  * Builds Tally's functions: the three deferred side effects, the failure handlers of score and notify
  * (recording a failed evaluation or notification once retries are exhausted), the example agent and the
- * alerts cron (evaluate-alerts, every 5 minutes).
+ * alerts cron (evaluate-alerts, every 5 minutes). `all` is what Tally's own server serves; `deferred` is what
+ * another app serves to defer() to them (defer() names its target after the calling app: README).
  */
 export function createFunctions(inngest: TallyInngest, deps: Deps) {
   const score = scoreAgentOutput(inngest, deps);
@@ -39,5 +40,6 @@ export function createFunctions(inngest: TallyInngest, deps: Deps) {
   const notifyFailure = notifyAgentCompletionFailure(inngest, deps);
   const agent = handleSupportTicket(inngest, deps, { score, costs, notify });
   const alerts = evaluateAlerts(inngest, deps);
-  return { score, costs, notify, agent, scoreFailure, notifyFailure, alerts, all: [agent, score, costs, notify, scoreFailure, notifyFailure, alerts] };
+  const deferred = [score, costs, notify, scoreFailure, notifyFailure];
+  return { score, costs, notify, agent, scoreFailure, notifyFailure, alerts, deferred, all: [agent, ...deferred, alerts] };
 }
