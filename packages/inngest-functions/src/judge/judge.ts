@@ -87,12 +87,6 @@ function parseVerdict(schema: ReturnType<typeof verdictSchema>, content: string)
   return parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 }
 
-/**
- * Asks the judge, and on a malformed verdict asks again with the problem spelled out, at most
- * `maxRepairs` times. A verdict that never parses is returned as a failure (recorded, not thrown), so a
- * judge emitting garbage cannot put the function into a retry loop; so is a repair call that fails (the
- * replies before it were billed, and are costed). A first call that fails is thrown: the step is retried.
- */
 /** The most calls one judging makes: the first and the repairs. */
 const judgeCalls = (config: JudgeConfig): number => 1 + (config.maxRepairs ?? 2);
 
@@ -101,6 +95,12 @@ export function judgeLeaseMs(config: JudgeConfig): number {
   return judgeCalls(config) * (config.timeoutMs ?? DEFAULT_CHAT_TIMEOUT_MS) + 30_000;
 }
 
+/**
+ * Asks the judge, and on a malformed verdict asks again with the problem spelled out, at most
+ * `maxRepairs` times. A verdict that never parses is returned as a failure (recorded, not thrown), so a
+ * judge emitting garbage cannot put the function into a retry loop; so is a repair call that fails (the
+ * replies before it were billed, and are costed). A first call that fails is thrown: the step is retried.
+ */
 export async function judge(
   config: JudgeConfig,
   criteria: readonly Criterion[],
