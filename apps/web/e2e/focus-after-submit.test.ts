@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
-import { describedBy, launchChromium } from "./browser.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { describedBy } from "./browser.ts";
+import { signedInSuite } from "./signed-in-suite.ts";
 
 /**
  * Keyboard and screen-reader users keep their place: a form submitted with Enter leaves the focus on its
@@ -9,30 +9,8 @@ import { describedBy, launchChromium } from "./browser.ts";
  * act says why; the Runs page's score filter and reset do what they show.
  */
 
-let server: RunningServer;
-let browser: Browser;
-let session: StorageState;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  ensureBuilt();
-  server = await startServer({ runs: 60 });
-  browser = await launchChromium();
-  session = await server.signedIn(browser);
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: session });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(path: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(server.url + path);
-  await page.locator("main").waitFor();
-  return page;
-}
+const suite = signedInSuite({ runs: 60 });
+const open = suite.open;
 
 /** What has the focus: its tag, accessible label or text, and whether it is the page's body. */
 const focused = (page: Page) =>
@@ -54,7 +32,7 @@ describe("focus after a submit", () => {
     await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.value?.startsWith("tally_") ?? false);
     expect((await focused(page)).label).toBe('Secret of "focus-key" (viewer)');
 
-    await page.goto(`${server.url}/settings?section=users&tz=UTC`);
+    await page.goto(`${suite.server.url}/settings?section=users&tz=UTC`);
     const invite = page.getByRole("form", { name: "Invite a user" });
     const send = invite.getByRole("button", { name: "Create invitation link" });
     expect(await describedBy(send)).toBe("Enter their email.");
@@ -82,7 +60,7 @@ describe("focus after a submit", () => {
     await page.keyboard.press("Enter");
     await page.locator("tr[data-customer='acme']").getByText("saved").waitFor();
     expect(await focused(page)).toMatchObject({ tag: "BUTTON", text: "Save" });
-    const customers = await server.query<{ id: string; monthlyBudgetMicros: number | null }[]>("customers.list", undefined);
+    const customers = await suite.server.query<{ id: string; monthlyBudgetMicros: number | null }[]>("customers.list", undefined);
     expect(customers.find((c) => c.id === "acme")?.monthlyBudgetMicros).toBe(321_000_000);
 
     // The judge's sampling form: Set rate keeps the focus through the request.
@@ -91,7 +69,7 @@ describe("focus after a submit", () => {
     await rates.getByLabel("Sample rate (0 to 1)").fill("0.5");
     await rates.getByRole("button", { name: "Set rate" }).focus();
     await page.keyboard.press("Enter");
-    await expect.poll(async () => (await server.query<{ key: string }[]>("judge.sampling.list", undefined)).map((o) => o.key)).toEqual(["gpt-4o"]);
+    await expect.poll(async () => (await suite.server.query<{ key: string }[]>("judge.sampling.list", undefined)).map((o) => o.key)).toEqual(["gpt-4o"]);
     expect(await focused(page)).toMatchObject({ tag: "BUTTON", text: "Set rate" });
     await page.close();
   });
@@ -135,11 +113,11 @@ describe("the Runs page's score filter", () => {
     expect(await page.locator("[data-testid='runs-page']").count()).toBe(1); // the list, not an error
 
     // A range the API could not take, from a URL: the chip shows no range, as the list applies none.
-    await page.goto(`${server.url}/runs?range=30d&tz=UTC&score=accuracy&min=1.5`);
+    await page.goto(`${suite.server.url}/runs?range=30d&tz=UTC&score=accuracy&min=1.5`);
     await page.locator(".chip").first().waitFor();
     expect((await page.locator(".chip").first().textContent())?.replace("×", "").trim()).toBe("accuracy");
 
-    await page.goto(`${server.url}/runs?range=24h&tz=UTC&score=nosuch&min=0.2`);
+    await page.goto(`${suite.server.url}/runs?range=24h&tz=UTC&score=nosuch&min=0.2`);
     await page.getByRole("button", { name: "Reset filters" }).click();
     await page.waitForFunction(() => !location.search.includes("score="));
     expect(new URL(page.url()).searchParams.get("min")).toBeNull();

@@ -1,7 +1,6 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, type RunningServer, startServer, type StorageState } from "./server.ts";
-import { describedBy, launchChromium } from "./browser.ts";
+import { describe, expect, it } from "vitest";
+import { describedBy } from "./browser.ts";
+import { signedInSuite } from "./signed-in-suite.ts";
 
 /**
  * Inputs say what is wrong as it is typed, and follow the URL: the price form and the custom range say why
@@ -9,30 +8,8 @@ import { describedBy, launchChromium } from "./browser.ts";
  * while typed; the customer search shows the URL's text after a navigation that changes it.
  */
 
-let server: RunningServer;
-let browser: Browser;
-let session: StorageState;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  ensureBuilt();
-  server = await startServer({ runs: 60 });
-  browser = await launchChromium();
-  session = await server.signedIn(browser);
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", locale: "en-US", storageState: session });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(path: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(server.url + path);
-  await page.locator("main").waitFor();
-  return page;
-}
+const suite = signedInSuite({ runs: 60 });
+const open = suite.open;
 
 describe("form feedback", () => {
   it("the price form names what is missing or malformed, and the button reads it", async () => {
