@@ -130,6 +130,45 @@ describe("overlapping deliveries of one score run", () => {
   });
 });
 
+describe("a key reused by another run while the first run's judge call is held", () => {
+  it("is refused naming both runs; the first run keeps its own verdict, and the refused run's failure records nothing", async () => {
+    // The judge rates a text with "GOOD" 5 on every criterion, anything else 1.
+    const judge = await serve(fakeChatServer((body) => ({ content: verdict(JSON.stringify(body).includes("GOOD") ? { helpfulness: 5, accuracy: 5, tone: 5 } : { helpfulness: 1, accuracy: 1, tone: 1 }) })));
+    tally = await startTally(judgeEnv(judge));
+    const t = tally;
+    const call = (response: string) => ({ fnSlug: "tally-score-agent-output", input: { response, model: "gpt-4o", idempotencyKey: "shared-key" } });
+    const paused = gate();
+    const resumed = gate();
+    const first = t.executor.runDeferred(call("A GOOD answer."), { ...PARENT, runId: "RUN-A" }, {
+      runId: "01SCOREA",
+      beforeRequest: async () => {
+        if ((await t.db.selectFrom("side_effect_claims").select("result").executeTakeFirst())?.result) {
+          paused.open();
+          await resumed.opened;
+        }
+      },
+    });
+    await paused.opened;
+    const event = { name: "inngest/deferred.schedule", id: "evt-01SCOREB", ts: Date.now(), data: { ...call("A terrible answer.").input, _inngest: { fn_slug: "tally-score-agent-output", parent_fn_slug: PARENT.fnSlug, parent_run_id: "RUN-B" } } };
+    const second = await t.executor.run("tally-score-agent-output", event, { runId: "01SCOREB" });
+    expect(second.status).toBe("failed");
+    expect(JSON.stringify(second.error)).toContain('idempotencyKey \\"shared-key\\" is in use for run \\"RUN-A\\", not \\"RUN-B\\"');
+    // Inngest then runs the failure handler of the refused run: it leaves the key to RUN-A.
+    const failed = { name: "inngest/function.failed", id: "evt-failed-01SCOREB", ts: Date.now(), data: { function_id: "tally-score-agent-output", run_id: "01SCOREB", error: second.error, event } };
+    const handler = await t.executor.run("tally-score-agent-output-failure", failed, { runId: "01SCOREBFAIL" });
+    expect(handler.result).toMatchObject({ recorded: false, reason: expect.stringContaining('in use for run "RUN-A"') });
+    resumed.open();
+    expect((await first).result).toMatchObject({ status: "scored", scores: { helpfulness: 5, accuracy: 5, tone: 5 } });
+    expect(judge.requests).toHaveLength(1);
+    expect(await t.db.selectFrom("evaluations").select(["id", "run_id", "status"]).execute()).toEqual([{ id: "shared-key", run_id: "RUN-A", status: "succeeded" }]);
+    expect((await t.db.selectFrom("scores").select(["run_id", "raw_value"]).execute()).map((r) => [r.run_id, r.raw_value])).toEqual([
+      ["RUN-A", 5],
+      ["RUN-A", 5],
+      ["RUN-A", 5],
+    ]);
+  });
+});
+
 describe("overlapping deliveries of one notify run", () => {
   it("post to Slack once", async () => {
     const slowSlack = gate();

@@ -65,6 +65,8 @@ export function scoreAgentOutputFailure(inngest: TallyInngest, deps: Deps) {
     if (!data.success) return invalid(data.error);
     const judgeConfig = deps.judge;
     const { run, key } = runContext(deps, failedCtx(failed), data.data);
+    const other = await claimedForAnotherRun(deps, "judge", key, run.runId);
+    if (other) return other;
     return recordEvaluation(deps.db, run, {
       key,
       deferredRunId: failed.run_id,
@@ -86,8 +88,19 @@ export function notifyAgentCompletionFailure(inngest: TallyInngest, deps: Deps) 
     if (!data.success) return invalid(data.error);
     const httpStatus = Number(/Slack webhook answered (\d{3})/.exec(errorText(failed))?.[1] ?? 0);
     const { run, key } = runContext(deps, failedCtx(failed), data.data);
+    const other = await claimedForAnotherRun(deps, "slack", key, run.runId);
+    if (other) return other;
     return recordNotification(deps.db, run, { key, deferredRunId: failed.run_id, channel: data.data.channel, httpStatus, status: "failed" });
   });
+}
+
+/**
+ * A key whose judge call or post another run holds (claim.ts; this run was refused for reusing it): its outcome
+ * is that run's to record, so this failure records nothing under the key.
+ */
+async function claimedForAnotherRun(deps: Deps, kind: "judge" | "slack", key: string, runId: string): Promise<Skip | null> {
+  const held = await deps.db.selectFrom("side_effect_claims").select("run_id").where("kind", "=", kind).where("key", "=", key).executeTakeFirst();
+  return held && held.run_id !== runId ? { recorded: false, reason: `idempotencyKey "${key}" is in use for run "${held.run_id}", not "${runId}"` } : null;
 }
 
 /** The failed run as `runContext` reads a deferred run: same key, same parent, same time. */

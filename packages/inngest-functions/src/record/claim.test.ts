@@ -1,4 +1,4 @@
-import { RetryAfterError } from "inngest";
+import { NonRetriableError, RetryAfterError } from "inngest";
 import { connect, type Db } from "@tally/shared/db";
 import { testDatabaseUrl, testEngine } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,6 +103,25 @@ describe(`onceAcrossDeliveries (${testEngine()})`, () => {
     expect(rows.map((r) => ({ owner: r.owner === "dead", lease: Number(r.lease_until), result: r.result }))).toEqual([
       { owner: false, lease: T + LEASE, result: JSON.stringify((taken[0] as { value: string }).value) },
     ]);
+    await endClaim(db, ref);
+  });
+
+  it("a key held for another run is refused, naming both runs, whether its result is kept or still coming", async () => {
+    const ref: ClaimRef = { kind: "judge", key: "eval-shared", runId: "run-a" };
+    expect(await onceAcrossDeliveries(db, ref, { leaseMs: LEASE, now: T, recorded: notRecorded }, async () => "a's verdict")).toBe("a's verdict");
+    let calls = 0;
+    const runB = () => onceAcrossDeliveries(other, { ...ref, runId: "run-b" }, { leaseMs: LEASE, now: T + 1, recorded: notRecorded }, async () => ++calls);
+    await expect(runB()).rejects.toThrow('idempotencyKey "eval-shared" is in use for run "run-a", not "run-b": use one key per fact');
+    await expect(runB()).rejects.toBeInstanceOf(NonRetriableError);
+    expect(calls).toBe(0);
+    await endClaim(db, ref);
+    // Still coming: run-a's call under way, run-b is refused at once (not asked to wait for it).
+    let finish!: () => void;
+    const a = onceAcrossDeliveries(db, ref, { leaseMs: LEASE, now: T, recorded: notRecorded }, () => new Promise<string>((r) => (finish = () => r("later"))));
+    await expect.poll(async () => (await claims()).length).toBe(1);
+    await expect(runB()).rejects.toBeInstanceOf(NonRetriableError);
+    finish();
+    expect(await a).toBe("later");
     await endClaim(db, ref);
   });
 

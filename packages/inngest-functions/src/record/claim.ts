@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { RetryAfterError } from "inngest";
+import { NonRetriableError, RetryAfterError } from "inngest";
 import type { Db } from "@tally/shared/db";
 
 /** A side effect that is paid for or seen (the judge call, the Slack post, an alert's send), per record key. */
@@ -28,7 +28,8 @@ const TAKEOVER_TRIES = 3;
 
 /**
  * Does `act` at most once across overlapping deliveries of one record, and answers its result; null when the
- * outcome is already recorded. A delivery that finds another's live lease is retried by Inngest when that lease
+ * outcome is already recorded; a claim on the key held for another run refuses the delivery (NonRetriableError:
+ * a key reused across facts). A delivery that finds another's live lease is retried by Inngest when that lease
  * ends (RetryAfterError): by then the other has recorded (null), kept its result (reused, not done again), or
  * died (its lease ran out: this delivery acts). A failed `act` gives the claim up so a retry may act at once.
  * Call it inside a step, and `endClaim` once the outcome is recorded.
@@ -76,11 +77,15 @@ async function takeClaim<T>(db: Db, ref: ClaimRef, owner: string, opts: ClaimOpt
   for (let tries = 0; tries < TAKEOVER_TRIES; tries++) {
     const held = await db
       .selectFrom("side_effect_claims")
-      .select(["owner", "lease_until", "result"])
+      .select(["run_id", "owner", "lease_until", "result"])
       .where("kind", "=", ref.kind)
       .where("key", "=", ref.key)
       .executeTakeFirst();
     if (!held) return takeClaim(db, ref, owner, opts);
+    // A key in use for another run is a key reused across facts: refused, never another run's result.
+    if (held.run_id !== ref.runId) {
+      throw new NonRetriableError(`idempotencyKey "${ref.key}" is in use for run "${held.run_id}", not "${ref.runId}": use one key per fact`);
+    }
     if (held.result !== null) return { state: "result", result: JSON.parse(held.result) as T };
     const leaseEnds = Number(held.lease_until);
     if (leaseEnds > opts.now) throw heldElsewhere(ref, leaseEnds - opts.now);
