@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchRollups, recordUsage } from "@tally/inngest-functions";
+import { fill } from "@tally/shared/pricing";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
 import { AUTH, PARENT, startTally, type Tally } from "./harness.ts";
 import { callProcedure } from "./unpriced-money.ts";
@@ -95,6 +97,15 @@ describe("statement-lines.csv", () => {
     expect(rows.filter((r) => r.cost_micros === "")).toHaveLength(s.totals.unpricedCalls);
   });
 
+  it("names an unknown input key, Object.prototype's names included, in a 400", async () => {
+    for (const key of ["constructor", "__proto__", "month2"]) {
+      const input = `{"customerId":"acme","month":"2026-11","timeZone":"UTC","${key}":1}`;
+      const res = await fetch(`${tally.base}/api/export/statement-lines.csv?input=${encodeURIComponent(input)}`, { headers: AUTH });
+      expect(res.status, key).toBe(400);
+      expect(JSON.stringify(await res.json()), key).toContain(key);
+    }
+  });
+
   it("gives October the split run's judge line, globex its own line of acme's run, and December its line", async () => {
     const october = await lines("acme", "2026-10");
     expect(october.map((r) => [r.line_id, r.booked_at])).toEqual([["split-time-score:judge", "2026-10-31T23:50:00+00:00"]]);
@@ -104,6 +115,29 @@ describe("statement-lines.csv", () => {
     expect(priced(globex)).toBe((await statement("globex", "2026-11")).totals.spendMicros);
     expect((await lines("acme", "2026-12")).map((r) => r.line_id)).toEqual(["december-costs:agent"]);
   });
+
+  it("a long export leaves the server answering other requests between its pages", async () => {
+    // 12,000 lines of one customer's month (12 pages), written in one transaction through the real writer.
+    const at = Date.UTC(2026, 8, 1);
+    await tally.db.transaction().execute((trx) =>
+      batchRollups(trx, async () => {
+        for (let i = 0; i < 12_000; i++) {
+          const run = { runId: `bulk-${i}`, functionSlug: "bulk", model: "gpt-4o", customerId: "bulk", occurredAt: at + i * 1000, now: at + i * 1000 };
+          await recordUsage(trx, run, { key: `bulk-${i}`, deferredRunId: `bulk-${i}`, kind: "agent", model: "gpt-4o", usage: fill({ input_tokens: 100 }) });
+        }
+      }),
+    );
+    const input = encodeURIComponent(JSON.stringify({ customerId: "bulk", month: "2026-09", timeZone: TZ }));
+    const order: string[] = [];
+    const res = await fetch(`${tally.base}/api/export/statement-lines.csv?input=${input}`, { headers: AUTH });
+    // The headers are here (the first page is written): a probe now is answered before the last page.
+    const probe = fetch(`${tally.base}/healthz`).then((r) => order.push(`healthz ${r.status}`));
+    const rows = parse(await res.text());
+    order.push("export done");
+    await probe;
+    expect(order).toEqual(["healthz 200", "export done"]);
+    expect(rows).toHaveLength(12_000);
+  }, 120_000);
 
   it("pages through more lines than one page holds, in booking order, each once", async () => {
     // 1,000 is the page size: 1,202 lines in one customer's December, three to a minute.

@@ -29,11 +29,17 @@ export class ClientGone extends Error {}
 
 /**
  * Writes with backpressure: waits for `drain` when the socket's buffer is full, and throws `ClientGone`
- * once the client has closed the connection, so an aborted download stops instead of waiting forever.
+ * once the client has closed the connection, so an aborted download stops instead of waiting forever. Every
+ * write then yields to the event loop (`setImmediate`): the SQLite driver reads the next page synchronously,
+ * and a loopback socket drains at once, so a long export would otherwise hold every other request.
  */
 export async function write(res: ServerResponse, chunk: string): Promise<void> {
   if (res.destroyed) throw new ClientGone("the client closed the download");
-  if (res.write(chunk)) return;
+  res.write(chunk);
+  await new Promise((r) => setImmediate(r));
+  if (res.destroyed) throw new ClientGone("the client closed the download");
+  // Still full after the yield (a slow client): wait until it has drained.
+  if (!res.writableNeedDrain) return;
   const settled = new AbortController();
   try {
     await Promise.race([once(res, "drain", { signal: settled.signal }), once(res, "close", { signal: settled.signal })]);
