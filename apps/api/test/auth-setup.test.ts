@@ -87,6 +87,12 @@ describe("setup links (/api/setup)", { timeout: 30_000 }, () => {
     const missing = await redeem(t, { token });
     expect(missing.status).toBe(400);
     expect(Object.keys(missing.body.fieldErrors).sort()).toEqual(["email", "name", "password"]);
+    // Keys that are Object.prototype's own names are named like any other, not a 500.
+    for (const key of ["constructor", "hasOwnProperty", "toString"]) {
+      const odd = await redeem(t, { ...account(token, "odd@example.com"), [key]: 1 });
+      expect(odd.status, key).toBe(400);
+      expect(Object.keys(odd.body.fieldErrors), key).toEqual([key]);
+    }
     const notJson = await fetch(`${t.base}/api/setup`, { method: "POST", headers: { "content-type": "application/json", origin: t.base }, body: "{" });
     expect(notJson.status).toBe(400);
     expect((await read(t, token)).status).toBe(200);

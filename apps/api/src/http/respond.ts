@@ -52,9 +52,10 @@ export function issuesByField(
   prefix = "",
   into: Record<string, string[]> = {},
 ): Record<string, string[]> {
+  // Own keys only: a field named `constructor` or `__proto__` must not meet Object.prototype's.
   const add = (field: string, message: string) => {
-    into[field] ??= [];
-    into[field].push(message);
+    if (!Object.hasOwn(into, field)) Object.defineProperty(into, field, { value: [], enumerable: true, writable: true, configurable: true });
+    into[field]!.push(message);
   };
   for (const i of issues) {
     const path = i.path.map(String);
