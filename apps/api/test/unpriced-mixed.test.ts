@@ -165,9 +165,10 @@ describe("priced and unpriced usage together", () => {
       expect(row, model).toMatchObject({ agentSpendMicros: e.agent, unpricedCalls: e.agentUnpriced, pricedRuns: e.pricedRuns, passing });
       if (all.costPerRun === null) expect(row.costPerRunMicros).toBeNull();
       else expect(row.costPerRunMicros).toBe(Math.round(all.costPerRun));
-      // Per passing run only when every agent call is priced: the passing runs cannot be split.
-      if (e.agentUnpriced > 0 || e.agent === null) expect(row.costPerPassingRunMicros).toBeNull();
-      else expect(row.costPerPassingRunMicros).toBe(Math.round(e.agent / passing));
+      // Per passing run on cost per run's basis (agent + the judge's spend on the model's runs), only when every
+      // call is priced: the passing runs cannot be split.
+      if (e.agentUnpriced > 0 || all.judgeUnpriced > 0 || e.agent === null || passing === 0) expect(row.costPerPassingRunMicros).toBeNull();
+      else expect(row.costPerPassingRunMicros).toBe(Math.round((e.agent + (all.judge ?? 0)) / passing));
     }
   });
 });

@@ -74,7 +74,8 @@ export async function readSetupToken(db: Db, token: string, now: number): Promis
   if (!row) throw new InputError("token", "this setup link is not valid: ask an admin for a new one");
   if (row.used_at !== null) throw new InputError("token", "this setup link has been used already: sign in instead");
   if (Number(row.expires_at) <= now) throw new InputError("token", "this setup link has expired: ask an admin for a new one (or restart Tally for a new first-run link)");
-  const firstRun = row.created_by === SYSTEM.label;
+  // The first-run link: made by the system with no email (a system-made invitation names its email).
+  const firstRun = row.created_by === SYSTEM.label && row.email === null;
   // A first-run link makes the first account only: once any exists (another link, TALLY_INIT_ADMIN_*, SSO), it is void.
   if (firstRun && (await userCount(db)) > 0) throw new InputError("token", FIRST_RUN_OVER);
   return { role: roleSchema.parse(row.role), email: row.email, expiresAt: Number(row.expires_at), firstRun };
@@ -91,7 +92,7 @@ export async function redeemSetupToken(db: Db, input: z.infer<typeof setupInput>
     .updateTable("setup_tokens")
     .set({ used_at: now })
     .where("used_at", "is", null)
-    .where((eb) => (offer.firstRun ? eb.and([eb("created_by", "=", SYSTEM.label), eb("expires_at", ">", now)]) : eb("token_hash", "=", hash)))
+    .where((eb) => (offer.firstRun ? eb.and([eb("created_by", "=", SYSTEM.label), eb("email", "is", null), eb("expires_at", ">", now)]) : eb("token_hash", "=", hash)))
     .returning("token_hash")
     .execute();
   const release = () => db.updateTable("setup_tokens").set({ used_at: null }).where("token_hash", "in", claimed.map((c) => c.token_hash)).execute();
