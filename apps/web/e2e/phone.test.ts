@@ -100,7 +100,7 @@ describe("phone width (390 px)", () => {
     for (const width of [768, 834, 900]) {
       const context = await newContext({ width, height: 900 });
       const page = await context.newPage();
-      for (const path of [`/?${q()}`, `/spend?${q()}`, "/settings"]) {
+      for (const path of [`/?${q()}`, `/spend?${q()}`, "/settings", "/settings?section=api-keys", "/settings?section=users"]) {
         const w = await widthOf(page, path);
         const menuRight = await page.locator(".user-menu-toggle").evaluate((e) => e.getBoundingClientRect().right);
         if (w.scrollWidth > width || menuRight > width) wide.push(`${width} ${path}: page ${w.scrollWidth}, menu ends at ${Math.round(menuRight)}`);
