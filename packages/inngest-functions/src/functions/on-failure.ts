@@ -4,6 +4,7 @@ import type { TallyInngest } from "../client.ts";
 import type { Deps } from "../deps.ts";
 import { ZERO_USAGE } from "../judge/chat.ts";
 import { rubricVersion } from "../judge/judge.ts";
+import { type ClaimRef, keyInUse, otherRunHolding } from "../record/claim.ts";
 import { recordEvaluation } from "../record/evaluation.ts";
 import { recordNotification } from "../record/notification.ts";
 import { runContext } from "./context.ts";
@@ -65,7 +66,7 @@ export function scoreAgentOutputFailure(inngest: TallyInngest, deps: Deps) {
     if (!data.success) return invalid(data.error);
     const judgeConfig = deps.judge;
     const { run, key } = runContext(deps, failedCtx(failed), data.data);
-    const other = await claimedForAnotherRun(deps, "judge", key, run.runId);
+    const other = await claimedForAnotherRun(deps, { kind: "judge", key, runId: run.runId });
     if (other) return other;
     return recordEvaluation(deps.db, run, {
       key,
@@ -88,7 +89,7 @@ export function notifyAgentCompletionFailure(inngest: TallyInngest, deps: Deps) 
     if (!data.success) return invalid(data.error);
     const httpStatus = Number(/Slack webhook answered (\d{3})/.exec(errorText(failed))?.[1] ?? 0);
     const { run, key } = runContext(deps, failedCtx(failed), data.data);
-    const other = await claimedForAnotherRun(deps, "slack", key, run.runId);
+    const other = await claimedForAnotherRun(deps, { kind: "slack", key, runId: run.runId });
     if (other) return other;
     return recordNotification(deps.db, run, { key, deferredRunId: failed.run_id, channel: data.data.channel, httpStatus, status: "failed" });
   });
@@ -98,9 +99,9 @@ export function notifyAgentCompletionFailure(inngest: TallyInngest, deps: Deps) 
  * A key whose judge call or post another run holds (claim.ts; this run was refused for reusing it): its outcome
  * is that run's to record, so this failure records nothing under the key.
  */
-async function claimedForAnotherRun(deps: Deps, kind: "judge" | "slack", key: string, runId: string): Promise<Skip | null> {
-  const held = await deps.db.selectFrom("side_effect_claims").select("run_id").where("kind", "=", kind).where("key", "=", key).executeTakeFirst();
-  return held && held.run_id !== runId ? { recorded: false, reason: `idempotencyKey "${key}" is in use for run "${held.run_id}", not "${runId}"` } : null;
+async function claimedForAnotherRun(deps: Deps, ref: ClaimRef): Promise<Skip | null> {
+  const heldBy = await otherRunHolding(deps.db, ref);
+  return heldBy === null ? null : { recorded: false, reason: keyInUse(ref, heldBy) };
 }
 
 /** The failed run as `runContext` reads a deferred run: same key, same parent, same time. */

@@ -59,6 +59,15 @@ export async function onceAcrossDeliveries<T>(db: Db, ref: ClaimRef, opts: Claim
   return result;
 }
 
+/** The run whose claim holds the key when it is not `ref.runId` (the key reused across runs: ref's is refused), else null. */
+export async function otherRunHolding(db: Db, ref: ClaimRef): Promise<string | null> {
+  const held = await db.selectFrom("side_effect_claims").select("run_id").where("kind", "=", ref.kind).where("key", "=", ref.key).executeTakeFirst();
+  return held && held.run_id !== ref.runId ? held.run_id : null;
+}
+
+/** What a key held for another run is, in the refusal and in the refused run's failure handler. */
+export const keyInUse = (ref: ClaimRef, heldBy: string) => `idempotencyKey "${ref.key}" is in use for run "${heldBy}", not "${ref.runId}"`;
+
 /** Removes the claim once its outcome is recorded (the record is what later deliveries find). */
 export async function endClaim(db: Db, ref: Pick<ClaimRef, "kind" | "key">): Promise<void> {
   await db.deleteFrom("side_effect_claims").where("kind", "=", ref.kind).where("key", "=", ref.key).execute();
@@ -83,9 +92,7 @@ async function takeClaim<T>(db: Db, ref: ClaimRef, owner: string, opts: ClaimOpt
       .executeTakeFirst();
     if (!held) return takeClaim(db, ref, owner, opts);
     // A key in use for another run is a key reused across facts: refused, never another run's result.
-    if (held.run_id !== ref.runId) {
-      throw new NonRetriableError(`idempotencyKey "${ref.key}" is in use for run "${held.run_id}", not "${ref.runId}": use one key per fact`);
-    }
+    if (held.run_id !== ref.runId) throw new NonRetriableError(`${keyInUse(ref, held.run_id)}: use one key per fact`);
     if (held.result !== null) return { state: "result", result: JSON.parse(held.result) as T };
     const leaseEnds = Number(held.lease_until);
     if (leaseEnds > opts.now) throw heldElsewhere(ref, leaseEnds - opts.now);
