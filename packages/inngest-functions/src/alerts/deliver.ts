@@ -147,7 +147,7 @@ export async function deliverNotification(
     // Sent once even when two ticks overlap (two apps serving the cron, a redelivery): claim.ts.
     const claim = { kind: "alert" as const, key: id, runId: "" };
     const recorded = async () => (await db.selectFrom("alert_notifications").select("status").where("id", "=", id).executeTakeFirst())?.status !== "pending";
-    const sent = await onceAcrossDeliveries(db, claim, { leaseMs: SEND_TIMEOUT_MS + 30_000, now: opts.now, recorded }, async () => {
+    const sent = await onceAcrossDeliveries(db, claim, { longestMs: SEND_TIMEOUT_MS, now: opts.now, recorded }, async () => {
       await send(t, { id, event, ruleId, ruleName: rule.name, kind: rule.kind, subject, period, message, url, at }, Date.now());
       return true;
     });

@@ -29,7 +29,7 @@ export function notifyAgentCompletion(inngest: TallyInngest, deps: Deps) {
         // A repeated delivery of a notification already sent posts nothing again; overlapping ones post once (claim.ts).
         const claim = { kind: "slack" as const, key: runContext(deps, ctx, data).key, runId: parent.runId };
         const recorded = async () => !!(await deps.db.selectFrom("notifications").select("id").where("id", "=", claim.key).where("status", "=", "sent").executeTakeFirst());
-        return onceAcrossDeliveries(deps.db, claim, { leaseMs: SLACK_TIMEOUT_MS + 30_000, now: now(deps), recorded }, () =>
+        return onceAcrossDeliveries(deps.db, claim, { longestMs: SLACK_TIMEOUT_MS, now: now(deps), recorded }, () =>
           postToSlack(webhookUrl, { ...data, parentFn: parent.fnSlug, parentRunId: parent.runId }),
         );
       });

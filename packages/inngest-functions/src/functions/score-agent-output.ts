@@ -3,7 +3,7 @@ import { createDefer } from "inngest/experimental";
 import { DEFAULT_CRITERIA, scorePayloadSchema } from "@tally/shared";
 import type { TallyInngest } from "../client.ts";
 import { DEFAULT_FLOW, type Deps, now } from "../deps.ts";
-import { judge, type JudgeConfig, judgeLeaseMs, type JudgeResult, rubricVersion, SCALE } from "../judge/judge.ts";
+import { judge, type JudgeConfig, judgeLongestMs, type JudgeResult, rubricVersion, SCALE } from "../judge/judge.ts";
 import { SIMULATED_JUDGE, simulatedJudge } from "../judge/simulated.ts";
 import { endClaim, onceAcrossDeliveries } from "../record/claim.ts";
 import { recordEvaluation, recordSkippedEvaluation } from "../record/evaluation.ts";
@@ -71,9 +71,10 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
       // One paid judging across overlapping deliveries of this run (claim.ts); null: another recorded it.
       const result = await ctx.step.run("judge", async (): Promise<JudgeResult | null> => {
         const claim = { kind: "judge" as const, key: runContext(deps, ctx, data).key, runId: parentRunId };
-        const leaseMs = judgeConfig === "simulated" ? SIMULATED_LEASE_MS : judgeLeaseMs(judgeConfig);
+        // The simulated judge answers at once.
+        const longestMs = judgeConfig === "simulated" ? 0 : judgeLongestMs(judgeConfig);
         const recorded = async () => !!(await deps.db.selectFrom("evaluations").select("id").where("id", "=", claim.key).executeTakeFirst());
-        return onceAcrossDeliveries(deps.db, claim, { leaseMs, now: now(deps), recorded }, async () =>
+        return onceAcrossDeliveries(deps.db, claim, { longestMs, now: now(deps), recorded }, async () =>
           judgeConfig === "simulated" ? simulatedJudge(criteria, data.response) : judge(judgeConfig, criteria, data.response, data.input),
         );
       });
@@ -137,9 +138,6 @@ export function scoreAgentOutput(inngest: TallyInngest, deps: Deps) {
     },
   );
 }
-
-/** The simulated judge answers at once: a short lease. */
-const SIMULATED_LEASE_MS = 30_000;
 
 /** The judge a run would be (or was) scored by. */
 export function judgeModelOf(config: JudgeConfig | "simulated"): string {

@@ -90,9 +90,9 @@ function parseVerdict(schema: ReturnType<typeof verdictSchema>, content: string)
 /** The most calls one judging makes: the first and the repairs. */
 const judgeCalls = (config: JudgeConfig): number => 1 + (config.maxRepairs ?? 2);
 
-/** The longest one judging can take (every call to its timeout), plus a margin: a claim's lease on it. */
-export function judgeLeaseMs(config: JudgeConfig): number {
-  return judgeCalls(config) * (config.timeoutMs ?? DEFAULT_CHAT_TIMEOUT_MS) + 30_000;
+/** The longest one judging can take: every call to its timeout. */
+export function judgeLongestMs(config: JudgeConfig): number {
+  return judgeCalls(config) * (config.timeoutMs ?? DEFAULT_CHAT_TIMEOUT_MS);
 }
 
 /**

@@ -20,6 +20,8 @@ afterAll(async () => {
 });
 
 const T = Date.UTC(2026, 11, 6, 12);
+// The side effect's own longest time, and the lease it gives: that plus the 30 s margin.
+const LONGEST = 30_000;
 const LEASE = 60_000;
 const notRecorded = async () => false;
 const claims = () => db.selectFrom("side_effect_claims").selectAll().orderBy("key").execute();
@@ -38,10 +40,10 @@ describe(`onceAcrossDeliveries (${testEngine()})`, () => {
       calls++;
       return new Promise<number>((r) => (finish = r));
     };
-    const first = onceAcrossDeliveries(db, ref, { leaseMs: LEASE, now: T, recorded: notRecorded }, act);
+    const first = onceAcrossDeliveries(db, ref, { longestMs: LONGEST, now: T, recorded: notRecorded }, act);
     await expect.poll(() => calls).toBe(1);
     const rest = await Promise.all(
-      Array.from({ length: 7 }, (_, i) => outcome(onceAcrossDeliveries(i % 2 ? db : other, ref, { leaseMs: LEASE, now: T + 10_000, recorded: notRecorded }, act))),
+      Array.from({ length: 7 }, (_, i) => outcome(onceAcrossDeliveries(i % 2 ? db : other, ref, { longestMs: LONGEST, now: T + 10_000, recorded: notRecorded }, act))),
     );
     for (const r of rest) {
       expect(r).toHaveProperty("error");
@@ -53,7 +55,7 @@ describe(`onceAcrossDeliveries (${testEngine()})`, () => {
     finish(42);
     expect(await first).toBe(42);
     // Its result is kept until the record is written: a later delivery reuses it without a call.
-    expect(await onceAcrossDeliveries(other, ref, { leaseMs: LEASE, now: T + 20_000, recorded: notRecorded }, act)).toBe(42);
+    expect(await onceAcrossDeliveries(other, ref, { longestMs: LONGEST, now: T + 20_000, recorded: notRecorded }, act)).toBe(42);
     expect(calls).toBe(1);
     await endClaim(db, ref);
     expect(await claims()).toEqual([]);
@@ -62,7 +64,7 @@ describe(`onceAcrossDeliveries (${testEngine()})`, () => {
   it("an outcome already recorded is neither done nor claimed", async () => {
     const ref: ClaimRef = { kind: "slack", key: "note-recorded", runId: "run-2" };
     let calls = 0;
-    const result = await onceAcrossDeliveries(db, ref, { leaseMs: LEASE, now: T, recorded: async () => true }, async () => ++calls);
+    const result = await onceAcrossDeliveries(db, ref, { longestMs: LONGEST, now: T, recorded: async () => true }, async () => ++calls);
     expect(result).toBeNull();
     expect(calls).toBe(0);
     expect(await claims()).toEqual([]);
@@ -70,12 +72,12 @@ describe(`onceAcrossDeliveries (${testEngine()})`, () => {
 
   it("a failed call gives the claim up, so the retry calls at once", async () => {
     const ref: ClaimRef = { kind: "judge", key: "eval-fails", runId: "run-3" };
-    const failing = onceAcrossDeliveries(db, ref, { leaseMs: LEASE, now: T, recorded: notRecorded }, async () => {
+    const failing = onceAcrossDeliveries(db, ref, { longestMs: LONGEST, now: T, recorded: notRecorded }, async () => {
       throw new Error("judge answered 503");
     });
     await expect(failing).rejects.toThrow("judge answered 503");
     expect(await claims()).toEqual([]);
-    expect(await onceAcrossDeliveries(other, ref, { leaseMs: LEASE, now: T + 1, recorded: notRecorded }, async () => "second")).toBe("second");
+    expect(await onceAcrossDeliveries(other, ref, { longestMs: LONGEST, now: T + 1, recorded: notRecorded }, async () => "second")).toBe("second");
     await endClaim(db, ref);
   });
 
@@ -83,12 +85,12 @@ describe(`onceAcrossDeliveries (${testEngine()})`, () => {
     const ref: ClaimRef = { kind: "judge", key: "eval-dead", runId: "run-4" };
     await db.insertInto("side_effect_claims").values({ kind: "judge", key: ref.key, run_id: ref.runId, owner: "dead", lease_until: T, result: null }).execute();
     // Still live a millisecond before its end.
-    await expect(onceAcrossDeliveries(db, ref, { leaseMs: LEASE, now: T - 1, recorded: notRecorded }, async () => "early")).rejects.toBeInstanceOf(RetryAfterError);
+    await expect(onceAcrossDeliveries(db, ref, { longestMs: LONGEST, now: T - 1, recorded: notRecorded }, async () => "early")).rejects.toBeInstanceOf(RetryAfterError);
     let calls = 0;
     const racers = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         outcome(
-          onceAcrossDeliveries(i % 2 ? db : other, ref, { leaseMs: LEASE, now: T, recorded: notRecorded }, async () => {
+          onceAcrossDeliveries(i % 2 ? db : other, ref, { longestMs: LONGEST, now: T, recorded: notRecorded }, async () => {
             calls++;
             await new Promise((r) => setTimeout(r, 50));
             return `taker-${i}`;
@@ -108,16 +110,16 @@ describe(`onceAcrossDeliveries (${testEngine()})`, () => {
 
   it("a key held for another run is refused, naming both runs, whether its result is kept or still coming", async () => {
     const ref: ClaimRef = { kind: "judge", key: "eval-shared", runId: "run-a" };
-    expect(await onceAcrossDeliveries(db, ref, { leaseMs: LEASE, now: T, recorded: notRecorded }, async () => "a's verdict")).toBe("a's verdict");
+    expect(await onceAcrossDeliveries(db, ref, { longestMs: LONGEST, now: T, recorded: notRecorded }, async () => "a's verdict")).toBe("a's verdict");
     let calls = 0;
-    const runB = () => onceAcrossDeliveries(other, { ...ref, runId: "run-b" }, { leaseMs: LEASE, now: T + 1, recorded: notRecorded }, async () => ++calls);
+    const runB = () => onceAcrossDeliveries(other, { ...ref, runId: "run-b" }, { longestMs: LONGEST, now: T + 1, recorded: notRecorded }, async () => ++calls);
     await expect(runB()).rejects.toThrow('idempotencyKey "eval-shared" is in use for run "run-a", not "run-b": use one key per fact');
     await expect(runB()).rejects.toBeInstanceOf(NonRetriableError);
     expect(calls).toBe(0);
     await endClaim(db, ref);
     // Still coming: run-a's call under way, run-b is refused at once (not asked to wait for it).
     let finish!: () => void;
-    const a = onceAcrossDeliveries(db, ref, { leaseMs: LEASE, now: T, recorded: notRecorded }, () => new Promise<string>((r) => (finish = () => r("later"))));
+    const a = onceAcrossDeliveries(db, ref, { longestMs: LONGEST, now: T, recorded: notRecorded }, () => new Promise<string>((r) => (finish = () => r("later"))));
     await expect.poll(async () => (await claims()).length).toBe(1);
     await expect(runB()).rejects.toBeInstanceOf(NonRetriableError);
     finish();
@@ -128,9 +130,9 @@ describe(`onceAcrossDeliveries (${testEngine()})`, () => {
   it("the kinds are apart: one key's judge claim does not hold its Slack post", async () => {
     const key = "shared-key";
     let finish!: () => void;
-    const judging = onceAcrossDeliveries(db, { kind: "judge", key, runId: "run-5" }, { leaseMs: LEASE, now: T, recorded: notRecorded }, () => new Promise<string>((r) => (finish = () => r("verdict"))));
+    const judging = onceAcrossDeliveries(db, { kind: "judge", key, runId: "run-5" }, { longestMs: LONGEST, now: T, recorded: notRecorded }, () => new Promise<string>((r) => (finish = () => r("verdict"))));
     await expect.poll(async () => (await claims()).length).toBe(1);
-    expect(await onceAcrossDeliveries(other, { kind: "slack", key, runId: "run-5" }, { leaseMs: LEASE, now: T, recorded: notRecorded }, async () => 200)).toBe(200);
+    expect(await onceAcrossDeliveries(other, { kind: "slack", key, runId: "run-5" }, { longestMs: LONGEST, now: T, recorded: notRecorded }, async () => 200)).toBe(200);
     finish();
     expect(await judging).toBe("verdict");
     for (const kind of ["judge", "slack"] as const) await endClaim(db, { kind, key });

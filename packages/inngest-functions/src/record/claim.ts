@@ -15,13 +15,16 @@ export interface ClaimRef {
 export class ClaimHeld extends RetryAfterError {}
 
 export interface ClaimOptions {
-  /** How long the holder may take before another delivery may assume it died: the side effect's own timeout and a margin. */
-  leaseMs: number;
+  /** The longest the side effect can take (its own timeouts): the holder's lease is this plus LEASE_MARGIN_MS. */
+  longestMs: number;
   /** The function's clock, epoch ms. */
   now: number;
   /** Whether the outcome is already recorded (another delivery finished first): then nothing is done. */
   recorded: () => Promise<boolean>;
 }
+
+/** How long past the side effect's own timeouts a holder keeps its claim before another delivery may assume it died. */
+export const LEASE_MARGIN_MS = 30_000;
 
 /** Attempts at taking a claim over from a holder whose lease ran out, when others race for it too. */
 const TAKEOVER_TRIES = 3;
@@ -76,7 +79,7 @@ export async function endClaim(db: Db, ref: Pick<ClaimRef, "kind" | "key">): Pro
 type Taken<T> = { state: "mine" } | { state: "result"; result: T };
 
 async function takeClaim<T>(db: Db, ref: ClaimRef, owner: string, opts: ClaimOptions): Promise<Taken<T>> {
-  const leaseUntil = opts.now + opts.leaseMs;
+  const leaseUntil = opts.now + opts.longestMs + LEASE_MARGIN_MS;
   const inserted = await db
     .insertInto("side_effect_claims")
     .values({ kind: ref.kind, key: ref.key, run_id: ref.runId, owner, lease_until: leaseUntil, result: null })
