@@ -88,17 +88,21 @@ export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendBy
 }
 
 /** Every matching run, newest first (each with its occurred_at, local time with its offset in the query's zone, as reviews.csv has it; the file name gives the period and zone), one keyset page at a time (never the whole table in memory). An
- * unpriced cost is an empty cell, never 0. */
+ * unpriced cost is an empty cell, never 0. With basis "spend", two more columns: the run's spend in the view
+ * (priced micro-dollars, and its unpriced calls there); they add up to the spend figure the list was opened from. */
 export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput): Promise<void> {
-  const out = csvBody(res, ["run_id", "occurred_at", "function_slug", "model", "customer_id", "cost_micros", "agent_cost_micros", "judge_cost_micros", "unpriced_calls", "scores"]);
+  const spend = f.basis === "spend";
+  const viewColumns = spend ? ["in_view_cost_micros", "in_view_unpriced_calls"] : [];
+  const out = csvBody(res, ["run_id", "occurred_at", "function_slug", "model", "customer_id", "cost_micros", "agent_cost_micros", "judge_cost_micros", "unpriced_calls", "scores", ...viewColumns]);
   let after: { t: number; id: string } | undefined;
   for (;;) {
     const rows = await runsQuery(db, { ...f, cursor: undefined }, after).limit(PAGE).execute();
-    const items = await withScoresAndCosts(db, rows);
+    const items = await withScoresAndCosts(db, rows, spend ? f : undefined);
     let chunk = "";
     for (const r of items) {
       const scores = r.scores.map((s) => `${s.name}=${s.value}`).join(";");
-      chunk += csvLine([r.runId, localIso(r.occurredAt, f.timeZone), r.functionSlug, r.model, r.customerId, r.costMicros, r.agentCostMicros, r.judgeCostMicros, r.unpricedCalls, scores]);
+      const view = r.inView ? [r.inView.costMicros, r.inView.unpricedCalls] : [];
+      chunk += csvLine([r.runId, localIso(r.occurredAt, f.timeZone), r.functionSlug, r.model, r.customerId, r.costMicros, r.agentCostMicros, r.judgeCostMicros, r.unpricedCalls, scores, ...view]);
     }
     await out.write(chunk);
     const last = rows[rows.length - 1];

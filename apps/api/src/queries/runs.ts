@@ -1,11 +1,14 @@
 import { sql } from "kysely";
-import type { RunsSort } from "@tally/shared";
+import type { RunsBasis, RunsSort } from "@tally/shared";
 import { type Db, readAll, tagValue } from "@tally/shared/db";
 import { decodeCursor, encodeCursor, num } from "./common.ts";
 import { countRuns } from "./runs-count.ts";
+import { hasSpendInView, runSpendInView, type SpendView, type ViewSpend, viewSpendTotal } from "./runs-spend-basis.ts";
 
 /** runs.list filters: exact instants (a chart point's bucket bounds), no rounding. */
 export interface RunsFilter {
+  /** What the model, customer and time filters select (`runsBasis`): the run's own, or its spend's ("run" when absent). */
+  basis?: RunsBasis | undefined;
   from: number;
   to: number;
   models?: string[] | undefined;
@@ -37,6 +40,8 @@ export interface RunListItem {
   /** The run's agent and judge usage lines: 0 says "no usage" (—), where a null cost with lines is "unpriced". */
   agentCalls: number;
   judgeCalls: number;
+  /** Basis "spend" only: the part of the run's spend that the view counts (its lines booked in the model, customer and window). */
+  inView?: ViewSpend;
 }
 
 interface Cursor {
@@ -46,13 +51,13 @@ interface Cursor {
 
 /** The runs matching the filters, unordered. */
 function filteredRuns(db: Db, f: RunsFilter) {
-  let q = db
-    .selectFrom("runs")
-    .select(["run_id", "function_slug", "model", "customer_id", "occurred_at"])
-    .where("occurred_at", ">=", f.from)
-    .where("occurred_at", "<", f.to);
-  if (f.models?.length) q = q.where("model", "in", f.models);
-  if (f.customerIds?.length) q = q.where("customer_id", "in", f.customerIds);
+  let q = db.selectFrom("runs").select(["run_id", "function_slug", "model", "customer_id", "occurred_at"]);
+  if (f.basis === "spend") q = q.where(hasSpendInView(db, f));
+  else {
+    q = q.where("occurred_at", ">=", f.from).where("occurred_at", "<", f.to);
+    if (f.models?.length) q = q.where("model", "in", f.models);
+    if (f.customerIds?.length) q = q.where("customer_id", "in", f.customerIds);
+  }
   if (f.functionSlugs?.length) q = q.where("function_slug", "in", f.functionSlugs);
   // '' selects the runs without the key, as the aggregates' "untagged" row counts them.
   for (const [k, v] of Object.entries(f.tags ?? {})) q = q.where(tagValue(db, "tags", k), "=", v);
@@ -110,7 +115,7 @@ interface SortCursor {
 export async function listRuns(
   db: Db,
   f: RunsFilter,
-): Promise<{ items: RunListItem[]; nextCursor: string | null; total: number }> {
+): Promise<{ items: RunListItem[]; nextCursor: string | null; total: number; inView?: ViewSpend }> {
   const sort = f.sort ?? "time-desc";
   const desc = sort.endsWith("-desc");
   const key = sortKey(f, sort);
@@ -125,12 +130,18 @@ export async function listRuns(
   const dir = desc ? "desc" : "asc";
   const rawCount = async (from: number, to: number) =>
     num((await filteredRuns(db, { ...f, from, to }).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
-  const [rows, total] = await readAll(db, [() => q.orderBy(key, dir).orderBy("run_id", dir).limit(f.limit + 1).execute(), () => countRuns(db, f, rawCount)]);
+  const spend = f.basis === "spend";
+  const [rows, total, inView] = await readAll(db, [
+    () => q.orderBy(key, dir).orderBy("run_id", dir).limit(f.limit + 1).execute(),
+    // The rollups count runs by their own model, customer and time: the spend basis counts its runs raw.
+    () => (spend ? rawCount(f.from, f.to) : countRuns(db, f, rawCount)),
+    () => (spend ? viewSpendTotal(db, f, filteredRuns(db, f).clearSelect().select("run_id")) : Promise.resolve(undefined)),
+  ]);
   const page = rows.slice(0, f.limit);
-  const items = await withScoresAndCosts(db, page);
+  const items = await withScoresAndCosts(db, page, spend ? f : undefined);
   const last = page[page.length - 1];
   const nextCursor = rows.length > f.limit && last ? encodeCursor({ s: sort, k: last.sort_key, id: last.run_id }) : null;
-  return { items, nextCursor, total };
+  return { items, nextCursor, total, ...(inView ? { inView } : {}) };
 }
 
 /** The score names that exist, in order (case exact), read by skipping along the (name, …) index. */
@@ -147,13 +158,13 @@ export async function listScoreNames(db: Db): Promise<string[]> {
 
 type RunRow = { run_id: string; function_slug: string; model: string; customer_id: string; occurred_at: number };
 
-/** Scores and cost lines of a page of runs, read through the covering (run_id, …) indexes. */
-export async function withScoresAndCosts(db: Db, page: RunRow[]): Promise<RunListItem[]> {
+/** Scores and cost lines of a page of runs, read through the (run_id, …) indexes; with a `view`, each run's spend in it. */
+export async function withScoresAndCosts(db: Db, page: RunRow[], view?: SpendView): Promise<RunListItem[]> {
   if (page.length === 0) return [];
   const ids = page.map((r) => r.run_id);
   const [scores, costs, customers] = await Promise.all([
     db.selectFrom("scores").select(["run_id", "name", "value"]).where("run_id", "in", ids).orderBy("name").execute(),
-    db.selectFrom("usage_costs").select(["run_id", "kind", "cost_micros"]).where("run_id", "in", ids).execute(),
+    db.selectFrom("usage_costs").select(["run_id", "kind", "model", "customer_id", "occurred_at", "cost_micros"]).where("run_id", "in", ids).execute(),
     db.selectFrom("customers").select(["id", "name"]).where("id", "in", [...new Set(page.map((r) => r.customer_id))]).execute(),
   ]);
   const names = new Map(customers.map((c) => [c.id, c.name]));
@@ -177,6 +188,7 @@ export async function withScoresAndCosts(db: Db, page: RunRow[]): Promise<RunLis
       unpricedCalls: lines.filter((c) => c.cost_micros === null).length,
       agentCalls: lines.filter((c) => c.kind === "agent").length,
       judgeCalls: lines.filter((c) => c.kind === "judge").length,
+      ...(view ? { inView: runSpendInView(view, r, lines) } : {}),
     };
   });
 }

@@ -167,9 +167,19 @@ export const costVsQualityInput = z
 /** Runs page order: by time, cost or score (the filtered score name's value, else the run's lowest score). */
 export const runsSort = z.enum(["time-desc", "time-asc", "cost-desc", "cost-asc", "score-desc", "score-asc"]);
 
+/**
+ * What runs.list's model, customer and time filters select. "run": the run's own model, customer and time (a
+ * quality chart point: scores belong to the run). "spend": the runs behind a spend figure, booked as spend is
+ * (SPEND_PARTS): an agent line of that model and customer in the window, or the run itself matching with a judge
+ * line (the judge's spend counts under the judged run). A run of one model calling another is listed under the
+ * model that spent.
+ */
+export const runsBasis = z.enum(["run", "spend"]);
+
 export const runsListInput = z
   .strictObject({
     ...windowShape,
+    basis: runsBasis.default("run"),
     sort: runsSort.default("time-desc"),
     scoreName: key.min(1).optional(),
     scoreMin: z.number().min(0).max(1).optional(),
@@ -227,6 +237,7 @@ export type CompareModelsInput = z.infer<typeof compareModelsInput>;
 export type CostVsQualityInput = z.infer<typeof costVsQualityInput>;
 export type RunsListInput = z.infer<typeof runsListInput>;
 export type RunsSort = z.infer<typeof runsSort>;
+export type RunsBasis = z.infer<typeof runsBasis>;
 export type CustomerUpsertInput = z.infer<typeof customerUpsertInput>;
 export type PriceUpsertInput = z.infer<typeof priceUpsertInput>;
 /** The filter part every aggregate shares (parsed form). */
