@@ -33,6 +33,14 @@ describe("API inputs from the URL", () => {
     expect(runsInput(f, w, new URLSearchParams("cursor=abc")).cursor).toBe("abc");
   });
 
+  it("asks for the runs behind a spend figure only with basis=spend", () => {
+    const f = parseFilters("", "UTC");
+    expect(runsInput(f, w, new URLSearchParams("basis=spend")).basis).toBe("spend");
+    expect(runsInput(f, w, new URLSearchParams("basis=run")).basis).toBeUndefined();
+    expect(runsInput(f, w, new URLSearchParams("basis=lines")).basis).toBeUndefined();
+    expect("basis" in runsInput(f, w, new URLSearchParams())).toBe(false);
+  });
+
   it("builds export addresses with the tRPC input and the export's options, empty options left out", () => {
     const decode = (href: string) => Object.fromEntries([...new URL(href, "http://x").searchParams].map(([k, v]) => [k, JSON.parse(v)]));
     expect(decode(exportHref("spend-by-customer", { from: 1, to: 2 }, { search: "glob", budgetPeriod: { from: 0, to: 5 } }))).toEqual({

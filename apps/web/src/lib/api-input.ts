@@ -33,6 +33,8 @@ export function aggregateInput(f: Filters, w: Window): AggregateInput {
 export const functionForRunsOnly = (f: Filters): boolean => f.fn !== null && f.tag !== null;
 
 export interface RunsInput extends AggregateInput {
+  /** "spend": the runs behind a spend figure (the URL's `basis=spend`, set by the spend charts' drill-down). */
+  basis?: "spend";
   scoreName?: string;
   scoreMin?: number;
   scoreMax?: number;
@@ -56,6 +58,7 @@ export function runsInput(f: Filters, w: Window, params: URLSearchParams, limit 
   const cursor = params.get("cursor") || undefined;
   return {
     ...aggregateInput(f, whole),
+    ...(params.get("basis") === "spend" ? { basis: "spend" as const } : {}),
     ...(f.fn !== null ? { functionSlugs: [f.fn] } : {}),
     ...(scoreName ? { scoreName } : {}),
     ...(scoreName && min !== undefined ? { scoreMin: min } : {}),

@@ -186,6 +186,15 @@ export function narrowTo(f: Filters, from: number, to: number): Filters {
   return { ...f, range: "custom", from, to };
 }
 
+/**
+ * The runs behind a spend figure (a spend chart point or table row, with its filters): runs.list basis
+ * "spend" books each line where the figure does (an agent line at its own model, customer and time, the judge's
+ * under the run it judged), so the listed runs' spend in the view adds up to the figure.
+ */
+export function spendRunsHref(f: Filters): string {
+  return hrefWith("/runs", f, { basis: "spend" });
+}
+
 /** Builds `path?query` with the filters and the given page parameters (null/'' values dropped). */
 export function hrefWith(path: string, f: Filters, page: Record<string, string | number | null | undefined> = {}): string {
   const base = new URLSearchParams();

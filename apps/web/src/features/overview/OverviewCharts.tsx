@@ -1,7 +1,7 @@
 import { memo, useEffect, useMemo, useState } from "react";
 import { ChartSkeleton } from "../../components/States.tsx";
 import { StackedBars as LazyStackedBars, TrendLines as LazyTrendLines } from "../../components/charts/lazy.tsx";
-import { type BucketUnit, BUCKET_LENGTH, type Filters, hrefWith, narrowTo } from "../../lib/filters.ts";
+import { type BucketUnit, BUCKET_LENGTH, type Filters, hrefWith, narrowTo, spendRunsHref } from "../../lib/filters.ts";
 import { bucketLabel, money, moneyTick, score } from "../../lib/format.ts";
 import type { PreparedSeries } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
@@ -77,7 +77,7 @@ export const SpendChart = memo(function SpendChart({ data, color, bucket, filter
       xLabel={xLabel}
       yTick={moneyTick}
       value={(v) => money(v)}
-      onSelect={(row, model) => navigate(hrefWith("/runs", narrowTo({ ...filters, model }, row.bucket, row.end)))}
+      onSelect={(row, model) => navigate(spendRunsHref(narrowTo({ ...filters, model }, row.bucket, row.end)))}
     />
   );
 }, same);

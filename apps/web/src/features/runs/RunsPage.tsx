@@ -5,7 +5,7 @@ import { ExportLink } from "../../components/ExportLink.tsx";
 import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { exportHref, runsInput } from "../../lib/api-input.ts";
-import { dateTime, num, score } from "../../lib/format.ts";
+import { dateTime, num, pricedMoney, score } from "../../lib/format.ts";
 import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useFilters } from "../../lib/use-filters.ts";
@@ -39,13 +39,15 @@ export default function RunsPage() {
   const scoreName = params.get("score");
   const range = appliedScoreRange(params);
   const pageNo = trail.length + 1;
+  const bySpend = base.basis === "spend";
+  const spentHere = runs.data?.inView ? ` They spent ${pricedMoney(runs.data.inView.costMicros, runs.data.inView.unpricedCalls).text} here.` : "";
 
   return (
     <div className="stack">
       <h1>Runs</h1>
       <Card
-        title={filters.range === "custom" ? `Runs from ${dateTime(window.from, filters.tz)} to ${dateTime(window.to, filters.tz)}` : "Runs"}
-        subtitle={`${runs.data ? `${num(runs.data.total)} run${runs.data.total === 1 ? "" : "s"}. ` : ""}${SORTS[sort]}${sort.startsWith("score") ? (scoreName ? ` by ${scoreName}` : " (each run's lowest score)") : ""}. Click a run to see its scores, rationale and cost lines.`}
+        title={`${bySpend ? "Runs behind the spend" : "Runs"}${filters.range === "custom" ? ` from ${dateTime(window.from, filters.tz)} to ${dateTime(window.to, filters.tz)}` : ""}`}
+        subtitle={`${runs.data ? `${num(runs.data.total)} run${runs.data.total === 1 ? "" : "s"}.${spentHere} ` : ""}${SORTS[sort]}${sort.startsWith("score") ? (scoreName ? ` by ${scoreName}` : " (each run's lowest score)") : ""}. Click a run to see its scores, rationale and cost lines.`}
         actions={
           <>
             <label>
@@ -64,6 +66,20 @@ export default function RunsPage() {
           </>
         }
       >
+        {bySpend ? (
+          <p className="row small" data-testid="spend-basis">
+            <span className="chip">
+              by spend
+              <button type="button" aria-label="List runs by their own model, customer and time" onClick={() => setParams({ basis: null, pages: null })}>
+                ×
+              </button>
+            </span>
+            <span className="muted">
+              Runs that spent in this view, booked as the spend charts book them: an agent call at its own model, customer and time; the
+              judge&apos;s spend under the run it judged. &ldquo;Spent here&rdquo; is that part of each run&apos;s cost.
+            </span>
+          </p>
+        ) : null}
         {scoreName ? (
           <p className="row small">
             <span className="chip">
@@ -82,7 +98,7 @@ export default function RunsPage() {
           empty={
             <EmptyState title="No runs match these filters.">
               {filters.range === "custom" || filters.model !== null || filters.customer !== null || filters.fn || filters.tag || scoreName ? (
-                <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null, tag: null }, ["score", "min", "max"])}>
+                <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null, tag: null }, ["score", "min", "max", "basis"])}>
                   Reset filters
                 </button>
               ) : (
@@ -93,7 +109,7 @@ export default function RunsPage() {
         >
           {(d) => (
             <>
-              <RunsTable rows={d.items} filters={filters} listSearch={search} />
+              <RunsTable rows={d.items} filters={filters} listSearch={search} spentHere={bySpend} />
               <div className="pager">
                 <span className="muted small" data-testid="runs-page">
                   Page {pageNo} of {num(Math.max(1, Math.ceil(d.total / PAGE_SIZE)))}

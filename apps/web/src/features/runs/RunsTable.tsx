@@ -9,9 +9,10 @@ export type RunRow = RouterOutputs["runs"]["list"]["items"][number];
 
 /**
  * `listSearch`: the list's own query string (filters, score range, sort, page). A run's link carries it, so
- * the detail page's "← Runs" returns to this very list.
+ * the detail page's "← Runs" returns to this very list. `spentHere`: a column of each run's spend in the view
+ * (runs.list basis "spend").
  */
-export function RunsTable({ rows, filters, listSearch }: { rows: RunRow[]; filters: Filters; listSearch: string }) {
+export function RunsTable({ rows, filters, listSearch, spentHere = false }: { rows: RunRow[]; filters: Filters; listSearch: string; spentHere?: boolean }) {
   const detail = (id: string) => `/runs/${encodeURIComponent(id)}${listSearch}`;
   const open = (id: string) => (e: MouseEvent) => {
     if ((e.target as HTMLElement).closest("a")) return;
@@ -21,6 +22,7 @@ export function RunsTable({ rows, filters, listSearch }: { rows: RunRow[]; filte
   const agentColumn = moneyColumn(rows.map((r) => r.agentCostMicros));
   const judgeColumn = moneyColumn(rows.map((r) => r.judgeCostMicros));
   const costColumn = moneyColumn(rows.map((r) => r.costMicros));
+  const hereColumn = moneyColumn(rows.map((r) => r.inView?.costMicros));
   return (
     <table aria-label="Runs">
       <thead>
@@ -34,6 +36,7 @@ export function RunsTable({ rows, filters, listSearch }: { rows: RunRow[]; filte
           <th className="num">Agent cost</th>
           <th className="num">Judge cost</th>
           <th className="num">Cost per run</th>
+          {spentHere ? <th className="num">Spent here</th> : null}
         </tr>
       </thead>
       <tbody>
@@ -69,6 +72,12 @@ export function RunsTable({ rows, filters, listSearch }: { rows: RunRow[]; filte
               {costColumn(r.costMicros)}
               {r.unpricedCalls > 0 && r.costMicros !== null ? <div className="small muted">+ {num(r.unpricedCalls)} unpriced</div> : null}
             </td>
+            {spentHere ? (
+              <td className="num" data-spent-here={r.inView?.costMicros ?? ""}>
+                {hereColumn(r.inView?.costMicros ?? null)}
+                {r.inView && r.inView.unpricedCalls > 0 && r.inView.costMicros !== null ? <div className="small muted">+ {num(r.inView.unpricedCalls)} unpriced</div> : null}
+              </td>
+            ) : null}
           </tr>
         ))}
       </tbody>

@@ -8,7 +8,7 @@ import { SplitSelect } from "../../components/SplitSelect.tsx";
 import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import type { AggregateInput } from "../../lib/api-input.ts";
 import { PALETTE } from "../../lib/colors.ts";
-import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
+import { BUCKET_LENGTH, narrowTo, spendRunsHref } from "../../lib/filters.ts";
 import { bucketLabel, money, moneyColumn, moneyTick, num, percent, pricedMoney } from "../../lib/format.ts";
 import { drillFilters, seriesSplit, type Split, splitInput, valueLabel } from "../../lib/prepare-dimensions.ts";
 import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
@@ -32,7 +32,7 @@ export function DimensionSpend({ input, split, available }: { input: AggregateIn
     <div className="grid grid-2">
       <Card title={title} subtitle="Agent spend and the judge's spend on the runs" actions={<SplitSelect split={split} available={available} />}>
         <QueryView query={byValue} loading={<Skeleton height={200} />} isEmpty={(d) => d.rows.length === 0} empty={<EmptyState title="No usage in this range." />}>
-          {(d) => <DimensionTable data={d} label={label} open={(v) => navigate(hrefWith("/runs", drillFilters(filters, split, v)))} />}
+          {(d) => <DimensionTable data={d} label={label} open={(v) => navigate(spendRunsHref(drillFilters(filters, split, v)))} />}
         </QueryView>
       </Card>
       <Card title={`Spend over time ${title.toLowerCase()}`} subtitle="The largest values; the rest are grouped as other">
@@ -52,7 +52,7 @@ export function DimensionSpend({ input, split, available }: { input: AggregateIn
                 xLabel={(b) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz)}
                 yTick={moneyTick}
                 value={(v) => money(v)}
-                onSelect={(row, value) => navigate(hrefWith("/runs", narrowTo(drillFilters(filters, split, value), row.bucket, row.end)))}
+                onSelect={(row, value) => navigate(spendRunsHref(narrowTo(drillFilters(filters, split, value), row.bucket, row.end)))}
               />
             ) : null
           }

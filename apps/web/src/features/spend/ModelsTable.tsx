@@ -1,5 +1,5 @@
 import { Money } from "../../components/Money.tsx";
-import { hrefWith, type Filters } from "../../lib/filters.ts";
+import { type Filters, spendRunsHref } from "../../lib/filters.ts";
 import { moneyColumn, num, percent, pricedMoney } from "../../lib/format.ts";
 import type { RouterOutputs } from "../../lib/trpc.ts";
 import { navigate } from "../../lib/router.ts";
@@ -36,7 +36,7 @@ export function ModelsTable({ data, filters, color }: { data: ByModel; filters: 
       </thead>
       <tbody>
         {data.rows.map((r) => (
-          <tr key={r.model} className="clickable" data-model={r.model} {...openRowProps(() => navigate(hrefWith("/runs", { ...filters, model: r.model })))}>
+          <tr key={r.model} className="clickable" data-model={r.model} {...openRowProps(() => navigate(spendRunsHref({ ...filters, model: r.model })))}>
             <td>
               <span style={{ display: "inline-block", width: 10, height: 10, borderRadius: 2, background: color(r.model), marginRight: 6 }} />
               {r.model || "unknown"}

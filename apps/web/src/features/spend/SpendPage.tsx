@@ -7,7 +7,7 @@ import { StackedBars } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { aggregateInput, exportHref } from "../../lib/api-input.ts";
 import { budgetBasis } from "../../lib/calendar.ts";
-import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
+import { BUCKET_LENGTH, narrowTo, spendRunsHref } from "../../lib/filters.ts";
 import { bucketLabel, money, moneyTick, num } from "../../lib/format.ts";
 import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
 import { navigate } from "../../lib/router.ts";
@@ -90,7 +90,7 @@ export default function SpendPage() {
               ×
             </button>
           </span>
-          <Link href={hrefWith("/runs", filters)}>See this customer's runs</Link>
+          <Link href={spendRunsHref(filters)}>See the runs behind this spend</Link>
         </p>
       ) : null}
       <Card
@@ -190,7 +190,7 @@ export default function SpendPage() {
                   xLabel={label}
                   yTick={moneyTick}
                   value={(v) => money(v)}
-                  onSelect={(row, customer) => navigate(hrefWith("/runs", narrowTo({ ...filters, customer }, row.bucket, row.end)))}
+                  onSelect={(row, customer) => navigate(spendRunsHref(narrowTo({ ...filters, customer }, row.bucket, row.end)))}
                 />
               ) : null
             }
