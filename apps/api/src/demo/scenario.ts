@@ -76,6 +76,22 @@ export const AGENTS = [
   { slug: "support-app-summarize-thread", share: 0.25 },
 ];
 
+/**
+ * A triage call: this share of support tickets is first classified by a small model, its usage reported a
+ * moment after the answer's. Such a run spends on two models: spend charts book the call under its own model,
+ * and a drill-down from its bar lists the runs behind it (Runs by spend), though no run is of that model.
+ */
+export const TRIAGE = {
+  agent: "support-app-handle-support-ticket",
+  share: 0.3,
+  model: "gpt-4.1-nano",
+  provider: "openai",
+  promptTokens: 700,
+  completionTokens: 12,
+  /** Reported this long after the run's answer. */
+  delayMs: 2_000,
+};
+
 export const CRITERIA = ["helpfulness", "accuracy", "tone"] as const;
 
 /**

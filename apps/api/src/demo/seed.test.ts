@@ -5,7 +5,7 @@ import { enqueueReview, recordUsage, storeReview } from "@tally/inngest-function
 import type { Db } from "@tally/shared/db";
 import { connectTestDatabase } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CUSTOMERS, NEAR_BUDGET_CUSTOMER, PRICE_OVERRIDE, VERSION_CHANGE_DAY } from "./scenario.ts";
+import { CUSTOMERS, NEAR_BUDGET_CUSTOMER, PRICE_OVERRIDE, TRIAGE, VERSION_CHANGE_DAY } from "./scenario.ts";
 import { createCaller } from "../trpc/root.ts";
 import { clearDemo, isFirstStart, seedDemo } from "./seed.ts";
 
@@ -97,6 +97,20 @@ describe("demo data", { timeout: 120_000 }, () => {
 
     const judge = await db.selectFrom("usage_costs").select((e) => e.fn.sum<number>("cost_micros").as("s")).where("kind", "=", "judge").executeTakeFirstOrThrow();
     expect(Number(judge.s)).toBeGreaterThan(0);
+  });
+
+  it("has runs that spend on two models: the triage model has no run of its own, and its spend drills into the runs behind it", async () => {
+    const w = { from: NOW - 7 * DAY, to: NOW };
+    const byModel = await viewer(db).spend.byModel(w);
+    const triage = byModel.rows.find((r) => r.model === TRIAGE.model);
+    expect(triage?.spendMicros).toBeGreaterThan(0);
+    const lines = await db.selectFrom("usage_costs").select(["run_id", "cost_micros"]).where("model", "=", TRIAGE.model)
+      .where("occurred_at", ">=", w.from).where("occurred_at", "<", w.to).execute();
+    expect(triage!.spendMicros).toBe(lines.reduce((a, l) => a + Number(l.cost_micros), 0));
+    expect((await viewer(db).runs.list({ ...w, models: [TRIAGE.model], limit: 5 })).total).toBe(0);
+    const behind = await viewer(db).runs.list({ ...w, models: [TRIAGE.model], basis: "spend", limit: 5 });
+    expect(behind.total).toBe(new Set(lines.map((l) => l.run_id)).size);
+    expect(behind.inView?.costMicros).toBe(triage!.spendMicros);
   });
 
   it("reviews the judged runs as a team would: a queue (pending, reviewed, expired), and a judge that agrees on accuracy and over-rates tone", async () => {

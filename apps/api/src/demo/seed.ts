@@ -7,7 +7,7 @@ import { upsertPrice } from "../queries/prices.ts";
 import { seedRunReview } from "./reviews.ts";
 import {
   AGENTS, CRITERIA, CUSTOMERS, DEMO_DAYS, DEMO_PREFIX, type DemoModel, JUDGE_MODEL, MODELS, NEAR_BUDGET_CUSTOMER,
-  PLANS, PRICE_OVERRIDE, VERSION_CHANGE_DAY,
+  PLANS, PRICE_OVERRIDE, VERSION_CHANGE_DAY, TRIAGE,
 } from "./scenario.ts";
 
 const DAY = 86_400_000;
@@ -110,8 +110,9 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
   );
   const planned = plan(now, opts.runsPerDay ?? 140, rng);
   const rubric = rubricVersion(DEFAULT_CRITERIA);
-  // Reviews draw from a stream of their own: the judged history is the same with or without them.
+  // Reviews and triage calls draw from streams of their own: the judged history is the same with or without them.
   const reviewRng = prng(20261203);
+  const triageRng = prng(20261206);
   const today = Math.floor(now / DAY) * DAY;
   let reviewItems = 0;
   for (let i = 0; i < planned.length; i += BATCH) {
@@ -135,6 +136,16 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<{ runs: numbe
             cache_write_tokens: 0, reasoning_tokens: 0,
           },
         });
+        if (agent.slug === TRIAGE.agent && triageRng.next() < TRIAGE.share) {
+          const at = p.at + TRIAGE.delayMs;
+          await recordUsage(trx, { ...run, occurredAt: at, now: at + 1_000 }, {
+            key: `${runId}:triage`, deferredRunId: `${runId}-track-ai-costs-triage`, kind: "agent", model: TRIAGE.model, provider: TRIAGE.provider,
+            usage: {
+              input_tokens: Math.round(TRIAGE.promptTokens * (0.8 + 0.4 * triageRng.next())), output_tokens: TRIAGE.completionTokens,
+              cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0,
+            },
+          });
+        }
         const garbage = rng.next() < 0.01;
         const judged = garbage ? [] : CRITERIA.map((name) => ({ name, rawValue: judgeScore(rng, m, name, afterChange) }));
         await recordEvaluation(trx, run, {
