@@ -129,10 +129,28 @@ describe("runs.list basis spend: the runs behind a spend chart point", () => {
     expect(Object.keys(plain[0]!)).not.toContain("in_view_cost_micros");
   });
 
-  it("refuses an unknown basis with a 400 naming the field", async () => {
-    const input = encodeURIComponent(JSON.stringify({ from: H(9), to: H(10), limit: 5, basis: "lines" }));
-    const res = await fetch(`${tally.base}/api/trpc/runs.list?input=${input}`, { headers: AUTH });
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain("basis");
+  it("reads any window as the spend figures do, in whole 15-minute buckets", async () => {
+    // 09:17–09:52 reads 09:15–10:00: the router's 09:20 line, the mini run's 09:30 line; not the late run's 10:05.
+    const [from, to] = [H(9, 17), H(9, 52)];
+    const figure = (await callProcedure(tally, "spend.byModel", "query", { from, to, timeZone: "UTC" })) as { rows: { model: string; spendMicros: number | null }[] };
+    const expected = micros("gpt-4o-mini", tokens("router-draft")) + micros("gpt-4o-mini", tokens("mini-costs"));
+    expect(figure.rows.find((r) => r.model === "gpt-4o-mini")?.spendMicros).toBe(expected);
+    const a = await list({ from, to, models: ["gpt-4o-mini"], basis: "spend" });
+    expect(a.inView?.costMicros).toBe(expected);
+    const rows = await readCsv(tally, "runs", { from, to, timeZone: "UTC", models: ["gpt-4o-mini"], basis: "spend" });
+    expect(rows.reduce((s, r) => s + Number(r.in_view_cost_micros), 0)).toBe(expected);
+  });
+
+  it("refuses an unknown basis, and a spend basis over more than 92 days, with a 400 naming the field", async () => {
+    const ask = (input: object) => fetch(`${tally.base}/api/trpc/runs.list?input=${encodeURIComponent(JSON.stringify({ limit: 5, ...input }))}`, { headers: AUTH });
+    const unknown = await ask({ from: H(9), to: H(10), basis: "lines" });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain("basis");
+    const DAY = 86_400_000;
+    const long = await ask({ from: H(10) - 93 * DAY, to: H(10), basis: "spend" });
+    expect(long.status).toBe(400);
+    expect(await long.text()).toContain("at most 92 days");
+    expect((await ask({ from: H(10) - 92 * DAY, to: H(10), basis: "spend" })).status).toBe(200);
+    expect((await ask({ from: H(10) - 93 * DAY, to: H(10) })).status).toBe(200);
   });
 });

@@ -3,7 +3,7 @@ import type { Db } from "@tally/shared/db";
 import type { AuditFilter, RunsListInput, SpendByCustomerInput, SpendByModelInput } from "@tally/shared";
 import { auditQuery } from "../queries/audit.ts";
 import { effectiveWindow } from "../queries/common.ts";
-import { runsQuery, withScoresAndCosts } from "../queries/runs.ts";
+import { asListed, RUN_COLUMNS, runsQuery, withScoresAndCosts } from "../queries/runs.ts";
 import { getSpendByCustomer, getSpendByModel, type ModelSpendRow } from "../queries/spend-breakdown.ts";
 import { type Cell, csvBody, csvLine, usd, write } from "./csv.ts";
 import type { CustomerExportOptions } from "./handler.ts";
@@ -87,16 +87,15 @@ export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendBy
   await out.end();
 }
 
-/** Every matching run, newest first (each with its occurred_at, local time with its offset in the query's zone, as reviews.csv has it; the file name gives the period and zone), one keyset page at a time (never the whole table in memory). An
+/** Every matching run, newest first (each with its occurred_at, local time with its offset in the query's zone, as reviews.csv has it; the file name gives the period and zone), one page at a time (never the whole table in memory). An
  * unpriced cost is an empty cell, never 0. With basis "spend", two more columns: the run's spend in the view
  * (priced micro-dollars, and its unpriced calls there); they add up to the spend figure the list was opened from. */
-export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput): Promise<void> {
+export async function exportRuns(db: Db, res: ServerResponse, input: RunsListInput): Promise<void> {
+  const f = asListed({ ...input, cursor: undefined });
   const spend = f.basis === "spend";
   const viewColumns = spend ? ["in_view_cost_micros", "in_view_unpriced_calls"] : [];
   const out = csvBody(res, ["run_id", "occurred_at", "function_slug", "model", "customer_id", "cost_micros", "agent_cost_micros", "judge_cost_micros", "unpriced_calls", "scores", ...viewColumns]);
-  let after: { t: number; id: string } | undefined;
-  for (;;) {
-    const rows = await runsQuery(db, { ...f, cursor: undefined }, after).limit(PAGE).execute();
+  for await (const rows of spend ? spendBasisPages(db, f) : runPages(db, f)) {
     const items = await withScoresAndCosts(db, rows, spend ? f : undefined);
     let chunk = "";
     for (const r of items) {
@@ -105,9 +104,29 @@ export async function exportRuns(db: Db, res: ServerResponse, f: RunsListInput):
       chunk += csvLine([r.runId, localIso(r.occurredAt, f.timeZone), r.functionSlug, r.model, r.customerId, r.costMicros, r.agentCostMicros, r.judgeCostMicros, r.unpricedCalls, scores, ...view]);
     }
     await out.write(chunk);
+  }
+  await out.end();
+}
+
+/** The filtered runs, newest first, a keyset page at a time. */
+async function* runPages(db: Db, f: RunsListInput) {
+  let after: { t: number; id: string } | undefined;
+  for (;;) {
+    const rows = await runsQuery(db, f, after).limit(PAGE).execute();
+    if (rows.length > 0) yield rows;
     const last = rows[rows.length - 1];
-    if (rows.length < PAGE || !last) return out.end();
+    if (rows.length < PAGE || !last) return;
     after = { t: last.occurred_at, id: last.run_id };
+  }
+}
+
+/** The runs behind spend, newest first: their ids found once (a keyset page would find them again per page), then read a page at a time. */
+async function* spendBasisPages(db: Db, f: RunsListInput) {
+  const order = (await runsQuery(db, f).clearSelect().select("run_id").execute()).map((r) => r.run_id);
+  for (let i = 0; i < order.length; i += PAGE) {
+    const ids = order.slice(i, i + PAGE);
+    const byId = new Map((await db.selectFrom("runs").select(RUN_COLUMNS).where("run_id", "in", ids).execute()).map((r) => [r.run_id, r]));
+    yield ids.flatMap((id) => byId.get(id) ?? []);
   }
 }
 

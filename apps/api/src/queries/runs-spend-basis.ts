@@ -65,29 +65,31 @@ function inViewSql(v: SpendView, alias: "u" | "j") {
 export function hasSpendInView(db: Db, v: SpendView): Expression<SqlBool> {
   const behind = sql`
     select u.run_id from usage_costs u where u.kind = 'agent' and ${inViewSql(v, "u")}
-    union
+    union all
     select j.run_id from runs j
     where ${inViewSql(v, "j")} and exists (select 1 from usage_costs k where k.run_id = j.run_id and k.kind = 'judge')`;
   return inSubquery(db, "runs.run_id", behind) as Expression<SqlBool>;
 }
 
 /**
- * The view's spend over every listed run (`runIds`: the filtered runs' ids, a subquery): what the spend
- * figure the list was opened from shows, when the filters are the figure's.
+ * How many runs `runIds` (the filtered runs' ids, a subquery) lists and their spend in the view, in one statement
+ * that finds them once: the spend figure the list was opened from, when the filters are the figure's.
  */
-export async function viewSpendTotal(db: Db, v: SpendView, runIds: Expression<unknown>): Promise<ViewSpend> {
+export async function viewSummary(db: Db, v: SpendView, runIds: Expression<unknown>): Promise<{ runs: number; inView: ViewSpend }> {
   const row = (
-    await sql<{ cost: number | string | null; unpriced: number | string | null; calls: number | string }>`
-      select sum(l.cost_micros) as cost, sum(case when l.cost_micros is null then 1 else 0 end) as unpriced, count(*) as calls
+    await sql<{ runs: number | string; cost: number | string | null; unpriced: number | string | null; calls: number | string }>`
+      with listed as materialized (select run_id from ${runIds} as ids)
+      select (select count(*) from listed) as runs, sum(l.cost_micros) as cost,
+        sum(case when l.cost_micros is null then 1 else 0 end) as unpriced, count(l.calls) as calls
       from (
-        select u.cost_micros from usage_costs u
-        where u.kind = 'agent' and ${inViewSql(v, "u")} and u.run_id in (${runIds})
+        select u.cost_micros, 1 as calls from usage_costs u
+        where u.kind = 'agent' and ${inViewSql(v, "u")} and u.run_id in (select run_id from listed)
         union all
-        select k.cost_micros from runs j join usage_costs k on k.run_id = j.run_id and k.kind = 'judge'
-        where ${inViewSql(v, "j")} and j.run_id in (${runIds})
+        select k.cost_micros, 1 from runs j join usage_costs k on k.run_id = j.run_id and k.kind = 'judge'
+        where ${inViewSql(v, "j")} and j.run_id in (select run_id from listed)
       ) l`.execute(db)
   ).rows[0];
   const calls = num(row?.calls ?? 0);
   const unpricedCalls = num(row?.unpriced ?? 0);
-  return { costMicros: calls > unpricedCalls ? num(row?.cost ?? 0) : null, unpricedCalls, calls };
+  return { runs: num(row?.runs ?? 0), inView: { costMicros: calls > unpricedCalls ? num(row?.cost ?? 0) : null, unpricedCalls, calls } };
 }

@@ -1,9 +1,9 @@
 import { sql } from "kysely";
 import type { RunsBasis, RunsSort } from "@tally/shared";
 import { type Db, readAll, tagValue } from "@tally/shared/db";
-import { decodeCursor, encodeCursor, num } from "./common.ts";
+import { decodeCursor, effectiveWindow, encodeCursor, num } from "./common.ts";
 import { countRuns } from "./runs-count.ts";
-import { hasSpendInView, runSpendInView, type SpendView, type ViewSpend, viewSpendTotal } from "./runs-spend-basis.ts";
+import { hasSpendInView, runSpendInView, type SpendView, type ViewSpend, viewSummary } from "./runs-spend-basis.ts";
 
 /** runs.list filters: exact instants (a chart point's bucket bounds), no rounding. */
 export interface RunsFilter {
@@ -49,9 +49,20 @@ interface Cursor {
   id: string;
 }
 
+/**
+ * The filters as listed: by spend, the window widened to whole 15-minute buckets as every spend figure reads it,
+ * so the runs' spend in the view is the figure's for any window.
+ */
+export function asListed<F extends RunsFilter>(f: F): F {
+  return f.basis === "spend" ? { ...f, ...effectiveWindow(f) } : f;
+}
+
+/** What a list reads of each run (then `withScoresAndCosts`). */
+export const RUN_COLUMNS = ["run_id", "function_slug", "model", "customer_id", "occurred_at"] as const;
+
 /** The runs matching the filters, unordered. */
 function filteredRuns(db: Db, f: RunsFilter) {
-  let q = db.selectFrom("runs").select(["run_id", "function_slug", "model", "customer_id", "occurred_at"]);
+  let q = db.selectFrom("runs").select(RUN_COLUMNS);
   if (f.basis === "spend") q = q.where(hasSpendInView(db, f));
   else {
     q = q.where("occurred_at", ">=", f.from).where("occurred_at", "<", f.to);
@@ -116,6 +127,7 @@ export async function listRuns(
   db: Db,
   f: RunsFilter,
 ): Promise<{ items: RunListItem[]; nextCursor: string | null; total: number; inView?: ViewSpend }> {
+  f = asListed(f);
   const sort = f.sort ?? "time-desc";
   const desc = sort.endsWith("-desc");
   const key = sortKey(f, sort);
@@ -131,17 +143,16 @@ export async function listRuns(
   const rawCount = async (from: number, to: number) =>
     num((await filteredRuns(db, { ...f, from, to }).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
   const spend = f.basis === "spend";
-  const [rows, total, inView] = await readAll(db, [
+  const [rows, counted] = await readAll(db, [
     () => q.orderBy(key, dir).orderBy("run_id", dir).limit(f.limit + 1).execute(),
     // The rollups count runs by their own model, customer and time: the spend basis counts its runs raw.
-    () => (spend ? rawCount(f.from, f.to) : countRuns(db, f, rawCount)),
-    () => (spend ? viewSpendTotal(db, f, filteredRuns(db, f).clearSelect().select("run_id")) : Promise.resolve(undefined)),
+    async () => (spend ? await viewSummary(db, f, filteredRuns(db, f).clearSelect().select("run_id")) : { runs: await countRuns(db, f, rawCount) }),
   ]);
   const page = rows.slice(0, f.limit);
   const items = await withScoresAndCosts(db, page, spend ? f : undefined);
   const last = page[page.length - 1];
   const nextCursor = rows.length > f.limit && last ? encodeCursor({ s: sort, k: last.sort_key, id: last.run_id }) : null;
-  return { items, nextCursor, total, ...(inView ? { inView } : {}) };
+  return { items, nextCursor, total: counted.runs, ...("inView" in counted ? { inView: counted.inView } : {}) };
 }
 
 /** The score names that exist, in order (case exact), read by skipping along the (name, …) index. */

@@ -40,7 +40,7 @@ export default function RunsPage() {
   const range = appliedScoreRange(params);
   const pageNo = trail.length + 1;
   const bySpend = base.basis === "spend";
-  const spentHere = runs.data?.inView ? ` They spent ${pricedMoney(runs.data.inView.costMicros, runs.data.inView.unpricedCalls).text} here.` : "";
+  const spentHere = runs.data?.inView?.calls ? ` Their spend here: ${spendText(runs.data.inView)}.` : "";
 
   return (
     <div className="stack">
@@ -127,6 +127,13 @@ export default function RunsPage() {
       </Card>
     </div>
   );
+}
+
+/** "$1.23", "$1.23 + 3 unpriced calls" or "3 unpriced calls" (never $0 for what was not priced). */
+function spendText(v: { costMicros: number | null; unpricedCalls: number }): string {
+  const m = pricedMoney(v.costMicros, v.unpricedCalls);
+  if (v.costMicros === null) return m.note ?? m.text;
+  return m.note ? `${m.text} ${m.note}` : m.text;
 }
 
 function ScoreFilter({ names, name, min, max, onApply }: {
