@@ -77,7 +77,8 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     inngestScores: env.INNGEST_SCORES === "1",
     judgeGate: { sampleRate: env.TALLY_JUDGE_SAMPLE_RATE, dailyBudgetMicros: env.TALLY_JUDGE_DAILY_BUDGET_USD, timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC" },
     review: { sampleRate: env.TALLY_REVIEW_SAMPLE_RATE, dashboardUrl: dashboardUrl(env) },
-    alerts: { publicUrl: dashboardUrl(env) },
+    // Dev mode posts to local receivers (a relay, the tests' servers); elsewhere only when the operator allows it.
+    alerts: { publicUrl: dashboardUrl(env), allowPrivateDestinations: env.isDev || env.TALLY_ALERT_PRIVATE_DESTINATIONS === "1" },
     flow: { judgeConcurrency: env.TALLY_JUDGE_CONCURRENCY, notifyConcurrency: env.TALLY_NOTIFY_CONCURRENCY, judgeThrottle: env.TALLY_JUDGE_THROTTLE },
     ...overrides,
   };

@@ -109,6 +109,8 @@ const schema = z
       .optional(),
     /** `1` behind a reverse proxy: the client address for sign-in limits is X-Forwarded-For's last entry. */
     TALLY_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+    /** 1: alert channels may post to loopback, private and link-local addresses (dev mode always may). */
+    TALLY_ALERT_PRIVATE_DESTINATIONS: z.enum(["0", "1"]).default("0"),
     /** Share of runs the judge scores (0…1), under per-customer and per-model rates set in Settings. */
     TALLY_JUDGE_SAMPLE_RATE: z.coerce
       .number({ message: "must be a number from 0 to 1 (the share of runs the judge scores)" })

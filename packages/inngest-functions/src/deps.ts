@@ -47,8 +47,11 @@ export interface Deps {
   review?: ReviewConfig | undefined;
   /** Default: DEFAULT_FLOW. */
   flow?: FlowControl | undefined;
-  /** Alerts: the dashboard origin their links are made absolute on (TALLY_PUBLIC_URL, else the served origin). */
-  alerts?: { publicUrl: string } | undefined;
+  /**
+   * Alerts: the dashboard origin their links are made absolute on (TALLY_PUBLIC_URL, else the served origin), and
+   * whether channels may name addresses off the public internet (alerts/destination.ts; default: not).
+   */
+  alerts?: { publicUrl: string; allowPrivateDestinations?: boolean | undefined } | undefined;
   /** The functions' clock (epoch ms): row times, "today" of the judge budget. Tests move it. */
   clock?: (() => number) | undefined;
 }

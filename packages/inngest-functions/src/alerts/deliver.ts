@@ -4,6 +4,7 @@ import type { AlertNotificationTable, Db } from "@tally/shared/db";
 import { retryAfterMs } from "../retry-after.ts";
 import { slackAlertMessage } from "./slack-blocks.ts";
 import { signedHeaders } from "./standard-webhooks.ts";
+import { type PostAnswer, postOnce, RefusedDestination } from "./destination.ts";
 import { ClaimHeld, endClaim, onceAcrossDeliveries } from "../record/claim.ts";
 
 /** The channel id of `SLACK_WEBHOOK_URL`, where alerts go while no channel is configured. */
@@ -15,6 +16,8 @@ export interface DeliveryConfig {
   publicUrl: string;
   /** SLACK_WEBHOOK_URL: the default channel while none is configured. */
   defaultSlackUrl: string | null;
+  /** Send to addresses off the public internet too (destination.ts; TALLY_ALERT_PRIVATE_DESTINATIONS, dev mode). */
+  allowPrivate: boolean;
 }
 
 /** One notification as both deliveries carry it. */
@@ -95,31 +98,28 @@ export function webhookBody(m: AlertMessage): string {
 /** How long a receiver may take to answer one POST. */
 const SEND_TIMEOUT_MS = 15_000;
 
-/** POSTs one message; never follows a redirect (a signed body goes where it was configured to, or fails). */
-async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<void> {
+/**
+ * POSTs one message; never follows a redirect (a signed body goes where it was configured to, or fails), and
+ * never to an address off the public internet unless allowed (destination.ts).
+ */
+async function post(url: string, body: string, allowPrivate: boolean, headers: Record<string, string> = {}): Promise<void> {
   const host = new URL(url).host;
-  let res: Response;
+  let res: PostAnswer;
   try {
-    res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
+    res = await postOnce(url, body, { headers: { "content-type": "application/json", ...headers }, timeoutMs: SEND_TIMEOUT_MS, allowPrivate });
   } catch (e) {
+    if (e instanceof RefusedDestination) throw new DeliveryError(e.message, true);
     throw new DeliveryError(`no answer from ${host}: ${e instanceof Error ? e.message : String(e)}`, false);
   }
   if (res.status >= 200 && res.status < 300) return;
-  const text = (await res.text().catch(() => "")).slice(0, 200);
   const retriable = res.status >= 500 || res.status === 408 || res.status === 429;
-  throw new DeliveryError(`${host} answered ${res.status}${text ? `: ${text}` : ""}`, !retriable, retryAfterMs(res.headers.get("retry-after")));
+  throw new DeliveryError(`${host} answered ${res.status}${res.text ? `: ${res.text}` : ""}`, !retriable, retryAfterMs(res.retryAfter));
 }
 
-async function send(t: Target, m: AlertMessage, sentAtMs: number): Promise<void> {
-  if (t.kind === "slack") return post(t.url, JSON.stringify(slackAlertMessage(m)));
+async function send(t: Target, m: AlertMessage, sentAtMs: number, allowPrivate: boolean): Promise<void> {
+  if (t.kind === "slack") return post(t.url, JSON.stringify(slackAlertMessage(m)), allowPrivate);
   const body = webhookBody(m);
-  return post(t.url, body, signedHeaders(t.secret, m.id, Math.floor(sentAtMs / 1000), body));
+  return post(t.url, body, allowPrivate, signedHeaders(t.secret, m.id, Math.floor(sentAtMs / 1000), body));
 }
 
 /**
@@ -148,7 +148,7 @@ export async function deliverNotification(
     const claim = { kind: "alert" as const, key: id, runId: "" };
     const recorded = async () => (await db.selectFrom("alert_notifications").select("status").where("id", "=", id).executeTakeFirst())?.status !== "pending";
     const sent = await onceAcrossDeliveries(db, claim, { longestMs: SEND_TIMEOUT_MS, now: opts.now, recorded }, async () => {
-      await send(t, { id, event, ruleId, ruleName: rule.name, kind: rule.kind, subject, period, message, url, at }, Date.now());
+      await send(t, { id, event, ruleId, ruleName: rule.name, kind: rule.kind, subject, period, message, url, at }, Date.now(), config.allowPrivate);
       return true;
     });
     if (sent === null) return { status: "skipped" };

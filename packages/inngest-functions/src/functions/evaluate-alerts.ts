@@ -36,6 +36,7 @@ export function evaluateAlerts(inngest: TallyInngest, deps: Deps) {
   const delivery: DeliveryConfig = {
     publicUrl: deps.alerts?.publicUrl ?? "http://localhost:3000",
     defaultSlackUrl: deps.slack.webhookUrl,
+    allowPrivate: deps.alerts?.allowPrivateDestinations ?? false,
   };
   const timeZone = deps.judgeGate?.timeZone ?? "UTC";
   return inngest.createFunction(
