@@ -1,9 +1,8 @@
-import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARENT, startTally, type Tally } from "./harness.ts";
 import type { Json } from "./json.ts";
-import { closedPort, PRODUCTION, rawRequest } from "./raw-http.ts";
+import { closedPort, inngestSignature, PRODUCTION, rawRequest } from "./raw-http.ts";
 import { fakeInngestApi } from "./fake-servers.ts";
 
 const FN = "tally-track-ai-costs";
@@ -204,32 +203,35 @@ describe("executor requests the SDK accepts stay accepted", () => {
 });
 
 describe("malformed executor requests in production mode", () => {
-  it("are refused the same way, before the SDK's signature check; a signed call runs", async () => {
+  it("tell only a call Inngest signed what is wrong with it; a signed well-formed call runs", async () => {
     // The key comes from the configuration alone (readEnv's source), not from process.env.
     expect(process.env.INNGEST_SIGNING_KEY).toBeUndefined();
     const tally = await startTally({ ...PRODUCTION, INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}` });
+    const sign = (v: unknown) => {
+      const body = JSON.stringify(v);
+      return { body, headers: { "x-inngest-signature": inngestSignature(body) } };
+    };
+    const send = (fnId: string, s: { body: string; headers: Record<string, string> }) =>
+      fetch(`${tally.base}/api/inngest?fnId=${fnId}&stepId=step`, { method: "POST", headers: { "content-type": "application/json", ...s.headers }, body: s.body });
     try {
-      // A current, well-formed signature header (the HMAC is not checked before the body is read).
+      // A current, well-formed signature header whose HMAC does not match: no function name or field is confirmed.
       const forged = { "x-inngest-signature": `t=${Math.round(Date.now() / 1000)}&s=${"0".repeat(64)}` };
       const bad = call(both((d) => (d._inngest.parent_run_id = "")));
       const res = await post(tally.base, bad, forged);
-      expect([res.status, res.headers.get("x-inngest-no-retry")]).toEqual([400, "true"]);
+      expect(res.status).toBe(401);
+      expect(await res.text()).not.toContain("parent_run_id");
+      const unknown = await send("no-such-function", { body: JSON.stringify(call()), headers: forged });
+      expect(unknown.status).toBe(401);
+      // The same malformed call signed by Inngest: a non-retriable 400 naming the field.
+      const signedBad = await send(FN, sign(bad));
+      expect([signedBad.status, signedBad.headers.get("x-inngest-no-retry")]).toEqual([400, "true"]);
+      expect(await signedBad.text()).toContain("parent_run_id");
       // A well-formed call with a wrong signature meets the SDK's signature check.
       expect((await post(tally.base, call(), forged)).status).toBe(401);
       // Without one, the same call gets the SDK's answer before its body is read (test/inngest-gate.test.ts).
       expect((await post(tally.base, call())).status).toBe(401);
       expect(await count(tally, "runs")).toBe(0);
-      // Signed as Inngest signs: HMAC-SHA256 of the canonical JSON body (RFC 8785: sorted keys; for this
-      // ASCII body with integer numbers, JSON.stringify of sorted keys) + timestamp, keyed by the key without its prefix.
-      const body = JSON.stringify(sortedKeys(call()));
-      const ts = Math.round(Date.now() / 1000).toString();
-      const key = PRODUCTION.INNGEST_SIGNING_KEY.replace(/^signkey-\w+-/, "");
-      const signature = createHmac("sha256", key).update(body + ts).digest("hex");
-      const signed = await fetch(`${tally.base}/api/inngest?fnId=${FN}&stepId=step`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-inngest-signature": `t=${ts}&s=${signature}` },
-        body,
-      });
+      const signed = await send(FN, sign(call()));
       expect(signed.status, await signed.clone().text()).toBe(206); // the step ran: the usage is recorded
       expect(await count(tally, "runs")).toBe(1);
     } finally {
@@ -238,11 +240,6 @@ describe("malformed executor requests in production mode", () => {
   });
 });
 
-function sortedKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortedKeys);
-  if (typeof v !== "object" || v === null) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]));
-}
 
 describe("a body-less sync (unsigned PUT) in production mode", () => {
   it("registers TALLY_PUBLIC_URL's endpoint, not a caller's Host, scheme or query", async () => {

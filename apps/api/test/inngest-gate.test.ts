@@ -106,13 +106,14 @@ describe("/api/inngest in production mode: no signature, no body read", () => {
     expect(await usageRows(tally.app)).toBe(0);
   });
 
-  it("lets a current, well-formed signature through to the body checks and the SDK's HMAC check", async () => {
+  it("lets a current, well-formed signature through to the SDK's HMAC check, malformed body or not", async () => {
     const signature = { "x-inngest-signature": `t=${now()}&s=${hex}` };
-    const malformed = await rawRequest(tally.base, "POST", INNGEST, "{}", { "content-type": "application/json", ...signature });
-    expect([malformed.status, malformed.headers["x-inngest-no-retry"]]).toEqual([400, "true"]);
     const wrongHmac = await rawRequest(tally.base, "POST", INNGEST, deferredCall("01GATE"), { "content-type": "application/json", ...signature });
     expect(JSON.parse(wrongHmac.text)).toEqual({ message: "Unauthorized" }); // the SDK's answer
     expect(wrongHmac.status).toBe(401);
+    // A malformed call with that signature gets the very same answer: nothing says the body was what was wrong.
+    const malformed = await rawRequest(tally.base, "POST", INNGEST, "{}", { "content-type": "application/json", ...signature });
+    expect([malformed.status, malformed.text]).toEqual([401, wrongHmac.text]);
     // A body-less PUT (out-of-band sync) stays open, as the SDK allows it unsigned: it then fails to reach Inngest.
     const sync = await rawRequest(tally.base, "PUT", "/api/inngest", "", {});
     expect(sync.status).not.toBe(401);

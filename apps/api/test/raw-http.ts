@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { request } from "node:http";
 
 export interface RawAnswer {
@@ -47,3 +48,24 @@ export async function closedPort(): Promise<number> {
 
 /** A production-mode configuration: a signing key and an auth secret (both required there), no INNGEST_DEV. */
 export const PRODUCTION = { INNGEST_DEV: "0", INNGEST_SIGNING_KEY: `signkey-prod-${"ab".repeat(32)}`, TALLY_AUTH_SECRET: "cd".repeat(24) } as const;
+
+/**
+ * `X-Inngest-Signature` for `body` as Inngest signs with PRODUCTION's key: HMAC-SHA256 of the canonical JSON body
+ * (RFC 8785: sorted keys; for ASCII bodies with integer numbers, JSON.stringify of sorted keys; a body that is not
+ * JSON as it is) + timestamp, keyed by the key without its prefix.
+ */
+export function inngestSignature(body: string | Buffer): string {
+  let data = body.toString();
+  try {
+    data = JSON.stringify(sortedKeys(JSON.parse(data.replace(/^\uFEFF/, ""))));
+  } catch {}
+  const ts = Math.round(Date.now() / 1000).toString();
+  const key = PRODUCTION.INNGEST_SIGNING_KEY.replace(/^signkey-\w+-/, "");
+  return `t=${ts}&s=${createHmac("sha256", key).update(data + ts).digest("hex")}`;
+}
+
+export function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (typeof v !== "object" || v === null) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]));
+}

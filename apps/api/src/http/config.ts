@@ -12,6 +12,8 @@ export interface HttpConfig {
    * `X-Inngest-Signature` before its body is read (the SDK checks the signature itself only after).
    */
   requireInngestSignature: boolean;
+  /** INNGEST_SIGNING_KEY and its fallback: a malformed call's HMAC is checked before saying what is wrong with it. */
+  inngestSigningKeys: readonly string[];
   /** Bytes of `/api/inngest` request bodies held at once across requests; beyond, a 503 with Retry-After. */
   inngestBodyBytesInFlight: number;
   /**
@@ -29,7 +31,9 @@ export const REQUEST_DEADLINE_MS = 30_000;
 /** Four bodies at the 16 MiB limit, or thousands of ordinary executor calls (a few KB each), at once. */
 export const INNGEST_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
-export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "TALLY_PUBLIC_URL" | "isDev">): HttpConfig {
+export function httpConfig(
+  env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "TALLY_PUBLIC_URL" | "INNGEST_SIGNING_KEY" | "INNGEST_SIGNING_KEY_FALLBACK" | "isDev">,
+): HttpConfig {
   const bound = hostName(env.HOST);
   const origins = [env.INNGEST_SERVE_ORIGIN, env.TALLY_PUBLIC_URL].flatMap((u) => (u ? [hostName(new URL(u).hostname)] : []));
   const everywhere = bound !== null && EVERY_INTERFACE.has(bound);
@@ -45,6 +49,7 @@ export function httpConfig(env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TAL
     allowedHosts: allowed,
     exposeErrors: env.isDev,
     requireInngestSignature: !env.isDev,
+    inngestSigningKeys: [env.INNGEST_SIGNING_KEY, env.INNGEST_SIGNING_KEY_FALLBACK].filter((k): k is string => !!k),
     inngestBodyBytesInFlight: INNGEST_BODY_BYTES_IN_FLIGHT,
     requestDeadlineMs: REQUEST_DEADLINE_MS,
     warning,

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { hasBody, refuseUnread } from "./body.ts";
 import { HttpError } from "./respond.ts";
@@ -33,4 +34,31 @@ function signatureProblem(header: string | string[] | undefined, now: number): s
     return "X-Inngest-Signature is dated more than 5 minutes from the server's clock";
   }
   return null;
+}
+
+/**
+ * Whether Inngest signed this call with one of `keys`, as the SDK checks it: HMAC-SHA256, keyed by the signing key
+ * without its `signkey-<env>-` prefix, of the body's canonical JSON (RFC 8785, as the `canonicalize` package the SDK
+ * uses writes it; "" without a body) followed by the header's timestamp. Used only to decide whether a malformed
+ * call may be told what is wrong with it; a well-formed call is left to the SDK's own check.
+ */
+export function signedByInngest(body: unknown, header: string | undefined, keys: readonly string[]): boolean {
+  const params = new URLSearchParams(header ?? "");
+  const [t, s] = [params.get("t") ?? "", params.get("s") ?? ""];
+  if (!/^[0-9a-f]{64}$/.test(s)) return false;
+  const data = body === undefined ? "" : canonicalJson(body);
+  return keys.some((key) => {
+    const mac = createHmac("sha256", key.replace(/^signkey-\w+-/, "")).update(data + t).digest();
+    return timingSafeEqual(mac, Buffer.from(s, "hex"));
+  });
+}
+
+/** Canonical JSON of a parsed JSON value: object keys sorted (by UTF-16 code units), no spaces, values as JSON.stringify writes them. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
 }
