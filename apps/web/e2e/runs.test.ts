@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SeedSummary, seed } from "./seed.ts";
 import { ensureBuilt, type RunningServer, startServer } from "./server.ts";
 import { launchChromium } from "./browser.ts";
+import { formatMicros } from "@tally/shared";
+import { connect } from "@tally/shared/db";
 
 /**
  * Runs page and customers table (issue 22): the exact total, sorting in the URL, customer names, the
@@ -14,6 +16,7 @@ import { launchChromium } from "./browser.ts";
  */
 
 const SEED_RUNS = 120;
+const DAY = 86_400_000;
 const EXTRA = 30;
 const DEMO_RUN = "demo-e2e-run";
 const USAGE = (input: number) => ({ input_tokens: input, output_tokens: 10, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 });
@@ -128,6 +131,39 @@ describe("Runs page in Chromium", () => {
     const hrefs = await real.locator("dd a[href*='inngest.example']").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
     expect(hrefs).toEqual(["https://inngest.example/run/01SEED000000-costs", "https://inngest.example/run/01SEED000000-score"]);
     await real.close();
+  });
+});
+
+describe("Runs behind spend (basis=spend)", () => {
+  it("names the unpriced calls in what the runs spent, and offers a way out of a range too long to list", async () => {
+    const db = await connect({ url: server.dbUrl });
+    const [from, to] = [Math.floor((server.seeded.now - 20 * DAY) / 900_000) * 900_000, Math.ceil((server.seeded.now + 3_600_000) / 900_000) * 900_000];
+    // The unpriced model's spend in the window, booked as spend is: its agent lines, and the judge's lines on its runs.
+    const model = "acme-internal-llm";
+    const agent = await db.selectFrom("usage_costs").select(["cost_micros"]).where("kind", "=", "agent").where("model", "=", model)
+      .where("occurred_at", ">=", from).where("occurred_at", "<", to).execute();
+    const judge = await db.selectFrom("usage_costs as u").innerJoin("runs as r", "r.run_id", "u.run_id").select(["u.cost_micros"]).where("u.kind", "=", "judge")
+      .where("r.model", "=", model).where("r.occurred_at", ">=", from).where("r.occurred_at", "<", to).execute();
+    await db.destroy();
+    const lines = [...agent, ...judge];
+    const unpriced = lines.filter((l) => l.cost_micros === null).length;
+    const priced = lines.reduce((a, l) => a + Number(l.cost_micros ?? 0), 0);
+    expect(unpriced).toBeGreaterThan(0);
+    const page = await open(`/runs?basis=spend&range=custom&from=${from}&to=${to}&tz=UTC&model=${model}`);
+    const money = priced > 0 ? `${formatMicros(priced)} + ` : "";
+    await expect.poll(() => page.getByText(`Their spend here: ${money}${unpriced} unpriced call${unpriced === 1 ? "" : "s"}.`, { exact: false }).count(), { timeout: 30_000 }).toBe(1);
+    await page.close();
+
+    const long = await open(`/runs?basis=spend&range=custom&from=${to - 100 * DAY}&to=${to}&tz=UTC`);
+    await long.getByText("The runs behind spend are listed over at most 92 days").waitFor();
+    await long.getByRole("button", { name: "Last 92 days of this range" }).click();
+    await long.waitForURL((u) => u.searchParams.get("from") === String(to - 92 * DAY));
+    await long.locator("table[aria-label='Runs'] tbody tr").first().waitFor();
+    expect(new URL(long.url()).searchParams.get("basis")).toBe("spend");
+    await long.getByRole("button", { name: "List runs by their own model, customer and time" }).click();
+    await long.waitForURL((u) => !u.searchParams.has("basis"));
+    expect(await long.locator("th", { hasText: "Spent here" }).count()).toBe(0);
+    await long.close();
   });
 });
 

@@ -1,3 +1,4 @@
+import { MAX_SPEND_BASIS_DAYS } from "@tally/shared";
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Card } from "../../components/Card.tsx";
@@ -14,6 +15,7 @@ import { appliedScoreRange, scoreRangeProblem } from "./lib/score-range.ts";
 import { RunsTable } from "./RunsTable.tsx";
 
 const PAGE_SIZE = 50;
+const DAY_MS = 86_400_000;
 const SORTS = {
   "time-desc": "Newest first",
   "time-asc": "Oldest first",
@@ -34,7 +36,9 @@ export default function RunsPage() {
   const base = runsInput(filters, window, params, PAGE_SIZE);
   const sort = readSort(params.get("sort"));
   const input = { ...base, sort, ...(cursor ? { cursor } : {}) };
-  const runs = useQuery(trpc.runs.list.queryOptions(input));
+  // The runs behind spend are found from the raw usage lines, over at most MAX_SPEND_BASIS_DAYS (the API's limit).
+  const tooLong = base.basis === "spend" && base.to - base.from > MAX_SPEND_BASIS_DAYS * DAY_MS;
+  const runs = useQuery({ ...trpc.runs.list.queryOptions(input), enabled: !tooLong });
   const scoreNames = useQuery(trpc.runs.scoreNames.queryOptions());
   const scoreName = params.get("score");
   const range = appliedScoreRange(params);
@@ -91,39 +95,52 @@ export default function RunsPage() {
             </span>
           </p>
         ) : null}
-        <QueryView
-          query={runs}
-          loading={<Skeleton height={320} label="loading runs" />}
-          isEmpty={(d) => d.items.length === 0}
-          empty={
-            <EmptyState title="No runs match these filters.">
-              {filters.range === "custom" || filters.model !== null || filters.customer !== null || filters.fn || filters.tag || scoreName ? (
-                <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null, tag: null }, ["score", "min", "max", "basis"])}>
-                  Reset filters
-                </button>
-              ) : (
-                <>Runs appear when your agent calls defer("track-costs", …) or defer("score", …).</>
-              )}
-            </EmptyState>
-          }
-        >
-          {(d) => (
-            <>
-              <RunsTable rows={d.items} filters={filters} listSearch={search} spentHere={bySpend} />
-              <div className="pager">
-                <span className="muted small" data-testid="runs-page">
-                  Page {pageNo} of {num(Math.max(1, Math.ceil(d.total / PAGE_SIZE)))}
-                </span>
-                <button type="button" disabled={trail.length === 0} onClick={() => setParams({ pages: prevTrail(trail) })}>
-                  Previous
-                </button>
-                <button type="button" disabled={!d.nextCursor} onClick={() => d.nextCursor && setParams({ pages: nextTrail(trail, d.nextCursor) })}>
-                  Next
-                </button>
-              </div>
-            </>
-          )}
-        </QueryView>
+        {tooLong ? (
+          <EmptyState title={`The runs behind spend are listed over at most ${MAX_SPEND_BASIS_DAYS} days; this range is longer.`}>
+            <span className="row">
+              <button type="button" onClick={() => setFilters({ range: "custom", from: window.to - MAX_SPEND_BASIS_DAYS * DAY_MS, to: window.to })}>
+                Last {MAX_SPEND_BASIS_DAYS} days of this range
+              </button>
+              <button type="button" onClick={() => setParams({ basis: null, pages: null })}>
+                Runs by their own model and customer
+              </button>
+            </span>
+          </EmptyState>
+        ) : (
+          <QueryView
+            query={runs}
+            loading={<Skeleton height={320} label="loading runs" />}
+            isEmpty={(d) => d.items.length === 0}
+            empty={
+              <EmptyState title="No runs match these filters.">
+                {filters.range === "custom" || filters.model !== null || filters.customer !== null || filters.fn || filters.tag || scoreName ? (
+                  <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null, tag: null }, ["score", "min", "max", "basis"])}>
+                    Reset filters
+                  </button>
+                ) : (
+                  <>Runs appear when your agent calls defer("track-costs", …) or defer("score", …).</>
+                )}
+              </EmptyState>
+            }
+          >
+            {(d) => (
+              <>
+                <RunsTable rows={d.items} filters={filters} listSearch={search} spentHere={bySpend} />
+                <div className="pager">
+                  <span className="muted small" data-testid="runs-page">
+                    Page {pageNo} of {num(Math.max(1, Math.ceil(d.total / PAGE_SIZE)))}
+                  </span>
+                  <button type="button" disabled={trail.length === 0} onClick={() => setParams({ pages: prevTrail(trail) })}>
+                    Previous
+                  </button>
+                  <button type="button" disabled={!d.nextCursor} onClick={() => d.nextCursor && setParams({ pages: nextTrail(trail, d.nextCursor) })}>
+                    Next
+                  </button>
+                </div>
+              </>
+            )}
+          </QueryView>
+        )}
       </Card>
     </div>
   );
