@@ -95,7 +95,7 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     stopCatalog();
     await db.destroy();
   };
-  return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review, alerts: { timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC", slackWebhookConfigured: !!env.SLACK_WEBHOOK_URL } }, close };
+  return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review, alerts: { timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC", slackWebhookConfigured: !!env.SLACK_WEBHOOK_URL, allowPrivateDestinations: deps.alerts?.allowPrivateDestinations ?? false } }, close };
 }
 
 /**

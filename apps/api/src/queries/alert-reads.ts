@@ -8,8 +8,10 @@ export interface AlertSettings {
   /** TALLY_TIME_ZONES[0] ?? "UTC": budget months. */
   timeZone: string;
   slackWebhookConfigured: boolean;
+  /** Channels may name addresses off the public internet (dev mode, TALLY_ALERT_PRIVATE_DESTINATIONS=1). */
+  allowPrivateDestinations: boolean;
 }
-export const DEFAULT_ALERT_SETTINGS: AlertSettings = { timeZone: "UTC", slackWebhookConfigured: false };
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = { timeZone: "UTC", slackWebhookConfigured: false, allowPrivateDestinations: false };
 
 export interface AlertState {
   evaluatedAt: number;

@@ -11,6 +11,7 @@ import {
 } from "@tally/shared";
 import { alertBudgets, alertHistory, alertState, DEFAULT_ALERT_SETTINGS } from "../../queries/alert-reads.ts";
 import {
+  checkDestination,
   createAlertChannel,
   createAlertRule,
   listAlertChannels,
@@ -32,8 +33,14 @@ export const alertsRouter = {
   },
   channels: {
     list: procedure("admin").query(({ ctx }) => listAlertChannels(ctx.db)),
-    create: procedure("admin").input(alertChannelCreateInput).mutation(({ ctx, input }) => createAlertChannel(ctx.db, ctx.principal, input, ctx.now())),
-    update: procedure("admin").input(alertChannelUpdateInput).mutation(({ ctx, input }) => updateAlertChannel(ctx.db, ctx.principal, input, ctx.now())),
+    create: procedure("admin").input(alertChannelCreateInput).mutation(({ ctx, input }) => {
+      checkDestination(input.url, (ctx.alerts ?? DEFAULT_ALERT_SETTINGS).allowPrivateDestinations);
+      return createAlertChannel(ctx.db, ctx.principal, input, ctx.now());
+    }),
+    update: procedure("admin").input(alertChannelUpdateInput).mutation(({ ctx, input }) => {
+      checkDestination(input.url, (ctx.alerts ?? DEFAULT_ALERT_SETTINGS).allowPrivateDestinations);
+      return updateAlertChannel(ctx.db, ctx.principal, input, ctx.now());
+    }),
     remove: procedure("admin").input(alertChannelRemoveInput).mutation(({ ctx, input }) => removeAlertChannel(ctx.db, ctx.principal, input, ctx.now())),
   },
   state: procedure("read").query(({ ctx }) => alertState(ctx.db, ctx.alerts ?? DEFAULT_ALERT_SETTINGS, ctx.now())),
