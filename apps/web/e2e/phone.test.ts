@@ -209,6 +209,28 @@ describe("keyboard drill-down", () => {
     await context.close();
   }, 90_000);
 
+  it("Quality's comparison bars and cost-quality points: Tab, arrows and Enter open a model's runs as a click does", async () => {
+    const context = await newContext({ width: 1280, height: 800 });
+    const page = await context.newPage();
+    for (const [chart, next] of [["compare", "ArrowDown"], ["scatter", "ArrowRight"]] as const) {
+      await page.goto(`${server.url}/quality?${q()}`);
+      await page.waitForSelector(`[data-chart='${chart}'] [data-point]`);
+      await tabTo(page, `[data-chart='${chart}'] [data-point]`, 200);
+      const first = await page.evaluate(() => document.activeElement!.getAttribute("data-point"));
+      await page.keyboard.press(next);
+      const point = await page.evaluate(() => document.activeElement!.getAttribute("data-point")!);
+      expect(point, chart).not.toBe(first);
+      const name = await page.evaluate(() => document.activeElement!.getAttribute("aria-label")!);
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\/runs\?/);
+      const byKey = new URL(page.url());
+      expect(byKey.searchParams.get("model"), chart).toBe(name.split(":")[0]);
+      const byClick = new URL(await clickLanding(context, `/quality?${q()}`, `[data-chart='${chart}'] [data-point='${point}']`));
+      expect(byKey.search, chart).toBe(byClick.search);
+    }
+    await context.close();
+  }, 90_000);
+
   it("Spend's customer and model rows are tab stops that open with Enter", async () => {
     const context = await newContext({ width: 1280, height: 800 });
     const page = await context.newPage();

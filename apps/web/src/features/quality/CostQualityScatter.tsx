@@ -1,4 +1,5 @@
-import { CartesianGrid, Cell, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { CartesianGrid, Cell, ResponsiveContainer, Scatter, ScatterChart, type ScatterShapeProps, Symbols, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { movePointFocus, pointProps } from "../../components/charts/chart-keys.ts";
 import { money, moneyTick, niceTicks, num, percent, score } from "../../lib/format.ts";
 import type { ScatterPoint } from "./lib/prepare-quality.ts";
 
@@ -8,8 +9,18 @@ export function CostQualityScatter({ points, color, onSelect }: {
   onSelect: (model: string) => void;
 }) {
   const x = niceTicks(0, Math.max(0, ...points.map((p) => p.x)));
+  // Each model's point is a keyboard point (chart-keys.ts) in one series: ←/→, Home and End move between models.
+  const shape = (p: ScatterShapeProps) => {
+    const point = p.payload as ScatterPoint;
+    const name = `${point.model}: cost per run ${money(point.x)}, mean score ${score(point.y)}`;
+    return (
+      <g {...pointProps({ series: 0, row: p.index }, name, p.index === 0, () => onSelect(point.model))}>
+        <Symbols type="circle" cx={p.cx} cy={p.cy} size={p.size} fill={color(point.model)} />
+      </g>
+    );
+  };
   return (
-    <div role="img" aria-label="Cost per run versus mean score, per model" data-chart="scatter">
+    <div role="group" aria-label="Cost per run versus mean score, per model" data-chart="scatter" onKeyDown={movePointFocus}>
       <ResponsiveContainer width="100%" height={280}>
         <ScatterChart margin={{ top: 12, right: 24, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
@@ -33,7 +44,7 @@ export function CostQualityScatter({ points, color, onSelect }: {
               );
             }}
           />
-          <Scatter data={points} isAnimationActive={false} cursor="pointer" onClick={(d) => onSelect((d.payload as ScatterPoint).model)}>
+          <Scatter data={points} isAnimationActive={false} cursor="pointer" shape={shape} onClick={(d) => onSelect((d.payload as ScatterPoint).model)}>
             {points.map((p) => (
               <Cell key={p.model} fill={color(p.model)} />
             ))}
