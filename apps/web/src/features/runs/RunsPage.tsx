@@ -64,9 +64,11 @@ export default function RunsPage() {
             </label>
             <ScoreFilter key={`${scoreName}|${params.get("min")}|${params.get("max")}`} names={scoreNames.data ?? []} name={scoreName} min={params.get("min")} max={params.get("max")} onApply={(p) => setParams({ ...p, pages: null })} />
             {/* Every run matching the filters, not only this page; the API names the file after the period and zone. */}
-            <ExportLink className="btn" href={exportHref("runs", base)} data-testid="export-runs-csv">
-              Export CSV
-            </ExportLink>
+            {tooLong ? null : (
+              <ExportLink className="btn" href={exportHref("runs", base)} data-testid="export-runs-csv">
+                Export CSV
+              </ExportLink>
+            )}
           </>
         }
       >
@@ -98,7 +100,8 @@ export default function RunsPage() {
         {tooLong ? (
           <EmptyState title={`The runs behind spend are listed over at most ${MAX_SPEND_BASIS_DAYS} days; this range is longer.`}>
             <span className="row">
-              <button type="button" onClick={() => setFilters({ range: "custom", from: window.to - MAX_SPEND_BASIS_DAYS * DAY_MS, to: window.to })}>
+              {/* The API reads whole quarters of an hour: the end is rounded up first, so the 92 days stay 92. */}
+              <button type="button" onClick={() => setFilters({ range: "custom", from: base.to - MAX_SPEND_BASIS_DAYS * DAY_MS, to: base.to })}>
                 Last {MAX_SPEND_BASIS_DAYS} days of this range
               </button>
               <button type="button" onClick={() => setParams({ basis: null, pages: null })}>
