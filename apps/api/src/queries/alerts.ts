@@ -161,7 +161,6 @@ export async function listAlertChannels(db: Db): Promise<AlertChannelItem[]> {
 /** A Standard Webhooks signing secret: `whsec_` + base64 of 24 random bytes. */
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString("base64")}`;
 
-/** Adds a channel; a webhook's signing secret is answered here once and never again. */
 /**
  * A channel URL that names an address off the public internet by itself (an IP literal, `localhost`, a `.localhost`
  * name) is refused when saved, unless allowed; a name that resolves to one is refused when sending (destination.ts).
@@ -174,6 +173,7 @@ export function checkDestination(url: string | undefined, allowPrivate: boolean)
   }
 }
 
+/** Adds a channel; a webhook's signing secret is answered here once and never again. */
 export async function createAlertChannel(db: Db, actor: Actor, input: AlertChannelCreateInput, now: number): Promise<{ id: string; secret?: string }> {
   const secret = input.kind === "webhook" ? newWebhookSecret() : null;
   return db.transaction().execute(async (trx) => {

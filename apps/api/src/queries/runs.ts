@@ -5,7 +5,7 @@ import { decodeCursor, effectiveWindow, encodeCursor, num } from "./common.ts";
 import { countRuns } from "./runs-count.ts";
 import { hasSpendInView, runSpendInView, type SpendView, type ViewSpend, viewSummary } from "./runs-spend-basis.ts";
 
-/** runs.list filters: exact instants (a chart point's bucket bounds), no rounding. */
+/** runs.list filters: exact instants (a chart point's bucket bounds), no rounding; by spend, read in whole quarters (`asListed`). */
 export interface RunsFilter {
   /** What the model, customer and time filters select (`runsBasis`): the run's own, or its spend's ("run" when absent). */
   basis?: RunsBasis | undefined;
