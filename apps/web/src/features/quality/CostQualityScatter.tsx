@@ -1,4 +1,4 @@
-import { CartesianGrid, Cell, ResponsiveContainer, Scatter, ScatterChart, type ScatterShapeProps, Symbols, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, type ScatterShapeProps, Symbols, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 import { movePointFocus, pointProps } from "../../components/charts/chart-keys.ts";
 import { money, moneyTick, niceTicks, num, percent, score } from "../../lib/format.ts";
 import type { ScatterPoint } from "./lib/prepare-quality.ts";
@@ -44,11 +44,7 @@ export function CostQualityScatter({ points, color, onSelect }: {
               );
             }}
           />
-          <Scatter data={points} isAnimationActive={false} cursor="pointer" shape={shape} onClick={(d) => onSelect((d.payload as ScatterPoint).model)}>
-            {points.map((p) => (
-              <Cell key={p.model} fill={color(p.model)} />
-            ))}
-          </Scatter>
+          <Scatter data={points} isAnimationActive={false} cursor="pointer" shape={shape} onClick={(d) => onSelect((d.payload as ScatterPoint).model)} />
         </ScatterChart>
       </ResponsiveContainer>
     </div>

@@ -36,14 +36,14 @@ export default function RunsPage() {
   const base = runsInput(filters, window, params, PAGE_SIZE);
   const sort = readSort(params.get("sort"));
   const input = { ...base, sort, ...(cursor ? { cursor } : {}) };
+  const bySpend = base.basis === "spend";
   // The runs behind spend are found from the raw usage lines, over at most MAX_SPEND_BASIS_DAYS (the API's limit).
-  const tooLong = base.basis === "spend" && base.to - base.from > MAX_SPEND_BASIS_DAYS * DAY_MS;
+  const tooLong = bySpend && base.to - base.from > MAX_SPEND_BASIS_DAYS * DAY_MS;
   const runs = useQuery({ ...trpc.runs.list.queryOptions(input), enabled: !tooLong });
   const scoreNames = useQuery(trpc.runs.scoreNames.queryOptions());
   const scoreName = params.get("score");
   const range = appliedScoreRange(params);
   const pageNo = trail.length + 1;
-  const bySpend = base.basis === "spend";
   const spentHere = runs.data?.inView?.calls ? ` Their spend here: ${spendText(runs.data.inView)}.` : "";
 
   return (
