@@ -16,9 +16,9 @@ for (const [net, prefix] of [
   ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
   ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4],
 ] as const) NOT_PUBLIC.addSubnet(net, prefix, "ipv4");
-// Unspecified, loopback, NAT64 (it reaches an IPv4 address), unique local, link-local, multicast. BlockList checks an
-// IPv4-mapped address (::ffff:a.b.c.d) against the IPv4 ranges above.
-for (const [net, prefix] of [["::", 128], ["::1", 128], ["64:ff9b::", 96], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) {
+// Unspecified, loopback and IPv4-compatible (::/96), NAT64 and 6to4 (both reach an IPv4 address), unique local,
+// link-local, multicast. BlockList checks an IPv4-mapped address (::ffff:a.b.c.d) against the IPv4 ranges above.
+for (const [net, prefix] of [["::", 96], ["64:ff9b::", 96], ["2002::", 16], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) {
   NOT_PUBLIC.addSubnet(net, prefix, "ipv6");
 }
 
