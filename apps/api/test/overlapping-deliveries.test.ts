@@ -30,11 +30,21 @@ function gate() {
 const score = { fnSlug: "tally-score-agent-output", input: { response: "Refund sent.", model: "gpt-4o", customerId: "acme" } };
 const notify = { fnSlug: "tally-notify-agent-completion", input: { summary: "Answered T-9", channel: "#support-ai" } };
 const VERDICT = { helpfulness: 4, accuracy: 5, tone: 3 };
+// Each read runs when asked for: a read made and never awaited could still be running when the test closes the
+// database (PostgreSQL: "driver has already been destroyed", an unhandled rejection).
 const rows = (t: Tally) => ({
-  evaluations: t.db.selectFrom("evaluations").select(["id", "status", "judge_calls"]).execute(),
-  judgeLines: t.db.selectFrom("usage_costs").select(["input_tokens"]).where("kind", "=", "judge").execute(),
-  scores: t.db.selectFrom("scores").select(["name", "value"]).orderBy("name").execute(),
-  claims: t.db.selectFrom("side_effect_claims").selectAll().execute(),
+  get evaluations() {
+    return t.db.selectFrom("evaluations").select(["id", "status", "judge_calls"]).execute();
+  },
+  get judgeLines() {
+    return t.db.selectFrom("usage_costs").select(["input_tokens"]).where("kind", "=", "judge").execute();
+  },
+  get scores() {
+    return t.db.selectFrom("scores").select(["name", "value"]).orderBy("name").execute();
+  },
+  get claims() {
+    return t.db.selectFrom("side_effect_claims").selectAll().execute();
+  },
 });
 const retryAfters = (out: RunOutcome) => out.responses.map((r) => r.retryAfter).filter((r) => r !== null).map(Number);
 
