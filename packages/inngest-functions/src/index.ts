@@ -23,7 +23,7 @@ export { forgetRun } from "./record/forget.ts";
 export { fillTagKeys } from "./record/tag-fill.ts";
 export { type AlertEvaluation, enabledRules, evaluateRules, type EvaluateOptions, parseRule, type RuleInput } from "./alerts/evaluate.ts";
 export { monthSpend, type MonthSpend } from "./alerts/rules-spend.ts";
-export { isPrivateAddress } from "./alerts/destination.ts";
+export { namedPrivateHost } from "./alerts/destination.ts";
 export { enqueueReview, REVIEW_TEXT_MAX, type ReviewItemRecord, reviewId, type ReviewSubmission, type ReviewVerdict, resolveReview, storeReview, verdictOf } from "./record/review.ts";
 export { batchRollups } from "./record/rollup.ts";
 

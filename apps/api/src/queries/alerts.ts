@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { isPrivateAddress, parseRule } from "@tally/inngest-functions";
+import { namedPrivateHost, parseRule } from "@tally/inngest-functions";
 import {
   ALERT_PARAMS,
   type AlertChannelCreateInput,
@@ -162,13 +162,13 @@ export async function listAlertChannels(db: Db): Promise<AlertChannelItem[]> {
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString("base64")}`;
 
 /**
- * A channel URL that names an address off the public internet by itself (an IP literal, `localhost`, a `.localhost`
- * name) is refused when saved, unless allowed; a name that resolves to one is refused when sending (destination.ts).
+ * A channel URL that names an address off the public internet by itself (`namedPrivateHost`) is refused when saved,
+ * unless allowed; a name that resolves to one is refused when sending (destination.ts).
  */
 export function checkDestination(url: string | undefined, allowPrivate: boolean): void {
   if (url === undefined || allowPrivate) return;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
-  if (isPrivateAddress(host) || host === "localhost" || host.endsWith(".localhost")) {
+  const host = namedPrivateHost(url);
+  if (host) {
     throw new InputError("url", `${host} is an address off the public internet (loopback, private or link-local): set TALLY_ALERT_PRIVATE_DESTINATIONS=1 to allow it`);
   }
 }

@@ -29,6 +29,21 @@ export function isPrivateAddress(ip: string): boolean {
   return NOT_PUBLIC.check(ip, family === 4 ? "ipv4" : "ipv6");
 }
 
+/** The host a URL names, as looked up: IPv6 brackets and a trailing dot dropped, lower case. */
+function bareHost(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+}
+
+/**
+ * The host a URL names when that host is off the public internet by itself (an IP in any notation the URL parser
+ * reads, `localhost`, a `.localhost` name), else null. A name that resolves to such an address is caught when
+ * sending (postOnce).
+ */
+export function namedPrivateHost(url: string): string | null {
+  const host = bareHost(new URL(url));
+  return isPrivateAddress(host) || host === "localhost" || host.endsWith(".localhost") ? host : null;
+}
+
 export class RefusedDestination extends Error {}
 
 const refusal = (host: string, ip: string) =>
@@ -51,7 +66,7 @@ export interface PostAnswer {
 /** POSTs `body` to `url` once; never follows a redirect. Rejects with RefusedDestination for a refused address. */
 export function postOnce(url: string, body: string, opts: PostOptions): Promise<PostAnswer> {
   const target = new URL(url);
-  const host = target.hostname.replace(/^\[|\]$/g, "");
+  const host = bareHost(target);
   if (!opts.allowPrivate && isPrivateAddress(host)) return Promise.reject(refusal(host, host));
   const guarded: RequestOptions["lookup"] = (hostname, options, callback) => {
     lookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {

@@ -177,6 +177,7 @@ export const runsSort = z.enum(["time-desc", "time-asc", "cost-desc", "cost-asc"
 export const runsBasis = z.enum(["run", "spend"]);
 /** The longest window runs.list and runs.csv list by spend (its runs are found from the raw usage lines). */
 export const MAX_SPEND_BASIS_DAYS = 92;
+export const MAX_SPEND_BASIS_MS = MAX_SPEND_BASIS_DAYS * DAY_MS;
 
 export const runsListInput = z
   .strictObject({
@@ -191,7 +192,7 @@ export const runsListInput = z
   })
   .superRefine((v, ctx) => {
     checkWindow(v, ctx);
-    if (v.basis === "spend" && v.to - v.from > MAX_SPEND_BASIS_DAYS * DAY_MS) {
+    if (v.basis === "spend" && v.to - v.from > MAX_SPEND_BASIS_MS) {
       ctx.addIssue({ code: "custom", path: ["to"], message: `the runs behind spend are listed over at most ${MAX_SPEND_BASIS_DAYS} days: narrow the window` });
     }
     if ((v.scoreMin !== undefined || v.scoreMax !== undefined) && v.scoreName === undefined) {

@@ -1,4 +1,4 @@
-import { MAX_SPEND_BASIS_DAYS } from "@tally/shared";
+import { MAX_SPEND_BASIS_DAYS, MAX_SPEND_BASIS_MS } from "@tally/shared";
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Card } from "../../components/Card.tsx";
@@ -15,7 +15,6 @@ import { appliedScoreRange, scoreRangeProblem } from "./lib/score-range.ts";
 import { RunsTable } from "./RunsTable.tsx";
 
 const PAGE_SIZE = 50;
-const DAY_MS = 86_400_000;
 const SORTS = {
   "time-desc": "Newest first",
   "time-asc": "Oldest first",
@@ -38,7 +37,7 @@ export default function RunsPage() {
   const input = { ...base, sort, ...(cursor ? { cursor } : {}) };
   const bySpend = base.basis === "spend";
   // The runs behind spend are found from the raw usage lines, over at most MAX_SPEND_BASIS_DAYS (the API's limit).
-  const tooLong = bySpend && base.to - base.from > MAX_SPEND_BASIS_DAYS * DAY_MS;
+  const tooLong = bySpend && base.to - base.from > MAX_SPEND_BASIS_MS;
   const runs = useQuery({ ...trpc.runs.list.queryOptions(input), enabled: !tooLong });
   const scoreNames = useQuery(trpc.runs.scoreNames.queryOptions());
   const scoreName = params.get("score");
@@ -101,7 +100,7 @@ export default function RunsPage() {
           <EmptyState title={`The runs behind spend are listed over at most ${MAX_SPEND_BASIS_DAYS} days; this range is longer.`}>
             <span className="row">
               {/* The API reads whole quarters of an hour: the end is rounded up first, so the 92 days stay 92. */}
-              <button type="button" onClick={() => setFilters({ range: "custom", from: base.to - MAX_SPEND_BASIS_DAYS * DAY_MS, to: base.to })}>
+              <button type="button" onClick={() => setFilters({ range: "custom", from: base.to - MAX_SPEND_BASIS_MS, to: base.to })}>
                 Last {MAX_SPEND_BASIS_DAYS} days of this range
               </button>
               <button type="button" onClick={() => setParams({ basis: null, pages: null })}>
