@@ -10,7 +10,7 @@ export { type Capability, CAPABILITIES, can, emailSchema, PASSWORD_MAX, PASSWORD
 export { type LocalParts, localParts, monthStart, monthsIn, zoneOffset } from "./months.ts";
 export * from "./schemas/access.ts";
 export * from "./schemas/judge.ts";
-export { type Agreement, type AgreementFigures, agreement, BOOTSTRAP_RESAMPLES, confusionMatrix, type Estimate, figuresOf, JUDGE_SCALE, type RatingPair } from "./stats/agreement.ts";
+export { type Agreement, type AgreementFigures, agreement, agreementSteps, BOOTSTRAP_RESAMPLES, confusionMatrix, type Estimate, figuresOf, JUDGE_SCALE, type RatingPair } from "./stats/agreement.ts";
 export * from "./schemas/pricing-admin.ts";
 export { dayStart, forecastForMonth, forecastMonthEnd, type MonthCalendar, monthCalendar, type MonthForecast } from "./forecast.ts";
 export * from "./schemas/alerts.ts";

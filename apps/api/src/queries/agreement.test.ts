@@ -192,6 +192,17 @@ describe("quality.agreement", () => {
     expect(await t.caller.quality.agreement(WINDOW)).toEqual(before);
   });
 
+  it("answers calls made together, in turn, as each would be answered alone; one refused call does not stop the next", async () => {
+    const alone = [await t.caller.quality.agreement(WINDOW), await t.caller.quality.agreement({ ...WINDOW, models: ["m-over"] })];
+    const together = await Promise.allSettled([
+      t.caller.quality.agreement(WINDOW),
+      t.caller.quality.agreement({ ...WINDOW, tags: { plan: "pro", env: "prod" } }),
+      t.caller.quality.agreement({ ...WINDOW, models: ["m-over"] }),
+    ]);
+    expect(together.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect([together[0], together[2]].map((r) => (r as PromiseFulfilledResult<unknown>).value)).toEqual(alone);
+  });
+
   it("refuses a filter aggregates cannot honour (two tag keys), naming the field", async () => {
     await expect(t.caller.quality.agreement({ ...WINDOW, tags: { plan: "pro", env: "prod" } })).rejects.toThrow(/tags/);
   });

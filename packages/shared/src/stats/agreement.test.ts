@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../random.ts";
-import { agreement, confusionMatrix, figuresOf, type RatingPair } from "./agreement.ts";
+import { agreement, agreementSteps, confusionMatrix, DRAWS_PER_STEP, figuresOf, type RatingPair } from "./agreement.ts";
 
 /**
  * The known case: 10 judge–reviewer pairs, one per item.
@@ -111,5 +111,19 @@ describe("agreement figures", () => {
     const half = 1.96 * Math.sqrt((p * (1 - p)) / pairs.length);
     expect(a.exact!.low).toBeCloseTo(p - half, 2);
     expect(a.exact!.high).toBeCloseTo(p + half, 2);
+  });
+
+  it("in steps, pauses after every DRAWS_PER_STEP item draws and ends with the same figures", () => {
+    const pairs = Array.from({ length: 2000 }, (_, i) => ({ item: `i${i}`, judge: 1 + (i % 5), human: 1 + ((i * 3) % 5) }));
+    // 1,000 resamples of 2,000 items, DRAWS_PER_STEP draws between pauses: a pause before every 50th resample but the first.
+    const resamplesPerStep = Math.floor(DRAWS_PER_STEP / 2000);
+    const steps = agreementSteps(pairs);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(pauses).toBe(Math.ceil(1000 / resamplesPerStep) - 1);
+    expect(step.value).toEqual(agreement(pairs));
+    // One item: nothing to resample, no pause.
+    expect([...agreementSteps(pairs.slice(0, 1))]).toHaveLength(0);
   });
 });

@@ -152,6 +152,22 @@ export interface AgreementOptions {
 
 /** The figures of the pairs, each with its 95% percentile-bootstrap interval over items. */
 export function agreement(pairs: readonly RatingPair[], opts: AgreementOptions = {}): Agreement {
+  const steps = agreementSteps(pairs, opts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Item draws between two pauses of `agreementSteps`: a few milliseconds of work. */
+export const DRAWS_PER_STEP = 100_000;
+
+/**
+ * `agreement` in steps: it pauses (yields) after about every DRAWS_PER_STEP item draws of the bootstrap, so a
+ * server can let other requests run in between (1,000 resamples of 2,000 items are 2 million draws) and
+ * resume it with the same result.
+ */
+export function* agreementSteps(pairs: readonly RatingPair[], opts: AgreementOptions = {}): Generator<void, Agreement> {
   const scale = opts.scale ?? JUDGE_SCALE;
   const k = scale.max - scale.min + 1;
   const point = figuresOf(confusionMatrix(pairs, scale));
@@ -170,7 +186,9 @@ export function agreement(pairs: readonly RatingPair[], opts: AgreementOptions =
   if (items.length >= 2) {
     const next = mulberry32(opts.seed ?? BOOTSTRAP_SEED);
     const m = new Float64Array(k * k);
+    const perStep = Math.max(1, Math.floor(DRAWS_PER_STEP / items.length));
     for (let r = 0; r < (opts.resamples ?? BOOTSTRAP_RESAMPLES); r++) {
+      if (r > 0 && r % perStep === 0) yield;
       m.fill(0);
       for (let d = 0; d < items.length; d++) {
         const at = Math.floor(next() * items.length);
