@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Db, numberArray, numberArrayAgg } from "@tally/shared/db";
+import { type Db, numberRows, numberRowsAgg } from "@tally/shared/db";
 import { bucketBefore, type ZoneSeries } from "./series.ts";
 
 export interface SeriesCells<M extends string> {
@@ -23,9 +23,9 @@ function splitKey(id: string, n: number): string[] {
 
 /**
  * Every series' measures per chart bucket. The database packs the source's rows into one row per series:
- * its id and arrays (`numberArrayAgg`) of the series key `k`, each measure and, for edges, the signs `x` and `y`; and
- * JavaScript adds element i of each measure into its series' bucket of key k[i] (times x[i]), and, for
- * edges, into the bucket before it (times y[i]). A year of days is ~13,000 cells: as one row object each,
+ * its id and, per source row (`numberRowsAgg`), the series key `k`, for edges the signs `x` and `y`, and each
+ * measure; and JavaScript adds row i's measures into its series' bucket of key k (times x), and, for edges,
+ * into the bucket before it (times y). A year of days is ~13,000 cells: as one row object each,
  * handing them over cost more than reading them, and summing them by bucket in the database (a sort or a
  * hash of every row) more than adding in JavaScript. One row of arrays for all series (the id on every
  * element) cost PostgreSQL ~0.3 µs an element (json_agg): at 1M runs a year of days of quality was 50 ms
@@ -45,27 +45,29 @@ export async function seriesSums<M extends string>(
   const signs = src.edges ? ["x", "y"] : [];
   const cols = names.map((m) => measures[m]);
   // One row per series (GROUP BY its id): the id once, not on every element.
+  const packed = ["k", ...signs, ...cols];
   const packs = (await db
     .selectFrom(src.from)
-    .select([id.as("id"), ...["k", ...signs, ...cols].map((c) => numberArrayAgg(db, sql.ref(c)).as(c))])
+    .select([id.as("id"), numberRowsAgg(db, packed.map((c) => sql.ref(c))).as("rows")])
     .groupBy(id)
-    .execute()) as Record<string, unknown>[];
+    .execute()) as { id: unknown; rows: unknown }[];
+  const width = packed.length;
+  const first = 1 + signs.length; // the first measure's place in a packed row
   const { buckets, index } = src.chart;
   const before = bucketBefore(buckets);
   const counted = (typeof count === "string" ? [count] : count).map((m) => names.indexOf(m));
   const out: SeriesCells<M>[] = [];
   for (const pack of packs) {
-    const keys = numberArray(pack.k);
-    const values = cols.map((col) => numberArray(pack[col]));
-    const [xs, ys] = src.edges ? [numberArray(pack.x), numberArray(pack.y)] : [null, null];
+    const rows = numberRows(pack.rows, width);
     const sums = names.map(() => new Float64Array(buckets.length));
-    const add = (b: number | undefined, sign: number, i: number) => {
+    const add = (b: number | undefined, sign: number, row: number) => {
       if (b === undefined || sign === 0) return;
-      for (let j = 0; j < names.length; j++) sums[j]![b] = sums[j]![b]! + sign * values[j]![i]!;
+      for (let j = 0; j < names.length; j++) sums[j]![b] = sums[j]![b]! + sign * rows[row + first + j]!;
     };
-    for (let i = 0; i < keys.length; i++) {
-      add(index.get(keys[i]!), xs ? xs[i]! : 1, i);
-      if (ys) add(before.get(keys[i]!), ys[i]!, i);
+    for (let row = 0; row < rows.length; row += width) {
+      const k = rows[row]!;
+      add(index.get(k), src.edges ? rows[row + 1]! : 1, row);
+      if (src.edges) add(before.get(k), rows[row + 2]!, row);
     }
     if (!counted.some((j) => sums[j]!.some((n) => n !== 0))) continue;
     out.push({ key: splitKey(String(pack.id), by.length), cells: Object.fromEntries(names.map((m, j) => [m, sums[j]!])) as Record<M, Float64Array> });

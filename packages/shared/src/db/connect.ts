@@ -17,7 +17,7 @@ import {
   SqliteDriver,
   type TransactionSettings,
 } from "kysely";
-import { JOB_LOCKS } from "./dialect.ts";
+import { JOB_LOCKS, packRowsAggregate, SQLITE_PACK_ROWS } from "./dialect.ts";
 import type { Database } from "./schema.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { StatementCachingClient } from "./pg-statements.ts";
@@ -93,6 +93,7 @@ function openSqlite(url: string): Db {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
+  sqlite.aggregate(SQLITE_PACK_ROWS, packRowsAggregate);
   // bigint columns hold epoch ms and micro-USD: both well inside 2^53, so plain numbers are exact.
   return new Kysely<Database>({ dialect: withDriver(SqliteDialect, ImmediateSqliteDriver, { database: withStatementCache(sqlite) }) });
 }
