@@ -102,6 +102,14 @@ describe("readEnv", () => {
     );
   });
 
+  it("says what a number or a switch is for and which values it takes", () => {
+    expect(() => readEnv({ INNGEST_DEV: "1", PORT: "abc" })).toThrow(/PORT: must be a whole number from 0 to 65535 \(a TCP port; 0 picks a free one\)/);
+    expect(() => readEnv({ INNGEST_DEV: "1", TALLY_AUTO_ZONES: "-1" })).toThrow(/TALLY_AUTO_ZONES: must be a whole number from 0 to 20/);
+    expect(() => readEnv({ INNGEST_DEV: "1", TALLY_DEMO: "maybe" })).toThrow(/TALLY_DEMO: must be auto or 0 \(auto seeds demo data/);
+    expect(() => readEnv({ INNGEST_DEV: "1", TALLY_TRUST_PROXY: "yes" })).toThrow(/TALLY_TRUST_PROXY: must be 0 or 1/);
+    expect(readEnv({ INNGEST_DEV: "1", PORT: "0", TALLY_DEMO: "0" })).toMatchObject({ PORT: 0, TALLY_DEMO: "0" });
+  });
+
   it("reads judge sampling, the daily judge budget and flow control, naming a bad value", () => {
     const dev = { INNGEST_DEV: "1" };
     expect(readEnv(dev)).toMatchObject({

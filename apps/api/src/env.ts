@@ -7,7 +7,7 @@ import { hostName, isLoopback } from "./http/hosts.ts";
 /** The only place that reads process.env. Invalid configuration stops start-up with every problem named. */
 const schema = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: wholeNumber(0, 65535, "a TCP port; 0 picks a free one").default(3000),
     HOST: z.string().default("127.0.0.1"),
     /** A `postgres://` URL (PostgreSQL), or a SQLite file (`sqlite:` prefix optional, `:memory:`). */
     DATABASE_URL: z
@@ -29,14 +29,14 @@ const schema = z
     JUDGE_API_KEY: z.string().optional(),
     JUDGE_MODEL: z.string().optional(),
     JUDGE_PROVIDER: z.string().optional(),
-    JUDGE_MAX_REPAIRS: z.coerce.number().int().min(0).max(5).default(2),
+    JUDGE_MAX_REPAIRS: wholeNumber(0, 5, "repairs of a malformed verdict").default(2),
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_API_KEY: z.string().optional(),
     AGENT_MODEL: z.string().default("gpt-4o-mini"),
     SLACK_WEBHOOK_URL: z.url().optional(),
-    INNGEST_SCORES: z.enum(["0", "1"]).default("0"),
+    INNGEST_SCORES: oneOf(["0", "1"], "1 sends each score to Inngest, 0 does not").default("0"),
     /** `auto` seeds the demo history on first start with an empty database; `0` never does. */
-    TALLY_DEMO: z.enum(["auto", "0"]).default("auto"),
+    TALLY_DEMO: oneOf(["auto", "0"], "auto seeds demo data into an empty database, 0 never does").default("auto"),
     /** Zones the team reports in (comma list): day and week series there read one row per key and bucket. */
     TALLY_TIME_ZONES: z
       .string()
@@ -60,7 +60,7 @@ const schema = z
         return keys;
       }),
     /** How many more zones, beyond those, get a calendar by themselves when requests ask for them (0: none). */
-    TALLY_AUTO_ZONES: z.coerce.number().int().min(0).max(20).default(3),
+    TALLY_AUTO_ZONES: wholeNumber(0, 20, "zones given a calendar when asked for; 0: none").default(3),
     /**
      * Host names (comma list, no scheme or port) this server answers besides localhost, 127.0.0.1, [::1], HOST
      * and INNGEST_SERVE_ORIGIN's: any other Host header gets a 421 (DNS rebinding).
@@ -108,9 +108,9 @@ const schema = z
       .exclude(["admin"], { message: "must be viewer, finance or reviewer (admins are made by an admin)" })
       .optional(),
     /** `1` behind a reverse proxy: the client address for sign-in limits is X-Forwarded-For's last entry. */
-    TALLY_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+    TALLY_TRUST_PROXY: oneOf(["0", "1"], "1 trusts X-Forwarded-For from the proxy in front, 0 does not").default("0"),
     /** 1: alert channels may post to loopback, private and link-local addresses (dev mode always may). */
-    TALLY_ALERT_PRIVATE_DESTINATIONS: z.enum(["0", "1"]).default("0"),
+    TALLY_ALERT_PRIVATE_DESTINATIONS: oneOf(["0", "1"], "1 lets alerts reach internal addresses, 0 does not").default("0"),
     /** Share of runs the judge scores (0…1), under per-customer and per-model rates set in Settings. */
     TALLY_JUDGE_SAMPLE_RATE: z.coerce
       .number({ message: "must be a number from 0 to 1 (the share of runs the judge scores)" })
@@ -172,10 +172,20 @@ const schema = z
     INNGEST_RUN_URL_TEMPLATE: z.string().min(1).default("http://localhost:8288/run?runID={runId}"),
   });
 
+/** A whole number from `min` to `max`, its message saying what it is for. */
+function wholeNumber(min: number, max: number, what: string) {
+  const message = `must be a whole number from ${min} to ${max} (${what})`;
+  return z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+}
+
+/** One of a few words, its message listing them and what each does. */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, meaning: string) {
+  return z.enum(values, { message: `must be ${values.join(" or ")} (${meaning})` });
+}
+
 /** An Inngest `concurrency` limit: 1…1000 runs at once, default 5. */
 function runsAtOnce() {
-  const message = "must be a whole number from 1 to 1000 (runs at once)";
-  return z.coerce.number({ message }).int({ message }).min(1, { message }).max(1000, { message }).default(5);
+  return wholeNumber(1, 1000, "runs at once").default(5);
 }
 
 /** Rules across variables, checked even when a variable above is malformed, so every problem shows at once. */

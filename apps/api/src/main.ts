@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { createApp, dashboardUrl } from "./app.ts";
 import { listenUrl } from "./http/hosts.ts";
 import { type Env, readEnv } from "./env.ts";
@@ -18,6 +19,17 @@ const app = await createApp(env).catch((e: Error) => {
   console.error(`Tally cannot start: ${e.message}`);
   process.exit(1);
 });
+/** One line for a port that cannot be listened on (in use, or a privileged port), naming the setting. */
+function cannotListen(e: NodeJS.ErrnoException): never {
+  const why = e.code === "EADDRINUSE" ? "is in use by another process" : e.code === "EACCES" ? "needs privileges this process lacks" : `cannot be listened on (${e.message})`;
+  console.error(`Tally cannot start: port ${env.PORT} on ${env.HOST} ${why}; set PORT to a free port (PORT=0 picks one)`);
+  process.exit(1);
+}
+// Before the demo seed (a minute on a first start): a port in use stops start-up at once, not after it.
+await new Promise<void>((free) => {
+  const probe = createServer().once("error", cannotListen);
+  probe.listen(env.PORT, env.HOST, () => probe.close(() => free()));
+});
 if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isFirstStart(app.db)))) {
   const seeded = await seedDemo(app.db, { now: Date.now(), onProgress: progressBar("Seeding demo data") }).catch((e: Error) => {
     console.error(`Tally cannot seed the demo data: ${e.message}`);
@@ -26,6 +38,7 @@ if (process.argv.includes("--demo") || (env.TALLY_DEMO === "auto" && (await isFi
   console.log(`Seeded ${seeded.runs.toLocaleString("en-US")} demo runs (remove them with: npm run demo:clear)`);
 }
 const server = createHttpServer(app);
+server.once("error", cannotListen);
 server.listen(env.PORT, env.HOST, async () => {
   const { port } = server.address() as import("node:net").AddressInfo;
   const url = listenUrl(env.HOST, port);

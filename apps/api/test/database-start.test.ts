@@ -1,6 +1,10 @@
 import { spawn } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import SQLite from "better-sqlite3";
 import { testEngine } from "@tally/shared/db/testing";
 import { describe, expect, it } from "vitest";
 import { closedPort } from "./raw-http.ts";
@@ -12,11 +16,11 @@ import { closedPort } from "./raw-http.ts";
 const API = fileURLToPath(new URL("..", import.meta.url));
 const PASSWORD = "pw-that-must-not-show";
 
-async function start(databaseUrl: string): Promise<{ code: number | null; output: string; ms: number }> {
+async function start(databaseUrl: string, more: Record<string, string> = {}): Promise<{ code: number | null; output: string; ms: number }> {
   const began = Date.now();
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: API,
-    env: { ...process.env, INNGEST_DEV: "1", PORT: "0", TALLY_DEMO: "0", DATABASE_URL: databaseUrl },
+    env: { ...process.env, INNGEST_DEV: "1", PORT: "0", TALLY_DEMO: "0", DATABASE_URL: databaseUrl, ...more },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -77,5 +81,36 @@ describe("a DATABASE_URL that cannot work stops start-up with one clear line", {
     const { code, output } = await start(url.toString());
     expect(code).toBe(1);
     expectOneClearLine(output, /^Tally cannot start: cannot reach PostgreSQL at .*\/no_such_tally_db as \w+: database "no_such_tally_db" does not exist$/);
+  });
+});
+
+describe("a SQLite file or a port that cannot work stops start-up with one clear line", { timeout: 240_000 }, () => {
+  it("names the SQLite path and DATABASE_URL: a directory, a file that is not a database", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tally-start-"));
+    const dirStart = await start(dir);
+    expect(dirStart.code).toBe(1);
+    expectOneClearLine(dirStart.output, new RegExp(`^Tally cannot start: cannot open the SQLite database ${dir} \\(DATABASE_URL\\): unable to open database file$`));
+    const text = join(dir, "notes.txt");
+    writeFileSync(text, "not a database, just some words that fill the first page of the file ".repeat(20));
+    const textStart = await start(text);
+    expect(textStart.code).toBe(1);
+    expectOneClearLine(textStart.output, new RegExp(`^Tally cannot start: cannot open the SQLite database ${text} \\(DATABASE_URL\\): file is not a database$`));
+  });
+
+  it("a PORT in use, before the demo seed of an empty database: nothing seeded", async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const port = (taken.address() as { port: number }).port;
+    const file = join(mkdtempSync(join(tmpdir(), "tally-start-")), "t.db");
+    try {
+      const { code, output } = await start(file, { PORT: String(port), HOST: "127.0.0.1", TALLY_DEMO: "auto" });
+      expect(code).toBe(1);
+      expectOneClearLine(output, new RegExp(`^Tally cannot start: port ${port} on 127\\.0\\.0\\.1 is in use by another process; set PORT to a free port \\(PORT=0 picks one\\)$`));
+      const db = new SQLite(file, { readonly: true });
+      expect(db.prepare("select count(*) as n from runs").get()).toEqual({ n: 0 });
+      db.close();
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   });
 });

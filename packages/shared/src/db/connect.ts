@@ -87,9 +87,15 @@ async function reachPostgres(db: Db, url: string): Promise<void> {
 
 function openSqlite(url: string): Db {
   const file = url.replace(/^(sqlite|file):(\/\/)?/, "");
-  if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
-  const sqlite = new SQLite(file);
-  sqlite.pragma("journal_mode = WAL");
+  let sqlite: SQLite.Database;
+  try {
+    if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
+    sqlite = new SQLite(file);
+    sqlite.pragma("journal_mode = WAL"); // the first read: a file that is not a database fails here
+  } catch (e) {
+    // "unable to open database file" or "file is not a database" alone do not say which file.
+    throw new Error(`cannot open the SQLite database ${file === ":memory:" ? file : resolve(file)} (DATABASE_URL): ${(e as Error).message}`, { cause: e });
+  }
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
