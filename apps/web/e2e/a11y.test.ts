@@ -112,12 +112,32 @@ describe.each(SCHEMES)("every page in the $scheme scheme", ({ scheme, bg }) => {
   });
 });
 
+describe("a narrow phone for the roles that edit nothing", () => {
+  it("a viewer's and a reviewer's pages at 320 px (WCAG reflow): axe finds nothing serious or critical (a wide table with no control takes focus to scroll)", async () => {
+    const found: string[] = [];
+    for (const role of ["viewer", "reviewer"] as const) {
+      const storageState = await server.signedIn(browser, await server.createAccount(role));
+      const context = await browser.newContext({ viewport: { width: 320, height: 720 }, timezoneId: "UTC", locale: "en-US", storageState });
+      try {
+        for (const path of ["/", "/quality", "/spend", "/runs", "/review", "/settings", "/no-such-page"]) {
+          const page = await openSettled(context, path);
+          found.push(...(await seriousViolations(page)).map((v) => `${role} ${path}: ${v}`));
+          await page.close();
+        }
+      } finally {
+        await context.close();
+      }
+    }
+    expect(found).toEqual([]);
+  });
+});
+
 describe("navigation and forms say where you are and what is wrong", () => {
   it("a path with no page highlights no nav entry; a run's detail highlights Runs", async () => {
     const context = await browser.newContext({ storageState: session });
     try {
       const page = await openSettled(context, "/no-such-page");
-      await page.getByText("No page at /no-such-page.").waitFor();
+      await page.getByRole("heading", { level: 1, name: "No page at /no-such-page." }).waitFor();
       expect(await page.locator('nav[aria-label="Pages"] a[aria-current="page"]').count()).toBe(0);
       const overview = await openSettled(context, "/");
       expect(await overview.locator('nav[aria-label="Pages"] a[aria-current="page"]').allTextContents()).toEqual(["Overview"]);

@@ -8,6 +8,7 @@ import { useTRPC } from "../../lib/trpc.ts";
 import { customerFormProblem } from "./lib/customer-form.ts";
 import { microsToUsdInput, parseUsdToMicros } from "./lib/money-input.ts";
 import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
+import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 
 interface Customer {
   id: string;
@@ -41,33 +42,35 @@ export function BudgetsCard() {
         empty={<EmptyState title="No customers yet.">Add one below, or pass customerId in defer("track-costs", …).</EmptyState>}
       >
         {(d) => (
-          <table aria-label="Customer budgets">
-            <thead>
-              <tr>
-                <th>Id</th>
-                <th>Name</th>
-                <th>Monthly budget (USD)</th>
-                {canEdit ? (
-                  <th>
-                    <span className="sr-only">Save</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {d.map((c) =>
-                canEdit ? (
-                  <CustomerRow key={c.id} customer={c} onSave={save} />
-                ) : (
-                  <tr key={c.id} data-customer={c.id}>
-                    <td className="mono">{c.id}</td>
-                    <td>{c.name}</td>
-                    <td>{c.monthlyBudgetMicros === null ? <span className="muted">no budget</span> : money(c.monthlyBudgetMicros)}</td>
-                  </tr>
-                ),
-              )}
-            </tbody>
-          </table>
+          <ScrollRegion label="Customer budgets" hasControls={canEdit}>
+            <table aria-label="Customer budgets">
+              <thead>
+                <tr>
+                  <th>Id</th>
+                  <th>Name</th>
+                  <th>Monthly budget (USD)</th>
+                  {canEdit ? (
+                    <th>
+                      <span className="sr-only">Save</span>
+                    </th>
+                  ) : null}
+                </tr>
+              </thead>
+              <tbody>
+                {d.map((c) =>
+                  canEdit ? (
+                    <CustomerRow key={c.id} customer={c} onSave={save} />
+                  ) : (
+                    <tr key={c.id} data-customer={c.id}>
+                      <td className="mono">{c.id}</td>
+                      <td>{c.name}</td>
+                      <td>{c.monthlyBudgetMicros === null ? <span className="muted">no budget</span> : money(c.monthlyBudgetMicros)}</td>
+                    </tr>
+                  ),
+                )}
+              </tbody>
+            </table>
+          </ScrollRegion>
         )}
       </QueryView>
       {canEdit ? (
