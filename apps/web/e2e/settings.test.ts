@@ -131,15 +131,17 @@ describe("settings for admins in Chromium", () => {
     const caseyRole = page.getByLabel(`Role of ${INVITED.email}`);
     await caseyRole.waitFor();
     expect(await caseyRole.inputValue()).toBe("finance");
-    // Not an admin and not oneself: no question asked.
-    await Promise.all([page.waitForResponse((r) => r.url().includes("users.setRole") && r.status() === 200), caseyRole.selectOption("reviewer")]);
+    // Not an admin and not oneself: no question asked once Apply is pressed.
+    await caseyRole.selectOption("reviewer");
+    const apply = page.getByRole("button", { name: `Apply role reviewer to ${INVITED.email}` });
+    await Promise.all([page.waitForResponse((r) => r.url().includes("users.setRole") && r.status() === 200), apply.click()]);
     await expect.poll(async () => (await query<{ email: string; role: string }[]>(page, "users.list")).find((u) => u.email === INVITED.email)?.role).toBe("reviewer");
     await expect.poll(() => caseyRole.inputValue()).toBe("reviewer");
 
     // Demoting oneself asks first; focus goes to Cancel, Escape cancels and gives focus back.
     const mine = page.getByLabel(`Role of ${ADMIN.email}`);
-    await mine.focus(); // as a person's click or Tab would
     await mine.selectOption("viewer");
+    await page.getByRole("button", { name: `Apply role viewer to ${ADMIN.email}` }).click();
     const dialog = page.getByRole("dialog", { name: "Give up your admin role?" });
     await dialog.waitFor();
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
@@ -151,6 +153,7 @@ describe("settings for admins in Chromium", () => {
 
     // Confirmed, the API refuses (the only admin user) and the select shows why.
     await mine.selectOption("viewer");
+    await page.getByRole("button", { name: `Apply role viewer to ${ADMIN.email}` }).click();
     await page.getByRole("button", { name: "Make me viewer" }).click();
     const error = page.locator(`tr[data-user='${ADMIN.email}'] .field-error`);
     await error.waitFor();

@@ -1,8 +1,12 @@
 import { ROLE_LABELS, ROLES, type Role } from "@tally/shared";
-import type { SelectHTMLAttributes } from "react";
+import type { Ref, SelectHTMLAttributes } from "react";
 
 /** A role picker: each role with what it may do, from the one table the server enforces. */
-export function RoleSelect({ value, onRole, ...rest }: Omit<SelectHTMLAttributes<HTMLSelectElement>, "value" | "onChange"> & { value: Role; onRole: (r: Role) => void }) {
+export function RoleSelect({
+  value,
+  onRole,
+  ...rest
+}: Omit<SelectHTMLAttributes<HTMLSelectElement>, "value" | "onChange"> & { value: Role; onRole: (r: Role) => void; ref?: Ref<HTMLSelectElement> }) {
   return (
     <select value={value} onChange={(e) => onRole(ROLES.find((r) => r === e.target.value) ?? value)} {...rest}>
       {ROLES.map((r) => (

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Role } from "@tally/shared";
 import { ROLE_LABELS } from "@tally/shared";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, type RefObject, useEffect, useId, useRef, useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { QueryView, Skeleton } from "../../components/States.tsx";
 import { dateTime } from "../../lib/format.ts";
@@ -25,12 +25,14 @@ export function UsersSection({ tz }: { tz: string }) {
   const trpc = useTRPC();
   const users = useQuery(trpc.users.list.queryOptions());
   const me = useMe();
+  // Focus lands here after a removal: the row whose Remove button had it is gone.
+  const table = useRef<HTMLTableElement>(null);
   return (
     <>
-      <Card title="Users" subtitle="Everyone who can sign in, with their role. Changes are recorded in the audit log.">
+      <Card title="Users" subtitle="Everyone who can sign in, with their role. A new role applies when you press Apply. Changes are recorded in the audit log.">
         <QueryView query={users} loading={<Skeleton height={120} label="loading users" />}>
           {(list) => (
-            <table>
+            <table ref={table} tabIndex={-1}>
               <caption>Users ({list.length})</caption>
               <thead>
                 <tr>
@@ -46,7 +48,7 @@ export function UsersSection({ tz }: { tz: string }) {
               </thead>
               <tbody>
                 {list.map((u) => (
-                  <UserRow key={u.id} user={u} isMe={me?.kind === "user" && me.id === u.id} tz={tz} />
+                  <UserRow key={u.id} user={u} isMe={me?.kind === "user" && me.id === u.id} tz={tz} table={table} />
                 ))}
               </tbody>
             </table>
@@ -58,14 +60,22 @@ export function UsersSection({ tz }: { tz: string }) {
   );
 }
 
-function UserRow({ user, isMe, tz }: { user: User; isMe: boolean; tz: string }) {
+function UserRow({ user, isMe, tz, table }: { user: User; isMe: boolean; tz: string; table: RefObject<HTMLTableElement | null> }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const id = useId();
   const { confirm, dialog } = useConfirm();
   const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: trpc.users.pathKey() }), qc.invalidateQueries({ queryKey: trpc.audit.pathKey() })]);
   const setRole = useMutation(trpc.users.setRole.mutationOptions({ onSettled: refresh }));
-  const remove = useMutation(trpc.users.remove.mutationOptions({ onSettled: refresh }));
+  const remove = useMutation(trpc.users.remove.mutationOptions({ onSettled: refresh, onSuccess: () => table.current?.focus() }));
+  // The role picked in the select, applied only by Apply: arrow keys on a closed select change it one step at a time.
+  const [draft, setDraft] = useState<Role | null>(null);
+  const select = useRef<HTMLSelectElement>(null);
+  // Back to the select once Apply or Cancel is gone (and after a question's dialog has given focus back).
+  const [refocus, setRefocus] = useState(0);
+  useEffect(() => {
+    if (refocus > 0) select.current?.focus();
+  }, [refocus]);
   const roleErrors = formErrors(setRole.error);
   const removeErrors = formErrors(remove.error);
   const roleMessage = roleErrors.fields.role ?? roleErrors.fields.userId ?? unclaimed(roleErrors, ["role", "userId"]) ?? undefined;
@@ -80,7 +90,7 @@ function UserRow({ user, isMe, tz }: { user: User; isMe: boolean; tz: string }) 
         body: demotingSelf ? (
           <p>You will no longer manage users, API keys or the audit log. Another admin would have to give the role back.</p>
         ) : (
-          <p>{user.email} will lose access to users, API keys and the audit log.</p>
+          <p>{user.email} will lose access to users, API keys and the audit log. API keys they created keep their roles: revoke any they should no longer use under API keys.</p>
         ),
         confirmLabel: `Make ${demotingSelf ? "me" : "them"} ${role}`,
         danger: true,
@@ -89,6 +99,16 @@ function UserRow({ user, isMe, tz }: { user: User; isMe: boolean; tz: string }) 
     }
     remove.reset();
     setRole.mutate({ userId: user.id, role });
+  };
+
+  const apply = async () => {
+    if (draft) await changeRole(draft);
+    setDraft(null);
+    setRefocus((n) => n + 1);
+  };
+  const cancel = () => {
+    setDraft(null);
+    setRefocus((n) => n + 1);
   };
 
   const removeUser = async () => {
@@ -117,14 +137,27 @@ function UserRow({ user, isMe, tz }: { user: User; isMe: boolean; tz: string }) 
       </td>
       <td>{user.name}</td>
       <td>
-        <RoleSelect
-          value={shownRole}
-          onRole={(r) => void changeRole(r)}
-          disabled={setRole.isPending}
-          aria-label={`Role of ${user.email}`}
-          aria-invalid={roleMessage ? true : undefined}
-          aria-describedby={roleMessage ? `${id}-role-error` : undefined}
-        />
+        <div className="row">
+          <RoleSelect
+            ref={select}
+            value={draft ?? shownRole}
+            onRole={(r) => (setRole.isPending ? undefined : setDraft(r === user.role ? null : r))}
+            aria-disabled={setRole.isPending || undefined}
+            aria-label={`Role of ${user.email}`}
+            aria-invalid={roleMessage ? true : undefined}
+            aria-describedby={roleMessage ? `${id}-role-error` : undefined}
+          />
+          {draft ? (
+            <>
+              <button type="button" className="primary" onClick={() => void apply()} aria-label={`Apply role ${draft} to ${user.email}`}>
+                Apply
+              </button>
+              <button type="button" onClick={cancel} aria-label={`Keep ${user.role} for ${user.email}`}>
+                Cancel
+              </button>
+            </>
+          ) : null}
+        </div>
         <FieldError id={`${id}-role-error`} message={roleMessage} />
       </td>
       <td>{user.signInMethods.length > 0 ? user.signInMethods.map(methodLabel).join(", ") : <span className="muted">none</span>}</td>
