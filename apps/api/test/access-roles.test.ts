@@ -51,6 +51,7 @@ const EXPECTED: Record<string, keyof typeof ALLOWED> = {
   "prices.history": "read",
   "prices.catalog": "read",
   "prices.refreshCatalog": "editMoney",
+  "prices.firstUnpriced": "editMoney",
   "reprice.preview": "editMoney",
   "reprice.start": "editMoney",
   "reprice.jobs": "read",
@@ -159,6 +160,7 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       "prices.history": fixed({}),
       "prices.catalog": fixed(undefined),
       "prices.refreshCatalog": fixed(undefined),
+      "prices.firstUnpriced": fixed({ model: "gpt-4o" }),
       "reprice.preview": fixed({ model: "gpt-4o" }),
       "reprice.start": fixed({ model: "gpt-4o", reason: "manual" }),
       "reprice.jobs": fixed(undefined),
@@ -251,8 +253,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       }
     }
     expect(wrong).toEqual([]);
-    // 61 procedures × 8 credentials: read (32) for all 4 roles, editMoney (12) and review (3) for 2, admin (14) for 1.
-    expect({ allowed, denied }).toEqual({ allowed: 2 * (32 * 4 + 12 * 2 + 3 * 2 + 14 * 1), denied: 2 * (12 * 2 + 3 * 2 + 14 * 3) });
+    // 62 procedures × 8 credentials: read (32) for all 4 roles, editMoney (13) and review (3) for 2, admin (14) for 1.
+    expect({ allowed, denied }).toEqual({ allowed: 2 * (32 * 4 + 13 * 2 + 3 * 2 + 14 * 1), denied: 2 * (13 * 2 + 3 * 2 + 14 * 3) });
   }, 60_000);
 
   it("answers 200 where the role has the capability and 403 where not, to every CSV export", async () => {
@@ -281,8 +283,8 @@ describe("every procedure and export answers 401 without credentials, 403 to a r
       if (a.status !== 400 || !JSON.stringify(a.body).includes("monthlyBudgetUsd")) kept.push(`${path}: ${a.status}`);
     }
     expect(kept).toEqual([]);
-    // Every procedure that takes an input (45; the other 16 read none).
-    expect(checked).toBe(45);
+    // Every procedure that takes an input (46; the other 16 read none).
+    expect(checked).toBe(46);
   }, 30_000);
 
   it("judges each call of a batch by its own capability", async () => {

@@ -53,6 +53,7 @@ const INPUTS: Record<string, unknown[]> = {
   "prices.history": [{}],
   "prices.catalog": [undefined],
   "prices.refreshCatalog": [undefined],
+  "prices.firstUnpriced": [{ model: AGENT }, { model: JUDGE }],
   "reprice.preview": [{ model: AGENT }, { model: JUDGE }],
   "reprice.start": [{ model: AGENT, reason: "manual" }],
   "reprice.jobs": [undefined],

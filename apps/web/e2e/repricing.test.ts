@@ -19,8 +19,12 @@ import { SHOTS, axeViolations, launchChromium, shot } from "./browser.ts";
 /** The seed's model missing from the catalog (e2e/seed.ts), and the prices typed, in whole $ per Mtok. */
 const MODEL = "acme-internal-llm";
 const PRICE = { input: 3, output: 12, cacheRead: 1 };
-/** From 2000-01-01 (UTC, the browser's zone here): the override covers every recorded line. */
-const FROM = Date.UTC(2000, 0, 1);
+/**
+ * The override's date: the form opened from the Overview's warning starts it on the model's first day with
+ * unpriced usage (UTC, the browser's zone here), so it covers every recorded line. Read from the database.
+ */
+let FROM = 0;
+const DAY = 86_400_000;
 
 let server: RunningServer;
 let browser: Browser;
@@ -105,6 +109,8 @@ describe("price overrides and repricing in Chromium", () => {
   it("from the Overview's unpriced warning: price the model, preview the exact change, apply, and every page moves by it", async () => {
     const lines = await modelLines();
     expect(lines.length).toBeGreaterThan(10);
+    const first = await db.selectFrom("usage_costs").select((eb) => eb.fn.min("occurred_at").as("at")).where("model", "=", MODEL).where("cost_micros", "is", null).executeTakeFirstOrThrow();
+    FROM = Math.floor(Number(first.at) / DAY) * DAY;
     expect(lines.every((l) => l.cost_micros === null && l.kind === "agent" && l.cache_write_tokens === 0)).toBe(true);
     const expectedDelta = lines.reduce((s, l) => s + expectedCost(l), 0);
     const window = Object.fromEntries(new URLSearchParams(range));
@@ -128,7 +134,10 @@ describe("price overrides and repricing in Chromium", () => {
     await add.locator("input[name='input']").fill(String(PRICE.input));
     await add.locator("input[name='output']").fill(String(PRICE.output));
     await add.locator("input[name='cacheRead']").fill(String(PRICE.cacheRead));
-    await add.locator("input[name='effectiveFrom']").fill("2000-01-01");
+    // The date starts on the model's first unpriced day (not today, which would leave the history unpriced).
+    const firstDay = new Date(FROM).toISOString().slice(0, 10);
+    await expect.poll(() => add.locator("input[name='effectiveFrom']").inputValue()).toBe(firstDay);
+    expect(await add.locator("#price-from-hint").textContent()).toBe(`${MODEL} has unpriced usage from ${firstDay}: a price from then on lets Reprice history price all of it.`);
     await add.getByRole("button", { name: "Save price" }).click();
     const offer = overview.locator(".reprice-offer");
     await offer.getByText("Saved.").waitFor();
@@ -167,7 +176,7 @@ describe("price overrides and repricing in Chromium", () => {
     await dialog.getByRole("button", { name: "Close" }).click();
     const job = overview.locator("table[aria-label='Repricing jobs'] tbody tr").first();
     expect(await job.getAttribute("data-status")).toBe("done");
-    expect(await job.textContent()).toContain(`${MODEL} from Jan 1, 2000`);
+    expect(await job.textContent()).toContain(`${MODEL} from ${new Date(FROM).toLocaleDateString("en-US", { timeZone: "UTC", year: "numeric", month: "short", day: "numeric" })}`);
     expect(await job.textContent()).toContain(`→ ${money(expectedDelta)}`);
     await shot(overview, "reprice-jobs");
 

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { sql } from "kysely";
-import type { Db, ModelPrice } from "@tally/shared/db";
+import { type Db, type ModelPrice, tableName } from "@tally/shared/db";
 import { catalogId, type PriceHistoryInput, type PriceKeyInput, type PriceUpdateInput, type PriceUpsertInput } from "@tally/shared";
 import { writeAudit } from "../auth/audit.ts";
 import type { Actor } from "../auth/principal.ts";
@@ -163,4 +163,19 @@ export async function priceHistory(db: Db, f: PriceHistoryInput): Promise<PriceH
     before: parse(r.before),
     after: parse(r.after),
   }));
+}
+
+/**
+ * The start of the first UTC day holding unpriced usage (agent or judge) of `model`, or null: where an override
+ * must start for "Reprice history" to price all of it (the Overview's "Price <model>" link opens the form
+ * with it). Read from the model's day rollups: a few rows per day.
+ */
+export async function firstUnpriced(db: Db, f: { model: string }): Promise<{ model: string; at: number | null }> {
+  const row = await db
+    .selectFrom(sql.table(tableName("usage", "model", "1d")).as("r"))
+    .select(sql<number | null>`min(bucket)`.as("at"))
+    .where(sql.ref("model"), "=", f.model)
+    .where(sql.ref("unpriced_calls"), ">", 0)
+    .executeTakeFirst();
+  return { model: f.model, at: row?.at === null || row?.at === undefined ? null : Number(row.at) };
 }

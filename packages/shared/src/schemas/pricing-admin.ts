@@ -34,6 +34,9 @@ export const priceUpdateInput = z.strictObject({
 
 export const priceHistoryInput = z.strictObject({ model: id("model").optional() }).default({});
 
+/** `prices.firstUnpriced`: the model whose oldest unpriced usage a new override should reach back to. */
+export const firstUnpricedInput = z.strictObject({ model });
+
 export const REPRICE_REASONS = ["override", "catalog", "manual"] as const;
 export type RepriceReason = (typeof REPRICE_REASONS)[number];
 

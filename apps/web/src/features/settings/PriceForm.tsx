@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { MutationError } from "../../components/States.tsx";
 import { dateTime, fromLocalInput, toLocalInput } from "../../lib/format.ts";
@@ -33,6 +33,14 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
   const [cacheRead, setCacheRead] = useState(microsToUsdInput(editing?.cacheReadMicrosPerMtok ?? null));
   const [cacheWrite, setCacheWrite] = useState(microsToUsdInput(editing?.cacheWriteMicrosPerMtok ?? null));
   const [from, setFrom] = useState(toLocalInput(Date.now(), tz).slice(0, 10));
+  // Opened to price a model with unpriced usage: the date reaches back to its first unpriced day, so that
+  // repricing its history after saving prices all of it (from today, it priced nothing already recorded).
+  const unpricedSince = useQuery({ ...trpc.prices.firstUnpriced.queryOptions({ model: initialModel }), enabled: !editing && initialModel !== "" });
+  const firstUnpricedDay = unpricedSince.data?.at == null ? null : toLocalInput(unpricedSince.data.at, tz).slice(0, 10);
+  const [dateTouched, setDateTouched] = useState(false);
+  useEffect(() => {
+    if (firstUnpricedDay && !dateTouched) setFrom(firstUnpricedDay);
+  }, [firstUnpricedDay, dateTouched]);
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (editing || initialModel) first.current?.focus();
@@ -109,9 +117,24 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
         {editing ? null : (
           <label>
             Effective from
-            <input name="effectiveFrom" type="date" value={from} onChange={(e) => setFrom(e.target.value)} required />
+            <input
+              name="effectiveFrom"
+              type="date"
+              value={from}
+              onChange={(e) => {
+                setDateTouched(true);
+                setFrom(e.target.value);
+              }}
+              required
+              aria-describedby={firstUnpricedDay ? "price-from-hint" : undefined}
+            />
           </label>
         )}
+        {!editing && firstUnpricedDay ? (
+          <p id="price-from-hint" className="small muted" style={{ flexBasis: "100%", margin: 0 }}>
+            {model.trim().toLowerCase() === initialModel.trim().toLowerCase() ? `${initialModel} has unpriced usage from ${firstUnpricedDay}: a price from then on lets Reprice history price all of it.` : null}
+          </p>
+        ) : null}
         <button type="submit" className="primary" disabled={!valid || saving.isPending} aria-describedby={problemId}>
           {editing ? "Save changes" : "Save price"}
         </button>
