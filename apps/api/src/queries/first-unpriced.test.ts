@@ -36,6 +36,6 @@ describe("prices.firstUnpriced", () => {
   it("is for those who edit money: a viewer is refused, a blank model is refused, naming the field", async () => {
     const viewer = createCaller({ db: t.db, runUrlTemplate: RUN_URL, now: Date.now, principal: { kind: "user", id: "v", label: "viewer@test.local", role: "viewer" } });
     await expect(viewer.prices.firstUnpriced({ model: UNPRICED })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(t.caller.prices.firstUnpriced({ model: " " })).rejects.toThrow(/"path": \[\s*"model"\s*\][^]*is blank/);
+    await expect(t.caller.prices.firstUnpriced({ model: " " })).rejects.toThrow(/"path": \[\s*"model"\s*\][\s\S]*is blank/);
   });
 });
