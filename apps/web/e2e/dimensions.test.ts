@@ -158,4 +158,19 @@ describe("spend by function and by tag in Chromium", () => {
     expect(shown.sort()).toEqual(expected);
     expect(problems).toEqual([]);
   });
+
+  it("a tag that is not promoted, in a shared URL: each card says the filters cannot be answered and clears them, keeping the period", async () => {
+    const shared = await context.newPage();
+    await shared.goto(`${server.url}/?range=custom&from=${from}&to=${to}&tz=UTC&tag=channel:email&model=gpt-4o`);
+    const refused = shared.getByRole("alert").filter({ hasText: "These filters cannot be answered." });
+    await refused.first().waitFor();
+    expect(await refused.first().textContent()).toContain("channel");
+    expect(await shared.getByRole("button", { name: "Retry" }).count()).toBe(0);
+    await refused.first().getByRole("button", { name: "Clear the filters" }).click();
+    await shared.waitForURL((u) => !u.searchParams.has("tag"));
+    expect(Object.fromEntries(new URL(shared.url()).searchParams)).toEqual({ range: "custom", from: String(from), to: String(to), tz: "UTC" });
+    await shared.locator("[data-kpi='spend']").waitFor();
+    expect(await refused.count()).toBe(0);
+    await shared.close();
+  });
 });

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { isForbidden } from "../lib/auth-redirect.ts";
+import { httpStatusOf, isForbidden } from "../lib/auth-redirect.ts";
+import { navigate, useLocation } from "../lib/router.ts";
 import { useMe } from "../lib/session.ts";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../lib/trpc.ts";
@@ -14,6 +15,7 @@ export function ChartSkeleton({ height = 260 }: { height?: number }) {
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry: () => void }) {
   if (isForbidden(error)) return <ForbiddenState error={error} />;
+  if (httpStatusOf(error) === 400) return <RefusedFilterState error={error} />;
   const message = error instanceof Error ? error.message : String(error);
   return (
     <div className="state state-error" role="alert">
@@ -21,6 +23,27 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry: () => 
       <span className="muted">{message}</span>
       <button type="button" onClick={onRetry}>
         Retry
+      </button>
+    </div>
+  );
+}
+
+/** The URL's parameters a 400 leaves in place: the period and the zone (filters and page options go). */
+const KEPT_ON_CLEAR = ["range", "from", "to", "tz"];
+
+/**
+ * A 400: the server cannot answer the URL's filters (say, a tag key that is not promoted). Retrying would get
+ * the same answer, so it offers to clear the filters instead, keeping the period and the zone.
+ */
+function RefusedFilterState({ error }: { error: unknown }) {
+  const { pathname, search } = useLocation();
+  const kept = new URLSearchParams([...new URLSearchParams(search)].filter(([k]) => KEPT_ON_CLEAR.includes(k)));
+  return (
+    <div className="state state-error" role="alert">
+      <strong>These filters cannot be answered.</strong>
+      <span className="muted">{error instanceof Error ? error.message : String(error)}</span>
+      <button type="button" onClick={() => navigate(`${pathname}${kept.size ? `?${kept}` : ""}`)}>
+        Clear the filters
       </button>
     </div>
   );
