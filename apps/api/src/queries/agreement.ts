@@ -76,11 +76,8 @@ let agreementTurn: Promise<unknown> = Promise.resolve();
  * answered in between instead of after it (run together, the calls' chunks added up to 0.6 s stalls).
  */
 export function getAgreement(db: Db, f: AggregateFilter & { scoreNames?: string[] | undefined }): Promise<AgreementAnswer> {
-  const run = agreementTurn.then(
-    () => computeAgreement(db, f),
-    () => computeAgreement(db, f),
-  );
-  agreementTurn = run.catch(() => undefined);
+  const run = agreementTurn.then(() => computeAgreement(db, f));
+  agreementTurn = run.catch(() => undefined); // a refused call does not hold up the next
   return run;
 }
 
