@@ -114,7 +114,7 @@ function Route({ pathname }: { pathname: string }) {
   if (run?.id) return <RunDetailPage runId={run.id} />;
   return (
     <div className="state state-empty">
-      <h1 className="not-found">No page at {pathname}.</h1>
+      <h1>No page at {pathname}.</h1>
       <Link href="/">Go to the overview</Link>
     </div>
   );

@@ -37,6 +37,7 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
   // repricing its history after saving prices all of it (from today, it priced nothing already recorded).
   const unpricedSince = useQuery({ ...trpc.prices.firstUnpriced.queryOptions({ model: initialModel }), enabled: !editing && initialModel !== "" });
   const firstUnpricedDay = unpricedSince.data?.at == null ? null : toLocalInput(unpricedSince.data.at, tz).slice(0, 10);
+  const fromHint = !editing && firstUnpricedDay && model.trim().toLowerCase() === initialModel.trim().toLowerCase();
   const [dateTouched, setDateTouched] = useState(false);
   useEffect(() => {
     if (firstUnpricedDay && !dateTouched) setFrom(firstUnpricedDay);
@@ -126,13 +127,13 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
                 setFrom(e.target.value);
               }}
               required
-              aria-describedby={firstUnpricedDay ? "price-from-hint" : undefined}
+              aria-describedby={fromHint ? "price-from-hint" : undefined}
             />
           </label>
         )}
-        {!editing && firstUnpricedDay ? (
+        {fromHint ? (
           <p id="price-from-hint" className="small muted" style={{ flexBasis: "100%", margin: 0 }}>
-            {model.trim().toLowerCase() === initialModel.trim().toLowerCase() ? `${initialModel} has unpriced usage from ${firstUnpricedDay}: a price from then on lets Reprice history price all of it.` : null}
+            {initialModel} has unpriced usage from {firstUnpricedDay}: a price from then on lets Reprice history price all of it.
           </p>
         ) : null}
         <button type="submit" className="primary" disabled={!valid || saving.isPending} aria-describedby={problemId}>
