@@ -101,10 +101,12 @@ export const money = (micros: unknown, pricedCalls: unknown): number | null => (
 export const addMoney = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
 
 /**
- * Cost per run: priced spend / priced runs. A priced run is an agent usage line with a price (the rollups'
- * agent `priced_calls`): each track-costs delivery records one agent line for its run, so for runs that
- * report their usage once this is exactly the runs whose usage was priced. Null without a priced run. Money
- * is integer micro-USD to the API: the quotient is rounded to the nearest micro-USD (also per passing run).
+ * Cost per run: priced spend / priced runs. A priced run is a run with an agent usage line that has a price,
+ * counted once (the run rollups' `priced_runs`, at the run's own time, customer, function and tags) wherever
+ * runs of several models add up: the Overview, customers, functions and tags. Per model (spend.byModel rows,
+ * quality.costVsQuality, a model filter) it is the runs with a priced line of that model, read as the model's
+ * priced agent lines (`priced_calls`): one per run that reports a model's usage once. Null without a priced
+ * run. Money is integer micro-USD to the API: the quotient is rounded to the nearest micro-USD.
  */
 export const costPerRun = (spend: number | null, pricedRuns: number): number | null =>
   spend !== null && pricedRuns > 0 ? Math.round(spend / pricedRuns) : null;

@@ -55,6 +55,7 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
       .selectFrom(rollupSource(db, "runs", f, w))
       .select([
         sql<number>`sum(runs)`.as("runs"),
+        sql<number>`sum(priced_runs)`.as("priced_runs"),
         sql<number>`sum(scored_runs)`.as("scored"),
         sql<number>`sum(${sql.ref(JUDGE.cost)})`.as("judge_spend"),
         sql<number>`sum(${sql.ref(JUDGE.priced)})`.as("judge_priced"),
@@ -78,7 +79,8 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
   const judge = money(runs?.judge_spend, runs?.judge_priced);
   const judgeUnpriced = num(runs?.judge_unpriced);
   const total = addMoney(agent, judge);
-  const pricedRuns = num(agentUsage?.priced_calls);
+  // Each priced run once (run rollups); under a model filter, the runs with a priced line of those models.
+  const pricedRuns = f.models?.length ? num(agentUsage?.priced_calls) : num(runs?.priced_runs);
   return {
     window: w,
     spendMicros: { total, agent, judge },

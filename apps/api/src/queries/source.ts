@@ -63,6 +63,8 @@ export interface RunsRow extends DimColumns {
   judge_cost_micros: number;
   judge_priced_calls: number;
   judge_unpriced_calls: number;
+  /** Runs with a priced agent line, each once. */
+  priced_runs: number;
 }
 export interface UsageRow extends DimColumns {
   kind: "agent" | "judge";

@@ -35,7 +35,7 @@ interface BreakdownRow {
   agentSpendMicros: number | null;
   judgeSpendMicros: number | null;
   runs: number;
-  /** Runs whose agent usage is priced (priced agent lines: `costPerRun` in common.ts). */
+  /** Runs with a priced agent line (`costPerRun` in common.ts): by model, those with a priced line of that model. */
   pricedRuns: number;
   /** Priced spend / priced runs; null without a priced run. */
   costPerRunMicros: number | null;
@@ -165,12 +165,13 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
   for (const u of usage) {
     const r = row(u.key);
     r.agentSpendMicros = money(u.agent, u.agent_priced);
-    r.pricedRuns = num(u.agent_priced);
+    if (dim === "model") r.pricedRuns = num(u.agent_priced); // per model: the runs with a priced line of it (`pricedRunsOf`)
     r.agentUnpricedCalls = num(u.agent_unpriced);
   }
   for (const x of runs) {
     const r = row(x.key);
     r.runs = num(x.runs);
+    if (dim !== "model") r.pricedRuns = num(x.priced_runs); // each priced run once
     r.judgeSpendMicros = money(x.judge, x.judge_priced);
     r.judgeUnpricedCalls = num(x.judge_unpriced);
   }

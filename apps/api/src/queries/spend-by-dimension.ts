@@ -71,7 +71,7 @@ export async function getSpendByDimension(db: Db, f: AggregateFilter & Dimension
     return p;
   };
   for (const u of agent) Object.assign(part(u.key), { agentCalls: num(u.agent_calls), agent: num(u.agent), agentPriced: num(u.agent_priced), agentUnpriced: num(u.agent_unpriced) });
-  for (const r of judge) Object.assign(part(r.key), { runs: num(r.runs), judge: num(r.judge), judgePriced: num(r.judge_priced), judgeUnpriced: num(r.judge_unpriced) });
+  for (const r of judge) Object.assign(part(r.key), { runs: num(r.runs), pricedRuns: num(r.priced_runs), judge: num(r.judge), judgePriced: num(r.judge_priced), judgeUnpriced: num(r.judge_unpriced) });
 
   const all = [...parts].map(([value, p]) => ({ value, ...figures(p) }));
   const sum = [...parts.values()].reduce(addParts, { ...NO_PARTS });
@@ -91,11 +91,13 @@ interface Parts {
   agentPriced: number;
   agentUnpriced: number;
   runs: number;
+  /** Runs with a priced agent line, each once (the run rollups' priced_runs). */
+  pricedRuns: number;
   judge: number;
   judgePriced: number;
   judgeUnpriced: number;
 }
-const NO_PARTS: Parts = { agentCalls: 0, agent: 0, agentPriced: 0, agentUnpriced: 0, runs: 0, judge: 0, judgePriced: 0, judgeUnpriced: 0 };
+const NO_PARTS: Parts = { agentCalls: 0, agent: 0, agentPriced: 0, agentUnpriced: 0, runs: 0, pricedRuns: 0, judge: 0, judgePriced: 0, judgeUnpriced: 0 };
 const addParts = (a: Parts, b: Parts): Parts =>
   Object.fromEntries(Object.keys(NO_PARTS).map((k) => [k, a[k as keyof Parts] + b[k as keyof Parts]])) as unknown as Parts;
 
@@ -111,7 +113,7 @@ function figures(p: Parts): DimensionSpend {
     agentUnpricedCalls: p.agentUnpriced,
     judgeUnpricedCalls: p.judgeUnpriced,
     runs: p.runs,
-    pricedRuns: p.agentPriced,
-    costPerRunMicros: runCostPerRun(agentSpendMicros, judgeSpendMicros, p.agentPriced),
+    pricedRuns: p.pricedRuns,
+    costPerRunMicros: runCostPerRun(agentSpendMicros, judgeSpendMicros, p.pricedRuns),
   };
 }

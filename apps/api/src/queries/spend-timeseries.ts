@@ -135,6 +135,7 @@ export async function spendTotals(db: Db, f: AggregateFilter, w: Window, dim: Di
         .select([
           sql<string>`${sql.ref(dim)}`.as("key"),
           sql<number>`sum(runs)`.as("runs"),
+          sql<number>`sum(priced_runs)`.as("priced_runs"),
           sql<number>`sum(${sql.ref(JUDGE.cost)})`.as("judge"),
           sql<number>`sum(${sql.ref(JUDGE.priced)})`.as("judge_priced"),
           sql<number>`sum(${sql.ref(JUDGE.unpriced)})`.as("judge_unpriced"),

@@ -12,7 +12,7 @@ export interface Contribution {
 
 /**
  * Everything the runs `runIds` count in the rollups, read from their raw rows: each run's row (the run,
- * scored, the judge's outcome and its spend on the run, in the run's bucket under its model and customer),
+ * scored, the judge's outcome and its spend on the run, priced or not, in the run's bucket under its model and customer),
  * each usage line (its own bucket, model, customer and kind: a judge line under the judge's model), each
  * score and its bin (the score's bucket and model, the run's customer), each judge line under its judge
  * model in the judge fact (keyed like its run), all with the run's function slug and tags. forgetRun takes
@@ -32,9 +32,11 @@ export async function runContributions(trx: Transaction<Database>, runIds: reado
   const scores = await trx.selectFrom("scores").select(["run_id", "model", "name", "value", "occurred_at"]).where("run_id", "in", ids).orderBy("id").execute();
   const out: Contribution[] = [];
   const judge = new Map<string, Record<string, number>>();
+  const priced = new Set<string>(); // runs with a priced agent line (priced_runs)
   for (const line of lines) {
     const run = byId.get(line.run_id);
     if (!run) continue;
+    if (line.kind === "agent" && line.cost_micros !== null) priced.add(line.run_id);
     const key = { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, function_slug: run.function_slug, tags: run.tags, kind: line.kind };
     out.push({ fact: "usage", key, deltas: usageDeltas(line) });
     if (line.kind !== "judge") continue;
@@ -52,7 +54,7 @@ export async function runContributions(trx: Transaction<Database>, runIds: reado
     out.push({ fact: "score_bins", key: { ...key, bin: scoreBin(s.value) }, deltas: { n: 1 } });
   }
   for (const run of byId.values()) {
-    const deltas = { ...runMeasures(run), ...(judge.get(run.run_id) ?? {}) };
+    const deltas = { ...runMeasures(run), ...(judge.get(run.run_id) ?? {}), priced_runs: priced.has(run.run_id) ? 1 : 0 };
     out.push({ fact: "runs", key: { bucket: bucketOf(run.occurred_at), model: run.model, customer_id: run.customer_id, function_slug: run.function_slug, tags: run.tags }, deltas });
   }
   return out;

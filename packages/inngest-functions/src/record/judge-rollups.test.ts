@@ -1,7 +1,7 @@
 import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "@tally/shared";
-import { CUBOIDS, type CuboidId, type Db, FACTS, type Fact, listTables, migrate, migrationProvider, syncCalendars, tableColumns, tableSpec } from "@tally/shared/db";
+import { CUBOIDS, type CuboidId, type Db, FACTS, type Fact, listTables, migrate, migrationProvider, type RollupTableSpec, syncCalendars, tableColumns, tableSpec } from "@tally/shared/db";
 import { connectTestDatabase } from "@tally/shared/db/testing";
 import { expectRollupsEqualRawRows } from "../testing/expect-rollups.ts";
 import { storedAndExpected } from "../testing/expected-rollups.ts";
@@ -217,7 +217,7 @@ describe("migration 0016 drops the 6-hour grain", () => {
       // 5 facts × 11 cuboids, each holding sums of 6-hour blocks (storedAndExpected recomputes them from raw rows).
       expect((await sixHourly()).length).toBe(55);
       // Each laid out as the catalogue's hour table of the same fact and cuboid.
-      const specs = hourSpecs(Object.keys(CUBOIDS) as CuboidId[]).map((s) => ({ ...s, name: s.name.replace(/_1h$/, "_6h") }));
+      const specs = hourSpecs(Object.keys(CUBOIDS) as CuboidId[]).map((s) => ({ ...beforePricedRuns(s), name: s.name.replace(/_1h$/, "_6h") }));
       const rebuilt = await storedAndExpected(db, specs);
       expect(rebuilt.length).toBe(55);
       expect(rebuilt.filter((t) => t.stored.length > 0).length).toBe(55);
@@ -230,6 +230,9 @@ describe("migration 0016 drops the 6-hour grain", () => {
     }
   }, 300_000);
 });
+
+/** A table as laid out before 0025 added the run rollups' priced_runs (what a migration back to 0015–0017 holds). */
+const beforePricedRuns = (spec: RollupTableSpec): RollupTableSpec => ({ ...spec, columns: spec.columns.filter(([c]) => c !== "priced_runs") });
 
 /** The hour tables of `cuboids` for every fact, laid out as the catalogue lays out an hour table. */
 const hourSpecs = (cuboids: readonly CuboidId[]) => (Object.keys(FACTS) as Fact[]).flatMap((fact) => cuboids.map((c) => tableSpec(fact, c, "1h")));
@@ -250,18 +253,18 @@ describe("migrations 0017 and 0018: the function and tag cuboids' hour grain dro
       expect((await migrator.migrateTo("0017-narrow-cuboids-without-hours")).error).toBeUndefined();
       // Without 0018, hours stay for model, customer and model × customer only: 5 facts × 3 cuboids.
       expect(await hourly()).toEqual(hourSpecs(["model", "customer", "model_customer"]).map((s) => s.name).sort());
-      const rebuiltEqualRaw = async () => {
+      const rebuiltEqualRaw = async (layout: (s: RollupTableSpec) => RollupTableSpec) => {
         // 5 facts × 8 cuboids, each holding sums of hours (storedAndExpected recomputes them from raw rows).
-        const rebuilt = await storedAndExpected(db, hourSpecs(NARROW));
+        const rebuilt = await storedAndExpected(db, hourSpecs(NARROW).map(layout));
         expect(rebuilt.length).toBe(40);
         expect(rebuilt.filter((t) => t.stored.length > 0).length).toBe(40);
         for (const { table, stored, expected } of rebuilt) expect(stored, table).toEqual(expected);
       };
       expect((await migrator.migrateTo("0016-drop-6-hour-grain")).error).toBeUndefined();
-      await rebuiltEqualRaw();
+      await rebuiltEqualRaw(beforePricedRuns);
       await migrate(db);
       expect(await hourly()).toEqual(every);
-      await rebuiltEqualRaw();
+      await rebuiltEqualRaw((s) => s);
       await expectRollupsEqualRawRows(db);
     } finally {
       await db.destroy();

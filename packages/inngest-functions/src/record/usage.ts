@@ -13,6 +13,7 @@ import {
 import { judgeFactDeltas, judgeLineDeltas, negate, type RunRef, type RunState, runKey, upsertRun, usageDeltas } from "./run.ts";
 import { bumpJudgeActivity } from "./judge-activity.ts";
 import { bump } from "./rollup.ts";
+import { bumpPricedRun, pricedRunIds } from "./priced-runs.ts";
 import { inTransaction } from "./tx.ts";
 
 export interface UsageLine {
@@ -91,8 +92,11 @@ export async function insertUsageLine(
     occurred_at: run.occurredAt,
     created_at: run.now,
   };
+  // The run's first priced agent line makes it a priced run (counted once, in its own run-rollup row).
+  const firstPriced = line.kind === "agent" && price.costMicros !== null && !(await pricedRunIds(trx, [run.runId])).has(run.runId);
   await trx.insertInto("usage_costs").values(row).execute();
   await bumpUsageLine(trx, row, state, 1);
+  if (firstPriced) await bumpPricedRun(trx, state, 1);
   return { id, inserted: true, costMicros: price.costMicros, priceSource: price.priceSource };
 }
 

@@ -31,9 +31,11 @@ async function rawFacts(db: Db): Promise<RawFact[]> {
   const byId = new Map(runs.map((r) => [r.run_id, { ...r, tags: JSON.parse(r.tags) as Record<string, string> }]));
   const out: RawFact[] = [];
   const judge = new Map<string, { cost: number; priced: number; unpriced: number }>();
+  const pricedRuns = new Set<string>();
   for (const u of await db.selectFrom("usage_costs").selectAll().execute()) {
     const run = byId.get(u.run_id)!;
     const priced = u.cost_micros !== null;
+    if (priced && u.kind === "agent") pricedRuns.add(u.run_id);
     out.push({
       fact: "usage",
       at: u.occurred_at,
@@ -77,6 +79,7 @@ async function rawFacts(db: Db): Promise<RawFact[]> {
       sums: {
         runs: 1, scored_runs: r.scored_at === null ? 0 : 1, unsampled_runs: r.judge_outcome === "not_sampled" ? 1 : 0,
         judge_skipped_runs: r.judge_outcome === "judge_budget" ? 1 : 0, judge_cost_micros: j.cost, judge_priced_calls: j.priced, judge_unpriced_calls: j.unpriced,
+        priced_runs: pricedRuns.has(r.run_id) ? 1 : 0,
       },
     });
   }

@@ -26,6 +26,8 @@ export const FACTS: Record<Fact, FactSpec> = {
     measures: [
       ["runs", "bigint"], ["scored_runs", "bigint"], ["unsampled_runs", "bigint"], ["judge_skipped_runs", "bigint"],
       ["judge_cost_micros", "bigint"], ["judge_priced_calls", "bigint"], ["judge_unpriced_calls", "bigint"],
+      // 1 for a run with an agent usage line that has a price (0025): what "priced runs" count once per run.
+      ["priced_runs", "bigint"],
     ],
   },
   usage: {

@@ -56,6 +56,8 @@ export interface RollupRuns15mTable extends RollupKey {
   judge_cost_micros: RunMeasure;
   judge_priced_calls: RunMeasure;
   judge_unpriced_calls: RunMeasure;
+  /** 1 for a run with a priced agent usage line, so priced runs count once whatever models they called (0025). */
+  priced_runs: RunMeasure;
 }
 
 export interface RollupUsage15mTable extends RollupKey {
