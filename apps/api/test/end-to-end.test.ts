@@ -126,6 +126,8 @@ describe("handle-support-ticket defers score, costs and notify", () => {
         judge_cost_micros: judgeLine.cost_micros,
         judge_priced_calls: 1,
         judge_unpriced_calls: 0,
+        // Its agent line (gpt-4o) has a price: a priced run (0025).
+        priced_runs: 1,
       },
     ]);
     const scores = await tally.db.selectFrom("rollup_scores_15m").select(["name", "n", "sum_value", "customer_id"]).orderBy("name").execute();
