@@ -1,5 +1,5 @@
 import { sql, type Transaction } from "kysely";
-import { batchRollups, bumpPricedRun, bumpUsageLine, pricedRunIds } from "@tally/inngest-functions";
+import { batchRollups, bumpPricedRun, bumpUsageLine, pricedRunIds, pricesItsRun } from "@tally/inngest-functions";
 import { type Database, type Db, type UsageCost, withJobLock } from "@tally/shared/db";
 import { cursorOf, differs, priceNow, readScopeLines, type StoredScope, Totals } from "./lines.ts";
 
@@ -157,7 +157,7 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
         if (differ) changed.push({ line, after: { cost_micros: p.costMicros, input_cost_micros: p.inputCostMicros, output_cost_micros: p.outputCostMicros, price_source: p.priceSource, provider: p.provider } });
       }
       // Runs whose agent line gains or loses its price may become priced runs or stop being ones.
-      const flips = [...new Set(changed.filter(({ line, after }) => line.kind === "agent" && (line.cost_micros === null) !== (after.cost_micros === null)).map(({ line }) => line.run_id))];
+      const flips = [...new Set(changed.filter(({ line, after }) => pricesItsRun(line) !== pricesItsRun({ ...line, ...after })).map(({ line }) => line.run_id))];
       const pricedBefore = await pricedRunIds(trx, flips);
       for (let i = 0; i < changed.length; i += WRITE_CHUNK) {
         for (const { line, after } of await writeRepriced(trx, jobId, changed.slice(i, i + WRITE_CHUNK), at)) {

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { httpStatusOf, isForbidden } from "../lib/auth-redirect.ts";
+import { hrefWith, parseFilters } from "../lib/filters.ts";
 import { navigate, useLocation } from "../lib/router.ts";
 import { useMe } from "../lib/session.ts";
 import { useQuery } from "@tanstack/react-query";
@@ -28,21 +29,19 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry: () => 
   );
 }
 
-/** The URL's parameters a 400 leaves in place: the period and the zone (filters and page options go). */
-const KEPT_ON_CLEAR = ["range", "from", "to", "tz"];
-
 /**
  * A 400: the server cannot answer the URL's filters (say, a tag key that is not promoted). Retrying would get
  * the same answer, so it offers to clear the filters instead, keeping the period and the zone.
  */
 function RefusedFilterState({ error }: { error: unknown }) {
   const { pathname, search } = useLocation();
-  const kept = new URLSearchParams([...new URLSearchParams(search)].filter(([k]) => KEPT_ON_CLEAR.includes(k)));
+  // The period and the zone stay; the other filters and the page's own options go.
+  const cleared = hrefWith(pathname, { ...parseFilters(search), model: null, customer: null, fn: null, tag: null });
   return (
     <div className="state state-error" role="alert">
       <strong>These filters cannot be answered.</strong>
       <span className="muted">{error instanceof Error ? error.message : String(error)}</span>
-      <button type="button" onClick={() => navigate(`${pathname}${kept.size ? `?${kept}` : ""}`)}>
+      <button type="button" onClick={() => navigate(cleared)}>
         Clear the filters
       </button>
     </div>

@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
 import { bucketOf, type Database, type Fact, scoreBin } from "@tally/shared/db";
 import type { RollupKey } from "./rollup.ts";
+import { pricesItsRun } from "./priced-runs.ts";
 import { judgeFactDeltas, judgeLineDeltas, runMeasures, usageDeltas } from "./run.ts";
 
 /** One fact's share of the rollups: what bump() adds for it (its key carries its 15-minute bucket). */
@@ -36,7 +37,7 @@ export async function runContributions(trx: Transaction<Database>, runIds: reado
   for (const line of lines) {
     const run = byId.get(line.run_id);
     if (!run) continue;
-    if (line.kind === "agent" && line.cost_micros !== null) priced.add(line.run_id);
+    if (pricesItsRun(line)) priced.add(line.run_id);
     const key = { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, function_slug: run.function_slug, tags: run.tags, kind: line.kind };
     out.push({ fact: "usage", key, deltas: usageDeltas(line) });
     if (line.kind !== "judge") continue;

@@ -13,6 +13,9 @@ type Tx = Transaction<Database>;
  * repriced (runContributions reads it from the lines too).
  */
 
+/** Whether `line` makes its run a priced run: an agent line with a price. */
+export const pricesItsRun = (line: { kind: string; cost_micros: number | null }): boolean => line.kind === "agent" && line.cost_micros !== null;
+
 /** Of `runIds`, those with a priced agent line now (one indexed read: usage_costs by run, kind, cost). */
 export async function pricedRunIds(trx: Tx, runIds: readonly string[]): Promise<Set<string>> {
   if (runIds.length === 0) return new Set();

@@ -13,7 +13,7 @@ import {
 import { judgeFactDeltas, judgeLineDeltas, negate, type RunRef, type RunState, runKey, upsertRun, usageDeltas } from "./run.ts";
 import { bumpJudgeActivity } from "./judge-activity.ts";
 import { bump } from "./rollup.ts";
-import { bumpPricedRun, pricedRunIds } from "./priced-runs.ts";
+import { bumpPricedRun, pricedRunIds, pricesItsRun } from "./priced-runs.ts";
 import { inTransaction } from "./tx.ts";
 
 export interface UsageLine {
@@ -93,7 +93,7 @@ export async function insertUsageLine(
     created_at: run.now,
   };
   // The run's first priced agent line makes it a priced run (counted once, in its own run-rollup row).
-  const firstPriced = line.kind === "agent" && price.costMicros !== null && !(await pricedRunIds(trx, [run.runId])).has(run.runId);
+  const firstPriced = pricesItsRun(row) && !(await pricedRunIds(trx, [run.runId])).has(run.runId);
   await trx.insertInto("usage_costs").values(row).execute();
   await bumpUsageLine(trx, row, state, 1);
   if (firstPriced) await bumpPricedRun(trx, state, 1);

@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
-import { jsonText, listTables } from "../dialect.ts";
+import { listTables, tagValue } from "../dialect.ts";
 import { GRAIN_MS } from "./frozen-grains.ts";
 
 // Frozen once landed.
@@ -26,8 +26,7 @@ const DIMS: Record<string, readonly string[]> = {
   function: ["function_slug", "model", "customer_id"],
   tag: ["tag_key", "tag_value", "model", "customer_id"],
 };
-const GRAINS = ["15m", "1h", "1d", "1w", "4w"] as const;
-type UtcGrain = (typeof GRAINS)[number];
+type UtcGrain = "15m" | "1h" | "1d" | "1w" | "4w";
 
 /** A run rollup table's dimensions and grain, from its name; null for a local calendar table. */
 function parse(table: string): { dims: readonly string[]; grain: UtcGrain } | null {
@@ -75,7 +74,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     }
     for (const k of keys) {
       const tagged = sql`(select bucket, model, customer_id, function_slug, cast(${k.tag_key} as text) as tag_key,
-        coalesce(${jsonText(db, "tags", k.tag_key)}, '') as tag_value from ${priced}
+        ${tagValue(db, "tags", k.tag_key)} as tag_value from ${priced}
         ${k.filled_to === null ? sql`` : sql`where bucket < ${Number(k.filled_to)}`})`;
       await fill(db, t, p.dims, p.grain, tagged);
     }
