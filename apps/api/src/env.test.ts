@@ -8,6 +8,12 @@ describe("readEnv", () => {
     expect(readEnv({ INNGEST_SIGNING_KEY: "signkey-prod-abc", TALLY_AUTH_SECRET: "a".repeat(32) }).isDev).toBe(false);
   });
 
+  it("says what an email must look like", () => {
+    expect(() => readEnv({ INNGEST_DEV: "1", TALLY_INIT_ADMIN_EMAIL: "admin@localhost", TALLY_INIT_ADMIN_PASSWORD: "a-long-password" })).toThrow(
+      /TALLY_INIT_ADMIN_EMAIL: email is not a valid address \(name@example\.com\)/,
+    );
+  });
+
   it("needs no keys in dev mode and has working defaults", () => {
     const env = readEnv({ INNGEST_DEV: "1" });
     expect(env).toMatchObject({ isDev: true, PORT: 3000, DATABASE_URL: "./data/tally.db" });

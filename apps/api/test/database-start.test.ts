@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
+import { connect } from "@tally/shared/db";
 import { testEngine } from "@tally/shared/db/testing";
 import { describe, expect, it } from "vitest";
 import { closedPort } from "./raw-http.ts";
@@ -95,6 +96,16 @@ describe("a SQLite file or a port that cannot work stops start-up with one clear
     const textStart = await start(text);
     expect(textStart.code).toBe(1);
     expectOneClearLine(textStart.output, new RegExp(`^Tally cannot start: cannot open the SQLite database ${text} \\(DATABASE_URL\\): file is not a database$`));
+    // A typo in a parent directory: only the file's own directory is ever created (./data on a first start).
+    const typo = join(dir, "dat", "tally", "tally.db");
+    const typoStart = await start(typo);
+    expect(typoStart.code).toBe(1);
+    expectOneClearLine(typoStart.output, new RegExp(`^Tally cannot start: cannot open the SQLite database ${typo} \\(DATABASE_URL\\): its directory ${join(dir, "dat", "tally")} cannot be created: ${join(dir, "dat")} does not exist$`));
+    expect(existsSync(join(dir, "dat"))).toBe(false);
+    const fresh = join(dir, "data", "tally.db");
+    const db = await connect({ url: fresh });
+    await db.destroy();
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it("a PORT in use, before the demo seed of an empty database: nothing seeded", async () => {

@@ -19,4 +19,4 @@ export const emailSchema = z
   .trim()
   .toLowerCase()
   .max(254)
-  .pipe(z.email({ message: "email is not a valid address" }));
+  .pipe(z.email({ message: "email is not a valid address (name@example.com)" }));

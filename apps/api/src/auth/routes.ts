@@ -56,7 +56,7 @@ type Forward = (body?: string) => Promise<Response>;
 /** Email sign-in: a valid email, not at the failure limit; a wrong password (401) stays counted. */
 async function signIn(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse, text: string, forward: Forward, now: number) {
   const email = emailSchema.safeParse((parseJson(text) as { email?: unknown } | null)?.email);
-  if (!email.success) return sendJson(res, 400, { error: "invalid input", fieldErrors: { email: ["email is not a valid address"] } });
+  if (!email.success) return sendJson(res, 400, { error: "invalid input", fieldErrors: { email: ["email is not a valid address (name@example.com)"] } });
   const ip = app.access.clientAddress(req);
   const wait = await countAttempt(app.db, email.data, ip, now);
   if (wait !== null) return tooManyFailures(res, wait);

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import pg from "pg";
@@ -89,7 +89,13 @@ function openSqlite(url: string): Db {
   const file = url.replace(/^(sqlite|file):(\/\/)?/, "");
   let sqlite: SQLite.Database;
   try {
-    if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
+    // The file's own directory is created (./data on a first start), never a chain of them: a typo in a
+    // parent directory is an error, not a new database somewhere unexpected.
+    if (file !== ":memory:") {
+      const dir = dirname(resolve(file));
+      if (!existsSync(dirname(dir))) throw new Error(`its directory ${dir} cannot be created: ${dirname(dir)} does not exist`);
+      if (!existsSync(dir)) mkdirSync(dir);
+    }
     sqlite = new SQLite(file);
     sqlite.pragma("journal_mode = WAL"); // the first read: a file that is not a database fails here
   } catch (e) {
