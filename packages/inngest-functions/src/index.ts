@@ -26,7 +26,7 @@ export { monthSpend, type MonthSpend } from "./alerts/rules-spend.ts";
 export { namedPrivateHost } from "./alerts/destination.ts";
 export { enqueueReview, REVIEW_TEXT_MAX, type ReviewItemRecord, reviewId, type ReviewSubmission, type ReviewVerdict, resolveReview, storeReview, verdictOf } from "./record/review.ts";
 export { batchRollups } from "./record/rollup.ts";
-export { bumpPricedRun, pricedRunIds, pricesItsRun } from "./record/priced-runs.ts";
+export { bumpPricedRuns, pricedLines, pricesItsRun } from "./record/priced-runs.ts";
 
 /**
  * Builds Tally's functions: the three deferred side effects, the failure handlers of score and notify

@@ -104,9 +104,10 @@ export const addMoney = (a: number | null, b: number | null): number | null => (
  * Cost per run: priced spend / priced runs. A priced run is a run with an agent usage line that has a price,
  * counted once (the run rollups' `priced_runs`, at the run's own time, customer, function and tags) wherever
  * runs of several models add up: the Overview, customers, functions and tags. Per model (spend.byModel rows,
- * quality.costVsQuality, a model filter) it is the runs with a priced line of that model, read as the model's
- * priced agent lines (`priced_calls`): one per run that reports a model's usage once. Null without a priced
- * run. Money is integer micro-USD to the API: the quotient is rounded to the nearest micro-USD.
+ * quality.costVsQuality, a model filter) it is the runs with a priced line of that model, each once however
+ * many lines of it they report (the usage rollups' `priced_runs`, on each run's first priced line of the
+ * model; under a filter on several models, once per model). Null without a priced run. Money is integer
+ * micro-USD to the API: the quotient is rounded to the nearest micro-USD.
  */
 export const costPerRun = (spend: number | null, pricedRuns: number): number | null =>
   spend !== null && pricedRuns > 0 ? Math.round(spend / pricedRuns) : null;

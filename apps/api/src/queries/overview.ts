@@ -14,7 +14,7 @@ export interface PeriodFigures {
   spendMicros: { total: number | null; agent: number | null; judge: number | null };
   runs: number;
   scoredRuns: number;
-  /** Runs whose agent usage is priced (priced agent lines: `costPerRun` in common.ts). */
+  /** Runs with a priced agent line, each once; under a model filter, once per model (`costPerRun` in common.ts). */
   pricedRuns: number;
   /** The one cost per run (`runCostPerRun`): (agent + judge priced spend on the runs) / priced runs; null without a priced run. */
   costPerRunMicros: number | null;
@@ -48,6 +48,7 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
         sql<number>`sum(priced_calls)`.as("priced_calls"),
         sql<number>`sum(unpriced_calls)`.as("unpriced_calls"),
         sql<number>`sum(unpriced_tokens)`.as("unpriced_tokens"),
+        sql<number>`sum(priced_runs)`.as("priced_runs"),
       ])
       .groupBy("kind")
       .execute(),
@@ -80,7 +81,7 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
   const judgeUnpriced = num(runs?.judge_unpriced);
   const total = addMoney(agent, judge);
   // Each priced run once (run rollups); under a model filter, the runs with a priced line of those models.
-  const pricedRuns = f.models?.length ? num(agentUsage?.priced_calls) : num(runs?.priced_runs);
+  const pricedRuns = f.models?.length ? num(agentUsage?.priced_runs) : num(runs?.priced_runs);
   return {
     window: w,
     spendMicros: { total, agent, judge },

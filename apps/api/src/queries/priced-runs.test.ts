@@ -1,4 +1,6 @@
 import { recordUsage, type RunRef } from "@tally/inngest-functions";
+import { Migrator } from "kysely";
+import { fillCalendars, migrate, migrationProvider } from "@tally/shared/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM } from "../auth/principal.ts";
 import { startReprice } from "../reprice/jobs.ts";
@@ -79,5 +81,72 @@ describe("priced runs, each run once", () => {
     await reprice();
     expect((await t.caller.overview.summary(WINDOW)).current).toMatchObject({ pricedRuns: 3, costPerRunMicros: Math.round(SPEND / 3) });
     expect(await rollupMismatches(t.db)).toEqual([]);
+  });
+});
+
+/**
+ * A model's cost per run counts each run once however many lines of the model it reports (README: an agent
+ * that calls a model several times defers track-costs-1, track-costs-2, …). The count sits on the run's first
+ * priced line of the model (earliest time, then id) and moves when an earlier line arrives late or a
+ * repricing prices or unprices lines; the rollups equal the raw rows after each step.
+ */
+describe("priced runs of a model, each run once", () => {
+  const DAY3 = START + 72 * HOUR;
+  const LATER = { from: DAY3 - HOUR, to: DAY3 + 24 * HOUR, timeZone: "UTC" };
+  const MYSTERY = "zz-mystery-model";
+  const call = (runId: string, n: number, model: string, input: number, output: number) => ({ ...line(runId, model, input, output), key: `${runId}-${model}-${n}`, deferredRunId: `${runId}-${model}-${n}` });
+  const modelRow = async (model: string) => (await t.caller.spend.byModel({ ...LATER, sort: "model", direction: "asc", limit: 10 })).rows.find((r) => r.model === model);
+  const reprice = async (model: string) => {
+    const { jobId } = await startReprice(t.db, SYSTEM, { model, reason: "manual" }, DAY3 + 48 * HOUR);
+    while ((await repriceBatch(t.db, jobId, 100, DAY3 + 48 * HOUR)) === "more");
+  };
+
+  it("three calls of one model in a run are one run of it; a call recorded late but earlier takes the count over", async () => {
+    // r5: its second and third calls arrive first, its first call (10 minutes earlier) last. r6: one call.
+    await recordUsage(t.db, ref("r5", "acme", DAY3 + 600_000), call("r5", 2, MAIN, 1000, 100));
+    await recordUsage(t.db, ref("r5", "acme", DAY3 + 1_200_000), call("r5", 3, MAIN, 2000, 100));
+    await recordUsage(t.db, ref("r5", "acme", DAY3), call("r5", 1, MAIN, 500, 50));
+    await recordUsage(t.db, ref("r5", "acme", DAY3), call("r5", 1, MAIN, 500, 50)); // a redelivery
+    await recordUsage(t.db, ref("r6", "acme", DAY3 + 2 * HOUR), call("r6", 1, MAIN, 700, 70));
+    const spend = cost(MAIN, 1000, 100) + cost(MAIN, 2000, 100) + cost(MAIN, 500, 50) + cost(MAIN, 700, 70);
+    expect(await modelRow(MAIN)).toMatchObject({ pricedRuns: 2, runs: 2, costPerRunMicros: Math.round(spend / 2) });
+    expect((await t.caller.overview.summary({ ...LATER, models: [MAIN] })).current).toMatchObject({ pricedRuns: 2, costPerRunMicros: Math.round(spend / 2) });
+    const [usage] = await t.db.selectFrom("rollup_usage_15m").select((eb) => eb.fn.sum<number>("priced_runs").as("n")).where("bucket", ">=", DAY3).where("model", "=", MAIN).execute();
+    expect(Number(usage?.n)).toBe(2);
+    expect(await rollupMismatches(t.db)).toEqual([]);
+  });
+
+  it("a repricing that prices a run's later call first, then its earlier one, then neither: one run, then none", async () => {
+    // r7 calls an unknown model twice, an hour apart.
+    await recordUsage(t.db, ref("r7", "globex", DAY3 + 4 * HOUR), call("r7", 1, MYSTERY, 100, 10));
+    await recordUsage(t.db, ref("r7", "globex", DAY3 + 5 * HOUR), call("r7", 2, MYSTERY, 200, 20));
+    expect(await modelRow(MYSTERY)).toMatchObject({ pricedRuns: 0, costPerRunMicros: null, agentUnpricedCalls: 2 });
+    // Priced from between the two calls: only the later one has a price.
+    await t.caller.prices.upsert({ model: MYSTERY, inputMicrosPerMtok: 3_000_000, outputMicrosPerMtok: 3_000_000, effectiveFrom: DAY3 + 4.5 * HOUR });
+    await reprice(MYSTERY);
+    expect(await modelRow(MYSTERY)).toMatchObject({ pricedRuns: 1, costPerRunMicros: 3 * 220, agentUnpricedCalls: 1 });
+    expect(await rollupMismatches(t.db)).toEqual([]);
+    // Priced from the start as well: both calls, still one run (the count moves to the earlier call).
+    await t.caller.prices.upsert({ model: MYSTERY, inputMicrosPerMtok: 1_000_000, outputMicrosPerMtok: 1_000_000, effectiveFrom: 0 });
+    await reprice(MYSTERY);
+    expect(await modelRow(MYSTERY)).toMatchObject({ pricedRuns: 1, costPerRunMicros: 110 + 3 * 220, agentUnpricedCalls: 0 });
+    expect(await rollupMismatches(t.db)).toEqual([]);
+    await t.caller.prices.remove({ model: MYSTERY, effectiveFrom: 0 });
+    await t.caller.prices.remove({ model: MYSTERY, effectiveFrom: DAY3 + 4.5 * HOUR });
+    await reprice(MYSTERY);
+    expect(await modelRow(MYSTERY)).toMatchObject({ pricedRuns: 0, costPerRunMicros: null, agentUnpricedCalls: 2 });
+    expect(await rollupMismatches(t.db)).toEqual([]);
+  });
+
+  it("migration 0026 counts them from the raw lines on a database written before it", { timeout: 120_000 }, async () => {
+    await t.caller.prices.upsert({ model: MYSTERY, inputMicrosPerMtok: 1_000_000, outputMicrosPerMtok: 1_000_000, effectiveFrom: 0 });
+    await reprice(MYSTERY);
+    const migrator = new Migrator({ db: t.db, provider: migrationProvider });
+    expect((await migrator.migrateTo("0025-priced-runs")).error).toBeUndefined();
+    await migrate(t.db);
+    await fillCalendars(t.db);
+    expect(await rollupMismatches(t.db)).toEqual([]);
+    expect(await modelRow(MAIN)).toMatchObject({ pricedRuns: 2 });
+    expect(await modelRow(MYSTERY)).toMatchObject({ pricedRuns: 1, costPerRunMicros: 330 });
   });
 });

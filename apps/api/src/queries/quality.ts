@@ -209,7 +209,7 @@ export interface CostQualityRow extends JudgeCoverage {
    */
   agentSpendMicros: number | null;
   unpricedCalls: number;
-  /** Runs whose agent usage is priced (priced agent lines). */
+  /** Runs with a priced agent line of this model, each once. */
   pricedRuns: number;
   /** The one cost per run (`runCostPerRun`): (agentSpendMicros + judgeSpendMicros) / pricedRuns; null without a priced run. */
   costPerRunMicros: number | null;
@@ -252,6 +252,7 @@ export async function getCostVsQuality(
         sql<number>`sum(${sql.ref(AGENT.cost)})`.as("spend"),
         sql<number>`sum(${sql.ref(AGENT.priced)})`.as("priced"),
         sql<number>`sum(${sql.ref(AGENT.unpriced)})`.as("unpriced"),
+        sql<number>`sum(priced_runs)`.as("priced_runs"),
       ])
       .groupBy("model")
       .execute(),
@@ -276,7 +277,7 @@ export async function getCostVsQuality(
     const s = scores.find((r) => r.model === model);
     const pass = num(passing.find((r) => r.model === model)?.n);
     const spend = money(u?.spend, u?.priced);
-    const pricedRuns = num(u?.priced);
+    const pricedRuns = num(u?.priced_runs);
     const unpriced = num(u?.unpriced);
     const n = num(s?.n);
     return {

@@ -165,7 +165,7 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
   for (const u of usage) {
     const r = row(u.key);
     r.agentSpendMicros = money(u.agent, u.agent_priced);
-    if (dim === "model") r.pricedRuns = num(u.agent_priced); // per model: the runs with a priced line of it
+    if (dim === "model") r.pricedRuns = num(u.agent_priced_runs); // per model: the runs with a priced line of it, each once
     r.agentUnpricedCalls = num(u.agent_unpriced);
   }
   for (const x of runs) {

@@ -126,6 +126,7 @@ export async function spendTotals(db: Db, f: AggregateFilter, w: Window, dim: Di
           sql<number>`sum(${sql.ref(AGENT.cost)})`.as("agent"),
           sql<number>`sum(${sql.ref(AGENT.priced)})`.as("agent_priced"),
           sql<number>`sum(${sql.ref(AGENT.unpriced)})`.as("agent_unpriced"),
+          sql<number>`sum(priced_runs)`.as("agent_priced_runs"),
         ])
         .groupBy(sql`key`)
         .execute(),

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from "kysely";
-import { batchRollups, bumpPricedRun, bumpUsageLine, pricedRunIds, pricesItsRun } from "@tally/inngest-functions";
+import { batchRollups, bumpPricedRuns, bumpUsageLine, pricedLines, pricesItsRun } from "@tally/inngest-functions";
 import { type Database, type Db, type UsageCost, withJobLock } from "@tally/shared/db";
 import { cursorOf, differs, priceNow, readScopeLines, type StoredScope, Totals } from "./lines.ts";
 
@@ -156,9 +156,10 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
         totals.add(line.cost_micros, p.costMicros, differ);
         if (differ) changed.push({ line, after: { cost_micros: p.costMicros, input_cost_micros: p.inputCostMicros, output_cost_micros: p.outputCostMicros, price_source: p.priceSource, provider: p.provider } });
       }
-      // Runs whose agent line gains or loses its price may become priced runs or stop being ones.
+      // Runs whose agent line gains or loses its price may become priced runs or stop being ones, and a run's
+      // first priced line of a model may become another.
       const flips = [...new Set(changed.filter(({ line, after }) => pricesItsRun(line) !== pricesItsRun({ ...line, ...after })).map(({ line }) => line.run_id))];
-      const pricedBefore = await pricedRunIds(trx, flips);
+      const pricedBefore = await pricedLines(trx, flips);
       for (let i = 0; i < changed.length; i += WRITE_CHUNK) {
         for (const { line, after } of await writeRepriced(trx, jobId, changed.slice(i, i + WRITE_CHUNK), at)) {
           const run = runs.get(line.run_id) ?? missingRun(line.id);
@@ -166,10 +167,7 @@ export async function repriceBatch(db: Db, jobId: string, batchSize: number, at:
           await bumpUsageLine(trx, { ...line, ...after }, run, 1);
         }
       }
-      const pricedAfter = await pricedRunIds(trx, flips);
-      for (const id of flips) {
-        if (pricedBefore.has(id) !== pricedAfter.has(id)) await bumpPricedRun(trx, runs.get(id) ?? missingRun(id), pricedAfter.has(id) ? 1 : -1);
-      }
+      await bumpPricedRuns(trx, pricedBefore, await pricedLines(trx, flips), (id) => runs.get(id) ?? missingRun(id));
       const last = lines[lines.length - 1];
       const done = lines.length < batchSize;
       await trx

@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import { bucketOf, type Database, type Fact, scoreBin } from "@tally/shared/db";
 import type { RollupKey } from "./rollup.ts";
-import { pricesItsRun } from "./priced-runs.ts";
+import { firstPricedLines, pricesItsRun } from "./priced-runs.ts";
 import { judgeFactDeltas, judgeLineDeltas, runMeasures, usageDeltas } from "./run.ts";
 
 /** One fact's share of the rollups: what bump() adds for it (its key carries its 15-minute bucket). */
@@ -33,13 +33,15 @@ export async function runContributions(trx: Transaction<Database>, runIds: reado
   const scores = await trx.selectFrom("scores").select(["run_id", "model", "name", "value", "occurred_at"]).where("run_id", "in", ids).orderBy("id").execute();
   const out: Contribution[] = [];
   const judge = new Map<string, Record<string, number>>();
-  const priced = new Set<string>(); // runs with a priced agent line (priced_runs)
+  const priced = new Set<string>(); // runs with a priced agent line (the run rollups' priced_runs)
+  // Each run's first priced agent line of each model (the usage rollups' priced_runs).
+  const firsts = new Set([...firstPricedLines(lines.filter(pricesItsRun)).values()].map((l) => l.id));
   for (const line of lines) {
     const run = byId.get(line.run_id);
     if (!run) continue;
     if (pricesItsRun(line)) priced.add(line.run_id);
     const key = { bucket: bucketOf(line.occurred_at), model: line.model, customer_id: line.customer_id, function_slug: run.function_slug, tags: run.tags, kind: line.kind };
-    out.push({ fact: "usage", key, deltas: usageDeltas(line) });
+    out.push({ fact: "usage", key, deltas: { ...usageDeltas(line), priced_runs: firsts.has(line.id) ? 1 : 0 } });
     if (line.kind !== "judge") continue;
     const runAt = { bucket: bucketOf(run.occurred_at), model: run.model, customer_id: run.customer_id, function_slug: run.function_slug, tags: run.tags };
     out.push({ fact: "judge", key: { ...runAt, judge_model: line.model }, deltas: judgeFactDeltas(line) });

@@ -13,7 +13,7 @@ import {
 import { judgeFactDeltas, judgeLineDeltas, negate, type RunRef, type RunState, runKey, upsertRun, usageDeltas } from "./run.ts";
 import { bumpJudgeActivity } from "./judge-activity.ts";
 import { bump } from "./rollup.ts";
-import { bumpPricedRun, pricedRunIds, pricesItsRun } from "./priced-runs.ts";
+import { bumpPricedRuns, pricedLines, pricesItsRun } from "./priced-runs.ts";
 import { inTransaction } from "./tx.ts";
 
 export interface UsageLine {
@@ -92,11 +92,11 @@ export async function insertUsageLine(
     occurred_at: run.occurredAt,
     created_at: run.now,
   };
-  // The run's first priced agent line makes it a priced run (counted once, in its own run-rollup row).
-  const firstPriced = pricesItsRun(row) && !(await pricedRunIds(trx, [run.runId])).has(run.runId);
+  // A priced agent line may make its run a priced run, or the run's first priced line of its model.
+  const pricedBefore = pricesItsRun(row) ? await pricedLines(trx, [run.runId]) : [];
   await trx.insertInto("usage_costs").values(row).execute();
   await bumpUsageLine(trx, row, state, 1);
-  if (firstPriced) await bumpPricedRun(trx, state, 1);
+  if (pricesItsRun(row)) await bumpPricedRuns(trx, pricedBefore, [...pricedBefore, row], () => state);
   return { id, inserted: true, costMicros: price.costMicros, priceSource: price.priceSource };
 }
 

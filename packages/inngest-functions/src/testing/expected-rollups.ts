@@ -32,7 +32,18 @@ async function rawFacts(db: Db): Promise<RawFact[]> {
   const out: RawFact[] = [];
   const judge = new Map<string, { cost: number; priced: number; unpriced: number }>();
   const pricedRuns = new Set<string>();
-  for (const u of await db.selectFrom("usage_costs").selectAll().execute()) {
+  const lines = await db.selectFrom("usage_costs").selectAll().execute();
+  // Each run's first priced agent line of each model (time, then id): sorted, the first seen per run and model.
+  const firstOfModel = new Set<string>();
+  const seen = new Set<string>();
+  const pricedAgent = lines.filter((u) => u.kind === "agent" && u.cost_micros !== null);
+  pricedAgent.sort((a, b) => a.occurred_at - b.occurred_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const u of pricedAgent) {
+    if (seen.has(JSON.stringify([u.run_id, u.model]))) continue;
+    seen.add(JSON.stringify([u.run_id, u.model]));
+    firstOfModel.add(u.id);
+  }
+  for (const u of lines) {
     const run = byId.get(u.run_id)!;
     const priced = u.cost_micros !== null;
     if (priced && u.kind === "agent") pricedRuns.add(u.run_id);
@@ -45,6 +56,7 @@ async function rawFacts(db: Db): Promise<RawFact[]> {
         calls: 1, input_tokens: u.input_tokens, output_tokens: u.output_tokens, cache_read_tokens: u.cache_read_tokens,
         cache_write_tokens: u.cache_write_tokens, reasoning_tokens: u.reasoning_tokens, cost_micros: u.cost_micros ?? 0,
         priced_calls: priced ? 1 : 0, unpriced_calls: priced ? 0 : 1, unpriced_tokens: priced ? 0 : u.input_tokens + u.output_tokens,
+        priced_runs: firstOfModel.has(u.id) ? 1 : 0,
       },
     });
     if (u.kind !== "judge") continue;

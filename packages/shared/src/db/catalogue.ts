@@ -36,6 +36,8 @@ export const FACTS: Record<Fact, FactSpec> = {
       ["calls", "bigint"], ["input_tokens", "bigint"], ["output_tokens", "bigint"], ["cache_read_tokens", "bigint"],
       ["cache_write_tokens", "bigint"], ["reasoning_tokens", "bigint"], ["cost_micros", "bigint"],
       ["priced_calls", "bigint"], ["unpriced_calls", "bigint"], ["unpriced_tokens", "bigint"],
+      // 1 on a run's first priced agent line of a model (0026): the runs with a priced line of a model, each once.
+      ["priced_runs", "bigint"],
     ],
   },
   scores: { keys: [["name", "text"]], measures: [["n", "bigint"], ["sum_value", "double precision"], ["sum_sq_value", "double precision"]] },

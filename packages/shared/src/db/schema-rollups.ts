@@ -73,6 +73,11 @@ export interface RollupUsage15mTable extends RollupKey {
   priced_calls: number;
   unpriced_calls: number;
   unpriced_tokens: number;
+  /**
+   * 1 on an agent line that is its run's first priced line of its model (earliest `occurred_at`, then id), so
+   * the runs with a priced line of a model count once each however many lines of it they report (0026).
+   */
+  priced_runs: RunMeasure;
 }
 
 export interface RollupScores15mTable extends RollupKey {
