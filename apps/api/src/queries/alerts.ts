@@ -113,6 +113,8 @@ export async function updateAlertRule(db: Db, actor: Actor, input: AlertRuleUpda
       .returningAll()
       .executeTakeFirstOrThrow();
     const item = toRule(row);
+    // Turned off, a rule drops its states without a message: turned back on, what is over its limit then is a new episode.
+    if (!item.enabled) await trx.deleteFrom("alert_states").where("rule_id", "=", item.id).execute();
     await writeAudit(trx, actor, { action: "alerts.rule.update", target: ruleTarget(item.id), before: toRule(before), after: item }, now);
     return item;
   });

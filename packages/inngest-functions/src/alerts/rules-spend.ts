@@ -13,24 +13,35 @@ import { type Keys, type SumsRow, windowEnd, windowStart, windowSums } from "./r
  * unpriced calls add nothing (they are the `unpriced` rule's business, never $0).
  */
 
+/** Priced spend of a key over a window, with its priced and unpriced calls (none priced: the spend is unknown, never $0). */
+interface Spend {
+  model: string;
+  customer_id: string;
+  spend: number;
+  priced: number;
+  unpriced: number;
+}
+
 /** Spend per (model, customer) key over a window: the sum of its parts (`SPEND_PARTS`). */
-async function spendSums(db: Db, q: { keys: Keys; from: number; to: number; where: RawBuilder<unknown>[] }): Promise<SumsRow[]> {
+async function spendSums(db: Db, q: { keys: Keys; from: number; to: number; where: RawBuilder<unknown>[] }): Promise<Spend[]> {
   const parts = await readAll(
     db,
     SPEND_PART_NAMES.map((name) => {
       const p = SPEND_PARTS[name];
-      return () => windowSums(db, { fact: p.fact, ...q, measures: { spend: p.cost }, where: [...q.where, p.rows] });
+      return () => windowSums(db, { fact: p.fact, ...q, measures: { spend: p.cost, priced: p.priced, unpriced: p.unpriced }, where: [...q.where, p.rows] });
     }),
   );
-  const out = new Map<string, SumsRow>();
-  for (const r of parts.flat()) {
-    const id = `${r.model}\u0000${r.customer_id}`;
-    const into = out.get(id);
-    if (into) into.spend = Number(into.spend) + Number(r.spend);
-    else out.set(id, { ...r, spend: Number(r.spend) });
-  }
+  const out = new Map<string, Spend>();
+  for (const r of parts.flat()) add(out, `${r.model}\u0000${r.customer_id}`, r);
   return [...out.values()];
 }
+
+/** Adds `r`'s spend and calls into `into`'s entry for `key`. */
+function add<K>(into: Map<K, Spend>, key: K, r: SumsRow | Spend): void {
+  const s = into.get(key) ?? { model: r.model, customer_id: r.customer_id, spend: 0, priced: 0, unpriced: 0 };
+  into.set(key, { ...s, spend: s.spend + Number(r.spend), priced: s.priced + Number(r.priced), unpriced: s.unpriced + Number(r.unpriced) });
+}
+const unknown = (s: Spend | undefined) => s !== undefined && s.priced === 0 && s.unpriced > 0;
 
 /** The customers a budget or forecast rule covers: its own customer, else every budgeted customer without an enabled rule of this kind of its own. */
 async function covered(db: Db, kind: "budget" | "forecast", customerId: string | undefined, all: Budgeted[]): Promise<Budgeted[]> {
@@ -124,22 +135,23 @@ export const spendOver: KindEvaluator<"spend_over"> = async (db, _rule, p, o) =>
   const to = windowEnd(o.now);
   const from = windowStart(o.now, p.windowHours);
   const rows = await spendSums(db, { keys: p.model ? "both" : "customer", from, to, where: [sql`customer_id <> ''`, ...(p.model ? [sql`model = ${p.model}`] : [])] });
-  const perCustomer = new Map<string, number>();
-  for (const r of rows) perCustomer.set(r.customer_id, (perCustomer.get(r.customer_id) ?? 0) + Number(r.spend));
+  const perCustomer = new Map<string, Spend>();
+  for (const r of rows) add(perCustomer, r.customer_id, r);
   const names = await customerNames(db, [...perCustomer.keys()]);
   const on = p.model ? ` on ${p.model}` : "";
-  return [...perCustomer].map(([id, spend]) => {
+  return [...perCustomer].map(([id, s]) => {
     const label = names.get(id) ?? id;
-    const firing = spend > p.amountMicros;
+    const link = windowLink("/spend", o, from, to, { customer: id, model: p.model });
+    const base = { subject: id, subjectLabel: label, period: null, threshold: p.amountMicros, link };
+    if (unknown(s)) {
+      return { ...base, firing: false, value: null, message: `${label}: none of its ${s.unpriced} calls${on} in the last ${hours(p.windowHours)} is priced, so its spend is unknown` };
+    }
+    const firing = s.spend > p.amountMicros;
     return {
-      subject: id,
-      subjectLabel: label,
-      period: null,
+      ...base,
       firing,
-      value: spend,
-      threshold: p.amountMicros,
-      message: `${label} spent ${formatMicros(spend)}${on} in the last ${hours(p.windowHours)}, ${firing ? "over" : "within"} ${formatMicros(p.amountMicros)}`,
-      link: windowLink("/spend", o, from, to, { customer: id, model: p.model }),
+      value: s.spend,
+      message: `${label} spent ${formatMicros(s.spend)}${on}${unpricedNote(s.unpriced)} in the last ${hours(p.windowHours)}, ${firing ? "over" : "within"} ${formatMicros(p.amountMicros)}`,
     };
   });
 };
@@ -150,29 +162,35 @@ export const spendSpike: KindEvaluator<"spend_spike"> = async (db, _rule, p, o) 
   const from = mid - p.baselineHours * HOUR_MS;
   const keys = p.by === "model" ? "model" : "customer";
   const read = (a: number, b: number) => spendSums(db, { keys, from: a, to: b, where: p.by === "customer" ? [sql`customer_id <> ''`] : [] });
-  const keyOf = (r: SumsRow) => (p.by === "model" ? r.model : r.customer_id);
-  const [recent, base] = await Promise.all([read(mid, to), read(from, mid)]);
-  const baseline = new Map(base.map((r) => [keyOf(r), Number(r.spend)]));
-  const names = p.by === "customer" ? await customerNames(db, recent.map(keyOf)) : new Map<string, string>();
-  return recent.map((r) => {
-    const key = keyOf(r);
-    const spend = Number(r.spend);
+  const keyOf = (r: Spend) => (p.by === "model" ? r.model : r.customer_id);
+  const [recentRows, baseRows] = await Promise.all([read(mid, to), read(from, mid)]);
+  const recent = new Map<string, Spend>();
+  for (const r of recentRows) add(recent, keyOf(r), r);
+  const baseline = new Map<string, Spend>();
+  for (const r of baseRows) add(baseline, keyOf(r), r);
+  const names = p.by === "customer" ? await customerNames(db, [...recent.keys()]) : new Map<string, string>();
+  return [...recent].map(([key, r]) => {
+    const label = names.get(key) ?? key;
+    const b = baseline.get(key);
+    const link = windowLink("/spend", o, from, to, p.by === "model" ? { model: key } : { customer: key });
+    const out = { subject: key, subjectLabel: label, period: null, link };
+    // Unpriced calls are unknown spend: a window (or a baseline) with calls and none priced has no ratio.
+    if (unknown(r)) return { ...out, firing: false, value: null, threshold: null, message: `${label}: none of its ${r.unpriced} calls in the last ${hours(p.windowHours)} is priced, so its spend is unknown` };
+    if (unknown(b)) {
+      return { ...out, firing: false, value: r.spend, threshold: null, message: `${label} spent ${formatMicros(r.spend)}${unpricedNote(r.unpriced)} in the last ${hours(p.windowHours)}; none of its ${b!.unpriced} calls in its ${hours(p.baselineHours)} baseline is priced, so there is no baseline to compare with` };
+    }
     // The baseline's rate over the span the recent read holds data for (from its first bucket to now: N h
     // and up to 15 minutes more), so steady spend is 1.0× whatever the minute.
-    const expected = ((baseline.get(key) ?? 0) * (o.now - mid)) / (p.baselineHours * HOUR_MS);
-    const perWindow = ((baseline.get(key) ?? 0) * p.windowHours) / p.baselineHours;
+    const expected = ((b?.spend ?? 0) * (o.now - mid)) / (p.baselineHours * HOUR_MS);
+    const perWindow = ((b?.spend ?? 0) * p.windowHours) / p.baselineHours;
     const limit = Math.round(p.factor * expected);
-    const firing = spend >= p.minMicros && spend > limit;
-    const label = names.get(key) ?? key;
+    const firing = r.spend >= p.minMicros && r.spend > limit;
     return {
-      subject: key,
-      subjectLabel: label,
-      period: null,
+      ...out,
       firing,
-      value: spend,
+      value: r.spend,
       threshold: limit,
-      message: `${label} spent ${formatMicros(spend)} in the last ${hours(p.windowHours)}: ${expected > 0 ? `${(spend / expected).toFixed(1)}×` : "up from nothing against"} its ${hours(p.baselineHours)} baseline (${formatMicros(Math.round(perWindow))} per ${hours(p.windowHours)}; alert above ${p.factor}×)`,
-      link: windowLink("/spend", o, from, to, p.by === "model" ? { model: key } : { customer: key }),
+      message: `${label} spent ${formatMicros(r.spend)}${unpricedNote(r.unpriced)} in the last ${hours(p.windowHours)}: ${expected > 0 ? `${(r.spend / expected).toFixed(1)}×` : "up from nothing against"} its ${hours(p.baselineHours)} baseline (${formatMicros(Math.round(perWindow))} per ${hours(p.windowHours)}${unpricedNote(b?.unpriced ?? 0)}; alert above ${p.factor}×)`,
     };
   });
 };

@@ -97,6 +97,12 @@ export async function recordEvaluations(
   now: number,
 ): Promise<{ added: string[]; transitions: number }> {
   return db.transaction().execute(async (trx) => {
+    // A rule turned off (or removed) since this tick read it keeps no state: turned back on, it starts afresh.
+    const rule = await trx.selectFrom("alert_rules").select("enabled").where("id", "=", ruleId).executeTakeFirst();
+    if (rule?.enabled !== 1) {
+      await trx.deleteFrom("alert_states").where("rule_id", "=", ruleId).execute();
+      return { added: [], transitions: 0 };
+    }
     const previous = await trx.selectFrom("alert_states").selectAll().where("rule_id", "=", ruleId).execute();
     const { changes, next } = transitions(ruleId, previous, evaluations, now);
     await trx.deleteFrom("alert_states").where("rule_id", "=", ruleId).execute();
