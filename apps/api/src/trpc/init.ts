@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { can, type Capability } from "@tally/shared";
-import { DATABASE_UNAVAILABLE, type Db, isDatabaseUnavailable } from "@tally/shared/db";
+import { DATABASE_UNAVAILABLE, type Db, isDatabaseUnavailable, isPostgres } from "@tally/shared/db";
 import type { CalendarKeeper } from "../calendar-keeper.ts";
 import type { Principal } from "../auth/principal.ts";
 import { InputError } from "../queries/common.ts";
@@ -92,6 +92,21 @@ const notesZone = t.middleware(async ({ ctx, getRawInput, next }) => {
   return result;
 });
 
+/**
+ * On SQLite, the calls of one batch take turns: every statement shares one connection, whose queue is first
+ * come first served, so a batch's calls run at once queued a statement each ahead of any other request's (a
+ * health check waited behind 20 lists of 500 runs: ~2 s). In turn, another request waits for one statement of
+ * the batch (each statement first yields to the event loop: connect.ts). PostgreSQL keeps them concurrent
+ * (a pool of connections).
+ */
+const turns = new WeakMap<Context, Promise<unknown>>();
+const oneCallAtATime = t.middleware(({ ctx, next }) => {
+  if (isPostgres(ctx.db)) return next();
+  const mine = (turns.get(ctx) ?? Promise.resolve()).then(() => next());
+  turns.set(ctx, mine.catch(() => undefined));
+  return mine;
+});
+
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 /**
@@ -102,6 +117,7 @@ export const createCallerFactory = t.createCallerFactory;
 export function procedure(capability: Capability) {
   return t.procedure
     .meta({ capability })
+    .use(oneCallAtATime)
     .use(({ ctx, next }) => {
       if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in, or send Authorization: Bearer <API key>" });
       if (!can(ctx.principal.role, capability)) {
