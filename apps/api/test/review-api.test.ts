@@ -129,7 +129,10 @@ describe("reviews.* without an engine", () => {
   it("exports one CSV row per review with the judge's and the reviewer's scores", async () => {
     const csv = await exportCsv(tally, "reviews", { customerId: "acme" }, viewer);
     expect(csv.status).toBe(200);
-    expect(csv.fileName).toBe("reviews_start_now.csv");
+    expect(csv.fileName).toBe("reviews_start_now_UTC.csv");
+    // A period is named in the query's zone, as every export: Kathmandu's November, not UTC's dates before it.
+    const kathmandu = { customerId: "acme", timeZone: "Asia/Kathmandu", from: "2026-11-01T00:00:00+05:45", to: "2026-12-01T00:00:00+05:45" };
+    expect((await exportCsv(tally, "reviews", kathmandu, viewer)).fileName).toBe("reviews_2026-11-01_2026-12-01_Asia-Kathmandu.csv");
     const [head, ...rows] = parseCsv(csv.text);
     expect(head).toEqual(["item_id", "run_id", "occurred_at", "model", "customer_id", "judge_model", "rubric_version", "reason", "status", "reviewer", "verdict", "note", "reviewed_at", "judge_scores", "reviewer_scores"]);
     const pick = (r: string[]) => [r[0], r[2], r[8], r[9], r[10], r[11], r[13], r[14]];

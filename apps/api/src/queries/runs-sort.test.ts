@@ -99,6 +99,19 @@ describe("runs.list sort and total", () => {
     await expect(t.caller.runs.list({ ...W, limit: 3, sort: "cost-asc", cursor: page.nextCursor! })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(t.caller.runs.list({ ...W, limit: 3, sort: "cheapest" as never })).rejects.toThrow(/sort/);
   });
+
+  it("refuses a cursor made with other filters or basis (the window may move: a page of the last 24 hours asks again later)", async () => {
+    const input = { ...W, customerIds: ["cust-1"], limit: 2 };
+    const first = await t.caller.runs.list(input);
+    const cursor = first.nextCursor!;
+    const refused = /cursor was made for another sort or other filters/;
+    await expect(t.caller.runs.list({ ...input, customerIds: ["cust-2"], cursor })).rejects.toThrow(refused);
+    await expect(t.caller.runs.list({ ...input, models: ["acme-small"], cursor })).rejects.toThrow(refused);
+    await expect(t.caller.runs.list({ ...input, basis: "spend", cursor })).rejects.toThrow(refused);
+    // The same filters in another order, and a later window, resume the list.
+    const again = await t.caller.runs.list({ ...input, customerIds: ["cust-1"], to: W.to + 60_000, cursor });
+    expect(again.items.map((r) => r.runId)).toEqual((await t.caller.runs.list({ ...input, limit: 4 })).items.slice(2).map((r) => r.runId));
+  });
 });
 
 describe("runs.list customer names, runs.scoreNames, demo runs", () => {

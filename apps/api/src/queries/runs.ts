@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { RunsBasis, RunsSort } from "@tally/shared";
 import { type Db, readAll, tagValue } from "@tally/shared/db";
-import { decodeCursor, effectiveWindow, encodeCursor, num } from "./common.ts";
+import { decodeCursor, effectiveWindow, encodeCursor, InputError, num } from "./common.ts";
 import { countRuns } from "./runs-count.ts";
 import { hasSpendInView, runSpendInView, type SpendView, type ViewSpend, viewSummary } from "./runs-spend-basis.ts";
 
@@ -119,8 +120,21 @@ function sortKey(f: RunsFilter, sort: RunsSort) {
 
 interface SortCursor {
   s: RunsSort;
+  /** The selection it was made for (`selectionOf`): a cursor resumes only the list that made it. */
+  f: string;
   k: number;
   id: string;
+}
+
+/**
+ * What a list selects, the window aside (a page of "the last 24 hours" asks again a little later): its basis,
+ * filters and score range, as a short digest a cursor carries.
+ */
+function selectionOf(f: RunsFilter): string {
+  const sorted = (xs: string[] | undefined) => [...(xs ?? [])].sort();
+  const tags = Object.entries(f.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const selection = [f.basis ?? "run", sorted(f.models), sorted(f.customerIds), sorted(f.functionSlugs), tags, f.scoreName ?? null, f.scoreMin ?? null, f.scoreMax ?? null];
+  return createHash("sha256").update(JSON.stringify(selection)).digest("base64url").slice(0, 16);
 }
 
 export async function listRuns(
@@ -131,9 +145,13 @@ export async function listRuns(
   const sort = f.sort ?? "time-desc";
   const desc = sort.endsWith("-desc");
   const key = sortKey(f, sort);
+  const selection = selectionOf(f);
   const isSortCursor = (v: unknown): v is SortCursor =>
-    typeof v === "object" && v !== null && (v as SortCursor).s === sort && typeof (v as SortCursor).k === "number" && typeof (v as SortCursor).id === "string";
+    typeof v === "object" && v !== null && typeof (v as SortCursor).s === "string" && typeof (v as SortCursor).f === "string" && typeof (v as SortCursor).k === "number" && typeof (v as SortCursor).id === "string";
   const after = decodeCursor(f.cursor, isSortCursor);
+  if (after && (after.s !== sort || after.f !== selection)) {
+    throw new InputError("cursor", "this cursor was made for another sort or other filters: start again from the first page");
+  }
   let q = filteredRuns(db, f).select(key.as("sort_key"));
   if (after) {
     const op = desc ? "<" : ">";
@@ -151,7 +169,7 @@ export async function listRuns(
   const page = rows.slice(0, f.limit);
   const items = await withScoresAndCosts(db, page, spend ? f : undefined);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > f.limit && last ? encodeCursor({ s: sort, k: last.sort_key, id: last.run_id }) : null;
+  const nextCursor = rows.length > f.limit && last ? encodeCursor({ s: sort, f: selection, k: last.sort_key, id: last.run_id }) : null;
   return { items, nextCursor, total: counted.runs, ...("inView" in counted ? { inView: counted.inView } : {}) };
 }
 
