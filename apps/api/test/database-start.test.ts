@@ -3,9 +3,10 @@ import { createServer, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import SQLite from "better-sqlite3";
-import { connect } from "@tally/shared/db";
+import { Migrator } from "kysely";
+import { connect, migrationProvider } from "@tally/shared/db";
 import { testEngine } from "@tally/shared/db/testing";
 import { describe, expect, it } from "vitest";
 import { closedPort } from "./raw-http.ts";
@@ -15,6 +16,8 @@ import { closedPort } from "./raw-http.ts";
  * and one line naming the problem and the server, never the password, and no stack; it does not hang.
  */
 const API = fileURLToPath(new URL("..", import.meta.url));
+/** The migration before the last two, and the last two: the upgrade a database that old gets. */
+const [BEFORE_UPGRADE, ...UPGRADE] = Object.keys(await migrationProvider.getMigrations()).sort().slice(-3);
 const PASSWORD = "pw-that-must-not-show";
 
 async function start(databaseUrl: string, more: Record<string, string> = {}): Promise<{ code: number | null; output: string; ms: number }> {
@@ -120,6 +123,17 @@ describe("a SQLite file or a port that cannot work stops start-up with one clear
       const db = new SQLite(file, { readonly: true });
       expect(db.prepare("select count(*) as n from runs").get()).toEqual({ n: 0 });
       db.close();
+      // A database two migrations behind: start-up says what it runs before the (long, on a large database) upgrade.
+      const older = join(dirname(file), "older.db");
+      const kysely = await connect({ url: older, migrate: false });
+      expect((await new Migrator({ db: kysely, provider: migrationProvider }).migrateTo(BEFORE_UPGRADE!)).error).toBeUndefined();
+      await kysely.destroy();
+      const upgrade = await start(older, { PORT: String(port), HOST: "127.0.0.1" });
+      expect(upgrade.code).toBe(1);
+      expect(upgrade.output.split("\n").filter(Boolean)).toEqual([
+        `Upgrading the database: 2 migrations to run (${UPGRADE.join(", ")}); on a large database this can take minutes, and Tally listens once it is done`,
+        expect.stringMatching(/^Tally cannot start: port \d+ on 127\.0\.0\.1 is in use/),
+      ]);
     } finally {
       await new Promise((r) => taken.close(r));
     }

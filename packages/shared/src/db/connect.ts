@@ -29,6 +29,8 @@ export interface ConnectOptions {
   poolSize?: number;
   /** Run pending migrations before returning (default true). */
   migrate?: boolean;
+  /** Told the pending migrations' names before they run, when the database already holds earlier ones (an upgrade, which may take a while on a large database). */
+  onUpgrade?: (pending: string[]) => void;
 }
 
 export type Db = Kysely<Database>;
@@ -46,7 +48,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Db> {
   const url = options.url ?? "./data/tally.db";
   const db = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url);
   if (isPostgresUrl(url)) await reachPostgres(db, url);
-  if (options.migrate !== false) await migrate(db);
+  if (options.migrate !== false) await migrate(db, options.onUpgrade);
   return db;
 }
 
@@ -217,8 +219,13 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-export async function migrate(db: Db): Promise<void> {
+export async function migrate(db: Db, onUpgrade?: (pending: string[]) => void): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });
+  if (onUpgrade) {
+    const all = await migrator.getMigrations();
+    const pending = all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+    if (pending.length > 0 && pending.length < all.length) onUpgrade(pending);
+  }
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
