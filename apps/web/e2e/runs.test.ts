@@ -78,6 +78,31 @@ describe("Runs page in Chromium", () => {
     await page.close();
   });
 
+  it("while the next page loads, the last page's rows are dimmed and busy, and the pager says page N is loading", async () => {
+    const page = await open("/runs?range=90d");
+    await page.waitForSelector("table[aria-label='Runs'] tbody tr");
+    const firstIds = await rowIds(page);
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    // The next page's answer is held until the test has looked at the page meanwhile.
+    await page.route(/\/api\/trpc\/[^?]*runs\.list/, async (route) => {
+      if (route.request().url().includes("cursor")) await held;
+      await route.continue();
+    });
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(() => page.getByTestId("runs-page").textContent()).toBe("Loading page 2…");
+    expect(await page.locator("[aria-busy='true'] table[aria-label='Runs']").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
+    expect((await rowIds(page))[0]).toBe(firstIds[0]);
+    release();
+    await expect.poll(() => page.getByTestId("runs-page").textContent()).toMatch(/^Page 2 of /);
+    expect((await rowIds(page)).filter((id) => firstIds.includes(id))).toEqual([]);
+    expect(await page.locator("[aria-busy='true'] table[aria-label='Runs']").count()).toBe(0);
+    await page.close();
+  });
+
   it("sorts by score lowest first (sort=score-asc in the URL), stable across Next", async () => {
     const page = await open("/runs?range=90d&score=accuracy");
     await page.getByTestId("runs-sort").selectOption("score-asc");

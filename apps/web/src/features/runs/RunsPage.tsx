@@ -43,6 +43,7 @@ export default function RunsPage() {
   const scoreName = params.get("score");
   const range = appliedScoreRange(params);
   const pageNo = trail.length + 1;
+  const loadingPage = runs.isPlaceholderData;
   const spentHere = runs.data?.inView?.calls ? ` Their spend here: ${spendText(runs.data.inView)}.` : "";
 
   return (
@@ -127,15 +128,18 @@ export default function RunsPage() {
           >
             {(d) => (
               <>
-                <RunsTable rows={d.items} filters={filters} listSearch={search} spentHere={bySpend} />
+                {/* While another page loads, the rows shown are the last page's: dimmed and busy, the pager says so. */}
+                <div className={loadingPage ? "stale" : undefined} aria-busy={loadingPage || undefined}>
+                  <RunsTable rows={d.items} filters={filters} listSearch={search} spentHere={bySpend} />
+                </div>
                 <div className="pager">
-                  <span className="muted small" data-testid="runs-page">
-                    Page {pageNo} of {num(Math.max(1, Math.ceil(d.total / PAGE_SIZE)))}
+                  <span className="muted small" data-testid="runs-page" aria-live="polite">
+                    {loadingPage ? `Loading page ${pageNo}…` : `Page ${pageNo} of ${num(Math.max(1, Math.ceil(d.total / PAGE_SIZE)))}`}
                   </span>
-                  <button type="button" disabled={trail.length === 0} onClick={() => setParams({ pages: prevTrail(trail) })}>
+                  <button type="button" disabled={loadingPage || trail.length === 0} onClick={() => setParams({ pages: prevTrail(trail) })}>
                     Previous
                   </button>
-                  <button type="button" disabled={!d.nextCursor} onClick={() => d.nextCursor && setParams({ pages: nextTrail(trail, d.nextCursor) })}>
+                  <button type="button" disabled={loadingPage || !d.nextCursor} onClick={() => d.nextCursor && setParams({ pages: nextTrail(trail, d.nextCursor) })}>
                     Next
                   </button>
                 </div>

@@ -58,9 +58,12 @@ describe("prepareKpis", () => {
   it("warns when usage is unpriced", () => {
     const ok = prepareKpis(period(), period()).find((k) => k.id === "unpriced");
     expect(ok?.warning).toBeUndefined();
-    const bad = prepareKpis(period({ unpricedCalls: 3, unpricedTokens: 1200 }), period()).find((k) => k.id === "unpriced");
+    const bad = prepareKpis(period({ unpricedCalls: 3, unpricedTokens: 1200 }), period({ runs: 5, unpricedCalls: 1 })).find((k) => k.id === "unpriced");
     expect(bad?.warning).toMatch(/3 calls \(1,200 tokens\)/);
-    expect(bad?.change).toBe(3);
+    expect(bad?.change).toBe(2);
+    // A previous period without runs is no data, as on the other cards: not "+3 vs previous".
+    const first = prepareKpis(period({ runs: 4, unpricedCalls: 3 }), period()).find((k) => k.id === "unpriced");
+    expect([first?.previous, first?.change]).toEqual([null, null]);
   });
 });
 

@@ -102,8 +102,9 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] 
     label: "Unpriced usage",
     format: "count",
     value: unpriced,
-    previous: previous.unpricedCalls,
-    change: unpriced - previous.unpricedCalls,
+    // A previous period without runs has nothing to compare with (as every other card says), not 0 unpriced calls.
+    previous: prevRuns ? previous.unpricedCalls : null,
+    change: prevRuns ? unpriced - previous.unpricedCalls : null,
     changeKind: "absolute",
     goodWhen: "down",
     hint: "calls without a price",
