@@ -19,6 +19,23 @@ const resolve = (theme: Map<string, string>, c: string) => {
   return hex;
 };
 
+/** CIE76 colour difference of two #rrggbb colours: sRGB → XYZ (D65) → CIELAB, then the Euclidean distance. */
+function deltaE(a: string, b: string): number {
+  const toLab = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => {
+      const v = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27) * t / 116 + 16 / 116);
+    const x = f((0.4124 * r + 0.3576 * g + 0.1805 * bl) / 0.95047);
+    const y = f(0.2126 * r + 0.7152 * g + 0.0722 * bl);
+    const z = f((0.0193 * r + 0.1192 * g + 0.9505 * bl) / 1.08883);
+    return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+  };
+  const [p, q] = [toLab(a), toLab(b)];
+  return Math.hypot(p[0]! - q[0]!, p[1]! - q[1]!, p[2]! - q[2]!);
+}
+
 const { light, dark } = themes();
 const THEMES = [["light", light], ["dark", dark]] as const;
 const BACKGROUNDS = ["var(--panel)", "var(--bg)"];
@@ -39,6 +56,11 @@ describe.each(THEMES)("the %s theme", (_name, theme) => {
   it("draws every chart series (and 'other') at 3:1 or more on the panel and the page", () => {
     for (const s of [...PALETTE, OTHER_COLOR]) for (const bg of BACKGROUNDS) expect(contrast(c(s), c(bg)), `${s} on ${bg}`).toBeGreaterThanOrEqual(3);
     expect(new Set(PALETTE.map(c)).size).toBe(PALETTE.length);
+  });
+
+  it("keeps every two series colours (and 'other') apart: CIE76 ΔE of 20 or more", () => {
+    const colors = [...PALETTE, OTHER_COLOR].map(c);
+    for (const [i, a] of colors.entries()) for (const b of colors.slice(i + 1)) expect(deltaE(a, b), `${a} and ${b}`).toBeGreaterThanOrEqual(20);
   });
 
   it("writes every text colour at 4.5:1 or more on its backgrounds", () => {
@@ -74,6 +96,9 @@ describe("colorScale", () => {
     const b = colorScale(["m-c", "m-a", "m-b"]);
     expect(a("m-b")).toBe(b("m-b"));
     expect(new Set(["m-a", "m-b", "m-c"].map(a)).size).toBe(3);
+    // Twelve models (a real team's count): twelve colours.
+    const twelve = Array.from({ length: 12 }, (_, i) => `model-${String(i + 1).padStart(2, "0")}`);
+    expect(new Set(twelve.map(colorScale(twelve))).size).toBe(12);
     expect(PALETTE).toContain(a("unknown-key"));
   });
 });

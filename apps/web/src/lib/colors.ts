@@ -1,10 +1,12 @@
 /**
- * Chart colours. The values live once, in styles.css (`--series-1` … `--series-8`, `--series-other`, light and
+ * Chart colours. The values live once, in styles.css (`--series-1` … `--series-16`, `--series-other`, light and
  * `prefers-color-scheme: dark`): a chart draws `var(--series-N)`, so it follows the theme without a re-render.
- * The light set is Okabe–Ito's hues darkened until each passes 3:1 on the panel and the page (sky blue became
- * indigo, black a slate); the dark set is Okabe–Ito's own lighter hues. colors.test.ts checks both.
+ * The first eight are Okabe–Ito's hues: in the light set darkened until each passes 3:1 on the panel and the page
+ * (sky blue became indigo, black a slate), in the dark set Okabe–Ito's own lighter hues. Eight more, of moderate
+ * chroma, each as far in CIELAB as could be found from every colour before it, so 16 models get 16 colours (a
+ * team with 12 models saw four pairs share one). colors.test.ts checks contrast and distinctness in both sets.
  */
-export const PALETTE = Array.from({ length: 8 }, (_, i) => `var(--series-${i + 1})`);
+export const PALETTE = Array.from({ length: 16 }, (_, i) => `var(--series-${i + 1})`);
 
 /** The folded "other" series (several keys at once). */
 export const OTHER_COLOR = "var(--series-other)";
