@@ -10,7 +10,12 @@ import type { CustomerExportOptions } from "./handler.ts";
 import { monthsIn } from "@tally/shared";
 import { localIso, ratio } from "./period.ts";
 
-const PAGE = 1000;
+/**
+ * Runs read per page of an export. On SQLite each page's statements hold the one connection: at 100,000 runs a
+ * year's runs.csv by pages of 1,000 held a request beside it up to 220 ms (median 139); by 250, 56 ms (37), and
+ * the export took 5.2 s, not 6.1.
+ */
+const PAGE = 250;
 type SpendRow = Omit<ModelSpendRow, "model">;
 
 /**
