@@ -109,6 +109,13 @@ export const addMoney = (a: number | null, b: number | null): number | null => (
  * model; under a filter on several models, once per model). Null without a priced run. Money is integer
  * micro-USD to the API: the quotient is rounded to the nearest micro-USD.
  */
+/**
+ * Whether priced runs are counted per model: in a model's row, and in every figure under a model filter (the
+ * usage rollups' `priced_runs`, on each run's first priced line of a filtered model), rather than once per run
+ * at the run's own model (the run rollups'), which would miss a run that used the model for a side call.
+ */
+export const pricedRunsPerModel = (f: { models?: readonly string[] | undefined }, dim?: string): boolean => dim === "model" || (f.models?.length ?? 0) > 0;
+
 export const costPerRun = (spend: number | null, pricedRuns: number): number | null =>
   spend !== null && pricedRuns > 0 ? Math.round(spend / pricedRuns) : null;
 

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
-import { type AggregateFilter, addMoney, effectiveWindow, money, num, previousWindow, runCostPerRun, type Window } from "./common.ts";
+import { type AggregateFilter, addMoney, effectiveWindow, money, num, pricedRunsPerModel, previousWindow, runCostPerRun, type Window } from "./common.ts";
 import { checkTagFilter, rollupSource } from "./source.ts";
 
 const { judge: JUDGE } = SPEND_PARTS;
@@ -81,7 +81,7 @@ async function figures(db: Db, f: AggregateFilter, w: Window): Promise<PeriodFig
   const judgeUnpriced = num(runs?.judge_unpriced);
   const total = addMoney(agent, judge);
   // Each priced run once (run rollups); under a model filter, the runs with a priced line of those models.
-  const pricedRuns = f.models?.length ? num(agentUsage?.priced_runs) : num(runs?.priced_runs);
+  const pricedRuns = pricedRunsPerModel(f) ? num(agentUsage?.priced_runs) : num(runs?.priced_runs);
   return {
     window: w,
     spendMicros: { total, agent, judge },

@@ -62,8 +62,17 @@ describe("priced runs, each run once", () => {
     const priced = Object.fromEntries(models.rows.map((r) => [r.model, r.pricedRuns]));
     expect(priced).toEqual({ [MAIN]: 2, [TRIAGE]: 2, [UNPRICED]: 0 });
     expect(models.rows.find((r) => r.model === TRIAGE)?.costPerRunMicros).toBe(Math.round((cost(TRIAGE, 300, 20) + cost(TRIAGE, 500, 50)) / 2));
-    // Under a model filter the Overview counts that model's runs.
+    // Under a model filter every figure counts the runs with a priced line of that model, each once: r1 (acme) and
+    // r4 (globex) called the triage model beside their own (every run here is the main model's).
     expect((await t.caller.overview.summary({ ...WINDOW, models: [TRIAGE] })).current.pricedRuns).toBe(2);
+    const triage = { ...WINDOW, models: [TRIAGE] };
+    const byCustomer = await t.caller.spend.byCustomer({ ...triage, sort: "customerId", direction: "asc", limit: 10 });
+    expect(byCustomer.rows.map((r) => [r.customerId, r.pricedRuns, r.costPerRunMicros])).toEqual([
+      ["acme", 1, cost(TRIAGE, 300, 20)],
+      ["globex", 1, cost(TRIAGE, 500, 50)],
+    ]);
+    const byFunction = await t.caller.spend.byDimension({ ...triage, dimension: "function", limit: 10 });
+    expect(byFunction.rows.map((r) => [r.value, r.pricedRuns, r.costPerRunMicros])).toEqual([["support-agent", 2, Math.round((cost(TRIAGE, 300, 20) + cost(TRIAGE, 500, 50)) / 2)]]);
   });
 
   it("a repricing that prices r3's model makes r3 a priced run; removing the price takes it out again", async () => {

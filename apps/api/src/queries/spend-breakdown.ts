@@ -9,6 +9,7 @@ import {
   encodeCursor,
   money,
   num,
+  pricedRunsPerModel,
   type Window,
 } from "./common.ts";
 import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
@@ -162,16 +163,17 @@ export async function breakdown(db: Db, f: BreakdownInput, dim: Dim, tagKey?: st
     }
     return r;
   };
+  const perModel = pricedRunsPerModel(f, dim);
   for (const u of usage) {
     const r = row(u.key);
     r.agentSpendMicros = money(u.agent, u.agent_priced);
-    if (dim === "model") r.pricedRuns = num(u.agent_priced_runs); // per model: the runs with a priced line of it, each once
+    if (perModel) r.pricedRuns = num(u.agent_priced_runs); // the runs with a priced line of the model(s), each once per model
     r.agentUnpricedCalls = num(u.agent_unpriced);
   }
   for (const x of runs) {
     const r = row(x.key);
     r.runs = num(x.runs);
-    if (dim !== "model") r.pricedRuns = num(x.priced_runs); // each priced run once
+    if (!perModel) r.pricedRuns = num(x.priced_runs); // each priced run once
     r.judgeSpendMicros = money(x.judge, x.judge_priced);
     r.judgeUnpricedCalls = num(x.judge_unpriced);
   }

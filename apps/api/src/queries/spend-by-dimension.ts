@@ -1,6 +1,6 @@
 import type { Db } from "@tally/shared/db";
 import type { DimensionInput } from "@tally/shared";
-import { type AggregateFilter, addMoney, effectiveWindow, money, num, runCostPerRun, type Window } from "./common.ts";
+import { type AggregateFilter, addMoney, effectiveWindow, money, num, pricedRunsPerModel, runCostPerRun, type Window } from "./common.ts";
 import { checkTagFilter } from "./source.ts";
 import { spendTotals } from "./spend-timeseries.ts";
 
@@ -70,8 +70,15 @@ export async function getSpendByDimension(db: Db, f: AggregateFilter & Dimension
     }
     return p;
   };
-  for (const u of agent) Object.assign(part(u.key), { agentCalls: num(u.agent_calls), agent: num(u.agent), agentPriced: num(u.agent_priced), agentUnpriced: num(u.agent_unpriced) });
-  for (const r of judge) Object.assign(part(r.key), { runs: num(r.runs), pricedRuns: num(r.priced_runs), judge: num(r.judge), judgePriced: num(r.judge_priced), judgeUnpriced: num(r.judge_unpriced) });
+  const perModel = pricedRunsPerModel(f);
+  for (const u of agent) {
+    Object.assign(part(u.key), { agentCalls: num(u.agent_calls), agent: num(u.agent), agentPriced: num(u.agent_priced), agentUnpriced: num(u.agent_unpriced) });
+    if (perModel) part(u.key).pricedRuns = num(u.agent_priced_runs);
+  }
+  for (const r of judge) {
+    Object.assign(part(r.key), { runs: num(r.runs), judge: num(r.judge), judgePriced: num(r.judge_priced), judgeUnpriced: num(r.judge_unpriced) });
+    if (!perModel) part(r.key).pricedRuns = num(r.priced_runs);
+  }
 
   const all = [...parts].map(([value, p]) => ({ value, ...figures(p) }));
   const sum = [...parts.values()].reduce(addParts, { ...NO_PARTS });

@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
-import { listTables, tagValue } from "../dialect.ts";
+import { isPostgres, listTables, tagValue } from "../dialect.ts";
 import { GRAIN_MS } from "./frozen-grains.ts";
 
 // Frozen once landed.
@@ -60,10 +60,13 @@ export async function up(db: Kysely<any>): Promise<void> {
   for (const t of tables) await sql`alter table ${sql.table(t)} add column priced_runs bigint not null default 0`.execute(db);
 
   // One row per run and model with a priced agent line: that run's first such line's bucket, model and customer, the run's function and tags.
+  // Ties on time go to the smaller id by its UTF-8 bytes, as SQLite compares text (and JavaScript, where the writer
+  // compares, does for every id without characters past U+FFFF).
+  const byBytes = isPostgres(db) ? sql`id collate "C"` : sql`id`;
   await sql`create temporary table tally_0026_first_priced as
     select (f.occurred_at / 900000) * 900000 as bucket, f.model, f.customer_id, r.function_slug, r.tags
     from (select run_id, model, customer_id, occurred_at,
-            row_number() over (partition by run_id, model order by occurred_at, id) as nth
+            row_number() over (partition by run_id, model order by occurred_at, ${byBytes}) as nth
           from usage_costs where kind = 'agent' and cost_micros is not null) as f
     join runs r on r.run_id = f.run_id
     where f.nth = 1`.execute(db);
