@@ -97,7 +97,9 @@ describe("roles in Chromium", () => {
     expect(new URL(page.url()).search).toBe("?range=7d&tz=UTC");
     await page.locator("tr[data-customer]").first().waitFor();
 
-    // Signed out, the next query's 401 opens the sign-in page again, coming back to this page.
+    // Signed out, the next query's 401 opens the sign-in page again, coming back to this page. (Once the page's
+    // queries are all answered: one still in flight would meet the sign-out first.)
+    await page.waitForLoadState("networkidle");
     const signOut = await page.request.post(`${server.url}/api/auth/sign-out`, { headers: { origin: server.url, "content-type": "application/json" }, data: {} });
     expect(signOut.status()).toBe(200);
     await page.click("nav a:has-text('Runs')");
@@ -109,6 +111,9 @@ describe("roles in Chromium", () => {
       await submitSignIn(page, accounts.viewer);
       await page.waitForURL((u) => u.pathname !== "/sign-in");
       expect(page.url(), foreign).toBe(`${server.url}/`);
+      // Left first: the Overview's queries still in flight would meet the sign-out with a 401 and open the sign-in
+      // page themselves, racing the next visit.
+      await page.goto("about:blank");
       await page.request.post(`${server.url}/api/auth/sign-out`, { headers: { origin: server.url, "content-type": "application/json" }, data: {} });
     }
     await context.close();
