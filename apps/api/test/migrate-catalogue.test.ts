@@ -96,8 +96,8 @@ describe.runIf(onSqlite)("a pre-catalogue database migrated to today's layout", 
         want = { answer: await spendSeriesFromRaw(db, input, old, "run") };
         if (!isDeepStrictEqual(want.answer, c.answer)) respent++;
       }
-      if (!isDeepStrictEqual(now, want)) differ.push(label);
-      expect.soft(now, label).toEqual(want);
+      if (!isDeepStrictEqual(cursorAsPosition(now), cursorAsPosition(want))) differ.push(label);
+      expect.soft(cursorAsPosition(now), label).toEqual(cursorAsPosition(want));
     }
     expect(differ, `${differ.length} of ${recorded.cases.length} answers changed`).toEqual([]);
     // The model splits and model filters (72 of the 96 spend.timeseries cases) moved judge spend; the customer splits did not.
@@ -141,6 +141,17 @@ function withoutStudentT<T>(path: string, value: T): T {
   const strip = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(strip) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => !fields.includes(k)).map(([k, x]) => [k, strip(x)])) : v;
   return strip(value) as T;
+}
+
+/**
+ * A runs.list answer with its next cursor read as the place it resumes from (sort, key, run id): cursors carry
+ * the list's selection too since 2026-12-07, so the token differs from the recorded one while the place does not.
+ */
+function cursorAsPosition(x: unknown): unknown {
+  const a = (x as { answer?: { nextCursor?: unknown } }).answer;
+  if (typeof a?.nextCursor !== "string") return x;
+  const { s, k, id } = JSON.parse(Buffer.from(a.nextCursor, "base64url").toString("utf8")) as { s: string; k: number; id: string };
+  return { ...(x as object), answer: { ...a, nextCursor: { s, k, id } } };
 }
 
 async function changedSinceRecorded(db: Db, path: string, recordedAnswer: unknown): Promise<unknown> {
