@@ -15,6 +15,9 @@ export function localIso(ms: number, tz: string): string {
   return `${pad(l.y, 4)}-${pad(l.mo)}-${pad(l.d)}T${pad(l.h)}:${pad(l.mi)}:${pad(l.s)}${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
 }
 
+/** A file name's part as sent (a zone, a customer id) with every character but letters, digits, `_`, `+` and `-` as `-`. */
+export const fileNamePart = (s: string): string => s.replace(/[^A-Za-z0-9_+-]/g, "-");
+
 /**
  * The file name: the table, the period's local start and end (dates when both are local midnights, else
  * date and time `2026-12-03T1452`) and the zone with `/` as `-`.
@@ -24,7 +27,7 @@ export function exportFileName(table: string, from: number, to: number, tz: stri
   const b = localParts(to, tz);
   const midnights = [a, b].every((l) => l.h === 0 && l.mi === 0 && l.s === 0);
   const stamp = (l: LocalParts) => `${pad(l.y, 4)}-${pad(l.mo)}-${pad(l.d)}${midnights ? "" : `T${pad(l.h)}${pad(l.mi)}`}`;
-  return `${table}_${stamp(a)}_${stamp(b)}_${tz.replace(/[^A-Za-z0-9_+-]/g, "-")}.csv`;
+  return `${table}_${stamp(a)}_${stamp(b)}_${fileNamePart(tz)}.csv`;
 }
 
 /**

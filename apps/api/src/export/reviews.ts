@@ -3,7 +3,7 @@ import type { ReviewExportInput } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { listReviewQueue } from "../queries/reviews.ts";
 import { csvLine, write } from "./csv.ts";
-import { exportFileName, localIso } from "./period.ts";
+import { exportFileName, fileNamePart, localIso } from "./period.ts";
 
 const PAGE = 200;
 
@@ -61,5 +61,5 @@ export async function exportReviews(db: Db, res: ServerResponse, f: ReviewExport
 export function reviewsFileName(name: string, f: { from?: number | undefined; to?: number | undefined; timeZone: string }): string {
   if (f.from !== undefined && f.to !== undefined) return exportFileName(name, f.from, f.to, f.timeZone);
   const day = (ms: number | undefined, open: string) => (ms === undefined ? open : localIso(ms, f.timeZone).slice(0, 10));
-  return `${name}_${day(f.from, "start")}_${day(f.to, "now")}_${f.timeZone.replace(/[^A-Za-z0-9_+-]/g, "-")}.csv`;
+  return `${name}_${day(f.from, "start")}_${day(f.to, "now")}_${fileNamePart(f.timeZone)}.csv`;
 }

@@ -2,13 +2,11 @@ import type { ServerResponse } from "node:http";
 import type { Db } from "@tally/shared/db";
 import { getStatement, type StatementFigures, type StatementInput } from "../queries/statement.ts";
 import { type Cell, csvLine, usd, write } from "./csv.ts";
-import { ratio } from "./period.ts";
-
-const safe = (s: string) => s.replace(/[^A-Za-z0-9_+-]/g, "-");
+import { fileNamePart, ratio } from "./period.ts";
 
 /** `statement_acme_2026-11_Asia-Kolkata.csv` (`statement-lines_…` for its line items): the customer ('' as `unattributed`), the month and the zone. */
 export const statementFileName = (name: string, i: StatementInput) =>
-  `${name}_${i.customerId === "" ? "unattributed" : safe(i.customerId)}_${i.month}_${safe(i.timeZone)}.csv`;
+  `${name}_${i.customerId === "" ? "unattributed" : fileNamePart(i.customerId)}_${i.month}_${fileNamePart(i.timeZone)}.csv`;
 
 /**
  * One file: a row per local day (`section` day, `key` the date), per model (`model`, the agent's model; the
