@@ -4,7 +4,7 @@ import { Card } from "../../components/Card.tsx";
 import { Link } from "../../components/Link.tsx";
 import { ChartSkeleton, EmptyState, NoScoresYet, QueryView, Skeleton } from "../../components/States.tsx";
 import { modelListInput } from "../../app/use-filter-options.ts";
-import { hrefWith } from "../../lib/filters.ts";
+import { hrefWith, spendRunsHref } from "../../lib/filters.ts";
 import { num } from "../../lib/format.ts";
 import { prepareSeries, unpricedOnly } from "../../lib/prepare-timeseries.ts";
 import { useTRPC } from "../../lib/trpc.ts";
@@ -14,7 +14,7 @@ import { prepareTrend, scoreNames } from "../quality/lib/prepare-quality.ts";
 import { KpiCard } from "./KpiCard.tsx";
 import { QualityChart, SpendChart } from "./OverviewCharts.tsx";
 import { overviewInputs } from "./lib/overview-inputs.ts";
-import { prepareKpis } from "./lib/prepare-kpis.ts";
+import { nothingInWindow, prepareKpis } from "./lib/prepare-kpis.ts";
 import { UnpricedWarning } from "./UnpricedWarning.tsx";
 
 export function OverviewPage() {
@@ -29,7 +29,7 @@ export function OverviewPage() {
   // drawn again in other colours.
   const colorsReady = !useQuery(trpc.spend.byModel.queryOptions(modelListInput(window, filters.tz))).isPending;
 
-  const kpis = useMemo(() => (summary.data ? prepareKpis(summary.data.current, summary.data.previous) : null), [summary.data]);
+  const kpis = useMemo(() => (summary.data ? prepareKpis(summary.data.current, summary.data.previous, filters.model !== null) : null), [summary.data, filters.model]);
   const spendSeries = useMemo(() => (spend.data ? prepareSeries(spend.data.buckets, spend.data.series.map((s) => ({ key: s.key, points: s.points }))) : null), [spend.data]);
   const names = useMemo(() => (trend.data ? scoreNames(trend.data) : []), [trend.data]);
   const [fallbackName] = names;
@@ -69,10 +69,15 @@ export function OverviewPage() {
         )}
       </QueryView>
       {summary.data ? <UnpricedWarning input={inputs.summary} unpricedCalls={summary.data.current.unpricedCalls} /> : null}
-      {summary.data && summary.data.current.runs === 0 ? (
+      {summary.data && nothingInWindow(summary.data.current) ? (
         <EmptyState title="No runs in this range.">
           Widen the time range, or start sending data: call <code>defer("track-costs", …)</code> and <code>defer("score", …)</code> from your agent.
         </EmptyState>
+      ) : summary.data && summary.data.current.runs === 0 && filters.model !== null ? (
+        <p className="small muted" role="note" data-called-by-others>
+          No run in this range is of this model: runs of other models call it (a triage or tool call, say). Its spend and cost per run
+          count the runs that called it: <Link href={spendRunsHref(filters)}>list them</Link>.
+        </p>
       ) : null}
       <div className="grid grid-2">
         <Card title="Spend over time" subtitle="Priced spend by model, stacked: a model's agent calls plus the judge's calls on its runs">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kpiChangeText, kpiText, type PeriodInput, prepareKpis } from "./prepare-kpis.ts";
+import { kpiChangeText, kpiText, nothingInWindow, type PeriodInput, prepareKpis } from "./prepare-kpis.ts";
 
 const period = (over: Partial<PeriodInput> = {}): PeriodInput => ({
   spendMicros: { total: null, agent: null, judge: null },
@@ -43,6 +43,22 @@ describe("prepareKpis", () => {
     expect(k["cost-per-run"]?.value).toBeNull();
     expect(k.runs?.value).toBe(0);
     expect(k.runs?.change).toBeNull();
+  });
+
+  it("under a model filter, says how many runs called the model beside the runs of it (a triage model has none of its own)", () => {
+    const triage = period({ spendMicros: { total: 955_000, agent: 955_000, judge: null }, runs: 0, pricedRuns: 955, costPerRunMicros: 1_000 });
+    const k = Object.fromEntries(prepareKpis(triage, period(), true).map((x) => [x.id, x]));
+    expect(k.runs?.value).toBe(0);
+    expect(k.runs?.hint).toBe("of this model; 955 runs with a priced call of it");
+    expect(Object.fromEntries(prepareKpis(triage, period()).map((x) => [x.id, x])).runs?.hint).toBeUndefined();
+    expect(Object.fromEntries(prepareKpis(period({ runs: 1, pricedRuns: 1 }), period(), true).map((x) => [x.id, x])).runs?.hint).toBe("of this model; 1 run with a priced call of it");
+  });
+
+  it("calls a window empty only when it has no run, no spend and no unpriced call", () => {
+    expect(nothingInWindow(period())).toBe(true);
+    expect(nothingInWindow(period({ spendMicros: { total: 5, agent: 5, judge: null }, pricedRuns: 1 }))).toBe(false); // a triage model's window
+    expect(nothingInWindow(period({ unpricedCalls: 3, agentUnpricedCalls: 3 }))).toBe(false); // only unpriced calls of the model
+    expect(nothingInWindow(period({ runs: 2 }))).toBe(false);
   });
 
   it("adds one card per score name with an absolute change", () => {

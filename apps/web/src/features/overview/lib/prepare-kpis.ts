@@ -53,7 +53,12 @@ export function kpiChangeText(k: Kpi): string {
   return `${c > 0 ? "+" : c < 0 ? "−" : "±"}${k.format === "score" ? score(Math.abs(c)) : num(Math.abs(c))} vs previous`;
 }
 
-export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] {
+/**
+ * `byModel`: the page is filtered to a model. A run counts under its own (judged) model, so a model that runs
+ * of other models call (a triage model) has spend and priced runs but no runs of its own: the Runs card says
+ * how many runs called it, the figure its cost per run divides by.
+ */
+export function prepareKpis(current: PeriodInput, previous: PeriodInput, byModel = false): Kpi[] {
   const prevRuns = previous.runs > 0;
   // Money is null from the API when none of its calls is priced; the unpriced calls go beside it.
   const moneyKpi = (id: string, label: string, value: number | null, prev: number | null, unpricedCalls: number, hint?: string): Kpi => {
@@ -65,7 +70,10 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] 
   };
   const kpis: Kpi[] = [
     moneyKpi("spend", "Spend", current.spendMicros.total, previous.spendMicros.total, current.unpricedCalls, "agent + judge, priced usage"),
-    { id: "runs", label: "Runs", format: "count", value: current.runs, previous: prevRuns ? previous.runs : null, change: null, changeKind: "relative", goodWhen: null },
+    {
+      id: "runs", label: "Runs", format: "count", value: current.runs, previous: prevRuns ? previous.runs : null, change: null, changeKind: "relative", goodWhen: null,
+      ...(byModel ? { hint: `of this model; ${num(current.pricedRuns)} run${current.pricedRuns === 1 ? "" : "s"} with a priced call of it` } : {}),
+    },
     moneyKpi(
       "cost-per-run",
       "Cost per run",
@@ -113,4 +121,9 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput): Kpi[] 
       : {}),
   });
   return kpis;
+}
+
+/** Nothing at all in the window: no run, no spend, no unpriced call (a model called only by other models' runs has spend). */
+export function nothingInWindow(p: PeriodInput): boolean {
+  return p.runs === 0 && p.pricedRuns === 0 && p.unpricedCalls === 0 && p.spendMicros.total === null;
 }
