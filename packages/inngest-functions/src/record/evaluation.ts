@@ -47,7 +47,7 @@ export async function recordEvaluation(
   return inTransaction(db, async (trx) => {
     const prior = await trx.selectFrom("evaluations").select("id").where("id", "=", ev.key).executeTakeFirst();
     if (prior) return { inserted: false, scores: 0 };
-    const state = await upsertRun(trx, run);
+    const state = await upsertRun(trx, { ...run, judged: true });
     await trx
       .insertInto("evaluations")
       .values({
@@ -133,7 +133,7 @@ export async function recordSkippedEvaluation(
   return inTransaction(db, async (trx) => {
     const prior = await trx.selectFrom("evaluations").select("id").where("id", "=", ev.key).executeTakeFirst();
     if (prior) return { inserted: false, counted: false };
-    await upsertRun(trx, ev.run);
+    await upsertRun(trx, { ...ev.run, judged: true });
     await trx
       .insertInto("evaluations")
       .values({

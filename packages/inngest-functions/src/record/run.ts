@@ -13,6 +13,11 @@ export interface RunRef {
   customerId?: string | undefined;
   ticketId?: string | undefined;
   tags?: Record<string, string> | undefined;
+  /**
+   * `model` is the model whose output the judge scored (a score payload's, set by recordEvaluation): it names
+   * the run over a model that only usage lines or a notification named before it.
+   */
+  judged?: boolean | undefined;
   occurredAt: number;
   now: number;
 }
@@ -33,9 +38,10 @@ export type JudgeOutcome = "not_sampled" | "judge_budget";
 
 /**
  * Creates the parent run on first sight (counting it once in the runs rollup), or fills in what an
- * earlier payload did not know. The first non-empty model and customer win, and the first value of each
+ * earlier payload did not know. The first non-empty model and customer win (but the first evaluation's model
+ * wins over a model only usage lines or a notification named: `judgedModelWins`), and the first value of each
  * tag. When a customer becomes known later, the run's counts, scores, judge costs and review items move
- * from "unattributed" to that customer (when the model becomes known, the run's own counts and judge
+ * from "unattributed" to that customer (when the model becomes known, or the judged model replaces it, the run's own counts and judge
  * measures move to it; when a promoted tag gains a value, the run's facts move in the tag rollups from ''
  * to it), in the same transaction, so every rollup keeps summing to its raw rows.
  */
@@ -67,7 +73,7 @@ export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
     return { model, customerId, scored: false, occurredAt: ref.occurredAt, functionSlug: ref.functionSlug, tags };
   }
 
-  const model = existing.model || ref.model || "";
+  const model = (await judgedModelWins(trx, ref, existing.model)) ? ref.model! : existing.model || ref.model || "";
   const customerId = existing.customer_id || ref.customerId || "";
   const storedTags = JSON.parse(existing.tags) as Record<string, string>;
   const tags = { ...(ref.tags ?? {}), ...storedTags };
@@ -96,6 +102,18 @@ export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
     for (const c of await runContributions(trx, [ref.runId])) await bump(trx, c.fact, c.key, c.deltas, { cuboids });
   }
   return state;
+}
+
+/**
+ * A run of several models (a triage call on a small model, then the answer on another) is the model whose
+ * output was judged. Deferred runs arrive in any order, so the first model reported may be the triage
+ * call's: the first evaluation's model replaces it, and the run's facts move with it (upsertRun). Once an
+ * evaluation has named the model, a later one (a second score of another output) does not move the run again.
+ */
+async function judgedModelWins(trx: Tx, ref: RunRef, model: string): Promise<boolean> {
+  if (!ref.judged || !ref.model || !model || ref.model === model) return false;
+  const evaluated = await trx.selectFrom("evaluations").select("id").where("run_id", "=", ref.runId).limit(1).executeTakeFirst();
+  return evaluated === undefined;
 }
 
 /**
