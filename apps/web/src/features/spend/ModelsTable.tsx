@@ -50,8 +50,11 @@ export function ModelsTable({ data, filters, color }: { data: ByModel; filters: 
             <td className="num" data-cell="judge">
               <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} format={col.judge} />
             </td>
-            <td className="num">{r.runs ? num(r.runs) : "—"}</td>
-            <td className="num" data-cell="cost-per-run">{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls, undefined, col.perRun).text}</td>
+            {/* A run counts under its own (judged) model; a model other models' runs call has none of its own. */}
+            <td className="num" data-cell="runs" title={r.runs ? undefined : r.pricedRuns ? `no run of this model: ${num(r.pricedRuns)} runs of other models called it` : undefined}>
+              {r.runs ? num(r.runs) : "—"}
+            </td>
+            <td className="num" data-cell="cost-per-run" title={r.pricedRuns ? `priced spend / ${num(r.pricedRuns)} run${r.pricedRuns === 1 ? "" : "s"} with a priced call of it` : undefined}>{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls, undefined, col.perRun).text}</td>
             <td className="num">{percent(r.share)}</td>
           </tr>
         ))}
