@@ -116,6 +116,12 @@ export default function RunsPage() {
             isEmpty={(d) => d.items.length === 0}
             empty={
               <EmptyState title="No runs match these filters.">
+                {/* A model only other models' runs call (a triage model) has no runs of its own, but runs spent on it. */}
+                {filters.model !== null && !bySpend && !scoreName ? (
+                  <button type="button" onClick={() => setParams({ basis: "spend", pages: null })} data-testid="runs-by-spend">
+                    Runs that spent on {filters.model || "the unknown model"}
+                  </button>
+                ) : null}
                 {filters.range === "custom" || filters.model !== null || filters.customer !== null || filters.fn || filters.tag || scoreName ? (
                   <button type="button" onClick={() => setFilters({ range: "7d", from: null, to: null, model: null, customer: null, fn: null, tag: null }, ["score", "min", "max", "basis"])}>
                     Reset filters
