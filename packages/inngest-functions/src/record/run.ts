@@ -41,9 +41,9 @@ export type JudgeOutcome = "not_sampled" | "judge_budget";
  * earlier payload did not know. The first non-empty model and customer win (but the first evaluation's model
  * wins over a model only usage lines or a notification named: `judgedModelWins`), and the first value of each
  * tag. When a customer becomes known later, the run's counts, scores, judge costs and review items move
- * from "unattributed" to that customer (when the model becomes known, or the judged model replaces it, the run's own counts and judge
- * measures move to it; when a promoted tag gains a value, the run's facts move in the tag rollups from ''
- * to it), in the same transaction, so every rollup keeps summing to its raw rows.
+ * from "unattributed" to that customer (when the model becomes known, or the judged model replaces it, the
+ * run's own counts and judge measures move to it; when a promoted tag gains a value, the run's facts move in
+ * the tag rollups from '' to it), in the same transaction, so every rollup keeps summing to its raw rows.
  */
 export async function upsertRun(trx: Tx, ref: RunRef): Promise<RunState> {
   const existing = await trx
