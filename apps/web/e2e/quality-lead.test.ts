@@ -128,6 +128,18 @@ describe("Quality answers the lead's questions", () => {
     await page.close();
   });
 
+  it("under a model filter, compares that model with a baseline outside the filter, kept from the URL", async () => {
+    const page = await context.newPage();
+    await openQuality(page, `&model=${DROP}`);
+    const table = page.getByRole("table", { name: "Model comparison" });
+    const row = table.locator("tbody tr", { hasText: DROP });
+    await row.waitFor();
+    expect(await page.getByLabel("Baseline model").inputValue()).toBe("claude-3-5-haiku-latest");
+    expect(await table.locator("tbody tr", { hasText: "claude-3-5-haiku-latest" }).innerText()).toContain("baseline");
+    expect(await row.locator('[data-cell="diff"]').innerText()).toMatch(/^[−+±]0\.\d+ \([−+±]0\.\d+ to [−+±]0\.\d+\)$/);
+    await page.close();
+  });
+
   it("a trend point opens that score's runs lowest first with the range preset; the nav back keeps the 90-day view", async () => {
     const page = await context.newPage();
     await openQuality(page);

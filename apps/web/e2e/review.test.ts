@@ -239,10 +239,12 @@ describe("human review in Chromium", () => {
     await card.screenshot({ path: join(SHOTS, "agreement.png") });
     expect(await seriousViolations(page, "main")).toEqual([]);
 
-    // The human-corrected toggle asks the trend with corrected and keeps it in the URL.
-    const asked = page.waitForRequest((r) => r.url().includes("quality.trend") && decodeURIComponent(r.url()).includes('"corrected":true'));
+    // The human-corrected toggle asks the trend, the comparison and cost vs quality with corrected, and keeps it in the URL.
+    const asked = ["quality.trend", "quality.compareModels", "quality.costVsQuality"].map((p) =>
+      page.waitForRequest((r) => r.url().includes(p) && decodeURIComponent(r.url()).includes('"corrected":true')),
+    );
     await page.getByLabel("Human-corrected").check();
-    await asked;
+    await Promise.all(asked);
     expect(new URL(page.url()).searchParams.get("corrected")).toBe("1");
 
     // The flag's link opens the reviewed tone items where a reviewer disagrees with the judge.

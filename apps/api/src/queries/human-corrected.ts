@@ -63,3 +63,39 @@ export async function humanCorrections(
 }
 
 export const seriesKey = (model: string, name: string) => JSON.stringify([model, name]);
+
+/** A reviewed judge score: the judge's value and its reviewers' mean (both 0–1). */
+export interface ReviewedPair {
+  judge: number;
+  human: number;
+}
+
+/**
+ * Per series key (`seriesKey(model, name)`), the window's reviewed judge scores, for the figures over the
+ * whole window (model comparison, cost vs quality): sums and passing counts are corrected from them.
+ */
+export async function reviewedPairs(db: Db, f: AggregateFilter & { scoreNames?: string[] | undefined }, w: Window): Promise<Map<string, ReviewedPair[]>> {
+  const rows = await reviewedScores(db, f, w)
+    .select(["s.model as model", "s.name as name", "s.value as judge", sql<number>`avg(rs.value)`.as("human")])
+    .groupBy("s.id")
+    .execute();
+  const out = new Map<string, ReviewedPair[]>();
+  for (const r of rows) {
+    const key = seriesKey(r.model, r.name);
+    const list = out.get(key) ?? [];
+    list.push({ judge: Number(r.judge), human: Number(r.human) });
+    out.set(key, list);
+  }
+  return out;
+}
+
+/** What the reviewed scores change in a cell's sum and sum of squares (n unchanged). */
+export function correctedSums(pairs: readonly ReviewedPair[] | undefined): { sum: number; sumSq: number } {
+  let sum = 0;
+  let sumSq = 0;
+  for (const p of pairs ?? []) {
+    sum += p.human - p.judge;
+    sumSq += p.human * p.human - p.judge * p.judge;
+  }
+  return { sum, sumSq };
+}

@@ -1,8 +1,7 @@
 import { sql } from "kysely";
-import { type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
-import { ALPHA, t975, welchTest } from "@tally/shared";
+import { type Db, readAll, scoreBin, SPEND_PARTS } from "@tally/shared/db";
 import { addMoney, type AggregateFilter, costPerRun, effectiveWindow, runCostPerRun, money, num, type Stat, stat, type Window } from "./common.ts";
-import { type Corrections, humanCorrections, seriesKey } from "./human-corrected.ts";
+import { type Corrections, correctedSums, humanCorrections, type ReviewedPair, reviewedPairs, seriesKey } from "./human-corrected.ts";
 import { changePValues } from "./quality-changes.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
@@ -23,14 +22,14 @@ export interface JudgeCoverage {
   judgeSkippedRuns: number;
 }
 
-interface RunMeasures extends JudgeCoverage {
+export interface RunMeasures extends JudgeCoverage {
   judgeSpend: number;
   judgePricedCalls: number;
   judgeUnpricedCalls: number;
 }
 
 /** The run rollups' measures per model over the window (model → measures). */
-async function runMeasures(db: Db, f: AggregateFilter, w: Window): Promise<Map<string, RunMeasures>> {
+export async function runMeasures(db: Db, f: AggregateFilter, w: Window): Promise<Map<string, RunMeasures>> {
   const rows = await db
     .selectFrom(rollupSource(db, "runs", f, w, { group: ["model"] }))
     .select([
@@ -61,7 +60,7 @@ async function runMeasures(db: Db, f: AggregateFilter, w: Window): Promise<Map<s
   );
 }
 
-const coverage = (m: RunMeasures | undefined): JudgeCoverage => ({
+export const coverage = (m: RunMeasures | undefined): JudgeCoverage => ({
   runs: m?.runs ?? 0,
   scoredRuns: m?.scoredRuns ?? 0,
   unsampledRuns: m?.unsampledRuns ?? 0,
@@ -88,7 +87,7 @@ export interface QualityTrend {
   series: QualitySeries[];
 }
 
-const nameFilter = (names: string[] | undefined) => (names?.length ? [sql`name in (${sql.join(names)})`] : []);
+export const nameFilter = (names: string[] | undefined) => (names?.length ? [sql`name in (${sql.join(names)})`] : []);
 
 /** `cells` with `added` added in place (the cells are this read's own). */
 function plus(cells: Float64Array, added: Float64Array | undefined): Float64Array {
@@ -133,74 +132,6 @@ export async function getQualityTrend(
   return { window: w, corrected: f.corrected ?? false, bucket: f.bucket, buckets: chart.buckets.map((b) => ({ start: b.start, end: b.end })), series };
 }
 
-export interface ModelComparison extends Stat, JudgeCoverage {
-  model: string;
-  name: string;
-  /** mean − baseline mean for the same score name; null when either is missing. */
-  diff: number | null;
-  /** 95% interval of `diff`: diff ± the 97.5% quantile of Student's t with `df` · Welch standard error; null when it cannot be tested. */
-  diffLow: number | null;
-  diffHigh: number | null;
-  /** Welch's t statistic against the baseline (diff / standard error; the field keeps its first name); null when either side has n < 2. */
-  z: number | null;
-  /** Welch–Satterthwaite degrees of freedom of the test; null when untested. */
-  df: number | null;
-  /** Two-sided p-value of Student's t with `df`, uncorrected (the page applies Holm across its comparisons); null when untested. */
-  p: number | null;
-  /** p < 0.05 (two-sided); null when it cannot be tested (or for the baseline itself). */
-  significant: boolean | null;
-}
-
-export async function compareModels(
-  db: Db,
-  f: AggregateFilter & { baselineModel: string; scoreNames?: string[] | undefined },
-): Promise<{ window: Window; baselineModel: string; rows: ModelComparison[] }> {
-  await checkTagFilter(db, f);
-  const w = effectiveWindow(f);
-  // The baseline is always read, even when a model filter leaves it out.
-  const models = f.models?.length && !f.models.includes(f.baselineModel) ? [...f.models, f.baselineModel] : f.models;
-  const rows = await db
-    .selectFrom(rollupSource(db, "scores", { ...f, models }, w, { group: ["model"], extra: nameFilter(f.scoreNames) }))
-    .select([
-      "model",
-      "name",
-      sql<number>`sum(n)`.as("n"),
-      sql<number>`sum(sum_value)`.as("sum"),
-      sql<number>`sum(sum_sq_value)`.as("sum_sq"),
-    ])
-    .groupBy(["model", "name"])
-    .orderBy("name")
-    .orderBy("model")
-    .execute();
-  const runs = await runMeasures(db, { ...f, models }, w); // after the scores: the driver is synchronous
-  const cells = rows.map((r) => ({ model: r.model, name: r.name, n: num(r.n), sum: num(r.sum), sumSq: num(r.sum_sq) }));
-  const out: ModelComparison[] = cells.map((c) => ({ ...versusBaseline(c, cells, f.baselineModel), ...coverage(runs.get(c.model)) }));
-  return { window: w, baselineModel: f.baselineModel, rows: out };
-}
-
-interface ScoreCell {
-  model: string;
-  name: string;
-  n: number;
-  sum: number;
-  sumSq: number;
-}
-
-function versusBaseline(c: ScoreCell, cells: ScoreCell[], baselineModel: string): Omit<ModelComparison, keyof JudgeCoverage> {
-  const s = stat(c.n, c.sum, c.sumSq);
-  const base = cells.find((b) => b.model === baselineModel && b.name === c.name);
-  const untested = { diffLow: null, diffHigh: null, z: null, df: null, p: null, significant: null };
-  if (!base || base.n === 0 || c.n === 0) return { model: c.model, name: c.name, ...s, diff: null, ...untested };
-  const diff = c.sum / c.n - base.sum / base.n;
-  if (c.model === baselineModel) return { model: c.model, name: c.name, ...s, diff: 0, ...untested };
-  if (c.n < 2 || base.n < 2) return { model: c.model, name: c.name, ...s, diff, ...untested };
-  const w = welchTest(c, base);
-  // An infinite t (both spreads 0, means apart) is reported as null but is significant (p 0), its interval a point.
-  if (w === null) return { model: c.model, name: c.name, ...s, diff, diffLow: diff, diffHigh: diff, z: null, df: null, p: 0, significant: true };
-  const half = t975(w.df) * w.se;
-  return { model: c.model, name: c.name, ...s, diff, diffLow: diff - half, diffHigh: diff + half, z: w.t, df: w.df, p: w.p, significant: w.p < ALPHA };
-}
-
 export interface CostQualityRow extends JudgeCoverage {
   model: string;
   /**
@@ -239,12 +170,12 @@ export interface CostQualityRow extends JudgeCoverage {
 
 export async function getCostVsQuality(
   db: Db,
-  f: AggregateFilter & { scoreName: string; threshold: number },
-): Promise<{ window: Window; scoreName: string; threshold: number; rows: CostQualityRow[] }> {
+  f: AggregateFilter & { scoreName: string; threshold: number; corrected?: boolean | undefined },
+): Promise<{ window: Window; scoreName: string; threshold: number; corrected: boolean; rows: CostQualityRow[] }> {
   await checkTagFilter(db, f);
   const w = effectiveWindow(f);
   const bin = Math.round(f.threshold * 100);
-  const [usage, runs, scores, passing] = await readAll(db, [
+  const [usage, runs, scores, passing, reviewed] = await readAll(db, [
     () => db
       .selectFrom(rollupSource(db, "usage", f, w, { group: ["model"], extra: [AGENT.rows] }))
       .select([
@@ -267,6 +198,7 @@ export async function getCostVsQuality(
       .select(["model", sql<number>`sum(n)`.as("n")])
       .groupBy("model")
       .execute(),
+    async () => (f.corrected ? await reviewedPairs(db, { ...f, scoreNames: [f.scoreName] }, w) : new Map<string, ReviewedPair[]>()),
   ]);
   const models = [...new Set([...usage, ...scores].map((r) => r.model).concat([...runs.keys()]))].sort();
   const rows = models.map((model): CostQualityRow => {
@@ -275,7 +207,9 @@ export async function getCostVsQuality(
     const judgeSpend = money(m?.judgeSpend, m?.judgePricedCalls);
     const judgeUnpriced = m?.judgeUnpricedCalls ?? 0;
     const s = scores.find((r) => r.model === model);
-    const pass = num(passing.find((r) => r.model === model)?.n);
+    // Human-corrected: a reviewed score counts its reviewers' mean, in the mean and in passing.
+    const pairs = reviewed.get(seriesKey(model, f.scoreName)) ?? [];
+    const pass = num(passing.find((r) => r.model === model)?.n) + pairs.reduce((d, p) => d + Number(scoreBin(p.human) >= bin) - Number(scoreBin(p.judge) >= bin), 0);
     const spend = money(u?.spend, u?.priced);
     const pricedRuns = num(u?.priced_runs);
     const unpriced = num(u?.unpriced);
@@ -286,7 +220,7 @@ export async function getCostVsQuality(
       unpricedCalls: unpriced,
       pricedRuns,
       costPerRunMicros: runCostPerRun(spend, judgeSpend, pricedRuns),
-      meanScore: n > 0 ? num(s?.sum) / n : null,
+      meanScore: n > 0 ? (num(s?.sum) + correctedSums(pairs).sum) / n : null,
       scored: n,
       passing: pass,
       costPerPassingRunMicros: unpriced === 0 && judgeUnpriced === 0 && pricedRuns > 0 ? costPerRun(addMoney(spend, judgeSpend), pass) : null,
@@ -296,5 +230,5 @@ export async function getCostVsQuality(
       judgeCostPerScoredRunMicros: judgeUnpriced === 0 ? costPerRun(judgeSpend, m?.scoredRuns ?? 0) : null,
     };
   });
-  return { window: w, scoreName: f.scoreName, threshold: f.threshold, rows };
+  return { window: w, scoreName: f.scoreName, threshold: f.threshold, corrected: f.corrected ?? false, rows };
 }

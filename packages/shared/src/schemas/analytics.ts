@@ -156,12 +156,15 @@ export const qualityAgreementInput = z
   .strictObject({ ...windowShape, scoreNames: keyList.optional() })
   .superRefine(checkAggregate);
 
+/** Human-corrected, as on quality.trend: reviewers' mean in place of the judge's value where they scored (n unchanged). */
+const corrected = z.boolean().default(false);
+
 export const compareModelsInput = z
-  .strictObject({ ...windowShape, baselineModel: key.min(1), scoreNames: keyList.optional() })
+  .strictObject({ ...windowShape, baselineModel: key.min(1), scoreNames: keyList.optional(), corrected })
   .superRefine(checkAggregate);
 
 export const costVsQualityInput = z
-  .strictObject({ ...windowShape, scoreName: key.min(1), threshold })
+  .strictObject({ ...windowShape, scoreName: key.min(1), threshold, corrected })
   .superRefine(checkAggregate);
 
 /** Runs page order: by time, cost or score (the filtered score name's value, else the run's lowest score). */

@@ -1,7 +1,8 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { compareModelsInput, costVsQualityInput, qualityAgreementInput, qualityByDimensionInput, qualityTrendInput } from "@tally/shared";
 import { getAgreement } from "../../queries/agreement.ts";
-import { compareModels, getCostVsQuality, getQualityTrend } from "../../queries/quality.ts";
+import { compareModels } from "../../queries/compare-models.ts";
+import { getCostVsQuality, getQualityTrend } from "../../queries/quality.ts";
 import { getQualityByDimension } from "../../queries/quality-by-dimension.ts";
 import { procedure } from "../init.ts";
 

@@ -5,6 +5,7 @@ import { Link } from "../../components/Link.tsx";
 import { TrendLines } from "../../components/charts/lazy.tsx";
 import { ChartSkeleton, EmptyState, NoScoresYet, QueryView } from "../../components/States.tsx";
 import { aggregateInput } from "../../lib/api-input.ts";
+import { modelListInput } from "../../app/use-filter-options.ts";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
 import { Money } from "../../components/Money.tsx";
 import { bucketLabel, num, percent, pricedMoney, score } from "../../lib/format.ts";
@@ -48,16 +49,20 @@ export default function QualityPage() {
   const trendData = useMemo(() => (trend.data && name ? prepareTrend(trend.data, name) : null), [trend.data, name]);
   const threshold = THRESHOLDS.includes(Number(params.get("threshold"))) ? Number(params.get("threshold")) : 0.7;
 
-  // The baseline defaults to the most-scored model of the trend (the same window and filters).
+  // The baseline defaults to the most-scored model of the trend (the same window and filters). Under a model
+  // filter any model of the window can be the baseline (the API reads it whatever the filter).
   const models = trendData?.lines.map((l) => l.model) ?? [];
+  const windowModels = useQuery({ ...trpc.spend.byModel.queryOptions(modelListInput(window, filters.tz)), enabled: filters.model !== null });
+  const baselineChoices = filters.model === null ? models : [...new Set([...models, ...(windowModels.data?.rows ?? []).map((r) => r.model)])].sort();
   const mostScored = [...(trendData?.lines ?? [])].sort((a, b) => b.n - a.n || a.model.localeCompare(b.model))[0]?.model ?? "";
   const baselineParam = params.get("baseline");
-  const baseline = baselineParam && models.includes(baselineParam) ? baselineParam : mostScored;
-  const compareFinal = useQuery({ ...trpc.quality.compareModels.queryOptions({ ...input, baselineModel: baseline || "-", scoreNames: [name] }), enabled: Boolean(name && baseline) });
+  const baseline = baselineParam && baselineChoices.includes(baselineParam) ? baselineParam : mostScored;
+  const withCorrected = corrected ? { corrected } : {};
+  const compareFinal = useQuery({ ...trpc.quality.compareModels.queryOptions({ ...input, baselineModel: baseline || "-", scoreNames: [name], ...withCorrected }), enabled: Boolean(name && baseline) });
   const compareRows = useMemo(() => (compareFinal.data ? prepareComparison(compareFinal.data.rows, name, baseline, minDiff.value) : []), [compareFinal.data, name, baseline, minDiff.value]);
 
   // Asked without a score name too (nothing scored yet, e.g. every run left out of the sample): the judge card reads its rows.
-  const cvq = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name || "-", threshold }), enabled: !trend.isPending });
+  const cvq = useQuery({ ...trpc.quality.costVsQuality.queryOptions({ ...input, scoreName: name || "-", threshold, ...withCorrected }), enabled: !trend.isPending });
   const scatter = useMemo(() => (cvq.data ? prepareScatter(cvq.data.rows) : null), [cvq.data]);
 
   const label = (b: number) => bucketLabel(b, BUCKET_LENGTH[bucket], filters.tz);
@@ -90,7 +95,7 @@ export default function QualityPage() {
         }
         subtitle={
           <>
-            {corrected ? "Mean score (reviewers' mean where a person reviewed, else the judge's)" : "Mean judge score"} per bucket with its 95% confidence interval
+            {corrected ? "Mean score (reviewers' mean where a person reviewed, else the judge's; the comparison and cost vs quality too, while run lists show the judge's scores)" : "Mean judge score"} per bucket with its 95% confidence interval
             {trend.data && trendData && !trendData.empty ? <span className="coverage">{trendCoverage(trend.data.series, name).text}</span> : null}
           </>
         }
@@ -125,15 +130,15 @@ export default function QualityPage() {
       <div className="grid grid-2">
         <Card
           title="Model comparison"
-          subtitle={`Mean ${name} with 95% CI; Welch test against the baseline, Holm-corrected across the comparisons; a verdict needs a difference of at least ${score(minDiff.value)}`}
+          subtitle={`Mean ${name || "score"}${corrected ? " (human-corrected)" : ""} with 95% CI; Welch test against the baseline, Holm-corrected across the comparisons; a verdict needs a difference of at least ${score(minDiff.value)}`}
           actions={
-            models.length > 1 ? (
+            baselineChoices.length > 1 ? (
               <div className="row">
               <MinDiffInput minDiff={minDiff} onChange={(v) => setParams({ minDiff: v }, { replace: true })} />
               <label className="row small muted">
                 Baseline
                 <select aria-label="Baseline model" value={baseline} onChange={(e) => setParams({ baseline: e.target.value }, { replace: true })}>
-                  {models.map((m) => (
+                  {baselineChoices.map((m) => (
                     <option key={m}>{m}</option>
                   ))}
                 </select>
@@ -188,7 +193,7 @@ export default function QualityPage() {
         </Card>
         <Card
           title="Cost versus quality"
-          subtitle={`Cost per run (agent + judge on its runs) against mean ${name}; bubble size = runs`}
+          subtitle={`Cost per run (agent + judge on its runs) against mean ${name || "score"}${corrected ? " (human-corrected)" : ""}; bubble size = runs`}
           actions={
             <label className="row small muted">
               Pass at
@@ -222,9 +227,14 @@ export default function QualityPage() {
                       {cvq.data.rows.map((r) => (
                         <tr key={r.model}>
                           <td>{r.model || "unknown"}</td>
-                          <td className="num">
-                            {num(r.runs)}
-                            <CoverageNote coverage={coverage(r)} />
+                          {/* A run counts under its own (judged) model; a model only other models' runs call has none. */}
+                          <td className="num" title={r.runs === 0 && r.pricedRuns > 0 ? `no run of this model: ${num(r.pricedRuns)} runs of other models called it` : undefined}>
+                            {r.runs ? (
+                              <>
+                                {num(r.runs)}
+                                <CoverageNote coverage={coverage(r)} />
+                              </>
+                            ) : "—"}
                           </td>
                           <td className="num" data-cell="cost-per-run">
                             <Money micros={r.costPerRunMicros} unpricedCalls={r.unpricedCalls} />
