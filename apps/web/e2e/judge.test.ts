@@ -125,9 +125,9 @@ describe("judge spend in Chromium", () => {
     const reached = status.todayMicros !== null && status.todayMicros >= 10_000;
     const budget = ` of $0.01 a day${reached ? ": reached, judging resumes tomorrow" : ""}`;
     expect(facts).toEqual([
-      [`Judge spend today, ${status.day} (${status.timeZone})`, `${spend}${budget}`],
-      ["Skipped today (budget reached)", `${status.skippedToday} runs`],
-      ["Sample rate", "50%"],
+      [`Judge spend today, ${status.day} (${status.timeZone}), every model and customer`, `${spend}${budget}`],
+      ["Skipped today (budget reached, every model and customer)", `${status.skippedToday} runs`],
+      ["Sample rate", "50% (default)"],
     ]);
     const width = await card.locator(".bar > span").evaluate((el) => (el as HTMLElement).style.width);
     // The browser serialises a CSS percentage with about six significant digits (91.08000000000001% → 91.08%).
@@ -217,6 +217,16 @@ describe("judge spend in Chromium", () => {
       ["judgeSampling.set", "judgeSampling:model/gpt-4o-mini", accounts.finance.email],
     ]);
     expect(await seriousViolations(page, "main")).toEqual([]);
+    await page.close();
+  });
+
+  it("Quality under a model filter names that model's own sample rate beside the default, and links to the overrides", async () => {
+    const page = await open(contexts.viewer, "/quality?range=7d&tz=UTC&model=gpt-4o-mini");
+    const rate = page.locator("section.judge-spend [data-sample-rate]");
+    await rate.waitFor();
+    // The override set by finance above: gpt-4o-mini at 25%, the default (TALLY_JUDGE_SAMPLE_RATE) 50%.
+    await expect.poll(() => rate.textContent()).toBe("25% for model gpt-4o-mini (default 50%)1 model or customer rate in Settings");
+    expect(await rate.getByRole("link").getAttribute("href")).toBe("/settings#judge-sampling");
     await page.close();
   });
 

@@ -3,7 +3,10 @@ import { Card } from "../../components/Card.tsx";
 import { Money } from "../../components/Money.tsx";
 import { QueryView, Skeleton } from "../../components/States.tsx";
 import { money, moneyColumn, num, percent } from "../../lib/format.ts";
-import { useTRPC } from "../../lib/trpc.ts";
+import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
+import type { Filters } from "../../lib/filters.ts";
+import { useFilters } from "../../lib/use-filters.ts";
+import { Link } from "../../components/Link.tsx";
 import "./quality.css";
 import { type JudgeModelInput, type JudgeStatusInput, judgeModels, judgeToday } from "./lib/judge-spend.ts";
 import { ScrollRegion } from "../../components/ScrollRegion.tsx";
@@ -16,6 +19,8 @@ import { ScrollRegion } from "../../components/ScrollRegion.tsx";
 export function JudgeSpendCard({ models }: { models: readonly JudgeModelInput[] | undefined }) {
   const trpc = useTRPC();
   const status = useQuery(trpc.judge.status.queryOptions());
+  const overrides = useQuery(trpc.judge.sampling.list.queryOptions());
+  const { filters } = useFilters();
   const rows = judgeModels(models ?? []);
   // One precision per column.
   const col = {
@@ -26,7 +31,7 @@ export function JudgeSpendCard({ models }: { models: readonly JudgeModelInput[] 
   return (
     <Card title="Judge spend" subtitle="What scoring costs, next to the agent's spend" className="judge-spend">
       <QueryView query={status} loading={<Skeleton height={64} />}>
-        {(s) => <Today s={s} />}
+        {(s) => <Today s={s} overrides={overrides.data ?? []} filters={filters} />}
       </QueryView>
       {rows.length ? (
         <ScrollRegion label="Judge spend per model judged"><table aria-label="Judge spend per model judged">
@@ -58,13 +63,23 @@ export function JudgeSpendCard({ models }: { models: readonly JudgeModelInput[] 
   );
 }
 
-function Today({ s }: { s: JudgeStatusInput }) {
+type Override = RouterOutputs["judge"]["sampling"]["list"][number];
+
+/**
+ * Today's judge spend and skips are the whole deployment's (every model and customer, whatever the page's
+ * filters); the sample rate is the default, with the filtered model's or customer's own rate when it has one.
+ */
+function Today({ s, overrides, filters }: { s: JudgeStatusInput; overrides: readonly Override[]; filters: Filters }) {
   const { use, reached } = judgeToday(s);
+  // A customer's rate wins over a model's (judge sampling's order), so it is named first.
+  const own = overrides
+    .filter((o) => (o.scope === "model" && o.key === filters.model) || (o.scope === "customer" && o.key === filters.customer))
+    .sort((a, b) => Number(b.scope === "customer") - Number(a.scope === "customer"));
   return (
     <dl className="judge-today">
       <div>
         <dt>
-          Judge spend today, {s.day} ({s.timeZone})
+          Judge spend today, {s.day} ({s.timeZone}), every model and customer
         </dt>
         <dd>
           <Money micros={s.todayMicros} unpricedCalls={s.todayUnpricedCalls} />
@@ -77,12 +92,20 @@ function Today({ s }: { s: JudgeStatusInput }) {
         </dd>
       </div>
       <div>
-        <dt>Skipped today (budget reached)</dt>
+        <dt>Skipped today (budget reached, every model and customer)</dt>
         <dd>{num(s.skippedToday)} runs</dd>
       </div>
       <div>
         <dt>Sample rate</dt>
-        <dd>{percent(s.sampleRate, undefined, 2)}</dd>
+        <dd data-sample-rate>
+          {own.map((o) => `${percent(o.rate, undefined, 2)} for ${o.scope} ${o.key}`).join(", ") || `${percent(s.sampleRate, undefined, 2)} (default)`}
+          {own.length ? <span className="small muted"> (default {percent(s.sampleRate, undefined, 2)})</span> : null}
+          {overrides.length ? (
+            <div className="small">
+              <Link href="/settings#judge-sampling">{num(overrides.length)} model or customer rate{overrides.length === 1 ? "" : "s"} in Settings</Link>
+            </div>
+          ) : null}
+        </dd>
       </div>
     </dl>
   );
