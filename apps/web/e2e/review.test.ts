@@ -194,6 +194,22 @@ describe("human review in Chromium", () => {
     expect(problems).toEqual([]);
   });
 
+  it("an item opened from the queue with the mouse takes the review keys: Enter confirms and submits it", async () => {
+    const page = await open(contexts.admin, `/review?range=custom&from=${window.from}&to=${window.to}&tz=UTC`);
+    const link = page.locator("ol.review-list li").nth(1).locator("a"); // not the first, shown on opening
+    const id = (await page.locator("ol.review-list li").nth(1).getAttribute("data-item")) ?? "";
+    await link.click();
+    expect(await shownItem(page)).toBe(id);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.classList.contains("review-item-body") ?? false)).toBe(true);
+    for (const key of ["4", "4", "4", "g", "Enter"]) await page.keyboard.press(key);
+    await page.locator(".confirm-bar").waitFor();
+    await page.keyboard.press("Enter");
+    await page.locator(`.review-stored[data-stored='${id}']`).waitFor();
+    const item = await server.query<ItemAnswer>("reviews.item", { id });
+    expect(item.reviews.filter((r) => r.reviewerLabel === E2E_ADMIN.email).map((r) => r.verdict)).toEqual(["good"]);
+    await page.close();
+  });
+
   it("a viewer reads the queue, the judge's scores and other reviewers' labels, without the form", async () => {
     const page = await open(contexts.viewer, `/review?status=reviewed&range=custom&from=${window.from}&to=${window.to}&tz=UTC&fn=tally-handle-support-ticket`);
     const id = await shownItem(page);

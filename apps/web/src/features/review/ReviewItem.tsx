@@ -61,6 +61,12 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
     if (input && !submit.isPending) submit.mutate(input);
   };
 
+  // Opened from the queue (its link clicked, or Enter on it): the item takes the focus, so the review keys
+  // reach it (Enter on the link still focused would open the item again, not submit). Mounted once per item.
+  useEffect(() => {
+    if (document.activeElement?.closest(".review-list")) panel.current?.focus();
+  }, []);
+
   const latest = useRef({ send, onNext, onPrevious, setDraft });
   latest.current = { send, onNext, onPrevious, setDraft };
   useEffect(() => {
