@@ -113,6 +113,15 @@ describe("dashboard through an API outage", () => {
     expect(await page.locator("[data-chart='trend-lines'] .recharts-line-curve").count()).toBeGreaterThan(0);
     expect(await page.locator(".state-error").count()).toBe(0);
 
+    // A range not loaded before fails card by card: the banner says why, once; no card is an alert of its own.
+    await page.locator(".filterbar").getByRole("button", { name: "30d", exact: true }).click();
+    await page.clock.fastForward(3_000);
+    await page.waitForFunction(() => document.querySelectorAll(".state-error").length >= 2, null, { timeout: 15_000 });
+    expect(await page.locator("main [role='alert']").count()).toBe(0);
+    expect(await page.locator(".offline-banner[role='status']").count()).toBe(1);
+    await page.locator(".filterbar").getByRole("button", { name: "7d", exact: true }).click();
+    await page.waitForFunction(() => document.querySelectorAll(".state-error").length === 0, null, { timeout: 15_000 });
+
     // A run recorded during the outage shows once the API is back, with no click and no reload.
     const db = await connect({ url: server.dbUrl });
     const at = Date.now() - 60_000;

@@ -5,11 +5,11 @@ import { launchChromium, seriousViolations } from "./browser.ts";
 
 /**
  * Phone width and keyboard drill-down, in Debian Chromium against the built app and the real API:
- * every page at 390×844 fits the screen (document scrollWidth ≤ 390), the nav folds behind a menu button,
+ * every page at 375×812 fits the screen (document scrollWidth ≤ 375), the nav folds behind a menu button,
  * and a chart point, a bar and a Spend row open from the keyboard exactly as a click opens them.
  */
 
-const PHONE = { width: 390, height: 844 };
+const PHONE = { width: 375, height: 812 };
 
 let server: RunningServer;
 let browser: Browser;
@@ -45,7 +45,7 @@ async function widthOf(page: Page, path: string): Promise<{ path: string; scroll
   });
   await page.waitForTimeout(300);
   const scrollWidth = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
-  if (process.env.H6_DIAG && scrollWidth > 390) console.log(path, await page.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 392).slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)));
+  if (process.env.H6_DIAG && scrollWidth > 375) console.log(path, await page.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 377).slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)));
   return { path, scrollWidth };
 }
 
@@ -58,7 +58,7 @@ async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
   throw new Error(`no ${selector} reached by Tab within ${max} presses`);
 }
 
-describe("phone width (390 px)", () => {
+describe("phone width (375 px)", () => {
   it("no page scrolls sideways, signed in or not; axe finds nothing serious at this width (a table that scrolls takes focus)", async () => {
     const context = await newContext(PHONE);
     const page = await context.newPage();

@@ -210,6 +210,23 @@ describe("human review in Chromium", () => {
     await page.close();
   });
 
+  it("the review keys are the item's: on another control they do nothing, and ↓ on the page itself scrolls", async () => {
+    const page = await open(contexts.admin, `/review?range=custom&from=${window.from}&to=${window.to}&tz=UTC`);
+    const id = await shownItem(page);
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Spend" }).focus();
+    for (const key of ["3", "g", "j"]) await page.keyboard.press(key);
+    expect(await page.locator("button.verdict-good").getAttribute("aria-pressed")).toBe("false");
+    expect(await page.locator("table.criteria .score-buttons").evaluateAll((gs) => gs.map((g) => g.getAttribute("data-mine")))).toEqual(["", "", ""]);
+    expect(await shownItem(page)).toBe(id);
+    await page.evaluate(() => (document.activeElement as HTMLElement).blur());
+    await page.keyboard.press("ArrowDown");
+    expect(await shownItem(page)).toBe(id);
+    // On the page itself the letter keys are the review's, as the key line says.
+    await page.keyboard.press("g");
+    expect(await page.locator("button.verdict-good").getAttribute("aria-pressed")).toBe("true");
+    await page.close();
+  });
+
   it("a viewer reads the queue, the judge's scores and other reviewers' labels, without the form", async () => {
     const page = await open(contexts.viewer, `/review?status=reviewed&range=custom&from=${window.from}&to=${window.to}&tz=UTC&fn=tally-handle-support-ticket`);
     const id = await shownItem(page);

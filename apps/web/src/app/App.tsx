@@ -1,6 +1,6 @@
 import { QueryClientProvider } from "@tanstack/react-query";
 import type { QueryClient } from "@tanstack/react-query";
-import { Suspense, useState } from "react";
+import { Suspense, useRef, useState } from "react";
 import { Link } from "../components/Link.tsx";
 import { Skeleton } from "../components/States.tsx";
 import { filterQuery } from "../lib/filters.ts";
@@ -11,6 +11,7 @@ import { DemoBanner } from "./DemoBanner.tsx";
 import { FilterBar } from "./FilterBar.tsx";
 import { OfflineBanner } from "./OfflineBanner.tsx";
 import { PageBoundary } from "./PageBoundary.tsx";
+import { pageTitle, usePageChange, useStickyBarPadding } from "./page-change.ts";
 import { OverviewPage } from "../features/overview/OverviewPage.tsx";
 import { UserMenu } from "../features/auth/UserMenu.tsx";
 
@@ -68,9 +69,18 @@ function Shell() {
   const [menuOpen, setMenuOpen] = useState(false);
   const keep = filterQuery(search);
   // The page's own nav entry (a run's detail is under Runs); none for a path with no page (404).
-  const section = NAV.find((n) => pathname === n.path || (n.path !== "/" && pathname.startsWith(`${n.path}/`)))?.path;
+  const section = NAV.find((n) => pathname === n.path || (n.path !== "/" && pathname.startsWith(`${n.path}/`)));
+  const hasBar = pathname !== "/settings" && pathname !== "/statement";
+  const main = useRef<HTMLElement>(null);
+  const announcer = useRef<HTMLParagraphElement>(null);
+  usePageChange(pageTitle(pathname, section?.label), main, announcer);
+  useStickyBarPadding(hasBar);
   return (
     <>
+      <button type="button" className="skip-link" onClick={() => main.current?.focus()}>
+        Skip to the page
+      </button>
+      <p className="sr-only" role="status" ref={announcer} />
       <header className="topbar">
         <Link className="brand" href={`/${keep}`}>
           Tally
@@ -80,7 +90,7 @@ function Shell() {
         </button>
         <nav id="pages-nav" className={menuOpen ? "nav open" : "nav"} aria-label="Pages">
           {NAV.map((n) => (
-            <Link key={n.path} href={`${n.path}${keep}`} aria-current={section === n.path ? "page" : undefined} onClick={() => { setNavClicks((c) => c + 1); setMenuOpen(false); }}>
+            <Link key={n.path} href={`${n.path}${keep}`} aria-current={section?.path === n.path ? "page" : undefined} onClick={() => { setNavClicks((c) => c + 1); setMenuOpen(false); }}>
               {n.label}
             </Link>
           ))}
@@ -89,8 +99,8 @@ function Shell() {
       </header>
       <OfflineBanner />
       <DemoBanner />
-      {pathname !== "/settings" && pathname !== "/statement" ? <FilterBar /> : null}
-      <main>
+      {hasBar ? <FilterBar /> : null}
+      <main id="main" ref={main} tabIndex={-1}>
         <PageBoundary resetKey={`${pathname}#${navClicks}`}>
           <Suspense fallback={<Skeleton height={300} label="loading page" />}>
             <Route pathname={pathname} />

@@ -9,7 +9,8 @@ export function OfflineBanner() {
   const { offline, since } = useApiHealth();
   const { filters } = useFilters();
   const queryClient = useQueryClient();
-  if (!offline) return null;
+  // The live region stays on the page, so a screen reader hears the banner when its text arrives.
+  if (!offline) return <div role="status" className="sr-only" />;
   const when = since === null ? null : Date.now() - since < 12 * 3_600_000 ? clockTime(since, filters.tz) : dateTime(since, filters.tz);
   return (
     <div className="offline-banner" role="status" data-since={since ?? ""}>

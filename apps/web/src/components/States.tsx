@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { httpStatusOf, isForbidden } from "../lib/auth-redirect.ts";
+import { isOutage } from "../lib/api-health.ts";
 import { hrefWith, parseFilters } from "../lib/filters.ts";
 import { navigate, useLocation } from "../lib/router.ts";
 import { useMe } from "../lib/session.ts";
@@ -18,8 +19,9 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry: () => 
   if (isForbidden(error)) return <ForbiddenState error={error} />;
   if (httpStatusOf(error) === 400) return <RefusedFilterState error={error} />;
   const message = error instanceof Error ? error.message : String(error);
+  // An outage fails every card at once: the Offline banner says so, once; an error the API sent is each card's own.
   return (
-    <div className="state state-error" role="alert">
+    <div className="state state-error" role={isOutage(error) ? undefined : "alert"}>
       <strong>Could not load this data.</strong>
       <span className="muted">{message}</span>
       <button type="button" onClick={onRetry}>

@@ -21,7 +21,7 @@ export function CompareChart({ rows, color, onSelect }: {
   return (
     <div role="group" aria-label="Mean score per model with 95% confidence intervals" data-chart="compare" onKeyDown={movePointFocus}>
       <ResponsiveContainer width="100%" height={Math.max(140, rows.length * 44 + 40)}>
-        <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
+        <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" horizontal={false} stroke="#e3e6ea" />
           <XAxis type="number" domain={[0, 1]} tickFormatter={(v: number) => score(v)} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <YAxis type="category" dataKey="model" width={170} tick={{ fontSize: 12, fill: "#1b1f24" }} />

@@ -22,7 +22,7 @@ export function CostQualityScatter({ points, color, onSelect }: {
   return (
     <div role="group" aria-label="Cost per run versus mean score, per model" data-chart="scatter" onKeyDown={movePointFocus}>
       <ResponsiveContainer width="100%" height={280}>
-        <ScatterChart margin={{ top: 12, right: 24, bottom: 8, left: 8 }}>
+        <ScatterChart margin={{ top: 12, right: 24, bottom: 8, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
           <XAxis type="number" dataKey="x" name="Cost per run" domain={[x.ticks[0] ?? 0, x.ticks.at(-1) ?? 1]} ticks={x.ticks} interval={0} padding={{ left: 8, right: 24 }} tickFormatter={(v: number) => moneyTick(v, x.step)} tick={{ fontSize: 12, fill: "#5b6470" }} />
           <YAxis type="number" dataKey="y" name="Mean score" domain={[0, 1]} tickFormatter={(v: number) => score(v)} width={44} tick={{ fontSize: 12, fill: "#5b6470" }} />

@@ -19,6 +19,18 @@ function typing(e: KeyboardEvent): boolean {
   return (e.key === "Enter" || e.key === " ") && (t.tagName === "BUTTON" || t.tagName === "A");
 }
 
+/**
+ * The review keys act while the focus is on the item or the queue, or on no control at all (the page itself),
+ * never on the page's other controls: a `g` on the Export link or a `3` on the navigation stays theirs (WCAG
+ * 2.1.4). ↑ / ↓ move between items only from the item or the queue; elsewhere they scroll the page.
+ */
+function elsewhere(e: KeyboardEvent): boolean {
+  const t = e.target instanceof Element ? e.target : null; // a key sent to the document itself has no element
+  if (t?.closest(".review-item, .review-list")) return false;
+  if (e.key === "ArrowUp" || e.key === "ArrowDown") return true;
+  return !(t === null || t === document.body || t.tagName === "MAIN");
+}
+
 /** The selected review item: what the judge saw and said, other reviewers' labels, and (with `review`) the form. */
 export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
   id: string;
@@ -71,6 +83,7 @@ export function ReviewItem({ id, canReview, onPrevious, onNext, onStored }: {
   latest.current = { send, onNext, onPrevious, setDraft };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      if (elsewhere(e)) return;
       if (typing(e)) {
         if (e.key === "Escape" && e.target === note.current) panel.current?.focus();
         return;
