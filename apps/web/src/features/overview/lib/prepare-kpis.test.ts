@@ -52,6 +52,10 @@ describe("prepareKpis", () => {
     expect(k.runs?.hint).toBe("of this model; 955 runs with a priced call of it");
     expect(Object.fromEntries(prepareKpis(triage, period()).map((x) => [x.id, x])).runs?.hint).toBeUndefined();
     expect(Object.fromEntries(prepareKpis(period({ runs: 1, pricedRuns: 1 }), period(), true).map((x) => [x.id, x])).runs?.hint).toBe("of this model; 1 run with a priced call of it");
+    // Its previous period had calls too: the cards compare with it rather than say "no previous data".
+    const before = period({ spendMicros: { total: 500_000, agent: 500_000, judge: null }, pricedRuns: 500, unpricedCalls: 2, agentUnpricedCalls: 2 });
+    const vs = Object.fromEntries(prepareKpis(triage, before, true).map((x) => [x.id, x]));
+    expect([vs.runs?.previous, vs.unpriced?.previous, vs.unpriced?.change]).toEqual([0, 2, -2]);
   });
 
   it("calls a window empty only when it has no run, no spend and no unpriced call", () => {

@@ -59,7 +59,8 @@ export function kpiChangeText(k: Kpi): string {
  * how many runs called it, the figure its cost per run divides by.
  */
 export function prepareKpis(current: PeriodInput, previous: PeriodInput, byModel = false): Kpi[] {
-  const prevRuns = previous.runs > 0;
+  // A previous period with anything in it (runs, or a filtered model's calls from other models' runs) is a baseline.
+  const prevRuns = !nothingInWindow(previous);
   // Money is null from the API when none of its calls is priced; the unpriced calls go beside it.
   const moneyKpi = (id: string, label: string, value: number | null, prev: number | null, unpricedCalls: number, hint?: string): Kpi => {
     const note = pricedMoney(value, unpricedCalls).note;
@@ -110,7 +111,7 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput, byModel
     label: "Unpriced usage",
     format: "count",
     value: unpriced,
-    // A previous period without runs has nothing to compare with (as every other card says), not 0 unpriced calls.
+    // An empty previous period has nothing to compare with (as every other card says), not 0 unpriced calls.
     previous: prevRuns ? previous.unpricedCalls : null,
     change: prevRuns ? unpriced - previous.unpricedCalls : null,
     changeKind: "absolute",
