@@ -157,8 +157,10 @@ function CustomRange({ filters, window, onApply }: {
   }
   const f = fromLocalInput(from, filters.tz);
   const t = fromLocalInput(to, filters.tz);
-  const problem = f === null || t === null ? "Enter a complete date and time in both fields." : f >= t ? "The range must end after it starts." : null;
-  const valid = problem === null;
+  // Each field's own problem, which it names (aria-describedby); together they say why Apply is disabled.
+  const fromProblem = f === null ? "From: enter a complete date and time." : null;
+  const toProblem = t === null ? "To: enter a complete date and time." : f !== null && f >= t ? "The range must end after it starts." : null;
+  const valid = fromProblem === null && toProblem === null;
   return (
     <form
       className="row"
@@ -167,14 +169,30 @@ function CustomRange({ filters, window, onApply }: {
         if (f !== null && t !== null && valid) onApply({ range: "custom", from: f, to: t });
       }}
     >
-      <input type="datetime-local" aria-label="From" value={from} onChange={(e) => setFrom(e.target.value)} />
+      <input
+        type="datetime-local"
+        aria-label="From"
+        value={from}
+        onChange={(e) => setFrom(e.target.value)}
+        aria-invalid={fromProblem ? true : undefined}
+        aria-describedby={fromProblem ? "custom-range-from-problem" : undefined}
+      />
       <span className="muted">to</span>
-      <input type="datetime-local" aria-label="To" value={to} onChange={(e) => setTo(e.target.value)} />
+      <input
+        type="datetime-local"
+        aria-label="To"
+        value={to}
+        onChange={(e) => setTo(e.target.value)}
+        aria-invalid={toProblem ? true : undefined}
+        aria-describedby={toProblem ? "custom-range-to-problem" : undefined}
+      />
       <button type="submit" disabled={!valid} aria-describedby="custom-range-problem">
         Apply
       </button>
       <span id="custom-range-problem" className="small muted" role="status">
-        {problem}
+        {fromProblem ? <span id="custom-range-from-problem">{fromProblem}</span> : null}
+        {fromProblem && toProblem ? " " : null}
+        {toProblem ? <span id="custom-range-to-problem">{toProblem}</span> : null}
       </span>
     </form>
   );

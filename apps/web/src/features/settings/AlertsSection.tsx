@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, type RefObject, useId, useRef, useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { EmptyState, MutationError, QueryView, Skeleton } from "../../components/States.tsx";
 import { useCan } from "../../lib/session.ts";
@@ -23,12 +23,14 @@ export function AlertsSection() {
   const isAdmin = useCan("admin");
   const rules = useQuery(trpc.alerts.rules.list.queryOptions());
   const [editing, setEditing] = useState<string | null>(null);
+  // Focus lands here after a removal: the row whose Remove button had it is gone.
+  const table = useRef<HTMLTableElement>(null);
   return (
     <>
       <Card title="Alert rules" subtitle="Evaluated every 5 minutes by the evaluate-alerts function, and whenever the Alerts page is open. The built-in budget rule can be turned off, not removed.">
         <QueryView query={rules} loading={<Skeleton height={120} label="loading alert rules" />} isEmpty={(d) => d.length === 0} empty={<EmptyState title="No alert rules." />}>
           {(list) => (
-            <table aria-label="Alert rules">
+            <table ref={table} tabIndex={-1} aria-label="Alert rules">
               <thead>
                 <tr>
                   <th scope="col">Rule</th>
@@ -50,7 +52,7 @@ export function AlertsSection() {
                       </td>
                     </tr>
                   ) : (
-                    <RuleRow key={r.id} rule={r} canEdit={canEdit} onEdit={() => setEditing(r.id)} />
+                    <RuleRow key={r.id} rule={r} canEdit={canEdit} onEdit={() => setEditing(r.id)} table={table} />
                   ),
                 )}
               </tbody>
@@ -68,24 +70,29 @@ export function AlertsSection() {
   );
 }
 
-function useRuleMutations() {
+/** `onRemoved` runs once a removal succeeded, while the row is still there (a mutate() callback would not: the refetch unmounts it first). */
+function useRuleMutations(onRemoved?: () => void) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const onSettled = () => Promise.all([qc.invalidateQueries({ queryKey: trpc.alerts.pathKey() }), qc.invalidateQueries({ queryKey: trpc.audit.pathKey() })]);
   return {
     create: useMutation(trpc.alerts.rules.create.mutationOptions({ onSettled })),
     update: useMutation(trpc.alerts.rules.update.mutationOptions({ onSettled })),
-    remove: useMutation(trpc.alerts.rules.remove.mutationOptions({ onSettled })),
+    remove: useMutation(trpc.alerts.rules.remove.mutationOptions({ onSettled, onSuccess: onRemoved })),
   };
 }
 
-function RuleRow({ rule: r, canEdit, onEdit }: { rule: Rule; canEdit: boolean; onEdit: () => void }) {
-  const { update, remove } = useRuleMutations();
+function RuleRow({ rule: r, canEdit, onEdit, table }: { rule: Rule; canEdit: boolean; onEdit: () => void; table: RefObject<HTMLTableElement | null> }) {
+  const { update, remove } = useRuleMutations(() => table.current?.focus());
   const { confirm, dialog } = useConfirm();
   const onRemove = async () => {
     const ok = await confirm({ title: `Remove the rule "${r.name}"?`, body: <p>Its history stays; nothing more is sent for it.</p>, confirmLabel: "Remove rule", danger: true });
     if (ok) remove.mutate({ id: r.id });
   };
+  // While a toggle is sent the box shows the state asked for, and is aria-disabled, not disabled: a disabled
+  // box drops the focus to the page's top, so a second Space did nothing. A change meanwhile is ignored.
+  const toggling = update.isPending;
+  const shownEnabled = toggling && update.variables?.enabled !== undefined ? update.variables.enabled : r.enabled;
   return (
     <tr data-rule={r.id} data-enabled={r.enabled ? "1" : "0"}>
       <td>
@@ -99,7 +106,13 @@ function RuleRow({ rule: r, canEdit, onEdit }: { rule: Rule; canEdit: boolean; o
       <td>
         {canEdit ? (
           <label className="nowrap">
-            <input type="checkbox" checked={r.enabled} disabled={update.isPending} onChange={(e) => update.mutate({ id: r.id, enabled: e.target.checked })} /> {r.enabled ? "on" : "off"}
+            <input
+              type="checkbox"
+              checked={shownEnabled}
+              aria-disabled={toggling || undefined}
+              onChange={(e) => (toggling ? undefined : update.mutate({ id: r.id, enabled: e.target.checked }))}
+            />{" "}
+            {shownEnabled ? "on" : "off"}
           </label>
         ) : (
           <span className="badge">{r.enabled ? "✓ on" : "○ off"}</span>
@@ -111,9 +124,9 @@ function RuleRow({ rule: r, canEdit, onEdit }: { rule: Rule; canEdit: boolean; o
             Edit
           </button>{" "}
           {r.builtin ? null : (
-            <button type="button" className="link-danger" onClick={() => void onRemove()} disabled={remove.isPending} aria-label={`Remove ${r.name}`}>
+            <FocusKeepingButton type="button" className="link-danger" onClick={() => void onRemove()} unavailable={remove.isPending} aria-label={`Remove ${r.name}`}>
               Remove
-            </button>
+            </FocusKeepingButton>
           )}
           <MutationError error={update.error ?? remove.error} />
           {dialog}

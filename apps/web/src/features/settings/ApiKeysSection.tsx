@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Role } from "@tally/shared";
 import { ROLE_LABELS } from "@tally/shared";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, type RefObject, useId, useRef, useState } from "react";
 import { Card } from "../../components/Card.tsx";
 import { EmptyState, QueryView, Skeleton } from "../../components/States.tsx";
 import { dateTime } from "../../lib/format.ts";
@@ -40,8 +40,10 @@ export function ApiKeysSection({ tz }: { tz: string }) {
 
 function KeysTable({ keys, tz }: { keys: ApiKey[]; tz: string }) {
   const now = Date.now();
+  // Focus lands here after a revoke: the row's Revoke button, which had it, is gone.
+  const table = useRef<HTMLTableElement>(null);
   return (
-    <table>
+    <table ref={table} tabIndex={-1}>
       <caption>API keys, newest first ({keys.filter((k) => k.revokedAt === null).length} active)</caption>
       <thead>
         <tr>
@@ -59,14 +61,14 @@ function KeysTable({ keys, tz }: { keys: ApiKey[]; tz: string }) {
       </thead>
       <tbody>
         {keys.map((k) => (
-          <KeyRow key={k.id} apiKey={k} tz={tz} now={now} />
+          <KeyRow key={k.id} apiKey={k} tz={tz} now={now} table={table} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function KeyRow({ apiKey: k, tz, now }: { apiKey: ApiKey; tz: string; now: number }) {
+function KeyRow({ apiKey: k, tz, now, table }: { apiKey: ApiKey; tz: string; now: number; table: RefObject<HTMLTableElement | null> }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const id = useId();
@@ -74,6 +76,7 @@ function KeyRow({ apiKey: k, tz, now }: { apiKey: ApiKey; tz: string; now: numbe
   const revoke = useMutation(
     trpc.apiKeys.revoke.mutationOptions({
       onSettled: () => Promise.all([qc.invalidateQueries({ queryKey: trpc.apiKeys.pathKey() }), qc.invalidateQueries({ queryKey: trpc.audit.pathKey() })]),
+      onSuccess: () => table.current?.focus(),
     }),
   );
   const errors = formErrors(revoke.error);
@@ -100,9 +103,16 @@ function KeyRow({ apiKey: k, tz, now }: { apiKey: ApiKey; tz: string; now: numbe
       <td className="nowrap">{k.revokedAt === null ? <span className="badge">active</span> : <span className="badge bad">revoked {dateTime(k.revokedAt, tz)}</span>}</td>
       <td>
         {k.revokedAt === null ? (
-          <button type="button" className="link-danger" onClick={() => void onRevoke()} disabled={revoke.isPending} aria-label={`Revoke ${k.name}`} aria-describedby={message ? `${id}-error` : undefined}>
+          <FocusKeepingButton
+            type="button"
+            className="link-danger"
+            onClick={() => void onRevoke()}
+            unavailable={revoke.isPending}
+            aria-label={`Revoke ${k.name}`}
+            aria-describedby={message ? `${id}-error` : undefined}
+          >
             Revoke
-          </button>
+          </FocusKeepingButton>
         ) : null}
         <FieldError id={`${id}-error`} message={message} />
         {dialog}
@@ -118,6 +128,12 @@ function CreateKeyCard() {
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [created, setCreated] = useState<Created | null>(null);
+  // "I have copied it" hides the new key with its button: the focus goes back to Create key, which showed it.
+  const createButton = useRef<HTMLButtonElement>(null);
+  const done = () => {
+    setCreated(null);
+    createButton.current?.focus();
+  };
   const create = useMutation(
     trpc.apiKeys.create.mutationOptions({
       onSuccess: (c) => {
@@ -162,7 +178,7 @@ function CreateKeyCard() {
           </span>
           <FieldError id={`${id}-role-error`} message={errors.fields.role} />
         </div>
-        <FocusKeepingButton type="submit" className="primary" unavailable={create.isPending || name.trim() === ""} aria-describedby={`${id}-create-problem`}>
+        <FocusKeepingButton ref={createButton} type="submit" className="primary" unavailable={create.isPending || name.trim() === ""} aria-describedby={`${id}-create-problem`}>
           Create key
         </FocusKeepingButton>
         <span id={`${id}-create-problem`} className="small muted" role="status">
@@ -174,7 +190,7 @@ function CreateKeyCard() {
           {formMessage}
         </p>
       ) : null}
-      {created ? <NewKey created={created} onDone={() => setCreated(null)} /> : null}
+      {created ? <NewKey created={created} onDone={done} /> : null}
     </Card>
   );
 }

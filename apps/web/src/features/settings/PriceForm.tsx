@@ -1,10 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { type Ref, useEffect, useId, useRef, useState } from "react";
 import { MutationError } from "../../components/States.tsx";
 import { dateTime, fromLocalInput, toLocalInput } from "../../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
 import { microsToUsdInput, parseUsdToMicros } from "./lib/money-input.ts";
-import { priceFormProblem } from "./lib/price-form.ts";
+import { type PriceField, priceFieldErrors, priceFormMissing } from "./lib/price-form.ts";
 import type { PriceKey } from "./lib/reprice.ts";
 
 export type PriceItem = RouterOutputs["prices"]["list"][number];
@@ -51,9 +51,15 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
   const crMicros = parseUsdToMicros(cacheRead);
   const cwMicros = parseUsdToMicros(cacheWrite);
   const effectiveFrom = editing ? editing.effectiveFrom : fromLocalInput(`${from}T00:00`, tz);
-  const problem = priceFormProblem({ model, input, output, cacheRead, cacheWrite, ...(editing ? {} : { from: effectiveFrom === null ? "" : from }) });
-  const valid = problem === null && typeof inMicros === "number" && typeof outMicros === "number" && crMicros !== undefined && cwMicros !== undefined && effectiveFrom !== null;
+  const fields = { model, input, output, cacheRead, cacheWrite, ...(editing ? {} : { from: effectiveFrom === null ? "" : from }) };
+  const missing = priceFormMissing(fields);
+  const errors = priceFieldErrors(fields);
+  const valid = missing === null && typeof inMicros === "number" && typeof outMicros === "number" && crMicros !== undefined && cwMicros !== undefined && effectiveFrom !== null;
   const problemId = editing ? "edit-price-problem" : "add-price-problem";
+  const id = useId();
+  const errorId = (f: PriceField) => `${id}-${f}-error`;
+  // Why Save is disabled: what is missing, then each field's own error.
+  const whyDisabled = [problemId, ...(Object.keys(errors) as PriceField[]).map(errorId)].join(" ");
 
   const submit = () => {
     if (!valid || typeof inMicros !== "number" || typeof outMicros !== "number" || effectiveFrom === null) return;
@@ -99,22 +105,10 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
             </label>
           </>
         )}
-        <label>
-          Input $ / Mtok
-          <input ref={editing ? first : undefined} name="input" value={input} onChange={(e) => setInput(e.target.value)} inputMode="decimal" size={8} required aria-invalid={inMicros === undefined} />
-        </label>
-        <label>
-          Output $ / Mtok
-          <input name="output" value={output} onChange={(e) => setOutput(e.target.value)} inputMode="decimal" size={8} required aria-invalid={outMicros === undefined} />
-        </label>
-        <label>
-          Cache read $ / Mtok
-          <input name="cacheRead" value={cacheRead} onChange={(e) => setCacheRead(e.target.value)} inputMode="decimal" size={8} aria-invalid={crMicros === undefined} />
-        </label>
-        <label>
-          Cache write $ / Mtok
-          <input name="cacheWrite" value={cacheWrite} onChange={(e) => setCacheWrite(e.target.value)} inputMode="decimal" size={8} aria-invalid={cwMicros === undefined} />
-        </label>
+        <PriceInput label="Input $ / Mtok" name="input" value={input} onChange={setInput} error={errors.input} errorId={errorId("input")} required inputRef={editing ? first : undefined} />
+        <PriceInput label="Output $ / Mtok" name="output" value={output} onChange={setOutput} error={errors.output} errorId={errorId("output")} required />
+        <PriceInput label="Cache read $ / Mtok" name="cacheRead" value={cacheRead} onChange={setCacheRead} error={errors.cacheRead} errorId={errorId("cacheRead")} />
+        <PriceInput label="Cache write $ / Mtok" name="cacheWrite" value={cacheWrite} onChange={setCacheWrite} error={errors.cacheWrite} errorId={errorId("cacheWrite")} />
         {editing ? null : (
           <label>
             Effective from
@@ -136,7 +130,7 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
             {initialModel} has unpriced usage from {firstUnpricedDay}: a price from then on lets Reprice history price all of it.
           </p>
         ) : null}
-        <button type="submit" className="primary" disabled={!valid || saving.isPending} aria-describedby={problemId}>
+        <button type="submit" className="primary" disabled={!valid || saving.isPending} aria-describedby={whyDisabled}>
           {editing ? "Save changes" : "Save price"}
         </button>
         {onCancel ? (
@@ -144,12 +138,50 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
             Cancel
           </button>
         ) : null}
-        {/* Why the button is disabled, read out with it (and announced as it changes). */}
+        {/* What is missing, read out with the button, and announced as it changes: as a field is emptied or filled, not at each keystroke. */}
         <p id={problemId} className="small muted" role="status" style={{ flexBasis: "100%", margin: 0 }}>
-          {problem}
+          {missing}
         </p>
       </form>
       <MutationError error={saving.error} />
     </>
+  );
+}
+
+/**
+ * A price field with its error below it, which the field names (aria-describedby). The error is a live region
+ * there from the start, so it is read once as it appears; its text does not quote what was typed, so typing on
+ * does not read it again.
+ */
+function PriceInput({ label, name, value, onChange, error, errorId, required = false, inputRef }: {
+  label: string;
+  name: PriceField;
+  value: string;
+  onChange: (text: string) => void;
+  error: string | undefined;
+  errorId: string;
+  required?: boolean;
+  inputRef?: Ref<HTMLInputElement>;
+}) {
+  return (
+    <div className="form-field">
+      <label>
+        {label}
+        <input
+          ref={inputRef}
+          name={name}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          inputMode="decimal"
+          size={8}
+          required={required}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? errorId : undefined}
+        />
+      </label>
+      <span id={errorId} className="field-error" role="status" style={{ display: "block", maxWidth: 220 }}>
+        {error}
+      </span>
+    </div>
   );
 }

@@ -39,6 +39,12 @@ export function PricesCard({ tz }: { tz: string }) {
   useEffect(() => {
     if (changed) offer.current?.focus();
   }, [changed]);
+  // The Edit button that opened the form: Cancel gives it the focus back (the form and its Cancel are gone).
+  const opener = useRef<HTMLButtonElement | null>(null);
+  const cancelEdit = () => {
+    setEditing(null);
+    if (opener.current?.isConnected) opener.current.focus();
+  };
   useEffect(() => {
     if (prefill) card.current?.scrollIntoView({ block: "start" });
   }, [prefill]);
@@ -102,7 +108,14 @@ export function PricesCard({ tz }: { tz: string }) {
                       </button>
                       {canEdit ? (
                         <>
-                          <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.model}`}>
+                          <button
+                            type="button"
+                            onClick={(e) => {
+                              opener.current = e.currentTarget;
+                              setEditing(p);
+                            }}
+                            aria-label={`Edit ${p.model}`}
+                          >
                             Edit
                           </button>
                           <button type="button" className="danger" onClick={() => void del(p)} aria-label={`Delete ${p.model}`}>
@@ -133,7 +146,7 @@ export function PricesCard({ tz }: { tz: string }) {
         ) : null}
         {canEdit ? (
           editing ? (
-            <PriceForm key={keyOf(editing)} tz={tz} editing={editing} onSaved={(k) => saved(k, "Saved")} onCancel={() => setEditing(null)} />
+            <PriceForm key={keyOf(editing)} tz={tz} editing={editing} onSaved={(k) => saved(k, "Saved")} onCancel={cancelEdit} />
           ) : (
             <PriceForm key={`add|${prefill}`} tz={tz} initialModel={prefill} onSaved={(k) => saved(k, "Saved")} />
           )

@@ -10,30 +10,42 @@ export interface PriceFormFields {
   from?: string;
 }
 
-const AMOUNT = "is not a price in USD per million tokens. Enter one like 2.50 (at most 6 decimals)";
+/** The form's four price fields, each with its own error message. */
+export type PriceField = "input" | "output" | "cacheRead" | "cacheWrite";
+
+const PRICES: [field: PriceField, label: string, required: boolean][] = [
+  ["input", "Input", true],
+  ["output", "Output", true],
+  ["cacheRead", "Cache read", false],
+  ["cacheWrite", "Cache write", false],
+];
+
+const AMOUNT = "not a dollar amount. Enter one like 2.50 (at most 6 decimals)";
 
 /**
- * Why the price form cannot be sent yet, in words (shown beside its disabled button), or null when it can.
- * Input and output prices are required; cache prices are optional. Pure.
+ * What the price form still needs, in words ("Enter the model id and the output price."), or null when nothing
+ * is missing. Input and output prices are required; cache prices are optional. Pure.
  */
-export function priceFormProblem(f: PriceFormFields): string | null {
-  const problems: string[] = [];
+export function priceFormMissing(f: PriceFormFields): string | null {
   const missing: string[] = [];
   if (f.model.trim() === "") missing.push("the model id");
-  const prices: [label: string, text: string, required: boolean][] = [
-    ["Input", f.input, true],
-    ["Output", f.output, true],
-    ["Cache read", f.cacheRead, false],
-    ["Cache write", f.cacheWrite, false],
-  ];
-  for (const [label, text, required] of prices) {
-    const micros = parseUsdToMicros(text);
-    if (micros === null && required) missing.push(`the ${label.toLowerCase()} price`);
-    else if (micros === undefined) problems.push(`${label} price: “${text.trim()}” ${AMOUNT}${required ? "" : ", or leave it empty"}.`);
+  for (const [field, label, required] of PRICES) {
+    if (required && parseUsdToMicros(f[field]) === null) missing.push(`the ${label.toLowerCase()} price`);
   }
   if (f.from !== undefined && f.from.trim() === "") missing.push("the effective-from date");
-  if (missing.length > 0) problems.unshift(`Enter ${joinAnd(missing)}.`);
-  return problems.length > 0 ? problems.join(" ") : null;
+  return missing.length > 0 ? `Enter ${joinAnd(missing)}.` : null;
+}
+
+/**
+ * Each price field whose text is not an amount, with the message shown by it. The message does not quote the
+ * text: it stays the same while the person types on, so a screen reader reads it once, when it appears. Pure.
+ */
+export function priceFieldErrors(f: PriceFormFields): Partial<Record<PriceField, string>> {
+  const errors: Partial<Record<PriceField, string>> = {};
+  for (const [field, label, required] of PRICES) {
+    if (parseUsdToMicros(f[field]) === undefined) errors[field] = `${label} price: ${AMOUNT}${required ? "" : ", or leave it empty"}.`;
+  }
+  return errors;
 }
 
 function joinAnd(xs: string[]): string {
