@@ -140,6 +140,8 @@ describe("roles in Chromium", () => {
       expect(await alert.textContent()).toBe("Wrong email or password.");
     }
     expect(await page.getByLabel("Password").inputValue()).toBe(""); // cleared for the next try
+    // The focus is back in the password field (the button was disabled while the request ran), not on the page.
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe("password");
     expect(await seriousViolations(page)).toEqual([]); // with the error shown
     // Five failures per account in 15 minutes: the sixth is refused for the rest of the window.
     expect(await attempt(wrong)).toBe(429);

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { safeNext } from "../../lib/auth-redirect.ts";
 import { useLocation } from "../../lib/router.ts";
 import { type Failure, NETWORK_FAILURE, signIn, signInFailure, ssoFailure, ssoProvider, startSso } from "./auth-api.ts";
@@ -11,6 +11,7 @@ export default function SignInPage() {
   const next = safeNext(params.get("next"));
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const form = useRef<HTMLFormElement>(null);
   const [failure, setFailure] = useState<Failure | null>(() => ssoFailure(params.get("error"), params.get("error_description")));
   const [busy, setBusy] = useState(false);
   const [sso, setSso] = useState<{ providerId: string; name: string } | null>(null);
@@ -40,6 +41,8 @@ export default function SignInPage() {
       setFailure(NETWORK_FAILURE);
     }
     setBusy(false);
+    // The button was disabled while the request ran, which dropped the focus: back to the password, to try again.
+    setTimeout(() => form.current?.querySelector<HTMLInputElement>("input[name='password']")?.focus(), 0);
   };
 
   const single = async () => {
@@ -57,7 +60,7 @@ export default function SignInPage() {
 
   return (
     <AuthLayout title="Sign in to Tally">
-      <form className="auth-form" onSubmit={(e) => void submit(e)} noValidate aria-describedby={failure ? "sign-in-error" : undefined}>
+      <form ref={form} className="auth-form" onSubmit={(e) => void submit(e)} noValidate aria-describedby={failure ? "sign-in-error" : undefined}>
         <div id="sign-in-error">
           <FormError message={failure?.message ?? null} />
         </div>
