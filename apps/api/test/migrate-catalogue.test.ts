@@ -121,6 +121,7 @@ describe.runIf(onSqlite)("a pre-catalogue database migrated to today's layout", 
  * - quality.agreement's `disagreementsLink` now leads to the row's disagreements (issue 19): its judge model and
  *   rubric version, and `disagree=1`, after the status and score name it had.
  * - spend.timeseries counts the judge's spend under the run it judged (spendSeriesFromRaw, in the test above).
+ * - quality.compareModels and quality.costVsQuality answer `corrected` (false here).
  * - intervals and tests on scores use Student's t (withoutStudentT, above).
  */
 /**
@@ -163,10 +164,13 @@ async function changedSinceRecorded(db: Db, path: string, recordedAnswer: unknow
     const count = (id: string, kind: string) => lines.filter((l) => l.run_id === id && l.kind === kind).length;
     return { ...a, items: a.items.map((r) => ({ ...r, agentCalls: count(r.runId, "agent"), judgeCalls: count(r.runId, "judge") })) };
   }
+  // Since 2026-12-07 the comparison and cost vs quality say whether they are human-corrected, as the trend does
+  // (`corrected`: false for every recorded input, which never asked for it).
+  if (path === "quality.compareModels") return { ...(recordedAnswer as object), corrected: false };
   if (path === "quality.costVsQuality") {
     // $ per passing run counts the judge's spend on the model's runs since (2026-12-06), as cost per run does.
     const a = recordedAnswer as { rows: CostRow[] };
-    return { ...a, rows: a.rows.map((r) => ({ ...r, costPerPassingRunMicros: costPerPassingRun(r) })) };
+    return { ...a, corrected: false, rows: a.rows.map((r) => ({ ...r, costPerPassingRunMicros: costPerPassingRun(r) })) };
   }
   if (path !== "quality.agreement") return recordedAnswer;
   const a = recordedAnswer as { rows: { disagreementsLink: string; judgeModel: string; rubricVersion: string }[] };
