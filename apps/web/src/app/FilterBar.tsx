@@ -161,6 +161,17 @@ function CustomRange({ filters, window, onApply }: {
   const fromProblem = f === null ? "From: enter a complete date and time." : null;
   const toProblem = t === null ? "To: enter a complete date and time." : f !== null && f >= t ? "The range must end after it starts." : null;
   const valid = fromProblem === null && toProblem === null;
+  /** A bound of the range, naming its own problem when it has one. */
+  const dateInput = (label: string, value: string, set: (v: string) => void, problem: string | null, problemId: string) => (
+    <input
+      type="datetime-local"
+      aria-label={label}
+      value={value}
+      onChange={(e) => set(e.target.value)}
+      aria-invalid={problem ? true : undefined}
+      aria-describedby={problem ? problemId : undefined}
+    />
+  );
   return (
     <form
       className="row"
@@ -169,23 +180,9 @@ function CustomRange({ filters, window, onApply }: {
         if (f !== null && t !== null && valid) onApply({ range: "custom", from: f, to: t });
       }}
     >
-      <input
-        type="datetime-local"
-        aria-label="From"
-        value={from}
-        onChange={(e) => setFrom(e.target.value)}
-        aria-invalid={fromProblem ? true : undefined}
-        aria-describedby={fromProblem ? "custom-range-from-problem" : undefined}
-      />
+      {dateInput("From", from, setFrom, fromProblem, "custom-range-from-problem")}
       <span className="muted">to</span>
-      <input
-        type="datetime-local"
-        aria-label="To"
-        value={to}
-        onChange={(e) => setTo(e.target.value)}
-        aria-invalid={toProblem ? true : undefined}
-        aria-describedby={toProblem ? "custom-range-to-problem" : undefined}
-      />
+      {dateInput("To", to, setTo, toProblem, "custom-range-to-problem")}
       <button type="submit" disabled={!valid} aria-describedby="custom-range-problem">
         Apply
       </button>

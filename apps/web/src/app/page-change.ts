@@ -1,18 +1,12 @@
 import { useEffect, useRef } from "react";
+import { matchPath } from "../lib/router.ts";
 
 /** The document title of a path: the page's name, then the product's. */
 export function pageTitle(pathname: string, section: string | undefined): string {
-  if (pathname.startsWith("/runs/")) return `Run ${safeDecode(pathname.slice("/runs/".length))} · Tally`;
+  const run = matchPath("/runs/:id", pathname);
+  if (run?.id) return `Run ${run.id} · Tally`;
   if (pathname === "/statement") return "Statement · Tally";
   return `${section ?? "Page not found"} · Tally`;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /**

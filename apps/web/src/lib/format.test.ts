@@ -1,6 +1,6 @@
 import { formatMicros } from "@tally/shared";
 import { describe, expect, it } from "vitest";
-import { delta, deltaLabel, fixedPercent, money, moneyAxisFormat, moneyColumn, moneyTick, niceTicks, num, pricedMoney, roundedRowsDisagree, score } from "./format.ts";
+import { calledByOtherRuns, delta, deltaLabel, fixedPercent, money, moneyAxisFormat, moneyColumn, moneyTick, niceTicks, num, pricedMoney, roundedRowsDisagree, runsCallingModel, score } from "./format.ts";
 
 describe("formatting", () => {
   it("converts micro-USD only at display and never shows unpriced as $0", () => {
@@ -120,5 +120,16 @@ describe("roundedRowsDisagree", () => {
     // Unpriced rows add nothing; at 4 decimals the same rows agree.
     expect(roundedRowsDisagree([195_000, null, 195_000], 390_000, 4)).toBe(false);
     expect(roundedRowsDisagree([], null, 2)).toBe(false);
+  });
+});
+
+describe("runs of a model", () => {
+  it("names the runs a model's cost per run divides by, and a row with no run of its own that other runs call", () => {
+    expect(runsCallingModel(955, "en-US")).toBe("955 runs with a priced call of it");
+    expect(runsCallingModel(1, "en-US")).toBe("1 run with a priced call of it");
+    expect(calledByOtherRuns({ runs: 0, pricedRuns: 1_203 }, "en-US")).toBe("no run of this model: 1,203 runs of other models called it");
+    expect(calledByOtherRuns({ runs: 0, pricedRuns: 1 }, "en-US")).toBe("no run of this model: 1 run of other models called it");
+    expect(calledByOtherRuns({ runs: 4, pricedRuns: 9 }, "en-US")).toBeUndefined();
+    expect(calledByOtherRuns({ runs: 0, pricedRuns: 0 }, "en-US")).toBeUndefined();
   });
 });

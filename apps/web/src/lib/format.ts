@@ -55,6 +55,19 @@ export function pricedMoney(
   return { text: format(micros), note: unpricedCalls > 0 ? `+ ${calls}` : null };
 }
 
+/**
+ * A run counts under its own (judged) model, while a model's cost per run divides by the runs with a priced
+ * call of it: "955 runs with a priced call of it".
+ */
+export function runsCallingModel(pricedRuns: number, locale = LOCALE): string {
+  return `${num(pricedRuns, locale)} run${pricedRuns === 1 ? "" : "s"} with a priced call of it`;
+}
+
+/** A model row with no run of its own that other models' runs call (a triage model): what its runs cell means; else undefined. */
+export function calledByOtherRuns(row: { runs: number; pricedRuns: number }, locale = LOCALE): string | undefined {
+  return row.runs === 0 && row.pricedRuns > 0 ? `no run of this model: ${num(row.pricedRuns, locale)} run${row.pricedRuns === 1 ? "" : "s"} of other models called it` : undefined;
+}
+
 /** The decimals a money column shows (moneyColumn): its largest value's precision. */
 export function moneyColumnDigits(values: readonly (number | null | undefined)[]): number {
   const largest = Math.max(0, ...values.map((v) => (typeof v === "number" && Number.isFinite(v) ? Math.abs(v) : 0)));

@@ -8,7 +8,7 @@ import { aggregateInput } from "../../lib/api-input.ts";
 import { modelListInput } from "../../app/use-filter-options.ts";
 import { BUCKET_LENGTH, hrefWith, narrowTo } from "../../lib/filters.ts";
 import { Money } from "../../components/Money.tsx";
-import { bucketLabel, num, percent, pricedMoney, score } from "../../lib/format.ts";
+import { bucketLabel, calledByOtherRuns, num, percent, pricedMoney, score } from "../../lib/format.ts";
 import { navigate, useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { useColors } from "../../lib/use-colors.ts";
@@ -228,7 +228,7 @@ export default function QualityPage() {
                         <tr key={r.model}>
                           <td>{r.model || "unknown"}</td>
                           {/* A run counts under its own (judged) model; a model only other models' runs call has none. */}
-                          <td className="num" title={r.runs === 0 && r.pricedRuns > 0 ? `no run of this model: ${num(r.pricedRuns)} runs of other models called it` : undefined}>
+                          <td className="num" title={calledByOtherRuns(r)}>
                             {r.runs ? (
                               <>
                                 {num(r.runs)}

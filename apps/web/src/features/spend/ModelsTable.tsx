@@ -1,6 +1,6 @@
 import { Money } from "../../components/Money.tsx";
 import { type Filters, spendRunsHref } from "../../lib/filters.ts";
-import { moneyColumn, num, percent, pricedMoney } from "../../lib/format.ts";
+import { calledByOtherRuns, moneyColumn, num, percent, pricedMoney, runsCallingModel } from "../../lib/format.ts";
 import type { RouterOutputs } from "../../lib/trpc.ts";
 import { navigate } from "../../lib/router.ts";
 import { openRowProps } from "../../components/row-keys.ts";
@@ -51,10 +51,10 @@ export function ModelsTable({ data, filters, color }: { data: ByModel; filters: 
               <Money micros={r.judgeSpendMicros} unpricedCalls={r.judgeUnpricedCalls} format={col.judge} />
             </td>
             {/* A run counts under its own (judged) model; a model other models' runs call has none of its own. */}
-            <td className="num" data-cell="runs" title={r.runs ? undefined : r.pricedRuns ? `no run of this model: ${num(r.pricedRuns)} runs of other models called it` : undefined}>
+            <td className="num" data-cell="runs" title={calledByOtherRuns(r)}>
               {r.runs ? num(r.runs) : "—"}
             </td>
-            <td className="num" data-cell="cost-per-run" title={r.pricedRuns ? `priced spend / ${num(r.pricedRuns)} run${r.pricedRuns === 1 ? "" : "s"} with a priced call of it` : undefined}>{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls, undefined, col.perRun).text}</td>
+            <td className="num" data-cell="cost-per-run" title={r.pricedRuns ? `priced spend / ${runsCallingModel(r.pricedRuns)}` : undefined}>{pricedMoney(r.costPerRunMicros, r.agentUnpricedCalls, undefined, col.perRun).text}</td>
             <td className="num">{percent(r.share)}</td>
           </tr>
         ))}

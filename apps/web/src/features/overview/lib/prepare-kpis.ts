@@ -1,5 +1,5 @@
 /** Overview KPI cards from the summary of the window and of the previous period. Pure. */
-import { delta, deltaLabel, num, pricedMoney, score } from "../../../lib/format.ts";
+import { delta, deltaLabel, num, pricedMoney, runsCallingModel, score } from "../../../lib/format.ts";
 import type { RouterOutputs } from "../../../lib/trpc.ts";
 
 /** One period of `overview.summary` (its window aside). */
@@ -60,7 +60,7 @@ export function kpiChangeText(k: Kpi): string {
  */
 export function prepareKpis(current: PeriodInput, previous: PeriodInput, byModel = false): Kpi[] {
   // A previous period with anything in it (runs, or a filtered model's calls from other models' runs) is a baseline.
-  const prevRuns = !nothingInWindow(previous);
+  const hasPrevious = !nothingInWindow(previous);
   // Money is null from the API when none of its calls is priced; the unpriced calls go beside it.
   const moneyKpi = (id: string, label: string, value: number | null, prev: number | null, unpricedCalls: number, hint?: string): Kpi => {
     const note = pricedMoney(value, unpricedCalls).note;
@@ -72,8 +72,8 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput, byModel
   const kpis: Kpi[] = [
     moneyKpi("spend", "Spend", current.spendMicros.total, previous.spendMicros.total, current.unpricedCalls, "agent + judge, priced usage"),
     {
-      id: "runs", label: "Runs", format: "count", value: current.runs, previous: prevRuns ? previous.runs : null, change: null, changeKind: "relative", goodWhen: null,
-      ...(byModel ? { hint: `of this model; ${num(current.pricedRuns)} run${current.pricedRuns === 1 ? "" : "s"} with a priced call of it` } : {}),
+      id: "runs", label: "Runs", format: "count", value: current.runs, previous: hasPrevious ? previous.runs : null, change: null, changeKind: "relative", goodWhen: null,
+      ...(byModel ? { hint: `of this model; ${runsCallingModel(current.pricedRuns)}` } : {}),
     },
     moneyKpi(
       "cost-per-run",
@@ -112,8 +112,8 @@ export function prepareKpis(current: PeriodInput, previous: PeriodInput, byModel
     format: "count",
     value: unpriced,
     // An empty previous period has nothing to compare with (as every other card says), not 0 unpriced calls.
-    previous: prevRuns ? previous.unpricedCalls : null,
-    change: prevRuns ? unpriced - previous.unpricedCalls : null,
+    previous: hasPrevious ? previous.unpricedCalls : null,
+    change: hasPrevious ? unpriced - previous.unpricedCalls : null,
     changeKind: "absolute",
     goodWhen: "down",
     hint: "calls without a price",
