@@ -38,59 +38,53 @@ export async function humanCorrections(
   w: Window,
   chart: Chart,
 ): Promise<Map<string, Corrections>> {
-  const rows = await reviewedScores(db, f, w)
-    .select(["s.model as model", "s.name as name", "s.occurred_at as at", "s.value as judge", sql<number>`avg(rs.value)`.as("human")])
-    .groupBy("s.id")
-    .execute();
   const out = new Map<string, Corrections>();
   const size = chart.buckets.length;
-  for (const r of rows) {
-    const i = bucketIndex(chart, Number(r.at));
-    if (i < 0) continue;
-    const key = seriesKey(r.model, r.name);
-    let c = out.get(key);
-    if (!c) {
-      c = { sum: new Float64Array(size), sumSq: new Float64Array(size), replaced: 0 };
-      out.set(key, c);
+  for (const [key, pairs] of await reviewedPairs(db, f, w)) {
+    const c: Corrections = { sum: new Float64Array(size), sumSq: new Float64Array(size), replaced: 0 };
+    for (const p of pairs) {
+      const i = bucketIndex(chart, p.at);
+      if (i < 0) continue;
+      const d = correctedSums([p]);
+      c.sum[i]! += d.sum;
+      c.sumSq[i]! += d.sumSq;
+      c.replaced++;
     }
-    const judge = Number(r.judge);
-    const human = Number(r.human);
-    c.sum[i]! += human - judge;
-    c.sumSq[i]! += human * human - judge * judge;
-    c.replaced++;
+    if (c.replaced > 0) out.set(key, c);
   }
   return out;
 }
 
 export const seriesKey = (model: string, name: string) => JSON.stringify([model, name]);
 
-/** A reviewed judge score: the judge's value and its reviewers' mean (both 0–1). */
+/** A reviewed judge score: the judge's value and its reviewers' mean (both 0–1), at the score's time. */
 export interface ReviewedPair {
   judge: number;
   human: number;
+  at: number;
 }
 
 /**
- * Per series key (`seriesKey(model, name)`), the window's reviewed judge scores, for the figures over the
- * whole window (model comparison, cost vs quality): sums and passing counts are corrected from them.
+ * Per series key (`seriesKey(model, name)`), the window's reviewed judge scores: the trend corrects each chart
+ * bucket from them (`humanCorrections`), the model comparison and cost vs quality the whole window.
  */
 export async function reviewedPairs(db: Db, f: AggregateFilter & { scoreNames?: string[] | undefined }, w: Window): Promise<Map<string, ReviewedPair[]>> {
   const rows = await reviewedScores(db, f, w)
-    .select(["s.model as model", "s.name as name", "s.value as judge", sql<number>`avg(rs.value)`.as("human")])
+    .select(["s.model as model", "s.name as name", "s.occurred_at as at", "s.value as judge", sql<number>`avg(rs.value)`.as("human")])
     .groupBy("s.id")
     .execute();
   const out = new Map<string, ReviewedPair[]>();
   for (const r of rows) {
     const key = seriesKey(r.model, r.name);
     const list = out.get(key) ?? [];
-    list.push({ judge: Number(r.judge), human: Number(r.human) });
+    list.push({ judge: Number(r.judge), human: Number(r.human), at: Number(r.at) });
     out.set(key, list);
   }
   return out;
 }
 
 /** What the reviewed scores change in a cell's sum and sum of squares (n unchanged). */
-export function correctedSums(pairs: readonly ReviewedPair[] | undefined): { sum: number; sumSq: number } {
+export function correctedSums(pairs: readonly Pick<ReviewedPair, "judge" | "human">[] | undefined): { sum: number; sumSq: number } {
   let sum = 0;
   let sumSq = 0;
   for (const p of pairs ?? []) {
