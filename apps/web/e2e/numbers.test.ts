@@ -101,6 +101,28 @@ describe("numbers", () => {
     await page.close();
   });
 
+  it("a change says better or worse in words, not by colour alone; runs and 'new' say neither", async () => {
+    const Q = 15 * 60_000;
+    const WEEK = 7 * 86_400_000;
+    const to = Math.ceil((server.seeded.now + 60_000) / Q) * Q;
+    const from = to - WEEK;
+    const db = await connect({ url: server.dbUrl });
+    const spend = async (lo: number, hi: number) =>
+      Number((await db.selectFrom("usage_costs").where("occurred_at", ">=", lo).where("occurred_at", "<", hi).select((eb) => eb.fn.sum<number>("cost_micros").as("s")).executeTakeFirstOrThrow()).s);
+    const [current, previous] = [await spend(from, to), await spend(from - WEEK, from)];
+    await db.destroy();
+    expect(previous).toBeGreaterThan(0);
+    expect(Math.abs(current - previous) / previous).toBeGreaterThan(0.05); // a direction no booking detail could flip
+
+    const page = await open(`/?range=custom&from=${from}&to=${to}&tz=UTC`, "[data-kpi='spend'] .kpi-delta");
+    await page.waitForSelector("[data-kpi='runs'] .kpi-delta:not(:empty)");
+    // Spend is good when it goes down.
+    expect(await page.getAttribute("[data-kpi='spend'] [data-verdict]", "data-verdict")).toBe(current > previous ? "worse" : "better");
+    expect(await page.innerText("[data-kpi='spend'] .kpi-delta")).toMatch(current > previous ? /^\+.* · worse$/ : /^−.* · better$/);
+    expect(await page.locator("[data-kpi='runs'] [data-verdict]").count()).toBe(0);
+    await page.close();
+  });
+
   it("Spend: one precision per money column, total row included; round y ticks", async () => {
     const page = await open("/spend?range=30d&tz=UTC", "table[aria-label='Spend by model'] tfoot tr");
     await page.waitForSelector("table[aria-label='Customers'] tfoot tr");
