@@ -6,7 +6,8 @@ import { signedInSuite } from "./signed-in-suite.ts";
  * Settings from the keyboard, in Chromium against the real API: after Cancel, "I have copied it", a revoke or a
  * removal the focus lands on the control that opened the action or on the table that now holds the result,
  * never on the page's body (where the next Tab starts again at the top); an alert rule's "on" box keeps the
- * focus through its request, so Space toggles it again.
+ * focus through its request, so Space toggles it again; a refused Save changes or Remove keeps the focus on its
+ * button and the refusal is announced (role=alert).
  */
 
 const suite = signedInSuite({ runs: 10 });
@@ -92,6 +93,45 @@ describe("settings from the keyboard", () => {
     expect(await row.getByRole("button", { name: "Revoke kbd-revoked" }).count()).toBe(0);
     await expect.poll(async () => (await focused(page)).caption).toMatch(/^API keys, newest first \(\d+ active\)$/);
     expect((await focused(page)).tag).toBe("TABLE");
+    await page.close();
+  });
+
+  it("a refused Save changes or Remove keeps the focus on its button and announces why", async () => {
+    // A price edited on a page while another admin removed it: the server refuses the update.
+    const page = await suite.open("/settings?tz=UTC");
+    const day = 86_400_000;
+    const key = { model: "kbd-gone", provider: "", effectiveFrom: Math.floor(Date.now() / day) * day - 5 * day };
+    expect(await mutate(page, "prices.upsert", { ...key, inputMicrosPerMtok: 1_000_000, outputMicrosPerMtok: 2_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null })).toBe(200);
+    await page.reload();
+    await page.locator("tr[data-price-model='kbd-gone']").getByRole("button", { name: "Edit kbd-gone" }).click();
+    const form = page.getByRole("form", { name: "Edit price" });
+    await form.waitFor();
+    expect(await mutate(page, "prices.remove", key)).toBe(200);
+    const save = form.getByRole("button", { name: "Save changes" });
+    await save.focus();
+    await page.keyboard.press("Enter");
+    await page.locator("[role='alert']").filter({ hasText: "no price override kbd-gone" }).waitFor();
+    expect(await save.evaluate((b) => b === document.activeElement)).toBe(true);
+
+    // A removal sent while the API is down.
+    await suite.server.createAccount("viewer", "kbd-down@team.test");
+    await page.goto(`${suite.server.url}/settings?section=users&tz=UTC`);
+    const row = page.locator("tr[data-user='kbd-down@team.test']");
+    await row.waitFor();
+    await suite.server.stop();
+    try {
+      const remove = row.getByRole("button", { name: "Remove kbd-down@team.test" });
+      await remove.focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("dialog", { name: "Remove kbd-down@team.test?" }).waitFor();
+      await page.keyboard.press("Tab");
+      expect((await focused(page)).text).toBe("Remove user");
+      await page.keyboard.press("Enter");
+      await row.locator("[role='alert']").waitFor();
+      await expect.poll(() => remove.evaluate((b) => b === document.activeElement)).toBe(true);
+    } finally {
+      await suite.server.start();
+    }
     await page.close();
   });
 

@@ -71,7 +71,12 @@ export function ForbiddenState({ error, what = "see this" }: { error?: unknown; 
 export function MutationError({ error }: { error: unknown }) {
   if (!error) return null;
   if (isForbidden(error)) return <ForbiddenState error={error} what="change this" />;
-  return <p className="state state-error">{error instanceof Error ? error.message : String(error)}</p>;
+  // The answer to the user's own action: announced as it appears (an outage's cards stay silent, ErrorState).
+  return (
+    <p className="state state-error" role="alert">
+      {error instanceof Error ? error.message : String(error)}
+    </p>
+  );
 }
 
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {

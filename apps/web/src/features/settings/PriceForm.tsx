@@ -62,7 +62,7 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
   const whyDisabled = [problemId, ...(Object.keys(errors) as PriceField[]).map(errorId)].join(" ");
 
   const submit = () => {
-    if (!valid || typeof inMicros !== "number" || typeof outMicros !== "number" || effectiveFrom === null) return;
+    if (saving.isPending || !valid || typeof inMicros !== "number" || typeof outMicros !== "number" || effectiveFrom === null) return;
     const values = { inputMicrosPerMtok: inMicros, outputMicrosPerMtok: outMicros, cacheReadMicrosPerMtok: crMicros ?? null, cacheWriteMicrosPerMtok: cwMicros ?? null };
     if (editing) {
       const key = { model: editing.model, provider: editing.provider, effectiveFrom: editing.effectiveFrom };
@@ -130,7 +130,7 @@ export function PriceForm({ tz, editing, initialModel = "", onSaved, onCancel }:
             {initialModel} has unpriced usage from {firstUnpricedDay}: a price from then on lets Reprice history price all of it.
           </p>
         ) : null}
-        <button type="submit" className="primary" disabled={!valid || saving.isPending} aria-describedby={whyDisabled}>
+        <button type="submit" className="primary" disabled={!valid} aria-disabled={saving.isPending || undefined} aria-describedby={whyDisabled}>
           {editing ? "Save changes" : "Save price"}
         </button>
         {onCancel ? (

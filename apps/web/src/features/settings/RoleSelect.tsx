@@ -21,7 +21,8 @@ export function RoleSelect({
 /** A field's error below it, tied to the field by `id` (the field's aria-describedby). */
 export function FieldError({ id, message }: { id: string; message: string | undefined }) {
   return message ? (
-    <span id={id} className="field-error">
+    // Shown only when the server refuses a change the user just asked for: announced as it appears.
+    <span id={id} className="field-error" role="alert">
       {message}
     </span>
   ) : null;

@@ -112,6 +112,7 @@ function UserRow({ user, isMe, tz, table }: { user: User; isMe: boolean; tz: str
   };
 
   const removeUser = async () => {
+    if (remove.isPending) return;
     const ok = await confirm({
       title: `Remove ${user.email}?`,
       body: (
@@ -164,7 +165,7 @@ function UserRow({ user, isMe, tz, table }: { user: User; isMe: boolean; tz: str
       <td className="nowrap">{dateTime(user.createdAt, tz)}</td>
       <td>
         {isMe ? null : (
-          <button type="button" className="link-danger" onClick={() => void removeUser()} disabled={remove.isPending} aria-label={`Remove ${user.email}`} aria-describedby={removeMessage ? `${id}-remove-error` : undefined}>
+          <button type="button" className="link-danger" onClick={() => void removeUser()} aria-disabled={remove.isPending || undefined} aria-label={`Remove ${user.email}`} aria-describedby={removeMessage ? `${id}-remove-error` : undefined}>
             Remove
           </button>
         )}
