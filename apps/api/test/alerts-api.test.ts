@@ -152,6 +152,12 @@ describe("reads", () => {
     expect(row.forecast.lowMicros).toBe(10_000);
     expect(Math.abs(row.forecast.highMicros - (30_000 + 2.306 * Math.sqrt(88_888_888.9 / 8) * Math.sqrt(20 + 400 / 9)))).toBeLessThan(2);
     expect(row.forecastOver).toBe(true);
+    // Before the month's first full day there is no forecast (the $0.01 of June 1 so far would read as $0.30 by
+    // month end, "over" from a few hours); from June 2 00:00 there is one: one full day of 10,000, times 30.
+    const firstDay = await data(tally, "alerts.budgets", "query", { from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 5, 2), timeZone: "UTC" }, viewer);
+    expect(firstDay.rows.find((r: { customerId: string }) => r.customerId === "budgeted")).toMatchObject({ spentMicros: 10_000, state: "over", forecast: null, forecastOver: false });
+    const secondDay = await data(tally, "alerts.budgets", "query", { from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 5, 2) + 1, timeZone: "UTC" }, viewer);
+    expect(secondDay.rows.find((r: { customerId: string }) => r.customerId === "budgeted")).toMatchObject({ forecast: { micros: 300_000, lowMicros: null, highMicros: null }, forecastOver: true });
     // acme's only calls are unpriced (gpt-4o is priced by genai-prices, so acme has a priced spend here): known.
     expect(early.rows.find((r: { customerId: string }) => r.customerId === "acme").spentMicros).toBeGreaterThan(0);
   });

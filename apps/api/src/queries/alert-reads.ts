@@ -103,7 +103,10 @@ export interface CustomerBudget {
   /** The lowest threshold under 100% of the customer's own enabled budget rule, else of the rules for every customer; null: none warns. */
   warningAt: number | null;
   state: "ok" | "warning" | "over" | "unknown";
-  /** The month-end forecast (`forecastForMonth`); null when the spend is unknown. */
+  /**
+   * The month-end forecast (`forecastForMonth`); null when the spend is unknown, or before the month's first
+   * full day in the zone: a few hours of one day are noise (the forecast alert rule waits for that day too).
+   */
   forecast: { micros: number; lowMicros: number | null; highMicros: number | null } | null;
   forecastOver: boolean;
 }
@@ -127,13 +130,14 @@ export async function alertBudgets(db: Db, f: AlertBudgetsInput, now: number): P
     const spent = daily.reduce((a, b) => a + b, 0);
     const use = spent / c.budget;
     const fc = forecastForMonth(m.cal, daily, at);
+    const forecast = fc.fullDays >= 1 ? { micros: fc.micros, lowMicros: fc.lowMicros, highMicros: fc.highMicros } : null;
     return {
       ...base,
       spentMicros: spent,
       use,
       state: use >= 1 ? "over" : warningAt !== null && use >= warningAt ? "warning" : "ok",
-      forecast: { micros: fc.micros, lowMicros: fc.lowMicros, highMicros: fc.highMicros },
-      forecastOver: fc.micros > c.budget,
+      forecast,
+      forecastOver: forecast !== null && forecast.micros > c.budget,
     };
   });
   return { month: m.cal.month, timeZone: f.timeZone, rows };

@@ -47,6 +47,10 @@ export function BudgetCell({ row: r, basis }: { row: CustomerView; basis: Budget
           <span aria-hidden="true">◆</span> forecast {forecastText(r.forecast)}
           {r.forecastOver ? <strong className="budget-words" style={{ color: BUDGET_COLORS.over }}> · forecast over budget</strong> : null}
         </div>
+      ) : r.forecastPending ? (
+        <div className="small muted budget-forecast" data-forecast-pending>
+          forecast from the end of the month's first day
+        </div>
       ) : null}
     </div>
   );

@@ -45,10 +45,18 @@ describe("isCurrentMonth", () => {
 describe("budgetFacts", () => {
   it("gives each customer its rule's warning threshold, and the forecast only for the current month", () => {
     const f = { micros: 5, lowMicros: 4, highMicros: 6 };
-    const rows = [{ customerId: "globex", warningAt: 0.6, forecast: f }, { customerId: "acme", warningAt: null, forecast: f }];
+    const rows = [{ customerId: "globex", warningAt: 0.6, forecast: f, spentMicros: 3 }, { customerId: "acme", warningAt: null, forecast: f, spentMicros: 3 }];
     const now = budgetFacts(rows, true);
-    expect([now("globex"), now("acme"), now("nobody")]).toEqual([{ warnAt: 0.6, forecast: f }, { warnAt: null, forecast: f }, { warnAt: null, forecast: null }]);
-    expect(budgetFacts(rows, false)("globex")).toEqual({ warnAt: 0.6, forecast: null });
-    expect(budgetFacts(undefined, true)("acme")).toEqual({ warnAt: null, forecast: null });
+    const none = { forecastPending: false };
+    expect([now("globex"), now("acme"), now("nobody")]).toEqual([{ warnAt: 0.6, forecast: f, ...none }, { warnAt: null, forecast: f, ...none }, { warnAt: null, forecast: null, ...none }]);
+    expect(budgetFacts(rows, false)("globex")).toEqual({ warnAt: 0.6, forecast: null, ...none });
+    expect(budgetFacts(undefined, true)("acme")).toEqual({ warnAt: null, forecast: null, ...none });
+  });
+
+  it("says a forecast is pending when this month's spend is known but its first full day has not ended", () => {
+    const rows = [{ customerId: "early", warningAt: null, forecast: null, spentMicros: 10 }, { customerId: "unknown", warningAt: null, forecast: null, spentMicros: null }];
+    expect(budgetFacts(rows, true)("early").forecastPending).toBe(true);
+    expect(budgetFacts(rows, true)("unknown").forecastPending).toBe(false); // no priced spend: no forecast ever
+    expect(budgetFacts(rows, false)("early").forecastPending).toBe(false); // another period: no forecast belongs to it
   });
 });

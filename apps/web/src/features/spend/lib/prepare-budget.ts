@@ -66,12 +66,14 @@ export function isCurrentMonth(b: { prorated: boolean; months: number; period: {
  * the month-end forecast.
  */
 export function budgetFacts(
-  rows: readonly { customerId: string; warningAt: number | null; forecast: Forecast | null }[] | undefined,
+  rows: readonly { customerId: string; warningAt: number | null; forecast: Forecast | null; spentMicros: number | null }[] | undefined,
   currentMonth: boolean,
-): (customerId: string) => { warnAt: number | null; forecast: Forecast | null } {
+): (customerId: string) => { warnAt: number | null; forecast: Forecast | null; forecastPending: boolean } {
   const byCustomer = new Map((rows ?? []).map((r) => [r.customerId, r]));
   return (customerId) => {
     const r = byCustomer.get(customerId);
-    return { warnAt: r?.warningAt ?? null, forecast: currentMonth ? (r?.forecast ?? null) : null };
+    // A known spend without a forecast: the month's first full day has not ended yet (alerts.budgets).
+    const forecastPending = currentMonth && r !== undefined && r.forecast === null && r.spentMicros !== null;
+    return { warnAt: r?.warningAt ?? null, forecast: currentMonth ? (r?.forecast ?? null) : null, forecastPending };
   };
 }

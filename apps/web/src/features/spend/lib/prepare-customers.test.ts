@@ -65,7 +65,7 @@ describe("prepareCustomers", () => {
     // Budgets of $10: 5% (ok), 93% (near at 80%), 120% (over), 50% with a forecast of $11 (over by the forecast), no budget, unpriced.
     const input = [c0("low", 500_000, 10_000_000), c0("globex", 9_300_000, 10_000_000), c0("over", 12_000_000, 10_000_000), c0("burning", 5_000_000, 10_000_000), c0("none", 9_000_000, null), c0("unpriced", null, 10_000_000)];
     const forecast = { micros: 11_000_000, lowMicros: 10_200_000, highMicros: 11_800_000 };
-    const facts = (id: string) => ({ warnAt: 0.8, forecast: id === "burning" ? forecast : { micros: 1_000_000, lowMicros: null, highMicros: null } });
+    const facts = (id: string) => ({ warnAt: 0.8, forecast: id === "burning" ? forecast : { micros: 1_000_000, lowMicros: null, highMicros: null }, forecastPending: false });
     const all = prepareCustomers(input, 1, parseTableState(new URLSearchParams("sort=name")), facts);
     expect(all.rows.map((r) => [r.customerId, r.budgetState, r.forecastOver])).toEqual([
       ["burning", "ok", true],

@@ -22,14 +22,17 @@ export interface CustomerView extends CustomerInput {
   /** This month's month-end forecast (only when the period is the current month), and whether it ends over budget. */
   forecast: Forecast | null;
   forecastOver: boolean;
+  /** The current month with a known spend but no forecast yet: its first full day has not ended. */
+  forecastPending: boolean;
 }
 
 /** What the budget rules and the month's forecast say of a customer (`warningAt`, `alerts.budgets`). */
 export interface BudgetFacts {
   warnAt: number | null;
   forecast: Forecast | null;
+  forecastPending: boolean;
 }
-const NO_FACTS: BudgetFacts = { warnAt: null, forecast: null };
+const NO_FACTS: BudgetFacts = { warnAt: null, forecast: null, forecastPending: false };
 
 export const CUSTOMER_SORTS = ["spend", "runs", "costPerRun", "budgetUse", "name"] as const;
 export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
@@ -99,6 +102,7 @@ export function prepareCustomers(
       budgetState: r.budgetMicros === null ? "none" : budgetState(budgetUse, facts.warnAt),
       forecast: facts.forecast,
       forecastOver,
+      forecastPending: facts.forecastPending,
     };
   });
   const matched = views.filter((v) => matchesSearch(v, s.q) && (!s.near || nearOrOver(v.budgetState, v.forecastOver)));
