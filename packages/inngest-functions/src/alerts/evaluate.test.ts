@@ -135,7 +135,7 @@ describe("budget (the built-in rule: 80% and 100% of each monthly budget, in the
     // A month later the built-in's December episode resolves, named as no longer firing.
     const january = await evaluate([builtin], Date.UTC(2027, 0, 2));
     expect(january.map((e) => [e.subject, e.period, e.firing, e.message])).toEqual([
-      ["acme", "2026-12@80", false, "No longer firing (was: Acme reached 85% of its monthly budget ($85.00 of $100.00) in 2026-12: past 80%)"],
+      ["acme", "2026-12@80", false, "No longer firing (was: Acme reached 85% of its monthly budget ($85.00 of $100.00) in 2026-12 (UTC): past 80%)"],
     ]);
   });
 });
@@ -145,7 +145,7 @@ it("budget and forecast messages name the unpriced calls their priced figures le
   await spend("umbrella", 1_000_000, Date.UTC(2026, 11, 2, 10)); // $1.00 priced
   for (const day of [3, 4]) await spend("umbrella", 500, Date.UTC(2026, 11, day, 10), "model-with-no-price");
   const [at80, at100] = await evaluate([rule("budget", { thresholds: [80, 100] })]);
-  expect(at80!.message).toBe("Umbrella reached 100% of its monthly budget ($1.00 of $1.00 + 2 unpriced calls not counted) in 2026-12: past 80%");
+  expect(at80!.message).toBe("Umbrella reached 100% of its monthly budget ($1.00 of $1.00 + 2 unpriced calls not counted) in 2026-12 (UTC): past 80%");
   expect(at100!.firing).toBe(true);
   const [f] = await evaluate([rule("forecast", {})]);
   expect(f!.message).toMatch(/; \$1\.00 spent so far \+ 2 unpriced calls not counted$/);

@@ -54,6 +54,8 @@ async function covered(db: Db, kind: "budget" | "forecast", customerId: string |
 const sum = (xs: number[] | undefined) => (xs ?? []).reduce((a, b) => a + b, 0);
 /** What a priced sum leaves out, said beside it (never folded in as $0). */
 const unpricedNote = (calls: number) => (calls > 0 ? ` + ${calls} unpriced call${calls === 1 ? "" : "s"} not counted` : "");
+/** "2026-12 (America/New_York)": a budget month is the reporting zone's, which a reader elsewhere needs to know. */
+const monthIn = (month: string, tz: string) => `${month} (${tz})`;
 const monthLink = (tz: string, customer: string) => dashboardLink("/spend", { range: "this-month", tz, customer });
 
 export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => {
@@ -68,7 +70,7 @@ export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => 
     const priced = (m.calls.get(c.id)?.priced ?? 0) > 0;
     for (const t of p.thresholds) {
       if (!priced && unpriced > 0) {
-        out.push({ subject: c.id, subjectLabel: c.name, period: `${m.cal.month}@${t}`, firing: false, value: null, threshold: Math.round((c.budget * t) / 100), message: `${c.name}: none of its ${unpriced} calls in ${m.cal.month} is priced, so its budget use is unknown`, link });
+        out.push({ subject: c.id, subjectLabel: c.name, period: `${m.cal.month}@${t}`, firing: false, value: null, threshold: Math.round((c.budget * t) / 100), message: `${c.name}: none of its ${unpriced} calls in ${monthIn(m.cal.month, o.timeZone)} is priced, so its budget use is unknown`, link });
         continue;
       }
       const firing = spent * 100 >= c.budget * t;
@@ -80,8 +82,8 @@ export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => 
         value: spent,
         threshold: Math.round((c.budget * t) / 100),
         message: firing
-          ? `${c.name} reached ${use}% of its monthly budget (${of}) in ${m.cal.month}: ${t >= 100 ? "over budget" : `past ${t}%`}`
-          : `${c.name} is at ${use}% of its monthly budget (${of}) in ${m.cal.month}, under ${t}%`,
+          ? `${c.name} reached ${use}% of its monthly budget (${of}) in ${monthIn(m.cal.month, o.timeZone)}: ${t >= 100 ? "over budget" : `past ${t}%`}`
+          : `${c.name} is at ${use}% of its monthly budget (${of}) in ${monthIn(m.cal.month, o.timeZone)}, under ${t}%`,
         link,
       });
     }
@@ -95,7 +97,7 @@ export const forecast: KindEvaluator<"forecast"> = async (db, _rule, p, o, memo)
   for (const c of await covered(db, "forecast", p.customerId, m.customers)) {
     const calls = m.calls.get(c.id);
     if (calls && calls.priced === 0 && calls.unpriced > 0) {
-      out.push({ subject: c.id, subjectLabel: c.name, period: m.cal.month, firing: false, value: null, threshold: c.budget, message: `${c.name}: none of its ${calls.unpriced} calls in ${m.cal.month} is priced, so there is no forecast`, link: monthLink(o.timeZone, c.id) });
+      out.push({ subject: c.id, subjectLabel: c.name, period: m.cal.month, firing: false, value: null, threshold: c.budget, message: `${c.name}: none of its ${calls.unpriced} calls in ${monthIn(m.cal.month, o.timeZone)} is priced, so there is no forecast`, link: monthLink(o.timeZone, c.id) });
       continue;
     }
     const f = forecastForMonth(m.cal, m.daily.get(c.id) ?? [], o.now);
@@ -114,7 +116,7 @@ export const forecast: KindEvaluator<"forecast"> = async (db, _rule, p, o, memo)
       firing,
       value: f.micros,
       threshold: c.budget,
-      message: `${c.name} is forecast to spend ${formatMicros(f.micros)} in ${m.cal.month} (${interval}), ${f.micros > c.budget ? "over" : "within"} its ${formatMicros(c.budget)} budget; ${formatMicros(f.spentMicros)} spent so far${unpricedNote(calls?.unpriced ?? 0)}`,
+      message: `${c.name} is forecast to spend ${formatMicros(f.micros)} in ${monthIn(m.cal.month, o.timeZone)} (${interval}), ${f.micros > c.budget ? "over" : "within"} its ${formatMicros(c.budget)} budget; ${formatMicros(f.spentMicros)} spent so far${unpricedNote(calls?.unpriced ?? 0)}`,
       link: monthLink(o.timeZone, c.id),
     });
   }
