@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, fakeChatServer, verdict } from "./fake-servers.ts";
 import { AUTH, PARENT, startTally, type Tally } from "./harness.ts";
+import { waitForJob } from "./reprice-support.ts";
 import { callProcedure } from "./unpriced-money.ts";
 
 // Issue 22: the monthly statement per customer. November 2026 in Asia/Kolkata (UTC+5:30) is
@@ -42,6 +43,8 @@ interface Statement {
   budgetUse: number | null;
   models: (Figures & { model: string })[];
   days: (Figures & { date: string; start: number; end: number })[];
+  asOf: number;
+  restatements: { jobId: string; reason: string; at: number; lines: number; beforeMicros: number | null; afterMicros: number | null; beforeUnpricedCalls: number; afterUnpricedCalls: number }[];
 }
 
 describe("spend.statement: a customer's month in a zone", () => {
@@ -174,6 +177,27 @@ describe("spend.statement: a customer's month in a zone", () => {
     });
     const unpricedModel = rows.find((r) => r.section === "model" && r.key === UNPRICED)!;
     expect(unpricedModel).toMatchObject({ agent_spend_micros: "", agent_unpriced_calls: "1", judge_spend_micros: "96" });
+  });
+
+  it("says which repricing restated it after it was read, and what it said before", async () => {
+    expect(statement.restatements).toEqual([]);
+    expect(Math.abs(statement.asOf - Date.now())).toBeLessThan(60_000);
+    // gpt-4o at $5 / Mtok in and $20 / Mtok out from Nov 15 (UTC): 1000 in + 100 out = 5,000 + 2,000 = 7,000.
+    const from = Date.UTC(2026, 10, 15);
+    await callProcedure(tally, "prices.upsert", "mutation", { model: "gpt-4o", provider: "", inputMicrosPerMtok: 5_000_000, outputMicrosPerMtok: 20_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom: from });
+    const { jobId } = (await callProcedure(tally, "reprice.start", "mutation", { model: "gpt-4o", from, reason: "override" })) as { jobId: string };
+    expect((await waitForJob(tally.db, jobId)).status).toBe("done");
+    const after = (await callProcedure(tally, "spend.statement", "query", INPUT)) as Statement;
+    // acme's gpt-4o agent lines of its local November from Nov 15 UTC: st-nov15 and st-nov30 (st-dec is December
+    // there; globex is another customer; the judge answered on gpt-4o-mini).
+    expect(after.restatements).toEqual([
+      expect.objectContaining({ jobId, reason: "override", lines: 2, beforeMicros: 2 * AGENT_LINE, afterMicros: 2 * 7_000, beforeUnpricedCalls: 0, afterUnpricedCalls: 0 }),
+    ]);
+    expect(after.restatements[0]!.at).toBeGreaterThanOrEqual(statement.asOf);
+    expect(after.totals.spendMicros).toBe(statement.totals.spendMicros! + 2 * (7_000 - AGENT_LINE));
+    // Another customer's statement is not restated by lines that are not its own.
+    const globex = (await callProcedure(tally, "spend.statement", "query", { ...INPUT, customerId: "globex" })) as Statement;
+    expect(globex.restatements.map((r) => [r.lines, r.beforeMicros, r.afterMicros])).toEqual([[1, AGENT_LINE, 7_000]]);
   });
 
   it("names the field of a bad input", async () => {

@@ -10,7 +10,8 @@ import { launchChromium } from "./browser.ts";
  * The monthly statement per customer (issue 22), in real Chromium against the real API on a seeded file:
  * last month in Asia/Kolkata (November while this runs in December 2026) from the Spend customers table's
  * Statement link, its totals against overview.summary and a raw-SQL sum of the usage lines, the print view
- * without navigation or filters, and the CSV download named after customer, month and zone.
+ * without navigation or filters, the CSV download named after customer, month and zone, and the restatement a
+ * repricing of the month leaves on it.
  */
 
 const TZ = "Asia/Kolkata";
@@ -135,6 +136,38 @@ describe("a customer's monthly statement in Chromium", () => {
     expect(Number(total.spend_micros)).toBe(Number(await page.locator("article.statement").getAttribute("data-statement-total")));
     expect(rows.filter((r) => r.section === "day")).toHaveLength(month.days);
     expect(total).toMatchObject({ customer_id: "acme", month: month.month, time_zone: TZ, monthly_budget_micros: "2000000" });
+  });
+
+  it("after a repricing of the month, says it was restated, by which job, and what it said before", async () => {
+    const before = Number(await page.locator("article.statement").getAttribute("data-statement-total"));
+    expect(await page.locator("[data-restated]").count()).toBe(0);
+    expect(Number(await page.locator("[data-as-of]").getAttribute("data-as-of"))).toBeGreaterThan(Date.now() - 600_000);
+    // The model of most of acme's priced agent lines in the month, priced anew from the month's start (a finance user).
+    const db = await connect({ url: server.dbUrl });
+    const lineSum = async () =>
+      Number((await sql<{ spend: number }>`select sum(coalesce(cost_micros, 0)) as spend from usage_costs
+        where customer_id = 'acme' and occurred_at >= ${month.from} and occurred_at < ${month.to}`.execute(db)).rows[0]!.spend);
+    const { model } = (await sql<{ model: string }>`select model, count(*) as n from usage_costs
+      where customer_id = 'acme' and kind = 'agent' and cost_micros is not null and occurred_at >= ${month.from} and occurred_at < ${month.to}
+      group by model order by n desc, model limit 1`.execute(db)).rows[0]!;
+    const call = (path: string, input: unknown) =>
+      page.evaluate(async ([path, body]) => (await (await fetch(`/api/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body })).json()) as { result?: { data: unknown } }, [path, JSON.stringify(input)] as const);
+    const price = { model, provider: "", inputMicrosPerMtok: 9_000_000, outputMicrosPerMtok: 9_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom: month.from };
+    expect((await call("prices.upsert", price)).result).toBeDefined();
+    const started = (await call("reprice.start", { model, from: month.from, to: month.to, reason: "override" })).result?.data as { jobId: string };
+    await expect.poll(async () => (await server.query<{ status: string }>("reprice.job", { id: started.jobId })).status, { timeout: 60_000 }).toBe("done");
+    const after = await lineSum();
+    await db.destroy();
+    expect(after).not.toBe(before);
+
+    await page.reload();
+    const restated = page.locator("[data-restated='1']");
+    await restated.waitFor();
+    expect(Number(await page.locator("article.statement").getAttribute("data-statement-total"))).toBe(after);
+    expect(Number(await restated.locator("[data-before-restatements]").getAttribute("data-before-restatements"))).toBe(before);
+    const job = restated.locator(`[data-job='${started.jobId}']`);
+    expect(Number(await job.getAttribute("data-restated-by"))).toBe(after - before);
+    expect(await job.textContent()).toMatch(/line(s)? repriced \(override, by /);
   });
 
   it("raised no page error and no failed request", () => {

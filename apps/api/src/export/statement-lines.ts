@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { sql } from "kysely";
 import type { Db } from "@tally/shared/db";
 import { monthWindow, type StatementInput } from "../queries/statement.ts";
+import { type StatementLine, statementLines } from "../queries/statement-lines.ts";
 import { csvBody, csvLine, usd } from "./csv.ts";
 import { localIso } from "./period.ts";
 
@@ -10,30 +11,13 @@ const COLUMNS = [
   "cache_read_tokens", "cache_write_tokens", "cost_usd", "cost_micros", "customer_id", "month", "time_zone",
 ];
 
-interface LineRow {
-  booked_at: number | string;
-  id: string;
-  run_id: string;
-  kind: string;
-  model: string;
-  called_model: string;
-  provider: string;
-  price_source: string;
-  input_tokens: number | string;
-  output_tokens: number | string;
-  cache_read_tokens: number | string;
-  cache_write_tokens: number | string;
-  cost_micros: number | string | null;
-}
-
 const PAGE = 1000;
 
 /**
- * The statement's line items: every usage line its totals count, booked as the statement books it (SPEND_PARTS):
- * an agent line at its own time, model and customer; a judge line at the judged run's time, model and customer
- * (`model` is the model the statement books a line under, `called_model` the model that answered). The priced
- * lines' `cost_micros` add up to the statement's total spend exactly, per kind to its agent and judge spend, and
- * the empty ones (unpriced, never 0) to its unpriced calls. In booking order, one keyset page at a time.
+ * The statement's line items: every usage line its totals count, booked as the statement books it
+ * (`statementLines`). The priced lines' `cost_micros` add up to the statement's total spend exactly, per kind
+ * to its agent and judge spend, and the empty ones (unpriced, never 0) to its unpriced calls. In booking order,
+ * one keyset page at a time.
  */
 export async function exportStatementLines(db: Db, res: ServerResponse, input: StatementInput): Promise<void> {
   const out = csvBody(res, COLUMNS);
@@ -41,19 +25,9 @@ export async function exportStatementLines(db: Db, res: ServerResponse, input: S
   const c = input.customerId;
   let after: { at: number; id: string } | null = null;
   for (;;) {
-    const page: LineRow[] = (
-      await sql<LineRow>`
-        select * from (
-          select u.occurred_at as booked_at, u.id, u.run_id, u.kind, u.model, u.model as called_model, u.provider, u.price_source,
-            u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_micros
-          from usage_costs u
-          where u.kind = 'agent' and u.customer_id = ${c} and u.occurred_at >= ${w.from} and u.occurred_at < ${w.to}
-          union all
-          select r.occurred_at, u.id, u.run_id, u.kind, r.model, u.model, u.provider, u.price_source,
-            u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_micros
-          from runs r join usage_costs u on u.run_id = r.run_id and u.kind = 'judge'
-          where r.customer_id = ${c} and r.occurred_at >= ${w.from} and r.occurred_at < ${w.to}
-        ) lines
+    const page: StatementLine[] = (
+      await sql<StatementLine>`
+        select * from (${statementLines(c, w)}) lines
         ${after ? sql`where booked_at > ${after.at} or (booked_at = ${after.at} and id > ${after.id})` : sql``}
         order by booked_at, id
         limit ${PAGE}`.execute(db)
@@ -65,7 +39,7 @@ export async function exportStatementLines(db: Db, res: ServerResponse, input: S
   }
 }
 
-function line(l: LineRow, input: StatementInput): string {
+function line(l: StatementLine, input: StatementInput): string {
   const cost = l.cost_micros === null ? null : Number(l.cost_micros);
   return csvLine([
     localIso(Number(l.booked_at), input.timeZone), l.id, l.run_id, l.kind, l.model, l.called_model, l.provider, l.price_source,

@@ -19,7 +19,7 @@ const COLUMNS = [
 ];
 
 export async function exportStatement(db: Db, res: ServerResponse, input: StatementInput): Promise<void> {
-  const s = await getStatement(db, input);
+  const s = await getStatement(db, input, Date.now());
   const line = (section: string, key: string, f: StatementFigures, budget: Cell[] = [null, null]) =>
     csvLine([
       section, key, usd(f.spendMicros), f.spendMicros, f.agentSpendMicros, f.agentUnpricedCalls, f.judgeSpendMicros, f.judgeUnpricedCalls,

@@ -13,6 +13,7 @@ import { getSpendByModel, type ModelSpendRow } from "./spend-breakdown.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { chartBuckets } from "./chart-buckets.ts";
+import { type Restatement, statementRestatements } from "./statement-lines.ts";
 
 export const statementInput = z.strictObject({
   /** '' is unattributed usage. */
@@ -48,6 +49,10 @@ export interface Statement {
   models: (StatementFigures & { model: string })[];
   /** Every local day of the month, in order, with its exact bounds. */
   days: (StatementFigures & { date: string; start: number; end: number })[];
+  /** When these figures were read: a repricing job after it can change them (`restatements`). */
+  asOf: number;
+  /** Each repricing job that changed a line of this statement, oldest first: what it said before each. */
+  restatements: Restatement[];
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -57,15 +62,16 @@ export function monthWindow(month: string, tz: string): Window {
   return { from: monthStart(y, mo, tz), to: monthStart(y, mo + 1, tz) };
 }
 
-export async function getStatement(db: Db, input: StatementInput): Promise<Statement> {
+export async function getStatement(db: Db, input: StatementInput, now: number): Promise<Statement> {
   const { customerId, month, timeZone } = input;
   const w = monthWindow(month, timeZone);
   const filter = { ...w, timeZone, customerIds: [customerId] };
-  const [summary, models, days, customer] = await readAll(db, [
+  const [summary, models, days, customer, restatements] = await readAll(db, [
     () => getSummary(db, filter),
     () => modelRows(db, filter),
     () => dayRows(db, filter, w),
     () => db.selectFrom("customers").select(["name", "monthly_budget_micros"]).where("id", "=", customerId).executeTakeFirst(),
+    () => statementRestatements(db, customerId, w),
   ]);
   const c = summary.current;
   const budgetMicros = customer?.monthly_budget_micros ?? null;
@@ -88,6 +94,8 @@ export async function getStatement(db: Db, input: StatementInput): Promise<State
     budgetUse: budgetMicros && spend !== null ? spend / budgetMicros : null,
     models,
     days,
+    asOf: now,
+    restatements,
   };
 }
 

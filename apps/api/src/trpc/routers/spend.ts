@@ -11,5 +11,5 @@ export const spendRouter = {
   byCustomer: procedure("read").input(spendByCustomerInput).query(({ ctx, input }) => getSpendByCustomer(ctx.db, input)),
   byModel: procedure("read").input(spendByModelInput).query(({ ctx, input }) => getSpendByModel(ctx.db, input)),
   byDimension: procedure("read").input(spendByDimensionInput).query(({ ctx, input }) => getSpendByDimension(ctx.db, input)),
-  statement: procedure("read").input(statementInput).query(({ ctx, input }) => getStatement(ctx.db, input)),
+  statement: procedure("read").input(statementInput).query(({ ctx, input }) => getStatement(ctx.db, input, ctx.now())),
 } satisfies TRPCRouterRecord;

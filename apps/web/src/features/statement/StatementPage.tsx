@@ -3,9 +3,10 @@ import { ExportLink } from "../../components/ExportLink.tsx";
 import { Link } from "../../components/Link.tsx";
 import { Money } from "../../components/Money.tsx";
 import { ErrorState, Skeleton } from "../../components/States.tsx";
-import { customerLabel, fixedPercent, moneyColumn, moneyColumnDigits, num, pricedMoney, roundedRowsDisagree } from "../../lib/format.ts";
+import { customerLabel, dateTime, fixedPercent, money, moneyColumn, moneyColumnDigits, num, pricedMoney, roundedRowsDisagree } from "../../lib/format.ts";
 import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
+import { beforeRestatements, restatedBy } from "./restated.ts";
 import { readStatementParams, spendBackHref } from "./statement-url.ts";
 import "./statement.css";
 import { ScrollRegion } from "../../components/ScrollRegion.tsx";
@@ -67,7 +68,8 @@ export default function StatementPage() {
       <header>
         <h1>Statement: {customerLabel(s.customer.id, s.customer.name)}</h1>
         <p className="muted">
-          {monthName}, {s.timeZone} · customer id <span className="mono">{s.customer.id || "(unattributed)"}</span>
+          {monthName}, {s.timeZone} · customer id <span className="mono">{s.customer.id || "(unattributed)"}</span> ·{" "}
+          <span data-as-of={s.asOf}>figures as of {dateTime(s.asOf, s.timeZone)}</span>
         </p>
       </header>
       <dl className="facts">
@@ -80,6 +82,7 @@ export default function StatementPage() {
         <dt>Monthly budget</dt>
         <dd data-kpi="budget">{s.customer.budgetMicros === null ? "none set" : <><Money micros={s.customer.budgetMicros} unpricedCalls={0} /> · {s.budgetUse === null ? "no priced spend" : `${fixedPercent(s.budgetUse)} used`}</>}</dd>
       </dl>
+      {s.restatements.length > 0 ? <Restated s={s} /> : null}
       <section>
         <h2>By model</h2>
         <ScrollRegion label="By model"><table aria-label="By model">
@@ -115,5 +118,41 @@ function Cell({ micros, unpriced, format }: { micros: number | null; unpriced: n
       {m.text}
       {m.note ? <div className="small muted">{m.note}</div> : null}
     </>
+  );
+}
+
+type StatementData = { timeZone: string; totals: Figures; restatements: { jobId: string; reason: string; createdBy: string; at: number; lines: number; beforeMicros: number | null; afterMicros: number | null; beforeUnpricedCalls: number; afterUnpricedCalls: number }[] };
+
+/** Money in a sentence: the priced figure and the unpriced calls beside it on one line. */
+function inline(micros: number | null, unpricedCalls: number): string {
+  const m = pricedMoney(micros, unpricedCalls);
+  return m.note ? `${m.text} ${m.note}` : m.text;
+}
+
+/** Repricing jobs that changed this statement's lines after they were recorded: what it said before, and each change. */
+function Restated({ s }: { s: StatementData }) {
+  const first = beforeRestatements(s.totals, s.restatements);
+  return (
+    <section className="restated" aria-labelledby="restated-head" data-restated={s.restatements.length}>
+      <h2 id="restated-head">Restated after repricing</h2>
+      <p>
+        Prices of this month's usage changed after it was recorded: a copy read before then shows other figures. Before the first change below, this
+        statement totalled <strong data-before-restatements={first.spendMicros ?? ""}>{inline(first.spendMicros, first.unpricedCalls)}</strong>. The
+        figures on this page include every change.
+      </p>
+      <ul>
+        {s.restatements.map((j) => {
+          const d = restatedBy(j);
+          return (
+            <li key={j.jobId} data-job={j.jobId} data-restated-by={d}>
+              {dateTime(j.at, s.timeZone)}: {num(j.lines)} line{j.lines === 1 ? "" : "s"} repriced ({j.reason}
+              {j.createdBy ? `, by ${j.createdBy}` : ""}), {inline(j.beforeMicros, j.beforeUnpricedCalls)} → {inline(j.afterMicros, j.afterUnpricedCalls)} (
+              {d > 0 ? "+" : d < 0 ? "−" : "±"}
+              {money(Math.abs(d))}) · job <span className="mono">{j.jobId}</span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }

@@ -1,0 +1,108 @@
+/**
+ * The usage lines a customer's monthly statement counts, booked as SPEND_PARTS books them: an agent line at its
+ * own time, model and customer; a judge line at the judged run's time, model and customer (`model` is the model
+ * the statement books a line under, `called_model` the model that answered). The one definition behind the
+ * line-items CSV and the statement's restatements.
+ */
+import { sql } from "kysely";
+import type { Db } from "@tally/shared/db";
+import type { Window } from "./common.ts";
+
+export interface StatementLine {
+  booked_at: number | string;
+  id: string;
+  run_id: string;
+  kind: string;
+  model: string;
+  called_model: string;
+  provider: string;
+  price_source: string;
+  input_tokens: number | string;
+  output_tokens: number | string;
+  cache_read_tokens: number | string;
+  cache_write_tokens: number | string;
+  cost_micros: number | string | null;
+}
+
+export function statementLines(customerId: string, w: Window) {
+  return sql<StatementLine>`
+    select u.occurred_at as booked_at, u.id, u.run_id, u.kind, u.model, u.model as called_model, u.provider, u.price_source,
+      u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_micros
+    from usage_costs u
+    where u.kind = 'agent' and u.customer_id = ${customerId} and u.occurred_at >= ${w.from} and u.occurred_at < ${w.to}
+    union all
+    select r.occurred_at, u.id, u.run_id, u.kind, r.model, u.model, u.provider, u.price_source,
+      u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_micros
+    from runs r join usage_costs u on u.run_id = r.run_id and u.kind = 'judge'
+    where r.customer_id = ${customerId} and r.occurred_at >= ${w.from} and r.occurred_at < ${w.to}`;
+}
+
+/** What one repricing job changed in a statement: its lines' priced sum and unpriced count before and after it. */
+export interface Restatement {
+  jobId: string;
+  /** `override`, `catalog` or `manual` (reprice_jobs.reason). */
+  reason: string;
+  createdBy: string;
+  /** When the job finished (else when it started: a job still running). */
+  at: number;
+  status: string;
+  /** The statement's lines the job repriced. */
+  lines: number;
+  /** Priced micro-USD of those lines before and after the job; null when none of them was priced. */
+  beforeMicros: number | null;
+  afterMicros: number | null;
+  beforeUnpricedCalls: number;
+  afterUnpricedCalls: number;
+}
+
+interface RestatementRow {
+  job_id: string;
+  lines: number | string;
+  before_micros: number | string | null;
+  after_micros: number | string | null;
+  before_unpriced: number | string;
+  after_unpriced: number | string;
+}
+
+/**
+ * Every repricing job that changed a line this statement counts, oldest first (usage_cost_history by the
+ * lines' ids). A statement read before a job showed its `before` figures: the current total minus each job's
+ * after plus its before is what the statement said before any of them.
+ */
+export async function statementRestatements(db: Db, customerId: string, w: Window): Promise<Restatement[]> {
+  const rows = (
+    await sql<RestatementRow>`
+      select h.job_id, count(*) as lines,
+        sum(h.cost_micros_before) as before_micros, sum(h.cost_micros_after) as after_micros,
+        sum(case when h.cost_micros_before is null then 1 else 0 end) as before_unpriced,
+        sum(case when h.cost_micros_after is null then 1 else 0 end) as after_unpriced
+      from (${statementLines(customerId, w)}) l
+      join usage_cost_history h on h.usage_id = l.id
+      group by h.job_id`.execute(db)
+  ).rows;
+  if (rows.length === 0) return [];
+  const jobs = await db
+    .selectFrom("reprice_jobs")
+    .select(["id", "reason", "created_by", "created_at", "started_at", "finished_at", "status"])
+    .where("id", "in", rows.map((r) => r.job_id))
+    .execute();
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const n = (v: number | string | null) => (v === null ? null : Number(v));
+  return rows
+    .map((r): Restatement => {
+      const j = byId.get(r.job_id);
+      return {
+        jobId: r.job_id,
+        reason: j?.reason ?? "",
+        createdBy: j?.created_by ?? "",
+        at: Number(j?.finished_at ?? j?.started_at ?? j?.created_at ?? 0),
+        status: j?.status ?? "",
+        lines: Number(r.lines),
+        beforeMicros: n(r.before_micros),
+        afterMicros: n(r.after_micros),
+        beforeUnpricedCalls: Number(r.before_unpriced),
+        afterUnpricedCalls: Number(r.after_unpriced),
+      };
+    })
+    .sort((a, b) => a.at - b.at || a.jobId.localeCompare(b.jobId));
+}
