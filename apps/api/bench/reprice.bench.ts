@@ -51,7 +51,7 @@ try {
   await upsertPrice(db, SYSTEM, { model: "gpt-4o", provider: "", inputMicrosPerMtok: 1_000_000, outputMicrosPerMtok: 4_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom: 0 }, Date.now());
   t = performance.now();
   let c = process.cpuUsage();
-  const preview = await previewReprice(db, { model: "gpt-4o" });
+  const preview = await previewReprice(db, { model: "gpt-4o", timeZone: "UTC" });
   console.log(`preview: ${preview.lines} lines in ${secs(t)} s (${cpu(c)} s CPU); before ${preview.beforeMicros} µ$, after ${preview.afterMicros} µ$, ${preview.byCustomer.length} customers`);
 
   const runner = createRepriceRunner(db);

@@ -117,6 +117,18 @@ describe("repricing history after an override", () => {
       });
     }
     expect(preview.byModel.map((m: Json) => [m.model, m.lines]).sort()).toEqual([["gpt-4o", 10], ["gpt-4o-2024-08-06", 1]]);
+    // By calendar month of each line's own time in the asked zone (Asia/Kolkata, UTC+05:30 all year), newest first.
+    const kolkataMonth = (at: number) => new Date(at + 19_800_000).toISOString().slice(0, 7);
+    const months = [...new Set(inScope.map((l) => kolkataMonth(l.occurred_at)))].sort().reverse();
+    const zoned = (await callProcedure(tally, "reprice.preview", "query", { model: "GPT-4o", timeZone: "Asia/Kolkata" })) as Json;
+    expect(zoned.timeZone).toBe("Asia/Kolkata");
+    expect(zoned.byMonth.map((m: Json) => [m.month, m.lines, m.beforeMicros, m.afterMicros])).toEqual(
+      months.map((m) => {
+        const rows = inScope.filter((l) => kolkataMonth(l.occurred_at) === m);
+        return [m, rows.length, sum(rows.map((l) => catalog(l.model, ...tokens(l), l.occurred_at))), sum(rows.map((l) => byHand(...tokens(l))))];
+      }),
+    );
+    expect(preview.timeZone).toBe("UTC");
     // The preview writes nothing.
     expect(await lines()).toEqual(before);
 

@@ -185,6 +185,14 @@ describe("spend.statement: a customer's month in a zone", () => {
     // gpt-4o at $5 / Mtok in and $20 / Mtok out from Nov 15 (UTC): 1000 in + 100 out = 5,000 + 2,000 = 7,000.
     const from = Date.UTC(2026, 10, 15);
     await callProcedure(tally, "prices.upsert", "mutation", { model: "gpt-4o", provider: "", inputMicrosPerMtok: 5_000_000, outputMicrosPerMtok: 20_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom: from });
+    // The preview splits the change by local month first: October's line is before the new price, November's
+    // four (acme's three, globex's one) are from Nov 1 00:00 local, three of them from Nov 15; December's one.
+    const preview = (await callProcedure(tally, "reprice.preview", "query", { model: "gpt-4o", timeZone: TZ })) as { byMonth: { month: string; lines: number; changedLines: number; beforeMicros: number; afterMicros: number }[] };
+    expect(preview.byMonth.map((m) => [m.month, m.lines, m.changedLines, m.beforeMicros, m.afterMicros])).toEqual([
+      ["2026-12", 1, 1, AGENT_LINE, 7_000],
+      ["2026-11", 4, 3, 4 * AGENT_LINE, AGENT_LINE + 3 * 7_000],
+      ["2026-10", 1, 0, AGENT_LINE, AGENT_LINE],
+    ]);
     const { jobId } = (await callProcedure(tally, "reprice.start", "mutation", { model: "gpt-4o", from, reason: "override" })) as { jobId: string };
     expect((await waitForJob(tally.db, jobId)).status).toBe("done");
     const after = (await callProcedure(tally, "spend.statement", "query", INPUT)) as Statement;

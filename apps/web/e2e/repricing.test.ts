@@ -36,7 +36,7 @@ let range: string;
 const money = (micros: number) => formatMicros(micros, "en-US");
 const problems: string[] = [];
 
-interface Line { id: string; run_id: string; kind: string; input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number; cost_micros: number | null }
+interface Line { id: string; run_id: string; kind: string; occurred_at: number; input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number; cost_micros: number | null }
 
 /**
  * The line's cost at the typed prices, by genai-prices' documented rule (input tokens include cache reads, each
@@ -48,7 +48,7 @@ const expectedCost = (l: Line) => (l.input_tokens - l.cache_read_tokens) * PRICE
 async function modelLines(): Promise<Line[]> {
   return db
     .selectFrom("usage_costs")
-    .select(["id", "run_id", "kind", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_micros"])
+    .select(["id", "run_id", "kind", "occurred_at", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_micros"])
     .where("model", "=", MODEL)
     .orderBy("id")
     .execute();
@@ -162,6 +162,16 @@ describe("price overrides and repricing in Chromium", () => {
     for (const l of lines) byCustomer.set(customerOf.get(l.run_id)!, (byCustomer.get(customerOf.get(l.run_id)!) ?? 0) + expectedCost(l));
     const shownCustomers = await dialog.locator("table[aria-label='Repricing by customer'] tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-customer"), tr.children[3]?.textContent]));
     expect(new Map(shownCustomers as [string, string][])).toEqual(new Map([...byCustomer].map(([c, v]) => [c, money(v)])));
+    // Per month of the page's zone (UTC), newest first; a month before this one says its statements change.
+    const byMonth = new Map<string, number>();
+    for (const l of lines) byMonth.set(new Date(Number(l.occurred_at)).toISOString().slice(0, 7), (byMonth.get(new Date(Number(l.occurred_at)).toISOString().slice(0, 7)) ?? 0) + expectedCost(l));
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    const monthTable = dialog.locator("table[aria-label='Repricing by month']");
+    expect(await monthTable.locator("thead th").first().textContent()).toBe("Month (UTC)");
+    const shownMonths = await monthTable.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-month"), tr.children[0]?.textContent, tr.children[4]?.textContent]));
+    expect(shownMonths).toEqual(
+      [...byMonth].sort(([a], [b]) => b.localeCompare(a)).map(([m, v]) => [m, m < thisMonth ? `${m} · past month: its statements change` : m, `+${money(v)}`]),
+    );
     await shot(overview, "reprice-preview");
     expect(await axeViolations(overview, "#prices")).toEqual([]);
 

@@ -1,4 +1,4 @@
-import type { RepriceScope } from "@tally/shared";
+import { localParts, type RepriceScope } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { type PricedUsage, UsageError } from "@tally/shared/pricing";
 import { InputError } from "../queries/common.ts";
@@ -10,14 +10,20 @@ const PAGE = 2_000;
 /**
  * `reprice.preview`: what repricing the scope would change, without writing. Before = each line's stored
  * cost, after = its stored units priced now (current overrides and catalog) at the line's own time; agent
- * and judge lines alike. Totals, per customer and per model (the stored model id).
+ * and judge lines alike. Totals, per customer, per model (the stored model id) and per calendar month of the
+ * line's own time in `timeZone` (a closed month's statements change by its row).
  */
-export async function previewReprice(db: Db, input: RepriceScope) {
+export async function previewReprice(db: Db, { timeZone, ...input }: RepriceScope & { timeZone: string }) {
   const scope = await storedScope(db, input);
   const overrides = await db.selectFrom("model_prices").selectAll().execute();
   const total = new Totals();
   const byCustomer = new Map<string, Totals>();
   const byModel = new Map<string, Totals>();
+  const byMonth = new Map<string, Totals>();
+  const monthOf = (at: number) => {
+    const l = localParts(at, timeZone);
+    return `${l.y}-${String(l.mo).padStart(2, "0")}`;
+  };
   const group = (m: Map<string, Totals>, key: string) => m.get(key) ?? m.set(key, new Totals()).get(key)!;
   for (let cursor: string | null = null; ; ) {
     const rows = await readScopeLines(db, scope, cursor, PAGE);
@@ -30,7 +36,7 @@ export async function previewReprice(db: Db, input: RepriceScope) {
         throw e;
       }
       const changed = differs(line, now);
-      for (const t of [total, group(byCustomer, line.customer_id), group(byModel, line.model)]) t.add(line.cost_micros, now.costMicros, changed);
+      for (const t of [total, group(byCustomer, line.customer_id), group(byModel, line.model), group(byMonth, monthOf(Number(line.occurred_at)))]) t.add(line.cost_micros, now.costMicros, changed);
     }
     if (rows.length < PAGE) break;
     cursor = cursorOf(rows[rows.length - 1]!);
@@ -50,6 +56,9 @@ export async function previewReprice(db: Db, input: RepriceScope) {
       .map(([customerId, t]) => ({ customerId, customerName: names.get(customerId) ?? null, changedLines: t.changed, ...t.view() }))
       .sort(largestChangeFirst),
     byModel: [...byModel].map(([model, t]) => ({ model, changedLines: t.changed, ...t.view() })).sort(largestChangeFirst),
+    /** Newest month first, in `timeZone`. */
+    byMonth: [...byMonth].map(([month, t]) => ({ month, changedLines: t.changed, ...t.view() })).sort((a, b) => b.month.localeCompare(a.month)),
+    timeZone,
   };
 }
 

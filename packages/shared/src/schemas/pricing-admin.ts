@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { instantSchema, priceUpsertInput } from "./analytics.ts";
+import { instantSchema, isTimeZone, priceUpsertInput } from "./analytics.ts";
 import { catalogId, wellFormedString } from "./strings.ts";
 
 /**
@@ -55,6 +55,10 @@ const checkScope = (v: { from?: number | undefined; to?: number | undefined }, c
   if (v.from !== undefined && v.to !== undefined && v.from > v.to) ctx.addIssue({ code: "custom", path: ["to"], message: "`to` is before `from`" });
 };
 export const repriceScopeInput = z.strictObject(scopeShape).superRefine(checkScope);
+/** The preview's scope, and the zone whose calendar months it splits the change by (statements are months in a zone). */
+export const repricePreviewInput = z
+  .strictObject({ ...scopeShape, timeZone: z.string().default("UTC").refine(isTimeZone, { message: "unknown IANA time zone" }) })
+  .superRefine(checkScope);
 export const repriceStartInput = z
   .strictObject({ ...scopeShape, reason: z.enum(REPRICE_REASONS, { message: "reason must be override, catalog or manual" }).default("manual") })
   .superRefine(checkScope);
@@ -64,4 +68,5 @@ export type PriceKeyInput = z.infer<typeof priceKeyInput>;
 export type PriceUpdateInput = z.infer<typeof priceUpdateInput>;
 export type PriceHistoryInput = z.infer<typeof priceHistoryInput>;
 export type RepriceScope = z.infer<typeof repriceScopeInput>;
+export type RepricePreviewInput = z.input<typeof repricePreviewInput>;
 export type RepriceStartInput = z.infer<typeof repriceStartInput>;

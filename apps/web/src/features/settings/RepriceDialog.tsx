@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { MutationError, QueryView, Skeleton } from "../../components/States.tsx";
+import { localParts } from "@tally/shared";
 import { num } from "../../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
 import { jobPollInterval, jobProgress, moneyWithUnpriced, type RepriceScope, scopeText, signedMoney } from "./lib/reprice.ts";
@@ -11,7 +12,7 @@ type Group = { key: string; label: string; beforeMicros: number | null; afterMic
 
 /**
  * Repricing in two steps: the preview (reprice.preview: the lines in scope priced now against their stored cost,
- * totals and per customer and per model), then Apply (reprice.start), whose job is polled every second until done.
+ * totals and per customer, per model and per month in the page's zone, past months flagged), then Apply (reprice.start), whose job is polled every second until done.
  */
 export function RepriceDialog({
   scope,
@@ -29,7 +30,7 @@ export function RepriceDialog({
   const qc = useQueryClient();
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
-  const preview = useQuery({ ...trpc.reprice.preview.queryOptions(scope), staleTime: Infinity, refetchInterval: false });
+  const preview = useQuery({ ...trpc.reprice.preview.queryOptions({ ...scope, timeZone: tz }), staleTime: Infinity, refetchInterval: false });
   const start = useMutation(trpc.reprice.start.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.reprice.jobs.queryKey() }) }));
   const jobId = start.data?.jobId;
   // The preview as it was when applied: once the job is done a fresh one would read "no change".
@@ -104,6 +105,10 @@ export function RepriceDialog({
 function PreviewTables({ p }: { p: Preview }) {
   const customers: Group[] = p.byCustomer.map((c) => ({ ...c, key: c.customerId, label: c.customerName ?? (c.customerId || "unattributed") }));
   const models: Group[] = p.byModel.map((m) => ({ ...m, key: m.model, label: m.model }));
+  // A month before this one in the zone: its statements may already have gone out.
+  const now = localParts(Date.now(), p.timeZone);
+  const thisMonth = `${now.y}-${String(now.mo).padStart(2, "0")}`;
+  const months: Group[] = p.byMonth.map((m) => ({ ...m, key: m.month, label: m.month < thisMonth && m.changedLines > 0 ? `${m.month} · past month: its statements change` : m.month }));
   return (
     <>
       <dl className="reprice-totals" data-before={p.beforeMicros ?? ""} data-after={p.afterMicros ?? ""} data-delta={p.deltaMicros ?? ""}>
@@ -130,6 +135,7 @@ function PreviewTables({ p }: { p: Preview }) {
       </dl>
       <GroupTable label="By customer" head="Customer" rows={customers} attr="data-customer" />
       <GroupTable label="By model" head="Model" rows={models} attr="data-model" />
+      <GroupTable label="By month" head={`Month (${p.timeZone})`} rows={months} attr="data-month" />
     </>
   );
 }
