@@ -25,7 +25,7 @@ export interface App {
   /** Sign-in, sessions and API keys (better-auth on the same database). */
   access: Access;
   /** What the HTTP API needs from configuration. */
-  config: { runUrlTemplate: string; http: HttpConfig; judge: JudgeSettings; review: ReviewSettings; alerts: AlertSettings };
+  config: { runUrlTemplate: string; http: HttpConfig; judge: JudgeSettings; review: ReviewSettings; alerts: AlertSettings; now: () => number };
   /** Stops the background calendar fill and repricing, then closes the database. */
   close(): Promise<void>;
 }
@@ -97,7 +97,7 @@ export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promis
     stopCatalog();
     await db.destroy();
   };
-  return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review, alerts: { timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC", slackWebhookConfigured: !!env.SLACK_WEBHOOK_URL, allowPrivateDestinations: deps.alerts?.allowPrivateDestinations ?? false } }, close };
+  return { db, handler, functions, inngest, calendars, repricer, access, config: { runUrlTemplate: env.INNGEST_RUN_URL_TEMPLATE, http, judge, review, alerts: { timeZone: env.TALLY_TIME_ZONES[0] ?? "UTC", slackWebhookConfigured: !!env.SLACK_WEBHOOK_URL, allowPrivateDestinations: deps.alerts?.allowPrivateDestinations ?? false }, now: deps.clock ?? Date.now }, close };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Db } from "@tally/shared/db";
+import { type Db, recordBudgetChange } from "@tally/shared/db";
 import type { CustomerUpsertInput } from "@tally/shared";
 import { writeAudit } from "../auth/audit.ts";
 import type { Actor } from "../auth/principal.ts";
@@ -20,11 +20,16 @@ export async function listCustomers(db: Db): Promise<CustomerItem[]> {
   return rows.map(toItem);
 }
 
-/** Creates or renames a customer and sets its monthly budget, with the audit record, in one transaction. */
+/**
+ * Creates or renames a customer and sets its monthly budget, with the audit record and a changed budget's
+ * history row (`recordBudgetChange`), in one transaction.
+ */
 export async function upsertCustomer(db: Db, actor: Actor, c: CustomerUpsertInput, now: number): Promise<CustomerItem> {
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom("customers").select(columns).where("id", "=", c.id).executeTakeFirst();
     const r = await upsertRow(trx, c, now);
+    // A change of an existing customer's budget is dated (a new customer's first budget applies to its past too).
+    if (before) await recordBudgetChange(trx, c.id, before.monthly_budget_micros === null ? null : Number(before.monthly_budget_micros), c.monthlyBudgetMicros, now);
     await writeAudit(trx, actor, { action: "customers.upsert", target: `customer:${c.id}`, before: before ? toItem(before) : null, after: toItem(r) }, now);
     return toItem(r);
   });

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Db, readAll } from "@tally/shared/db";
+import { budgetsAt, type Db, readAll } from "@tally/shared/db";
 import {
   type AggregateFilter,
   addMoney,
@@ -74,19 +74,15 @@ export interface Breakdown<Row> {
 export async function getSpendByCustomer(db: Db, f: BreakdownInput): Promise<Breakdown<CustomerSpendRow>> {
   const b = await breakdown(db, f, "customer_id");
   const ids = b.rows.map((r) => r.key);
-  const customers = ids.length
-    ? await db
-        .selectFrom("customers")
-        .select(["id", "name", "monthly_budget_micros"])
-        .where("id", "in", ids)
-        .execute()
-    : [];
-  const byId = new Map(customers.map((c) => [c.id, c]));
+  const customers = ids.length ? await db.selectFrom("customers").select(["id", "name"]).where("id", "in", ids).execute() : [];
+  // The monthly budget in force at the window's end: a past month is measured against its own.
+  const budgets = ids.length ? await budgetsAt(db, f.to - 1, ids) : new Map<string, number | null>();
+  const names = new Map(customers.map((c) => [c.id, c.name]));
   const rows = b.rows.map(({ key, ...r }) => ({
     ...r,
     customerId: key,
-    name: byId.get(key)?.name ?? null,
-    budgetMicros: byId.get(key)?.monthly_budget_micros ?? null,
+    name: names.get(key) ?? null,
+    budgetMicros: budgets.get(key) ?? null,
   }));
   return { ...b, rows };
 }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { isTimeZone, localParts, monthStart, wellFormedString } from "@tally/shared";
-import { type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
+import { budgetsAt, type Db, readAll, SPEND_PARTS } from "@tally/shared/db";
 import { addMoney, money, num, type Window } from "./common.ts";
 import { getSummary } from "./overview.ts";
 import { getSpendByModel, type ModelSpendRow } from "./spend-breakdown.ts";
@@ -66,15 +66,17 @@ export async function getStatement(db: Db, input: StatementInput, now: number): 
   const { customerId, month, timeZone } = input;
   const w = monthWindow(month, timeZone);
   const filter = { ...w, timeZone, customerIds: [customerId] };
-  const [summary, models, days, customer, restatements] = await readAll(db, [
+  const [summary, models, days, customer, restatements, budgets] = await readAll(db, [
     () => getSummary(db, filter),
     () => modelRows(db, filter),
     () => dayRows(db, filter, w),
-    () => db.selectFrom("customers").select(["name", "monthly_budget_micros"]).where("id", "=", customerId).executeTakeFirst(),
+    () => db.selectFrom("customers").select(["name"]).where("id", "=", customerId).executeTakeFirst(),
     () => statementRestatements(db, customerId, w),
+    // The budget in force at the month's end (a later change does not rewrite a closed month).
+    () => budgetsAt(db, w.to - 1, [customerId]),
   ]);
   const c = summary.current;
-  const budgetMicros = customer?.monthly_budget_micros ?? null;
+  const budgetMicros = budgets.get(customerId) ?? null;
   const spend = c.spendMicros.total;
   return {
     customer: { id: customerId, name: customer?.name ?? null, budgetMicros },

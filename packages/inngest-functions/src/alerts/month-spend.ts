@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import { type MonthCalendar, monthCalendar } from "@tally/shared";
-import { canonicalZone, commaJoin, type Db, DAY_MS, GRAIN_MS, grainStart, grainTable, jsonArray, jsonArrayAgg, localDay, pieces, segments, SPEND_PART_NAMES, SPEND_PARTS, type SpendPart, type SpendPartSpec, tableName } from "@tally/shared/db";
+import { budgetsAt, canonicalZone, commaJoin, type Db, DAY_MS, GRAIN_MS, grainStart, grainTable, jsonArray, jsonArrayAgg, localDay, pieces, segments, SPEND_PART_NAMES, SPEND_PARTS, type SpendPart, type SpendPartSpec, tableName } from "@tally/shared/db";
 import type { Memo } from "./evaluate.ts";
 import { windowEnd } from "./rollup-window.ts";
 
@@ -65,9 +65,11 @@ async function readMonthSpend(db: Db, tz: string, now: number): Promise<MonthSpe
   const end = Math.min(cal.end, windowEnd(now));
   const { parts, targets } = await monthParts(db, tz, cal, end);
   const rows = parts.length === 0 ? [] : (await sql<PieceRow>`${sql.join(parts, sql` union all `)}`.execute(db)).rows;
-  const customers = (await db.selectFrom("customers").select(["id", "name", "monthly_budget_micros"]).where("monthly_budget_micros", ">", 0).orderBy("id").execute()).map(
-    (c) => ({ id: c.id, name: c.name, budget: Number(c.monthly_budget_micros) }),
-  );
+  // The budgets in force at `now` (customer_budget_history): a past month's own, this month's today's.
+  const budgets = await budgetsAt(db, now);
+  const customers = (await db.selectFrom("customers").select(["id", "name"]).orderBy("id").execute())
+    .map((c) => ({ id: c.id, name: c.name, budget: budgets.get(c.id) ?? 0 }))
+    .filter((c) => c.budget > 0);
   const slot = new Map(customers.map((c, i) => [c.id, i]));
   const days = cal.dayStarts.length;
   const spent = customers.map(() => null as number[] | null);

@@ -25,6 +25,7 @@ import * as m0023 from "./0023-usage-lines-by-customer.ts";
 import * as m0024 from "./0024-usage-lines-by-time.ts";
 import * as m0025 from "./0025-priced-runs.ts";
 import * as m0026 from "./0026-model-priced-runs.ts";
+import * as m0027 from "./0027-customer-budget-history.ts";
 
 /** Static list, so no bundler or file layout can lose a migration. Append only; never edit a landed one. */
 const migrations: Record<string, Migration> = {
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   "0024-usage-lines-by-time": m0024,
   "0025-priced-runs": m0025,
   "0026-model-priced-runs": m0026,
+  "0027-customer-budget-history": m0027,
 };
 
 export const migrationProvider: MigrationProvider = {

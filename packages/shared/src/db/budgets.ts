@@ -1,0 +1,46 @@
+import type { Db } from "./connect.ts";
+
+/**
+ * Each customer's monthly budget in force at `at` (null: none then): the latest `customer_budget_history` row
+ * from `at` or before; a customer without history rows has had today's budget all along, and one whose first
+ * row is after `at` had none. Only customers with a `customers` row; `ids` narrows them.
+ */
+export async function budgetsAt(db: Db, at: number, ids?: readonly string[]): Promise<Map<string, number | null>> {
+  const out = new Map<string, number | null>();
+  const chunks = ids === undefined ? [undefined] : Array.from({ length: Math.ceil(ids.length / 500) }, (_, i) => ids.slice(i * 500, i * 500 + 500));
+  for (const chunk of chunks) {
+    if (chunk?.length === 0) continue;
+    let customers = db.selectFrom("customers").select(["id", "monthly_budget_micros"]);
+    let history = db.selectFrom("customer_budget_history").select(["customer_id", "effective_from", "monthly_budget_micros"]).orderBy("effective_from");
+    if (chunk) {
+      customers = customers.where("id", "in", chunk);
+      history = history.where("customer_id", "in", chunk);
+    }
+    const byCustomer = new Map<string, { from: number; budget: number | null }[]>();
+    for (const h of await history.execute()) {
+      const rows = byCustomer.get(h.customer_id) ?? byCustomer.set(h.customer_id, []).get(h.customer_id)!;
+      rows.push({ from: Number(h.effective_from), budget: h.monthly_budget_micros === null ? null : Number(h.monthly_budget_micros) });
+    }
+    for (const c of await customers.execute()) {
+      const rows = byCustomer.get(c.id);
+      const current = c.monthly_budget_micros === null ? null : Number(c.monthly_budget_micros);
+      out.set(c.id, rows ? (rows.filter((r) => r.from <= at).at(-1)?.budget ?? null) : current);
+    }
+  }
+  return out;
+}
+
+/**
+ * Records a budget change (customers.upsert, inside its transaction): the first change of a customer writes its
+ * old budget from the start of time, so the months before keep it; then the new one from `now`.
+ */
+export async function recordBudgetChange(trx: Db, customerId: string, before: number | null, after: number | null, now: number): Promise<void> {
+  if (before === after) return;
+  const known = await trx.selectFrom("customer_budget_history").select("customer_id").where("customer_id", "=", customerId).limit(1).executeTakeFirst();
+  const rows = [...(known ? [] : [{ customer_id: customerId, effective_from: 0, monthly_budget_micros: before }]), { customer_id: customerId, effective_from: now, monthly_budget_micros: after }];
+  await trx
+    .insertInto("customer_budget_history")
+    .values(rows)
+    .onConflict((oc) => oc.columns(["customer_id", "effective_from"]).doUpdateSet((eb) => ({ monthly_budget_micros: eb.ref("excluded.monthly_budget_micros") })))
+    .execute();
+}
