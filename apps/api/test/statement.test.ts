@@ -203,6 +203,16 @@ describe("spend.statement: a customer's month in a zone", () => {
     ]);
     expect(after.restatements[0]!.at).toBeGreaterThanOrEqual(statement.asOf);
     expect(after.totals.spendMicros).toBe(statement.totals.spendMicros! + 2 * (7_000 - AGENT_LINE));
+    // A price equal to the catalog's from the local month's start: st-nov1's line gets a new price source at the
+    // same cost, which changes no figure and restates nothing.
+    await callProcedure(tally, "prices.upsert", "mutation", { model: "gpt-4o", provider: "", inputMicrosPerMtok: 2_500_000, outputMicrosPerMtok: 10_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom: FROM });
+    const same = (await callProcedure(tally, "reprice.start", "mutation", { model: "gpt-4o", from: FROM, to: from, reason: "override" })) as { jobId: string };
+    expect((await waitForJob(tally.db, same.jobId)).status).toBe("done");
+    const sourceOnly = await tally.db.selectFrom("usage_cost_history").select(["cost_micros_before", "cost_micros_after"]).where("job_id", "=", same.jobId).execute();
+    expect(sourceOnly.map((h) => [Number(h.cost_micros_before), Number(h.cost_micros_after)])).toEqual([[AGENT_LINE, AGENT_LINE]]);
+    const again = (await callProcedure(tally, "spend.statement", "query", INPUT)) as Statement;
+    expect(again.restatements.map((r) => r.jobId)).toEqual([jobId]);
+    expect(again.totals).toEqual(after.totals);
     // Another customer's statement is not restated by lines that are not its own.
     const globex = (await callProcedure(tally, "spend.statement", "query", { ...INPUT, customerId: "globex" })) as Statement;
     expect(globex.restatements.map((r) => [r.lines, r.beforeMicros, r.afterMicros])).toEqual([[1, AGENT_LINE, 7_000]]);

@@ -46,7 +46,7 @@ export interface Restatement {
   /** When the job finished (else when it started: a job still running). */
   at: number;
   status: string;
-  /** The statement's lines the job repriced. */
+  /** The statement's lines whose cost the job changed. */
   lines: number;
   /** Priced micro-USD of those lines before and after the job; null when none of them was priced. */
   beforeMicros: number | null;
@@ -65,8 +65,8 @@ interface RestatementRow {
 }
 
 /**
- * Every repricing job that changed a line this statement counts, oldest first (usage_cost_history by the
- * lines' ids). A statement read before a job showed its `before` figures: the current total minus each job's
+ * Every repricing job that changed the cost of a line this statement counts (a new price source at the same
+ * cost changes no figure), oldest first (usage_cost_history by the lines' ids). A statement read before a job showed its `before` figures: the current total minus each job's
  * after plus its before is what the statement said before any of them.
  */
 export async function statementRestatements(db: Db, customerId: string, w: Window): Promise<Restatement[]> {
@@ -78,6 +78,7 @@ export async function statementRestatements(db: Db, customerId: string, w: Windo
         sum(case when h.cost_micros_after is null then 1 else 0 end) as after_unpriced
       from (${statementLines(customerId, w)}) l
       join usage_cost_history h on h.usage_id = l.id
+      where h.cost_micros_before is distinct from h.cost_micros_after
       group by h.job_id`.execute(db)
   ).rows;
   if (rows.length === 0) return [];
