@@ -12,7 +12,8 @@ type Group = { key: string; label: string; beforeMicros: number | null; afterMic
 
 /**
  * Repricing in two steps: the preview (reprice.preview: the lines in scope priced now against their stored cost,
- * totals and per customer, per model and per month in the page's zone, past months flagged), then Apply (reprice.start), whose job is polled every second until done.
+ * totals and per customer, per model and per month in the page's zone, past months flagged), then Apply
+ * (reprice.start), whose job is polled every second until done.
  */
 export function RepriceDialog({
   scope,
