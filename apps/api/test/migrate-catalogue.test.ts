@@ -122,7 +122,7 @@ describe.runIf(onSqlite)("a pre-catalogue database migrated to today's layout", 
  *   rubric version, and `disagree=1`, after the status and score name it had.
  * - spend.timeseries counts the judge's spend under the run it judged (spendSeriesFromRaw, in the test above).
  * - quality.compareModels and quality.costVsQuality answer `corrected` (false here).
- * - spend.statement answers `asOf` (the caller's clock) and `restatements` (none here).
+ * - spend.statement answers `asOf` (the caller's clock), `restatements`, `beforeRestatements` and `lateLines` (none here).
  * - intervals and tests on scores use Student's t (withoutStudentT, above).
  */
 /**
@@ -168,9 +168,10 @@ async function changedSinceRecorded(db: Db, path: string, recordedAnswer: unknow
   // Since 2026-12-07 the comparison and cost vs quality say whether they are human-corrected, as the trend does
   // (`corrected`: false for every recorded input, which never asked for it).
   if (path === "quality.compareModels") return { ...(recordedAnswer as object), corrected: false };
-  // Since 2026-12-07 a statement says when it was read (the caller's now, the fixture's end) and which repricing
-  // jobs restated it (none: the fixture never repriced).
-  if (path === "spend.statement" && recordedAnswer) return { ...(recordedAnswer as object), asOf: recorded.end, restatements: [] };
+  // Since 2026-12-07 a statement says when it was read (the caller's now, the fixture's end), which repricing
+  // jobs restated it (none: the fixture never repriced) and its lines recorded after the month (none: the
+  // fixture records each line seconds after it occurred).
+  if (path === "spend.statement" && recordedAnswer) return { ...(recordedAnswer as object), asOf: recorded.end, restatements: [], beforeRestatements: null, lateLines: null };
   if (path === "quality.costVsQuality") {
     // $ per passing run counts the judge's spend on the model's runs since (2026-12-06), as cost per run does.
     const a = recordedAnswer as { rows: CostRow[] };

@@ -45,6 +45,8 @@ interface Statement {
   days: (Figures & { date: string; start: number; end: number })[];
   asOf: number;
   restatements: { jobId: string; reason: string; at: number; lines: number; beforeMicros: number | null; afterMicros: number | null; beforeUnpricedCalls: number; afterUnpricedCalls: number }[];
+  beforeRestatements: { at: number; lines: number; spendMicros: number | null; unpricedCalls: number } | null;
+  lateLines: { lines: number; spendMicros: number | null; unpricedCalls: number; firstAt: number; lastAt: number } | null;
 }
 
 describe("spend.statement: a customer's month in a zone", () => {
@@ -181,7 +183,11 @@ describe("spend.statement: a customer's month in a zone", () => {
 
   it("says which repricing restated it after it was read, and what it said before", async () => {
     expect(statement.restatements).toEqual([]);
+    expect(statement.beforeRestatements).toBeNull();
     expect(Math.abs(statement.asOf - Date.now())).toBeLessThan(60_000);
+    // This test records November in December: every line of the statement came after the month ended. By hand:
+    // four agent lines (one unpriced) and two judge lines.
+    expect(statement.lateLines).toMatchObject({ lines: 6, spendMicros: 3 * AGENT_LINE + 2 * JUDGE_LINE, unpricedCalls: 1 });
     // gpt-4o at $5 / Mtok in and $20 / Mtok out from Nov 15 (UTC): 1000 in + 100 out = 5,000 + 2,000 = 7,000.
     const from = Date.UTC(2026, 10, 15);
     await callProcedure(tally, "prices.upsert", "mutation", { model: "gpt-4o", provider: "", inputMicrosPerMtok: 5_000_000, outputMicrosPerMtok: 20_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom: from });
@@ -203,6 +209,30 @@ describe("spend.statement: a customer's month in a zone", () => {
     ]);
     expect(after.restatements[0]!.at).toBeGreaterThanOrEqual(statement.asOf);
     expect(after.totals.spendMicros).toBe(statement.totals.spendMicros! + 2 * (7_000 - AGENT_LINE));
+    // Just before the job, the statement read as it did before it.
+    expect(after.beforeRestatements).toMatchObject({ lines: 6, spendMicros: statement.totals.spendMicros, unpricedCalls: statement.totals.unpricedCalls });
+
+    // A line delivered late (Nov 20, recorded now, after the job) adds to the total and to the late lines, but
+    // not to what the statement read before the job.
+    const late = await tally.executor.runDeferred(
+      { fnSlug: "tally-track-ai-costs", input: { model: "gpt-4o", promptTokens: 1000, completionTokens: 100, customerId: "acme", ticketId: "T-late" } },
+      { ...PARENT, runId: "st-late" },
+      { runId: "st-late-costs", ts: Date.UTC(2026, 10, 20) },
+    );
+    expect(late.status, JSON.stringify(late.error)).toBe("completed");
+    const withLate = (await callProcedure(tally, "spend.statement", "query", INPUT)) as Statement;
+    expect(withLate.totals.spendMicros).toBe(after.totals.spendMicros! + 7_000);
+    expect(withLate.beforeRestatements).toEqual(after.beforeRestatements);
+    expect(withLate.lateLines).toMatchObject({ lines: 7, spendMicros: after.lateLines!.spendMicros! + 7_000, unpricedCalls: 1 });
+    expect(withLate.lateLines!.lastAt).toBeGreaterThan(after.lateLines!.lastAt);
+    // The CSV dates its figures the same way.
+    const csv = await (await fetch(`${tally.base}/api/export/statement.csv?input=${encodeURIComponent(JSON.stringify(INPUT))}`, { headers: AUTH })).text();
+    const [head, ...body] = csv.split("\r\n").filter((l) => l !== "").map((l) => l.split(","));
+    const bySection = (section: string) => body.filter((r) => r[0] === section).map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i]])));
+    expect(bySection("as_of")).toHaveLength(1);
+    expect(bySection("before_restatements").map((r) => [r.spend_micros, r.unpriced_calls])).toEqual([[String(statement.totals.spendMicros), "1"]]);
+    expect(bySection("restatement").map((r) => [r.key!.split(" ")[0], r.spend_micros])).toEqual([[jobId, String(2 * (7_000 - AGENT_LINE))]]);
+    expect(bySection("late_lines").map((r) => [r.key!.split(" ")[0], r.spend_micros, r.unpriced_calls])).toEqual([["7", String(withLate.lateLines!.spendMicros), "1"]]);
     // A price equal to the catalog's from the local month's start: st-nov1's line gets a new price source at the
     // same cost, which changes no figure and restates nothing.
     await callProcedure(tally, "prices.upsert", "mutation", { model: "gpt-4o", provider: "", inputMicrosPerMtok: 2_500_000, outputMicrosPerMtok: 10_000_000, cacheReadMicrosPerMtok: null, cacheWriteMicrosPerMtok: null, effectiveFrom: FROM });
@@ -212,7 +242,7 @@ describe("spend.statement: a customer's month in a zone", () => {
     expect(sourceOnly.map((h) => [Number(h.cost_micros_before), Number(h.cost_micros_after)])).toEqual([[AGENT_LINE, AGENT_LINE]]);
     const again = (await callProcedure(tally, "spend.statement", "query", INPUT)) as Statement;
     expect(again.restatements.map((r) => r.jobId)).toEqual([jobId]);
-    expect(again.totals).toEqual(after.totals);
+    expect(again.totals).toEqual(withLate.totals);
     // Another customer's statement is not restated by lines that are not its own.
     const globex = (await callProcedure(tally, "spend.statement", "query", { ...INPUT, customerId: "globex" })) as Statement;
     expect(globex.restatements.map((r) => [r.lines, r.beforeMicros, r.afterMicros])).toEqual([[1, AGENT_LINE, 7_000]]);

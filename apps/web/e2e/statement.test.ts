@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { sql } from "kysely";
+import { recordUsage } from "@tally/inngest-functions";
 import { connect } from "@tally/shared/db";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -168,6 +169,24 @@ describe("a customer's monthly statement in Chromium", () => {
     const job = restated.locator(`[data-job='${started.jobId}']`);
     expect(Number(await job.getAttribute("data-restated-by"))).toBe(after - before);
     expect(await job.textContent()).toMatch(/line(s)? repriced \(override, by /);
+    expect(await page.locator("[data-late-lines]").count()).toBe(0);
+
+    // A call of the month delivered only now: the total grows by it, the box names it, the "before" stays.
+    const late = await connect({ url: server.dbUrl });
+    await recordUsage(late, { runId: "late-run", functionSlug: "support-agent", customerId: "acme", model, occurredAt: month.from + 86_400_000, now: Date.now() }, {
+      key: "late-run-costs", deferredRunId: "late-run-costs", kind: "agent", model,
+      usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
+    });
+    const lateCost = Number((await late.selectFrom("usage_costs").select("cost_micros").where("run_id", "=", "late-run").executeTakeFirstOrThrow()).cost_micros);
+    await late.destroy();
+    expect(lateCost).toBe(1000 * 9 + 100 * 9); // the month's new price: $9 / Mtok in and out
+    await page.reload();
+    const lateNote = page.locator("[data-late-lines='1']");
+    await lateNote.waitFor();
+    expect(Number(await lateNote.getAttribute("data-late-spend"))).toBe(lateCost);
+    expect(await lateNote.textContent()).toMatch(/^1 usage line was recorded after the month ended \(/);
+    expect(Number(await page.locator("article.statement").getAttribute("data-statement-total"))).toBe(after + lateCost);
+    expect(Number(await restated.locator("[data-before-restatements]").getAttribute("data-before-restatements"))).toBe(before);
   });
 
   it("raised no page error and no failed request", () => {

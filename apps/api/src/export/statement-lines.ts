@@ -8,7 +8,7 @@ import { localIso } from "./period.ts";
 
 const COLUMNS = [
   "booked_at", "line_id", "run_id", "kind", "model", "called_model", "provider", "price_source", "input_tokens", "output_tokens",
-  "cache_read_tokens", "cache_write_tokens", "cost_usd", "cost_micros", "customer_id", "month", "time_zone",
+  "cache_read_tokens", "cache_write_tokens", "cost_usd", "cost_micros", "customer_id", "month", "time_zone", "recorded_at",
 ];
 
 const PAGE = 1000;
@@ -44,6 +44,6 @@ function line(l: StatementLine, input: StatementInput): string {
   return csvLine([
     localIso(Number(l.booked_at), input.timeZone), l.id, l.run_id, l.kind, l.model, l.called_model, l.provider, l.price_source,
     Number(l.input_tokens), Number(l.output_tokens), Number(l.cache_read_tokens), Number(l.cache_write_tokens),
-    usd(cost), cost, input.customerId, input.month, input.timeZone,
+    usd(cost), cost, input.customerId, input.month, input.timeZone, localIso(Number(l.recorded_at), input.timeZone),
   ]);
 }

@@ -22,17 +22,19 @@ export interface StatementLine {
   cache_read_tokens: number | string;
   cache_write_tokens: number | string;
   cost_micros: number | string | null;
+  /** When Tally recorded the line (usage_costs.created_at). */
+  recorded_at: number | string;
 }
 
 export function statementLines(customerId: string, w: Window) {
   return sql<StatementLine>`
     select u.occurred_at as booked_at, u.id, u.run_id, u.kind, u.model, u.model as called_model, u.provider, u.price_source,
-      u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_micros
+      u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_micros, u.created_at as recorded_at
     from usage_costs u
     where u.kind = 'agent' and u.customer_id = ${customerId} and u.occurred_at >= ${w.from} and u.occurred_at < ${w.to}
     union all
     select r.occurred_at, u.id, u.run_id, u.kind, r.model, u.model, u.provider, u.price_source,
-      u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_micros
+      u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_micros, u.created_at
     from runs r join usage_costs u on u.run_id = r.run_id and u.kind = 'judge'
     where r.customer_id = ${customerId} and r.occurred_at >= ${w.from} and r.occurred_at < ${w.to}`;
 }
@@ -45,6 +47,8 @@ export interface Restatement {
   createdBy: string;
   /** When the job finished (else when it started: a job still running). */
   at: number;
+  /** When it changed the first of these lines: the statement read before then had none of its changes. */
+  firstChangeAt: number;
   status: string;
   /** The statement's lines whose cost the job changed. */
   lines: number;
@@ -57,6 +61,7 @@ export interface Restatement {
 
 interface RestatementRow {
   job_id: string;
+  first_at: number | string;
   lines: number | string;
   before_micros: number | string | null;
   after_micros: number | string | null;
@@ -72,7 +77,7 @@ interface RestatementRow {
 export async function statementRestatements(db: Db, customerId: string, w: Window): Promise<Restatement[]> {
   const rows = (
     await sql<RestatementRow>`
-      select h.job_id, count(*) as lines,
+      select h.job_id, count(*) as lines, min(h.at) as first_at,
         sum(h.cost_micros_before) as before_micros, sum(h.cost_micros_after) as after_micros,
         sum(case when h.cost_micros_before is null then 1 else 0 end) as before_unpriced,
         sum(case when h.cost_micros_after is null then 1 else 0 end) as after_unpriced
@@ -97,6 +102,7 @@ export async function statementRestatements(db: Db, customerId: string, w: Windo
         reason: j?.reason ?? "",
         createdBy: j?.created_by ?? "",
         at: Number(j?.finished_at ?? j?.started_at ?? j?.created_at ?? 0),
+        firstChangeAt: Number(r.first_at),
         status: j?.status ?? "",
         lines: Number(r.lines),
         beforeMicros: n(r.before_micros),
@@ -106,4 +112,58 @@ export async function statementRestatements(db: Db, customerId: string, w: Windo
       };
     })
     .sort((a, b) => a.at - b.at || a.jobId.localeCompare(b.jobId));
+}
+
+/** A sum of statement lines: their count, priced micro-USD (null: none priced) and unpriced calls. */
+export interface LineSum {
+  lines: number;
+  spendMicros: number | null;
+  unpricedCalls: number;
+}
+
+interface SumRow {
+  lines: number | string;
+  spend: number | string | null;
+  priced: number | string | null;
+  unpriced: number | string | null;
+  first_at?: number | string | null;
+  last_at?: number | string | null;
+}
+
+const lineSum = (r: SumRow | undefined): LineSum => ({
+  lines: Number(r?.lines ?? 0),
+  spendMicros: Number(r?.priced ?? 0) > 0 ? Number(r?.spend) : null,
+  unpricedCalls: Number(r?.unpriced ?? 0),
+});
+
+/**
+ * What the statement showed when read at `at`: the lines Tally had recorded by then, each at its cost then (the
+ * cost before the first repricing of it at or after `at`, else its cost now).
+ */
+export async function statementAsOf(db: Db, customerId: string, w: Window, at: number): Promise<LineSum> {
+  const later = sql`from usage_cost_history h where h.usage_id = l.id and h.at >= ${at}`;
+  const row = (
+    await sql<SumRow>`
+      select count(*) as lines, sum(v.cost) as spend, sum(case when v.cost is null then 0 else 1 end) as priced,
+        sum(case when v.cost is null then 1 else 0 end) as unpriced
+      from (
+        select case when exists (select 1 ${later}) then (select h.cost_micros_before ${later} order by h.at, h.job_id limit 1) else l.cost_micros end as cost
+        from (${statementLines(customerId, w)}) l
+        where l.recorded_at < ${at}
+      ) v`.execute(db)
+  ).rows[0];
+  return lineSum(row);
+}
+
+/** The statement's lines recorded after its month ended (late deliveries): a copy read before then lacks them. */
+export async function lateLines(db: Db, customerId: string, w: Window): Promise<(LineSum & { firstAt: number; lastAt: number }) | null> {
+  const row = (
+    await sql<SumRow>`
+      select count(*) as lines, sum(l.cost_micros) as spend, sum(case when l.cost_micros is null then 0 else 1 end) as priced,
+        sum(case when l.cost_micros is null then 1 else 0 end) as unpriced, min(l.recorded_at) as first_at, max(l.recorded_at) as last_at
+      from (${statementLines(customerId, w)}) l
+      where l.recorded_at >= ${w.to}`.execute(db)
+  ).rows[0];
+  if (!row || Number(row.lines) === 0) return null;
+  return { ...lineSum(row), firstAt: Number(row.first_at), lastAt: Number(row.last_at) };
 }

@@ -13,7 +13,7 @@ import { getSpendByModel, type ModelSpendRow } from "./spend-breakdown.ts";
 import { zoneSeriesSource } from "./series.ts";
 import { seriesSums } from "./series-sums.ts";
 import { chartBuckets } from "./chart-buckets.ts";
-import { type Restatement, statementRestatements } from "./statement-lines.ts";
+import { type LineSum, lateLines, type Restatement, statementAsOf, statementRestatements } from "./statement-lines.ts";
 
 export const statementInput = z.strictObject({
   /** '' is unattributed usage. */
@@ -51,8 +51,12 @@ export interface Statement {
   days: (StatementFigures & { date: string; start: number; end: number })[];
   /** When these figures were read: a repricing job after it can change them (`restatements`). */
   asOf: number;
-  /** Each repricing job that changed a line of this statement, oldest first: what it said before each. */
+  /** Each repricing job that changed the cost of a line of this statement, oldest first. */
   restatements: Restatement[];
+  /** What the statement showed just before the first of them (`statementAsOf`); null without restatements. */
+  beforeRestatements: (LineSum & { at: number }) | null;
+  /** Its lines recorded after the month ended, which a copy read before then lacks; null: none. */
+  lateLines: (LineSum & { firstAt: number; lastAt: number }) | null;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -66,7 +70,7 @@ export async function getStatement(db: Db, input: StatementInput, now: number): 
   const { customerId, month, timeZone } = input;
   const w = monthWindow(month, timeZone);
   const filter = { ...w, timeZone, customerIds: [customerId] };
-  const [summary, models, days, customer, restatements, budgets] = await readAll(db, [
+  const [summary, models, days, customer, restatements, budgets, late] = await readAll(db, [
     () => getSummary(db, filter),
     () => modelRows(db, filter),
     () => dayRows(db, filter, w),
@@ -74,7 +78,10 @@ export async function getStatement(db: Db, input: StatementInput, now: number): 
     () => statementRestatements(db, customerId, w),
     // The budget in force at the month's end (a later change does not rewrite a closed month).
     () => budgetsAt(db, w.to - 1, [customerId]),
+    () => lateLines(db, customerId, w),
   ]);
+  const firstChange = restatements.length ? Math.min(...restatements.map((r) => r.firstChangeAt)) : null;
+  const beforeRestatements = firstChange === null ? null : { at: firstChange, ...(await statementAsOf(db, customerId, w, firstChange)) };
   const c = summary.current;
   const budgetMicros = budgets.get(customerId) ?? null;
   const spend = c.spendMicros.total;
@@ -98,6 +105,8 @@ export async function getStatement(db: Db, input: StatementInput, now: number): 
     days,
     asOf: now,
     restatements,
+    beforeRestatements,
+    lateLines: late,
   };
 }
 

@@ -6,7 +6,6 @@ import { ErrorState, Skeleton } from "../../components/States.tsx";
 import { customerLabel, dateTime, fixedPercent, money, moneyColumn, moneyColumnDigits, num, pricedMoney, roundedRowsDisagree } from "../../lib/format.ts";
 import { useLocation } from "../../lib/router.ts";
 import { useTRPC } from "../../lib/trpc.ts";
-import { beforeRestatements, restatedBy } from "./restated.ts";
 import { readStatementParams, spendBackHref } from "./statement-url.ts";
 import "./statement.css";
 import { ScrollRegion } from "../../components/ScrollRegion.tsx";
@@ -82,7 +81,7 @@ export default function StatementPage() {
         <dt>Monthly budget</dt>
         <dd data-kpi="budget">{s.customer.budgetMicros === null ? "none set" : <><Money micros={s.customer.budgetMicros} unpricedCalls={0} /> · {s.budgetUse === null ? "no priced spend" : `${fixedPercent(s.budgetUse)} used`}</>}</dd>
       </dl>
-      {s.restatements.length > 0 ? <Restated s={s} /> : null}
+      {s.restatements.length > 0 || s.lateLines ? <Changes s={s} /> : null}
       <section>
         <h2>By model</h2>
         <ScrollRegion label="By model"><table aria-label="By model">
@@ -121,38 +120,59 @@ function Cell({ micros, unpriced, format }: { micros: number | null; unpriced: n
   );
 }
 
-type StatementData = { timeZone: string; totals: Figures; restatements: { jobId: string; reason: string; createdBy: string; at: number; lines: number; beforeMicros: number | null; afterMicros: number | null; beforeUnpricedCalls: number; afterUnpricedCalls: number }[] };
+type StatementData = {
+  timeZone: string;
+  restatements: { jobId: string; reason: string; createdBy: string; at: number; lines: number; beforeMicros: number | null; afterMicros: number | null; beforeUnpricedCalls: number; afterUnpricedCalls: number }[];
+  beforeRestatements: { at: number; spendMicros: number | null; unpricedCalls: number } | null;
+  lateLines: { lines: number; spendMicros: number | null; unpricedCalls: number; firstAt: number; lastAt: number } | null;
+};
 
-/** Money in a sentence: the priced figure and the unpriced calls beside it on one line. */
+/** Money in a sentence: the priced figure and the unpriced calls beside it on one line ("$1.20 and 3 unpriced calls"). */
 function inline(micros: number | null, unpricedCalls: number): string {
-  const m = pricedMoney(micros, unpricedCalls);
-  return m.note ? `${m.text} ${m.note}` : m.text;
+  const calls = `${num(unpricedCalls)} unpriced call${unpricedCalls === 1 ? "" : "s"}`;
+  if (micros === null) return unpricedCalls > 0 ? calls : pricedMoney(null, 0).text;
+  return unpricedCalls > 0 ? `${money(micros)} and ${calls}` : money(micros);
 }
 
-/** Repricing jobs that changed this statement's lines after they were recorded: what it said before, and each change. */
-function Restated({ s }: { s: StatementData }) {
-  const first = beforeRestatements(s.totals, s.restatements);
+/**
+ * What changed the statement after its month: usage recorded late, and repricing jobs that changed the cost of
+ * its lines, each with what a copy read before it showed (spend.statement `lateLines`, `restatements`).
+ */
+function Changes({ s }: { s: StatementData }) {
+  const late = s.lateLines;
+  const before = s.beforeRestatements;
   return (
     <section className="restated" aria-labelledby="restated-head" data-restated={s.restatements.length}>
-      <h2 id="restated-head">Restated after repricing</h2>
-      <p>
-        Prices of this month's usage changed after it was recorded: a copy read before then shows other figures. Before the first change below, this
-        statement totalled <strong data-before-restatements={first.spendMicros ?? ""}>{inline(first.spendMicros, first.unpricedCalls)}</strong>. The
-        figures on this page include every change.
-      </p>
-      <ul>
-        {s.restatements.map((j) => {
-          const d = restatedBy(j);
-          return (
-            <li key={j.jobId} data-job={j.jobId} data-restated-by={d}>
-              {dateTime(j.at, s.timeZone)}: {num(j.lines)} line{j.lines === 1 ? "" : "s"} repriced ({j.reason}
-              {j.createdBy ? `, by ${j.createdBy}` : ""}), {inline(j.beforeMicros, j.beforeUnpricedCalls)} → {inline(j.afterMicros, j.afterUnpricedCalls)} (
-              {d > 0 ? "+" : d < 0 ? "−" : "±"}
-              {money(Math.abs(d))}) · job <span className="mono">{j.jobId}</span>
-            </li>
-          );
-        })}
-      </ul>
+      <h2 id="restated-head">{s.restatements.length > 0 ? "Restated after repricing" : "Usage recorded after the month ended"}</h2>
+      {late ? (
+        <p data-late-lines={late.lines} data-late-spend={late.spendMicros ?? ""}>
+          {num(late.lines)} usage line{late.lines === 1 ? " was" : "s were"} recorded after the month ended ({dateTime(late.firstAt, s.timeZone)}
+          {late.lastAt !== late.firstAt ? ` to ${dateTime(late.lastAt, s.timeZone)}` : ""}), adding {inline(late.spendMicros, late.unpricedCalls)}: a copy read
+          before then does not have them.
+        </p>
+      ) : null}
+      {before ? (
+        <>
+          <p>
+            Prices of this month's usage changed after it was recorded. Read just before the first change ({dateTime(before.at, s.timeZone)}), this
+            statement totalled <strong data-before-restatements={before.spendMicros ?? ""}>{inline(before.spendMicros, before.unpricedCalls)}</strong>. The
+            figures on this page include every change.
+          </p>
+          <ul>
+            {s.restatements.map((j) => {
+              const d = (j.afterMicros ?? 0) - (j.beforeMicros ?? 0);
+              return (
+                <li key={j.jobId} data-job={j.jobId} data-restated-by={d}>
+                  {dateTime(j.at, s.timeZone)}: {num(j.lines)} line{j.lines === 1 ? "" : "s"} repriced ({j.reason}
+                  {j.createdBy ? `, by ${j.createdBy}` : ""}), {inline(j.beforeMicros, j.beforeUnpricedCalls)} → {inline(j.afterMicros, j.afterUnpricedCalls)} (
+                  {d > 0 ? "+" : d < 0 ? "−" : "±"}
+                  {money(Math.abs(d))}) · job <span className="mono">{j.jobId}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      ) : null}
     </section>
   );
 }
