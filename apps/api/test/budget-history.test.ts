@@ -55,4 +55,12 @@ describe("a customer's budget as it was in each month", () => {
     expect(await stateBudget(current)).toBeNull();
     expect(await statementBudget("2026-06")).toBe(2_000_000);
   });
+
+  it("gives a customer added without a budget its first budget in past months too", async () => {
+    await callProcedure(tally, "customers.upsert", "mutation", { id: "later", name: "Later", monthlyBudgetMicros: null });
+    await callProcedure(tally, "customers.upsert", "mutation", { id: "later", name: "Later", monthlyBudgetMicros: 400_000 });
+    const june = (await callProcedure(tally, "spend.statement", "query", { customerId: "later", month: "2026-06", timeZone: "UTC" })) as { customer: { budgetMicros: number | null } };
+    expect(june.customer.budgetMicros).toBe(400_000);
+    expect(await tally.db.selectFrom("customer_budget_history").select("effective_from").where("customer_id", "=", "later").execute()).toEqual([]);
+  });
 });

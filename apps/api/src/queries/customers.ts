@@ -28,7 +28,7 @@ export async function upsertCustomer(db: Db, actor: Actor, c: CustomerUpsertInpu
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom("customers").select(columns).where("id", "=", c.id).executeTakeFirst();
     const r = await upsertRow(trx, c, now);
-    // A change of an existing customer's budget is dated (a new customer's first budget applies to its past too).
+    // A change of a customer's budget is dated (its first budget applies to its past too: recordBudgetChange).
     if (before) await recordBudgetChange(trx, c.id, before.monthly_budget_micros === null ? null : Number(before.monthly_budget_micros), c.monthlyBudgetMicros, now);
     await writeAudit(trx, actor, { action: "customers.upsert", target: `customer:${c.id}`, before: before ? toItem(before) : null, after: toItem(r) }, now);
     return toItem(r);

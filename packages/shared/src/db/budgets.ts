@@ -31,12 +31,14 @@ export async function budgetsAt(db: Db, at: number, ids?: readonly string[]): Pr
 }
 
 /**
- * Records a budget change (customers.upsert, inside its transaction): the first change of a customer writes its
- * old budget from the start of time, so the months before keep it; then the new one from `now`.
+ * Records a budget change (customers.upsert, inside its transaction). A customer's first budget applies to its
+ * past too (no row); a later change writes the old budget from the start of time, if no row has yet, so the
+ * months before keep it, then the new one from `now`.
  */
 export async function recordBudgetChange(trx: Db, customerId: string, before: number | null, after: number | null, now: number): Promise<void> {
   if (before === after) return;
   const known = await trx.selectFrom("customer_budget_history").select("customer_id").where("customer_id", "=", customerId).limit(1).executeTakeFirst();
+  if (!known && before === null) return;
   const rows = [...(known ? [] : [{ customer_id: customerId, effective_from: 0, monthly_budget_micros: before }]), { customer_id: customerId, effective_from: now, monthly_budget_micros: after }];
   await trx
     .insertInto("customer_budget_history")
