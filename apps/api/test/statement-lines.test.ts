@@ -128,6 +128,10 @@ describe("statement-lines.csv", () => {
       }),
     );
     const input = encodeURIComponent(JSON.stringify({ customerId: "bulk", month: "2026-09", timeZone: TZ }));
+    // The writes above held this process (server and test share it) for seconds: the client's idle keep-alive
+    // socket may be the one the server is closing just now. One request that may fail on it, so the export
+    // below goes out on a live connection.
+    await fetch(`${tally.base}/healthz`).catch(() => undefined);
     const order: string[] = [];
     const res = await fetch(`${tally.base}/api/export/statement-lines.csv?input=${input}`, { headers: AUTH });
     // The headers are here (the first page is written): a probe now is answered before the last page.
