@@ -28,7 +28,7 @@ export async function exportStatement(db: Db, res: ServerResponse, input: Statem
       f.unpricedCalls, f.runs, ...budget, s.customer.id, s.customer.name, s.month, s.timeZone,
     ]);
   // What changed the figures after the month (`key` names it; spend_micros and unpriced_calls are its amount).
-  const note = (section: string, key: string, spendMicros: number | null, unpricedCalls: number) =>
+  const note = (section: string, key: string, spendMicros: number | null, unpricedCalls: number | null) =>
     csvLine([section, key, usd(spendMicros), spendMicros, null, null, null, null, unpricedCalls, null, null, null, s.customer.id, s.customer.name, s.month, s.timeZone]);
   const before = s.beforeRestatements;
   const rows = [
@@ -36,7 +36,7 @@ export async function exportStatement(db: Db, res: ServerResponse, input: Statem
     ...s.days.map((d) => line("day", d.date, d)),
     ...s.models.map((m) => line("model", m.model, m)),
     line("total", s.month, s.totals, [s.customer.budgetMicros, ratio(s.budgetUse)]),
-    note("as_of", localIso(s.asOf, s.timeZone), null, 0),
+    note("as_of", localIso(s.asOf, s.timeZone), null, null),
     ...(s.lateLines ? [note("late_lines", `${s.lateLines.lines} recorded ${localIso(s.lateLines.firstAt, s.timeZone)} to ${localIso(s.lateLines.lastAt, s.timeZone)}`, s.lateLines.spendMicros, s.lateLines.unpricedCalls)] : []),
     ...(before ? [note("before_restatements", localIso(before.at, s.timeZone), before.spendMicros, before.unpricedCalls)] : []),
     ...s.restatements.map((j) => note("restatement", `${j.jobId} ${localIso(j.at, s.timeZone)}`, (j.afterMicros ?? 0) - (j.beforeMicros ?? 0), j.afterUnpricedCalls - j.beforeUnpricedCalls)),
