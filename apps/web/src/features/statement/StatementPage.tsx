@@ -5,7 +5,7 @@ import { Money } from "../../components/Money.tsx";
 import { ErrorState, Skeleton } from "../../components/States.tsx";
 import { customerLabel, dateTime, fixedPercent, money, moneyColumn, moneyColumnDigits, num, pricedMoney, roundedRowsDisagree } from "../../lib/format.ts";
 import { useLocation } from "../../lib/router.ts";
-import { useTRPC } from "../../lib/trpc.ts";
+import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
 import { readStatementParams, spendBackHref } from "./statement-url.ts";
 import "./statement.css";
 import { ScrollRegion } from "../../components/ScrollRegion.tsx";
@@ -120,12 +120,7 @@ function Cell({ micros, unpriced, format }: { micros: number | null; unpriced: n
   );
 }
 
-type StatementData = {
-  timeZone: string;
-  restatements: { jobId: string; reason: string; createdBy: string; at: number; lines: number; beforeMicros: number | null; afterMicros: number | null; beforeUnpricedCalls: number; afterUnpricedCalls: number }[];
-  beforeRestatements: { at: number; spendMicros: number | null; unpricedCalls: number } | null;
-  lateLines: { lines: number; spendMicros: number | null; unpricedCalls: number; firstAt: number; lastAt: number } | null;
-};
+type StatementData = RouterOutputs["spend"]["statement"];
 
 /** Money in a sentence: the priced figure and the unpriced calls beside it on one line ("$1.20 and 3 unpriced calls"). */
 function inline(micros: number | null, unpricedCalls: number): string {
