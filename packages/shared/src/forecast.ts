@@ -1,4 +1,4 @@
-import { localParts, monthStart, zoneOffset } from "./months.ts";
+import { localParts, monthKey, monthStart, zoneOffset } from "./months.ts";
 import { t975 } from "./stats/student-t.ts";
 
 /**
@@ -82,7 +82,7 @@ export function monthCalendar(now: number, tz: string): MonthCalendar {
   const end = monthStart(p.y, p.mo + 1, tz);
   const days = new Date(Date.UTC(p.y, p.mo, 0)).getUTCDate();
   const dayStarts = Array.from({ length: days }, (_, i) => (i === 0 ? start : dayStart(p.y, p.mo, i + 1, tz)));
-  return { month: `${p.y}-${String(p.mo).padStart(2, "0")}`, start, end, dayStarts };
+  return { month: monthKey(now, tz), start, end, dayStarts };
 }
 
 /**

@@ -53,3 +53,9 @@ export function monthsIn(from: number, to: number, tz: string): number {
   }
   return months;
 }
+
+/** The calendar month containing `ms` in `tz`, as `YYYY-MM`. */
+export function monthKey(ms: number, tz: string): string {
+  const p = localParts(ms, tz);
+  return `${p.y}-${String(p.mo).padStart(2, "0")}`;
+}

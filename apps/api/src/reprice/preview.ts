@@ -1,4 +1,4 @@
-import { localParts, type RepriceScope } from "@tally/shared";
+import { monthKey, type RepriceScope } from "@tally/shared";
 import type { Db } from "@tally/shared/db";
 import { type PricedUsage, UsageError } from "@tally/shared/pricing";
 import { InputError } from "../queries/common.ts";
@@ -20,10 +20,6 @@ export async function previewReprice(db: Db, { timeZone, ...input }: RepriceScop
   const byCustomer = new Map<string, Totals>();
   const byModel = new Map<string, Totals>();
   const byMonth = new Map<string, Totals>();
-  const monthOf = (at: number) => {
-    const l = localParts(at, timeZone);
-    return `${l.y}-${String(l.mo).padStart(2, "0")}`;
-  };
   const group = (m: Map<string, Totals>, key: string) => m.get(key) ?? m.set(key, new Totals()).get(key)!;
   for (let cursor: string | null = null; ; ) {
     const rows = await readScopeLines(db, scope, cursor, PAGE);
@@ -36,7 +32,7 @@ export async function previewReprice(db: Db, { timeZone, ...input }: RepriceScop
         throw e;
       }
       const changed = differs(line, now);
-      for (const t of [total, group(byCustomer, line.customer_id), group(byModel, line.model), group(byMonth, monthOf(Number(line.occurred_at)))]) t.add(line.cost_micros, now.costMicros, changed);
+      for (const t of [total, group(byCustomer, line.customer_id), group(byModel, line.model), group(byMonth, monthKey(Number(line.occurred_at), timeZone))]) t.add(line.cost_micros, now.costMicros, changed);
     }
     if (rows.length < PAGE) break;
     cursor = cursorOf(rows[rows.length - 1]!);

@@ -1,10 +1,19 @@
 /**
  * Repricing (migration 0010): durable jobs that reprice recorded usage lines in batches, and each line's price
  * history. Override changes themselves are kept in `audit_log` (prices.upsert / prices.update / prices.remove).
+ * Budgets as they change (migration 0027).
  */
 export interface PricingTables {
   reprice_jobs: RepriceJobTable;
   usage_cost_history: UsageCostHistoryTable;
+  customer_budget_history: CustomerBudgetHistoryTable;
+}
+
+/** A customer's monthly budget from `effective_from` on (null: none), written by customers.upsert when it changes. */
+export interface CustomerBudgetHistoryTable {
+  customer_id: string;
+  effective_from: number;
+  monthly_budget_micros: number | null;
 }
 
 export type RepriceJobStatus = "pending" | "running" | "done" | "failed";

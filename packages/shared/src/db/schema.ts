@@ -17,7 +17,6 @@ export interface Database extends RollupTables, PricingTables, AlertTables, Revi
   notifications: NotificationTable;
   model_prices: ModelPriceTable;
   customers: CustomerTable;
-  customer_budget_history: CustomerBudgetHistoryTable;
   auth_user: AuthUserTable;
   auth_session: AuthSessionTable;
   auth_account: AuthAccountTable;
@@ -285,13 +284,6 @@ export interface CustomerTable {
   monthly_budget_micros: number | null;
   created_at: ColumnType<number, number, never>;
   updated_at: number;
-}
-
-/** A customer's monthly budget from `effective_from` on (null: none), written by customers.upsert when it changes. */
-export interface CustomerBudgetHistoryTable {
-  customer_id: string;
-  effective_from: number;
-  monthly_budget_micros: number | null;
 }
 
 export type Run = Selectable<RunTable>;

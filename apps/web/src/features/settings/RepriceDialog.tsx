@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { MutationError, QueryView, Skeleton } from "../../components/States.tsx";
-import { localParts } from "@tally/shared";
+import { monthKey } from "@tally/shared";
 import { num } from "../../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../../lib/trpc.ts";
 import { jobPollInterval, jobProgress, moneyWithUnpriced, type RepriceScope, scopeText, signedMoney } from "./lib/reprice.ts";
@@ -107,8 +107,7 @@ function PreviewTables({ p }: { p: Preview }) {
   const customers: Group[] = p.byCustomer.map((c) => ({ ...c, key: c.customerId, label: c.customerName ?? (c.customerId || "unattributed") }));
   const models: Group[] = p.byModel.map((m) => ({ ...m, key: m.model, label: m.model }));
   // A month before this one in the zone: its statements may already have gone out.
-  const now = localParts(Date.now(), p.timeZone);
-  const thisMonth = `${now.y}-${String(now.mo).padStart(2, "0")}`;
+  const thisMonth = monthKey(Date.now(), p.timeZone);
   const months: Group[] = p.byMonth.map((m) => ({ ...m, key: m.month, label: m.month < thisMonth && m.changedLines > 0 ? `${m.month} · past month: its statements change` : m.month }));
   return (
     <>
