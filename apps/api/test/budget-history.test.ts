@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTally, type Tally } from "./harness.ts";
-import { callProcedure, deliver } from "./unpriced-money.ts";
+import { AUTH, startTally, type Tally } from "./harness.ts";
+import { callProcedure, deliver, readCsv } from "./unpriced-money.ts";
 
 // A budget change is dated: June 2026's statement, spend table and budget state keep June's budget after a
 // change in December; December (this month, by the server's clock) has the new one.
@@ -62,5 +62,65 @@ describe("a customer's budget as it was in each month", () => {
     const june = (await callProcedure(tally, "spend.statement", "query", { customerId: "later", month: "2026-06", timeZone: "UTC" })) as { customer: { budgetMicros: number | null } };
     expect(june.customer.budgetMicros).toBe(400_000);
     expect(await tally.db.selectFrom("customer_budget_history").select("effective_from").where("customer_id", "=", "later").execute()).toEqual([]);
+  });
+});
+
+// A quarter after a mid-quarter change is measured month by month: each month's budget in force at its end
+// (as its statement has it) times its share of the period, on the Spend table's answer and in its CSV.
+describe("a period's budget, month by month", () => {
+  let tally: Tally;
+  let clock = Date.UTC(2026, 7, 1);
+  const Q2 = { from: Date.UTC(2026, 3, 1), to: Date.UTC(2026, 6, 1) };
+  type Answer = { rows: (Row & { spendMicros: number | null; periodBudgetMicros: number | null })[]; budgetPeriod: { from: number; to: number; months: number } };
+  const table = async (input: Record<string, unknown>) => {
+    const a = (await callProcedure(tally, "spend.byCustomer", "query", { timeZone: "UTC", ...input })) as Answer;
+    return { row: a.rows.find((r) => r.customerId === "quarterly")!, period: a.budgetPeriod };
+  };
+  const upsert = (at: number, monthlyBudgetMicros: number | null) => {
+    clock = at;
+    return callProcedure(tally, "customers.upsert", "mutation", { id: "quarterly", name: "Quarterly", monthlyBudgetMicros });
+  };
+
+  beforeAll(async () => {
+    tally = await startTally({}, { clock: () => clock });
+    await deliver(tally, [{ runId: "quarterly-june", model: "gpt-4o", customerId: "quarterly", promptTokens: 1000, completionTokens: 100, judged: false }]);
+  });
+  afterAll(() => tally?.close());
+
+  it("adds each month's own budget, on spend.byCustomer and in spend-by-customer.csv", async () => {
+    await upsert(Date.UTC(2026, 2, 1), 1_000_000); // $1.00 from the start
+    await upsert(Date.UTC(2026, 4, 15), 4_000_000); // $4.00 from 15 May: May (at its end) and June have it
+    clock = Date.UTC(2026, 7, 1);
+    const quarter = { ...Q2, budgetPeriod: Q2 };
+    const { row, period } = await table(quarter);
+    expect(period).toEqual({ ...Q2, months: 3 });
+    expect(row.budgetMicros).toBe(4_000_000);
+    expect(row.periodBudgetMicros).toBe(1_000_000 + 4_000_000 + 4_000_000);
+    expect(row.spendMicros).toBeGreaterThan(0);
+
+    const csv = (await readCsv(tally, "spend-by-customer", { ...Q2, timeZone: "UTC", budgetPeriod: Q2 })).find((r) => r.customer_id === "quarterly")!;
+    expect(csv).toMatchObject({ monthly_budget_micros: "4000000", budget_months: "3.000000", period_budget_micros: "9000000" });
+    expect(Number(csv.budget_use)).toBeCloseTo(row.spendMicros! / 9_000_000, 6);
+
+    // Without budgetPeriod the window is the period: 15 of June's 30 days.
+    const half = await table({ from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 5, 16) });
+    expect(half.period.months).toBe(0.5);
+    expect(half.row.periodBudgetMicros).toBe(2_000_000);
+
+    // Removed on 10 June: June adds nothing, the months before keep theirs; the table's monthly budget is none.
+    await upsert(Date.UTC(2026, 5, 10), null);
+    clock = Date.UTC(2026, 7, 1);
+    const after = await table(quarter);
+    expect([after.row.budgetMicros, after.row.periodBudgetMicros]).toEqual([null, 1_000_000 + 4_000_000]);
+    // A period none of whose months has a budget has none.
+    expect((await table({ from: Date.UTC(2026, 6, 1), to: Date.UTC(2026, 6, 31) })).row).toBeUndefined(); // no spend in July: no row
+    const june = await table({ from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 6, 1) });
+    expect([june.row.budgetMicros, june.row.periodBudgetMicros]).toEqual([null, null]);
+  });
+
+  it("refuses a budget period that is not a span of at most 400 days, naming the field", async () => {
+    const res = await fetch(`${tally.base}/api/trpc/spend.byCustomer?input=${encodeURIComponent(JSON.stringify({ ...Q2, budgetPeriod: { from: Q2.to, to: Q2.from } }))}`, { headers: AUTH });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain("budgetPeriod");
   });
 });

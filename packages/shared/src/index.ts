@@ -7,7 +7,7 @@ export { catalogId, wellFormedString } from "./schemas/strings.ts";
 export { mulberry32 } from "./random.ts";
 export { MAX_BATCH_CALLS } from "./limits.ts";
 export { type Capability, CAPABILITIES, can, emailSchema, PASSWORD_MAX, PASSWORD_MIN, passwordSchema, type Role, ROLE_LABELS, ROLES, roleSchema } from "./roles.ts";
-export { type LocalParts, localParts, monthKey, monthStart, monthsIn, zoneOffset } from "./months.ts";
+export { type LocalParts, localParts, monthKey, monthShares, monthStart, monthsIn, zoneOffset } from "./months.ts";
 export * from "./schemas/access.ts";
 export * from "./schemas/judge.ts";
 export { type Agreement, type AgreementFigures, agreement, agreementSteps, BOOTSTRAP_RESAMPLES, confusionMatrix, type Estimate, figuresOf, JUDGE_SCALE, type RatingPair } from "./stats/agreement.ts";

@@ -41,17 +41,22 @@ export function monthStart(y: number, mo: number, tz: string): number {
   return guess - zoneOffset(first, tz);
 }
 
-/** Months in [from, to): each calendar month in `tz` counts by the share of its time inside (7 days of a 30-day month: 7/30). */
-export function monthsIn(from: number, to: number, tz: string): number {
+/** The calendar months in `tz` that [from, to) touches: each month's bounds and the share of its time inside (7 days of a 30-day month: 7/30). */
+export function monthShares(from: number, to: number, tz: string): { start: number; end: number; share: number }[] {
   const l = localParts(from, tz);
-  let months = 0;
+  const out: { start: number; end: number; share: number }[] = [];
   for (let mo = l.mo, start = monthStart(l.y, mo, tz); start < to; mo++) {
     const end = monthStart(l.y, mo + 1, tz);
     const inside = Math.min(end, to) - Math.max(start, from);
-    if (inside > 0) months += inside / (end - start);
+    if (inside > 0) out.push({ start, end, share: inside / (end - start) });
     start = end;
   }
-  return months;
+  return out;
+}
+
+/** Months in [from, to): each calendar month in `tz` counts by the share of its time inside. */
+export function monthsIn(from: number, to: number, tz: string): number {
+  return monthShares(from, to, tz).reduce((n, m) => n + m.share, 0);
 }
 
 /** The calendar month containing `ms` in `tz`, as `YYYY-MM`. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { auditExportInput, can, type Capability, instantSchema, reviewExportInput, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
+import { auditExportInput, budgetPeriodInput, can, type Capability, reviewExportInput, runsListInput, spendByCustomerInput, spendByModelInput } from "@tally/shared";
 import type { App } from "../app.ts";
 import { issuesByField } from "../http/respond.ts";
 import { effectiveWindow, InputError, InvalidCursorError } from "../queries/common.ts";
@@ -19,10 +19,8 @@ import { auditFileName, exportAudit, exportRuns, exportSpendByCustomer, exportSp
  */
 export const customerExportOptions = z.strictObject({
   search: z.string().max(100).optional(),
-  budgetPeriod: z
-    .strictObject({ from: instantSchema, to: instantSchema })
-    .refine((p) => p.from < p.to && p.to - p.from <= 400 * 86_400_000, { message: "from must be before to, at most 400 days apart" })
-    .optional(),
+  /** As `spend.byCustomer`'s `budgetPeriod` (either may carry it; the input's wins). */
+  budgetPeriod: budgetPeriodInput.optional(),
   /** The Spend table's budget-use sort (in the input's `direction`; no budget last, ties by customer id): rows are sorted before writing. */
   sortBy: z.literal("budgetUse").optional(),
 });

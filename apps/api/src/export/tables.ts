@@ -4,10 +4,9 @@ import type { AuditFilter, RunsListInput, SpendByCustomerInput, SpendByModelInpu
 import { auditQuery } from "../queries/audit.ts";
 import { effectiveWindow } from "../queries/common.ts";
 import { asListed, RUN_COLUMNS, runsQuery, withScoresAndCosts } from "../queries/runs.ts";
-import { getSpendByCustomer, getSpendByModel, type ModelSpendRow } from "../queries/spend-breakdown.ts";
+import { type CustomerSpendRow, getSpendByCustomer, getSpendByModel, type ModelSpendRow } from "../queries/spend-breakdown.ts";
 import { type Cell, csvBody, csvLine, usd, write } from "./csv.ts";
 import type { CustomerExportOptions } from "./handler.ts";
-import { monthsIn } from "@tally/shared";
 import { localIso, ratio } from "./period.ts";
 
 /**
@@ -40,9 +39,9 @@ function matches(r: { customerId: string; name: string | null }, search: string)
 }
 
 /**
- * Budget columns: the period's budget is the monthly budget × the months of `budgetPeriod` (each calendar
- * month in the zone counted by its share of time inside; default: the window), and budget use is the
- * window's priced spend over it.
+ * Budget columns: the monthly budget in force at the window's end, the months of `budgetPeriod` (each calendar month in
+ * the zone counted by its share inside; default: the window), the period's budget month by month (`customerBudgets`),
+ * and budget use: the window's priced spend over it.
  */
 const BUDGET_COLUMNS = ["monthly_budget_micros", "budget_months", "period_budget_micros", "budget_use"];
 
@@ -50,24 +49,23 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
   const out = csvBody(res, ["customer_id", "name", ...SPEND_COLUMNS, ...BUDGET_COLUMNS, ...PERIOD_COLUMNS]);
   const w = effectiveWindow(f);
   const period = periodCells(w, f.timeZone); // the same on every row: computed once
-  const months = monthsIn(o.budgetPeriod?.from ?? w.from, o.budgetPeriod?.to ?? w.to, f.timeZone);
-  const budgetCells = (spend: number | null, monthly: number | null): Cell[] => {
-    const budget = monthly === null ? null : monthly * months;
-    return [monthly, ratio(months), budget === null ? null : Math.round(budget), budget && spend !== null ? ratio(spend / budget) : null];
-  };
-  const line = (r: CustomerRowOf) => csvLine([r.customerId, r.name, ...spendCells(r), ...budgetCells(r.spendMicros, r.budgetMicros), ...period]);
+  const input = { ...f, budgetPeriod: f.budgetPeriod ?? o.budgetPeriod };
+  const use = (r: CustomerSpendRow) => (r.periodBudgetMicros && r.spendMicros !== null ? r.spendMicros / r.periodBudgetMicros : null);
+  let months = 0;
+  const line = (r: CustomerSpendRow) =>
+    csvLine([r.customerId, r.name, ...spendCells(r), r.budgetMicros, ratio(months), r.periodBudgetMicros, ratio(use(r)), ...period]);
   // By budget use: every row first (one per customer), then sorted as the Spend table sorts them.
-  const held: CustomerRowOf[] | null = o.sortBy === "budgetUse" ? [] : null;
+  const held: CustomerSpendRow[] | null = o.sortBy === "budgetUse" ? [] : null;
   let cursor: string | undefined;
   do {
-    const page = await getSpendByCustomer(db, { ...f, limit: PAGE, cursor, sparklines: false });
+    const page = await getSpendByCustomer(db, { ...input, limit: PAGE, cursor, sparklines: false });
+    months = page.budgetPeriod.months;
     const shown = o.search ? page.rows.filter((r) => matches(r, o.search!)) : page.rows;
     if (held) held.push(...shown);
     else await out.write(shown.map(line).join(""));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   if (held) {
-    const use = (r: CustomerRowOf) => (r.budgetMicros && r.spendMicros !== null ? r.spendMicros / (r.budgetMicros * months) : null);
     const sign = f.direction === "asc" ? 1 : -1;
     held.sort((a, b) => {
       const [x, y] = [use(a), use(b)];
@@ -78,7 +76,6 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
   }
   await out.end();
 }
-type CustomerRowOf = Awaited<ReturnType<typeof getSpendByCustomer>>["rows"][number];
 
 export async function exportSpendByModel(db: Db, res: ServerResponse, f: SpendByModelInput): Promise<void> {
   const out = csvBody(res, ["model", ...SPEND_COLUMNS, ...PERIOD_COLUMNS]);

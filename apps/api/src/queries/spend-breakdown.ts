@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { budgetsAt, type Db, readAll } from "@tally/shared/db";
+import { customerBudgets, type Db, readAll } from "@tally/shared/db";
 import {
   type AggregateFilter,
   addMoney,
@@ -14,7 +14,7 @@ import {
 } from "./common.ts";
 import { checkTagFilter, type Dim, onlyKeys, rollupSource } from "./source.ts";
 import { spendCells, spendTotals } from "./spend-timeseries.ts";
-import { pickBucket } from "@tally/shared";
+import { monthsIn, pickBucket } from "@tally/shared";
 import { type BucketUnit, type Chart, chartBuckets } from "./chart-buckets.ts";
 
 type SortKey = "spend" | "runs" | "costPerRun" | "share" | "customerId" | "model";
@@ -53,7 +53,10 @@ export interface CustomerSpendRow extends Omit<BreakdownRow, "key"> {
   /** '' = unattributed. */
   customerId: string;
   name: string | null;
+  /** The monthly budget in force at the window's end; null: none then. */
   budgetMicros: number | null;
+  /** The budget for `budgetPeriod`, month by month (`customerBudgets`); null when no month of it has one. */
+  periodBudgetMicros: number | null;
 }
 
 export interface ModelSpendRow extends Omit<BreakdownRow, "key"> {
@@ -71,20 +74,31 @@ export interface Breakdown<Row> {
   nextCursor: string | null;
 }
 
-export async function getSpendByCustomer(db: Db, f: BreakdownInput): Promise<Breakdown<CustomerSpendRow>> {
+export interface CustomerBreakdown extends Breakdown<CustomerSpendRow> {
+  /** What the rows' `periodBudgetMicros` cover: the input's `budgetPeriod`, else the window; its calendar months in the zone (fractional). */
+  budgetPeriod: { from: number; to: number; months: number };
+}
+
+export async function getSpendByCustomer(db: Db, f: BreakdownInput & { budgetPeriod?: { from: number; to: number } | undefined }): Promise<CustomerBreakdown> {
   const b = await breakdown(db, f, "customer_id");
   const ids = b.rows.map((r) => r.key);
-  const customers = ids.length ? await db.selectFrom("customers").select(["id", "name"]).where("id", "in", ids).execute() : [];
-  // The monthly budget in force at the window's end: a past month is measured against its own.
-  const budgets = ids.length ? await budgetsAt(db, f.to - 1, ids) : new Map<string, number | null>();
+  const period = f.budgetPeriod ?? b.window;
+  const [customers, budgets] = ids.length
+    ? await readAll(db, [
+        () => db.selectFrom("customers").select(["id", "name"]).where("id", "in", ids).execute(),
+        // The monthly budget in force at the window's end (a past month is measured against its own), and the period's, month by month.
+        () => customerBudgets(db, ids, { at: f.to - 1, period, timeZone: f.timeZone }),
+      ])
+    : [[], new Map<string, { monthly: number | null; period: number | null }>()];
   const names = new Map(customers.map((c) => [c.id, c.name]));
   const rows = b.rows.map(({ key, ...r }) => ({
     ...r,
     customerId: key,
     name: names.get(key) ?? null,
-    budgetMicros: budgets.get(key) ?? null,
+    budgetMicros: budgets.get(key)?.monthly ?? null,
+    periodBudgetMicros: budgets.get(key)?.period ?? null,
   }));
-  return { ...b, rows };
+  return { ...b, rows, budgetPeriod: { from: period.from, to: period.to, months: monthsIn(period.from, period.to, f.timeZone) } };
 }
 
 /** What one judge model cost (usage lines of kind 'judge', keyed by the judge's own model). */

@@ -1,12 +1,16 @@
+import { monthShares } from "../months.ts";
 import type { Db } from "./connect.ts";
 
+/** Each customer's budget over time: `at(t)` is the monthly budget in force at `t` (null: none then). */
+type Timeline = (t: number) => number | null;
+
 /**
- * Each customer's monthly budget in force at `at` (null: none then): the latest `customer_budget_history` row
- * from `at` or before; a customer without history rows has had today's budget all along, and one whose first
- * row is after `at` had none. Only customers with a `customers` row; `ids` narrows them.
+ * The budget timelines of customers with a `customers` row (`ids` narrows them): the latest
+ * `customer_budget_history` row from `t` or before; a customer without history rows has had today's budget
+ * all along, and one whose first row is after `t` had none.
  */
-export async function budgetsAt(db: Db, at: number, ids?: readonly string[]): Promise<Map<string, number | null>> {
-  const out = new Map<string, number | null>();
+async function budgetTimelines(db: Db, ids?: readonly string[]): Promise<Map<string, Timeline>> {
+  const out = new Map<string, Timeline>();
   const chunks = ids === undefined ? [undefined] : Array.from({ length: Math.ceil(ids.length / 500) }, (_, i) => ids.slice(i * 500, i * 500 + 500));
   for (const chunk of chunks) {
     if (chunk?.length === 0) continue;
@@ -24,8 +28,34 @@ export async function budgetsAt(db: Db, at: number, ids?: readonly string[]): Pr
     for (const c of await customers.execute()) {
       const rows = byCustomer.get(c.id);
       const current = c.monthly_budget_micros === null ? null : Number(c.monthly_budget_micros);
-      out.set(c.id, rows ? (rows.filter((r) => r.from <= at).at(-1)?.budget ?? null) : current);
+      out.set(c.id, rows ? (t) => rows.filter((r) => r.from <= t).at(-1)?.budget ?? null : () => current);
     }
+  }
+  return out;
+}
+
+/** Each customer's monthly budget in force at `at` (null: none then); `ids` narrows them. */
+export async function budgetsAt(db: Db, at: number, ids?: readonly string[]): Promise<Map<string, number | null>> {
+  return new Map([...(await budgetTimelines(db, ids))].map(([id, budgetAt]) => [id, budgetAt(at)]));
+}
+
+/**
+ * Each customer's monthly budget in force at `at`, and its budget for `period`: month by month over the period's
+ * calendar months in `timeZone` (`monthShares`), the budget in force at that month's end (as its statement counts
+ * it) times the month's share inside; a month without a budget adds nothing; null when no month has one. Whole
+ * micro-dollars.
+ */
+export async function customerBudgets(
+  db: Db,
+  ids: readonly string[],
+  o: { at: number; period: { from: number; to: number }; timeZone: string },
+): Promise<Map<string, { monthly: number | null; period: number | null }>> {
+  const months = monthShares(o.period.from, o.period.to, o.timeZone);
+  const out = new Map<string, { monthly: number | null; period: number | null }>();
+  for (const [id, budgetAt] of await budgetTimelines(db, ids)) {
+    const budgets = months.map((m) => ({ budget: budgetAt(m.end - 1), share: m.share }));
+    const period = budgets.some((b) => b.budget !== null) ? Math.round(budgets.reduce((sum, b) => sum + (b.budget ?? 0) * b.share, 0)) : null;
+    out.set(id, { monthly: budgetAt(o.at), period });
   }
   return out;
 }

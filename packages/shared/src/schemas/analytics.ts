@@ -119,6 +119,14 @@ export const spendTimeseriesInput = z
   .superRefine(checkSeries)
   .superRefine((v, ctx) => checkTagKey(v, v.splitBy === "tag", ctx));
 
+/**
+ * The period a customer's budget use is measured against (default: the window): the dashboard sends a calendar
+ * preset's whole month, quarter or year. Its budget counts each calendar month in the zone by its share inside.
+ */
+export const budgetPeriodInput = z
+  .strictObject({ from: instantSchema, to: instantSchema })
+  .refine((p) => p.from < p.to && p.to - p.from <= 400 * 86_400_000, { message: "from must be before to, at most 400 days apart" });
+
 export const spendByCustomerInput = z
   .strictObject({
     ...windowShape,
@@ -127,6 +135,7 @@ export const spendByCustomerInput = z
     limit,
     cursor,
     sparklines,
+    budgetPeriod: budgetPeriodInput.optional(),
   })
   .superRefine(checkAggregate);
 

@@ -1,7 +1,7 @@
 import type { BudgetBasis } from "../../lib/calendar.ts";
-import { money, num, percent, pricedMoney } from "../../lib/format.ts";
+import { money, percent, pricedMoney } from "../../lib/format.ts";
 import type { CustomerView } from "./lib/prepare-customers.ts";
-import { BUDGET_COLORS, BUDGET_WORDS, budgetBar } from "./lib/prepare-budget.ts";
+import { BUDGET_COLORS, BUDGET_WORDS, budgetBar, budgetSum } from "./lib/prepare-budget.ts";
 import "./budget.css";
 
 /** "$1,230 (95%: $1,100–$1,400)": the month-end forecast in words, with its interval when there is one. */
@@ -15,11 +15,11 @@ export function forecastText(f: NonNullable<CustomerView["forecast"]>): string {
  * ("near budget", "over budget"), the budget line, and this month's forecast marker with its 95% interval.
  */
 export function BudgetCell({ row: r, basis }: { row: CustomerView; basis: BudgetBasis }) {
-  if (r.budgetMicros === null) return <span className="muted small">no budget</span>;
-  const bar = budgetBar(r.budgetUse ?? 0, r.budgetMicros * basis.months, r.forecast);
+  if (r.periodBudgetMicros === null) return <span className="muted small">no budget</span>;
+  const bar = budgetBar(r.budgetUse ?? 0, r.periodBudgetMicros, r.forecast);
   const color = r.budgetState === "near" ? BUDGET_COLORS.near : r.budgetState === "over" ? BUDGET_COLORS.over : BUDGET_COLORS.ok;
   const words = r.budgetState === "near" || r.budgetState === "over" ? BUDGET_WORDS[r.budgetState] : null;
-  const spent = `${pricedMoney(r.spendMicros, r.unpricedCalls).text} of ${money(r.periodBudgetMicros)} (${money(r.budgetMicros)} a month × ${num(basis.months, undefined, 3)})`;
+  const spent = `${pricedMoney(r.spendMicros, r.unpricedCalls).text} of ${money(r.periodBudgetMicros)} (${budgetSum(r, basis.months)})`;
   const forecast = r.forecast ? `Month-end forecast ${forecastText(r.forecast)} against the ${money(r.budgetMicros)} budget${r.forecastOver ? ": over budget" : ""}` : null;
   return (
     <div className="budget-cell" title={forecast ? `${spent}. ${forecast}` : spent} data-budget-state={r.budgetState} data-forecast-over={r.forecastOver ? "1" : "0"}>

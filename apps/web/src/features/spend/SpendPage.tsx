@@ -32,9 +32,15 @@ export default function SpendPage() {
   const colors = useColors();
   const { filters, window, bucket, params, setParams, setFilters } = useFilters();
   const input = aggregateInput(filters, window);
+  // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or the
+  // window pro-rated (calendar.ts budgetBasis), over the window the figures cover (the API's: whole
+  // 15-minute buckets), as the CSV export is. The API adds each month's own budget (`periodBudgetMicros`).
+  const asked = budgetBasis(filters.range, window, filters.tz);
   // Totals for every customer (the table searches, sorts and pages them here); sparklines only for the
   // page on screen, below.
-  const byCustomer = useQuery(trpc.spend.byCustomer.queryOptions({ ...input, limit: MAX_CUSTOMERS, sparklines: false }));
+  const byCustomer = useQuery(
+    trpc.spend.byCustomer.queryOptions({ ...input, limit: MAX_CUSTOMERS, sparklines: false, ...(asked.prorated ? {} : { budgetPeriod: asked.period }) }),
+  );
   const byModel = useQuery(trpc.spend.byModel.queryOptions({ ...input, limit: 200, sparklines: false }));
   // The chart stacks the top customers; the API sums the rest into `other` rather than send every series.
   const series = useQuery(trpc.spend.timeseries.queryOptions({ ...input, bucket, splitBy: "customer", top: CHART_SERIES - 1 }));
@@ -43,10 +49,8 @@ export default function SpendPage() {
 
   const state = parseTableState(params);
   const [search, setSearch] = useUrlText(state.q);
-  // The budget column follows the chosen period: a calendar preset's whole month, quarter or year, or
-  // the window pro-rated (calendar.ts budgetBasis).
-  // Pro-rated over the window the figures cover (the API's: whole 15-minute buckets), as the CSV export is.
-  const basis = budgetBasis(filters.range, byCustomer.data?.window ?? window, filters.tz);
+  const answered = byCustomer.data?.budgetPeriod;
+  const basis = answered ? { ...asked, period: { from: answered.from, to: answered.to }, months: answered.months } : asked;
   // Each customer's warning threshold (its budget rule) and, for the current month, the month-end forecast.
   const budgets = useQuery(trpc.alerts.budgets.queryOptions({ from: window.from, to: window.to, timeZone: filters.tz }));
   // The clock, not the window: last month's window ends inside last month, but it is not the month in progress.
@@ -54,8 +58,8 @@ export default function SpendPage() {
   const facts = useMemo(() => budgetFacts(budgets.data?.rows, thisMonth), [budgets.data, thisMonth]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: state is parsed anew each render; its fields are the stable inputs
   const table = useMemo(
-    () => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, basis.months, state, facts) : null),
-    [byCustomer.data, basis.months, state.q, state.sort, state.dir, state.page, state.pageSize, state.near, facts],
+    () => (byCustomer.data ? prepareCustomers(byCustomer.data.rows, state, facts) : null),
+    [byCustomer.data, state.q, state.sort, state.dir, state.page, state.pageSize, state.near, facts],
   );
   const shownIds = table?.rows.map((r) => r.customerId) ?? [];
   const pageSparklines = useQuery({

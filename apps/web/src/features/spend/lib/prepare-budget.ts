@@ -3,6 +3,7 @@
  * `warningAt`), over, and the month-end
  * forecast marker with its 95% interval. Pure; the colours are the theme's, contrast-tested in lib/colors.test.ts.
  */
+import { money, num } from "../../../lib/format.ts";
 
 export type BudgetState = "none" | "ok" | "near" | "over";
 
@@ -48,6 +49,14 @@ export function budgetBar(use: number, budgetMicros: number, forecast: Forecast 
     budgetPct: pct(1),
     forecast: f ? { pct: pct(f.at), lowPct: f.low === null ? null : pct(f.low), highPct: f.high === null ? null : pct(f.high), over: f.at > 1 } : null,
   };
+}
+
+/** How the period's budget adds up: "$100 a month × 3", or month by month when the budget changed inside the period. */
+export function budgetSum(r: { budgetMicros: number | null; periodBudgetMicros: number | null }, months: number): string {
+  const n = num(months, undefined, 3);
+  if (r.budgetMicros !== null && Math.abs(r.budgetMicros * months - r.periodBudgetMicros!) <= 1) return `${money(r.budgetMicros)} a month × ${n}`;
+  const end = r.budgetMicros === null ? "no budget" : `${money(r.budgetMicros)} a month`;
+  return `each month's own budget over ${n} months: it changed in the period; ${end} at its end`;
 }
 
 /** The "over or near budget" filter: near or over now, or forecast to end the month over budget. */

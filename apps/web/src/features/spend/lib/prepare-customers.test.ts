@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { budgetSum } from "./prepare-budget.ts";
 import { type CustomerInput, parseTableState, prepareCustomers, sparklinePath } from "./prepare-customers.ts";
 
 const c = (customerId: string, name: string | null, spendMicros: number, runs: number, budgetMicros: number | null = null): CustomerInput => ({
@@ -9,50 +10,55 @@ const c = (customerId: string, name: string | null, spendMicros: number, runs: n
   costPerRunMicros: runs ? spendMicros / runs : null,
   unpricedCalls: 0,
   budgetMicros,
+  periodBudgetMicros: budgetMicros,
 });
 
 const rows = [c("acme", "Acme Corp", 500, 5, 1000), c("globex", "Globex", 900, 3, 400), c("", null, 50, 1), c("initech", null, 700, 7)];
 const c0 = (id: string, spendMicros: number | null, budgetMicros: number | null): CustomerInput => ({ ...c(id, null, 0, 1, budgetMicros), spendMicros });
 
 describe("prepareCustomers", () => {
-  it("sorts by spend descending by default; budget use is the period's spend over the monthly budget for one month", () => {
-    const t = prepareCustomers(rows, 1, parseTableState(new URLSearchParams()));
+  it("sorts by spend descending by default; budget use is the period's spend over the period's budget", () => {
+    const t = prepareCustomers(rows, parseTableState(new URLSearchParams()));
     expect(t.rows.map((r) => r.label)).toEqual(["Globex", "initech", "Acme Corp", "unattributed"]);
     expect(t.rows[0]).toMatchObject({ periodBudgetMicros: 400, budgetUse: 900 / 400 });
     expect(t.rows[2]).toMatchObject({ periodBudgetMicros: 1000, budgetUse: 0.5 });
     expect(t.rows[1]).toMatchObject({ periodBudgetMicros: null, budgetUse: null });
   });
 
-  it("measures other periods against the monthly budget × their months", () => {
-    const quarter = prepareCustomers(rows, 3, parseTableState(new URLSearchParams()));
-    expect(quarter.rows.find((r) => r.customerId === "acme")).toMatchObject({ periodBudgetMicros: 3000, budgetUse: 500 / 3000 });
-    const week = prepareCustomers([c0("a", 70, 3_000)], 7 / 30, parseTableState(new URLSearchParams()));
-    expect(week.rows[0]?.periodBudgetMicros).toBeCloseTo(700, 9);
-    expect(week.rows[0]?.budgetUse).toBeCloseTo(0.1, 12);
+  it("measures a period against the API's period budget (month by month), not the monthly budget", () => {
+    // A quarter: $1,000 a month in the first two months, $4,000 in the third (what spend.byCustomer answers).
+    const quarter = prepareCustomers([{ ...c0("a", 1_500, 4_000), periodBudgetMicros: 6_000 }], parseTableState(new URLSearchParams()));
+    expect(quarter.rows[0]).toMatchObject({ periodBudgetMicros: 6_000, budgetUse: 0.25, budgetState: "ok" });
+    // A budget removed in the period's last month still measures the months that had one.
+    const removed = prepareCustomers([{ ...c0("b", 3_000, null), periodBudgetMicros: 2_000 }], parseTableState(new URLSearchParams()));
+    expect(removed.rows[0]).toMatchObject({ budgetUse: 1.5, budgetState: "over" });
+    expect(budgetSum({ budgetMicros: 1_000_000, periodBudgetMicros: 3_000_000 }, 3)).toBe("$1.00 a month × 3");
+    expect(budgetSum({ budgetMicros: 4_000_000, periodBudgetMicros: 6_000_000 }, 3)).toBe("each month's own budget over 3 months: it changed in the period; $4.00 a month at its end");
+    expect(budgetSum({ budgetMicros: null, periodBudgetMicros: 2_000_000 }, 3)).toBe("each month's own budget over 3 months: it changed in the period; no budget at its end");
   });
 
   it("never reads unpriced spend as 0% of a budget, and a zero budget has no use", () => {
-    const t = prepareCustomers([c0("a", null, 1000), c0("b", 5, 0)], 1, parseTableState(new URLSearchParams()));
+    const t = prepareCustomers([c0("a", null, 1000), c0("b", 5, 0)], parseTableState(new URLSearchParams()));
     expect(t.rows.map((r) => [r.customerId, r.budgetUse])).toEqual([["b", null], ["a", null]]);
   });
 
   it("searches names and ids, case-insensitively", () => {
-    const t = prepareCustomers(rows, 1, parseTableState(new URLSearchParams("q=ACME")));
+    const t = prepareCustomers(rows, parseTableState(new URLSearchParams("q=ACME")));
     expect(t.rows.map((r) => r.customerId)).toEqual(["acme"]);
-    expect(prepareCustomers(rows, 1, parseTableState(new URLSearchParams("q=unattr"))).matched).toBe(1);
+    expect(prepareCustomers(rows, parseTableState(new URLSearchParams("q=unattr"))).matched).toBe(1);
     // The matches' total is their exact sum, every page of them: 900 + 500 for "o" (Globex, Acme Corp).
-    const o = prepareCustomers(rows, 1, { ...parseTableState(new URLSearchParams("q=o")), pageSize: 1 });
+    const o = prepareCustomers(rows, { ...parseTableState(new URLSearchParams("q=o")), pageSize: 1 });
     expect(o.matchedTotal).toEqual({ spendMicros: 1400, runs: 8, unpricedCalls: 0 });
-    expect(prepareCustomers([c0("a", null, null)], 1, parseTableState(new URLSearchParams())).matchedTotal.spendMicros).toBeNull();
+    expect(prepareCustomers([c0("a", null, null)], parseTableState(new URLSearchParams())).matchedTotal.spendMicros).toBeNull();
   });
 
   it("sorts by any column with nulls last, and pages", () => {
-    const byBudget = prepareCustomers(rows, 1, parseTableState(new URLSearchParams("sort=budgetUse&dir=asc")));
+    const byBudget = prepareCustomers(rows, parseTableState(new URLSearchParams("sort=budgetUse&dir=asc")));
     expect(byBudget.rows.map((r) => r.customerId)).toEqual(["acme", "globex", "", "initech"]); // 0.5, 2.25, then no budget
-    const byName = prepareCustomers(rows, 1, { ...parseTableState(new URLSearchParams("sort=name")), pageSize: 3, page: 2 });
+    const byName = prepareCustomers(rows, { ...parseTableState(new URLSearchParams("sort=name")), pageSize: 3, page: 2 });
     expect(byName).toMatchObject({ page: 2, pages: 2, matched: 4 });
     expect(byName.rows.map((r) => r.label)).toEqual(["unattributed"]);
-    const clamped = prepareCustomers(rows, 1, { ...parseTableState(new URLSearchParams()), pageSize: 3, page: 9 });
+    const clamped = prepareCustomers(rows, { ...parseTableState(new URLSearchParams()), pageSize: 3, page: 9 });
     expect(clamped.page).toBe(2);
   });
 
@@ -66,7 +72,7 @@ describe("prepareCustomers", () => {
     const input = [c0("low", 500_000, 10_000_000), c0("globex", 9_300_000, 10_000_000), c0("over", 12_000_000, 10_000_000), c0("burning", 5_000_000, 10_000_000), c0("none", 9_000_000, null), c0("unpriced", null, 10_000_000)];
     const forecast = { micros: 11_000_000, lowMicros: 10_200_000, highMicros: 11_800_000 };
     const facts = (id: string) => ({ warnAt: 0.8, forecast: id === "burning" ? forecast : { micros: 1_000_000, lowMicros: null, highMicros: null }, forecastPending: false });
-    const all = prepareCustomers(input, 1, parseTableState(new URLSearchParams("sort=name")), facts);
+    const all = prepareCustomers(input, parseTableState(new URLSearchParams("sort=name")), facts);
     expect(all.rows.map((r) => [r.customerId, r.budgetState, r.forecastOver])).toEqual([
       ["burning", "ok", true],
       ["globex", "near", false],
@@ -75,11 +81,11 @@ describe("prepareCustomers", () => {
       ["over", "over", false],
       ["unpriced", "none", false],
     ]);
-    const near = prepareCustomers(input, 1, parseTableState(new URLSearchParams("sort=name&budget=near")), facts);
+    const near = prepareCustomers(input, parseTableState(new URLSearchParams("sort=name&budget=near")), facts);
     expect(near.rows.map((r) => r.customerId)).toEqual(["burning", "globex", "over"]);
     expect(near.matchedTotal).toEqual({ spendMicros: 26_300_000, runs: 3, unpricedCalls: 0 });
     // Without the rules' facts nothing is near, and over is still over.
-    expect(prepareCustomers(input, 1, parseTableState(new URLSearchParams("budget=near"))).rows.map((r) => r.customerId)).toEqual(["over"]);
+    expect(prepareCustomers(input, parseTableState(new URLSearchParams("budget=near"))).rows.map((r) => r.customerId)).toEqual(["over"]);
   });
 });
 
@@ -90,8 +96,8 @@ describe("customers table page size", () => {
     expect(parseTableState(new URLSearchParams("size=37")).pageSize).toBe(20);
     expect(parseTableState(new URLSearchParams()).pageSize).toBe(20);
     const rows = Array.from({ length: 45 }, (_, i) => c0(`c${String(i).padStart(2, "0")}`, null, 1000 + i));
-    const t = prepareCustomers(rows, 1, parseTableState(new URLSearchParams("size=50")));
+    const t = prepareCustomers(rows, parseTableState(new URLSearchParams("size=50")));
     expect([t.rows.length, t.pages]).toEqual([45, 1]);
-    expect(prepareCustomers(rows, 1, parseTableState(new URLSearchParams("page=3"))).rows.length).toBe(5);
+    expect(prepareCustomers(rows, parseTableState(new URLSearchParams("page=3"))).rows.length).toBe(5);
   });
 });

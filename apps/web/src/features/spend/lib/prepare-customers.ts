@@ -8,13 +8,14 @@ export interface CustomerInput {
   runs: number;
   costPerRunMicros: number | null;
   unpricedCalls: number;
+  /** The monthly budget in force at the window's end. */
   budgetMicros: number | null;
+  /** The budget for the period (`budgetBasis`), month by month from the API: each month's budget × its share; null without one. */
+  periodBudgetMicros: number | null;
 }
 
 export interface CustomerView extends CustomerInput {
   label: string;
-  /** The budget for the period: monthly budget × the period's months (`budgetBasis`); null without a budget. */
-  periodBudgetMicros: number | null;
   /** Priced spend in the period / the period's budget; null without a budget or without priced spend. */
   budgetUse: number | null;
   /** near from the budget rule's warning threshold, over from 100% (`budgetState`). */
@@ -84,22 +85,19 @@ export interface PreparedTable {
 
 export function prepareCustomers(
   input: readonly CustomerInput[],
-  /** Months the budget covers in this period (`budgetBasis`): 1 for a calendar month, 7/30 for 7 days of November. */
-  budgetMonths: number,
   s: TableState,
   budgetOf: (customerId: string) => BudgetFacts = () => NO_FACTS,
 ): PreparedTable {
   const views: CustomerView[] = input.map((r) => {
-    const periodBudget = r.budgetMicros === null ? null : r.budgetMicros * budgetMonths;
+    const periodBudget = r.periodBudgetMicros;
     const budgetUse = periodBudget !== null && periodBudget > 0 && r.spendMicros !== null ? r.spendMicros / periodBudget : null;
     const facts = r.budgetMicros === null ? NO_FACTS : budgetOf(r.customerId);
     const forecastOver = facts.forecast !== null && r.budgetMicros !== null && facts.forecast.micros > r.budgetMicros;
     return {
       ...r,
       label: customerName(r.customerId, r.name),
-      periodBudgetMicros: periodBudget,
       budgetUse,
-      budgetState: r.budgetMicros === null ? "none" : budgetState(budgetUse, facts.warnAt),
+      budgetState: periodBudget === null ? "none" : budgetState(budgetUse, facts.warnAt),
       forecast: facts.forecast,
       forecastOver,
       forecastPending: facts.forecastPending,
