@@ -94,7 +94,9 @@ describe.each(SCHEMES)("every page in the $scheme scheme", ({ scheme, bg }) => {
             return { color: el.classList.contains("recharts-line-curve") ? s.stroke : s.fill, card: card(el) };
           });
           const legend = [...document.querySelectorAll(".recharts-legend-item-text")].map((el) => ({ color: getComputedStyle(el).color, text: getComputedStyle(document.body).color }));
-          return { series, legend };
+          // A legend icon is named by its entry's text ("gpt-4o legend icon"), never by an internal series key.
+          const icons = [...document.querySelectorAll(".recharts-legend-item")].map((li) => [li.querySelector("svg")?.getAttribute("aria-label"), `${li.querySelector(".recharts-legend-item-text")?.textContent} legend icon`]);
+          return { series, legend, icons };
         });
         marks += drawn.series.length;
         legends += drawn.legend.length;
@@ -102,6 +104,7 @@ describe.each(SCHEMES)("every page in the $scheme scheme", ({ scheme, bg }) => {
           expect(contrast(hex(m.color), hex(m.card)), `${path}: ${m.color} on ${m.card}`).toBeGreaterThanOrEqual(3);
         }
         for (const l of drawn.legend) expect(l.color, path).toBe(l.text);
+        for (const [label, expected] of drawn.icons) expect(label, path).toBe(expected);
         await page.close();
       }
       expect(marks).toBeGreaterThan(0);

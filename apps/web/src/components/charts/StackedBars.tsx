@@ -58,11 +58,13 @@ export function StackedBars({ data, seriesLabel, color, xLabel, yTick, value, on
             formatter={(v, _n, item) => [v === null || v === undefined ? "—" : value(Number(v)), label(data.series.find((s) => s.dataKey === item.dataKey)?.key ?? "")]}
             cursor={{ fill: "rgba(11,92,173,0.06)" }}
           />
-          <Legend formatter={(_v, entry) => label(data.series.find((s) => s.dataKey === entry.dataKey)?.key ?? "")} />
+          {/* Each bar's name is its series' label: the legend shows it, and names its icon with it ("Acme Corp legend icon", not "s0"). */}
+          <Legend />
           {data.series.map((s, si) => (
             <Bar
               key={s.dataKey}
               dataKey={s.dataKey}
+              name={label(s.key)}
               stackId="a"
               fill={s.key === OTHER ? OTHER_COLOR : color(s.key)}
               isAnimationActive={false}
