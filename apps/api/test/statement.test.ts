@@ -205,7 +205,7 @@ describe("spend.statement: a customer's month in a zone", () => {
     // acme's gpt-4o agent lines of its local November from Nov 15 UTC: st-nov15 and st-nov30 (st-dec is December
     // there; globex is another customer; the judge answered on gpt-4o-mini).
     expect(after.restatements).toEqual([
-      expect.objectContaining({ jobId, reason: "override", lines: 2, beforeMicros: 2 * AGENT_LINE, afterMicros: 2 * 7_000, beforeUnpricedCalls: 0, afterUnpricedCalls: 0 }),
+      expect.objectContaining({ jobId, reason: "override", lines: 2, beforeMicros: 2 * AGENT_LINE, afterMicros: 2 * 7_000, changeMicros: 2 * 7_000 - 2 * AGENT_LINE, beforeUnpricedCalls: 0, afterUnpricedCalls: 0 }),
     ]);
     expect(after.restatements[0]!.at).toBeGreaterThanOrEqual(statement.asOf);
     expect(after.totals.spendMicros).toBe(statement.totals.spendMicros! + 2 * (7_000 - AGENT_LINE));

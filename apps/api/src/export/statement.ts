@@ -39,7 +39,7 @@ export async function exportStatement(db: Db, res: ServerResponse, input: Statem
     note("as_of", localIso(s.asOf, s.timeZone), null, null),
     ...(s.lateLines ? [note("late_lines", `${s.lateLines.lines} recorded ${localIso(s.lateLines.firstAt, s.timeZone)} to ${localIso(s.lateLines.lastAt, s.timeZone)}`, s.lateLines.spendMicros, s.lateLines.unpricedCalls)] : []),
     ...(before ? [note("before_restatements", localIso(before.at, s.timeZone), before.spendMicros, before.unpricedCalls)] : []),
-    ...s.restatements.map((j) => note("restatement", `${j.jobId} ${localIso(j.at, s.timeZone)}`, (j.afterMicros ?? 0) - (j.beforeMicros ?? 0), j.afterUnpricedCalls - j.beforeUnpricedCalls)),
+    ...s.restatements.map((j) => note("restatement", `${j.jobId} ${localIso(j.at, s.timeZone)}`, j.changeMicros, j.afterUnpricedCalls - j.beforeUnpricedCalls)),
   ];
   await write(res, rows.join(""));
 }

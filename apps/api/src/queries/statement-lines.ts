@@ -55,6 +55,8 @@ export interface Restatement {
   /** Priced micro-USD of those lines before and after the job; null when none of them was priced. */
   beforeMicros: number | null;
   afterMicros: number | null;
+  /** What the job changed the statement's priced total by (after − before; a side with nothing priced adds 0). */
+  changeMicros: number;
   beforeUnpricedCalls: number;
   afterUnpricedCalls: number;
 }
@@ -107,6 +109,7 @@ export async function statementRestatements(db: Db, customerId: string, w: Windo
         lines: Number(r.lines),
         beforeMicros: n(r.before_micros),
         afterMicros: n(r.after_micros),
+        changeMicros: (n(r.after_micros) ?? 0) - (n(r.before_micros) ?? 0),
         beforeUnpricedCalls: Number(r.before_unpriced),
         afterUnpricedCalls: Number(r.after_unpriced),
       };

@@ -155,7 +155,7 @@ function Changes({ s }: { s: StatementData }) {
           </p>
           <ul>
             {s.restatements.map((j) => {
-              const d = (j.afterMicros ?? 0) - (j.beforeMicros ?? 0);
+              const d = j.changeMicros;
               return (
                 <li key={j.jobId} data-job={j.jobId} data-restated-by={d}>
                   {dateTime(j.at, s.timeZone)}: {num(j.lines)} line{j.lines === 1 ? "" : "s"} repriced ({j.reason}
