@@ -245,9 +245,10 @@ describe("dashboard in Chromium", () => {
   });
 
   it("an edited budget shows on Spend", async () => {
-    const page = await open(`/settings?tz=UTC&range=this-quarter`); // Spend then measures the quarter: 3 × the monthly budget
+    const page = await open(`/settings?tz=UTC&range=this-quarter`); // Spend then measures the quarter, month by month
     const input = page.locator("input[aria-label='Monthly budget of globex']");
     await input.waitFor();
+    const before = (await api<{ id: string; monthlyBudgetMicros: number | null }[]>("customers.list", undefined)).find((c) => c.id === "globex")!.monthlyBudgetMicros!;
     await shot(page, "settings", 300);
     await input.fill("3.25");
     await page.locator("tr[data-customer='globex'] button:has-text('Save')").click();
@@ -259,7 +260,13 @@ describe("dashboard in Chromium", () => {
     const budget = page.locator("tr[data-customer='globex'] [data-budget]");
     await budget.waitFor();
     expect(await budget.getAttribute("data-budget")).toBe("3250000");
-    expect(await budget.textContent()).toBe("of $9.75");
+    // The quarter's months that ended before the change keep the old budget; this month and any after have the new one.
+    const now = new Date();
+    const ended = now.getUTCMonth() % 3;
+    const expected = before * ended + 3_250_000 * (3 - ended);
+    expect(await budget.textContent()).toBe(`of $${(expected / 1e6).toFixed(2)}`);
+    const title = await page.getAttribute("tr[data-customer='globex'] .budget-cell", "title");
+    expect(title).toContain(ended === 0 || before === 3_250_000 ? "$3.25 a month × 3" : "each month's own budget over 3 months");
     await page.close();
   });
 

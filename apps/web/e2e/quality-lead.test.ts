@@ -161,6 +161,7 @@ describe("Quality answers the lead's questions", () => {
     await page.goto(`${server.url}/quality?range=24h&tz=UTC&model=no-such-model`);
     const empty = page.locator(".state-empty", { hasText: "No scores match this period and these filters." }).first();
     await empty.waitFor();
+    expect(await empty.getAttribute("role")).toBe("status"); // announced, not only drawn
     expect(await page.locator(".state-empty", { hasText: "No scores yet." }).count()).toBe(0);
     await page.close();
   });

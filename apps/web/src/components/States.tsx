@@ -79,9 +79,10 @@ export function MutationError({ error }: { error: unknown }) {
   );
 }
 
+/** Nothing to show: a status, so a screen reader hears that a filter or range left nothing (not silence). */
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
   return (
-    <div className="state state-empty">
+    <div className="state state-empty" role="status">
       <strong>{title}</strong>
       {children ? <span className="muted">{children}</span> : null}
     </div>
