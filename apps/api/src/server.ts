@@ -3,6 +3,7 @@ import type { App } from "./app.ts";
 import { createAuthRoute, createSetupRoute } from "./auth/routes.ts";
 import { createSignInOptionsRoute } from "./auth/sso.ts";
 import { handleExport } from "./export/handler.ts";
+import { ExportSlots } from "./export/slots.ts";
 import { refusal } from "./http/guard.ts";
 import { createInngestRoute } from "./http/inngest-route.ts";
 import { HttpError, sendFailure, sendJson } from "./http/respond.ts";
@@ -22,10 +23,11 @@ export function createHttpServer(app: App): Server {
   if (config.warning) console.warn(`Warning: ${config.warning}`);
   // The methods each route answers: any other is a 405 naming them, before a handler sees it (the static
   // files answer 404 for unknown paths and 405 for writes themselves).
+  const exports = new ExportSlots();
   const routes: { matches: (path: string) => boolean; methods?: readonly string[]; handle: Handler }[] = [
     { matches: (p) => p === "/api/inngest", methods: ["GET", "POST", "PUT"], handle: createInngestRoute(app) },
     { matches: (p) => p.startsWith("/api/trpc/"), methods: ["GET", "POST"], handle: createTrpcHandler(app) },
-    { matches: (p) => p.startsWith("/api/export/"), methods: ["GET"], handle: (req, res) => handleExport(app, req, res) },
+    { matches: (p) => p.startsWith("/api/export/"), methods: ["GET"], handle: (req, res) => handleExport(app, req, res, exports) },
     { matches: (p) => p.startsWith("/api/auth/"), methods: ["GET", "POST"], handle: createAuthRoute(app) },
     { matches: (p) => p === "/api/setup", methods: ["GET", "POST"], handle: createSetupRoute(app) },
     { matches: (p) => p === "/api/sign-in-options", methods: ["GET"], handle: createSignInOptionsRoute(app.access.auth) },

@@ -5,6 +5,7 @@ import type { App } from "../app.ts";
 import { issuesByField } from "../http/respond.ts";
 import { effectiveWindow, InputError, InvalidCursorError } from "../queries/common.ts";
 import { ClientGone } from "./csv.ts";
+import type { ExportSlots } from "./slots.ts";
 import { exportFileName } from "./period.ts";
 import { exportReviews, reviewsFileName } from "./reviews.ts";
 import { exportStatement, statementFileName } from "./statement.ts";
@@ -79,11 +80,12 @@ type TableName = keyof typeof TABLES;
  * `GET /api/export/<table>.csv?input=<json>`: the same JSON input as the matching tRPC procedure
  * (spend.byCustomer, spend.byModel, runs.list, audit.list; paging fields are ignored), and for
  * spend-by-customer an optional `options=<json>` (`customerExportOptions`). 401 without credentials, 403
- * when the role lacks the table's capability, before the input is read. Streams page by page. A data
+ * when the role lacks the table's capability, before the input is read; 429 past the exports running at once
+ * (`ExportSlots`). Streams page by page. A data
  * table's file is named after the table, the period and the zone (`exportFileName`), and every row carries
  * period_start, period_end, time_zone.
  */
-export async function handleExport(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleExport(app: Pick<App, "db" | "access">, req: IncomingMessage, res: ServerResponse, slots: ExportSlots): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const principal = await app.access.authenticate(req);
   if (!principal) return json(res, 401, { error: "sign in, or send Authorization: Bearer <API key>" });
@@ -106,6 +108,11 @@ export async function handleExport(app: Pick<App, "db" | "access">, req: Incomin
   }
   const prepared = table.prepare(name, raw.input, raw.options);
   if (!prepared.ok) return json(res, 400, { error: "invalid input", fieldErrors: prepared.fieldErrors });
+  const slot = slots.take(`${principal.kind}:${principal.id}`);
+  if ("refused" in slot) {
+    res.setHeader("retry-after", "5");
+    return json(res, 429, { error: slot.refused });
+  }
   // Headers go out with the first row (implicitly), so an input error found by the query itself (a tag not
   // promoted, one still filling) is still a 400 rather than a cut-off download.
   const csvHeaders = { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${prepared.fileName}"`, "cache-control": "no-store" };
@@ -121,6 +128,8 @@ export async function handleExport(app: Pick<App, "db" | "access">, req: Incomin
     }
     if (e instanceof InvalidCursorError) res.end();
     else if (!(e instanceof ClientGone)) res.destroy(e instanceof Error ? e : new Error(String(e)));
+  } finally {
+    slot.release();
   }
 }
 
