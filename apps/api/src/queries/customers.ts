@@ -27,15 +27,18 @@ export async function listCustomers(db: Db): Promise<CustomerItem[]> {
 export async function upsertCustomer(db: Db, actor: Actor, c: CustomerUpsertInput, now: number): Promise<CustomerItem> {
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom("customers").select(columns).where("id", "=", c.id).executeTakeFirst();
-    const r = await upsertRow(trx, c, now);
+    const had = before?.monthly_budget_micros == null ? null : Number(before.monthly_budget_micros);
+    // Left out, the budget stays as it is: a rename never clears it.
+    const budget = c.monthlyBudgetMicros === undefined ? had : c.monthlyBudgetMicros;
+    const r = await upsertRow(trx, { ...c, monthlyBudgetMicros: budget }, now);
     // A change of a customer's budget is dated (its first budget applies to its past too: recordBudgetChange).
-    if (before) await recordBudgetChange(trx, c.id, before.monthly_budget_micros === null ? null : Number(before.monthly_budget_micros), c.monthlyBudgetMicros, now);
+    if (before) await recordBudgetChange(trx, c.id, had, budget, now);
     await writeAudit(trx, actor, { action: "customers.upsert", target: `customer:${c.id}`, before: before ? toItem(before) : null, after: toItem(r) }, now);
     return toItem(r);
   });
 }
 
-function upsertRow(db: Db, c: CustomerUpsertInput, now: number): Promise<Row> {
+function upsertRow(db: Db, c: CustomerUpsertInput & { monthlyBudgetMicros: number | null }, now: number): Promise<Row> {
   return db
     .insertInto("customers")
     .values({ id: c.id, name: c.name, monthly_budget_micros: c.monthlyBudgetMicros, created_at: now, updated_at: now })

@@ -217,12 +217,24 @@ export const runsListInput = z
 
 export const runByIdInput = z.strictObject({ runId: key.min(1) });
 
+/** A monthly budget's ceiling (micro-USD): a budget period of up to 400 days (14 months) still sums exactly (< 2^53). */
+export const MAX_BUDGET_MICROS = 1e14;
+
 export const customerUpsertInput = z.strictObject({
   /** Trimmed, as usage payloads store a customer id (a pasted "acme " must not miss acme's spend). */
   id: wellFormedString().trim().min(1).max(200),
   name: wellFormedString().trim().min(1).max(200),
-  /** Integer micro-USD per calendar month, above 0 (no budget is null, not $0); null clears it. */
-  monthlyBudgetMicros: z.number().int().min(1, "a monthly budget is more than $0: send null for no budget").max(9e15).nullable().default(null),
+  /**
+   * Integer micro-USD per calendar month, above 0 (no budget is null, not $0); null clears it; left out keeps the
+   * customer's budget (a new customer has none). At most $100,000,000 a month ({@link MAX_BUDGET_MICROS}).
+   */
+  monthlyBudgetMicros: z
+    .number()
+    .int()
+    .min(1, "a monthly budget is more than $0: send null for no budget")
+    .max(MAX_BUDGET_MICROS, "at most $100,000,000 a month")
+    .nullable()
+    .optional(),
 });
 
 export const pricesListInput = z.strictObject({ model: key.optional() }).default({});
