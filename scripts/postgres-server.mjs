@@ -27,8 +27,8 @@ function freePort() {
   });
 }
 
-/** Starts a cluster; resolves to { url, stop() } where url is the `postgres` database's admin URL. */
-export async function startPostgres({ log = () => {} } = {}) {
+/** Starts a cluster (on `port`, else a free one); resolves to { url, stop() } where url is the `postgres` database's admin URL. */
+export async function startPostgres({ log = () => {}, port: wanted } = {}) {
   const bin = postgresBin();
   if (!bin) throw new Error("PostgreSQL binaries not found: apt-get install postgresql (or set TALLY_TEST_POSTGRES_URL)");
   const asRoot = process.getuid?.() === 0;
@@ -41,7 +41,7 @@ export async function startPostgres({ log = () => {} } = {}) {
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
   };
   run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const opts = [
     `-p ${port}`, "-c listen_addresses=127.0.0.1", `-c unix_socket_directories=${dir}`, "-c fsync=off",
     "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=400", "-c shared_buffers=256MB",
@@ -65,7 +65,14 @@ export async function startPostgres({ log = () => {} } = {}) {
 
 // `node scripts/postgres-server.mjs`: start one and keep it until Ctrl-C (for benches and trying things).
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const pg = await startPostgres({ log: console.log });
+  // `--port N` picks the port (default: a free one).
+  const at = process.argv.indexOf("--port");
+  const port = at > 0 ? Number(process.argv[at + 1]) : undefined;
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    console.error(`--port: ${process.argv[at + 1] ?? "(missing)"} is not a port number`);
+    process.exit(2);
+  }
+  const pg = await startPostgres({ log: console.log, port });
   console.log(pg.url);
   for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => {
       pg.stop();

@@ -18,14 +18,19 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   });
 }
 
-function run(command, args, options) {
+/** Runs `name`; one that dies unasked (killed, out of memory, a crash) says so: a signal leaves no line of its own. */
+function run(name, command, args, options) {
   return new Promise((resolve) => {
     child = spawn(command, args, { stdio: "inherit", ...options });
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on("exit", (code, signal) => {
+      if (!stopping && signal) console.error(`Tally: ${name} was stopped by ${signal}`);
+      else if (!stopping && code) console.error(`Tally: ${name} exited with code ${code}`);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
-const built = await run(process.execPath, [`${root}node_modules/turbo/bin/turbo`, "run", "build", "--filter=@tally/web", "--output-logs=errors-only"], {
+const built = await run("the dashboard build", process.execPath, [`${root}node_modules/turbo/bin/turbo`, "run", "build", "--filter=@tally/web", "--output-logs=errors-only"], {
   cwd: root,
 });
 if (built !== 0 || stopping) process.exit(built || 1);
@@ -38,7 +43,7 @@ function devModeUnlessSet(env) {
 
 const api = `${root}apps/api`;
 process.exit(
-  await run(process.execPath, ["--import", "tsx", "src/main.ts", ...process.argv.slice(2)], {
+  await run("the API", process.execPath, ["--import", "tsx", "src/main.ts", ...process.argv.slice(2)], {
     cwd: api,
     env: devModeUnlessSet(process.env),
   }),

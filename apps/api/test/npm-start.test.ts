@@ -126,6 +126,15 @@ describe("npm start", { timeout: 300_000 }, () => {
     await waitFor(() => (inGroup(npm.pid!).length === 0 ? true : undefined), 5_000, () => `left: ${inGroup(npm.pid!).join(" ")}`);
   });
 
+  it("an API killed outright (an OOM kill, kill -KILL) leaves a line saying so, and npm start exits non-zero", async () => {
+    const { npm, url, output } = await npmStart();
+    const exited = new Promise<number | null>((r) => npm.on("exit", (code) => r(code)));
+    process.kill(apiPid(npm.pid!), "SIGKILL");
+    await waitFor(() => refused(url), 10_000, () => "the API still answers after kill -KILL");
+    expect(await exited).not.toBe(0);
+    expect(output()).toContain("Tally: the API was stopped by SIGKILL");
+  });
+
   it("the API stops by itself when what started it is killed outright", async () => {
     const { npm, url } = await npmStart();
     const api = apiPid(npm.pid!);
