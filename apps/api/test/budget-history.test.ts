@@ -56,6 +56,22 @@ describe("a customer's budget as it was in each month", () => {
     expect(await statementBudget("2026-06")).toBe(2_000_000);
   });
 
+  it("keeps the budget when an upsert leaves it out (a rename), and refuses one above $100,000,000 a month", async () => {
+    const rename = (input: Record<string, unknown>) => callProcedure(tally, "customers.upsert", "mutation", { id: "renamed", ...input }) as Promise<{ name: string; monthlyBudgetMicros: number | null }>;
+    expect((await rename({ name: "Renamed" })).monthlyBudgetMicros).toBeNull(); // a new customer left without one has none
+    await rename({ name: "Renamed", monthlyBudgetMicros: 700_000 });
+    expect(await rename({ name: "Renamed Ltd" })).toMatchObject({ name: "Renamed Ltd", monthlyBudgetMicros: 700_000 });
+    expect(await tally.db.selectFrom("customer_budget_history").select("effective_from").where("customer_id", "=", "renamed").execute()).toEqual([]);
+    expect((await rename({ name: "Renamed Ltd", monthlyBudgetMicros: null })).monthlyBudgetMicros).toBeNull(); // null still clears it
+    const res = await fetch(`${tally.base}/api/trpc/customers.upsert`, {
+      method: "POST",
+      headers: { ...AUTH, "content-type": "application/json", origin: tally.base, "sec-fetch-site": "same-origin" },
+      body: JSON.stringify({ id: "renamed", name: "Renamed", monthlyBudgetMicros: 100_000_000_000_001 }),
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain("at most $100,000,000 a month");
+  });
+
   it("gives a customer added without a budget its first budget in past months too", async () => {
     await callProcedure(tally, "customers.upsert", "mutation", { id: "later", name: "Later", monthlyBudgetMicros: null });
     await callProcedure(tally, "customers.upsert", "mutation", { id: "later", name: "Later", monthlyBudgetMicros: 400_000 });
@@ -71,7 +87,7 @@ describe("a period's budget, month by month", () => {
   let tally: Tally;
   let clock = Date.UTC(2026, 7, 1);
   const Q2 = { from: Date.UTC(2026, 3, 1), to: Date.UTC(2026, 6, 1) };
-  type Answer = { rows: (Row & { spendMicros: number | null; periodBudgetMicros: number | null })[]; budgetPeriod: { from: number; to: number; months: number } };
+  type Answer = { rows: (Row & { spendMicros: number | null; periodBudgetMicros: number | null; budgetPartial: boolean })[]; budgetPeriod: { from: number; to: number; months: number } };
   const table = async (input: Record<string, unknown>) => {
     const a = (await callProcedure(tally, "spend.byCustomer", "query", { timeZone: "UTC", ...input })) as Answer;
     return { row: a.rows.find((r) => r.customerId === "quarterly")!, period: a.budgetPeriod };
@@ -89,33 +105,41 @@ describe("a period's budget, month by month", () => {
 
   it("adds each month's own budget, on spend.byCustomer and in spend-by-customer.csv", async () => {
     await upsert(Date.UTC(2026, 2, 1), 1_000_000); // $1.00 from the start
-    await upsert(Date.UTC(2026, 4, 15), 4_000_000); // $4.00 from 15 May: May (at its end) and June have it
+    await upsert(Date.UTC(2026, 5, 20), 4_000_000); // $4.00 from 20 June: June has it (at its end), April and May keep $1.00
     clock = Date.UTC(2026, 7, 1);
     const quarter = { ...Q2, budgetPeriod: Q2 };
     const { row, period } = await table(quarter);
     expect(period).toEqual({ ...Q2, months: 3 });
     expect(row.budgetMicros).toBe(4_000_000);
-    expect(row.periodBudgetMicros).toBe(1_000_000 + 4_000_000 + 4_000_000);
+    expect(row.periodBudgetMicros).toBe(1_000_000 + 1_000_000 + 4_000_000);
     expect(row.spendMicros).toBeGreaterThan(0);
 
     const csv = (await readCsv(tally, "spend-by-customer", { ...Q2, timeZone: "UTC", budgetPeriod: Q2 })).find((r) => r.customer_id === "quarterly")!;
-    expect(csv).toMatchObject({ monthly_budget_micros: "4000000", budget_months: "3.000000", period_budget_micros: "9000000" });
-    expect(Number(csv.budget_use)).toBeCloseTo(row.spendMicros! / 9_000_000, 6);
+    expect(csv).toMatchObject({ monthly_budget_micros: "4000000", budget_months: "3.000000", period_budget_micros: "6000000" });
+    expect(Number(csv.budget_use)).toBeCloseTo(row.spendMicros! / 6_000_000, 6);
 
     // Without budgetPeriod the window is the period: 15 of June's 30 days.
     const half = await table({ from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 5, 16) });
     expect(half.period.months).toBe(0.5);
     expect(half.row.periodBudgetMicros).toBe(2_000_000);
+    // A window ending before the change, inside June: its monthly budget is June's (in force at June's end, as
+    // June's statement has it), the same one its period counts: 10/30 of $4.00.
+    const beforeChange = await table({ from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 5, 11) });
+    expect(beforeChange.row.budgetMicros).toBe(4_000_000);
+    expect(beforeChange.row.periodBudgetMicros).toBe(Math.round((10 / 30) * 4_000_000));
 
-    // Removed on 10 June: June adds nothing, the months before keep theirs; the table's monthly budget is none.
-    await upsert(Date.UTC(2026, 5, 10), null);
+    // Removed on 25 June: June has no budget, so neither has the quarter (its June spend is not budgeted); it
+    // says some months have one. Q2 without June keeps its budget.
+    await upsert(Date.UTC(2026, 5, 25), null);
     clock = Date.UTC(2026, 7, 1);
     const after = await table(quarter);
-    expect([after.row.budgetMicros, after.row.periodBudgetMicros]).toEqual([null, 1_000_000 + 4_000_000]);
-    // A period none of whose months has a budget has none.
-    expect((await table({ from: Date.UTC(2026, 6, 1), to: Date.UTC(2026, 6, 31) })).row).toBeUndefined(); // no spend in July: no row
+    expect([after.row.budgetMicros, after.row.periodBudgetMicros, after.row.budgetPartial]).toEqual([null, null, true]);
+    const aprilMay = await table({ ...quarter, budgetPeriod: { from: Q2.from, to: Date.UTC(2026, 5, 1) } });
+    expect([aprilMay.row.periodBudgetMicros, aprilMay.row.budgetPartial]).toEqual([1_000_000 + 1_000_000, false]);
     const june = await table({ from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 6, 1) });
-    expect([june.row.budgetMicros, june.row.periodBudgetMicros]).toEqual([null, null]);
+    expect([june.row.budgetMicros, june.row.periodBudgetMicros, june.row.budgetPartial]).toEqual([null, null, false]);
+    const unbudgeted = (await readCsv(tally, "spend-by-customer", { ...Q2, timeZone: "UTC", budgetPeriod: Q2 })).find((r) => r.customer_id === "quarterly")!;
+    expect([unbudgeted.monthly_budget_micros, unbudgeted.period_budget_micros, unbudgeted.budget_use]).toEqual(["", "", ""]);
   });
 
   it("refuses a budget period that is not a span of at most 400 days, naming the field", async () => {

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { customerBudgets, type Db, readAll } from "@tally/shared/db";
+import { customerBudgets, type Db, type PeriodBudget, readAll } from "@tally/shared/db";
 import {
   type AggregateFilter,
   addMoney,
@@ -53,10 +53,12 @@ export interface CustomerSpendRow extends Omit<BreakdownRow, "key"> {
   /** '' = unattributed. */
   customerId: string;
   name: string | null;
-  /** The monthly budget in force at the window's end; null: none then. */
+  /** The monthly budget of the calendar month holding the window's end (in force at that month's end); null: none. */
   budgetMicros: number | null;
-  /** The budget for `budgetPeriod`, month by month (`customerBudgets`); null when no month of it has one. */
+  /** The budget for `budgetPeriod`, month by month (`customerBudgets`); null unless every month of it has one. */
   periodBudgetMicros: number | null;
+  /** Some months of `budgetPeriod` have a budget and some none: no period budget, but not "never budgeted". */
+  budgetPartial: boolean;
 }
 
 export interface ModelSpendRow extends Omit<BreakdownRow, "key"> {
@@ -86,10 +88,10 @@ export async function getSpendByCustomer(db: Db, f: BreakdownInput & { budgetPer
   const [customers, budgets] = ids.length
     ? await readAll(db, [
         () => db.selectFrom("customers").select(["id", "name"]).where("id", "in", ids).execute(),
-        // The monthly budget in force at the window's end (a past month is measured against its own), and the period's, month by month.
+        // The month's budget at the window's end (a past month is measured against its own), and the period's, month by month.
         () => customerBudgets(db, ids, { at: f.to - 1, period, timeZone: f.timeZone }),
       ])
-    : [[], new Map<string, { monthly: number | null; period: number | null }>()];
+    : [[], new Map<string, PeriodBudget>()];
   const names = new Map(customers.map((c) => [c.id, c.name]));
   const rows = b.rows.map(({ key, ...r }) => ({
     ...r,
@@ -97,6 +99,7 @@ export async function getSpendByCustomer(db: Db, f: BreakdownInput & { budgetPer
     name: names.get(key) ?? null,
     budgetMicros: budgets.get(key)?.monthly ?? null,
     periodBudgetMicros: budgets.get(key)?.period ?? null,
+    budgetPartial: budgets.get(key)?.partial ?? false,
   }));
   return { ...b, rows, budgetPeriod: { from: period.from, to: period.to, months: monthsIn(period.from, period.to, f.timeZone) } };
 }

@@ -49,7 +49,7 @@ export function calendarWindow(p: CalendarPreset, now: number, tz: string, end: 
   return p === "last-month" ? period : { from: period.from, to: Math.max(period.from + 60_000, Math.min(end, period.to)) };
 }
 
-/** What the budget column measures: the period's spend against the monthly budget × `months`. */
+/** What the budget column measures: the period's spend against its months' budgets (`months` of them, each counted by its share inside). */
 export interface BudgetBasis {
   period: Period;
   months: number;

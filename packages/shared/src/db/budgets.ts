@@ -39,23 +39,37 @@ export async function budgetsAt(db: Db, at: number, ids?: readonly string[]): Pr
   return new Map([...(await budgetTimelines(db, ids))].map(([id, budgetAt]) => [id, budgetAt(at)]));
 }
 
+/** A customer's budget for a period (`customerBudgets`). */
+export interface PeriodBudget {
+  /** The monthly budget of the calendar month holding `at` (in force at that month's end, as its statement has it). */
+  monthly: number | null;
+  /** The sum over the period's months of each one's budget times its share inside (whole micro-dollars); null unless every month has one. */
+  period: number | null;
+  /** Some months of the period have a budget and some have none: the period has none (its spend is not all budgeted). */
+  partial: boolean;
+}
+
 /**
- * Each customer's monthly budget in force at `at`, and its budget for `period`: month by month over the period's
- * calendar months in `timeZone` (`monthShares`), the budget in force at that month's end (as its statement counts
- * it) times the month's share inside; a month without a budget adds nothing; null when no month has one. Whole
- * micro-dollars.
+ * Each customer's budget for `period`, month by month over its calendar months in `timeZone` (`monthShares`):
+ * a month's budget is the one in force at its end, as the month's statement has it; and the monthly budget of
+ * the month holding `at`. `ids` narrows the customers.
  */
 export async function customerBudgets(
   db: Db,
   ids: readonly string[],
   o: { at: number; period: { from: number; to: number }; timeZone: string },
-): Promise<Map<string, { monthly: number | null; period: number | null }>> {
+): Promise<Map<string, PeriodBudget>> {
   const months = monthShares(o.period.from, o.period.to, o.timeZone);
-  const out = new Map<string, { monthly: number | null; period: number | null }>();
+  const monthOfAt = monthShares(o.at, o.at + 1, o.timeZone)[0]!;
+  const out = new Map<string, PeriodBudget>();
   for (const [id, budgetAt] of await budgetTimelines(db, ids)) {
     const budgets = months.map((m) => ({ budget: budgetAt(m.end - 1), share: m.share }));
-    const period = budgets.some((b) => b.budget !== null) ? Math.round(budgets.reduce((sum, b) => sum + (b.budget ?? 0) * b.share, 0)) : null;
-    out.set(id, { monthly: budgetAt(o.at), period });
+    const all = budgets.every((b) => b.budget !== null);
+    out.set(id, {
+      monthly: budgetAt(monthOfAt.end - 1),
+      period: all ? Math.round(budgets.reduce((sum, b) => sum + b.budget! * b.share, 0)) : null,
+      partial: !all && budgets.some((b) => b.budget !== null),
+    });
   }
   return out;
 }

@@ -34,6 +34,6 @@ export {
   TAG_CUBOIDS,
 } from "./catalogue.ts";
 export { firstFactBucket, MAX_PROMOTED_TAG_KEYS, syncTagKeys, type TagKey, tagKeyProblem, tagKeys, tagTables } from "./tag-keys.ts";
-export { budgetsAt, customerBudgets, recordBudgetChange } from "./budgets.ts";
+export { budgetsAt, customerBudgets, type PeriodBudget, recordBudgetChange } from "./budgets.ts";
 export { SPEND_PART_NAMES, SPEND_PARTS, type SpendPart, type SpendPartSpec } from "./spend.ts";
 export { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "./unavailable.ts";

@@ -1,7 +1,7 @@
 import type { BudgetBasis } from "../../lib/calendar.ts";
-import { money, percent, pricedMoney } from "../../lib/format.ts";
+import { money, pricedMoney } from "../../lib/format.ts";
 import type { CustomerView } from "./lib/prepare-customers.ts";
-import { BUDGET_COLORS, BUDGET_WORDS, budgetBar, budgetSum } from "./lib/prepare-budget.ts";
+import { BUDGET_COLORS, BUDGET_WORDS, budgetBar, budgetPercent, budgetSum } from "./lib/prepare-budget.ts";
 import "./budget.css";
 
 /** "$1,230 (95%: $1,100–$1,400)": the month-end forecast in words, with its interval when there is one. */
@@ -15,7 +15,10 @@ export function forecastText(f: NonNullable<CustomerView["forecast"]>): string {
  * ("near budget", "over budget"), the budget line, and this month's forecast marker with its 95% interval.
  */
 export function BudgetCell({ row: r, basis }: { row: CustomerView; basis: BudgetBasis }) {
-  if (r.periodBudgetMicros === null) return <span className="muted small">no budget</span>;
+  if (r.periodBudgetMicros === null) {
+    const why = r.budgetPartial ? "no budget for part of the period" : "no budget";
+    return <span className="muted small" data-budget-partial={r.budgetPartial ? "1" : undefined} title={r.budgetPartial ? "Some months of the period have no budget: its spend cannot all be measured against one." : undefined}>{why}</span>;
+  }
   const bar = budgetBar(r.budgetUse ?? 0, r.periodBudgetMicros, r.forecast);
   const color = r.budgetState === "near" ? BUDGET_COLORS.near : r.budgetState === "over" ? BUDGET_COLORS.over : BUDGET_COLORS.ok;
   const words = r.budgetState === "near" || r.budgetState === "over" ? BUDGET_WORDS[r.budgetState] : null;
@@ -24,7 +27,7 @@ export function BudgetCell({ row: r, basis }: { row: CustomerView; basis: Budget
   return (
     <div className="budget-cell" title={forecast ? `${spent}. ${forecast}` : spent} data-budget-state={r.budgetState} data-forecast-over={r.forecastOver ? "1" : "0"}>
       <div className="row small budget-head">
-        <span data-budget-use={r.budgetUse ?? ""}>{r.budgetUse === null ? "—" : percent(r.budgetUse)}</span>
+        <span data-budget-use={r.budgetUse ?? ""}>{budgetPercent(r.budgetUse)}</span>
         {words ? (
           <span className="budget-words" style={{ color }} data-budget-words>
             <span aria-hidden="true">{words.icon}</span> {words.text}

@@ -31,8 +31,8 @@ export interface CustomerTotal {
 export function budgetTitle(b: BudgetBasis, tz: string): string {
   const months = b.prorated ? `${num(b.months, undefined, 3)} months` : `${b.months} month${b.months === 1 ? "" : "s"}`;
   return b.prorated
-    ? `Spend in the ${b.label} against the monthly budget pro-rated to the period: monthly budget × ${months} (each calendar month in ${tz} counted by its share of time in the period)`
-    : `Spend in ${b.label} against the budget for ${b.label}: monthly budget × ${months}`;
+    ? `Spend in the ${b.label} against the budget pro-rated to the period (${months}): each calendar month in ${tz} with its own budget, counted by its share of time in the period`
+    : `Spend in ${b.label} against the budget for ${b.label} (${months}): each month with its own budget`;
 }
 
 export function CustomersTable({ rows, total, basis, tz, bucket, sparklines, state, onSort, onOpen }: {

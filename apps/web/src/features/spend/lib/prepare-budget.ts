@@ -3,7 +3,7 @@
  * `warningAt`), over, and the month-end
  * forecast marker with its 95% interval. Pure; the colours are the theme's, contrast-tested in lib/colors.test.ts.
  */
-import { money, num } from "../../../lib/format.ts";
+import { money, num, percent } from "../../../lib/format.ts";
 
 export type BudgetState = "none" | "ok" | "near" | "over";
 
@@ -57,6 +57,11 @@ export function budgetSum(r: { budgetMicros: number | null; periodBudgetMicros: 
   if (r.budgetMicros !== null && Math.abs(r.budgetMicros * months - r.periodBudgetMicros!) <= 1) return `${money(r.budgetMicros)} a month × ${n}`;
   const end = r.budgetMicros === null ? "no budget" : `${money(r.budgetMicros)} a month`;
   return `each month's own budget over ${n} months: it changed in the period; ${end} at its end`;
+}
+
+/** Budget use in whole percent, rounded down: the figure never reaches a threshold its state has not (79.95% reads 79%, not a plain "80%"). */
+export function budgetPercent(use: number | null): string {
+  return use === null ? "—" : percent(Math.floor(use * 100 + 1e-9) / 100);
 }
 
 /** The "over or near budget" filter: near or over now, or forecast to end the month over budget. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetSum } from "./prepare-budget.ts";
+import { budgetPercent, budgetSum } from "./prepare-budget.ts";
 import { type CustomerInput, parseTableState, prepareCustomers, sparklinePath } from "./prepare-customers.ts";
 
 const c = (customerId: string, name: string | null, spendMicros: number, runs: number, budgetMicros: number | null = null): CustomerInput => ({
@@ -11,6 +11,7 @@ const c = (customerId: string, name: string | null, spendMicros: number, runs: n
   unpricedCalls: 0,
   budgetMicros,
   periodBudgetMicros: budgetMicros,
+  budgetPartial: false,
 });
 
 const rows = [c("acme", "Acme Corp", 500, 5, 1000), c("globex", "Globex", 900, 3, 400), c("", null, 50, 1), c("initech", null, 700, 7)];
@@ -29,9 +30,14 @@ describe("prepareCustomers", () => {
     // A quarter: $1,000 a month in the first two months, $4,000 in the third (what spend.byCustomer answers).
     const quarter = prepareCustomers([{ ...c0("a", 1_500, 4_000), periodBudgetMicros: 6_000 }], parseTableState(new URLSearchParams()));
     expect(quarter.rows[0]).toMatchObject({ periodBudgetMicros: 6_000, budgetUse: 0.25, budgetState: "ok" });
-    // A budget removed in the period's last month still measures the months that had one.
-    const removed = prepareCustomers([{ ...c0("b", 3_000, null), periodBudgetMicros: 2_000 }], parseTableState(new URLSearchParams()));
-    expect(removed.rows[0]).toMatchObject({ budgetUse: 1.5, budgetState: "over" });
+    // A budget removed in the period's last month: the period has none (its spend is not all budgeted), and no rule's facts are read.
+    const facts = () => ({ warnAt: 0.8, forecast: null, forecastPending: false });
+    const removed = prepareCustomers([{ ...c0("b", 3_000, null), periodBudgetMicros: null, budgetPartial: true }], parseTableState(new URLSearchParams()), facts);
+    expect(removed.rows[0]).toMatchObject({ budgetUse: null, budgetState: "none", budgetPartial: true });
+    // One whose budget was removed after the period ended is measured, with its rule's warning threshold.
+    const later = prepareCustomers([{ ...c0("c", 850, null), periodBudgetMicros: 1_000 }], parseTableState(new URLSearchParams()), facts);
+    expect(later.rows[0]).toMatchObject({ budgetUse: 0.85, budgetState: "near" });
+    expect([budgetPercent(0.7995), budgetPercent(0.8), budgetPercent(0.29), budgetPercent(1.0049), budgetPercent(null)]).toEqual(["79%", "80%", "29%", "100%", "—"]);
     expect(budgetSum({ budgetMicros: 1_000_000, periodBudgetMicros: 3_000_000 }, 3)).toBe("$1.00 a month × 3");
     expect(budgetSum({ budgetMicros: 4_000_000, periodBudgetMicros: 6_000_000 }, 3)).toBe("each month's own budget over 3 months: it changed in the period; $4.00 a month at its end");
     expect(budgetSum({ budgetMicros: null, periodBudgetMicros: 2_000_000 }, 3)).toBe("each month's own budget over 3 months: it changed in the period; no budget at its end");

@@ -8,10 +8,12 @@ export interface CustomerInput {
   runs: number;
   costPerRunMicros: number | null;
   unpricedCalls: number;
-  /** The monthly budget in force at the window's end. */
+  /** The monthly budget of the month holding the window's end. */
   budgetMicros: number | null;
-  /** The budget for the period (`budgetBasis`), month by month from the API: each month's budget × its share; null without one. */
+  /** The budget for the period (`budgetBasis`), month by month from the API: each month's budget × its share; null unless every month has one. */
   periodBudgetMicros: number | null;
+  /** Some months of the period have a budget and some none. */
+  budgetPartial: boolean;
 }
 
 export interface CustomerView extends CustomerInput {
@@ -91,7 +93,7 @@ export function prepareCustomers(
   const views: CustomerView[] = input.map((r) => {
     const periodBudget = r.periodBudgetMicros;
     const budgetUse = periodBudget !== null && periodBudget > 0 && r.spendMicros !== null ? r.spendMicros / periodBudget : null;
-    const facts = r.budgetMicros === null ? NO_FACTS : budgetOf(r.customerId);
+    const facts = periodBudget === null ? NO_FACTS : budgetOf(r.customerId);
     const forecastOver = facts.forecast !== null && r.budgetMicros !== null && facts.forecast.micros > r.budgetMicros;
     return {
       ...r,
