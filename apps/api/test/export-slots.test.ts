@@ -5,11 +5,13 @@ import { deliver } from "./unpriced-money.ts";
 
 // A few parallel downloads of a big customer's line items held the database for everyone (a viewer's 8 made
 // another user's statement 100× slower): each user or key runs at most 2 exports at once, the server 3.
-const LINES = 40_000; // ~7 MB of CSV: far more than the socket buffers, so an unread download stays open
+// ~11 MB of CSV: well past what the sockets hold for a reader that reads nothing (the sender's buffer grows to
+// tcp_wmem's 4 MB; the paused reader's stays small), so an unread download stays open.
+const LINES = 60_000;
 const input = encodeURIComponent(JSON.stringify({ customerId: "big", month: "2026-06", timeZone: "UTC" }));
 const path = `/api/export/statement-lines.csv?input=${input}`;
 
-describe("exports running at once", () => {
+describe("exports running at once", { timeout: 180_000 }, () => {
   let tally: Tally;
 
   beforeAll(async () => {
