@@ -51,6 +51,13 @@ describe("exports running at once", { timeout: 180_000 }, () => {
     const first = await held(TEST_API_KEY);
     const second = await held(TEST_API_KEY);
     expect([first.status, second.status]).toEqual([200, 200]);
+    // What the dashboard asks before a download: the same answer, without starting one.
+    const slots = async (headers: Record<string, string> = AUTH) => {
+      const res = await fetch(`${tally.base}/api/export/slots`, { headers });
+      return { status: res.status, body: (await res.json()) as { refused?: string | null } };
+    };
+    expect(await slots()).toEqual({ status: 200, body: { refused: "2 of your exports are still running (at most 2 at once): try again when one finishes" } });
+    expect((await slots({})).status).toBe(401);
     const third = await fetch(`${tally.base}${path}`, { headers: AUTH });
     expect(third.status).toBe(429);
     expect(third.headers.get("retry-after")).toBe("5");
@@ -59,6 +66,7 @@ describe("exports running at once", { timeout: 180_000 }, () => {
     expect((await fetch(`${tally.base}/healthz`)).status).toBe(200);
     const bytes = await first.finish();
     expect(bytes).toBeGreaterThan(LINES * 100); // the whole file came, its slot is free again
+    expect(await slots()).toEqual({ status: 200, body: { refused: null } });
     const fourth = await fetch(`${tally.base}${path}`, { headers: AUTH });
     expect(fourth.status).toBe(200);
     expect((await fourth.text()).split("\r\n").filter(Boolean)).toHaveLength(LINES + 2); // header + the real line + its copies

@@ -81,7 +81,8 @@ type TableName = keyof typeof TABLES;
  * (spend.byCustomer, spend.byModel, runs.list, audit.list; paging fields are ignored), and for
  * spend-by-customer an optional `options=<json>` (`customerExportOptions`). 401 without credentials, 403
  * when the role lacks the table's capability, before the input is read; 429 past the exports running at once
- * (`ExportSlots`). Streams page by page. A data
+ * (`ExportSlots`; `GET /api/export/slots` answers `{ refused: string | null }`, whether one would start now).
+ * Streams page by page. A data
  * table's file is named after the table, the period and the zone (`exportFileName`), and every row carries
  * period_start, period_end, time_zone.
  */
@@ -89,6 +90,8 @@ export async function handleExport(app: Pick<App, "db" | "access">, req: Incomin
   const url = new URL(req.url ?? "/", "http://localhost");
   const principal = await app.access.authenticate(req);
   if (!principal) return json(res, 401, { error: "sign in, or send Authorization: Bearer <API key>" });
+  // Whether an export would start now: the dashboard asks before each download, so a refusal is a message, not a failed file.
+  if (url.pathname === "/api/export/slots") return json(res, 200, { refused: slots.refusal(`${principal.kind}:${principal.id}`) });
   const match = /^\/api\/export\/([a-z-]+)\.csv$/.exec(url.pathname);
   const name = match?.[1];
   if (req.method !== "GET" || !name || !Object.hasOwn(TABLES, name)) {

@@ -13,11 +13,19 @@ export class ExportSlots {
 
   constructor(private readonly limits: { perPrincipal: number; total: number } = EXPORT_LIMITS) {}
 
+  /** Why `principal` may not start an export now, or null (the dashboard asks before a download: `GET /api/export/slots`). */
+  refusal(principal: string): string | null {
+    const mine = this.byPrincipal.get(principal) ?? 0;
+    if (mine >= this.limits.perPrincipal) return `${mine} of your exports are still running (at most ${this.limits.perPrincipal} at once): try again when one finishes`;
+    if (this.running >= this.limits.total) return `the server is writing ${this.running} exports (at most ${this.limits.total} at once): try again in a moment`;
+    return null;
+  }
+
   /** A slot for `principal` (its release, to call once the export ends), or why there is none. */
   take(principal: string): { release: () => void } | { refused: string } {
+    const refused = this.refusal(principal);
+    if (refused) return { refused };
     const mine = this.byPrincipal.get(principal) ?? 0;
-    if (mine >= this.limits.perPrincipal) return { refused: `${mine} of your exports are still running (at most ${this.limits.perPrincipal} at once): try again when one finishes` };
-    if (this.running >= this.limits.total) return { refused: `the server is writing ${this.running} exports (at most ${this.limits.total} at once): try again in a moment` };
     this.running++;
     this.byPrincipal.set(principal, mine + 1);
     let released = false;
