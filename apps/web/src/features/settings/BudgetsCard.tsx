@@ -5,6 +5,7 @@ import { EmptyState, MutationError, QueryView, Skeleton } from "../../components
 import { money } from "../../lib/format.ts";
 import { useCan } from "../../lib/session.ts";
 import { useTRPC } from "../../lib/trpc.ts";
+import { MAX_BUDGET_MICROS } from "@tally/shared";
 import { customerFormProblem } from "./lib/customer-form.ts";
 import { microsToUsdInput, parseUsdToMicros } from "./lib/money-input.ts";
 import { FocusKeepingButton } from "../../components/FocusKeepingButton.tsx";
@@ -34,7 +35,7 @@ export function BudgetsCard() {
   const save = (c: Customer) => upsert.mutateAsync(c);
 
   return (
-    <Card title="Customers and budgets" subtitle="Monthly budgets in USD; Spend shows month-to-date use against them">
+    <Card title="Customers and budgets" subtitle="Monthly budgets in USD, dated from each change; Spend measures each period against them, month by month">
       <QueryView
         query={customers}
         loading={<Skeleton height={160} />}
@@ -76,7 +77,7 @@ export function BudgetsCard() {
       {canEdit ? (
         <>
           <h3 style={{ marginTop: 16 }}>Add a customer</h3>
-          <CustomerForm onSave={save} />
+          <CustomerForm onSave={save} existingIds={new Set((customers.data ?? []).map((c) => c.id))} />
         </>
       ) : null}
       <MutationError error={upsert.error} />
@@ -88,9 +89,18 @@ function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Cus
   const [name, setName] = useState(customer.name);
   const [budget, setBudget] = useState(microsToUsdInput(customer.monthlyBudgetMicros));
   const [state, setState] = useState<"idle" | "saving" | "saved">("idle");
+  // The inputs follow the customer as the list refetches (another user's change, or this row's own save):
+  // a stale value left in an input would be written back by the next Save.
+  const [shown, setShown] = useState(customer);
+  if (shown.name !== customer.name || shown.monthlyBudgetMicros !== customer.monthlyBudgetMicros) {
+    setShown(customer);
+    setName(customer.name);
+    setBudget(microsToUsdInput(customer.monthlyBudgetMicros));
+  }
   const micros = parseUsdToMicros(budget);
   const dirty = name !== customer.name || micros !== customer.monthlyBudgetMicros;
-  const valid = micros !== undefined && micros !== 0 && name.trim() !== "";
+  const tooHigh = typeof micros === "number" && micros > MAX_BUDGET_MICROS;
+  const valid = micros !== undefined && micros !== 0 && !tooHigh && name.trim() !== "";
   const hintId = useId();
   return (
     <tr data-customer={customer.id}>
@@ -105,11 +115,13 @@ function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Cus
           placeholder="no budget"
           value={budget}
           onChange={(e) => setBudget(e.target.value)}
-          aria-invalid={micros === undefined || micros === 0}
+          aria-invalid={micros === undefined || micros === 0 || tooHigh}
           aria-describedby={hintId}
           style={{ width: 130 }}
         />{" "}
-        <span id={hintId} className="small muted">{micros === undefined ? "enter an amount like 250 or 99.50" : micros === 0 ? "above $0, or empty for no budget" : micros === null ? "no budget" : money(micros)}</span>
+        <span id={hintId} className="small muted">
+          {micros === undefined ? "enter an amount like 250 or 99.50" : micros === 0 ? "above $0, or empty for no budget" : micros === null ? "no budget" : tooHigh ? "at most $100,000,000 a month" : money(micros)}
+        </span>
       </td>
       <td>
         <FocusKeepingButton
@@ -133,12 +145,12 @@ function CustomerRow({ customer, onSave }: { customer: Customer; onSave: (c: Cus
   );
 }
 
-function CustomerForm({ onSave }: { onSave: (c: Customer) => Promise<unknown> }) {
+function CustomerForm({ onSave, existingIds }: { onSave: (c: Customer) => Promise<unknown>; existingIds: ReadonlySet<string> }) {
   const [id, setId] = useState("");
   const [name, setName] = useState("");
   const [budget, setBudget] = useState("");
   const micros = parseUsdToMicros(budget);
-  const problem = customerFormProblem({ id, name, budget });
+  const problem = customerFormProblem({ id, name, budget }, existingIds);
   const valid = problem === null && micros !== undefined;
   return (
     <form

@@ -15,4 +15,12 @@ describe("customerFormProblem", () => {
     expect(customerFormProblem({ id: "acme", name: "Acme", budget: "0.00" })).toBe("Monthly budget: enter an amount above $0, or leave it empty for no budget.");
     expect(customerFormProblem({ id: "acme", name: "Acme", budget: "0.000001" })).toBeNull();
   });
+
+  it("refuses an id that exists (adding it would rename it and replace its budget) and a budget above $100,000,000", () => {
+    const existing = new Set(["acme", "globex"]);
+    expect(customerFormProblem({ id: " acme ", name: "Acme 2", budget: "" }, existing)).toBe("A customer “acme” exists: change its name or budget in its row above.");
+    expect(customerFormProblem({ id: "initech", name: "Initech", budget: "" }, existing)).toBeNull();
+    expect(customerFormProblem({ id: "initech", name: "Initech", budget: "100000000" }, existing)).toBeNull();
+    expect(customerFormProblem({ id: "initech", name: "Initech", budget: "100000000.000001" }, existing)).toBe("Monthly budget: at most $100,000,000 a month.");
+  });
 });
