@@ -61,7 +61,11 @@ export function budgetSum(r: { budgetMicros: number | null; periodBudgetMicros: 
 
 /** Budget use in whole percent, rounded down: the figure never reaches a threshold its state has not (79.95% reads 79%, not a plain "80%"). */
 export function budgetPercent(use: number | null): string {
-  return use === null ? "—" : percent(Math.floor(use * 100 + 1e-9) / 100);
+  if (use === null) return "—";
+  // 0.29 × 100 is 28.999…: a nudge keeps it 29, and a whole percent above the figure steps back (0.79999999999 reads 79).
+  let whole = Math.floor(use * 100 + 1e-9);
+  if (whole / 100 > use) whole -= 1;
+  return percent(whole / 100);
 }
 
 /** The "over or near budget" filter: near or over now, or forecast to end the month over budget. */

@@ -37,7 +37,7 @@ describe("prepareCustomers", () => {
     // One whose budget was removed after the period ended is measured, with its rule's warning threshold.
     const later = prepareCustomers([{ ...c0("c", 850, null), periodBudgetMicros: 1_000 }], parseTableState(new URLSearchParams()), facts);
     expect(later.rows[0]).toMatchObject({ budgetUse: 0.85, budgetState: "near" });
-    expect([budgetPercent(0.7995), budgetPercent(0.8), budgetPercent(0.29), budgetPercent(1.0049), budgetPercent(null)]).toEqual(["79%", "80%", "29%", "100%", "—"]);
+    expect([budgetPercent(0.7995), budgetPercent(0.8), budgetPercent(0.29), budgetPercent(1.0049), budgetPercent(null), budgetPercent(0.79999999999)]).toEqual(["79%", "80%", "29%", "100%", "—", "79%"]);
     expect(budgetSum({ budgetMicros: 1_000_000, periodBudgetMicros: 3_000_000 }, 3)).toBe("$1.00 a month × 3");
     expect(budgetSum({ budgetMicros: 4_000_000, periodBudgetMicros: 6_000_000 }, 3)).toBe("each month's own budget over 3 months: it changed in the period; $4.00 a month at its end");
     expect(budgetSum({ budgetMicros: null, periodBudgetMicros: 2_000_000 }, 3)).toBe("each month's own budget over 3 months: it changed in the period; no budget at its end");
