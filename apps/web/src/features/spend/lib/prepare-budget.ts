@@ -51,12 +51,12 @@ export function budgetBar(use: number, budgetMicros: number, forecast: Forecast 
   };
 }
 
-/** How the period's budget adds up: "$100 a month × 3", or month by month when the budget changed inside the period. */
+/** How the period's budget adds up: "$100 a month × 3", or month by month when the months' budgets differ. */
 export function budgetSum(r: { budgetMicros: number | null; periodBudgetMicros: number | null }, months: number): string {
   const n = num(months, undefined, 3);
   if (r.budgetMicros !== null && Math.abs(r.budgetMicros * months - r.periodBudgetMicros!) <= 1) return `${money(r.budgetMicros)} a month × ${n}`;
   const end = r.budgetMicros === null ? "no budget" : `${money(r.budgetMicros)} a month`;
-  return `each month's own budget over ${n} months: it changed in the period; ${end} at its end`;
+  return `each month's own budget over ${n} months (they differ); ${end} at the period's end`;
 }
 
 /** Budget use in whole percent, rounded down: the figure never reaches a threshold its state has not (79.95% reads 79%, not a plain "80%"). */

@@ -39,8 +39,8 @@ describe("prepareCustomers", () => {
     expect(later.rows[0]).toMatchObject({ budgetUse: 0.85, budgetState: "near" });
     expect([budgetPercent(0.7995), budgetPercent(0.8), budgetPercent(0.29), budgetPercent(1.0049), budgetPercent(null), budgetPercent(0.79999999999)]).toEqual(["79%", "80%", "29%", "100%", "—", "79%"]);
     expect(budgetSum({ budgetMicros: 1_000_000, periodBudgetMicros: 3_000_000 }, 3)).toBe("$1.00 a month × 3");
-    expect(budgetSum({ budgetMicros: 4_000_000, periodBudgetMicros: 6_000_000 }, 3)).toBe("each month's own budget over 3 months: it changed in the period; $4.00 a month at its end");
-    expect(budgetSum({ budgetMicros: null, periodBudgetMicros: 2_000_000 }, 3)).toBe("each month's own budget over 3 months: it changed in the period; no budget at its end");
+    expect(budgetSum({ budgetMicros: 4_000_000, periodBudgetMicros: 6_000_000 }, 3)).toBe("each month's own budget over 3 months (they differ); $4.00 a month at the period's end");
+    expect(budgetSum({ budgetMicros: null, periodBudgetMicros: 2_000_000 }, 3)).toBe("each month's own budget over 3 months (they differ); no budget at the period's end");
   });
 
   it("never reads unpriced spend as 0% of a budget, and a zero budget has no use", () => {
