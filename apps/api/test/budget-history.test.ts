@@ -115,7 +115,7 @@ describe("a period's budget, month by month", () => {
     expect(row.spendMicros).toBeGreaterThan(0);
 
     const csv = (await readCsv(tally, "spend-by-customer", { ...Q2, timeZone: "UTC", budgetPeriod: Q2 })).find((r) => r.customer_id === "quarterly")!;
-    expect(csv).toMatchObject({ monthly_budget_micros: "4000000", budget_months: "3.000000", period_budget_micros: "6000000" });
+    expect(csv).toMatchObject({ monthly_budget_micros: "4000000", budget_months: "3.000000", period_budget_micros: "6000000", budget_partial: "false" });
     expect(Number(csv.budget_use)).toBeCloseTo(row.spendMicros! / 6_000_000, 6);
 
     // Without budgetPeriod the window is the period: 15 of June's 30 days.
@@ -139,7 +139,7 @@ describe("a period's budget, month by month", () => {
     const june = await table({ from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 6, 1) });
     expect([june.row.budgetMicros, june.row.periodBudgetMicros, june.row.budgetPartial]).toEqual([null, null, false]);
     const unbudgeted = (await readCsv(tally, "spend-by-customer", { ...Q2, timeZone: "UTC", budgetPeriod: Q2 })).find((r) => r.customer_id === "quarterly")!;
-    expect([unbudgeted.monthly_budget_micros, unbudgeted.period_budget_micros, unbudgeted.budget_use]).toEqual(["", "", ""]);
+    expect([unbudgeted.monthly_budget_micros, unbudgeted.period_budget_micros, unbudgeted.budget_use, unbudgeted.budget_partial]).toEqual(["", "", "", "true"]);
   });
 
   it("refuses a budget period that is not a span of at most 400 days, naming the field", async () => {

@@ -39,11 +39,12 @@ function matches(r: { customerId: string; name: string | null }, search: string)
 }
 
 /**
- * Budget columns: the monthly budget in force at the window's end, the months of `budgetPeriod` (each calendar month in
+ * Budget columns: the monthly budget of the month holding the window's end, the months of `budgetPeriod` (each calendar month in
  * the zone counted by its share inside; default: the window), the period's budget month by month (`customerBudgets`),
- * and budget use: the window's priced spend over it.
+ * budget use: the window's priced spend over it, and `budget_partial` (true: some months of the period have a budget and
+ * some none, so the period has none; the Spend table's "no budget for part of the period").
  */
-const BUDGET_COLUMNS = ["monthly_budget_micros", "budget_months", "period_budget_micros", "budget_use"];
+const BUDGET_COLUMNS = ["monthly_budget_micros", "budget_months", "period_budget_micros", "budget_use", "budget_partial"];
 
 export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: SpendByCustomerInput, o: CustomerExportOptions = {}): Promise<void> {
   const out = csvBody(res, ["customer_id", "name", ...SPEND_COLUMNS, ...BUDGET_COLUMNS, ...PERIOD_COLUMNS]);
@@ -53,7 +54,7 @@ export async function exportSpendByCustomer(db: Db, res: ServerResponse, f: Spen
   const use = (r: CustomerSpendRow) => (r.periodBudgetMicros && r.spendMicros !== null ? r.spendMicros / r.periodBudgetMicros : null);
   let months = 0;
   const line = (r: CustomerSpendRow) =>
-    csvLine([r.customerId, r.name, ...spendCells(r), r.budgetMicros, ratio(months), r.periodBudgetMicros, ratio(use(r)), ...period]);
+    csvLine([r.customerId, r.name, ...spendCells(r), r.budgetMicros, ratio(months), r.periodBudgetMicros, ratio(use(r)), r.budgetPartial ? "true" : "false", ...period]);
   // By budget use: every row first (one per customer), then sorted as the Spend table sorts them.
   const held: CustomerSpendRow[] | null = o.sortBy === "budgetUse" ? [] : null;
   let cursor: string | undefined;
