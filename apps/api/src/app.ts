@@ -32,9 +32,13 @@ export interface App {
 
 /** Wires the database, the Inngest client and the functions from configuration. */
 export async function createApp(env: Env, overrides: Partial<Deps> = {}): Promise<App> {
-  const upgrading = (pending: string[]) =>
+  let upgradeStarted: number | null = null;
+  const upgrading = (pending: string[]) => {
+    upgradeStarted = performance.now();
     console.log(`Upgrading the database: ${pending.length} migration${pending.length === 1 ? "" : "s"} to run (${pending.join(", ")}); on a large database this can take minutes, and Tally listens once it is done`);
+  };
   const db = overrides.db ?? (await connect({ url: env.DATABASE_URL, onUpgrade: upgrading }));
+  if (upgradeStarted !== null) console.log(`Database upgraded in ${((performance.now() - upgradeStarted) / 1000).toFixed(1)} s`);
   // Local calendars follow the configuration (a removed zone is dropped, with auto zones unused for two
   // weeks); new ones fill in the background, so start-up does not wait for a backfill.
   const { added } = await syncCalendars(db, env.TALLY_TIME_ZONES, { fill: false });

@@ -132,6 +132,7 @@ describe("a SQLite file or a port that cannot work stops start-up with one clear
       expect(upgrade.code).toBe(1);
       expect(upgrade.output.split("\n").filter(Boolean)).toEqual([
         `Upgrading the database: 2 migrations to run (${UPGRADE.join(", ")}); on a large database this can take minutes, and Tally listens once it is done`,
+        expect.stringMatching(/^Database upgraded in \d+\.\d s$/),
         expect.stringMatching(/^Tally cannot start: port \d+ on 127\.0\.0\.1 is in use/),
       ]);
     } finally {
