@@ -21,6 +21,7 @@ import { isDeepStrictEqual } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { monthsIn } from "@tally/shared";
 import { connect, type Db, syncCalendars } from "@tally/shared/db";
 import { testEngine } from "@tally/shared/db/testing";
 import { createCalendarKeeper } from "../src/calendar-keeper.ts";
@@ -87,7 +88,7 @@ describe.runIf(onSqlite)("a pre-catalogue database migrated to today's layout", 
     for (const [i, c] of recorded.cases.entries()) {
       const now = withoutStudentT(c.path, await answer(db, c.path, c.input));
       const label = `case ${i}: ${c.path} ${JSON.stringify(c.input)}`;
-      let want = c.error ? { error: c.error } : withoutStudentT(c.path, { answer: await changedSinceRecorded(db, c.path, c.answer) });
+      let want = c.error ? { error: c.error } : withoutStudentT(c.path, { answer: await changedSinceRecorded(db, c.path, c.answer, c.input) });
       if (c.path === "spend.timeseries" && !c.error) {
         // The judge's spend now counts under the run it judged: the raw recomputation that gives the recorded
         // answer with the old rule gives today's with the new one.
@@ -156,7 +157,15 @@ function cursorAsPosition(x: unknown): unknown {
   return { ...(x as object), answer: { ...a, nextCursor: { s, k, id } } };
 }
 
-async function changedSinceRecorded(db: Db, path: string, recordedAnswer: unknown): Promise<unknown> {
+async function changedSinceRecorded(db: Db, path: string, recordedAnswer: unknown, input: unknown): Promise<unknown> {
+  if (path === "spend.byCustomer" && recordedAnswer) {
+    // Since 2026-12-07 a row has its budget for the period, month by month: the fixture's budgets never changed, so
+    // it is the monthly budget × the window's months in the zone (each counted by its share); none is partial.
+    const a = recordedAnswer as { window: { from: number; to: number }; rows: { budgetMicros: number | null }[] };
+    const months = monthsIn(a.window.from, a.window.to, (input as { timeZone?: string }).timeZone ?? "UTC");
+    const rows = a.rows.map((r) => ({ ...r, periodBudgetMicros: r.budgetMicros === null ? null : Math.round(r.budgetMicros * months), budgetPartial: false }));
+    return { ...a, rows, budgetPeriod: { ...a.window, months } };
+  }
   if (path === "runs.list") {
     // runs.list answers each run's usage lines by kind since (2026-12-06): counted here from the raw lines.
     const a = recordedAnswer as { items: { runId: string }[] };
