@@ -160,8 +160,8 @@ describe("navigation and forms say where you are and what is wrong", () => {
       const why = form.getByRole("status");
       expect(await button.isDisabled()).toBe(true);
       expect(await why.textContent()).toBe("Enter an id and a name.");
-      await form.getByLabel("Id (as sent in customerId)").fill("initech");
-      await form.getByLabel("Name").fill("Initech");
+      await form.getByLabel("Id (as sent in customerId)").fill("vandelay");
+      await form.getByLabel("Name").fill("Vandelay Industries");
       await form.getByLabel("Monthly budget (USD, optional)").fill("12.5.0");
       expect(await button.isDisabled()).toBe(true);
       const reason = "Monthly budget: “12.5.0” is not an amount in USD. Enter one like 250 or 99.50 (at most 6 decimals), or leave it empty for no budget.";
@@ -172,7 +172,7 @@ describe("navigation and forms say where you are and what is wrong", () => {
       expect(await button.isDisabled()).toBe(false);
       expect(await why.textContent()).toBe("");
       await button.click();
-      await page.locator("tr[data-customer='initech']").waitFor();
+      await page.locator("tr[data-customer='vandelay']").waitFor();
     } finally {
       await context.close();
     }
