@@ -90,8 +90,9 @@ export async function handleExport(app: Pick<App, "db" | "access">, req: Incomin
   const url = new URL(req.url ?? "/", "http://localhost");
   const principal = await app.access.authenticate(req);
   if (!principal) return json(res, 401, { error: "sign in, or send Authorization: Bearer <API key>" });
+  const exporter = `${principal.kind}:${principal.id}`;
   // Whether an export would start now: the dashboard asks before each download, so a refusal is a message, not a failed file.
-  if (url.pathname === "/api/export/slots") return json(res, 200, { refused: slots.refusal(`${principal.kind}:${principal.id}`) });
+  if (url.pathname === "/api/export/slots") return json(res, 200, { refused: slots.refusal(exporter) });
   const match = /^\/api\/export\/([a-z-]+)\.csv$/.exec(url.pathname);
   const name = match?.[1];
   if (req.method !== "GET" || !name || !Object.hasOwn(TABLES, name)) {
@@ -111,7 +112,7 @@ export async function handleExport(app: Pick<App, "db" | "access">, req: Incomin
   }
   const prepared = table.prepare(name, raw.input, raw.options);
   if (!prepared.ok) return json(res, 400, { error: "invalid input", fieldErrors: prepared.fieldErrors });
-  const slot = slots.take(`${principal.kind}:${principal.id}`);
+  const slot = slots.take(exporter);
   if ("refused" in slot) {
     res.setHeader("retry-after", "5");
     return json(res, 429, { error: slot.refused });

@@ -93,14 +93,10 @@ export async function getSpendByCustomer(db: Db, f: BreakdownInput & { budgetPer
       ])
     : [[], new Map<string, PeriodBudget>()];
   const names = new Map(customers.map((c) => [c.id, c.name]));
-  const rows = b.rows.map(({ key, ...r }) => ({
-    ...r,
-    customerId: key,
-    name: names.get(key) ?? null,
-    budgetMicros: budgets.get(key)?.monthly ?? null,
-    periodBudgetMicros: budgets.get(key)?.period ?? null,
-    budgetPartial: budgets.get(key)?.partial ?? false,
-  }));
+  const rows = b.rows.map(({ key, ...r }) => {
+    const budget = budgets.get(key);
+    return { ...r, customerId: key, name: names.get(key) ?? null, budgetMicros: budget?.monthly ?? null, periodBudgetMicros: budget?.period ?? null, budgetPartial: budget?.partial ?? false };
+  });
   return { ...b, rows, budgetPeriod: { from: period.from, to: period.to, months: monthsIn(period.from, period.to, f.timeZone) } };
 }
 
