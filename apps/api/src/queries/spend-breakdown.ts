@@ -85,17 +85,11 @@ export async function getSpendByCustomer(db: Db, f: BreakdownInput & { budgetPer
   const b = await breakdown(db, f, "customer_id");
   const ids = b.rows.map((r) => r.key);
   const period = f.budgetPeriod ?? b.window;
-  const [customers, budgets] = ids.length
-    ? await readAll(db, [
-        () => db.selectFrom("customers").select(["id", "name"]).where("id", "in", ids).execute(),
-        // The month's budget at the window's end (a past month is measured against its own), and the period's, month by month.
-        () => customerBudgets(db, ids, { at: f.to - 1, period, timeZone: f.timeZone }),
-      ])
-    : [[], new Map<string, PeriodBudget>()];
-  const names = new Map(customers.map((c) => [c.id, c.name]));
+  // Names and budgets together: the budget of the month holding the window's end (a past month is measured against its own), and the period's, month by month.
+  const budgets = ids.length ? await customerBudgets(db, ids, { at: f.to - 1, period, timeZone: f.timeZone }) : new Map<string, PeriodBudget>();
   const rows = b.rows.map(({ key, ...r }) => {
     const budget = budgets.get(key);
-    return { ...r, customerId: key, name: names.get(key) ?? null, budgetMicros: budget?.monthly ?? null, periodBudgetMicros: budget?.period ?? null, budgetPartial: budget?.partial ?? false };
+    return { ...r, customerId: key, name: budget?.name ?? null, budgetMicros: budget?.monthly ?? null, periodBudgetMicros: budget?.period ?? null, budgetPartial: budget?.partial ?? false };
   });
   return { ...b, rows, budgetPeriod: { from: period.from, to: period.to, months: monthsIn(period.from, period.to, f.timeZone) } };
 }

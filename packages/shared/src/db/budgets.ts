@@ -1,34 +1,36 @@
 import { monthShares } from "../months.ts";
 import type { Db } from "./connect.ts";
+import { readAll } from "./dialect.ts";
 
 /** Each customer's budget over time: `at(t)` is the monthly budget in force at `t` (null: none then). */
 type Timeline = (t: number) => number | null;
 
 /**
- * The budget timelines of customers with a `customers` row (`ids` narrows them): the latest
+ * The budget timelines (and names) of customers with a `customers` row (`ids` narrows them): the latest
  * `customer_budget_history` row from `t` or before; a customer without history rows has had today's budget
- * all along, and one whose first row is after `t` had none.
+ * all along, and one whose first row is after `t` had none. Both tables read at once on PostgreSQL.
  */
-async function budgetTimelines(db: Db, ids?: readonly string[]): Promise<Map<string, Timeline>> {
-  const out = new Map<string, Timeline>();
+async function budgetTimelines(db: Db, ids?: readonly string[]): Promise<Map<string, { name: string; budgetAt: Timeline }>> {
+  const out = new Map<string, { name: string; budgetAt: Timeline }>();
   const chunks = ids === undefined ? [undefined] : Array.from({ length: Math.ceil(ids.length / 500) }, (_, i) => ids.slice(i * 500, i * 500 + 500));
   for (const chunk of chunks) {
     if (chunk?.length === 0) continue;
-    let customers = db.selectFrom("customers").select(["id", "monthly_budget_micros"]);
+    let customers = db.selectFrom("customers").select(["id", "name", "monthly_budget_micros"]);
     let history = db.selectFrom("customer_budget_history").select(["customer_id", "effective_from", "monthly_budget_micros"]).orderBy("effective_from");
     if (chunk) {
       customers = customers.where("id", "in", chunk);
       history = history.where("customer_id", "in", chunk);
     }
+    const [historyRows, customerRows] = await readAll(db, [() => history.execute(), () => customers.execute()]);
     const byCustomer = new Map<string, { from: number; budget: number | null }[]>();
-    for (const h of await history.execute()) {
+    for (const h of historyRows) {
       const rows = byCustomer.get(h.customer_id) ?? byCustomer.set(h.customer_id, []).get(h.customer_id)!;
       rows.push({ from: Number(h.effective_from), budget: h.monthly_budget_micros === null ? null : Number(h.monthly_budget_micros) });
     }
-    for (const c of await customers.execute()) {
+    for (const c of customerRows) {
       const rows = byCustomer.get(c.id);
       const current = c.monthly_budget_micros === null ? null : Number(c.monthly_budget_micros);
-      out.set(c.id, rows ? (t) => rows.filter((r) => r.from <= t).at(-1)?.budget ?? null : () => current);
+      out.set(c.id, { name: c.name, budgetAt: rows ? (t) => rows.filter((r) => r.from <= t).at(-1)?.budget ?? null : () => current });
     }
   }
   return out;
@@ -36,11 +38,13 @@ async function budgetTimelines(db: Db, ids?: readonly string[]): Promise<Map<str
 
 /** Each customer's monthly budget in force at `at` (null: none then); `ids` narrows them. */
 export async function budgetsAt(db: Db, at: number, ids?: readonly string[]): Promise<Map<string, number | null>> {
-  return new Map([...(await budgetTimelines(db, ids))].map(([id, budgetAt]) => [id, budgetAt(at)]));
+  return new Map([...(await budgetTimelines(db, ids))].map(([id, { budgetAt }]) => [id, budgetAt(at)]));
 }
 
 /** A customer's budget for a period (`customerBudgets`). */
 export interface PeriodBudget {
+  /** The customer's display name (`customers.name`). */
+  name: string;
   /** The monthly budget of the calendar month holding `at` (in force at that month's end, as its statement has it). */
   monthly: number | null;
   /** The sum over the period's months of each one's budget times its share inside (whole micro-dollars); null unless every month has one. */
@@ -62,10 +66,11 @@ export async function customerBudgets(
   const months = monthShares(o.period.from, o.period.to, o.timeZone);
   const monthOfAt = monthShares(o.at, o.at + 1, o.timeZone)[0]!;
   const out = new Map<string, PeriodBudget>();
-  for (const [id, budgetAt] of await budgetTimelines(db, ids)) {
+  for (const [id, { name, budgetAt }] of await budgetTimelines(db, ids)) {
     const budgets = months.map((m) => ({ budget: budgetAt(m.end - 1), share: m.share }));
     const all = budgets.every((b) => b.budget !== null);
     out.set(id, {
+      name,
       monthly: budgetAt(monthOfAt.end - 1),
       period: all ? Math.round(budgets.reduce((sum, b) => sum + b.budget! * b.share, 0)) : null,
       partial: !all && budgets.some((b) => b.budget !== null),
