@@ -153,6 +153,10 @@ describe("every filter combination equals the raw rows", { timeout: 120_000 }, (
           for (const s of all.series) {
             all.buckets.forEach((b, i) => { expect(s.points[i], `${label} ${s.key} ${i}`).toBe(priced(usage.filter((l) => keyOf(l) === s.key && inside(l, b.start, b.end)).map((l) => l.cost))); });
           }
+          // A top as large as the series: every one as it is, nothing left out.
+          const whole = await t.caller.spend.timeseries({ ...input, top: Math.max(1, all.series.length) });
+          expect(whole.series, label).toEqual(all.series);
+          expect(whole.other, label).toBeNull();
           if (all.series.length < 2) continue;
           const top = await t.caller.spend.timeseries({ ...input, top: 1 });
           expect(top.series.map((s) => s.key), label).toEqual([all.series[0]!.key]);
