@@ -71,25 +71,22 @@ export async function getSpendTimeseries(
     other,
   });
 
-  if (f.top === undefined) return answer((await read(f, [dim])).map(({ key: [k], cells }) => spendSeries(k!, cells)), null);
+  const keys = f.top === undefined ? null : await rankedKeys(db, f, w, dim, tagKey);
+  if (keys === null || keys.length <= f.top!) return answer((await read(f, [dim])).map(({ key: [k], cells }) => spendSeries(k!, cells)), null);
   // The top series, read with their keys as a filter, and the rest as the one series of every key (from
-  // the smallest cuboid the filters allow, read beside the ranking) minus them: no read of one series per
-  // customer. A tag's values are not a filter list: its top series are picked from the read of every value.
-  const tagSplit = dim === "tag_value";
-  const [keys, all] = await readAll(db, [() => rankedKeys(db, f, w, dim, tagKey), () => read(f, tagSplit ? [dim] : [])]);
-  if (keys.length <= f.top) {
-    const every = tagSplit ? all : await read(f, [dim]);
-    return answer(every.map(({ key: [k], cells }) => spendSeries(k!, cells)), null);
-  }
+  // the smallest cuboid the filters allow) minus them: no read of one series per customer. A tag's values
+  // are not a filter list: its top series are picked from the read of every value.
   const top = keys.slice(0, f.top);
   let parts: { key: string[]; cells: SpendCells }[];
   let rest: SpendCells;
-  if (tagSplit) {
+  if (dim === "tag_value") {
+    const all = await read(f, [dim]);
     parts = all.filter(({ key: [k] }) => top.includes(k!));
     rest = zeroCells(chart.buckets.length);
     for (const { key: [k], cells } of all) if (!top.includes(k!)) addCells(rest, cells, 1);
   } else {
-    parts = await read(onlyKeys(f, dim, top), [dim]);
+    const [own, all] = await readAll(db, [() => read(onlyKeys(f, dim, top), [dim]), () => read(f, [])]);
+    parts = own;
     rest = all[0]?.cells ?? zeroCells(chart.buckets.length);
     for (const { cells } of parts) addCells(rest, cells, -1);
   }
