@@ -1,4 +1,4 @@
-import { localParts, monthKey, monthStart, zoneOffset } from "./months.ts";
+import { dayStart, localParts, monthKey, monthStart } from "./months.ts";
 import { t975 } from "./stats/student-t.ts";
 
 /**
@@ -66,13 +66,6 @@ export function forecastMonthEnd(input: ForecastInput): MonthForecast {
   }
   const half = t975(n - 1) * Math.sqrt(s2 * (remaining + (remaining * remaining) / n));
   return { micros, lowMicros: Math.max(spent, Math.round(micros - half)), highMicros: Math.round(micros + half), spentMicros: spent, fullDays: n };
-}
-
-/** Local midnight of day `d` of month `mo` (1-based) of `y` in `tz` (two passes settle DST, as `monthStart`). */
-export function dayStart(y: number, mo: number, d: number, tz: string): number {
-  const guess = Date.UTC(y, mo - 1, d);
-  const first = guess - zoneOffset(guess, tz);
-  return guess - zoneOffset(first, tz);
 }
 
 /** The zone's calendar month containing `now`, with each local day's first instant. */

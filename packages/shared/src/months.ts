@@ -34,11 +34,23 @@ export function zoneOffset(ms: number, tz: string): number {
   return Date.UTC(l.y, l.mo - 1, l.d, l.h, l.mi, l.s) - Math.floor(ms / 1000) * 1000;
 }
 
-/** Local midnight of the first of month `mo` (1-based; any integer, it carries into years) of `y` in `tz`; two passes settle DST. */
-export function monthStart(y: number, mo: number, tz: string): number {
-  const guess = Date.UTC(y, mo - 1, 1);
+/**
+ * The first instant of local date `y`-`mo`-`d` in `tz` (`mo` and `d` any integers: they carry): its midnight
+ * (two passes settle DST), or, where the clocks jump past midnight (America/Asuncion on 2023-10-01: 00:00 →
+ * 01:00), the jump, the instant midnight would have been under the old offset.
+ */
+export function dayStart(y: number, mo: number, d: number, tz: string): number {
+  const guess = Date.UTC(y, mo - 1, d);
   const first = guess - zoneOffset(guess, tz);
-  return guess - zoneOffset(first, tz);
+  let t = guess - zoneOffset(first, tz);
+  const l = localParts(t, tz);
+  if (Date.UTC(l.y, l.mo - 1, l.d) < guess) t = guess - zoneOffset(t, tz); // still the day before: no midnight
+  return t;
+}
+
+/** The first instant of month `mo` (1-based; any integer, it carries into years) of `y` in `tz` (`dayStart`). */
+export function monthStart(y: number, mo: number, tz: string): number {
+  return dayStart(y, mo, 1, tz);
 }
 
 /** The calendar months in `tz` that [from, to) touches: each month's bounds and the share of its time inside (7 days of a 30-day month: 7/30). */

@@ -27,24 +27,38 @@ export function usd(micros: number | null): string | null {
 /** The client went away mid-download: stop reading pages, nothing to answer. */
 export class ClientGone extends Error {}
 
+/** How long a download may stop reading (a full socket buffer that does not drain) before it is cut off. */
+export const STALL_MS = 60_000;
+
 /**
  * Writes with backpressure: waits for `drain` when the socket's buffer is full, and throws `ClientGone`
- * once the client has closed the connection, so an aborted download stops instead of waiting forever. Every
- * write then yields to the event loop (`setImmediate`): the SQLite driver reads the next page synchronously,
- * and a loopback socket drains at once, so a long export would otherwise hold every other request.
+ * once the client has closed the connection, so an aborted download stops instead of waiting forever. A client
+ * that keeps the connection open but stops reading for `stallMs` is cut off the same way: its export slot
+ * (slots.ts) would otherwise be held for as long as it liked. Every write then yields to the event loop
+ * (`setImmediate`): the SQLite driver reads the next page synchronously, and a loopback socket drains at
+ * once, so a long export would otherwise hold every other request.
  */
-export async function write(res: ServerResponse, chunk: string): Promise<void> {
+export async function write(res: ServerResponse, chunk: string, stallMs = STALL_MS): Promise<void> {
   if (res.destroyed) throw new ClientGone("the client closed the download");
   res.write(chunk);
   await new Promise((r) => setImmediate(r));
   if (res.destroyed) throw new ClientGone("the client closed the download");
-  // Still full after the yield (a slow client): wait until it has drained.
+  // Still full after the yield (a slow client): wait until it has drained, or give up on it.
   if (!res.writableNeedDrain) return;
   const settled = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<"stalled">((resolve) => {
+    timer = setTimeout(() => resolve("stalled"), stallMs);
+  });
   try {
-    await Promise.race([once(res, "drain", { signal: settled.signal }), once(res, "close", { signal: settled.signal })]);
+    const outcome = await Promise.race([once(res, "drain", { signal: settled.signal }), once(res, "close", { signal: settled.signal }), stalled]);
+    if (outcome === "stalled") {
+      res.destroy();
+      throw new ClientGone(`the client read nothing for ${stallMs / 1000} s`);
+    }
   } finally {
-    settled.abort(); // detach the listener that lost the race
+    clearTimeout(timer);
+    settled.abort(); // detach the listeners that lost the race
   }
   if (res.destroyed) throw new ClientGone("the client closed the download");
 }

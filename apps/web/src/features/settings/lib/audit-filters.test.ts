@@ -34,6 +34,8 @@ describe("audit filters", () => {
     expect(nextDay("2025-12-31")).toBe("2026-01-01");
     expect(dayStart("2026-02-30", "UTC")).toBeNull();
     expect(dayStart("yesterday", "UTC")).toBeNull();
+    // Clocks jumped from 00:00 (−3) to 01:00 (−2): the day began at the jump, 03:00 UTC.
+    expect(dayStart("2018-11-04", "America/Sao_Paulo")).toBe(Date.UTC(2018, 10, 4, 3));
     expect(auditFilterInput({ ...blank, since: "2026-13-01", until: "nope" }, "UTC")).toEqual({});
   });
 

@@ -1,5 +1,4 @@
-import { AUDIT_ACTIONS, type AuditAction } from "@tally/shared";
-import { fromLocalInput } from "../../../lib/format.ts";
+import { AUDIT_ACTIONS, type AuditAction, dayStart as localDayStart } from "@tally/shared";
 
 /** The audit log's filters as the page keeps them in the URL (dates are local days, `YYYY-MM-DD`, in the user's zone). */
 export interface AuditFilterForm {
@@ -29,13 +28,13 @@ export function readAuditFilters(params: URLSearchParams): AuditFilterForm {
   return { action: get("action"), actor: get("actor"), target: get("target"), since: get("since"), until: get("until") };
 }
 
-/** The start of local day `YYYY-MM-DD` in `tz`, or null for anything else. */
+/** The first instant of local day `YYYY-MM-DD` in `tz` (its midnight, or the clock change that skips it), or null for anything else. */
 export function dayStart(day: string, tz: string): number | null {
   const m = DAY.exec(day);
   if (!m) return null;
   const check = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   if (check.toISOString().slice(0, 10) !== day) return null; // 2026-02-30 and the like
-  return fromLocalInput(`${day}T00:00`, tz);
+  return localDayStart(check.getUTCFullYear(), check.getUTCMonth() + 1, check.getUTCDate(), tz);
 }
 
 /** The local day after `YYYY-MM-DD` (calendar arithmetic, no zone involved). */
