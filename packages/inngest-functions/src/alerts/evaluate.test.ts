@@ -112,15 +112,16 @@ describe("budget (the built-in rule: 80% and 100% of each monthly budget, in the
     await customer("globex", "Globex", 100);
     await customer("initech", "Initech", 10);
     await spend("globex", 60_000_000, Date.UTC(2026, 11, 2));
-    await spend("initech", 9_000_000, Date.UTC(2026, 11, 2));
+    await spend("initech", 7_996_000, Date.UTC(2026, 11, 2)); // 79.96%: reads 79.9%, never a threshold it has not reached
     const own = { id: "own", kind: "budget" as const, name: "Globex 50%", params: JSON.stringify({ thresholds: [50], customerId: "globex" }), enabled: 1, builtin: 0, created_by: "t", created_at: 1, updated_at: 1 };
     await db.insertInto("alert_rules").values(own).execute();
     const evals = await evaluate([rule("budget", { thresholds: [80, 100] }, "builtin-budget"), own]);
     expect(evals.map((e) => [e.ruleId, e.subject, e.period, e.firing])).toEqual([
-      ["builtin-budget", "initech", "2026-12@80", true],
+      ["builtin-budget", "initech", "2026-12@80", false],
       ["builtin-budget", "initech", "2026-12@100", false],
       ["own", "globex", "2026-12@50", true],
     ]);
+    expect(evals[0]!.message).toContain("Initech is at 79.9% of its monthly budget ($8.00 of $10.00) in 2026-12 (UTC), under 80%");
   });
 
   it("a firing built-in state handed to the customer's own rule closes silently (no false 'resolved'); the month turning still resolves", async () => {

@@ -66,7 +66,7 @@ export const budget: KindEvaluator<"budget"> = async (db, _rule, p, o, memo) => 
     const spent = sum(m.daily.get(c.id));
     const unpriced = m.calls.get(c.id)?.unpriced ?? 0;
     const of = `${formatMicros(spent)} of ${formatMicros(c.budget)}${unpricedNote(unpriced)}`;
-    const use = Math.round((spent / c.budget) * 1000) / 10;
+    const use = Math.floor((spent * 1000) / c.budget) / 10; // rounded down, as the Spend page: 79.96% reads 79.9%, never "80%" under 80%
     const priced = (m.calls.get(c.id)?.priced ?? 0) > 0;
     for (const t of p.thresholds) {
       if (!priced && unpriced > 0) {
