@@ -32,7 +32,7 @@ interface Cursor {
   id: string;
 }
 const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" && v !== null && typeof (v as Cursor).t === "number" && typeof (v as Cursor).id === "string";
+  typeof v === "object" && v !== null && Number.isSafeInteger((v as Cursor).t) && typeof (v as Cursor).id === "string";
 
 /** The judge's score `name` of the item in scope (`review_items`), as an SQL condition on `s`. */
 const judgeScoreOfItem = sql<boolean>`s.id = review_items.id || ':' || s.name`;

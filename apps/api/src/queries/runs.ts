@@ -146,8 +146,13 @@ export async function listRuns(
   const desc = sort.endsWith("-desc");
   const key = sortKey(f, sort);
   const selection = selectionOf(f);
-  const isSortCursor = (v: unknown): v is SortCursor =>
-    typeof v === "object" && v !== null && typeof (v as SortCursor).s === "string" && typeof (v as SortCursor).f === "string" && typeof (v as SortCursor).k === "number" && typeof (v as SortCursor).id === "string";
+  // A time or cost key is a whole number (a bigint column: 1.5 would be a PostgreSQL error, a 500); a score any finite one.
+  const isSortCursor = (v: unknown): v is SortCursor => {
+    if (typeof v !== "object" || v === null) return false;
+    const c = v as SortCursor;
+    const k = typeof c.s === "string" && c.s.startsWith("score") ? Number.isFinite(c.k) : Number.isSafeInteger(c.k);
+    return typeof c.s === "string" && typeof c.f === "string" && k && typeof c.id === "string";
+  };
   const after = decodeCursor(f.cursor, isSortCursor);
   if (after && (after.s !== sort || after.f !== selection)) {
     throw new InputError("cursor", "this cursor was made for another sort or other filters: start again from the first page");

@@ -46,6 +46,11 @@ describe("invalid input is BAD_REQUEST naming the field", () => {
     await expectFieldError(t.caller.runs.list({ from: "yesterday", to }), "from");
     await expectFieldError(t.caller.runs.list({ from, to, cursor: "garbage" }), "cursor");
     await expectFieldError(t.caller.spend.byModel({ from, to, cursor: "e30" }), "cursor");
+    // Well-formed JSON with a fractional or huge number where a bigint column is compared: a 400, not PostgreSQL's 500.
+    const forged = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    await expectFieldError(t.caller.runs.list({ from, to, cursor: forged({ s: "time-desc", f: "", k: 1.5, id: "x" }) }), "cursor");
+    await expectFieldError(t.caller.runs.list({ from, to, sort: "cost-desc", cursor: forged({ s: "cost-desc", f: "", k: 1e300, id: "x" }) }), "cursor");
+    await expectFieldError(t.caller.reviews.queue({ cursor: forged({ t: 1.5, id: "x" }) }), "cursor");
   });
   it("filters that rollups cannot honour, and a threshold off the 0.01 grid", async () => {
     await expectFieldError(t.caller.overview.summary({ from, to, tags: { env: "prod", plan: "pro" } }), "tags");
