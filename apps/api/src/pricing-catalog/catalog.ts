@@ -72,7 +72,21 @@ function initialState(): Omit<CatalogStatus, "models" | "url" | "refreshHours"> 
 }
 
 export function catalogStatus(): CatalogStatus {
-  return { ...state, url: config.url ?? null, models: modelCount(active), refreshHours: config.refreshHours };
+  return { ...state, url: config.url ? shownUrl(config.url) : null, models: modelCount(active), refreshHours: config.refreshHours };
+}
+
+/**
+ * The catalog's URL as every reader may see it (prices.catalog is a viewer's read, its error text too): without
+ * a user, password, query or fragment, which a private mirror's URL may carry as credentials.
+ */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const hidden = u.username || u.password || u.search || u.hash ? " (credentials and query hidden)" : "";
+    return `${u.protocol}//${u.host}${u.pathname}${hidden}`;
+  } catch {
+    return "(the configured URL)";
+  }
 }
 
 /** Hands the providers to genai-prices (which throws on a shape it cannot read: the data in use stays). */
@@ -181,7 +195,7 @@ async function download(now: () => number): Promise<CatalogStatus> {
   const at = now();
   state.lastAttemptAt = at;
   const fail = (why: string) => {
-    state.lastError = `download from ${url} at ${new Date(at).toISOString()} failed: ${why}; the catalog in use is kept`;
+    state.lastError = `download from ${shownUrl(url)} at ${new Date(at).toISOString()} failed: ${why}; the catalog in use is kept`;
     console.warn(`genai-prices: ${state.lastError}`);
     return catalogStatus();
   };
