@@ -6,6 +6,7 @@ import type { Db } from "@tally/shared/db";
 import { connectTestDatabase } from "@tally/shared/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CUSTOMERS, NEAR_BUDGET_CUSTOMER, PRICE_OVERRIDE, TRIAGE, VERSION_CHANGE_DAY } from "./scenario.ts";
+import { repriceBatch } from "../reprice/runner.ts";
 import { createCaller } from "../trpc/root.ts";
 import { clearDemo, isFirstStart, seedDemo } from "./seed.ts";
 
@@ -141,11 +142,26 @@ describe("demo data", { timeout: 120_000 }, () => {
       reason: "sample", output: "reply", occurredAt: NOW - DAY, now: NOW,
     });
     await storeReview(db, { itemId: "real-1:score", reviewer: { id: "u1", label: "lead@real.co" }, verdict: "good", scores: [{ name: "tone", rawValue: 4 }], now: NOW });
+    // Real usage of the model the demo's override prices, inside its dates: priced at the demo's price meanwhile.
+    const sonnet = { input_tokens: 1_000_000, output_tokens: 100_000, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+    await recordUsage(db, { runId: "real-run-2", functionSlug: "my-app-agent", customerId: "real-co", model: PRICE_OVERRIDE.model, occurredAt: NOW - DAY, now: NOW }, {
+      key: "real-2", deferredRunId: "real-2", kind: "agent", model: PRICE_OVERRIDE.model, usage: sonnet,
+    });
+    const costOf = async () => Number((await db.selectFrom("usage_costs").select("cost_micros").where("id", "=", "real-2:agent").executeTakeFirstOrThrow()).cost_micros);
+    expect(await costOf()).toBe(2_400_000 + 1_200_000); // 1M input at $2.40 + 100k output at $12 per million
     const { runs } = await clearDemo(db);
     expect(runs).toBeGreaterThan(700);
     expect(await status(db)).toEqual({ demoData: false, teamZones: [] });
+    // The override's removal is audited, and a repricing of the usage it priced waits for the server's runner.
+    const removal = await db.selectFrom("audit_log").select(["actor_label", "target"]).where("action", "=", "prices.remove").execute();
+    expect(removal).toHaveLength(1);
+    expect(removal[0]!.actor_label).toBe("demo seed");
+    const jobs = await db.selectFrom("reprice_jobs").select(["id", "status", "lines_total", "created_by"]).execute();
+    expect(jobs).toEqual([{ id: jobs[0]!.id, status: "pending", lines_total: 1, created_by: "demo seed" }]);
+    expect(await repriceBatch(db, jobs[0]!.id, 500, NOW)).toBe("done");
+    expect(await costOf()).toBe(3_000_000 + 1_500_000); // the catalog's $3 / $15 per million for Claude Sonnet 4
     const t = await totals(db);
-    expect(t).toMatchObject({ runs: 1, rollupRuns: 1, scores: 0, rollupScores: 0, lines: 1, rollupCalls: 1, reviewItems: 1, reviews: 1, reviewScores: 1 });
+    expect(t).toMatchObject({ runs: 2, rollupRuns: 2, scores: 0, rollupScores: 0, lines: 2, rollupCalls: 2, reviewItems: 1, reviews: 1, reviewScores: 1 });
     expect(t.rollupCost).toBe(t.cost);
     expect(await db.selectFrom("rollup_score_bins_15m").select("n").execute()).toEqual([]);
     expect(await db.selectFrom("customers").select("id").execute()).toEqual([]);

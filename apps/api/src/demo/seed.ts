@@ -3,7 +3,9 @@ import { batchRollups, forgetRun, recordEvaluation, recordUsage, rubricVersion, 
 import { DEFAULT_CRITERIA, mulberry32 } from "@tally/shared";
 import type { Actor } from "../auth/principal.ts";
 import { upsertCustomer } from "../queries/customers.ts";
-import { upsertPrice } from "../queries/prices.ts";
+import { removePrice, upsertPrice } from "../queries/prices.ts";
+import { startReprice } from "../reprice/jobs.ts";
+import { countScopeLines, storedScope } from "../reprice/lines.ts";
 import { seedRunReview } from "./reviews.ts";
 import {
   AGENTS, CRITERIA, CUSTOMERS, DEMO_DAYS, DEMO_PREFIX, type DemoModel, JUDGE_MODEL, MODELS, NEAR_BUDGET_CUSTOMER,
@@ -233,13 +235,33 @@ export async function clearDemo(db: Db): Promise<{ runs: number }> {
   const at = new Date().toISOString();
   await db.insertInto("settings").values({ key: DEMO_CLEARED, value: at }).onConflict((oc) => oc.column("key").doUpdateSet({ value: at })).execute();
   await db.deleteFrom("settings").where("key", "=", DEMO_ENDS_AT).execute();
-  await db.deleteFrom("customers").where("id", "in", CUSTOMERS.map((c) => c.id)).execute();
-  await db
-    .deleteFrom("model_prices")
-    .where("model", "=", PRICE_OVERRIDE.model)
-    .where("provider", "=", PRICE_OVERRIDE.provider)
-    .where("input_micros_per_mtok", "=", PRICE_OVERRIDE.inputMicrosPerMtok)
-    .where("output_micros_per_mtok", "=", PRICE_OVERRIDE.outputMicrosPerMtok)
-    .execute();
+  const demoIds = CUSTOMERS.map((c) => c.id);
+  await db.deleteFrom("customer_budget_history").where("customer_id", "in", demoIds).execute(); // a later customer of the same id starts afresh
+  await db.deleteFrom("customers").where("id", "in", demoIds).execute();
+  await removeDemoOverride(db);
   return { runs: removed };
 }
+
+/**
+ * Removes the demo's price override (kept if its input or output price has been changed: then it is someone's), audited as the
+ * demo seed's, and, when real usage of its model was priced by it, starts a repricing of that usage from the
+ * override's start (the server's repricing runner carries it out, at once or on its next start).
+ */
+async function removeDemoOverride(db: Db): Promise<void> {
+  const o = PRICE_OVERRIDE;
+  const row = await db
+    .selectFrom("model_prices")
+    .select(["effective_from"])
+    .where("model", "=", o.model)
+    .where("provider", "=", o.provider)
+    .where("input_micros_per_mtok", "=", o.inputMicrosPerMtok)
+    .where("output_micros_per_mtok", "=", o.outputMicrosPerMtok)
+    .executeTakeFirst();
+  if (!row) return;
+  const now = Date.now();
+  const from = Number(row.effective_from);
+  await removePrice(db, DEMO_SEED, { model: o.model, provider: o.provider, effectiveFrom: from }, now);
+  const scope = { model: o.model, from };
+  if ((await countScopeLines(db, await storedScope(db, scope))) > 0) await startReprice(db, DEMO_SEED, { ...scope, reason: "override" }, now);
+}
+
