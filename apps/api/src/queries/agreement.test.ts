@@ -1,5 +1,8 @@
+import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDb, type TestDb } from "./test-support.ts";
+import { AGREEMENT_QUEUE } from "./agreement.ts";
+import { createCaller } from "../trpc/root.ts";
+import { NOW, openTestDb, RUN_URL, TEST_ADMIN, type TestDb } from "./test-support.ts";
 import { DAY, JUDGE_MODEL, type Planned, START, seedReviewedRuns, WINDOW } from "./reviewed-fixture.ts";
 
 /**
@@ -141,6 +144,21 @@ describe("quality.agreement", () => {
     ]);
     expect(together.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect([together[0], together[2]].map((r) => (r as PromiseFulfilledResult<unknown>).value)).toEqual(alone);
+  });
+
+  it("shares one answer among the same question asked together, and refuses distinct ones past the queue's bound", async () => {
+    // Each call its own request (a caller of its own: one request's calls take turns on SQLite).
+    const request = () => createCaller({ db: t.db, runUrlTemplate: RUN_URL, now: () => NOW, principal: TEST_ADMIN });
+    const alone = await t.caller.quality.agreement(WINDOW);
+    const same = await Promise.all(Array.from({ length: AGREEMENT_QUEUE + 10 }, () => request().quality.agreement(WINDOW)));
+    for (const answer of same) expect(answer).toEqual(alone);
+    // Distinct windows (each a millisecond shorter): the first AGREEMENT_QUEUE wait their turn, the rest are refused.
+    const distinct = await Promise.allSettled(Array.from({ length: AGREEMENT_QUEUE + 5 }, (_, i) => request().quality.agreement({ ...WINDOW, to: WINDOW.to - i })));
+    const refused = distinct.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as TRPCError);
+    expect(distinct.slice(0, AGREEMENT_QUEUE).every((r) => r.status === "fulfilled")).toBe(true);
+    expect(refused.map((e) => e.code)).toEqual(Array(5).fill("TOO_MANY_REQUESTS"));
+    // Once they are answered, the queue takes calls again.
+    expect(await t.caller.quality.agreement({ ...WINDOW, to: WINDOW.to - 1 })).toEqual((distinct[1] as PromiseFulfilledResult<unknown>).value);
   });
 
   it("refuses a filter aggregates cannot honour (two tag keys), naming the field", async () => {

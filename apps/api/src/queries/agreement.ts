@@ -1,4 +1,5 @@
 import { type Agreement, agreementSteps, BOOTSTRAP_RESAMPLES, JUDGE_SCALE, type RatingPair } from "@tally/shared";
+import { TRPCError } from "@trpc/server";
 import type { Db } from "@tally/shared/db";
 import { type AggregateFilter, effectiveWindow, num, type Window } from "./common.ts";
 import { reviewedScores } from "./reviewed-scores.ts";
@@ -69,14 +70,33 @@ async function agreementYielding(pairs: RatingPair[]): Promise<Agreement> {
 
 /** The agreement being computed in this process: each waits for the one before (`getAgreement`). */
 let agreementTurn: Promise<unknown> = Promise.resolve();
+/** At most this many agreements wait or run in this process (two batches of 20 calls); more is a 429. */
+export const AGREEMENT_QUEUE = 40;
+let queued = 0;
+/** Per database, the questions waiting or running: asked again meanwhile, one shares the other's answer. */
+const asked = new WeakMap<Db, Map<string, Promise<AgreementAnswer>>>();
 
 /**
  * One agreement at a time per process, each giving the event loop a turn every few milliseconds: a batch of
  * 20 calls (each ~90 ms of bootstrap on the demo's reviews) takes as long as before, but other requests are
- * answered in between instead of after it (run together, the calls' chunks added up to 0.6 s stalls).
+ * answered in between instead of after it (run together, the calls' chunks added up to 0.6 s stalls). The
+ * same question asked while it waits or runs shares its answer, and past AGREEMENT_QUEUE distinct ones the
+ * call is refused (TOO_MANY_REQUESTS), so no client can queue unbounded work the others wait behind.
  */
 export function getAgreement(db: Db, f: AggregateFilter & { scoreNames?: string[] | undefined }): Promise<AgreementAnswer> {
-  const run = agreementTurn.then(() => computeAgreement(db, f));
+  const pending = asked.get(db) ?? asked.set(db, new Map()).get(db)!;
+  const key = JSON.stringify(f);
+  const same = pending.get(key);
+  if (same) return same;
+  if (queued >= AGREEMENT_QUEUE) {
+    return Promise.reject(new TRPCError({ code: "TOO_MANY_REQUESTS", message: `${AGREEMENT_QUEUE} agreement calculations are already waiting: try again in a few seconds` }));
+  }
+  queued++;
+  const run = agreementTurn.then(() => computeAgreement(db, f)).finally(() => {
+    queued--;
+    pending.delete(key);
+  });
+  pending.set(key, run);
   agreementTurn = run.catch(() => undefined); // a refused call does not hold up the next
   return run;
 }
