@@ -47,7 +47,7 @@ function stalledRequest(base: string, method: string, path: string, headers: Rec
 }
 
 /** Tally as the server runs it, with `http` changed in its configuration (the body budget is read from it). */
-async function startServer(env: Record<string, string>, http: { inngestBodyBytesInFlight?: number; requestDeadlineMs?: number } = {}) {
+async function startServer(env: Record<string, string>, http: { inngestBodyBytesInFlight?: number; trpcBodyBytesInFlight?: number; requestDeadlineMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "tally-gate-"));
   const app = await createApp(readEnv({ DATABASE_URL: await testDatabaseUrl({ file: join(dir, "tally.db") }), TALLY_DEMO: "0", INNGEST_BASE_URL: `http://127.0.0.1:${await closedPort()}`, ...env }));
   app.config.http = { ...app.config.http, ...http };
@@ -190,6 +190,30 @@ describe("bytes of bodies read at once", () => {
       const after = await rawRequest(tally.base, "POST", INNGEST, call, { "content-type": "application/json" });
       expect(after.status, after.text).toBe(206);
       expect(await usageRows(tally.app)).toBe(1);
+    } finally {
+      await tally.close();
+    }
+  });
+
+  it("tRPC bodies, read before the caller is known, have a bound of their own: a 503 beyond it, room again once answered", { timeout: 60_000 }, async () => {
+    const tally = await startServer({ INNGEST_DEV: "1" }, { trpcBodyBytesInFlight: 4000 });
+    try {
+      const TRPC = "/api/trpc/overview.summary";
+      const json = { "content-type": "application/json" };
+      const input = JSON.stringify({ from: 0, to: 86_400_000 });
+      // No credentials: read, then refused by the procedure (401), so nothing is held.
+      expect((await rawRequest(tally.base, "POST", TRPC, input, json)).status).toBe(401);
+      const holder = stalledRequest(tally.base, "POST", TRPC, { ...json, "content-length": "3600" }, " ".repeat(3500));
+      await new Promise((r) => setTimeout(r, 200));
+      const busy = await rawRequest(tally.base, "POST", TRPC, " ".repeat(600), json);
+      expect(busy.status).toBe(503);
+      expect(busy.headers["retry-after"]).toBe("1");
+      expect(JSON.parse(busy.text).error).toMatch(/^busy: 3500 bytes of request bodies are being read/);
+      // /api/inngest has its own budget: unaffected.
+      expect((await rawRequest(tally.base, "POST", INNGEST, deferredCall("01TRPCBUSY"), json)).status).toBe(206);
+      holder.abort();
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 10; i++) expect((await rawRequest(tally.base, "POST", TRPC, input, json)).status).toBe(401);
     } finally {
       await tally.close();
     }

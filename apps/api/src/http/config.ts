@@ -16,6 +16,8 @@ export interface HttpConfig {
   inngestSigningKeys: readonly string[];
   /** Bytes of `/api/inngest` request bodies held at once across requests; beyond, a 503 with Retry-After. */
   inngestBodyBytesInFlight: number;
+  /** Bytes of `/api/trpc` request bodies held at once (read before the caller is known); beyond, a 503 with Retry-After. */
+  trpcBodyBytesInFlight: number;
   /**
    * A request must have arrived whole (headers and body) within this many ms, else a 408 and the connection
    * closes: a slow upload cannot hold its share of the body budget for Node's default 5 minutes.
@@ -30,6 +32,9 @@ export const REQUEST_DEADLINE_MS = 30_000;
 
 /** Four bodies at the 16 MiB limit, or thousands of ordinary executor calls (a few KB each), at once. */
 export const INNGEST_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+
+/** Sixteen bodies at tRPC's 1 MiB limit, or thousands of ordinary calls (under a few KB each), at once. */
+export const TRPC_BODY_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 
 export function httpConfig(
   env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "TALLY_PUBLIC_URL" | "INNGEST_SIGNING_KEY" | "INNGEST_SIGNING_KEY_FALLBACK" | "isDev">,
@@ -51,6 +56,7 @@ export function httpConfig(
     requireInngestSignature: !env.isDev,
     inngestSigningKeys: [env.INNGEST_SIGNING_KEY, env.INNGEST_SIGNING_KEY_FALLBACK].filter((k): k is string => !!k),
     inngestBodyBytesInFlight: INNGEST_BODY_BYTES_IN_FLIGHT,
+    trpcBodyBytesInFlight: TRPC_BODY_BYTES_IN_FLIGHT,
     requestDeadlineMs: REQUEST_DEADLINE_MS,
     warning,
   };

@@ -3,7 +3,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { MAX_BATCH_CALLS } from "@tally/shared";
 import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "@tally/shared/db";
 import type { App } from "../app.ts";
-import { hasBody, readText } from "../http/body.ts";
+import { BodyBudget, hasBody, readText } from "../http/body.ts";
 import { appRouter } from "./root.ts";
 
 /** Largest tRPC request body: a query at its schema's maximum (500 customer ids of 200 characters) is ~100 KB. */
@@ -46,8 +46,20 @@ export function createTrpcHandler(
   });
   // The body is read here, strictly (413 past the limit, 400 unless valid UTF-8, as on every other route), and
   // handed to tRPC as `req.body`: its adapter would decode bad bytes leniently, into U+FFFD, and store them.
+  // Bodies are read before the caller is known: without a bound, connections each sending just under 1 MiB and
+  // stalling would hold that much apiece (`trpcBodyBytesInFlight`, as /api/inngest's budget).
+  const budget = new BodyBudget(app.config.http.trpcBodyBytesInFlight);
   return async (req, res) => {
-    if (req.method === "POST" && hasBody(req)) (req as IncomingMessage & { body?: string }).body = await readText(req, TRPC_MAX_BODY_BYTES);
+    if (req.method === "POST" && hasBody(req)) {
+      const reservation = budget.reserve(req, TRPC_MAX_BODY_BYTES);
+      res.once("close", () => reservation.release()); // held until answered, as the text is
+      try {
+        (req as IncomingMessage & { body?: string }).body = await readText(req, TRPC_MAX_BODY_BYTES, {}, reservation);
+      } catch (e) {
+        reservation.release();
+        throw e;
+      }
+    }
     handler(req, res);
   };
 }
