@@ -22,8 +22,11 @@ try {
       const earlier = Date.now() - endsAt > 3_600_000 ? ` (seeded first then; \`npm run demo:clear && npm run demo\` seeds it afresh to today)` : "";
       console.log(`Demo data ready in ${env.DATABASE_URL}: ${runs.toLocaleString("en-US")} runs over the 90 days to ${day}${earlier}.`);
     } else {
-      const { runs } = await clearDemo(db);
+      const { runs, repricedLines } = await clearDemo(db);
       console.log(`Removed ${runs.toLocaleString("en-US")} demo runs, the demo customers and the demo price override; the next start will not seed them again (npm run demo does).`);
+      if (repricedLines > 0) {
+        console.log(`The override had priced ${repricedLines.toLocaleString("en-US")} lines of your own usage: the server reprices them (at once if it is running, else when it starts; Settings → Repricing jobs).`);
+      }
     }
   } finally {
     await db.destroy();

@@ -149,8 +149,9 @@ describe("demo data", { timeout: 120_000 }, () => {
     });
     const costOf = async () => Number((await db.selectFrom("usage_costs").select("cost_micros").where("id", "=", "real-2:agent").executeTakeFirstOrThrow()).cost_micros);
     expect(await costOf()).toBe(2_400_000 + 1_200_000); // 1M input at $2.40 + 100k output at $12 per million
-    const { runs } = await clearDemo(db);
+    const { runs, repricedLines } = await clearDemo(db);
     expect(runs).toBeGreaterThan(700);
+    expect(repricedLines).toBe(1);
     expect(await status(db)).toEqual({ demoData: false, teamZones: [] });
     // The override's removal is audited, and a repricing of the usage it priced waits for the server's runner.
     const removal = await db.selectFrom("audit_log").select(["actor_label", "target"]).where("action", "=", "prices.remove").execute();

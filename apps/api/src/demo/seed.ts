@@ -221,7 +221,7 @@ function demoRunIds(db: Db, limit: number): Promise<{ run_id: string }[]> {
 }
 
 /** Removes every demo run (its rollup counts, review items and reviews: `forgetRun`), the demo customers and the demo price override. */
-export async function clearDemo(db: Db): Promise<{ runs: number }> {
+export async function clearDemo(db: Db): Promise<{ runs: number; repricedLines: number }> {
   let removed = 0;
   for (;;) {
     const ids = await demoRunIds(db, BATCH);
@@ -238,16 +238,16 @@ export async function clearDemo(db: Db): Promise<{ runs: number }> {
   const demoIds = CUSTOMERS.map((c) => c.id);
   await db.deleteFrom("customer_budget_history").where("customer_id", "in", demoIds).execute(); // a later customer of the same id starts afresh
   await db.deleteFrom("customers").where("id", "in", demoIds).execute();
-  await removeDemoOverride(db);
-  return { runs: removed };
+  return { runs: removed, repricedLines: await removeDemoOverride(db) };
 }
 
 /**
  * Removes the demo's price override (kept if its input or output price has been changed: then it is someone's), audited as the
  * demo seed's, and, when real usage of its model was priced by it, starts a repricing of that usage from the
- * override's start (the server's repricing runner carries it out, at once or on its next start).
+ * override's start (the server's repricing runner carries it out, at once or on its next start). Answers how
+ * many lines that repricing covers (0: none started).
  */
-async function removeDemoOverride(db: Db): Promise<void> {
+async function removeDemoOverride(db: Db): Promise<number> {
   const o = PRICE_OVERRIDE;
   const row = await db
     .selectFrom("model_prices")
@@ -257,11 +257,13 @@ async function removeDemoOverride(db: Db): Promise<void> {
     .where("input_micros_per_mtok", "=", o.inputMicrosPerMtok)
     .where("output_micros_per_mtok", "=", o.outputMicrosPerMtok)
     .executeTakeFirst();
-  if (!row) return;
+  if (!row) return 0;
   const now = Date.now();
   const from = Number(row.effective_from);
   await removePrice(db, DEMO_SEED, { model: o.model, provider: o.provider, effectiveFrom: from }, now);
   const scope = { model: o.model, from };
-  if ((await countScopeLines(db, await storedScope(db, scope))) > 0) await startReprice(db, DEMO_SEED, { ...scope, reason: "override" }, now);
+  const lines = await countScopeLines(db, await storedScope(db, scope));
+  if (lines > 0) await startReprice(db, DEMO_SEED, { ...scope, reason: "override" }, now);
+  return lines;
 }
 
