@@ -33,8 +33,12 @@ export const REQUEST_DEADLINE_MS = 30_000;
 /** Four bodies at the 16 MiB limit, or thousands of ordinary executor calls (a few KB each), at once. */
 export const INNGEST_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
-/** Sixteen bodies at tRPC's 1 MiB limit, or thousands of ordinary calls (under a few KB each), at once. */
-export const TRPC_BODY_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+/**
+ * 256 bodies at tRPC's 1 MiB limit, or many thousands of ordinary calls (a few KB each), at once. A bound on
+ * memory, set high: each held byte had to be sent, and the 30 s request deadline ends a stalled upload, so
+ * shutting others out takes ~256 MiB sent every 30 s, where a low bound would make that cheap.
+ */
+export const TRPC_BODY_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
 
 export function httpConfig(
   env: Pick<Env, "HOST" | "INNGEST_SERVE_ORIGIN" | "TALLY_ALLOWED_HOSTS" | "TALLY_PUBLIC_URL" | "INNGEST_SIGNING_KEY" | "INNGEST_SIGNING_KEY_FALLBACK" | "isDev">,
