@@ -150,8 +150,8 @@ export async function listRuns(
   const isSortCursor = (v: unknown): v is SortCursor => {
     if (typeof v !== "object" || v === null) return false;
     const c = v as SortCursor;
-    const k = typeof c.s === "string" && c.s.startsWith("score") ? Number.isFinite(c.k) : Number.isSafeInteger(c.k);
-    return typeof c.s === "string" && typeof c.f === "string" && k && typeof c.id === "string";
+    if (typeof c.s !== "string" || typeof c.f !== "string" || typeof c.id !== "string") return false;
+    return c.s.startsWith("score") ? Number.isFinite(c.k) : Number.isSafeInteger(c.k);
   };
   const after = decodeCursor(f.cursor, isSortCursor);
   if (after && (after.s !== sort || after.f !== selection)) {

@@ -52,13 +52,8 @@ export function createTrpcHandler(
   return async (req, res) => {
     if (req.method === "POST" && hasBody(req)) {
       const reservation = budget.reserve(req, TRPC_MAX_BODY_BYTES);
-      res.once("close", () => reservation.release()); // held until answered, as the text is
-      try {
-        (req as IncomingMessage & { body?: string }).body = await readText(req, TRPC_MAX_BODY_BYTES, {}, reservation);
-      } catch (e) {
-        reservation.release();
-        throw e;
-      }
+      res.once("close", () => reservation.release()); // held until answered (a refused body's answer too), as the text is
+      (req as IncomingMessage & { body?: string }).body = await readText(req, TRPC_MAX_BODY_BYTES, {}, reservation);
     }
     handler(req, res);
   };
